@@ -1,0 +1,49 @@
+# AI Use-Case Lab — the two commands are `make run` and `make test`; both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8501
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: run test install install-dev train bench clean help
+
+help:
+	@echo "make run     set up .venv (if needed) and serve the app on :$(PORT) (PORT= overrides)"
+	@echo "make test    set up .venv (if needed) and run the whole test suite"
+	@echo "make install set up .venv with the runtime requirements"
+	@echo "make train   retrain every shipped checkpoint in models/ (reproducible: fixed seeds)"
+	@echo "make bench   run the speed and memory benchmarks (benchmarks/)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Stamps: pip runs again only when a requirements file is newer than the last install.
+$(VENV)/.installed-run: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed-run | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed-run
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+train: install
+	$(PY) -m usecases train all
+
+bench: install
+	$(PY) -m usecases bench all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .cache artifacts

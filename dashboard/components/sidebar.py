@@ -1,0 +1,42 @@
+"""The shared sidebar: device in use and each use case's model status."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import usecases
+from usecases.core.device import DeviceError, device_info, select_device
+
+from .state import holder, jobs
+
+_ICON = {"ready": ":green[:material/check_circle:]", "training": ":blue[:material/pending:]",
+         "missing": ":gray[:material/radio_button_unchecked:]", "unusable": ":red[:material/error:]"}
+
+
+def model_status_line(name: str) -> tuple[str, str]:
+    """(state, text) for one use case: ready / training / missing / unusable, version, headline metric."""
+    mod = usecases.get(name)
+    job = jobs().get(name)
+    st_ = holder().status(name)
+    if job is not None and job.running:
+        return "training", f"training… {job.fraction:.0%}"
+    if st_.state == "ready":
+        m = st_.card.get("metrics", {}).get(mod.SPEC.primary_metric)
+        metric = f" · {mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
+        return "ready", f"ready v{st_.version}{metric}"
+    if st_.state == "missing":
+        return "missing", "not trained yet"
+    return "unusable", "unusable — open the page to retrain"
+
+
+def render() -> None:
+    with st.sidebar:
+        try:
+            info = device_info(select_device())
+            st.caption(f":material/memory: **Device:** {info.name} · torch {info.torch_version}")
+        except DeviceError as exc:
+            st.error(str(exc))
+        st.markdown("**Models**")
+        for name in usecases.NAMES:
+            state, text = model_status_line(name)
+            st.caption(f"{_ICON[state]} {usecases.get(name).SPEC.title}: {text}")

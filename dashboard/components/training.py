@@ -1,0 +1,133 @@
+"""Model status and retraining with live progress (``st.status`` + ``st.progress`` + a live curve)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+import usecases
+from usecases.core.holder import Job, JobManager
+from usecases.core.store import ModelMissing, ModelUnusable, StoreReadOnly
+
+from .state import holder, jobs
+
+
+def get_model(name: str) -> tuple[Any | None, ModelUnusable | None]:
+    """The shared model of ``name`` or the reason it cannot be used."""
+    try:
+        return holder().get(name), None
+    except ModelUnusable as exc:
+        return None, exc
+
+
+def require_model(name: str) -> Any | None:
+    """Return the model, or show the 'not trained yet — train it here' / 'unusable' state and None."""
+    trained, problem = get_model(name)
+    if trained is not None:
+        return trained
+    mod = usecases.get(name)
+    running = jobs().running(name)
+    if isinstance(problem, ModelMissing):
+        st.info(f"**{mod.SPEC.title}: not trained yet — train it here.** {mod.SPEC.purpose}", icon=":material/model_training:")
+    elif not running:
+        st.error(str(problem), icon=":material/error:")
+    retrain_panel(name, label="Train it now" if isinstance(problem, ModelMissing) else "Retrain")
+    return None
+
+
+def _train_shared(name: str, config: Any) -> Callable[[Job], Any]:
+    mod = usecases.get(name)
+
+    def work(job: Job) -> Any:
+        trained = mod.train(config, progress=job.progress, cancel=job.cancel)
+        try:
+            mod.save(trained, holder().store)
+            holder().put(name, trained, saved=True)
+            trained.__dict__.setdefault("_saved_note", "saved to the model store")
+        except StoreReadOnly as exc:
+            holder().put(name, trained, saved=False)
+            trained.__dict__["_saved_note"] = f"kept in memory only: {exc}"
+        return trained
+
+    return work
+
+
+def _done_message(name: str) -> Callable[[Any], str]:
+    mod = usecases.get(name)
+
+    def message(trained: Any) -> str:
+        m = getattr(trained, "card", {}).get("metrics", {}).get(mod.SPEC.primary_metric)
+        val = f" · {mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
+        return f"{mod.SPEC.title} model retrained{val} ({trained.__dict__.get('_saved_note', '')})"
+
+    return message
+
+
+def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help: str | None = None) -> None:
+    """A Retrain button for the shared model plus live progress of the running job."""
+    mod = usecases.get(name)
+    jm = jobs()
+    job = jm.get(name)
+    if not (job and job.running):
+        if st.button(label, key=f"retrain-{name}", icon=":material/model_training:", help=help or "Train the model again on the default data with the standard settings; every session gets the new model when it finishes."):
+            cfg = config if config is not None else mod.Config()
+            jm.start(name, f"Training the {mod.SPEC.title.lower()} model", _train_shared(name, cfg), _done_message(name))
+            st.rerun()
+    job_progress(jm, name)
+
+
+def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, chart_metrics: tuple[str, ...] | None = None) -> Job | None:
+    """Poll a job once a second while it runs; show status, progress, a live curve and Cancel."""
+    job = jm.get(key)
+    if job is None:
+        return None
+    ack_key = f"_ack-{key}-{job.started}"
+
+    def body() -> None:
+        j = jm.get(key)
+        if j is None:
+            return
+        if j.running:
+            with st.status(f"{j.label}… {j.elapsed:.0f} s", expanded=True, state="running"):
+                last = j.history[-1] if j.history else {}
+                shown = " · ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "seconds") and isinstance(v, float))
+                st.progress(j.fraction, text=f"step {j.step} of {j.total}" + (f" · {shown}" if shown else ""))
+                _history_chart(j.history, chart_metrics)
+                if st.button("Cancel", key=f"cancel-{key}-{j.started}", icon=":material/stop_circle:"):
+                    j.cancel.cancel()
+            return
+        if on_finish_rerun and not st.session_state.get(ack_key):
+            st.session_state[ack_key] = True
+            st.rerun()
+        state = {"done": "complete", "failed": "error", "cancelled": "error"}[j.state]
+        with st.status(f"{j.label}: {j.state} after {j.elapsed:.0f} s", state=state, expanded=j.state != "done"):
+            (st.success if j.state == "done" else st.warning if j.state == "cancelled" else st.error)(j.message)
+            _history_chart(j.history, chart_metrics)
+
+    st.fragment(body, run_every=1.0 if job.running else None)()
+    return job
+
+
+def _history_chart(history: list[dict], metrics: tuple[str, ...] | None) -> None:
+    if len(history) < 2:
+        return
+    df = pd.DataFrame(history)
+    cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds") and df[c].notna().sum() >= 2]
+    if not cols:
+        return
+    long = df.melt(id_vars="step", value_vars=cols, var_name="metric").dropna()
+    fig = px.line(long, x="step", y="value", color="metric", markers=True, height=260)
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None)
+    st.plotly_chart(fig, width="stretch", key=None)
+
+
+def training_curve(card: dict, metrics: tuple[str, ...] | None = None, x: str = "step") -> None:
+    """The training history stored in a model card as a chart."""
+    hist = card.get("history") or []
+    if len(hist) < 2:
+        st.caption("No training curve recorded for this model.")
+        return
+    _history_chart(hist, metrics)

@@ -1,0 +1,119 @@
+"""Small reusable widgets: KPI rows, error messages, safe downloads, model cards, assumption forms."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Iterable
+
+import pandas as pd
+import streamlit as st
+
+from usecases.core import business
+from usecases.core.tables import to_safe_csv
+
+
+def kpi_row(items: Iterable[tuple[str, str] | tuple[str, str, str]]) -> None:
+    """A row of ``st.metric`` tiles: (label, value[, help])."""
+    items = list(items)
+    cols = st.columns(len(items))
+    for col, item in zip(cols, items):
+        label, value, *rest = item
+        col.metric(label, value, help=rest[0] if rest else None, border=True)
+
+
+def show_problem(exc: BaseException) -> None:
+    """One clear message for a user-caused problem (never a traceback)."""
+    st.error(str(exc), icon=":material/error:")
+
+
+def download_csv(df: pd.DataFrame, filename: str, label: str = "Download CSV", key: str | None = None) -> None:
+    """Download with formula cells neutralised (``=``, ``+``, ``-``, ``@`` get a leading quote)."""
+    st.download_button(label, to_safe_csv(df), file_name=filename, mime="text/csv", key=key, icon=":material/download:")
+
+
+def model_card(card: dict, *, title: str = "Model card") -> None:
+    """The card as a readable summary plus the raw JSON."""
+    if not card:
+        st.info("No model card: this model has not been saved to the store.")
+        return
+    with st.expander(title, expanded=False):
+        dev = card.get("device", {})
+        rows = [
+            ("Use case", card.get("usecase")),
+            ("Version", card.get("version")),
+            ("Created", card.get("created_at")),
+            ("Code revision", card.get("code_revision") or "unknown"),
+            ("Data", card.get("data", {}).get("source")),
+            ("Data fingerprint", card.get("data", {}).get("fingerprint")),
+            ("Split", card.get("data", {}).get("split")),
+            ("Parameters", f"{card.get('parameter_count', 0):,}"),
+            ("Trained on", dev.get("name") if isinstance(dev, dict) else dev),
+            ("Training time", f"{card.get('training_seconds', 0):.1f} s"),
+            ("Weights sha256", card.get("sha256", "")[:16] + "…"),
+        ]
+        st.table(pd.DataFrame(rows, columns=["field", "value"]).astype(str).set_index("field"))
+        st.download_button(
+            "Download card.json", json.dumps(card, indent=2).encode(), file_name=f"{card.get('usecase', 'model').replace('/', '-')}-card.json",
+            mime="application/json", key=f"card-{card.get('usecase')}-{card.get('version')}",
+        )
+        st.json(card, expanded=False)
+
+
+def _fmt_unit(unit: str) -> str:
+    return f" ({unit})" if unit else ""
+
+
+def assumption_input(obj: Any, name: str, key: str, *, label: str | None = None) -> float:
+    """One number input for assumption ``name`` of ``obj`` (unit, bounds, help, source, range)."""
+    f = next(x for x in business.fields_of(obj) if x.name == name)
+    cur = getattr(obj, f.name)
+    is_int = isinstance(f.default, int) and not isinstance(f.default, bool)
+    help_parts = [f.help] if f.help else []
+    if f.low is not None or f.high is not None:
+        help_parts.append(f"Low / high scenario value: {f.low if f.low is not None else cur:g} / {f.high if f.high is not None else cur:g}.")
+    if f.source:
+        help_parts.append(f"Source: {f.source}")
+    cast = int if is_int else float
+    wkey = f"{key}.{f.name}"
+    if wkey not in st.session_state:
+        st.session_state[wkey] = cast(cur)
+    return st.number_input(
+        label or (f.label + _fmt_unit(f.unit)),
+        min_value=cast(f.min) if f.min is not None else None,
+        max_value=cast(f.max) if f.max is not None else None,
+        step=cast(f.step) if f.step is not None else (1 if is_int else None),
+        help="  \n".join(help_parts) or None,
+        key=wkey,
+    )
+
+
+def assumptions_form(obj: Any, key: str, *, columns: int = 2, fields: Iterable[str] | None = None) -> Any:
+    """Number inputs for the assumptions of ``obj`` (all, or ``fields``); returns a new, checked instance.
+
+    Widget keys are ``f"{key}.{field}"`` so scenarios and URLs can address them.
+    """
+    names = list(fields) if fields is not None else [f.name for f in business.fields_of(obj)]
+    cols = st.columns(columns)
+    values = {}
+    for i, name in enumerate(names):
+        with cols[i % columns]:
+            values[name] = assumption_input(obj, name, key)
+    new = dataclasses.replace(obj, **values)
+    business.check(new)
+    return new
+
+
+def current_assumptions(obj: Any, key: str) -> Any:
+    """``obj`` with any values the user already entered under ``key`` (without drawing inputs)."""
+    values = {f.name: st.session_state[f"{key}.{f.name}"] for f in business.fields_of(obj) if f"{key}.{f.name}" in st.session_state}
+    return dataclasses.replace(obj, **values)
+
+
+def reset_button(prefix: str, label: str = "Reset to defaults") -> None:
+    """Clear every widget whose key starts with ``prefix`` so it falls back to its default."""
+    if st.button(label, key=f"reset-{prefix}", icon=":material/restart_alt:"):
+        for k in list(st.session_state.keys()):
+            if isinstance(k, str) and k.startswith(prefix):
+                del st.session_state[k]
+        st.rerun()

@@ -1,0 +1,43 @@
+"""Shared fixtures: an isolated model store and data cache per test session, small torch thread pool."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture
+def tmp_store(tmp_path, monkeypatch):
+    """A fresh, empty model store (``UCLAB_MODEL_DIR``) for one test."""
+    from usecases.core.store import ModelStore
+
+    d = tmp_path / "models"
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(d))
+    return ModelStore(d)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """Generated data is cached under the repo's .cache normally; tests share one cache per run."""
+    if "UCLAB_CACHE_DIR" not in os.environ:
+        os.environ["UCLAB_CACHE_DIR"] = str(ROOT / ".cache")
+    yield
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests leave screenshots and other artefacts for people to look at."""
+    d = ROOT / "artifacts"
+    d.mkdir(exist_ok=True)
+    return d

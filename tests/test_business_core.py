@@ -1,0 +1,67 @@
+"""Shared business math against hand-computed examples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from usecases.core import business as b
+from usecases.core.tables import DataProblem
+
+
+def test_npv_hand_example():
+    # 3 months of 100 at 12 %/year: 100/1.12^(1/12) + 100/1.12^(2/12) + 100/1.12^(3/12)
+    expected = sum(100 / 1.12 ** (t / 12) for t in (1, 2, 3))
+    assert b.npv([100, 100, 100], 0.12) == pytest.approx(expected)
+    assert b.npv([100, 100, 100], 0.12) == pytest.approx(294.40, abs=0.01)  # 99.06 + 98.13 + 97.21
+    assert b.npv([100, 100], 0.0, upfront=150) == pytest.approx(50)
+    assert b.cumulative_npv([100, 100], 0.0, upfront=150).tolist() == [-50, 50]
+
+
+def test_payback_roi_ramp():
+    assert b.payback_month([50, 50, 50, 50], upfront=120) == 3
+    assert b.payback_month([10, 10], upfront=100) is None
+    assert b.roi(150, 100) == pytest.approx(0.5)
+    assert b.roi(1, 0) is None
+    assert b.payback_months_simple(120_000, 30_000) == pytest.approx(3.0)
+    assert b.payback_months_simple(0, 30_000) is None
+    assert b.adoption_ramp(5, 4).tolist() == [0.25, 0.5, 0.75, 1.0, 1.0]
+    assert b.adoption_ramp(3, 0).tolist() == [1, 1, 1]
+
+
+@dataclass(frozen=True)
+class A:
+    price: float = b.assumption(10.0, label="Price", unit="€", low=8.0, high=12.0, min=0.0)
+    cost: float = b.assumption(5.0, label="Cost", unit="€", low=6.0, high=4.0, min=0.0, max=100.0)
+
+
+def test_scenarios_move_only_untouched_defaults():
+    a = A()
+    assert b.scenario(a, "low") == A(price=8.0, cost=6.0)
+    assert b.scenario(a, "high") == A(price=12.0, cost=4.0)
+    typed = A(price=11.0)
+    assert b.scenario(typed, "low") == A(price=11.0, cost=6.0)
+
+
+def test_absurd_values_are_refused_by_name():
+    with pytest.raises(DataProblem, match="Cost must be at most 100"):
+        b.check(A(cost=1000.0))
+    with pytest.raises(DataProblem, match="Price must be a finite number"):
+        b.check(A(price=float("nan")))
+    with pytest.raises(DataProblem, match="unknown assumption colour"):
+        b.from_dict(A, {"colour": 1})
+    assert b.from_dict(A, {"price": 3.0}) == A(price=3.0)
+
+
+def test_bootstrap_interval_brackets_the_mean():
+    lo, mean, hi = b.bootstrap_mean_interval(np.arange(10.0), seed=1)
+    assert lo < mean == 4.5 < hi
+
+
+def test_money_labels():
+    assert b.money(1_234_567) == "€1.2M"
+    assert b.money(35_000) == "€35k"
+    assert b.money(-820) == "−€820"
+    assert b.money(None) == "—"

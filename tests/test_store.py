@@ -1,0 +1,174 @@
+"""Model store: round trip, versions and rollback, corruption, incompatibility, atomic writes, read-only."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import torch
+
+from usecases.core.store import ModelMissing, ModelStore, ModelUnusable, StoreReadOnly, load_state
+
+
+class Tiny(torch.nn.Module):
+    def __init__(self, n=4):
+        super().__init__()
+        self.lin = torch.nn.Linear(n, 2)
+
+
+def _save(store, module, version_note="x", key="demo"):
+    return store.save(key, module.state_dict(), {"metrics": {"acc": 0.5}, "note": version_note}, format_version=1)
+
+
+def test_round_trip_and_card_fields(tmp_store):
+    m = Tiny()
+    card = _save(tmp_store, m)
+    for k in ("usecase", "version", "created_at", "sha256", "libraries", "parameter_count", "weights_bytes", "metrics"):
+        assert k in card
+    assert card["parameter_count"] == sum(p.numel() for p in m.parameters())
+    tensors, card2 = tmp_store.load("demo", format_version=1)
+    m2 = Tiny()
+    load_state(m2, tensors, "demo")
+    for a, b in zip(m.state_dict().values(), m2.state_dict().values()):
+        assert torch.equal(a, b)
+    assert card2 == json.loads((tmp_store.dir("demo") / "card.json").read_text())
+    assert tmp_store.status("demo").state == "ready"
+
+
+def test_versions_previous_and_rollback(tmp_store):
+    m1, m2 = Tiny(), Tiny()
+    assert _save(tmp_store, m1, "one")["version"] == 1
+    assert _save(tmp_store, m2, "two")["version"] == 2
+    assert (tmp_store.dir("demo") / "previous" / "model.safetensors").exists()
+    restored = tmp_store.rollback("demo")
+    assert restored["note"] == "one"
+    tensors, card = tmp_store.load("demo", format_version=1)
+    assert card["note"] == "one"
+    assert torch.equal(tensors["lin.weight"], m1.lin.weight.detach())
+
+
+def test_missing_model_is_not_trained_yet(tmp_store):
+    with pytest.raises(ModelMissing, match="not trained yet"):
+        tmp_store.load("demo", format_version=1)
+    assert tmp_store.status("demo").state == "missing"
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "delete_weights", "bad_json", "delete_card"])
+def test_corruption_gives_one_clear_message(tmp_store, damage):
+    _save(tmp_store, Tiny())
+    d = tmp_store.dir("demo")
+    w, c = d / "model.safetensors", d / "card.json"
+    blob = bytearray(w.read_bytes())
+    if damage == "flip":
+        blob[len(blob) // 2] ^= 0xFF
+        w.write_bytes(bytes(blob))
+    elif damage == "truncate":
+        w.write_bytes(bytes(blob[: len(blob) // 2]))
+    elif damage == "empty":
+        w.write_bytes(b"")
+    elif damage == "delete_weights":
+        w.unlink()
+    elif damage == "bad_json":
+        c.write_text("{not json")
+    elif damage == "delete_card":
+        c.unlink()
+    with pytest.raises(ModelUnusable) as err:
+        tmp_store.load("demo", format_version=1)
+    msg = str(err.value)
+    assert msg.startswith("demo model is unusable: ")
+    assert msg.endswith("retrain with `make train` or the Retrain button")
+    assert "\n" not in msg
+    assert tmp_store.status("demo").state in ("unusable", "ready")  # status reads the card only
+
+
+def test_hash_matching_but_not_safetensors(tmp_store):
+    """A file whose hash matches the card but is not safetensors (e.g. a pickle) is refused, never unpickled."""
+    _save(tmp_store, Tiny())
+    d = tmp_store.dir("demo")
+    import hashlib
+    import pickle
+
+    evil = pickle.dumps({"lin.weight": [1, 2]})
+    (d / "model.safetensors").write_bytes(evil)
+    card = json.loads((d / "card.json").read_text())
+    card["sha256"] = hashlib.sha256(evil).hexdigest()
+    (d / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelUnusable, match="not a valid safetensors file"):
+        tmp_store.load("demo", format_version=1)
+
+
+def test_wrong_shapes_and_names(tmp_store):
+    _save(tmp_store, Tiny(n=4))
+    tensors, _ = tmp_store.load("demo", format_version=1)
+    with pytest.raises(ModelUnusable, match="wrong shapes"):
+        load_state(Tiny(n=5), tensors, "demo")
+    tensors.pop("lin.bias")
+    with pytest.raises(ModelUnusable, match="missing tensors lin.bias"):
+        load_state(Tiny(n=4), tensors, "demo")
+
+
+def test_incompatible_format_version(tmp_store):
+    _save(tmp_store, Tiny())
+    with pytest.raises(ModelUnusable, match="format 1, this code reads format 2"):
+        tmp_store.load("demo", format_version=2)
+
+
+def test_atomic_write_keeps_old_files_when_a_write_fails(tmp_store, monkeypatch):
+    _save(tmp_store, Tiny(), "one")
+    before = {p.name: p.read_bytes() for p in tmp_store.dir("demo").iterdir() if p.is_file()}
+    import usecases.core.store as store_mod
+
+    calls = {"n": 0}
+    real = store_mod._fsync_write
+
+    def failing(path, data):
+        calls["n"] += 1
+        if path.name.startswith(".model.safetensors"):
+            real(path, data[: len(data) // 3])  # half-written temp file…
+            raise OSError(28, "No space left on device")  # …then the disk fills up
+        real(path, data)
+
+    monkeypatch.setattr(store_mod, "_fsync_write", failing)
+    with pytest.raises(OSError):
+        _save(tmp_store, Tiny(), "two")
+    after = {p.name: p.read_bytes() for p in tmp_store.dir("demo").iterdir() if p.is_file()}
+    assert after == before, "current files must be untouched"
+    assert not [p for p in tmp_store.dir("demo").iterdir() if p.name.endswith(".tmp")], "no temp files left behind"
+    monkeypatch.setattr(store_mod, "_fsync_write", real)
+    assert tmp_store.load("demo", format_version=1)[1]["note"] == "one"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to read-only directories")
+def test_read_only_store(tmp_path):
+    d = tmp_path / "ro"
+    d.mkdir()
+    os.chmod(d, 0o555)
+    try:
+        with pytest.raises(StoreReadOnly):
+            _save(ModelStore(d), Tiny())
+    finally:
+        os.chmod(d, 0o755)
+
+
+def test_read_only_store_detected_even_as_root(tmp_path, monkeypatch):
+    d = tmp_path / "ro"
+    d.mkdir()
+    monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK else True)
+    with pytest.raises(StoreReadOnly, match="not writable"):
+        _save(ModelStore(d), Tiny())
+
+
+def test_env_var_moves_the_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "elsewhere"))
+    s = ModelStore()
+    _save(s, Tiny())
+    assert (tmp_path / "elsewhere" / "demo" / "model.safetensors").exists()
+
+
+def test_keys_and_invalid_keys(tmp_store):
+    _save(tmp_store, Tiny(), key="demo")
+    _save(tmp_store, Tiny(), key="demo/custom/mine")
+    assert tmp_store.keys("demo") == ["demo", "demo/custom/mine"]
+    with pytest.raises(ValueError):
+        tmp_store.dir("../outside")

@@ -1,0 +1,253 @@
+"""Command line: ``python -m usecases list|train|evaluate|score|bench``.
+
+Every failure a user can cause (unknown use case, bad file, unusable model, missing device) ends
+with exit status 2 and one line on stderr saying why — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import usecases
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not a usage block
+        self.exit(EXIT_USAGE, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+class CliError(Exception):
+    pass
+
+
+def _read_file(path: str) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{path}: no such file")
+    if p.is_dir():
+        raise CliError(f"{path}: is a directory, not a file")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _names(name: str) -> list[str]:
+    if name == "all":
+        return list(usecases.NAMES)
+    usecases.get(name)  # raises UnknownUseCase with the list of choices
+    return [name]
+
+
+def _store():
+    from usecases.core.store import ModelStore
+
+    return ModelStore()
+
+
+def cmd_list(args) -> int:
+    store = _store()
+    rows = []
+    for name in usecases.NAMES:
+        mod = usecases.get(name)
+        st = store.status(name)
+        metric = ""
+        if st.state == "ready":
+            m = st.card.get("metrics", {}).get(mod.SPEC.primary_metric)
+            metric = f"{mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
+        rows.append((name, mod.SPEC.title, st.state + (f" v{st.version}" if st.version else ""), metric))
+    if args.json:
+        print(json.dumps([{"usecase": r[0], "title": r[1], "status": r[2], "headline": r[3]} for r in rows]))
+        return 0
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(r[i].ljust(w[i]) for i in range(4)).rstrip())
+    return 0
+
+
+def _config(mod, args):
+    overrides = {}
+    if getattr(args, "device", None):
+        overrides["device"] = args.device
+    if getattr(args, "budget_seconds", None) is not None:
+        if args.budget_seconds <= 0:
+            raise CliError("--budget-seconds must be positive")
+        overrides["budget_seconds"] = args.budget_seconds
+    base = mod.Config.quick() if getattr(args, "quick", False) else mod.Config()
+    import dataclasses
+
+    return dataclasses.replace(base, **overrides)
+
+
+def cmd_train(args) -> int:
+    from usecases.core.runner import tqdm_progress
+
+    store = _store()
+    names = _names(args.name)
+    if args.data and len(names) > 1:
+        raise CliError("--data needs one use case, not 'all'")
+    for name in names:
+        mod = usecases.get(name)
+        config = _config(mod, args)
+        data = None
+        key = name
+        if args.data:
+            data = mod.read_data(_read_file(args.data), Path(args.data).name)
+            key = f"{name}/custom/{_safe_name(args.model_name or Path(args.data).stem)}"
+        progress, close = tqdm_progress(f"train {name}")
+        try:
+            trained = mod.train(config, data=data, progress=progress)
+        finally:
+            close()
+        card = mod.save(trained, store, key=key)
+        m = card.get("metrics", {})
+        base = card.get("baselines", {})
+        line = f"{name}: saved {store.dir(key)} v{card['version']} · {mod.SPEC.primary_label} {m.get(mod.SPEC.primary_metric, float('nan')):.4f}"
+        if base:
+            best = max(base.items(), key=lambda kv: kv[1].get(mod.SPEC.primary_metric, float("-inf")) * (1 if mod.SPEC.higher_is_better else -1))
+            line += f" (best baseline {best[0]}: {best[1].get(mod.SPEC.primary_metric, float('nan')):.4f})"
+        line += f" · {card.get('training_seconds', 0):.1f}s on {card.get('device', {}).get('name', '?')}"
+        print(line)
+    return 0
+
+
+def _safe_name(name: str) -> str:
+    import re
+
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:60]
+    if not s:
+        raise CliError("model name must contain letters or digits")
+    return s
+
+
+def cmd_evaluate(args) -> int:
+    store = _store()
+    mod = usecases.get(args.name)
+    key = args.name if not args.model else f"{args.name}/custom/{_safe_name(args.model)}"
+    trained = mod.load(store, key=key)
+    data = mod.read_data(_read_file(args.data), Path(args.data).name) if args.data else None
+    report = mod.evaluate(trained, data=data)
+    if args.json:
+        print(json.dumps(report.to_json(), default=float))
+        return 0
+    metrics = list(report.model)
+    names = ["model", *report.baselines]
+    rows = [report.model, *report.baselines.values()]
+    print(f"{mod.SPEC.title} — {report.data.get('source', '')} ({report.data.get('rows', '?')} rows; split: {report.data.get('split', '')})")
+    print("metric".ljust(26) + "".join(n[:18].rjust(19) for n in names))
+    for m in metrics:
+        print(m.ljust(26) + "".join((f"{r[m]:.4f}" if isinstance(r.get(m), (int, float)) else "—").rjust(19) for r in rows))
+    return 0
+
+
+def cmd_score(args) -> int:
+    store = _store()
+    mod = usecases.get(args.name)
+    raw = _read_file(args.input)
+    out = Path(args.output)
+    if out.exists() and out.is_dir():
+        raise CliError(f"{args.output}: is a directory")
+    if not out.parent.exists():
+        raise CliError(f"{args.output}: folder {out.parent} does not exist")
+    trained = mod.load(store, key=args.name)
+    result = mod.score_file(trained, raw, Path(args.input).name)
+    from usecases.core.tables import to_safe_csv
+
+    data = to_safe_csv(result)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_bytes(data)  # written whole, then renamed: no half-written output
+    os.replace(tmp, out)
+    print(f"{args.name}: scored {len(result):,} rows → {out}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from usecases.core.device import device_info, select_device
+
+    results = []
+    for name in _names(args.name):
+        mod = usecases.get(name)
+        figures = mod.bench(quick=args.quick)
+        results.append({"usecase": name, "device": device_info(select_device()).label(), "figures": figures})
+        if not args.json:
+            print(f"{name} ({results[-1]['device']})")
+            for k, v in figures.items():
+                print(f"  {k:<44} {v['value']:>14,.4g} {v['unit']}")
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else results, default=float))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m usecases", description="AI Use-Case Lab command line.")
+    p.add_argument("--device", help="cpu, cuda, cuda:N, mps or auto (default: auto, or $UCLAB_DEVICE)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("list", help="list the use cases and the state of their models")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_list)
+
+    s = sub.add_parser("train", help="train a use case's model (or all) and save it to the model store")
+    s.add_argument("name", help=f"one of {', '.join(usecases.NAMES)} or all")
+    s.add_argument("--device", default=argparse.SUPPRESS, help="cpu, cuda, cuda:N, mps or auto")
+    s.add_argument("--budget-seconds", type=float, help="stop training after this many seconds (keeps the best so far)")
+    s.add_argument("--data", help="train on your own file instead of the default data")
+    s.add_argument("--model-name", help="name for a model trained with --data (default: the file name)")
+    s.add_argument("--quick", action="store_true", help="a seconds-long configuration, for smoke tests")
+    s.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("evaluate", help="metrics of the stored model and its baselines")
+    s.add_argument("name")
+    s.add_argument("--data", help="evaluate on your own labelled file")
+    s.add_argument("--model", help="a named model trained with --data")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--device", default=argparse.SUPPRESS)
+    s.set_defaults(fn=cmd_evaluate)
+
+    s = sub.add_parser("score", help="batch predictions for a CSV file")
+    s.add_argument("name")
+    s.add_argument("input")
+    s.add_argument("-o", "--output", required=True)
+    s.add_argument("--device", default=argparse.SUPPRESS)
+    s.set_defaults(fn=cmd_score)
+
+    s = sub.add_parser("bench", help="speed and memory figures (with peers measured in the same run)")
+    s.add_argument("name")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--quick", action="store_true", help="smaller inputs, for smoke tests")
+    s.add_argument("--device", default=argparse.SUPPRESS)
+    s.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from usecases.core.device import DeviceError, select_device
+    from usecases.core.runner import TrainingCancelled
+    from usecases.core.store import ModelUnusable, StoreReadOnly
+    from usecases.core.tables import DataProblem
+
+    try:
+        if getattr(args, "device", None):
+            select_device(args.device)  # fail early and clearly
+            os.environ["UCLAB_DEVICE"] = args.device
+        return args.fn(args)
+    except (CliError, usecases.UnknownUseCase, DataProblem, ModelUnusable, DeviceError, StoreReadOnly) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TrainingCancelled as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was saved", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

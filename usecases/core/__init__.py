@@ -1,0 +1,1 @@
+"""Shared core: device, model store, training runner, tables, business math, model holder."""

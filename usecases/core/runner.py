@@ -1,0 +1,161 @@
+"""The training runner every use case shares.
+
+A use case supplies ``step(i) -> metrics`` (one epoch, or a block of iterations) and
+``evaluate() -> metrics`` (on its validation split). The runner calls them, reports progress
+through one callback, keeps the best weights by a monitored validation metric (early stopping
+after ``patience`` evaluations without improvement), stops at a wall-clock budget, and stops
+when a cancel token is set. Progress goes to a tqdm bar in the CLI and to ``st.progress`` in
+the app; the runner itself knows neither.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import torch
+
+Metrics = dict[str, float]
+
+
+class Progress(Protocol):
+    def __call__(self, step: int, total: int, metrics: Metrics) -> None: ...
+
+
+class TrainingCancelled(RuntimeError):
+    """Training was cancelled by the user; nothing was saved."""
+
+    def __init__(self, message: str = "training was cancelled; the current model is unchanged"):
+        super().__init__(message)
+
+
+class CancelToken:
+    """Thread-safe flag a UI or a signal handler sets to stop training at the next step."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass
+class RunConfig:
+    max_steps: int
+    eval_every: int = 1
+    budget_seconds: float | None = None
+    patience: int | None = None  # evaluations without improvement before stopping
+    monitor: str = "val_loss"
+    mode: str = "min"  # "min" or "max"
+    min_delta: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.max_steps < 1:
+            raise ValueError("max_steps must be at least 1")
+        if self.mode not in ("min", "max"):
+            raise ValueError("mode must be 'min' or 'max'")
+        if self.budget_seconds is not None and not self.budget_seconds > 0:
+            raise ValueError("budget_seconds must be positive")
+
+
+@dataclass
+class RunResult:
+    history: list[Metrics] = field(default_factory=list)  # one row per step: step, seconds, train and val metrics
+    best: Metrics = field(default_factory=dict)
+    best_step: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    stopped: str = "max_steps"  # "max_steps" | "early_stopping" | "budget"
+
+
+def run_training(
+    step: Callable[[int], Metrics],
+    evaluate: Callable[[], Metrics],
+    config: RunConfig,
+    *,
+    model: torch.nn.Module | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> RunResult:
+    """Run ``step`` up to ``config.max_steps`` times; evaluate, early-stop, honour budget and cancel.
+
+    When ``model`` is given, its best state (by ``config.monitor``) is restored before returning.
+    Raises :class:`TrainingCancelled` if ``cancel`` is set; the caller then saves nothing.
+    """
+    sign = 1.0 if config.mode == "max" else -1.0
+    best_score = -math.inf
+    best_state = None
+    since_best = 0
+    result = RunResult()
+    start = time.perf_counter()
+    for i in range(1, config.max_steps + 1):
+        if cancel is not None and cancel.cancelled:
+            raise TrainingCancelled()
+        row: Metrics = {"step": i}
+        row.update(step(i))
+        is_last = i == config.max_steps
+        elapsed = time.perf_counter() - start
+        over_budget = config.budget_seconds is not None and elapsed >= config.budget_seconds
+        if i % config.eval_every == 0 or is_last or over_budget:
+            val = evaluate()
+            row.update(val)
+            if config.monitor not in val:
+                raise KeyError(f"evaluate() did not return the monitored metric {config.monitor!r}")
+            score = sign * float(val[config.monitor])
+            if score > best_score + config.min_delta or best_state is None:
+                best_score = score
+                result.best = dict(val)
+                result.best_step = i
+                since_best = 0
+                if model is not None:
+                    best_state = copy.deepcopy({k: v.detach().clone() for k, v in model.state_dict().items()})
+            else:
+                since_best += 1
+        row["seconds"] = time.perf_counter() - start
+        result.history.append(row)
+        result.steps = i
+        if progress is not None:
+            progress(i, config.max_steps, row)
+        if config.patience is not None and since_best >= config.patience:
+            result.stopped = "early_stopping"
+            break
+        if over_budget:
+            result.stopped = "budget"
+            break
+    if cancel is not None and cancel.cancelled:
+        raise TrainingCancelled()
+    result.seconds = time.perf_counter() - start
+    if model is not None and best_state is not None:
+        model.load_state_dict(best_state)
+    return result
+
+
+def tqdm_progress(description: str) -> tuple[Progress, Callable[[], None]]:
+    """A progress callback drawing a tqdm bar (CLI), and a function that closes it."""
+    from tqdm import tqdm
+
+    bar: dict = {}
+
+    def update(step: int, total: int, metrics: Metrics) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=description, unit="step", leave=True)
+        b = bar["bar"]
+        b.total = total
+        b.n = step
+        shown = {k: f"{v:.4g}" for k, v in metrics.items() if k not in ("step", "seconds") and isinstance(v, float)}
+        b.set_postfix(shown, refresh=False)
+        b.refresh()
+
+    def close() -> None:
+        if "bar" in bar:
+            bar["bar"].close()
+
+    return update, close

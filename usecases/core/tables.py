@@ -1,0 +1,414 @@
+"""Reading, validating and exporting user tables — shared by every upload, the CLI and the batch tabs.
+
+``read_table`` turns raw bytes into a DataFrame of strings, detecting what can be detected
+(encoding, delimiter, decimal comma, header) and refusing what is not a text table (an Excel
+workbook renamed ``.csv``, a binary file, an empty or oversized file). ``validate`` then checks it
+against a :class:`Schema` — missing/extra columns, types, ranges, duplicates, row counts — and
+collects *every* problem into one :class:`DataProblem` whose message names the column and the
+first offending lines. Nothing is written to disk: uploads stay in memory.
+``to_safe_csv`` neutralises formula-looking cells (``= + - @``) before a CSV leaves the app.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_NA = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none")
+SPREADSHEET_NA = ("??", "?", "-", "--", ".", "#N/A", "#NA", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "missing", "unknown")
+_DELIMS = (",", ";", "\t", "|")
+_MAX_SHOWN = 3
+
+
+class DataProblem(ValueError):
+    """A user file or value cannot be used. ``str()`` is one message listing every problem."""
+
+    def __init__(self, problems: list[str] | str, subject: str = "the file"):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.subject = subject
+        if len(self.problems) == 1:
+            msg = f"{subject[0].upper()}{subject[1:]} cannot be used: {self.problems[0]}"
+        else:
+            msg = f"{subject[0].upper()}{subject[1:]} cannot be used ({len(self.problems)} problems): " + "; ".join(
+                f"({i}) {p}" for i, p in enumerate(self.problems, 1)
+            )
+        super().__init__(msg)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "int" | "float" | "str" | "datetime" | "category"
+    required: bool = True
+    description: str = ""
+    example: object = None
+    min: float | None = None
+    max: float | None = None
+    nullable: bool = False
+    unique: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Schema:
+    title: str  # e.g. "fraud transactions file"
+    columns: tuple[Column, ...]
+    min_rows: int = 1
+    max_bytes: int = DEFAULT_MAX_BYTES
+    encodings: tuple[str, ...] = ("utf-8",)
+    allow_extra: bool = True
+    na_values: tuple[str, ...] = DEFAULT_NA
+    headerless_ok: bool = False  # a file without a header maps columns by position
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def describe(self) -> pd.DataFrame:
+        """The expected columns as a table for the upload component."""
+        return pd.DataFrame(
+            {
+                "column": [c.name for c in self.columns],
+                "required": ["yes" if c.required else "optional" for c in self.columns],
+                "type": [c.kind + (f" ({c.unit})" if c.unit else "") for c in self.columns],
+                "allowed": [_allowed(c) for c in self.columns],
+                "meaning": [c.description for c in self.columns],
+            }
+        )
+
+    def example_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c.name: [c.example] for c in self.columns if c.example is not None})
+
+
+def _allowed(c: Column) -> str:
+    if c.choices:
+        return ", ".join(map(str, c.choices))
+    parts = []
+    if c.min is not None:
+        parts.append(f"≥ {c.min:g}")
+    if c.max is not None:
+        parts.append(f"≤ {c.max:g}")
+    if c.unique:
+        parts.append("unique")
+    if c.nullable:
+        parts.append("may be empty")
+    return ", ".join(parts)
+
+
+@dataclass
+class ReadInfo:
+    encoding: str
+    delimiter: str
+    decimal: str
+    header: bool
+    rows: int
+    columns: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+        return (
+            f"{self.rows:,} rows × {len(self.columns)} columns · {self.encoding.upper()} · "
+            f"{names.get(self.delimiter, repr(self.delimiter))}-separated"
+            + (" · decimal comma" if self.decimal == "," else "")
+            + ("" if self.header else " · no header row")
+        )
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """A reason why ``data`` is not a text table, or ``None``."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a zip archive or an Excel workbook (.xlsx) saved with another name; export the sheet as CSV (File → Save As → CSV UTF-8)"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "it is an old Excel workbook (.xls); export the sheet as CSV (File → Save As → CSV UTF-8)"
+    if head.startswith(b"%PDF"):
+        return "it is a PDF document, not a CSV table"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "it is an image, not a CSV table"
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed; decompress it first"
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "it is a binary file, not a text table"
+    return None
+
+
+def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: str = "the file") -> tuple[str, str]:
+    """Decode ``data`` with the first encoding that fits; UTF-8 with BOM and UTF-16 with BOM are recognised."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if "utf-16" in encodings:
+            return data.decode("utf-16"), "utf-16"
+        raise DataProblem("it is UTF-16 text; save it as UTF-8 (e.g. “CSV UTF-8” in Excel)", subject)
+    first_error: UnicodeDecodeError | None = None
+    for enc in encodings:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    line = data[: first_error.start].count(b"\n") + 1
+    byte = data[first_error.start : first_error.start + 1].hex()
+    raise DataProblem(
+        f"it is not {' or '.join(e.upper() for e in encodings)} text (byte 0x{byte} on line {line}); "
+        "save it as UTF-8 (e.g. “CSV UTF-8” in Excel)",
+        subject,
+    )
+
+
+def _split_counts(line: str, delim: str) -> int:
+    try:
+        return len(next(csv.reader([line], delimiter=delim)))
+    except (csv.Error, StopIteration):
+        return 0
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the sample lines into the same number (>1) of fields most often."""
+    best, best_score = ",", 0.0
+    for d in _DELIMS:
+        counts = [_split_counts(l, d) for l in lines]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode <= 1:
+            continue
+        score = counts.count(mode) / len(counts) + 0.001 * mode
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+_NUM = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
+_NUM_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def _looks_numeric(s: str) -> bool:
+    s = s.strip()
+    return bool(_NUM.match(s) or _NUM_COMMA.match(s))
+
+
+def read_table(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    encodings: tuple[str, ...] = ("utf-8",),
+    subject: str = "the file",
+    header: bool | None = None,
+) -> tuple[pd.DataFrame, ReadInfo]:
+    """Parse a delimited text table into a DataFrame of stripped strings (no type conversion yet)."""
+    if data is None or len(data) == 0:
+        raise DataProblem("it is empty", subject)
+    if len(data) > max_bytes:
+        raise DataProblem(f"it is {_human_bytes(len(data))}, over the {_human_bytes(max_bytes)} limit", subject)
+    reason = sniff_binary(data)
+    if reason:
+        raise DataProblem(reason, subject)
+    text, enc = decode_text(data, encodings, subject)
+    lines = [l for l in text.splitlines() if l.strip()]
+    if not lines:
+        raise DataProblem("it holds no rows (only blank lines)", subject)
+    sample = lines[:200]
+    delim = detect_delimiter(sample)
+    rows = list(csv.reader(sample, delimiter=delim))
+    # Decimal comma: only possible when the comma is not the delimiter.
+    decimal = "."
+    if delim != ",":
+        cells = [c.strip() for r in rows[1:] for c in r]
+        if any(_NUM_COMMA.match(c) for c in cells) and not any("." in c and _NUM.match(c) and not c.isdigit() for c in cells):
+            decimal = ","
+    if header is None:
+        first = rows[0]
+        rest = rows[1:6]
+        first_numeric = sum(_looks_numeric(c) for c in first)
+        rest_numeric = max((sum(_looks_numeric(c) for c in r) for r in rest), default=0)
+        header = not (first_numeric > 0 and first_numeric >= rest_numeric)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            dtype=str,
+            keep_default_na=False,
+            header=0 if header else None,
+            skip_blank_lines=True,
+            skipinitialspace=True,
+            engine="python" if delim not in (",", ";", "\t") else "c",
+        )
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise DataProblem(f"line {m.group(2)} has {m.group(3)} fields where the header has {m.group(1)}", subject) from None
+        raise DataProblem(f"it is not a well-formed delimited table ({str(exc).strip()[:160]})", subject) from None
+    except pd.errors.EmptyDataError:
+        raise DataProblem("it holds no rows", subject) from None
+    if not header:
+        df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
+    info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
+    return df, info
+
+
+def normalise_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+def _lines(idx: pd.Index | np.ndarray, header: bool) -> list[int]:
+    off = 2 if header else 1
+    return [int(i) + off for i in list(idx)[:_MAX_SHOWN]]
+
+
+def _fmt_lines(idx, values, header: bool, total: int) -> str:
+    lines = _lines(idx, header)
+    shown = ", ".join(f"{l}: {str(v)[:30]!r}" for l, v in zip(lines, list(values)[:_MAX_SHOWN]))
+    more = f" and {total - len(lines)} more" if total > len(lines) else ""
+    return f"line{'s' if total > 1 else ''} {shown}{more}"
+
+
+def match_columns(df: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], list[str]]:
+    """Map file columns to schema columns by name/alias (case, spaces and dashes ignored)."""
+    lookup = {}
+    for c in schema.columns:
+        for n in (c.name, *c.aliases):
+            lookup[normalise_name(n)] = c.name
+    mapping, extras = {}, []
+    for col in df.columns:
+        target = lookup.get(normalise_name(col))
+        if target and target not in mapping.values():
+            mapping[col] = target
+        else:
+            extras.append(col)
+    return mapping, extras
+
+
+def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: str | None = None) -> pd.DataFrame:
+    """Check and convert ``df`` (strings) to the schema's types; raise one DataProblem listing everything."""
+    subject = subject or f"the {schema.title}"
+    problems: list[str] = []
+    if not header and schema.headerless_ok:
+        n = min(len(df.columns), len(schema.columns))
+        df = df.iloc[:, :n].copy()
+        df.columns = [c.name for c in schema.columns[:n]]
+    mapping, extras = match_columns(df, schema)
+    expected = ", ".join(c.name for c in schema.columns)
+    missing = [c.name for c in schema.columns if c.required and c.name not in mapping.values()]
+    if missing:
+        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (expected: {expected})")
+    if extras and not schema.allow_extra:
+        problems.append(f"unexpected column{'s' if len(extras) > 1 else ''} {', '.join(map(str, extras))} (expected only: {expected})")
+    if len(df) < schema.min_rows:
+        problems.append(
+            "it has no data rows" if len(df) == 0 else f"it has {len(df)} data row{'s' if len(df) != 1 else ''}; at least {schema.min_rows} are needed"
+        )
+    if problems and (missing or len(df) == 0):
+        raise DataProblem(problems, subject)
+    out = pd.DataFrame(index=df.index)
+    na = set(schema.na_values)
+    for src, name in mapping.items():
+        col = schema.column(name)
+        raw = df[src].astype(str)
+        is_na = raw.isin(na)
+        if is_na.any() and not col.nullable and col.required:
+            problems.append(f"column {name}: {int(is_na.sum())} empty value{'s' if is_na.sum() > 1 else ''} ({_fmt_lines(raw.index[is_na], raw[is_na], header, int(is_na.sum()))})")
+        values, bad = _convert(raw.where(~is_na, None), col)
+        bad &= ~is_na
+        if bad.any():
+            what = {"int": "non-integer", "float": "non-numeric", "datetime": "unparseable date", "category": "unknown"}.get(col.kind, "invalid")
+            extra = f" (allowed: {', '.join(map(str, col.choices))})" if col.choices else ""
+            problems.append(
+                f"column {name}: {int(bad.sum())} {what} value{'s' if bad.sum() > 1 else ''}{extra} ({_fmt_lines(raw.index[bad], raw[bad], header, int(bad.sum()))})"
+            )
+        if col.kind in ("int", "float"):
+            num = pd.to_numeric(values, errors="coerce")
+            inf = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
+            if inf.any():
+                problems.append(f"column {name}: {int(inf.sum())} infinite value{'s' if inf.sum() > 1 else ''} ({_fmt_lines(raw.index[inf], raw[inf], header, int(inf.sum()))})")
+            if col.min is not None:
+                low = (num < col.min).to_numpy(dtype=bool, na_value=False)
+                if low.any():
+                    problems.append(f"column {name}: {int(low.sum())} value{'s' if low.sum() > 1 else ''} below {col.min:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[low], raw[low], header, int(low.sum()))})")
+            if col.max is not None:
+                high = (num > col.max).to_numpy(dtype=bool, na_value=False) & ~inf
+                if high.any():
+                    problems.append(f"column {name}: {int(high.sum())} value{'s' if high.sum() > 1 else ''} above {col.max:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[high], raw[high], header, int(high.sum()))})")
+        if col.unique:
+            dup = raw.duplicated(keep=False) & ~is_na
+            if dup.any():
+                n_ids = raw[dup].nunique()
+                problems.append(f"column {name}: {n_ids} duplicated value{'s' if n_ids > 1 else ''} ({_fmt_lines(raw.index[dup], raw[dup], header, int(dup.sum()))})")
+        out[name] = values
+    if problems:
+        raise DataProblem(problems, subject)
+    return out.reset_index(drop=True)
+
+
+def _convert(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
+    """Convert one column; return (values, mask of values that failed to convert)."""
+    present = raw.notna()
+    if col.kind in ("int", "float"):
+        num = pd.to_numeric(raw.str.replace(",", ".", regex=False) if raw.str.contains(r"^\s*[+-]?\d+,\d+\s*$", regex=True, na=False).any() else raw, errors="coerce")
+        bad = present & num.isna()
+        if col.kind == "int":
+            frac = present & num.notna() & np.isfinite(num.astype(float)) & (num.astype(float) % 1 != 0)
+            bad |= frac
+            num = num.where(~bad)
+            return (num.astype("Int64") if col.nullable else num), bad
+        return num.astype(float), bad
+    if col.kind == "datetime":
+        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+        return parsed, present & parsed.isna()
+    if col.kind == "category" and col.choices is not None:
+        allowed = {str(c).lower(): c for c in col.choices}
+        mapped = raw.str.lower().map(allowed)
+        return mapped, present & mapped.isna()
+    return raw, pd.Series(False, index=raw.index)
+
+
+def load_table(data: bytes, schema: Schema, *, subject: str | None = None) -> tuple[pd.DataFrame, ReadInfo]:
+    """``read_table`` + ``validate`` in one call, with the schema's limits."""
+    subject = subject or f"the {schema.title}"
+    df, info = read_table(data, max_bytes=schema.max_bytes, encodings=schema.encodings, subject=subject)
+    if not info.header and not schema.headerless_ok:
+        # A header row is expected; treat the first row as header anyway so the message names columns.
+        df, info = read_table(data, max_bytes=schema.max_bytes, encodings=schema.encodings, subject=subject, header=True)
+    return validate(df, schema, header=info.header, subject=subject), info
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Prefix a quote to text that a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_safe_csv(df: pd.DataFrame, **kwargs) -> bytes:
+    """CSV bytes with text cells neutralised; numbers stay numbers (a negative amount is not a formula)."""
+    safe = df.copy()
+    for c in safe.columns:
+        if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
+            safe[c] = safe[c].map(neutralise)
+    safe.columns = [neutralise(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False, **kwargs).encode("utf-8")
+
+
+def finite_or_none(x: float) -> float | None:
+    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
