@@ -1,0 +1,113 @@
+"""The command line: every command, the fixed JSON shapes, and one-line errors for bad arguments and files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from usecases.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, env=None):
+    """Run ``python -m usecases`` in a subprocess (as a user would)."""
+    e = {**os.environ, **(env or {})}
+    p = subprocess.run([sys.executable, "-m", "usecases", *args], cwd=ROOT, capture_output=True, text=True, env=e, timeout=600)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_list_shows_every_use_case():
+    rc, out, err = run_cli("list")
+    assert rc == 0, err
+    for name in ("textgen", "fraud", "recommendation", "triage"):
+        assert name in out
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["train", "nosuch"], "unknown use case 'nosuch'"),
+        (["frobnicate"], "invalid choice"),
+        (["evaluate"], "the following arguments are required: name"),
+        (["score", "fraud", "missing.csv", "-o", "out.csv"], "missing.csv: no such file"),
+        (["train", "fraud", "--device", "tpu"], "unknown device 'tpu'"),
+        (["train", "fraud", "--budget-seconds", "-3"], "--budget-seconds must be positive"),
+        (["train", "all", "--data", "x.csv"], "--data needs one use case"),
+        (["train", "fraud", "--data", "x.csv"], "x.csv: no such file"),
+    ],
+)
+def test_bad_arguments_exit_nonzero_with_one_line(args, needle, tmp_path):
+    rc, out, err = run_cli(*args, env={"UCLAB_MODEL_DIR": str(tmp_path)})
+    assert rc == 2
+    lines = [l for l in err.strip().splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert needle in lines[0]
+
+
+def test_train_evaluate_score_round_trip(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    assert main(["train", "fraud", "--quick", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "fraud: saved" in out and "best baseline" in out
+    assert main(["evaluate", "fraud", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert set(rep) == {"usecase", "primary_metric", "model", "baselines", "data"}
+    assert rep["usecase"] == "fraud" and rep["primary_metric"] == "average_precision"
+    assert set(rep["baselines"]) == {"logistic_regression", "random_forest", "hist_gradient_boosting"}
+    assert {"source", "rows", "split"} <= set(rep["data"])
+    # score: same numbers as the library call
+    from tests.test_fraud import _raw_csv
+
+    src = tmp_path / "tx.csv"
+    src.write_bytes(_raw_csv(label=False))
+    dst = tmp_path / "scored.csv"
+    assert main(["score", "fraud", str(src), "-o", str(dst)]) == 0
+    scored = pd.read_csv(dst)
+    assert len(scored) == 60 and {"fraud_probability", "flagged"} <= set(scored.columns)
+    from usecases import fraud
+    from usecases.core.store import ModelStore
+
+    lib = fraud.score_file(fraud.load(ModelStore()), _raw_csv(label=False), "tx.csv")
+    assert scored["fraud_probability"].tolist() == pytest.approx(lib["fraud_probability"].astype(float).tolist(), abs=1e-6)
+    assert scored["flagged"].tolist() == lib["flagged"].tolist()
+
+
+def test_bad_input_file_for_score_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    assert main(["train", "fraud", "--quick"]) == 0
+    capsys.readouterr()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("transaction_id,datetime\nT1,2018-01-01\n")
+    out = tmp_path / "out.csv"
+    assert main(["score", "fraud", str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "missing columns customer_id, terminal_id, amount" in err and err.count("\n") == 1
+    assert not out.exists(), "nothing half-written"
+
+
+def test_unusable_model_gives_the_standard_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    assert main(["evaluate", "fraud"]) == 2
+    assert "fraud model is not trained yet" in capsys.readouterr().err
+    assert main(["train", "fraud", "--quick"]) == 0
+    w = tmp_path / "models" / "fraud" / "model.safetensors"
+    w.write_bytes(w.read_bytes()[:100])
+    capsys.readouterr()
+    assert main(["evaluate", "fraud"]) == 2
+    err = capsys.readouterr().err
+    assert "fraud model is unusable:" in err and "retrain with `make train` or the Retrain button" in err
+
+
+def test_bench_json_shape(capsys):
+    assert main(["bench", "fraud", "--quick", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert set(rep) == {"usecase", "device", "figures"} and rep["usecase"] == "fraud"
+    for fig in rep["figures"].values():
+        assert set(fig) == {"value", "unit"} and isinstance(fig["value"], (int, float))

@@ -1,0 +1,14 @@
+"""Recommendation: MovieLens top-N recommender, peers, cold start, revenue uplift, A/B planning."""
+from usecases.core.spec import Spec
+
+SPEC = Spec(
+    name="recommendation",
+    title="Recommendation",
+    purpose="Recommend the next film each customer is most likely to enjoy and price the uplift.",
+    primary_metric="ndcg@10",
+    primary_label="NDCG@10",
+    higher_is_better=True,
+    format_version=1,
+    page="recommendation",
+    data_source="MovieLens latest-small (GroupLens, 2016)",
+)

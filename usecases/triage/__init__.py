@@ -1,0 +1,14 @@
+"""Medical triage: synthetic ED cohort, rule baselines, acuity classifier, queue simulation."""
+from usecases.core.spec import Spec
+
+SPEC = Spec(
+    name="triage",
+    title="Medical triage",
+    purpose="Decision support for triage nurses: suggest an acuity level and flag under-triage risk.",
+    primary_metric="kappa_linear",
+    primary_label="Linear weighted κ",
+    higher_is_better=True,
+    format_version=1,
+    page="medical-triage",
+    data_source="Synthetic emergency-department cohort (generator documented in the README)",
+)
