@@ -93,3 +93,24 @@ def test_fraud_threshold_and_upload(monkeypatch):
     at.file_uploader(key="fraud.batch").set_value(("bad.csv", b"transaction_id,amount\nT1,abc\n", "text/csv")).run()
     _no_exceptions(at)
     assert any("missing columns datetime, customer_id, terminal_id" in e.value for e in at.error)
+
+
+def test_recommendation_user_cold_start_and_batch(monkeypatch):
+    at = _fresh(monkeypatch)
+    at.run()
+    at.switch_page("pages/recommendation.py").run()
+    _no_exceptions(at)
+    at.selectbox(key="rec.user").set_value("6").run()
+    _no_exceptions(at)
+    frames = [d.value for d in at.dataframe]
+    recs = next(f for f in frames if "because you liked" in f.columns)
+    assert len(recs) == 10 and recs["rank"].tolist() == list(range(1, 11))
+    films = at.multiselect(key="rec.cold.films")
+    films.set_value([o for o in films.options[:3]]).run()
+    _no_exceptions(at)
+    assert sum("because you liked" in d.value.columns for d in at.dataframe) >= 2
+    at.file_uploader(key="rec.batch").set_value(("users.csv", b"user_id\n1\n2\n", "text/csv")).run()
+    _no_exceptions(at)
+    assert any(b.label == "Download recommendations CSV" for b in at.get("download_button"))
+    at.file_uploader(key="rec.batch").set_value(("users.csv", b"user_id\nnobody\n", "text/csv")).run()
+    assert any("unknown user id" in e.value for e in at.error)

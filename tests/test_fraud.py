@@ -16,7 +16,7 @@ from usecases.fraud import data as fdata
 from usecases.fraud.evaluation import SplitConfig, card_precision_top_k, metrics, split
 from usecases.fraud.features import FEATURES, add_features, features_reference
 from usecases.fraud.simulate import SimConfig, simulate
-from usecases.fraud.train import BASELINES, predict, score_dataset
+from usecases.fraud.pipeline import BASELINES, predict, score_dataset
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from usecases.fraud import explain as fexplain
 from usecases.fraud.evaluation import metrics as fraud_metrics
 from usecases.fraud.features import FEATURES, LABELS
 from usecases.fraud.simulate import PRESETS, SimConfig
-from usecases.fraud.train import BASELINE_LABELS, score_dataset
+from usecases.fraud.pipeline import BASELINE_LABELS, score_dataset
 
 SPEC = fraud.SPEC
 KEY = "fraud"

@@ -62,7 +62,7 @@ def _timed(fn, *args, **kwargs):
 
 
 def bench(quick: bool = False) -> dict:
-    from .train import Config, predict, train
+    from .pipeline import Config, predict, train
 
     figures: dict[str, dict] = {}
     full = SimConfig(n_customers=500, n_terminals=1000, n_days=90) if quick else SimConfig()
