@@ -114,3 +114,28 @@ def test_recommendation_user_cold_start_and_batch(monkeypatch):
     assert any(b.label == "Download recommendations CSV" for b in at.get("download_button"))
     at.file_uploader(key="rec.batch").set_value(("users.csv", b"user_id\nnobody\n", "text/csv")).run()
     assert any("unknown user id" in e.value for e in at.error)
+
+
+def test_triage_form_refuses_implausible_and_upload_maps(monkeypatch):
+    at = _fresh(monkeypatch)
+    at.run()
+    at.switch_page("pages/medical_triage.py").run()
+    _no_exceptions(at)
+    assert any("not a diagnosis" in w.value for w in at.warning)
+    assert any("Suggested level" in m.value for m in at.markdown)
+    at.number_input(key="triage.f.spo2").set_value(101.0)
+    at.form_submit_button[0].click().run()
+    _no_exceptions(at)
+    assert any("SpO₂ 101 is outside the plausible range" in e.value for e in at.error)
+    at.number_input(key="triage.f.spo2").set_value(95.0)
+    at.number_input(key="triage.f.dbp").set_value(130.0)
+    at.form_submit_button[0].click().run()
+    assert any("Diastolic BP (130) must be lower than systolic BP" in e.value for e in at.error)
+    from tests.test_triage import _messy
+
+    at.file_uploader(key="triage.own").set_value(("export.csv", _messy(), "text/csv")).run()
+    _no_exceptions(at)
+    assert any("Dropped as possible identifiers" in w.value and "Telefon" in w.value for w in at.warning)
+    at.selectbox(key="triage.map.level").set_value("KTAS").run()
+    _no_exceptions(at)
+    assert any("labelled records ready" in s.value for s in at.success)

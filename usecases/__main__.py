@@ -98,7 +98,7 @@ def cmd_train(args) -> int:
         data = None
         key = name
         if args.data:
-            data = mod.read_data(_read_file(args.data), Path(args.data).name)
+            data = _read_user_data(mod, args)
             key = f"{name}/custom/{_safe_name(args.model_name or Path(args.data).stem)}"
         progress, close = tqdm_progress(f"train {name}")
         try:
@@ -117,6 +117,18 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _read_user_data(mod, args):
+    """A user's file for ``--data`` (with ``--mapping`` for use cases whose files need one)."""
+    import inspect
+
+    kwargs = {}
+    if getattr(args, "mapping", None):
+        if "mapping" not in inspect.signature(mod.read_data).parameters:
+            raise CliError(f"--mapping is not used by {mod.SPEC.name}; its files are read by column name")
+        kwargs["mapping"] = _read_file(args.mapping)
+    return mod.read_data(_read_file(args.data), Path(args.data).name, **kwargs)
+
+
 def _safe_name(name: str) -> str:
     import re
 
@@ -131,7 +143,7 @@ def cmd_evaluate(args) -> int:
     mod = usecases.get(args.name)
     key = args.name if not args.model else f"{args.name}/custom/{_safe_name(args.model)}"
     trained = mod.load(store, key=key)
-    data = mod.read_data(_read_file(args.data), Path(args.data).name) if args.data else None
+    data = _read_user_data(mod, args) if args.data else None
     report = mod.evaluate(trained, data=data)
     if args.json:
         print(json.dumps(report.to_json(), default=float))
@@ -156,7 +168,14 @@ def cmd_score(args) -> int:
     if not out.parent.exists():
         raise CliError(f"{args.output}: folder {out.parent} does not exist")
     trained = mod.load(store, key=args.name)
-    result = mod.score_file(trained, raw, Path(args.input).name)
+    kwargs = {}
+    if getattr(args, "mapping", None):
+        import inspect
+
+        if "mapping" not in inspect.signature(mod.score_file).parameters:
+            raise CliError(f"--mapping is not used by {mod.SPEC.name}")
+        kwargs["mapping"] = _read_file(args.mapping)
+    result = mod.score_file(trained, raw, Path(args.input).name, **kwargs)
     from usecases.core.tables import to_safe_csv
 
     data = to_safe_csv(result)
@@ -199,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--budget-seconds", type=float, help="stop training after this many seconds (keeps the best so far)")
     s.add_argument("--data", help="train on your own file instead of the default data")
     s.add_argument("--model-name", help="name for a model trained with --data (default: the file name)")
+    s.add_argument("--mapping", help="triage: JSON file mapping your columns and codes to the canonical fields")
     s.add_argument("--quick", action="store_true", help="a seconds-long configuration, for smoke tests")
     s.set_defaults(fn=cmd_train)
 
@@ -206,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("--data", help="evaluate on your own labelled file")
     s.add_argument("--model", help="a named model trained with --data")
+    s.add_argument("--mapping", help="triage: JSON column/code mapping for --data")
     s.add_argument("--json", action="store_true")
     s.add_argument("--device", default=argparse.SUPPRESS)
     s.set_defaults(fn=cmd_evaluate)
@@ -214,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("input")
     s.add_argument("-o", "--output", required=True)
+    s.add_argument("--mapping", help="triage: JSON column/code mapping for the input file")
     s.add_argument("--device", default=argparse.SUPPRESS)
     s.set_defaults(fn=cmd_score)
 

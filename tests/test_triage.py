@@ -1,0 +1,222 @@
+"""Triage: generator, NEWS2/ESI rules by hand, metrics vs scikit-learn, queue vs Erlang C, messy files,
+privacy scrubbing, bad input, model and shipped checkpoint."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from usecases import triage
+from usecases.core.tables import DataProblem
+from usecases.triage import queue as tq
+from usecases.triage import records as trec
+from usecases.triage.cohort import LEVEL_MIX, CohortConfig, generate
+from usecases.triage.metrics import triage_metrics, weighted_kappa
+from usecases.triage.model import decide
+from usecases.triage.pipeline import assess
+from usecases.triage.rules import esi_level, match_complaint, news2, news2_level
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return generate(CohortConfig(n=20_000, seed=0))
+
+
+def test_generator_distributions(cohort):
+    mix = cohort["level"].value_counts(normalize=True).sort_index().to_numpy()
+    assert np.abs(mix - LEVEL_MIX).max() < 0.02  # Moon et al. 2019 mix within 2 points
+    under = (cohort["nurse_level"] > cohort["level"]).mean()
+    over = (cohort["nurse_level"] < cohort["level"]).mean()
+    assert 0.085 < under < 0.12 and 0.03 < over < 0.055  # 10.3 % / 4.3 %
+    miss = cohort.isna().mean()
+    assert 0.07 < miss["temp"] < 0.11 and 0.02 < miss["hr"] < 0.04 and miss["age"] == 0
+    means = cohort.groupby("level")[["hr", "spo2"]].mean()
+    assert means["hr"].is_monotonic_decreasing and means["spo2"].is_monotonic_increasing
+    assert (cohort["dbp"].dropna() < cohort.loc[cohort["dbp"].notna(), "sbp"]).all()
+    assert cohort["spo2"].max() <= 100 and cohort["complaint"].str.len().min() > 0
+    assert cohort["patient"].str.startswith("SYN-").all()  # visibly synthetic ids
+
+
+def test_news2_by_hand():
+    # RR 26 (3), SpO2 93 (2), SBP 95 (2), HR 115 (2), V (3), T 38.5 (1) → 13 → level 1.
+    sick = pd.DataFrame([{"rr": 26, "spo2": 93, "sbp": 95, "hr": 115, "avpu": "V", "temp": 38.5}])
+    assert news2(sick)[0] == 13 and news2_level(sick)[0] == 1
+    well = pd.DataFrame([{"rr": 16, "spo2": 98, "sbp": 125, "hr": 72, "avpu": "A", "temp": 36.8}])
+    assert news2(well)[0] == 0 and news2_level(well)[0] == 5
+    single3 = pd.DataFrame([{"rr": 16, "spo2": 90, "sbp": 125, "hr": 72, "avpu": "A", "temp": 36.8}])  # SpO2 ≤ 91 scores 3
+    assert news2(single3)[0] == 3 and news2_level(single3)[0] == 3
+    missing = pd.DataFrame([{"rr": np.nan, "spo2": np.nan, "sbp": np.nan, "hr": 72, "avpu": "A", "temp": np.nan}])
+    assert news2(missing)[0] == 0
+
+
+def _esi(**kw):
+    base = {"age": 40, "rr": 16, "spo2": 98, "sbp": 125, "hr": 80, "avpu": "A", "temp": 37.0, "pain": 2, "complaint": "sore throat"}
+    return int(esi_level(pd.DataFrame([{**base, **kw}]))[0])
+
+
+def test_esi_rule_by_hand():
+    assert _esi() == 5  # no resources
+    assert _esi(complaint="laceration") == 4  # one resource
+    assert _esi(complaint="abdominal pain") == 3  # two resources
+    assert _esi(complaint="abdominal pain", hr=120) == 2  # danger-zone vitals up-triage a level 3
+    assert _esi(complaint="chest pain") == 2  # high-risk complaint
+    assert _esi(pain=8) == 2  # severe pain
+    assert _esi(avpu="P") == 2  # new confusion / lethargy
+    assert _esi(avpu="U") == 1 and _esi(spo2=82) == 1 and _esi(complaint="c/o arrest") == 1
+    assert match_complaint("c/o SOB x 2 days") == "shortness of breath"
+    assert match_complaint("worsening abd pain") == "abdominal pain"
+
+
+def test_metrics_match_sklearn():
+    rng = np.random.default_rng(0)
+    y = rng.integers(1, 6, 500)
+    p = np.clip(y + rng.integers(-1, 2, 500), 1, 5)
+    m = triage_metrics(y, p)
+    assert m["kappa_linear"] == pytest.approx(cohen_kappa_score(y, p, weights="linear"))
+    assert m["kappa_quadratic"] == pytest.approx(cohen_kappa_score(y, p, weights="quadratic"))
+    assert m["under_triage"] == pytest.approx((p > y).mean()) and m["over_triage"] == pytest.approx((p < y).mean())
+    crit = y <= 2
+    assert m["under_triage_l12"] == pytest.approx((p[crit] > y[crit]).mean())
+    assert m["sensitivity_l12"] == pytest.approx((p[crit] <= 2).mean())
+    assert weighted_kappa([1, 2, 3], [1, 2, 3], "linear") == 1.0
+
+
+def test_decision_rule_prefers_urgent_when_uncertain():
+    probs = np.array([[0.0, 0.4, 0.6, 0.0, 0.0]])
+    assert decide(probs, under_cost=1.0)[0] == 3  # median
+    assert decide(probs, under_cost=3.0)[0] == 2  # under-triage costs more
+
+
+def test_queue_matches_erlang_c():
+    a = tq.EDAssumptions(arrivals_per_hour=4, doctors=3, triage_minutes=0, consult_l1=25, consult_l2=25, consult_l3=25, consult_l4=25, consult_l5=25)
+    waits = [tq.simulate(a, np.eye(5), hours=5000, seed=s, priority=False).wait.mean() for s in range(12)]
+    assert np.mean(waits) == pytest.approx(tq.erlang_c_wait(4 / 60, 1 / 25, 3), rel=0.06)  # 5.62 min
+    assert tq.erlang_c_wait(6 / 60, 1 / 25, 3) == pytest.approx(35.11, abs=0.01)  # textbook: a = 2.5, c = 3
+    assert tq.erlang_c_wait(1.0, 0.25, 3) == float("inf")  # overloaded
+
+
+def test_priority_queue_favours_urgent_levels():
+    r = tq.simulate(tq.EDAssumptions(), np.eye(5), hours=336, seed=1)
+    w = pd.Series(r.wait).groupby(r.true_level).mean()
+    assert w[2] < w[3] < w[4]
+    res = tq.compare(tq.EDAssumptions(), {"a": np.eye(5)}, runs=3)
+    lo, mid, hi = res["a"]["mean_wait_l12"]
+    assert lo <= mid <= hi
+
+
+@pytest.fixture(scope="module")
+def quick():
+    return triage.train(triage.Config.quick())
+
+
+def test_quick_training_reports_baselines_and_nurse(quick, tmp_store):
+    assert set(quick.card["baselines"]) == {"news2", "esi_rule", "logistic_regression", "nurse"}
+    assert 0 <= quick.card["metrics"]["kappa_linear"] <= 1 and quick.card["assisted"]
+    triage.save(quick, tmp_store)
+    loaded = triage.load(tmp_store)
+    patient = {"age": 70, "sex": "M", "arrival": "ambulance", "complaint": "chest pain", "avpu": "A", "pain": 8, "sbp": 100, "dbp": 60,
+               "hr": 120, "rr": 24, "temp": 37.0, "spo2": 93}
+    a1, a2 = assess(quick, patient), assess(loaded, patient)
+    np.testing.assert_allclose(a1["probs"], a2["probs"], atol=1e-6)
+    assert abs(a1["probs"].sum() - 1) < 1e-5 and set(a1["attributions"]) >= {"spo2", "complaint"}
+    assert any("high-risk complaint" in f for f in a1["red_flags"])
+
+
+@pytest.mark.parametrize("field, value, needle", [("dbp", 130, "Diastolic BP (130) must be lower than systolic BP"),
+                                                  ("spo2", 101, "SpO₂ 101 is outside"), ("temp", 70, "Temperature 70 is outside"),
+                                                  ("age", -3, "Age -3 is outside")])
+def test_implausible_entries_are_refused_by_name(quick, field, value, needle):
+    patient = {"age": 50, "sex": "F", "arrival": "walk-in", "complaint": "cough", "avpu": "A", "pain": 2, "sbp": 120, "dbp": 80, "hr": 80,
+               "rr": 16, "temp": 37.0, "spo2": 98, field: value}
+    with pytest.raises(DataProblem) as err:
+        assess(quick, patient)
+    assert needle in str(err.value)
+
+
+MESSY = (
+    "Name;Patient ID;Telefon;Geburtsdatum;Alter;Geschlecht;Ankunft;Beschwerde;Bewusstsein;Schmerz;RR sys;RR dia;Puls;AF;Temp;SpO2;KTAS\n"
+    "Müller, Anna;4711;+49 30 1234567;1950-02-03;74;w;RTW;Brustschmerz;A;8;105;70;118;24;37,4;93;2\n"
+    "Schmidt, Jan;4712;+49 30 7654321;1988-11-30;36;m;selbst;Halsschmerzen;A;2;125;80;78;16;36,8;??;5\n"
+    "Weber, Eva;4713;+49 30 1111111;2001-05-05;23;w;selbst;Schnittwunde;A;-;120;#N/A;88;;37,0;98;4\n"
+)
+
+
+def _messy(rows=40):
+    lines = MESSY.strip().split("\n")
+    body = [lines[1 + i % 3] for i in range(rows)]
+    return ("\n".join([lines[0], *body]) + "\n").encode("latin-1")
+
+
+def test_messy_file_detection_privacy_and_mapping():
+    raw = _messy()
+    df, info, dropped = trec.read_raw(raw, "export.csv")
+    assert info.delimiter == ";" and info.encoding == "cp1252"
+    assert set(dropped) == {"Name", "Patient ID", "Telefon", "Geburtsdatum"}
+    assert not any(c in df.columns for c in dropped)
+    mapping = trec.Mapping(
+        columns={"age": "Alter", "sex": "Geschlecht", "arrival": "Ankunft", "complaint": "Beschwerde", "avpu": "Bewusstsein", "pain": "Schmerz",
+                 "sbp": "RR sys", "dbp": "RR dia", "hr": "Puls", "rr": "AF", "temp": "Temp", "spo2": "SpO2", "level": "KTAS"},
+        codes={"sex": {"w": "F", "m": "M"}, "arrival": {"RTW": "ambulance", "selbst": "walk-in"}, "avpu": {"A": "A"}},
+    )
+    recs = trec.read_records(raw, "export.csv", trec.Mapping.from_json(mapping.to_json()))
+    f = recs.frame
+    assert f["temp"].iloc[0] == pytest.approx(37.4)  # decimal comma
+    assert np.isnan(f["spo2"].iloc[1]) and np.isnan(f["pain"].iloc[2]) and np.isnan(f["dbp"].iloc[2])  # ??, -, #N/A
+    assert f["sex"].iloc[0] == "F" and f["arrival"].iloc[0] == "ambulance" and f["level"].tolist()[:3] == [2, 5, 4]
+    reversed_ = trec.read_records(raw, "export.csv", trec.Mapping(columns=mapping.columns, codes=mapping.codes, most_urgent=5))
+    assert reversed_.frame["level"].tolist()[:3] == [4, 1, 2]
+    guess = trec.propose_mapping(pd.DataFrame({"Heart Rate": [1], "SpO2": [1], "Triage Level": [1], "Chief Complaint": ["x"]}))
+    assert guess.columns == {"hr": "Heart Rate", "spo2": "SpO2", "level": "Triage Level", "complaint": "Chief Complaint"}
+
+
+def test_small_file_trains_with_cross_validation():
+    df = generate(CohortConfig(n=400, seed=3)).drop(columns=["patient"])
+    recs = triage.read_data(df.to_csv(index=False).encode(), "small.csv")
+    t = triage.train(triage.Config(max_epochs=3, patience=1), data=recs)
+    assert "cross-validation" in t.card["data"]["split"] and not t.card["data"]["synthetic"]
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        (b"", "it is empty"),
+        (b"name;phone\nAnna;+49 30 1234567\n", "no usable columns remain"),
+        (b"age;hr;level\n" + b"50;80;7\n" * 40, "values outside the 1–5 scale"),
+        (b"age;hr;level\n" + b"50;80;3\n" * 40, "only level 3 occurs"),
+        (b"age;hr;level\n" + b"50;80;3\n" * 39 + b"60;90;2\n", "too few rows per level"),
+        (b"colour;shape\nred;round\nblue;square\n", "no column is mapped to the reference level"),
+        (b"x" * (51 * 1024 * 1024), "over the 50.0 MB limit"),
+    ],
+)
+def test_bad_record_files(content, needle):
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(content, "records.csv")
+    assert needle in str(err.value)
+
+
+def test_bad_mapping_files():
+    with pytest.raises(DataProblem, match="not valid JSON"):
+        trec.Mapping.from_json(b"{nope")
+    with pytest.raises(DataProblem, match="unknown field colour"):
+        trec.Mapping.from_json(json.dumps({"columns": {"colour": "x"}}))
+    with pytest.raises(DataProblem, match="most_urgent must be 1 or 5"):
+        trec.Mapping.from_json(json.dumps({"columns": {}, "most_urgent": 3}))
+
+
+def test_shipped_checkpoint_reproduces_its_card_and_meets_targets():
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    store = ModelStore(REPO_ROOT / "models")
+    if not store.exists("triage"):
+        pytest.skip("no shipped triage checkpoint")
+    t = triage.load(store)
+    report = triage.evaluate(t)
+    for k, v in t.card["metrics"].items():
+        assert report.model[k] == pytest.approx(v, abs=1e-6), k
+    assert report.model["kappa_linear"] >= 0.83
+    for name, m in report.baselines.items():
+        assert report.model["under_triage_l12"] < m["under_triage_l12"], name
