@@ -12,3 +12,8 @@ SPEC = Spec(
     page="text-generation",
     data_source="Python's bundled reference documentation (pydoc_data)",
 )
+
+from .bench import bench  # noqa: E402
+from .pipeline import Config, Trained, evaluate, load, read_data, save, score_file, train  # noqa: E402
+
+__all__ = ["SPEC", "Config", "Trained", "train", "save", "load", "evaluate", "read_data", "score_file", "bench"]

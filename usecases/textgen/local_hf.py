@@ -1,0 +1,127 @@
+"""Pretrained causal language models already on this machine, through ``transformers`` — never downloaded.
+
+Searched: folders listed in ``UCLAB_HF_DIRS`` (``os.pathsep``-separated; each may be a model folder or
+hold model folders), ``models/textgen/hf/`` in the repository, and the local Hugging Face cache
+(``HF_HOME`` / ``~/.cache/huggingface/hub``). A folder qualifies when its ``config.json`` names a
+``…ForCausalLM`` architecture. Loading sets ``local_files_only=True`` (and ``HF_HUB_OFFLINE=1``), so a
+missing file is an error, not a download; safetensors weights are preferred and a pickled
+``pytorch_model.bin`` is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import torch
+
+from usecases.core.store import REPO_ROOT
+from usecases.core.tables import DataProblem
+
+from .generate import Sampling, Step, stream_logits
+
+ENV_VAR = "UCLAB_HF_DIRS"
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    name: str
+    path: str
+    architecture: str
+
+
+def _candidates() -> list[Path]:
+    roots = [Path(p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    roots.append(REPO_ROOT / "models" / "textgen" / "hf")
+    hub = Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub"
+    out = []
+    for r in roots:
+        if (r / "config.json").exists():
+            out.append(r)
+        elif r.is_dir():
+            out += [p for p in sorted(r.iterdir()) if (p / "config.json").exists()]
+    if hub.is_dir():
+        for repo in sorted(hub.glob("models--*")):
+            snaps = sorted((repo / "snapshots").glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)
+            out += [s for s in snaps[:1] if (s / "config.json").exists()]
+    return out
+
+
+def discover() -> list[LocalModel]:
+    found = []
+    for p in _candidates():
+        try:
+            cfg = json.loads((p / "config.json").read_text())
+        except (OSError, ValueError):
+            continue
+        arch = next((a for a in cfg.get("architectures") or [] if a.endswith("ForCausalLM") or a.endswith("LMHeadModel")), None)
+        if arch:
+            name = p.parent.parent.name.replace("models--", "").replace("--", "/") if p.parent.name == "snapshots" else p.name
+            found.append(LocalModel(name=name, path=str(p), architecture=arch))
+    return found
+
+
+HOW_TO_ADD = (
+    "No pretrained model was found on this machine. To add one, put a Hugging Face causal language model folder "
+    "(config.json, tokenizer files and model.safetensors) under models/textgen/hf/<name>/, or point UCLAB_HF_DIRS at it, "
+    "or download it once elsewhere with `huggingface-cli download <model> --local-dir <folder>` and copy the folder here. "
+    "Small ones that run on a CPU: distilgpt2, gpt2, HuggingFaceTB/SmolLM2-135M-Instruct."
+)
+
+
+class LoadedHF:
+    """A local transformers model and tokenizer, with a lock: generation mutates no shared state,
+    but one CPU-bound generation at a time keeps latency predictable for everyone."""
+
+    def __init__(self, path: str, device: torch.device):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        p = Path(path)
+        if not (p / "config.json").exists():
+            raise DataProblem(f"{path} has no config.json", "this model folder")
+        if not list(p.glob("*.safetensors")):
+            if list(p.glob("*.bin")):
+                raise DataProblem(f"{path} holds only pickled weights (pytorch_model.bin), which are never loaded; convert them to safetensors", "this model folder")
+            raise DataProblem(f"{path} has no model.safetensors weights", "this model folder")
+        try:
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, use_safetensors=True).to(device).eval()
+        except Exception as exc:  # transformers and safetensors raise many types for a broken folder
+            raise DataProblem(f"{path} is not a loadable causal language model ({str(exc).splitlines()[0][:200]})", "this model folder") from None
+        self.device = device
+        self.lock = threading.Lock()
+        self.n_params = sum(p.numel() for p in self.model.parameters())
+
+    def stream(self, prompt: str, s: Sampling) -> Iterator[Step]:
+        if not prompt:
+            raise DataProblem("it is empty; type a few words to continue", "the prompt")
+        s.check()
+        ids = self.tokenizer(prompt, return_tensors="pt").input_ids.to(self.device)
+        state = {"past": None, "ids": ids}
+
+        def next_logits(last: int | None) -> torch.Tensor:
+            inp = state["ids"] if last is None else torch.tensor([[last]], device=self.device)
+            with torch.inference_mode():
+                out = self.model(input_ids=inp, past_key_values=state["past"], use_cache=True)
+            state["past"] = out.past_key_values
+            return out.logits[0, -1]
+
+        # Decode incrementally so multi-byte tokens render correctly.
+        generated: list[int] = []
+        emitted = {"text": ""}
+
+        def decode_one(tok: int) -> str:
+            generated.append(tok)
+            full = self.tokenizer.decode(generated, skip_special_tokens=True)
+            piece = full[len(emitted["text"]):]
+            emitted["text"] = full
+            return piece
+
+        with self.lock:
+            yield from stream_logits(next_logits, decode_one, s, eos=self.tokenizer.eos_token_id)
