@@ -11,9 +11,10 @@ if str(ROOT) not in sys.path:  # streamlit puts dashboard/ on the path, we need 
 
 import streamlit as st  # noqa: E402
 
-from dashboard.components import sidebar  # noqa: E402
+from dashboard.components import auth, scenario, sidebar  # noqa: E402
 
 st.set_page_config(page_title="AI Use-Case Lab", page_icon=":material/science:", layout="wide")
+auth.gate()
 
 PAGES = ROOT / "dashboard" / "pages"
 navigation = st.navigation(
@@ -27,5 +28,10 @@ navigation = st.navigation(
         ],
     }
 )
+scenario.restore()
 sidebar.render()
-navigation.run()
+auth.sidebar_badge()
+try:
+    navigation.run()
+finally:  # also when a page stops early: keep the URL in step with the scenario
+    scenario.remember()

@@ -15,9 +15,16 @@ PAGES = ["pages/home.py", "pages/text_generation.py", "pages/fraud_detection.py"
 TIMEOUT = 300
 
 
+_LAST_STORE: list = [object()]
+
+
 def _fresh(monkeypatch, store_dir: Path | None = None) -> AppTest:
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    """A new AppTest. Server-wide caches (loaded models, their evaluations) are kept between tests
+    that use the same model store, as they are between sessions of a real server."""
+    if _LAST_STORE[0] != store_dir:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        _LAST_STORE[0] = store_dir
     if store_dir is not None:
         monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
     else:

@@ -7,6 +7,9 @@ import streamlit as st
 import usecases
 from usecases.core.device import DeviceError, device_info, select_device
 
+from usecases.core.tables import DataProblem
+
+from . import scenario
 from .state import holder, jobs
 
 _ICON = {"ready": ":green[:material/check_circle:]", "training": ":blue[:material/pending:]",
@@ -40,3 +43,22 @@ def render() -> None:
         for name in usecases.NAMES:
             state, text = model_status_line(name)
             st.caption(f"{_ICON[state]} {usecases.get(name).SPEC.title}: {text}")
+    scenario_box()
+
+
+def scenario_box() -> None:
+    """Save the current scenario as JSON, or load one back (validated)."""
+    with st.sidebar.expander("Scenario", icon=":material/tune:"):
+        st.caption("Every assumption is in the page URL — copy the link to share this view, or save it as a file.")
+        st.download_button("Save scenario (JSON)", scenario.to_json(), "ai-lab-scenario.json", "application/json", key="scenario.save",
+                           icon=":material/download:")
+        up = st.file_uploader("Load a scenario", type=["json"], key="scenario.load")
+        if up is not None and st.session_state.get("_scenario_loaded") != up.file_id:
+            try:
+                values = scenario.parse(up.getvalue())
+            except DataProblem as exc:
+                st.error(str(exc))
+            else:
+                scenario.load(values)
+                st.session_state["_scenario_loaded"] = up.file_id
+                st.rerun()

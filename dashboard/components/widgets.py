@@ -76,8 +76,16 @@ def assumption_input(obj: Any, name: str, key: str, *, label: str | None = None)
         help_parts.append(f"Source: {f.source}")
     cast = int if is_int else float
     wkey = f"{key}.{f.name}"
-    if wkey not in st.session_state:
-        st.session_state[wkey] = cast(cur)
+    v = st.session_state.get(wkey, cur)
+    try:  # a value from a URL or scenario file: right type, inside the allowed range
+        v = cast(v)
+        if f.min is not None:
+            v = max(cast(f.min), v)
+        if f.max is not None:
+            v = min(cast(f.max), v)
+    except (TypeError, ValueError, OverflowError):
+        v = cast(cur)
+    st.session_state[wkey] = v
     return st.number_input(
         label or (f.label + _fmt_unit(f.unit)),
         min_value=cast(f.min) if f.min is not None else None,
@@ -111,9 +119,9 @@ def current_assumptions(obj: Any, key: str) -> Any:
 
 
 def reset_button(prefix: str, label: str = "Reset to defaults") -> None:
-    """Clear every widget whose key starts with ``prefix`` so it falls back to its default."""
+    """Clear every value under ``prefix`` (widgets, scenario, URL) so defaults come back."""
+    from . import scenario
+
     if st.button(label, key=f"reset-{prefix}", icon=":material/restart_alt:"):
-        for k in list(st.session_state.keys()):
-            if isinstance(k, str) and k.startswith(prefix):
-                del st.session_state[k]
+        scenario.reset(prefix)
         st.rerun()

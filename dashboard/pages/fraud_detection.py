@@ -11,7 +11,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import training, upload, widgets
+from dashboard.components import report as report_ui
+from dashboard.components import scenario, training, upload, widgets
 from dashboard.components.state import session_jobs
 from usecases import fraud
 from usecases.core import business
@@ -30,6 +31,7 @@ HANDBOOK = {"XGBoost (handbook, tuned)": {"average_precision": 0.687, "card_prec
             "Random forest (handbook, tuned)": {"average_precision": 0.678}}
 _eval_lock = threading.Lock()
 
+report_ui.start("Fraud detection")
 st.title(":material/credit_card: Fraud detection")
 st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: a calibrated ensemble of PyTorch MLPs, compared with "
            "logistic regression, a random forest and gradient boosting trained on the same week.")
@@ -100,16 +102,17 @@ with t_bus:
 
 # ---- operating point (Overview tab) -----------------------------------------------------------
 with t_over:
+    scenario.default("fraud.mode", "Profit-optimal", options=["Profit-optimal", "Team capacity", "Manual"])
     mode = st.segmented_control(
-        "Operating point", ["Profit-optimal", "Team capacity", "Manual"], default="Profit-optimal", key="fraud.mode",
+        "Operating point", ["Profit-optimal", "Team capacity", "Manual"], key="fraud.mode",
         help="Profit-optimal maximises the value under your payoff matrix; team capacity flags only as many cases per day as "
              "your investigators can handle; manual lets you set the threshold.") or "Profit-optimal"
     opt_t = fb.optimal_threshold(y, score, amount, assumptions, days)
     cap_per_day = assumptions.investigators * assumptions.cases_per_day
     cap_t = fb.capacity_threshold(score, days, cap_per_day)
     if mode == "Manual":
-        threshold = st.slider("Alert threshold (fraud probability)", 0.0, 1.0, value=float(min(1.0, round(opt_t, 3))), step=0.001,
-                              key="fraud.threshold", format="%.3f")
+        scenario.default("fraud.threshold", float(min(1.0, round(opt_t, 3))), lo=0.0, hi=1.0)
+        threshold = st.slider("Alert threshold (fraud probability)", 0.0, 1.0, step=0.001, key="fraud.threshold", format="%.3f")
     else:
         threshold = opt_t if mode == "Profit-optimal" else cap_t
         st.caption(f"Threshold {threshold:.3f}" + (f" · capacity {cap_per_day:,.0f} cases/day" if mode == "Team capacity" else ""))
@@ -137,6 +140,9 @@ with t_over:
                  title="Outcomes per test day at this threshold", height=330)
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), legend_title=None)
     st.plotly_chart(fig, width="stretch")
+    report_ui.kpis([("Threshold", f"{threshold:.3f} ({mode})"), ("Frauds caught (test week)", f"{op.caught:,} of {op.caught + op.missed:,}"),
+                    ("Precision", f"{op.precision:.0%}" if op.alerts else "—"), ("Net value / month", business.money(scaled.monthly[1]))])
+    report_ui.figure(fig, "Outcomes per test day")
     st.caption(f"Data: {report.data['source']}. Split: {report.data['split']}. Amounts in €; simulated data.")
 
 # ---- business case figures --------------------------------------------------------------------
@@ -159,6 +165,7 @@ with t_bus:
     fig.update_layout(xaxis_title="Alerts per day at your volume", yaxis_title="Net value per month (€)", height=380,
                       margin=dict(l=10, r=10, t=20, b=10), xaxis_type="log")
     st.plotly_chart(fig, width="stretch")
+    report_ui.figure(fig, "Profit curve")
     ranges = pd.DataFrame({
         "scenario": ["Low", "Base", "High"],
         "value / month": [business.money(v) for v in scaled.monthly],
@@ -167,6 +174,7 @@ with t_bus:
         "payback": [f"{p:.1f} months" if p is not None else "never" for p in scaled.payback_months],
     })
     st.dataframe(ranges, hide_index=True, width="stretch")
+    report_ui.table(ranges, "Value with low / base / high range")
     st.caption("Value = recovered share × caught amounts − investigation cost × alerts − customer cost × false alerts, per test transaction, "
                "scaled to your volume (this assumes your fraud rate and amounts resemble the test data). ROI = (annual value − yearly cost) / "
                "yearly cost; payback = months of value needed to cover one year's cost. Low/high: the assumptions' low/high values and the "
@@ -181,6 +189,7 @@ with t_model:
     table = pd.DataFrame(rows).set_index("model").astype(float)
     st.subheader("Model vs baselines on the same test week")
     st.dataframe(table.style.format("{:.3f}", na_rep="—").highlight_max(axis=0, color="#dcfce7"), width="stretch")
+    report_ui.table(table.reset_index(), "Model vs baselines on the same test week")
     st.caption("AUC ROC, Average Precision (primary) and Card Precision@100 (daily mean) as defined in the handbook. "
                "Published rows: Le Borgne et al., handbook chapter 5, on its own run of the same simulator design.")
     c1, c2 = st.columns(2)
@@ -195,6 +204,7 @@ with t_model:
     pr.update_layout(title="Precision–recall curve", xaxis_title="Recall", yaxis_title="Precision", height=360, margin=dict(l=10, r=10, t=40, b=10))
     c1.plotly_chart(roc, width="stretch")
     c2.plotly_chart(pr, width="stretch")
+    report_ui.figure(pr, "Precision–recall curves")
     c1, c2 = st.columns(2)
     cm = np.array([[op.transactions - op.caught - op.false_alerts - op.missed, op.false_alerts], [op.missed, op.caught]])
     heat = px.imshow(cm, x=["Not flagged", "Flagged"], y=["Legitimate", "Fraud"], text_auto=",", color_continuous_scale="Blues",
@@ -375,3 +385,6 @@ with t_train:
     training.job_progress(jm, "fraud-own", chart_metrics=("val_ap", "train_loss"))
     st.caption("Command line: `python -m usecases train fraud --data labelled.csv` (saved as a named model), "
                "`python -m usecases evaluate fraud --data labelled.csv --json`.")
+
+st.divider()
+report_ui.download(assumptions=assumptions, card=active.card, text=f"Model in view: {choice}. {report.data['source']}; {report.data['split']}.")

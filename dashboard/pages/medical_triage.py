@@ -11,7 +11,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import training, widgets
+from dashboard.components import report as report_ui
+from dashboard.components import scenario, training, widgets
 from dashboard.components.state import session_jobs
 from usecases import triage
 from usecases.core import business
@@ -28,6 +29,7 @@ LEVEL_NAMES = {1: "1 · Resuscitation", 2: "2 · Emergent", 3: "3 · Urgent", 4:
 LEVEL_COLORS = {1: "#1d4ed8", 2: "#dc2626", 3: "#f59e0b", 4: "#16a34a", 5: "#64748b"}
 _lock = threading.Lock()
 
+report_ui.start("Medical triage")
 st.title(":material/emergency: Medical triage")
 st.warning("**Decision support for triage nurses — not a diagnosis.** The suggested level is a second opinion; the nurse decides. "
            "The default model is trained and evaluated on **synthetic** patients only.", icon=":material/health_and_safety:")
@@ -119,6 +121,7 @@ with t_model:
     lower_better = ["under_triage", "under_triage_l12", "over_triage"]
     st.dataframe(table.style.format("{:.3f}").highlight_max(axis=0, subset=[c for c in table.columns if c not in lower_better], color="#dcfce7")
                  .highlight_min(axis=0, subset=lower_better, color="#dcfce7"), width="stretch")
+    report_ui.table(table.reset_index(), "Model vs rules vs nurse (same test patients)")
     st.caption(f"{report.data['source']} · {report.data['split']}. Primary metric: linear weighted κ against the reference level "
                "(KTAS nurse–expert agreement in Moon et al. 2019: 0.83). Under-triage = assigned less urgent than the reference; "
                "sensitivity for levels 1–2 = share of critical patients given level 1 or 2.")
@@ -155,8 +158,10 @@ with t_ops:
                "Both policies see the same simulated arrivals (common random numbers); ranges are the 10th–90th percentile over the runs.")
     a = widgets.assumptions_form(tq.EDAssumptions(), "triage.ops", columns=4)
     c1, c2 = st.columns(2)
-    n_runs = c1.slider("Simulation runs", 5, 60, 20, 5, key="triage.ops.runs")
-    weeks = c2.slider("Weeks per run", 1, 8, 1, key="triage.ops.weeks")
+    scenario.default("triage.ops.runs", 20, lo=5, hi=60)
+    scenario.default("triage.ops.weeks", 1, lo=1, hi=8)
+    n_runs = c1.slider("Simulation runs", 5, 60, step=5, key="triage.ops.runs")
+    weeks = c2.slider("Weeks per run", 1, 8, key="triage.ops.weeks")
     widgets.reset_button("triage.ops")
     preds = ex["preds"]
     y = ex["y"]
@@ -191,6 +196,7 @@ with t_ops:
             f = "{:.1%}" if k == "late_share_l12" else "{:,.1f}"
             rows.append({"figure": label, "unassisted": fmt(u[k], f), "model-assisted": fmt(m[k], f)})
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        report_ui.table(pd.DataFrame(rows), "ED simulation: unassisted vs model-assisted (median, 10th–90th percentile)")
         val = tq.monthly_value(a, u["late_l12_per_week"], m["late_l12_per_week"])
         st.caption(f"Net value per month, low / base / high assumptions: {business.money(val[0])} / {business.money(val[1])} / {business.money(val[2])}. "
                    f"Targets for time to provider (KTAS): {', '.join(f'level {i + 1}: {t:.0f} min' for i, t in enumerate(tq.TARGET_MINUTES))}.")
@@ -271,3 +277,6 @@ with t_own:
                              lambda t: f"Done: κ {t.card['metrics']['kappa_linear']:.3f} — pick it under “Model in view” at the top.")
     training.job_progress(jm, "triage-own")
     st.caption("Command line: `python -m usecases train triage --data records.csv --mapping triage-mapping.json`.")
+
+st.divider()
+report_ui.download(assumptions=a, card=active.card, text=f"Decision support, not a diagnosis. Model in view: {choice}. {report.data['source']}; {report.data['split']}.")

@@ -12,7 +12,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import training, upload, widgets
+from dashboard.components import report as report_ui
+from dashboard.components import scenario, training, upload, widgets
 from dashboard.components.state import session_jobs
 from usecases import recommendation as rec
 from usecases.core import business
@@ -26,6 +27,7 @@ KEY = "recommendation"
 PUBLISHED = {"Most popular": 0.25, "BPR": 0.44, "LightGCN": 0.45, "BiVAE": 0.475}  # MS Recommenders, MovieLens-100K, NDCG@10
 _lock = threading.Lock()
 
+report_ui.start("Recommendation")
 st.title(":material/movie: Recommendation")
 st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: a time-aware item-item autoencoder in PyTorch, compared with "
            "most-popular, item-kNN, EASE and ALS from the `implicit` library, all fit on the same 75 % of each user's ratings.")
@@ -113,6 +115,7 @@ with tabs[3]:
     st.subheader("Model vs peers on the same split")
     st.dataframe(table.style.format("{:.3f}").highlight_max(axis=0, subset=[c for c in table.columns if c != "popularity_bias"], color="#dcfce7"),
                  width="stretch")
+    report_ui.table(table.reset_index(), "Model vs peers on the same split")
     st.caption("NDCG@10 is the primary metric. MAP is normalised by each user's number of held-out films, as in Microsoft Recommenders' tables. "
                "Coverage: share of the catalogue recommended to anyone; novelty: mean −log₂(share of users who watched); "
                "popularity bias: share of recommendations among the 10 % most watched films. "
@@ -122,6 +125,7 @@ with tabs[3]:
     fig = px.bar(long, x="metric", y="value", color="model", barmode="group", height=340, title="Accuracy metrics")
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), legend_title=None)
     st.plotly_chart(fig, width="stretch")
+    report_ui.figure(fig, "Accuracy metrics, model vs peers")
     c1, c2 = st.columns(2)
     f1 = px.bar(table.reset_index(), x="model", y="coverage", title="Catalogue coverage", height=300)
     f2 = px.bar(table.reset_index(), x="model", y="popularity_bias", title="Popularity bias (share from the top 10 %)", height=300)
@@ -164,18 +168,28 @@ with tabs[4]:
     fig.add_hline(y=0, line_dash="dot", line_color="#64748b")
     fig.update_layout(title="Cumulative net value (€)", xaxis_title="Month", height=340, margin=dict(l=10, r=10, t=40, b=10))
     st.plotly_chart(fig, width="stretch")
+    report_ui.kpis([("Assumed CTR uplift", f"{v.uplift[1]:+.1%}"), ("Revenue / month", business.money(v.monthly[1])),
+                    ("Payback", f"month {v.payback_months[1]}" if v.payback_months[1] else "beyond 10 years")])
+    report_ui.figure(fig, "Cumulative net value, low / base / high")
 
 # ---- A/B planner ------------------------------------------------------------------------------
 with tabs[5]:
+    scenario.default("rec.ab.p1", float(a.baseline_ctr), lo=0.0001, hi=0.9999)
+    scenario.default("rec.ab.up", float(round(min(5.0, max(-0.9, v.uplift[1])), 4)), lo=-0.9, hi=5.0)
+    scenario.default("rec.ab.alpha", 0.05, options=[0.01, 0.05, 0.1])
+    scenario.default("rec.ab.power", 0.8, options=[0.7, 0.8, 0.9, 0.95])
+    scenario.default("rec.ab.daily", float(round(a.monthly_sessions / 30.4)), lo=1.0, hi=1e10)
+    scenario.default("rec.ab.share", 0.5, lo=0.01, hi=1.0)
     c1, c2, c3, c4 = st.columns(4)
-    p1 = c1.number_input("Baseline click-through", 0.0001, 0.9999, float(a.baseline_ctr), 0.005, format="%.4f", key="rec.ab.p1")
-    up = c2.number_input("Uplift to detect (relative)", -0.9, 5.0, float(round(v.uplift[1], 4)), 0.01, format="%.3f", key="rec.ab.up",
-                         help="Defaults to the projected base uplift from the business case.")
-    alpha = c3.select_slider("Significance α", [0.01, 0.05, 0.1], value=0.05, key="rec.ab.alpha")
-    power = c4.select_slider("Power", [0.7, 0.8, 0.9, 0.95], value=0.8, key="rec.ab.power")
+    p1 = c1.number_input("Baseline click-through", 0.0001, 0.9999, step=0.005, format="%.4f", key="rec.ab.p1")
+    up = c2.number_input("Uplift to detect (relative)", -0.9, 5.0, step=0.01, format="%.3f", key="rec.ab.up",
+                         help="Starts at the projected base uplift from the business case.")
+    alpha = c3.select_slider("Significance α", [0.01, 0.05, 0.1], key="rec.ab.alpha")
+    power = c4.select_slider("Power", [0.7, 0.8, 0.9, 0.95], key="rec.ab.power")
     c1, c2 = st.columns(2)
-    daily = c1.number_input("Sessions per day", 1.0, 1e10, float(round(a.monthly_sessions / 30.4)), 1000.0, key="rec.ab.daily")
-    share = c2.slider("Share of traffic in the test", 0.01, 1.0, 0.5, 0.01, key="rec.ab.share")
+    daily = c1.number_input("Sessions per day", 1.0, 1e10, step=1000.0, key="rec.ab.daily")
+    share = c2.slider("Share of traffic in the test", 0.01, 1.0, step=0.01, key="rec.ab.share")
+    widgets.reset_button("rec.ab", "Reset the planner")
     try:
         n = rb.sample_size_per_arm(p1, up, alpha, power)
         days = rb.ab_test_days(n, daily, share)
@@ -225,3 +239,6 @@ with tabs[7]:
                      lambda t: f"Done: NDCG@10 {t.card['metrics']['ndcg@10']:.3f} — pick it under “Model in view” at the top.")
     training.job_progress(jm, "rec-own")
     st.caption("Command line: `python -m usecases train recommendation --data ratings.csv`.")
+
+st.divider()
+report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {report.data['source']}; {report.data['split']}.")

@@ -1,0 +1,165 @@
+"""Scenarios that travel: every assumption lives in the URL and can be saved to / loaded from JSON.
+
+Tracked widgets are those whose keys start with one of ``TRACKED`` (the assumption inputs, operating
+point, A/B and simulation settings of every page). Their values are kept in a session-wide
+``_scenario`` dict — so the Home page can price every use case under the scenario the user set on
+its page — and written to ``st.query_params`` after each run, so a copied link reproduces the view.
+
+Encoding: numbers, booleans and lists as JSON; plain text as itself (text that would parse as JSON
+is JSON-quoted so "6" stays text).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import streamlit as st
+
+from usecases.core.tables import DataProblem
+
+TRACKED = ("fraud.a.", "fraud.mode", "fraud.threshold", "rec.a.", "rec.ab.", "triage.ops.", "tg.a.", "tg.A.", "tg.B.", "home.")
+STATE = "_scenario"
+FORMAT = "ai-usecase-lab-scenario"
+MAX_FILE_BYTES = 256 * 1024
+
+
+def tracked(key: object) -> bool:
+    return isinstance(key, str) and key.startswith(TRACKED)
+
+
+def encode(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return value
+        return json.dumps(value)
+    return json.dumps(value)
+
+
+def decode(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _valid(value: Any) -> bool:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return True
+    if isinstance(value, (int, float)):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(isinstance(v, (str, int, float)) for v in value)
+    return False
+
+
+def restore() -> None:
+    """At the start of a run: URL → scenario (first visit) → widget state (keys not yet set)."""
+    scen = st.session_state.setdefault(STATE, {})
+    if not st.session_state.get("_scenario_from_url"):
+        st.session_state["_scenario_from_url"] = True
+        for k in st.query_params.keys():
+            if tracked(k):
+                v = decode(st.query_params[k])
+                if _valid(v):
+                    scen[k] = v
+    for k, v in scen.items():
+        if k not in st.session_state:
+            st.session_state[k] = v
+
+
+def remember() -> None:
+    """At the end of a run: widget state → scenario → URL."""
+    scen = st.session_state.setdefault(STATE, {})
+    for k in list(st.session_state.keys()):
+        if tracked(k):
+            v = st.session_state[k]
+            if _valid(v):
+                scen[k] = list(v) if isinstance(v, tuple) else v
+    wanted = {k: encode(v) for k, v in sorted(scen.items())}
+    current = {k: st.query_params[k] for k in st.query_params.keys()}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def reset(prefix: str) -> None:
+    """Drop every value under ``prefix`` (widget, scenario, URL) so defaults come back."""
+    scen = st.session_state.setdefault(STATE, {})
+    for k in list(scen):
+        if k.startswith(prefix):
+            del scen[k]
+    for k in list(st.session_state.keys()):
+        if isinstance(k, str) and k.startswith(prefix):
+            del st.session_state[k]
+    for k in list(st.query_params.keys()):
+        if k.startswith(prefix):
+            del st.query_params[k]
+
+
+def to_json() -> bytes:
+    return json.dumps({"format": FORMAT, "version": 1, "values": st.session_state.get(STATE, {})}, indent=2, sort_keys=True).encode()
+
+
+def parse(raw: bytes) -> dict[str, Any]:
+    """Validate a scenario file; raise one DataProblem naming what is wrong."""
+    subject = "the scenario file"
+    if not raw:
+        raise DataProblem("it is empty", subject)
+    if len(raw) > MAX_FILE_BYTES:
+        raise DataProblem(f"it is larger than {MAX_FILE_BYTES // 1024} KB; a scenario is a few KB", subject)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DataProblem("it is not UTF-8 text", subject) from None
+    except ValueError as exc:
+        raise DataProblem(f"it is not valid JSON ({exc.msg} at line {exc.lineno})", subject) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise DataProblem(f"it is not an AI Use-Case Lab scenario (expected \"format\": \"{FORMAT}\")", subject)
+    values = data.get("values")
+    if not isinstance(values, dict):
+        raise DataProblem("it has no \"values\" object", subject)
+    problems = []
+    unknown = [k for k in values if not tracked(k)]
+    if unknown:
+        problems.append(f"unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown[:5]))}")
+    bad = [k for k, v in values.items() if tracked(k) and not _valid(v)]
+    if bad:
+        problems.append(f"invalid value{'s' if len(bad) > 1 else ''} for {', '.join(bad[:5])} (numbers must be finite)")
+    if problems:
+        raise DataProblem(problems, subject)
+    return values
+
+
+def load(values: dict[str, Any]) -> None:
+    """Replace the scenario with ``values`` (widgets pick them up on the next run)."""
+    scen = st.session_state.setdefault(STATE, {})
+    for k in list(st.session_state.keys()):
+        if tracked(k):
+            del st.session_state[k]
+    scen.clear()
+    scen.update(values)
+
+
+def default(key: str, value: Any, *, lo: float | None = None, hi: float | None = None, options: list | None = None) -> None:
+    """Give a tracked widget its default through session state, so a value from the URL or a scenario
+    file wins — after it is checked against the widget's type, range or options."""
+    v = st.session_state.get(key, value)
+    try:
+        if options is not None:
+            v = v if v in options else value
+        elif isinstance(value, bool):
+            v = bool(v)
+        elif isinstance(value, int):
+            v = int(v)
+        elif isinstance(value, float):
+            v = float(v)
+        if lo is not None and v < lo:
+            v = type(value)(lo)
+        if hi is not None and v > hi:
+            v = type(value)(hi)
+    except (TypeError, ValueError, OverflowError):
+        v = value
+    st.session_state[key] = v

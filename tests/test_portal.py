@@ -1,0 +1,149 @@
+"""Issue-7 features: scenarios in the URL and in files, HTML reports, portfolio math, optional login."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard.components import scenario
+from usecases import portfolio as pf
+from usecases.core.report import Section, build_html
+from usecases.core.tables import DataProblem
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+def test_encoding_round_trip():
+    for v in (0.8, 5, True, "Manual", "6", [1, 2], "with \"quotes\""):
+        assert scenario.decode(scenario.encode(v)) == v
+    assert scenario.encode("Manual") == "Manual"  # plain text stays readable in the URL
+
+
+def test_scenario_file_validation():
+    good = json.dumps({"format": scenario.FORMAT, "version": 1, "values": {"fraud.a.cost_per_alert": 7.5, "fraud.mode": "Manual"}}).encode()
+    assert scenario.parse(good) == {"fraud.a.cost_per_alert": 7.5, "fraud.mode": "Manual"}
+    cases = [(b"", "it is empty"), (b"{not json", "not valid JSON"), (b'{"values": {}}', "not an AI Use-Case Lab scenario"),
+             (json.dumps({"format": scenario.FORMAT, "values": {"os.system": 1}}).encode(), "unknown setting os.system"),
+             (json.dumps({"format": scenario.FORMAT, "values": {"fraud.a.cost_per_alert": {"x": 1}}}).encode(), "invalid value for fraud.a.cost_per_alert"),
+             (json.dumps({"format": scenario.FORMAT}).encode(), 'no "values" object'), (b"\xff\xfe\x00", "not UTF-8"),
+             (b"x" * (300 * 1024), "larger than 256 KB")]
+    for raw, needle in cases:
+        with pytest.raises(DataProblem) as err:
+            scenario.parse(raw)
+        assert needle in str(err.value)
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=300)
+
+
+def test_scenario_travels_in_the_url():
+    at = _app()
+    at.query_params["fraud.a.cost_per_alert"] = "9.5"
+    at.query_params["fraud.mode"] = "Manual"
+    at.query_params["fraud.threshold"] = "0.42"
+    at.run()
+    at.switch_page("pages/fraud_detection.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="fraud.a.cost_per_alert").value == 9.5
+    assert at.slider(key="fraud.threshold").value == pytest.approx(0.42)
+    at.number_input(key="fraud.a.false_alert_cost").set_value(3.5).run()
+    qp = at.query_params
+    assert qp["fraud.a.false_alert_cost"] == "3.5" and qp["fraud.a.cost_per_alert"] == "9.5" and qp["fraud.mode"] == "Manual"
+    # A garbled URL value is clamped to the widget's range, not a crash.
+    at2 = _app()
+    at2.query_params["fraud.a.recovery_share"] = "7"
+    at2.query_params["fraud.threshold"] = "not-a-number"
+    at2.query_params["fraud.mode"] = "Manual"
+    at2.run()
+    at2.switch_page("pages/fraud_detection.py").run()
+    assert not at2.exception
+    assert at2.number_input(key="fraud.a.recovery_share").value == 1.0
+
+
+def test_reset_to_defaults_clears_url_and_values():
+    at = _app()
+    at.query_params["rec.a.order_value"] = "99.0"
+    at.run()
+    at.switch_page("pages/recommendation.py").run()
+    assert at.number_input(key="rec.a.order_value").value == 99.0
+    at.button(key="reset-rec.a").click().run()
+    assert at.number_input(key="rec.a.order_value").value == 12.0
+    assert "rec.a.order_value" not in at.query_params
+
+
+def test_home_prices_each_use_case_under_the_page_scenario():
+    at = _app()
+    at.run()
+
+    def fraud_value(app):  # the fraud card's value tile follows its Average precision tile
+        ms = list(app.metric)
+        i = next(i for i, m in enumerate(ms) if m.label == "Average precision")
+        return ms[i + 1].value
+
+    base = fraud_value(at)
+    at2 = _app()
+    at2.query_params["fraud.a.monthly_transactions"] = "500000.0"  # ten times less volume
+    at2.run()
+    assert not at2.exception
+    changed = fraud_value(at2)
+    assert changed != base
+    assert any(b.label == "Download the portfolio report (HTML)" for b in at2.get("download_button"))
+
+
+def test_report_is_self_contained_and_has_every_section():
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
+    secs = [Section(title="Fraud detection", kpis=[("AP", "0.72")], figures=[("Profit curve", fig)], tables=[("Table", pd.DataFrame({"a": [1]}))],
+                    assumptions={"Cost (€)": "5"}, card={"usecase": "fraud"}),
+            Section(title="Recommendation", text="note <b>escaped</b>")]
+    html = build_html("Portfolio", secs)
+    assert html.count("<h2>") == 2 and "Profit curve" in html and "Model card" in html and "Assumptions" in html
+    assert "&lt;b&gt;escaped&lt;/b&gt;" in html
+    import re
+
+    assert re.findall(r"<script[^>]*\bsrc=", html) == []  # no external script: Plotly's JavaScript is inline
+    assert len(html) > 1_000_000  # the library itself, once
+    two = build_html("Two charts", [Section(title="x", figures=[("a", fig), ("b", fig)])])
+    assert len(two) < len(html) + 100_000  # the library is embedded once, not per chart
+
+
+def test_portfolio_timeline_by_hand():
+    v = [pf.UseCaseValue("a", "A", (50.0, 100.0, 150.0), (0.0, 200.0, 0.0), ""), pf.UseCaseValue("b", "B", (0.0, 50.0, 80.0), (0.0, 100.0, 0.0), "")]
+    p = pf.PortfolioAssumptions(horizon_months=4, ramp_months=2, discount_rate=0.0)
+    tl, totals = pf.timeline(v, p)
+    # Base: 150/month at full adoption, ramp 1/2 then 1: 75, 150, 150, 150; upfront 300 → payback in month 3.
+    assert tl["total_base"].tolist() == [75, 150, 150, 150]
+    assert totals["base"]["npv"] == pytest.approx(525 - 300) and totals["base"]["payback_month"] == 3
+    assert tl["cum_npv_base"].tolist() == [-225, -75, 75, 225]
+    assert pf.cost_per_1k(3.6, 1000) == pytest.approx(0.001)
+
+
+def test_login_required_when_auth_is_configured():
+    at = _app()
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x", "client_id": "x",
+                          "client_secret": "x", "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.exception
+    assert any(b.label.startswith("Sign in") for b in at.button)
+    assert not any("Portfolio value" in h.value for h in at.subheader)  # nothing else is shown
+    at.user = {"is_logged_in": True, "name": "Ada Lovelace", "email": "ada@example.com"}
+    at.run()
+    assert not at.exception
+    side = " ".join(str(getattr(x, "value", "")) for x in at.sidebar)
+    assert "Signed in as **Ada Lovelace**" in side
+
+
+def test_open_access_says_so():
+    at = _app()
+    at.run()
+    side = " ".join(str(getattr(x, "value", "")) for x in at.sidebar)
+    assert "Open access" in side and "no login configured" in side
