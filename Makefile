@@ -42,8 +42,9 @@ test: install-dev
 train: install
 	$(PY) -m usecases train all
 
-bench: install
+bench: install-dev
 	$(PY) -m usecases bench all
+	$(PY) -m benchmarks.concurrency --sessions 10 --seconds 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .cache artifacts

@@ -16,7 +16,7 @@ from dashboard.components import auth, scenario, sidebar  # noqa: E402
 st.set_page_config(page_title="AI Use-Case Lab", page_icon=":material/science:", layout="wide")
 auth.gate()
 
-PAGES = ROOT / "dashboard" / "pages"
+PAGES = ROOT / "dashboard" / "views"  # not "pages/": Streamlit would also serve that folder as legacy pages
 navigation = st.navigation(
     {
         "Portfolio": [st.Page(PAGES / "home.py", title="Home", icon=":material/dashboard:", default=True)],

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
-PAGES = ["pages/home.py", "pages/text_generation.py", "pages/fraud_detection.py", "pages/recommendation.py", "pages/medical_triage.py"]
+PAGES = ["views/home.py", "views/text_generation.py", "views/fraud_detection.py", "views/recommendation.py", "views/medical_triage.py"]
 TIMEOUT = 300
 
 
@@ -69,17 +69,17 @@ def test_corrupt_model_shows_the_unusable_message_and_other_pages_work(monkeypat
     w.write_bytes(w.read_bytes()[:1000])
     at = _fresh(monkeypatch, store)
     at.run()
-    at.switch_page("pages/fraud_detection.py").run()
+    at.switch_page("views/fraud_detection.py").run()
     _no_exceptions(at)
     assert any("fraud model is unusable" in e.value and "Retrain button" in e.value for e in at.error)
-    at.switch_page("pages/home.py").run()
+    at.switch_page("views/home.py").run()
     _no_exceptions(at)
 
 
 def test_fraud_threshold_and_upload(monkeypatch):
     at = _fresh(monkeypatch)
     at.run()
-    at.switch_page("pages/fraud_detection.py").run()
+    at.switch_page("views/fraud_detection.py").run()
     _no_exceptions(at)
     kpis = {m.label: m.value for m in at.metric}
     assert any(k.startswith("Frauds caught") for k in kpis)
@@ -105,7 +105,7 @@ def test_fraud_threshold_and_upload(monkeypatch):
 def test_recommendation_user_cold_start_and_batch(monkeypatch):
     at = _fresh(monkeypatch)
     at.run()
-    at.switch_page("pages/recommendation.py").run()
+    at.switch_page("views/recommendation.py").run()
     _no_exceptions(at)
     at.selectbox(key="rec.user").set_value("6").run()
     _no_exceptions(at)
@@ -126,7 +126,7 @@ def test_recommendation_user_cold_start_and_batch(monkeypatch):
 def test_triage_form_refuses_implausible_and_upload_maps(monkeypatch):
     at = _fresh(monkeypatch)
     at.run()
-    at.switch_page("pages/medical_triage.py").run()
+    at.switch_page("views/medical_triage.py").run()
     _no_exceptions(at)
     assert any("not a diagnosis" in w.value for w in at.warning)
     assert any("Suggested level" in m.value for m in at.markdown)

@@ -22,8 +22,8 @@ from usecases.recommendation.business import RecAssumptions
 from usecases.textgen.business import TextAssumptions
 from usecases.triage.queue import EDAssumptions
 
-PAGE_FILES = {"textgen": "pages/text_generation.py", "fraud": "pages/fraud_detection.py", "recommendation": "pages/recommendation.py",
-              "triage": "pages/medical_triage.py"}
+PAGE_FILES = {"textgen": "views/text_generation.py", "fraud": "views/fraud_detection.py", "recommendation": "views/recommendation.py",
+              "triage": "views/medical_triage.py"}
 ASSUMPTIONS = {"fraud": (FraudAssumptions, "fraud.a"), "recommendation": (RecAssumptions, "rec.a"), "triage": (EDAssumptions, "triage.ops"),
                "textgen": (TextAssumptions, "tg.a")}
 

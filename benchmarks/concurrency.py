@@ -1,0 +1,140 @@
+"""Concurrency benchmark: N browser sessions use the app at once for a bounded time while one of them
+retrains a model; reports p50/p95 interaction latency and checks isolation.
+
+Each session, in its own browser context (its own Streamlit session), repeats two interactions:
+* opens the fraud page with its own cost per alert in the URL and waits for the KPIs — the page
+  must show *its* value, not another session's;
+* assesses a patient on the triage page with its own age and waits for the suggested level — the
+  form must still hold *its* age.
+Session 0 first clicks Retrain on the triage page (shared model; a temporary copy of the store).
+
+    python -m benchmarks.concurrency [--sessions 10] [--seconds 60] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+
+from playwright.async_api import expect
+
+from benchmarks.appserver import CHROMIUM_ARGS, app_server, chromium_path
+
+TIMEOUT = 300_000
+
+
+async def _idle(pg) -> None:
+    await pg.wait_for_timeout(200)
+    await pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+
+
+async def _session(browser, url: str, i: int, deadline: float, out: dict, retrain: bool) -> None:
+    ctx = await browser.new_context(viewport={"width": 1300, "height": 900})
+    pg = await ctx.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    lat, errors, isolation = [], [], []
+    try:
+        if retrain:
+            await pg.goto(f"{url}/medical-triage")
+            await pg.get_by_role("tab", name="Model").click()
+            await pg.get_by_role("button", name="Retrain").click()
+            await pg.get_by_text("Training the medical triage model").first.wait_for(timeout=TIMEOUT)
+            out["retrain_started"] = time.time()
+        cost = 5.0 + i
+        age = 20 + i
+        while True:  # every session gets at least one round, however long the retrain took to start
+            t = time.perf_counter()
+            await pg.goto(f"{url}/fraud-detection?fraud.a.cost_per_alert={cost}")
+            await pg.get_by_text("Frauds caught").first.wait_for()
+            await _idle(pg)
+            lat.append(time.perf_counter() - t)
+            await pg.get_by_role("tab", name="Business case").click()
+            box = pg.locator('input[aria-label="Every alert: investigation cost (€)"]')
+            try:
+                await expect(box).to_have_value(f"{cost:.2f}", timeout=10_000)
+            except AssertionError:
+                isolation.append(f"session {i} saw cost {await box.input_value()}, set {cost:.2f}")
+            if await pg.locator('[data-testid="stException"]').count():
+                errors.append(f"session {i}: exception on fraud page")
+            if time.time() >= deadline:
+                break
+            t = time.perf_counter()
+            await pg.goto(f"{url}/medical-triage")
+            age_box = pg.locator('input[aria-label="Age (years, 0–120)"]')
+            await age_box.fill(str(age))
+            await pg.get_by_role("button", name="Assess").click()
+            await _idle(pg)
+            await pg.get_by_text("Suggested level", exact=True).wait_for()
+            lat.append(time.perf_counter() - t)
+            shown_age = await age_box.input_value()
+            if float(shown_age) != float(age):
+                isolation.append(f"session {i} saw age {shown_age}, entered {age}")
+            if await pg.locator('[data-testid="stException"]').count():
+                errors.append(f"session {i}: exception on triage page")
+            if time.time() >= deadline:
+                break
+        if retrain:  # wait for the retrain to finish and be swapped in
+            await pg.goto(f"{url}/medical-triage")
+            await pg.get_by_role("tab", name="Model").click()
+            await pg.get_by_text("medical triage model: done", exact=False).first.wait_for(timeout=TIMEOUT)
+            out["retrain_seconds"] = time.time() - out["retrain_started"]
+    except Exception as exc:  # a timeout or crash counts as an error of this session
+        errors.append(f"session {i}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    finally:
+        out["latencies"].extend(lat)
+        out["errors"].extend(errors)
+        out["isolation"].extend(isolation)
+        out["per_session"][i] = len(lat)
+        await ctx.close()
+
+
+async def _run(url: str, sessions: int, seconds: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    out = {"latencies": [], "errors": [], "isolation": [], "per_session": {}}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        warm = await browser.new_page()
+        await warm.goto(url)
+        await warm.get_by_text("Compute cost per 1,000").first.wait_for(timeout=TIMEOUT)  # warm caches, as a running server would be
+        await warm.close()
+        deadline = time.time() + seconds
+        await asyncio.gather(*(_session(browser, url, i, deadline, out, retrain=(i == 0)) for i in range(sessions)))
+        await browser.close()
+    lat = sorted(out["latencies"])
+    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")  # noqa: E731
+    return {
+        "sessions": sessions, "seconds": seconds, "interactions": len(lat),
+        "p50_seconds": statistics.median(lat) if lat else float("nan"), "p95_seconds": q(0.95), "max_seconds": lat[-1] if lat else float("nan"),
+        "per_session": out["per_session"], "errors": out["errors"], "isolation_failures": out["isolation"],
+        "retrain_seconds": out.get("retrain_seconds"),
+    }
+
+
+def run(sessions: int = 10, seconds: float = 60.0) -> dict:
+    with app_server() as url:
+        return asyncio.run(_run(url, sessions, seconds))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    if chromium_path() is None:
+        raise SystemExit("error: Chromium is not installed (apt-get install chromium)")
+    r = run(a.sessions, a.seconds)
+    if a.json:
+        print(json.dumps(r))
+    else:
+        print(f"{r['sessions']} sessions × {r['seconds']:.0f} s: {r['interactions']} interactions, p50 {r['p50_seconds']:.2f} s, "
+              f"p95 {r['p95_seconds']:.2f} s, max {r['max_seconds']:.2f} s; errors {len(r['errors'])}, isolation failures "
+              f"{len(r['isolation_failures'])}; retrain finished in {r['retrain_seconds'] or float('nan'):.0f} s")
+
+
+if __name__ == "__main__":
+    main()
