@@ -41,16 +41,15 @@ def require_model(name: str) -> Any | None:
 def _train_shared(name: str, config: Any) -> Callable[[Job], Any]:
     mod = usecases.get(name)
 
-    def work(job: Job) -> Any:
+    def work(job: Job) -> tuple[Any, str]:
         trained = mod.train(config, progress=job.progress, cancel=job.cancel)
         try:
             mod.save(trained, holder().store)
             holder().put(name, trained, saved=True)
-            trained.__dict__.setdefault("_saved_note", "saved to the model store")
+            return trained, "saved to the model store"
         except StoreReadOnly as exc:
             holder().put(name, trained, saved=False)
-            trained.__dict__["_saved_note"] = f"kept in memory only: {exc}"
-        return trained
+            return trained, f"kept in memory only: {exc}"
 
     return work
 
@@ -58,10 +57,11 @@ def _train_shared(name: str, config: Any) -> Callable[[Job], Any]:
 def _done_message(name: str) -> Callable[[Any], str]:
     mod = usecases.get(name)
 
-    def message(trained: Any) -> str:
-        m = getattr(trained, "card", {}).get("metrics", {}).get(mod.SPEC.primary_metric)
+    def message(result: tuple[Any, str]) -> str:
+        trained, note = result
+        m = trained.card.get("metrics", {}).get(mod.SPEC.primary_metric)
         val = f" · {mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
-        return f"{mod.SPEC.title} model retrained{val} ({trained.__dict__.get('_saved_note', '')})"
+        return f"{mod.SPEC.title} model retrained{val} ({note})"
 
     return message
 

@@ -17,6 +17,7 @@ A use case package ``usecases/<name>/__init__.py`` exposes:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,3 +60,27 @@ class Report:
         if not vals:
             return None
         return (max if higher_is_better else min)(vals, key=lambda kv: kv[1])
+
+
+class ConfigMixin:
+    """``as_dict``/``from_dict`` for a use case's (frozen) Config dataclass, so model cards can record
+    the training config and a stored model can rebuild it. Nested config dataclasses and tuples are
+    restored from their JSON form; keys the current code does not know are ignored."""
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        kwargs = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name not in d:
+                continue
+            v, default = d[f.name], f.default
+            if dataclasses.is_dataclass(default) and isinstance(v, dict):
+                known = {g.name for g in dataclasses.fields(default)}
+                v = type(default)(**{k: x for k, x in v.items() if k in known})
+            elif isinstance(default, tuple) and isinstance(v, list):
+                v = tuple(v)
+            kwargs[f.name] = v
+        return cls(**kwargs)

@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 from usecases.core.device import autocast, device_info, make_loader, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, RunConfig, TrainingCancelled, run_training
-from usecases.core.spec import Report
+from usecases.core.spec import ConfigMixin, Report
 from usecases.core.store import ModelStore, load_state
 from usecases.core.tables import DataProblem
 
@@ -40,7 +40,7 @@ BASELINE_LABELS = {
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(ConfigMixin):
     sim: SimConfig = SimConfig()
     net: NetConfig = NetConfig()
     max_epochs: int = 30
@@ -57,15 +57,6 @@ class Config:
     def quick(cls) -> "Config":
         return cls(sim=SimConfig(n_customers=300, n_terminals=600, n_days=75), net=NetConfig(hidden=32, layers=2, members=2), max_epochs=3, patience=2)
 
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Config":
-        d = dict(d)
-        d["sim"] = SimConfig(**d.get("sim", {}))
-        d["net"] = NetConfig(**d.get("net", {}))
-        return cls(**{k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}})
 
 
 @dataclass

@@ -13,7 +13,7 @@ import torch
 
 from usecases.core.device import device_info, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, TrainingCancelled
-from usecases.core.spec import Report
+from usecases.core.spec import ConfigMixin, Report
 from usecases.core.store import ModelStore, ModelUnusable, load_state
 from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
 
@@ -28,7 +28,7 @@ LAMBDA_GRID = (250.0, 500.0, 1000.0, 2000.0)
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(ConfigMixin):
     model: ModelConfig = ModelConfig()
     lambda_grid: tuple[float, ...] = LAMBDA_GRID  # λ chosen on a validation split of the training data
     ratio: float = 0.75
@@ -46,15 +46,6 @@ class Config:
     def quick(cls) -> "Config":
         return cls(max_users=80, lambda_grid=(250.0, 1000.0))
 
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Config":
-        d = dict(d)
-        d["model"] = ModelConfig(**d.get("model", {}))
-        d["lambda_grid"] = tuple(d.get("lambda_grid", LAMBDA_GRID))
-        return cls(**{k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}})
 
 
 @dataclass

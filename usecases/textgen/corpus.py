@@ -8,9 +8,7 @@ not shuffled sentences of training topics).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 
 from usecases.core.tables import DataProblem, decode_text, read_table, sniff_binary

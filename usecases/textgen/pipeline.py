@@ -14,7 +14,7 @@ from torch import nn
 
 from usecases.core.device import autocast, device_info, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, RunConfig, run_training
-from usecases.core.spec import Report
+from usecases.core.spec import ConfigMixin, Report
 from usecases.core.store import ModelStore, ModelUnusable, load_state
 from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
 
@@ -29,7 +29,7 @@ LN2 = math.log(2)
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(ConfigMixin):
     model: GPTConfig = GPTConfig(block_size=128, n_layer=4, n_head=4, n_embd=192)
     max_iters: int = 3000
     iters_per_step: int = 50  # one progress step (and one point of the live loss curve)
@@ -58,14 +58,6 @@ class Config:
         return cls(model=GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128), max_iters=2000, batch_size=12, lr=1e-3, min_lr=1e-4,
                    iters_per_step=100, eval_every_steps=5, eval_batches=8, warmup_iters=100)
 
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Config":
-        d = dict(d)
-        d["model"] = GPTConfig(**d.get("model", {}))
-        return cls(**{k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}})
 
 
 class TextModel(nn.Module):

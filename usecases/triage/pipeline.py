@@ -19,7 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from usecases.core.device import autocast, device_info, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, RunConfig, run_training
-from usecases.core.spec import Report
+from usecases.core.spec import ConfigMixin, Report
 from usecases.core.store import ModelStore, ModelUnusable, load_state
 from usecases.core.tables import DataProblem
 
@@ -35,7 +35,7 @@ BASELINE_LABELS = {"news2": "NEWS2 → level", "esi_rule": "ESI-style rule", "lo
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(ConfigMixin):
     cohort: CohortConfig = CohortConfig()
     net: NetConfig = NetConfig()
     max_epochs: int = 40
@@ -53,15 +53,6 @@ class Config:
     def quick(cls) -> "Config":
         return cls(cohort=CohortConfig(n=3000), max_epochs=4, patience=2)
 
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Config":
-        d = dict(d)
-        d["cohort"] = CohortConfig(**d.get("cohort", {}))
-        d["net"] = NetConfig(**d.get("net", {}))
-        return cls(**{k: v for k, v in d.items() if k in {f.name for f in dataclasses.fields(cls)}})
 
 
 @dataclass
