@@ -15,7 +15,7 @@ from usecases.textgen import business as tb
 from usecases.textgen import local_hf
 from usecases.textgen.corpus import pydoc_corpus, read_corpus
 from usecases.textgen.generate import Sampling, complete, pick, stream_gpt
-from usecases.textgen.gpt import GPT, GPTConfig
+from usecases.textgen.gpt import GPT, Decoder, GPTConfig
 from usecases.textgen.ngram import WittenBellNGram
 from usecases.textgen.tokenizer import CharTokenizer
 
@@ -74,6 +74,25 @@ def test_kv_cache_generation_equals_full_recompute():
         _, _, cache = m(x[:, :6])
         step, _, cache = m(x[:, 6:7], cache=cache)
     assert torch.allclose(full[0, 6], step[0, 0], atol=1e-5)
+
+
+def test_decoder_steps_match_the_full_forward_pass():
+    m = _model()
+    x = torch.randint(0, 40, (1, 32))
+    with torch.no_grad():
+        full, _, _ = m(x)
+        dec = Decoder(m)
+        got = [dec.prefill(x[0, :5].tolist())]
+        got += [dec.step(int(t)) for t in x[0, 5:]]
+    assert dec.full and dec.length == 32
+    assert torch.allclose(torch.stack(got[:-1]), full[0, 4:31], atol=1e-5)  # step i predicts position 5 + i
+    assert torch.allclose(got[-1], full[0, 31], atol=1e-5)
+    with pytest.raises(ValueError, match="cache is full"):
+        dec.step(0)
+    with torch.no_grad():  # a refill after the cache filled restarts from the given context
+        assert torch.allclose(dec.prefill(x[0, 16:].tolist()), m(x[:, 16:])[0][0, -1], atol=1e-5)
+    with pytest.raises(ValueError, match="eval mode"):
+        Decoder(m.train())
 
 
 def test_sampling_controls():

@@ -196,8 +196,9 @@ def cmd_bench(args) -> int:
         results.append({"usecase": name, "device": device_info(select_device()).label(), "figures": figures})
         if not args.json:
             print(f"{name} ({results[-1]['device']})")
+            width = max(map(len, figures), default=0)
             for k, v in figures.items():
-                print(f"  {k:<44} {v['value']:>14,.4g} {v['unit']}")
+                print(f"  {k:<{width}} {v['value']:>12,.4g} {v['unit']}")
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else results, default=float))
     return 0

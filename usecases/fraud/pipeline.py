@@ -58,7 +58,6 @@ class Config(ConfigMixin):
         return cls(sim=SimConfig(n_customers=300, n_terminals=600, n_days=75), net=NetConfig(hidden=32, layers=2, members=2), max_epochs=3, patience=2)
 
 
-
 @dataclass
 class Trained:
     model: FraudDetector

@@ -47,7 +47,6 @@ class Config(ConfigMixin):
         return cls(max_users=80, lambda_grid=(250.0, 1000.0))
 
 
-
 @dataclass
 class Trained:
     model: ItemAutoencoder

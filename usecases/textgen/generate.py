@@ -15,7 +15,7 @@ import torch
 
 from usecases.core.tables import DataProblem
 
-from .gpt import GPT
+from .gpt import GPT, Decoder
 
 MAX_NEW_TOKENS = 2_000
 
@@ -125,11 +125,12 @@ def stream_gpt(model: GPT, encode: Callable[[str], list[int]], decode: Callable[
     model.eval()
     with torch.inference_mode():
         if use_cache:  # prefill: the prompt runs once
-            logits, _, cache = model(torch.tensor([ids[-block:]], device=device))
+            dec = Decoder(model)
+            logits = dec.prefill(ids[-block:])
         for _ in range(s.max_new_tokens):
             if not use_cache:  # recompute the whole (cropped) context for every token
-                logits, _, _ = model(torch.tensor([(ids + out_ids)[-block:]], device=device))
-            nxt = pick(logits[0, -1], s, gen)
+                logits = model(torch.tensor([(ids + out_ids)[-block:]], device=device))[0][0, -1]
+            nxt = pick(logits, s, gen)
             out_ids.append(nxt)
             now = time.perf_counter() - t0
             first = first if first is not None else now
@@ -140,10 +141,10 @@ def stream_gpt(model: GPT, encode: Callable[[str], list[int]], decode: Callable[
                 return
             yield Step(shown, nxt, now, first)
             if use_cache:
-                if cache[0][0].shape[2] >= block:  # cache full: start again from the last half of the context
-                    logits, _, cache = model(torch.tensor([(ids + out_ids)[-(block // 2):]], device=device))
+                if dec.full:  # positions are absolute: start again from the last half of the context
+                    logits = dec.prefill((ids + out_ids)[-(block // 2):])
                 else:  # one position: the new token attends to the cached keys and values
-                    logits, _, cache = model(torch.tensor([[nxt]], device=device), cache=cache)
+                    logits = dec.step(nxt)
         rest = filt.flush()
         if rest and first is not None:
             yield Step(rest, -1, time.perf_counter() - t0, first)  # token -1: held-back text, not a new token

@@ -59,7 +59,6 @@ class Config(ConfigMixin):
                    iters_per_step=100, eval_every_steps=5, eval_batches=8, warmup_iters=100)
 
 
-
 class TextModel(nn.Module):
     """The GPT plus its character vocabulary (as code points), so one safetensors file is the model."""
 

@@ -54,7 +54,6 @@ class Config(ConfigMixin):
         return cls(cohort=CohortConfig(n=3000), max_epochs=4, patience=2)
 
 
-
 @dataclass
 class Trained:
     model: TriageNet
