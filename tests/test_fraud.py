@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,6 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from usecases import fraud
 from usecases.core.tables import DataProblem
 from usecases.fraud import business as fb
-from usecases.fraud import data as fdata
 from usecases.fraud.evaluation import SplitConfig, card_precision_top_k, metrics, split
 from usecases.fraud.features import FEATURES, add_features, features_reference
 from usecases.fraud.simulate import SimConfig, simulate

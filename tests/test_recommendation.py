@@ -12,7 +12,7 @@ from usecases.core.tables import DataProblem
 from usecases.recommendation import business as rb
 from usecases.recommendation import metrics as M
 from usecases.recommendation import pipeline as rp
-from usecases.recommendation.data import encode, matrix, movielens, read_interactions, stratified_split
+from usecases.recommendation.data import movielens, read_interactions, stratified_split
 from usecases.recommendation.peers import EASE, ItemKNN, MostPopular, top_k
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import torch
 
 from usecases.core import business
 from usecases.core.business import assumption
@@ -117,9 +116,8 @@ def cost_per_1k(price_per_hour: float, per_second: float) -> float:
     return price_per_hour / (per_second * 3600.0) * 1000.0 if per_second > 0 else float("inf")
 
 
-def measure_throughput(name: str, trained, device: torch.device | None = None) -> tuple[float, str]:
-    """Predictions (or tokens) per second of one use case's model on this deployment."""
-    dev = device or torch.device("cpu")
+def measure_throughput(name: str, trained) -> tuple[float, str]:
+    """Predictions (or tokens) per second of one use case's loaded model on this deployment."""
     if name == "fraud":
         from usecases.fraud.pipeline import predict
 

@@ -3,7 +3,6 @@ business case, A/B planner, batch, own interactions."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
 import numpy as np
@@ -119,7 +118,7 @@ with tabs[3]:
     st.caption("NDCG@10 is the primary metric. MAP is normalised by each user's number of held-out films, as in Microsoft Recommenders' tables. "
                "Coverage: share of the catalogue recommended to anyone; novelty: mean −log₂(share of users who watched); "
                "popularity bias: share of recommendations among the 10 % most watched films. "
-               f"For orientation only (another dataset, MovieLens-100K): Microsoft Recommenders reports NDCG@10 of "
+               "For orientation only (another dataset, MovieLens-100K): Microsoft Recommenders reports NDCG@10 of "
                + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()) + ".")
     long = table[["ndcg@10", "precision@10", "recall@10", "map", "hr@10"]].reset_index().melt(id_vars="model", var_name="metric")
     fig = px.bar(long, x="metric", y="value", color="model", barmode="group", height=340, title="Accuracy metrics")

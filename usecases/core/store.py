@@ -23,7 +23,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from safetensors.torch import load as st_load
@@ -323,6 +323,25 @@ def load_state(module: torch.nn.Module, tensors: dict[str, torch.Tensor], usecas
     if problems:
         raise ModelUnusable(usecase, "weights do not fit the model (" + "; ".join(problems) + ")")
     module.load_state_dict(tensors, strict=True)
+
+
+def load_module(store: "ModelStore", key: str, *, format_version: int, build: Callable[[dict], torch.nn.Module],
+                tensors_hook: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None) -> tuple[torch.nn.Module, dict]:
+    """Load ``key`` into the module that ``build(card)`` makes from its card: ``(module in eval mode, card)``.
+
+    A card that does not describe a buildable model, or weights that do not fit it, raise
+    :class:`ModelUnusable`; ``tensors_hook`` may adjust the stored tensors first (e.g. re-add tied ones).
+    """
+    tensors, card = store.load(key, format_version=format_version)
+    try:
+        module = build(card)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelUnusable(key, f"{CARD} does not describe the model ({exc})") from None
+    if tensors_hook is not None:
+        tensors = tensors_hook(tensors)
+    load_state(module, tensors, key)
+    module.eval()
+    return module, card
 
 
 def _json_default(obj):

@@ -20,13 +20,13 @@ from sklearn.preprocessing import StandardScaler
 from usecases.core.device import autocast, device_info, make_loader, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, RunConfig, TrainingCancelled, run_training
 from usecases.core.spec import ConfigMixin, Report
-from usecases.core.store import ModelStore, load_state
+from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import DataProblem
 
 from . import SPEC
 from . import business as fb
 from .data import Dataset, read_user_file, simulated
-from .evaluation import SplitConfig, metrics
+from .evaluation import metrics
 from .evaluation import split as handbook_split
 from .model import FraudDetector, NetConfig
 from .simulate import SimConfig
@@ -283,17 +283,11 @@ def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
 
 
 def load(store: ModelStore, key: str | None = None) -> Trained:
-    from usecases.core.store import ModelUnusable
-
-    key = key or SPEC.name
-    tensors, card = store.load(key, format_version=SPEC.format_version)
-    try:
+    def build(card: dict) -> FraudDetector:
         m = card["model"]
-        model = FraudDetector(NetConfig(**m["net"]), n_in=int(m["n_in"]), layout=m["layout"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelUnusable(key, f"card.json does not describe the model ({exc})") from None
-    load_state(model, tensors, key)
-    model.eval()
+        return FraudDetector(NetConfig(**m["net"]), n_in=int(m["n_in"]), layout=m["layout"])
+
+    model, card = load_module(store, key or SPEC.name, format_version=SPEC.format_version, build=build)
     return Trained(model=model, card=card)
 
 

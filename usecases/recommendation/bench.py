@@ -8,7 +8,6 @@ import numpy as np
 
 
 def bench(quick: bool = False) -> dict:
-    from .data import matrix
     from .peers import ImplicitALS, top_k
     from .pipeline import Config, model_scores, train
 

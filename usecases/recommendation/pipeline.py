@@ -14,7 +14,7 @@ import torch
 from usecases.core.device import device_info, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, TrainingCancelled
 from usecases.core.spec import ConfigMixin, Report
-from usecases.core.store import ModelStore, ModelUnusable, load_state
+from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
 
 from . import SPEC
@@ -254,15 +254,8 @@ def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
 
 
 def load(store: ModelStore, key: str | None = None) -> Trained:
-    key = key or SPEC.name
-    tensors, card = store.load(key, format_version=SPEC.format_version)
-    try:
-        m = card["model"]
-        model = ItemAutoencoder(int(m["n_items"]), int(m["catalog_items"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelUnusable(key, f"card.json does not describe the model ({exc})") from None
-    load_state(model, tensors, key)
-    model.eval()
+    model, card = load_module(store, key or SPEC.name, format_version=SPEC.format_version,
+                              build=lambda c: ItemAutoencoder(int(c["model"]["n_items"]), int(c["model"]["catalog_items"])))
     return Trained(model=model, card=card)
 
 

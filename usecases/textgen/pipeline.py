@@ -15,7 +15,7 @@ from torch import nn
 from usecases.core.device import autocast, device_info, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, RunConfig, run_training
 from usecases.core.spec import ConfigMixin, Report
-from usecases.core.store import ModelStore, ModelUnusable, load_state
+from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
 
 from . import SPEC
@@ -227,18 +227,14 @@ def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
 
 
 def load(store: ModelStore, key: str | None = None) -> Trained:
-    key = key or SPEC.name
-    tensors, card = store.load(key, format_version=SPEC.format_version)
-    try:
-        cfg = GPTConfig(**card["model"]["config"])
-    except (KeyError, TypeError) as exc:
-        raise ModelUnusable(key, f"card.json does not describe the model ({exc})") from None
-    model = TextModel(cfg)
-    if "gpt.tok.weight" in tensors:
-        tensors["gpt.head.weight"] = tensors["gpt.tok.weight"]
-    load_state(model, tensors, key)
+    def tie(tensors: dict) -> dict:  # the head shares the embedding's weights; the file holds them once
+        if "gpt.tok.weight" in tensors:
+            tensors["gpt.head.weight"] = tensors["gpt.tok.weight"]
+        return tensors
+
+    model, card = load_module(store, key or SPEC.name, format_version=SPEC.format_version,
+                              build=lambda c: TextModel(GPTConfig(**c["model"]["config"])), tensors_hook=tie)
     model.gpt.head.weight = model.gpt.tok.weight  # keep the tie after loading
-    model.eval()
     return Trained(model=model, card=card)
 
 

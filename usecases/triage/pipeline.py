@@ -20,7 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from usecases.core.device import autocast, device_info, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, RunConfig, run_training
 from usecases.core.spec import ConfigMixin, Report
-from usecases.core.store import ModelStore, ModelUnusable, load_state
+from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import DataProblem
 
 from . import SPEC
@@ -285,14 +285,8 @@ def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
 
 
 def load(store: ModelStore, key: str | None = None) -> Trained:
-    key = key or SPEC.name
-    tensors, card = store.load(key, format_version=SPEC.format_version)
-    try:
-        model = TriageNet(NetConfig(**card["model"]["net"]))
-    except (KeyError, TypeError) as exc:
-        raise ModelUnusable(key, f"card.json does not describe the model ({exc})") from None
-    load_state(model, tensors, key)
-    model.eval()
+    model, card = load_module(store, key or SPEC.name, format_version=SPEC.format_version,
+                              build=lambda c: TriageNet(NetConfig(**c["model"]["net"])))
     return Trained(model=model, card=card)
 
 
