@@ -146,3 +146,13 @@ def test_triage_form_refuses_implausible_and_upload_maps(monkeypatch):
     at.selectbox(key="triage.map.level").set_value("KTAS").run()
     _no_exceptions(at)
     assert any("labelled records ready" in s.value for s in at.success)
+    # Train on them in this session's background job; the result becomes a "Model in view" choice.
+    next(b for b in at.button if b.label == "Train and evaluate on my records").click().run()
+    job = at.session_state["_session_jobs"].get("triage-own")
+    job.thread.join(timeout=TIMEOUT)
+    assert job.state == "done", job.message
+    at.run()
+    _no_exceptions(at)
+    assert "Your records · export.csv" in at.selectbox(key="triage.view").options
+    at.selectbox(key="triage.view").set_value("Your records · export.csv").run()
+    _no_exceptions(at)

@@ -4,6 +4,7 @@ privacy scrubbing, bad input, model and shipped checkpoint."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from usecases.triage import records as trec
 from usecases.triage.cohort import LEVEL_MIX, CohortConfig, generate
 from usecases.triage.metrics import triage_metrics, weighted_kappa
 from usecases.triage.model import decide
-from usecases.triage.pipeline import assess
+from usecases.triage.pipeline import assess, fit_lr
 from usecases.triage.rules import esi_level, match_complaint, news2, news2_level
 
 
@@ -178,6 +179,18 @@ def test_small_file_trains_with_cross_validation():
     recs = triage.read_data(df.to_csv(index=False).encode(), "small.csv")
     t = triage.train(triage.Config(max_epochs=3, patience=1), data=recs)
     assert "cross-validation" in t.card["data"]["split"] and not t.card["data"]["synthetic"]
+
+
+def test_file_without_complaint_text_still_trains():
+    """No complaint column (or none mapped): the text features are left out, training still works."""
+    df = generate(CohortConfig(n=400, seed=4)).drop(columns=["patient", "complaint"])
+    recs = triage.read_data(df.to_csv(index=False).encode(), "no-text.csv")
+    assert (recs.frame["complaint"] == "").all()
+    t = triage.train(triage.Config(max_epochs=2, patience=1), data=recs)
+    lr = fit_lr(0, recs.frame)
+    assert [name for name, _, _ in lr[0].transformers] == ["num", "cat"]  # no empty-vocabulary text features
+    assert all(math.isfinite(t.card[k]["kappa_linear"] if k == "metrics" else t.card[k]["logistic_regression"]["kappa_linear"])
+               for k in ("metrics", "baselines"))
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,20 @@ def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help
     job_progress(jm, name)
 
 
+def start_session_run(jm: JobManager, key: str, title: str, train: Callable[..., Any], runs: dict, label: str, *,
+                      metric: str, metric_label: str) -> None:
+    """Train on a user's data in this session's job ``key``: ``train(progress=, cancel=)`` runs in the
+    background and its result lands in ``runs[label]`` — this session's models, never the shared store."""
+
+    def work(job: Job) -> Any:
+        trained = train(progress=job.progress, cancel=job.cancel)
+        runs[label] = trained
+        return trained
+
+    jm.start(key, title, work,
+             lambda t: f"Done: {metric_label} {t.card['metrics'][metric]:.3f} — pick it under “Model in view” at the top.")
+
+
 def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, chart_metrics: tuple[str, ...] | None = None) -> Job | None:
     """Poll a job once a second while it runs; show status, progress, a live curve and Cancel."""
     job = jm.get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 
 import numpy as np
@@ -351,14 +352,8 @@ with t_train:
         else:
             label = f"Simulation · {sim.n_customers:,} customers · {sim.n_days} days · seed {sim.seed}"
             cfg = dataclasses.replace(fraud.Config(), sim=sim, budget_seconds=float(budget))
-
-            def work(job, cfg=cfg, label=label, st_runs=runs):
-                t = fraud.train(cfg, progress=job.progress, cancel=job.cancel)
-                st_runs[label] = t
-                return t
-
-            jm.start("fraud-sim", f"Simulating and training ({label})", work,
-                     lambda t: f"Done: AP {t.card['metrics']['average_precision']:.3f} — pick it under “Model in view” at the top.")
+            training.start_session_run(jm, "fraud-sim", f"Simulating and training ({label})", functools.partial(fraud.train, cfg), runs, label,
+                                       metric="average_precision", metric_label="AP")
     training.job_progress(jm, "fraud-sim", chart_metrics=("val_ap", "train_loss"))
 
     st.subheader("Your own labelled data")
@@ -374,14 +369,8 @@ with t_train:
         if st.button("Train on my file", type="primary", key="fraud.own.go", icon=":material/play_arrow:"):
             label = f"Your file · {fname}"
             cfg = dataclasses.replace(fraud.Config(), holdout=holdout, budget_seconds=120.0)
-
-            def work_own(job, cfg=cfg, ds=ds, label=label, st_runs=runs):
-                t = fraud.train(cfg, data=ds, progress=job.progress, cancel=job.cancel)
-                st_runs[label] = t
-                return t
-
-            jm.start("fraud-own", f"Training on {fname}", work_own,
-                     lambda t: f"Done: AP {t.card['metrics']['average_precision']:.3f} — pick it under “Model in view” at the top.")
+            training.start_session_run(jm, "fraud-own", f"Training on {fname}", functools.partial(fraud.train, cfg, data=ds), runs, label,
+                                       metric="average_precision", metric_label="AP")
     training.job_progress(jm, "fraud-own", chart_metrics=("val_ap", "train_loss"))
     st.caption("Command line: `python -m usecases train fraud --data labelled.csv` (saved as a named model), "
                "`python -m usecases evaluate fraud --data labelled.csv --json`.")

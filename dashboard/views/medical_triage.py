@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -266,14 +267,8 @@ with t_own:
                            ", ".join(f"{int(l)}: {c}" for l, c in recs_obj.frame["level"].value_counts().sort_index().items()))
                 if st.button("Train and evaluate on my records", type="primary", key="triage.own.go", icon=":material/play_arrow:"):
                     label = f"Your records · {up.name}"
-
-                    def work(job, data=recs_obj, label=label, store=runs):
-                        t = triage.train(triage.Config(), data=data, progress=job.progress, cancel=job.cancel)
-                        store[label] = t
-                        return t
-
-                    jm.start("triage-own", f"Training on {up.name}", work,
-                             lambda t: f"Done: κ {t.card['metrics']['kappa_linear']:.3f} — pick it under “Model in view” at the top.")
+                    training.start_session_run(jm, "triage-own", f"Training on {up.name}", functools.partial(triage.train, triage.Config(), data=recs_obj),
+                                               runs, label, metric="kappa_linear", metric_label="κ")
     training.job_progress(jm, "triage-own")
     st.caption("Command line: `python -m usecases train triage --data records.csv --mapping triage-mapping.json`.")
 

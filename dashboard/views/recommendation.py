@@ -3,6 +3,7 @@ business case, A/B planner, batch, own interactions."""
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -228,14 +229,8 @@ with tabs[7]:
         st.success(f"{inter.source}: {inter.n_users:,} users, {inter.n_items:,} items.")
         if st.button("Train and evaluate on my file", type="primary", key="rec.own.go", icon=":material/play_arrow:"):
             label = f"Your file · {got[2]}"
-
-            def work(job, inter=inter, label=label, store=runs):
-                t = rec.train(rec.Config(), data=inter, progress=job.progress, cancel=job.cancel)
-                store[label] = t
-                return t
-
-            jm.start("rec-own", f"Training on {got[2]}", work,
-                     lambda t: f"Done: NDCG@10 {t.card['metrics']['ndcg@10']:.3f} — pick it under “Model in view” at the top.")
+            training.start_session_run(jm, "rec-own", f"Training on {got[2]}", functools.partial(rec.train, rec.Config(), data=inter), runs, label,
+                                       metric="ndcg@10", metric_label="NDCG@10")
     training.job_progress(jm, "rec-own")
     st.caption("Command line: `python -m usecases train recommendation --data ratings.csv`.")
 

@@ -10,7 +10,7 @@ import numpy as np
 
 def bench(quick: bool = False) -> dict:
     from .cohort import CohortConfig, generate
-    from .pipeline import Config, _prep_for_lr, make_lr, predict_proba, train
+    from .pipeline import Config, _prep_for_lr, fit_lr, predict_proba, train
     from .queue import EDAssumptions, simulate
 
     cfg = Config.quick() if quick else Config(max_epochs=3, patience=1)
@@ -19,7 +19,7 @@ def bench(quick: bool = False) -> dict:
     t = time.perf_counter()
     predict_proba(trained.model, df)
     t_model = time.perf_counter() - t
-    lr = make_lr(0).fit(_prep_for_lr(df), df["level"].to_numpy(int))
+    lr = fit_lr(0, df)
     t = time.perf_counter()
     lr.predict_proba(_prep_for_lr(df))
     t_lr = time.perf_counter() - t

@@ -154,15 +154,31 @@ def _fit_net(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg: Config, device, 
     return model
 
 
-def make_lr(seed: int):
+TEXT_FEATURES = (("words", dict(analyzer="word", ngram_range=(1, 2), min_df=2)), ("chars", dict(analyzer="char_wb", ngram_range=(3, 4), min_df=3)))
+
+
+def make_lr(seed: int, text: tuple[str, ...] = ("words", "chars")):
     """Multinomial logistic regression on TF-IDF of the complaint (words + char n-grams) and imputed, scaled vitals."""
     pre = ColumnTransformer([
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2), "complaint"),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), min_df=3), "complaint"),
-        ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), list(NUMERIC)),
+        *[(name, TfidfVectorizer(**kw), "complaint") for name, kw in TEXT_FEATURES if name in text],
+        ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), StandardScaler()), list(NUMERIC)),
         ("cat", OneHotEncoder(handle_unknown="ignore"), ["sex", "arrival", "avpu"]),
     ])
     return make_pipeline(pre, LogisticRegression(max_iter=3000, C=2.0, random_state=seed))
+
+
+def fit_lr(seed: int, df: pd.DataFrame):
+    """The logistic-regression baseline fit on ``df``. Text features whose vocabulary would be empty
+    (no complaint column mapped, or too few repeated words in a small file) are left out."""
+    d = _prep_for_lr(df)
+    text = []
+    for name, kw in TEXT_FEATURES:
+        try:
+            TfidfVectorizer(**kw).fit(d["complaint"])
+            text.append(name)
+        except ValueError:  # empty vocabulary, or none left after min_df
+            pass
+    return make_lr(seed, tuple(text)).fit(d, df["level"].to_numpy(int))
 
 
 def _prep_for_lr(df: pd.DataFrame) -> pd.DataFrame:
@@ -231,7 +247,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
             tr_df, va_df = train_test_split(df.iloc[tr], test_size=0.15, random_state=config.seed, stratify=_strat(df.iloc[tr]["level"]))
             m = _fit_net(tr_df, va_df, config, device, progress, cancel, i * config.max_epochs, total, history)
             probs[te] = predict_proba(m, df.iloc[te])
-            lr = make_lr(config.seed).fit(_prep_for_lr(df.iloc[tr]), df.iloc[tr]["level"].to_numpy(int))
+            lr = fit_lr(config.seed, df.iloc[tr])
             pl = np.zeros((len(te), 5))
             pl[:, lr.classes_.astype(int) - 1] = lr.predict_proba(_prep_for_lr(df.iloc[te]))
             probs_lr[te] = pl
@@ -249,7 +265,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
         val_df, test_df = train_test_split(rest, test_size=0.5, random_state=config.seed, stratify=_strat(rest["level"]))
         split_desc = "stratified random 70 % train / 15 % validation / 15 % test"
         model = _fit_net(train_df, val_df, config, device, progress, cancel, 0, config.max_epochs, history, config.budget_seconds)
-        lr_final = make_lr(config.seed).fit(_prep_for_lr(train_df), train_df["level"].to_numpy(int))
+        lr_final = fit_lr(config.seed, train_df)
         model.to("cpu")
         out = _all_predictions(model, lr_final, test_df, config.under_cost)
     model.to("cpu")
@@ -307,7 +323,7 @@ def evaluate(trained: Trained, data: Records | None = None) -> Report:
         df = generate(cfg.cohort)
         train_df, _ = train_test_split(df, test_size=0.3, random_state=cfg.seed, stratify=_strat(df["level"]))
         test_df, split_desc, source = data.frame, f"all {len(data.frame):,} rows of your file", data.source
-    lr = trained.extras.get("lr") or make_lr(cfg.seed).fit(_prep_for_lr(train_df), train_df["level"].to_numpy(int))
+    lr = trained.extras.get("lr") or fit_lr(cfg.seed, train_df)
     trained.extras["lr"] = lr
     out = _all_predictions(trained.model, lr, test_df, trained.under_cost)
     report = _report(test_df["level"].to_numpy(int), out, test_df, source, split_desc)

@@ -172,7 +172,7 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             if unmapped.any():
                 vals = sorted(t[unmapped].unique())[:5]
                 notes.append(f"{FIELD_LABELS[canon]}: codes {', '.join(map(repr, vals))} are not mapped and are treated as unknown")
-            out[canon] = mapped
+            out[canon] = mapped.astype(object)  # categories, even when no code matched
         elif canon in LABELS:
             v = _to_number(raw)
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
@@ -196,8 +196,8 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
     if problems:
         raise DataProblem(problems, subject)
     for c in CANONICAL:
-        if c not in out:
-            out[c] = np.nan if c != "complaint" else ""
+        if c not in out:  # not in the file: missing numbers, unknown categories, no complaint text
+            out[c] = "" if c == "complaint" else pd.Series(None, index=out.index, dtype=object) if c in CODED else np.nan
     return out.reset_index(drop=True), notes
 
 
