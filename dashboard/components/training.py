@@ -90,7 +90,7 @@ def start_session_run(jm: JobManager, key: str, title: str, train: Callable[...,
         return trained
 
     jm.start(key, title, work,
-             lambda t: f"Done: {metric_label} {t.card['metrics'][metric]:.3f} — pick it under “Model in view” at the top.")
+             lambda t: f"{metric_label} {t.card['metrics'][metric]:.3f} — pick it under “Model in view” at the top.")
 
 
 def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, chart_metrics: tuple[str, ...] | None = None) -> Job | None:
@@ -117,7 +117,8 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
             st.session_state[ack_key] = True
             st.rerun()
         state = {"done": "complete", "failed": "error", "cancelled": "error"}[j.state]
-        with st.status(f"{j.label}: {j.state} after {j.elapsed:.0f} s", state=state, expanded=j.state != "done"):
+        summary = f" — {j.message}" if j.state == "done" and j.message else ""  # the result stays readable while collapsed
+        with st.status(f"{j.label}: {j.state} after {j.elapsed:.0f} s{summary}", state=state, expanded=j.state != "done"):
             (st.success if j.state == "done" else st.warning if j.state == "cancelled" else st.error)(j.message)
             _history_chart(j.history, chart_metrics)
 

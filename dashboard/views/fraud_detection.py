@@ -69,7 +69,7 @@ y, amount, day, days = ex["y"], ex["amount"], ex["day"], ex["days"]
 score = ex["scores"]["model"]
 
 t_over, t_bus, t_model, t_what, t_batch, t_train = st.tabs(
-    ["Overview", "Business case", "Model", "What-if", "Batch scoring", "Train on other data"])
+    ["Overview", "Business case", "Model", "What-if", "Batch scoring", "Train on other data"], key="fraud.tab")
 
 # ---- assumptions (Business case tab) are read first: the operating point depends on them --------
 with t_bus:

@@ -50,7 +50,7 @@ except DataProblem as exc:
     st.stop()
 ex = report.extras
 
-t_assess, t_model, t_ops, t_own = st.tabs(["Assess a patient", "Model", "Operations", "Your records"])
+t_assess, t_model, t_ops, t_own = st.tabs(["Assess a patient", "Model", "Operations", "Your records"], key="triage.tab")
 
 # ---- assess -------------------------------------------------------------------------------------
 with t_assess:

@@ -50,7 +50,7 @@ except DataProblem as exc:
     st.stop()
 data = active.data
 
-tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"])
+tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"], key="rec.tab")
 
 # ---- for a user -------------------------------------------------------------------------------
 with tabs[0]:

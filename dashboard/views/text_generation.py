@@ -73,7 +73,7 @@ def _resolve(label: str):
 DEFAULT = "Documentation GPT (shipped)"
 customs = _custom_models()
 hf_models = {f"Local · {m.name}": m for m in local_hf.discover()}
-t_gen, t_model, t_train, t_bus = st.tabs(["Generate", "Model", "Train on your corpus", "Business case"])
+t_gen, t_model, t_train, t_bus = st.tabs(["Generate", "Model", "Train on your corpus", "Business case"], key="tg.tab")
 
 # ---- generate -----------------------------------------------------------------------------------
 with t_gen:
@@ -200,7 +200,7 @@ with t_train:
                     return t, note
 
                 jm.start("tg-own", f"Training “{safe}”", work,
-                         lambda r: f"Done: {r[0].card['metrics']['val_bpc']:.3f} bits/char ({r[1]}). Pick it in the Generate tab.")
+                         lambda r: f"{r[0].card['metrics']['val_bpc']:.3f} bits/char ({r[1]}). Pick it in the Generate tab.")
     training.job_progress(jm, "tg-own", chart_metrics=("train_loss", "val_loss"))
     st.caption("Command line: `python -m usecases train textgen --data notes.md --model-name notes`.")
 
