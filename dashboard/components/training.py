@@ -79,6 +79,17 @@ def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help
     job_progress(jm, name)
 
 
+def model_in_view(prefix: str, shared: Any, shared_label: str) -> tuple[str, Any, dict]:
+    """The "Model in view" choice between the shared model and the models this session trained (kept in
+    ``st.session_state[f"{prefix}.runs"]``); returns ``(label, model, runs)``. No selector until there is a choice."""
+    runs: dict = st.session_state.setdefault(f"{prefix}.runs", {})
+    choice = shared_label
+    if runs:
+        choice = st.selectbox("Model in view", [shared_label, *runs], key=f"{prefix}.view",
+                              help="Models you trained in this session (on your own data or what-if runs) are kept in this browser session only.")
+    return choice, (shared if choice == shared_label else runs[choice]), runs
+
+
 def start_session_run(jm: JobManager, key: str, title: str, train: Callable[..., Any], runs: dict, label: str, *,
                       metric: str, metric_label: str) -> None:
     """Train on a user's data in this session's job ``key``: ``train(progress=, cancel=)`` runs in the

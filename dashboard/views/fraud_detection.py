@@ -42,14 +42,8 @@ if shared is None:
     st.stop()
 
 # ---- which model is in view -------------------------------------------------------------------
-runs: dict = st.session_state.setdefault("fraud.runs", {})
 SHARED_LABEL = "Shared model · default simulation"
-if runs:
-    choice = st.selectbox("Model in view", [SHARED_LABEL, *runs], key="fraud.view",
-                          help="Models you trained in this session (what-if simulations, your own files) are kept in this browser session only.")
-else:
-    choice = SHARED_LABEL
-active = shared if choice == SHARED_LABEL else runs[choice]
+choice, active, runs = training.model_in_view("fraud", shared, SHARED_LABEL)
 
 
 def _report(trained):

@@ -38,10 +38,8 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 
-runs: dict = st.session_state.setdefault("triage.runs", {})
 SHARED = "Shared model · synthetic cohort"
-choice = st.selectbox("Model in view", [SHARED, *runs], key="triage.view") if runs else SHARED
-active = shared if choice == SHARED else runs[choice]
+choice, active, runs = training.model_in_view("triage", shared, SHARED)
 try:
     with _lock, st.spinner("Scoring the synthetic test patients and fitting the logistic-regression baseline…"):
         report = triage.evaluate(active)

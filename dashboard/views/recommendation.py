@@ -36,10 +36,8 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 
-runs: dict = st.session_state.setdefault("rec.runs", {})
 SHARED = "Shared model · MovieLens"
-choice = st.selectbox("Model in view", [SHARED, *runs], key="rec.view") if runs else SHARED
-active = shared if choice == SHARED else runs[choice]
+choice, active, runs = training.model_in_view("rec", shared, SHARED)
 
 try:
     with _lock, st.spinner("Loading the ratings and the split…"):
