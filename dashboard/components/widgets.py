@@ -125,3 +125,42 @@ def reset_button(prefix: str, label: str = "Reset to defaults") -> None:
     if st.button(label, key=f"reset-{prefix}", icon=":material/restart_alt:"):
         scenario.reset(prefix)
         st.rerun()
+
+
+def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: Iterable[str] = (), labels: dict[str, str] | None = None,
+               extra_rows: list[tuple[str, dict]] | None = None) -> pd.DataFrame:
+    """Model vs every baseline on the same rows: the verdict in one sentence, then a table whose primary
+    metric carries its min–max over folds. Returns the (unformatted) table for the report."""
+    from usecases.core import fmt
+
+    v = ev.verdict()
+    text = f"**{v.sentence}**  \nRows: {ev.data.split}" + (f" · {fmt.count(ev.data.test_rows)} scored" if ev.data.test_rows else "")
+    if ev.data.kind == "external":
+        text += " · **external test** (a file the model never saw, scored whole)"
+    (st.success if v.winner == "model" else st.info if v.tie else st.warning)(text, icon=":material/balance:")
+    metric_names = list(metrics) if metrics is not None else list(ev.model)
+    rows = []
+    for name, m in (("model", ev.model), *ev.baselines.items()):
+        row = {"model": (labels or {}).get(name, ev.label(name))}
+        row.update({k: m.get(k) for k in metric_names})
+        sp = ev.spread(name)
+        row["spread"] = f"{fmt.metric(sp[0])} – {fmt.metric(sp[1])}" if sp else "—"
+        rows.append(row)
+    for label, m in extra_rows or []:
+        rows.append({"model": label, **{k: m.get(k) for k in metric_names}, "spread": "—"})
+    table = pd.DataFrame(rows).set_index("model")
+    num = [c for c in metric_names if c in table]
+    table[num] = table[num].astype(float)
+    if not ev.folds:
+        table = table.drop(columns="spread")
+    else:
+        table = table.rename(columns={"spread": f"{ev.primary_metric} over folds (min – max)"})
+    low = [c for c in num if c in set(lower_better)]
+    high = [c for c in num if c not in set(lower_better)]
+    style = table.style.format("{:.3f}", subset=num, na_rep="—")
+    if high:
+        style = style.highlight_max(axis=0, subset=high, color="#dcfce7")
+    if low:
+        style = style.highlight_min(axis=0, subset=low, color="#dcfce7")
+    st.dataframe(style, width="stretch")
+    return table.reset_index()

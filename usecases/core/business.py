@@ -175,19 +175,7 @@ def bootstrap_mean_interval(values: Sequence[float], *, n: int = 2000, level: fl
 
 
 def money(x: float | None, currency: str = "€") -> str:
-    """Compact money label: €1.2M, €35k, €820; negatives keep their sign."""
-    if x is None or not math.isfinite(x):
-        return "—"
-    sign = "−" if x < 0 else ""
-    a = abs(x)
-    if a >= 1e9:
-        s = f"{a / 1e9:.1f}B"
-    elif a >= 1e6:
-        s = f"{a / 1e6:.1f}M"
-    elif a >= 1e4:
-        s = f"{a / 1e3:.0f}k"
-    elif a >= 1e3:
-        s = f"{a / 1e3:.1f}k"
-    else:
-        s = f"{a:.0f}"
-    return f"{sign}{currency}{s}"
+    """Compact money label (see :func:`usecases.core.fmt.money`)."""
+    from .fmt import money as _money
+
+    return _money(x, currency)

@@ -1,25 +1,30 @@
-"""The contract every use case package follows, so the CLI, the sidebar, the home page and the
-tests can treat them alike.
+"""The contract every use case package implements, and the typed results it returns.
 
-A use case package ``usecases/<name>/__init__.py`` exposes:
+A use case is a package (``usecases/<name>/`` or any importable package named in
+``UCLAB_EXTRA_USECASES``) whose ``__init__`` exposes what :class:`UseCase` lists. The registry in
+``usecases/__init__.py`` draws everything that lists use cases from these packages: the CLI, the
+app's navigation, Home's cards and portfolio, the scenario keys and the parametrised tests.
 
-* ``SPEC`` — a :class:`Spec`.
-* ``Config`` — a dataclass of training settings; ``Config.quick()`` is a seconds-long variant for tests.
-* ``train(config, *, data=None, progress=None, cancel=None) -> Trained`` — fits the model and its
-  baselines on the same split; honours ``config.budget_seconds``, ``config.device`` and cancellation.
-* ``save(trained, store, key=None) -> card`` and ``load(store, key=None) -> Trained`` (the latter
-  raises :class:`~usecases.core.store.ModelUnusable` with a reason).
-* ``evaluate(trained, data=None) -> Report``.
-* ``read_data(raw: bytes, filename) -> data`` — a user's file, validated (``--data``).
-* ``score_file(trained, raw: bytes, filename) -> DataFrame`` — batch predictions (``score``).
-* ``bench(quick=False) -> dict[str, dict]`` — speed figures ``{name: {"value", "unit"}}``.
+The arrows are plain calls with typed values::
+
+    train(config, data) -> Trained          (fits the model only; no business code)
+    evaluate(trained, data) -> Evaluation   (scores the given model on held-out rows; every peer is fit
+                                             on the same training rows; never retrains the model and
+                                             never mutates its inputs)
+    value(evaluation, assumptions) -> Value (pure; the page and Home call the same function)
+
+:func:`check_contract` says what a package is missing, so a fifth use case fails one clear test.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import math
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import Any, Callable, Mapping, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -27,39 +32,330 @@ class Spec:
     name: str  # CLI / store key: "fraud"
     title: str  # "Fraud detection"
     purpose: str  # one line for cards and --help
-    primary_metric: str  # key in Report.model, e.g. "average_precision"
+    primary_metric: str  # key in Evaluation.model, e.g. "average_precision"
     primary_label: str  # "Average precision"
     higher_is_better: bool
     format_version: int  # bump when the weights layout changes; old files are then "incompatible"
-    page: str  # url path of the dashboard page
+    url_path: str  # URL path of the dashboard page ("fraud-detection")
     data_source: str  # short description of the default data
+    icon: str = ":material/apps:"  # navigation icon
+    assumptions_key: str = ""  # widget-key prefix of the page's assumption inputs ("fraud.a"); "" = name
+    scenario_keys: tuple[str, ...] = ()  # further widget-key prefixes that belong to the scenario (URL, file, Home)
+    view: str | None = None  # page script: a file stem under dashboard/views/, or a path; None = the generic page
+    model_label: str = "PyTorch model"  # how pages and reports name this use case's model
+
+    @property
+    def assumptions_prefix(self) -> str:
+        return self.assumptions_key or self.name
+
+    @property
+    def tracked_prefixes(self) -> tuple[str, ...]:
+        """Widget-key prefixes whose values travel in the URL and in scenario files."""
+        return (f"{self.assumptions_prefix}.", *self.scenario_keys)
+
+
+# ---- results ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What an evaluation was computed on, in words a person can check."""
+
+    source: str  # "Simulated card transactions …", "your file “x.csv”"
+    rows: int  # rows of the data set
+    split: str  # how the test rows were chosen, in words
+    kind: str = "held-out"  # "held-out" | "cross-validation" | "external" (a file the model never saw, scored whole)
+    test_rows: int | None = None  # rows that were scored
+    synthetic: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Which model wins on these rows, and whether the difference is outside the spread."""
+
+    winner: str  # "model", a baseline's name, or "tie"
+    best_baseline: str | None
+    margin: float  # model − best baseline on the primary metric, signed so that > 0 favours the model
+    tie: bool
+    sentence: str  # one line for the page and the CLI
+
+
+@dataclass(kw_only=True)
+class Evaluation:
+    """Model and baseline metrics on one set of rows. Domains subclass it with the typed fields their
+    pages need (scores, curves, …); the page reads attributes, never string keys.
+
+    ``folds`` holds, per model name ("model" or a baseline) and metric, one value per fold (or per
+    bootstrap resample), paired by position across models: it is the spread every figure carries.
+    """
+
+    usecase: str
+    primary_metric: str
+    higher_is_better: bool = True
+    model: dict[str, float]
+    baselines: dict[str, dict[str, float]]
+    data: DataInfo
+    labels: dict[str, str] = field(default_factory=dict)  # display names of the baselines
+    folds: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    model_label: str = "PyTorch model"
+
+    def label(self, name: str) -> str:
+        if name == "model":
+            return self.model_label
+        return self.labels.get(name, name.replace("_", " "))
+
+    def spread(self, name: str, metric: str | None = None) -> tuple[float, float] | None:
+        vals = self.folds.get(name, {}).get(metric or self.primary_metric)
+        vals = [v for v in (vals or []) if isinstance(v, (int, float)) and math.isfinite(v)]
+        return (min(vals), max(vals)) if len(vals) >= 2 else None
+
+    def best_baseline(self) -> tuple[str, float] | None:
+        return best_of(self.baselines, self.primary_metric, self.higher_is_better)
+
+    def verdict(self) -> Verdict:
+        return verdict(self)
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per model: name, label, every metric, and the primary metric's min–max over folds."""
+        rows = []
+        for name, metrics in (("model", self.model), *self.baselines.items()):
+            sp = self.spread(name)
+            rows.append({"name": name, "label": self.label(name), **metrics,
+                         "spread": sp})
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON of ``evaluate --json``."""
+        v = self.verdict()
+        out = {
+            "usecase": self.usecase,
+            "primary_metric": self.primary_metric,
+            "model": _finite(self.model),
+            "baselines": {n: _finite(m) for n, m in self.baselines.items()},
+            "data": self.data.as_dict(),
+            "verdict": {"winner": v.winner, "best_baseline": v.best_baseline, "margin": _num(v.margin), "tie": v.tie,
+                        "sentence": v.sentence},
+        }
+        if self.folds:
+            out["folds"] = {n: {m: [_num(x) for x in xs] for m, xs in ms.items()} for n, ms in self.folds.items()}
+        return out
+
+
+def _num(x):
+    return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None
+
+
+def _finite(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (_num(v) if isinstance(v, (int, float)) else v) for k, v in d.items()}
+
+
+def best_of(results: Mapping[str, Mapping[str, float]], metric: str, higher_is_better: bool) -> tuple[str, float] | None:
+    """The best entry of ``{name: {metric: value}}`` on ``metric`` (non-finite values are skipped)."""
+    vals = [(n, float(m[metric])) for n, m in results.items()
+            if isinstance(m.get(metric), (int, float)) and math.isfinite(m[metric])]
+    if not vals:
+        return None
+    return (max if higher_is_better else min)(vals, key=lambda kv: kv[1])
+
+
+def verdict(ev: Evaluation) -> Verdict:
+    """Model vs its best baseline on the primary metric.
+
+    A win needs the difference to be outside the spread: when per-fold values exist for both, the
+    model (or the baseline) must be better on every fold; a difference that changes sign between folds
+    is a tie. Without folds the point estimates decide and the sentence says no spread was measured.
+    """
+    metric, hib = ev.primary_metric, ev.higher_is_better
+    m = ev.model.get(metric)
+    best = ev.best_baseline()
+    name_of = ev.label
+    if best is None or not isinstance(m, (int, float)) or not math.isfinite(m):
+        return Verdict("model", None, math.nan, False, "No baseline to compare with on these rows.")
+    b_name, b = best
+    sign = 1.0 if hib else -1.0
+    margin = sign * (m - b)
+    mf = ev.folds.get("model", {}).get(metric)
+    bf = ev.folds.get(b_name, {}).get(metric)
+    paired = None
+    if mf and bf and len(mf) == len(bf) and len(mf) >= 2:
+        paired = [sign * (x - y) for x, y in zip(mf, bf) if math.isfinite(x) and math.isfinite(y)]
+    if paired:
+        lo, hi = min(paired), max(paired)
+        if lo > 0:
+            return Verdict("model", b_name, margin, False,
+                           f"{name_of('model')} wins: {m:.3f} vs {b:.3f} ({name_of(b_name)}), better in all {len(paired)} folds.")
+        if hi < 0:
+            return Verdict(b_name, b_name, margin, False,
+                           f"{name_of(b_name)} wins: {b:.3f} vs {m:.3f} for {name_of('model')}, better in all {len(paired)} folds.")
+        return Verdict("tie", b_name, margin, True,
+                       f"Tie: {name_of('model')} {m:.3f} vs {name_of(b_name)} {b:.3f} — the difference changes sign between folds "
+                       f"(from {lo:+.3f} to {hi:+.3f}), so neither is better on this data.")
+    if margin > 0:
+        return Verdict("model", b_name, margin, False,
+                       f"{name_of('model')} is ahead: {m:.3f} vs {b:.3f} ({name_of(b_name)}); one split, no spread measured.")
+    if margin < 0:
+        return Verdict(b_name, b_name, margin, False,
+                       f"{name_of(b_name)} is ahead: {b:.3f} vs {m:.3f} for {name_of('model')}; one split, no spread measured.")
+    return Verdict("tie", b_name, 0.0, True, f"Tie: both {m:.3f}.")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A use case's money under one set of assumptions — the one definition Home and the page share.
+
+    ``monthly`` is the net value per month at the user's volume and at full adoption, **after** the
+    system's running cost (low, base, high). ``upfront`` is the one-off cost (low, base, high).
+    """
+
+    usecase: str
+    title: str
+    monthly: tuple[float, float, float]
+    upfront: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    headline: str = ""
+    basis: str = "net value per month at your volume, after system cost"
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Predictions (or tokens) per second of one loaded model on this deployment."""
+
+    per_second: float
+    unit: str  # "transactions", "tokens", "patients", "users (top-10)"
+    device: str = "cpu"
+
+
+# ---- the trained model -----------------------------------------------------------------------
+
+@dataclass
+class Trained:
+    """A fitted model and its card. Domains subclass it with what serving needs.
+
+    ``run_id`` identifies one training run (kept in the card, so a stored model keeps it): together
+    with the data fingerprint it keys the app's cached evaluations.
+    """
+
+    model: Any
+    card: dict
+
+    @property
+    def run_id(self) -> str:
+        return str(self.card.get("run_id") or self.card.get("sha256") or f"memory-{id(self)}")
+
+    @property
+    def version(self) -> int:
+        return int(self.card.get("version", 0) or 0)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+# ---- the contract -----------------------------------------------------------------------------
+
+@runtime_checkable
+class UseCase(Protocol):
+    """What a use case package exposes (as module attributes)."""
+
+    SPEC: Spec
+    Config: type  # frozen dataclass with ``quick()``, ``budget_seconds`` and ``device``
+    Assumptions: type  # dataclass of business assumptions (``business.assumption`` fields)
+
+    def train(self, config: Any, *, data: Any = None, progress: Callable | None = None, cancel: Any = None) -> Trained: ...
+    def evaluate(self, trained: Trained, data: Any = None) -> Evaluation: ...
+    def score(self, trained: Trained, rows: Any) -> Any: ...
+    def load(self, store: Any, key: str | None = None) -> Trained: ...
+    def save(self, trained: Trained, store: Any, key: str | None = None) -> dict: ...
+    def read_data(self, raw: bytes, filename: str) -> Any: ...
+    def score_file(self, trained: Trained, raw: bytes, filename: str) -> Any: ...
+    def value(self, evaluation: Evaluation, assumptions: Any) -> Value: ...
+    def throughput(self, trained: Trained) -> Throughput: ...
+    def bench(self, quick: bool = False) -> dict: ...
+
+
+REQUIRED = {
+    "SPEC": None, "Config": None, "Assumptions": None,
+    "train": ("config", "data", "progress", "cancel"),
+    "evaluate": ("trained", "data"),
+    "score": ("trained", "rows"),
+    "load": ("store", "key"),
+    "save": ("trained", "store", "key"),
+    "read_data": ("raw", "filename"),
+    "score_file": ("trained", "raw", "filename"),
+    "value": ("evaluation", "assumptions"),
+    "throughput": ("trained",),
+    "bench": ("quick",),
+}
+
+
+def check_contract(mod: ModuleType) -> list[str]:
+    """What ``mod`` lacks to be a use case (empty when it conforms)."""
+    problems = []
+    for attr, params in REQUIRED.items():
+        obj = getattr(mod, attr, None)
+        if obj is None:
+            problems.append(f"{mod.__name__} has no {attr}")
+            continue
+        if params is None:
+            continue
+        try:
+            names = list(inspect.signature(obj).parameters)
+        except (TypeError, ValueError):
+            problems.append(f"{mod.__name__}.{attr} is not a function")
+            continue
+        missing = [p for p in params if p not in names]
+        if missing:
+            problems.append(f"{mod.__name__}.{attr} lacks parameter{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    spec = getattr(mod, "SPEC", None)
+    if spec is not None and not isinstance(spec, Spec):
+        problems.append(f"{mod.__name__}.SPEC is not a Spec")
+    cfg = getattr(mod, "Config", None)
+    if cfg is not None and not callable(getattr(cfg, "quick", None)):
+        problems.append(f"{mod.__name__}.Config has no quick()")
+    a = getattr(mod, "Assumptions", None)
+    if a is not None and not dataclasses.is_dataclass(a):
+        problems.append(f"{mod.__name__}.Assumptions is not a dataclass")
+    return problems
+
+
+def assumptions_from(mod: ModuleType, values: Mapping[str, Any]) -> Any:
+    """A use case's assumptions from scenario values (``{"fraud.a.cost_per_alert": 6, …}``).
+
+    A package may define its own ``assumptions_from(values)`` (e.g. to read settings kept under other
+    keys); otherwise each assumption field is read from ``<assumptions_prefix>.<field>``. Values that
+    are out of range or of the wrong type fall back to defaults (a URL can hold anything).
+    """
+    own = getattr(mod, "assumptions_from", None)
+    if callable(own):
+        return own(values)
+    from .business import fields_of, from_dict
+    from .tables import DataProblem
+
+    cls = mod.Assumptions
+    prefix = mod.SPEC.assumptions_prefix + "."
+    names = {f.name for f in fields_of(cls)}
+    picked = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix) and k[len(prefix):] in names}
+    try:
+        return from_dict(cls, picked)
+    except (DataProblem, TypeError, ValueError):
+        return cls()
 
 
 @dataclass
 class Report:
-    """Model and baseline metrics on one split (the JSON of ``evaluate --json``)."""
+    """Legacy untyped result (being replaced by :class:`Evaluation` use case by use case)."""
 
     usecase: str
     primary_metric: str
     model: dict[str, float]
     baselines: dict[str, dict[str, float]]
     data: dict[str, Any]
-    extras: dict[str, Any] = field(default_factory=dict)  # curves etc. for the page, not in JSON
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "usecase": self.usecase,
-            "primary_metric": self.primary_metric,
-            "model": self.model,
-            "baselines": self.baselines,
-            "data": self.data,
-        }
-
-    def best_baseline(self, higher_is_better: bool = True) -> tuple[str, float] | None:
-        vals = [(n, m[self.primary_metric]) for n, m in self.baselines.items() if self.primary_metric in m]
-        if not vals:
-            return None
-        return (max if higher_is_better else min)(vals, key=lambda kv: kv[1])
+        return {"usecase": self.usecase, "primary_metric": self.primary_metric, "model": self.model,
+                "baselines": self.baselines, "data": self.data}
 
 
 class ConfigMixin:

@@ -32,9 +32,12 @@ from safetensors.torch import save as st_save
 ENV_VAR = "UCLAB_MODEL_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = "model.safetensors"
+ARTEFACTS = "evaluation.safetensors"  # precomputed evaluation arrays (test scores, curves), hashed in the card
 CARD = "card.json"
 PREVIOUS = "previous"
 REQUIRED_CARD_KEYS = ("usecase", "version", "format_version", "created_at", "sha256", "metrics")
+CARD_TYPES = {"usecase": (str,), "version": (int,), "format_version": (int,), "created_at": (str,), "sha256": (str,), "metrics": (dict,),
+              "weights_bytes": (int,), "baselines": (dict,), "data": (dict,)}
 
 
 class ModelUnusable(RuntimeError):
@@ -159,11 +162,17 @@ class ModelStore:
         return os.access(probe, os.W_OK)
 
     # ---- writing -------------------------------------------------------------------------
-    def save(self, key: str, tensors: dict[str, torch.Tensor], card: dict[str, Any], *, format_version: int) -> dict:
-        """Write ``tensors`` and a completed ``card`` atomically; return the card as written."""
+    def save(self, key: str, tensors: dict[str, torch.Tensor], card: dict[str, Any], *, format_version: int,
+             artefacts: dict[str, torch.Tensor] | None = None) -> dict:
+        """Write ``tensors`` (and optional precomputed evaluation ``artefacts``) and a completed ``card``
+        atomically; return the card as written. The card holds the sha256 of both files."""
         d = self.dir(key)
         tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
         blob = st_save(tensors, metadata={"usecase": key, "format_version": str(format_version)})
+        art_blob = None
+        if artefacts:
+            art_blob = st_save({k: torch.as_tensor(v).detach().to("cpu").contiguous() for k, v in artefacts.items()},
+                               metadata={"usecase": key, "kind": "evaluation"})
         with self._lock:
             try:
                 d.mkdir(parents=True, exist_ok=True)
@@ -185,6 +194,9 @@ class ModelStore:
                 "weights_bytes": len(blob),
                 "sha256": _sha256(blob),
             }
+            full.pop("artefacts", None)
+            if art_blob is not None:
+                full["artefacts"] = {"file": ARTEFACTS, "bytes": len(art_blob), "sha256": _sha256(art_blob)}
             text = json.dumps(full, indent=2, sort_keys=False, default=_json_default) + "\n"
             # Keep the version being replaced, then swap in the new one file by file (each rename
             # is atomic; a reader that races between the two sees a hash mismatch and retries).
@@ -192,7 +204,15 @@ class ModelStore:
                 prev = d / PREVIOUS
                 prev.mkdir(exist_ok=True)
                 _atomic_write(prev / WEIGHTS, (d / WEIGHTS).read_bytes())
+                if (d / ARTEFACTS).exists():
+                    _atomic_write(prev / ARTEFACTS, (d / ARTEFACTS).read_bytes())
+                else:
+                    (prev / ARTEFACTS).unlink(missing_ok=True)
                 _atomic_write(prev / CARD, (d / CARD).read_bytes())
+            if art_blob is not None:
+                _atomic_write(d / ARTEFACTS, art_blob)
+            else:
+                (d / ARTEFACTS).unlink(missing_ok=True)
             _atomic_write(d / WEIGHTS, blob)
             _atomic_write(d / CARD, text.encode())
         return full
@@ -206,6 +226,13 @@ class ModelStore:
         with self._lock:
             cur_w, cur_c = (d / WEIGHTS).read_bytes(), (d / CARD).read_bytes()
             prev_w, prev_c = (prev / WEIGHTS).read_bytes(), (prev / CARD).read_bytes()
+            cur_a = (d / ARTEFACTS).read_bytes() if (d / ARTEFACTS).exists() else None
+            prev_a = (prev / ARTEFACTS).read_bytes() if (prev / ARTEFACTS).exists() else None
+            for folder, art in ((d, prev_a), (prev, cur_a)):
+                if art is None:
+                    (folder / ARTEFACTS).unlink(missing_ok=True)
+                else:
+                    _atomic_write(folder / ARTEFACTS, art)
             _atomic_write(d / WEIGHTS, prev_w)
             _atomic_write(d / CARD, prev_c)
             _atomic_write(prev / WEIGHTS, cur_w)
@@ -244,6 +271,10 @@ class ModelStore:
         missing = [k for k in REQUIRED_CARD_KEYS if k not in card]
         if missing:
             raise ModelUnusable(key, f"{CARD} lacks {', '.join(missing)}")
+        wrong = [f"{k} is {type(card[k]).__name__}, not {' or '.join(t.__name__ for t in types)}"
+                 for k, types in CARD_TYPES.items() if k in card and (not isinstance(card[k], types) or isinstance(card[k], bool))]
+        if wrong:
+            raise ModelUnusable(key, f"{CARD} has fields of the wrong type ({'; '.join(wrong)})")
         return card
 
     def load(self, key: str, *, format_version: int, _retry: bool = True) -> tuple[dict[str, torch.Tensor], dict]:
@@ -286,9 +317,30 @@ class ModelStore:
             return StoreStatus(key, "missing", str(exc))
         except ModelUnusable as exc:
             return StoreStatus(key, "unusable", str(exc))
-        if not (self.dir(key) / WEIGHTS).exists():
+        w = self.dir(key) / WEIGHTS
+        if not w.exists():
             return StoreStatus(key, "unusable", str(ModelUnusable(key, f"{WEIGHTS} is missing")), card)
-        return StoreStatus(key, "ready", "", card)
+        size, expected = w.stat().st_size, card.get("weights_bytes")
+        if expected is not None and size != expected:  # cheap; the hash itself is checked on load
+            return StoreStatus(key, "unusable", str(ModelUnusable(key, f"{WEIGHTS} is {size:,} bytes, the card says {expected:,} (truncated?)")), card)
+        return StoreStatus(key, "ready", "size verified (the hash is checked on load)" if expected is not None else "not verified", card)
+
+    def load_artefacts(self, key: str, card: dict) -> dict[str, torch.Tensor] | None:
+        """The precomputed evaluation arrays saved with ``card`` (hash-checked), or ``None`` when the card
+        has none or the file does not match it (then the caller recomputes)."""
+        meta = card.get("artefacts")
+        if not isinstance(meta, dict):
+            return None
+        try:
+            blob = (self.dir(key) / ARTEFACTS).read_bytes()
+        except OSError:
+            return None
+        if _sha256(blob) != meta.get("sha256"):
+            return None
+        try:
+            return st_load(blob)
+        except Exception:
+            return None
 
     def keys(self, prefix: str = "") -> list[str]:
         """Every stored key under ``prefix`` (e.g. the named text models ``textgen/…``)."""

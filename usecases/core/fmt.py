@@ -1,0 +1,143 @@
+"""One place that turns numbers into text for pages, reports and the CLI, by what they are.
+
+money, counts, rates, plain metrics, ranges, ROI and payback each have one format, so the same
+quantity reads the same everywhere ("€1.2M", "1,193", "28 %", "0.721", "€35k (€20k – €48k)").
+Missing or non-finite values show as "—", never "None" or "nan".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+DASH = "—"
+ROI_CAP = 10.0  # ROI above 1,000 % reads as a bug; show "> 1,000 %"
+
+
+def _ok(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def money(x: float | None, currency: str = "€", precise: bool = False) -> str:
+    """Compact money: €1.2M, €35k, €820, €0.0021 (small amounts keep two significant digits);
+    negatives keep their sign. ``precise`` writes every euro (€250,000)."""
+    if not _ok(x):
+        return DASH
+    sign = "−" if x < 0 else ""
+    a = abs(float(x))
+    if precise:
+        s = f"{a:,.2f}" if a < 100 and a != int(a) else f"{a:,.0f}"
+    elif a >= 1e9:
+        s = f"{a / 1e9:.1f}B"
+    elif a >= 1e6:
+        s = f"{a / 1e6:.1f}M"
+    elif a >= 1e4:
+        s = f"{a / 1e3:.0f}k"
+    elif a >= 1e3:
+        s = f"{a / 1e3:.1f}k"
+    elif a >= 10 or a == 0:
+        s = f"{a:.0f}"
+    elif a >= 0.01:
+        s = f"{a:.2f}"
+    else:
+        s = f"{a:.2g}" if a >= 1e-4 else f"{a:.1e}"
+    return f"{sign}{currency}{s}"
+
+
+def count(x: float | None) -> str:
+    """A count of things: 1,193 (rounded to a whole number)."""
+    return f"{round(float(x)):,}" if _ok(x) else DASH
+
+
+def rate(x: float | None, digits: int = 0) -> str:
+    """A share as a percentage: 0.283 → "28 %"; tiny non-zero shares keep a digit (0.4 %)."""
+    if not _ok(x):
+        return DASH
+    p = 100 * float(x)
+    if digits == 0 and p != 0 and abs(p) < 1:
+        digits = 1
+    return f"{p:,.{digits}f} %"
+
+
+def metric(x: float | None, digits: int = 3) -> str:
+    """A model metric (AP, κ, NDCG…): 0.721."""
+    return f"{float(x):.{digits}f}" if _ok(x) else DASH
+
+
+def number(x: float | None, digits: int = 2) -> str:
+    """A plain quantity: thousands separators, no trailing zeros (16 → "16", 2.5 → "2.5")."""
+    if not _ok(x):
+        return DASH
+    v = float(x)
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if abs(v) < 1:
+        return f"{v:.{digits}g}"
+    return f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def span(lo: float | None, mid: float | None, hi: float | None, f: Callable[[Any], str] = money) -> str:
+    """A value with its range: "€35k (€20k – €48k)"; a range that collapses to the value is left out."""
+    if not _ok(mid):
+        return DASH
+    a, b = f(lo), f(hi)
+    if not (_ok(lo) and _ok(hi)) or a == b == f(mid):
+        return f(mid)
+    return f"{f(mid)} ({a} – {b})"
+
+
+def roi(x: float | None) -> str:
+    """Return on investment as a percentage, capped so that a near-zero cost does not read as a bug."""
+    if not _ok(x):
+        return DASH
+    if x > ROI_CAP:
+        return f"> {ROI_CAP * 100:,.0f} %"
+    return f"{100 * x:,.0f} %"
+
+
+def payback(months: float | None) -> str:
+    """Payback time in the unit a person would say: days under a month, weeks under three, else months."""
+    if months is None or not _ok(months):
+        return "never"
+    if months <= 0:
+        return "immediately"
+    days = months * 30.4
+    if days < 1:
+        return "under a day"
+    if months < 1:
+        return f"{days:.0f} day{'s' if round(days) != 1 else ''}"
+    if months < 3:
+        return f"{days / 7:.0f} weeks"
+    return f"{months:,.1f} months"
+
+
+def per_unit(x: float | None, unit: str, currency: str = "€") -> str:
+    """A price per unit: "€0.0021 per 1k tokens"."""
+    return f"{money(x, currency)} per {unit}" if _ok(x) else DASH
+
+
+FORMATTERS: dict[str, Callable[[Any], str]] = {"money": money, "count": count, "rate": rate, "metric": metric, "number": number}
+
+
+def headers(name: str) -> str:
+    """snake_case → "Snake case" for table headers."""
+    s = str(name).replace("_", " ").strip()
+    return s[:1].upper() + s[1:]
+
+
+def table(df: pd.DataFrame, kinds: Mapping[str, str] | None = None, *, rename: bool = True) -> pd.DataFrame:
+    """A copy of ``df`` with each column formatted by its kind (``{"column": "money" | "count" | "rate" |
+    "metric" | "number"}``; other columns are shown as text with missing values as "—") and readable headers."""
+    kinds = dict(kinds or {})
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        f = FORMATTERS.get(kinds.get(c, ""))
+        if f is not None:
+            out[c] = df[c].map(f)
+        else:
+            out[c] = df[c].map(lambda v: DASH if v is None or (isinstance(v, float) and not math.isfinite(v)) else v)
+    if rename:
+        out.columns = [headers(c) for c in out.columns]
+    return out

@@ -1,0 +1,207 @@
+"""One own-data protocol for every use case: how a user's rows are split, recorded and recognised.
+
+* The split is chosen for the data and stated: stratified k-fold cross-validation for small files
+  (below :data:`CV_BELOW` rows, k = 5, fewer when a class is rare), a time-ordered hold-out when the
+  file has timestamps and both sides hold enough of each class, a stratified hold-out otherwise.
+  (Interactions split per user and text contiguously; those domains describe their own split but
+  record it the same way.)
+* Any split must leave enough of each class on both sides — for a binary label at least
+  :data:`MIN_POS_TRAIN` positives to learn from and :data:`MIN_POS_TEST` to test on — or it is
+  refused with a message that says what is missing and what to try.
+* :class:`Split` is recorded in the model card (kind, seed, k, fingerprint of the rows, counts), so
+  ``evaluate`` on the same file reuses it and scores only rows the model did not learn from; a
+  different file is an external test and is labelled so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from .tables import DataProblem
+
+CV_BELOW = 20_000
+K_FOLDS = 5
+MIN_POS_TRAIN = 20
+MIN_POS_TEST = 10
+HOLDOUT_SHARE = 0.25
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """A stable fingerprint of a table's rows (order-sensitive, column names included)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Split:
+    """Fold membership of every row: ``fold[i]`` is the fold whose *test* part holds row i.
+
+    Cross-validation has k folds (0..k-1); a hold-out has two (0 = training rows, 1 = test rows) and
+    one test fold, ``test_folds = (1,)``.
+    """
+
+    kind: str  # "cv" | "time" | "stratified"
+    seed: int
+    fold: np.ndarray
+    fingerprint: str
+    description: str
+
+    @property
+    def k(self) -> int:
+        return int(self.fold.max()) + 1 if len(self.fold) else 0
+
+    @property
+    def test_folds(self) -> tuple[int, ...]:
+        return tuple(range(self.k)) if self.kind == "cv" else (1,)
+
+    def folds(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """(fold id, training row indices, test row indices) for each test fold."""
+        for f in self.test_folds:
+            yield f, np.flatnonzero(self.fold != f), np.flatnonzero(self.fold == f)
+
+    @property
+    def test_rows(self) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.fold, self.test_folds))
+
+    @property
+    def kind_label(self) -> str:
+        return "cross-validation" if self.kind == "cv" else "held-out"
+
+    def record(self) -> dict:
+        """What the model card keeps (the fold of each row is recomputed from it, then checked)."""
+        return {"kind": self.kind, "seed": self.seed, "k": self.k, "fingerprint": self.fingerprint, "rows": int(len(self.fold)),
+                "test_rows": int(len(self.test_rows)), "description": self.description,
+                "fold_sha": hashlib.sha256(self.fold.astype(np.int8).tobytes()).hexdigest()[:16]}
+
+
+def _stratified_folds(y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    from sklearn.model_selection import StratifiedKFold
+
+    fold = np.zeros(len(y), dtype=np.int64)
+    for i, (_, te) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)):
+        fold[te] = i
+    return fold
+
+
+def _class_counts(y: np.ndarray) -> dict:
+    vals, counts = np.unique(y, return_counts=True)
+    return dict(zip(vals.tolist(), counts.tolist()))
+
+
+def _check_binary_sides(y: np.ndarray, fold: np.ndarray, test_folds, what: str, positive: str, suggest: str) -> None:
+    for f in test_folds:
+        tr, te = y[fold != f], y[fold == f]
+        problems = []
+        if (tr == 1).sum() < MIN_POS_TRAIN:
+            problems.append(f"{int((tr == 1).sum())} {positive} to learn from (at least {MIN_POS_TRAIN} are needed)")
+        if (te == 1).sum() < MIN_POS_TEST:
+            problems.append(f"{int((te == 1).sum())} {positive} to test on (at least {MIN_POS_TEST} are needed)")
+        if (tr == 0).sum() < MIN_POS_TRAIN or (te == 0).sum() < MIN_POS_TEST:
+            problems.append(f"{int((tr == 0).sum())} / {int((te == 0).sum())} other rows in training / test")
+        if problems:
+            raise DataProblem(f"the {what} leaves " + " and ".join(problems) + f"; {suggest}", "this data")
+
+
+def binary_split(y: np.ndarray, frame: pd.DataFrame, *, times: np.ndarray | None = None, prefer: str = "auto", seed: int = 0,
+                 positive: str = "positive rows") -> Split:
+    """The split for a binary label (1 = the rare class).
+
+    ``prefer``: "auto" (cross-validation below :data:`CV_BELOW` rows, else a time-ordered hold-out when
+    ``times`` is given, else stratified), "cv", "time" or "stratified".
+    """
+    y = np.asarray(y).astype(int)
+    n, pos = len(y), int((y == 1).sum())
+    fp = fingerprint(frame)
+    need = MIN_POS_TRAIN + MIN_POS_TEST
+    if pos < need or n - pos < need:
+        raise DataProblem(f"it has {pos:,} {positive} and {n - pos:,} others; at least {need} of each are needed "
+                          f"({MIN_POS_TRAIN} to learn from and {MIN_POS_TEST} to test on)", "this data")
+    kind = prefer
+    if prefer == "auto":
+        kind = "cv" if n < CV_BELOW else ("time" if times is not None else "stratified")
+    if kind == "time" and times is None:
+        raise DataProblem("a time-ordered hold-out needs a time column; use the stratified hold-out", "this data")
+    if kind == "cv":
+        k = int(min(K_FOLDS, pos // MIN_POS_TEST, (n - pos) // MIN_POS_TEST))
+        # Each fold's training part must also hold MIN_POS_TRAIN positives.
+        while k > 2 and pos - pos // k < MIN_POS_TRAIN:
+            k -= 1
+        if k < 2:
+            raise DataProblem(f"{pos} {positive} are too few for cross-validation", "this data")
+        fold = _stratified_folds(y, k, seed)
+        desc = f"{k}-fold stratified cross-validation (every row is scored by a model that did not learn from it)"
+        _check_binary_sides(y, fold, range(k), "cross-validation", positive, "add rows")
+    elif kind == "time":
+        order = np.argsort(np.asarray(times), kind="mergesort")
+        fold = np.zeros(n, dtype=np.int64)
+        fold[order[int(round(n * (1 - HOLDOUT_SHARE))):]] = 1
+        desc = f"time-ordered hold-out: first {1 - HOLDOUT_SHARE:.0%} of rows by time train, last {HOLDOUT_SHARE:.0%} test"
+        _check_binary_sides(y, fold, (1,), "time-ordered hold-out", positive,
+                            "the classes are not spread over time — use the stratified hold-out (or cross-validation) instead")
+    elif kind == "stratified":
+        from sklearn.model_selection import train_test_split
+
+        _, te = train_test_split(np.arange(n), test_size=HOLDOUT_SHARE, stratify=y, random_state=seed)
+        fold = np.zeros(n, dtype=np.int64)
+        fold[te] = 1
+        desc = f"stratified random hold-out: {1 - HOLDOUT_SHARE:.0%} train / {HOLDOUT_SHARE:.0%} test"
+        _check_binary_sides(y, fold, (1,), "stratified hold-out", positive, "add rows")
+    else:
+        raise ValueError(f"unknown split {prefer!r}")
+    return Split(kind, seed, fold, fp, desc)
+
+
+def class_split(y: np.ndarray, frame: pd.DataFrame, *, prefer: str = "auto", seed: int = 0, min_rows: int = 50) -> Split:
+    """The split for a multi-class (e.g. ordinal) label: stratified CV for small files, else a stratified
+    hold-out. Classes rarer than k rows cannot be spread over k folds; k shrinks (never below 2)."""
+    y = np.asarray(y)
+    n = len(y)
+    if n < min_rows:
+        raise DataProblem(f"it has {n} labelled rows; at least {min_rows} are needed to train and test honestly", "this data")
+    fp = fingerprint(frame)
+    counts = _class_counts(y)
+    kind = prefer if prefer != "auto" else ("cv" if n < CV_BELOW else "stratified")
+    strat = y if min(counts.values()) >= 2 else None
+    if kind == "cv":
+        k = int(min(K_FOLDS, max(2, min(counts.values()))))
+        if strat is None:
+            from sklearn.model_selection import KFold
+
+            fold = np.zeros(n, dtype=np.int64)
+            for i, (_, te) in enumerate(KFold(k, shuffle=True, random_state=seed).split(np.zeros(n))):
+                fold[te] = i
+        else:
+            fold = _stratified_folds(y, k, seed)
+        desc = f"{k}-fold stratified cross-validation (every row is scored by a model that did not learn from it)"
+    elif kind == "stratified":
+        from sklearn.model_selection import train_test_split
+
+        _, te = train_test_split(np.arange(n), test_size=HOLDOUT_SHARE, stratify=strat, random_state=seed)
+        fold = np.zeros(n, dtype=np.int64)
+        fold[te] = 1
+        desc = f"stratified random hold-out: {1 - HOLDOUT_SHARE:.0%} train / {HOLDOUT_SHARE:.0%} test"
+    else:
+        raise ValueError(f"unknown split {prefer!r}")
+    return Split(kind, seed, fold, fp, desc)
+
+
+def recover(record: dict | None, frame: pd.DataFrame, rebuild) -> Split | None:
+    """The recorded split if ``frame`` is the file the model was trained on, else ``None`` (an external test).
+
+    ``rebuild(kind, seed)`` recomputes the split the same way training did; its fold assignment must
+    match the recorded checksum, or the recorded split cannot be trusted and this raises.
+    """
+    if not record or record.get("fingerprint") != fingerprint(frame):
+        return None
+    split = rebuild(record["kind"], int(record["seed"]))
+    if split.record()["fold_sha"] != record.get("fold_sha"):
+        raise DataProblem("the split recorded in the model card cannot be reproduced on this file (the code that splits changed); "
+                          "retrain the model on it", "this model")
+    return split
