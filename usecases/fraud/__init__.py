@@ -9,7 +9,12 @@ SPEC = Spec(
     primary_label="Average precision",
     higher_is_better=True,
     format_version=1,
-    page="fraud-detection",
+    url_path="fraud-detection",
+    icon=":material/credit_card:",
+    assumptions_key="fraud.a",
+    scenario_keys=("fraud.mode", "fraud.threshold"),
+    view="fraud_detection",
+    model_label="PyTorch detector",
     data_source="Simulated card transactions (Le Borgne et al. handbook design)",
 )
 

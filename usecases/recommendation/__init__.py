@@ -9,7 +9,11 @@ SPEC = Spec(
     primary_label="NDCG@10",
     higher_is_better=True,
     format_version=1,
-    page="recommendation",
+    url_path="recommendation",
+    icon=":material/movie:",
+    assumptions_key="rec.a",
+    scenario_keys=("rec.ab.",),
+    view="recommendation",
     data_source="MovieLens latest-small (GroupLens, 2016)",
 )
 

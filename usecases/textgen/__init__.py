@@ -9,7 +9,12 @@ SPEC = Spec(
     primary_label="Bits per character",
     higher_is_better=False,
     format_version=1,
-    page="text-generation",
+    url_path="text-generation",
+    icon=":material/edit_note:",
+    assumptions_key="tg.a",
+    scenario_keys=("tg.A.", "tg.B."),
+    view="text_generation",
+    model_label="GPT",
     data_source="Python's bundled reference documentation (pydoc_data)",
 )
 

@@ -9,7 +9,10 @@ SPEC = Spec(
     primary_label="Linear weighted κ",
     higher_is_better=True,
     format_version=1,
-    page="medical-triage",
+    url_path="medical-triage",
+    icon=":material/emergency:",
+    assumptions_key="triage.ops",
+    view="medical_triage",
     data_source="Synthetic emergency-department cohort (generator documented in the README)",
 )
 
