@@ -1,4 +1,9 @@
-"""Entry point: ``streamlit run dashboard/app.py`` (or ``make run``)."""
+"""Entry point: ``streamlit run dashboard/app.py`` (or ``make run``).
+
+The navigation is drawn from the use-case registry (``usecases.NAMES``): each use case's ``SPEC``
+gives its title, icon, URL path and page script (``dashboard/views/<SPEC.view>.py``, or the generic
+page when it has none).
+"""
 
 from __future__ import annotations
 
@@ -11,26 +16,22 @@ if str(ROOT) not in sys.path:  # streamlit puts dashboard/ on the path, we need 
 
 import streamlit as st  # noqa: E402
 
-from dashboard.components import auth, scenario, sidebar  # noqa: E402
+import usecases  # noqa: E402
+from dashboard.components import auth, charts, scenario, sidebar  # noqa: E402,F401  (charts: the shared chart template)
+from dashboard.components.pages import page_for  # noqa: E402
 
 st.set_page_config(page_title="AI Use-Case Lab", page_icon=":material/science:", layout="wide")
 auth.gate()
 
-PAGES = ROOT / "dashboard" / "views"  # not "pages/": Streamlit would also serve that folder as legacy pages
-navigation = st.navigation(
-    {
-        "Portfolio": [st.Page(PAGES / "home.py", title="Home", icon=":material/dashboard:", default=True)],
-        "Use cases": [
-            st.Page(PAGES / "text_generation.py", title="Text generation", icon=":material/edit_note:", url_path="text-generation"),
-            st.Page(PAGES / "fraud_detection.py", title="Fraud detection", icon=":material/credit_card:", url_path="fraud-detection"),
-            st.Page(PAGES / "recommendation.py", title="Recommendation", icon=":material/movie:", url_path="recommendation"),
-            st.Page(PAGES / "medical_triage.py", title="Medical triage", icon=":material/emergency:", url_path="medical-triage"),
-        ],
-    }
-)
+VIEWS = ROOT / "dashboard" / "views"  # not "pages/": Streamlit would also serve that folder as legacy pages
+home = st.Page(VIEWS / "home.py", title="Home", icon=":material/dashboard:", default=True)
+pages = {name: page_for(usecases.get(name).SPEC) for name in usecases.NAMES}
+navigation = st.navigation({"Portfolio": [home], "Use cases": list(pages.values())})
 scenario.restore()
+scenario.remember()  # widget values changed by the interaction that started this run are already in session state
 sidebar.render()
 auth.sidebar_badge()
+st.session_state["_usecase_in_view"] = next((n for n, p in pages.items() if p.url_path == navigation.url_path), None)
 try:
     navigation.run()
 finally:  # also when a page stops early: keep the URL in step with the scenario

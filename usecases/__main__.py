@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -61,7 +62,10 @@ def cmd_list(args) -> int:
         if st.state == "ready":
             m = st.card.get("metrics", {}).get(mod.SPEC.primary_metric)
             metric = f"{mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
-        rows.append((name, mod.SPEC.title, st.state + (f" v{st.version}" if st.version else ""), metric))
+        state = st.state + (f" v{st.version}" if st.version else "")
+        if st.state == "ready" and st.message.startswith("not verified"):
+            state += " (weights not verified)"
+        rows.append((name, mod.SPEC.title, state, metric))
     if args.json:
         print(json.dumps([{"usecase": r[0], "title": r[1], "status": r[2], "headline": r[3]} for r in rows]))
         return 0
@@ -76,8 +80,8 @@ def _config(mod, args):
     if getattr(args, "device", None):
         overrides["device"] = args.device
     if getattr(args, "budget_seconds", None) is not None:
-        if args.budget_seconds <= 0:
-            raise CliError("--budget-seconds must be positive")
+        if not math.isfinite(args.budget_seconds) or args.budget_seconds <= 0:
+            raise CliError(f"--budget-seconds must be a positive number of seconds (got {args.budget_seconds:g})")
         overrides["budget_seconds"] = args.budget_seconds
     base = mod.Config.quick() if getattr(args, "quick", False) else mod.Config()
     import dataclasses
@@ -87,6 +91,7 @@ def _config(mod, args):
 
 def cmd_train(args) -> int:
     from usecases.core.runner import tqdm_progress
+    from usecases.core.spec import best_of
 
     store = _store()
     names = _names(args.name)
@@ -99,7 +104,7 @@ def cmd_train(args) -> int:
         key = name
         if args.data:
             data = _read_user_data(mod, args)
-            key = f"{name}/custom/{_safe_name(args.model_name or Path(args.data).stem)}"
+            key = _custom_key(name, args.model_name or Path(args.data).stem)
         progress, close = tqdm_progress(f"train {name}")
         try:
             trained = mod.train(config, data=data, progress=progress)
@@ -107,26 +112,51 @@ def cmd_train(args) -> int:
             close()
         card = mod.save(trained, store, key=key)
         m = card.get("metrics", {})
-        base = card.get("baselines", {})
         line = f"{name}: saved {store.dir(key)} v{card['version']} · {mod.SPEC.primary_label} {m.get(mod.SPEC.primary_metric, float('nan')):.4f}"
-        if base:
-            best = max(base.items(), key=lambda kv: kv[1].get(mod.SPEC.primary_metric, float("-inf")) * (1 if mod.SPEC.higher_is_better else -1))
-            line += f" (best baseline {best[0]}: {best[1].get(mod.SPEC.primary_metric, float('nan')):.4f})"
+        best = best_of(card.get("baselines", {}), mod.SPEC.primary_metric, mod.SPEC.higher_is_better)
+        if best:
+            line += f" (best baseline {best[0]}: {best[1]:.4f})"
         line += f" · {card.get('training_seconds', 0):.1f}s on {card.get('device', {}).get('name', '?')}"
         print(line)
+        if card.get("verdict"):
+            print(f"{name}: {card['verdict']}")
     return 0
 
 
-def _read_user_data(mod, args):
-    """A user's file for ``--data`` (with ``--mapping`` for use cases whose files need one)."""
+def _extra_inputs(fn, args, name: str) -> dict:
+    """Keyword arguments for a domain reader from the options that only some use cases take:
+    ``--mapping`` (triage), ``--items`` (recommendation titles), ``--accept-guessed-mapping`` (triage)."""
     import inspect
 
+    params = inspect.signature(fn).parameters
     kwargs = {}
     if getattr(args, "mapping", None):
-        if "mapping" not in inspect.signature(mod.read_data).parameters:
-            raise CliError(f"--mapping is not used by {mod.SPEC.name}; its files are read by column name")
+        if "mapping" not in params:
+            raise CliError(f"--mapping is not used by {name}; its files are read by column name")
         kwargs["mapping"] = _read_file(args.mapping)
-    return mod.read_data(_read_file(args.data), Path(args.data).name, **kwargs)
+    if getattr(args, "items", None):
+        if "items" not in params:
+            raise CliError(f"--items is not used by {name}")
+        kwargs["items"] = _read_file(args.items)
+        if "items_name" in params:
+            kwargs["items_name"] = Path(args.items).name
+    if getattr(args, "accept_guessed_mapping", False):
+        if "accept_guess" not in params:
+            raise CliError(f"--accept-guessed-mapping is not used by {name}")
+        kwargs["accept_guess"] = True
+    return kwargs
+
+
+def _read_user_data(mod, args):
+    """A user's file for ``--data``; what the reader noticed (guessed mappings, dropped values) goes to stderr."""
+    data = mod.read_data(_read_file(args.data), Path(args.data).name, **_extra_inputs(mod.read_data, args, mod.SPEC.name))
+    for note in getattr(data, "notes", None) or []:
+        print(f"note: {note}", file=sys.stderr)
+    return data
+
+
+def _custom_key(name: str, model_name: str) -> str:
+    return f"{name}/custom/{_safe_name(model_name)}"
 
 
 def _safe_name(name: str) -> str:
@@ -141,49 +171,71 @@ def _safe_name(name: str) -> str:
 def cmd_evaluate(args) -> int:
     store = _store()
     mod = usecases.get(args.name)
-    key = args.name if not args.model else f"{args.name}/custom/{_safe_name(args.model)}"
-    trained = mod.load(store, key=key)
+    trained = mod.load(store, key=_model_key(args))
     data = _read_user_data(mod, args) if args.data else None
-    report = mod.evaluate(trained, data=data)
+    ev = mod.evaluate(trained, data=data)
     if args.json:
-        print(json.dumps(report.to_json(), default=float))
+        print(json.dumps(ev.to_json(), default=float))
         return 0
-    metrics = list(report.model)
-    names = ["model", *report.baselines]
-    rows = [report.model, *report.baselines.values()]
-    print(f"{mod.SPEC.title} — {report.data.get('source', '')} ({report.data.get('rows', '?')} rows; split: {report.data.get('split', '')})")
+    metrics = list(ev.model)
+    names = ["model", *ev.baselines]
+    rows = [ev.model, *ev.baselines.values()]
+    d = ev.data
+    print(f"{mod.SPEC.title} — {d.source} ({d.rows:,} rows; {d.kind}: {d.split}" + (f"; {d.test_rows:,} rows scored" if d.test_rows else "") + ")")
     print("metric".ljust(26) + "".join(n[:18].rjust(19) for n in names))
     for m in metrics:
         print(m.ljust(26) + "".join((f"{r[m]:.4f}" if isinstance(r.get(m), (int, float)) else "—").rjust(19) for r in rows))
+    spreads = [ev.spread(n) for n in names]
+    if any(spreads):
+        print(f"{ev.primary_metric} min–max".ljust(26) + "".join((f"{sp[0]:.3f}–{sp[1]:.3f}" if sp else "—").rjust(19) for sp in spreads))
+    print(ev.verdict().sentence)
     return 0
+
+
+def _model_key(args) -> str:
+    return args.name if not getattr(args, "model", None) else _custom_key(args.name, args.model)
 
 
 def cmd_score(args) -> int:
     store = _store()
     mod = usecases.get(args.name)
     raw = _read_file(args.input)
-    out = Path(args.output)
-    if out.exists() and out.is_dir():
-        raise CliError(f"{args.output}: is a directory")
-    if not out.parent.exists():
-        raise CliError(f"{args.output}: folder {out.parent} does not exist")
-    trained = mod.load(store, key=args.name)
-    kwargs = {}
-    if getattr(args, "mapping", None):
-        import inspect
-
-        if "mapping" not in inspect.signature(mod.score_file).parameters:
-            raise CliError(f"--mapping is not used by {mod.SPEC.name}")
-        kwargs["mapping"] = _read_file(args.mapping)
-    result = mod.score_file(trained, raw, Path(args.input).name, **kwargs)
+    out = _output_path(args.output, args.input)
+    trained = mod.load(store, key=_model_key(args))
+    result = mod.score_file(trained, raw, Path(args.input).name, **_extra_inputs(mod.score_file, args, mod.SPEC.name))
     from usecases.core.tables import to_safe_csv
 
-    data = to_safe_csv(result)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(data)  # written whole, then renamed: no half-written output
-    os.replace(tmp, out)
+    _write_whole(out, to_safe_csv(result))
     print(f"{args.name}: scored {len(result):,} rows → {out}")
     return 0
+
+
+def _output_path(output: str, input_: str) -> Path:
+    """Where ``score`` may write: not the input file, not a directory, inside an existing folder."""
+    out = Path(output)
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise CliError(f"{output}: {parent} is a file, not a folder")
+        if parent.exists():
+            break
+    if out.exists() and out.is_dir():
+        raise CliError(f"{output}: is a directory")
+    if not out.parent.exists():
+        raise CliError(f"{output}: folder {out.parent} does not exist")
+    if out.exists() and out.resolve() == Path(input_).resolve():
+        raise CliError(f"{output}: is the input file; write the scores to another file")
+    return out
+
+
+def _write_whole(out: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``out``, then rename: never a half-written output."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"{out}: cannot be written ({exc.strerror})") from None
 
 
 def cmd_bench(args) -> int:
@@ -220,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", help="train on your own file instead of the default data")
     s.add_argument("--model-name", help="name for a model trained with --data (default: the file name)")
     s.add_argument("--mapping", help="triage: JSON file mapping your columns and codes to the canonical fields")
+    s.add_argument("--accept-guessed-mapping", action="store_true",
+                   help="triage: train even when a coded column has codes the guessed mapping cannot place")
+    s.add_argument("--items", help="recommendation: a titles file (MovieLens u.item, or CSV item_id,title[,genres])")
     s.add_argument("--quick", action="store_true", help="a seconds-long configuration, for smoke tests")
     s.set_defaults(fn=cmd_train)
 
@@ -228,6 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", help="evaluate on your own labelled file")
     s.add_argument("--model", help="a named model trained with --data")
     s.add_argument("--mapping", help="triage: JSON column/code mapping for --data")
+    s.add_argument("--accept-guessed-mapping", action="store_true", help="triage: evaluate even when codes cannot be placed")
+    s.add_argument("--items", help="recommendation: a titles file for --data")
     s.add_argument("--json", action="store_true")
     s.add_argument("--device", default=argparse.SUPPRESS)
     s.set_defaults(fn=cmd_evaluate)
@@ -236,7 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("name")
     s.add_argument("input")
     s.add_argument("-o", "--output", required=True)
+    s.add_argument("--model", help="a named model trained with train --data (default: the shipped model)")
     s.add_argument("--mapping", help="triage: JSON column/code mapping for the input file")
+    s.add_argument("--accept-guessed-mapping", action="store_true", help="triage: score even when codes cannot be placed")
     s.add_argument("--device", default=argparse.SUPPRESS)
     s.set_defaults(fn=cmd_score)
 
@@ -260,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "device", None):
             select_device(args.device)  # fail early and clearly
             os.environ["UCLAB_DEVICE"] = args.device
+        elif args.command != "list":
+            select_device()  # a bad UCLAB_DEVICE is refused by every command, not only by train
         return args.fn(args)
     except (CliError, usecases.UnknownUseCase, DataProblem, ModelUnusable, DeviceError, StoreReadOnly) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -270,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; nothing was saved", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not the user's input: one line, and the traceback on request
+        if os.environ.get("UCLAB_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''} "
+              "(this is a bug in AI Use-Case Lab, not in your input; rerun with UCLAB_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

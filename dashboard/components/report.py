@@ -8,6 +8,8 @@ import streamlit as st
 
 from usecases.core.report import Section, assumptions_table, build_html
 
+from . import charts  # noqa: F401  (registers the shared chart template before any figure is made)
+
 _KEY = "_report_sections"
 
 
@@ -48,35 +50,33 @@ def download(*, assumptions=None, card: dict | None = None, text: str = "") -> N
                        icon=":material/description:", key=f"report-{name}")
 
 
-def portfolio_download(values, pa) -> None:
-    """The whole portfolio: the Home figures plus one section per use case from its card."""
+def portfolio_download(values, evaluations: dict, pa) -> None:
+    """The whole portfolio: Home's figures plus one section per use case — verdict, model vs baselines
+    on the same rows, net value per month with its range — from the same evaluations and values as the cards."""
     import pandas as pd
 
     import usecases
-    from usecases.core import business
-    from usecases.core.store import ModelUnusable
-
-    from .state import holder
+    from usecases.core import fmt
 
     home = section()
     home.title = "Portfolio"
     home.assumptions.update(assumptions_table(pa))
     secs = [home]
+    by_name = {v.usecase: v for v in values}
     for name in usecases.NAMES:
-        mod = usecases.get(name)
-        try:
-            t = holder().get(name)
-        except ModelUnusable as exc:
-            secs.append(Section(title=mod.SPEC.title, text=str(exc)))
+        spec = usecases.get(name).SPEC
+        ev = evaluations.get(name)
+        if ev is None:
+            secs.append(Section(title=spec.title, text="No usable model: open its page to train it."))
             continue
-        c = t.card
-        rows = [{"model": "this model", **{k: v for k, v in c["metrics"].items() if isinstance(v, (int, float))}}]
-        rows += [{"model": n, **{k: v for k, v in m.items() if isinstance(v, (int, float))}} for n, m in c.get("baselines", {}).items()]
-        v = next((x for x in values if x.name == name), None)
-        secs.append(Section(title=mod.SPEC.title, text=f"{mod.SPEC.purpose} Data: {c['data']['source']}. Split: {c['data']['split']}.",
-                            kpis=[(mod.SPEC.primary_label, f"{c['metrics'].get(mod.SPEC.primary_metric, float('nan')):.3f}")] +
-                                 ([("Net value / month", f"{business.money(v.monthly[1])} ({business.money(v.monthly[0])} – {business.money(v.monthly[2])})")] if v else []),
-                            tables=[("Model vs baselines (same data, same split)", pd.DataFrame(rows))], card=c))
+        rows = [{"model": ev.label(n), **{k: x for k, x in m.items() if isinstance(x, (int, float))}}
+                for n, m in (("model", ev.model), *ev.baselines.items())]
+        v = by_name.get(name)
+        kpis = [(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric)))]
+        if v is not None:
+            kpis.append(("Net value / month (after system cost)", fmt.span(*v.monthly)))
+        secs.append(Section(title=spec.title, text=f"{spec.purpose} {ev.verdict().sentence} Data: {ev.data.source}. Rows: {ev.data.split}.",
+                            kpis=kpis, tables=[("Model vs baselines (same rows)", pd.DataFrame(rows))]))
     html = build_html("AI Use-Case Lab — portfolio report", secs)
     st.download_button("Download the portfolio report (HTML)", html.encode("utf-8"), file_name="portfolio-report.html", mime="text/html",
                        icon=":material/description:", key="report-portfolio", type="primary")

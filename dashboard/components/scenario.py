@@ -1,7 +1,7 @@
 """Scenarios that travel: every assumption lives in the URL and can be saved to / loaded from JSON.
 
-Tracked widgets are those whose keys start with one of ``TRACKED`` (the assumption inputs, operating
-point, A/B and simulation settings of every page). Their values are kept in a session-wide
+Tracked widgets are those whose keys start with one of :func:`prefixes` — each use case's
+``SPEC.tracked_prefixes`` (assumption inputs, operating point, A/B and simulation settings) and Home's. Their values are kept in a session-wide
 ``_scenario`` dict — so the Home page can price every use case under the scenario the user set on
 its page — and written to ``st.query_params`` after each run, so a copied link reproduces the view.
 
@@ -19,14 +19,21 @@ import streamlit as st
 
 from usecases.core.tables import DataProblem
 
-TRACKED = ("fraud.a.", "fraud.mode", "fraud.threshold", "rec.a.", "rec.ab.", "triage.ops.", "tg.a.", "tg.A.", "tg.B.", "home.")
+HOME_PREFIX = "home."
 STATE = "_scenario"
 FORMAT = "ai-usecase-lab-scenario"
 MAX_FILE_BYTES = 256 * 1024
 
 
+def prefixes() -> tuple[str, ...]:
+    """Every tracked widget-key prefix: each use case's ``SPEC.tracked_prefixes`` (from the registry) and Home's."""
+    import usecases
+
+    return tuple(p for m in usecases.all_modules() for p in m.SPEC.tracked_prefixes) + (HOME_PREFIX,)
+
+
 def tracked(key: object) -> bool:
-    return isinstance(key, str) and key.startswith(TRACKED)
+    return isinstance(key, str) and key.startswith(prefixes())
 
 
 def encode(value: Any) -> str:

@@ -22,7 +22,7 @@ def model_status_line(name: str) -> tuple[str, str]:
     job = jobs().get(name)
     st_ = holder().status(name)
     if job is not None and job.running:
-        return "training", f"training… {job.fraction:.0%}"
+        return "training", f"training… {job.fraction:.0%} · {job.elapsed:.0f} s"
     if st_.state == "ready":
         m = st_.card.get("metrics", {}).get(mod.SPEC.primary_metric)
         metric = f" · {mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
@@ -40,10 +40,21 @@ def render() -> None:
         except DeviceError as exc:
             st.error(str(exc))
         st.markdown("**Models**")
+        _model_statuses()
+    scenario_box()
+
+
+def _model_statuses() -> None:
+    """Each use case's model status; while a shared retrain runs, this block alone refreshes every
+    2 s so its progress is real (the rest of the page does not rerun)."""
+    running = any(jobs().running(n) for n in usecases.NAMES)
+
+    def body() -> None:
         for name in usecases.NAMES:
             state, text = model_status_line(name)
             st.caption(f"{_ICON[state]} {usecases.get(name).SPEC.title}: {text}")
-    scenario_box()
+
+    st.fragment(body, run_every=2.0 if running else None)()
 
 
 def scenario_box() -> None:

@@ -68,10 +68,15 @@ def _done_message(name: str) -> Callable[[Any], str]:
 
 def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help: str | None = None) -> None:
     """A Retrain button for the shared model plus live progress of the running job."""
+    from .auth import can_retrain_shared
+
     mod = usecases.get(name)
     jm = jobs()
     job = jm.get(name)
-    if not (job and job.running):
+    allowed, why = can_retrain_shared()
+    if not (job and job.running) and not allowed:
+        st.caption(f":material/lock: {why}")
+    elif not (job and job.running):
         if st.button(label, key=f"retrain-{name}", icon=":material/model_training:", help=help or "Train the model again on the default data with the standard settings; every session gets the new model when it finishes."):
             cfg = config if config is not None else mod.Config()
             jm.start(name, f"Training the {mod.SPEC.title.lower()} model", _train_shared(name, cfg), _done_message(name))

@@ -1,5 +1,5 @@
-"""Self-contained HTML reports: figures (interactive Plotly, its JavaScript embedded once), tables,
-assumptions and model cards. The file needs no network to open."""
+"""Self-contained HTML reports: figures (interactive Plotly, its JavaScript embedded once, compressed),
+KPIs, tables, assumptions and model cards, in the app's colours. The file needs no network to open."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
 CSS = """
@@ -22,6 +25,27 @@ td:first-child,th:first-child{text-align:left} details{margin:10px 0} pre{backgr
 """
 
 
+# Streamlit's chart palette, so exported figures look like the app's.
+COLORS = ("#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a", "#6d3fc0", "#94a3b8")
+TEMPLATE_NAME = "uclab"
+
+
+def register_template() -> None:
+    """Register the shared Plotly template (white background, the palette above, axes that fit their labels)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    if TEMPLATE_NAME in pio.templates:
+        return
+    t = go.layout.Template(pio.templates["plotly_white"])
+    t.layout.colorway = list(COLORS)
+    t.layout.font = dict(family="-apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif", size=13, color="#0f172a")
+    t.layout.xaxis.automargin = True
+    t.layout.yaxis.automargin = True
+    t.layout.margin = dict(l=10, r=10, t=50, b=10)
+    pio.templates[TEMPLATE_NAME] = t
+
+
 @dataclass
 class Section:
     title: str
@@ -33,16 +57,62 @@ class Section:
     card: dict | None = None
 
 
+def _cell(v) -> str:
+    from .fmt import DASH, number
+
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return DASH
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return number(float(v), 3) if abs(float(v)) < 1000 else number(float(v), 0)
+    return str(v)
+
+
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, float_format=lambda x: f"{x:,.4g}", escape=True)
+    from .fmt import headers
+
+    out = df.copy()
+    for c in out.columns:
+        out[c] = out[c].map(_cell)
+    out.columns = [headers(c) for c in out.columns]
+    return out.to_html(index=False, border=0, escape=True)
+
+
+ASSET = Path(__file__).resolve().parent / "assets" / "plotly-cartesian-4.1.1.min.js.gz"
+
+# Decompresses the embedded plotly.js once (DecompressionStream: every current browser), then draws
+# every figure from its JSON. Works offline from a file:// URL.
+_LOADER = """<script>
+(async function () {
+  const b64 = document.getElementById("plotly-gz").textContent.trim();
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  (0, eval)(text);
+  document.querySelectorAll("script[type='application/vnd.uclab.figure+json']").forEach(el => {
+    const spec = JSON.parse(el.textContent);
+    window.Plotly.newPlot(el.previousElementSibling, spec.data, spec.layout, {displaylogo: false, responsive: true});
+  });
+  document.body.setAttribute("data-figures-drawn", "true");
+})();
+</script>"""
+
+
+def _figure_html(fig, i: int) -> str:
+    spec = fig.to_json().replace("</", "<\\/")  # no "</script>" can end the block early
+    return (f"<div class='fig' id='fig-{i}' style='height:{int(fig.layout.height or 380)}px'></div>"
+            f"<script type='application/vnd.uclab.figure+json'>{spec}</script>")
 
 
 def build_html(title: str, sections: list[Section], *, subtitle: str = "") -> str:
+    """A self-contained report: the same charts as the app (plotly.js embedded once, compressed), KPIs,
+    tables with numbers formatted by type, assumptions and model cards. Opens offline."""
+    import base64
+
+    register_template()
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              f"<div class='meta'>{html.escape(subtitle)} Generated {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by AI Use-Case Lab. "
              "Figures depend on the stated assumptions; simulated or synthetic data are labelled as such.</div>"]
-    plotly_js_done = False
+    n_fig = 0
     for s in sections:
         parts.append(f"<h2>{html.escape(s.title)}</h2>")
         if s.text:
@@ -53,20 +123,35 @@ def build_html(title: str, sections: list[Section], *, subtitle: str = "") -> st
         for caption, fig in s.figures:
             if caption:
                 parts.append(f"<h3>{html.escape(caption)}</h3>")
-            parts.append(fig.to_html(full_html=False, include_plotlyjs=not plotly_js_done, config={"displaylogo": False}))
-            plotly_js_done = True
+            if tuple(fig.layout.template.layout.colorway or ()) != COLORS:  # e.g. made under Streamlit's colourless template
+                fig = go_figure_with_template(fig)
+            parts.append(_figure_html(fig, n_fig))
+            n_fig += 1
         for caption, df in s.tables:
             parts.append(f"<h3>{html.escape(caption)}</h3>{_table(df)}")
         if s.assumptions:
             parts.append("<h3>Assumptions</h3>" + _table(pd.DataFrame({"assumption": list(s.assumptions), "value": [str(v) for v in s.assumptions.values()]})))
         if s.card:
             parts.append("<details><summary>Model card</summary><pre>" + html.escape(json.dumps(s.card, indent=2, default=str)) + "</pre></details>")
+    if n_fig:
+        parts.append(f"<script type='text/plain' id='plotly-gz'>{base64.b64encode(ASSET.read_bytes()).decode()}</script>{_LOADER}")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def go_figure_with_template(fig):
+    """A copy of ``fig`` drawn with the shared template (for figures made before it was the default)."""
+    import plotly.graph_objects as go
+
+    f = go.Figure(fig)
+    f.update_layout(template=TEMPLATE_NAME)
+    return f
 
 
 def assumptions_table(obj) -> dict[str, str]:
     """Readable ``label (unit): value`` rows of an assumptions dataclass."""
     from .business import fields_of
 
-    return {f"{f.label} ({f.unit})": f"{getattr(obj, f.name):,g}" for f in fields_of(obj)}
+    from .fmt import number
+
+    return {f"{f.label} ({f.unit})": number(getattr(obj, f.name), 4) for f in fields_of(obj)}

@@ -24,6 +24,7 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_NA = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none")
 SPREADSHEET_NA = ("??", "?", "-", "--", ".", "#N/A", "#NA", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "missing", "unknown")
 _DELIMS = (",", ";", "\t", "|")
+csv.field_size_limit(DEFAULT_MAX_BYTES)  # a cell may be as long as a whole upload (the default 128 KB raised tracebacks)
 _MAX_SHOWN = 3
 
 
@@ -226,7 +227,10 @@ def read_table(
         raise DataProblem("it holds no rows (only blank lines)", subject)
     sample = lines[:200]
     delim = detect_delimiter(sample)
-    rows = list(csv.reader(sample, delimiter=delim))
+    try:
+        rows = list(csv.reader(sample, delimiter=delim))
+    except csv.Error as exc:
+        raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
     # Decimal comma: only possible when the comma is not the delimiter.
     decimal = "."
     if delim != ",":
@@ -257,12 +261,48 @@ def read_table(
         raise DataProblem(f"it is not a well-formed delimited table ({str(exc).strip()[:160]})", subject) from None
     except pd.errors.EmptyDataError:
         raise DataProblem("it holds no rows", subject) from None
+    except csv.Error as exc:
+        raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
     if not header:
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
     df.columns = [str(c).strip() for c in df.columns]
+    _check_shape(text, delim, df, bool(header), subject)
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
     return df, info
+
+
+def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str) -> None:
+    """Refuse what pandas would quietly accept: duplicate column names (pandas renames them ``x.1``)
+    and ragged rows (fewer fields than the header, which pandas fills with blanks)."""
+    if header:
+        # pandas renames a repeated "x" to "x.1"; names equal up to case and punctuation clash too.
+        renamed = {c.rsplit(".", 1)[0] for c in df.columns if "." in c and c.rsplit(".", 1)[-1].isdigit() and c.rsplit(".", 1)[0] in df.columns}
+        names = [normalise_name(c) for c in df.columns]
+        dups = sorted(renamed | {c for c, n in zip(df.columns, names) if n and names.count(n) > 1 and c not in
+                                 {f"{r}.{i}" for r in renamed for i in range(1, 10)}})
+        if dups:
+            raise DataProblem(f"the header repeats column name{'s' if len(dups) > 1 else ''} {', '.join(map(str, dups[:5]))}; "
+                              "give every column its own name", subject)
+    width = df.shape[1]
+    short: list[int] = []
+    n_short = 0
+    reader = csv.reader(io.StringIO(text), delimiter=delim, skipinitialspace=True)
+    try:
+        for i, rec in enumerate(reader):
+            if not rec or (len(rec) == 1 and not rec[0].strip()):
+                continue
+            if len(rec) < width:
+                n_short += 1
+                if len(short) < _MAX_SHOWN:
+                    short.append(reader.line_num)
+    except csv.Error as exc:
+        raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
+    if n_short:
+        more = f" and {n_short - len(short)} more" if n_short > len(short) else ""
+        raise DataProblem(f"line{'s' if n_short > 1 else ''} {', '.join(map(str, short))}{more} "
+                          f"{'have' if n_short > 1 else 'has'} fewer fields than the {width} columns of the header; "
+                          "fix or remove those rows", subject)
 
 
 def normalise_name(name: str) -> str:

@@ -1,0 +1,27 @@
+"""One chart style for the app and its HTML reports: the same colours, fonts and margins in both.
+
+Streamlit sets Plotly's default template to its own, which carries no colours, so a figure exported
+to HTML came out black-and-white. ``usecases.core.report.TEMPLATE`` (Streamlit's palette on a white
+background, axes that make room for their labels) is made the default when this module is imported.
+"""
+
+from __future__ import annotations
+
+import plotly.io as pio
+
+from usecases.core.report import COLORS, TEMPLATE_NAME, register_template
+
+register_template()
+pio.templates.default = TEMPLATE_NAME
+
+BLUE, LIGHT_BLUE, RED, PINK, TEAL, GREEN, ORANGE, YELLOW, PURPLE, GREY = COLORS
+COLORS = COLORS
+
+
+def style(fig, *, title: str | None = None, height: int = 340, **layout):
+    """Apply the shared look (template, margins that fit the labels, legend below) and return ``fig``."""
+    fig.update_layout(template=TEMPLATE_NAME, height=height, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+                      legend=dict(orientation="h", y=-0.2), **({"title": title} if title else {}), **layout)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig

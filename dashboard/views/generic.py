@@ -1,0 +1,50 @@
+"""The page of a use case that has no view of its own, drawn from the contract alone: status, model vs
+baselines with the verdict, the business case under editable assumptions, the model card, retraining
+and the report. A fifth use case gets a working page before anyone writes its view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import usecases
+from dashboard.components import cache, report as report_ui, training, widgets
+from usecases.core import fmt
+from usecases.core.tables import DataProblem
+
+name = st.session_state.get("_usecase_in_view")
+if name is None:
+    st.error("This page belongs to no registered use case.")
+    st.stop()
+mod = usecases.get(name)
+spec = mod.SPEC
+report_ui.start(spec.title)
+st.title(f"{spec.icon} {spec.title}")
+st.caption(f"{spec.purpose} Data: {spec.data_source}.")
+
+trained = training.require_model(name)
+if trained is None:
+    st.stop()
+try:
+    with st.spinner("Evaluating the model and its baselines on the same rows…"):
+        ev = cache.evaluation(name, trained)
+except DataProblem as exc:
+    widgets.show_problem(exc)
+    st.stop()
+
+t_model, t_value = st.tabs(["Model", "Business case"], key=f"{name}.tab")
+with t_model:
+    table = widgets.comparison(ev)
+    report_ui.table(table, "Model vs baselines on the same rows")
+    widgets.model_card(trained.card)
+    training.retrain_panel(name)
+with t_value:
+    a = widgets.assumptions_form(mod.Assumptions(), spec.assumptions_prefix, columns=3)
+    widgets.reset_button(spec.assumptions_prefix)
+    v = cache.value(name, trained, ev, a)
+    widgets.kpi_row([("Net value / month", fmt.money(v.monthly[1]), f"{v.basis}; range {fmt.money(v.monthly[0])} – {fmt.money(v.monthly[2])}"),
+                     ("One-off cost", fmt.money(v.upfront[1]))])
+    st.caption(v.headline)
+    report_ui.kpis([(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric))), ("Net value / month (after system cost)", fmt.money(v.monthly[1]))])
+
+st.divider()
+report_ui.download(assumptions=a, card=trained.card, text=f"{ev.data.source}; {ev.data.split}.")

@@ -1,0 +1,117 @@
+"""CLI guards that hold for every use case (shown on the toy use case, which trains in a second):
+one line and exit 2 for every bad argument, never a traceback, never an overwritten input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    store = tmp_path_factory.mktemp("store")
+    e = {**os.environ, "UCLAB_EXTRA_USECASES": "tests.toy_usecase", "UCLAB_MODEL_DIR": str(store)}
+    assert _run(e, "train", "toy", "--quick")[0] == 0
+    assert _run(e, "train", "toy", "--quick", "--data", str(_csv(store / "mine.csv", labelled=True)), "--model-name", "mine")[0] == 0
+    return e
+
+
+def _run(env, *args):
+    p = subprocess.run([sys.executable, "-m", "usecases", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def _csv(path: Path, labelled: bool = False) -> Path:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    rows = ["x1,x2" + (",y" if labelled else "")]
+    for _ in range(200):
+        a, b = rng.normal(size=2)
+        rows.append(f"{a:.3f},{b:.3f}" + (f",{int(a + 0.5 * b > 0)}" if labelled else ""))
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _one_line(rc, err, needle):
+    lines = [l for l in err.strip().splitlines() if l.strip()]
+    assert rc == 2 and len(lines) == 1 and lines[0].startswith("error: "), err
+    assert needle in lines[0], lines[0]
+
+
+def test_output_equal_to_input_is_refused(env, tmp_path):
+    src = _csv(tmp_path / "x.csv")
+    before = src.read_bytes()
+    rc, _, err = _run(env, "score", "toy", str(src), "-o", str(src))
+    _one_line(rc, err, "is the input file")
+    assert src.read_bytes() == before
+
+
+def test_output_inside_a_file_is_one_line(env, tmp_path):
+    src = _csv(tmp_path / "x.csv")
+    rc, _, err = _run(env, "score", "toy", str(src), "-o", str(src / "out.csv"))
+    _one_line(rc, err, "is a file, not a folder")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_budget_must_be_a_positive_finite_number(env, value):
+    rc, _, err = _run(env, "train", "toy", "--quick", "--budget-seconds", value)
+    _one_line(rc, err, "--budget-seconds must be a positive number of seconds")
+
+
+@pytest.mark.parametrize("command", [["score", "toy", "x.csv", "-o", "y.csv"], ["evaluate", "toy"], ["train", "toy", "--quick"]])
+def test_bogus_device_in_the_environment_is_refused_by_every_command(env, command):
+    rc, _, err = _run({**env, "UCLAB_DEVICE": "bogus"}, *command)
+    _one_line(rc, err, "unknown device 'bogus'")
+
+
+def test_score_and_evaluate_with_an_own_data_model(env, tmp_path):
+    src = _csv(tmp_path / "x.csv")
+    out = tmp_path / "scored.csv"
+    rc, _, err = _run(env, "score", "toy", str(src), "-o", str(out), "--model", "mine")
+    assert rc == 0 and len(out.read_text().splitlines()) == 201, err
+    rc, _, err = _run(env, "score", "toy", str(src), "-o", str(out), "--model", "nosuch")
+    _one_line(rc, err, "toy/custom/nosuch model is not trained yet")
+    rc, out_, err = _run(env, "evaluate", "toy", "--model", "mine", "--json")
+    assert rc == 0 and json.loads(out_)["usecase"] == "toy", err
+
+
+def test_list_notices_truncated_weights_and_wrongly_typed_cards(env, tmp_path):
+    import shutil
+
+    store = Path(env["UCLAB_MODEL_DIR"])
+    bad = {**env, "UCLAB_MODEL_DIR": str(tmp_path / "m")}
+    shutil.copytree(store / "toy", tmp_path / "m" / "toy")
+    w = tmp_path / "m" / "toy" / "model.safetensors"
+    w.write_bytes(w.read_bytes()[:-5])
+    rc, out, err = _run(bad, "list")
+    assert rc == 0 and "toy" in out and "unusable" in out.splitlines()[-1], out
+    w.write_bytes((store / "toy" / "model.safetensors").read_bytes())
+    card = tmp_path / "m" / "toy" / "card.json"
+    c = json.loads(card.read_text())
+    c["format_version"] = "1"
+    card.write_text(json.dumps(c))
+    rc, _, err = _run(bad, "evaluate", "toy")
+    _one_line(rc, err, "format_version is str, not int")
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(env, tmp_path):
+    # A module whose evaluate raises a bug-like error: the CLI still answers in one line.
+    pkg = tmp_path / "buggy_uc"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "from tests.toy_usecase import *\nfrom tests.toy_usecase import SPEC as _S\nimport dataclasses\n"
+        "SPEC = dataclasses.replace(_S, name='buggy', url_path='buggy')\n"
+        "def evaluate(trained, data=None):\n    raise KeyError('oops')\n")
+    e = {**env, "UCLAB_EXTRA_USECASES": "buggy_uc", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    assert _run(e, "train", "buggy", "--quick")[0] == 0
+    rc, out, err = _run(e, "evaluate", "buggy")
+    lines = [l for l in err.strip().splitlines() if l.strip()]
+    assert rc == 1 and len(lines) == 1 and "this is a bug in AI Use-Case Lab" in lines[0] and "Traceback" not in err
