@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PIDS: dict[str, int] = {}  # base URL → server process id (for the server's own CPU counters)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -59,8 +60,10 @@ def app_server(copy_models: bool = True, timeout: float = 120.0):
                 raise RuntimeError(f"app server exited: {(Path(tmp) / 'server.log').read_text()[-2000:]}")
         else:
             raise RuntimeError("app server did not become healthy in time")
+        PIDS[url] = proc.pid
         yield url
     finally:
+        PIDS.pop(url, None)
         proc.terminate()
         try:
             proc.wait(10)
@@ -68,3 +71,9 @@ def app_server(copy_models: bool = True, timeout: float = 120.0):
             proc.kill()
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -136,3 +136,25 @@ def test_saved_scenario_holds_exactly_what_the_page_shows(toy_env):
     assert saved["values"]["toy.a.value_per_hit"] == 2.5
     at.number_input(key="toy.a.value_per_hit").set_value(3.0).run()
     assert json.loads(download_bytes(at, "scenario"))["values"]["toy.a.value_per_hit"] == 3.0
+
+
+def test_generic_page_batch_upload_scores_or_refuses_in_one_message(toy_env):
+    """The upload component the pages use: a good file is scored and offered as a CSV, a bad one gets one
+    message naming the column and lines, and nothing else breaks."""
+    from streamlit.testing.v1 import AppTest
+
+    tr = usecases.get("toy")
+    from usecases.core.store import ModelStore
+
+    tr.save(tr.train(tr.Config.quick()), ModelStore())
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/generic.py").run()
+    at.file_uploader(key="toy.batch").set_value(("in.csv", b"x1;x2\n1,5;0,5\n-2;-1\n", "text/csv")).run()
+    assert not at.exception and not at.error
+    assert any("2 rows" in c.value and "semicolon" in c.value and "decimal comma" in c.value for c in at.caption)
+    assert len(at.dataframe[-1].value) == 2
+    at.file_uploader(key="toy.batch").set_value(("bad.csv", b"x1,x2\n1,abc\n2,inf\n", "text/csv")).run()
+    assert not at.exception
+    msg = at.error[0].value
+    assert msg.startswith("“bad.csv” cannot be used (2 problems)") and "x2: 1 non-numeric value (line 2: 'abc')" in msg and "infinite" in msg

@@ -12,11 +12,11 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from usecases.core.tables import DataProblem, ReadInfo, Schema, read_table, to_safe_csv, validate
+from usecases.core.tables import DEFAULT_MAX_BYTES, DataProblem, ReadInfo, Schema, read_table, to_safe_csv, validate
 
 
 def upload_table(
-    schema: Schema,
+    schema: Schema | None,
     *,
     key: str,
     label: str,
@@ -31,19 +31,21 @@ def upload_table(
     ``parse`` replaces the default ``read_table`` + ``validate`` when a domain needs more (e.g. a file
     that can take one of two layouts); it must raise :class:`DataProblem` for bad input.
     """
-    with st.expander(f"Expected columns for the {schema.title}", expanded=False):
-        st.dataframe(schema.describe(), hide_index=True, width="stretch")
-        st.caption(
-            f"Comma, semicolon, tab or pipe separated; a header row; UTF-8 text"
-            f"{' (Latin-1 accepted)' if len(schema.encodings) > 1 else ''}; at most {schema.max_bytes // (1024 * 1024)} MB. "
-            "The file is read in memory only and never stored."
-        )
-        if example is not None:
-            st.download_button(
-                "Download an example file", to_safe_csv(example), file_name=example_name, mime="text/csv",
-                key=f"{key}-example", icon=":material/download:",
+    max_bytes = schema.max_bytes if schema is not None else DEFAULT_MAX_BYTES
+    if schema is not None:
+        with st.expander(f"Expected columns for the {schema.title}", expanded=False):
+            st.dataframe(schema.describe(), hide_index=True, width="stretch")
+            st.caption(
+                f"Comma, semicolon, tab or pipe separated; a header row; UTF-8 text"
+                f"{' (Latin-1 accepted)' if len(schema.encodings) > 1 else ''}; at most {max_bytes // (1024 * 1024)} MB. "
+                "The file is read in memory only and never stored."
             )
-    up = st.file_uploader(label, type=list(types), key=key, help=help, max_upload_size=max(1, schema.max_bytes // (1024 * 1024)))
+            if example is not None:
+                st.download_button(
+                    "Download an example file", to_safe_csv(example), file_name=example_name, mime="text/csv",
+                    key=f"{key}-example", icon=":material/download:",
+                )
+    up = st.file_uploader(label, type=list(types), key=key, help=help, max_upload_size=max(1, max_bytes // (1024 * 1024)))
     if up is None:
         return None
     raw = up.getvalue()
@@ -51,6 +53,8 @@ def upload_table(
         if parse is not None:
             data = parse(raw, up.name)
             info = getattr(data, "read_info", None)
+        elif schema is None:
+            raise ValueError("upload_table needs a schema or a parse function")
         else:
             df, info = read_table(raw, max_bytes=schema.max_bytes, encodings=schema.encodings, subject=f"“{up.name}”")
             data = validate(df, schema, header=info.header, subject=f"“{up.name}”")

@@ -112,12 +112,6 @@ def assumptions_form(obj: Any, key: str, *, columns: int = 2, fields: Iterable[s
     return new
 
 
-def current_assumptions(obj: Any, key: str) -> Any:
-    """``obj`` with any values the user already entered under ``key`` (without drawing inputs)."""
-    values = {f.name: st.session_state[f"{key}.{f.name}"] for f in business.fields_of(obj) if f"{key}.{f.name}" in st.session_state}
-    return dataclasses.replace(obj, **values)
-
-
 def reset_button(prefix: str, label: str = "Reset to defaults") -> None:
     """Clear every value under ``prefix`` (widgets, scenario, URL) so defaults come back."""
     from . import scenario

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 import usecases
-from dashboard.components import cache, report as report_ui, training, widgets
+from dashboard.components import cache, report as report_ui, training, upload, widgets
 from usecases.core import fmt
 from usecases.core.tables import DataProblem
 
@@ -31,7 +31,7 @@ except DataProblem as exc:
     widgets.show_problem(exc)
     st.stop()
 
-t_model, t_value = st.tabs(["Model", "Business case"], key=f"{name}.tab")
+t_model, t_value, t_batch = st.tabs(["Model", "Business case", "Batch scoring"], key=f"{name}.tab")
 with t_model:
     table = widgets.comparison(ev)
     report_ui.table(table, "Model vs baselines on the same rows")
@@ -45,6 +45,17 @@ with t_value:
                      ("One-off cost", fmt.money(v.upfront[1]))])
     st.caption(v.headline)
     report_ui.kpis([(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric))), ("Net value / month (after system cost)", fmt.money(v.monthly[1]))])
+
+with t_batch:
+    schema = getattr(mod, "SCHEMA", None)  # with a schema the shared reader validates the file; otherwise the use case reads it
+    got = upload.upload_table(schema, key=f"{name}.batch", label="File to score",
+                              parse=None if schema is not None else (lambda raw, fname: mod.score_file(trained, raw, fname)))
+    if got is not None:
+        rows, _, fname = got
+        scored = mod.score(trained, rows) if schema is not None else rows
+        st.dataframe(scored.head(500), hide_index=True, width="stretch")
+        widgets.download_csv(scored, f"scored-{fname.rsplit('.', 1)[0]}.csv", "Download scored CSV", key=f"{name}.batch.dl")
+    st.caption(f"Command line: `python -m usecases score {name} input.csv -o scored.csv`.")
 
 st.divider()
 report_ui.download(assumptions=a, card=trained.card, text=f"{ev.data.source}; {ev.data.split}.")

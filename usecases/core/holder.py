@@ -80,10 +80,6 @@ class ModelHolder:
             slot.obj, slot.stamp, slot.error = obj, self._stamp(name), None
             return obj
 
-    def peek(self, name: str) -> Any | None:
-        """The loaded object if any, without loading."""
-        return self._slot(name).obj
-
     def put(self, name: str, obj: Any, *, saved: bool) -> None:
         """Swap in a new model. ``saved=False`` keeps it in memory only (read-only store)."""
         slot = self._slot(name)
@@ -177,9 +173,3 @@ class JobManager:
         job.thread = threading.Thread(target=target, name=f"train-{key}", daemon=True)
         job.thread.start()
         return job
-
-    def clear(self, key: str) -> None:
-        with self._lock:
-            job = self._jobs.get(key)
-            if job and not job.running:
-                del self._jobs[key]

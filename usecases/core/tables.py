@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -84,9 +83,6 @@ class Schema:
                 "meaning": [c.description for c in self.columns],
             }
         )
-
-    def example_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({c.name: [c.example] for c in self.columns if c.example is not None})
 
 
 def _allowed(c: Column) -> str:
@@ -450,5 +446,3 @@ def to_safe_csv(df: pd.DataFrame, **kwargs) -> bytes:
     return safe.to_csv(index=False, **kwargs).encode("utf-8")
 
 
-def finite_or_none(x: float) -> float | None:
-    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
