@@ -273,7 +273,9 @@ def fraud_handbook(seed: int, log=print, quick: bool = False) -> dict:
     model = TabularLearner("binary", seed=seed, **kw).fit(X, y, progress=None)
     scores = {"ours": model.predict_proba(Xt)[:, 1]}
     secs = {"ours": time.perf_counter() - t0}
-    log(f"  ours: {secs['ours']:.1f} s, sizes {model.sizes_}, stopped {model.stopped_}, epochs {len(model.history_)}")
+    m0 = metrics(test_df, scores["ours"])
+    log(f"  ours: {secs['ours']:.1f} s, sizes {model.sizes_}, stopped {model.stopped_}, epochs {len(model.history_)}; "
+        f"AP {m0['average_precision']:.3f}, CP@100 {m0['card_precision@100']:.3f}")
     for name, pm in fit_peers("binary", X, y, seed=seed, peers=("logistic_regression", "random_forest", "lightgbm")).items():
         scores[name] = pm.predict_proba(Xt)[:, 1]
         secs[name] = pm.fit_seconds
@@ -327,8 +329,10 @@ def triage_cohort(seed: int, log=print, quick: bool = False) -> dict:
     kw = dict(max_epochs=6, patience=2) if quick else {}
     model = TabularLearner("ordinal", 5, bag_buckets=N_BUCKETS, seed=seed, val_fraction=len(val_df) / len(fit_df), **kw).fit(Xn, y, Xc, Bg)
     secs = {"ours": time.perf_counter() - t0}
-    log(f"  ours: {secs['ours']:.1f} s, sizes {model.sizes_}, stopped {model.stopped_}, epochs {len(model.history_)}")
     probs = {"ours": model.predict_proba(Xn_t, Xc_t, Bg_t)}
+    m0 = triage_metrics(yt, triage_decide(probs["ours"], UNDER_COST))
+    log(f"  ours: {secs['ours']:.1f} s, sizes {model.sizes_}, stopped {model.stopped_}, epochs {len(model.history_)}; "
+        f"κ {m0['kappa_linear']:.3f}, under-triage L1–2 {m0['under_triage_l12']:.3f}")
     for name, pm in fit_peers("ordinal", Xn, y, Xc, Tx, seed=seed, n_classes=5).items():
         probs[name] = pm.predict_proba(Xn_t, Xc_t, Tx_t)
         secs[name] = pm.fit_seconds
