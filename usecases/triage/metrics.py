@@ -45,3 +45,23 @@ def calibration_table(probs: np.ndarray, y_true, bins: int = 10) -> list[dict]:
         if m.any():
             out.append({"bin": b, "predicted": float(p[m].mean()), "observed": float(y[m].mean()), "n": int(m.sum())})
     return out
+
+
+DEFAULT_UNDER_COST = 3.0  # one level of under-triage weighs as much as three of over-triage (the default rule)
+TRADEOFF_RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+
+
+def tradeoff(y_true, probs: np.ndarray, ratios=TRADEOFF_RATIOS) -> list[dict]:
+    """Under- vs over-triage of the cost-weighted level as the cost ratio varies (one row per ratio).
+
+    Computed on validation rows, so choosing a ratio from it does not peek at the test rows.
+    """
+    from .model import decide
+
+    y = np.asarray(y_true, int)
+    out = []
+    for r in ratios:
+        m = triage_metrics(y, decide(probs, float(r)))
+        out.append({"ratio": float(r), "under_triage": m["under_triage"], "under_triage_l12": m["under_triage_l12"],
+                    "over_triage": m["over_triage"], "kappa_linear": m["kappa_linear"]})
+    return out
