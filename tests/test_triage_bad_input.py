@@ -120,7 +120,7 @@ def test_non_finite_loss_is_refused_and_nothing_is_returned(monkeypatch):
 
     real = learner.coral_loss
     monkeypatch.setattr(learner, "coral_loss", lambda *a: real(*a) * float("nan"))
-    recs = triage.read_data(cohort_csv(200, 8), "x.csv")
+    recs = triage.read_data(cohort_csv(400, 6), "x.csv")
     with pytest.raises(DataProblem, match="training diverged"):
         triage.train(triage.Config(**FAST), data=recs)
 

@@ -110,8 +110,9 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     # One-cycle schedule (warm-up, then cosine decay over the epoch budget): reaches a good fit in
     # far fewer epochs than a constant rate; early stopping still picks the best epoch.
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.max_epochs * max(1, -(-len(train_df) // cfg.batch_size)),
-                                                pct_start=0.1)
+    # Small files: smaller batches, so a few hundred rows still get enough optimisation steps per epoch.
+    batch = int(min(cfg.batch_size, max(16, len(tr) // 16)))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.max_epochs * -(-len(tr) // batch), pct_start=0.1)
     y_tr = torch.as_tensor(train_df["level"].to_numpy(np.int64, copy=True))
     y_va = val_df["level"].to_numpy(int, copy=True)
     n = len(tr)
@@ -120,8 +121,8 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
         model.train()
         perm = torch.randperm(n, generator=gen).numpy()
         total = 0.0
-        for b in range(0, n, cfg.batch_size):
-            idx = perm[b : b + cfg.batch_size]
+        for b in range(0, n, batch):
+            idx = perm[b : b + batch]
             inputs = _to(device, *tr.batch(idx, cfg.field_dropout, gen))
             with autocast(device):
                 logits = model.logits(*inputs).float()

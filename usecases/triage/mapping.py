@@ -201,15 +201,15 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
         close = difflib.get_close_matches(n, ALIASES[canon], n=1, cutoff=0.88)
         if close and all(col != c for c, _ in candidates):
             candidates.append((col, f"close to {close[0]!r}"))
-    for col, how in candidates:
+    found = None
+    for col, how in candidates:  # every look-alike that cannot be the field is reported, even after a match
         if canon == "pain" and is_flag(df[col]):
             skipped.append(f"{col!r} holds only 0 and 1 — a yes/no flag, not a 0–10 pain score; not used as {FIELD_LABELS['pain']}")
-            continue
-        if canon in NUMERIC_FIELDS + LABELS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
+        elif canon in NUMERIC_FIELDS + LABELS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
             skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
-            continue
-        return col, how, skipped
-    return None, "", skipped
+        elif found is None:
+            found = (col, how)
+    return (*(found or (None, "")), skipped)
 
 
 def guess_mapping(df: pd.DataFrame) -> Guess:

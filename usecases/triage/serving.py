@@ -22,7 +22,7 @@ from .rules import esi_level, news2_level
 
 def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
     """Weights, card and the precomputed evaluation arrays (so the page opens without refitting)."""
-    arts = {k: torch.as_tensor(np.ascontiguousarray(v)) for k, v in (trained.artefacts or {}).items()}
+    arts = {k: torch.tensor(np.asarray(v)) for k, v in (trained.artefacts or {}).items()}
     return store.save(key or SPEC.name, trained.model.state_dict(), trained.card, format_version=SPEC.format_version, artefacts=arts or None)
 
 
