@@ -148,7 +148,8 @@ def main() -> None:
         for (name, what) in res[["dataset", "mapped"]].drop_duplicates().itertuples(index=False):
             print(f"{name}: {what}")
         print()
-        print(messy.to_string(index=False))
+        for variant, outcome in messy.itertuples(index=False):
+            print(f"- {variant}: {outcome}")
 
 
 if __name__ == "__main__":

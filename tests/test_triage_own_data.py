@@ -145,3 +145,12 @@ def test_lightgbm_peer_is_tuned_on_validation_rows_only():
     assert p.params["trees"] in TREE_CHECKPOINTS and p.params["num_leaves"] in (15, 31)
     probs = p.predict_proba(df.iloc[750:])
     assert probs.shape == (150, 5) and np.allclose(probs.sum(1), 1, atol=1e-6)
+
+
+def test_rule_baselines_are_left_out_when_the_file_has_nothing_they_read():
+    from usecases.triage.pipeline import rule_levels
+
+    df = triage.read_data(cohort_csv(200, 5, drop=("complaint", "avpu", "sbp", "dbp", "hr", "rr", "temp", "spo2")), "x.csv").frame
+    assert "news2" not in rule_levels(df) and "esi_rule" not in rule_levels(df) and "nurse" in rule_levels(df)
+    full = triage.read_data(cohort_csv(200, 5), "y.csv").frame
+    assert {"news2", "esi_rule", "nurse"} <= set(rule_levels(full))

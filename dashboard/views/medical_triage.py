@@ -19,7 +19,7 @@ from usecases.core import business, fmt
 from usecases.core.tables import DataProblem
 from usecases.triage import mapping as tmap
 from usecases.triage import records as trec
-from usecases.triage import value as tval
+from usecases.triage import economics as tval
 from usecases.triage.queue import TARGET_MINUTES
 
 KEY = "triage"
@@ -103,13 +103,17 @@ def tab_assess(active, a) -> None:
             toward, away = f"towards level {lvl}" + (" or more urgent" if 1 < lvl < 5 else ""), f"towards level {res.contrast}"
             fig = px.bar(eff, x="points", y="field", orientation="h", color=np.where(eff["points"] > 0, toward, away),
                          color_discrete_map={toward: LEVEL_COLORS[lvl], away: LEVEL_COLORS[res.contrast]},
-                         title=f"Why level {lvl} rather than {res.contrast}: change in P(level {'≤ ' + str(lvl) if lvl < 5 else '5'}) "
-                               "if the field were not recorded (percentage points)")
-            fig.update_layout(legend_title=None, yaxis_title=None, xaxis_title="percentage points")
+                         title=f"Why level {lvl} rather than {res.contrast}")
+            fig.update_layout(legend_title=None, yaxis_title=None, legend=dict(orientation="h", y=-0.25),
+                              xaxis_title=f"P(level {'≤ ' + str(lvl) if lvl < 5 else '5'}) change if not recorded (points)")
             st.plotly_chart(_layout(fig, 60 + 28 * len(eff)), width="stretch")
         if res.words:
             st.markdown("**Words of the complaint** (effect on P(level ≤ {0}) if the word is removed; ✓ = seen in training)".format(lvl))
-            st.markdown(" ".join(f"`{w.word}` {'✓' if w.known else '✗ unknown'} {100 * w.effect:+.0f} pts ·" for w in res.words).rstrip(" ·"))
+            st.markdown(" · ".join(f"`{w.word}` {'✓' if w.known else '✗ unknown'} {_pts(w.effect)}" for w in res.words))
+
+
+def _pts(x: float) -> str:
+    return "±0 pts" if abs(100 * x) < 0.5 else f"{100 * x:+.0f} pts"
 
 
 def _num_kw() -> dict:
@@ -119,9 +123,9 @@ def _num_kw() -> dict:
 # ---- model ------------------------------------------------------------------------------------------
 def tab_model(active, ev, choice) -> None:
     st.subheader("Model vs tuned peers, rules and nurse — the same patients")
-    table = widgets.comparison(ev, metrics=METRICS, lower_better=LOWER_BETTER,
+    table = widgets.comparison(ev, metrics=METRICS, lower_better=LOWER_BETTER, metric_labels=METRIC_NAMES,
                                extra_rows=[("Nurse + model (the more urgent of the two)", ev.assisted)] if ev.assisted else None)
-    report_ui.table(fmt.table(table.rename(columns=METRIC_NAMES), {v: "metric" for v in METRIC_NAMES.values()}),
+    report_ui.table(fmt.table(table, {v: "metric" for v in METRIC_NAMES.values()}),
                     f"Model vs peers, rules and nurse ({ev.data.split}; cost ratio {fmt.number(ev.under_cost)}×)")
     st.caption(f"{ev.data.source} · {ev.data.split} · {fmt.count(ev.data.test_rows)} patients scored. Levels of the learned models follow the "
                f"cost-weighted rule at {fmt.number(ev.under_cost)}× (set at the top). κ linear against the reference level "
@@ -137,7 +141,7 @@ def tab_model(active, ev, choice) -> None:
         fig.add_scatter(x=trade["ratio"], y=trade["under_triage_l12"], name="under-triage of levels 1–2", mode="lines+markers",
                         line=dict(color="#1d4ed8", dash="dot"))
         fig.add_vline(x=ev.under_cost, line_dash="dash", line_color="#64748b", annotation_text=f"your rule {fmt.number(ev.under_cost)}×")
-        fig.update_layout(title="The trade-off you choose: under- vs over-triage by cost ratio (validation patients)",
+        fig.update_layout(title="Under- vs over-triage by cost ratio (validation patients)",
                           xaxis_title="cost of one level of under-triage ÷ over-triage", yaxis_tickformat=".0%", legend_title=None)
         c1.plotly_chart(_layout(fig, 340), width="stretch")
         report_ui.figure(fig, "Under- vs over-triage as the cost ratio varies (validation patients)")
@@ -189,12 +193,15 @@ def tab_ops(active, ev0) -> None:
         return
     u, m = ops.arms["unassisted"], ops.arms["model-assisted"]
     lo, mean, hi = ops.paired["late_l12_per_week"]
-    kpis = [("Doctor utilisation", fmt.rate(ops.utilisation)),
-            ("Critical seen late / week, unassisted (median)", fmt.number(u["late_l12_per_week"][1], 1)),
-            ("Fewer critical seen late / week with the model (paired mean, 90 % interval)", fmt.span(lo, mean, hi, lambda x: fmt.number(x, 1))),
-            ("Net value / month, after system cost", fmt.span(*val.monthly))]
+    kpis = [("Doctor utilisation", fmt.rate(ops.utilisation), "Offered load per doctor: arrivals × mean consultation time ÷ doctors."),
+            ("Critical late / week", f"{fmt.number(u['late_l12_per_week'][1], 1)} → {fmt.number(m['late_l12_per_week'][1], 1)}",
+             "Levels 1–2 seen after their target per week, median over the runs: unassisted → model-assisted."),
+            ("Fewer critical late / week", fmt.number(mean, 1), f"Paired mean over {ops.runs} runs; 90 % interval {fmt.number(lo, 1)} – {fmt.number(hi, 1)}."),
+            ("Net value / month", fmt.money(val.monthly[1]), "After the system's running cost; low – high in the line below.")]
     widgets.kpi_row(kpis)
-    report_ui.kpis(kpis)
+    st.caption(f"Net value per month after system cost: {fmt.span(*val.monthly)} (base, low – high). Paired difference in critical patients "
+               f"seen late per week: {fmt.span(lo, mean, hi, lambda x: fmt.number(x, 1))} (mean, 90 % interval).")
+    report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", f"{fmt.money(val.monthly[0])} – {fmt.money(val.monthly[2])}")])
     (st.success if ops.supported() else st.info)(val.headline, icon=":material/payments:")
     names = {"late_l12_per_week": ("Levels 1–2 seen after target, per week", "number"), "late_share_l12": ("Share of levels 1–2 seen after target", "rate"),
              "mean_wait_l12": ("Mean triage-to-provider time, levels 1–2 (min)", "number"), "p90_wait_l12": ("90th percentile, levels 1–2 (min)", "number"),
@@ -225,6 +232,11 @@ def tab_own(runs) -> None:
     st.info("**Privacy:** your file is read in memory only and never written to disk. Columns that look like names, ids, phone numbers, "
             "e-mail addresses or dates of birth are dropped before anything is shown. Models you train here stay in this browser session.",
             icon=":material/lock:")
+    from usecases.triage.cohort import CohortConfig, generate
+
+    example = generate(CohortConfig(n=8, seed=5))[["patient", *tmap.CANONICAL]]
+    st.download_button("Download an example export (synthetic, ; separated, decimal commas)", example.to_csv(index=False, sep=";", decimal=",").encode(),
+                       "triage-example.csv", "text/csv", key="triage.own.example")
     up = st.file_uploader("De-identified triage records (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.own", max_upload_size=50)
     jm = session_jobs()
     if up is not None:
@@ -258,7 +270,8 @@ def _own_file(up, jm, runs) -> None:
     for canon, allowed in tmap.CODED.items():
         if canon not in mapping.columns:
             continue
-        vals = [v for v in raw_df[mapping.columns[canon]].astype(str).str.strip().unique() if v not in tmap.PLACEHOLDERS][:12]
+        vals = sorted((v for v in raw_df[mapping.columns[canon]].astype(str).str.strip().unique() if v not in tmap.PLACEHOLDERS),
+                      key=lambda v: (not v.replace(".", "", 1).isdigit(), float(v) if v.replace(".", "", 1).isdigit() else 0.0, v))[:12]
         st.markdown(f"Codes for **{tmap.FIELD_LABELS[canon]}**" + (" — numeric codes: say which is which" if guess.ambiguous.get(canon) else ""))
         cc = st.columns(min(6, max(1, len(vals))))
         codes = {}

@@ -2,7 +2,7 @@
 
 The contract (``usecases/core/spec.py``): ``train`` fits the model (:mod:`.pipeline`), ``evaluate``
 scores it with the peers on the same rows (:mod:`.pipeline`, :mod:`.evaluation`), ``value`` prices
-paired ED simulations (:mod:`.value`); users' files are read by :mod:`.records` with a mapping
+paired ED simulations (:mod:`.economics`); users' files are read by :mod:`.records` with a mapping
 (:mod:`.mapping`); one patient is explained by :mod:`.explain`.
 """
 from usecases.core.spec import Spec
@@ -27,7 +27,7 @@ from .evaluation import TriageEvaluation  # noqa: E402
 from .explain import assess  # noqa: E402
 from .pipeline import Config, Trained, evaluate, train  # noqa: E402
 from .serving import load, read_data, save, score, score_file, throughput  # noqa: E402
-from .value import Assumptions, assumptions_from, operations, policies, value  # noqa: E402
+from .economics import Assumptions, assumptions_from, operations, policies, value  # noqa: E402
 
 __all__ = ["SPEC", "Config", "Assumptions", "Trained", "TriageEvaluation", "train", "save", "load", "evaluate", "read_data", "score",
            "score_file", "value", "assumptions_from", "throughput", "bench", "assess", "operations", "policies"]

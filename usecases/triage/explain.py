@@ -25,6 +25,7 @@ from .records import RANGES, check_enough, check_patient
 from .rules import news2, news2_level, esi_level, normalise_text, red_flags
 
 AVPU_WORDS = {"A": "alert", "V": "responds to voice", "P": "responds to pain", "U": "unresponsive"}
+NEGLIGIBLE = 0.01  # effects under one percentage point are not called a push or a pull
 CLOSE_COST = 0.15  # the runner-up's expected cost within 15 % of the chosen one's: a close call
 RATIOS = (1.5, DEFAULT_UNDER_COST, 6.0)
 
@@ -68,8 +69,8 @@ class Assessment:
     def sentence(self) -> str:
         """Why this level, in plain words."""
         L, C = self.level, self.contrast
-        up = [e for e in self.effects if e.effect > 0.005]
-        down = [e for e in self.effects if e.effect < -0.005]
+        up = [e for e in self.effects if e.effect >= NEGLIGIBLE]
+        down = [e for e in self.effects if e.effect <= -NEGLIGIBLE]
         toward = f"level {L}" + (" or more urgent" if L > 1 else "")
         parts = [f"Level {L} rather than {C}: P({'level ≤ ' + str(L) if L < 5 else 'level 5'}) = {self.p_at_least:.0%}."]
         if up:
@@ -80,6 +81,8 @@ class Assessment:
             parts.append(f"Close call: level {self.runner_up} is nearly as good a choice ({self.probs[self.runner_up - 1]:.0%} vs "
                          f"{self.probs[L - 1]:.0%}); the nurse's judgement decides.")
         unknown = [w.word for w in self.words if not w.known]
+        if not up and not down:
+            parts.append("No single field moves it by a percentage point: the level rests on the record as a whole.")
         if unknown:
             parts.append(f"Words the model has not learned: {', '.join(unknown)} — check it read the complaint right.")
         return " ".join(parts)
@@ -119,7 +122,7 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
     row["complaint"] = row["complaint"].fillna("").astype(str)
     check_enough(row, "this patient's entry")
     model = trained.model
-    probs = learner.predict_proba(model, row)[0]
+    probs = learner.predict_proba(model, row)[0].astype(float)  # float64: numbers the formatter knows
     levels = np.arange(1, 6)
     cost = np.where(levels[:, None] - levels[None, :] > 0, under_cost * (levels[:, None] - levels[None, :]),
                     levels[None, :] - levels[:, None]).astype(float)

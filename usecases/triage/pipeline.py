@@ -36,8 +36,8 @@ from .evaluation import TriageEvaluation, build
 from .metrics import DEFAULT_UNDER_COST
 from .model import NetConfig
 from .peers import PEERS, FittedPeer, fit_peer
-from .records import CANONICAL, Records
-from .rules import esi_level, news2_level
+from .records import CANONICAL, VITALS, Records
+from .rules import esi_level, match_complaint, news2_level
 
 SYNTHETIC_SPLIT = (0.70, 0.15, 0.15)
 INNER_VALIDATION = 0.15
@@ -93,7 +93,12 @@ def inner_split(levels, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rule_levels(df: pd.DataFrame) -> dict[str, np.ndarray]:
-    out = {"news2": news2_level(df), "esi_rule": esi_level(df)}
+    """The rule baselines' levels (only when the rows record a vital sign or a complaint the rules can read —
+    on a file without them a rule would score everyone level 5, which compares nothing) and the nurse's."""
+    out = {}
+    readable = any(df[c].notna().any() for c in VITALS) or bool(df["complaint"].fillna("").map(match_complaint).notna().any())
+    if readable:
+        out.update({"news2": news2_level(df), "esi_rule": esi_level(df)})
     if "nurse_level" in df and len(df) and df["nurse_level"].notna().all():
         out["nurse"] = df["nurse_level"].to_numpy(int)
     return out

@@ -83,10 +83,13 @@ def policies(ev: TriageEvaluation, under_cost: float) -> tuple[dict[str, np.ndar
     if e.has_nurse:
         nurse = e.levels("nurse")
         pol, who = {"unassisted": confusion(e.y, nurse), "model-assisted": confusion(e.y, np.minimum(nurse, model))}, "Simulated nurse"
-    else:
+    elif "esi_rule" in e.rule_levels:
         pol, who = {"unassisted": confusion(e.y, e.levels("esi_rule")), "model-assisted": confusion(e.y, model)}, "ESI-style rule"
+    else:  # no nurse and no rule to compare with: the model against triage that is always right is no benefit to price
+        pol, who = {"unassisted": confusion(e.y, model), "model-assisted": confusion(e.y, model)}, "the model alone (nothing to compare with)"
     # A level absent from these rows keeps its patients at their true level.
-    return {k: np.where(v.sum(1, keepdims=True) == 0, np.eye(5), v).astype(float) for k, v in pol.items()}, who
+    pol = {k: np.where(v.sum(1, keepdims=True) == 0, np.eye(5), v).astype(float) for k, v in pol.items()}
+    return {k: v / v.sum(1, keepdims=True) for k, v in pol.items()}, who
 
 
 @dataclass(frozen=True)
@@ -154,13 +157,14 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
         low = min(per_month[0] * costs[0].late_critical_cost, per_month[0] * costs[2].late_critical_cost)
         high = max(per_month[2] * costs[0].late_critical_cost, per_month[2] * costs[2].late_critical_cost)
         monthly = (low - costs[0].monthly_cost, per_month[1] * costs[1].late_critical_cost - costs[1].monthly_cost, high - costs[2].monthly_cost)
-        what = "fewer" if mean > 0 else "more"
+        what, sign = ("fewer", 1) if mean > 0 else ("more", -1)
+        lo_, hi_ = sorted((sign * per_month[0], sign * per_month[2]))
         headline = (f"{fmt.number(abs(per_month[1]), 1)} {what} critical patients seen after target per month "
-                    f"(paired runs, {INTERVAL:.0%} interval {fmt.number(per_month[0], 1)} – {fmt.number(per_month[2], 1)})")
+                    f"(paired runs, {fmt.rate(INTERVAL)} interval {fmt.number(lo_, 1)} – {fmt.number(hi_, 1)})")
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
         headline = (f"No measurable change in critical patients seen after target ({fmt.number(per_month[1], 1)} per month, "
-                    f"{INTERVAL:.0%} interval {fmt.number(per_month[0], 1)} – {fmt.number(per_month[2], 1)} spans zero): not priced")
+                    f"{fmt.rate(INTERVAL)} interval {fmt.number(per_month[0], 1)} – {fmt.number(per_month[2], 1)} spans zero): not priced")
     return Value(SPEC.name, SPEC.title, monthly, headline=headline)
 
 
