@@ -51,29 +51,22 @@ def assumptions_from(values: dict) -> Assumptions:
     """Assumptions from scenario values (``triage.ops.<field>``, ``triage.ops.runs``, ``triage.ops.weeks``);
     a value of the wrong type or out of range falls back to its default, one field at a time."""
     prefix = SPEC.assumptions_prefix + "."
-    a = Assumptions()
-    fields = {f.name: f for f in business.fields_of(Assumptions)}
+    bounds = {f.name: (f.min, f.max, type(f.default)) for f in business.fields_of(Assumptions)}
+    bounds.update({"runs": (RUNS[0], RUNS[1], int), "weeks": (WEEKS[0], WEEKS[1], int)})
+    picked = {}
     for key, v in values.items():
-        if not isinstance(key, str) or not key.startswith(prefix):
+        name = key[len(prefix):] if isinstance(key, str) and key.startswith(prefix) else None
+        if name not in bounds or isinstance(v, bool):
             continue
-        name = key[len(prefix):]
+        lo, hi, kind = bounds[name]
         try:
-            if name in fields:
-                f = fields[name]
-                v = float(v)
-                if isinstance(f.default, int) and not isinstance(f.default, bool):
-                    v = int(v) if v == int(v) else v
-                if not np.isfinite(v) or (f.min is not None and v < f.min) or (f.max is not None and v > f.max):
-                    continue
-                a = dataclasses.replace(a, **{name: type(f.default)(v) if isinstance(f.default, int) else v})
-            elif name in ("runs", "weeks"):
-                lo, hi, _ = RUNS if name == "runs" else WEEKS
-                if isinstance(v, bool) or float(v) != int(float(v)) or not lo <= int(float(v)) <= hi:
-                    continue
-                a = dataclasses.replace(a, **{name: int(float(v))})
+            x = float(v)
         except (TypeError, ValueError, OverflowError):
             continue
-    return a
+        if not np.isfinite(x) or (lo is not None and x < lo) or (hi is not None and x > hi) or (kind is int and x != int(x)):
+            continue
+        picked[name] = kind(x)
+    return dataclasses.replace(Assumptions(), **picked)
 
 
 def policies(ev: TriageEvaluation, under_cost: float) -> tuple[dict[str, np.ndarray], str]:
