@@ -1,5 +1,6 @@
 """Triage: generator, NEWS2/ESI rules by hand, metrics vs scikit-learn, queue vs Erlang C, messy files,
-privacy scrubbing, bad input, model and shipped checkpoint."""
+privacy scrubbing, bad input, model and shipped checkpoint. (Own data: test_triage_own_data.py; bad
+input: test_triage_bad_input.py; value, explanation and page: test_triage_value.py.)"""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from tests.triage_support import FAST, quick_model, shipped
 from usecases import triage
 from usecases.core.tables import DataProblem
 from usecases.triage import queue as tq
 from usecases.triage import records as trec
 from usecases.triage.cohort import LEVEL_MIX, CohortConfig, generate
+from usecases.triage.mapping import guess_mapping
 from usecases.triage.metrics import triage_metrics, weighted_kappa
 from usecases.triage.model import decide
-from usecases.triage.pipeline import assess, fit_lr
 from usecases.triage.rules import esi_level, match_complaint, news2, news2_level
 
 
@@ -104,37 +106,51 @@ def test_priority_queue_favours_urgent_levels():
     r = tq.simulate(tq.EDAssumptions(), np.eye(5), hours=336, seed=1)
     w = pd.Series(r.wait).groupby(r.true_level).mean()
     assert w[2] < w[3] < w[4]
-    res = tq.compare(tq.EDAssumptions(), {"a": np.eye(5)}, runs=3)
-    lo, mid, hi = res["a"]["mean_wait_l12"]
-    assert lo <= mid <= hi
+    assert tq.utilisation(tq.EDAssumptions()) == pytest.approx(9 / 60 * float(np.dot(LEVEL_MIX, (60, 40, 30, 20, 12))) / 5)
 
 
-@pytest.fixture(scope="module")
-def quick():
-    return triage.train(triage.Config.quick())
+def test_contract_is_complete():
+    from usecases.core.spec import check_contract
+
+    assert check_contract(triage) == []
 
 
-def test_quick_training_reports_baselines_and_nurse(quick, tmp_store):
-    assert set(quick.card["baselines"]) == {"news2", "esi_rule", "logistic_regression", "nurse"}
-    assert 0 <= quick.card["metrics"]["kappa_linear"] <= 1 and quick.card["assisted"]
-    triage.save(quick, tmp_store)
+def test_quick_training_reports_peers_nurse_and_reloads(tmp_store):
+    t = quick_model()
+    assert set(t.card["baselines"]) == {"news2", "esi_rule", "logistic_regression", "lightgbm", "nurse"}
+    m, b = t.card["metrics"], t.card["baselines"]
+    assert m["kappa_linear"] > b["esi_rule"]["kappa_linear"] + 0.1 and m["kappa_linear"] > b["news2"]["kappa_linear"] + 0.3
+    assert t.card["run_id"] and t.card["data"]["split"] == "stratified random 70 % train / 15 % validation / 15 % test"
+    assert t.card["data"]["test_rows"] == len(t.artefacts["y"]) == pytest.approx(300, abs=2) and t.card["peers"]["logistic_regression"][0]["C"] in (0.25, 1.0, 4.0)
+    triage.save(t, tmp_store)
     loaded = triage.load(tmp_store)
+    assert loaded.artefacts is not None and loaded.peers is None
+    ev = triage.evaluate(loaded)  # from the stored arrays: nothing refit
+    assert ev.model == pytest.approx(t.card["metrics"]) and ev.baselines["lightgbm"] == pytest.approx(b["lightgbm"])
     patient = {"age": 70, "sex": "M", "arrival": "ambulance", "complaint": "chest pain", "avpu": "A", "pain": 8, "sbp": 100, "dbp": 60,
                "hr": 120, "rr": 24, "temp": 37.0, "spo2": 93}
-    a1, a2 = assess(quick, patient), assess(loaded, patient)
-    np.testing.assert_allclose(a1["probs"], a2["probs"], atol=1e-6)
-    assert abs(a1["probs"].sum() - 1) < 1e-5 and set(a1["attributions"]) >= {"spo2", "complaint"}
-    assert any("high-risk complaint" in f for f in a1["red_flags"])
+    a1, a2 = triage.assess(t, patient), triage.assess(loaded, patient)
+    np.testing.assert_allclose(a1.probs, a2.probs, atol=1e-6)
+    assert abs(a1.probs.sum() - 1) < 1e-5 and {e.field for e in a1.effects} >= {"spo2", "complaint"}
+    assert any("high-risk complaint" in f for f in a1.red_flags)
+
+
+def test_evaluate_never_mutates_the_model():
+    t = quick_model()
+    before = (dict(t.card), {k: v.copy() for k, v in t.artefacts.items()})
+    triage.evaluate(t)
+    triage.evaluate(t).at_cost(6.0)
+    assert t.card == before[0] and all(np.array_equal(t.artefacts[k], v) for k, v in before[1].items())
 
 
 @pytest.mark.parametrize("field, value, needle", [("dbp", 130, "Diastolic BP (130) must be lower than systolic BP"),
                                                   ("spo2", 101, "SpO₂ 101 is outside"), ("temp", 70, "Temperature 70 is outside"),
                                                   ("age", -3, "Age -3 is outside")])
-def test_implausible_entries_are_refused_by_name(quick, field, value, needle):
+def test_implausible_entries_are_refused_by_name(field, value, needle):
     patient = {"age": 50, "sex": "F", "arrival": "walk-in", "complaint": "cough", "avpu": "A", "pain": 2, "sbp": 120, "dbp": 80, "hr": 80,
                "rr": 16, "temp": 37.0, "spo2": 98, field: value}
     with pytest.raises(DataProblem) as err:
-        assess(quick, patient)
+        triage.assess(quick_model(), patient)
     assert needle in str(err.value)
 
 
@@ -170,27 +186,21 @@ def test_messy_file_detection_privacy_and_mapping():
     assert f["sex"].iloc[0] == "F" and f["arrival"].iloc[0] == "ambulance" and f["level"].tolist()[:3] == [2, 5, 4]
     reversed_ = trec.read_records(raw, "export.csv", trec.Mapping(columns=mapping.columns, codes=mapping.codes, most_urgent=5))
     assert reversed_.frame["level"].tolist()[:3] == [4, 1, 2]
-    guess = trec.propose_mapping(pd.DataFrame({"Heart Rate": [1], "SpO2": [1], "Triage Level": [1], "Chief Complaint": ["x"]}))
-    assert guess.columns == {"hr": "Heart Rate", "spo2": "SpO2", "level": "Triage Level", "complaint": "Chief Complaint"}
-
-
-def test_small_file_trains_with_cross_validation():
-    df = generate(CohortConfig(n=400, seed=3)).drop(columns=["patient"])
-    recs = triage.read_data(df.to_csv(index=False).encode(), "small.csv")
-    t = triage.train(triage.Config(max_epochs=3, patience=1), data=recs)
-    assert "cross-validation" in t.card["data"]["split"] and not t.card["data"]["synthetic"]
+    guess = guess_mapping(pd.DataFrame({"Heart Rate": [1], "SpO2": [1], "Triage Level": [1], "Chief Complaint": ["x"]}))
+    assert guess.mapping.columns == {"hr": "Heart Rate", "spo2": "SpO2", "level": "Triage Level", "complaint": "Chief Complaint"}
 
 
 def test_file_without_complaint_text_still_trains():
-    """No complaint column (or none mapped): the text features are left out, training still works."""
+    """No complaint column (or none mapped): the peers leave out their text features, training still works."""
+    from usecases.triage.peers import fit_peer
+
     df = generate(CohortConfig(n=400, seed=4)).drop(columns=["patient", "complaint"])
     recs = triage.read_data(df.to_csv(index=False).encode(), "no-text.csv")
     assert (recs.frame["complaint"] == "").all()
-    t = triage.train(triage.Config(max_epochs=2, patience=1), data=recs)
-    lr = fit_lr(0, recs.frame)
-    assert [name for name, _, _ in lr[0].transformers] == ["num", "cat"]  # no empty-vocabulary text features
-    assert all(math.isfinite(t.card[k]["kappa_linear"] if k == "metrics" else t.card[k]["logistic_regression"]["kappa_linear"])
-               for k in ("metrics", "baselines"))
+    t = triage.train(triage.Config(**FAST), data=recs)
+    lr = fit_peer("logistic_regression", recs.frame.iloc[:300], recs.frame.iloc[300:])
+    assert [name for name, _, _ in lr.estimator[0].transformers] == ["num", "cat"]  # no empty-vocabulary text features
+    assert all(math.isfinite(v) for v in (t.card["metrics"]["kappa_linear"], t.card["baselines"]["logistic_regression"]["kappa_linear"]))
 
 
 @pytest.mark.parametrize(
@@ -201,7 +211,7 @@ def test_file_without_complaint_text_still_trains():
         (b"age;hr;level\n" + b"50;80;7\n" * 40, "values outside the 1–5 scale"),
         (b"age;hr;level\n" + b"50;80;3\n" * 40, "only level 3 occurs"),
         (b"age;hr;level\n" + b"50;80;3\n" * 39 + b"60;90;2\n", "too few rows per level"),
-        (b"colour;shape\nred;round\nblue;square\n", "no column is mapped to the reference level"),
+        (b"colour;shape\nred;round\nblue;square\n", "no column looks like the reference level"),
         (b"x" * (51 * 1024 * 1024), "over the 50.0 MB limit"),
     ],
 )
@@ -216,20 +226,27 @@ def test_bad_mapping_files():
         trec.Mapping.from_json(b"{nope")
     with pytest.raises(DataProblem, match="unknown field colour"):
         trec.Mapping.from_json(json.dumps({"columns": {"colour": "x"}}))
-    with pytest.raises(DataProblem, match="most_urgent must be 1 or 5"):
+    with pytest.raises(DataProblem, match='"most_urgent" must be 1 or 5'):
         trec.Mapping.from_json(json.dumps({"columns": {}, "most_urgent": 3}))
 
 
 def test_shipped_checkpoint_reproduces_its_card_and_meets_targets():
-    from usecases.core.store import REPO_ROOT, ModelStore
-
-    store = ModelStore(REPO_ROOT / "models")
-    if not store.exists("triage"):
+    t = shipped()
+    if t is None:
         pytest.skip("no shipped triage checkpoint")
-    t = triage.load(store)
-    report = triage.evaluate(t)
+    assert t.artefacts is not None  # the page opens without refitting anything
+    ev = triage.evaluate(t)
     for k, v in t.card["metrics"].items():
-        assert report.model[k] == pytest.approx(v, abs=1e-6), k
-    assert report.model["kappa_linear"] >= 0.83
-    for name, m in report.baselines.items():
-        assert report.model["under_triage_l12"] < m["under_triage_l12"], name
+        assert ev.model[k] == pytest.approx(v, abs=1e-6), k
+    # The stored test scores are this model's scores of the regenerated test patients.
+    from usecases.triage import learner
+    from usecases.triage.pipeline import Config, synthetic_split
+
+    cfg = Config.from_dict(t.card["training"])
+    df = generate(cfg.cohort).drop(columns=["patient"])
+    _, _, te = synthetic_split(df["level"].to_numpy(int), cfg.seed)
+    np.testing.assert_allclose(learner.predict_proba(t.model, df.iloc[te]), t.artefacts["p.model"], atol=1e-5)
+    assert np.array_equal(df["level"].to_numpy(int)[te], t.artefacts["y"])
+    assert ev.model["kappa_linear"] >= 0.83
+    for name in ("news2", "esi_rule", "nurse", "logistic_regression"):  # safer than the rules, the nurse and the linear peer
+        assert ev.model["under_triage_l12"] < ev.baselines[name]["under_triage_l12"], name

@@ -122,7 +122,7 @@ def reset_button(prefix: str, label: str = "Reset to defaults") -> None:
 
 
 def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: Iterable[str] = (), labels: dict[str, str] | None = None,
-               extra_rows: list[tuple[str, dict]] | None = None) -> pd.DataFrame:
+               extra_rows: list[tuple[str, dict]] | None = None, metric_labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Model vs every baseline on the same rows: the verdict in one sentence, then a table whose primary
     metric carries its min–max over folds. Returns the (unformatted) table for the report."""
     from usecases.core import fmt
@@ -148,7 +148,11 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     if not ev.folds:
         table = table.drop(columns="spread")
     else:
-        table = table.rename(columns={"spread": f"{ev.primary_metric} over folds (min – max)"})
+        table = table.rename(columns={"spread": f"{(metric_labels or {}).get(ev.primary_metric, ev.primary_metric)} range (min – max)"})
+    if metric_labels:  # readable column headers ("κ linear", not "kappa_linear")
+        table = table.rename(columns=metric_labels)
+        lower_better = [metric_labels.get(c, c) for c in lower_better]
+        num = [metric_labels.get(c, c) for c in num]
     low = [c for c in num if c in set(lower_better)]
     high = [c for c in num if c not in set(lower_better)]
     style = table.style.format("{:.3f}", subset=num, na_rep="—")

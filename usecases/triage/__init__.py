@@ -1,4 +1,10 @@
-"""Medical triage: synthetic ED cohort, rule baselines, acuity classifier, queue simulation."""
+"""Medical triage: synthetic ED cohort, rule baselines, acuity classifier vs tuned peers, queue simulation.
+
+The contract (``usecases/core/spec.py``): ``train`` fits the model (:mod:`.pipeline`), ``evaluate``
+scores it with the peers on the same rows (:mod:`.pipeline`, :mod:`.evaluation`), ``value`` prices
+paired ED simulations (:mod:`.economics`); users' files are read by :mod:`.records` with a mapping
+(:mod:`.mapping`); one patient is explained by :mod:`.explain`.
+"""
 from usecases.core.spec import Spec
 
 SPEC = Spec(
@@ -8,7 +14,7 @@ SPEC = Spec(
     primary_metric="kappa_linear",
     primary_label="Linear weighted κ",
     higher_is_better=True,
-    format_version=1,
+    format_version=2,  # 2: an ensemble of members (fold models) plus evaluation artefacts
     url_path="medical-triage",
     icon=":material/emergency:",
     assumptions_key="triage.ops",
@@ -17,6 +23,11 @@ SPEC = Spec(
 )
 
 from .bench import bench  # noqa: E402
-from .pipeline import Config, Trained, evaluate, load, read_data, save, score_file, train  # noqa: E402
+from .evaluation import TriageEvaluation  # noqa: E402
+from .explain import assess  # noqa: E402
+from .pipeline import Config, Trained, evaluate, train  # noqa: E402
+from .serving import load, read_data, save, score, score_file, throughput  # noqa: E402
+from .economics import Assumptions, assumptions_from, operations, policies, value  # noqa: E402
 
-__all__ = ["SPEC", "Config", "Trained", "train", "save", "load", "evaluate", "read_data", "score_file", "bench"]
+__all__ = ["SPEC", "Config", "Assumptions", "Trained", "TriageEvaluation", "train", "save", "load", "evaluate", "read_data", "score",
+           "score_file", "value", "assumptions_from", "throughput", "bench", "assess", "operations", "policies"]

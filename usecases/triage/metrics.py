@@ -4,14 +4,23 @@ number) than the reference, the dangerous direction."""
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 LEVELS = [1, 2, 3, 4, 5]
 
 
 def weighted_kappa(y_true, y_pred, weights: str) -> float:
-    """Cohen's kappa with linear or quadratic disagreement weights over the 5-level scale."""
-    return float(cohen_kappa_score(y_true, y_pred, weights=weights, labels=LEVELS))
+    """Cohen's kappa with linear or quadratic disagreement weights over the 5-level scale (Cohen 1968):
+    1 − Σ w·O / Σ w·E, O the observed 5 × 5 table, E the table expected from its margins. Computed from
+    a bincount (the page re-scores resamples at every cost ratio); a test checks it equals scikit-learn's."""
+    y, p = np.asarray(y_true, int), np.asarray(y_pred, int)
+    if len(y) == 0:
+        return float("nan")
+    obs = np.bincount((y - 1) * 5 + (p - 1), minlength=25).reshape(5, 5).astype(float)
+    exp = np.outer(obs.sum(1), obs.sum(0)) / obs.sum()
+    d = np.abs(np.arange(5)[:, None] - np.arange(5)[None, :]).astype(float)
+    w = d if weights == "linear" else d**2
+    den = (w * exp).sum()
+    return float(1 - (w * obs).sum() / den) if den > 0 else float("nan")
 
 
 def triage_metrics(y_true, y_pred) -> dict[str, float]:
@@ -30,7 +39,8 @@ def triage_metrics(y_true, y_pred) -> dict[str, float]:
 
 def confusion(y_true, y_pred) -> np.ndarray:
     """Rows: reference level 1..5; columns: predicted level 1..5."""
-    return confusion_matrix(np.asarray(y_true, int), np.asarray(y_pred, int), labels=LEVELS)
+    y, p = np.asarray(y_true, int), np.asarray(y_pred, int)
+    return np.bincount((y - 1) * 5 + (p - 1), minlength=25).reshape(5, 5)
 
 
 def calibration_table(probs: np.ndarray, y_true, bins: int = 10) -> list[dict]:
@@ -44,4 +54,24 @@ def calibration_table(probs: np.ndarray, y_true, bins: int = 10) -> list[dict]:
         m = idx == b
         if m.any():
             out.append({"bin": b, "predicted": float(p[m].mean()), "observed": float(y[m].mean()), "n": int(m.sum())})
+    return out
+
+
+DEFAULT_UNDER_COST = 3.0  # one level of under-triage weighs as much as three of over-triage (the default rule)
+TRADEOFF_RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+
+
+def tradeoff(y_true, probs: np.ndarray, ratios=TRADEOFF_RATIOS) -> list[dict]:
+    """Under- vs over-triage of the cost-weighted level as the cost ratio varies (one row per ratio).
+
+    Computed on validation rows, so choosing a ratio from it does not peek at the test rows.
+    """
+    from .model import decide
+
+    y = np.asarray(y_true, int)
+    out = []
+    for r in ratios:
+        m = triage_metrics(y, decide(probs, float(r)))
+        out.append({"ratio": float(r), "under_triage": m["under_triage"], "under_triage_l12": m["under_triage_l12"],
+                    "over_triage": m["over_triage"], "kappa_linear": m["kappa_linear"]})
     return out

@@ -34,6 +34,7 @@ class NetConfig:
     cat_dim: int = 4
     hidden: int = 128
     dropout: float = 0.1
+    bins: int = 16  # piecewise-linear encoding of each number over this many quantile bins (0 = off)
 
 
 def tokens(text: str) -> list[int]:
@@ -77,9 +78,10 @@ class TriageNet(nn.Module):
         self.register_buffer("mean", torch.zeros(n_num))
         self.register_buffer("std", torch.ones(n_num))
         self.register_buffer("temperature", torch.ones(()))
+        self.register_buffer("edges", torch.zeros(n_num, cfg.bins + 1) if cfg.bins else torch.zeros(0))
         self.text = nn.EmbeddingBag(N_BUCKETS + 1, cfg.text_dim, mode="mean", padding_idx=0)
         self.cats = nn.ModuleList(nn.Embedding(len(v) + 1, cfg.cat_dim) for v in CATEGORIES.values())
-        d_in = 2 * n_num + len(CATEGORIES) * cfg.cat_dim + cfg.text_dim
+        d_in = 2 * n_num + n_num * cfg.bins + len(CATEGORIES) * cfg.cat_dim + cfg.text_dim
         self.body = nn.Sequential(nn.Linear(d_in, cfg.hidden), nn.SiLU(), nn.Dropout(cfg.dropout),
                                   nn.Linear(cfg.hidden, cfg.hidden // 2), nn.SiLU(), nn.Dropout(cfg.dropout))
         self.score = nn.Linear(cfg.hidden // 2, 1)
@@ -88,11 +90,28 @@ class TriageNet(nn.Module):
         self.b_steps = nn.Parameter(torch.zeros(N_LEVELS - 2))
 
     def fit_scaler(self, num: torch.Tensor) -> None:
-        med = torch.nanmedian(num, dim=0).values
+        """Medians, means and spreads of the training rows. A column with no value at all (not in the
+        file, or every value out of range) gets 0 / 0 / 1, so it is all "missing" — never NaN."""
+        med = torch.nan_to_num(torch.nanmedian(num, dim=0).values)
         filled = torch.where(torch.isnan(num), med, num)
-        self.median.copy_(torch.nan_to_num(med))
+        self.median.copy_(med)
         self.mean.copy_(filled.mean(0))
-        self.std.copy_(filled.std(0).clamp_min(1e-3))
+        self.std.copy_(torch.nan_to_num(filled.std(0), nan=1.0).clamp_min(1e-3))
+        if self.cfg.bins:  # quantile bin edges of the recorded values (a column with none: 0..1)
+            q = torch.linspace(0, 1, self.cfg.bins + 1, dtype=torch.float64)
+            for j in range(num.shape[1]):
+                v = num[:, j][~torch.isnan(num[:, j])].double()
+                e = torch.quantile(v, q) if len(v) else q.clone()
+                self.edges[j] = torch.cummax(e, 0).values.float()
+
+    def ple(self, x: torch.Tensor, miss: torch.Tensor) -> torch.Tensor:
+        """Piecewise-linear encoding (Gorishniy, Rubachev & Babenko 2022): component t of a value is
+        how far it has moved through quantile bin t (0 before, 1 after). A threshold in the data —
+        SpO₂ < 90, heart rate > 130 — is then one weight away, where a plain MLP needs to carve it.
+        Missing values encode as 0 (their indicator carries them)."""
+        lo, hi = self.edges[:, :-1], self.edges[:, 1:]
+        z = ((x[:, :, None] - lo) / (hi - lo).clamp_min(1e-6)).clamp(0, 1)
+        return torch.where(miss[:, :, None], torch.zeros_like(z), z).flatten(1)
 
     def thresholds(self) -> torch.Tensor:
         steps = nn.functional.softplus(self.b_steps) + 1e-3
@@ -103,6 +122,8 @@ class TriageNet(nn.Module):
         miss = torch.isnan(num)
         x = (torch.where(miss, self.median, num) - self.mean) / self.std
         parts = [x, miss.float(), self.text(text_ids, text_offsets)] + [emb(cats[:, i]) for i, emb in enumerate(self.cats)]
+        if self.cfg.bins:
+            parts.append(self.ple(torch.nan_to_num(num), miss))
         g = self.score(self.body(torch.cat(parts, dim=1)))
         return g + self.thresholds()[None, :]
 

@@ -8,9 +8,11 @@ P(assigned | true) — the simulated nurse's, or the model-assisted one's, both 
 set — so the simulation needs no patient features. Targets for time to provider are the KTAS ones:
 immediate, 10, 30, 60 and 120 minutes for levels 1–5.
 
-Repeated runs with different seeds give a range (10th–90th percentile) for every figure. With a
-single class, no triage stage and one service rate the model is an M/M/c queue, and its mean wait
-matches the Erlang C formula (a unit test checks this).
+Two policies are compared on *paired* runs (common random numbers): run i of both uses the same
+seed, so the same arrivals, true levels, consultation and triage times — only the assigned levels
+differ (:func:`usecases.triage.value.operations`). With a single class, no triage stage and one
+service rate the model is an M/M/c queue, and its mean wait matches the Erlang C formula (a unit
+test checks this).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from usecases.core import business
 from usecases.core.business import assumption
 
 from .cohort import LEVEL_MIX
@@ -51,6 +52,11 @@ class EDAssumptions:
     @property
     def consult_minutes(self) -> tuple[float, ...]:
         return (self.consult_l1, self.consult_l2, self.consult_l3, self.consult_l4, self.consult_l5)
+
+
+def utilisation(a: EDAssumptions, level_mix: np.ndarray = LEVEL_MIX) -> float:
+    """Doctors' offered load per doctor: arrivals × mean consultation time / doctors (≥ 1: the queue grows without bound)."""
+    return a.arrivals_per_hour / 60.0 * float(np.dot(level_mix, a.consult_minutes)) / a.doctors
 
 
 @dataclass
@@ -133,20 +139,6 @@ def summarize(r: RunResult) -> dict[str, float]:
     }
 
 
-def compare(a: EDAssumptions, policies: dict[str, np.ndarray], runs: int = 20, hours: float = 168.0, seed: int = 0) -> dict[str, dict[str, tuple[float, float, float]]]:
-    """(10th percentile, median, 90th percentile) of every figure over ``runs`` runs, per policy.
-
-    Each run uses the same seed for every policy (common random numbers: the same arrivals and
-    consultation times), so differences come from triage, not from luck.
-    """
-    out: dict[str, dict] = {}
-    for name, pol in policies.items():
-        rows = [summarize(simulate(a, pol, hours=hours, seed=seed + i)) for i in range(runs)]
-        out[name] = {k: (float(np.nanquantile([r[k] for r in rows], 0.1)), float(np.nanmedian([r[k] for r in rows])),
-                         float(np.nanquantile([r[k] for r in rows], 0.9))) for k in rows[0]}
-    return out
-
-
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
     """Mean queueing time Wq of an M/M/c queue (Erlang C)."""
     a = lam / mu
@@ -155,18 +147,3 @@ def erlang_c_wait(lam: float, mu: float, c: int) -> float:
     top = a**c / math.factorial(c) * c / (c - a)
     p_wait = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
     return p_wait / (c * mu - lam)
-
-
-def monthly_value(a: EDAssumptions, late_per_week_unassisted: tuple, late_per_week_assisted: tuple) -> tuple[float, float, float]:
-    """Value per month of fewer late critical patients, minus running cost: (low, base, high).
-
-    Low pairs the smallest reduction (10th pct of assisted vs 90th… conservatively: median difference
-    at low assumptions) — we use the median reduction and move the assumptions to their low/high values.
-    """
-    weeks_per_month = 52.0 / 12.0
-    reduction = (late_per_week_unassisted[1] - late_per_week_assisted[1]) * weeks_per_month
-    out = []
-    for which in business.SCENARIOS:
-        aa = business.scenario(a, which)
-        out.append(reduction * aa.late_critical_cost - aa.monthly_cost)
-    return tuple(out)

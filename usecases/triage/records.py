@@ -1,65 +1,46 @@
-"""Triage records from users: privacy scrubbing, column and code mapping, validation.
+"""Triage records from users: privacy scrubbing, applying a mapping, validation.
 
 Hospital exports are messy: ``;`` or ``,``, UTF-8 or Latin-1, decimal commas, placeholders for
-missing values (``??``, ``-``, ``NA``, ``#N/A`` …) and coded categories. ``read_records`` detects what
-it can (``usecases.core.tables``), drops columns that look like direct identifiers *before*
-anything is shown, and proposes a mapping from the file's columns and codes to the canonical fields
-that the user (page) or a JSON mapping file (CLI) can correct. Nothing is written to disk.
+missing values (``??``, ``-``, ``#N/A`` …) and coded categories. ``read_records`` detects what it can
+(``usecases.core.tables``), drops columns that look like direct identifiers *before* anything is
+shown, and applies a mapping (the user's, or a guess — see :mod:`.mapping`). Every value it cannot
+use is counted per column in ``Records.notes``; a column that cannot be right (no readable number,
+every value out of range, a 0/1 flag as a pain score) is refused with a hint. Nothing is written to disk.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, normalise_name, read_table
+from usecases.core.protocol import fingerprint
+from usecases.core.tables import DataProblem, normalise_name, read_table
 
-CANONICAL = ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2", "level", "nurse_level")
-NUMERIC_FIELDS = ("age", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2")
-CODED = {"sex": ("F", "M"), "arrival": ("walk-in", "ambulance", "other"), "avpu": ("A", "V", "P", "U")}
-LABELS = ("level", "nurse_level")
-REQUIRED = ("level",)  # training needs the reference label; every other field may be absent
+from .mapping import (ALIASES, CANONICAL, CODED, FIELD_LABELS, INPUTS, LABELS, NUMERIC_FIELDS, PLACEHOLDERS, Guess, Mapping,
+                      guess_mapping, is_flag, to_number)
+
+__all__ = ["CANONICAL", "CODED", "FIELD_LABELS", "PLACEHOLDERS", "Mapping", "Records", "RANGES", "read_raw", "read_records",
+           "apply_mapping", "check_patient", "check_enough", "scrub"]
 
 # Plausible ranges (units) for single entries and file values.
 RANGES = {"age": (0, 120, "years"), "pain": (0, 10, "0–10"), "sbp": (40, 300, "mmHg"), "dbp": (20, 200, "mmHg"),
           "hr": (20, 250, "/min"), "rr": (4, 80, "/min"), "temp": (30.0, 44.0, "°C"), "spo2": (50, 100, "%")}
-FIELD_LABELS = {"age": "Age", "sex": "Sex", "arrival": "Arrival mode", "complaint": "Chief complaint", "avpu": "Mental status (AVPU)",
-                "pain": "Pain score", "sbp": "Systolic BP", "dbp": "Diastolic BP", "hr": "Heart rate", "rr": "Respiratory rate",
-                "temp": "Temperature", "spo2": "SpO₂", "level": "Reference level", "nurse_level": "Nurse level"}
+VITALS = ("avpu", "sbp", "hr", "rr", "temp", "spo2")
+MIN_VITALS = 3  # without a complaint, a suggested level needs at least this many vital signs
 
-ALIASES = {
-    "age": ("age", "edad", "patient_age", "age_years", "alter"),
-    "sex": ("sex", "gender", "geschlecht", "sexo"),
-    "arrival": ("arrival", "arrival_mode", "mode_of_arrival", "arrival_transport", "transport"),
-    "complaint": ("complaint", "chief_complaint", "chiefcomplaint", "cc", "reason", "reason_for_visit", "presenting_complaint"),
-    "avpu": ("avpu", "mental", "mental_status", "consciousness", "loc", "level_of_consciousness"),
-    "pain": ("pain", "pain_score", "nrs", "nrs_pain"),
-    "sbp": ("sbp", "systolic", "sys_bp", "systolic_bp", "bp_sys"),
-    "dbp": ("dbp", "diastolic", "dia_bp", "diastolic_bp", "bp_dia"),
-    "hr": ("hr", "heart_rate", "heartrate", "pulse", "pr"),
-    "rr": ("rr", "resp_rate", "respiratory_rate", "resprate"),
-    "temp": ("temp", "temperature", "bt", "body_temperature"),
-    "spo2": ("spo2", "sat", "o2sat", "o2_sat", "saturation", "sao2"),
-    "level": ("level", "acuity", "ktas", "ktas_expert", "esi", "triage_level", "reference_level", "expert_level", "true_level"),
-    "nurse_level": ("nurse_level", "ktas_rn", "nurse", "nurse_acuity", "rn_level"),
-}
-
-_ID_NAME = re.compile(r"(^|_)(name|first_?name|last_?name|surname|patient|patient_?id|mrn|record|chart|phone|tel|mobile|dob|birth|"
-                      r"date_of_birth|address|street|zip|postcode|email|ssn|nhs|insurance|id)($|_)")
+_ID_NAME = re.compile(r"(^|_)(name|first_?name|last_?name|surname|patient|patient_?id|mrn|record|chart|phone|tel|telefon|mobile|dob|birth|"
+                      r"geburtsdatum|date_of_birth|address|street|zip|postcode|email|ssn|nhs|insurance|id)($|_)")
 _PHONE = re.compile(r"^\+?[\d\s().-]{9,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
-PLACEHOLDERS = tuple(dict.fromkeys(DEFAULT_NA + SPREADSHEET_NA + ("n.a.", "nd", "ND", "--", "N.A.", "?", "x", "X")))
 
 
 def scrub(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Drop columns that look like names, ids, phone numbers, e-mails or dates of birth."""
-    dropped = []
-    keep = []
+    dropped, keep = [], []
     for col in df.columns:
         n = normalise_name(col)
         values = df[col].astype(str).str.strip()
@@ -74,66 +55,50 @@ def scrub(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return df[keep], dropped
 
 
-@dataclass
-class Mapping:
-    """File column for each canonical field, code maps for coded fields, and the scale direction."""
-
-    columns: dict[str, str] = field(default_factory=dict)  # canonical → file column
-    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical → {file code: canonical value}
-    most_urgent: int = 1  # 1 when level 1 is most urgent, 5 when level 5 is
-
-    def to_json(self) -> str:
-        return json.dumps({"columns": self.columns, "codes": self.codes, "most_urgent": self.most_urgent}, indent=2, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> "Mapping":
-        try:
-            d = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise DataProblem(f"it is not valid JSON ({exc})", "the mapping file") from None
-        if not isinstance(d, dict) or not isinstance(d.get("columns", {}), dict):
-            raise DataProblem('it must be an object like {"columns": {"hr": "Pulse"}, "codes": {...}, "most_urgent": 1}', "the mapping file")
-        unknown = sorted(set(d.get("columns", {})) - set(CANONICAL))
-        if unknown:
-            raise DataProblem(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} (fields: {', '.join(CANONICAL)})", "the mapping file")
-        mu = d.get("most_urgent", 1)
-        if mu not in (1, 5):
-            raise DataProblem("most_urgent must be 1 or 5", "the mapping file")
-        return cls(columns=dict(d.get("columns", {})), codes={k: {str(a): str(b) for a, b in v.items()} for k, v in d.get("codes", {}).items()}, most_urgent=mu)
+def _fahrenheit_hint(canon: str, v: pd.Series) -> str:
+    if canon == "temp" and v.between(86, 112).mean() > 0.8:
+        return " — they look like °F: convert with °C = (°F − 32) × 5/9 before uploading"
+    if canon == "temp" and v.between(300, 320).mean() > 0.8:
+        return " — they look like kelvin: subtract 273.15"
+    return " — check the column and its unit"
 
 
-_CODE_GUESS = {
-    "sex": {"f": "F", "female": "F", "w": "F", "woman": "F", "2": "F", "m": "M", "male": "M", "man": "M", "1": "M"},
-    "arrival": {"walk-in": "walk-in", "walkin": "walk-in", "walk in": "walk-in", "walk": "walk-in", "self": "walk-in", "1": "walk-in",
-                "ambulance": "ambulance", "ems": "ambulance", "amb": "ambulance", "2": "ambulance", "public ambulance": "ambulance",
-                "private ambulance": "ambulance", "other": "other", "3": "other", "police": "other", "transfer": "other", "private vehicle": "walk-in"},
-    "avpu": {"a": "A", "alert": "A", "1": "A", "v": "V", "verbal": "V", "voice": "V", "2": "V", "p": "P", "pain": "P", "3": "P",
-             "u": "U", "unresponsive": "U", "4": "U"},
-}
+def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Series:
+    label = FIELD_LABELS[canon]
+    v = to_number(raw)
+    text = raw.astype(str).str.strip()
+    unreadable = ~text.isin(PLACEHOLDERS) & v.isna()
+    if unreadable.any():
+        ex = raw[unreadable].astype(str).head(3).tolist()
+        notes.append(f"{label}: {int(unreadable.sum())} unreadable values treated as not recorded (e.g. {', '.join(map(repr, ex))})")
+    if canon == "pain" and is_flag(raw):
+        problems.append(f"{label}: column {raw.name!r} holds only 0 and 1 — a yes/no flag, not a 0–10 pain score; map the 0–10 (NRS) "
+                        "column or leave pain unmapped")
+        return v
+    lo, hi, unit = RANGES[canon]
+    known = v.notna()
+    out_of = known & ~v.between(lo, hi)
+    if known.sum() == 0:
+        notes.append(f"{label}: column {raw.name!r} has no readable values; treated as not recorded")
+    elif known.sum() >= 3 and out_of[known].all():
+        problems.append(f"{label}: all {int(known.sum())} values of {raw.name!r} lie outside {lo:g}–{hi:g} {unit} "
+                        f"(from {v[known].min():g} to {v[known].max():g}){_fahrenheit_hint(canon, v[known])}")
+    elif out_of.any():
+        ex = sorted({f"{x:g}" for x in v[out_of].head(20)})[:3]
+        notes.append(f"{label}: {int(out_of.sum())} of {int(known.sum())} values outside {lo:g}–{hi:g} {unit} treated as not recorded "
+                     f"(e.g. {', '.join(ex)})")
+    return v.where(~out_of)
 
 
-def propose_mapping(df: pd.DataFrame) -> Mapping:
-    """Best guess: columns by name (aliases), codes by common spellings."""
-    cols = {}
-    used = set()
-    for canon, aliases in ALIASES.items():
-        for col in df.columns:
-            if col not in used and normalise_name(col) in aliases:
-                cols[canon] = col
-                used.add(col)
-                break
-    codes = {}
-    for canon, guess in _CODE_GUESS.items():
-        if canon in cols:
-            vals = df[cols[canon]].astype(str).str.strip()
-            vals = vals[~vals.isin(PLACEHOLDERS)].unique()[:50]
-            codes[canon] = {v: guess[v.lower()] for v in vals if v.lower() in guess}
-    return Mapping(columns=cols, codes=codes)
-
-
-def _to_number(s: pd.Series) -> pd.Series:
-    t = s.astype(str).str.strip().str.replace(r"^(\d+),(\d+)$", r"\1.\2", regex=True)
-    return pd.to_numeric(t.where(~t.isin(PLACEHOLDERS)), errors="coerce")
+def _coded(canon: str, raw: pd.Series, codes: dict, notes: list) -> pd.Series:
+    t = raw.astype(str).str.strip()
+    mapped = t.map(codes)
+    unmapped = ~t.isin(PLACEHOLDERS) & mapped.isna()
+    if unmapped.any():
+        vals = sorted(t[unmapped].unique())[:6]
+        notes.append(f"{FIELD_LABELS[canon]}: {int(unmapped.sum())} values with codes {', '.join(map(repr, vals))} not mapped — "
+                     "treated as not recorded")
+    return mapped.astype(object)
 
 
 def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = True, subject: str = "the file") -> tuple[pd.DataFrame, list[str]]:
@@ -144,8 +109,7 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
         problems.append("mapped column(s) not in the file: " + ", ".join(f"{c} → {mapping.columns[c]!r}" for c in missing_cols))
     if require_labels and "level" not in mapping.columns:
         problems.append("no column is mapped to the reference level, which training and evaluation need")
-    usable = [c for c in mapping.columns if c not in LABELS]
-    if not usable:
+    if not [c for c in mapping.columns if c not in LABELS]:
         problems.append("no column is mapped to a triage field (age, vitals, complaint …)")
     if problems:
         raise DataProblem(problems, subject)
@@ -153,40 +117,23 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
     for canon, col in mapping.columns.items():
         raw = df[col]
         if canon in NUMERIC_FIELDS:
-            v = _to_number(raw)
-            bad_text = raw.astype(str).str.strip().pipe(lambda t: ~t.isin(PLACEHOLDERS) & v.isna())
-            if bad_text.any():
-                ex = raw[bad_text].astype(str).head(3).tolist()
-                notes.append(f"{FIELD_LABELS[canon]}: {int(bad_text.sum())} unreadable values treated as missing (e.g. {', '.join(map(repr, ex))})")
-            lo, hi, unit = RANGES[canon]
-            out_of = (v < lo) | (v > hi)
-            if out_of.any():
-                notes.append(f"{FIELD_LABELS[canon]}: {int(out_of.sum())} values outside {lo}–{hi} {unit} treated as missing")
-                v = v.where(~out_of)
-            out[canon] = v
+            out[canon] = _numeric(canon, raw, problems, notes)
         elif canon in CODED:
-            codes = mapping.codes.get(canon, {})
-            t = raw.astype(str).str.strip()
-            mapped = t.map(codes)
-            unmapped = ~t.isin(PLACEHOLDERS) & mapped.isna()
-            if unmapped.any():
-                vals = sorted(t[unmapped].unique())[:5]
-                notes.append(f"{FIELD_LABELS[canon]}: codes {', '.join(map(repr, vals))} are not mapped and are treated as unknown")
-            out[canon] = mapped.astype(object)  # categories, even when no code matched
+            out[canon] = _coded(canon, raw, mapping.codes.get(canon, {}), notes)
         elif canon in LABELS:
-            v = _to_number(raw)
+            v = to_number(raw)
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
             if bad.any():
-                problems.append(f"{FIELD_LABELS[canon]}: {int(bad.sum())} values outside the 1–5 scale (e.g. {', '.join(map(repr, raw[bad].astype(str).head(3).tolist()))})")
-            if mapping.most_urgent == 5:
-                v = 6 - v
-            out[canon] = v
+                problems.append(f"{FIELD_LABELS[canon]}: {int(bad.sum())} values outside the 1–5 scale "
+                                f"(e.g. {', '.join(map(repr, raw[bad].astype(str).head(3).tolist()))})")
+            out[canon] = 6 - v if mapping.most_urgent == 5 else v
         else:  # complaint
-            out[canon] = raw.astype(str).str.strip().where(~raw.astype(str).str.strip().isin(PLACEHOLDERS), "")
+            text = raw.astype(str).str.strip()
+            out[canon] = text.where(~text.isin(PLACEHOLDERS), "")
     if "sbp" in out and "dbp" in out:
         inv = out["dbp"] >= out["sbp"]
         if inv.any():
-            notes.append(f"Diastolic ≥ systolic in {int(inv.sum())} rows: both treated as missing there")
+            notes.append(f"Diastolic ≥ systolic in {int(inv.sum())} rows: both treated as not recorded there")
             out.loc[inv, ["sbp", "dbp"]] = np.nan
     if require_labels and "level" in out:
         n_missing = int(out["level"].isna().sum())
@@ -195,10 +142,25 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             out = out[out["level"].notna()]
     if problems:
         raise DataProblem(problems, subject)
+    absent = [FIELD_LABELS[c] for c in INPUTS if c not in out]
+    if absent:
+        notes.append("Not in the file (treated as not recorded for every patient): " + ", ".join(absent))
     for c in CANONICAL:
-        if c not in out:  # not in the file: missing numbers, unknown categories, no complaint text
+        if c not in out:
             out[c] = "" if c == "complaint" else pd.Series(None, index=out.index, dtype=object) if c in CODED else np.nan
-    return out.reset_index(drop=True), notes
+    return out[list(CANONICAL)].reset_index(drop=True), notes
+
+
+def check_enough(frame: pd.DataFrame, subject: str) -> None:
+    """Refuse records with too little to suggest a level from: no complaint and fewer than
+    :data:`MIN_VITALS` vital signs recorded (the model would only echo the cohort's average)."""
+    has_text = frame["complaint"].fillna("").astype(str).str.strip() != ""
+    n_vitals = sum(frame[c].notna() for c in VITALS)
+    thin = ~has_text & (n_vitals < MIN_VITALS)
+    if thin.all() and len(frame):
+        recorded = [FIELD_LABELS[c] for c in INPUTS if (frame[c].notna() & (frame[c].astype(str) != "")).any()]
+        raise DataProblem(f"only {', '.join(recorded) or 'nothing'} {'is' if len(recorded) == 1 else 'are'} recorded; a suggested level "
+                          f"needs the chief complaint or at least {MIN_VITALS} of: {', '.join(FIELD_LABELS[c] for c in VITALS)}", subject)
 
 
 @dataclass
@@ -209,6 +171,16 @@ class Records:
     notes: list[str]
     mapping: Mapping
     read_info: object = None
+    guess: Guess | None = None  # set when the mapping was guessed
+    filename: str = ""
+    _fp: str | None = field(default=None, repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies these rows (the app caches evaluations by it; the card records it)."""
+        if self._fp is None:
+            self._fp = fingerprint(self.frame)
+        return self._fp
 
 
 def read_raw(raw: bytes, filename: str) -> tuple[pd.DataFrame, object, list[str]]:
@@ -223,11 +195,27 @@ def read_raw(raw: bytes, filename: str) -> tuple[pd.DataFrame, object, list[str]
     return df, info, dropped
 
 
-def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, require_labels: bool = True, min_per_level: int = 2) -> Records:
+def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, require_labels: bool = True, min_per_level: int = 2,
+                 accept_guess: bool = False) -> Records:
+    """Canonical records from a file. Without ``mapping`` the mapping is guessed and reported in
+    ``notes``; a guess with ambiguous or unknown codes (or no level column) is refused unless
+    ``accept_guess`` (those codes then count as not recorded)."""
     df, info, dropped = read_raw(raw, filename)
-    mapping = mapping or propose_mapping(df)
     subject = f"“{filename}”"
+    guess = None
+    if mapping is None:
+        guess = guess_mapping(df)
+        mapping = guess.mapping
+        if guess.needs_confirmation and not accept_guess and (require_labels or guess.ambiguous or guess.unmapped):
+            issues = [l for l in guess.lines() if "ambiguous" in l or "not known" in l]
+            if require_labels and "level" not in mapping.columns:
+                issues.append("no column looks like the reference level")
+            raise DataProblem(issues + ["check the guessed mapping (" + guess.lines()[0][len("Guessed mapping: "):] +
+                                        ") and pass a mapping file (--mapping), or accept the guess (--accept-guessed-mapping: "
+                                        "ambiguous and unknown codes then count as not recorded)"], subject)
     recs, notes = apply_mapping(df, mapping, require_labels=require_labels, subject=subject)
+    if guess is not None:
+        notes = guess.lines() + notes
     if require_labels:
         counts = recs["level"].value_counts()
         present = [int(l) for l in counts.index]
@@ -238,7 +226,8 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
             raise DataProblem(f"too few rows per level to evaluate ({'; '.join(thin)}; at least {min_per_level} each for the levels present)", subject)
         if len(recs) < 30:
             raise DataProblem(f"it has {len(recs)} labelled rows; at least 30 are needed", subject)
-    return Records(frame=recs, source=f"your file {filename} ({len(recs):,} records)", dropped=dropped, notes=notes, mapping=mapping, read_info=info)
+    return Records(frame=recs, source=f"your file “{filename}” ({len(recs):,} records)", dropped=dropped, notes=notes, mapping=mapping,
+                   read_info=info, guess=guess, filename=filename)
 
 
 def check_patient(entry: dict) -> dict:

@@ -1,0 +1,156 @@
+"""Triage, issue 11: users' records — the mapping guess is reported and never applied silently, the
+own-data protocol (cross-validation, fold ensemble, recorded split) and peers fit on the same rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+
+import numpy as np
+import pytest
+
+from tests.triage_support import FAST, KTAS_MAPPING, cohort_csv, ktas_export
+from usecases import triage
+from usecases.core.tables import DataProblem
+from usecases.triage.mapping import guess_mapping
+from usecases.triage.records import read_raw
+
+
+# ---- the guess ----------------------------------------------------------------------------------
+
+def test_guess_on_a_ktas_like_export_is_refused_and_says_why():
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(ktas_export(), "ktas.csv")
+    msg = str(err.value)
+    assert "Sex: numeric codes '1', '2' are ambiguous" in msg  # the old guess read 1 as male (the file means female)
+    assert "Arrival mode: numeric codes" in msg and "Mental status (AVPU): numeric codes" in msg
+    assert "--accept-guessed-mapping" in msg and "Chief complaint ← 'Chief_complain'" in msg
+
+
+def test_guess_finds_the_complaint_the_pain_score_and_the_expert_level():
+    df, info, _ = read_raw(ktas_export(), "ktas.csv")
+    assert info.delimiter == ";" and info.encoding == "cp1252"
+    g = guess_mapping(df)
+    cols = g.mapping.columns
+    assert cols["complaint"] == "Chief_complain" and g.how["complaint"].startswith("close to")
+    assert cols["pain"] == "NRS_pain"  # not the 0/1 "Pain" flag
+    assert cols["level"] == "KTAS_expert" and cols["nurse_level"] == "KTAS_RN" and cols["temp"] == "BT"
+    assert any("'Pain' holds only 0 and 1" in s for s in g.skipped)
+    assert g.ambiguous["sex"] == ["1", "2"] and "sex" not in g.mapping.codes or not g.mapping.codes["sex"]
+    assert g.needs_confirmation
+
+
+def test_accepting_the_guess_treats_ambiguous_codes_as_not_recorded_and_reports_it():
+    recs = triage.read_data(ktas_export(), "ktas.csv", accept_guess=True)
+    f = recs.frame
+    assert f["sex"].isna().all() and f["arrival"].isna().all()  # not a guessed direction
+    assert f["complaint"].str.len().gt(0).mean() > 0.9 and f["pain"].max() > 1
+    assert f["temp"].between(30, 44).mean() > 0.85  # decimal commas, "??" missing
+    assert recs.notes[0].startswith("Guessed mapping:") and any("ambiguous" in n for n in recs.notes)
+
+
+def test_an_explicit_mapping_reads_the_codes_the_right_way_round():
+    raw = ktas_export()
+    recs = triage.read_data(raw, "ktas.csv", mapping=json.dumps(KTAS_MAPPING))
+    df, _, _ = read_raw(raw, "ktas.csv")
+    assert (recs.frame["sex"] == np.where(df["Sex"] == "1", "F", "M")).all()
+    assert recs.guess is None and not any(n.startswith("Guessed") for n in recs.notes)
+
+
+def test_a_0_1_column_mapped_as_pain_is_refused():
+    m = json.loads(json.dumps(KTAS_MAPPING))
+    m["columns"]["pain"] = "Pain"
+    with pytest.raises(DataProblem, match="holds only 0 and 1 — a yes/no flag, not a 0–10 pain score"):
+        triage.read_data(ktas_export(), "ktas.csv", mapping=json.dumps(m))
+
+
+def test_score_file_with_a_guess_needs_acceptance_too():
+    from tests.triage_support import quick_model
+
+    with pytest.raises(DataProblem, match="ambiguous"):
+        triage.score_file(quick_model(), ktas_export(60), "ktas.csv")
+    out = triage.score_file(quick_model(), ktas_export(60), "ktas.csv", accept_guess=True)
+    assert len(out) == 60 and out.attrs["notes"][0].startswith("Guessed mapping")
+
+
+# ---- the protocol -------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _own():
+    recs = triage.read_data(ktas_export(400), "ktas.csv", mapping=json.dumps(KTAS_MAPPING))
+    return recs, triage.train(triage.Config(**FAST), data=recs)
+
+
+def test_own_data_trains_one_model_per_fold_and_records_the_split():
+    recs, t = _own()
+    rec = t.card["data"]["split_record"]
+    assert rec["kind"] == "cv" and rec["k"] == 5 and rec["rows"] == len(recs.frame) and rec["fingerprint"] == recs.fingerprint
+    assert len(t.model) == 5 and t.card["model"]["members"] == 5
+    assert len(t.card["peers"]["logistic_regression"]) == 5  # one peer per fold, on the fold's rows
+    assert "5-fold stratified cross-validation" in t.card["data"]["split"] and not t.card["data"]["synthetic"]
+
+
+def test_evaluating_on_the_training_file_scores_only_held_out_rows():
+    recs, t = _own()
+    ev = triage.evaluate(t, recs)
+    assert ev.data.kind == "cross-validation" and ev.data.test_rows == len(recs.frame)
+    assert ev.model == pytest.approx(t.card["metrics"])
+    assert len(ev.folds["model"]["kappa_linear"]) == 5  # every figure carries its spread over folds
+    # Without the precomputed arrays: each row by the fold model that did not learn from it, the peer
+    # re-fit on the same fold rows — the same figures. (An in-sample score would be far higher.)
+    fresh = triage.evaluate(dataclasses.replace(t, artefacts=None, peers=None), recs)
+    assert fresh.model == pytest.approx(ev.model) and fresh.baselines["logistic_regression"] == pytest.approx(ev.baselines["logistic_regression"])
+    in_sample = triage.score(t, recs.frame)["suggested_level"].to_numpy()
+    assert (in_sample == recs.frame["level"]).mean() > ev.model["accuracy"]
+
+
+def test_another_file_is_an_external_test_with_the_fold_peers():
+    recs, t = _own()
+    other = triage.read_data(ktas_export(200, seed=12), "other.csv", mapping=json.dumps(KTAS_MAPPING))
+    ev = triage.evaluate(t, other)
+    assert ev.data.kind == "external" and ev.data.test_rows == 200 and "logistic_regression" in ev.baselines
+    stored = triage.evaluate(dataclasses.replace(t, peers=None), other)
+    assert "logistic_regression" not in stored.baselines and "not kept" in stored.notes[0]
+
+
+def test_cost_ratio_trade_off_is_computed_on_validation_rows():
+    recs, t = _own()
+    ev = triage.evaluate(t, recs)
+    rows = ev.tradeoff()
+    assert [r["ratio"] for r in rows] == sorted(r["ratio"] for r in rows) and len(ev.val_y) < len(recs.frame)
+    under = [r["under_triage"] for r in rows]
+    over = [r["over_triage"] for r in rows]
+    assert under[0] >= under[-1] and over[0] <= over[-1]  # a dearer under-triage buys less of it with more over-triage
+    assert ev.at_cost(8.0).model["over_triage"] >= ev.at_cost(1.0).model["over_triage"]
+    assert ev.at_cost(3.0) is ev  # the default rule: the same object
+
+
+def test_tiny_file_is_refused_and_small_class_shrinks_k():
+    with pytest.raises(DataProblem, match="at least 30 are needed"):
+        triage.read_data(cohort_csv(25, 3), "tiny.csv")
+    from usecases.core import protocol
+
+    y = np.array([1] * 3 + [2] * 30 + [3] * 30)
+    s = protocol.class_split(y, __import__("pandas").DataFrame({"y": y}))
+    assert s.k == 3
+
+
+def test_lightgbm_peer_is_tuned_on_validation_rows_only():
+    from usecases.triage.cohort import CohortConfig, generate
+    from usecases.triage.peers import TREE_CHECKPOINTS, fit_peer
+
+    df = generate(CohortConfig(n=900, seed=4)).drop(columns=["patient"])
+    p = fit_peer("lightgbm", df.iloc[:600], df.iloc[600:750])
+    assert p.params["trees"] in TREE_CHECKPOINTS and p.params["num_leaves"] in (15, 31)
+    probs = p.predict_proba(df.iloc[750:])
+    assert probs.shape == (150, 5) and np.allclose(probs.sum(1), 1, atol=1e-6)
+
+
+def test_rule_baselines_are_left_out_when_the_file_has_nothing_they_read():
+    from usecases.triage.pipeline import rule_levels
+
+    df = triage.read_data(cohort_csv(200, 5, drop=("complaint", "avpu", "sbp", "dbp", "hr", "rr", "temp", "spo2")), "x.csv").frame
+    assert "news2" not in rule_levels(df) and "esi_rule" not in rule_levels(df) and "nurse" in rule_levels(df)
+    full = triage.read_data(cohort_csv(200, 5), "y.csv").frame
+    assert {"news2", "esi_rule", "nurse"} <= set(rule_levels(full))

@@ -1,0 +1,143 @@
+"""Triage, issues 13 + 15: one value() for Home and the page (paired runs, priced only when supported),
+assumptions from the scenario, the explanation of one patient, and the page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.triage_support import quick_model, shipped
+from usecases import triage
+from usecases.core.spec import DataInfo
+from usecases.triage.evaluation import build
+from usecases.triage.economics import WEEKS_PER_MONTH, operations, policies
+
+
+def _ev(nurse_shift: int, n: int = 3000, seed: int = 0):
+    """A hand-made evaluation: a perfect model; a nurse who moves ``nurse_shift`` levels less urgent for levels 1–2."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice(5, n, p=[0.02, 0.17, 0.38, 0.36, 0.07]) + 1
+    probs = np.eye(5)[y - 1] * 0.96 + 0.01
+    nurse = np.where(y <= 2, np.minimum(5, y + nurse_shift), y)
+    return build(y=y, probs={"model": probs}, rule_levels={"nurse": nurse, "esi_rule": y, "news2": y},
+                 data=DataInfo(source="hand-made", rows=n, split="all"))
+
+
+def test_assumptions_from_reads_runs_weeks_and_the_cost_ratio_and_falls_back():
+    a = triage.assumptions_from({"triage.ops.runs": 60, "triage.ops.weeks": 4, "triage.ops.under_cost": 2.0, "triage.ops.doctors": 6,
+                                 "fraud.a.x": 1})
+    assert (a.runs, a.weeks, a.under_cost, a.doctors) == (60, 4, 2.0, 6)
+    bad = triage.assumptions_from({"triage.ops.runs": 3, "triage.ops.weeks": "many", "triage.ops.under_cost": -1, "triage.ops.doctors": float("nan")})
+    assert (bad.runs, bad.weeks, bad.under_cost, bad.doctors) == (20, 1, 3.0, 5)
+
+
+def test_same_treatment_in_both_arms_gives_exactly_zero_and_is_not_priced():
+    ev = _ev(nurse_shift=0)
+    a = triage.Assumptions(runs=5)
+    ops = operations(ev, a)
+    assert ops.paired["late_l12_per_week"] == (0.0, 0.0, 0.0)  # same seeds, same policy: common random numbers
+    v = triage.value(ev, a)
+    assert v.monthly == (-6000.0, -4000.0, -2500.0)  # only the running cost (low / base / high)
+    assert "No measurable change" in v.headline and "not priced" in v.headline
+
+
+def test_a_real_effect_is_priced_from_the_paired_mean():
+    ev = _ev(nurse_shift=2)
+    a = triage.Assumptions(runs=10, arrivals_per_hour=10)
+    ops = operations(ev, a)
+    lo, mean, hi = ops.paired["late_l12_per_week"]
+    assert lo > 0 and ops.supported()
+    v = triage.value(ev, a)
+    assert v.monthly[1] == pytest.approx(mean * WEEKS_PER_MONTH * 1200 - 4000)
+    assert v.monthly[0] <= v.monthly[1] <= v.monthly[2] and "fewer critical patients" in v.headline
+    assert triage.value(ev, a) == v  # pure (and cached inside: no second simulation)
+
+
+def test_home_and_page_get_the_same_number_from_the_same_scenario():
+    ev = _ev(nurse_shift=1)
+    scen = {"triage.ops.runs": 10, "triage.ops.weeks": 2, "triage.ops.under_cost": 3.0}
+    home = triage.value(ev, triage.assumptions_from(scen))
+    page = triage.value(ev, triage.assumptions_from(dict(scen)))
+    assert home.monthly == page.monthly
+    fewer_runs = triage.value(ev, triage.assumptions_from({**scen, "triage.ops.runs": 5}))
+    assert fewer_runs.monthly != home.monthly or fewer_runs.headline != home.headline  # runs/weeks are part of the assumptions
+
+
+def test_policies_are_row_stochastic_and_follow_the_cost_ratio():
+    ev = triage.evaluate(quick_model())
+    pol, who = policies(ev, 3.0)
+    assert who == "Simulated nurse"
+    for m in pol.values():
+        np.testing.assert_allclose(m.sum(1), 1.0)
+    strict, lax = policies(ev, 8.0)[0]["model-assisted"], policies(ev, 1.0)[0]["model-assisted"]
+    # A dearer under-triage assigns more patients to a more urgent level than their true one.
+    assert np.tril(strict, -1).sum() >= np.tril(lax, -1).sum()
+
+
+def test_overloaded_ed_is_not_priced():
+    v = triage.value(_ev(0), triage.Assumptions(arrivals_per_hour=60))
+    assert "overloaded" in v.headline and v.monthly[1] == -4000
+
+
+# ---- one patient ----------------------------------------------------------------------------------
+
+DEMO = {"age": 67, "sex": "F", "arrival": "ambulance", "complaint": "sudden chest pain since this morning", "avpu": "A", "pain": 7,
+        "sbp": 104, "dbp": 68, "hr": 118, "rr": 24, "temp": 37.2, "spo2": 93}
+
+
+def test_explanation_of_the_chosen_level_points_the_right_way():
+    t = shipped()
+    if t is None:
+        pytest.skip("no shipped triage checkpoint")
+    r = triage.assess(t, DEMO)
+    eff = {e.field: e.effect for e in r.effects}
+    assert r.contrast == r.level + 1
+    # HR 118 and SpO₂ 93 read "lowers urgency" before; with the complaint already decisive they change little,
+    # and never lower it by a point; "Alert" is reassuring, not −100 %.
+    assert eff["hr"] > -0.01 and eff["spo2"] > -0.01 and eff["avpu"] > -0.1
+    assert eff["complaint"] > 0.1  # the complaint drives this one
+    r2 = triage.assess(t, {**DEMO, "complaint": ""})
+    eff2 = {e.field: e.effect for e in r2.effects}
+    assert eff2["hr"] > 0.03 and eff2["spo2"] > 0.03  # without it, the vitals push towards urgency
+    assert abs(r.p_at_least - r.probs[: r.level].sum()) < 1e-6
+    words = {w.word: w for w in r.words}
+    assert words["chest"].known and words["pain"].known
+    assert f"Level {r.level} rather than {r.level + 1}" in r.sentence()
+
+
+def test_unknown_words_and_close_calls_are_said():
+    t = shipped() or quick_model()
+    calm = {**DEMO, "age": 30, "pain": 3, "sbp": 125, "dbp": 80, "hr": 78, "rr": 15, "temp": 36.8, "spo2": 98, "arrival": "walk-in"}
+    r = triage.assess(t, {**calm, "complaint": "sprained ankle"})
+    assert "sprained" in [w.word for w in r.words if not w.known] and "has not learned: sprained" in r.sentence()
+    top2 = np.sort(r.probs)[-2:]
+    assert r.close_call == bool(r.expected_cost[r.runner_up - 1] <= r.expected_cost[r.level - 1] * 1.15 + 1e-9)
+    assert top2.sum() <= 1 + 1e-6
+
+
+# ---- the page ---------------------------------------------------------------------------------------
+
+def test_page_shows_value_verdict_and_explanation(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    if shipped() is None:
+        pytest.skip("no shipped triage checkpoint")
+    from pathlib import Path
+
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py"), default_timeout=600)
+    at.run()
+    at.switch_page("views/medical_triage.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Suggested level" in m.value for m in at.markdown)
+    assert any("rather than" in i.value for i in at.info)  # the explanation in words
+    assert any("wins" in s.value or "Tie" in s.value or "ahead" in s.value for s in [*at.success, *at.warning, *at.info])
+    ev = triage.evaluate(shipped())
+    v = triage.value(ev, triage.Assumptions())
+    from usecases.core import fmt
+
+    metric = next(m for m in at.metric if m.label == "Net value / month")
+    assert metric.value == fmt.money(v.monthly[1])  # the page shows value().monthly — the number Home shows
+    assert any(fmt.span(*v.monthly) in c.value for c in at.caption)
+    at.number_input(key="triage.ops.under_cost").set_value(6.0).run()
+    assert not at.exception

@@ -1,0 +1,164 @@
+"""What model-assisted triage is worth: ED operations on paired simulation runs, priced only as far
+as the runs support it. ``value()`` is the one definition Home and the page share.
+
+* The policies are confusion matrices P(assigned level | true level) measured on the evaluation's
+  rows: unassisted = the simulated nurse (or the ESI-style rule when the rows have no nurse level),
+  model-assisted = the more urgent of nurse and model, with the model's level from the cost-weighted
+  rule at the user's cost ratio.
+* Both policies run on the same simulated weeks (common random numbers): run i of each uses seed i,
+  so the difference per run is due to triage alone. The figure that is priced is the mean paired
+  difference in critical (level 1–2) patients seen after their target per week, with a 90 %
+  bootstrap interval over the runs; when the interval spans zero nothing is priced, and the
+  headline says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from usecases.core import business, fmt
+from usecases.core.business import assumption
+from usecases.core.spec import Value
+
+from . import SPEC
+from .evaluation import TriageEvaluation
+from .metrics import DEFAULT_UNDER_COST, confusion
+from .queue import TARGET_MINUTES, EDAssumptions, simulate, summarize, utilisation
+
+WEEKS_PER_MONTH = 52.0 / 12.0
+RUNS = (5, 60, 20)  # min, max, default simulation runs
+WEEKS = (1, 8, 1)  # min, max, default weeks per run
+PAIRED = ("late_l12_per_week", "mean_wait_l12", "late_share_l12", "mean_wait_all")
+INTERVAL = 0.9
+
+
+@dataclass(frozen=True)
+class Assumptions(EDAssumptions):
+    """The ED, the prices, the decision rule's cost ratio and how long to simulate."""
+
+    under_cost: float = assumption(DEFAULT_UNDER_COST, label="Under-triage cost vs over-triage", unit="× per level", min=1.0, max=10.0,
+                                   step=0.5, help="How much worse one level of under-triage is than one level of over-triage; "
+                                                  "the model suggests the level with the least expected cost.")
+    runs: int = RUNS[2]  # simulation settings (scenario keys triage.ops.runs / triage.ops.weeks), not prices
+    weeks: int = WEEKS[2]
+
+
+def assumptions_from(values: dict) -> Assumptions:
+    """Assumptions from scenario values (``triage.ops.<field>``, ``triage.ops.runs``, ``triage.ops.weeks``);
+    a value of the wrong type or out of range falls back to its default, one field at a time."""
+    prefix = SPEC.assumptions_prefix + "."
+    bounds = {f.name: (f.min, f.max, type(f.default)) for f in business.fields_of(Assumptions)}
+    bounds.update({"runs": (RUNS[0], RUNS[1], int), "weeks": (WEEKS[0], WEEKS[1], int)})
+    picked = {}
+    for key, v in values.items():
+        name = key[len(prefix):] if isinstance(key, str) and key.startswith(prefix) else None
+        if name not in bounds or isinstance(v, bool):
+            continue
+        lo, hi, kind = bounds[name]
+        try:
+            x = float(v)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if not np.isfinite(x) or (lo is not None and x < lo) or (hi is not None and x > hi) or (kind is int and x != int(x)):
+            continue
+        picked[name] = kind(x)
+    return dataclasses.replace(Assumptions(), **picked)
+
+
+def policies(ev: TriageEvaluation, under_cost: float) -> tuple[dict[str, np.ndarray], str]:
+    """(``{"unassisted": P, "model-assisted": P}``, who triages unassisted) at the given cost ratio."""
+    e = ev.at_cost(under_cost)
+    model = e.levels("model")
+    if e.has_nurse:
+        nurse = e.levels("nurse")
+        pol, who = {"unassisted": confusion(e.y, nurse), "model-assisted": confusion(e.y, np.minimum(nurse, model))}, "Simulated nurse"
+    elif "esi_rule" in e.rule_levels:
+        pol, who = {"unassisted": confusion(e.y, e.levels("esi_rule")), "model-assisted": confusion(e.y, model)}, "ESI-style rule"
+    else:  # no nurse and no rule to compare with: the model against triage that is always right is no benefit to price
+        pol, who = {"unassisted": confusion(e.y, model), "model-assisted": confusion(e.y, model)}, "the model alone (nothing to compare with)"
+    # A level absent from these rows keeps its patients at their true level.
+    pol = {k: np.where(v.sum(1, keepdims=True) == 0, np.eye(5), v).astype(float) for k, v in pol.items()}
+    return {k: v / v.sum(1, keepdims=True) for k, v in pol.items()}, who
+
+
+@dataclass(frozen=True)
+class Operations:
+    utilisation: float
+    runs: int
+    weeks: int
+    unassisted: str  # who triages without the model
+    arms: dict  # "unassisted"/"model-assisted" → figure → (10th pct, median, 90th pct) over runs
+    paired: dict  # figure → (low, mean, high): unassisted − model-assisted, 90 % interval of the mean over paired runs
+
+    @property
+    def overloaded(self) -> bool:
+        return self.utilisation >= 1.0
+
+    def supported(self, figure: str = "late_l12_per_week") -> bool:
+        """Does the interval of the paired difference exclude zero?"""
+        lo, _, hi = self.paired.get(figure, (0.0, 0.0, 0.0))
+        return lo > 0 or hi < 0
+
+
+def operations(ev: TriageEvaluation, a: Assumptions) -> Operations:
+    """Paired simulation of both policies (cached: the same inputs never simulate twice)."""
+    pol, who = policies(ev, a.under_cost)
+    u = utilisation(a)
+    if u >= 1.0:
+        return Operations(u, a.runs, a.weeks, who, {}, {})
+    ed = EDAssumptions(**{f.name: getattr(a, f.name) for f in dataclasses.fields(EDAssumptions)})
+    arms, paired = _paired_runs(ed, _key(pol["unassisted"]), _key(pol["model-assisted"]), int(a.runs), int(a.weeks))
+    return Operations(u, a.runs, a.weeks, who, arms, paired)
+
+
+def _key(m: np.ndarray) -> tuple:
+    return tuple(map(tuple, np.round(m, 12)))
+
+
+@functools.lru_cache(maxsize=128)
+def _paired_runs(a: EDAssumptions, pol_u: tuple, pol_m: tuple, runs: int, weeks: int) -> tuple[dict, dict]:
+    rows = {"unassisted": [], "model-assisted": []}
+    for i in range(runs):  # run i of both arms: the same seed, so the same patients
+        rows["unassisted"].append(summarize(simulate(a, np.array(pol_u), hours=168.0 * weeks, seed=i)))
+        rows["model-assisted"].append(summarize(simulate(a, np.array(pol_m), hours=168.0 * weeks, seed=i)))
+    arms = {arm: {k: tuple(float(x) for x in (np.nanquantile(v, 0.1), np.nanmedian(v), np.nanquantile(v, 0.9)))
+                  for k, v in ((k, [r[k] for r in rs]) for k in rs[0])} for arm, rs in rows.items()}
+    paired = {}
+    for k in PAIRED:
+        d = np.array([ru[k] - rm[k] for ru, rm in zip(rows["unassisted"], rows["model-assisted"])], float)
+        d = d[np.isfinite(d)]
+        paired[k] = business.bootstrap_mean_interval(d, level=INTERVAL, seed=0) if len(d) else (np.nan, np.nan, np.nan)
+    return arms, paired
+
+
+def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
+    """Net value per month after the running cost: fewer critical patients seen late × the assumed cost of
+    each, priced only when the paired interval excludes zero. (low, base, high)."""
+    a = assumptions
+    costs = [business.scenario(a, w) for w in business.SCENARIOS]
+    ops = operations(evaluation, a)
+    if ops.overloaded:
+        return Value(SPEC.name, SPEC.title, tuple(-c.monthly_cost for c in costs),
+                     headline=f"Doctors overloaded in this scenario ({fmt.rate(ops.utilisation)} utilisation): not priced")
+    lo, mean, hi = ops.paired["late_l12_per_week"]
+    per_month = tuple(x * WEEKS_PER_MONTH for x in (lo, mean, hi))
+    if ops.supported():
+        low = min(per_month[0] * costs[0].late_critical_cost, per_month[0] * costs[2].late_critical_cost)
+        high = max(per_month[2] * costs[0].late_critical_cost, per_month[2] * costs[2].late_critical_cost)
+        monthly = (low - costs[0].monthly_cost, per_month[1] * costs[1].late_critical_cost - costs[1].monthly_cost, high - costs[2].monthly_cost)
+        what, sign = ("fewer", 1) if mean > 0 else ("more", -1)
+        lo_, hi_ = sorted((sign * per_month[0], sign * per_month[2]))
+        headline = (f"{fmt.number(abs(per_month[1]), 1)} {what} critical patients seen after target per month "
+                    f"(paired runs, {fmt.rate(INTERVAL)} interval {fmt.number(lo_, 1)} – {fmt.number(hi_, 1)})")
+    else:
+        monthly = tuple(-c.monthly_cost for c in costs)
+        headline = (f"No measurable change in critical patients seen after target ({fmt.number(per_month[1], 1)} per month, "
+                    f"{fmt.rate(INTERVAL)} interval {fmt.number(per_month[0], 1)} – {fmt.number(per_month[2], 1)} spans zero): not priced")
+    return Value(SPEC.name, SPEC.title, monthly, headline=headline)
+
+
+__all__ = ["Assumptions", "assumptions_from", "policies", "operations", "Operations", "value", "utilisation", "TARGET_MINUTES"]

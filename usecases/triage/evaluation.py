@@ -1,0 +1,110 @@
+"""What the page, Home and the CLI read about a triage model: :class:`TriageEvaluation`.
+
+It is built from *scored rows* — the reference level of each row, the level probabilities of the
+model and of the learned peers, the rule baselines' and the nurse's levels — never from a refit of
+the model. Levels follow the cost-weighted rule at a chosen ratio (``at_cost`` gives the same
+evaluation at another ratio, for the page's slider); every metric carries its spread over folds
+(own data: the cross-validation folds) or over paired bootstrap resamples of the test rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from usecases.core.spec import DataInfo, Evaluation
+
+from . import SPEC
+from .metrics import DEFAULT_UNDER_COST, calibration_table, confusion, tradeoff, triage_metrics
+from .model import decide
+from .peers import LABELS
+
+FOLD_METRICS = ("kappa_linear", "accuracy", "under_triage_l12", "over_triage", "under_triage")
+N_BOOTSTRAP = 20
+LOWER_BETTER = ("under_triage", "under_triage_l12", "over_triage")
+
+
+@dataclass(kw_only=True)
+class TriageEvaluation(Evaluation):
+    y: np.ndarray  # reference level of every scored row
+    probs: dict[str, np.ndarray]  # "model" and each learned peer → (n, 5) probabilities
+    rule_levels: dict[str, np.ndarray]  # rules and nurse → levels (they need no decision rule)
+    fold: np.ndarray | None = None  # fold of each scored row (cross-validation), else None
+    val_y: np.ndarray | None = None  # validation rows of the model, for the cost-ratio trade-off
+    val_probs: np.ndarray | None = None
+    under_cost: float = DEFAULT_UNDER_COST
+    assisted: dict[str, float] | None = None  # nurse + model (the more urgent of the two)
+    notes: list[str] = field(default_factory=list)
+
+    # ---- derived, pure ----------------------------------------------------------------------
+    def levels(self, name: str) -> np.ndarray:
+        """The levels of ``name`` on the scored rows (learned models: cost-weighted at ``under_cost``)."""
+        if name in self.probs:
+            return decide(self.probs[name], self.under_cost)
+        return self.rule_levels[name]
+
+    @property
+    def names(self) -> list[str]:
+        return ["model", *self.baselines]
+
+    @property
+    def has_nurse(self) -> bool:
+        return "nurse" in self.rule_levels
+
+    def confusion(self, name: str) -> np.ndarray:
+        return confusion(self.y, self.levels(name))
+
+    def calibration(self) -> list[dict]:
+        return calibration_table(self.probs["model"], self.y)
+
+    def tradeoff(self) -> list[dict]:
+        """Under- vs over-triage of the model as the cost ratio varies, on its validation rows."""
+        if self.val_y is None or self.val_probs is None or not len(self.val_y):
+            return []
+        return tradeoff(self.val_y, self.val_probs)
+
+    def at_cost(self, under_cost: float) -> "TriageEvaluation":
+        """The same scored rows judged with another cost ratio (a new object; this one is unchanged)."""
+        if float(under_cost) == self.under_cost:
+            return self
+        return build(y=self.y, probs=self.probs, rule_levels=self.rule_levels, fold=self.fold, val_y=self.val_y, val_probs=self.val_probs,
+                     data=self.data, notes=self.notes, under_cost=float(under_cost))
+
+
+def _metrics(y: np.ndarray, levels: np.ndarray) -> dict[str, float]:
+    return triage_metrics(y, levels)
+
+
+def _spread(y: np.ndarray, levels: dict[str, np.ndarray], fold: np.ndarray | None, seed: int = 0) -> dict[str, dict[str, list[float]]]:
+    """Per fold (cross-validation) or per paired bootstrap resample of the rows: every metric of every model."""
+    if fold is not None and len(np.unique(fold)) >= 2:
+        parts = [np.flatnonzero(fold == f) for f in np.unique(fold)]
+    else:
+        rng = np.random.default_rng(seed)
+        parts = [rng.integers(0, len(y), len(y)) for _ in range(N_BOOTSTRAP)]
+    out: dict[str, dict[str, list[float]]] = {}
+    for name, lv in levels.items():
+        rows = [triage_metrics(y[idx], lv[idx]) for idx in parts]
+        out[name] = {m: [float(r[m]) for r in rows] for m in FOLD_METRICS}
+    return out
+
+
+def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y=None, val_probs=None, notes=(),
+          under_cost: float = DEFAULT_UNDER_COST) -> TriageEvaluation:
+    """A :class:`TriageEvaluation` from scored rows (pure: no model is fit here)."""
+    y = np.asarray(y, int)
+    levels = {n: decide(p, under_cost) for n, p in probs.items()}
+    levels.update({n: np.asarray(v, int) for n, v in rule_levels.items()})
+    base = {n: _metrics(y, lv) for n, lv in levels.items() if n != "model"}
+    assisted = _metrics(y, np.minimum(levels["nurse"], levels["model"])) if "nurse" in levels else None
+    return TriageEvaluation(
+        usecase=SPEC.name, primary_metric=SPEC.primary_metric, higher_is_better=True, model=_metrics(y, levels["model"]), baselines=base,
+        data=data, labels={n: LABELS.get(n, n) for n in base}, folds=_spread(y, levels, fold), model_label=SPEC.model_label,
+        y=y, probs=dict(probs), rule_levels={n: np.asarray(v, int) for n, v in rule_levels.items()}, fold=fold, val_y=val_y, val_probs=val_probs,
+        under_cost=float(under_cost), assisted=assisted, notes=list(notes))
+
+
+def replace_data(ev: TriageEvaluation, **changes) -> TriageEvaluation:
+    return dataclasses.replace(ev, data=dataclasses.replace(ev.data, **changes))

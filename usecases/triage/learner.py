@@ -1,0 +1,181 @@
+"""The triage learner, behind a small interface the pipeline uses and nothing else:
+
+* ``fit(train_df, val_df, cfg, ...) -> nn.Module`` — one model fit on ``train_df``, early-stopped and
+  temperature-calibrated on ``val_df``; returns a module whose ``forward`` gives level probabilities.
+* ``predict_proba(module, df) -> (n, 5)`` — batched, device-aware.
+* ``Ensemble(members)`` — the average of several fitted members (the fold models of a
+  cross-validated own-data run); ``build(card)`` makes an empty one of the stored shape to load into.
+
+Today's learner is :class:`.model.TriageNet` (MLP + CORAL head). A different learner (the shared
+tabular one) plugs in by providing the same three things.
+
+Training drops each input field at random (``field_dropout``): a numeric field becomes missing, a
+category "unknown", the complaint empty. The synthetic cohort records nearly everything, but users'
+files do not; without this the model never sees "not recorded" and reads it as whatever its
+untrained "unknown" embedding happens to say — in an earlier version, level 1 for most patients of
+a file without a consciousness column.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from usecases.core.device import autocast, seed_everything
+from usecases.core.runner import RunConfig, run_training
+from usecases.core.tables import DataProblem
+
+from .metrics import triage_metrics
+from .model import N_LEVELS, NetConfig, TriageNet, coral_loss, decide, encode_categories, encode_numeric, tokens
+
+
+class Ensemble(nn.Module):
+    """Mean of the members' level probabilities (one member: the member itself)."""
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, *inputs) -> torch.Tensor:
+        return torch.stack([m(*inputs) for m in self.members]).mean(0)
+
+    def member(self, i: int) -> nn.Module:
+        return self.members[i]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+def build(card: dict) -> Ensemble:
+    """An ensemble of the shape a card describes (weights are loaded into it afterwards)."""
+    net = NetConfig(**card["model"]["net"])
+    return Ensemble([TriageNet(net) for _ in range(int(card["model"].get("members", 1)))])
+
+
+class Encoded:
+    """A frame's inputs as tensors, encoded once (text tokens kept per row for batching)."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.num = encode_numeric(df)
+        self.cats = encode_categories(df)
+        self.tok = [np.asarray(tokens(t), dtype=np.int64) for t in df["complaint"].fillna("")]
+
+    def __len__(self) -> int:
+        return len(self.tok)
+
+    def batch(self, idx: np.ndarray, drop: float = 0.0, gen: torch.Generator | None = None):
+        num, cats = self.num[idx].clone(), self.cats[idx].clone()
+        tok = [self.tok[i] for i in idx]
+        if drop > 0:
+            num[torch.rand(num.shape, generator=gen) < drop] = float("nan")
+            cats[torch.rand(cats.shape, generator=gen) < drop] = 0
+            gone = (torch.rand(len(idx), generator=gen) < drop).numpy()
+            tok = [np.zeros(1, np.int64) if g else t for t, g in zip(tok, gone)]
+        lens = np.array([len(t) for t in tok])
+        offsets = torch.as_tensor(np.concatenate([[0], np.cumsum(lens)[:-1]]) if len(lens) else np.zeros(0, np.int64))
+        ids = torch.as_tensor(np.concatenate(tok) if tok else np.zeros(0, np.int64))
+        return num, cats, ids, offsets
+
+
+def _to(device, *xs):
+    return [x.to(device) for x in xs]
+
+
+@torch.no_grad()
+def predict_proba(module: nn.Module, df: pd.DataFrame | Encoded, batch: int = 4096) -> np.ndarray:
+    module.eval()
+    device = next(module.parameters()).device
+    enc = df if isinstance(df, Encoded) else Encoded(df)
+    out = []
+    for i in range(0, len(enc), batch):
+        inputs = _to(device, *enc.batch(np.arange(i, min(i + batch, len(enc)))))
+        with autocast(device):
+            p = module(*inputs)
+        out.append(p.float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, N_LEVELS))
+
+
+def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=None, cancel=None, step_offset: int = 0,
+        total_steps: int | None = None, history: list | None = None, budget: float | None = None) -> TriageNet:
+    """One TriageNet fit on ``train_df``; early stopping on validation loss, then a temperature."""
+    gen = seed_everything(cfg.seed)
+    model = TriageNet(cfg.net)
+    tr, va = Encoded(train_df), Encoded(val_df)
+    model.fit_scaler(tr.num)
+    model.to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    # One-cycle schedule (warm-up, then cosine decay over the epoch budget): reaches a good fit in
+    # far fewer epochs than a constant rate; early stopping still picks the best epoch.
+    # Small files: smaller batches, so a few hundred rows still get enough optimisation steps per epoch.
+    batch = int(min(cfg.batch_size, max(16, len(tr) // 16)))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.max_epochs * -(-len(tr) // batch), pct_start=0.1)
+    y_tr = torch.as_tensor(train_df["level"].to_numpy(np.int64, copy=True))
+    y_va = val_df["level"].to_numpy(int, copy=True)
+    n = len(tr)
+
+    def step(i: int) -> dict:
+        model.train()
+        perm = torch.randperm(n, generator=gen).numpy()
+        total = 0.0
+        for b in range(0, n, batch):
+            idx = perm[b : b + batch]
+            inputs = _to(device, *tr.batch(idx, cfg.field_dropout, gen))
+            with autocast(device):
+                logits = model.logits(*inputs).float()
+            loss = coral_loss(logits, y_tr[idx].to(device))
+            if not torch.isfinite(loss):
+                raise DataProblem("training diverged (the loss is not a finite number); a column may hold no usable values — "
+                                  "nothing was saved", "this training run")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach()) * len(idx)
+        return {"train_loss": total / n}
+
+    def evaluate() -> dict:
+        model.eval()
+        with torch.no_grad():
+            val_loss = float(coral_loss(model.logits(*_to(device, *va.batch(np.arange(len(va))))).float(),
+                                        torch.as_tensor(y_va, device=device)))
+        if not math.isfinite(val_loss):
+            raise DataProblem("training diverged (the validation loss is not a finite number); nothing was saved", "this training run")
+        m = triage_metrics(y_va, decide(predict_proba(model, va), 3.0))
+        return {"val_loss": val_loss, "val_kappa": m["kappa_linear"]}
+
+    def prog(s, t, row):
+        row = {**row, "step": step_offset + s}
+        if history is not None:
+            history.append(row)
+        if progress is not None:
+            progress(step_offset + s, total_steps or t, row)
+
+    run_training(step, evaluate, RunConfig(max_steps=cfg.max_epochs, patience=cfg.patience, monitor="val_loss", mode="min", budget_seconds=budget),
+                 model=model, progress=prog, cancel=cancel)
+    _fit_temperature(model, va, y_va, device)
+    model.eval()
+    return model
+
+
+def _fit_temperature(model: TriageNet, va: Encoded, y_va: np.ndarray, device) -> None:
+    """Temperature scaling of the cumulative logits on the validation rows (Guo et al. 2017)."""
+    with torch.no_grad():
+        lg = model.logits(*_to(device, *va.batch(np.arange(len(va))))).float()
+    k = torch.arange(1, N_LEVELS, device=lg.device)[None, :]
+    target = (torch.as_tensor(y_va, device=lg.device)[:, None] > k).float()
+    log_t = torch.zeros(1, requires_grad=True, device=lg.device)
+    opt_t = torch.optim.LBFGS([log_t], lr=0.1, max_iter=100)
+
+    def closure():
+        opt_t.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(lg / log_t.exp(), target)
+        loss.backward()
+        return loss
+
+    opt_t.step(closure)
+    t = float(log_t.detach().exp().clamp(0.25, 4.0))
+    model.temperature.fill_(t if math.isfinite(t) else 1.0)

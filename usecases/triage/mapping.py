@@ -1,0 +1,249 @@
+"""How a user's file maps onto the triage fields: the mapping file (validated against a schema) and
+the guess made when there is none — reported in full, never applied silently.
+
+A guess maps columns by name (aliases and close spellings: ``Chief_complain`` → complaint) and codes
+by common spellings ("female", "w", "Alert"). It never guesses what it cannot know: numeric codes
+(is sex 1 female or male? is arrival 3 a private car or "other"?) are *ambiguous*, a 0/1 column is
+never a 0–10 pain score, and a code it does not know is *unmapped*. :class:`Guess` lists all of it;
+``read_data`` refuses to go on with such a guess unless the caller accepts it (then ambiguous and
+unmapped codes count as "not recorded").
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, normalise_name
+
+CANONICAL = ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2", "level", "nurse_level")
+INPUTS = CANONICAL[:12]
+NUMERIC_FIELDS = ("age", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2")
+CODED = {"sex": ("F", "M"), "arrival": ("walk-in", "ambulance", "other"), "avpu": ("A", "V", "P", "U")}
+LABELS = ("level", "nurse_level")
+FIELD_LABELS = {"age": "Age", "sex": "Sex", "arrival": "Arrival mode", "complaint": "Chief complaint", "avpu": "Mental status (AVPU)",
+                "pain": "Pain score", "sbp": "Systolic BP", "dbp": "Diastolic BP", "hr": "Heart rate", "rr": "Respiratory rate",
+                "temp": "Temperature", "spo2": "SpO₂", "level": "Reference level", "nurse_level": "Nurse level"}
+PLACEHOLDERS = tuple(dict.fromkeys(DEFAULT_NA + SPREADSHEET_NA + ("n.a.", "nd", "ND", "--", "N.A.", "?", "x", "X")))
+MAPPING_SUBJECT = "the mapping file"
+
+ALIASES = {
+    "age": ("age", "edad", "patient_age", "age_years", "alter"),
+    "sex": ("sex", "gender", "geschlecht", "sexo"),
+    "arrival": ("arrival", "arrival_mode", "mode_of_arrival", "arrival_transport", "transport", "ankunft"),
+    "complaint": ("complaint", "chief_complaint", "chiefcomplaint", "cc", "reason", "reason_for_visit", "presenting_complaint", "beschwerde"),
+    "avpu": ("avpu", "mental", "mental_status", "consciousness", "loc", "level_of_consciousness", "bewusstsein"),
+    "pain": ("nrs_pain", "pain_score", "nrs", "pain", "schmerz", "vas"),
+    "sbp": ("sbp", "systolic", "sys_bp", "systolic_bp", "bp_sys", "rr_sys"),
+    "dbp": ("dbp", "diastolic", "dia_bp", "diastolic_bp", "bp_dia", "rr_dia"),
+    "hr": ("hr", "heart_rate", "heartrate", "pulse", "pr", "puls"),
+    "rr": ("rr", "resp_rate", "respiratory_rate", "resprate", "af"),
+    "temp": ("temp", "temperature", "bt", "body_temperature"),
+    "spo2": ("spo2", "sat", "o2sat", "o2_sat", "saturation", "sao2"),
+    "level": ("level", "acuity", "ktas_expert", "ktas", "esi", "triage_level", "reference_level", "expert_level", "true_level"),
+    "nurse_level": ("nurse_level", "ktas_rn", "nurse", "nurse_acuity", "rn_level"),
+}
+
+# Word codes only: a number says nothing about which category it stands for.
+CODE_WORDS = {
+    "sex": {"f": "F", "female": "F", "w": "F", "woman": "F", "weiblich": "F", "m": "M", "male": "M", "man": "M", "männlich": "M"},
+    "arrival": {"walk-in": "walk-in", "walkin": "walk-in", "walk in": "walk-in", "walk": "walk-in", "self": "walk-in", "selbst": "walk-in",
+                "private vehicle": "walk-in", "ambulance": "ambulance", "ems": "ambulance", "amb": "ambulance", "rtw": "ambulance",
+                "public ambulance": "ambulance", "private ambulance": "ambulance", "other": "other", "police": "other", "transfer": "other"},
+    "avpu": {"a": "A", "alert": "A", "v": "V", "verbal": "V", "voice": "V", "p": "P", "pain": "P", "u": "U", "unresponsive": "U"},
+}
+
+
+@dataclass
+class Mapping:
+    """File column for each canonical field, code maps for coded fields, and the scale direction."""
+
+    columns: dict[str, str] = field(default_factory=dict)  # canonical → file column
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical → {file code: canonical value}
+    most_urgent: int = 1  # 1 when level 1 is most urgent, 5 when level 5 is
+
+    def to_json(self) -> str:
+        return json.dumps({"columns": self.columns, "codes": self.codes, "most_urgent": self.most_urgent}, indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Mapping":
+        """Parse and validate a mapping file; one :class:`DataProblem` names every bad key."""
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise DataProblem("it is not UTF-8 text", MAPPING_SUBJECT) from None
+        if not text.strip():
+            raise DataProblem('it is empty; a mapping looks like {"columns": {"hr": "Pulse"}, "codes": {"sex": {"w": "F"}}, "most_urgent": 1}',
+                              MAPPING_SUBJECT)
+        try:
+            d = json.loads(text)
+        except ValueError as exc:
+            raise DataProblem(f"it is not valid JSON ({exc})", MAPPING_SUBJECT) from None
+        problems = check_mapping(d)
+        if problems:
+            raise DataProblem(problems, MAPPING_SUBJECT)
+        return cls(columns=dict(d.get("columns", {})), codes={k: {str(a): b for a, b in v.items() if b is not None} for k, v in d.get("codes", {}).items()},
+                   most_urgent=int(d.get("most_urgent", 1)))
+
+
+def check_mapping(d) -> list[str]:
+    """Every way ``d`` (parsed JSON) differs from the mapping schema, one line each, naming the key."""
+    if not isinstance(d, dict):
+        return ['it must be an object like {"columns": {"hr": "Pulse"}, "codes": {...}, "most_urgent": 1}']
+    problems = []
+    extra = sorted(set(d) - {"columns", "codes", "most_urgent"})
+    if extra:
+        problems.append(f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))} (keys: columns, codes, most_urgent)")
+    cols = d.get("columns", {})
+    if not isinstance(cols, dict):
+        problems.append(f'"columns" must be an object of field → column name, not {_kind(cols)}')
+    else:
+        unknown = sorted(set(cols) - set(CANONICAL))
+        if unknown:
+            problems.append(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} in \"columns\" (fields: {', '.join(CANONICAL)})")
+        for k, v in cols.items():
+            if k in CANONICAL and (not isinstance(v, str) or not v.strip()):
+                problems.append(f'"columns.{k}" must be one column name (text), not {_kind(v)}')
+        dup = sorted({v for v in cols.values() if isinstance(v, str) and list(cols.values()).count(v) > 1})
+        if dup:
+            problems.append(f"column{'s' if len(dup) > 1 else ''} {', '.join(map(repr, dup))} mapped to more than one field")
+    codes = d.get("codes", {})
+    if not isinstance(codes, dict):
+        problems.append(f'"codes" must be an object like {{"sex": {{"w": "F"}}}}, not {_kind(codes)}')
+    else:
+        for k, v in codes.items():
+            if k not in CODED:
+                problems.append(f'"codes.{k}": only {", ".join(CODED)} have codes')
+            elif not isinstance(v, dict):
+                problems.append(f'"codes.{k}" must be an object of file code → {" / ".join(CODED[k])}, not {_kind(v)}')
+            else:
+                for code, target in v.items():
+                    if target is not None and target not in CODED[k]:
+                        problems.append(f'"codes.{k}.{code}" is {json.dumps(target, ensure_ascii=False)}; it must be one of '
+                                        f'{", ".join(CODED[k])} (or null for "not recorded")')
+    mu = d.get("most_urgent", 1)
+    if isinstance(mu, bool) or mu not in (1, 5):
+        problems.append(f'"most_urgent" must be 1 or 5 (got {json.dumps(mu)})')
+    return problems
+
+
+def _kind(v) -> str:
+    return {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false",
+            type(None): "null"}.get(type(v), type(v).__name__)
+
+
+# ---- the guess --------------------------------------------------------------------------------
+
+@dataclass
+class Guess:
+    """A proposed mapping and everything about it a person must check."""
+
+    mapping: Mapping
+    how: dict[str, str] = field(default_factory=dict)  # field → how the column was found
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)  # field → codes that could mean several things
+    unmapped: dict[str, list[str]] = field(default_factory=dict)  # field → codes no rule maps
+    skipped: list[str] = field(default_factory=list)  # columns that look right by name but not by content
+    unused: list[str] = field(default_factory=list)  # file columns mapped to nothing
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.ambiguous or self.unmapped or "level" not in self.mapping.columns)
+
+    def lines(self) -> list[str]:
+        """The guess in words, for the CLI and the page."""
+        out = ["Guessed mapping: " + (", ".join(f"{FIELD_LABELS[c]} ← {col!r}{' (' + self.how[c] + ')' if self.how.get(c) else ''}"
+                                                for c, col in self.mapping.columns.items()) or "nothing")]
+        if "level" in self.mapping.columns:
+            out.append(f"Assumed: level {self.mapping.most_urgent} is the most urgent end of {self.mapping.columns['level']!r}")
+        for c, codes in self.mapping.codes.items():
+            if codes:
+                out.append(f"{FIELD_LABELS[c]} codes: " + ", ".join(f"{k!r} → {v}" for k, v in codes.items()))
+        for c, codes in self.ambiguous.items():
+            out.append(f"{FIELD_LABELS[c]}: numeric codes {', '.join(map(repr, codes))} are ambiguous (which is which?) — say so in a mapping")
+        for c, codes in self.unmapped.items():
+            out.append(f"{FIELD_LABELS[c]}: codes {', '.join(map(repr, codes))} are not known — say what they mean in a mapping")
+        out += self.skipped
+        if self.unused:
+            out.append("Not used: " + ", ".join(map(repr, self.unused)))
+        return out
+
+
+def _values(s: pd.Series, limit: int = 50) -> list[str]:
+    t = s.astype(str).str.strip()
+    return [v for v in t[~t.isin(PLACEHOLDERS)].unique()[:limit]]
+
+
+def to_number(s: pd.Series) -> pd.Series:
+    """Numbers from text cells: decimal commas, placeholders (``??``, ``-``, ``#N/A``) → missing."""
+    t = s.astype(str).str.strip().str.replace("\u2212", "-", regex=False).str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
+    return pd.to_numeric(t.where(~t.isin(PLACEHOLDERS)), errors="coerce")
+
+
+def is_flag(s: pd.Series) -> bool:
+    """A yes/no column: every readable value is 0 or 1 (never a 0–10 score)."""
+    v = to_number(s).dropna()
+    return len(v) >= 5 and bool(v.isin([0, 1]).all())
+
+
+def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, str, list[str]]:
+    """(column, how, skipped notes) for one field: exact aliases in priority order, then close spellings."""
+    names = {col: normalise_name(col) for col in df.columns if col not in used}
+    skipped = []
+    candidates = []
+    for alias in ALIASES[canon]:
+        candidates += [(col, "by name") for col, n in names.items() if n == alias]
+    for col, n in names.items():
+        close = difflib.get_close_matches(n, ALIASES[canon], n=1, cutoff=0.88)
+        if close and all(col != c for c, _ in candidates):
+            candidates.append((col, f"close to {close[0]!r}"))
+    found = None
+    for col, how in candidates:  # every look-alike that cannot be the field is reported, even after a match
+        if canon == "pain" and is_flag(df[col]):
+            skipped.append(f"{col!r} holds only 0 and 1 — a yes/no flag, not a 0–10 pain score; not used as {FIELD_LABELS['pain']}")
+        elif canon in NUMERIC_FIELDS + LABELS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
+            skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
+        elif found is None:
+            found = (col, how)
+    return (*(found or (None, "")), skipped)
+
+
+def guess_mapping(df: pd.DataFrame) -> Guess:
+    """Best guess from column names and word codes, with everything it could not decide."""
+    cols, how, used, skipped = {}, {}, set(), []
+    for canon in CANONICAL:
+        col, h, sk = _find_column(canon, df, used)
+        skipped += sk
+        if col is not None:
+            cols[canon], how[canon] = col, h
+            used.add(col)
+    g = Guess(Mapping(columns=cols), how=how, skipped=list(dict.fromkeys(skipped)))
+    for canon, words in CODE_WORDS.items():
+        if canon not in cols:
+            continue
+        vals = _values(df[cols[canon]])
+        g.mapping.codes[canon] = {v: words[v.lower()] for v in vals if v.lower() in words}
+        numeric = [v for v in vals if v.lower() not in words and _is_number(v)]
+        other = [v for v in vals if v.lower() not in words and not _is_number(v)]
+        if numeric:
+            g.ambiguous[canon] = sorted(numeric, key=_num_key)
+        if other:
+            g.unmapped[canon] = sorted(other)
+    g.unused = [c for c in df.columns if c not in used]
+    return g
+
+
+def _is_number(v: str) -> bool:
+    try:
+        float(v.replace(",", "."))
+        return True
+    except ValueError:
+        return False
+
+
+def _num_key(v: str) -> float:
+    return float(v.replace(",", ".")) if _is_number(v) else np.inf

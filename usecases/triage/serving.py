@@ -1,0 +1,89 @@
+"""Serving: store, reading users' files, batch scoring and throughput."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from usecases.core.spec import Throughput
+from usecases.core.store import ModelStore, load_module
+
+from . import SPEC, learner
+from .mapping import Mapping
+from .metrics import DEFAULT_UNDER_COST
+from .model import decide
+from .pipeline import Trained
+from .records import Records, check_enough, read_records
+from .rules import esi_level, news2_level
+
+
+def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
+    """Weights, card and the precomputed evaluation arrays (so the page opens without refitting)."""
+    arts = {k: torch.tensor(np.asarray(v)) for k, v in (trained.artefacts or {}).items()}
+    return store.save(key or SPEC.name, trained.model.state_dict(), trained.card, format_version=SPEC.format_version, artefacts=arts or None)
+
+
+def load(store: ModelStore, key: str | None = None) -> Trained:
+    key = key or SPEC.name
+    model, card = load_module(store, key, format_version=SPEC.format_version, build=learner.build)
+    arts = store.load_artefacts(key, card)
+    return Trained(model=model, card=card, artefacts={k: v.numpy() for k, v in arts.items()} if arts else None)
+
+
+def _mapping(mapping) -> Mapping | None:
+    if mapping is None or isinstance(mapping, Mapping):
+        return mapping
+    return Mapping.from_json(mapping)
+
+
+def read_data(raw: bytes, filename: str, mapping: bytes | str | Mapping | None = None, accept_guess: bool = False) -> Records:
+    """A labelled file for training or evaluation. Without ``mapping`` the mapping is guessed and the
+    guess is reported in ``Records.notes``; a guess with codes it cannot map is refused unless
+    ``accept_guess`` (those codes then count as not recorded)."""
+    return read_records(raw, filename, _mapping(mapping), accept_guess=accept_guess)
+
+
+def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDER_COST) -> pd.DataFrame:
+    """Suggested level (cost-weighted), the five probabilities and the rule levels for canonical rows."""
+    probs = learner.predict_proba(trained.model, rows)
+    out = pd.DataFrame(index=rows.index)
+    out["suggested_level"] = decide(probs, under_cost)
+    for i in range(5):
+        out[f"p_level_{i + 1}"] = np.round(probs[:, i], 4)
+    out["news2_level"] = news2_level(rows)
+    out["esi_rule_level"] = esi_level(rows)
+    return out
+
+
+def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str | Mapping | None = None, accept_guess: bool = False,
+               under_cost: float = DEFAULT_UNDER_COST) -> pd.DataFrame:
+    """Suggested levels for every record of a file (labels optional). ``.attrs["notes"]`` holds what
+    was read, guessed or left out, for the CLI and the page to show."""
+    recs = read_records(raw, filename, _mapping(mapping), require_labels=False, accept_guess=accept_guess)
+    check_enough(recs.frame, f"“{filename}”")
+    out = pd.concat([recs.frame[["age", "sex", "complaint"]], score(trained, recs.frame, under_cost)], axis=1)
+    if recs.frame["level"].notna().any():
+        out["reference_level"] = recs.frame["level"]
+    out.attrs["notes"] = list(recs.notes)
+    return out
+
+
+_THROUGHPUT_ROWS: pd.DataFrame | None = None
+
+
+def throughput(trained: Trained) -> Throughput:
+    """Patients scored per second (complaint hashing included), after a warm-up, on 2,000 synthetic records."""
+    global _THROUGHPUT_ROWS
+    if _THROUGHPUT_ROWS is None:
+        from .cohort import CohortConfig, generate
+
+        _THROUGHPUT_ROWS = generate(CohortConfig(n=2000, seed=7))
+    rows = _THROUGHPUT_ROWS
+    learner.predict_proba(trained.model, rows.head(64))
+    t = time.perf_counter()
+    learner.predict_proba(trained.model, rows)
+    device = next(trained.model.parameters()).device
+    return Throughput(per_second=len(rows) / max(time.perf_counter() - t, 1e-9), unit="patients", device=str(device))
