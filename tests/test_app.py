@@ -146,6 +146,9 @@ def test_triage_form_refuses_implausible_and_upload_maps(monkeypatch):
     at.selectbox(key="triage.map.level").set_value("KTAS").run()
     _no_exceptions(at)
     assert any("labelled records ready" in s.value for s in at.success)
+    # Training waits until the person confirms the mapping it shows.
+    assert next(b for b in at.button if b.label == "Train and evaluate on my records").disabled
+    at.checkbox(key="triage.map.confirm").check().run()
     # Train on them in this session's background job; the result becomes a "Model in view" choice.
     next(b for b in at.button if b.label == "Train and evaluate on my records").click().run()
     job = at.session_state["_session_jobs"].get("triage-own")

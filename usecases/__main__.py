@@ -203,6 +203,8 @@ def cmd_score(args) -> int:
     out = _output_path(args.output, args.input)
     trained = mod.load(store, key=_model_key(args))
     result = mod.score_file(trained, raw, Path(args.input).name, **_extra_inputs(mod.score_file, args, mod.SPEC.name))
+    for note in result.attrs.get("notes", []) or []:  # what the reader noticed (guessed mappings, dropped values)
+        print(f"note: {note}", file=sys.stderr)
     from usecases.core.tables import to_safe_csv
 
     _write_whole(out, to_safe_csv(result))
