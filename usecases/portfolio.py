@@ -85,7 +85,11 @@ def triage_value(trained, a, runs: int = 20) -> UseCaseValue:
 def textgen_value(trained, a, tokens_per_second: float) -> UseCaseValue:
     from usecases.textgen import business as tb
 
-    c = tb.case(a, tokens_per_second)
+    from usecases.textgen.quality import DraftQuality
+
+    c = tb.case(a, tokens_per_second, DraftQuality.from_card(getattr(trained, "card", {}) or {}))
+    if c.usable_share == 0:
+        return UseCaseValue("textgen", "Text generation", c.net, (0.0, 0.0, 0.0), f"no editor time counted: {c.value_reason}")
     return UseCaseValue("textgen", "Text generation", c.net, (0.0, 0.0, 0.0),
                         f"{business.money(c.value[1])}/month of editor time saved at €{min(c.cpu_per_1k, c.gpu_per_1k[1]):.5f} per 1k tokens")
 
@@ -144,8 +148,7 @@ def measure_throughput(name: str, trained) -> tuple[float, str]:
         predict_proba(trained.model, df)
         return len(df) / (time.perf_counter() - t), "patients"
     if name == "textgen":
-        from usecases.textgen.generate import Sampling, complete
+        from usecases.textgen.pipeline import measure_tokens_per_second
 
-        _, stats = complete(trained.stream("The with statement", Sampling(max_new_tokens=200, temperature=0.0)))
-        return stats["tokens_per_second"], "tokens"
+        return measure_tokens_per_second(trained), "tokens"
     raise ValueError(name)

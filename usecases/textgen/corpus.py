@@ -34,7 +34,7 @@ from usecases.core.tables import DataProblem, decode_text, read_table, sniff_bin
 
 MIN_CHARS = 2_000
 MAX_BYTES = 20 * 1024 * 1024
-BUILD_VERSION = 1  # bump when the extraction or cleaning changes: the cache and fingerprints follow
+BUILD_VERSION = 2  # bump when the extraction or cleaning changes: the cache and fingerprints follow
 VAL_PERCENT = 5
 EVAL_BYTES = 160_000  # the bounded, fixed slice of validation text every model card reports on
 
@@ -129,7 +129,7 @@ def clean_docstring(doc: str) -> str:
         if m:  # note / warning / versionadded / seealso …: keep the words, drop the markup
             name = m.group(2).replace("versionadded", "new in version").replace("versionchanged", "changed in version").replace("seealso", "see also")
             rest = m.group(3)
-            out.append(m.group(1) + name.capitalize() + (f" {rest}" if rest else "") + ":")
+            out.append(m.group(1) + name.capitalize() + ":" + (f" {rest}" if rest else ""))
             i += 1
             continue
         out.append(line.rstrip())

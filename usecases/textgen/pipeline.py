@@ -220,13 +220,74 @@ def _choose_tokenizer(config: Config, corpus: Corpus) -> str:
     return "bpe" if len(corpus.train.encode()) > SUBWORD_ABOVE_BYTES else "characters"
 
 
+def _cache_file(name: str):
+    from usecases.core.cache import cache_dir
+
+    return cache_dir() / name
+
+
+def _write_quietly(path, write) -> None:
+    """Best-effort cache write (temp file, then rename); an unwritable cache is skipped."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _build_tokenizer(kind: str, corpus: Corpus, vocab: int):
+    """The tokenizer for a corpus; BPE is trained on the training split only (cached on disk by its inputs)."""
     if kind == "characters":
         return CharTokenizer.from_text(corpus.text)
+    import tokenizers
+
+    path = _cache_file(f"textgen-bpe-{_sha(f'{tokenizers.__version__}|{vocab}|{_sha(corpus.train)}')[:16]}.json")
+    if path.exists():
+        try:
+            from tokenizers import Tokenizer
+
+            return BPETokenizer(Tokenizer.from_file(str(path)))
+        except Exception:  # a damaged cache entry is rebuilt, never trusted
+            path.unlink(missing_ok=True)
     pieces, step = [], 1 << 16
     for start in range(0, len(corpus.train), step):
         pieces.append(corpus.train[start : start + step])
-    return BPETokenizer.train(pieces, vocab_size=vocab)
+    tok = BPETokenizer.train(pieces, vocab_size=vocab)
+    _write_quietly(path, lambda tmp: tok.tk.save(tmp))
+    return tok
+
+
+def _encode(tok, text: str) -> np.ndarray:
+    """Token ids of a long text (cached on disk as .npy by tokenizer and text, loaded without pickle)."""
+    if len(text) < 2_000_000:
+        return tok.encode_array(text)
+    ident = tok.tk.to_str() if isinstance(tok, BPETokenizer) else "".join(tok.chars)
+    path = _cache_file(f"textgen-ids-{_sha(_sha(ident) + _sha(text))[:16]}.npy")
+    if path.exists():
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+    ids = tok.encode_array(text)
+
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            np.save(fh, ids, allow_pickle=False)
+
+    _write_quietly(path, write)
+    return ids
 
 
 def _bytes_of(tok, ids: np.ndarray) -> int:
@@ -311,9 +372,7 @@ def resolve(config: Config, kind: str, vocab_size: int, train_ids: torch.Tensor,
 
 def _prepare(corpus: Corpus, config: Config, kind: str):
     tok = _build_tokenizer(kind, corpus, config.bpe_vocab)
-    train_ids = tok.encode_array(corpus.train)
-    scored_ids = tok.encode_array(corpus.scored_text)
-    return tok, train_ids, scored_ids
+    return tok, _encode(tok, corpus.train), _encode(tok, corpus.scored_text)
 
 
 def train(config: Config = Config(), *, data: Corpus | None = None, progress: Progress | None = None, cancel: CancelToken | None = None) -> Trained:
@@ -587,8 +646,8 @@ def evaluate(trained: Trained, data: Corpus | None = None) -> Report:
     missing = tok.unknown(data.text)
     if missing:
         raise DataProblem(f"it has characters outside the model's vocabulary ({''.join(missing[:10])})", "this corpus")
-    train_np = tok.encode_array(data.train)
-    scored_np = tok.encode_array(data.scored_text)
+    train_np = _encode(tok, data.train)
+    scored_np = _encode(tok, data.scored_text)
     order = trained.card.get("ngram", {}).get("order")
     if order:  # the order picked at training time (on training text only), refit on this training text
         from .ngram import TokenNGram
@@ -629,3 +688,14 @@ def measure_tokens_per_second(trained: Trained, tokens: int = 200, warmup: int =
     complete(trained.stream(prompt, Sampling(max_new_tokens=warmup, temperature=0.0)))
     _, stats = complete(trained.stream(prompt, Sampling(max_new_tokens=tokens, temperature=0.0)))
     return stats["tokens_per_second"]
+
+
+def ngram_verdict(card: dict) -> str | None:
+    """A plain warning when the model is no better than its n-gram baseline (None when it is better)."""
+    m = card.get("metrics", {}).get("val_bpb")
+    base = next(iter(card.get("baselines", {}).items()), None)
+    if m is None or base is None or m < base[1]["val_bpb"]:
+        return None
+    return (f"This model is worse than a simple n-gram baseline: {m:.2f} bits per byte against {base[1]['val_bpb']:.2f} for the "
+            f"{base[0].replace('_', ' ')} fitted on the same text. Its drafts are no better than a phrase-frequency table — "
+            "train longer (a larger time budget) or on more text before using it.")
