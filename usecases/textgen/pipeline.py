@@ -573,9 +573,9 @@ def quality(trained: Trained, corpus: Corpus, *, ng_beaten: bool, n_prompts: int
 def _prompts_from(text: str, n: int) -> list[str]:
     """Prompts for a user's corpus: the first five words of lines of the validation text that start a sentence."""
     out = []
-    for line in text.splitlines():
+    for line in text.splitlines()[1:]:  # the validation text may start mid-line
         ws = line.split()
-        if len(ws) >= 8 and line[:1].isalpha():
+        if len(ws) >= 8 and line[:1].isupper():
             out.append(" ".join(ws[:5]))
         if len(out) == n:
             break
@@ -685,6 +685,9 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
 
 def measure_tokens_per_second(trained: Trained, tokens: int = 200, warmup: int = 20, prompt: str = "The with statement") -> float:
     """Engine throughput of one stream (greedy, KV cache), after a warm-up run — once per model version."""
+    tok = trained.tokenizer
+    if tok.unknown(prompt):  # a character model of a corpus without these letters: any text it knows will do
+        prompt = "".join(c for c in tok.chars if c.isprintable())[:8] or tok.chars[0]
     complete(trained.stream(prompt, Sampling(max_new_tokens=warmup, temperature=0.0)))
     _, stats = complete(trained.stream(prompt, Sampling(max_new_tokens=tokens, temperature=0.0)))
     return stats["tokens_per_second"]
