@@ -3,6 +3,7 @@ training, local transformers models, business formulas, bad input, shipped check
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -507,3 +508,15 @@ def test_shipped_checkpoint_reproduces_its_card():
     assert (store.dir("textgen") / "model.safetensors").stat().st_size <= 25 * 1024 * 1024
     text, stats = complete(t.stream("The with statement", Sampling(max_new_tokens=50, temperature=0.0)))
     assert stats["tokens"] == 50 and text
+
+
+def test_default_config_picks_the_size_from_the_hardware():
+    from usecases.textgen.pipeline import resolve
+
+    ids = torch.randint(0, 100, (5000,))
+    cpu, why = resolve(textgen.Config(), "bpe", 4096, ids, torch.device("cpu"))
+    assert cpu.model == dataclasses.replace(textgen.Config.cpu().model, vocab_size=4096) and "CPU" in why["rule"]
+    gpu, why = resolve(textgen.Config(), "bpe", 8192, ids, torch.device("cuda"))  # a device object; nothing runs on it
+    assert gpu.model.n_embd == 512 and gpu.compile and "GPU" in why["rule"]
+    g = GPT(dataclasses.replace(gpu.model, vocab_size=8192))
+    assert 20e6 < g.n_params() < 40e6  # tens of millions of parameters
