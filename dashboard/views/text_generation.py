@@ -22,7 +22,7 @@ from usecases.textgen import business as tb
 from usecases.textgen import local_hf
 from usecases.textgen.corpus import read_corpus
 from usecases.textgen.generate import Redraw, Sampling, Timed
-from usecases.textgen.pipeline import measure_tokens_per_second, ngram_verdict
+from usecases.textgen.pipeline import baseline_label, measure_tokens_per_second, ngram_verdict
 from usecases.textgen.quality import DraftQuality
 
 SPEC = textgen.SPEC
@@ -144,7 +144,7 @@ with t_model:
     m = card["metrics"]
     ng_name, ng = next(iter(card["baselines"].items()))
     qd = card.get("quality", {})
-    ng_label = ng_name.replace("_", " ").replace("witten bell", "(Witten–Bell)")
+    ng_label = baseline_label(ng_name)
     verdict = ngram_verdict(card)
     if verdict:
         st.warning(verdict, icon=":material/warning:")
@@ -220,7 +220,7 @@ with t_train:
 
                 def done(t) -> str:
                     ng_n, ng_v = next(iter(t.card["baselines"].items()))
-                    line = (f"{t.card['metrics']['val_bpb']:.3f} bits per byte ({ng_n.replace('_', ' ')}: {ng_v['val_bpb']:.3f}), "
+                    line = (f"{t.card['metrics']['val_bpb']:.3f} bits per byte ({baseline_label(ng_n)}: {ng_v['val_bpb']:.3f}), "
                             f"{t.card['model']['parameters'] / 1e6:.2f} M parameters. Kept in this session — pick it in the Generate tab.")
                     v = ngram_verdict(t.card)
                     return f"{line} ⚠ {v}" if v else line
@@ -242,7 +242,7 @@ with t_train:
         with st.container(border=True):
             ng_n, ng_v = next(iter(t.card["baselines"].items()))
             st.markdown(f"**{nm}** (this session) — {t.card['metrics']['val_bpb']:.3f} bits per byte vs {ng_v['val_bpb']:.3f} for the "
-                        f"{ng_n.replace('_', ' ')}; {t.card['data']['source']}")
+                        f"{baseline_label(ng_n)}; {t.card['data']['source']}")
             if st.button("Save to the shared store", key=f"tg.save.{nm}", icon=":material/save:",
                          help="Writes the model to the server's model store, where every user of this app can pick it."):
                 try:

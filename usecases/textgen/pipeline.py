@@ -695,6 +695,13 @@ def measure_tokens_per_second(trained: Trained, tokens: int = 200, warmup: int =
     return stats["tokens_per_second"]
 
 
+def baseline_label(name: str) -> str:
+    """``token_4gram_witten_bell`` → ``token 4-gram (Witten–Bell)``."""
+    import re
+
+    return re.sub(r"(\d+)gram", r"\1-gram", name.replace("_witten_bell", " (Witten–Bell)").replace("_", " "))
+
+
 def ngram_verdict(card: dict) -> str | None:
     """A plain warning when the model is no better than its n-gram baseline (None when it is better)."""
     m = card.get("metrics", {}).get("val_bpb")
@@ -702,5 +709,5 @@ def ngram_verdict(card: dict) -> str | None:
     if m is None or base is None or m < base[1]["val_bpb"]:
         return None
     return (f"This model is worse than a simple n-gram baseline: {m:.2f} bits per byte against {base[1]['val_bpb']:.2f} for the "
-            f"{base[0].replace('_', ' ')} fitted on the same text. Its drafts are no better than a phrase-frequency table — "
+            f"{baseline_label(base[0])} fitted on the same training text. Its drafts are no better than a phrase-frequency table — "
             "train longer (a larger time budget) or on more text before using it.")
