@@ -393,6 +393,10 @@ def train(config: Config = Config(), *, data: Corpus | None = None, progress: Pr
     scored_bytes = _bytes_of(tok, scored_np[1:])
     ng_bpb = ngram.nats(scored_np) / LN2 / scored_bytes
     config, sizing = resolve(config, kind, tok.vocab_size, train_ids, device)
+    config = dataclasses.replace(config, tokenizer=kind)  # the card says which tokenizer was used, not "auto"
+    fit = min(len(train_ids), len(scored_ids)) - 2
+    if config.model.block_size > fit >= 16:  # a short corpus: a shorter context rather than a refusal
+        config = dataclasses.replace(config, model=dataclasses.replace(config.model, block_size=fit))
     mcfg = config.model
     if len(train_ids) < mcfg.block_size + 2 or len(scored_ids) < mcfg.block_size + 2:
         raise DataProblem(f"the corpus is too small to split with a {mcfg.block_size}-token context; add text", "this corpus")
