@@ -3,9 +3,11 @@ training, local transformers models, business formulas, bad input, shipped check
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -13,11 +15,12 @@ from usecases import textgen
 from usecases.core.tables import DataProblem
 from usecases.textgen import business as tb
 from usecases.textgen import local_hf
-from usecases.textgen.corpus import pydoc_corpus, read_corpus
-from usecases.textgen.generate import Sampling, complete, pick, stream_gpt
+from usecases.textgen import quality as tq
+from usecases.textgen.corpus import NearDuplicates, clean_docstring, pydoc_corpus, read_corpus, split
+from usecases.textgen.generate import Redraw, Sampling, Timed, complete, pick, stream_gpt
 from usecases.textgen.gpt import GPT, Decoder, GPTConfig
-from usecases.textgen.ngram import WittenBellNGram
-from usecases.textgen.tokenizer import CharTokenizer
+from usecases.textgen.ngram import TokenNGram, WittenBellNGram, tuned_ngram
+from usecases.textgen.tokenizer import BPETokenizer, CharTokenizer
 
 TINY = GPTConfig(vocab_size=40, block_size=32, n_layer=2, n_head=2, n_embd=32)
 
@@ -143,7 +146,9 @@ def test_training_lowers_validation_loss_and_beats_uniform():
     hist = [r for r in t.card["history"] if "val_loss" in r]
     assert hist[-1]["val_loss"] < hist[0]["val_loss"]
     assert t.card["metrics"]["val_loss"] < math.log(t.model.gpt.cfg.vocab_size)
-    assert t.card["metrics"]["val_bpc"] == pytest.approx(t.card["metrics"]["val_loss"] / math.log(2))
+    # characters of ASCII text: one byte per token, so bits per byte = bits per character = nats / ln 2
+    assert t.card["metrics"]["val_bpb"] == pytest.approx(t.card["metrics"]["val_loss"] / math.log(2))
+    assert t.card["metrics"]["val_bpc"] == pytest.approx(t.card["metrics"]["val_bpb"])
 
 
 def test_ngram_baseline_is_a_proper_distribution():
@@ -233,18 +238,285 @@ def test_business_by_hand():
     assert c.value[0] < c.value[1] < c.value[2]
 
 
-def test_shipped_checkpoint_reproduces_its_card():
+# ---- corpus, tokenizer, n-gram ------------------------------------------------------------------
+
+def test_docstring_cleaning_keeps_prose_and_drops_code():
+    doc = ("Add two arrays.\n\nParameters\n----------\nx : array_like\n    The input.\n\nExamples\n--------\n>>> add(1, 2)\n3\n\n"
+           "Use it like this::\n\n    y = add(x, x)\n    print(y)\n\n.. math:: a + b\n\n.. note:: Broadcasting applies.\n\nThe end.")
+    out = clean_docstring(doc)
+    assert "Add two arrays." in out and "x : array_like" in out and "The end." in out
+    assert ">>>" not in out and "print(y)" not in out and "a + b" not in out and "::" not in out
+    assert "Use it like this:" in out and "Note: Broadcasting applies." in out
+
+
+def test_near_duplicate_docstrings_are_caught_and_different_ones_kept():
+    nd = NearDuplicates()
+    base = ("Return the sum of the array elements over the given axis. Parameters a array_like elements to sum axis none or int "
+            "axis or axes along which a sum is performed the default will sum all of the elements of the input array").split()
+    assert not nd.seen(base)
+    near = base[:]
+    near[-1] = "matrix"  # one word changed
+    assert nd.seen(near)
+    other = "Open a file and return a stream raise an error upon failure the mode is an optional string".split()
+    assert not nd.seen(other)
+
+
+def test_whitespace_only_corpus_is_refused_with_one_line():
+    with pytest.raises(DataProblem, match="only whitespace") as exc:
+        read_corpus([("blank.txt", b" \n\t  \r\n" * 1000)])
+    assert "\n" not in str(exc.value)
+    with pytest.raises(DataProblem, match="only whitespace"):
+        split("   \n" * 1000, "x")
+
+
+def test_bpe_round_trip_streaming_of_split_characters_and_storage_in_the_tensor():
+    text = ("Café prices rise by 5 € — naïve résumé. " * 40) + ("def f(x):\n    return x\n" * 40)
+    tok = BPETokenizer.train([text], vocab_size=300)
+    ids = tok.encode("Un café à 5 € 🐍")
+    assert tok.decode(ids) == "Un café à 5 € 🐍"
+    dec = tok.stream_decoder()  # one token at a time: a multi-byte character is shown only when complete
+    pieces = [dec([i]) for i in ids]
+    assert "".join(pieces) == "Un café à 5 € 🐍" and all("\ufffd" not in p for p in pieces)
+    again = BPETokenizer.from_tensor(tok.to_tensor())
+    assert again.encode(text[:200]) == tok.encode(text[:200])
+    assert tok.token_bytes()[ids].sum() == len("Un café à 5 € 🐍".encode())
+
+
+def test_vectorised_ngram_equals_the_reference_formula():
+    text = "the cat sat on the mat; the dog sat on the log. " * 20
+    vocab = sorted(set(text))
+    idx = {c: i for i, c in enumerate(vocab)}
+    train, val = text[:700], text[700:] + "zebra"
+    vocab = sorted(set(train + val))
+    idx = {c: i for i, c in enumerate(vocab)}
+    ref = WittenBellNGram(4).fit(train, vocab)
+    want = sum(-math.log(ref.prob(val[max(0, i - 3) : i], c)) for i, c in enumerate(val) if i > 0)
+    fast = TokenNGram(4).fit(np.array([idx[c] for c in train]), len(vocab))
+    assert fast.nats(np.array([idx[c] for c in val])) == pytest.approx(want, rel=1e-9)
+    ng, info = tuned_ngram(np.array([idx[c] for c in train]), len(vocab), (1, 2, 3, 4))
+    assert info["order"] in (2, 3, 4) and info["order"] == min(info["inner_nats_per_token"], key=info["inner_nats_per_token"].get)
+
+
+# ---- training: budget, progress, sizing, warnings -------------------------------------------------
+
+def _code_corpus():
+    return read_corpus([("a.txt", (("def f(x):\n    return x + 1\n\n" * 200) + ("class A:\n    pass\n\n" * 200)).encode())])
+
+
+def test_budget_is_checked_every_iteration_not_every_step():
+    import dataclasses
+
+    cfg = dataclasses.replace(textgen.Config.quick(), max_iters=100_000, iters_per_step=100_000, budget_seconds=1.0, quality_prompts=2)
+    t = textgen.train(cfg, data=_code_corpus())
+    c = t.card
+    assert c["model"]["stopped"] == "budget"
+    assert c["model"]["iterations"] < 100_000
+    # one runner step would have been 100,000 iterations; the loop stops within an iteration and one live evaluation
+    assert c["training_seconds"] < 1.0 + 2.0
+
+
+def test_progress_counts_iterations_of_the_run():
+    import dataclasses
+
+    calls = []
+    cfg = dataclasses.replace(textgen.Config.quick(), max_iters=40, iters_per_step=40, eval_every_steps=1, quality_prompts=2)
+    textgen.train(cfg, data=_code_corpus(), progress=lambda step, total, m: calls.append((step, total, dict(m))))
+    assert calls, "progress was reported"
+    assert all(total == 40 for _, total, _ in calls)  # iterations, not "step 1 of 1"
+    assert calls[-1][0] == 40
+    assert all("ngram_bpb" in m for _, _, m in calls)  # the n-gram baseline travels beside the live loss
+
+
+def test_budget_run_reports_iterations_of_the_budget():
+    import dataclasses
+
+    calls = []
+    cfg = dataclasses.replace(textgen.Config.quick(), max_iters=100_000, iters_per_step=100_000, budget_seconds=1.5, quality_prompts=2)
+    t = textgen.train(cfg, data=_code_corpus(), progress=lambda step, total, m: calls.append((step, total)))
+    done = t.card["model"]["iterations"]
+    assert calls[-1][0] == done and calls[-1][1] < 100_000  # total = the iterations the budget allows, not max_iters
+
+
+def test_auto_size_follows_the_budget():
+    t = textgen.train(textgen.Config(budget_seconds=3.0, quality_prompts=2, device="cpu"), data=_code_corpus())
+    s = t.card["sizing"]
+    assert s["probes"] and "tokens per parameter" in s["rule"]
+    assert t.card["tokenizer"]["kind"] == "characters"  # a small corpus: characters, not BPE
+    assert t.card["training"]["max_iters"] < textgen.Config().max_iters  # the schedule is fitted to the budget, not the default
+    assert t.card["model"]["stopped"] in ("budget", "max_steps")
+    assert t.card["model"]["parameters"] < 1_000_000
+
+
+def test_model_worse_than_the_ngram_gets_a_plain_warning():
+    import dataclasses
+
+    corpus = pydoc_corpus()
+    t = textgen.train(dataclasses.replace(textgen.Config.quick(), max_iters=20, quality_prompts=2), data=corpus)
+    assert t.card["metrics"]["val_bpb"] > next(iter(t.card["baselines"].values()))["val_bpb"]
+    msg = textgen.pipeline.ngram_verdict(t.card)
+    assert msg and "worse than" in msg and "n-gram" in msg
+    good = {**t.card, "metrics": {**t.card["metrics"], "val_bpb": 0.5}}
+    assert textgen.pipeline.ngram_verdict(good) is None
+    assert t.card["quality"]["beats_ngram"] is False
+
+
+def test_stack_model_refuses_a_different_installed_stack():
+    t = textgen.train(textgen.Config.quick(), data=_code_corpus())
+    t.report = None
+    t.card["data"] = {**t.card["data"], "source": "documentation of the installed Python stack (…)",
+                      "versions": {**textgen.corpus.stack_versions(), "numpy": "1.0.0"}, "fingerprint": "0" * 16}
+    with pytest.raises(DataProblem, match=r"other installed versions \(numpy 1.0.0 → "):
+        textgen.evaluate(t)
+
+
+def test_bpe_model_saves_its_tokenizer_in_the_weights_file(tmp_path):
+    import dataclasses
+
+    from safetensors.torch import load_file
+
+    from usecases.core.store import ModelStore
+
+    corpus = pydoc_corpus()
+    cfg = dataclasses.replace(textgen.Config.quick(), tokenizer="bpe", bpe_vocab=400, max_iters=20, quality_prompts=2)
+    t = textgen.train(cfg, data=corpus)
+    store = ModelStore(tmp_path)
+    textgen.save(t, store, "textgen/custom/bpe")
+    tensors = load_file(str(store.dir("textgen/custom/bpe") / "model.safetensors"))
+    assert tensors["tokenizer_json"].dtype == torch.uint8 and tensors["gpt.tok.weight"].dtype == torch.float16
+    back = textgen.load(store, "textgen/custom/bpe")
+    assert back.tokenizer.encode("The with statement") == t.tokenizer.encode("The with statement")
+    assert textgen.evaluate(back, corpus).model["val_bpb"] == pytest.approx(t.card["metrics"]["val_bpb"], rel=1e-5)
+
+
+# ---- streaming and quality figures -----------------------------------------------------------------
+
+def test_engine_speed_is_measured_apart_from_the_page():
+    import time as _t
+
+    m = _model()
+    tok = CharTokenizer([chr(65 + i) for i in range(40)])
+    timed = Timed(stream_gpt(m, tok.encode, tok.decode, "ABC", Sampling(max_new_tokens=20, temperature=0.0)))
+    for _ in timed:
+        _t.sleep(0.01)  # a slow page
+    assert timed.tokens == 20
+    assert timed.engine_tokens_per_second > 3 * timed.tokens / timed.wall_seconds
+
+
+def test_redraw_is_paced_by_time_not_by_tokens():
+    import time as _t
+
+    r = Redraw(interval=0.05)
+    t0 = _t.perf_counter()
+    draws = sum(r.due() for _ in range(100_000))  # a very fast engine
+    elapsed = _t.perf_counter() - t0
+    assert draws <= elapsed / 0.05 + 2
+
+
+def test_quality_figures_by_hand():
+    assert tq.longest_repeat([1, 2, 3, 1, 2, 3, 9]) == 3
+    assert tq.longest_repeat([1, 2, 3, 4]) == 0
+    assert tq.longest_repeat([5, 5, 5, 5]) == 3  # overlapping repeats count
+    assert tq.in_vocab_share("The cat, the DOG zqx", {"the", "cat", "dog"}) == pytest.approx(4 / 5)
+    assert tq.distinct_n(["a b a b"], 2) == pytest.approx(2 / 3)
+    vocab = {"return", "the", "value"}
+    assert tq.usable("return the value", [1, 2, 3], vocab)
+    assert not tq.usable("return the valeu", [1, 2, 3], vocab)
+    assert not tq.usable("return the value", list(range(8)) * 2, vocab)
+
+
+def test_training_records_quality_figures_and_samples():
+    lines = [f"The function number {i} returns the value of its argument when it is called with a list." for i in range(120)]
+    t = textgen.train(textgen.Config.quick(), data=read_corpus([("p.txt", "\n".join(lines).encode())]))
+    qd = t.card["quality"]
+    assert qd["samples"] == 4 and len(qd["prompts"]) == 4 and all(p.startswith("The function number") for p in qd["prompts"])
+    assert (qd["usable_share"] * 4) == pytest.approx(round(qd["usable_share"] * 4))  # a share of the 4 drafts
+    assert len(qd["greedy_longest_repeat"]) >= 1 and qd["greedy_longest_repeat_max"] >= 1
+    assert len(qd["readme_samples"]) >= 1 and all("completion" in s for s in qd["readme_samples"])
+
+
+# ---- business case ------------------------------------------------------------------------------
+
+def test_value_counts_only_usable_drafts_and_is_zero_below_the_bar():
+    a = tb.TextAssumptions(drafts_per_month=1000, minutes_saved=6, editor_cost=50, min_usable_share=0.8)
+    good = tq.DraftQuality(usable_share=0.9, beats_ngram=True, samples=20)
+    c = tb.case(a, 1000, good)
+    assert c.value[1] == pytest.approx(1000 * 0.9 * 6 / 60 * 50)  # €4,500: only usable drafts save time
+    weak = tq.DraftQuality(usable_share=0.5, beats_ngram=True, samples=20)
+    c = tb.case(a, 1000, weak)
+    assert c.value[1] == 0 and "only 50% of its drafts are usable" in c.value_reason and "below the 80% required" in c.value_reason
+    c = tb.case(a, 1000, tq.DraftQuality(usable_share=0.95, beats_ngram=False, samples=20))
+    assert c.value[1] == 0 and "n-gram" in c.value_reason
+    c = tb.case(a, 1000, None)
+    assert c.value[1] == 0 and "no measured draft quality" in c.value_reason
+    assert c.net[1] < 0  # costs remain when no value is counted
+
+
+# ---- the page -------------------------------------------------------------------------------------
+
+def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypatch):
+    import time as _t
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
     from usecases.core.store import REPO_ROOT, ModelStore
+
+    store_dir = tmp_path / "models"
+    textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))  # a small "shipped" model
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("views/text_generation.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = ("The function returns a value. The class holds state. " * 120).encode()
+    at.file_uploader(key="tg.corpus").set_value(("notes.txt", text, "text/plain")).run()
+    at.slider(key="tg.budget").set_value(10).run()
+    at.button(key="tg.train").click().run()
+    for _ in range(120):
+        _t.sleep(1)
+        at.run()
+        jm = at.session_state["_session_jobs"]
+        if not jm.running("tg-own"):
+            break
+    assert jm.get("tg-own").state == "done", jm.get("tg-own").message
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ModelStore(store_dir).keys("textgen/custom") == []  # nothing written for other sessions
+    assert any("(this session)" in o for o in at.selectbox(key="tg.model").options)
+    assert any("Save to the shared store" in b.label for b in at.button)
+
+
+def test_shipped_checkpoint_reproduces_its_card():
+    """Re-scores the shipped model on its recorded validation slice (whole held-out modules, ~160 kB) with the
+    n-gram refit on the same training text; needs the same installed stack (the card's fingerprint)."""
+    from usecases.core.store import REPO_ROOT, ModelStore
+    from usecases.textgen.corpus import stack_fingerprint
 
     store = ModelStore(REPO_ROOT / "models")
     if not store.exists("textgen"):
         pytest.skip("no shipped textgen checkpoint")
     t = textgen.load(store)
-    if pydoc_corpus().fingerprint != t.card["data"]["fingerprint"]:
-        pytest.skip("this Python's bundled documentation differs from the training corpus")
+    card = t.card
+    if card["data"].get("fingerprint") != stack_fingerprint():
+        pytest.skip("the installed Python stack differs from the one the corpus was read from")
+    assert card["tokenizer"]["kind"] == "byte-level BPE" and card["data"]["eval_slice"]["bytes"] <= 200_000
     report = textgen.evaluate(t)
-    assert report.model["val_loss"] == pytest.approx(t.card["metrics"]["val_loss"], abs=1e-5)
-    assert report.model["val_bpc"] < report.baselines["char_5gram_witten_bell"]["val_bpc"]
-    assert (store.dir("textgen") / "model.safetensors").stat().st_size <= 20 * 1024 * 1024
+    assert report.model["val_bpb"] == pytest.approx(card["metrics"]["val_bpb"], rel=1e-4)
+    (name, ng), = card["baselines"].items()
+    assert report.baselines[name]["val_bpb"] == pytest.approx(ng["val_bpb"], rel=1e-9)
+    assert (store.dir("textgen") / "model.safetensors").stat().st_size <= 25 * 1024 * 1024
     text, stats = complete(t.stream("The with statement", Sampling(max_new_tokens=50, temperature=0.0)))
-    assert stats["tokens"] == 50
+    assert stats["tokens"] == 50 and text
+
+
+def test_default_config_picks_the_size_from_the_hardware():
+    from usecases.textgen.pipeline import resolve
+
+    ids = torch.randint(0, 100, (5000,))
+    cpu, why = resolve(textgen.Config(), "bpe", 4096, ids, torch.device("cpu"))
+    assert cpu.model == dataclasses.replace(textgen.Config.cpu().model, vocab_size=4096) and "CPU" in why["rule"]
+    gpu, why = resolve(textgen.Config(), "bpe", 8192, ids, torch.device("cuda"))  # a device object; nothing runs on it
+    assert gpu.model.n_embd == 512 and gpu.compile and "GPU" in why["rule"]
+    g = GPT(dataclasses.replace(gpu.model, vocab_size=8192))
+    assert 20e6 < g.n_params() < 40e6  # tens of millions of parameters

@@ -1,5 +1,5 @@
-"""Text generation page: streamed generation with two settings side by side, model quality, training on
-your corpus, cost per token."""
+"""Text generation page: streamed generation with two settings side by side, model quality in plain
+figures, training on your corpus (private to the session), cost per token tied to draft quality."""
 
 from __future__ import annotations
 
@@ -16,19 +16,22 @@ from dashboard.components.state import holder, session_jobs
 from usecases import textgen
 from usecases.core import business
 from usecases.core.device import select_device
-from usecases.core.store import StoreReadOnly
+from usecases.core.store import ModelUnusable, StoreReadOnly
 from usecases.core.tables import DataProblem
 from usecases.textgen import business as tb
 from usecases.textgen import local_hf
 from usecases.textgen.corpus import read_corpus
-from usecases.textgen.generate import Sampling
+from usecases.textgen.generate import Redraw, Sampling, Timed
+from usecases.textgen.pipeline import baseline_label, measure_tokens_per_second, ngram_verdict
+from usecases.textgen.quality import DraftQuality
 
 SPEC = textgen.SPEC
 KEY = "textgen"
+SESSION = "textgen.session_models"
 
 report_ui.start("Text generation")
 st.title(":material/edit_note: Text generation")
-st.caption(f"{SPEC.purpose} A character-level GPT written in this project, trained on {SPEC.data_source}, with a KV cache for "
+st.caption(f"{SPEC.purpose} A small GPT written in this project, trained on {SPEC.data_source}, with a KV cache for "
            "streaming; local pretrained models (Hugging Face format) run with the same controls.")
 
 shared = training.require_model(KEY)
@@ -41,14 +44,19 @@ def _load_hf(path: str):
     return local_hf.LoadedHF(path, select_device())
 
 
+@st.cache_resource(show_spinner="Measuring this deployment's generation speed once for this model version…")
+def _throughput(version: str, _trained) -> float:
+    """Engine tokens/s of one stream, after a warm-up — measured once per model version, not per visit."""
+    return measure_tokens_per_second(_trained)
+
+
 def _custom_models() -> dict:
-    """Named models trained on users' corpora: saved in the store, or kept in this session."""
+    """Models trained on users' corpora: this session's (private), and those saved to the store on purpose."""
     out = {}
-    store = holder().store
-    for key in store.keys(f"{KEY}/custom"):
-        out[f"Your model · {key.rsplit('/', 1)[-1]}"] = ("store", key)
-    for name, t in st.session_state.get("textgen.session_models", {}).items():
+    for name, t in st.session_state.get(SESSION, {}).items():
         out[f"Your model · {name} (this session)"] = ("session", t)
+    for key in holder().store.keys(f"{KEY}/custom"):
+        out[f"Saved model · {key.rsplit('/', 1)[-1]}"] = ("store", key)
     return out
 
 
@@ -111,69 +119,87 @@ with t_gen:
             for col, side, s in ((outs[0], "A", s_a), (outs[1], "B", s_b)):
                 with col:
                     box, stats = st.empty(), st.empty()
-                    text, last, n = "", None, 0
-                    for step in obj.stream(prompt, s):
+                    text = ""
+                    timed, redraw = Timed(obj.stream(prompt, s)), Redraw(0.08)
+                    for step in timed:
                         text += step.text
-                        last, n = step, n + 1
-                        if n % 4 == 1:
+                        if redraw.due():  # redraw on a time budget, not every few tokens
                             box.code(prompt + text, language=None, wrap_lines=True)
-                            stats.caption(f"{n} tokens · {n / max(step.elapsed, 1e-9):,.0f} tokens/s")
+                            stats.caption(f"{timed.tokens} tokens · {timed.engine_tokens_per_second:,.0f} tokens/s")
                     box.code(prompt + text, language=None, wrap_lines=True)
-                    if last:
-                        stats.caption(f"Setting {side}: {n} tokens · time to first token {last.first_token_seconds * 1000:,.0f} ms · "
-                                      f"total {last.elapsed:,.2f} s · {n / max(last.elapsed, 1e-9):,.0f} tokens/s")
+                    if timed.tokens:
+                        stats.caption(f"Setting {side}: {timed.tokens} tokens · time to first token {timed.first_token_seconds * 1000:,.0f} ms · "
+                                      f"total {timed.wall_seconds:,.2f} s · engine {timed.engine_tokens_per_second:,.0f} tokens/s · "
+                                      f"page {timed.tokens / max(timed.wall_seconds, 1e-9):,.0f} tokens/s ({redraw.count} redraws)")
                     else:
                         stats.caption(f"Setting {side}: stopped before the first token (a stop sequence matched at once).")
-        except DataProblem as exc:
-            widgets.show_problem(exc)
-    st.caption("Side by side: A samples (temperature 0.7, top-k 40, top-p 0.95), B decodes greedily — change either and generate again.")
+        except (DataProblem, ModelUnusable) as exc:
+            widgets.show_problem(exc) if isinstance(exc, DataProblem) else st.error(str(exc))
+    st.caption("Side by side: A samples (temperature 0.7, top-k 40, top-p 0.95), B decodes greedily — change either and generate again. "
+               "Engine tokens/s counts only the model's time; page tokens/s includes drawing in your browser.")
 
 # ---- model ------------------------------------------------------------------------------------
 with t_model:
     card = shared.card
-    try:
-        report = textgen.evaluate(shared)
-    except DataProblem as exc:
-        widgets.show_problem(exc)
-        report = None
     m = card["metrics"]
     ng_name, ng = next(iter(card["baselines"].items()))
+    qd = card.get("quality", {})
+    ng_label = baseline_label(ng_name)
+    verdict = ngram_verdict(card)
+    if verdict:
+        st.warning(verdict, icon=":material/warning:")
     widgets.kpi_row([
-        ("Parameters", f"{card['model']['parameters'] / 1e6:.2f} M"),
-        ("Validation loss", f"{m['val_loss']:.3f}", "Cross-entropy in nats per character on the held-out 10 %."),
-        ("Bits per character", f"{m['val_bpc']:.3f}", f"{ng_name.replace('_', ' ')}: {ng['val_bpc']:.3f}"),
-        ("Perplexity", f"{m['val_perplexity']:.2f}", "Per character."),
-        ("Training", f"{card['training_seconds'] / 60:.1f} min", f"{card['model']['iterations']:,} iterations on {card['device']['name']}"),
+        ("Parameters", f"{card['model']['parameters'] / 1e6:.2f} M", f"{card['tokenizer']['kind']}, {card['tokenizer']['vocab_size']:,} tokens"),
+        ("Bits per byte", f"{m['val_bpb']:.3f}", f"{ng_label}: {ng['val_bpb']:.3f} — the model needs {-m['vs_ngram']:.0%} fewer bits"
+         if m["vs_ngram"] < 0 else f"{ng_label}: {ng['val_bpb']:.3f} — the model is worse"),
+        ("Real words", f"{qd['in_vocab_share']:.1%}" if qd else "—", "Share of sampled words (temperature 0.8) found in the training text. Target ≥ 97 %."),
+        ("Usable drafts", f"{qd['usable_share']:.0%}" if qd else "—", qd.get("usable_rule", "")),
+        ("Longest loop (greedy)", f"{qd['greedy_longest_repeat_max']} tokens" if qd else "—",
+         "Longest token sequence repeated within a 300-token greedy continuation. Target < 8."),
     ])
-    comp = pd.DataFrame([{"model": "GPT (this model)", "bits per character": m["val_bpc"]},
-                         {"model": "Character 5-gram, Witten–Bell", "bits per character": ng["val_bpc"]}])
-    fig = px.bar(comp, x="bits per character", y="model", orientation="h", height=200, text_auto=".3f",
-                 title="Same validation text: bits per character (lower is better)")
+    comp = pd.DataFrame([{"model": "GPT (this model)", "bits per byte": m["val_bpb"]}, {"model": ng_label, "bits per byte": ng["val_bpb"]}])
+    fig = px.bar(comp, x="bits per byte", y="model", orientation="h", height=200, text_auto=".3f",
+                 title="Same held-out documentation: bits per byte (lower is better)")
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), yaxis_title=None)
     st.plotly_chart(fig, width="stretch")
-    report_ui.kpis([("Bits per character", f"{m['val_bpc']:.3f}"), (ng_name.replace("_", " "), f"{ng['val_bpc']:.3f}"),
+    d = card["data"]
+    st.caption(f"Scored on {d.get('scored_bytes', 0):,} bytes of validation text from modules never seen in training"
+               + (f" ({d['eval_slice']['rule']})" if "eval_slice" in d else "") + f". Split: {d.get('split', '')}. "
+               f"Trained {card['training_seconds'] / 60:.1f} min, {card['model']['iterations']:,} iterations on {card['device']['name']}.")
+    report_ui.kpis([("Bits per byte", f"{m['val_bpb']:.3f}"), (ng_label, f"{ng['val_bpb']:.3f}"),
                     ("Parameters", f"{card['model']['parameters'] / 1e6:.2f} M")])
-    report_ui.figure(fig, "Bits per character vs the n-gram baseline")
+    report_ui.figure(fig, "Bits per byte vs the n-gram baseline")
+    st.markdown("**What it is good for, and what not.** It writes text that *looks like* API documentation — the phrasing of "
+                "parameter lists, “Returns …”, “If … is None” — and shows, with real figures, what a model trained here in minutes "
+                "can and cannot do. It is **not** a documentation writer: it knows no facts about your code, it invents names and "
+                "behaviour, and its drafts need a full rewrite. Use a large pretrained model (see *Use a pretrained model*) for real drafts.")
+    if qd.get("readme_samples"):
+        with st.expander("Five unedited samples (fixed prompts, temperature 0.8, top-k 40, top-p 0.95, seed 0)"):
+            for smp in qd["readme_samples"]:
+                st.code(smp["prompt"] + smp["completion"], language=None, wrap_lines=True)
     hist = pd.DataFrame(card.get("history", []))
-    if len(hist) > 1:
-        long = hist.melt(id_vars="iter", value_vars=[c for c in ("train_loss", "val_loss") if c in hist]).dropna()
-        f = px.line(long, x="iter", y="value", color="variable", markers=True, height=320, title="Training curve (nats/char)")
+    if len(hist) > 1 and "val_bpb" in hist:
+        long = hist.melt(id_vars="iter", value_vars=["val_bpb"]).dropna()
+        f = px.line(long, x="iter", y="value", color="variable", markers=True, height=300, title="Validation bits per byte during training")
+        f.add_hline(y=ng["val_bpb"], line_dash="dash", line_color="#64748b", annotation_text=ng_label)
         f.update_layout(margin=dict(l=10, r=10, t=40, b=10), legend_title=None)
         st.plotly_chart(f, width="stretch")
     widgets.model_card(card)
-    st.markdown("**Retrain the shipped model** (about 8 minutes on 2 CPU cores).")
+    st.markdown("**Retrain the shipped model** (about 20–40 minutes on 2 CPU cores; a GPU picks the larger configuration).")
     training.retrain_panel(KEY)
 
 # ---- train on your corpus --------------------------------------------------------------------
 with t_train:
-    st.caption("Upload .txt / .md files (concatenated) or a CSV with a text column. The model keeps the shipped architecture's "
-               "shape at a smaller size so it trains in minutes; your files stay in memory.")
+    st.caption("Upload .txt / .md files (concatenated) or a CSV with a text column. The model's size is picked for your corpus "
+               "and your time budget (subword tokens above ~1 MB of text, characters below). Your files and the model stay in this "
+               "browser session; nothing is written to disk unless you press “Save to the shared store”.")
     files = st.file_uploader("Corpus files", type=["txt", "md", "csv", "tsv"], accept_multiple_files=True, key="tg.corpus", max_upload_size=20)
     c1, c2, c3 = st.columns(3)
     col = c1.text_input("Text column (CSV only; empty = the longest)", "", key="tg.col")
     budget = c2.slider("Time budget (s)", 10, 900, 120, 10, key="tg.budget")
     name = c3.text_input("Name for the model", "my-model", key="tg.name")
     jm = session_jobs()
+    session_models = st.session_state.setdefault(SESSION, {})
     if files:
         try:
             corpus = read_corpus([(f.name, f.getvalue()) for f in files], text_column=col.strip() or None)
@@ -185,38 +211,60 @@ with t_train:
         else:
             st.success(f"{corpus.source}: {len(corpus.train):,} training and {len(corpus.val):,} validation characters.")
             if st.button("Train", type="primary", key="tg.train", icon=":material/play_arrow:"):
-                base = textgen.Config()
-                cfg = textgen.Config(model=type(base.model)(block_size=128, n_layer=4, n_head=4, n_embd=128), max_iters=100_000,
-                                     budget_seconds=float(budget))
+                cfg = textgen.Config(budget_seconds=float(budget))
 
-                def work(job, corpus=corpus, cfg=cfg, safe=safe, ss=st.session_state.setdefault("textgen.session_models", {})):
+                def work(job, corpus=corpus, cfg=cfg, safe=safe, ss=session_models):
                     t = textgen.train(cfg, data=corpus, progress=job.progress, cancel=job.cancel)
-                    try:
-                        textgen.save(t, holder().store, key=f"{KEY}/custom/{safe}")
-                        note = "saved to the model store"
-                    except StoreReadOnly:
-                        ss[safe] = t
-                        note = "kept for this session (the store is read-only)"
-                    return t, note
+                    ss[safe] = t  # this session only
+                    return t
 
-                jm.start("tg-own", f"Training “{safe}”", work,
-                         lambda r: f"{r[0].card['metrics']['val_bpc']:.3f} bits/char ({r[1]}). Pick it in the Generate tab.")
-    training.job_progress(jm, "tg-own", chart_metrics=("train_loss", "val_loss"))
-    st.caption("Command line: `python -m usecases train textgen --data notes.md --model-name notes`.")
+                def done(t) -> str:
+                    ng_n, ng_v = next(iter(t.card["baselines"].items()))
+                    line = (f"{t.card['metrics']['val_bpb']:.3f} bits per byte ({baseline_label(ng_n)}: {ng_v['val_bpb']:.3f}), "
+                            f"{t.card['model']['parameters'] / 1e6:.2f} M parameters. Kept in this session — pick it in the Generate tab.")
+                    v = ngram_verdict(t.card)
+                    return f"{line} ⚠ {v}" if v else line
+
+                jm.start("tg-own", f"Training “{safe}”", work, done)
+    job = training.job_progress(jm, "tg-own", chart_metrics=("val_bpb", "ngram_bpb"))
+    if job is not None and job.running and job.history:
+        last = job.history[-1]
+        if "val_bpb" in last:
+            if last["val_bpb"] < last["ngram_bpb"]:
+                st.caption(f"The GPT ({last['val_bpb']:.3f} bits/byte) has passed the n-gram baseline ({last['ngram_bpb']:.3f}).")
+            else:
+                st.caption(f"Not yet better than the n-gram baseline: {last['val_bpb']:.3f} vs {last['ngram_bpb']:.3f} bits per byte.")
+    if job is not None and job.state == "done" and job.result is not None:
+        v = ngram_verdict(job.result.card)
+        if v:
+            st.warning(v, icon=":material/warning:")
+    for nm, t in list(session_models.items()):
+        with st.container(border=True):
+            ng_n, ng_v = next(iter(t.card["baselines"].items()))
+            st.markdown(f"**{nm}** (this session) — {t.card['metrics']['val_bpb']:.3f} bits per byte vs {ng_v['val_bpb']:.3f} for the "
+                        f"{baseline_label(ng_n)}; {t.card['data']['source']}")
+            if st.button("Save to the shared store", key=f"tg.save.{nm}", icon=":material/save:",
+                         help="Writes the model to the server's model store, where every user of this app can pick it."):
+                try:
+                    textgen.save(t, holder().store, key=f"{KEY}/custom/{nm}")
+                    st.success(f"Saved as {KEY}/custom/{nm}: other sessions now list it.")
+                except StoreReadOnly as exc:
+                    st.error(f"Not saved: {exc}")
+    st.caption("Command line: `python -m usecases train textgen --data notes.md --model-name notes` (saves to models/textgen/custom/notes).")
 
 # ---- business ---------------------------------------------------------------------------------
 with t_bus:
-    tps = st.session_state.get("tg.measured_tps")
-    if tps is None:
-        from usecases.textgen.generate import complete
-
-        _, stats = complete(shared.stream("The with statement", Sampling(max_new_tokens=200, temperature=0.0)))
-        tps = stats["tokens_per_second"]
-        st.session_state["tg.measured_tps"] = tps
-    st.caption(f"CPU throughput measured on this deployment just now: **{tps:,.0f} tokens/s** (shipped model, one stream).")
+    tps = _throughput(shared.version_key, shared)
+    quality = DraftQuality.from_card(shared.card)
+    st.caption(f"CPU throughput of this deployment: **{tps:,.0f} tokens/s** (shipped model, one stream, measured once per model version "
+               "after a warm-up).")
     a = widgets.assumptions_form(tb.TextAssumptions(), "tg.a", columns=3)
     widgets.reset_button("tg.a")
-    c = tb.case(a, tps)
+    c = tb.case(a, tps, quality)
+    if c.usable_share == 0:
+        st.warning(f"**No editor time is counted:** {c.value_reason}.", icon=":material/block:")
+    else:
+        st.info(f"Editor time counts for usable drafts only: {c.value_reason}.", icon=":material/check_circle:")
     widgets.kpi_row([
         ("Cost / 1k tokens, CPU", f"€{c.cpu_per_1k:.5f}"),
         ("Cost / 1k tokens, GPU", f"€{c.gpu_per_1k[1]:.5f}", f"Range €{c.gpu_per_1k[0]:.5f} – €{c.gpu_per_1k[2]:.5f}"),
@@ -238,6 +286,8 @@ with t_bus:
         fig.add_vline(x=be, line_dash="dash", line_color="#64748b", annotation_text="break-even")
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), legend_title=None)
     st.plotly_chart(fig, width="stretch")
+    st.caption("The costs are real for any model of this size; the value is not, until a model's drafts pass the quality bar. "
+               "The same arithmetic applies to a pretrained model run here — measure its drafts the same way before counting its value.")
     report_ui.kpis([("CPU tokens/s (measured)", f"{tps:,.0f}"), ("Cost / 1k tokens, CPU", f"€{c.cpu_per_1k:.5f}"),
                     ("Editor time saved / month", business.money(c.value[1])), ("Net / month", business.money(c.net[1]))])
     report_ui.figure(fig, "Monthly cost by volume: self-hosted vs API")

@@ -1,21 +1,21 @@
-"""Text generation: a character-level GPT with a KV cache, local pretrained models, cost per token."""
+"""Text generation: a small GPT (byte-level BPE or characters) with a KV cache, local pretrained models, cost per token."""
 from usecases.core.spec import Spec
 
 SPEC = Spec(
     name="textgen",
     title="Text generation",
     purpose="Draft documentation text with a small GPT trained here, and price generated tokens.",
-    primary_metric="val_bpc",
-    primary_label="Bits per character",
+    primary_metric="val_bpb",
+    primary_label="Bits per byte",
     higher_is_better=False,
-    format_version=1,
+    format_version=2,
     url_path="text-generation",
     icon=":material/edit_note:",
     assumptions_key="tg.a",
     scenario_keys=("tg.A.", "tg.B."),
     view="text_generation",
     model_label="GPT",
-    data_source="Python's bundled reference documentation (pydoc_data)",
+    data_source="the documentation of the installed Python stack (standard library and this project's packages)",
 )
 
 from .bench import bench  # noqa: E402

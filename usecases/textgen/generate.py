@@ -186,3 +186,57 @@ def complete(steps: Iterator[Step]) -> tuple[str, dict]:
     secs = last.elapsed if last else 0.0
     return text, {"tokens": n, "seconds": secs, "first_token_seconds": last.first_token_seconds if last else 0.0,
                   "tokens_per_second": n / secs if secs > 0 else 0.0}
+
+
+class Timed:
+    """Wraps a stream to tell the engine's time (spent producing tokens) from the caller's (drawing them):
+    ``engine_tokens_per_second`` counts only the time inside the generator, so a slow page cannot hide a fast
+    engine, nor the other way round."""
+
+    def __init__(self, steps: Iterator[Step]):
+        self._it = iter(steps)
+        self.engine_seconds = 0.0
+        self.tokens = 0
+        self.first_token_seconds: float | None = None
+        self.started = time.perf_counter()
+
+    def __iter__(self) -> "Timed":
+        return self
+
+    def __next__(self) -> Step:
+        t = time.perf_counter()
+        try:
+            st = next(self._it)
+        finally:
+            self.engine_seconds += time.perf_counter() - t
+        if st.token >= 0:
+            self.tokens += 1
+            if self.first_token_seconds is None:
+                self.first_token_seconds = time.perf_counter() - self.started
+        return st
+
+    @property
+    def wall_seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def engine_tokens_per_second(self) -> float:
+        return self.tokens / self.engine_seconds if self.engine_seconds > 0 else 0.0
+
+
+class Redraw:
+    """Decides when a page redraws streamed text: at most every ``interval`` seconds (not every N tokens),
+    so drawing costs a bounded share of the time whatever the engine's speed."""
+
+    def __init__(self, interval: float = 0.08):
+        self.interval = interval
+        self.last = -1e9
+        self.count = 0
+
+    def due(self) -> bool:
+        now = time.perf_counter()
+        if now - self.last >= self.interval:
+            self.last = now
+            self.count += 1
+            return True
+        return False
