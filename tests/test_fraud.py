@@ -14,6 +14,7 @@ from usecases import fraud
 from usecases.core.spec import DataInfo, check_contract
 from usecases.core.tables import DataProblem
 from usecases.fraud import business as fb
+from usecases.fraud import charts as fcharts
 from usecases.fraud.evaluation import SplitConfig, card_precision_top_k, metrics, split
 from usecases.fraud.features import FEATURES, add_features, features_reference
 from usecases.fraud.results import FraudEvaluation, Rows
@@ -213,13 +214,13 @@ def test_profit_curve_axis_is_linear_and_readable():
     ev = hand_evaluation()
     for a in (HAND, dataclasses.replace(HAND, mode="Team capacity", cases_per_day=5)):
         op = fb.operating(ev, a)
-        curve = fb.profit_curve(ev, a)
-        lo, hi = fb.curve_range(curve, op)
-        fig = profit_curve(curve, op, (lo, hi))
+        curve, (lo, hi) = fcharts.profit_curve(ev, a, op)
+        fig = profit_curve(curve, (lo, hi), op)
         assert fig.layout.xaxis.type == "linear"
         assert tuple(fig.layout.xaxis.range) == (lo, hi) and lo == 0
         best = float(curve.loc[curve["net"].idxmax(), "alerts_per_day"])
         assert max(best, op.alerts_per_day) <= hi <= 2 * max(best, op.alerts_per_day, op.capacity_per_day)
+        assert curve["alerts_per_day"].max() <= hi  # nothing drawn beyond the axis
 
 
 def test_range_brackets_the_base_value_and_roi_payback_read_well():
@@ -270,7 +271,7 @@ def test_quick_model_card_storage_and_evaluation(tmp_store):
 def test_throughput_and_scores_match_the_model(tmp_store):
     t = quick_model()
     tp = fraud.throughput(t)
-    assert tp.unit == "transactions" and tp.per_second > 1000
+    assert tp.unit == "transactions" and tp.device == "cpu"
     out = fraud.score_file(t, _raw_csv(label=False), "tx.csv")
     assert list(out.columns) == ["transaction_id", "datetime", "customer_id", "terminal_id", "amount", "fraud_probability", "flagged"]
     thr = fraud.scoring.default_threshold(t)

@@ -17,11 +17,11 @@ COLORS = {"Caught": "#16a34a", "Missed": "#dc2626", "False alerts": "#f59e0b"}
 MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
-def profit_curve(curve: pd.DataFrame, op: fb.Operating, x_range: tuple[float, float]) -> go.Figure:
+def profit_curve(curve: pd.DataFrame, x_range: tuple[float, float], op: fb.Operating) -> go.Figure:
     """Net value per month (after system cost) against alerts per day at your volume, on a linear axis clipped to
     ``x_range``; the chosen threshold and the team's capacity are marked."""
     fig = go.Figure()
-    shown = curve[curve["alerts_per_day"] <= x_range[1] * 1.02]
+    shown = curve
     fig.add_scatter(x=shown["alerts_per_day"], y=shown["net"], mode="lines", name="Net value per month",
                     customdata=np.c_[shown["threshold"], shown["precision"], shown["recall"]],
                     hovertemplate="%{x:,.0f} alerts/day<br>€%{y:,.0f}/month<br>threshold %{customdata[0]:.3f}"
@@ -40,7 +40,7 @@ def profit_curve(curve: pd.DataFrame, op: fb.Operating, x_range: tuple[float, fl
 def daily_outcomes(daily: pd.DataFrame) -> go.Figure:
     fig = px.bar(daily, x="day", y="per_day", color="outcome", barmode="group", color_discrete_map=COLORS, height=330,
                  title="Outcomes per day at your volume (each test day rescaled to your volume and fraud rate)",
-                 labels={"day": "test day", "per_day": "transactions per day"})
+                 labels={"day": "test day", "per_day": "transactions per day at your volume"})
     fig.update_layout(margin=MARGIN, legend_title=None)
     return fig
 

@@ -1,8 +1,8 @@
 """Fraud detection: transaction simulator, features, PyTorch detector, tuned peers, business case.
 
 Modules, along the data flow: ``simulate`` → ``features`` → ``data`` / ``files`` (users' files) →
-``learner`` (+ ``model``, the network) and ``peers`` → ``pipeline`` (train, store) → ``results``
-(evaluate) → ``business`` (value) → ``scoring`` (batch scores, throughput, a winning peer in view).
+``learner`` (+ ``model``, the network) and ``peers`` → ``pipeline`` + ``artefacts`` (train, store) →
+``results`` (evaluate) → ``assumptions`` + ``business`` (value) + ``charts`` → ``scoring`` (batch scores, throughput, a winning peer in view).
 """
 from usecases.core.spec import Spec
 
@@ -24,7 +24,8 @@ SPEC = Spec(
 )
 
 from .bench import bench  # noqa: E402
-from .business import Assumptions, FraudAssumptions, assumptions_from, value  # noqa: E402
+from .assumptions import Assumptions, FraudAssumptions, assumptions_from  # noqa: E402
+from .business import value  # noqa: E402
 from .pipeline import Config, Trained, load, save, train  # noqa: E402
 from .results import FraudEvaluation, evaluate  # noqa: E402
 from .scoring import promote, read_data, score, score_file, throughput  # noqa: E402

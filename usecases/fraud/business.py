@@ -22,104 +22,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from usecases.core import business
-from usecases.core.business import assumption
 from usecases.core.spec import Value
 
-from .data import AMOUNT_MAX
-
-DAYS_PER_MONTH = 30.4
-MODES = ("Profit-optimal", "Team capacity", "Manual")
-FRAUD_RATE_SOURCE = ("EBA & ECB, 2024 Report on payment fraud (1 August 2024): in H1 2023 fraud was 0.015 % of the number "
-                     "(0.031 % of the value) of card payments with cards issued in the EEA. Low/high: our ±⅓.")
-FRAUD_AMOUNT_SOURCE = ("Same report: €633 M of card-payment fraud over 7.31 M fraudulent card payments in H1 2023 ≈ €87 each. "
-                       "Low/high: our ±30 %.")
-
-
-@dataclass(frozen=True)
-class FraudAssumptions:
-    recovery_share: float = assumption(
-        0.8, label="Value recovered per caught fraud", unit="share of amount", low=0.6, high=0.95, min=0.0, max=1.0, step=0.05,
-        help="Share of a caught fraud's amount that is not lost (payment blocked or charged back).",
-    )
-    cost_per_alert: float = assumption(
-        5.0, label="Cost per investigated alert", unit="€", low=8.0, high=3.0, min=0.0, max=10_000.0, step=0.5,
-        help="Analyst time and tooling per alert, e.g. 7 minutes at €45/h ≈ €5.",
-    )
-    false_alert_cost: float = assumption(
-        2.0, label="Cost of a false alert to the customer relationship", unit="€", low=5.0, high=1.0, min=0.0, max=10_000.0, step=0.5,
-        help="Friction of a blocked legitimate payment: support call, card re-issue, churn risk.",
-    )
-    monthly_transactions: float = assumption(
-        5_000_000, label="Card transactions per month", unit="transactions", min=1.0, max=1e11, step=100_000.0,
-        help="Your volume; the test rows' per-class rates are scaled to it.",
-    )
-    fraud_rate_bps: float = assumption(
-        1.5, label="Your portfolio's fraud rate", unit="per 10,000 payments", low=1.0, high=2.0, min=0.01, max=1_000.0, step=0.1,
-        help="Fraudulent card payments per 10,000 payments in your portfolio (the simulated test week has ≈ 71).",
-        source=FRAUD_RATE_SOURCE,
-    )
-    avg_fraud_amount: float = assumption(
-        87.0, label="Average fraudulent payment", unit="€", low=60.0, high=120.0, min=1.0, max=AMOUNT_MAX, step=1.0,
-        help="Mean amount of a fraudulent payment in your portfolio.", source=FRAUD_AMOUNT_SOURCE,
-    )
-    yearly_system_cost: float = assumption(
-        250_000.0, label="Yearly cost of the system", unit="€/year", low=350_000.0, high=180_000.0, min=0.0, max=1e10, step=10_000.0,
-        help="Licences, hosting, model upkeep and monitoring.",
-    )
-    investigators: float = assumption(
-        4, label="Investigators", unit="people", min=0.0, max=10_000.0, step=1.0,
-        help="Used in capacity mode: the threshold is set so daily alerts at your volume fit the team.",
-    )
-    cases_per_day: float = assumption(
-        40, label="Cases per investigator per day", unit="cases", min=0.0, max=10_000.0, step=5.0,
-    )
-    # Operating settings (kept under the scenario keys fraud.mode / fraud.threshold, not assumptions with a range).
-    mode: str = "Profit-optimal"
-    threshold: float = 0.5  # the manual threshold
-
-    @property
-    def capacity_per_day(self) -> float:
-        return float(self.investigators * self.cases_per_day)
-
-
-Assumptions = FraudAssumptions
-
-
-def assumptions_from(values: Mapping[str, Any]) -> FraudAssumptions:
-    """Assumptions from scenario values (``fraud.a.<field>``, ``fraud.mode``, ``fraud.threshold``); bad values → defaults."""
-    names = {f.name for f in business.fields_of(FraudAssumptions)}
-    picked = {k[len("fraud.a."):]: v for k, v in values.items() if k.startswith("fraud.a.") and k[len("fraud.a."):] in names}
-    try:
-        a = business.from_dict(FraudAssumptions, picked)
-    except (ValueError, TypeError):
-        a = FraudAssumptions()
-    mode = values.get("fraud.mode")
-    a = dataclasses.replace(a, mode=mode if mode in MODES else "Profit-optimal")
-    try:
-        t = float(values.get("fraud.threshold", a.threshold))
-        if 0.0 <= t <= 1.0:
-            a = dataclasses.replace(a, threshold=t)
-    except (TypeError, ValueError):
-        pass
-    return a
-
-
-def rate_words(a: FraudAssumptions) -> str:
-    """The portfolio's fraud rate in words: "1.5 in 10,000"."""
-    from usecases.core import fmt
-
-    return f"{fmt.number(a.fraud_rate_bps)} in 10,000"
-
+from .assumptions import DAYS_PER_MONTH, MODES, Assumptions, FraudAssumptions, assumptions_from, rate_words  # noqa: F401
 
 # ---- per-class rates → money at the user's volume ----------------------------------------------
 
-def _monthly(recall, amount_recall, fpr, a: FraudAssumptions) -> dict[str, np.ndarray]:
+def monthly(recall, amount_recall, fpr, a: FraudAssumptions) -> dict[str, np.ndarray]:
     """Per-month figures at the user's volume from per-class rates (arrays broadcast)."""
     frauds = a.fraud_rate_bps / 1e4 * a.monthly_transactions
     legit = a.monthly_transactions - frauds
@@ -152,7 +66,7 @@ def choose(y: np.ndarray, score: np.ndarray, amount: np.ndarray, a: FraudAssumpt
     """(threshold, its alerts/day at your volume, the profit-optimal point's alerts/day) chosen on these (validation) rows:
     profit-optimal, or in "Team capacity" mode the most profitable threshold whose alerts fit the team."""
     c = cutoffs(y, score, amount, has_amount)
-    m = _monthly(c["recall"].to_numpy(), c["amount_recall"].to_numpy(), c["fpr"].to_numpy(), a)
+    m = monthly(c["recall"].to_numpy(), c["amount_recall"].to_numpy(), c["fpr"].to_numpy(), a)
     gross = m["gross"]
     best = int(np.argmax(gross))  # first maximum = the highest threshold among ties (fewest alerts)
     pick = best
@@ -246,7 +160,7 @@ def operating(ev, a: FraudAssumptions, name: str = "model") -> Operating:
     flag = flags(ev, name, thresholds)
     y, amount = ev.test.y.astype(bool), ev.test.amount
     recall, amount_recall, fpr = _rates(y, flag, amount, ev.has_amount)
-    month = {k: float(v) for k, v in _monthly(recall, amount_recall, fpr, a).items()}
+    month = {k: float(v) for k, v in monthly(recall, amount_recall, fpr, a).items()}
     return Operating(mode=a.mode, thresholds=thresholds, threshold=float(pooled), frauds=int(y.sum()), caught=int((flag & y).sum()),
                      false_alerts=int((flag & ~y).sum()), legit=int((~y).sum()), recall=recall, amount_recall=amount_recall, fpr=fpr,
                      month=month, capacity_per_day=a.capacity_per_day, optimal_alerts_per_day=float(opt_apd))
@@ -272,7 +186,7 @@ def bootstrap_net(ev, a: FraudAssumptions, op: Operating, name: str = "model", n
     recall = s[:, 1] / np.maximum(s[:, 0], 1)
     amount_recall = np.where(s[:, 4] > 0, s[:, 5] / np.maximum(s[:, 4], 1e-12), recall)
     fpr = s[:, 3] / np.maximum(s[:, 2], 1)
-    return _monthly(recall, amount_recall, fpr, a)["net"]
+    return monthly(recall, amount_recall, fpr, a)["net"]
 
 
 @dataclass(frozen=True)
@@ -316,48 +230,3 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
     return Value(usecase="fraud", title="Fraud detection", monthly=c.monthly, upfront=(0.0, 0.0, 0.0),
                  headline=f"{fmt.money(op.month['prevented'])}/month of fraud losses prevented at {fmt.count(op.alerts_per_day)} alerts/day "
                           f"({assumptions.mode.lower()} threshold, your volume and fraud rate)")
-
-
-# ---- charts' data -------------------------------------------------------------------------------
-
-def profit_curve(ev, a: FraudAssumptions, name: str = "model", points: int = 400) -> pd.DataFrame:
-    """Net value per month (after system cost) and alerts/day at your volume for every threshold on the test rows."""
-    c = cutoffs(ev.test.y, ev.test.scores[name], ev.test.amount, ev.has_amount)
-    m = _monthly(c["recall"].to_numpy(), c["amount_recall"].to_numpy(), c["fpr"].to_numpy(), a)
-    df = pd.DataFrame({"threshold": c["threshold"], "alerts_per_day": m["alerts_per_day"], "net": m["net"], "recall": c["recall"],
-                       "precision": np.divide(m["caught"], m["alerts"], out=np.full(len(c), np.nan), where=m["alerts"] > 0)})
-    if len(df) > points:
-        keep = np.unique(np.r_[np.linspace(0, len(df) - 1, points).astype(int), int(df["net"].idxmax())])
-        df = df.iloc[keep].reset_index(drop=True)
-    return df
-
-
-def curve_range(curve: pd.DataFrame, op: Operating) -> tuple[float, float]:
-    """A linear x-range (alerts/day) that shows the optimum and the chosen point with room to spare — and the
-    team's capacity when it is near them — without the long tail of flag-almost-everything thresholds."""
-    best = float(curve.loc[curve["net"].idxmax(), "alerts_per_day"]) if len(curve) else 0.0
-    core = max([best, op.alerts_per_day, *([op.optimal_alerts_per_day] if np.isfinite(op.optimal_alerts_per_day) else []), 1.0])
-    hi = 2.0 * core
-    if 0 < op.capacity_per_day <= 3 * core:
-        hi = max(hi, 1.25 * op.capacity_per_day)
-    return 0.0, float(min(hi, max(curve["alerts_per_day"].max(), 1.0)))
-
-
-def daily_outcomes(ev, a: FraudAssumptions, op: Operating, name: str = "model") -> pd.DataFrame:
-    """Caught / missed / false alerts per test day, each test day rescaled to a day at your volume and fraud rate
-    (so the bars and the KPIs share one scale). Empty without days."""
-    if ev.test.day is None:
-        return pd.DataFrame(columns=["day", "outcome", "per_day"])
-    y = ev.test.y.astype(bool)
-    flag = flags(ev, name, op.thresholds)
-    days = max(len(np.unique(ev.test.day)), 1)
-    frauds_day = a.fraud_rate_bps / 1e4 * a.monthly_transactions / DAYS_PER_MONTH
-    legit_day = a.monthly_transactions / DAYS_PER_MONTH - frauds_day
-    w = np.where(y, frauds_day / max(y.sum() / days, 1e-9), legit_day / max((~y).sum() / days, 1e-9))
-    df = pd.DataFrame({"day": ev.test.day, "Caught": w * (flag & y), "Missed": w * (~flag & y), "False alerts": w * (flag & ~y)})
-    return df.groupby("day").sum().reset_index().melt(id_vars="day", var_name="outcome", value_name="per_day")
-
-
-def confusion(op: Operating) -> np.ndarray:
-    """Test-row counts: rows = legitimate / fraud, columns = not flagged / flagged."""
-    return np.array([[op.legit - op.false_alerts, op.false_alerts], [op.missed, op.caught]])

@@ -51,6 +51,11 @@ class Dataset:
     key_columns: tuple[str, ...] = RAW_COLUMNS  # the validated columns the fingerprint (and a recorded split) is computed on
 
     @property
+    def subject(self) -> str:
+        """How messages name this data: "your file “x.csv”" (the source up to the file name's closing quote)."""
+        return self.source[: self.source.index("”") + 1] if "”" in self.source else "this data"
+
+    @property
     def labelled(self) -> bool:
         return LABEL in self.frame and bool(self.frame[LABEL].notna().all())
 
@@ -74,10 +79,11 @@ class Dataset:
 
     @property
     def day(self) -> np.ndarray | None:
-        """Whole days since the first row's day, or None without times."""
+        """The day of each row: days since 1970-01-01 with dates (so charts can show them), whole days since
+        the first row with a ``Time`` column in seconds, None without times."""
         if "TX_DATETIME" in self.frame:
             d = pd.to_datetime(self.frame["TX_DATETIME"]).dt.floor("D")
-            return ((d - d.min()).dt.days).to_numpy().astype(np.int32)
+            return ((d - pd.Timestamp("1970-01-01")).dt.days).to_numpy().astype(np.int32)
         t = self.times
         return None if t is None else (t // 86_400).astype(np.int32)
 

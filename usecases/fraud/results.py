@@ -21,8 +21,8 @@ from . import SPEC
 from .data import Dataset, simulated
 from .evaluation import bootstrap_metrics, scores_metrics
 from .peers import LABELS
-from .pipeline import (BOOTSTRAP, Plan, Trained, concat, config_of, fold_arrays, fold_metrics, peers_for, plan_rows, recover_plan,
-                       spread_words)
+from .artefacts import BOOTSTRAP, concat, fold_arrays, fold_metrics, spread_words
+from .pipeline import Plan, Trained, config_of, peers_for, plan_rows, recover_plan
 from .simulate import SimConfig
 
 # Le Borgne et al., handbook chapter 5 (its own run of the same simulator design): shown beside ours, never mixed in.
