@@ -48,7 +48,7 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     at = open_page(monkeypatch, store)
     k = kpis(at)
     scales = {m.label: m.delta for m in at.metric}
-    assert scales["Frauds caught"].startswith("test week, of ") and scales["Losses prevented"] == "per month · your volume"
+    assert scales["Frauds caught"].startswith("test week, of ") and scales["Losses prevented"] == "per month"
     assert scales["Alerts"] == "per day · your volume" and scales["Precision"] == "your fraud rate" and scales["Net value"] == "per month · net"
     # The page's net value is value().monthly — after system cost, the number Home shows.
     from usecases.core.store import ModelStore
@@ -97,3 +97,31 @@ def test_batch_and_own_file_uploads(monkeypatch, store):
     at.file_uploader(key="fraud.own").set_value(("creditcard.csv", ulb_frame().to_csv().encode(), "text/csv")).run()
     assert not at.exception
     assert any("ULB layout" in s.value and "ignored the unnamed first column" in s.value for s in at.success)
+
+
+def test_a_winning_peer_is_put_in_view_for_this_session(monkeypatch, store):
+    """The quick model loses to a tuned peer: the page offers to score with the peer, refits it on the same training
+    rows in a session job, and lists it under "Model in view" — never saved to the store."""
+    import time
+
+    at = open_page(monkeypatch, store)
+    buttons = [b for b in at.button if b.key == "fraud.promote"]
+    from usecases.core.store import ModelStore
+
+    ev = fraud.evaluate(fraud.load(ModelStore(store)))
+    v = ev.verdict()
+    if v.winner in ("model", "tie"):
+        pytest.skip("the quick model is not beaten on this run")
+    assert buttons and ev.label(v.winner) in buttons[0].label
+    buttons[0].click().run()
+    deadline = time.time() + 240
+    while time.time() < deadline and not any(s.key == "fraud.view" for s in at.selectbox):
+        time.sleep(2)
+        at.run()
+    view = next(s for s in at.selectbox if s.key == "fraud.view")
+    peer_label = next(o for o in view.options if o.startswith(ev.label(v.winner)))
+    view.set_value(peer_label).run()
+    assert not at.exception, [e.value for e in at.exception]
+    verdicts = [m.value for m in (*at.success, *at.info, *at.warning)]
+    assert any(f"{ev.label(v.winner)} (put in view)" in text for text in verdicts), verdicts
+    assert sorted(p.name for p in (store / "fraud").iterdir()) == ["card.json", "evaluation.safetensors", "model.safetensors"]  # nothing saved

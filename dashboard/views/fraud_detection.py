@@ -81,7 +81,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
         kpis = [
             ("Frauds caught", fmt.count(op.caught), f"{week}, of {fmt.count(op.frauds)}",
              f"On the {fmt.count(op.frauds + op.legit)} scored test rows; recall {fmt.rate(op.recall)}."),
-            ("Losses prevented", fmt.money(op.month["prevented"]), "per month · your volume",
+            ("Losses prevented", fmt.money(op.month["prevented"]), "per month",
              f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate, "
              f"{fmt.rate(a.recovery_share)} of their amount recovered."),
             ("Alerts", fmt.count(op.alerts_per_day), "per day · your volume",

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -131,7 +130,10 @@ def make_learner(config: Config, ds: Dataset, budget: float | None) -> Any:
 
 def train(config: Config = Config(), *, data: Dataset | None = None, progress: Progress | None = None,
           cancel: CancelToken | None = None) -> Trained:
-    """Fit one learner and every peer per fold on the same rows; keep the test and validation scores."""
+    """Fit one learner and every peer per fold on the same rows; keep the test and validation scores.
+
+    ``config.budget_seconds`` bounds the learners (checked every epoch); the peers' small fixed grids run
+    after each fold's learner (seconds on files of a few thousand rows). ``cancel`` stops either."""
     t0 = time.perf_counter()
     if config.split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
@@ -165,7 +167,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
     train_seconds = time.perf_counter() - t0
     ensemble = FoldEnsemble(learners)
     arrays = concat(parts)
-    tr0, te0 = plan.folds[0]
+    tr0 = plan.folds[0][0]
     arrays.update(whatif_arrays(ds, np.concatenate([te for _, te in plan.folds]), arrays["test.score.model"]))
     names = ["model", *config.peers]
     point, folds = fold_metrics(ds, plan, arrays, names)
@@ -176,10 +178,10 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         "run_id": core.new_run_id(),
         "data": {"source": ds.source, "fingerprint": ds.fingerprint, "split": plan.description, "split_kind": plan.kind,
                  "split_record": plan.record, "kind": plan.evaluation_kind, "rows": int(len(ds.frame)), "test_rows": test_rows,
-                 "train_rows": int(sum(len(tr) for tr, _ in plan.folds) // max(1, k - 1 if plan.kind == "cv" else 1)),
+                 "train_rows": int(len(tr0)),  # rows the (first) fold model learnt from
                  "train_frauds": int(y[tr0].sum()), "test_frauds": int(arrays["test.y"].sum()), "layout": ds.layout,
                  "features": list(ds.features), "has_amount": bool(ds.has_amount), "synthetic": bool(ds.synthetic),
-                 "notes": list(ds.notes), "spread": spread_words(plan, {**arrays}), "test_days": int(len(np.unique(days[days >= 0])))},
+                 "notes": list(ds.notes), "spread": spread_words(plan, arrays), "test_days": int(len(np.unique(days[days >= 0])))},
         "training": config.as_dict(),
         "model": {"architecture": "cross-validated ensemble of MLPs (Platt-calibrated)" if config.learner == "mlp" else config.learner,
                   "learner": config.learner, **ensemble.config_dict()},
@@ -238,6 +240,3 @@ def peers_for(trained: Trained, ds: Dataset, plan: Plan, names: tuple[str, ...] 
     cfg = config_of(trained)
     return [fit_peers(ds.X[tr], ds.y[tr], seed=cfg.seed, names=names or tuple(cfg.peers)) for tr, _ in plan.folds]
 
-
-def with_config(trained: Trained, **kw) -> Config:
-    return dataclasses.replace(config_of(trained), **kw)
