@@ -56,9 +56,9 @@ def roc_pr(ev) -> tuple[go.Figure, go.Figure]:
     return roc, pr
 
 
-def confusion(cm: np.ndarray, threshold: float) -> go.Figure:
+def confusion(cm: np.ndarray, threshold: float, rows: str = "Test rows") -> go.Figure:
     fig = px.imshow(cm, x=["Not flagged", "Flagged"], y=["Legitimate", "Fraud"], text_auto=",", color_continuous_scale="Blues",
-                    title=f"Test rows at threshold {threshold:.3f}", height=330)
+                    title=f"{rows} at threshold {threshold:.3f}", height=330)
     fig.update_layout(margin=MARGIN, coloraxis_showscale=False)
     return fig
 

@@ -114,7 +114,10 @@ def _batch(active, threshold: float) -> None:
         return
     n_flag = int(scored["flagged"].sum())
     widgets.kpi_row([("Transactions", fmt.count(len(scored))), ("Flagged", fmt.count(n_flag)), ("Flag rate", fmt.rate(n_flag / max(1, len(scored)), 2))])
-    st.dataframe(scored.sort_values("fraud_probability", ascending=False).head(500), hide_index=True, width="stretch")
+    top = scored.sort_values("fraud_probability", ascending=False).head(500)
+    st.dataframe(fmt.table(top, {"amount": "number", "fraud_probability": "metric", "label": "number", "flagged": "count"}),
+                 hide_index=True, width="stretch")
+    st.caption("The 500 highest scores; the download has every row, with the same columns as `python -m usecases score`.")
     widgets.download_csv(scored, f"scored-{fname.rsplit('.', 1)[0]}.csv", "Download scored CSV", key="fraud.batch.dl")
     if "label" in scored and scored["label"].notna().all() and scored["label"].nunique() == 2:
         y = scored["label"].to_numpy().astype(int)
@@ -123,7 +126,7 @@ def _batch(active, threshold: float) -> None:
         widgets.kpi_row([("AUC ROC", fmt.metric(m["auc_roc"])), ("Average precision", fmt.metric(m["average_precision"]))])
         f = scored["flagged"].to_numpy().astype(bool)
         cm = [[int(((y == 0) & ~f).sum()), int(((y == 0) & f).sum())], [int(((y == 1) & ~f).sum()), int(((y == 1) & f).sum())]]
-        st.plotly_chart(charts.confusion(cm, threshold), width="stretch")
+        st.plotly_chart(charts.confusion(cm, threshold, rows="This file"), width="stretch")
 
 
 def train(tab, runs: dict) -> None:
