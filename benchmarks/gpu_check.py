@@ -54,12 +54,10 @@ def main() -> int:
         for target in {"cpu", dev.type}:
             d = torch.device(target if target != "cuda" else str(dev))
             if name == "fraud":
-                from usecases.fraud.pipeline import predict
-
                 m = trained.model.to(d)
-                X = trained.report.extras["test"][list(trained.features)].to_numpy("float32")
+                X = trained.artefacts["whatif.sample"]
                 X = X.repeat(max(1, 200_000 // len(X)), axis=0)
-                out["throughput"][f"fraud transactions/s ({target})"] = len(X) / _time(lambda: predict(m, X))
+                out["throughput"][f"fraud transactions/s ({target})"] = len(X) / _time(lambda: m.predict_proba(X))
             elif name == "recommendation":
                 from usecases.recommendation.pipeline import model_scores
 

@@ -1,7 +1,9 @@
-"""Fraud: simulator statistics, features, split, metrics, business formulas, scoring, own data, bad input."""
+"""Fraud: simulator statistics, features, split, metrics, business formulas, the contract, storage and evaluation."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 
 import numpy as np
 import pandas as pd
@@ -9,12 +11,22 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from usecases import fraud
+from usecases.core.spec import DataInfo, check_contract
 from usecases.core.tables import DataProblem
 from usecases.fraud import business as fb
+from usecases.fraud import charts as fcharts
 from usecases.fraud.evaluation import SplitConfig, card_precision_top_k, metrics, split
 from usecases.fraud.features import FEATURES, add_features, features_reference
+from usecases.fraud.results import FraudEvaluation, Rows
 from usecases.fraud.simulate import SimConfig, simulate
-from usecases.fraud.pipeline import BASELINES, predict, score_dataset
+
+from tests.test_fraud_files import raw_csv as _raw_csv  # noqa: F401  (other test modules import it from here)
+
+
+@functools.lru_cache(maxsize=1)
+def quick_model():
+    """One quick model for every fraud test module in this process."""
+    return fraud.train(fraud.Config.quick())
 
 
 @pytest.fixture(scope="module")
@@ -30,27 +42,33 @@ def test_default_simulation_matches_the_handbook(default_sim):
     assert tx["TX_DATETIME"].min() >= pd.Timestamp("2018-04-01")
     assert tx["TX_DATETIME"].max() < pd.Timestamp("2018-10-01")
     counts = tx["TX_FRAUD_SCENARIO"].value_counts()
-    # Scenario 1: every amount > 220 not touched by scenario 2/3 is fraud; 2 and 3 dominate.
     assert ((tx["TX_AMOUNT"] > 220) <= (tx["TX_FRAUD"] == 1)).all()
     assert counts[2] > counts[3] > counts[1] > 500
     assert (tx["TX_AMOUNT"] >= 0).all()
     assert tx["TX_TIME_SECONDS"].is_monotonic_increasing
 
 
+def test_split_removes_known_compromised_cards(default_sim):
+    train, test = split(default_sim, SplitConfig())
+    assert train["TX_DATETIME"].min() >= pd.Timestamp("2018-07-25") and train["TX_DATETIME"].max() < pd.Timestamp("2018-08-01")
+    assert test["TX_DATETIME"].min() >= pd.Timestamp("2018-08-08") and test["TX_DATETIME"].max() < pd.Timestamp("2018-08-15")
+    known = set(train.loc[train.TX_FRAUD == 1, "CUSTOMER_ID"])
+    assert not known & set(test["CUSTOMER_ID"])
+    # Handbook: 66,928 training transactions (598 frauds), 58,264 test (385 frauds) on its run.
+    assert 60_000 < len(train) < 75_000 and 50_000 < len(test) < 66_000
+
+
 def test_simulator_parameters_and_scenarios():
     small = SimConfig(n_customers=200, n_terminals=400, n_days=60, seed=3)
-    a, b = simulate(small), simulate(small)
-    pd.testing.assert_frame_equal(a, b)  # deterministic by seed
-    off = simulate(SimConfig(n_customers=200, n_terminals=400, n_days=60, seed=3, terminals_per_day=0, customers_per_day=0, amount_threshold=1e9))
+    pd.testing.assert_frame_equal(simulate(small), simulate(small))  # deterministic by seed
+    off = simulate(dataclasses.replace(small, terminals_per_day=0, customers_per_day=0, amount_threshold=1e9))
     assert off["TX_FRAUD"].sum() == 0
-    only2 = simulate(SimConfig(n_customers=200, n_terminals=400, n_days=60, seed=3, customers_per_day=0, amount_threshold=1e9))
+    only2 = simulate(dataclasses.replace(small, customers_per_day=0, amount_threshold=1e9))
     assert set(only2.loc[only2.TX_FRAUD == 1, "TX_FRAUD_SCENARIO"]) == {2}
-    # Scenario 3 transactions are 5× amounts of their customer: larger on average than the customer's others.
     full = simulate(SimConfig(n_customers=300, n_terminals=600, n_days=90, seed=1))
     s3 = full[full.TX_FRAUD_SCENARIO == 3]
-    assert len(s3) > 0
     mean_other = full[full.TX_FRAUD == 0].groupby("CUSTOMER_ID")["TX_AMOUNT"].mean()
-    assert (s3["TX_AMOUNT"].to_numpy() > 2 * mean_other.reindex(s3["CUSTOMER_ID"]).to_numpy()).mean() > 0.8
+    assert len(s3) > 0 and (s3["TX_AMOUNT"].to_numpy() > 2 * mean_other.reindex(s3["CUSTOMER_ID"]).to_numpy()).mean() > 0.8
 
 
 @pytest.mark.parametrize("bad", [dict(n_customers=0), dict(n_days=1000), dict(terminals_per_day=-1), dict(start_date="soon")])
@@ -71,14 +89,10 @@ def test_features_on_a_hand_checked_example():
     assert f["CUSTOMER_ID_NB_TX_1DAY_WINDOW"].tolist() == [1, 2, 2, 1, 1]  # 8th 11:00 sees 7th 12:00 (23 h) but not 05:00 (30 h)
     assert f["CUSTOMER_ID_AVG_AMOUNT_1DAY_WINDOW"].tolist() == [10, 20, 40, 100, 7]
     assert f["CUSTOMER_ID_NB_TX_7DAY_WINDOW"].tolist() == [1, 2, 3, 1, 2]
-    # Terminal on the 20th: the 7-day delay window is (13th, 20th]; the 1-day window before it is (12th, 13th] → empty.
     assert f["TERMINAL_ID_NB_TX_1DAY_WINDOW"].tolist() == [0, 0, 0, 0, 0]
-    # 7-day window before the delay for the 20th 12:00: (6th 12:00, 13th 12:00] holds all three April 7/8 transactions, one fraud.
     assert f["TERMINAL_ID_NB_TX_7DAY_WINDOW"].tolist()[3] == 3
     assert f["TERMINAL_ID_RISK_7DAY_WINDOW"].tolist()[3] == pytest.approx(1 / 3)
-    # The April 7/8 rows see nothing older than their 7-day delay.
     assert f["TERMINAL_ID_NB_TX_30DAY_WINDOW"].tolist()[:3] == [0, 0, 0]
-    # 30-day window for the 21st 12:00: (6th 12:00 − …] covers all three April 7/8 transactions: 1 fraud of 3.
     assert f["TERMINAL_ID_NB_TX_30DAY_WINDOW"].tolist()[4] == 3
     assert f["TERMINAL_ID_RISK_30DAY_WINDOW"].tolist()[4] == pytest.approx(1 / 3)
 
@@ -90,15 +104,20 @@ def test_vectorised_features_equal_the_per_group_reference():
         np.testing.assert_allclose(a[col].to_numpy(float), b[col].to_numpy(float), rtol=1e-9, atol=1e-9, err_msg=col)
 
 
-def test_split_removes_known_compromised_cards(default_sim):
-    tx = default_sim
-    train, test = split(tx, SplitConfig())
-    assert train["TX_DATETIME"].min() >= pd.Timestamp("2018-07-25") and train["TX_DATETIME"].max() < pd.Timestamp("2018-08-01")
-    assert test["TX_DATETIME"].min() >= pd.Timestamp("2018-08-08") and test["TX_DATETIME"].max() < pd.Timestamp("2018-08-15")
-    known = set(train.loc[train.TX_FRAUD == 1, "CUSTOMER_ID"])
-    assert not known & set(test["CUSTOMER_ID"])
-    # Handbook: 66,928 training transactions (598 frauds), 58,264 test (385 frauds) on its run.
-    assert 60_000 < len(train) < 75_000 and 50_000 < len(test) < 66_000
+def test_one_customers_amounts_never_reach_another_customers_features():
+    """Issue 14: a running total shared by all customers let one absurd amount turn others' features into NaN
+    (and any change perturbed their last digits). Every other customer's features stay bit-identical."""
+    tx = simulate(SimConfig(n_customers=60, n_terminals=120, n_days=40, seed=4))
+    victim = int(tx["CUSTOMER_ID"].value_counts().index[0])
+    changed = tx.copy()
+    rows = changed["CUSTOMER_ID"] == victim
+    changed.loc[rows, "TX_AMOUNT"] = changed.loc[rows, "TX_AMOUNT"] * 1e6 + 1e300
+    a, b = add_features(tx), add_features(changed)
+    others = (tx["CUSTOMER_ID"] != victim).to_numpy()
+    cust_cols = [c for c in FEATURES if c.startswith("CUSTOMER_ID")]
+    for c in cust_cols:
+        assert np.array_equal(a.loc[others, c].to_numpy(), b.loc[others, c].to_numpy()), c
+    assert np.isfinite(b[cust_cols].to_numpy()).all()
 
 
 def test_metrics_match_sklearn_and_card_precision_by_hand():
@@ -110,142 +129,174 @@ def test_metrics_match_sklearn_and_card_precision_by_hand():
     m = metrics(test, s, k=5)
     assert m["auc_roc"] == pytest.approx(roc_auc_score(test.TX_FRAUD, s))
     assert m["average_precision"] == pytest.approx(average_precision_score(test.TX_FRAUD, s))
-    # Hand example: day 1 cards A (0.9, fraud), B (0.8, legit), C (0.1, fraud); top-2 → 1/2.
-    # Day 2: A detected on day 1 is removed; B (0.7, fraud), C (0.2, legit) → top-2 → 1/2. Mean 0.5.
+    # Day 1 cards A (0.9, fraud), B (0.8, legit), C (0.1, fraud); top-2 → 1/2. Day 2: A detected on day 1 is removed;
+    # B (0.7, fraud), C (0.2, legit) → 1/2.
     cp, per_day = card_precision_top_k(np.array(["A", "B", "C", "A", "B", "C"]), np.array([1, 1, 1, 2, 2, 2]),
                                        np.array([1, 0, 1, 1, 1, 0]), np.array([0.9, 0.8, 0.1, 0.99, 0.7, 0.2]), k=2)
     assert per_day == [0.5, 0.5] and cp == 0.5
 
 
-def test_business_formulas_by_hand():
-    a = fb.FraudAssumptions(recovery_share=0.8, cost_per_alert=5, false_alert_cost=2, monthly_transactions=1000, yearly_system_cost=1200)
-    y = np.array([1, 1, 0, 0, 0, 1])
-    s = np.array([0.9, 0.6, 0.7, 0.2, 0.1, 0.3])
-    amount = np.array([100.0, 50.0, 20.0, 10.0, 10.0, 200.0])
-    op = fb.operating_point(y, s, amount, 0.5, a, days=2)
-    # Flagged: 0.9 (fraud 100), 0.7 (legit), 0.6 (fraud 50) → value 0.8·150 − 5·3 − 2·1 = 103.
-    assert (op.caught, op.false_alerts, op.missed, op.alerts) == (2, 1, 1, 3)
-    assert op.value == pytest.approx(103.0) and op.precision == pytest.approx(2 / 3) and op.alerts_per_day == 1.5
-    curve = fb.profit_curve(y, s, amount, a, days=2)
-    # Cut-offs: none 0; top1 80−5=75; top2 75−7=68; top3 68+40−5=103; top4 103+160−5=258; top5 256−… etc.
-    assert curve["value"].tolist()[:5] == pytest.approx([0, 75, 68, 103, 258])
-    assert fb.optimal_threshold(y, s, amount, a, days=2) == pytest.approx(0.3)
-    assert fb.capacity_threshold(s, days=2, alerts_per_day=1) == pytest.approx(0.7)  # 2 alerts over 2 days
-    sv = fb.scale(y, s, amount, np.zeros(6), 0.5, a)
-    assert sv.monthly[1] == pytest.approx(103 / 6 * 1000)
-    assert sv.annual[1] == pytest.approx(12 * 103 / 6 * 1000)
-    assert sv.roi[1] == pytest.approx((sv.annual[1] - 1200) / 1200)
-    assert sv.monthly[0] <= sv.monthly[1] <= sv.monthly[2]
+# ---- the business case, on a hand-made evaluation ---------------------------------------------------
+
+def hand_evaluation(val_scores=None, test_scores=None) -> FraudEvaluation:
+    """Validation: 4 frauds (€100 each) at 0.9, 0.8, 0.6, 0.2 and 6 legitimate at 0.7, 0.5, 0.4, 0.3, 0.1, 0.05.
+    Test: the same shape, shifted, so a threshold chosen on test rows would differ."""
+    vy = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    vs = np.array([0.9, 0.8, 0.6, 0.2, 0.7, 0.5, 0.4, 0.3, 0.1, 0.05]) if val_scores is None else val_scores
+    ty = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    ts = np.array([0.95, 0.65, 0.55, 0.15, 0.75, 0.45, 0.35, 0.25, 0.12, 0.02]) if test_scores is None else test_scores
+    amount = np.full(10, 100.0)
+    info = DataInfo(source="hand", rows=20, split="hand")
+    return FraudEvaluation(usecase="fraud", primary_metric="average_precision", model={"average_precision": 0.5}, baselines={}, data=info,
+                           test=Rows(y=ty, amount=amount, group=np.zeros(10, int), scores={"model": ts}, day=np.arange(10) % 5),
+                           validation={"model": Rows(y=vy, amount=amount, group=np.zeros(10, int), scores={"model": vs})},
+                           layout="handbook", has_amount=True, test_days=5)
 
 
-# ---- a quick model, trained once for the tests below ---------------------------------------------
-
-@pytest.fixture(scope="module")
-def quick_model():
-    return fraud.train(fraud.Config.quick())
+# 1,000 payments a month, 4 in 10 fraud (4,000 bps) at €100: per month 400 frauds, 600 legitimate.
+HAND = fb.FraudAssumptions(recovery_share=0.5, cost_per_alert=20.0, false_alert_cost=0.0, monthly_transactions=1000.0,
+                           fraud_rate_bps=4000.0, avg_fraud_amount=100.0, yearly_system_cost=1200.0, investigators=1, cases_per_day=1000)
 
 
-def test_quick_training_produces_model_baselines_and_card(quick_model, tmp_store):
-    t = quick_model
-    assert set(t.card["baselines"]) == {"logistic_regression", "random_forest", "hist_gradient_boosting"}
-    for m in [t.card["metrics"], *t.card["baselines"].values()]:
-        assert 0 <= m["average_precision"] <= 1
-    card = fraud.save(t, tmp_store)
+def test_money_at_your_volume_by_hand():
+    ev = hand_evaluation()
+    # Validation cut-offs (gross/month = 0.5·recall·400·100 − 20·(recall·400 + fpr·600)):
+    # ≥0.9: r=¼, fpr=0 → 5,000 − 2,000 = 3,000; ≥0.8: r=½ → 10,000 − 4,000 = 6,000; ≥0.7: r=½, fpr=⅙ → 4,000;
+    # ≥0.6: r=¾, fpr=⅙ → 15,000 − 20·400 = 7,000; ≥0.5: 5,000; ≥0.4: 3,000; ≥0.3: 1,000; ≥0.2: r=1, fpr=4/6 → 4,000; …
+    # so the profit-optimal validation threshold is 0.6.
+    op = fb.operating(ev, HAND)
+    assert op.thresholds == (0.6,) and op.threshold == 0.6
+    # Test rows at 0.6: frauds 0.95, 0.65 caught (r=½), legit 0.75 flagged (fpr=⅙).
+    assert (op.caught, op.false_alerts, op.missed) == (2, 1, 2)
+    assert op.month["caught"] == pytest.approx(200) and op.month["false_alerts"] == pytest.approx(100)
+    assert op.month["prevented"] == pytest.approx(0.5 * 200 * 100)
+    assert op.month["net"] == pytest.approx(10_000 - 20 * 300 - 100)  # − yearly 1,200 / 12
+    assert op.alerts_per_day == pytest.approx(300 / 30.4) and op.precision == pytest.approx(2 / 3)
+    assert fraud.value(ev, HAND).monthly[1] == pytest.approx(op.month["net"])  # Home and the page: the same number, after system cost
+
+
+def test_threshold_is_chosen_on_validation_rows_never_on_test_rows():
+    ev = hand_evaluation()
+    shuffled = hand_evaluation(test_scores=np.array([0.1, 0.2, 0.3, 0.4, 0.99, 0.98, 0.97, 0.96, 0.95, 0.94]))
+    assert fb.operating(ev, HAND).thresholds == fb.operating(shuffled, HAND).thresholds
+    moved = hand_evaluation(val_scores=np.array([0.9, 0.8, 0.35, 0.2, 0.7, 0.5, 0.4, 0.3, 0.1, 0.05]))
+    assert fb.operating(moved, HAND).thresholds != fb.operating(ev, HAND).thresholds
+
+
+def test_value_rescales_to_your_fraud_rate_and_amount():
+    ev = hand_evaluation()
+    a = dataclasses.replace(HAND, mode="Manual", threshold=0.6)
+    op, op2 = fb.operating(ev, a), fb.operating(ev, dataclasses.replace(a, fraud_rate_bps=2000.0, avg_fraud_amount=300.0))
+    assert op2.month["caught"] == pytest.approx(op.month["caught"] / 2)
+    assert op2.month["prevented"] == pytest.approx(op.month["prevented"] / 2 * 3)
+    assert op2.month["false_alerts"] == pytest.approx(op.month["false_alerts"] * 800 / 600)
+
+
+def test_team_capacity_is_at_your_volume_and_never_below_the_profit_optimal_threshold():
+    """Issue 15: capacity mode picked a threshold below the profit-optimal one (more alerts, less money) because it
+    applied the capacity to test-week volume."""
+    ev = hand_evaluation()
+    roomy = dataclasses.replace(HAND, mode="Team capacity", investigators=100, cases_per_day=100)
+    assert fb.operating(ev, roomy).thresholds == fb.operating(ev, HAND).thresholds  # capacity to spare: the profit optimum
+    # Capacity of 5 alerts/day = 152/month at your volume: the optimum's 400/month does not fit.
+    tight = dataclasses.replace(HAND, mode="Team capacity", investigators=1, cases_per_day=5)
+    op = fb.operating(ev, tight)
+    assert op.over_capacity and op.optimal_alerts_per_day == pytest.approx(400 / 30.4)
+    assert op.thresholds[0] > fb.operating(ev, HAND).thresholds[0]
+    # On validation rows the chosen point fits: ≥0.9 gives 100 alerts/month (3.3/day); ≥0.8 gives 200 (6.6/day).
+    assert op.thresholds == (0.9,)
+
+
+def test_profit_curve_axis_is_linear_and_readable():
+    """Issue 15: a log x-axis with a vertical marker ran to 10^171; the axis is linear and clipped around the optimum."""
+    from dashboard.components.fraud_charts import profit_curve
+
+    ev = hand_evaluation()
+    for a in (HAND, dataclasses.replace(HAND, mode="Team capacity", cases_per_day=5)):
+        op = fb.operating(ev, a)
+        curve, (lo, hi) = fcharts.profit_curve(ev, a, op)
+        fig = profit_curve(curve, (lo, hi), op)
+        assert fig.layout.xaxis.type == "linear"
+        assert tuple(fig.layout.xaxis.range) == (lo, hi) and lo == 0
+        best = float(curve.loc[curve["net"].idxmax(), "alerts_per_day"])
+        assert max(best, op.alerts_per_day) <= hi <= 2 * max(best, op.alerts_per_day, op.capacity_per_day)
+        assert curve["alerts_per_day"].max() <= hi  # nothing drawn beyond the axis
+
+
+def test_range_brackets_the_base_value_and_roi_payback_read_well():
+    ev = hand_evaluation()
+    c = fb.case(ev, HAND)
+    assert c.monthly[0] < c.monthly[1] < c.monthly[2]
+    assert c.roi[1] == pytest.approx(12 * (c.monthly[1] + 100) / 1200 - 1)
+    from usecases.core import fmt
+
+    assert fmt.roi(c.roi[1]) == "> 1,000 %" and fmt.payback(c.payback_months[1]).endswith("days")
+
+
+def test_assumptions_from_scenario_values():
+    a = fraud.assumptions_from({"fraud.a.cost_per_alert": 7.5, "fraud.mode": "Manual", "fraud.threshold": 0.3, "fraud.a.fraud_rate_bps": 2})
+    assert (a.cost_per_alert, a.mode, a.threshold, a.fraud_rate_bps) == (7.5, "Manual", 0.3, 2)
+    bad = fraud.assumptions_from({"fraud.a.cost_per_alert": -3, "fraud.mode": "Chaos", "fraud.threshold": "x"})
+    assert bad == fraud.Assumptions()
+
+
+# ---- the contract, a quick model, storage ------------------------------------------------------------
+
+def test_package_conforms_to_the_contract():
+    assert check_contract(fraud) == []
+
+
+def test_quick_model_card_storage_and_evaluation(tmp_store):
+    t = quick_model()
+    card_before, art_before = dict(t.card), {k: v.copy() for k, v in t.artefacts.items()}
+    assert set(t.card["baselines"]) == {"logistic_regression", "random_forest", "lightgbm"}
+    assert "operating_threshold" not in t.card and t.card["run_id"]
+    assert t.card["data"]["split_kind"] == "handbook" and len(t.card["folds"]["model"]["average_precision"]) == 20
+    ev = fraud.evaluate(t)
+    assert ev.model == t.card["metrics"] and ev.data.kind == "held-out" and ev.test_days == 7
+    assert t.card == card_before and all(np.array_equal(art_before[k], v) for k, v in t.artefacts.items())  # never mutated
+    fraud.save(t, tmp_store)
     loaded = fraud.load(tmp_store)
-    X = t.report.extras["test"][list(FEATURES)].to_numpy(np.float32)
-    np.testing.assert_allclose(predict(loaded.model, X), t.report.extras["scores"]["model"], rtol=1e-5, atol=1e-6)
-    assert card["version"] == 1 and card["device"]["torch"]
+    np.testing.assert_allclose(loaded.model.predict_proba(t.artefacts["whatif.sample"]), t.model.predict_proba(t.artefacts["whatif.sample"]),
+                               rtol=1e-5, atol=1e-6)
+    ev2 = fraud.evaluate(loaded)
+    assert ev2.model == ev.model and np.array_equal(ev2.test.scores["model"], ev.test.scores["model"])
+    # Without its artefacts the evaluation is recomputed (data regenerated, peers refit): the model's figures agree.
+    ev3 = fraud.evaluate(dataclasses.replace(loaded, artefacts=None))
+    assert ev3.model["average_precision"] == pytest.approx(ev.model["average_precision"], abs=1e-6)
+    np.testing.assert_allclose(ev3.validation["model"].scores["model"], ev.validation["model"].scores["model"], atol=1e-6)
+    assert ev3.baselines["logistic_regression"]["average_precision"] == pytest.approx(ev.baselines["logistic_regression"]["average_precision"], abs=1e-6)
 
 
-def _raw_csv(n=60, label=True, seed=0) -> bytes:
-    tx = simulate(SimConfig(n_customers=30, n_terminals=60, n_days=40, seed=seed)).tail(n)
-    df = pd.DataFrame({"transaction_id": "T" + tx["TRANSACTION_ID"].astype(str), "datetime": tx["TX_DATETIME"].astype(str),
-                       "customer_id": "C" + tx["CUSTOMER_ID"].astype(str), "terminal_id": "M" + tx["TERMINAL_ID"].astype(str),
-                       "amount": tx["TX_AMOUNT"]})
-    if label:
-        df["label"] = tx["TX_FRAUD"].to_numpy()
-    return df.to_csv(index=False).encode()
-
-
-def test_batch_scoring_cli_equivalent(quick_model):
-    out = fraud.score_file(quick_model, _raw_csv(label=False), "tx.csv")
+def test_throughput_and_scores_match_the_model(tmp_store):
+    t = quick_model()
+    tp = fraud.throughput(t)
+    assert tp.unit == "transactions" and tp.device == "cpu"
+    out = fraud.score_file(t, _raw_csv(label=False), "tx.csv")
     assert list(out.columns) == ["transaction_id", "datetime", "customer_id", "terminal_id", "amount", "fraud_probability", "flagged"]
-    assert len(out) == 60 and out["fraud_probability"].between(0, 1).all()
-    assert set(out["flagged"]) <= {0, 1}
-    with_labels = fraud.score_file(quick_model, _raw_csv(label=True), "tx.csv")
-    assert "label" in with_labels
-
-
-GOOD_HEADER = "transaction_id,datetime,customer_id,terminal_id,amount\n"
-
-
-@pytest.mark.parametrize(
-    "content, needle",
-    [
-        ("transaction_id,datetime,customer_id,amount\nT1,2018-01-01,C1,5\n", "missing column terminal_id"),
-        (GOOD_HEADER.strip() + ",colour\nT1,2018-01-01,C1,M1,5,red\n", "unexpected column colour"),
-        (GOOD_HEADER + "T1,2018-01-01,C1,M1,abc\n", "column amount: 1 non-numeric value (line 2: 'abc')"),
-        (GOOD_HEADER + "T1,not a date,C1,M1,5\n", "unparseable date"),
-        (GOOD_HEADER + "T1,2018-01-01,C1,M1,-5\n", "value below 0"),
-        (GOOD_HEADER + "T1,2018-01-01,C1,M1,NaN\n", "column amount: 1 empty value"),
-        (GOOD_HEADER + "T1,2018-01-01,C1,M1,inf\n", "infinite value"),
-        (GOOD_HEADER + "T1,2018-01-01,C1,M1,5\nT1,2018-01-02,C1,M1,6\n", "column transaction_id: 1 duplicated value"),
-        ("", "it is empty"),
-        (GOOD_HEADER, "no data rows"),
-    ],
-)
-def test_bad_transaction_files(quick_model, content, needle):
-    with pytest.raises(DataProblem) as err:
-        fraud.score_file(quick_model, content.encode(), "bad.csv")
-    assert needle in str(err.value) and "\n" not in str(err.value)
-
-
-def test_bad_binary_files(quick_model):
-    for data, needle in [((GOOD_HEADER + "T1,2018-01-01,Cé,M1,5\n").encode("latin-1"), "not UTF-8"),
-                         (b"PK\x03\x04" + b"\x00" * 50, "Excel workbook"),
-                         (b"a" * (51 * 1024 * 1024), "over the 50.0 MB limit")]:
-        with pytest.raises(DataProblem, match=needle):
-            fraud.score_file(quick_model, data, "bad.csv")
-
-
-def test_own_raw_data_and_ulb_layout_train_and_evaluate():
-    raw = simulate(SimConfig(n_customers=150, n_terminals=300, n_days=60, seed=2))
-    df = pd.DataFrame({"transaction_id": raw["TRANSACTION_ID"].astype(str), "datetime": raw["TX_DATETIME"].astype(str),
-                       "customer_id": raw["CUSTOMER_ID"], "terminal_id": raw["TERMINAL_ID"], "amount": raw["TX_AMOUNT"], "label": raw["TX_FRAUD"]})
-    ds = fraud.read_data(df.to_csv(index=False, sep=";").encode(), "mine.csv")
-    assert ds.layout == "handbook" and ds.read_info.delimiter == ";"
-    t = fraud.train(fraud.Config.quick(), data=ds)
-    assert "time-ordered" in t.card["data"]["split"] and set(t.card["baselines"]) == set(BASELINES)
-    # ULB layout (Time, V1..V28, Amount, Class): synthetic stand-in with signal in V1.
-    rng = np.random.default_rng(0)
-    n = 1500
-    y = (rng.random(n) < 0.05).astype(int)
-    ulb = pd.DataFrame({"Time": np.sort(rng.uniform(0, 172_800, n)), **{f"V{i}": rng.normal(size=n) + (2.5 * y if i == 1 else 0) for i in range(1, 29)},
-                        "Amount": rng.gamma(2, 40, n), "Class": y})
-    ds2 = fraud.read_data(ulb.to_csv(index=False).encode(), "creditcard.csv")
-    assert ds2.layout == "ulb"
-    t2 = fraud.train(fraud.Config.quick(), data=ds2)
-    assert "precision@100" in t2.card["metrics"] and t2.card["metrics"]["auc_roc"] > 0.8
-    with pytest.raises(DataProblem, match="raw transactions"):
-        score_dataset(t, ds2)
-
-
-def test_own_data_needs_labels_and_both_classes():
-    with pytest.raises(DataProblem, match="no label column"):
-        fraud.read_data(_raw_csv(label=False), "x.csv")
-    only_legit = _raw_csv(label=True).replace(b",1\n", b",0\n")
-    with pytest.raises(DataProblem, match="at least 10 of each"):
-        fraud.read_data(only_legit, "x.csv")
+    thr = fraud.scoring.default_threshold(t)
+    assert ((out["fraud_probability"] >= thr) == out["flagged"].astype(bool)).all()
 
 
 def test_shipped_checkpoint_reproduces_its_card():
+    """The shipped model, re-scored on its regenerated test week, gives the scores saved beside it and its card's metrics."""
     from usecases.core.store import ModelStore, REPO_ROOT
+    from usecases.fraud.data import simulated
+    from usecases.fraud.pipeline import config_of, plan_rows
 
     store = ModelStore(REPO_ROOT / "models")
     if not store.exists("fraud"):
         pytest.skip("no shipped fraud checkpoint")
     t = fraud.load(store)
-    report = fraud.evaluate(t)
+    assert t.artefacts is not None, "the shipped checkpoint has its evaluation arrays"
+    ds = simulated(config_of(t).sim)
+    _, te = plan_rows(ds).folds[0]
+    p = t.model.predict_proba(ds.X[te])[:, 1]
+    np.testing.assert_allclose(p, t.artefacts["test.score.model"], atol=1e-6)
+    ev = fraud.evaluate(t)
+    from usecases.fraud.evaluation import metrics as handbook_metrics
+
+    m = handbook_metrics(ds.frame.iloc[te], p)
     for k, v in t.card["metrics"].items():
-        assert report.model[k] == pytest.approx(v, abs=1e-6), k
-    assert report.data["source"] == t.card["data"]["source"]
+        assert m[k] == pytest.approx(v, abs=1e-6), k
+    assert ev.data.source == t.card["data"]["source"]

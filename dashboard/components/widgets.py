@@ -133,6 +133,7 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
         text += " · **external test** (a file the model never saw, scored whole)"
     (st.success if v.winner == "model" else st.info if v.tie else st.warning)(text, icon=":material/balance:")
     metric_names = list(metrics) if metrics is not None else list(ev.model)
+    metric_labels = metric_labels or {}
     rows = []
     for name, m in (("model", ev.model), *ev.baselines.items()):
         row = {"model": (labels or {}).get(name, ev.label(name))}
@@ -148,17 +149,26 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     if not ev.folds:
         table = table.drop(columns="spread")
     else:
-        table = table.rename(columns={"spread": f"{(metric_labels or {}).get(ev.primary_metric, ev.primary_metric)} range (min – max)"})
-    if metric_labels:  # readable column headers ("κ linear", not "kappa_linear")
-        table = table.rename(columns=metric_labels)
-        lower_better = [metric_labels.get(c, c) for c in lower_better]
-        num = [metric_labels.get(c, c) for c in num]
+        table = table.rename(columns={"spread": f"{metric_labels.get(ev.primary_metric, ev.primary_metric)} range over folds or resamples (min – max)"})
     low = [c for c in num if c in set(lower_better)]
     high = [c for c in num if c not in set(lower_better)]
-    style = table.style.format("{:.3f}", subset=num, na_rep="—")
+    if metric_labels:  # readable headers for display (the returned table keeps the metric names)
+        shown = table.rename(columns=metric_labels)
+        num_shown = [metric_labels.get(c, c) for c in num]
+        low, high = [metric_labels.get(c, c) for c in low], [metric_labels.get(c, c) for c in high]
+    else:
+        shown, num_shown = table, num
+    style = shown.style.format("{:.3f}", subset=num_shown, na_rep="—")
     if high:
         style = style.highlight_max(axis=0, subset=high, color="#dcfce7")
     if low:
         style = style.highlight_min(axis=0, subset=low, color="#dcfce7")
     st.dataframe(style, width="stretch")
     return table.reset_index()
+
+
+def kpi_scaled(items: Iterable[tuple[str, str, str, str]]) -> None:
+    """A row of ``st.metric`` tiles that say their scale under the value: (label, value, scale, help)."""
+    items = list(items)
+    for col, (label, value, scale, help_) in zip(st.columns(len(items)), items):
+        col.metric(label, value, delta=scale, delta_color="off", delta_arrow="off", help=help_ or None, border=True)

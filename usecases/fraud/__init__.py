@@ -1,4 +1,9 @@
-"""Fraud detection: transaction simulator, features, PyTorch detector, baselines, business case."""
+"""Fraud detection: transaction simulator, features, PyTorch detector, tuned peers, business case.
+
+Modules, along the data flow: ``simulate`` → ``features`` → ``data`` / ``files`` (users' files) →
+``learner`` (+ ``model``, the network) and ``peers`` → ``pipeline`` + ``artefacts`` (train, store) →
+``results`` (evaluate) → ``assumptions`` + ``business`` (value) + ``charts`` → ``scoring`` (batch scores, throughput, a winning peer in view).
+"""
 from usecases.core.spec import Spec
 
 SPEC = Spec(
@@ -8,7 +13,7 @@ SPEC = Spec(
     primary_metric="average_precision",
     primary_label="Average precision",
     higher_is_better=True,
-    format_version=1,
+    format_version=2,
     url_path="fraud-detection",
     icon=":material/credit_card:",
     assumptions_key="fraud.a",
@@ -19,6 +24,11 @@ SPEC = Spec(
 )
 
 from .bench import bench  # noqa: E402
-from .pipeline import Config, Trained, evaluate, load, read_data, save, score_file, train  # noqa: E402
+from .assumptions import Assumptions, FraudAssumptions, assumptions_from  # noqa: E402
+from .business import value  # noqa: E402
+from .pipeline import Config, Trained, load, save, train  # noqa: E402
+from .results import FraudEvaluation, evaluate  # noqa: E402
+from .scoring import promote, read_data, score, score_file, throughput  # noqa: E402
 
-__all__ = ["SPEC", "Config", "Trained", "train", "save", "load", "evaluate", "read_data", "score_file", "bench"]
+__all__ = ["SPEC", "Config", "Assumptions", "FraudAssumptions", "Trained", "FraudEvaluation", "train", "save", "load", "evaluate",
+           "value", "assumptions_from", "score", "score_file", "read_data", "throughput", "promote", "bench"]

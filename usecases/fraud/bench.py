@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import random
 import time
@@ -18,8 +19,6 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
-import torch
-
 from .features import FEATURES, add_features, features_reference
 from .simulate import SimConfig, _profiles, simulate
 
@@ -62,7 +61,7 @@ def _timed(fn, *args, **kwargs):
 
 
 def bench(quick: bool = False) -> dict:
-    from .pipeline import Config, predict, train
+    from .pipeline import Config, train
 
     figures: dict[str, dict] = {}
     full = SimConfig(n_customers=500, n_terminals=1000, n_days=90) if quick else SimConfig()
@@ -96,23 +95,20 @@ def bench(quick: bool = False) -> dict:
     figures["peer simulate+features seconds, extrapolated to full run"] = {
         "value": (t_ref_sim + t_ref_feat) * len(tx) / max(1, len(ref_tx)), "unit": "s"}
 
-    # Scoring throughput on CPU: features + model vs features + baselines, same transactions.
+    # Scoring throughput on CPU: features + model vs features + peers, same transactions.
     cfg = Config.quick() if quick else Config(max_epochs=2, patience=1)
-    trained = train(dataclass_replace(cfg, device="cpu"))
-    model = trained.model.to("cpu")
-    base = trained.extras["baseline_models"]
+    trained = train(dataclasses.replace(cfg, device="cpu"))
+    peers = trained.peers[0]
     n = min(len(tx), 200_000)
     sample = tx.iloc[-n:].reset_index(drop=True)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    (_, t_model) = _timed(lambda: predict(model, add_features(sample)[list(FEATURES)].to_numpy(np.float32)))
+
+    def scores(model) -> None:
+        model.predict_proba(add_features(sample)[list(FEATURES)].to_numpy(np.float32))
+
+    (_, t_model) = _timed(scores, trained.model)
     figures["scoring throughput, PyTorch detector (features + model, CPU)"] = {"value": n / t_model, "unit": "transactions/s"}
-    for name in ("random_forest", "logistic_regression"):
-        (_, t_b) = _timed(lambda: base[name].predict_proba(add_features(sample)[list(FEATURES)].to_numpy(np.float32)))
-        figures[f"scoring throughput, {name} (features + model, CPU)"] = {"value": n / t_b, "unit": "transactions/s"}
+    for name in ("random_forest", "lightgbm", "logistic_regression"):
+        if name in peers:
+            (_, t_b) = _timed(scores, peers[name])
+            figures[f"scoring throughput, {name} (features + model, CPU)"] = {"value": n / t_b, "unit": "transactions/s"}
     return figures
-
-
-def dataclass_replace(obj, **kw):
-    import dataclasses
-
-    return dataclasses.replace(obj, **kw)

@@ -1,192 +1,232 @@
-"""Fraud business case: a payoff matrix → profit curve → monthly and annual value, ROI, payback.
+"""Fraud business case: thresholds chosen on validation rows, figures at the user's volume and fraud rate.
 
-For an alert threshold τ, over the scored test transactions:
+The model is scored on simulated (or the user's) test rows whose fraud rate is far from a real card
+portfolio's (the simulation has ≈ 71 frauds per 10,000 payments; EEA card payments ≈ 1.5). So what
+carries over from the test rows is what does not depend on the fraud rate — per class rates at a
+threshold τ: recall (share of frauds flagged), amount recall (share of fraud money flagged) and
+the false-positive rate (share of legitimate payments flagged). At your volume M, fraud rate ρ and
+average fraud amount A, per month:
 
-* a caught fraud (score ≥ τ, fraud) saves ``recovery_share × amount`` and costs one investigation;
-* a false alert (score ≥ τ, legitimate) costs one investigation and ``false_alert_cost`` of
-  customer goodwill;
-* a missed fraud costs its amount — as it would without the model, so it does not change the
-  *difference* the model makes, which is what we report:
+    frauds F = ρ·M,   caught = recall·F,   false alerts = FPR·(1 − ρ)·M,   alerts = caught + false alerts
+    losses prevented = recovery share · amount recall · F · A
+    net value = losses prevented − cost per alert · alerts − customer cost · false alerts − yearly system cost / 12
 
-    value(τ) = recovery_share · Σ amount(caught) − cost_per_alert · alerts − false_alert_cost · false alerts
-
-Per-test-transaction value is scaled to the user's monthly volume (assuming their fraud rate and
-amounts resemble the test data — an assumption the page states). The range combines the
-assumptions' low/high values with a bootstrap over test days.
+A missed fraud costs its amount with or without the model, so it does not change the difference the
+model makes. The threshold is chosen on each model's **validation** rows (never on test rows) with
+these same formulas under your assumptions — profit-optimal, the most profitable one whose alerts fit
+your team, or yours — and then applied to the test rows. Ranges combine the assumptions' low/high
+values with a bootstrap over test days (or blocks of test rows).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from usecases.core import business
-from usecases.core.business import assumption
+from usecases.core.spec import Value
+
+from .assumptions import DAYS_PER_MONTH, MODES, Assumptions, FraudAssumptions, assumptions_from, rate_words  # noqa: F401
+
+# ---- per-class rates → money at the user's volume ----------------------------------------------
+
+def monthly(recall, amount_recall, fpr, a: FraudAssumptions) -> dict[str, np.ndarray]:
+    """Per-month figures at the user's volume from per-class rates (arrays broadcast)."""
+    frauds = a.fraud_rate_bps / 1e4 * a.monthly_transactions
+    legit = a.monthly_transactions - frauds
+    caught = recall * frauds
+    false_alerts = fpr * legit
+    alerts = caught + false_alerts
+    prevented = a.recovery_share * amount_recall * frauds * a.avg_fraud_amount
+    gross = prevented - a.cost_per_alert * alerts - a.false_alert_cost * false_alerts
+    return {"frauds": frauds, "caught": caught, "false_alerts": false_alerts, "alerts": alerts, "prevented": prevented, "gross": gross,
+            "net": gross - a.yearly_system_cost / 12.0, "alerts_per_day": alerts / DAYS_PER_MONTH}
+
+
+def cutoffs(y: np.ndarray, score: np.ndarray, amount: np.ndarray, has_amount: bool = True) -> pd.DataFrame:
+    """Per-class rates at every distinct threshold (flag score ≥ threshold), plus "flag nothing" (threshold ∞)."""
+    order = np.argsort(-score, kind="mergesort")
+    s, yy, am = score[order], y[order].astype(float), amount[order]
+    last_of_tie = np.r_[s[1:] != s[:-1], True] if len(s) else np.zeros(0, bool)
+    tp = np.cumsum(yy)[last_of_tie]
+    fp = np.cumsum(1 - yy)[last_of_tie]
+    ca = np.cumsum(am * yy)[last_of_tie]
+    n_pos, n_neg, a_pos = max(yy.sum(), 1.0), max(len(yy) - yy.sum(), 1.0), am[yy == 1].sum()
+    recall = tp / n_pos
+    amount_recall = ca / a_pos if has_amount and a_pos > 0 else recall
+    return pd.DataFrame({"threshold": np.r_[np.inf, s[last_of_tie]], "recall": np.r_[0.0, recall],
+                         "amount_recall": np.r_[0.0, amount_recall], "fpr": np.r_[0.0, fp / n_neg],
+                         "flagged": np.r_[0.0, tp + fp], "caught": np.r_[0.0, tp]})
+
+
+def choose(y: np.ndarray, score: np.ndarray, amount: np.ndarray, a: FraudAssumptions, has_amount: bool = True) -> tuple[float, float, float]:
+    """(threshold, its alerts/day at your volume, the profit-optimal point's alerts/day) chosen on these (validation) rows:
+    profit-optimal, or in "Team capacity" mode the most profitable threshold whose alerts fit the team."""
+    c = cutoffs(y, score, amount, has_amount)
+    m = monthly(c["recall"].to_numpy(), c["amount_recall"].to_numpy(), c["fpr"].to_numpy(), a)
+    gross = m["gross"]
+    best = int(np.argmax(gross))  # first maximum = the highest threshold among ties (fewest alerts)
+    pick = best
+    if a.mode == "Team capacity" and m["alerts_per_day"][best] > a.capacity_per_day:
+        ok = np.flatnonzero(m["alerts_per_day"] <= a.capacity_per_day)  # ok[0] = 0: flagging nothing always fits
+        pick = int(ok[np.argmax(gross[ok])])
+    t = float(c["threshold"].iloc[pick])
+    if not np.isfinite(t):
+        t = float(np.nextafter(np.max(score), np.inf)) if len(score) else 1.0
+    return t, float(m["alerts_per_day"][pick]), float(m["alerts_per_day"][best])
 
 
 @dataclass(frozen=True)
-class FraudAssumptions:
-    recovery_share: float = assumption(
-        0.8, label="Value recovered per caught fraud", unit="share of amount", low=0.6, high=0.95, min=0.0, max=1.0, step=0.05,
-        help="Share of a caught fraud's amount that is not lost (payment blocked or charged back).",
-    )
-    cost_per_alert: float = assumption(
-        5.0, label="Cost per investigated alert", unit="€", low=8.0, high=3.0, min=0.0, max=10_000.0, step=0.5,
-        help="Analyst time and tooling per alert, e.g. 7 minutes at €45/h ≈ €5.",
-    )
-    false_alert_cost: float = assumption(
-        2.0, label="Cost of a false alert to the customer relationship", unit="€", low=5.0, high=1.0, min=0.0, max=10_000.0, step=0.5,
-        help="Friction of a blocked legitimate payment: support call, card re-issue, churn risk.",
-    )
-    monthly_transactions: float = assumption(
-        5_000_000, label="Card transactions per month", unit="transactions", min=1.0, max=1e11, step=100_000.0,
-        help="Your volume; value per test transaction is scaled to it.",
-    )
-    yearly_system_cost: float = assumption(
-        250_000.0, label="Yearly cost of the system", unit="€/year", low=350_000.0, high=180_000.0, min=0.0, max=1e10, step=10_000.0,
-        help="Licences, hosting, model upkeep and monitoring.",
-    )
-    investigators: float = assumption(
-        4, label="Investigators", unit="people", min=0.0, max=10_000.0, step=1.0,
-        help="Used in capacity mode: the threshold is set so daily alerts fit the team.",
-    )
-    cases_per_day: float = assumption(
-        40, label="Cases per investigator per day", unit="cases", min=0.0, max=10_000.0, step=5.0,
-    )
-
-
-@dataclass
 class Operating:
-    """Figures at one threshold over the test set (not yet scaled to the user's volume)."""
+    """One operating point: thresholds chosen on validation rows, outcomes on the test rows."""
 
-    threshold: float
-    alerts: int
+    mode: str
+    thresholds: tuple[float, ...]  # per fold (one for a hold-out), applied to that fold's test rows
+    threshold: float  # for new rows scored by the (fold-averaged) model: chosen on all validation rows
+    # On the test rows themselves (not rescaled):
+    frauds: int
     caught: int
     false_alerts: int
-    missed: int
-    caught_amount: float
-    missed_amount: float
-    value: float  # the formula in the module docstring, over the test set
-    precision: float
+    legit: int
     recall: float
-    alerts_per_day: float
-    days: float
-    transactions: int
+    amount_recall: float
+    fpr: float
+    # Per month at your volume and fraud rate:
+    month: dict
+    capacity_per_day: float
+    optimal_alerts_per_day: float  # the profit-optimal point's alerts/day at your volume (validation rows)
 
     @property
-    def value_per_transaction(self) -> float:
-        return self.value / max(1, self.transactions)
+    def missed(self) -> int:
+        return self.frauds - self.caught
+
+    @property
+    def alerts(self) -> int:
+        return self.caught + self.false_alerts
+
+    @property
+    def precision_test(self) -> float:
+        return self.caught / self.alerts if self.alerts else float("nan")
+
+    @property
+    def alerts_per_day(self) -> float:
+        return float(self.month["alerts_per_day"])
+
+    @property
+    def precision(self) -> float:
+        """Share of alerts that are fraud at your fraud rate."""
+        return float(self.month["caught"] / self.month["alerts"]) if self.month["alerts"] > 0 else float("nan")
+
+    @property
+    def over_capacity(self) -> bool:
+        """The profit-optimal point needs more alerts per day than the team can handle."""
+        return self.optimal_alerts_per_day > self.capacity_per_day
 
 
-def _value(a: FraudAssumptions, caught_amount, alerts, false_alerts):
-    return a.recovery_share * caught_amount - a.cost_per_alert * alerts - a.false_alert_cost * false_alerts
+def flags(ev, name: str, op_thresholds: tuple[float, ...]) -> np.ndarray:
+    t = np.asarray(op_thresholds)[np.clip(ev.test.group, 0, len(op_thresholds) - 1)]
+    return ev.test.scores[name] >= t
 
 
-def operating_point(y: np.ndarray, score: np.ndarray, amount: np.ndarray, threshold: float, a: FraudAssumptions, days: float) -> Operating:
-    flag = score >= threshold
-    y = y.astype(bool)
-    caught = int((flag & y).sum())
-    fa = int((flag & ~y).sum())
-    missed = int((~flag & y).sum())
-    ca = float(amount[flag & y].sum())
-    ma = float(amount[~flag & y].sum())
-    alerts = caught + fa
-    return Operating(
-        threshold=float(threshold), alerts=alerts, caught=caught, false_alerts=fa, missed=missed,
-        caught_amount=ca, missed_amount=ma, value=float(_value(a, ca, alerts, fa)),
-        precision=caught / alerts if alerts else float("nan"), recall=caught / max(1, caught + missed),
-        alerts_per_day=alerts / max(days, 1e-9), days=days, transactions=len(y),
-    )
+def _rates(y, flag, amount, has_amount):
+    fr = y == 1
+    n_pos, n_neg = max(int(fr.sum()), 1), max(int((~fr).sum()), 1)
+    recall = (flag & fr).sum() / n_pos
+    a_pos = amount[fr].sum()
+    amount_recall = amount[flag & fr].sum() / a_pos if has_amount and a_pos > 0 else recall
+    return float(recall), float(amount_recall), float((flag & ~fr).sum() / n_neg)
 
 
-def profit_curve(y: np.ndarray, score: np.ndarray, amount: np.ndarray, a: FraudAssumptions, days: float, points: int = 400) -> pd.DataFrame:
-    """Value over the test set at every distinct cut-off (thinned to ``points`` rows for plotting).
-
-    Sorting once and taking prefix sums gives every threshold in O(n log n).
-    """
-    order = np.argsort(-score, kind="mergesort")
-    s, yy, am = score[order], y[order].astype(float), amount[order]
-    tp = np.cumsum(yy)
-    alerts = np.arange(1, len(s) + 1, dtype=float)
-    ca = np.cumsum(am * yy)
-    # Only cut where the score changes (ties are flagged together).
-    last_of_tie = np.r_[s[1:] != s[:-1], True]
-    tp, alerts, ca, s = tp[last_of_tie], alerts[last_of_tie], ca[last_of_tie], s[last_of_tie]
-    fa = alerts - tp
-    val = _value(a, ca, alerts, fa)
-    df = pd.DataFrame({
-        "threshold": s, "alerts": alerts, "caught": tp, "false_alerts": fa, "value": val,
-        "alerts_per_day": alerts / max(days, 1e-9), "precision": tp / alerts, "recall": tp / max(1.0, yy.sum()),
-    })
-    # Add the "flag nothing" point.
-    df = pd.concat([pd.DataFrame({"threshold": [np.inf], "alerts": [0.0], "caught": [0.0], "false_alerts": [0.0], "value": [0.0],
-                                  "alerts_per_day": [0.0], "precision": [np.nan], "recall": [0.0]}), df], ignore_index=True)
-    if len(df) > points:
-        keep = np.unique(np.r_[np.linspace(0, len(df) - 1, points).astype(int), int(df["value"].idxmax())])
-        df = df.iloc[keep].reset_index(drop=True)
-    return df
+def operating(ev, a: FraudAssumptions, name: str = "model") -> Operating:
+    """Thresholds on ``name``'s validation rows under ``a``, outcomes on the test rows, figures at your volume."""
+    val = ev.validation.get(name)
+    if val is None or a.mode == "Manual":
+        groups = np.unique(ev.test.group)
+        thresholds = tuple(float(a.threshold) for _ in range(int(groups.max()) + 1 if len(groups) else 1))
+        pooled, opt_apd = float(a.threshold), float("nan")
+        if val is not None:
+            opt_apd = choose(val.y, val.scores[name], val.amount, dataclasses.replace(a, mode="Profit-optimal"), ev.has_amount)[1]
+    else:
+        k = int(max(val.group.max(), ev.test.group.max())) + 1
+        thresholds = []
+        for g in range(k):
+            m = val.group == g
+            thresholds.append(choose(val.y[m], val.scores[name][m], val.amount[m], a, ev.has_amount)[0] if m.any() else 0.5)
+        thresholds = tuple(thresholds)
+        pooled, _, opt_apd = choose(val.y, val.scores[name], val.amount, a, ev.has_amount)
+    flag = flags(ev, name, thresholds)
+    y, amount = ev.test.y.astype(bool), ev.test.amount
+    recall, amount_recall, fpr = _rates(y, flag, amount, ev.has_amount)
+    month = {k: float(v) for k, v in monthly(recall, amount_recall, fpr, a).items()}
+    return Operating(mode=a.mode, thresholds=thresholds, threshold=float(pooled), frauds=int(y.sum()), caught=int((flag & y).sum()),
+                     false_alerts=int((flag & ~y).sum()), legit=int((~y).sum()), recall=recall, amount_recall=amount_recall, fpr=fpr,
+                     month=month, capacity_per_day=a.capacity_per_day, optimal_alerts_per_day=float(opt_apd))
 
 
-def optimal_threshold(y, score, amount, a: FraudAssumptions, days: float) -> float:
-    """The threshold with the highest value (ties: the higher threshold, i.e. fewer alerts)."""
-    curve = profit_curve(y, score, amount, a, days, points=10**9)
-    best = curve["value"].max()
-    row = curve[curve["value"] == best].iloc[0]
-    return float(row["threshold"]) if np.isfinite(row["threshold"]) else float(np.max(score) + 1e-6)
+# ---- the value (Home and the page) and its range ----------------------------------------------------
+
+def _units(ev) -> np.ndarray:
+    if ev.test.day is not None and len(np.unique(ev.test.day)) >= 5:
+        return ev.test.day
+    return np.arange(len(ev.test.y)) % 20
 
 
-def capacity_threshold(score: np.ndarray, days: float, alerts_per_day: float) -> float:
-    """The lowest threshold whose expected alerts per day fit the team's capacity."""
-    k = int(np.floor(alerts_per_day * days))
-    if k <= 0:
-        return float(np.max(score)) + 1e-6
-    if k >= len(score):
-        return float(np.min(score))
-    s = np.sort(score)[::-1]
-    # Flag the top k; if the k-th score ties with the next one, move up to keep within capacity.
-    t = s[k - 1]
-    if s[k] == t:
-        higher = s[s > t]
-        t = float(higher.min()) if len(higher) else t
-    return float(t)
+def bootstrap_net(ev, a: FraudAssumptions, op: Operating, name: str = "model", n: int = 1000, seed: int = 0) -> np.ndarray:
+    """Monthly net value over ``n`` bootstrap resamples of test days (or row blocks) at ``op``'s thresholds."""
+    flag = flags(ev, name, op.thresholds)
+    y = ev.test.y.astype(bool)
+    amount = ev.test.amount if ev.has_amount else np.ones(len(y))
+    _, inv = np.unique(_units(ev), return_inverse=True)
+    sums = np.stack([np.bincount(inv, w) for w in (y, flag & y, (~y), flag & ~y, amount * y, amount * (flag & y))], axis=1).astype(float)
+    counts = np.random.default_rng(seed).multinomial(inv.max() + 1, np.full(inv.max() + 1, 1 / (inv.max() + 1)), size=n)
+    s = counts @ sums  # (n, 6): frauds, caught, legit, false alerts, fraud amount, caught amount
+    recall = s[:, 1] / np.maximum(s[:, 0], 1)
+    amount_recall = np.where(s[:, 4] > 0, s[:, 5] / np.maximum(s[:, 4], 1e-12), recall)
+    fpr = s[:, 3] / np.maximum(s[:, 2], 1)
+    return monthly(recall, amount_recall, fpr, a)["net"]
 
 
-@dataclass
-class ScaledValue:
-    monthly: tuple[float, float, float]  # low, base, high
+@dataclass(frozen=True)
+class Case:
+    """Low / base / high: net value per month (after system cost), per year, ROI and payback."""
+
+    monthly: tuple[float, float, float]
     annual: tuple[float, float, float]
     roi: tuple[float | None, float | None, float | None]
     payback_months: tuple[float | None, float | None, float | None]
+    thresholds: tuple[float, float, float]
 
 
-def scale(y, score, amount, day, threshold: float, a: FraudAssumptions, *, seed: int = 0) -> ScaledValue:
-    """Monthly/annual value at ``threshold`` with a low/base/high range.
-
-    Base: base assumptions, observed test value. Low/high: the assumptions' low/high values and the
-    5th/95th percentile of a bootstrap over test days of the value per transaction.
-    """
-    days = np.unique(day)
-    flag = score >= threshold
+def case(ev, a: FraudAssumptions, name: str = "model") -> Case:
+    """Base: base assumptions on the test rows. Low/high: the assumptions' low/high values (threshold chosen
+    again under them) and the 5th/95th percentile of a bootstrap over test days."""
     out = {}
     for which in business.SCENARIOS:
         aa = business.scenario(a, which)
-        per_day = []
-        for d in days:
-            m = day == d
-            yy, ff, am = y[m].astype(bool), flag[m], amount[m]
-            v = _value(aa, am[ff & yy].sum(), ff.sum(), (ff & ~yy).sum())
-            per_day.append(v / max(1, m.sum()))
-        lo, mean, hi = business.bootstrap_mean_interval(per_day, seed=seed)
-        # Weight days by their size for the point estimate (= value / transactions overall).
-        point = float(_value(aa, amount[flag & y.astype(bool)].sum(), flag.sum(), (flag & ~y.astype(bool)).sum()) / max(1, len(y)))
-        per_tx = {"low": lo, "base": point, "high": hi}[which]
-        monthly = per_tx * aa.monthly_transactions
-        out[which] = (monthly, monthly * 12, business.roi(monthly * 12, aa.yearly_system_cost), business.payback_months_simple(monthly * 12, aa.yearly_system_cost))
-    return ScaledValue(
-        monthly=tuple(out[w][0] for w in business.SCENARIOS),
-        annual=tuple(out[w][1] for w in business.SCENARIOS),
-        roi=tuple(out[w][2] for w in business.SCENARIOS),
-        payback_months=tuple(out[w][3] for w in business.SCENARIOS),
-    )
+        op = operating(ev, aa, name)
+        if which == "base":
+            net = op.month["net"]
+        else:
+            boot = bootstrap_net(ev, aa, op, name)
+            net = float(np.quantile(boot, 0.05 if which == "low" else 0.95))
+        gross_year = 12 * (net + aa.yearly_system_cost / 12)
+        out[which] = (net, 12 * net, business.roi(gross_year, aa.yearly_system_cost),
+                      business.payback_months_simple(gross_year, aa.yearly_system_cost), op.threshold)
+    lo, base, hi = (out[w] for w in business.SCENARIOS)
+    monthly = (min(lo[0], base[0]), base[0], max(hi[0], base[0]))
+    return Case(monthly=monthly, annual=tuple(12 * m for m in monthly), roi=(lo[2], base[2], hi[2]),
+                payback_months=(lo[3], base[3], hi[3]), thresholds=(lo[4], base[4], hi[4]))
+
+
+def value(evaluation, assumptions: FraudAssumptions) -> Value:
+    """Monthly net value at your volume after the system's running cost (low, base, high) — Home and the page."""
+    from usecases.core import fmt
+
+    c = case(evaluation, assumptions)
+    op = operating(evaluation, assumptions)
+    return Value(usecase="fraud", title="Fraud detection", monthly=c.monthly, upfront=(0.0, 0.0, 0.0),
+                 headline=f"{fmt.money(op.month['prevented'])}/month of fraud losses prevented at {fmt.count(op.alerts_per_day)} alerts/day "
+                          f"({assumptions.mode.lower()} threshold, your volume and fraud rate)")

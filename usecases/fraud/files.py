@@ -1,0 +1,256 @@
+"""Users' files → :class:`~usecases.fraud.data.Dataset`, with one clear message for anything unusable.
+
+Two layouts (detected from the column names):
+
+* **Raw transactions** — ``transaction_id, datetime, customer_id, terminal_id, amount[, label]``
+  (names matched case- and punctuation-insensitively, with aliases). Amounts must lie in
+  [0, :data:`~usecases.fraud.data.AMOUNT_MAX`]; dates in [1970-01-01, 2100-01-01) and either all
+  with a time-zone offset (converted to UTC) or all without one.
+* **Your featurised table** — numeric feature columns and a binary label column (``label``,
+  ``class``, ``is_fraud``, ``fraud``, ``target`` … or one named with ``label=``), optionally ``Time``
+  (seconds, for a time-ordered split) and ``Amount`` (money, for the business case). The ULB
+  credit-card layout ``Time, V1..V28, Amount, Class`` is one such table. Two-valued text columns
+  (yes/no, true/false) become 0/1; other text columns are refused.
+
+A leading index column written by ``pandas.to_csv`` (unnamed) or R (``rownames``) is ignored and the
+notes say so; every other unknown column is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from usecases.core import protocol
+from usecases.core.tables import Column, DataProblem, ReadInfo, Schema, normalise_name, read_table, validate
+
+from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
+
+ENCODINGS = ("utf-8", "latin-1")
+RAW_SCHEMA = Schema(
+    title="transactions file",
+    columns=(
+        Column("transaction_id", "str", unique=True, description="Unique id of the transaction", example="T000123",
+               aliases=("tx_id", "transactionid", "id")),
+        Column("datetime", "str", description="When it happened (ISO 8601 or a spreadsheet date-time; all with a time-zone offset or none), "
+               "between 1970 and 2099", example="2018-08-08 13:45:10", aliases=("tx_datetime", "timestamp", "date_time", "time")),
+        Column("customer_id", "str", description="Card or customer id", example="C0042", aliases=("card_id", "customer")),
+        Column("terminal_id", "str", description="Terminal or merchant id", example="M0917", aliases=("merchant_id", "terminal")),
+        Column("amount", "float", min=0.0, max=AMOUNT_MAX, unit="€", description="Amount of the transaction", example=57.16,
+               aliases=("tx_amount",)),
+        Column("label", "str", required=False, nullable=True, description="1 = fraud, 0 = legitimate (also yes/no, true/false); "
+               "blank = not known yet", example=0, aliases=("tx_fraud", "is_fraud", "fraud", "class")),
+    ),
+    min_rows=1,
+    allow_extra=False,
+    encodings=ENCODINGS,
+)
+RAW_ONLY = ("transaction_id", "customer_id", "terminal_id", "datetime")  # a file naming any of these is raw transactions
+LABEL_NAMES = ("label", "class", "is_fraud", "fraud", "tx_fraud", "target", "y")
+INDEX_NAMES = ("", "unnamed_0", "rownames", "index")
+POSITIVE = {"1", "1.0", "yes", "y", "true", "t", "fraud"}
+NEGATIVE = {"0", "0.0", "no", "n", "false", "f", "legit", "legitimate", "genuine"}
+_TZ = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+
+
+def _lines(mask: pd.Series | np.ndarray, values: pd.Series, n: int = 3) -> str:
+    """ "line 2: '…', line 5: '…'" for the first offending rows (line 1 is the header)."""
+    idx = np.flatnonzero(np.asarray(mask))
+    shown = ", ".join(f"line {i + 2}: {str(values.iloc[i])[:30]!r}" for i in idx[:n])
+    return shown + (f" and {len(idx) - n} more" if len(idx) > n else "")
+
+
+def drop_index_column(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Remove a leading row-index column (pandas writes it unnamed, R as ``rownames``) holding unique whole numbers."""
+    if df.shape[1] < 2 or normalise_name(df.columns[0]) not in INDEX_NAMES:
+        return df, []
+    col = df.columns[0]
+    num = pd.to_numeric(df[col], errors="coerce")
+    if num.isna().any() or (num % 1 != 0).any() or num.duplicated().any():
+        return df, []
+    shown = col if str(col).strip() and not str(col).startswith("Unnamed") else "unnamed"
+    return df.drop(columns=col), [f"ignored the {shown} first column: it holds row numbers (an index written by pandas or R), not data"]
+
+
+def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -> pd.Series:
+    """0/1 (or yes/no, true/false …) → float 1.0 / 0.0; blank → NaN (refused when ``required``)."""
+    s = raw.astype(str).str.strip().str.lower()
+    blank = s.isin(["", "nan", "na", "n/a", "null", "none"])
+    out = pd.Series(np.nan, index=raw.index)
+    out[s.isin(POSITIVE)] = 1.0
+    out[s.isin(NEGATIVE)] = 0.0
+    bad = out.isna() & ~blank
+    problems = []
+    if bad.any():
+        problems.append(f"column {column}: {int(bad.sum())} value{'s' if bad.sum() > 1 else ''} that are not 1/0 (or yes/no, true/false) "
+                        f"({_lines(bad, raw)})")
+    if required and blank.any():
+        problems.append(f"column {column}: {int(blank.sum())} row{'s' if blank.sum() > 1 else ''} without a label ({_lines(blank, raw)}); "
+                        "training and evaluation need 1 = fraud / 0 = legitimate on every row")
+    if problems:
+        raise DataProblem(problems, subject)
+    return out
+
+
+def parse_datetimes(raw: pd.Series, subject: str) -> pd.Series:
+    """Dates and times → naive timestamps; offsets are converted to UTC and must be on every value or none."""
+    s = raw.astype(str).str.strip()
+    tz = s.str.contains(_TZ, regex=True)
+    if tz.any() and not tz.all():
+        raise DataProblem(f"column datetime: {int(tz.sum())} values carry a time-zone offset ({_lines(tz, s, 1)}) and {int((~tz).sum())} do not "
+                          f"({_lines(~tz, s, 1)}); give every time in one zone — all with offsets, or none", subject)
+    try:
+        parsed = pd.to_datetime(s, format="mixed", errors="coerce", utc=bool(tz.all()))
+    except (ValueError, OverflowError) as exc:  # pandas refuses some mixes outright
+        raise DataProblem(f"column datetime: the dates cannot be read together ({str(exc)[:80]})", subject) from None
+    if tz.all():
+        parsed = parsed.dt.tz_convert(None)
+    problems = []
+    bad = parsed.isna()
+    if bad.any():
+        problems.append(f"column datetime: {int(bad.sum())} unparseable date{'s' if bad.sum() > 1 else ''} ({_lines(bad, s)})")
+    out = (parsed < DATE_MIN) | (parsed >= DATE_MAX)
+    if out.any():
+        problems.append(f"column datetime: {int(out.sum())} date{'s' if out.sum() > 1 else ''} outside {DATE_MIN:%Y-%m-%d} … "
+                        f"{DATE_MAX - pd.Timedelta(days=1):%Y-%m-%d} ({_lines(out, s)}); check the year")
+    if problems:
+        raise DataProblem(problems, subject)
+    return parsed.astype("datetime64[us]")
+
+
+def _is_raw(columns) -> bool:
+    names = {normalise_name(c) for c in columns}
+    # "time" (an alias of datetime) is left out: a featurised table's Time column holds seconds.
+    raw_names = {normalise_name(n) for c in RAW_SCHEMA.columns if c.name in RAW_ONLY for n in (c.name, *c.aliases)} - {"time"}
+    return bool(names & raw_names)
+
+
+def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, notes: list[str]) -> Dataset:
+    data = validate(df, RAW_SCHEMA, header=info.header, subject=subject)
+    tx = pd.DataFrame({
+        "TRANSACTION_ID": data["transaction_id"].astype(str).to_numpy(),
+        "TX_DATETIME": parse_datetimes(data["datetime"], subject).to_numpy(),
+        "CUSTOMER_ID": data["customer_id"].astype(str).to_numpy(),
+        "TERMINAL_ID": data["terminal_id"].astype(str).to_numpy(),
+        "TX_AMOUNT": data["amount"].astype(float).to_numpy(),
+    })
+    if "label" in data:
+        tx[LABEL] = parse_labels(data["label"], "label", subject, required=require_labels).to_numpy()
+    elif require_labels:
+        raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row", subject)
+    tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
+    return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
+
+
+def _numbers(raw: pd.Series, decimal: str) -> pd.Series:
+    s = raw.astype(str).str.strip()
+    if decimal == ",":
+        s = s.str.replace(",", ".", regex=False)
+    return pd.to_numeric(s, errors="coerce")
+
+
+def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None,
+           notes: list[str], feature_names: tuple[str, ...] | None) -> Dataset:
+    norm = {normalise_name(c): c for c in df.columns}
+    label_col = None
+    if label is not None:
+        label_col = norm.get(normalise_name(label))
+        if label_col is None:
+            raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
+    else:
+        label_col = next((norm[n] for n in LABEL_NAMES if n in norm), None)
+    if label_col is None and require_labels:
+        raise DataProblem("it has no label column: name the 0/1 column “label” (1 = fraud) — or, for raw transactions, give "
+                          "transaction_id, datetime, customer_id, terminal_id, amount and label", subject)
+    time_col = norm.get("time")
+    amount_col = norm.get("amount") or norm.get("tx_amount")
+    problems: list[str] = []
+    frame = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        if c == label_col:
+            continue
+        raw = df[c]
+        blank = raw.astype(str).str.strip().isin(["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None"])
+        num = _numbers(raw, info.decimal)
+        text = num.isna() & ~blank
+        if text.any():
+            vals = raw[~blank].astype(str).str.strip()
+            levels = sorted(vals.unique(), key=str.lower)
+            if len(levels) == 2 and not blank.any():
+                one = next((v for v in levels if v.lower() in POSITIVE), levels[1])
+                zero = next(v for v in levels if v != one)
+                frame[str(c)] = (raw.astype(str).str.strip() == one).astype(float)
+                notes.append(f"column {c}: {one} = 1, {zero} = 0")
+                continue
+            problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
+                            "(encode categories as numbers, or give raw transactions)")
+            continue
+        if blank.any():
+            problems.append(f"column {c}: {int(blank.sum())} empty value{'s' if blank.sum() > 1 else ''} ({_lines(blank, raw)}); fill or drop those rows")
+            continue
+        inf = ~np.isfinite(num.to_numpy(float))
+        big = np.abs(num.to_numpy(float)) > FEATURE_ABS_MAX
+        if inf.any() or big.any():
+            problems.append(f"column {c}: {int((inf | big).sum())} value(s) beyond ±{FEATURE_ABS_MAX:g} ({_lines(inf | big, raw)})")
+            continue
+        if c in (amount_col, time_col) and (num < 0).any():
+            problems.append(f"column {c}: {int((num < 0).sum())} negative value(s) ({_lines(num < 0, raw)})")
+        if c == amount_col and (num > AMOUNT_MAX).any():
+            problems.append(f"column {c}: {int((num > AMOUNT_MAX).sum())} amount(s) above {AMOUNT_MAX:,.0f} € ({_lines(num > AMOUNT_MAX, raw)}); "
+                            "check the unit and the decimal separator")
+        frame[str(c)] = num.astype(float)
+    features = tuple(str(c) for c in df.columns if c not in (label_col, time_col))
+    if not features and not problems:
+        problems.append("it has no feature columns besides the label")
+    if label_col is not None:
+        try:
+            frame[LABEL] = parse_labels(df[label_col], str(label_col), subject, required=require_labels)
+        except DataProblem as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataProblem(problems, subject)
+    if feature_names is not None and features != tuple(feature_names):
+        missing = [f for f in feature_names if f not in features]
+        extra = [f for f in features if f not in feature_names]
+        raise DataProblem("its columns differ from the table the model was trained on"
+                          + (f" (missing {', '.join(missing[:6])})" if missing else "") + (f" (unexpected {', '.join(extra[:6])})" if extra else ""),
+                          subject)
+    if time_col is not None:
+        frame = frame.rename(columns={str(time_col): "Time"})
+        frame = frame.sort_values("Time", kind="mergesort").reset_index(drop=True)
+    if amount_col is not None:
+        frame["TX_AMOUNT"] = frame[str(amount_col)]
+    frame["TRANSACTION_ID"] = (np.arange(len(frame)) + 1).astype(str)
+    ulb = {normalise_name(f) for f in features} == {*(f"v{i}" for i in range(1, 29)), "amount"}
+    what = "ULB layout" if ulb else "your featurised table"
+    keys = (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame else []))
+    return Dataset(frame=frame, layout="table", source=f"your file “{filename}” ({what}, {len(frame):,} rows × {len(features)} features)",
+                   fingerprint=protocol.fingerprint(frame[list(keys)]), features=features, read_info=info, notes=tuple(notes),
+                   has_amount=amount_col is not None, key_columns=keys)
+
+
+def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: str | None = None,
+                   feature_names: tuple[str, ...] | None = None) -> Dataset:
+    """Detect the layout, validate, featurise. Raises one DataProblem naming every problem.
+
+    ``label`` names the label column of a featurised table (default: a column called label, class,
+    is_fraud, fraud, tx_fraud, target or y); ``feature_names`` (when scoring with a model trained on
+    a featurised table) requires exactly those feature columns.
+    """
+    subject = f"“{filename}”"
+    df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
+    if not info.header:  # a header row is expected; read the first row as one so the message can name columns
+        df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, header=True)
+    df, notes = drop_index_column(df)
+    if _is_raw(df.columns):
+        ds = _raw(df, info, filename, subject, require_labels, notes)
+    else:
+        ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names)
+    if require_labels:
+        y = ds.frame[LABEL]
+        n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+        if n_pos < 10 or n_neg < 10:
+            raise DataProblem(f"it has {n_pos} frauds and {n_neg} legitimate rows; at least 10 of each are needed to train and evaluate", subject)
+    return ds

@@ -1,0 +1,107 @@
+"""Serving: batch scores for users' files (CLI ``score`` and the page's batch tab), throughput, and a peer
+put in view in place of the model when it wins."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pandas as pd
+
+from usecases.core import spec as core
+from usecases.core.spec import Throughput
+from usecases.core.tables import DataProblem
+
+from .business import FraudAssumptions, operating
+from .data import Dataset
+from .files import read_user_file
+from .learner import FoldEnsemble
+from .peers import LABELS
+from .pipeline import Trained, default_dataset, peers_for, plan_rows
+from .results import DETECTOR, evaluate
+
+
+def read_data(raw: bytes, filename: str, label: str | None = None) -> Dataset:
+    """A user's labelled file for ``train --data`` / ``evaluate --data`` (``label``: a featurised table's label column)."""
+    return read_user_file(raw, filename, require_labels=True, label=label)
+
+
+def default_threshold(trained: Trained) -> float:
+    """The profit-optimal threshold under default assumptions, chosen on the model's validation rows (not stored in the card)."""
+    return operating(evaluate(trained), FraudAssumptions()).threshold
+
+
+def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, batch_size: int = 65_536) -> pd.DataFrame:
+    """Fraud probability and flag for every row (batched; on the model's device). ``threshold`` defaults to the
+    profit-optimal one under default assumptions."""
+    if rows.layout != trained.layout or tuple(rows.features) != trained.features:
+        raise DataProblem("this model scores raw transactions (transaction_id, datetime, customer_id, terminal_id, amount)"
+                          if trained.layout == "handbook" else
+                          f"this model scores a featurised table with the columns {', '.join(trained.features[:8])}"
+                          f"{'…' if len(trained.features) > 8 else ''}", "this file")
+    X = rows.X
+    p = np.concatenate([trained.model.predict_proba(X[i : i + batch_size])[:, 1] for i in range(0, len(X), batch_size)]) if len(X) else np.zeros(0)
+    t = default_threshold(trained) if threshold is None else float(threshold)
+    f = rows.frame
+    out = pd.DataFrame({"transaction_id": f["TRANSACTION_ID"].astype(str).to_numpy()})
+    if "TX_DATETIME" in f:
+        out["datetime"] = pd.to_datetime(f["TX_DATETIME"]).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
+        out["customer_id"] = f["CUSTOMER_ID"].astype(str).to_numpy()
+        out["terminal_id"] = f["TERMINAL_ID"].astype(str).to_numpy()
+    if "TX_AMOUNT" in f:
+        out["amount"] = f["TX_AMOUNT"].to_numpy()
+    if "TX_FRAUD" in f:
+        out["label"] = f["TX_FRAUD"].to_numpy()
+    out["fraud_probability"] = np.round(p, 6)
+    out["flagged"] = (p >= t).astype(int)
+    return out
+
+
+def score_file(trained: Trained, raw: bytes, filename: str, threshold: float | None = None) -> pd.DataFrame:
+    """Batch scoring of a user's file (labels optional) — the CLI ``score`` and the page's batch tab."""
+    ds = read_user_file(raw, filename, require_labels=False, feature_names=trained.features if trained.layout == "table" else None)
+    return score(trained, ds, threshold)
+
+
+def throughput(trained: Trained) -> Throughput:
+    """Transactions per second (features given) on this deployment, after a warm-up."""
+    art = trained.artefacts or {}
+    X = art.get("whatif.sample")
+    if X is None or not len(X):
+        X = np.random.default_rng(0).normal(size=(2048, len(trained.features))).astype(np.float32)
+    X = np.repeat(X, max(1, 20_000 // len(X)), axis=0)
+    trained.model.predict_proba(X[:1024])  # warm-up
+    t = time.perf_counter()
+    trained.model.predict_proba(X)
+    dev = "cpu"
+    first = trained.model.learners[0]
+    if hasattr(first, "parameters"):
+        dev = str(next(first.parameters()).device)
+    return Throughput(per_second=len(X) / max(time.perf_counter() - t, 1e-9), unit="transactions", device=dev)
+
+
+def promote(trained: Trained, name: str) -> Trained:
+    """A copy of ``trained`` whose model is the peer ``name`` (one per fold, as fit on the same rows), for
+    scoring in this session. Its evaluation swaps the two: the peer is "model", the PyTorch detector a baseline.
+    Peers are refit on the training rows when they are not in memory (only possible for the simulation)."""
+    if name not in trained.card["baselines"]:
+        raise DataProblem(f"there is no peer called {name!r}", "this model")
+    peers = trained.peers
+    if peers is None:
+        ds = default_dataset(trained)  # a user's file is not kept: its peers exist only in the session that trained them
+        peers = peers_for(trained, ds, plan_rows(ds), names=(name,))
+    card = dict(trained.card)
+    others = {n: m for n, m in card["baselines"].items() if n != name}
+    card.update(run_id=core.new_run_id(), metrics=card["baselines"][name], baselines={**others, DETECTOR: card["metrics"]},
+                folds={(DETECTOR if n == "model" else "model" if n == name else n): v for n, v in card.get("folds", {}).items()},
+                promoted_peer=LABELS.get(name, name), model_label=f"{LABELS.get(name, name)} (put in view)")
+    art = {}
+    for k, v in (trained.artefacts or {}).items():
+        for prefix in ("test.score.", "val."):
+            if k.startswith(f"{prefix}model"):
+                k = k.replace(f"{prefix}model", f"{prefix}{DETECTOR}", 1)
+            elif k.startswith(f"{prefix}{name}"):
+                k = k.replace(f"{prefix}{name}", f"{prefix}model", 1)
+        art[k] = v
+    return dataclasses.replace(trained, model=FoldEnsemble([p[name] for p in peers]), card=card, artefacts=art, peers=None)
