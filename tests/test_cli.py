@@ -58,10 +58,12 @@ def test_train_evaluate_score_round_trip(tmp_path, monkeypatch, capsys):
     assert "fraud: saved" in out and "best baseline" in out
     assert main(["evaluate", "fraud", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
-    assert set(rep) == {"usecase", "primary_metric", "model", "baselines", "data"}
+    assert {"usecase", "primary_metric", "model", "baselines", "data", "verdict"} <= set(rep) <= {"usecase", "primary_metric", "model",
+                                                                                            "baselines", "data", "verdict", "folds"}
+    assert rep["verdict"]["winner"] in {"model", "tie", *rep["baselines"]} and rep["verdict"]["sentence"]
     assert rep["usecase"] == "fraud" and rep["primary_metric"] == "average_precision"
-    assert set(rep["baselines"]) == {"logistic_regression", "random_forest", "hist_gradient_boosting"}
-    assert {"source", "rows", "split"} <= set(rep["data"])
+    assert set(rep["baselines"]) == {"logistic_regression", "random_forest", "lightgbm"}
+    assert {"source", "rows", "split", "kind", "test_rows"} <= set(rep["data"])
     # score: same numbers as the library call
     from tests.test_fraud import _raw_csv
 

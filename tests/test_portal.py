@@ -78,23 +78,53 @@ def test_reset_to_defaults_clears_url_and_values():
     assert at.query_params.get("rec.a.order_value", "12.0") == "12.0"  # the URL follows the default again
 
 
+def _money(text: str) -> float:
+    """"€9.2k" → 9200.0, "−€1.5M" → -1500000.0 (the inverse of fmt.money, for reading tiles)."""
+    t = text.replace("€", "").replace(",", "").strip()
+    sign = -1.0 if t.startswith(("−", "-")) else 1.0
+    t = t.lstrip("−-")
+    mult = {"k": 1e3, "M": 1e6, "B": 1e9}.get(t[-1:], 1.0)
+    return sign * float(t[:-1] if t[-1:] in "kMB" else t) * mult
+
+
+def _card_value(app, primary_label: str) -> str:
+    ms = list(app.metric)
+    i = next(i for i, m in enumerate(ms) if m.label == primary_label)
+    assert ms[i + 1].label == "Net value / month"
+    return ms[i + 1].value
+
+
 def test_home_prices_each_use_case_under_the_page_scenario():
     at = _app()
     at.run()
-
-    def fraud_value(app):  # the fraud card's value tile follows its Average precision tile
-        ms = list(app.metric)
-        i = next(i for i, m in enumerate(ms) if m.label == "Average precision")
-        return ms[i + 1].value
-
-    base = fraud_value(at)
+    assert not at.exception, [e.value for e in at.exception]
+    base = _money(_card_value(at, "Average precision"))
     at2 = _app()
     at2.query_params["fraud.a.monthly_transactions"] = "500000.0"  # ten times less volume
     at2.run()
     assert not at2.exception
-    changed = fraud_value(at2)
-    assert changed != base
+    smaller = _money(_card_value(at2, "Average precision"))
+    assert smaller < base, (smaller, base)  # less volume, less value after the same system cost
     assert any(b.label == "Download the portfolio report (HTML)" for b in at2.get("download_button"))
+
+
+def test_home_shows_each_use_cases_own_value_function():
+    """Home's "Net value / month" is exactly the use case's value() of its evaluation under its page's
+    assumptions — the one definition the pages use too."""
+    import usecases
+    from usecases.core import fmt
+    from usecases.core.spec import assumptions_from
+    from usecases.core.store import ModelStore
+
+    at = _app()
+    at.query_params["fraud.a.cost_per_alert"] = "6.5"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    for name in usecases.NAMES:
+        mod = usecases.get(name)
+        trained = mod.load(ModelStore())
+        expected = mod.value(mod.evaluate(trained), assumptions_from(mod, {"fraud.a.cost_per_alert": 6.5}))
+        assert _card_value(at, mod.SPEC.primary_label) == fmt.money(expected.monthly[1]), name
 
 
 def test_report_is_self_contained_and_has_every_section():
@@ -108,20 +138,28 @@ def test_report_is_self_contained_and_has_every_section():
     import re
 
     assert re.findall(r"<script[^>]*\bsrc=", html) == []  # no external script: Plotly's JavaScript is inline
-    assert len(html) > 1_000_000  # the library itself, once
+    assert 300_000 < len(html) < 1_500_000  # the compressed cartesian bundle, once; a report stays under 1.5 MB
     two = build_html("Two charts", [Section(title="x", figures=[("a", fig), ("b", fig)])])
-    assert len(two) < len(html) + 100_000  # the library is embedded once, not per chart
+    assert len(two) < len(html) + 50_000  # the library is embedded once, not per chart
+    assert "#0068c9" in html and "\"template\"" in html  # charts carry the app's colours, not Streamlit's colourless template
 
 
 def test_portfolio_timeline_by_hand():
-    v = [pf.UseCaseValue("a", "A", (50.0, 100.0, 150.0), (0.0, 200.0, 0.0), ""), pf.UseCaseValue("b", "B", (0.0, 50.0, 80.0), (0.0, 100.0, 0.0), "")]
+    from usecases.core.spec import Value
+
+    v = [Value("a", "A", (50.0, 100.0, 150.0), (0.0, 200.0, 0.0)), Value("b", "B", (0.0, 50.0, 80.0), (0.0, 100.0, 0.0))]
     p = pf.PortfolioAssumptions(horizon_months=4, ramp_months=2, discount_rate=0.0)
     tl, totals = pf.timeline(v, p)
-    # Base: 150/month at full adoption, ramp 1/2 then 1: 75, 150, 150, 150; upfront 300 → payback in month 3.
+    # Base: 150/month at full adoption, ramp 1/2 then 1: 75, 150, 150, 150; upfront 300 → cumulative 75, 225, 375:
+    # paid back half-way through month 3 (2.5 months).
     assert tl["total_base"].tolist() == [75, 150, 150, 150]
-    assert totals["base"]["npv"] == pytest.approx(525 - 300) and totals["base"]["payback_month"] == 3
+    assert totals["base"]["npv"] == pytest.approx(525 - 300) and totals["base"]["payback_months"] == pytest.approx(2.5)
+    assert totals["base"]["roi"] == pytest.approx((525 - 300) / 300)
+    assert totals["low"]["payback_months"] == 0.0, "no one-off cost in the low scenario: nothing to pay back"
     assert tl["cum_npv_base"].tolist() == [-225, -75, 75, 225]
     assert pf.cost_per_1k(3.6, 1000) == pytest.approx(0.001)
+    share = pf.shares(v)
+    assert share["share"].tolist() == pytest.approx([100 / 150, 50 / 150])
 
 
 def test_login_required_when_auth_is_configured():

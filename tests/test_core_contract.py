@@ -1,0 +1,86 @@
+"""Core pieces every use case shares: the verdict rule, the own-data split protocol, the number
+formats, and the store's evaluation artefacts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from usecases.core import fmt, protocol
+from usecases.core.spec import DataInfo, Evaluation
+from usecases.core.store import ModelStore
+from usecases.core.tables import DataProblem
+
+
+def _ev(model, peer, higher=True):
+    return Evaluation(usecase="x", primary_metric="m", higher_is_better=higher, model={"m": float(np.mean(model))},
+                      baselines={"peer": {"m": float(np.mean(peer))}}, data=DataInfo("d", 10, "cv"),
+                      folds={"model": {"m": list(model)}, "peer": {"m": list(peer)}}, labels={"peer": "Peer"})
+
+
+def test_a_win_must_hold_in_every_fold():
+    assert _ev([0.8, 0.82, 0.81], [0.7, 0.71, 0.72]).verdict().winner == "model"
+    assert _ev([0.7, 0.71, 0.72], [0.8, 0.82, 0.81]).verdict().winner == "peer"
+    tie = _ev([0.80, 0.70, 0.90], [0.78, 0.75, 0.85]).verdict()  # better mean, but worse in one fold
+    assert tie.winner == "tie" and tie.tie and "changes sign" in tie.sentence
+    assert _ev([0.2, 0.21], [0.3, 0.31], higher=False).verdict().winner == "model", "lower is better: smaller wins"
+
+
+def test_without_folds_the_sentence_says_no_spread_was_measured():
+    ev = Evaluation(usecase="x", primary_metric="m", model={"m": 0.9}, baselines={"a": {"m": 0.8}, "b": {"m": 0.85}}, data=DataInfo("d", 1, "s"))
+    v = ev.verdict()
+    assert v.winner == "model" and v.best_baseline == "b" and v.margin == pytest.approx(0.05) and "no spread measured" in v.sentence
+    assert ev.best_baseline() == ("b", 0.85)
+
+
+def test_binary_split_guards_and_records():
+    frame = pd.DataFrame({"a": np.arange(1000)})
+    y = np.r_[np.ones(60), np.zeros(940)].astype(int)
+    cv = protocol.binary_split(y, frame)
+    assert cv.kind == "cv" and cv.k == 5 and sorted(np.bincount(cv.fold)) == [200] * 5
+    assert all(y[te].sum() == 12 for _, _, te in cv.folds())
+    # All positives first in time: a time-ordered hold-out would test on none of them → refused, suggesting stratified.
+    with pytest.raises(DataProblem, match="use the stratified hold-out"):
+        protocol.binary_split(y, frame, times=np.arange(1000), prefer="time")
+    with pytest.raises(DataProblem, match="at least 30 of each"):
+        protocol.binary_split(np.r_[np.ones(25), np.zeros(500)].astype(int), pd.DataFrame({"a": range(525)}))
+    rec = cv.record()
+    assert protocol.recover(rec, frame, lambda kind, seed: protocol.binary_split(y, frame, seed=seed, prefer=kind)).record() == rec
+    assert protocol.recover(rec, frame.assign(a=frame["a"] + 1), lambda k, s: None) is None, "another file: an external test"
+
+
+def test_class_split_shrinks_k_for_rare_classes():
+    y = np.r_[np.full(3, 1), np.full(100, 2), np.full(100, 3)]
+    s = protocol.class_split(y, pd.DataFrame({"a": range(len(y))}))
+    assert s.k == 3
+    with pytest.raises(DataProblem, match="at least 50 are needed"):
+        protocol.class_split(np.ones(20), pd.DataFrame({"a": range(20)}))
+
+
+def test_formats_by_kind():
+    assert [fmt.money(x) for x in (250_000, 5_000_000, 0.002, -1234, None, float("nan"))] == ["€250k", "€5.0M", "€0.002", "−€1.2k", "—", "—"]
+    assert fmt.count(16.0) == "16" and fmt.count(1193.4) == "1,193"
+    assert fmt.rate(0.283) == "28 %" and fmt.rate(0.004) == "0.4 %"
+    assert fmt.roi(118.22) == "> 1,000 %" and fmt.roi(0.44) == "44 %"
+    assert fmt.payback(0.1) == "3 days" and fmt.payback(1.5) == "7 weeks" and fmt.payback(8.3) == "8.3 months" and fmt.payback(None) == "never"
+    assert fmt.span(168.0, 168.0, 168.0, fmt.number) == "168", "a range that collapses to its value is not repeated"
+    assert fmt.span(1e4, 2e4, 3e4) == "€20k (€10k – €30k)"
+    t = fmt.table(pd.DataFrame({"monthly_value": [250000.0], "alerts": [16.0], "note": [None]}), {"monthly_value": "money", "alerts": "count"})
+    assert t.columns.tolist() == ["Monthly value", "Alerts", "Note"] and t.iloc[0].tolist() == ["€250k", "16", "—"]
+
+
+def test_artefacts_travel_with_the_checkpoint_and_are_hash_checked(tmp_path):
+    store = ModelStore(tmp_path)
+    card = store.save("m", {"w": torch.ones(2)}, {"metrics": {"x": 1.0}}, format_version=1, artefacts={"scores": torch.arange(5.0)})
+    assert card["artefacts"]["bytes"] > 0
+    got = store.load_artefacts("m", store.read_card("m"))
+    assert got["scores"].tolist() == [0, 1, 2, 3, 4]
+    art = tmp_path / "m" / "evaluation.safetensors"
+    art.write_bytes(art.read_bytes()[:-3] + b"xyz")
+    assert store.load_artefacts("m", store.read_card("m")) is None, "a damaged file is never trusted (the caller recomputes)"
+    store.save("m", {"w": torch.ones(2)}, {"metrics": {"x": 2.0}}, format_version=1)
+    assert not art.exists() and "artefacts" not in store.read_card("m"), "a save without artefacts leaves no stale ones"
+    store.rollback("m")
+    assert store.load_artefacts("m", store.read_card("m")) is None  # the damaged one came back with its card and still fails the hash
