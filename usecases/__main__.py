@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import usecases
+from usecases.core import engine  # imports Ray only when --engine ray is used
 
 EXIT_USAGE = 2
 
@@ -102,10 +103,12 @@ def cmd_train(args) -> int:
             key = f"{name}/custom/{_safe_name(args.model_name or Path(args.data).stem)}"
         progress, close = tqdm_progress(f"train {name}")
         try:
-            trained = mod.train(config, data=data, progress=progress)
+            if args.engine == "ray":  # on a Ray cluster: DDP (textgen) or one task; saved through the store there
+                card = engine.run_train(args, mod, config, data=data, store=store, key=key, progress=progress)
+            else:
+                card = mod.save(mod.train(config, data=data, progress=progress), store, key=key)
         finally:
             close()
-        card = mod.save(trained, store, key=key)
         m = card.get("metrics", {})
         base = card.get("baselines", {})
         line = f"{name}: saved {store.dir(key)} v{card['version']} · {mod.SPEC.primary_label} {m.get(mod.SPEC.primary_metric, float('nan')):.4f}"
@@ -161,6 +164,8 @@ def cmd_evaluate(args) -> int:
 def cmd_score(args) -> int:
     store = _store()
     mod = usecases.get(args.name)
+    if args.engine == "ray":  # streaming, partitioned output on a Ray cluster
+        return engine.run_score(args, store=store)
     raw = _read_file(args.input)
     out = Path(args.output)
     if out.exists() and out.is_dir():
@@ -221,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model-name", help="name for a model trained with --data (default: the file name)")
     s.add_argument("--mapping", help="triage: JSON file mapping your columns and codes to the canonical fields")
     s.add_argument("--quick", action="store_true", help="a seconds-long configuration, for smoke tests")
+    engine.add_arguments(s)
     s.set_defaults(fn=cmd_train)
 
     s = sub.add_parser("evaluate", help="metrics of the stored model and its baselines")
@@ -238,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True)
     s.add_argument("--mapping", help="triage: JSON column/code mapping for the input file")
     s.add_argument("--device", default=argparse.SUPPRESS)
+    engine.add_arguments(s)
     s.set_defaults(fn=cmd_score)
 
     s = sub.add_parser("bench", help="speed and memory figures (with peers measured in the same run)")
@@ -260,8 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "device", None):
             select_device(args.device)  # fail early and clearly
             os.environ["UCLAB_DEVICE"] = args.device
+        if hasattr(args, "engine"):
+            engine.check(engine.from_args(args))  # bad engine options or an unreachable cluster fail before any work
         return args.fn(args)
-    except (CliError, usecases.UnknownUseCase, DataProblem, ModelUnusable, DeviceError, StoreReadOnly) as exc:
+    except (CliError, usecases.UnknownUseCase, DataProblem, ModelUnusable, DeviceError, StoreReadOnly, engine.EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TrainingCancelled as exc:

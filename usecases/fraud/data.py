@@ -89,8 +89,8 @@ def simulated(sim: SimConfig = SimConfig()) -> Dataset:
                    f"{sim.n_days} days from {sim.start_date}, seed {sim.seed}", fingerprint=fingerprint(frame), split=split)
 
 
-def from_raw(df: pd.DataFrame, source: str) -> Dataset:
-    """Validated raw transactions (RAW_SCHEMA columns) → featurised Dataset."""
+def raw_transactions(df: pd.DataFrame) -> pd.DataFrame:
+    """Validated raw transactions (RAW_SCHEMA columns) → the simulator's column names, in file order."""
     tx = pd.DataFrame({
         "TRANSACTION_ID": df["transaction_id"].astype(str).to_numpy(),
         "TX_DATETIME": pd.to_datetime(df["datetime"]).to_numpy(),
@@ -100,6 +100,12 @@ def from_raw(df: pd.DataFrame, source: str) -> Dataset:
     })
     if "label" in df:
         tx["TX_FRAUD"] = pd.to_numeric(df["label"], errors="coerce").astype(float).to_numpy()
+    return tx
+
+
+def from_raw(df: pd.DataFrame, source: str) -> Dataset:
+    """Validated raw transactions (RAW_SCHEMA columns) → featurised Dataset (rows in time order, ties by id)."""
+    tx = raw_transactions(df)
     tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
     feats = add_features(tx)
     return Dataset(frame=feats, layout="handbook", source=source, fingerprint=fingerprint(feats))
