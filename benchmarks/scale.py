@@ -55,18 +55,26 @@ def _tree(pid: int) -> list[int]:
     return seen
 
 
-def _status(pid: int) -> tuple[str, int]:
+def _status(pid: int) -> tuple[str, int, int]:
+    """(command, peak resident bytes so far, private anonymous bytes now) of one process.
+
+    ``VmHWM`` also counts pages of Ray's shared-memory object store that the process touched (they
+    belong to the store, are shared by every process and capped by its size), so the private
+    anonymous memory (``RssAnon``) is sampled too: that is what grows with a process's own work.
+    """
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return "", 0
-    name = next((line.split()[1] for line in text.splitlines() if line.startswith("Name:")), "")
-    hwm = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("VmHWM:")), 0)
+        return "", 0, 0
+    fields = {line.split(":")[0]: line.split()[1:] for line in text.splitlines() if ":" in line}
+    name = (fields.get("Name") or [""])[0]
+    hwm = int((fields.get("VmHWM") or ["0"])[0])
+    anon = int((fields.get("RssAnon") or ["0"])[0])
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:80]
     except OSError:
         cmd = name
-    return cmd or name, hwm * 1024
+    return cmd or name, hwm * 1024, anon * 1024
 
 
 def run_measured(cmd: list[str], env: dict | None = None, timeout: float = 3600) -> dict:
@@ -74,15 +82,18 @@ def run_measured(cmd: list[str], env: dict | None = None, timeout: float = 3600)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks: dict[int, tuple[str, int]] = {}
+    anon: dict[int, tuple[str, int]] = {}
     stop = threading.Event()
 
     def sample() -> None:
         while not stop.is_set():
             for p in _tree(proc.pid):
-                name, hwm = _status(p)
+                name, hwm, private = _status(p)
                 if hwm and hwm >= peaks.get(p, ("", 0))[1]:
                     peaks[p] = (name, hwm)
-            stop.wait(0.25)
+                if private and private >= anon.get(p, ("", 0))[1]:
+                    anon[p] = (name, private)
+            stop.wait(0.2)
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
@@ -93,7 +104,9 @@ def run_measured(cmd: list[str], env: dict | None = None, timeout: float = 3600)
         th.join()
     wall = time.perf_counter() - t0
     top = sorted(peaks.values(), key=lambda kv: -kv[1])
+    top_anon = sorted(anon.values(), key=lambda kv: -kv[1])
     return {"rc": proc.returncode, "seconds": wall, "peak_bytes": top[0][1] if top else 0, "peak_process": top[0][0] if top else "",
+            "peak_private_bytes": top_anon[0][1] if top_anon else 0, "peak_private_process": top_anon[0][0] if top_anon else "",
             "processes": len(peaks), "stdout": out, "stderr": err[-2000:]}
 
 
@@ -147,16 +160,30 @@ def compare(local_parquet: Path, ray_dir: Path) -> dict:
             "max_prob_diff": float(np.abs(a["fraud_probability"].to_numpy(float) - b["fraud_probability"].to_numpy(float)).max()) if same_ids else None}
 
 
-def bench_scoring(sizes: list[int], workers: list[int], folder: Path) -> list[dict]:
+def bench_scoring(sizes: list[int], workers: list[int], folder: Path, local: bool = True) -> list[dict]:
     rows = []
     for size in sizes:
         csv, n = make_file(size, folder)
         local_out = folder / f"local-{n}.parquet"
-        r = run_measured([PY, "-c", LOCAL_SCRIPT, str(csv), str(local_out)])
+        r = run_measured([PY, "-c", LOCAL_SCRIPT, str(csv), str(local_out)]) if local else None
+        for w in workers if r is None else []:
+            out = folder / f"ray-{n}-{w}"
+            r2 = run_measured([PY, "-m", "usecases", "score", "fraud", str(csv), "-o", str(out), "--engine", "ray", "--workers", str(w)])
+            assert r2["rc"] == 0, r2["stderr"]
+            rows.append({"path": f"ray, {w} scoring actor{'s' if w > 1 else ''}", "rows": n, "seconds": r2["seconds"],
+                         "rows_per_s": n / r2["seconds"], "peak_gb": r2["peak_bytes"] / 1e9, "peak_private_gb": r2["peak_private_bytes"] / 1e9,
+                         "peak_process": r2["peak_process"].split("/")[-1][:40], "peak_private_process": r2["peak_private_process"].split("/")[-1][:40],
+                         "same_output": "not compared (--no-local)"})
+            print(f"  ray×{w}  {n:>10,} rows  {r2['seconds']:7.1f} s  {r2['peak_bytes'] / 1e9:5.2f} GB ({rows[-1]['peak_process']}; private "
+                  f"{r2['peak_private_bytes'] / 1e9:5.2f} GB, {rows[-1]['peak_private_process']})", flush=True)
+        if r is None:
+            continue
         assert r["rc"] == 0, r["stderr"]
         rows.append({"path": "local (one process)", "rows": n, "seconds": r["seconds"], "rows_per_s": n / r["seconds"],
-                     "peak_gb": r["peak_bytes"] / 1e9, "peak_process": "python", "same_output": "reference"})
-        print(f"  local  {n:>10,} rows  {r['seconds']:7.1f} s  {r['peak_bytes'] / 1e9:5.2f} GB", flush=True)
+                     "peak_gb": r["peak_bytes"] / 1e9, "peak_private_gb": r["peak_private_bytes"] / 1e9, "peak_process": "python",
+                     "same_output": "reference"})
+        print(f"  local  {n:>10,} rows  {r['seconds']:7.1f} s  {r['peak_bytes'] / 1e9:5.2f} GB (private {r['peak_private_bytes'] / 1e9:5.2f} GB)",
+              flush=True)
         for w in workers:
             out = folder / f"ray-{n}-{w}"
             r = run_measured([PY, "-m", "usecases", "score", "fraud", str(csv), "-o", str(out), "--engine", "ray", "--workers", str(w)])
@@ -164,9 +191,10 @@ def bench_scoring(sizes: list[int], workers: list[int], folder: Path) -> list[di
             cmp = compare(local_out, out)
             rows.append({"path": f"ray, {w} scoring actor{'s' if w > 1 else ''}", "rows": n, "seconds": r["seconds"], "rows_per_s": n / r["seconds"],
                          "peak_gb": r["peak_bytes"] / 1e9, "peak_process": r["peak_process"].split("/")[-1][:40], "processes": r["processes"],
+                         "peak_private_gb": r["peak_private_bytes"] / 1e9, "peak_private_process": r["peak_private_process"].split("/")[-1][:40],
                          "same_output": f"rows {cmp['rows_equal']}, flags {cmp['flags_equal']}, |Δp| ≤ {cmp['max_prob_diff']:.1e}"})
-            print(f"  ray×{w}  {n:>10,} rows  {r['seconds']:7.1f} s  {r['peak_bytes'] / 1e9:5.2f} GB  ({rows[-1]['peak_process']})  "
-                  f"{rows[-1]['same_output']}", flush=True)
+            print(f"  ray×{w}  {n:>10,} rows  {r['seconds']:7.1f} s  {r['peak_bytes'] / 1e9:5.2f} GB ({rows[-1]['peak_process']}; private "
+                  f"{r['peak_private_bytes'] / 1e9:5.2f} GB, {rows[-1]['peak_private_process']})  {rows[-1]['same_output']}", flush=True)
     return rows
 
 
@@ -269,6 +297,7 @@ def main() -> None:
     ap.add_argument("--retrain-seconds", type=float, default=60.0)
     ap.add_argument("--parts", default="score,train,retrain")
     ap.add_argument("--json", default=None, help="write the results here")
+    ap.add_argument("--no-local", action="store_true", help="scoring: Ray runs only (no local reference, no comparison)")
     a = ap.parse_args()
     parts = set(a.parts.split(","))
     results: dict = {"cpus": os.cpu_count()}
@@ -276,7 +305,7 @@ def main() -> None:
         if "score" in parts:
             print("fraud scoring (local vs Ray):", flush=True)
             sizes = sorted({s for s in (a.small_rows, a.rows) if s})
-            results["scoring"] = bench_scoring(sizes, [int(w) for w in a.workers.split(",")], Path(tmp))
+            results["scoring"] = bench_scoring(sizes, [int(w) for w in a.workers.split(",")], Path(tmp), local=not a.no_local)
     if "train" in parts:
         print(f"GPT training, {a.iters} iterations, same global batch:", flush=True)
         results["training"] = bench_training(a.iters)

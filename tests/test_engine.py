@@ -86,6 +86,12 @@ def test_address_without_ray_engine_is_refused(capsys):
     assert rc == 2 and err.strip() == "error: --address needs --engine ray"
 
 
+def test_ddp_workers_only_for_textgen(capsys):
+    rc = main(["train", "fraud", "--engine", "ray", "--workers", "2", "--quick"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "data-parallel training is available for textgen" in err and err.count("\n") == 1, err
+
+
 # ---- partitioned simulation (in-process; Ray tasks below) ------------------------------------
 
 def test_partitioned_simulation_keeps_the_profiles_and_is_deterministic():
@@ -202,6 +208,21 @@ def test_recommendation_top_n_on_ray_matches_local(ray_cluster, tmp_path):
     a, b = local.sort_values(key).reset_index(drop=True), out.sort_values(key).reset_index(drop=True)
     assert (a["item_id"].astype(str).to_numpy() == b["item_id"].astype(str).to_numpy()).all()
     np.testing.assert_allclose(a["score"].to_numpy(float), b["score"].to_numpy(float), atol=1e-4)
+
+
+@pytest.mark.ray
+def test_triage_plain_map_through_the_cli_matches_local_in_file_order(ray_cluster, tmp_path, capsys):
+    from usecases import triage
+    from usecases.core.store import ModelStore
+    from usecases.triage.cohort import CohortConfig, generate
+
+    f = tmp_path / "patients.csv"
+    generate(CohortConfig(n=300, seed=9)).drop(columns=["level", "nurse_level"]).to_csv(f, index=False)
+    local = triage.score_file(triage.load(ModelStore(ROOT / "models")), f.read_bytes(), f.name)
+    rc = main(["score", "triage", str(f), "-o", str(tmp_path / "out"), "--engine", "ray", "--workers", "2"])
+    assert rc == 0, capsys.readouterr().err
+    assert "triage: scored 300 rows on Ray" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(eng.read_output(str(tmp_path / "out")), local.reset_index(drop=True), check_dtype=False)
 
 
 @pytest.mark.ray

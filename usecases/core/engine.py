@@ -230,6 +230,25 @@ def rebuild(kind: str, message: str) -> BaseException:
     return EngineError(message)  # ModelUnusable and the rest: the message is complete
 
 
+def actor_pool(ds, cls, *, workers: int, gpus: float = 0.0, **kwargs):
+    """``ds.map_batches(cls)`` on a pool of ``workers`` actors, each loading its model once.
+
+    On a small cluster the pool must not take every CPU, or the read and write tasks around it never
+    get one (a deadlock we hit on 2 cores): actors then take a fraction of a CPU each, leaving one
+    whole CPU free; each actor runs torch on one thread either way. GPU actors take no CPU.
+    """
+    import warnings
+
+    import ray
+
+    cpus = cluster_cpus()
+    per_actor = 0.0 if gpus else max(0.1, min(1.0, (cpus - 1) / workers)) if cpus > 1 else 0.5
+    with warnings.catch_warnings():  # max_restarts as a plain keyword is flagged as deprecated in 2.60
+        warnings.simplefilter("ignore")
+        return ds.map_batches(cls, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=per_actor, num_gpus=gpus or None,
+                              max_restarts=0, **kwargs)  # no restarts: a failure is reported, not retried with lost arguments
+
+
 def reraise_cause(exc: BaseException) -> None:
     """A Ray task's failure re-raised as the task's own exception (DataProblem, TrainingCancelled, …), so
     the CLI and the job manager show their one-line messages, not Ray's remote traceback. Ray Data wraps
@@ -412,9 +431,7 @@ class _FileScorer:
     def __call__(self, batch):
         import pandas as pd
 
-        from usecases.core.tables import to_safe_csv
-
-        raw = to_safe_csv(pd.DataFrame(batch)) if len(batch) else b""
+        raw = pd.DataFrame(batch).to_csv(index=False).encode("utf-8")  # the cells exactly as read (no CSV-injection quoting)
         return self.mod.score_file(self.trained, raw, "batch.csv", **self.extra)
 
 
@@ -437,12 +454,19 @@ def map_score_file(engine: Engine, name: str, input_path: str, output: str, *, s
                            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in cols}, strings_can_be_null=False,
                                                                quoted_strings_can_be_null=False))
     workers = engine.workers or max(1, cluster_cpus())
-    scored = ds.map_batches(_FileScorer, batch_size=batch_rows, batch_format="pandas",
-                            fn_constructor_kwargs={"name": name, "store_dir": str(Path(store.root).resolve()), "key": key or name,
-                                                   "extra": extra or {}, "threads": 1},
-                            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1, num_gpus=engine.gpus_per_worker or None,
-                            max_restarts=0)
-    return write(scored, output)
+    options = ray.data.DataContext.get_current().execution_options
+    keep = options.preserve_order
+    options.preserve_order = True  # triage rows and prompts carry no id: the output keeps the file's order
+    scored = actor_pool(ds, _FileScorer, workers=workers, gpus=engine.gpus_per_worker if cluster_gpus() > 0 else 0,
+                        batch_size=batch_rows, batch_format="pandas",
+                        fn_constructor_kwargs={"name": name, "store_dir": str(Path(store.root).resolve()), "key": key or name,
+                                               "extra": extra or {}, "threads": 1})
+    try:
+        return write(scored, output)
+    except ray.exceptions.RayTaskError as exc:
+        reraise_cause(exc)
+    finally:
+        options.preserve_order = keep
 
 
 # ---- inputs and outputs ----------------------------------------------------------------------
@@ -534,11 +558,18 @@ def run_score(args, *, store) -> int:
     engine = from_args(args)
     mod = usecases.get(args.name)
     check_output(args.output)
+    if getattr(args, "mapping", None) and args.name != "triage":
+        raise EngineError(f"--mapping is not used by {args.name}")
     t0 = time.perf_counter()
     if args.name == "fraud":
+        from usecases.core.runner import tqdm_progress
         from usecases.fraud.distributed import score as fraud_score
 
-        n = fraud_score(engine, args.input, args.output, store=store)
+        progress, close = tqdm_progress("fraud history features (buckets)") if sys.stderr.isatty() else (None, lambda: None)
+        try:
+            n = fraud_score(engine, args.input, args.output, store=store, progress=progress)
+        finally:
+            close()
     elif args.name == "recommendation":
         from usecases.recommendation.distributed import score as rec_score
 

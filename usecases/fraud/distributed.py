@@ -270,11 +270,9 @@ def score(engine, input_path: str, output: str, *, store, key: str = "fraud", wi
     gpus = engine.gpus_per_worker if eng.cluster_gpus() > 0 else 0
     workers = engine.workers or max(1, min(eng.cluster_cpus(), 4))
     refs = featurized_refs(engine, input_path, n_buckets=n_buckets, progress=progress)
-    scored = ray.data.from_pandas_refs(refs).map_batches(FraudScorer, batch_format="pandas", batch_size=65_536,
-                               fn_constructor_kwargs={"model": [model_ref], "threads": 1, "with_features": with_features,
-                                                      "csv": output.lower().endswith(".csv")},
-                               compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1 if not gpus else 0,
-                               num_gpus=gpus or None, max_restarts=0)
+    scored = eng.actor_pool(ray.data.from_pandas_refs(refs), FraudScorer, workers=workers, gpus=gpus, batch_format="pandas",
+                            batch_size=65_536, fn_constructor_kwargs={"model": [model_ref], "threads": 1, "with_features": with_features,
+                                                                      "csv": output.lower().endswith(".csv")})
     try:
         return eng.write(scored, output)
     except ray.exceptions.RayTaskError as exc:

@@ -89,10 +89,8 @@ def score(engine, input_path: str, output: str, *, store, key: str = "recommenda
     gpus = engine.gpus_per_worker if eng.cluster_gpus() > 0 else 0
     workers = engine.workers or max(1, min(eng.cluster_cpus(), 4))
     ds = ray.data.from_numpy(codes).rename_columns({"data": "code"})
-    scored = ds.map_batches(RecScorer, batch_size=batch_users, batch_format="numpy",
-                            fn_constructor_kwargs={"shared": [shared], "threads": 1, "n": n},
-                            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=0 if gpus else 1, num_gpus=gpus or None,
-                            max_restarts=0)
+    scored = eng.actor_pool(ds, RecScorer, workers=workers, gpus=gpus, batch_size=batch_users, batch_format="numpy",
+                            fn_constructor_kwargs={"shared": [shared], "threads": 1, "n": n})
     try:
         return eng.write(scored, output)
     except ray.exceptions.RayTaskError as exc:
