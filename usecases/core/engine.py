@@ -25,6 +25,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,8 +127,16 @@ def _quiet() -> None:
     os.environ.setdefault("RAY_TRAIN_V2_ENABLED", "1")
 
 
+_INIT_LOCK = threading.Lock()  # two Retrain clicks on two pages may connect at the same moment
+
+
 def init(engine: Engine):
     """Connect to the engine's cluster (or start the embedded one) once per process; returns ``ray``."""
+    with _INIT_LOCK:
+        return _init(engine)
+
+
+def _init(engine: Engine):
     _quiet()
     if engine.address:
         check_address(engine.address)
