@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import usecases
+from usecases.core import engine  # imports Ray only when --engine ray is used
 
 EXIT_USAGE = 2
 
@@ -107,10 +108,12 @@ def cmd_train(args) -> int:
             key = _custom_key(name, args.model_name or Path(args.data).stem)
         progress, close = tqdm_progress(f"train {name}")
         try:
-            trained = mod.train(config, data=data, progress=progress)
+            if args.engine == "ray":  # on a Ray cluster: DDP (textgen) or one task; saved through the store there
+                card = engine.run_train(args, mod, config, data=data, store=store, key=key, progress=progress)
+            else:
+                card = mod.save(mod.train(config, data=data, progress=progress), store, key=key)
         finally:
             close()
-        card = mod.save(trained, store, key=key)
         m = card.get("metrics", {})
         line = f"{name}: saved {store.dir(key)} v{card['version']} · {mod.SPEC.primary_label} {m.get(mod.SPEC.primary_metric, float('nan')):.4f}"
         best = best_of(card.get("baselines", {}), mod.SPEC.primary_metric, mod.SPEC.higher_is_better)
@@ -199,6 +202,8 @@ def _model_key(args) -> str:
 def cmd_score(args) -> int:
     store = _store()
     mod = usecases.get(args.name)
+    if args.engine == "ray":  # streaming, partitioned output on a Ray cluster
+        return engine.run_score(args, store=store)
     raw = _read_file(args.input)
     out = _output_path(args.output, args.input)
     trained = mod.load(store, key=_model_key(args))
@@ -278,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="triage: train even when a coded column has codes the guessed mapping cannot place")
     s.add_argument("--items", help="recommendation: a titles file (MovieLens u.item, or CSV item_id,title[,genres])")
     s.add_argument("--quick", action="store_true", help="a seconds-long configuration, for smoke tests")
+    engine.add_arguments(s)
     s.set_defaults(fn=cmd_train)
 
     s = sub.add_parser("evaluate", help="metrics of the stored model and its baselines")
@@ -299,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mapping", help="triage: JSON column/code mapping for the input file")
     s.add_argument("--accept-guessed-mapping", action="store_true", help="triage: score even when codes cannot be placed")
     s.add_argument("--device", default=argparse.SUPPRESS)
+    engine.add_arguments(s)
     s.set_defaults(fn=cmd_score)
 
     s = sub.add_parser("bench", help="speed and memory figures (with peers measured in the same run)")
@@ -323,8 +330,10 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["UCLAB_DEVICE"] = args.device
         elif args.command != "list":
             select_device()  # a bad UCLAB_DEVICE is refused by every command, not only by train
+        if hasattr(args, "engine"):
+            engine.check(engine.from_args(args))  # bad engine options or an unreachable cluster fail before any work
         return args.fn(args)
-    except (CliError, usecases.UnknownUseCase, DataProblem, ModelUnusable, DeviceError, StoreReadOnly) as exc:
+    except (CliError, usecases.UnknownUseCase, DataProblem, ModelUnusable, DeviceError, StoreReadOnly, engine.EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TrainingCancelled as exc:

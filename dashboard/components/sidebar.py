@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import usecases
+from usecases.core import engine
 from usecases.core.device import DeviceError, device_info, select_device
 
 from usecases.core.tables import DataProblem
@@ -39,6 +40,7 @@ def render() -> None:
             st.caption(f":material/memory: **Device:** {info.name} · torch {info.torch_version}")
         except DeviceError as exc:
             st.error(str(exc))
+        st.caption(f":material/hub: **Engine:** {engine.describe()}")
         st.markdown("**Models**")
         _model_statuses()
     scenario_box()

@@ -9,6 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 import usecases
+from usecases.core import engine
 from usecases.core.holder import Job, JobManager
 from usecases.core.store import ModelMissing, ModelUnusable, StoreReadOnly
 
@@ -42,6 +43,10 @@ def _train_shared(name: str, config: Any) -> Callable[[Job], Any]:
     mod = usecases.get(name)
 
     def work(job: Job) -> tuple[Any, str]:
+        if engine.configured().is_ray:  # $UCLAB_RAY_ADDRESS: the cluster trains and saves; this server only waits
+            trained = engine.train_on_cluster(name, config, store=holder().store, progress=job.progress, cancel=job.cancel)
+            holder().put(name, trained, saved=True)
+            return trained, f"trained on the {engine.describe()}, saved to the model store"
         trained = mod.train(config, progress=job.progress, cancel=job.cancel)
         try:
             mod.save(trained, holder().store)

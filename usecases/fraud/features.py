@@ -6,8 +6,8 @@
 * Per terminal, shifted back by the label delay D = 7 days (frauds are only known a week later):
   the number of transactions in (t − D − w, t − D] and the share of them that were fraud (risk).
 
-Rolling windows are found with one ``searchsorted`` on a (group, time) key and per-group prefix
-sums, so no Python loop runs over customers or terminals, and no customer's values touch another's. :func:`features_reference` is the straightforward
+Rolling windows are found with one ``searchsorted`` on a (group, time) key and prefix sums, so
+no Python loop runs over customers or terminals. :func:`features_reference` is the straightforward
 per-group pandas version (the handbook's approach), kept for tests and the speed benchmark.
 """
 
@@ -48,25 +48,77 @@ def _window_starts(group: np.ndarray, seconds: np.ndarray, width: int) -> np.nda
     return np.searchsorted(key, key - width, side="right")
 
 
-def _group_cumsum(group: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Running sums that restart at every group (rows sorted by group).
-
-    Each group's sums are computed from its own values only, so one customer's amounts — however
-    large — can neither overflow nor round another customer's features (a single running total over
-    all rows did both: ``cs[i] − cs[start]`` cancels digits of every earlier group).
-    """
-    return pd.Series(values, dtype=np.float64).groupby(group, sort=False).cumsum().to_numpy()
-
-
 def _rolling_count_sum(group, seconds, values, width):
-    """(count, sum of values) over (t − width, t] within each group, rows sorted by (group, seconds)."""
+    """(count, sum of values) over (t − width, t] within each group, rows sorted by (group, seconds).
+
+    The prefix sums restart at every group, so a window's sum depends only on its own group's rows in
+    order — the same bits whichever other groups share the array. The streaming engine
+    (``usecases/fraud/distributed.py``) relies on this to match the in-memory path exactly.
+    """
     starts = _window_starts(group, seconds, width)
     idx = np.arange(len(group))
     count = idx - starts + 1
-    cs = _group_cumsum(group, values)
-    # The window starts inside the row's own group; subtract the group's running sum just before it.
-    before = np.where((starts > 0) & (group[np.maximum(starts - 1, 0)] == group), cs[np.maximum(starts - 1, 0)], 0.0)
+    cs = pd.Series(np.asarray(values, dtype=np.float64)).groupby(np.asarray(group), sort=False).cumsum().to_numpy()
+    first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, bool)
+    group_start = np.maximum.accumulate(np.where(first, idx, 0)) if len(group) else idx
+    before = np.where(starts > group_start, cs[np.maximum(starts - 1, 0)], 0.0)
     return count, cs - before
+
+
+def seconds_since(dt: pd.Series, origin: pd.Timestamp) -> np.ndarray:
+    """Whole seconds from ``origin`` (the earliest transaction of the whole table), as integers."""
+    return ((dt - origin).dt.total_seconds()).to_numpy().astype(np.int64)
+
+
+def time_flags(dt: pd.Series) -> dict[str, np.ndarray]:
+    return {"TX_DURING_WEEKEND": (dt.dt.weekday >= 5).astype(np.int8).to_numpy(), "TX_DURING_NIGHT": (dt.dt.hour <= 6).astype(np.int8).to_numpy()}
+
+
+def customer_windows(customer, seconds: np.ndarray, amount: np.ndarray, windows=WINDOWS) -> dict[str, np.ndarray]:
+    """Per customer, over (t − w days, t]: number of transactions and mean amount (rows in any order;
+    ties in time keep the rows' order)."""
+    n = len(seconds)
+    cust = pd.factorize(customer)[0]
+    o = np.lexsort((np.arange(n), seconds, cust))
+    cs, ts, am = cust[o], seconds[o], amount[o]
+    out = {}
+    for w in windows:
+        count, total = _rolling_count_sum(cs, ts, am, w * SECONDS_PER_DAY)
+        nb = np.empty(n); avg = np.empty(n)
+        nb[o] = count
+        avg[o] = total / count
+        out[f"CUSTOMER_ID_NB_TX_{w}DAY_WINDOW"] = nb
+        out[f"CUSTOMER_ID_AVG_AMOUNT_{w}DAY_WINDOW"] = avg
+    return out
+
+
+def terminal_windows(terminal, seconds: np.ndarray, fraud: np.ndarray, *, delay: int = DELAY, windows=WINDOWS) -> dict[str, np.ndarray]:
+    """Per terminal, over (t − delay − w days, t − delay]: number of transactions and share of frauds."""
+    n = len(seconds)
+    term = pd.factorize(terminal)[0]
+    o = np.lexsort((np.arange(n), seconds, term))
+    tg, ts, fr = term[o], seconds[o], fraud[o]
+    d = delay * SECONDS_PER_DAY
+    n_delay, f_delay = _rolling_count_sum(tg, ts, fr, d)
+    out = {}
+    for w in windows:
+        n_dw, f_dw = _rolling_count_sum(tg, ts, fr, d + w * SECONDS_PER_DAY)
+        n_w = n_dw - n_delay
+        f_w = f_dw - f_delay
+        risk = np.divide(f_w, n_w, out=np.zeros(len(n_w)), where=n_w > 0)
+        nb = np.empty(n); rk = np.empty(n)
+        nb[o] = n_w
+        rk[o] = risk
+        out[f"TERMINAL_ID_NB_TX_{w}DAY_WINDOW"] = nb
+        out[f"TERMINAL_ID_RISK_{w}DAY_WINDOW"] = rk
+    return out
+
+
+def fraud_labels(tx: pd.DataFrame) -> np.ndarray:
+    """TX_FRAUD as 0/1 floats; an unknown label (NaN) counts as not fraud."""
+    if "TX_FRAUD" not in tx:
+        return np.zeros(len(tx))
+    return pd.to_numeric(tx["TX_FRAUD"], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
 
 
 def add_features(tx: pd.DataFrame, *, delay: int = DELAY, windows=WINDOWS) -> pd.DataFrame:
@@ -77,40 +129,14 @@ def add_features(tx: pd.DataFrame, *, delay: int = DELAY, windows=WINDOWS) -> pd
     """
     out = tx.copy()
     dt = pd.to_datetime(out["TX_DATETIME"])
-    seconds = ((dt - dt.min()).dt.total_seconds()).to_numpy().astype(np.int64)
-    out["TX_DURING_WEEKEND"] = (dt.dt.weekday >= 5).astype(np.int8).to_numpy()
-    out["TX_DURING_NIGHT"] = (dt.dt.hour <= 6).astype(np.int8).to_numpy()
+    seconds = seconds_since(dt, dt.min())
+    for k, v in time_flags(dt).items():
+        out[k] = v
     amount = out["TX_AMOUNT"].to_numpy(dtype=np.float64)
-
-    # Customers: sort by (customer, time).
-    cust = pd.factorize(out["CUSTOMER_ID"])[0]
-    o = np.lexsort((np.arange(len(out)), seconds, cust))
-    cs, ts, am = cust[o], seconds[o], amount[o]
-    for w in windows:
-        count, total = _rolling_count_sum(cs, ts, am, w * SECONDS_PER_DAY)
-        nb = np.empty(len(out)); avg = np.empty(len(out))
-        nb[o] = count
-        avg[o] = total / count
-        out[f"CUSTOMER_ID_NB_TX_{w}DAY_WINDOW"] = nb
-        out[f"CUSTOMER_ID_AVG_AMOUNT_{w}DAY_WINDOW"] = avg
-
-    # Terminals: sort by (terminal, time); labels delayed by `delay` days.
-    term = pd.factorize(out["TERMINAL_ID"])[0]
-    fraud = pd.to_numeric(out["TX_FRAUD"], errors="coerce").fillna(0).to_numpy(dtype=np.float64) if "TX_FRAUD" in out else np.zeros(len(out))
-    o = np.lexsort((np.arange(len(out)), seconds, term))
-    tg, ts, fr = term[o], seconds[o], fraud[o]
-    d = delay * SECONDS_PER_DAY
-    n_delay, f_delay = _rolling_count_sum(tg, ts, fr, d)
-    for w in windows:
-        n_dw, f_dw = _rolling_count_sum(tg, ts, fr, d + w * SECONDS_PER_DAY)
-        n_w = n_dw - n_delay
-        f_w = f_dw - f_delay
-        risk = np.divide(f_w, n_w, out=np.zeros(len(n_w)), where=n_w > 0)
-        nb = np.empty(len(out)); rk = np.empty(len(out))
-        nb[o] = n_w
-        rk[o] = risk
-        out[f"TERMINAL_ID_NB_TX_{w}DAY_WINDOW"] = nb
-        out[f"TERMINAL_ID_RISK_{w}DAY_WINDOW"] = rk
+    for k, v in customer_windows(out["CUSTOMER_ID"], seconds, amount, windows).items():
+        out[k] = v
+    for k, v in terminal_windows(out["TERMINAL_ID"], seconds, fraud_labels(out), delay=delay, windows=windows).items():
+        out[k] = v
     return out
 
 

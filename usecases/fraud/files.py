@@ -127,8 +127,9 @@ def _is_raw(columns) -> bool:
     return bool(names & raw_names)
 
 
-def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, notes: list[str]) -> Dataset:
-    data = validate(df, RAW_SCHEMA, header=info.header, subject=subject)
+def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False) -> pd.DataFrame:
+    """Validated raw rows (``RAW_SCHEMA`` columns) → the simulator's columns, in file order (times parsed
+    to UTC-consistent values, labels checked). Shared by the local reader and the Ray scoring path."""
     tx = pd.DataFrame({
         "TRANSACTION_ID": data["transaction_id"].astype(str).to_numpy(),
         "TX_DATETIME": parse_datetimes(data["datetime"], subject).to_numpy(),
@@ -140,6 +141,12 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
         tx[LABEL] = parse_labels(data["label"], "label", subject, required=require_labels).to_numpy()
     elif require_labels:
         raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row", subject)
+    return tx
+
+
+def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, notes: list[str]) -> Dataset:
+    data = validate(df, RAW_SCHEMA, header=info.header, subject=subject)
+    tx = raw_transactions(data, subject, require_labels=require_labels)
     tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
 

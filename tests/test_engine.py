@@ -1,0 +1,281 @@
+"""The engine switch and the Ray paths: local stays the default and never imports Ray; the streaming
+fraud scorer matches the in-memory one row for row; two DDP workers reproduce the single-process loss
+curve; a job on the cluster streams progress and can be cancelled; a bad address is one line, exit 2.
+
+Ray start-up is slow, so the tests marked ``ray`` share one embedded cluster per session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from usecases.__main__ import main
+from usecases.core import engine as eng
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---- the switch (no Ray process needed) ---------------------------------------------------------
+
+def test_local_is_the_default_and_never_imports_ray(tmp_path):
+    """A whole local `score` (and the dashboard's engine line) run without importing Ray."""
+    src = tmp_path / "in.csv"
+    src.write_text("transaction_id,datetime,customer_id,terminal_id,amount\n"
+                   "t1,2018-04-01 10:00:00,c1,m1,20.5\nt2,2018-04-02 11:00:00,c1,m2,35.0\n")
+    code = ("import sys\n"
+            "from usecases.__main__ import build_parser, main\n"
+            f"args = build_parser().parse_args(['score', 'fraud', {str(src)!r}, '-o', 'x.csv'])\n"
+            "assert args.engine == 'local' and args.address is None, args\n"
+            f"rc = main(['score', 'fraud', {str(src)!r}, '-o', {str(tmp_path / 'out.csv')!r}])\n"
+            "from usecases.core import engine\n"
+            "line = engine.describe()\n"
+            "print(rc, line, sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))\n")
+    env = {k: v for k, v in os.environ.items() if k != eng.ADDRESS_ENV}
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "0 local (in this process) []", p.stdout
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 2
+
+
+def test_engine_options_are_checked():
+    ns = lambda **kw: type("A", (), {"engine": "local", "address": None, "workers": None, "gpus_per_worker": 0.0, **kw})()  # noqa: E731
+    assert eng.from_args(ns()) == eng.Engine()
+    assert eng.from_args(ns(engine="ray", workers=2)) == eng.Engine("ray", None, 2, 0.0)
+    with pytest.raises(eng.EngineError, match="--address needs --engine ray"):
+        eng.from_args(ns(address="10.0.0.1:6379"))
+    with pytest.raises(eng.EngineError, match="at least 1"):
+        eng.from_args(ns(engine="ray", workers=0))
+    with pytest.raises(eng.EngineError, match="need --engine ray"):
+        eng.from_args(ns(workers=2))
+
+
+def test_engine_follows_the_environment(monkeypatch):
+    monkeypatch.delenv(eng.ADDRESS_ENV, raising=False)
+    assert eng.configured() == eng.Engine() and eng.describe() == "local (in this process)"
+    monkeypatch.setenv(eng.ADDRESS_ENV, "10.1.2.3:6379")
+    assert eng.configured() == eng.Engine("ray", "10.1.2.3:6379")
+    assert eng.describe() == "Ray cluster at 10.1.2.3:6379"
+
+
+@pytest.mark.parametrize("address, needle", [
+    ("127.0.0.1:9", "cannot reach the Ray cluster at 127.0.0.1:9"),
+    ("no-port-here", "is not host:port"),
+])
+def test_bad_address_is_one_line_and_exit_2(tmp_path, capsys, address, needle):
+    t = time.perf_counter()
+    rc = main(["score", "fraud", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out"), "--engine", "ray", "--address", address])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and err.startswith("error: ") and needle in err, err
+    assert "Traceback" not in err
+    assert time.perf_counter() - t < 30  # fails fast instead of retrying for minutes
+
+
+def test_address_without_ray_engine_is_refused(capsys):
+    rc = main(["train", "fraud", "--address", "10.0.0.1:6379"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.strip() == "error: --address needs --engine ray"
+
+
+def test_ddp_workers_only_for_textgen(capsys):
+    rc = main(["train", "fraud", "--engine", "ray", "--workers", "2", "--quick"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "data-parallel training is available for textgen" in err and err.count("\n") == 1, err
+
+
+# ---- partitioned simulation (in-process; Ray tasks below) ------------------------------------
+
+def test_partitioned_simulation_keeps_the_profiles_and_is_deterministic():
+    from usecases.fraud import distributed as fd
+    from usecases.fraud.simulate import SimConfig, _profiles
+
+    cfg = SimConfig(n_customers=1_500, n_terminals=3_000, n_days=40)
+    plan = fd.sim_plan(cfg)
+    ref = _profiles(cfg, np.random.default_rng(cfg.seed))  # what simulate() draws first
+    np.testing.assert_array_equal(plan["lam"], ref[3])
+    np.testing.assert_array_equal(plan["indices"], ref[6])
+    a = [fd.sim_chunk(cfg, plan, k) for k in range(fd.n_chunks(cfg))]
+    b = fd.sim_chunk(cfg, fd.sim_plan(cfg), 1)
+    pd.testing.assert_frame_equal(a[1], b)
+    assert fd.n_chunks(cfg) == 2 and set(a[1]["customer_id"]) <= set(range(1_000, 1_500))
+    tx = pd.concat(a)
+    assert tx["transaction_id"].is_unique
+    # Handbook shape: all three scenarios present, fraud share near the handbook's ~0.8 %.
+    assert 0.003 < tx["label"].mean() < 0.03
+    assert (tx.loc[tx["amount"] > cfg.amount_threshold, "label"] == 1).all()
+
+
+# ---- on the embedded Ray cluster ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    pytest.importorskip("ray")
+    e = eng.Engine("ray")
+    eng.init(e)
+    yield e
+    eng.shutdown()
+
+
+@pytest.fixture(scope="module")
+def fraud_file(tmp_path_factory):
+    """A simulated raw-transactions CSV (~4.5 k rows over 60 days, 3 of them frauds in 100)."""
+    from usecases.fraud import distributed as fd
+    from usecases.fraud.simulate import SimConfig
+
+    d = tmp_path_factory.mktemp("fraud")
+    cfg = SimConfig(n_customers=60, n_terminals=120, n_days=60)
+    fd.simulate_partitioned(cfg, str(d / "parts"))
+    tx = pd.concat([pd.read_parquet(f) for f in sorted((d / "parts").glob("*.parquet"))])
+    tx.to_csv(d / "tx.csv", index=False)
+    return d / "tx.csv"
+
+
+@pytest.mark.ray
+def test_streaming_fraud_scoring_matches_the_local_path(ray_cluster, fraud_file, tmp_path):
+    from usecases.core.store import ModelStore
+    from usecases.fraud import distributed as fd
+    from usecases.fraud.features import FEATURES
+
+    store = ModelStore(ROOT / "models")
+    local = fd.score_local(str(fraud_file), store=store, with_features=True)
+    n = fd.score(dataclasses.replace(ray_cluster, workers=2), str(fraud_file), str(tmp_path / "out"), store=store,
+                 with_features=True, n_buckets=3)  # three buckets: histories really are split across tasks
+    ray_out = eng.read_output(str(tmp_path / "out"))
+    assert n == len(local) == len(ray_out) > 4_000
+    a = local.sort_values("transaction_id").reset_index(drop=True)
+    b = ray_out.sort_values("transaction_id").reset_index(drop=True)
+    for c in ("transaction_id", "datetime", "customer_id", "terminal_id"):
+        assert (a[c].astype(str).to_numpy() == b[c].astype(str).to_numpy()).all(), c
+    for c in ("amount", "label", "flagged", *FEATURES):  # every history feature: the same float64 bits
+        assert np.array_equal(a[c].to_numpy(), b[c].to_numpy()), c
+    assert a["TERMINAL_ID_RISK_30DAY_WINDOW"].gt(0).sum() > 100  # the delayed-label windows are exercised
+    # Same network, same inputs; float32 products may round the last bit differently per batch size.
+    assert np.abs(a["fraud_probability"].to_numpy(float) - b["fraud_probability"].to_numpy(float)).max() <= 1e-6
+
+
+@pytest.mark.ray
+def test_streaming_fraud_scoring_refuses_bad_rows_in_one_line(ray_cluster, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("transaction_id,datetime,customer_id,terminal_id,amount\nt1,2018-04-01 10:00:00,c1,m1,20.5\n"
+                   "t2,not a date,c1,m2,35.0\n")
+    rc = main(["score", "fraud", str(bad), "-o", str(tmp_path / "out"), "--engine", "ray"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "column datetime: 1 unparseable date" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.ray
+def test_partitioned_simulation_on_ray_tasks_equals_in_process(ray_cluster, tmp_path):
+    from usecases.fraud import distributed as fd
+    from usecases.fraud.simulate import SimConfig
+
+    cfg = SimConfig(n_customers=2_100, n_terminals=4_000, n_days=20, seed=3)
+    n_local = fd.simulate_partitioned(cfg, str(tmp_path / "local"))
+    n_ray = fd.simulate_partitioned(cfg, str(tmp_path / "ray"), engine=ray_cluster)
+    assert n_local == n_ray > 0
+    names = sorted(p.name for p in (tmp_path / "local").glob("*.parquet"))
+    assert names == sorted(p.name for p in (tmp_path / "ray").glob("*.parquet")) and len(names) == 3
+    for name in names:
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "local" / name), pd.read_parquet(tmp_path / "ray" / name))
+
+
+@pytest.mark.ray
+def test_recommendation_top_n_on_ray_matches_local(ray_cluster, tmp_path):
+    from usecases.core.store import ModelStore
+    from usecases.recommendation import distributed as rd
+    from usecases.recommendation import pipeline as rp
+
+    store = ModelStore(ROOT / "models")
+    trained = rp.load(store)
+    trained.ensure_data()
+    ids = list(trained.data.user_ids[:40]) + [trained.data.user_ids[3]]  # a repeated id is scored once, as locally
+    f = tmp_path / "users.csv"
+    f.write_text("user_id\n" + "\n".join(ids) + "\n")
+    local = rp.score_file(trained, f.read_bytes(), f.name)
+    n = rd.score(dataclasses.replace(ray_cluster, workers=1), str(f), str(tmp_path / "out"), store=store, batch_users=16)
+    out = eng.read_output(str(tmp_path / "out"))
+    assert n == len(local) == 400
+    key = ["user_id", "rank"]
+    a, b = local.sort_values(key).reset_index(drop=True), out.sort_values(key).reset_index(drop=True)
+    assert (a["item_id"].astype(str).to_numpy() == b["item_id"].astype(str).to_numpy()).all()
+    np.testing.assert_allclose(a["score"].to_numpy(float), b["score"].to_numpy(float), atol=1e-4)
+
+
+@pytest.mark.ray
+def test_triage_plain_map_through_the_cli_matches_local_in_file_order(ray_cluster, tmp_path, capsys):
+    from usecases import triage
+    from usecases.core.store import ModelStore
+    from usecases.triage.cohort import CohortConfig, generate
+
+    f = tmp_path / "patients.csv"
+    generate(CohortConfig(n=300, seed=9)).drop(columns=["level", "nurse_level"]).to_csv(f, index=False)
+    local = triage.score_file(triage.load(ModelStore(ROOT / "models")), f.read_bytes(), f.name)
+    rc = main(["score", "triage", str(f), "-o", str(tmp_path / "out"), "--engine", "ray", "--workers", "2"])
+    assert rc == 0, capsys.readouterr().err
+    assert "triage: scored 300 rows on Ray" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(eng.read_output(str(tmp_path / "out")), local.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.ray
+def test_ddp_two_gloo_workers_match_the_single_process_loss_curve(ray_cluster, tmp_path):
+    """Same seed, same global batch (8 = 2 × 4): the train-loss curve of two DDP workers equals the
+    single-process one to 2e-3 nats (float summation order differs: two half-batch gradients averaged
+    vs one full-batch gradient, and 1 vs 2 threads)."""
+    from usecases.core.store import ModelStore
+    from usecases.textgen import pipeline as tp
+    from usecases.textgen.distributed import train_ddp
+
+    cfg = dataclasses.replace(tp.Config.quick(), max_iters=40, iters_per_step=10, eval_every_steps=2)
+    single = tp.train(cfg)
+    store = ModelStore(tmp_path / "models")
+    events = []
+    trained = train_ddp(cfg, engine=ray_cluster, workers=2, store=store, progress=lambda s, t, m: events.append((s, t, m)))
+    a = [r["train_loss"] for r in single.card["history"]]
+    b = [r["train_loss"] for r in trained.card["history"]]
+    assert len(a) == len(b) == 4
+    assert a[-1] < a[0] - 0.5  # it really learns over the 40 iterations
+    np.testing.assert_allclose(b, a, atol=2e-3)
+    assert trained.card["engine"]["workers"] == 2 and trained.card["engine"]["backend"] == "gloo"
+    assert [e[0] for e in events] == [1, 2, 3, 4] and all("train_loss" in e[2] for e in events)
+    assert (store.dir("textgen") / "model.safetensors").exists()  # written once, through the store, by rank 0
+    with pytest.raises(Exception, match="does not split evenly"):
+        train_ddp(dataclasses.replace(cfg, batch_size=9), engine=ray_cluster, workers=2, store=store)
+
+
+@pytest.mark.ray
+def test_cluster_job_streams_progress_and_can_be_cancelled(ray_cluster, tmp_path, monkeypatch):
+    """The dashboard's Retrain with $UCLAB_RAY_ADDRESS: same Job protocol as in-process training."""
+    from usecases.core.holder import JobManager
+    from usecases.core.store import ModelStore
+    from usecases.textgen import pipeline as tp
+
+    store = ModelStore(tmp_path / "models")
+    jm = JobManager()
+    quick = dataclasses.replace(tp.Config.quick(), max_iters=20, iters_per_step=5)
+    done = jm.start("a", "train on the cluster", lambda job: eng.train_on_cluster("textgen", quick, store=store, engine=ray_cluster,
+                                                                                  progress=job.progress, cancel=job.cancel))
+    done.thread.join(600)
+    assert done.state == "done", done.message
+    assert [h["step"] for h in done.history] == [1, 2, 3, 4] and done.result.card["model"]["iterations"] == 20
+    assert store.status("textgen").state == "ready"
+
+    long = dataclasses.replace(tp.Config.quick(), max_iters=100_000, iters_per_step=5, eval_every_steps=1000)
+    job = jm.start("b", "long", lambda job: eng.train_on_cluster("textgen", long, store=store, key="textgen/custom/long",
+                                                                 engine=ray_cluster, progress=job.progress, cancel=job.cancel))
+    deadline = time.time() + 300
+    while len(job.history) < 2 and job.running and time.time() < deadline:
+        time.sleep(0.2)
+    assert len(job.history) >= 2, job.message
+    job.cancel.cancel()
+    job.thread.join(120)
+    assert job.state == "cancelled", (job.state, job.message)
+    assert not store.exists("textgen/custom/long")  # nothing saved

@@ -1,0 +1,97 @@
+"""Top-N for many users on Ray (``score recommendation USERS.csv|all -o OUTPUT --engine ray``).
+
+The work that grows is scoring: one product of each user's history with the item-item matrix, then a
+top-N over the catalogue. The model's item matrix, the users' training histories (sparse) and the
+item titles are put in the object store **once** (``ray.put``); each scoring actor reads them once
+(zero-copy for the NumPy arrays on the same node) and then only user codes travel per batch. The
+list of user ids is small and is read and checked on the driver with the local path's own rules (one
+clear line for unknown ids; duplicates scored once), so each user's rows equal the local ``score_file``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+class RecScorer:
+    """Ray Data callable class: the model and histories come from the object store once per actor."""
+
+    def __init__(self, shared: list, threads: int = 1, n: int = 10) -> None:
+        import ray
+        import scipy.sparse as sp
+        import torch
+
+        from .model import ItemAutoencoder
+
+        torch.set_num_threads(max(1, threads))
+        s = ray.get(shared[0])
+        self.model = ItemAutoencoder(int(s["n_items"]), len(s["state"]["catalog"]))
+        self.model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in s["state"].items()})
+        self.model.eval()
+        if torch.cuda.is_available():
+            self.model.to("cuda")
+        self.seen = sp.csr_matrix((s["seen_data"], s["seen_indices"], s["seen_indptr"]), shape=s["seen_shape"])
+        self.user_ids, self.item_ids, self.titles, self.n = s["user_ids"], s["item_ids"], s["titles"], n
+
+    def __call__(self, batch: dict) -> pd.DataFrame:
+        from .peers import top_k
+        from .pipeline import model_scores
+
+        codes = np.asarray(batch["code"], dtype=np.int64)
+        rows = self.seen[codes]
+        items, scores = top_k(model_scores(self.model, rows), rows, self.n)
+        out = pd.DataFrame({
+            "user_id": np.repeat(self.user_ids[codes], self.n), "rank": np.tile(np.arange(1, self.n + 1), len(codes)),
+            "item_id": self.item_ids[items.ravel()], "title": self.titles[items.ravel()], "score": np.round(scores.ravel(), 4),
+        })
+        return out[np.isfinite(out["score"])].reset_index(drop=True)
+
+
+def user_codes(trained, input_path: str) -> np.ndarray:
+    """Codes of the users to score, in file order, each once (``all``: every user the model knows)."""
+    from usecases.core.tables import DataProblem, read_table, validate
+
+    from .pipeline import USERS_SCHEMA
+
+    trained.ensure_data()
+    if input_path == "all":
+        return np.arange(trained.data.n_users, dtype=np.int64)
+    p = Path(input_path)
+    subject = f"“{p.name}”"
+    df, info = read_table(p.read_bytes(), max_bytes=USERS_SCHEMA.max_bytes, encodings=("utf-8", "cp1252"), subject=subject)
+    ids = validate(df, USERS_SCHEMA, header=info.header, subject=subject)["user_id"].astype(str)
+    codes = [trained.data.user_code(u) for u in ids]
+    unknown = [u for u, c in zip(ids, codes) if c is None]
+    if unknown:
+        raise DataProblem(f"{len(unknown)} unknown user id{'s' if len(unknown) > 1 else ''} ({', '.join(map(repr, unknown[:5]))}"
+                          f"{' …' if len(unknown) > 5 else ''}); known ids are {trained.data.user_ids[0]}…{trained.data.user_ids[-1]}", subject)
+    return np.asarray(list(dict.fromkeys(codes)), dtype=np.int64)
+
+
+def score(engine, input_path: str, output: str, *, store, key: str = "recommendation", n: int = 10, batch_users: int = 256) -> int:
+    from usecases.core import engine as eng
+
+    from .pipeline import load
+
+    trained = load(store, key=key)
+    codes = user_codes(trained, input_path)
+    ray = eng.init(engine)
+    seen = trained.seen.tocsr()
+    meta = trained.data.items
+    shared = ray.put({
+        "state": {k: v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}, "n_items": trained.model.n_items,
+        "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
+        "user_ids": np.asarray(trained.data.user_ids), "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
+    })
+    gpus = engine.gpus_per_worker if eng.cluster_gpus() > 0 else 0
+    workers = engine.workers or max(1, min(eng.cluster_cpus(), 4))
+    ds = ray.data.from_numpy(codes).rename_columns({"data": "code"})
+    scored = eng.actor_pool(ds, RecScorer, workers=workers, gpus=gpus, batch_size=batch_users, batch_format="numpy",
+                            fn_constructor_kwargs={"shared": [shared], "threads": 1, "n": n})
+    try:
+        return eng.write(scored, output)
+    except ray.exceptions.RayTaskError as exc:
+        eng.reraise_cause(exc)
