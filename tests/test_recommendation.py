@@ -163,10 +163,12 @@ def test_knn_neighbours_match_dense_cosine():
     assert (val[5] == 0).all()
 
 
-def test_default_beta_is_the_most_diverse_within_one_standard_error():
+def test_default_beta_is_the_most_diverse_within_one_standard_error_and_one_percent():
     base = np.linspace(0.1, 0.5, 200)
     per = {0.0: base, 0.1: base + 0.002, 0.2: base - 0.0005 + 0.08 * np.sin(np.arange(200)), 0.3: base - 0.05}
     assert tuning.default_beta(per, 0.1) == 0.2  # 0.2 cannot be told from the best; 0.3 clearly can
+    noisy = {**per, 0.3: base - 0.006 + 0.3 * np.sin(np.arange(200))}  # within a wide standard error, but 2 % below the best
+    assert tuning.default_beta(noisy, 0.1) == 0.2
 
 
 @pytest.fixture(scope="module")
@@ -486,3 +488,14 @@ def test_catalogue_and_gram_by_hand():
     # off-diagonal: 2 co-occurrences + exp(−1) + exp(−100); diagonal: 2 + 2 (each timed interaction with itself)
     assert g[0, 1] == pytest.approx(2 + np.exp(-1) + np.exp(-100)) and g[0, 0] == pytest.approx(4)
     assert (G.matrix(0.0, 60.0) == G.C).all()
+
+
+def test_own_data_benchmark_gives_a_result_or_one_line():
+    from benchmarks import own_data_recommendation as bench
+
+    cases = {name: case for name, *case in bench.messy_tables()}
+    summary, table = bench.run_one("::", *cases["MovieLens as ratings.dat + movies.dat ('::')"], bench.config(quick=True))
+    assert table is not None and set(table["method"].str.split(" ").str[0]) >= {"PyTorch", "EASE", "ALS", "Item-kNN", "Most"}
+    assert "titles for 4,382 items" in summary["split"] and summary["result"]
+    refused, none = bench.run_one("tiny", *cases["Tiny: 6 users"], bench.config(quick=True))
+    assert none is None and refused["result"].startswith("“tiny.csv” cannot be used: only 6 users") and "\n" not in refused["result"]

@@ -14,7 +14,7 @@ Why this model (chosen on a validation split carved from the training data, see 
 * Item-item models favour popular items. Dividing each score by the item's training popularity to
   the power β trades a little accuracy for a wider catalogue; β = 0 is the unchanged ranking. The
   default β is the most diverse setting whose validation NDCG stays within one standard error of the
-  best; a user can set it (the page shows the accuracy/coverage curve).
+  best and at most 1 % below it; a user can set it (the page shows the accuracy/coverage curve).
 * Items with fewer than ``min_count`` training users carry more noise than signal for an item-item
   model; they are left out of the catalogue (they remain in the evaluation as relevant items).
 * The constrained least-squares problem has an exact solution, B = I − P·diag(1/diag P) with

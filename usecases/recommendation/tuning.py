@@ -105,15 +105,16 @@ def tune_model(val: Validation, cfg, budget: Budget) -> tuple[ModelConfig, list[
     return dataclasses.replace(cfg.model, lam=lam, alpha=alpha, tau_seconds=tau, beta=beta), history
 
 
-def default_beta(per_beta: dict[float, np.ndarray], best: float) -> float:
-    """The largest β whose validation NDCG is within one standard error (paired over users) of the best β:
-    among settings validation cannot tell apart, the most diverse."""
+def default_beta(per_beta: dict[float, np.ndarray], best: float, max_loss: float = 0.01) -> float:
+    """The largest β whose validation NDCG is within one standard error (paired over users) of the best β, and
+    never more than ``max_loss`` (1 %) below it: among settings validation cannot tell apart, the most diverse —
+    without giving up accuracy on small files, where one standard error is wide."""
     ref = per_beta[best]
     ok = []
     for beta, per in per_beta.items():
         diff = ref - per
         se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
-        if diff.mean() <= se:
+        if diff.mean() <= min(se, max_loss * float(ref.mean())):
             ok.append(beta)
     return float(max(ok))
 
