@@ -70,8 +70,8 @@ def real_tables(quick: bool) -> list[tuple[str, bytes, str, bytes | None, str | 
     return out
 
 
-def messy_tables() -> list[tuple[str, bytes, str, bytes | None, str | None]]:
-    ratings, titles = _movielens(100)
+def messy_tables(users: int = 100) -> list[tuple[str, bytes, str, bytes | None, str | None]]:
+    ratings, titles = _movielens(users)
     r = ratings.copy()
     out = [("MovieLens, ';' and decimal commas", _csv(r, sep=";", decimal=","), "ratings-eu.csv", None, None)]
     # u.data + u.item (MovieLens-100K layout): tab, no header; titles pipe-separated, Latin-1, 19 genre flags.

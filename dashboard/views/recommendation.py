@@ -159,7 +159,7 @@ def tab_model(active, ev, choice: str) -> None:
         fig.add_scatter(x=curve["coverage"], y=curve[f"ndcg@{k}"], mode="lines+markers", name="PyTorch model, β from 0 to 0.5",
                         text=[f"β {b:.2f}" for b in curve["beta"]], hovertemplate="%{text}: coverage %{x:.3f}, NDCG %{y:.3f}")
         fig.add_scatter(x=[ev.model["coverage"]], y=[ev.model[f"ndcg@{k}"]], mode="markers", name=f"default β {ev.diversity:g}",
-                        marker=dict(symbol="star", size=16, color="#dc2626"))
+                        marker=dict(symbol="star", size=16, color="#111827"))
         for n, m in ev.baselines.items():
             fig.add_scatter(x=[m["coverage"]], y=[m[f"ndcg@{k}"]], mode="markers", name=_short(ev, n).split(" (")[0], marker=dict(size=11))
         fig.update_layout(title="Accuracy vs catalogue coverage", xaxis_title="coverage (share of the catalogue recommended)",
@@ -213,7 +213,7 @@ def tab_business(active, ev) -> rec.Assumptions:
     roi = f"{fmt.roi(c.roi_year1[1])} ({fmt.roi(c.roi_year1[0])} – {fmt.roi(c.roi_year1[2])})"
     pay = f"{fmt.payback(c.payback_months[1])} ({fmt.payback(c.payback_months[0])} – {fmt.payback(c.payback_months[2])})"
     tiles = [
-        ("Net value / month", v.monthly, fmt.money, "Incremental revenue minus running cost, at your volume — the figure Home shows."),
+        ("Net value / month, after system cost", v.monthly, fmt.money, "Incremental revenue minus running cost, at your volume — the figure Home shows."),
         ("Revenue uplift / month", c.revenue, fmt.money, "Sessions × click-through × assumed uplift × conversion × order value."),
         ("Click-through uplift", c.uplift, lambda x: fmt.rate(x, 1), "Assumed: offline lift × transfer share."),
         ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × net value − one-off cost) / one-off cost."),
@@ -231,7 +231,7 @@ def tab_business(active, ev) -> rec.Assumptions:
     fig.add_hline(y=0, line_dash="dot", line_color="#64748b")
     fig.update_layout(title="Cumulative net value after the one-off cost (€)", xaxis_title="Month", height=340, margin=MARGIN)
     st.plotly_chart(fig, width="stretch")
-    report_ui.kpis([("Net value / month (after system cost)", fmt.span(*v.monthly)), ("ROI, year 1", roi), ("Payback", pay)])
+    report_ui.kpis([("Net value / month, after system cost", fmt.span(*v.monthly)), ("ROI, year 1", roi), ("Payback", pay)])
     report_ui.figure(fig, "Cumulative net value, low / base / high")
     return a
 
