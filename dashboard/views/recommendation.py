@@ -1,10 +1,10 @@
-"""Recommendation page: per-user top-10 with reasons, cold start, similar items, model vs peers,
-business case, A/B planner, batch, own interactions."""
+"""Recommendation page: per-user top-10 with reasons, cold start, similar items, model vs tuned peers,
+business case, A/B planner, batch, own interactions. It only draws: every figure comes from
+``usecases.recommendation``."""
 
 from __future__ import annotations
 
 import functools
-import threading
 
 import numpy as np
 import pandas as pd
@@ -12,225 +12,351 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.components import cache, scenario, training, upload, widgets
 from dashboard.components import report as report_ui
-from dashboard.components import scenario, training, upload, widgets
 from dashboard.components.state import session_jobs
 from usecases import recommendation as rec
-from usecases.core import business
+from usecases.core import fmt
 from usecases.core.tables import DataProblem
 from usecases.recommendation import business as rb
-from usecases.recommendation import data as rdata
-from usecases.recommendation import pipeline as rt
+from usecases.recommendation import files as rfiles
+from usecases.recommendation import serving
 
 SPEC = rec.SPEC
-KEY = "recommendation"
+KEY = SPEC.name
 PUBLISHED = {"Most popular": 0.25, "BPR": 0.44, "LightGCN": 0.45, "BiVAE": 0.475}  # MS Recommenders, MovieLens-100K, NDCG@10
-_lock = threading.Lock()
+SHARED = "Shared model · MovieLens"
+MARGIN = dict(l=10, r=10, t=40, b=10)
 
 report_ui.start("Recommendation")
 st.title(":material/movie: Recommendation")
-st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: a time-aware item-item autoencoder in PyTorch, compared with "
-           "most-popular, item-kNN, EASE and ALS from the `implicit` library, all fit on the same 75 % of each user's ratings.")
+st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: a time-aware item-item autoencoder in PyTorch with a popularity "
+           "re-ranking, compared with most-popular, item-kNN, EASE and ALS (`implicit`), each tuned on the same validation split "
+           "and fit on the same 75 % of each user's ratings.")
 
-shared = training.require_model(KEY)
-if shared is None:
-    st.stop()
 
-SHARED = "Shared model · MovieLens"
-choice, active, runs = training.model_in_view("rec", shared, SHARED)
+def _year(y) -> str:
+    return "" if y is None or (isinstance(y, float) and np.isnan(y)) or y == "" else str(int(float(y)))
 
-try:
-    with _lock, st.spinner("Loading the ratings and the split…"):
-        active.ensure_data()
-        report = rt.card_report(active)
-except DataProblem as exc:
-    widgets.show_problem(exc)
-    st.stop()
-data = active.data
-
-tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"], key="rec.tab")
 
 # ---- for a user -------------------------------------------------------------------------------
-with tabs[0]:
-    test_users = np.unique(active.test_frame["user"].to_numpy())
-    labels = data.user_ids[test_users]
-    counts = active.train_frame.groupby("user").size()
-    uid = st.selectbox("User", labels, key="rec.user", help="Users of the test split (their held-out 25 % is what the metrics check).",
-                       format_func=lambda u: f"user {u} · {counts.get(data.user_code(u), 0)} films rated")
-    code = data.user_code(uid)
-    c1, c2 = st.columns([1, 2])
-    with c1:
+
+@st.fragment
+def tab_user(active, ev) -> None:
+    users = serving.test_users(active)
+    c0, c1 = st.columns([2, 1])
+    uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user",
+                       help="Users of the test split: their held-out 25 % is what the metrics check.",
+                       format_func=lambda u: f"user {u} · {int(users.loc[users.user_id == u, 'rated'].iloc[0])} films rated for training")
+    div = c1.slider("Diversity weight β", 0.0, 0.5, float(round(ev.diversity, 2)), 0.05, key="rec.div",
+                    help="Divides each score by the film's popularity to the power β. 0 = pure accuracy; the default is the most "
+                         "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")
+    code = int(users.loc[users.user_id == uid, "code"].iloc[0])
+    left, right = st.columns([2, 3])
+    with left:
         st.markdown("**Top-rated history** (training part)")
-        st.dataframe(rt.history(active, code, 10)[["title", "year", "rating"]], hide_index=True, width="stretch")
-    with c2:
+        h = serving.history(active, code, 10)
+        h["title"] = [f"{t} ({y})" if y else t for t, y in zip(h["title"], h["year"])]
+        st.dataframe(h[["title", "rating"]], hide_index=True, width="stretch",
+                     column_config={"title": st.column_config.TextColumn("Title", width=220),
+                                    "rating": st.column_config.NumberColumn("Rating", format="%.1f ★", width=64)})
+    with right:
         st.markdown("**Top-10 recommendations**")
-        recs = rt.recommend(active, code, 10)
-        held = set(active.test_frame.loc[active.test_frame["user"] == code, "item"])
-        item_codes = {iid: i for i, iid in enumerate(data.items["item_id"])}
-        recs["watched later (held out)"] = ["✓" if item_codes.get(i) in held else "" for i in recs["item_id"]]
-        st.dataframe(recs[["rank", "title", "year", "because you liked", "watched later (held out)", "score", "genres"]], hide_index=True, width="stretch")
-        st.caption(f"{(recs['watched later (held out)'] == '✓').sum()} of these are among the {len(held)} films this user rated in the held-out part.")
+        recs = serving.recommend(active, code, 10, beta=div)
+        later = serving.watched_later(active, code)
+        recs["watched later"] = ["✓" if i in later else "" for i in recs["item_id"]]
+        recs["because you liked"] = recs["because you liked"].replace("", "—")
+        recs["title"] = [f"{t} ({y})" if y else t for t, y in zip(recs["title"], recs["year"])]
+        st.dataframe(recs[["rank", "title", "because you liked", "watched later"]], hide_index=True, width="stretch",
+                     column_config={"rank": st.column_config.NumberColumn("#", width=36),
+                                    "title": st.column_config.TextColumn("Title", width=200),
+                                    "because you liked": st.column_config.TextColumn("Because you liked", width=200),
+                                    "watched later": st.column_config.TextColumn("Held out", width=64,
+                                                                                 help="✓ = among the films this user rated in the held-out part")})
+    thr = active.card.get("data", {}).get("liked_from_rating")
+    liked_rule = (f"rated {fmt.number(thr, 2)} or more" if thr is not None else "every interaction (the file has no ratings)")
+    st.caption(f"{(recs['watched later'] == '✓').sum()} of these 10 are among the {len(later)} films this user rated in the held-out "
+               f"part. Reasons are films this user liked ({liked_rule}) with the largest learnt weights towards the recommendation; "
+               "“—” means no liked film points to it.")
+
 
 # ---- cold start -------------------------------------------------------------------------------
-with tabs[1]:
+
+@st.fragment
+def tab_cold(active) -> None:
     st.caption("A new visitor picks a few films they liked and/or genres: recommendations come at once from the same model "
                "(one product with its item weights — no retraining).")
-    popular = rt.search_titles(active, "", limit=300)
-    options = {f"{r.title} ({'' if pd.isna(r.year) else int(r.year)})": int(r.code) for r in popular.itertuples()}
+    popular = serving.search_titles(active, "", limit=300)
+    options = {f"{r.title} ({_year(r.year)})": int(r.code) for r in popular.itertuples()}
     picked = st.multiselect("Films you liked", list(options), key="rec.cold.films", max_selections=20,
                             placeholder="Choose films (the 300 most watched are listed)")
-    all_genres = sorted({g for gs in data.items["genres"].dropna() for g in str(gs).split("|") if g})
-    genres = st.multiselect("Genres you like", all_genres, key="rec.cold.genres")
-    if picked or genres:
-        out = rt.fold_in(active, [options[p] for p in picked], genres, 10)
-        st.dataframe(out[["rank", "title", "year", "genres", "score", "because you liked"]], hide_index=True, width="stretch")
-    else:
+    genres = st.multiselect("Genres you like", serving.all_genres(active), key="rec.cold.genres")
+    if not (picked or genres):
         st.info("Pick at least one film or genre.")
+        return
+    out = serving.fold_in(active, [options[p] for p in picked], genres, 10)
+    out["because you liked"] = out["because you liked"].replace("", "—")
+    out["title"] = [f"{t} ({y})" if y else t for t, y in zip(out["title"], out["year"])]
+    st.dataframe(out[["rank", "title", "genres", "because you liked"]], hide_index=True, width="stretch",
+                 column_config={"rank": st.column_config.NumberColumn("#", width=40),
+                                "title": st.column_config.TextColumn("Title", width=280),
+                                "genres": st.column_config.TextColumn("Genres", width=220),
+                                "because you liked": st.column_config.TextColumn("Because you liked", width=280)})
+
 
 # ---- similar items ----------------------------------------------------------------------------
-with tabs[2]:
+
+@st.fragment
+def tab_similar(active) -> None:
     q = st.text_input("Search a title", "Matrix", key="rec.sim.q")
-    found = rt.search_titles(active, q, limit=30)
+    found = serving.search_titles(active, q, limit=30)
     if found.empty:
         st.info(f"No title contains “{q}”.")
-    else:
-        sel = st.selectbox("Film", found["code"].tolist(), key="rec.sim.item",
-                           format_func=lambda c: f"{data.items['title'].iat[c]} ({'' if pd.isna(data.items['year'].iat[c]) else int(data.items['year'].iat[c])}) · {int(active.model.popularity[c])} viewers")
-        sim = rt.similar_items(active, int(sel), 10)
-        if sim.empty:
-            st.info("Too few viewers for this film: it is outside the model's catalogue (at least "
-                    f"{active.card['model']['min_count']} training viewers are needed).")
-        else:
-            fig = px.bar(sim.iloc[::-1], x="weight", y="title", orientation="h", hover_data=["year", "genres"], height=380,
-                         title="Nearest neighbours (item weight learned by the model)")
-            fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), yaxis_title=None)
-            st.plotly_chart(fig, width="stretch")
+        return
+    labels = {int(r.code): f"{r.title} ({_year(r.year)}) · {fmt.count(r.popularity)} viewers" for r in found.itertuples()}
+    sel = st.selectbox("Film", list(labels), key="rec.sim.item", format_func=labels.get)
+    sim = serving.similar_items(active, int(sel), 10)
+    if sim.empty:
+        st.info(f"Too few viewers for this film: it is outside the model's catalogue (at least {active.card['model']['min_count']} "
+                "training viewers are needed).")
+        return
+    fig = px.bar(sim.iloc[::-1], x="weight", y="title", orientation="h", hover_data=["year", "genres"], height=380,
+                 title="Nearest neighbours: the model's learnt item-to-item weight")
+    fig.update_layout(margin=MARGIN, yaxis_title=None, xaxis_title="weight B[film, neighbour]")
+    st.plotly_chart(fig, width="stretch")
+
 
 # ---- model ------------------------------------------------------------------------------------
-with tabs[3]:
-    rows = [{"model": "PyTorch model (this model)", **report.model}] + [{"model": rt.PEER_LABELS.get(n, n), **m} for n, m in report.baselines.items()]
-    table = pd.DataFrame(rows).set_index("model").astype(float)
-    st.subheader("Model vs peers on the same split")
-    st.dataframe(table.style.format("{:.3f}").highlight_max(axis=0, subset=[c for c in table.columns if c != "popularity_bias"], color="#dcfce7"),
-                 width="stretch")
-    report_ui.table(table.reset_index(), "Model vs peers on the same split")
-    st.caption("NDCG@10 is the primary metric. MAP is normalised by each user's number of held-out films, as in Microsoft Recommenders' tables. "
-               "Coverage: share of the catalogue recommended to anyone; novelty: mean −log₂(share of users who watched); "
-               "popularity bias: share of recommendations among the 10 % most watched films. "
-               "For orientation only (another dataset, MovieLens-100K): Microsoft Recommenders reports NDCG@10 of "
-               + ", ".join(f"{k} {v}" for k, v in PUBLISHED.items()) + ".")
-    long = table[["ndcg@10", "precision@10", "recall@10", "map", "hr@10"]].reset_index().melt(id_vars="model", var_name="metric")
-    fig = px.bar(long, x="metric", y="value", color="model", barmode="group", height=340, title="Accuracy metrics")
-    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), legend_title=None)
-    st.plotly_chart(fig, width="stretch")
-    report_ui.figure(fig, "Accuracy metrics, model vs peers")
+
+def _short(ev, name: str) -> str:
+    return "PyTorch model" if name == "model" else ev.label(name)
+
+
+def _settings(name: str, params: dict) -> str:
+    if name == "model" and params:
+        return (f"λ {params['lam']:g} · time weight α {params['alpha']:g}, τ {params['tau_seconds']:g} s · diversity β {params['beta']:g}"
+                f" · films with ≥ {params['min_count']} viewers")
+    names = {"lam": "λ", "k": "k", "shrink": "shrink", "factors": "factors", "regularization": "reg", "alpha": "α"}
+    return " · ".join(f"{names.get(p, p)} {fmt.number(v)}" for p, v in params.items()) or "nothing to tune"
+
+
+def tab_model(active, ev, choice: str) -> None:
+    st.subheader("Model vs tuned peers on the same held-out ratings")
+    k = ev.k
+    cols = [f"ndcg@{k}", f"recall@{k}", f"hr@{k}", "coverage", "popularity"]
+    table = widgets.comparison(ev, metrics=cols, lower_better=["popularity"])
+    report_ui.table(table, "Model vs tuned peers on the same split")
+    st.caption(f"NDCG@{k} (primary), recall and hit rate over each user's held-out films; the spread is the min – max over "
+               f"{len(ev.folds.get('model', {}).get(ev.primary_metric, []))} bootstrap resamples of the {fmt.count(ev.test_users)} test "
+               f"users. **Coverage**: share of the {fmt.count(active.model.n_items)} films recommended to at least one user. "
+               "**Popularity**: on average, the share of training users who had already watched a recommended film — lower means "
+               "less popularity bias. For orientation only (MovieLens-100K, another data set): Microsoft Recommenders reports NDCG@10 of "
+               + ", ".join(f"{n} {v}" for n, v in PUBLISHED.items()) + ".")
     c1, c2 = st.columns(2)
-    f1 = px.bar(table.reset_index(), x="model", y="coverage", title="Catalogue coverage", height=300)
-    f2 = px.bar(table.reset_index(), x="model", y="popularity_bias", title="Popularity bias (share from the top 10 %)", height=300)
-    for f, c in ((f1, c1), (f2, c2)):
-        f.update_layout(margin=dict(l=10, r=10, t=40, b=10), xaxis_title=None)
-        c.plotly_chart(f, width="stretch")
-    st.markdown("**Training curve** — the model is solved exactly, so instead of epochs it has one knob, the regularisation λ, "
-                "chosen on a validation split carved from the training data:")
-    hist = pd.DataFrame(active.card.get("history", []))
+    with c1:
+        curve = pd.DataFrame(ev.curve)
+        fig = go.Figure()
+        fig.add_scatter(x=curve["coverage"], y=curve[f"ndcg@{k}"], mode="lines+markers", name="PyTorch model, β from 0 to 0.5",
+                        text=[f"β {b:.2f}" for b in curve["beta"]], hovertemplate="%{text}: coverage %{x:.3f}, NDCG %{y:.3f}")
+        fig.add_scatter(x=[ev.model["coverage"]], y=[ev.model[f"ndcg@{k}"]], mode="markers", name=f"default β {ev.diversity:g}",
+                        marker=dict(symbol="star", size=16, color="#111827"))
+        for n, m in ev.baselines.items():
+            fig.add_scatter(x=[m["coverage"]], y=[m[f"ndcg@{k}"]], mode="markers", name=_short(ev, n).split(" (")[0], marker=dict(size=11))
+        fig.update_layout(title="Accuracy vs catalogue coverage", xaxis_title="coverage (share of the catalogue recommended)",
+                          yaxis_title=f"NDCG@{k}", height=420, margin=MARGIN, xaxis_rangemode="tozero",
+                          legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+        st.plotly_chart(fig, width="stretch")
+        report_ui.figure(fig, "Accuracy vs coverage: the model's diversity weight and the peers")
+        st.caption("The line is the model as the diversity weight β rises (same test users); the star is its default.")
+    with c2:
+        pop = pd.DataFrame({"model": [_short(ev, n).split(" (")[0] for n in ("model", *ev.baselines)],
+                            "popularity": [ev.model["popularity"], *[m["popularity"] for m in ev.baselines.values()]]})
+        fig = px.bar(pop, x="model", y="popularity", height=420, title="Popularity of what each model recommends")
+        fig.update_layout(margin=MARGIN, xaxis_title=None, yaxis_title="share of users who had watched it", yaxis_tickformat=".0%")
+        st.plotly_chart(fig, width="stretch")
+        report_ui.figure(fig, "Average recommendation popularity")
+        st.caption("Average recommendation popularity: lower bars recommend films fewer people have already seen.")
+    st.markdown("**Tuning** — every method had the same budget of fitted settings on the same inner validation split "
+                "(carved from the training ratings; the test ratings were not used):")
+    rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"]), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
+            for n, t in ev.tuning.items()]
+    st.dataframe(fmt.table(pd.DataFrame(rows), {"val": "metric", "fits": "count"}, rename=False), hide_index=True, width="stretch",
+                 column_config={"method": st.column_config.TextColumn("Method", width=140),
+                                "chosen": st.column_config.TextColumn("Chosen setting", width=380),
+                                "val": st.column_config.TextColumn(f"Validation NDCG@{k}", width=140),
+                                "fits": st.column_config.TextColumn("Settings fitted", width=110)})
+    hist = pd.DataFrame(active.card.get("tuning", {}).get("model", []))
     if len(hist):
-        f = px.line(hist, x="lambda", y="val_ndcg@10", markers=True, log_x=True, height=280)
-        f.update_layout(margin=dict(l=10, r=10, t=10, b=10))
-        st.plotly_chart(f, width="stretch")
+        m = active.card["model"]
+        sub = hist[(hist["alpha"] == m["alpha"]) & (hist["tau"] == m["tau_seconds"]) & (hist["beta"] == m["beta"])]
+        if len(sub) >= 2:
+            fig = px.line(sub.sort_values("lambda"), x="lambda", y=f"val_ndcg@{k}", markers=True, log_x=True, height=260,
+                          title=f"Validation NDCG@{k} by λ (time weight α {m['alpha']:g}, τ {m['tau_seconds']:g} s; β {m['beta']:g})")
+            fig.update_layout(margin=MARGIN, xaxis_title="λ (L2 penalty)", yaxis_title=f"validation NDCG@{k}")
+            st.plotly_chart(fig, width="stretch")
     widgets.model_card(active.card)
     if choice == SHARED:
         training.retrain_panel(KEY)
 
+
 # ---- business case ----------------------------------------------------------------------------
-with tabs[4]:
-    lift = rb.offline_lift(report.model["ndcg@10"], report.baselines["most_popular"]["ndcg@10"])
-    st.info(f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {lift:+.0%} relative to most-popular. "
-            "Online click-through is assumed to rise by that lift times the transfer share below — an assumption to test, "
-            "not a measurement (use the A/B planner).", icon=":material/info:")
-    a = widgets.assumptions_form(rb.RecAssumptions(), "rec.a", columns=3)
-    widgets.reset_button("rec.a")
-    v = rb.value(a, lift)
-    widgets.kpi_row([
-        ("Assumed CTR uplift", f"{v.uplift[1]:+.1%}", f"Range {v.uplift[0]:+.1%} to {v.uplift[2]:+.1%}"),
-        ("Revenue/mo", business.money(v.monthly[1]), f"Range {business.money(v.monthly[0])} – {business.money(v.monthly[2])}"),
-        ("Per year", business.money(v.annual[1]), f"Range {business.money(v.annual[0])} – {business.money(v.annual[2])}"),
-        ("ROI, year 1", f"{v.roi_year1[1]:.0%}" if v.roi_year1[1] is not None else "—", "(12 × (revenue − running cost) − one-off cost) / one-off cost"),
-        ("Payback", f"month {v.payback_months[1]}" if v.payback_months[1] else "not within 10 years", "Month when cumulative net value covers the one-off cost"),
-    ])
+
+def tab_business(active, ev) -> rec.Assumptions:
+    lift = rb.evaluation_lift(ev)
+    st.info(f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 0) if lift is not None else '—'} above "
+            "most-popular on the held-out ratings. Online click-through is assumed to rise by that lift times the transfer share "
+            "below — an assumption to test, not a measurement (use the A/B planner).", icon=":material/info:")
+    a = widgets.assumptions_form(rec.Assumptions(), SPEC.assumptions_prefix, columns=3)
+    widgets.reset_button(SPEC.assumptions_prefix)
+    v = cache.value(KEY, active, ev, a)
+    c = rb.case(lift or 0.0, a)
+    roi = f"{fmt.roi(c.roi_year1[1])} ({fmt.roi(c.roi_year1[0])} – {fmt.roi(c.roi_year1[2])})"
+    pay = f"{fmt.payback(c.payback_months[1])} ({fmt.payback(c.payback_months[0])} – {fmt.payback(c.payback_months[2])})"
+    tiles = [
+        ("Net value / month, after system cost", v.monthly, fmt.money, "Incremental revenue minus running cost, at your volume — the figure Home shows."),
+        ("Revenue uplift / month", c.revenue, fmt.money, "Sessions × click-through × assumed uplift × conversion × order value."),
+        ("Click-through uplift", c.uplift, lambda x: fmt.rate(x, 1), "Assumed: offline lift × transfer share."),
+        ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × net value − one-off cost) / one-off cost."),
+        ("Payback", c.payback_months, fmt.payback, "One-off cost / net value per month."),
+    ]
+    for row in (tiles[:3], tiles[3:]):
+        for col, (label, (lo, base, hi), f, help_) in zip(st.columns(3), row):
+            col.metric(label, f(base), help=help_, border=True)
+            col.caption(f"low {f(lo)} · high {f(hi)}")
+    st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {v.headline}.")
     months = np.arange(1, 37)
     fig = go.Figure()
     for i, (name, color) in enumerate((("Low", "#f59e0b"), ("Base", "#2563eb"), ("High", "#16a34a"))):
-        aa = business.scenario(a, name.lower())
-        net = rb.incremental_revenue(aa, v.uplift[i]) - aa.monthly_cost
-        fig.add_scatter(x=months, y=np.cumsum([net] * 36) - aa.upfront_cost, name=name, line=dict(color=color, width=3 if name == "Base" else 1.5))
+        fig.add_scatter(x=months, y=c.net[i] * months - c.upfront[i], name=name, line=dict(color=color, width=3 if name == "Base" else 1.5))
     fig.add_hline(y=0, line_dash="dot", line_color="#64748b")
-    fig.update_layout(title="Cumulative net value (€)", xaxis_title="Month", height=340, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_layout(title="Cumulative net value after the one-off cost (€)", xaxis_title="Month", height=340, margin=MARGIN)
     st.plotly_chart(fig, width="stretch")
-    report_ui.kpis([("Assumed CTR uplift", f"{v.uplift[1]:+.1%}"), ("Revenue / month", business.money(v.monthly[1])),
-                    ("Payback", f"month {v.payback_months[1]}" if v.payback_months[1] else "beyond 10 years")])
+    report_ui.kpis([("Net value / month, after system cost", fmt.span(*v.monthly)), ("ROI, year 1", roi), ("Payback", pay)])
     report_ui.figure(fig, "Cumulative net value, low / base / high")
+    return a
+
 
 # ---- A/B planner ------------------------------------------------------------------------------
-with tabs[5]:
-    scenario.default("rec.ab.p1", float(a.baseline_ctr), lo=0.0001, hi=0.9999)
-    scenario.default("rec.ab.up", float(round(min(5.0, max(-0.9, v.uplift[1])), 4)), lo=-0.9, hi=5.0)
+
+@st.fragment
+def tab_ab(ev) -> None:
+    a = widgets.current_assumptions(rec.Assumptions(), SPEC.assumptions_prefix)
+    c = rb.case(rb.evaluation_lift(ev) or 0.0, a)
+    scenario.default("rec.ab.follow", True)
+    follow = st.toggle("Use the business case's traffic, click-through and projected uplift", key="rec.ab.follow",
+                       help="Off: size the test with your own numbers below.")
     scenario.default("rec.ab.alpha", 0.05, options=[0.01, 0.05, 0.1])
     scenario.default("rec.ab.power", 0.8, options=[0.7, 0.8, 0.9, 0.95])
-    scenario.default("rec.ab.daily", float(round(a.monthly_sessions / 30.4)), lo=1.0, hi=1e10)
     scenario.default("rec.ab.share", 0.5, lo=0.01, hi=1.0)
-    c1, c2, c3, c4 = st.columns(4)
-    p1 = c1.number_input("Baseline click-through", 0.0001, 0.9999, step=0.005, format="%.4f", key="rec.ab.p1")
-    up = c2.number_input("Uplift to detect (relative)", -0.9, 5.0, step=0.01, format="%.3f", key="rec.ab.up",
-                         help="Starts at the projected base uplift from the business case.")
-    alpha = c3.select_slider("Significance α", [0.01, 0.05, 0.1], key="rec.ab.alpha")
-    power = c4.select_slider("Power", [0.7, 0.8, 0.9, 0.95], key="rec.ab.power")
-    c1, c2 = st.columns(2)
-    daily = c1.number_input("Sessions per day", 1.0, 1e10, step=1000.0, key="rec.ab.daily")
-    share = c2.slider("Share of traffic in the test", 0.01, 1.0, step=0.01, key="rec.ab.share")
+    if follow:
+        p1, up, daily = a.baseline_ctr, c.uplift[1], rb.sessions_per_day(a)
+        st.markdown(f"From the business case: baseline click-through **{fmt.rate(p1, 1)}**, uplift to detect **{fmt.rate(up, 1)}** "
+                    f"(the base projection), **{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ "
+                    f"{rb.DAYS_PER_MONTH:g} days).")
+    else:
+        scenario.default("rec.ab.p1", float(a.baseline_ctr), lo=0.0001, hi=0.9999)
+        scenario.default("rec.ab.up", float(round(min(5.0, max(-0.9, c.uplift[1])), 4)), lo=-0.9, hi=5.0)
+        scenario.default("rec.ab.daily", float(round(rb.sessions_per_day(a))), lo=1.0, hi=1e10)
+        c1, c2, c3 = st.columns(3)
+        p1 = c1.number_input("Baseline click-through", 0.0001, 0.9999, step=0.005, format="%.4f", key="rec.ab.p1")
+        up = c2.number_input("Uplift to detect (relative)", -0.9, 5.0, step=0.01, format="%.3f", key="rec.ab.up")
+        daily = c3.number_input("Sessions per day", 1.0, 1e10, step=1000.0, key="rec.ab.daily")
+    c1, c2, c3 = st.columns(3)
+    alpha = c1.select_slider("Significance α", [0.01, 0.05, 0.1], key="rec.ab.alpha")
+    power = c2.select_slider("Power", [0.7, 0.8, 0.9, 0.95], key="rec.ab.power")
+    share = c3.slider("Share of traffic in the test", 0.01, 1.0, step=0.01, key="rec.ab.share")
     widgets.reset_button("rec.ab", "Reset the planner")
     try:
-        n = rb.sample_size_per_arm(p1, up, alpha, power)
-        days = rb.ab_test_days(n, daily, share)
-        widgets.kpi_row([("Sessions per arm", f"{n:,}"), ("Total sessions", f"{2 * n:,}"), ("Duration", f"{days:,.1f} days" if days < 1e6 else "—")])
-        st.caption("Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14). "
-                   "Run at least one full week to cover weekday effects, whatever the computed duration.")
+        p = rb.plan(p1, up, daily, share, alpha, power)
     except ValueError as exc:
         st.error(f"Cannot size this test: {exc}.")
+        return
+    if not np.isfinite(p.days):
+        dur = "—"
+    elif p.days < 1:
+        dur = f"{max(1, round(p.days * 24))} hours"
+    else:
+        dur = f"{fmt.number(p.days, 1)} days" if p.days < 60 else f"{round(p.days / 7):,} weeks"
+    widgets.kpi_row([("Sessions per arm", fmt.count(p.per_arm)), ("Total sessions", fmt.count(2 * p.per_arm)), ("Duration", dur)])
+    st.caption("Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14). "
+               "Run at least one full week to cover weekday effects, whatever the computed duration.")
 
-# ---- batch ------------------------------------------------------------------------------------
-with tabs[6]:
+
+# ---- batch and own data -----------------------------------------------------------------------
+
+def tab_batch(active, ev) -> None:
     st.caption("Upload a list of user ids (one per row, header optional) → top-N for each as a CSV.")
     nn = st.number_input("Recommendations per user", 1, 100, 10, key="rec.batch.n")
-    example = pd.DataFrame({"user_id": data.user_ids[:3]})
-    got = upload.upload_table(rt.USERS_SCHEMA, key="rec.batch", label="User ids CSV", example=example, example_name="users-example.csv",
-                              parse=lambda raw, name: rt.score_file(active, raw, name, int(nn)))
+    winner = ev.verdict().winner
+    using = None
+    if winner not in ("model", "tie"):  # a peer won on these rows: it can serve in this session (peers are not saved)
+        pick = st.radio("Score with", [ev.label(winner), "PyTorch model"], key="rec.batch.using", horizontal=True,
+                        help=f"{ev.label(winner)} beat the model on these held-out ratings; it serves for this session only.")
+        using = winner if pick == ev.label(winner) else None
+    example = pd.DataFrame({"user_id": serving.test_users(active)["user_id"].head(3)})
+    got = upload.upload_table(rfiles.USERS_SCHEMA, key="rec.batch", label="User ids CSV", example=example, example_name="users-example.csv",
+                              parse=lambda raw, name: rec.score_file(active, raw, name, int(nn), using=using))
     if got is not None:
         out = got[0]
         st.dataframe(out.head(200), hide_index=True, width="stretch")
         widgets.download_csv(out, "recommendations.csv", "Download recommendations CSV", key="rec.batch.dl")
     st.caption("Same from the command line: `python -m usecases score recommendation users.csv -o recommendations.csv`.")
 
-# ---- your data --------------------------------------------------------------------------------
-with tabs[7]:
-    st.caption("Upload ratings or implicit feedback — user, item, optional rating, optional timestamp; delimiter and header are detected "
-               "(MovieLens `u.data` works as is) — and optionally an item titles file. The model and peers are trained and evaluated "
-               "with the same protocol, in this session only; your files stay in memory.")
+
+def tab_own(runs) -> None:
+    st.caption("Upload ratings or implicit feedback — user, item, optional rating, optional time; comma, semicolon, tab, pipe or `::` "
+               "separated, header optional (MovieLens `u.data` and `ratings.dat` work as they are) — and optionally a titles file "
+               "(MovieLens `u.item`, `movies.dat`, or a CSV `item_id,title[,genres]`). The model and every peer are tuned, trained and "
+               "evaluated with the same protocol, in this session only; your files stay in memory.")
     ex = pd.DataFrame({"user": ["u1", "u1", "u1", "u1", "u2"], "item": ["i1", "i2", "i3", "i4", "i2"], "rating": [5, 3, 4, 2, 5],
                        "timestamp": [1260759144, 1260759179, 1260759182, 1260759185, 1260759205]})
-    titles_file = st.file_uploader("Item titles (optional): item_id, title[, genres, year]", type=["csv", "txt", "tsv"], key="rec.own.titles")
-    got = upload.upload_table(rdata.INTERACTIONS_SCHEMA, key="rec.own", label="Interactions file", example=ex, example_name="interactions-example.csv",
-                              parse=lambda raw, name: rdata.read_interactions(raw, name, titles_file.getvalue() if titles_file else None,
-                                                                              titles_file.name if titles_file else "titles.csv"))
+    titles = st.file_uploader("Item titles (optional)", type=["csv", "txt", "tsv", "item", "dat"], key="rec.own.titles")
+    got = upload.upload_table(rfiles.INTERACTIONS_SCHEMA, key="rec.own", label="Interactions file", example=ex,
+                              example_name="interactions-example.csv", types=("csv", "txt", "tsv", "data", "dat"),
+                              parse=lambda raw, name: rec.read_data(raw, name, items=titles.getvalue() if titles else None,
+                                                                    items_name=titles.name if titles else None))
     jm = session_jobs()
     if got is not None:
         inter = got[0]
-        st.success(f"{inter.source}: {inter.n_users:,} users, {inter.n_items:,} items.")
+        st.success(f"{inter.source}: {fmt.count(inter.n_users)} users, {fmt.count(inter.n_items)} items.")
         if st.button("Train and evaluate on my file", type="primary", key="rec.own.go", icon=":material/play_arrow:"):
-            label = f"Your file · {got[2]}"
-            training.start_session_run(jm, "rec-own", f"Training on {got[2]}", functools.partial(rec.train, rec.Config(), data=inter), runs, label,
-                                       metric="ndcg@10", metric_label="NDCG@10")
+            training.start_session_run(jm, "rec-own", f"Training on {got[2]}", functools.partial(rec.train, rec.Config(), data=inter), runs,
+                                       f"Your file · {got[2]}", metric=SPEC.primary_metric, metric_label=SPEC.primary_label)
     training.job_progress(jm, "rec-own")
-    st.caption("Command line: `python -m usecases train recommendation --data ratings.csv`.")
+    st.caption("Command line: `python -m usecases train recommendation --data ratings.csv [--items titles.csv]`.")
+
+
+# ---- the page ---------------------------------------------------------------------------------
+
+shared = training.require_model(KEY)
+if shared is None:
+    st.stop()
+choice, active, runs = training.model_in_view("rec", shared, SHARED)
+try:
+    with st.spinner("Scoring the held-out ratings…"):
+        ev = cache.evaluation(KEY, active)
+except DataProblem as exc:
+    widgets.show_problem(exc)
+    st.stop()
+st.caption(f"NDCG@10 on the held-out ratings: {ev.verdict().sentence}")
+
+tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"], key="rec.tab")
+with tabs[0]:
+    tab_user(active, ev)
+with tabs[1]:
+    tab_cold(active)
+with tabs[2]:
+    tab_similar(active)
+with tabs[3]:
+    tab_model(active, ev, choice)
+with tabs[4]:
+    a = tab_business(active, ev)
+with tabs[5]:
+    tab_ab(ev)
+with tabs[6]:
+    tab_batch(active, ev)
+with tabs[7]:
+    tab_own(runs)
 
 st.divider()
-report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {report.data['source']}; {report.data['split']}.")
+report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}.")

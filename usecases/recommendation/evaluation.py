@@ -1,0 +1,183 @@
+"""Scoring a trained model and its peers on held-out interactions — never retraining the model.
+
+* ``evaluate(trained)`` / ``evaluate(trained, the training file)``: the recorded per-user split; only
+  held-out interactions are scored. The shared model's top-k lists (its own and every peer's) are
+  precomputed at train time and stored with it, so this rebuilds the figures without fitting anything.
+* ``evaluate(trained, another file)``: an external test. Each user's first 75 % (seeded random) is
+  folded in as history — the model is item-item, so scores = x·B need no retraining — and the rest is
+  scored. The peers, fit on the model's training rows with their tuned settings, fold the same users in
+  the same way (ALS with ``recalculate_user``).
+
+Every figure carries its spread: 100 bootstrap resamples of the test users, the same for every model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from usecases.core.spec import DataInfo, Evaluation
+from usecases.core.tables import DataProblem
+
+from . import SPEC
+from .data import ITEM, USER, Context, Interactions, matrix, user_split
+from .metrics import all_metrics, bootstrap
+from .model import scores as model_scores
+from .peers import LABELS, make, top_k
+
+CURVE_BETAS = tuple(round(0.05 * i, 2) for i in range(11))  # diversity weights shown on the page (0 … 0.5)
+BOOTSTRAP = 100
+
+
+@dataclass(kw_only=True)
+class RecEvaluation(Evaluation):
+    """Model vs tuned peers on one set of held-out interactions."""
+
+    k: int = 10
+    test_users: int = 0
+    diversity: float = 0.0  # the model's default popularity exponent β
+    curve: list[dict] = field(default_factory=list)  # per diversity weight β: ndcg@k, coverage, popularity (model, these rows)
+    tuning: dict[str, dict] = field(default_factory=dict)  # per method: tuned params, best validation NDCG, fits tried
+
+
+def peer_label(name: str, params: dict) -> str:
+    """A peer's display name with its tuned settings."""
+    if name == "ease" and params:
+        return f"EASE (λ {params['lam']:g})"
+    if name == "item_knn" and params:
+        return f"Item-kNN (k {params['k']}, shrink {params['shrink']:g})"
+    if name == "implicit_als" and params:
+        return f"ALS ({params['factors']} factors, reg {params['regularization']:g}, α {params['alpha']:g})"
+    return LABELS.get(name, name)
+
+
+def fit_peers(card: dict, seen: sp.csr_matrix, slot: np.ndarray) -> dict:
+    """Every peer fit on ``seen`` (the model's training rows) with its tuned settings from the card."""
+    tuned = card.get("tuned", {})
+    seed = int(card.get("training", {}).get("seed", 0))
+    return {n: make(n, tuned[n], seen, slot=slot, seed=seed) for n in LABELS if n in tuned}
+
+
+def top_lists(trained, rows: sp.csr_matrix, users: np.ndarray | None, peers: dict, k: int) -> dict[str, np.ndarray]:
+    """Top-k item codes for each history row: the model's and every peer's (seen items excluded)."""
+    out = {"model": top_k(model_scores(trained.model, rows), rows, k)[0]}
+    for name, p in peers.items():
+        out[name] = top_k(p.scores(rows, users), rows, k)[0]
+    return out
+
+
+def diversity_curve(trained, rows: sp.csr_matrix, truth: sp.csr_matrix, share: tuple[np.ndarray, int], n_rel: np.ndarray | None,
+                    k: int) -> np.ndarray:
+    """(β, NDCG@k, coverage, popularity) of the model at each diversity weight of ``CURVE_BETAS``."""
+    base = model_scores(trained.model, rows, beta=0.0)
+    pop = np.maximum(trained.model.popularity.numpy(), 1.0)
+    out = []
+    for beta in CURVE_BETAS:
+        items = top_k(base / pop[None, :] ** beta if beta else base, rows, k)[0]
+        m, _ = all_metrics(items, truth, share[0], share[1], len(pop), n_rel)
+        out.append((beta, m[f"ndcg@{k}"], m["coverage"], m["popularity"]))
+    return np.asarray(out, dtype=np.float64)
+
+
+def item_share(seen: sp.csr_matrix) -> tuple[np.ndarray, int]:
+    """(p(i), n): the share of the n training users who had each item."""
+    users = max(1, int((np.asarray(seen.sum(axis=1)).ravel() > 0).sum()))
+    return np.asarray(seen.sum(axis=0)).ravel() / users, users
+
+
+def build(trained, recs: dict[str, np.ndarray], truth: sp.csr_matrix, share: tuple[np.ndarray, int], n_items: int, curve: np.ndarray,
+          info: DataInfo, n_rel: np.ndarray | None = None) -> RecEvaluation:
+    """The typed evaluation from every model's top-k lists on the same users."""
+    card = trained.card
+    k = int(card.get("training", {}).get("k", 10))
+    per_user_values, means = {}, {}
+    for name, items in recs.items():
+        means[name], per_user_values[name] = all_metrics(items, truth, share[0], share[1], n_items, n_rel)
+    tuned = card.get("tuned", {})
+    hist = card.get("tuning", {})
+    tuning = {}
+    for name in ("model", *[n for n in LABELS if n in tuned]):
+        h = hist.get(name, [])
+        best = max((x[f"val_ndcg@{k}"] for x in h), default=float("nan"))
+        tuning[name] = {"params": tuned.get(name, {}), f"val_ndcg@{k}": best, "fits": card.get("fits", {}).get(name, len(h))}
+    return RecEvaluation(
+        usecase=SPEC.name, primary_metric=SPEC.primary_metric, higher_is_better=True, model=means["model"],
+        baselines={n: m for n, m in means.items() if n != "model"}, data=info,
+        labels={n: peer_label(n, tuned.get(n, {})) for n in recs if n != "model"},
+        folds=bootstrap(per_user_values, recs, n_items, n=BOOTSTRAP, seed=int(card.get("training", {}).get("seed", 0))),
+        model_label=SPEC.model_label, k=k, test_users=int(truth.shape[0]), diversity=float(trained.model.beta),
+        curve=[{"beta": float(b), f"ndcg@{k}": float(nd), "coverage": float(c), "popularity": float(p)} for b, nd, c, p in curve],
+        tuning=tuning,
+    )
+
+
+def artefacts_for(recs: dict[str, np.ndarray], users: np.ndarray, curve: np.ndarray) -> dict[str, np.ndarray]:
+    out = {"users": users.astype(np.int64), "curve": curve}
+    out.update({f"recs.{n}": r.astype(np.int64) for n, r in recs.items()})
+    return out
+
+
+def held_out(trained, ctx: Context) -> RecEvaluation:
+    """Model and peers on the held-out part of the recorded split."""
+    card = trained.card
+    k = int(card.get("training", {}).get("k", 10))
+    users = ctx.test_users
+    art = trained.artefacts if card.get("data", {}).get("fingerprint") == ctx.data.fingerprint else None
+    if art is not None and np.array_equal(np.asarray(art.get("users")), users):
+        recs = {n: np.asarray(art[f"recs.{n}"]) for n in ("model", *LABELS) if f"recs.{n}" in art}
+        curve = np.asarray(art["curve"])
+    else:  # recompute: the peers are fit again on the training rows with their tuned settings
+        rows = ctx.seen[users]
+        slot = catalogue_slot(trained)
+        recs = top_lists(trained, rows, users, fit_peers(card, ctx.seen, slot), k)
+        curve = diversity_curve(trained, rows, ctx.truth[users], item_share(ctx.seen), None, k)
+    info = DataInfo(source=ctx.data.source, rows=int(len(ctx.data.frame)), split=f"{ctx.split.description}; spread: {BOOTSTRAP} bootstrap "
+                    "resamples of the test users", kind="held-out", test_rows=int(len(ctx.test)))
+    return build(trained, recs, ctx.truth[users], item_share(ctx.seen), ctx.data.n_items, curve, info)
+
+
+def catalogue_slot(trained) -> np.ndarray:
+    """The model's catalogue slot of every item (−1 = outside the catalogue)."""
+    slot = -np.ones(trained.model.n_items, dtype=np.int64)
+    cat = trained.model.catalog.numpy()
+    slot[cat] = np.arange(len(cat))
+    return slot
+
+
+def external(trained, train_ctx: Context, data: Interactions) -> RecEvaluation:
+    """A file the model never saw: fold in each user's first part, score the rest (module docstring)."""
+    card = trained.card
+    cfg = card.get("training", {})
+    k, ratio, seed = int(cfg.get("k", 10)), float(cfg.get("ratio", 0.75)), int(cfg.get("seed", 42))
+    split = user_split(data, ratio, seed)
+    ctx = Context.build(data, split)
+    code = {iid: i for i, iid in enumerate(train_ctx.data.item_ids)}
+    to_model = np.array([code.get(i, -1) for i in data.item_ids], dtype=np.int64)
+    n_items = train_ctx.data.n_items
+
+    def mapped(frame) -> sp.csr_matrix:
+        f = frame[to_model[frame[ITEM].to_numpy()] >= 0]
+        return matrix(f.assign(**{ITEM: to_model[f[ITEM].to_numpy()]}), data.n_users, n_items)
+
+    hist, truth = mapped(ctx.train), mapped(ctx.test)
+    users = ctx.test_users[np.asarray(hist[ctx.test_users].sum(axis=1)).ravel() > 0]
+    if len(users) == 0:
+        raise DataProblem("none of its users has an item the model knows in their history (the item ids do not match the "
+                          "model's); train a model on this file instead", f"“{data.source}”")
+    n_rel = np.bincount(ctx.test[USER].to_numpy(), minlength=data.n_users)[users]
+    rows = hist[users]
+    peers = fit_peers(card, train_ctx.seen, catalogue_slot(trained))
+    recs = top_lists(trained, rows, None, peers, k)
+    share = item_share(train_ctx.seen)
+    curve = diversity_curve(trained, rows, truth[users], share, n_rel, k)
+    left = len(ctx.test_users) - len(users)
+    unknown = int((to_model < 0).sum())
+    split_text = (f"external test: each user's first {ratio:.0%} (random, seed {seed}) is folded in as history and the other "
+                  f"{1 - ratio:.0%} is scored; peers are fit on the model's training rows and fold the same users in"
+                  + (f"; {left:,} users with no item the model knows left out" if left else "")
+                  + (f"; {unknown:,} items the model never saw count as relevant but cannot be recommended" if unknown else "")
+                  + f"; spread: {BOOTSTRAP} bootstrap resamples of the test users")
+    info = DataInfo(source=data.source, rows=int(len(data.frame)), split=split_text, kind="external", test_rows=int(n_rel.sum()))
+    return build(trained, recs, truth[users], share, n_items, curve, info, n_rel)

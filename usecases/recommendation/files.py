@@ -1,0 +1,172 @@
+"""Users' own files: interactions (ratings or implicit feedback), optional item titles, user lists.
+
+Interactions: user, item, optional rating (any scale), optional time (Unix seconds or a date);
+comma, semicolon, tab, pipe or ``::`` separated (MovieLens ``u.data`` and ``ratings.dat`` work as
+they are), with or without a header, UTF-8 or Latin-1. Titles: MovieLens ``u.item`` (pipe-separated,
+Latin-1, 19 genre flags), ``movies.dat`` (``::``) or a CSV ``item_id,title[,genres[,year]]``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
+
+from .data import MIN_USER_INTERACTIONS, Interactions, encode
+
+ENCODINGS = ("utf-8", "cp1252", "latin-1")  # latin-1 decodes any byte: MovieLens' u.item is Latin-1
+MIN_USERS = 10  # fewer users than this cannot be split, tuned and tested honestly
+UNIX_SECONDS = 1e8  # a bare number column above this is a Unix time, not a rating (1973 onwards)
+
+INTERACTIONS_SCHEMA = Schema(
+    title="interactions file",
+    columns=(
+        Column("user", "str", description="User or customer id", example="u17", aliases=("user_id", "userid", "customer", "customer_id")),
+        Column("item", "str", description="Item or product id", example="i42",
+               aliases=("item_id", "itemid", "movie_id", "movieid", "product", "product_id")),
+        Column("rating", "float", required=False, nullable=True, description="Explicit rating (optional; any scale)", example=4.0,
+               aliases=("score", "stars")),
+        Column("timestamp", "str", required=False, nullable=True, description="Unix seconds or a date/time (optional)", example=1260759144,
+               aliases=("time", "ts", "date", "datetime")),
+    ),
+    min_rows=2,
+    encodings=ENCODINGS,
+    headerless_ok=True,
+)
+
+TITLES_SCHEMA = Schema(
+    title="item titles file",
+    columns=(
+        Column("item_id", "str", unique=True, aliases=("item", "movieid", "movie_id", "id", "product_id")),
+        Column("title", "str", nullable=True, required=True, aliases=("name",)),
+        Column("genres", "str", required=False, nullable=True, aliases=("genre", "category", "categories")),
+        Column("year", "float", required=False, nullable=True),
+    ),
+    min_rows=1,
+    encodings=ENCODINGS,
+    headerless_ok=True,
+)
+
+USERS_SCHEMA = Schema(
+    title="user list",
+    columns=(Column("user_id", "str", description="A user id known to the model", example="15", aliases=("user", "userid", "customer_id")),),
+    min_rows=1,
+    encodings=ENCODINGS,
+    headerless_ok=True,
+)
+
+# MovieLens-100K u.item: id | title | release date | video release date | IMDb URL | 19 genre flags.
+ML100K_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+                 "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western")
+
+
+def _colons_to_tabs(raw: bytes) -> bytes:
+    """MovieLens ``.dat`` files separate fields with ``::``; read them as tab-separated."""
+    head = [line for line in raw[:20_000].splitlines()[:50] if line.strip()]
+    if head and all(b"::" in line for line in head) and b"\t" not in raw[:20_000]:
+        return raw.replace(b"::", b"\t")
+    return raw
+
+
+def _times(values: pd.Series, subject: str, first_line: int) -> pd.Series:
+    """Unix seconds from numbers or dates; one message naming the first lines that are neither."""
+    present = values.notna() & (values.astype(str).str.strip() != "")
+    num = pd.to_numeric(values.where(present), errors="coerce")
+    if num[present].notna().all():
+        return num.astype(float)
+    when = pd.to_datetime(values.where(present), errors="coerce", format="mixed", utc=True)
+    bad = present & when.isna()
+    if bad.any():
+        first = ", ".join(f"line {i + first_line}: {values[i]!r}" for i in values.index[bad][:3])
+        raise DataProblem(f"column timestamp: {int(bad.sum())} values are neither Unix seconds nor dates ({first})", subject)
+    secs = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+    return secs.where(present).astype(float)
+
+
+def read_interactions(raw: bytes, filename: str, items: bytes | None = None, items_name: str | None = None) -> Interactions:
+    """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
+    subject = f"“{filename}”"
+    df, info = read_table(_colons_to_tabs(raw), max_bytes=INTERACTIONS_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
+    named = info.header
+    if not named and df.shape[1] == 3:
+        third = pd.to_numeric(df.iloc[:, 2], errors="coerce")
+        if third.notna().all() and (third > UNIX_SECONDS).all():  # user, item, time: implicit feedback with times
+            df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
+    data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject)
+    if "timestamp" in data:
+        data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1)
+    problems = []
+    dup = data.duplicated(["user", "item"], keep=False)
+    if dup.any():
+        first = data[dup].head(3)
+        problems.append(f"{int(dup.sum())} rows repeat a (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
+                        + " — keep one row per pair")
+    counts = data.groupby("user").size()
+    enough = counts[counts >= MIN_USER_INTERACTIONS]
+    if len(enough) == 0:
+        problems.append(f"no user has the {MIN_USER_INTERACTIONS} interactions needed to split 75/25 into training and test")
+    elif len(enough) < MIN_USERS:
+        problems.append(f"only {len(enough)} users have {MIN_USER_INTERACTIONS} or more interactions; at least {MIN_USERS} are needed "
+                        "to train, tune and test a recommender")
+    if data["item"].nunique() < 2:
+        problems.append("it has fewer than 2 distinct items; there is nothing to recommend")
+    if problems:
+        raise DataProblem(problems, subject)
+    notes = []
+    few = len(counts) - len(enough)
+    if few:
+        data = data[data["user"].isin(enough.index)]
+        notes.append(f"{few:,} users with fewer than {MIN_USER_INTERACTIONS} interactions left out")
+    meta = read_titles(items, items_name or "titles.csv") if items is not None else None
+    if meta is not None:
+        known = set(meta.loc[meta["title"].notna(), "item_id"])
+        missing = data["item"].nunique() - len(set(data["item"]) & known)
+        if missing:
+            notes.append(f"{missing:,} items have no title in {items_name or 'the titles file'}")
+    note = f"; {'; '.join(notes)}" if notes else ""
+    inter = encode(data, meta, f"your file “{filename}” ({len(data):,} interactions{note})")
+    inter.read_info = info
+    inter.notes = tuple(notes)
+    return inter
+
+
+def read_titles(raw: bytes, filename: str) -> pd.DataFrame:
+    """Item titles: u.item (flags → genres), movies.dat or a CSV; ``item_id, title, year, genres``."""
+    subject = f"“{filename}”"
+    df, info = read_table(_colons_to_tabs(raw), max_bytes=TITLES_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
+    flags = df.iloc[:, -len(ML100K_GENRES):] if df.shape[1] >= 5 + len(ML100K_GENRES) else None
+    if not info.header and flags is not None and flags.isin(["0", "1"]).all().all():
+        out = pd.DataFrame({"item_id": df.iloc[:, 0], "title": df.iloc[:, 1]})
+        on = flags.to_numpy() == "1"
+        out["genres"] = ["|".join(g for g, f in zip(ML100K_GENRES, row) if f and g != "unknown") for row in on]
+        out["year"] = pd.to_datetime(df.iloc[:, 2], errors="coerce", format="%d-%b-%Y").dt.year
+        df, header = out, True
+    else:
+        header = info.header
+    meta = validate(df, TITLES_SCHEMA, header=header, subject=subject)
+    meta["title"], year = _split_year(meta["title"])
+    meta["year"] = meta["year"].fillna(year) if "year" in meta else year
+    if "genres" not in meta:
+        meta["genres"] = ""
+    meta["genres"] = meta["genres"].fillna("").astype(str).replace({"(no genres listed)": ""})
+    return meta[["item_id", "title", "year", "genres"]]
+
+
+_YEAR = re.compile(r"^(.*\S)\s*\((\d{4})\)\s*$")
+
+
+def _split_year(titles: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """MovieLens titles end in "(1995)": the title without it (empty → missing), and the year."""
+    text = titles.fillna("").astype(str)
+    m = text.str.extract(_YEAR)
+    title = m[0].fillna(text)
+    return title.where(title != "", None), pd.to_numeric(m[1], errors="coerce").astype(float)
+
+
+def read_user_ids(raw: bytes, filename: str) -> pd.Series:
+    """The user ids of a batch file (one per row, header optional)."""
+    subject = f"“{filename}”"
+    df, info = read_table(raw, max_bytes=USERS_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
+    return validate(df, USERS_SCHEMA, header=info.header, subject=subject)["user_id"].astype(str)

@@ -1,0 +1,206 @@
+"""Serving: top-N for a known user with "because you liked …", fold-in for new visitors, similar items,
+title search, and batch scoring of user ids (the page's Batch tab and ``python -m usecases score``).
+
+"Liked" means rated in the top 30 % of the file's rating scale — 4 or more out of 5 on MovieLens — or,
+for implicit feedback without ratings, every interaction. Only liked items are given as reasons.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from usecases.core.tables import DataProblem
+
+from .data import ITEM, USER, Context
+from .evaluation import catalogue_slot, fit_peers
+from .files import read_user_ids
+from .model import scores as model_scores
+from .peers import top_k
+from .trained import Trained, context
+
+
+def _meta(ctx: Context, items: np.ndarray) -> pd.DataFrame:
+    out = ctx.data.items.iloc[items][["item_id", "title", "year", "genres"]].reset_index(drop=True)
+    out["year"] = out["year"].map(lambda y: "" if pd.isna(y) else str(int(y)))
+    return out
+
+
+def _ranked(ctx: Context, items: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    ok = items >= 0
+    out = _meta(ctx, items[ok])
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    out["score"] = np.round(scores[ok], 4)
+    return out
+
+
+def genre_mask(ctx: Context, genres: Iterable[str]) -> np.ndarray:
+    """Items that carry any of ``genres``."""
+    wanted = set(genres)
+    return ctx.data.items["genres"].fillna("").map(lambda g: bool(wanted & set(g.split("|")))).to_numpy()
+
+
+def all_genres(trained: Trained) -> list[str]:
+    return sorted({g for gs in context(trained).data.items["genres"] for g in str(gs).split("|") if g})
+
+
+def liked(ctx: Context, user_code: int) -> np.ndarray:
+    """Item codes the user liked in the training part (see module docstring)."""
+    h = ctx.train[ctx.train[USER] == user_code]
+    thr = ctx.data.liked_threshold()
+    if thr is not None:
+        h = h[h["rating"] >= thr - 1e-9]
+    return h[ITEM].to_numpy()
+
+
+def explain(model, history: np.ndarray, item: int, top: int = 2) -> list[int]:
+    """Items of ``history`` (codes) that add most to the score of ``item``: their weights B[h, item] > 0."""
+    slot = {int(c): i for i, c in enumerate(model.catalog.tolist())}
+    j = slot.get(int(item))
+    if j is None:
+        return []
+    rows = [(int(h), float(model.B[slot[int(h)], j])) for h in history if int(h) in slot]
+    rows = sorted((r for r in rows if r[1] > 0), key=lambda r: -r[1])
+    return [h for h, _ in rows[:top]]
+
+
+def _reasons(trained: Trained, ctx: Context, reasons_from: np.ndarray, items: np.ndarray) -> list[str]:
+    titles = ctx.data.items["title"].to_numpy()
+    return ["; ".join(titles[h] for h in explain(trained.model, reasons_from, it)) for it in items if it >= 0]
+
+
+def recommend(trained: Trained, user_code: int, n: int = 10, beta: float | None = None) -> pd.DataFrame:
+    """Top-n unseen items for a known user, each with the liked films that lead to it."""
+    ctx = context(trained)
+    row = ctx.seen[[user_code]]
+    items, scores = top_k(model_scores(trained.model, row, beta), row, n)
+    out = _ranked(ctx, items[0], scores[0])
+    out["because you liked"] = _reasons(trained, ctx, liked(ctx, user_code), items[0])
+    return out
+
+
+def history(trained: Trained, user_code: int, n: int = 10) -> pd.DataFrame:
+    """The user's training history, best rated (then most recent) first."""
+    ctx = context(trained)
+    h = ctx.train[ctx.train[USER] == user_code].sort_values(["rating", "timestamp"], ascending=False).head(n)
+    out = _meta(ctx, h[ITEM].to_numpy())
+    out["rating"] = h["rating"].to_numpy()
+    return out
+
+
+def watched_later(trained: Trained, user_code: int) -> set[str]:
+    """Item ids the user has in the held-out part (what the metrics look for)."""
+    ctx = context(trained)
+    return set(ctx.data.item_ids[ctx.test.loc[ctx.test[USER] == user_code, ITEM].to_numpy()])
+
+
+def test_users(trained: Trained) -> pd.DataFrame:
+    """Users of the test split with their number of training interactions (the page's user picker)."""
+    ctx = context(trained)
+    counts = np.bincount(ctx.train[USER].to_numpy(), minlength=ctx.data.n_users)
+    return pd.DataFrame({"user_id": ctx.data.user_ids[ctx.test_users], "code": ctx.test_users, "rated": counts[ctx.test_users]})
+
+
+def fold_in(trained: Trained, liked_items: list[int], genres: list[str] | None = None, n: int = 10, beta: float | None = None) -> pd.DataFrame:
+    """Recommendations for a new visitor from a few liked items and/or genres, without retraining.
+
+    Genres become a seed of the 20 most popular catalogue films in them (weight 0.5); with genres only,
+    the list stays inside those genres.
+    """
+    ctx = context(trained)
+    x = np.zeros(trained.model.n_items, dtype=np.float32)
+    x[list(liked_items)] = 1.0
+    in_genre = genre_mask(ctx, genres) if genres else None
+    if in_genre is not None:
+        pop = trained.model.popularity.numpy()
+        cand = np.flatnonzero(in_genre)
+        x[cand[np.argsort(-pop[cand])][:20]] = np.maximum(x[cand[np.argsort(-pop[cand])][:20]], 0.5)
+    if not x.any():
+        raise DataProblem("pick at least one film or one genre", "this request")
+    with torch.no_grad():
+        s = trained.model(torch.as_tensor(x[None, :]), beta).numpy()
+    if in_genre is not None and not liked_items:
+        s[0, ~in_genre] = -np.inf
+    seen = sp.csr_matrix((np.ones(len(liked_items), np.float32), (np.zeros(len(liked_items), int), list(liked_items))),
+                         shape=(1, trained.model.n_items))
+    items, scores = top_k(s, seen, n)
+    out = _ranked(ctx, items[0], scores[0])
+    reasons = _reasons(trained, ctx, np.asarray(liked_items, dtype=int), items[0])
+    out["because you liked"] = [r or ("your genres" if genres else "") for r in reasons]
+    return out
+
+
+def similar_items(trained: Trained, item: int, n: int = 10) -> pd.DataFrame:
+    """An item's nearest neighbours: the largest weights B[item, ·] the model learnt (empty outside the catalogue)."""
+    ctx = context(trained)
+    cat = trained.model.catalog.numpy()
+    where = np.flatnonzero(cat == item)
+    if len(where) == 0:
+        return pd.DataFrame(columns=["rank", "item_id", "title", "year", "genres", "weight"])
+    w = trained.model.weights()[where[0]].numpy()
+    order = [j for j in np.argsort(-w)[:n] if w[j] > 0 and cat[j] != item]
+    out = _ranked(ctx, cat[order], w[order])
+    return out.rename(columns={"score": "weight"})
+
+
+def search_titles(trained: Trained, query: str, limit: int = 20) -> pd.DataFrame:
+    """Titles containing ``query`` (case-insensitive), most watched first; the most watched without a query."""
+    ctx = context(trained)
+    meta = ctx.data.items
+    q = query.strip().lower()
+    pop = trained.model.popularity.numpy()
+    hits = np.flatnonzero(meta["title"].str.lower().str.contains(q, regex=False).to_numpy()) if q else np.argsort(-pop)[:limit]
+    hits = hits[np.argsort(-pop[hits], kind="stable")][:limit]
+    return meta.iloc[hits].assign(code=hits, popularity=pop[hits].astype(int)).reset_index(drop=True)
+
+
+_PEERS: dict = {}
+
+
+def peer(trained: Trained, name: str):
+    """Peer ``name`` fit on the model's training rows with its tuned settings (kept per training run), so that
+    a peer that wins on a user's file can serve in its place for this session."""
+    key = (trained.run_id, name)
+    if key not in _PEERS:
+        ctx = context(trained)
+        slot = catalogue_slot(trained)
+        _PEERS.clear()  # one at a time: peers are cheap to refit and can be large
+        _PEERS[key] = fit_peers({**trained.card, "tuned": {name: trained.card["tuned"][name]}}, ctx.seen, slot)[name]
+    return _PEERS[key]
+
+
+def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using: str | None = None) -> pd.DataFrame:
+    """Top-n for every user id in ``rows`` (a DataFrame with a ``user_id`` column, or ids), batched; ``using``
+    names a peer to score with instead of the model."""
+    ctx = context(trained)
+    ids = [str(u) for u in (rows["user_id"] if isinstance(rows, pd.DataFrame) else rows)]
+    codes = [ctx.data.user_code(u) for u in ids]
+    unknown = [u for u, c in zip(ids, codes) if c is None]
+    if unknown:
+        raise DataProblem(f"{len(unknown)} unknown user id{'s' if len(unknown) > 1 else ''} ({', '.join(map(repr, unknown[:5]))}"
+                          f"{' …' if len(unknown) > 5 else ''}); known ids are {ctx.data.user_ids[0]}…{ctx.data.user_ids[-1]}", "the user list")
+    uniq = list(dict.fromkeys(codes))
+    seen = ctx.seen[uniq]
+    raw = peer(trained, using).scores(seen, np.asarray(uniq)) if using else model_scores(trained.model, seen, beta)
+    items, scores = top_k(raw, seen, n)
+    meta = ctx.data.items
+    ok = items.ravel() >= 0
+    out = pd.DataFrame({
+        "user_id": np.repeat(ctx.data.user_ids[uniq], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(uniq)),
+        "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
+        "score": np.round(scores.ravel(), 4),
+    })
+    return out[ok].reset_index(drop=True)
+
+
+def score_file(trained: Trained, raw: bytes, filename: str, n: int = 10, using: str | None = None) -> pd.DataFrame:
+    """Top-n for every user id in a file (one id per row, header optional)."""
+    ids = read_user_ids(raw, filename)
+    try:
+        return score(trained, ids, n, using=using)
+    except DataProblem as exc:
+        raise DataProblem(exc.problems, f"“{filename}”") from None

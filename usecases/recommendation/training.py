@@ -1,0 +1,135 @@
+"""Training: split per user, tune the model and every peer on an inner validation split, fit the model
+on the whole training part, and precompute the top-k lists the evaluation and the page need."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from usecases.core.device import device_info, seed_everything, select_device
+from usecases.core.runner import CancelToken, Progress, TrainingCancelled
+from usecases.core.spec import ConfigMixin, new_run_id
+from usecases.core.tables import DataProblem
+
+from .data import USER, Context, Interactions, inner_split, movielens, split_record, user_split
+from .evaluation import CURVE_BETAS, artefacts_for, diversity_curve, fit_peers, held_out, item_share, top_lists
+from .model import Gram, ModelConfig, build, catalogue_slots, solve_weights
+from .trained import Trained
+from .tuning import Validation, fits, tune_all
+
+
+@dataclass(frozen=True)
+class Config(ConfigMixin):
+    model: ModelConfig = ModelConfig()  # defaults; λ, α, τ and β are tuned
+    ratio: float = 0.75
+    seed: int = 42
+    k: int = 10
+    max_configs: int = 12  # the same tuning budget for the model and every peer (fitted configurations)
+    lambda_grid: tuple[float, ...] = (125.0, 250.0, 500.0, 1000.0, 2000.0)
+    time_grid: tuple[tuple[float, float], ...] = ((0.0, 300.0), (1.0, 300.0), (10.0, 300.0), (3.0, 1800.0), (3.0, 60.0))
+    beta_grid: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3)
+    ease_grid: tuple[float, ...] = (50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
+    knn_grid: tuple[tuple[int, float], ...] = tuple((k, s) for s in (0.0, 10.0) for k in (10, 20, 50, 100, 200, 400))
+    als_grid: tuple[tuple[int, float, float], ...] = tuple((f, r, a) for f in (32, 64, 128) for r in (1.0, 10.0) for a in (1.0, 5.0))
+    max_users: int | None = None  # subsample users (quick runs)
+    device: str | None = None
+    budget_seconds: float | None = None  # bounds the tuning searches (each method fits at least one setting)
+
+    def __post_init__(self):  # from a card's JSON: nested lists back to tuples (the config stays hashable)
+        for f in ("time_grid", "knn_grid", "als_grid"):
+            object.__setattr__(self, f, tuple(tuple(x) for x in getattr(self, f)))
+
+    @classmethod
+    def quick(cls) -> "Config":
+        return cls(max_users=80, lambda_grid=(250.0, 1000.0), time_grid=((0.0, 300.0),), beta_grid=(0.0, 0.2), ease_grid=(100.0, 1000.0),
+                   knn_grid=((50, 10.0), (200, 10.0)), als_grid=((32, 1.0, 1.0), (32, 10.0, 1.0)))
+
+
+def min_count_for(cfg: Config, train_users: int) -> int:
+    """The catalogue threshold: ``cfg.model.min_count`` training users, fewer for small files (1 % of users, at least 2)."""
+    return int(min(cfg.model.min_count, max(2, int(np.ceil(0.01 * train_users)))))
+
+
+def fit_final(ctx: Context, mcfg: ModelConfig, device: torch.device):
+    """The model on the whole training part with the tuned settings; returns (model, catalogue slots)."""
+    slot = catalogue_slots(ctx.train, ctx.data.n_items, mcfg.min_count)
+    if (slot >= 0).sum() < 2:
+        raise DataProblem(f"fewer than 2 items have {mcfg.min_count} or more training users; add data", "this data")
+    gram = Gram(ctx.train, slot, ctx.data.n_users)
+    B = solve_weights(gram.matrix(mcfg.alpha, mcfg.tau_seconds), mcfg.lam, device)
+    return build(ctx.train, ctx.data.n_items, slot, B, mcfg.beta), slot
+
+
+def train(config: Config = Config(), *, data: Interactions | None = None, progress: Progress | None = None,
+          cancel: CancelToken | None = None) -> Trained:
+    """Tune on an inner validation split, fit on the training part, precompute the evaluation's top-k lists."""
+    t0 = time.perf_counter()
+    seed_everything(config.seed)
+    device = select_device(config.device)
+    default = data is None
+    data = movielens() if default else data
+    split = user_split(data, config.ratio, config.seed, config.max_users)
+    ctx = Context.build(data, split)
+    cfg = dataclasses.replace(config, model=dataclasses.replace(config.model, min_count=min_count_for(config, ctx.train[USER].nunique())))
+    total = min(cfg.max_configs, len(cfg.lambda_grid) + len(cfg.time_grid) + 2) + len(cfg.ease_grid) + len(cfg.knn_grid) + len(cfg.als_grid) + 2
+    step = 0
+
+    def tick(metrics: dict) -> None:
+        nonlocal step
+        if cancel is not None and cancel.cancelled:
+            raise TrainingCancelled()
+        step += 1
+        if progress is not None:
+            progress(min(step, total), total, {"step": step, **metrics})
+
+    # 1. Every method tuned on the same inner split of the training rows, with the same budget.
+    tr2, va = inner_split(ctx.train, cfg.ratio, cfg.seed + 1)
+    val = Validation(tr2, va, data.n_users, data.n_items, cfg.k)
+    deadline = t0 + cfg.budget_seconds if cfg.budget_seconds else None
+    tuned, history, tuning_seconds = tune_all(val, cfg, tick, deadline)
+    mcfg = ModelConfig(**tuned["model"])
+    # 2. The model on the whole training part.
+    t_fit = time.perf_counter()
+    model, slot = fit_final(ctx, mcfg, device)
+    model.to("cpu")
+    fit_seconds = time.perf_counter() - t_fit
+    tick({"final fit": 1.0})
+    # 3. Peers on the same training rows; every model's top-k lists for the test users (stored with the model).
+    card = _card(cfg, mcfg, data, ctx, model, device, tuned, history, default)
+    card["tuning_seconds"] = tuning_seconds
+    trained = Trained(model=model, card=card, data=data)
+    users = ctx.test_users
+    rows = ctx.seen[users]
+    recs = top_lists(trained, rows, users, fit_peers(card, ctx.seen, slot), cfg.k)
+    curve = diversity_curve(trained, rows, ctx.truth[users], item_share(ctx.seen), None, cfg.k)
+    trained.artefacts = artefacts_for(recs, users, curve)
+    ev = held_out(trained, ctx)
+    tick({f"test_ndcg@{cfg.k}": ev.model[f"ndcg@{cfg.k}"]})
+    card.update(metrics=ev.model, baselines=ev.baselines, training_seconds=round(tuning_seconds["model"] + fit_seconds, 2),
+                model_fit_seconds=round(fit_seconds, 2), total_seconds=round(time.perf_counter() - t0, 2))
+    return trained
+
+
+def _card(cfg: Config, mcfg: ModelConfig, data: Interactions, ctx: Context, model, device, tuned: dict, history: dict, default: bool) -> dict:
+    rated = ctx.data.liked_threshold()
+    return {
+        "run_id": new_run_id(),
+        "data": {"source": data.source, "default": default, "fingerprint": data.fingerprint, "split": ctx.split.description,
+                 "split_record": split_record(ctx.split, cfg.ratio), "users": int(ctx.train[USER].nunique()), "items": int(data.n_items),
+                 "train_interactions": int(len(ctx.train)), "test_interactions": int(len(ctx.test)),
+                 "liked_from_rating": rated, "notes": list(data.notes)},
+        "training": dataclasses.replace(cfg, model=mcfg).as_dict(),
+        "model": {"architecture": "time-aware item-item autoencoder (EASE family), exact solve, popularity re-ranking",
+                  "n_items": int(data.n_items), "catalog_items": int(len(model.catalog)), "lambda": mcfg.lam, "alpha": mcfg.alpha,
+                  "tau_seconds": mcfg.tau_seconds, "beta": mcfg.beta, "min_count": mcfg.min_count, "weights_dtype": "float16",
+                  "curve_betas": list(CURVE_BETAS)},
+        "tuned": tuned,
+        "tuning": history,
+        "fits": fits(history),
+        "device": device_info(device).as_dict(),
+        "history": [{"step": i + 1, **h} for i, h in enumerate(history["model"])],
+    }
