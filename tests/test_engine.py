@@ -191,16 +191,17 @@ def test_partitioned_simulation_on_ray_tasks_equals_in_process(ray_cluster, tmp_
 @pytest.mark.ray
 def test_recommendation_top_n_on_ray_matches_local(ray_cluster, tmp_path):
     from usecases.core.store import ModelStore
+    from usecases import recommendation as rec
     from usecases.recommendation import distributed as rd
-    from usecases.recommendation import pipeline as rp
+    from usecases.recommendation.trained import context
 
     store = ModelStore(ROOT / "models")
-    trained = rp.load(store)
-    trained.ensure_data()
-    ids = list(trained.data.user_ids[:40]) + [trained.data.user_ids[3]]  # a repeated id is scored once, as locally
+    trained = rec.load(store)
+    users = context(trained).data.user_ids
+    ids = list(users[:40]) + [users[3]]  # a repeated id is scored once, as locally
     f = tmp_path / "users.csv"
-    f.write_text("user_id\n" + "\n".join(ids) + "\n")
-    local = rp.score_file(trained, f.read_bytes(), f.name)
+    f.write_text("user_id\n" + "\n".join(map(str, ids)) + "\n")
+    local = rec.score_file(trained, f.read_bytes(), f.name)
     n = rd.score(dataclasses.replace(ray_cluster, workers=1), str(f), str(tmp_path / "out"), store=store, batch_users=16)
     out = eng.read_output(str(tmp_path / "out"))
     assert n == len(local) == 400

@@ -28,7 +28,7 @@ class RecScorer:
 
         torch.set_num_threads(max(1, threads))
         s = ray.get(shared[0])
-        self.model = ItemAutoencoder(int(s["n_items"]), len(s["state"]["catalog"]))
+        self.model = ItemAutoencoder(int(s["n_items"]), int(s["catalog_items"]))
         self.model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in s["state"].items()})
         self.model.eval()
         if torch.cuda.is_available():
@@ -37,54 +37,57 @@ class RecScorer:
         self.user_ids, self.item_ids, self.titles, self.n = s["user_ids"], s["item_ids"], s["titles"], n
 
     def __call__(self, batch: dict) -> pd.DataFrame:
+        from .model import scores as model_scores
         from .peers import top_k
-        from .pipeline import model_scores
 
         codes = np.asarray(batch["code"], dtype=np.int64)
         rows = self.seen[codes]
         items, scores = top_k(model_scores(self.model, rows), rows, self.n)
+        ok = items.ravel() >= 0  # fewer than n candidates: top_k pads with -1 (as the local serving.score drops)
+        k = items.shape[1]
         out = pd.DataFrame({
-            "user_id": np.repeat(self.user_ids[codes], self.n), "rank": np.tile(np.arange(1, self.n + 1), len(codes)),
-            "item_id": self.item_ids[items.ravel()], "title": self.titles[items.ravel()], "score": np.round(scores.ravel(), 4),
+            "user_id": np.repeat(self.user_ids[codes], k), "rank": np.tile(np.arange(1, k + 1), len(codes)),
+            "item_id": self.item_ids[np.maximum(items.ravel(), 0)], "title": self.titles[np.maximum(items.ravel(), 0)],
+            "score": np.round(scores.ravel(), 4),
         })
-        return out[np.isfinite(out["score"])].reset_index(drop=True)
+        return out[ok].reset_index(drop=True)
 
 
-def user_codes(trained, input_path: str) -> np.ndarray:
-    """Codes of the users to score, in file order, each once (``all``: every user the model knows)."""
-    from usecases.core.tables import DataProblem, read_table, validate
+def user_codes(ctx, input_path: str) -> np.ndarray:
+    """Codes of the users to score, in file order, each once (``all``: every user the model knows);
+    unknown ids are refused with the local path's message."""
+    from usecases.core.tables import DataProblem
 
-    from .pipeline import USERS_SCHEMA
+    from .files import read_user_ids
 
-    trained.ensure_data()
     if input_path == "all":
-        return np.arange(trained.data.n_users, dtype=np.int64)
+        return np.arange(ctx.data.n_users, dtype=np.int64)
     p = Path(input_path)
-    subject = f"“{p.name}”"
-    df, info = read_table(p.read_bytes(), max_bytes=USERS_SCHEMA.max_bytes, encodings=("utf-8", "cp1252"), subject=subject)
-    ids = validate(df, USERS_SCHEMA, header=info.header, subject=subject)["user_id"].astype(str)
-    codes = [trained.data.user_code(u) for u in ids]
+    ids = read_user_ids(p.read_bytes(), p.name)
+    codes = [ctx.data.user_code(u) for u in ids]
     unknown = [u for u, c in zip(ids, codes) if c is None]
     if unknown:
         raise DataProblem(f"{len(unknown)} unknown user id{'s' if len(unknown) > 1 else ''} ({', '.join(map(repr, unknown[:5]))}"
-                          f"{' …' if len(unknown) > 5 else ''}); known ids are {trained.data.user_ids[0]}…{trained.data.user_ids[-1]}", subject)
+                          f"{' …' if len(unknown) > 5 else ''}); known ids are {ctx.data.user_ids[0]}…{ctx.data.user_ids[-1]}", f"“{p.name}”")
     return np.asarray(list(dict.fromkeys(codes)), dtype=np.int64)
 
 
 def score(engine, input_path: str, output: str, *, store, key: str = "recommendation", n: int = 10, batch_users: int = 256) -> int:
     from usecases.core import engine as eng
 
-    from .pipeline import load
+    from .trained import context, load
 
     trained = load(store, key=key)
-    codes = user_codes(trained, input_path)
+    ctx = context(trained)
+    codes = user_codes(ctx, input_path)
     ray = eng.init(engine)
-    seen = trained.seen.tocsr()
-    meta = trained.data.items
+    seen = ctx.seen.tocsr()
+    meta = ctx.data.items
     shared = ray.put({
         "state": {k: v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}, "n_items": trained.model.n_items,
+        "catalog_items": int(trained.card["model"]["catalog_items"]),
         "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
-        "user_ids": np.asarray(trained.data.user_ids), "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
+        "user_ids": np.asarray(ctx.data.user_ids), "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
     })
     gpus = engine.gpus_per_worker if eng.cluster_gpus() > 0 else 0
     workers = engine.workers or max(1, min(eng.cluster_cpus(), 4))
