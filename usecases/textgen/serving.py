@@ -46,6 +46,17 @@ def load(store: ModelStore, key: str | None = None) -> Trained:
     return Trained(model=model, card=card, artefacts={k: v.numpy() for k, v in arts.items()} if arts else None)
 
 
+def add_scores(store: ModelStore, key: str | None = None) -> dict:
+    """Score the held-out text of a stored model saved before its per-token scores were kept (its stack
+    corpus is rebuilt once) and save them with it; the weights are unchanged. Returns the new card."""
+    from .evaluation import _rescore
+    from .stackdocs import corpus_for
+
+    trained = load(store, key)
+    scores = _rescore(trained, corpus_for(trained.card))
+    return save(Trained(model=trained.model, card=trained.card, artefacts=scores.as_artefacts()), store, key)
+
+
 def read_data(raw: bytes, filename: str) -> Corpus:
     """A user's corpus (.txt/.md, or a CSV with a text column) for training or evaluation."""
     return read_corpus([(filename, raw)])
