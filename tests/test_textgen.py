@@ -407,7 +407,9 @@ def test_engine_speed_is_measured_apart_from_the_page():
     for _ in timed:
         _t.sleep(0.01)  # a slow page
     assert timed.tokens == 20
-    assert timed.engine_tokens_per_second > 3 * timed.tokens / timed.wall_seconds
+    # the page's 20 × 10 ms of drawing are not engine time, however slow the (shared) CPU is
+    assert timed.engine_seconds <= timed.wall_seconds - 20 * 0.01
+    assert timed.engine_tokens_per_second == pytest.approx(20 / timed.engine_seconds)
 
 
 def test_redraw_is_paced_by_time_not_by_tokens():
