@@ -229,7 +229,7 @@ def test_local_model_folder_problems(tmp_path):
 def test_business_formulas_by_hand():
     assert tb.cost_per_1k(3.6, 1000) == pytest.approx(0.001)  # €3.6/h at 1000 tokens/s → €0.001 per 1k
     assert tb.drafts_per_hour(100, 600) == pytest.approx(600)
-    a = tb.TextAssumptions(drafts_per_month=1000, minutes_saved=6, editor_cost=50, tokens_per_draft=500, fixed_monthly=100, api_price=0.01)
+    a = tb.TextAssumptions(drafts_per_month=1000, minutes_saved=6, editor_cost=50, tokens_per_draft=500, fixed_monthly=100, api_price_per_m=10.0)
     assert tb.editor_value(a) == pytest.approx(5000)
     assert tb.editor_value(a, 0.5) == pytest.approx(2500)
     sh, api = tb.monthly_costs(a, 0.001)

@@ -53,14 +53,14 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "Net value / month") == home_net
-    assert _metric(at, "Cost / 1k tokens, GPU") == "not measured"  # no GPU measured here: no assumed GPU price per token
-    assert _metric(at, "Cost / 1k tokens, CPU") == "€0.00069"  # €0.10/h ÷ (40 tokens/s × 3,600 s) × 1,000
+    assert _metric(at, "GPU cost / 1M tokens") == "not measured"  # no GPU measured here: no assumed GPU price per token
+    assert _metric(at, "CPU cost / 1M tokens") == "€0.69"  # €0.10/h ÷ (40 tokens/s × 3,600 s) × 1M
     assert any("wins" in s.value and "4-gram" in s.value for s in at.warning), "the verdict names the n-gram as the winner"
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()
     assert not at.exception, [e.value for e in at.exception]
     page_net = _metric(at, "Net value / month")
-    assert _metric(at, "Cost / 1k tokens, CPU") == "€0.28"  # €40/h at 40 tokens/s
+    assert _metric(at, "CPU cost / 1M tokens") == "€278"  # €40/h at 40 tokens/s
     assert page_net != home_net and page_net.startswith("−€")  # 1.8 M tokens at €0.28 per 1k: about €800 a month more
     at.switch_page("views/home.py").run()
     assert not at.exception, [e.value for e in at.exception]

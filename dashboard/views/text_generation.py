@@ -136,7 +136,7 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
              f"{ng_label}: {fmt.metric(ev.ngram_bpb)} — the model needs {fmt.rate(fewer)} {'fewer' if fewer > 0 else 'more'} bits on the same text"),
             ("Real words", fmt.rate(q.in_vocab_share, 1) if q else "—", "Share of sampled words (temperature 0.8) found in the training text. Target ≥ 97 %."),
             ("Usable drafts", fmt.rate(q.usable_share) if q else "—", f"Of {q.prompts} held-out prompts: {q.usable_rule}." if q else None),
-            ("Longest loop (greedy)", f"{fmt.count(q.longest_loop)} tokens" if q and q.longest_loop is not None else "—",
+            ("Longest loop, tokens", fmt.count(q.longest_loop) if q else "—",
              "Longest token sequence repeated within a 300-token greedy continuation. Target < 8.")]
     widgets.kpi_row(kpis)
     table = widgets.comparison(ev, metrics=list(METRICS), lower_better=list(METRICS), metric_labels=METRICS)
@@ -146,8 +146,8 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
         fig.add_bar(x=blocks, y=ev.folds[name]["val_bpb"], name=ev.label(name), marker_color=color)
     charts.style(fig, title="Bits per byte in each block of the held-out text (lower is better)", height=300, yaxis_title="bits per byte")
     st.plotly_chart(fig, width="stretch")
-    st.caption(f"{ev.data.source}. Rows: {ev.data.split}. Trained {fmt.number(f.training_seconds / 60, 1)} min, "
-               f"{fmt.count(f.iterations)} iterations on {f.trained_on}.")
+    st.caption(f"Data: {ev.data.source}. Trained {fmt.number(f.training_seconds / 60, 1)} min, {fmt.count(f.iterations)} iterations "
+               f"on {f.trained_on}; each bar pair is one fifth of the held-out text, scored by both models.")
     report_ui.kpis([(k[0], k[1]) for k in kpis[:2]] + [("Verdict", ev.verdict().sentence)])
     report_ui.table(fmt.table(table, {c: "metric" for c in table.columns if c != "model"}), "Model vs n-gram on the same held-out text")
     report_ui.figure(fig, "Bits per byte per block: model vs n-gram")
@@ -241,17 +241,23 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
         f"**{'Editor time counts for usable drafts only' if v.usable_share > 0 else 'No editor time is counted'}:** {v.gate}.",
         icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
     gpu_note = "No GPU was measured on this deployment; `python benchmarks/gpu_check.py` measures one on a GPU machine."
-    kpis = [("Cost / 1k tokens, CPU", fmt.money(v.cost_per_1k) if not v.on_gpu else "not measured",
-             f"{fmt.money(a.cpu_price, precise=True)}/h ÷ {fmt.count(tp.per_second)} tokens/s" if not v.on_gpu else "The model runs on a GPU here."),
-            ("Cost / 1k tokens, GPU", fmt.money(v.cost_per_1k) if v.on_gpu else "not measured",
-             f"{fmt.money(a.gpu_price, precise=True)}/h ÷ {fmt.count(tp.per_second)} tokens/s" if v.on_gpu else gpu_note),
-            (f"Drafts / hour, {where}", fmt.count(v.drafts_per_hour), f"{fmt.count(a.tokens_per_draft)} tokens per draft, one stream."),
-            ("Editor time saved / month", fmt.money(v.editor_value[1]), f"Range {fmt.money(v.editor_value[0])} – {fmt.money(v.editor_value[2])} (low / high assumptions)."),
-            ("Net value / month", fmt.money(v.monthly[1]), f"After the self-hosting cost; range {fmt.money(v.monthly[0])} – {fmt.money(v.monthly[2])}. "
-                                                           "Home's card shows the same figure.")]
-    widgets.kpi_row(kpis)
+    per_1k = f"= {fmt.money(v.cost_per_1k)} per 1,000 tokens, as in Home's cost table."
+    cost = [("CPU cost / 1M tokens", fmt.money(v.cost_per_1m) if not v.on_gpu else "not measured",
+             f"{fmt.money(a.cpu_price, precise=True)}/h ÷ ({fmt.count(tp.per_second)} tokens/s × 3,600 s) × 1M {per_1k}" if not v.on_gpu else
+             "The model runs on a GPU here."),
+            ("GPU cost / 1M tokens", fmt.money(v.cost_per_1m) if v.on_gpu else "not measured",
+             f"{fmt.money(a.gpu_price, precise=True)}/h ÷ ({fmt.count(tp.per_second)} tokens/s × 3,600 s) × 1M {per_1k}" if v.on_gpu else gpu_note),
+            (f"Drafts / hour on {where}", fmt.count(v.drafts_per_hour), f"{fmt.count(a.tokens_per_draft)} tokens per draft, one stream.")]
+    money = [("Editor time saved / month", fmt.money(v.editor_value[1]), f"Range {fmt.span(*v.editor_value)} (low / high assumptions)."),
+             ("Self-hosting / month", fmt.money(v.self_hosted[1]), f"Fixed cost plus compute for {fmt.count(a.drafts_per_month)} drafts; "
+                                                                    f"range {fmt.span(*v.self_hosted)}."),
+             ("Net value / month", fmt.money(v.monthly[1]), f"After the self-hosting cost; range {fmt.span(*v.monthly)}. Home's card shows the same figure.")]
+    widgets.kpi_row(cost)
+    widgets.kpi_row(money)
+    kpis = cost + money
     be = v.break_even[1]
-    st.markdown(f"**Self-hosted vs hosted API at your volume, per month:** {fmt.money(v.self_hosted[1])} vs {fmt.money(v.api[1])}. "
+    st.markdown(f"**Self-hosted vs hosted API at your volume ({fmt.count(a.drafts_per_month)} drafts), per month:** {fmt.money(v.self_hosted[1])} "
+                f"vs {fmt.money(v.api[1])}. "
                 + (f"Self-hosting is cheaper above **{fmt.number(be / 1e6, 1)} M tokens per month** ({fmt.count(be / a.tokens_per_draft)} drafts)."
                    if be else "At these prices the API is always cheaper per token."))
     fig = px.line(tb.cost_by_volume(a, v.cost_per_1k, np.logspace(4, 10, 60)), x="tokens per month", y="€ per month", color="option",

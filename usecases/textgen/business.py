@@ -8,7 +8,7 @@ usable drafts save in editor time, and the break-even volume against a hosted AP
                            beats the n-gram baseline in every block (a draft an editor must rewrite saves nothing)
     self-hosted / month  = fixed infrastructure + drafts × tokens per draft / 1,000 × cost per 1k
     net value / month    = editor time saved − self-hosted cost               (``Value.monthly``)
-    API / month          = drafts × tokens per draft / 1,000 × API price per 1k
+    API / month          = drafts × tokens per draft / 1,000,000 × API price per 1M tokens
     break-even           = fixed / (API price per 1k − cost per 1k) × 1,000 tokens per month
 
 The machine prices are Home's (``home.p.cpu_price`` / ``home.p.gpu_price``), so the text page, Home's
@@ -46,7 +46,8 @@ class TextAssumptions:
     min_usable_share: float = assumption(0.8, label="Usable drafts required", unit="share", low=0.9, high=0.7, min=0.0, max=1.0, step=0.05,
                                          help="The value counts only when at least this share of the model's drafts is usable (measured on held-out "
                                               "prompts: ≥ 97 % real words, no repeated 8-token run). Below it, editors would rewrite the drafts.")
-    api_price: float = assumption(0.002, label="Hosted API price", unit="€ per 1k tokens", low=0.004, high=0.001, min=0.0, max=100.0, step=0.0005)
+    api_price_per_m: float = assumption(2.0, label="Hosted API price", unit="€ per 1M tokens", low=4.0, high=1.0, min=0.0, max=100_000.0, step=0.5,
+                                        help="What a hosted model API charges per million generated tokens.")
     # Machine prices per hour: set on Home (scenario keys home.p.cpu_price / home.p.gpu_price), not under tg.a.
     cpu_price: float = 0.10
     gpu_price: float = 2.50
@@ -115,12 +116,12 @@ def value_gate(a: TextAssumptions, quality: Quality | None, beats_ngram: bool) -
 def monthly_costs(a: TextAssumptions, compute_per_1k: float) -> tuple[float, float]:
     """(self-hosted, hosted API) cost per month for the draft volume."""
     k_tokens = a.drafts_per_month * a.tokens_per_draft / 1000.0
-    return a.fixed_monthly + k_tokens * compute_per_1k, k_tokens * a.api_price
+    return a.fixed_monthly + k_tokens * compute_per_1k, k_tokens * a.api_price_per_m / 1000.0
 
 
 def break_even_tokens(a: TextAssumptions, compute_per_1k: float) -> float | None:
     """Monthly tokens above which self-hosting is cheaper than the API; None if it never is."""
-    margin = a.api_price - compute_per_1k
+    margin = a.api_price_per_m / 1000.0 - compute_per_1k
     if margin <= 0:
         return None
     return a.fixed_monthly / margin * 1000.0
@@ -137,7 +138,7 @@ class TextValue(Value):
 
     device: str  # where the tokens per second were measured ("cpu", "cuda:0")
     tokens_per_second: float
-    cost_per_1k: float  # on the measured device
+    cost_per_1k: float  # € per 1,000 tokens on the measured device (Home's cost table uses the same unit)
     drafts_per_hour: float
     editor_value: Triple  # editor time saved per month (0 when the quality gate is closed)
     self_hosted: Triple
@@ -145,6 +146,10 @@ class TextValue(Value):
     break_even: tuple[float | None, float | None, float | None]  # tokens per month
     usable_share: float  # share of drafts counted (0 when the gate is closed)
     gate: str  # why that share
+
+    @property
+    def cost_per_1m(self) -> float:
+        return self.cost_per_1k * 1000.0
 
     @property
     def on_gpu(self) -> bool:
@@ -182,5 +187,5 @@ def cost_by_volume(a: TextAssumptions, compute_per_1k: float, tokens_per_month) 
     import pandas as pd
 
     k = np.asarray(tokens_per_month, dtype=float) / 1000.0
-    return pd.DataFrame({"tokens per month": np.r_[k, k] * 1000.0, "€ per month": np.r_[a.fixed_monthly + k * compute_per_1k, k * a.api_price],
+    return pd.DataFrame({"tokens per month": np.r_[k, k] * 1000.0, "€ per month": np.r_[a.fixed_monthly + k * compute_per_1k, k * a.api_price_per_m / 1000.0],
                          "option": ["self-hosted"] * len(k) + ["hosted API"] * len(k)})

@@ -216,11 +216,11 @@ def evaluate(trained, data=None) -> TextEvaluation:
     scored = int(trained.tokenizer.token_bytes()[scores.ids[1:]].sum())
     if data is not None and data.fingerprint != d.get("fingerprint"):
         info = DataInfo(source=data.source, rows=len(data.text.encode()), kind="external", test_rows=scored,
-                        split=f"the last 10 % of this text ({scored:,} bytes, in {BLOCKS} contiguous blocks); the n-gram was fitted on its "
-                              "first 90 % — it has seen this kind of text, the GPT has not")
+                        split=f"the last 10 % of this text, scored in {BLOCKS} contiguous blocks (sizes in bytes); the n-gram was fitted "
+                              "on its first 90 % — it has seen this kind of text, the GPT has not")
     else:
         info = DataInfo(source=d.get("source", ""), rows=int(d.get("train_bytes", 0)) + int(d.get("val_bytes", 0)), test_rows=scored,
-                        split=f"{d.get('split', '')}; {scored:,} bytes of held-out text scored in {BLOCKS} contiguous blocks")
+                        split=f"{d.get('split', '')}; held-out text scored in {BLOCKS} contiguous blocks (sizes in bytes)")
     return build(card, trained.tokenizer, scores, info, throughput(trained))
 
 
