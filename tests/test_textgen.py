@@ -17,7 +17,7 @@ from usecases.textgen import business as tb
 from usecases.textgen import local_hf
 from usecases.textgen import quality as tq
 from usecases.textgen.corpus import pydoc_corpus, read_corpus, split
-from usecases.textgen.stackdocs import NearDuplicates, clean_docstring
+from usecases.textgen.cleaning import NearDuplicates, clean_docstring
 from usecases.textgen.generate import Redraw, Sampling, Timed, complete, pick, stream_gpt
 from usecases.textgen.gpt import GPT, Decoder, GPTConfig
 from usecases.textgen.ngram import TokenNGram, WittenBellNGram, tuned_ngram
