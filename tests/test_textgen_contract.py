@@ -22,6 +22,7 @@ from usecases.core.tables import DataProblem
 from usecases.textgen import business as tb
 from usecases.textgen.corpus import read_corpus
 from usecases.textgen.evaluation import BLOCKS, ModelFacts, TextEvaluation
+from usecases.textgen.generate import Sampling
 from usecases.textgen.quality import Quality
 
 
@@ -34,10 +35,16 @@ def _other_corpus():
     return read_corpus([("notes.txt", ("class A:\n    def f(x):\n        return x + 1 + 1\n\n" * 300).encode())])
 
 
+def _no_samples(*args, **kwargs) -> dict:
+    return {}  # the quality figures sample ~1,500 tokens; these tests do not read them
+
+
 @pytest.fixture(scope="module")
 def quick():
     corpus = _code_corpus()
-    return textgen.train(dataclasses.replace(textgen.Config.quick(), quality_prompts=2), data=corpus), corpus
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(textgen.quality, "measure", _no_samples)
+        return textgen.train(textgen.Config.quick(), data=corpus), corpus
 
 
 def test_textgen_implements_the_contract():
@@ -47,10 +54,11 @@ def test_textgen_implements_the_contract():
     assert mod.evaluate.__module__ == "usecases.textgen.evaluation" and issubclass(mod.TextEvaluation, spec.Evaluation)
 
 
-def test_new_cards_carry_a_run_id_and_old_cards_fall_back_to_the_weights_hash(quick, tmp_path):
+def test_new_cards_carry_a_run_id_and_old_cards_fall_back_to_the_weights_hash(quick, tmp_path, monkeypatch):
     t, _ = quick
     assert len(t.card["run_id"]) == 32 and t.run_id == t.card["run_id"]
-    again = textgen.train(dataclasses.replace(textgen.Config.quick(), max_iters=10, quality_prompts=1), data=_code_corpus())
+    monkeypatch.setattr(textgen.quality, "measure", _no_samples)
+    again = textgen.train(dataclasses.replace(textgen.Config.quick(), max_iters=10), data=_code_corpus())
     assert again.run_id != t.run_id  # same seed, another run
     store = ModelStore(tmp_path)
     textgen.save(t, store, "textgen")
@@ -180,10 +188,11 @@ def test_assumptions_read_homes_machine_prices():
 
 def test_score_continues_every_prompt_and_score_file_uses_it(quick):
     t, _ = quick
-    out = textgen.score(t, pd.DataFrame({"prompt": ["def f", "class A"]}))
+    greedy = Sampling(max_new_tokens=30, temperature=0.0)
+    out = textgen.score(t, pd.DataFrame({"prompt": ["def f", "class A"]}), greedy)
     assert list(out.columns) == ["prompt", "completion", "tokens", "seconds", "tokens_per_second"]
-    assert out["tokens"].tolist() == [200, 200] and all(len(c) == 200 for c in out["completion"])  # characters: one token each
-    via_file = textgen.score_file(t, b"prompt\ndef f\nclass A\n", "p.csv")
+    assert out["tokens"].tolist() == [30, 30] and all(len(c) == 30 for c in out["completion"])  # characters: one token each
+    via_file = textgen.score_file(t, b"prompt\ndef f\nclass A\n", "p.csv", sampling=greedy)
     assert via_file["completion"].tolist() == out["completion"].tolist()  # greedy: the same continuations
     with pytest.raises(DataProblem, match="no column 'prompt'"):
         textgen.score(t, pd.DataFrame({"text": ["x"]}))

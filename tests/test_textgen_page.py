@@ -74,7 +74,9 @@ def _code_corpus():
 
 def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypatch):
     store_dir = tmp_path / "models"
-    textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))  # a small "shipped" model
+    with pytest.MonkeyPatch.context() as mp:  # a small "shipped" model; its quality samples are not read here
+        mp.setattr(textgen.quality, "measure", lambda *a, **k: {})
+        textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))
     monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=300)
