@@ -16,7 +16,8 @@ from usecases.core.tables import DataProblem
 from usecases.textgen import business as tb
 from usecases.textgen import local_hf
 from usecases.textgen import quality as tq
-from usecases.textgen.corpus import NearDuplicates, clean_docstring, pydoc_corpus, read_corpus, split
+from usecases.textgen.corpus import pydoc_corpus, read_corpus, split
+from usecases.textgen.cleaning import NearDuplicates, clean_docstring
 from usecases.textgen.generate import Redraw, Sampling, Timed, complete, pick, stream_gpt
 from usecases.textgen.gpt import GPT, Decoder, GPTConfig
 from usecases.textgen.ngram import TokenNGram, WittenBellNGram, tuned_ngram
@@ -225,17 +226,16 @@ def test_local_model_folder_problems(tmp_path):
     assert not any(m.path == str(tmp_path) for m in local_hf.discover())  # not a causal LM → not offered
 
 
-def test_business_by_hand():
+def test_business_formulas_by_hand():
     assert tb.cost_per_1k(3.6, 1000) == pytest.approx(0.001)  # €3.6/h at 1000 tokens/s → €0.001 per 1k
     assert tb.drafts_per_hour(100, 600) == pytest.approx(600)
-    a = tb.TextAssumptions(drafts_per_month=1000, minutes_saved=6, editor_cost=50, tokens_per_draft=500, fixed_monthly=100, api_price=0.01)
-    assert tb.monthly_value(a) == pytest.approx(5000)
+    a = tb.TextAssumptions(drafts_per_month=1000, minutes_saved=6, editor_cost=50, tokens_per_draft=500, fixed_monthly=100, api_price_per_m=10.0)
+    assert tb.editor_value(a) == pytest.approx(5000)
+    assert tb.editor_value(a, 0.5) == pytest.approx(2500)
     sh, api = tb.monthly_costs(a, 0.001)
     assert sh == pytest.approx(100 + 500 * 0.001) and api == pytest.approx(5.0)
     assert tb.break_even_tokens(a, 0.001) == pytest.approx(100 / 0.009 * 1000)
     assert tb.break_even_tokens(a, 0.02) is None
-    c = tb.case(tb.TextAssumptions(), 1000)
-    assert c.value[0] < c.value[1] < c.value[2]
 
 
 # ---- corpus, tokenizer, n-gram ------------------------------------------------------------------
@@ -353,20 +353,27 @@ def test_model_worse_than_the_ngram_gets_a_plain_warning():
     corpus = pydoc_corpus()
     t = textgen.train(dataclasses.replace(textgen.Config.quick(), max_iters=20, quality_prompts=2), data=corpus)
     assert t.card["metrics"]["val_bpb"] > next(iter(t.card["baselines"].values()))["val_bpb"]
-    msg = textgen.pipeline.ngram_verdict(t.card)
-    assert msg and "worse than" in msg and "n-gram" in msg
-    good = {**t.card, "metrics": {**t.card["metrics"], "val_bpb": 0.5}}
-    assert textgen.pipeline.ngram_verdict(good) is None
+    ev = textgen.evaluate(t)
+    msg = ev.warning()
+    assert msg and "worse than" in msg and "n-gram" in msg and not ev.beats_ngram
+    assert ev.verdict().winner == ev.ngram  # the n-gram wins, and the verdict says so
+    better = dataclasses.replace(ev, model={**ev.model, "val_bpb": 0.5}, folds={**ev.folds, "model": {"val_bpb": [0.5] * 5}})
+    assert better.beats_ngram and better.warning() is None
     assert t.card["quality"]["beats_ngram"] is False
 
 
 def test_stack_model_refuses_a_different_installed_stack():
+    from usecases.textgen.stackdocs import stack_versions
+
     t = textgen.train(textgen.Config.quick(), data=_code_corpus())
-    t.report = None
-    t.card["data"] = {**t.card["data"], "source": "documentation of the installed Python stack (…)",
-                      "versions": {**textgen.corpus.stack_versions(), "numpy": "1.0.0"}, "fingerprint": "0" * 16}
+    card = {**t.card, "data": {**t.card["data"], "source": "documentation of the installed Python stack (…)",
+                               "versions": {**stack_versions(), "numpy": "1.0.0"}, "fingerprint": "0" * 16}}
+    old = textgen.Trained(model=t.model, card=card)  # an older card: no stored scores, so its corpus would be rebuilt
     with pytest.raises(DataProblem, match=r"other installed versions \(numpy 1.0.0 → "):
-        textgen.evaluate(t)
+        textgen.evaluate(old)
+    own = textgen.Trained(model=t.model, card=t.card)  # a model of a user's corpus without its scores: the corpus is not kept
+    with pytest.raises(DataProblem, match="trained on your own corpus, which the app does not keep"):
+        textgen.evaluate(own)
 
 
 def test_bpe_model_saves_its_tokenizer_in_the_weights_file(tmp_path):
@@ -386,6 +393,7 @@ def test_bpe_model_saves_its_tokenizer_in_the_weights_file(tmp_path):
     back = textgen.load(store, "textgen/custom/bpe")
     assert back.tokenizer.encode("The with statement") == t.tokenizer.encode("The with statement")
     assert textgen.evaluate(back, corpus).model["val_bpb"] == pytest.approx(t.card["metrics"]["val_bpb"], rel=1e-5)
+    assert textgen.evaluate(back).model["val_bpb"] == pytest.approx(t.card["metrics"]["val_bpb"], rel=1e-6)  # from the stored scores
 
 
 # ---- streaming and quality figures -----------------------------------------------------------------
@@ -399,7 +407,9 @@ def test_engine_speed_is_measured_apart_from_the_page():
     for _ in timed:
         _t.sleep(0.01)  # a slow page
     assert timed.tokens == 20
-    assert timed.engine_tokens_per_second > 3 * timed.tokens / timed.wall_seconds
+    # the page's 20 × 10 ms of drawing are not engine time, however slow the (shared) CPU is
+    assert timed.engine_seconds <= timed.wall_seconds - 20 * 0.01
+    assert timed.engine_tokens_per_second == pytest.approx(20 / timed.engine_seconds)
 
 
 def test_redraw_is_paced_by_time_not_by_tokens():
@@ -434,64 +444,13 @@ def test_training_records_quality_figures_and_samples():
     assert len(qd["readme_samples"]) >= 1 and all("completion" in s for s in qd["readme_samples"])
 
 
-# ---- business case ------------------------------------------------------------------------------
-
-def test_value_counts_only_usable_drafts_and_is_zero_below_the_bar():
-    a = tb.TextAssumptions(drafts_per_month=1000, minutes_saved=6, editor_cost=50, min_usable_share=0.8)
-    good = tq.DraftQuality(usable_share=0.9, beats_ngram=True, samples=20)
-    c = tb.case(a, 1000, good)
-    assert c.value[1] == pytest.approx(1000 * 0.9 * 6 / 60 * 50)  # €4,500: only usable drafts save time
-    weak = tq.DraftQuality(usable_share=0.5, beats_ngram=True, samples=20)
-    c = tb.case(a, 1000, weak)
-    assert c.value[1] == 0 and "only 50% of its drafts are usable" in c.value_reason and "below the 80% required" in c.value_reason
-    c = tb.case(a, 1000, tq.DraftQuality(usable_share=0.95, beats_ngram=False, samples=20))
-    assert c.value[1] == 0 and "n-gram" in c.value_reason
-    c = tb.case(a, 1000, None)
-    assert c.value[1] == 0 and "no measured draft quality" in c.value_reason
-    assert c.net[1] < 0  # costs remain when no value is counted
-
-
-# ---- the page -------------------------------------------------------------------------------------
-
-def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypatch):
-    import time as _t
-
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from usecases.core.store import REPO_ROOT, ModelStore
-
-    store_dir = tmp_path / "models"
-    textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))  # a small "shipped" model
-    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=300)
-    at.run()
-    at.switch_page("views/text_generation.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    text = ("The function returns a value. The class holds state. " * 120).encode()
-    at.file_uploader(key="tg.corpus").set_value(("notes.txt", text, "text/plain")).run()
-    at.slider(key="tg.budget").set_value(10).run()
-    at.button(key="tg.train").click().run()
-    for _ in range(120):
-        _t.sleep(1)
-        at.run()
-        jm = at.session_state["_session_jobs"]
-        if not jm.running("tg-own"):
-            break
-    assert jm.get("tg-own").state == "done", jm.get("tg-own").message
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert ModelStore(store_dir).keys("textgen/custom") == []  # nothing written for other sessions
-    assert any("(this session)" in o for o in at.selectbox(key="tg.model").options)
-    assert any("Save to the shared store" in b.label for b in at.button)
-
+# ---- the shipped checkpoint ------------------------------------------------------------------------
 
 def test_shipped_checkpoint_reproduces_its_card():
     """Re-scores the shipped model on its recorded validation slice (whole held-out modules, ~160 kB) with the
     n-gram refit on the same training text; needs the same installed stack (the card's fingerprint)."""
     from usecases.core.store import REPO_ROOT, ModelStore
-    from usecases.textgen.corpus import stack_fingerprint
+    from usecases.textgen.stackdocs import stack_corpus, stack_fingerprint
 
     store = ModelStore(REPO_ROOT / "models")
     if not store.exists("textgen"):
@@ -501,17 +460,23 @@ def test_shipped_checkpoint_reproduces_its_card():
     if card["data"].get("fingerprint") != stack_fingerprint():
         pytest.skip("the installed Python stack differs from the one the corpus was read from")
     assert card["tokenizer"]["kind"] == "byte-level BPE" and card["data"]["eval_slice"]["bytes"] <= 200_000
-    report = textgen.evaluate(t)
-    assert report.model["val_bpb"] == pytest.approx(card["metrics"]["val_bpb"], rel=1e-4)
+    assert t.artefacts is not None, "the shipped model carries its held-out scores, so pages never rebuild the corpus"
+    stored = textgen.evaluate(t)  # from the per-token scores saved with it: no corpus
+    again = textgen.evaluate(t, stack_corpus())  # scored again on the rebuilt corpus, the n-gram refitted on the same training text
     (name, ng), = card["baselines"].items()
-    assert report.baselines[name]["val_bpb"] == pytest.approx(ng["val_bpb"], rel=1e-9)
+    for ev in (stored, again):
+        assert ev.data.kind == "held-out" and 0 < card["data"]["scored_bytes"] - ev.data.test_rows <= 32  # all but the first token's bytes
+        assert ev.model["val_bpb"] == pytest.approx(card["metrics"]["val_bpb"], rel=1e-4)
+        assert ev.baselines[name]["val_bpb"] == pytest.approx(ng["val_bpb"], rel=1e-9)
+    for who in ("model", name):
+        assert again.folds[who]["val_bpb"] == pytest.approx(stored.folds[who]["val_bpb"], rel=1e-4)
     assert (store.dir("textgen") / "model.safetensors").stat().st_size <= 25 * 1024 * 1024
     text, stats = complete(t.stream("The with statement", Sampling(max_new_tokens=50, temperature=0.0)))
     assert stats["tokens"] == 50 and text
 
 
 def test_default_config_picks_the_size_from_the_hardware():
-    from usecases.textgen.pipeline import resolve
+    from usecases.textgen.config import resolve
 
     ids = torch.randint(0, 100, (5000,))
     cpu, why = resolve(textgen.Config(), "bpe", 4096, ids, torch.device("cpu"))

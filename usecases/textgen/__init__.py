@@ -1,4 +1,10 @@
-"""Text generation: a small GPT (byte-level BPE or characters) with a KV cache, local pretrained models, cost per token."""
+"""Text generation: a small GPT (byte-level BPE or characters) with a KV cache, local pretrained models, cost per token.
+
+The contract (``usecases/core/spec.py``): ``train`` fits the GPT (:mod:`.training`, sized by
+:mod:`.config`), ``evaluate`` scores it beside a Witten–Bell n-gram on the same held-out text
+(:mod:`.evaluation`), ``value`` prices its drafts (:mod:`.business`); the store, users' corpora, batch
+generation and throughput are in :mod:`.serving`; corpora in :mod:`.corpus` and :mod:`.stackdocs`.
+"""
 from usecases.core.spec import Spec
 
 SPEC = Spec(
@@ -19,6 +25,12 @@ SPEC = Spec(
 )
 
 from .bench import bench  # noqa: E402
-from .pipeline import Config, Trained, evaluate, load, read_data, save, score_file, train  # noqa: E402
+from .config import Config  # noqa: E402
+from .evaluation import TextEvaluation, evaluate  # noqa: E402
+from .model import Trained  # noqa: E402
+from .serving import load, read_data, save, score, score_file, throughput  # noqa: E402
+from .training import train  # noqa: E402
+from .business import Assumptions, TextAssumptions, TextValue, assumptions_from, value  # noqa: E402
 
-__all__ = ["SPEC", "Config", "Trained", "train", "save", "load", "evaluate", "read_data", "score_file", "bench"]
+__all__ = ["SPEC", "Config", "Assumptions", "TextAssumptions", "Trained", "TextEvaluation", "TextValue", "train", "save", "load", "evaluate",
+           "read_data", "score", "score_file", "value", "assumptions_from", "throughput", "bench"]

@@ -34,7 +34,8 @@ def _shipped_or_fresh():
     """The shipped checkpoint, or — where none is stored — an untrained model of ``Config.cpu()``'s size (speed does not depend on the weights)."""
     from usecases.core.store import ModelStore, ModelUnusable
 
-    from .pipeline import Config, TextModel, Trained
+    from .config import Config
+    from .model import TextModel, Trained
     from .tokenizer import CharTokenizer
 
     try:
@@ -52,8 +53,10 @@ def _shipped_or_fresh():
 
 def budget_comparison(budget: float, corpora: dict | None = None) -> dict:
     """Auto-sized vs nanoGPT's small CPU config, both trained for ``budget`` seconds on each corpus."""
-    from .corpus import kjv_corpus, stack_corpus
-    from .pipeline import Config, train
+    from .config import Config
+    from .corpus import kjv_corpus
+    from .stackdocs import stack_corpus
+    from .training import train
 
     corpora = corpora or {"Python docs": stack_corpus, "KJV prose": kjv_corpus}
     rows = {}

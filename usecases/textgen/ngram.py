@@ -114,6 +114,10 @@ class TokenNGram:
 
     def nats(self, ids: np.ndarray, order: int | None = None) -> float:
         """Total negative log-likelihood (nats) of ``ids[1:]`` given their histories."""
+        return float(self.token_nats(ids, order).sum())
+
+    def token_nats(self, ids: np.ndarray, order: int | None = None) -> np.ndarray:
+        """Negative log-likelihood (nats) of each of ``ids[1:]`` given its history (float64)."""
         ids = np.asarray(ids, dtype=np.int64)
         order = min(order or self.order, self.order)
         p = np.full(len(ids), 1.0 / self.vocab_size)
@@ -125,7 +129,7 @@ class TokenNGram:
             count = _lookup(jk, jc, _mix(h, ids)).astype(float)
             ok = (total > 0) & (np.arange(len(ids)) >= k)
             p = np.where(ok, (count + types * p) / np.maximum(total + types, 1.0), p)
-        return float(-np.log(p[1:]).sum())
+        return -np.log(p[1:])
 
 
 def tuned_ngram(train_ids: np.ndarray, vocab_size: int, orders: tuple[int, ...]) -> tuple[TokenNGram, dict]:

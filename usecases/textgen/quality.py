@@ -13,8 +13,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
+
+from usecases.core.tables import DataProblem
+
+from .generate import Sampling, complete
 
 WORD = re.compile(r"[A-Za-z]+")
 MIN_IN_VOCAB = 0.97
@@ -65,17 +70,100 @@ def usable(text: str, ids: list[int], vocab: set[str]) -> bool:
     return share is not None and share >= MIN_IN_VOCAB and longest_repeat(ids) < MAX_REPEAT
 
 
-@dataclass(frozen=True)
-class DraftQuality:
-    """What the business case needs: the share of usable drafts and whether the model beats the n-gram."""
+# ---- measured on a trained model ------------------------------------------------------------------
 
-    usable_share: float
-    beats_ngram: bool
-    samples: int
+SAMPLE_SETTINGS = Sampling(max_new_tokens=120, temperature=0.8, top_k=40, top_p=0.95, seed=0)
+DRAFT_SETTINGS = Sampling(max_new_tokens=100, temperature=0.8, top_k=None, top_p=None, seed=0)
+README_PROMPTS = ("The with statement is used to", "Return a new array of given shape", "This function computes the",
+                  "Parameters\n----------\nx : array_like\n", "If the file does not exist,")
+
+
+def measure(trained, corpus, *, ng_beaten: bool, n_prompts: int) -> dict:
+    """The card's ``quality`` section: words in vocabulary and distinct-2 at temperature 0.8, the longest
+    repeat in 300-token greedy runs, the share of usable drafts, and five unedited samples — all from
+    prompts out of the validation text."""
+    vocab = vocabulary(corpus.train)
+    prompts = list(corpus.prompts[:n_prompts]) or prompts_from(corpus.val, n_prompts)
+    texts, shares, n_usable = [], [], 0
+    for i, p in enumerate(prompts):
+        steps = list(trained.stream(p, dataclasses.replace(DRAFT_SETTINGS, seed=i)))
+        text = "".join(s.text for s in steps)
+        texts.append(text)
+        sh = in_vocab_share(text, vocab)
+        if sh is not None:
+            shares.append(sh)
+        n_usable += usable(text, [s.token for s in steps if s.token >= 0], vocab)
+    greedy = []
+    for p in prompts[:5]:
+        steps = list(trained.stream(p, Sampling(max_new_tokens=300, temperature=0.0, top_k=None, top_p=None)))
+        greedy.append(longest_repeat([s.token for s in steps if s.token >= 0]))
+    samples = []
+    for p in README_PROMPTS:
+        try:
+            text, _ = complete(trained.stream(p, SAMPLE_SETTINGS))
+        except DataProblem:  # a character model may not know a character of the prompt
+            continue
+        samples.append({"prompt": p, "completion": text})
+    all_words = [w for t in texts for w in words(t)]
+    return {
+        "prompts": prompts, "samples": len(prompts),
+        "in_vocab_share": sum(w in vocab for w in all_words) / len(all_words) if all_words else 0.0,
+        "in_vocab_share_min": min(shares) if shares else None,
+        "distinct_2": distinct_n(texts, 2),
+        "greedy_longest_repeat": greedy, "greedy_longest_repeat_max": max(greedy) if greedy else None,
+        "usable_share": n_usable / len(prompts) if prompts else 0.0,
+        "usable_rule": USABLE_RULE,
+        "beats_ngram": bool(ng_beaten),
+        "sampling": "temperature 0.8, no top-k/top-p, 100 new tokens, seed = prompt index",
+        "readme_samples": samples,
+        "readme_settings": dataclasses.asdict(SAMPLE_SETTINGS),
+    }
+
+
+USABLE_RULE = (f"a 100-token sample at temperature 0.8 with ≥ {MIN_IN_VOCAB:.0%} of its words in the training vocabulary "
+               f"and no repeated {MAX_REPEAT}-token sequence")
+
+
+def prompts_from(text: str, n: int) -> list[str]:
+    """Prompts for a user's corpus: the first five words of lines of the validation text that start a sentence."""
+    out = []
+    for line in text.splitlines()[1:]:  # the validation text may start mid-line
+        ws = line.split()
+        if len(ws) >= 8 and line[:1].isupper():
+            out.append(" ".join(ws[:5]))
+        if len(out) == n:
+            break
+    return out or [text[:40]]
+
+
+# ---- what the page and the business case read ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sample:
+    prompt: str
+    completion: str
+
+
+@dataclass(frozen=True)
+class Quality:
+    """The card's quality figures, typed: what the page shows and what the value's quality gate reads."""
+
+    prompts: int  # held-out prompts the drafts were sampled from
+    usable_share: float  # share of those drafts that pass :func:`usable`
+    in_vocab_share: float | None
+    distinct_2: float | None
+    longest_loop: int | None  # longest repeated token sequence in 300-token greedy runs
+    usable_rule: str
+    samples: tuple[Sample, ...] = ()  # five unedited samples from fixed prompts
+    sample_settings: str = ""
 
     @classmethod
-    def from_card(cls, card: dict) -> "DraftQuality | None":
+    def from_card(cls, card: dict) -> "Quality | None":
         q = card.get("quality") or {}
         if "usable_share" not in q:
             return None
-        return cls(usable_share=float(q["usable_share"]), beats_ngram=bool(q.get("beats_ngram", False)), samples=int(q.get("samples", 0)))
+        s = q.get("readme_settings") or {}
+        settings = (f"temperature {s.get('temperature')}, top-k {s.get('top_k')}, top-p {s.get('top_p')}, seed {s.get('seed')}" if s else "")
+        return cls(prompts=int(q.get("samples", 0)), usable_share=float(q["usable_share"]), in_vocab_share=q.get("in_vocab_share"),
+                   distinct_2=q.get("distinct_2"), longest_loop=q.get("greedy_longest_repeat_max"), usable_rule=q.get("usable_rule", USABLE_RULE),
+                   samples=tuple(Sample(x["prompt"], x["completion"]) for x in q.get("readme_samples", [])), sample_settings=settings)

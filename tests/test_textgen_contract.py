@@ -1,0 +1,205 @@
+"""Text generation's typed contract: check_contract, run ids, evaluate from stored scores without
+touching the model, held-out vs external data, value() by hand (after the self-hosting cost, the
+usable-draft gate, Home's machine prices, GPU cost only when measured), score and throughput."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import usecases
+from usecases import textgen
+from usecases.core import spec
+from usecases.core.spec import DataInfo, Throughput, check_contract
+from usecases.core.store import ModelStore
+from usecases.core.tables import DataProblem
+from usecases.textgen import business as tb
+from usecases.textgen.corpus import read_corpus
+from usecases.textgen.evaluation import BLOCKS, ModelFacts, TextEvaluation
+from usecases.textgen.generate import Sampling
+from usecases.textgen.quality import Quality
+
+
+def _code_corpus():
+    return read_corpus([("a.txt", (("def f(x):\n    return x + 1\n\n" * 200) + ("class A:\n    pass\n\n" * 200)).encode())])
+
+
+def _other_corpus():
+    """Text the quick model never saw, in the characters it knows."""
+    return read_corpus([("notes.txt", ("class A:\n    def f(x):\n        return x + 1 + 1\n\n" * 300).encode())])
+
+
+def _no_samples(*args, **kwargs) -> dict:
+    return {}  # the quality figures sample ~1,500 tokens; these tests do not read them
+
+
+@pytest.fixture(scope="module")
+def quick():
+    corpus = _code_corpus()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(textgen.quality, "measure", _no_samples)
+        return textgen.train(textgen.Config.quick(), data=corpus), corpus
+
+
+def test_textgen_implements_the_contract():
+    mod = usecases.get("textgen")
+    assert check_contract(mod) == []
+    assert issubclass(mod.Trained, spec.Trained) and mod.Assumptions is tb.TextAssumptions
+    assert mod.evaluate.__module__ == "usecases.textgen.evaluation" and issubclass(mod.TextEvaluation, spec.Evaluation)
+
+
+def test_new_cards_carry_a_run_id_and_old_cards_fall_back_to_the_weights_hash(quick, tmp_path, monkeypatch):
+    t, _ = quick
+    assert len(t.card["run_id"]) == 32 and t.run_id == t.card["run_id"]
+    monkeypatch.setattr(textgen.quality, "measure", _no_samples)
+    again = textgen.train(dataclasses.replace(textgen.Config.quick(), max_iters=10), data=_code_corpus())
+    assert again.run_id != t.run_id  # same seed, another run
+    store = ModelStore(tmp_path)
+    textgen.save(t, store, "textgen")
+    assert textgen.load(store, "textgen").run_id == t.run_id  # kept in the store
+    old = {k: v for k, v in store.read_card("textgen").items() if k != "run_id"}
+    assert textgen.Trained(model=t.model, card=old).run_id == old["sha256"]
+
+
+def test_evaluate_never_changes_the_model_or_its_card(quick):
+    t, corpus = quick
+    card, arts = copy.deepcopy(t.card), {k: v.copy() for k, v in t.artefacts.items()}
+    weights = {k: v.clone() for k, v in t.model.state_dict().items()}
+    fields = dict(vars(t))
+    textgen.evaluate(t)
+    textgen.evaluate(t, corpus)
+    textgen.evaluate(t, _other_corpus())
+    assert t.card == card and set(vars(t)) == set(fields) and all(vars(t)[k] is fields[k] for k in fields)
+    assert all(np.array_equal(t.artefacts[k], arts[k]) for k in arts)
+    assert all((t.model.state_dict()[k] == w).all() for k, w in weights.items())
+
+
+def test_stored_scores_give_the_same_evaluation_as_rescoring(quick, tmp_path):
+    t, corpus = quick
+    fresh, stored = textgen.evaluate(t, corpus), textgen.evaluate(t)
+    assert stored.data.kind == fresh.data.kind == "held-out" and stored.data.test_rows == fresh.data.test_rows > 0
+    assert stored.model == pytest.approx(fresh.model, rel=1e-6)
+    assert stored.baselines[stored.ngram] == pytest.approx(fresh.baselines[fresh.ngram], rel=1e-9)
+    assert stored.model["val_bpb"] == pytest.approx(t.card["metrics"]["val_bpb"], rel=1e-6)
+    assert len(stored.folds["model"]["val_bpb"]) == len(stored.folds[stored.ngram]["val_bpb"]) == BLOCKS
+    sizes = [len(b) for b in np.array_split(np.arange(len(t.artefacts["model_nats"])), BLOCKS)]  # contiguous blocks cover the text
+    assert np.average(stored.folds["model"]["val_loss"], weights=sizes) == pytest.approx(stored.model["val_loss"], rel=1e-6)
+    store = ModelStore(tmp_path)
+    textgen.save(t, store, "textgen/custom/q")
+    back = textgen.load(store, "textgen/custom/q")
+    assert back.artefacts is not None and textgen.evaluate(back).model == pytest.approx(stored.model, rel=1e-6)
+    assert re.fullmatch(r"char \d-gram \(Witten–Bell\)", stored.label(stored.ngram))
+
+
+def test_another_corpus_is_an_external_test_and_says_what_the_ngram_saw(quick):
+    t, _ = quick
+    ev = textgen.evaluate(t, _other_corpus())
+    assert ev.data.kind == "external" and ev.data.source.startswith("your corpus (notes.txt")
+    assert "first 90 %" in ev.data.split and "the GPT has not" in ev.data.split
+    with pytest.raises(DataProblem, match="outside the model's vocabulary"):
+        textgen.evaluate(t, read_corpus([("é.txt", ("Ça coûte très cher, déjà " * 200).encode())]))
+
+
+def test_a_shipped_model_opens_without_its_corpus(monkeypatch):
+    """The page's cold visit reads the stored scores: rebuilding the 27 MB corpus would take minutes."""
+    from usecases.core.store import REPO_ROOT
+    from usecases.textgen import stackdocs
+
+    store = ModelStore(REPO_ROOT / "models")
+    if not store.exists("textgen"):
+        pytest.skip("no shipped textgen checkpoint")
+    monkeypatch.setattr(stackdocs, "stack_corpus", lambda: pytest.fail("the corpus was rebuilt"))
+    monkeypatch.setattr(textgen.serving, "_tokens_per_second", lambda trained: 50.0)
+    ev = textgen.evaluate(textgen.load(store))
+    assert ev.quality is not None and ev.quality.prompts == 20 and len(ev.quality.samples) == 5
+    assert ev.curve and ev.facts.parameters == 4_273_664
+    assert ev.verdict().winner == ev.ngram  # the shipped GPT loses to the 4-gram; the page must say so
+    assert "worse than a simple n-gram" in ev.warning()
+
+
+# ---- value ----------------------------------------------------------------------------------------
+
+def _evaluation(model_bpb=(1.0,) * 5, ngram_bpb=(1.2,) * 5, usable=0.9, tps=1000.0, device="cpu") -> TextEvaluation:
+    q = Quality(prompts=20, usable_share=usable, in_vocab_share=0.99, distinct_2=0.8, longest_loop=3, usable_rule="rule")
+    facts = ModelFacts(1, "characters", 10, "1 × 1, context 8", 1, "max_steps", 1.0, "cpu")
+    return TextEvaluation(usecase="textgen", primary_metric="val_bpb", higher_is_better=False, model={"val_bpb": float(np.mean(model_bpb))},
+                          baselines={"ng": {"val_bpb": float(np.mean(ngram_bpb))}}, data=DataInfo("x", 1, "y"),
+                          folds={"model": {"val_bpb": list(model_bpb)}, "ng": {"val_bpb": list(ngram_bpb)}}, ngram="ng", ngram_order=4,
+                          quality=q, facts=facts, curve=(), throughput=Throughput(tps, "tokens", device), scored_bytes=100)
+
+
+def test_value_by_hand_is_net_of_the_self_hosting_cost():
+    a = tb.TextAssumptions(drafts_per_month=1000, tokens_per_draft=500, editor_cost=50, cpu_price=3.6)
+    v = textgen.value(_evaluation(usable=0.9, tps=1000.0), a)
+    assert v.cost_per_1k == pytest.approx(0.001)  # €3.6/h at 1,000 tokens/s
+    per_month = 1000 * 500 / 1000 * 0.001  # €0.50 of compute for 500k tokens
+    # base: 12 min saved per usable draft, €300 fixed; low: 5 min, €600; high: 20 min, €150 (only the usable 90 % save time)
+    assert v.editor_value == pytest.approx((1000 * 0.9 * 5 / 60 * 50, 1000 * 0.9 * 12 / 60 * 50, 1000 * 0.9 * 20 / 60 * 50))
+    assert v.self_hosted == pytest.approx((600 + per_month, 300 + per_month, 150 + per_month))
+    assert v.monthly == pytest.approx((3750 - 600.5, 9000 - 300.5, 15000 - 150.5)) and isinstance(v, spec.Value)
+    assert v.drafts_per_hour == pytest.approx(1000 * 3600 / 500) and not v.on_gpu
+    assert "90 % of drafts usable" in v.headline
+    assert textgen.value(_evaluation(usable=0.9, tps=1000.0), a) == v  # pure
+
+
+@pytest.mark.parametrize("ev, needle", [
+    (_evaluation(usable=0.5), "only 50 % of its drafts are usable"),
+    (_evaluation(model_bpb=(1.3,) * 5), "does not beat a simple n-gram"),
+    (_evaluation(model_bpb=(1.0, 1.0, 1.0, 1.0, 1.3)), "does not beat a simple n-gram"),  # ahead on average, not in every block
+])
+def test_value_counts_no_editor_time_below_the_quality_bar(ev, needle):
+    a = tb.TextAssumptions(drafts_per_month=1000, tokens_per_draft=500, fixed_monthly=100, cpu_price=3.6)
+    v = textgen.value(ev, a)
+    assert v.editor_value == (0.0, 0.0, 0.0) and v.usable_share == 0 and needle in v.gate
+    assert v.monthly[1] == pytest.approx(-(100 + 500 * 0.001))  # the costs remain
+    no_quality = dataclasses.replace(_evaluation(), quality=None)
+    assert "no measured draft quality" in textgen.value(no_quality, a).gate
+
+
+def test_gpu_price_counts_only_when_a_gpu_was_measured():
+    a = tb.TextAssumptions(cpu_price=0.1, gpu_price=2.5)
+    cpu = textgen.value(_evaluation(tps=100.0, device="cpu"), a)
+    assert cpu.cost_per_1k == pytest.approx(0.1 / 360) and not cpu.on_gpu  # the GPU price plays no part
+    assert textgen.value(_evaluation(tps=100.0, device="cpu"), dataclasses.replace(a, gpu_price=1000.0)) == cpu
+    gpu = textgen.value(_evaluation(tps=20_000.0, device="cuda:0"), a)
+    assert gpu.on_gpu and gpu.cost_per_1k == pytest.approx(2.5 / (20_000 * 3.6))
+
+
+def test_assumptions_read_homes_machine_prices():
+    from usecases.portfolio import PortfolioAssumptions
+
+    home = PortfolioAssumptions()
+    a = textgen.assumptions_from({})
+    assert (a.cpu_price, a.gpu_price) == (home.cpu_price, home.gpu_price)
+    a = textgen.assumptions_from({"home.p.cpu_price": 0.42, "home.p.gpu_price": 3.0, "tg.a.drafts_per_month": 500, "tg.a.cpu_price": 9.0})
+    assert (a.cpu_price, a.gpu_price, a.drafts_per_month) == (0.42, 3.0, 500)  # prices from Home only, never under tg.a
+    a = textgen.assumptions_from({"home.p.cpu_price": -1, "home.p.gpu_price": "abc", "tg.a.min_usable_share": 2.0, "tg.a.editor_cost": 60})
+    assert (a.cpu_price, a.gpu_price, a.min_usable_share, a.editor_cost) == (home.cpu_price, home.gpu_price, 0.8, 60)
+    assert "gpu_tokens_per_second" not in {f.name for f in dataclasses.fields(tb.TextAssumptions)}  # no assumed GPU speed
+
+
+# ---- serving --------------------------------------------------------------------------------------
+
+def test_score_continues_every_prompt_and_score_file_uses_it(quick):
+    t, _ = quick
+    greedy = Sampling(max_new_tokens=30, temperature=0.0)
+    out = textgen.score(t, pd.DataFrame({"prompt": ["def f", "class A"]}), greedy)
+    assert list(out.columns) == ["prompt", "completion", "tokens", "seconds", "tokens_per_second"]
+    assert out["tokens"].tolist() == [30, 30] and all(len(c) == 30 for c in out["completion"])  # characters: one token each
+    via_file = textgen.score_file(t, b"prompt\ndef f\nclass A\n", "p.csv", sampling=greedy)
+    assert via_file["completion"].tolist() == out["completion"].tolist()  # greedy: the same continuations
+    with pytest.raises(DataProblem, match="no column 'prompt'"):
+        textgen.score(t, pd.DataFrame({"text": ["x"]}))
+
+
+def test_throughput_is_measured_once_per_run_and_feeds_the_evaluation(quick):
+    t, _ = quick
+    tp = textgen.throughput(t)
+    assert tp.unit == "tokens" and tp.device == "cpu" and math.isfinite(tp.per_second) and tp.per_second > 10
+    assert textgen.throughput(t) is tp and textgen.evaluate(t).throughput is tp  # Home's cost table and the value agree

@@ -1,0 +1,106 @@
+"""The text page and Home (AppTest): one net value for both, machine prices shared with Home, GPU cost
+stated only when measured, no corpus rebuild on a visit, own-corpus models private to the session."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from usecases import textgen
+from usecases.core.store import REPO_ROOT, ModelStore
+from usecases.textgen import serving, stackdocs
+from usecases.textgen.corpus import read_corpus
+
+APP = str(REPO_ROOT / "dashboard" / "app.py")
+PAGE = "views/text_generation.py"
+
+
+def _metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, (label, [m.label for m in at.metric])
+    return found[0]
+
+
+@pytest.fixture
+def shipped_only(tmp_path, monkeypatch):
+    """A store holding only the shipped text model (the other cards say "not trained yet"), a fixed
+    generation speed, and a corpus that must not be rebuilt."""
+    src = REPO_ROOT / "models" / "textgen"
+    if not (src / "card.json").exists():
+        pytest.skip("no shipped textgen checkpoint")
+    store = tmp_path / "models"
+    (store / "textgen").mkdir(parents=True)
+    for f in ("card.json", "model.safetensors", "evaluation.safetensors"):
+        shutil.copy(src / f, store / "textgen" / f)
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store))
+    monkeypatch.setattr(serving, "_MEASURED", {})
+    monkeypatch.setattr(serving, "_tokens_per_second", lambda trained: 40.0)  # 40 tokens/s on this CPU
+    monkeypatch.setattr(stackdocs, "stack_corpus", lambda: pytest.fail("a page visit rebuilt the 27 MB corpus"))
+    st.cache_resource.clear()
+    yield store
+    st.cache_resource.clear()
+
+
+def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(shipped_only):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    home_net = _metric(at, "Net value / month")  # only the text model is in this store, so only its card is priced
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metric(at, "Net value / month") == home_net
+    assert _metric(at, "GPU cost / 1M tokens") == "not measured"  # no GPU measured here: no assumed GPU price per token
+    assert _metric(at, "CPU cost / 1M tokens") == "€0.69"  # €0.10/h ÷ (40 tokens/s × 3,600 s) × 1M
+    assert any("wins" in s.value and "4-gram" in s.value for s in at.warning), "the verdict names the n-gram as the winner"
+    # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
+    at.number_input(key="home.p.cpu_price").set_value(40.0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    page_net = _metric(at, "Net value / month")
+    assert _metric(at, "CPU cost / 1M tokens") == "€278"  # €40/h at 40 tokens/s
+    assert page_net != home_net and page_net.startswith("−€")  # 1.8 M tokens at €0.28 per 1k: about €800 a month more
+    at.switch_page("views/home.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="home.p.cpu_price").value == 40.0
+    assert _metric(at, "Net value / month") == page_net
+
+
+def _code_corpus():
+    return read_corpus([("a.txt", (("def f(x):\n    return x + 1\n\n" * 200) + ("class A:\n    pass\n\n" * 200)).encode())])
+
+
+def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypatch):
+    store_dir = tmp_path / "models"
+    with pytest.MonkeyPatch.context() as mp:  # a small "shipped" model; its quality samples are not read here
+        mp.setattr(textgen.quality, "measure", lambda *a, **k: {})
+        textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = ("The function returns a value. The class holds state. " * 120).encode()
+    at.file_uploader(key="tg.corpus").set_value(("notes.txt", text, "text/plain")).run()
+    at.slider(key="tg.budget").set_value(10).run()
+    at.button(key="tg.train").click().run()
+    for _ in range(120):
+        time.sleep(1)
+        at.run()
+        jm = at.session_state["_session_jobs"]
+        if not jm.running("tg-own"):
+            break
+    assert jm.get("tg-own").state == "done", jm.get("tg-own").message
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ModelStore(store_dir).keys("textgen/custom") == []  # nothing written for other sessions
+    mine = "Your model · my-model (this session)"
+    assert mine in at.selectbox(key="tg.model").options and mine in at.selectbox(key="tg.view").options
+    assert any(mine in m.value and ("wins" in m.value or "Tie" in m.value or "ahead" in m.value) for m in at.markdown)
+    at.selectbox(key="tg.view").set_value(mine).run()  # its evaluation and value in the Model and Business tabs
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(b.label == "Save to the shared store" for b in at.button)
+    st.cache_resource.clear()

@@ -1,0 +1,107 @@
+"""Serving: the model store, users' corpora and prompt files, batch generation and throughput."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import torch
+
+from usecases.core.spec import Throughput
+from usecases.core.store import ModelStore, load_module
+from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
+
+from . import SPEC
+from .corpus import Corpus, read_corpus
+from .generate import Sampling, complete
+from .model import TextModel, Trained
+
+PROMPTS_SCHEMA = Schema(title="prompts file", columns=(Column("prompt", "str", description="Text to continue", example="The with statement"),),
+                        min_rows=1, max_bytes=5 * 1024 * 1024)
+SCORE_SAMPLING = Sampling(max_new_tokens=200, temperature=0.0)
+THROUGHPUT_TOKENS, THROUGHPUT_WARMUP = 64, 16
+
+
+def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
+    """Weights (with the tokenizer), card, and the held-out per-token scores (so the page opens without the corpus)."""
+    fp16 = trained.card.get("model", {}).get("weights_dtype", "float16") == "float16"
+    arts = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in (trained.artefacts or {}).items()}
+    return store.save(key or SPEC.name, trained.model.store_tensors(fp16), {**trained.card, "parameter_count": trained.model.gpt.n_params()},
+                      format_version=SPEC.format_version, artefacts=arts or None)
+
+
+def load(store: ModelStore, key: str | None = None) -> Trained:
+    key = key or SPEC.name
+
+    def fix(tensors: dict) -> dict:  # the head shares the embedding's weights; the file holds them once, in float16
+        out = {k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}
+        if "gpt.tok.weight" in out:
+            out["gpt.head.weight"] = out["gpt.tok.weight"]
+        return out
+
+    model, card = load_module(store, key, format_version=SPEC.format_version, build=TextModel.from_card, tensors_hook=fix)
+    model.gpt.head.weight = model.gpt.tok.weight  # keep the tie after loading
+    arts = store.load_artefacts(key, card)
+    return Trained(model=model, card=card, artefacts={k: v.numpy() for k, v in arts.items()} if arts else None)
+
+
+def add_scores(store: ModelStore, key: str | None = None) -> dict:
+    """Score the held-out text of a stored model saved before its per-token scores were kept (its stack
+    corpus is rebuilt once) and save them with it; the weights are unchanged. Returns the new card."""
+    from .evaluation import _rescore
+    from .stackdocs import corpus_for
+
+    trained = load(store, key)
+    scores = _rescore(trained, corpus_for(trained.card))
+    return save(Trained(model=trained.model, card=trained.card, artefacts=scores.as_artefacts()), store, key)
+
+
+def read_data(raw: bytes, filename: str) -> Corpus:
+    """A user's corpus (.txt/.md, or a CSV with a text column) for training or evaluation."""
+    return read_corpus([(filename, raw)])
+
+
+def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None) -> pd.DataFrame:
+    """A continuation for every row's ``prompt`` (greedy, 200 new tokens unless ``sampling`` says otherwise),
+    one prompt after another on the model's device, with its token count and speed."""
+    if not isinstance(rows, pd.DataFrame) or "prompt" not in rows.columns:
+        raise DataProblem("it has no column 'prompt'; give one prompt per row", "the prompts")
+    s = sampling or SCORE_SAMPLING
+    out = []
+    for p in rows["prompt"].astype(str):
+        text, stats = complete(trained.stream(p, s))
+        out.append({"prompt": p, "completion": text, "tokens": stats["tokens"], "seconds": round(stats["seconds"], 3),
+                    "tokens_per_second": round(stats["tokens_per_second"], 1)})
+    return pd.DataFrame(out, columns=["prompt", "completion", "tokens", "seconds", "tokens_per_second"])
+
+
+def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling | None = None) -> pd.DataFrame:
+    """Generate a continuation for every prompt in a CSV (column ``prompt``) — the CLI ``score``."""
+    df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8",), subject=f"“{filename}”")
+    return score(trained, validate(df, PROMPTS_SCHEMA, header=info.header, subject=f"“{filename}”"), sampling)
+
+
+# One measurement per training run and device for the whole process: the evaluation (which prices the
+# tokens) and Home's cost table read the same figure.
+_MEASURED: dict[tuple[str, str], Throughput] = {}
+_MEASURING = threading.Lock()
+
+
+def throughput(trained: Trained) -> Throughput:
+    """Tokens per second of one stream (greedy, KV cache) after a warm-up, on the model's device."""
+    device = str(next(trained.model.parameters()).device)
+    key = (trained.run_id, device)
+    with _MEASURING:  # two measurements at once would slow each other down
+        if key not in _MEASURED:
+            _MEASURED[key] = Throughput(per_second=_tokens_per_second(trained), unit="tokens", device=device)
+        return _MEASURED[key]
+
+
+def _tokens_per_second(trained: Trained, prompt: str = "The with statement") -> float:
+    tok = trained.tokenizer
+    if tok.unknown(prompt):  # a character model of a corpus without these letters: any text it knows will do
+        prompt = "".join(c for c in tok.chars if c.isprintable())[:8] or tok.chars[0]
+    complete(trained.stream(prompt, Sampling(max_new_tokens=THROUGHPUT_WARMUP, temperature=0.0)))
+    _, stats = complete(trained.stream(prompt, Sampling(max_new_tokens=THROUGHPUT_TOKENS, temperature=0.0)))
+    return stats["tokens_per_second"]

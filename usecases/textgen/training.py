@@ -1,0 +1,181 @@
+"""Training: the nanoGPT loop (AdamW, warm-up then cosine learning rate, gradient clipping) with the time
+budget checked every iteration, a live validation curve beside the n-gram's line, and a card that holds
+what a person needs to trust the result. Business figures are not computed here."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from usecases.core.device import autocast, device_info, seed_everything, select_device
+from usecases.core.runner import CancelToken, Progress, RunConfig, TrainingCancelled, run_training
+from usecases.core.spec import new_run_id
+from usecases.core.tables import DataProblem
+
+from . import quality
+from .config import Config, batch, resolve
+from .corpus import Corpus
+from .evaluation import LN2, compare, ngram_name, score, token_nats
+from .model import TextModel, Trained
+from .ngram import tuned_ngram
+from .prep import build_tokenizer, choose_tokenizer, encode, ngram_orders
+
+
+def lr_at(it: int, cfg: Config) -> float:
+    """Linear warm-up, then cosine decay to ``min_lr`` (as in nanoGPT)."""
+    if it < cfg.warmup_iters:
+        return cfg.lr * (it + 1) / cfg.warmup_iters
+    ratio = min(1.0, (it - cfg.warmup_iters) / max(1, cfg.max_iters - cfg.warmup_iters))
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * ratio)) * (cfg.lr - cfg.min_lr)
+
+
+def train(config: Config = Config(), *, data: Corpus | None = None, progress: Progress | None = None, cancel: CancelToken | None = None) -> Trained:
+    """Fit a GPT on ``data`` (default: the stack's documentation) and score it on the held-out text."""
+    t0 = time.perf_counter()
+    if data is None:
+        from .stackdocs import stack_corpus
+
+        data = stack_corpus()
+    corpus = data
+    kind = choose_tokenizer(config.tokenizer, corpus)
+    tok = build_tokenizer(kind, corpus, config.bpe_vocab)
+    train_np, scored_np = encode(tok, corpus.train), encode(tok, corpus.scored_text)
+    device = select_device(config.device)
+    gen = seed_everything(config.seed)
+    train_ids, scored_ids = torch.from_numpy(train_np), torch.from_numpy(scored_np)
+    if len(train_ids) < 40 or len(scored_ids) < 20:
+        raise DataProblem("the corpus is too small to split into training and validation text; add text", "this corpus")
+    # The n-gram baseline: its order picked on an inner split of the training tokens, fitted on all of them.
+    ngram, ng_info = tuned_ngram(train_np, tok.vocab_size, ngram_orders(config.ngram_orders, kind))
+    scored_bytes = int(tok.token_bytes()[scored_np[1:]].sum())
+    ng_bpb = ngram.nats(scored_np) / LN2 / scored_bytes
+    config, sizing = resolve(config, kind, tok.vocab_size, train_ids, device)
+    config = dataclasses.replace(config, tokenizer=kind)  # the card says which tokenizer was used, not "auto"
+    fit = min(len(train_ids), len(scored_ids)) - 2
+    if config.model.block_size > fit >= 16:  # a short corpus: a shorter context rather than a refusal
+        config = dataclasses.replace(config, model=dataclasses.replace(config.model, block_size=fit))
+    mcfg = config.model
+    if len(train_ids) < mcfg.block_size + 2 or len(scored_ids) < mcfg.block_size + 2:
+        raise DataProblem(f"the corpus is too small to split with a {mcfg.block_size}-token context; add text", "this corpus")
+    prep_seconds = time.perf_counter() - t0
+
+    model = TextModel(mcfg, "characters" if kind == "characters" else "bpe", len(tok.to_tensor()) if kind == "bpe" else 0)
+    model.set_tokenizer(tok)
+    model.to(device)
+    gpt = torch.compile(model.gpt) if (config.compile and device.type == "cuda") else model.gpt
+    decay = [p for p in model.gpt.parameters() if p.dim() >= 2]  # weight decay on matrices only, as in nanoGPT
+    no_decay = [p for p in model.gpt.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=config.lr, betas=(0.9, 0.99), fused=device.type == "cuda")
+    bytes_per_token = scored_bytes / max(1, len(scored_np) - 1)
+    # Live validation: the same fixed windows of the scored text every time (cheap, and comparable with the n-gram's bits per byte).
+    live_windows = max(1, min(config.eval_batches * config.batch_size, (len(scored_ids) - 1) // mcfg.block_size))
+    state = {"it": 0, "last_report": 0.0, "loop_start": None}
+
+    def over_budget() -> bool:
+        return config.budget_seconds is not None and time.perf_counter() - state["loop_start"] >= config.budget_seconds
+
+    def total_iters() -> int:
+        """Iterations this run will do: max_iters, or the budget's share of them at the speed so far."""
+        if config.budget_seconds is None or state["it"] == 0:
+            return config.max_iters
+        rate = state["it"] / max(1e-9, time.perf_counter() - state["loop_start"])
+        return max(state["it"], min(config.max_iters, int(rate * config.budget_seconds)))
+
+    def step(i: int) -> dict:
+        if state["loop_start"] is None:
+            state["loop_start"] = time.perf_counter()
+        model.gpt.train()
+        losses = []
+        for _ in range(min(config.iters_per_step, config.max_iters - state["it"])):
+            if cancel is not None and cancel.cancelled:
+                raise TrainingCancelled()
+            for g in opt.param_groups:
+                g["lr"] = lr_at(state["it"], config)
+            x, y = batch(train_ids, mcfg.block_size, config.batch_size, gen, device)
+            with autocast(device):
+                _, loss, _ = gpt(x, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.gpt.parameters(), config.grad_clip)
+            opt.step()
+            losses.append(float(loss.detach()))
+            state["it"] += 1
+            now = time.perf_counter()
+            if progress is not None and now - state["last_report"] >= 0.5:  # live progress between runner steps
+                state["last_report"] = now
+                progress(state["it"], total_iters(), {"step": state["it"], "iter": state["it"], "train_loss": float(np.mean(losses)),
+                                                      "ngram_bpb": ng_bpb, "seconds": now - t0})
+            if over_budget():  # checked every iteration: the budget is overrun by at most one iteration
+                break
+        return {"iter": state["it"], "train_loss": float(np.mean(losses)) if losses else float("nan")}
+
+    def evaluate() -> dict:
+        loss = float(token_nats(model.gpt, scored_ids, mcfg.block_size, max_windows=live_windows).mean())
+        bpb = loss / LN2 / bytes_per_token
+        return {"val_loss": loss, "val_bpb": bpb, "ngram_bpb": ng_bpb, "beats_ngram": float(bpb < ng_bpb)}
+
+    def relay(i: int, total: int, row: dict) -> None:  # runner steps → iterations, so the bar counts iterations
+        if progress is not None:
+            progress(state["it"], total_iters(), {**row, "step": state["it"], "seconds": time.perf_counter() - t0})
+
+    result = run_training(step, evaluate, RunConfig(max_steps=math.ceil(config.max_iters / config.iters_per_step), eval_every=config.eval_every_steps,
+                                                    budget_seconds=config.budget_seconds, monitor="val_loss", mode="min"),
+                          model=model.gpt, progress=relay, cancel=cancel)
+    model.to("cpu").eval()
+    if config.store_fp16:  # the card's figures are those of the stored (rounded) weights
+        with torch.no_grad():
+            for p in model.gpt.parameters():
+                p.copy_(p.half().float())
+
+    # Score the held-out text once with the final weights: the card's figures and the stored per-token scores.
+    scores = score(model.gpt, ngram, scored_np)
+    name = ngram_name(kind, ng_info["order"])
+    metrics, baselines, _ = compare(tok, scores, name)
+    trained = Trained(model=model, card={}, artefacts=scores.as_artefacts())
+    passed = next((r for r in result.history if r.get("val_bpb") is not None and r["val_bpb"] < ng_bpb), None)
+    trained.card.update({
+        "run_id": new_run_id(),  # with the data fingerprint it keys the app's cached evaluations
+        "data": _data_section(corpus, tok, scored_np),
+        "training": config.as_dict(),
+        "sizing": sizing,
+        "model": {"architecture": f"GPT (decoder-only transformer), {'character' if kind == 'characters' else 'byte-level BPE'} tokens",
+                  "config": dataclasses.asdict(mcfg), "parameters": model.gpt.n_params(), "iterations": state["it"], "stopped": result.stopped,
+                  "weights_dtype": "float16" if config.store_fp16 else "float32"},
+        "tokenizer": {"kind": tok.kind, "vocab_size": tok.vocab_size, "library": _tokenizers_version() if kind == "bpe" else None,
+                      "json_bytes": len(tok.to_tensor()) if kind == "bpe" else 0,
+                      "train_tokens": int(len(train_np)), "bytes_per_token": round(bytes_per_token, 3)},
+        "device": device_info(device).as_dict(),
+        "training_seconds": round(result.seconds, 2),
+        "total_seconds": round(time.perf_counter() - t0, 2),
+        "prep_seconds": round(prep_seconds, 2),
+        "metrics": metrics,
+        "baselines": baselines,
+        "ngram": {"name": name, **ng_info},
+        "passed_ngram_after_seconds": round(passed["seconds"], 1) if passed else None,
+        "quality": quality.measure(trained, corpus, ng_beaten=metrics["val_bpb"] < baselines[name]["val_bpb"], n_prompts=config.quality_prompts),
+        "history": [{k: v for k, v in r.items() if k in ("step", "iter", "train_loss", "val_loss", "val_bpb", "seconds")} for r in result.history],
+    })
+    return trained
+
+
+def _data_section(corpus: Corpus, tok, scored_np: np.ndarray) -> dict:
+    """What the model was trained and scored on (the corpus's own description, sizes and split)."""
+    meta = corpus.meta
+    return {"source": corpus.source, "fingerprint": corpus.fingerprint, "split": meta.get("split", ""),
+            "train_bytes": len(corpus.train.encode()), "val_bytes": len(corpus.val.encode()),
+            "scored_bytes": int(tok.token_bytes()[scored_np].sum()),
+            **{k: meta[k] for k in ("eval_slice", "versions", "licences", "documents", "modules", "val_modules", "val_documents",
+                                    "content_sha256", "chars_by_package", "build_stats") if k in meta}}
+
+
+def _tokenizers_version() -> str:
+    import tokenizers
+
+    return f"tokenizers {tokenizers.__version__}"
+
