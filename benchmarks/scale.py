@@ -204,7 +204,7 @@ TRAIN_SCRIPT = """
 import dataclasses, json, sys, tempfile, time
 from usecases.core import engine as eng
 from usecases.core.store import ModelStore
-from usecases.textgen import pipeline as tp
+from usecases import textgen as tp
 iters, workers = int(sys.argv[1]), int(sys.argv[2])
 cfg = dataclasses.replace(tp.Config(), max_iters=iters, iters_per_step=50, eval_every_steps=2)
 t = time.perf_counter()

@@ -226,20 +226,29 @@ def test_triage_plain_map_through_the_cli_matches_local_in_file_order(ray_cluste
     pd.testing.assert_frame_equal(eng.read_output(str(tmp_path / "out")), local.reset_index(drop=True), check_dtype=False)
 
 
+def _small_corpus():
+    """About 150 KB of generated code (the test needs a corpus that is quick to tokenise, not the 27 MB stack corpus)."""
+    from usecases.textgen.corpus import read_corpus
+
+    text = "".join(f"def f{i}(x):\n    \"\"\"Return x plus {i}.\"\"\"\n    return x + {i}\n\n" for i in range(3000))
+    return read_corpus([("code.py", text.encode())])
+
+
 @pytest.mark.ray
 def test_ddp_two_gloo_workers_match_the_single_process_loss_curve(ray_cluster, tmp_path):
     """Same seed, same global batch (8 = 2 × 4): the train-loss curve of two DDP workers equals the
     single-process one to 2e-3 nats (float summation order differs: two half-batch gradients averaged
     vs one full-batch gradient, and 1 vs 2 threads)."""
     from usecases.core.store import ModelStore
-    from usecases.textgen import pipeline as tp
+    from usecases import textgen as tp
     from usecases.textgen.distributed import train_ddp
 
-    cfg = dataclasses.replace(tp.Config.quick(), max_iters=40, iters_per_step=10, eval_every_steps=2)
-    single = tp.train(cfg)
+    cfg = dataclasses.replace(tp.Config.quick(), max_iters=40, iters_per_step=10, eval_every_steps=2, quality_prompts=1)
+    corpus = _small_corpus()
+    single = tp.train(cfg, data=corpus)
     store = ModelStore(tmp_path / "models")
     events = []
-    trained = train_ddp(cfg, engine=ray_cluster, workers=2, store=store, progress=lambda s, t, m: events.append((s, t, m)))
+    trained = train_ddp(cfg, engine=ray_cluster, workers=2, store=store, data=corpus, progress=lambda s, t, m: events.append((s, t, m)))
     a = [r["train_loss"] for r in single.card["history"]]
     b = [r["train_loss"] for r in trained.card["history"]]
     assert len(a) == len(b) == 4
@@ -249,7 +258,7 @@ def test_ddp_two_gloo_workers_match_the_single_process_loss_curve(ray_cluster, t
     assert [e[0] for e in events] == [1, 2, 3, 4] and all("train_loss" in e[2] for e in events)
     assert (store.dir("textgen") / "model.safetensors").exists()  # written once, through the store, by rank 0
     with pytest.raises(Exception, match="does not split evenly"):
-        train_ddp(dataclasses.replace(cfg, batch_size=9), engine=ray_cluster, workers=2, store=store)
+        train_ddp(dataclasses.replace(cfg, batch_size=9), engine=ray_cluster, workers=2, store=store, data=corpus)
 
 
 @pytest.mark.ray
@@ -257,21 +266,23 @@ def test_cluster_job_streams_progress_and_can_be_cancelled(ray_cluster, tmp_path
     """The dashboard's Retrain with $UCLAB_RAY_ADDRESS: same Job protocol as in-process training."""
     from usecases.core.holder import JobManager
     from usecases.core.store import ModelStore
-    from usecases.textgen import pipeline as tp
+    from usecases import textgen as tp
 
     store = ModelStore(tmp_path / "models")
     jm = JobManager()
-    quick = dataclasses.replace(tp.Config.quick(), max_iters=20, iters_per_step=5)
-    done = jm.start("a", "train on the cluster", lambda job: eng.train_on_cluster("textgen", quick, store=store, engine=ray_cluster,
+    quick = dataclasses.replace(tp.Config.quick(), max_iters=20, iters_per_step=5, quality_prompts=1)
+    corpus = _small_corpus()
+    done = jm.start("a", "train on the cluster", lambda job: eng.train_on_cluster("textgen", quick, store=store, engine=ray_cluster, data=corpus,
                                                                                   progress=job.progress, cancel=job.cancel))
     done.thread.join(600)
     assert done.state == "done", done.message
-    assert [h["step"] for h in done.history] == [1, 2, 3, 4] and done.result.card["model"]["iterations"] == 20
+    steps = [h["step"] for h in done.history]  # textgen reports iterations, live and at each runner step
+    assert len(steps) >= 4 and steps == sorted(steps) and steps[-1] == 20 and done.result.card["model"]["iterations"] == 20
     assert store.status("textgen").state == "ready"
 
     long = dataclasses.replace(tp.Config.quick(), max_iters=100_000, iters_per_step=5, eval_every_steps=1000)
     job = jm.start("b", "long", lambda job: eng.train_on_cluster("textgen", long, store=store, key="textgen/custom/long",
-                                                                 engine=ray_cluster, progress=job.progress, cancel=job.cancel))
+                                                                 engine=ray_cluster, data=corpus, progress=job.progress, cancel=job.cancel))
     deadline = time.time() + 300
     while len(job.history) < 2 and job.running and time.time() < deadline:
         time.sleep(0.2)

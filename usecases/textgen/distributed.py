@@ -1,6 +1,6 @@
 """The GPT trained data-parallel on Ray Train (``train textgen --engine ray --workers N``).
 
-Each worker runs the same loop as :func:`usecases.textgen.pipeline.train` — same seed, model
+Each worker runs the same loop as :func:`usecases.textgen.training.train` — same seed, model
 initialisation, learning-rate schedule, clipping and AdamW — with three changes (see
 ``usecases/core/ddp.py`` for the protocol):
 
@@ -17,7 +17,6 @@ floating-point summation order (a test checks it with two gloo workers).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 
@@ -35,39 +34,27 @@ def _loop(cfg: dict) -> None:
     from torch import nn
     from torch.nn.parallel import DistributedDataParallel
 
-    from usecases.core.device import autocast, device_info, seed_everything
+    from usecases.core.device import autocast
     from usecases.core.runner import RunConfig, run_training
     from usecases.core.store import ModelStore
 
-    from . import pipeline as tp
-    from .corpus import pydoc_corpus
-    from .tokenizer import CharTokenizer
+    from .config import batch
+    from .serving import save
+    from .training import finish, lr_at, prepare
 
     torch.set_num_threads(max(1, int(cfg.get("threads", 1))))
-    config: tp.Config = cfg["config"]
     handle = cfg["relay"]
     ctx = ddp.context()
     rank, world, device = ctx.rank, ctx.world, ctx.device
     t0 = time.perf_counter()
-    corpus = cfg.get("corpus") or pydoc_corpus()
-    tok = CharTokenizer.from_text(corpus.text)
-    mcfg = dataclasses.replace(config.model, vocab_size=tok.vocab_size)
-    if len(corpus.val) < mcfg.block_size + 2 or len(corpus.train) < mcfg.block_size + 2:
-        raise DataProblem(f"the corpus is too small to split with a {mcfg.block_size}-character context; add text", "this corpus")
-    gen = seed_everything(config.seed)
-    model = tp.TextModel(mcfg)
-    model.codepoints.copy_(tok.to_tensor())
+    prep = prepare(cfg["config"], cfg.get("corpus"), device=device)  # same tokens, size and seed on every rank
+    config, mcfg, gen = prep.config, prep.config.model, prep.gen
+    model = prep.new_model()
     model.to(device)
     net = DistributedDataParallel(model.gpt, device_ids=[device.index] if device.type == "cuda" else None)
-    train_ids = torch.tensor(tok.encode(corpus.train), dtype=torch.long)
-    val_ids = torch.tensor(tok.encode(corpus.val), dtype=torch.long)
-    decay = [p for n, p in model.gpt.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.gpt.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=config.lr, betas=(0.9, 0.99), fused=device.type == "cuda")
+    opt = prep.optimizer(model)
     state = {"it": 0}
     steps = math.ceil(config.max_iters / config.iters_per_step)
-    eval_gen = torch.Generator().manual_seed(config.seed + 1)
     share = config.batch_size // world
     lo = rank * share
     control = ddp.Control(handle, rank)
@@ -78,8 +65,8 @@ def _loop(cfg: dict) -> None:
         losses = []
         for _ in range(min(config.iters_per_step, config.max_iters - state["it"])):
             for g in opt.param_groups:
-                g["lr"] = tp._lr_at(state["it"], config)
-            x, y = tp._batch(train_ids, mcfg.block_size, config.batch_size, gen, device)  # the global batch, same on every rank
+                g["lr"] = lr_at(state["it"], config)
+            x, y = batch(prep.train_ids, mcfg.block_size, config.batch_size, gen, device)  # the global batch, same on every rank
             with autocast(device):
                 _, loss, _ = net(x[lo : lo + share], y[lo : lo + share])
             opt.zero_grad(set_to_none=True)
@@ -95,15 +82,7 @@ def _loop(cfg: dict) -> None:
     def evaluate() -> dict:
         if rank != 0:  # followers never decide anything
             return {"val_loss": 0.0}
-        model.gpt.eval()
-        with torch.no_grad():
-            ls = []
-            for _ in range(config.eval_batches):
-                x, y = tp._batch(val_ids, mcfg.block_size, config.batch_size, eval_gen, device)
-                with autocast(device):
-                    _, loss, _ = model.gpt(x, y)
-                ls.append(float(loss))
-        return {"val_loss": float(np.mean(ls))}
+        return prep.val_loss(model.gpt)
 
     if rank == 0:
         run = RunConfig(max_steps=steps, eval_every=config.eval_every_steps, budget_seconds=config.budget_seconds, monitor="val_loss", mode="min")
@@ -113,27 +92,10 @@ def _loop(cfg: dict) -> None:
     control.finish()
     if rank != 0:
         return
-    train_seconds = time.perf_counter() - t0
-    model.to("cpu").eval()
-    trained = tp.Trained(model=model, card={}, corpus=corpus)
-    report = tp._evaluate(trained, corpus, config.ngram_order)
-    trained.report = report
-    trained.card = {
-        "data": {"source": corpus.source, "fingerprint": corpus.fingerprint, "split": "contiguous 90 % train / 10 % validation",
-                 "train_chars": len(corpus.train), "val_chars": len(corpus.val)},
-        "training": dataclasses.replace(config, model=mcfg).as_dict(),
-        "engine": {"kind": "ray", "strategy": "DDP (Ray Train TorchTrainer)", "workers": world,
-                   "backend": dist.get_backend(), "batch_per_worker": share},
-        "model": {"architecture": "GPT (decoder-only transformer), character-level", "config": dataclasses.asdict(mcfg),
-                  "parameters": model.gpt.n_params(), "iterations": state["it"], "stopped": result.stopped},
-        "tokenizer": {"kind": "characters", "vocab_size": tok.vocab_size},
-        "device": device_info(device).as_dict(),
-        "training_seconds": round(train_seconds, 2),
-        "metrics": report.model,
-        "baselines": report.baselines,
-        "history": [{k: v for k, v in r.items() if k in ("step", "iter", "train_loss", "val_loss", "seconds")} for r in result.history],
-    }
-    card = tp.save(trained, ModelStore(cfg["store_dir"]), key=cfg["key"])
+    engine = {"engine": {"kind": "ray", "strategy": "DDP (Ray Train TorchTrainer)", "workers": world,
+                         "backend": dist.get_backend(), "batch_per_worker": share}}
+    trained = finish(prep, model, result, state["it"], t0, extra=engine)
+    card = save(trained, ModelStore(cfg["store_dir"]), key=cfg["key"])
     import ray
 
     ray.get(handle.set_result.remote({"card": card}))
@@ -143,7 +105,7 @@ def train_ddp(config, *, engine: eng.Engine, workers: int, store, key: str = "te
     """Train the GPT on ``workers`` DDP processes on the cluster; returns the saved model, loaded here."""
     from pathlib import Path
 
-    from . import pipeline as tp
+    from .serving import load
 
     if workers < 1:
         raise eng.EngineError("--workers must be at least 1")
@@ -154,4 +116,4 @@ def train_ddp(config, *, engine: eng.Engine, workers: int, store, key: str = "te
                   engine=engine, workers=workers, progress=progress, cancel=cancel, name="uclab-textgen")
     if not out or "card" not in out:
         raise eng.EngineError("distributed training ended without a saved model")
-    return tp.load(store, key=key)
+    return load(store, key=key)

@@ -34,8 +34,52 @@ def lr_at(it: int, cfg: Config) -> float:
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * ratio)) * (cfg.lr - cfg.min_lr)
 
 
-def train(config: Config = Config(), *, data: Corpus | None = None, progress: Progress | None = None, cancel: CancelToken | None = None) -> Trained:
-    """Fit a GPT on ``data`` (default: the stack's documentation) and score it on the held-out text."""
+@dataclasses.dataclass
+class Prepared:
+    """Everything a training loop needs before its first iteration (shared by :func:`train` and the
+    data-parallel loop in :mod:`.distributed`, so both start from the same tokens, model size and seed)."""
+
+    config: Config  # resolved: model sized, tokenizer named
+    corpus: Corpus
+    kind: str
+    tok: object
+    train_np: np.ndarray
+    scored_np: np.ndarray
+    train_ids: torch.Tensor
+    scored_ids: torch.Tensor
+    ngram: object
+    ng_info: dict
+    ng_bpb: float
+    sizing: dict
+    device: torch.device
+    gen: torch.Generator
+    prep_seconds: float
+    bytes_per_token: float
+
+    def new_model(self) -> TextModel:
+        model = TextModel(self.config.model, "characters" if self.kind == "characters" else "bpe",
+                          len(self.tok.to_tensor()) if self.kind == "bpe" else 0)
+        model.set_tokenizer(self.tok)
+        return model
+
+    def optimizer(self, model: TextModel) -> torch.optim.Optimizer:
+        cfg = self.config
+        decay = [p for p in model.gpt.parameters() if p.dim() >= 2]  # weight decay on matrices only, as in nanoGPT
+        no_decay = [p for p in model.gpt.parameters() if p.dim() < 2]
+        return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+                                 lr=cfg.lr, betas=(0.9, 0.99), fused=self.device.type == "cuda")
+
+    def val_loss(self, gpt) -> dict:
+        """Live validation: the same fixed windows of the scored text every time (comparable with the n-gram's bits per byte)."""
+        cfg = self.config
+        windows = max(1, min(cfg.eval_batches * cfg.batch_size, (len(self.scored_ids) - 1) // cfg.model.block_size))
+        loss = float(token_nats(gpt, self.scored_ids, cfg.model.block_size, max_windows=windows).mean())
+        bpb = loss / LN2 / self.bytes_per_token
+        return {"val_loss": loss, "val_bpb": bpb, "ngram_bpb": self.ng_bpb, "beats_ngram": float(bpb < self.ng_bpb)}
+
+
+def prepare(config: Config, data: Corpus | None, device=None) -> Prepared:
+    """Tokenise, fit the n-gram baseline, size the model and seed — the steps before the first iteration."""
     t0 = time.perf_counter()
     if data is None:
         from .stackdocs import stack_corpus
@@ -45,7 +89,7 @@ def train(config: Config = Config(), *, data: Corpus | None = None, progress: Pr
     kind = choose_tokenizer(config.tokenizer, corpus)
     tok = build_tokenizer(kind, corpus, config.bpe_vocab)
     train_np, scored_np = encode(tok, corpus.train), encode(tok, corpus.scored_text)
-    device = select_device(config.device)
+    device = device if device is not None else select_device(config.device)
     gen = seed_everything(config.seed)
     train_ids, scored_ids = torch.from_numpy(train_np), torch.from_numpy(scored_np)
     if len(train_ids) < 40 or len(scored_ids) < 20:
@@ -59,22 +103,22 @@ def train(config: Config = Config(), *, data: Corpus | None = None, progress: Pr
     fit = min(len(train_ids), len(scored_ids)) - 2
     if config.model.block_size > fit >= 16:  # a short corpus: a shorter context rather than a refusal
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, block_size=fit))
-    mcfg = config.model
-    if len(train_ids) < mcfg.block_size + 2 or len(scored_ids) < mcfg.block_size + 2:
-        raise DataProblem(f"the corpus is too small to split with a {mcfg.block_size}-token context; add text", "this corpus")
-    prep_seconds = time.perf_counter() - t0
+    if len(train_ids) < config.model.block_size + 2 or len(scored_ids) < config.model.block_size + 2:
+        raise DataProblem(f"the corpus is too small to split with a {config.model.block_size}-token context; add text", "this corpus")
+    return Prepared(config, corpus, kind, tok, train_np, scored_np, train_ids, scored_ids, ngram, ng_info, ng_bpb, sizing, device, gen,
+                    time.perf_counter() - t0, scored_bytes / max(1, len(scored_np) - 1))
 
-    model = TextModel(mcfg, "characters" if kind == "characters" else "bpe", len(tok.to_tensor()) if kind == "bpe" else 0)
-    model.set_tokenizer(tok)
+
+def train(config: Config = Config(), *, data: Corpus | None = None, progress: Progress | None = None, cancel: CancelToken | None = None) -> Trained:
+    """Fit a GPT on ``data`` (default: the stack's documentation) and score it on the held-out text."""
+    t0 = time.perf_counter()
+    prep = prepare(config, data)
+    config, device, gen, train_ids = prep.config, prep.device, prep.gen, prep.train_ids
+    mcfg = config.model
+    model = prep.new_model()
     model.to(device)
     gpt = torch.compile(model.gpt) if (config.compile and device.type == "cuda") else model.gpt
-    decay = [p for p in model.gpt.parameters() if p.dim() >= 2]  # weight decay on matrices only, as in nanoGPT
-    no_decay = [p for p in model.gpt.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=config.lr, betas=(0.9, 0.99), fused=device.type == "cuda")
-    bytes_per_token = scored_bytes / max(1, len(scored_np) - 1)
-    # Live validation: the same fixed windows of the scored text every time (cheap, and comparable with the n-gram's bits per byte).
-    live_windows = max(1, min(config.eval_batches * config.batch_size, (len(scored_ids) - 1) // mcfg.block_size))
+    opt = prep.optimizer(model)
     state = {"it": 0, "last_report": 0.0, "loop_start": None}
 
     def over_budget() -> bool:
@@ -110,23 +154,25 @@ def train(config: Config = Config(), *, data: Corpus | None = None, progress: Pr
             if progress is not None and now - state["last_report"] >= 0.5:  # live progress between runner steps
                 state["last_report"] = now
                 progress(state["it"], total_iters(), {"step": state["it"], "iter": state["it"], "train_loss": float(np.mean(losses)),
-                                                      "ngram_bpb": ng_bpb, "seconds": now - t0})
+                                                      "ngram_bpb": prep.ng_bpb, "seconds": now - t0})
             if over_budget():  # checked every iteration: the budget is overrun by at most one iteration
                 break
         return {"iter": state["it"], "train_loss": float(np.mean(losses)) if losses else float("nan")}
-
-    def evaluate() -> dict:
-        loss = float(token_nats(model.gpt, scored_ids, mcfg.block_size, max_windows=live_windows).mean())
-        bpb = loss / LN2 / bytes_per_token
-        return {"val_loss": loss, "val_bpb": bpb, "ngram_bpb": ng_bpb, "beats_ngram": float(bpb < ng_bpb)}
 
     def relay(i: int, total: int, row: dict) -> None:  # runner steps → iterations, so the bar counts iterations
         if progress is not None:
             progress(state["it"], total_iters(), {**row, "step": state["it"], "seconds": time.perf_counter() - t0})
 
-    result = run_training(step, evaluate, RunConfig(max_steps=math.ceil(config.max_iters / config.iters_per_step), eval_every=config.eval_every_steps,
-                                                    budget_seconds=config.budget_seconds, monitor="val_loss", mode="min"),
+    result = run_training(step, lambda: prep.val_loss(model.gpt),
+                          RunConfig(max_steps=math.ceil(config.max_iters / config.iters_per_step), eval_every=config.eval_every_steps,
+                                    budget_seconds=config.budget_seconds, monitor="val_loss", mode="min"),
                           model=model.gpt, progress=relay, cancel=cancel)
+    return finish(prep, model, result, state["it"], t0)
+
+
+def finish(prep: Prepared, model: TextModel, result, iterations: int, t0: float, extra: dict | None = None) -> Trained:
+    """Round the weights as stored, score the held-out text once with them, and write the card."""
+    config, kind, tok, mcfg = prep.config, prep.kind, prep.tok, prep.config.model
     model.to("cpu").eval()
     if config.store_fp16:  # the card's figures are those of the stored (rounded) weights
         with torch.no_grad():
@@ -134,31 +180,32 @@ def train(config: Config = Config(), *, data: Corpus | None = None, progress: Pr
                 p.copy_(p.half().float())
 
     # Score the held-out text once with the final weights: the card's figures and the stored per-token scores.
-    scores = score(model.gpt, ngram, scored_np)
-    name = ngram_name(kind, ng_info["order"])
+    scores = score(model.gpt, prep.ngram, prep.scored_np)
+    name = ngram_name(kind, prep.ng_info["order"])
     metrics, baselines, _ = compare(tok, scores, name)
     trained = Trained(model=model, card={}, artefacts=scores.as_artefacts())
-    passed = next((r for r in result.history if r.get("val_bpb") is not None and r["val_bpb"] < ng_bpb), None)
+    passed = next((r for r in result.history if r.get("val_bpb") is not None and r["val_bpb"] < prep.ng_bpb), None)
     trained.card.update({
         "run_id": new_run_id(),  # with the data fingerprint it keys the app's cached evaluations
-        "data": _data_section(corpus, tok, scored_np),
+        "data": _data_section(prep.corpus, tok, prep.scored_np),
         "training": config.as_dict(),
-        "sizing": sizing,
+        "sizing": prep.sizing,
+        **(extra or {}),
         "model": {"architecture": f"GPT (decoder-only transformer), {'character' if kind == 'characters' else 'byte-level BPE'} tokens",
-                  "config": dataclasses.asdict(mcfg), "parameters": model.gpt.n_params(), "iterations": state["it"], "stopped": result.stopped,
+                  "config": dataclasses.asdict(mcfg), "parameters": model.gpt.n_params(), "iterations": iterations, "stopped": result.stopped,
                   "weights_dtype": "float16" if config.store_fp16 else "float32"},
         "tokenizer": {"kind": tok.kind, "vocab_size": tok.vocab_size, "library": _tokenizers_version() if kind == "bpe" else None,
                       "json_bytes": len(tok.to_tensor()) if kind == "bpe" else 0,
-                      "train_tokens": int(len(train_np)), "bytes_per_token": round(bytes_per_token, 3)},
-        "device": device_info(device).as_dict(),
+                      "train_tokens": int(len(prep.train_np)), "bytes_per_token": round(prep.bytes_per_token, 3)},
+        "device": device_info(prep.device).as_dict(),
         "training_seconds": round(result.seconds, 2),
         "total_seconds": round(time.perf_counter() - t0, 2),
-        "prep_seconds": round(prep_seconds, 2),
+        "prep_seconds": round(prep.prep_seconds, 2),
         "metrics": metrics,
         "baselines": baselines,
-        "ngram": {"name": name, **ng_info},
+        "ngram": {"name": name, **prep.ng_info},
         "passed_ngram_after_seconds": round(passed["seconds"], 1) if passed else None,
-        "quality": quality.measure(trained, corpus, ng_beaten=metrics["val_bpb"] < baselines[name]["val_bpb"], n_prompts=config.quality_prompts),
+        "quality": quality.measure(trained, prep.corpus, ng_beaten=metrics["val_bpb"] < baselines[name]["val_bpb"], n_prompts=config.quality_prompts),
         "history": [{k: v for k, v in r.items() if k in ("step", "iter", "train_loss", "val_loss", "val_bpb", "seconds")} for r in result.history],
     })
     return trained
