@@ -12,9 +12,9 @@ A learner is a scikit-learn-like estimator:
   ``from_state(config, tensors)`` to rebuild it; optionally ``torch_proba(x)`` (differentiable, for
   attributions).
 
-:class:`MLPEnsemble` is today's detector. :class:`FoldEnsemble` holds one learner per fold of a
-cross-validation (or one for a hold-out) and averages them for new rows. Another learner (e.g. the
-shared TabM learner) plugs in through :data:`LEARNERS`.
+:class:`MLPEnsemble` (``"mlp"``) and :class:`.tabm.TabMLearner` (``"tabm"``, the shared TabM learner)
+are the two learners; ``Config.learner`` picks one and the card records it. :class:`FoldEnsemble`
+holds one learner per fold of a cross-validation (or one for a hold-out) and averages them for new rows.
 """
 
 from __future__ import annotations
@@ -211,7 +211,9 @@ class MLPEnsemble:
         return learner
 
 
-LEARNERS: dict[str, type] = {"mlp": MLPEnsemble}
+from .tabm import TabMLearner  # noqa: E402  (the shared TabM learner behind the same interface)
+
+LEARNERS: dict[str, type] = {"mlp": MLPEnsemble, "tabm": TabMLearner}
 
 
 class FoldEnsemble:

@@ -35,18 +35,23 @@ from .data import Dataset, simulated
 from .artefacts import concat, fold_arrays, fold_metrics, spread_words, whatif_arrays
 from .evaluation import split_indices
 from .learner import LEARNERS, FoldEnsemble, MLPEnsemble
+from .tabm import TabMConfig, TabMLearner
 from .model import Inputs, NetConfig
 from .peers import LABELS, PEERS, Peer, fit_peers
 from .simulate import SimConfig
 
 SPLITS = ("auto", "cv", "time", "stratified")
+ARCHITECTURE = {"mlp": "cross-validated ensemble of MLPs (Platt-calibrated)",
+                "tabm": "TabM-mini over piecewise-linear embeddings with tree-split bin edges, cross-fitted over inner folds "
+                        "(Platt-calibrated)"}
 
 
 @dataclass(frozen=True)
 class Config(ConfigMixin):
     sim: SimConfig = SimConfig()
     net: NetConfig = NetConfig()
-    learner: str = "mlp"
+    learner: str = "mlp"  # "mlp" (MLPEnsemble, settings below) or "tabm" (the shared TabM learner, settings in ``tabm``)
+    tabm: TabMConfig = TabMConfig()
     max_epochs: int = 30
     patience: int = 6
     lr: float = 1e-3
@@ -61,7 +66,7 @@ class Config(ConfigMixin):
     @classmethod
     def quick(cls) -> "Config":
         return cls(sim=SimConfig(n_customers=300, n_terminals=600, n_days=75), net=NetConfig(hidden=32, layers=2, members=2),
-                   max_epochs=3, patience=2)
+                   max_epochs=3, patience=2, tabm=TabMConfig(n_folds=2, k=4, d_block=32, max_epochs=3, patience=2))
 
 
 @dataclass
@@ -117,13 +122,13 @@ def recover_plan(ds: Dataset, record: dict) -> Plan | None:
 def make_learner(config: Config, ds: Dataset, budget: float | None) -> Any:
     if config.learner not in LEARNERS:
         raise ValueError(f"unknown learner {config.learner!r}; known: {', '.join(LEARNERS)}")
+    inputs = Inputs.handbook() if ds.layout == "handbook" else Inputs(
+        len(ds.features), tuple(i for i, f in enumerate(ds.features) if ds.has_amount and f.lower() in ("amount", "tx_amount")))
     if config.learner == "mlp":
-        inputs = Inputs.handbook() if ds.layout == "handbook" else Inputs(
-            len(ds.features), tuple(i for i, f in enumerate(ds.features) if ds.has_amount and f.lower() in ("amount", "tx_amount")))
         return MLPEnsemble(config.net, inputs, max_epochs=config.max_epochs, patience=config.patience, lr=config.lr,
                            weight_decay=config.weight_decay, batch_size=config.batch_size, seed=config.seed, device=config.device,
                            budget_seconds=budget)
-    return LEARNERS[config.learner](seed=config.seed, device=config.device, budget_seconds=budget)
+    return TabMLearner(inputs, config.tabm, seed=config.seed, device=config.device, budget_seconds=budget)
 
 
 # ---- training ---------------------------------------------------------------------------------
@@ -150,12 +155,11 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
             raise TrainingCancelled()
         budget = None if config.budget_seconds is None else max(1.0, (config.budget_seconds - (time.perf_counter() - t0)) / (k - f))
         learner = make_learner(config, ds, budget)
-        total = k * config.net.members * config.max_epochs
 
-        def fold_progress(step: int, _total: int, row: dict, f=f) -> None:
+        def fold_progress(step: int, per_fold: int, row: dict, f=f) -> None:  # per_fold: the learner's own step count
             if progress is not None:
-                s = f * config.net.members * config.max_epochs + step
-                progress(s, total, {**row, "step": s, "fold": f + 1})
+                s = f * per_fold + step
+                progress(s, k * per_fold, {**row, "step": s, "fold": f + 1})
 
         learner.fit(X[tr], y[tr], progress=fold_progress, cancel=cancel)
         histories += [{**h, "fold": f + 1} for h in getattr(learner, "history_", [])]
@@ -183,7 +187,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                  "features": list(ds.features), "has_amount": bool(ds.has_amount), "synthetic": bool(ds.synthetic),
                  "notes": list(ds.notes), "spread": spread_words(plan, arrays), "test_days": int(len(np.unique(days[days >= 0])))},
         "training": config.as_dict(),
-        "model": {"architecture": "cross-validated ensemble of MLPs (Platt-calibrated)" if config.learner == "mlp" else config.learner,
+        "model": {"architecture": ARCHITECTURE.get(config.learner, config.learner),
                   "learner": config.learner, **ensemble.config_dict()},
         "device": device_info(device).as_dict(),
         "training_seconds": round(train_seconds, 2),

@@ -6,8 +6,9 @@
 * ``Ensemble(members)`` — the average of several fitted members (the fold models of a
   cross-validated own-data run); ``build(card)`` makes an empty one of the stored shape to load into.
 
-Today's learner is :class:`.model.TriageNet` (MLP + CORAL head). A different learner (the shared
-tabular one) plugs in by providing the same three things.
+Two learners provide them: :class:`.model.TriageNet` (MLP + CORAL head, ``cfg.learner == "mlp"``) and
+the shared TabM learner (:mod:`.tabm`, ``"tabm"``). ``fit`` follows ``cfg.learner``; ``predict_proba``
+and ``build`` follow the module / the card, so a stored model of either kind loads and scores.
 
 Training drops each input field at random (``field_dropout``): a numeric field becomes missing, a
 category "unknown", the complaint empty. The synthetic cohort records nearly everything, but users'
@@ -18,6 +19,7 @@ a file without a consciousness column.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -29,6 +31,7 @@ from usecases.core.device import autocast, seed_everything
 from usecases.core.runner import RunConfig, run_training
 from usecases.core.tables import DataProblem
 
+from . import tabm
 from .metrics import triage_metrics
 from .model import N_LEVELS, NetConfig, TriageNet, coral_loss, decide, encode_categories, encode_numeric, tokens
 
@@ -52,8 +55,24 @@ class Ensemble(nn.Module):
 
 def build(card: dict) -> Ensemble:
     """An ensemble of the shape a card describes (weights are loaded into it afterwards)."""
+    if card["model"].get("learner") == "tabm":
+        return Ensemble(tabm.build_members(card))
     net = NetConfig(**card["model"]["net"])
     return Ensemble([TriageNet(net) for _ in range(int(card["model"].get("members", 1)))])
+
+
+def describe(members: list[nn.Module], cfg) -> dict:
+    """The card's model section for these fitted members."""
+    if isinstance(members[0], tabm.TriageTabM):
+        return tabm.describe(members)
+    return {"architecture": "MLP over vitals, category embeddings and hashed complaint n-grams; CORAL ordinal head; "
+                            "temperature-calibrated" + (f"; ensemble of the {len(members)} fold models" if len(members) > 1 else ""),
+            "learner": "mlp-coral", "net": dataclasses.asdict(cfg.net), "members": len(members)}
+
+
+def _is_tabm(module: nn.Module) -> bool:
+    first = module.members[0] if isinstance(module, Ensemble) and len(module) else module
+    return isinstance(first, tabm.TriageTabM)
 
 
 class Encoded:
@@ -87,6 +106,8 @@ def _to(device, *xs):
 
 @torch.no_grad()
 def predict_proba(module: nn.Module, df: pd.DataFrame | Encoded, batch: int = 4096) -> np.ndarray:
+    if _is_tabm(module):
+        return tabm.predict_proba(module, df, batch)
     module.eval()
     device = next(module.parameters()).device
     enc = df if isinstance(df, Encoded) else Encoded(df)
@@ -100,8 +121,19 @@ def predict_proba(module: nn.Module, df: pd.DataFrame | Encoded, batch: int = 40
 
 
 def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=None, cancel=None, step_offset: int = 0,
-        total_steps: int | None = None, history: list | None = None, budget: float | None = None) -> TriageNet:
-    """One TriageNet fit on ``train_df``; early stopping on validation loss, then a temperature."""
+        total_steps: int | None = None, history: list | None = None, budget: float | None = None) -> nn.Module:
+    """One model fit on ``train_df`` (``cfg.learner``: "mlp" → :class:`TriageNet`, "tabm" → :mod:`.tabm`);
+    early stopping on validation loss, then a temperature."""
+    kw = dict(progress=progress, cancel=cancel, step_offset=step_offset, total_steps=total_steps, history=history, budget=budget)
+    if getattr(cfg, "learner", "mlp") == "tabm":
+        return tabm.fit(train_df, val_df, cfg, device, **kw)
+    if getattr(cfg, "learner", "mlp") != "mlp":
+        raise ValueError(f"unknown learner {cfg.learner!r}; known: mlp, tabm")
+    return _fit_mlp(train_df, val_df, cfg, device, **kw)
+
+
+def _fit_mlp(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=None, cancel=None, step_offset: int = 0,
+             total_steps: int | None = None, history: list | None = None, budget: float | None = None) -> TriageNet:
     gen = seed_everything(cfg.seed)
     model = TriageNet(cfg.net)
     tr, va = Encoded(train_df), Encoded(val_df)

@@ -35,6 +35,7 @@ from .cohort import CohortConfig, generate
 from .evaluation import TriageEvaluation, build
 from .metrics import DEFAULT_UNDER_COST
 from .model import NetConfig
+from .tabm import TabMConfig
 from .peers import PEERS, FittedPeer, fit_peer
 from .records import CANONICAL, VITALS, Records
 from .rules import esi_level, match_complaint, news2_level
@@ -53,6 +54,8 @@ class Config(ConfigMixin):
     weight_decay: float = 1e-4
     batch_size: int = 256
     field_dropout: float = 0.1  # share of fields hidden per row while training (see learner.py)
+    learner: str = "mlp"  # "mlp" (TriageNet, settings above) or "tabm" (the shared TabM learner, settings in ``tabm``)
+    tabm: TabMConfig = TabMConfig()
     peers: tuple[str, ...] = PEERS
     split: str = "auto"  # own data: "auto" (CV below 20,000 rows), "cv" or "stratified"
     seed: int = 0
@@ -196,9 +199,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
         "data": {**info.as_dict(), "fingerprint": split.fingerprint, "split_record": split.record(),
                  "level_mix": {str(l): float((y_all == l).mean()) for l in range(1, 6)}},
         "training": cfg.as_dict(),
-        "model": {"architecture": "MLP over vitals, category embeddings and hashed complaint n-grams; CORAL ordinal head; "
-                                  "temperature-calibrated" + (f"; ensemble of the {len(members)} fold models" if len(members) > 1 else ""),
-                  "learner": "mlp-coral", "net": dataclasses.asdict(cfg.net), "members": len(members),
+        "model": {**learner.describe(members, cfg),
                   "decision": f"minimum expected cost; metrics at under-triage weighted {DEFAULT_UNDER_COST:g}× (the page lets you change it)"},
         "peers": {n: [p.params for p in ps] for n, ps in peers.items()},
         "device": device_info(device).as_dict(),

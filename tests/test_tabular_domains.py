@@ -1,0 +1,170 @@
+"""The shared TabM learner inside the fraud and triage domains: field dropout, validation rows, and the
+domains' own save / load / evaluate with the learner recorded in the card."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from usecases import fraud, triage
+from usecases.core.store import ModelStore
+from usecases.core.tables import DataProblem
+from usecases.core.tabular import TabularLearner, _FieldDropout, hash_categories
+from usecases.triage.cohort import CohortConfig, generate
+
+SMALL = dict(k=4, d_block=32, n_blocks=2, d_embedding=4)
+
+
+# ---- TabularLearner: field dropout and validation rows --------------------------------------------
+
+def test_field_dropout_hides_fields_exactly_as_a_file_that_did_not_record_them():
+    """A hidden number must look exactly like a NaN after preprocessing (median's quantile value, indicator
+    on), a hidden category like an unseen one (index 0), a hidden bag like an empty complaint."""
+    rng = np.random.default_rng(0)
+    n = 400
+    X = rng.normal(size=(n, 3))
+    cats = rng.choice(["a", "b", "c"], size=(n, 2)).astype(object)
+    bags = [list(rng.integers(1, 50, 4)) for _ in range(n)]
+    y = (X[:, 0] > 0).astype(int)
+    m = TabularLearner("binary", seed=0, max_epochs=1, patience=1, n_folds=1, field_dropout=0.2, bag_buckets=64, **SMALL)
+    m.fit(X, y, cats, bags)
+    net = m.net_
+    assert list(net.pre.miss_cols.tolist()) == [0, 1, 2]  # every number can be "not recorded"
+    blank = np.full((1, 3), np.nan)
+    q_nan, cat_nan = net.inputs(torch.as_tensor(blank, dtype=torch.float32), torch.zeros(1, 2, dtype=torch.int64))
+    xq, cq = net.inputs(torch.as_tensor(X[:8], dtype=torch.float32),
+                        torch.as_tensor(hash_categories(cats[:8])))
+    b = torch.as_tensor(np.array([r for r in bags[:8]]))
+    drop = _FieldDropout(0.5, q_nan[0], n_cat=2, n_indicators=3, gen=torch.Generator().manual_seed(1))
+    hx, hc, hb = drop(xq, cq, b)
+    hidden = hx != xq
+    assert hidden.any() and (~hidden).any()
+    assert torch.equal(hx[hidden], q_nan[0].expand_as(hx)[hidden])
+    assert (hc[:, 2:][hidden] == 1).all() and torch.equal(hc[:, 2:][~hidden], cq[:, 2:][~hidden])
+    gone_cat = hc[:, :2] != cq[:, :2]
+    assert gone_cat.any() and (hc[:, :2][gone_cat] == 0).all()
+    empty = (hb == 0).all(1)
+    assert empty.any() and torch.equal(hb[~empty], b[~empty])
+    assert cat_nan[0, 2:].tolist() == [1, 1, 1]
+
+
+def test_a_model_trained_with_field_dropout_reads_a_missing_field_as_unknown():
+    """The label is set by a category; with field dropout a row whose category is not recorded gets a
+    probability between the two categories' (not the extreme of either)."""
+    rng = np.random.default_rng(1)
+    n = 1500
+    g = rng.choice(["low", "high"], n)
+    x = rng.normal(size=(n, 2))
+    y = (rng.random(n) < np.where(g == "high", 0.8, 0.1)).astype(int)
+    m = TabularLearner("binary", seed=0, max_epochs=15, patience=4, n_folds=1, field_dropout=0.25, **SMALL)
+    m.fit(x, y, g[:, None].astype(object))
+    xt = rng.normal(size=(300, 2))
+    p = {v: m.predict_proba(xt, np.full((300, 1), v, object))[:, 1].mean() for v in ("low", "high", None)}
+    assert p["low"] < p[None] < p["high"], p
+    assert p["high"] - p["low"] > 0.4
+
+
+def test_validation_rows_are_held_out_and_recoverable():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(600, 3))
+    y = (X[:, 0] + 0.5 * rng.normal(size=600) > 0.8).astype(int)
+    m = TabularLearner("binary", seed=3, max_epochs=3, patience=2, n_folds=3, **SMALL).fit(X, y)
+    idx, p = m.validation_
+    assert np.array_equal(idx, np.arange(600))  # cross-fitted: every row scored by the member that did not learn from it
+    idx2, p2 = m.recover_validation(X, y)
+    assert np.array_equal(idx, idx2) and np.allclose(p, p2, atol=1e-6)
+    one = TabularLearner("binary", seed=3, max_epochs=2, patience=1, n_folds=1, **SMALL).fit(X, y, val_rows=np.arange(500, 600))
+    assert np.array_equal(one.validation_[0], np.arange(500, 600))
+    with pytest.raises(DataProblem, match="rows given at training time"):
+        one.recover_validation(X, y)
+    with pytest.raises(DataProblem, match="some, but not all"):
+        TabularLearner("binary", max_epochs=1, **SMALL).fit(X, y, val_rows=np.arange(600))
+
+
+# ---- fraud --------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _fraud_tabm() -> fraud.Trained:
+    return fraud.train(dataclasses.replace(fraud.Config.quick(), learner="tabm"))
+
+
+def test_fraud_tabm_round_trip_through_the_store(tmp_path):
+    t = _fraud_tabm()
+    assert t.card["training"]["learner"] == "tabm" and t.card["model"]["learner"] == "tabm"
+    assert all(f["learner"] == "tabm" for f in t.card["model"]["folds"])
+    assert "TabM" in t.card["model"]["architecture"]
+    store = ModelStore(tmp_path)
+    fraud.save(t, store)
+    back = fraud.load(store)
+    X = t.artefacts["whatif.sample"]
+    np.testing.assert_array_equal(back.model.predict_proba(X), t.model.predict_proba(X))
+    ev = fraud.evaluate(back)
+    for k, v in t.card["metrics"].items():
+        assert ev.model[k] == pytest.approx(v, abs=1e-9), k
+    assert back.model.differentiable  # integrated gradients work for the TabM detector too
+    x = torch.as_tensor(X[:4]).requires_grad_(True)
+    back.model.torch_proba(x).sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_fraud_tabm_validation_rows_are_recovered_when_the_arrays_are_missing():
+    """The fallback that re-evaluates a stored model without its arrays needs the learner's validation rows."""
+    from usecases.fraud.pipeline import default_dataset, plan_rows
+
+    t = _fraud_tabm()
+    ds = default_dataset(t)
+    tr, _ = plan_rows(ds).folds[0]
+    idx, p = t.model.learners[0].recover_validation(ds.X[tr], ds.y[tr], t.card["training"]["seed"])
+    ref_idx, ref_p = t.model.learners[0].validation_
+    assert np.array_equal(idx, ref_idx) and np.allclose(p, ref_p, atol=1e-6)
+    np.testing.assert_allclose(t.artefacts["val.model.score"], ref_p, atol=1e-6)
+
+
+def test_fraud_unknown_learner_is_refused():
+    with pytest.raises(ValueError, match="unknown learner 'gbm'"):
+        fraud.train(dataclasses.replace(fraud.Config.quick(), learner="gbm"))
+
+
+# ---- triage -------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def _triage_tabm() -> triage.Trained:
+    return triage.train(triage.Config(cohort=CohortConfig(n=2000), learner="tabm", peers=("logistic_regression",),
+                                      tabm=triage.pipeline.TabMConfig(max_epochs=25, patience=5)))
+
+
+def test_triage_tabm_round_trip_through_the_store(tmp_path):
+    from usecases.triage import learner
+
+    t = _triage_tabm()
+    assert t.card["training"]["learner"] == "tabm" and t.card["model"]["learner"] == "tabm"
+    assert t.card["training"]["field_dropout"] > 0
+    store = ModelStore(tmp_path)
+    triage.save(t, store)
+    back = triage.load(store)
+    df = generate(CohortConfig(n=300, seed=21)).drop(columns=["patient"])
+    np.testing.assert_array_equal(learner.predict_proba(back.model, df), learner.predict_proba(t.model, df))
+    ev = triage.evaluate(back)
+    for k, v in t.card["metrics"].items():
+        assert ev.model[k] == pytest.approx(v, abs=1e-9), k
+    assert ev.model["kappa_linear"] > ev.baselines["news2"]["kappa_linear"] + 0.3
+
+
+def test_triage_tabm_reads_a_missing_consciousness_column_as_not_recorded():
+    """The bug field dropout fixed in the MLP must not come back with TabM: a file without AVPU is scored
+    like "not recorded", not like "unresponsive"."""
+    t = _triage_tabm()
+    df = generate(CohortConfig(n=400, seed=21)).drop(columns=["patient"])
+    with_col = triage.score_file(t, df.to_csv(index=False).encode(), "with.csv")
+    without = triage.score_file(t, df.drop(columns=["avpu"]).to_csv(index=False).encode(), "without.csv")
+    n1_with, n1_without = int((with_col["suggested_level"] == 1).sum()), int((without["suggested_level"] == 1).sum())
+    assert n1_without <= n1_with + 6, (n1_with, n1_without)
+    assert (with_col["suggested_level"] == without["suggested_level"]).mean() > 0.8
+    blank = pd.DataFrame([{c: (np.nan if c not in ("sex", "arrival", "avpu", "complaint") else None) for c in triage.records.CANONICAL}] * 3)
+    blank["complaint"] = ""
+    assert (triage.score(t, blank)["suggested_level"] >= 3).all()
