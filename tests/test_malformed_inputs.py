@@ -113,11 +113,32 @@ def store(tmp_path_factory):
     os.environ["UCLAB_MODEL_DIR"] = str(d)
     for name in ("fraud", "triage", "recommendation"):
         assert main(["train", name, "--quick"]) == 0, name
+    _train_textgen(d)
     yield d
     if old is None:
         os.environ.pop("UCLAB_MODEL_DIR", None)
     else:
         os.environ["UCLAB_MODEL_DIR"] = old
+
+
+def _code_text(n: int) -> str:
+    return "".join(f"def f{i}(x):\n    \"\"\"Return x plus {i}.\"\"\"\n    return x + {i}\n\n" for i in range(n))
+
+
+def _train_textgen(store_dir) -> None:
+    """A quick character GPT on a small corpus (``train textgen --quick`` would read the 27 MB stack corpus)."""
+    import dataclasses
+
+    from usecases import textgen
+    from usecases.core.store import ModelStore
+    from usecases.textgen.corpus import read_corpus
+
+    cfg = dataclasses.replace(textgen.Config.quick(), quality_prompts=1)
+    textgen.save(textgen.train(cfg, data=read_corpus([("code.py", _code_text(800).encode())])), ModelStore(store_dir))
+
+
+PROMPTS = Table(["prompt"], [["def f"], ["def f1(x):"], ["return x"], ["Return x plus"], ["    return"]])  # characters the model knows
+CORPUS_CSV = Table(["text"], [[_code_text(3)[:-1]] for _ in range(120)])
 
 
 def _fraud_table(n: int = 60) -> Table:
@@ -143,7 +164,7 @@ def _rec_users(store_dir) -> Table:
 
 
 OUTPUTS = {"fraud": ("fraud_probability", "flagged"), "triage": ("suggested_level", *(f"p_level_{i}" for i in range(1, 6))),
-           "recommendation": ("score", "rank")}
+           "recommendation": ("score", "rank"), "textgen": ("tokens", "seconds", "tokens_per_second")}
 
 
 def _score(capsys, store, tmp_path_factory, name: str, raw: bytes, what: str, per_row: bool, extra=()):
@@ -184,6 +205,12 @@ def test_recommendation_score_never_crashes_or_lies(store, tmp_path_factory, cap
     run()
 
 
+@settings(max_examples=15, **SETTINGS)
+@given(case=mutated(PROMPTS))
+def test_textgen_score_never_crashes_or_lies(store, tmp_path_factory, capsys, case):
+    _score(capsys, store, tmp_path_factory, "textgen", case[1], case[0], per_row=True)
+
+
 def _evaluate(capsys, store, tmp_path_factory, name: str, raw: bytes, what: str, extra=()):
     d = tmp_path_factory.mktemp("io")
     src = d / "data.csv"
@@ -209,6 +236,13 @@ def test_fraud_evaluate_on_a_users_file_never_crashes_or_lies(store, tmp_path_fa
 @given(case=mutated(_triage_table(300)))
 def test_triage_evaluate_on_a_users_file_never_crashes_or_lies(store, tmp_path_factory, capsys, case):
     _evaluate(capsys, store, tmp_path_factory, "triage", case[1], case[0], extra=("--accept-guessed-mapping",))
+
+
+@settings(max_examples=8, **SETTINGS)
+@example(case=("unchanged", CORPUS_CSV.to_bytes()))
+@given(case=mutated(CORPUS_CSV))
+def test_textgen_evaluate_on_a_users_corpus_never_crashes_or_lies(store, tmp_path_factory, capsys, case):
+    _evaluate(capsys, store, tmp_path_factory, "textgen", case[1], case[0])
 
 
 @settings(max_examples=3, **SETTINGS)
