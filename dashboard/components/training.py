@@ -130,7 +130,7 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
                 last = j.history[-1] if j.history else {}
                 shown = " · ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "seconds") and isinstance(v, float))
                 st.progress(j.fraction, text=f"step {j.step} of {j.total}" + (f" · {shown}" if shown else ""))
-                _history_chart(j.history, chart_metrics)
+                _history_chart(j.history, chart_metrics, key=f"job-chart-{key}-{j.started}")
                 if st.button("Cancel", key=f"cancel-{key}-{j.started}", icon=":material/stop_circle:"):
                     j.cancel.cancel()
             return
@@ -141,13 +141,15 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
         summary = f" — {j.message}" if j.state == "done" and j.message else ""  # the result stays readable while collapsed
         with st.status(f"{j.label}: {j.state} after {j.elapsed:.0f} s{summary}", state=state, expanded=j.state != "done"):
             (st.success if j.state == "done" else st.warning if j.state == "cancelled" else st.error)(j.message)
-            _history_chart(j.history, chart_metrics)
+            _history_chart(j.history, chart_metrics, key=f"job-chart-{key}-{j.started}")
 
     st.fragment(body, run_every=1.0 if job.running else None)()
     return job
 
 
-def _history_chart(history: list[dict], metrics: tuple[str, ...] | None) -> None:
+def _history_chart(history: list[dict], metrics: tuple[str, ...] | None, key: str | None = None) -> None:
+    """A job's or a card's loss curve. A job's chart has its own key: the card of the model it produced may
+    show the same curve on the same page."""
     if len(history) < 2:
         return
     df = pd.DataFrame(history)
@@ -157,7 +159,7 @@ def _history_chart(history: list[dict], metrics: tuple[str, ...] | None) -> None
     long = df.melt(id_vars="step", value_vars=cols, var_name="metric").dropna()
     fig = px.line(long, x="step", y="value", color="metric", markers=True, height=260)
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None)
-    st.plotly_chart(fig, width="stretch", key=None)
+    st.plotly_chart(fig, width="stretch", key=key)
 
 
 def training_curve(card: dict, metrics: tuple[str, ...] | None = None, x: str = "step") -> None:

@@ -17,6 +17,7 @@ from dashboard.components import report as report_ui
 from dashboard.components.state import session_jobs
 from usecases import recommendation as rec
 from usecases.core import fmt
+from usecases.core.spec import assumptions_from
 from usecases.core.tables import DataProblem
 from usecases.recommendation import business as rb
 from usecases.recommendation import files as rfiles
@@ -240,7 +241,7 @@ def tab_business(active, ev) -> rec.Assumptions:
 
 @st.fragment
 def tab_ab(ev) -> None:
-    a = widgets.current_assumptions(rec.Assumptions(), SPEC.assumptions_prefix)
+    a = assumptions_from(rec, {k: v for k, v in st.session_state.items() if isinstance(k, str)})  # the business case's inputs
     c = rb.case(rb.evaluation_lift(ev) or 0.0, a)
     scenario.default("rec.ab.follow", True)
     follow = st.toggle("Use the business case's traffic, click-through and projected uplift", key="rec.ab.follow",

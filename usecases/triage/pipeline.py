@@ -37,7 +37,7 @@ from .metrics import DEFAULT_UNDER_COST
 from .model import NetConfig
 from .tabm import TabMConfig
 from .peers import PEERS, FittedPeer, fit_peer
-from .records import CANONICAL, VITALS, Records
+from .records import CANONICAL, MIN_ROWS, VITALS, Records
 from .rules import esi_level, match_complaint, news2_level
 
 SYNTHETIC_SPLIT = (0.70, 0.15, 0.15)
@@ -113,7 +113,7 @@ def _frame(data) -> pd.DataFrame:
 
 def _rebuild(frame: pd.DataFrame):
     y = frame["level"].to_numpy(int)
-    return lambda kind, seed: protocol.class_split(y, frame, prefer=kind, seed=seed)
+    return lambda kind, seed: protocol.class_split(y, frame, prefer=kind, seed=seed, min_rows=MIN_ROWS)
 
 
 # ---- training ---------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
         source = f"SYNTHETIC cohort: {cfg.cohort.n:,} patients, seed {cfg.cohort.seed}"
     else:
         frame = data.frame[list(CANONICAL)]
-        split = protocol.class_split(frame["level"].to_numpy(int), frame, prefer=cfg.split, seed=cfg.seed)
+        split = protocol.class_split(frame["level"].to_numpy(int), frame, prefer=cfg.split, seed=cfg.seed, min_rows=MIN_ROWS)
         source = data.source
     k = len(split.test_folds)
     history: list[dict] = []

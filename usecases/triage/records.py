@@ -19,6 +19,8 @@ import pandas as pd
 from usecases.core.protocol import fingerprint
 from usecases.core.tables import DataProblem, normalise_name, read_table
 
+MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
+
 from .mapping import (ALIASES, CANONICAL, CODED, FIELD_LABELS, INPUTS, LABELS, NUMERIC_FIELDS, PLACEHOLDERS, Guess, Mapping,
                       guess_mapping, is_flag, to_number)
 
@@ -224,8 +226,8 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         thin = [f"level {int(l)}: {int(c)}" for l, c in counts.sort_index().items() if c < min_per_level]
         if thin:
             raise DataProblem(f"too few rows per level to evaluate ({'; '.join(thin)}; at least {min_per_level} each for the levels present)", subject)
-        if len(recs) < 30:
-            raise DataProblem(f"it has {len(recs)} labelled rows; at least 30 are needed", subject)
+        if len(recs) < MIN_ROWS:
+            raise DataProblem(f"it has {len(recs)} labelled rows; at least {MIN_ROWS} are needed", subject)
     return Records(frame=recs, source=f"your file “{filename}” ({len(recs):,} records)", dropped=dropped, notes=notes, mapping=mapping,
                    read_info=info, guess=guess, filename=filename)
 
