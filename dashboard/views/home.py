@@ -79,16 +79,26 @@ if values:
     fig.add_hline(y=0, line_dash="dot", line_color=charts.GREY)
     charts.style(fig, title="Cumulative NPV (€)", height=380, xaxis_title="Month", yaxis_title="€")
     share = pf.shares(values)
-    bars = make_subplots(rows=1, cols=len(share), subplot_titles=[f"{r['use case']}<br>{fmt.rate(r['share'])} of the value" for _, r in share.iterrows()])
-    for j, r in enumerate(share.itertuples(), start=1):
-        bars.add_bar(x=["base"], y=[r.base], marker_color=charts.COLORS[(j - 1) % len(charts.COLORS)], showlegend=False, text=[fmt.money(r.base)],
-                     textposition="outside", error_y=dict(type="data", symmetric=False, array=[max(r.high - r.base, 0)], arrayminus=[max(r.base - r.low, 0)]),
-                     row=1, col=j)
-    charts.style(bars, title="Monthly net value per use case (each on its own scale; bars: base, whiskers: low–high)", height=380)
-    bars.update_annotations(font_size=12)
+    bars = make_subplots(rows=len(share), cols=1, vertical_spacing=0.5 / max(len(share), 1),
+                         subplot_titles=[f"<b>{r['use case']}</b> · {fmt.money(r['base'])} / month"
+                                         + (f" · {fmt.rate(r['share'])} of the value" if r["base"] > 0 else " · a cost, not a gain")
+                                         + f"<br><span style='font-size:11px'>range {fmt.money(r['low'])} to {fmt.money(r['high'])}</span>"
+                                         for _, r in share.iterrows()])
+    for j, (_, r) in enumerate(share.iterrows(), start=1):
+        bars.add_bar(y=[""], x=[r.base], orientation="h", marker_color=charts.BLUE if r.base >= 0 else charts.ORANGE, showlegend=False,
+                     error_x=dict(type="data", symmetric=False, array=[max(r.high - r.base, 0)], arrayminus=[max(r.base - r.low, 0)],
+                                  color=charts.GREY), hovertemplate=f"{r['use case']}: %{{x:,.0f}} € / month<extra></extra>", row=j, col=1)
+        span = max(abs(r.low), abs(r.high), abs(r.base), 1.0) * 1.1
+        bars.update_xaxes(range=[min(r.low, 0) * 1.1 if r.low < 0 else 0, max(r.high, 0) * 1.1 if r.high > 0 else span * 0.05],
+                          tickprefix="€", zeroline=True, zerolinecolor=charts.GREY, row=j, col=1)
+    charts.style(bars, title="Net value per month by use case", height=120 * len(share) + 100)
+    bars.update_layout(margin=dict(l=10, r=10, t=95, b=10))  # room for the title above the first row's label
+    bars.update_annotations(font_size=13, x=0, xanchor="left", align="left")
     c1, c2 = st.columns(2)
     c1.plotly_chart(fig, width="stretch", key="home.npv")
     c2.plotly_chart(bars, width="stretch", key="home.bars")
+    c2.caption("Each row on its own scale, so small use cases stay visible: bar = base assumptions, whisker = low to high. "
+               "Shares are of the portfolio's positive value.")
     report_ui.figure(fig, "Cumulative NPV with low–high band")
     report_ui.figure(bars, "Monthly net value per use case")
     b, lo, hi = totals["base"], totals["low"], totals["high"]
@@ -98,7 +108,7 @@ if values:
         ("Payback of one-off costs", fmt.payback(b["payback_months"]) if b["upfront"] > 0 else "no one-off cost",
          f"Low: {fmt.payback(lo['payback_months'])} · high: {fmt.payback(hi['payback_months'])}" if b["upfront"] > 0 else None),
         (f"ROI over {h} months", fmt.roi(b["roi"]), f"Low {fmt.roi(lo['roi'])} · high {fmt.roi(hi['roi'])}" if b["roi"] is not None else "No one-off cost to return."),
-        ("Net value / month at full adoption", fmt.money(sum(v.monthly[1] for v in values)),
+        ("Monthly net, full adoption", fmt.money(sum(v.monthly[1] for v in values)),
          f"After system costs; range {fmt.money(sum(v.monthly[0] for v in values))} – {fmt.money(sum(v.monthly[2] for v in values))}"),
     ]
     widgets.kpi_row(kpis)
