@@ -84,3 +84,12 @@ def test_artefacts_travel_with_the_checkpoint_and_are_hash_checked(tmp_path):
     assert not art.exists() and "artefacts" not in store.read_card("m"), "a save without artefacts leaves no stale ones"
     store.rollback("m")
     assert store.load_artefacts("m", store.read_card("m")) is None  # the damaged one came back with its card and still fails the hash
+
+
+def test_the_verdict_names_what_the_spread_is_over():
+    from usecases.core.spec import DataInfo, Evaluation
+
+    ev = Evaluation(usecase="x", primary_metric="m", model={"m": 0.6}, baselines={"b": {"m": 0.5}},
+                    data=DataInfo(source="s", rows=10, split="s"), folds={"model": {"m": [0.6, 0.7]}, "b": {"m": [0.5, 0.5]}},
+                    spread_unit="resamples of the test users")
+    assert ev.verdict().sentence.endswith("better in all 2 resamples of the test users.")

@@ -100,6 +100,7 @@ class Evaluation:
     labels: dict[str, str] = field(default_factory=dict)  # display names of the baselines
     folds: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     model_label: str = "PyTorch model"
+    spread_unit: str = "folds"  # what one entry of ``folds`` is, in words: "folds", "resamples", "blocks"
 
     def label(self, name: str) -> str:
         if name == "model":
@@ -185,12 +186,12 @@ def verdict(ev: Evaluation) -> Verdict:
         lo, hi = min(paired), max(paired)
         if lo > 0:
             return Verdict("model", b_name, margin, False,
-                           f"{name_of('model')} wins: {m:.3f} vs {b:.3f} ({name_of(b_name)}), better in all {len(paired)} folds.")
+                           f"{name_of('model')} wins: {m:.3f} vs {b:.3f} ({name_of(b_name)}), better in all {len(paired)} {ev.spread_unit}.")
         if hi < 0:
             return Verdict(b_name, b_name, margin, False,
-                           f"{name_of(b_name)} wins: {b:.3f} vs {m:.3f} for {name_of('model')}, better in all {len(paired)} folds.")
+                           f"{name_of(b_name)} wins: {b:.3f} vs {m:.3f} for {name_of('model')}, better in all {len(paired)} {ev.spread_unit}.")
         return Verdict("tie", b_name, margin, True,
-                       f"Tie: {name_of('model')} {m:.3f} vs {name_of(b_name)} {b:.3f} — the difference changes sign between folds "
+                       f"Tie: {name_of('model')} {m:.3f} vs {name_of(b_name)} {b:.3f} — the difference changes sign between {ev.spread_unit} "
                        f"(from {lo:+.3f} to {hi:+.3f}), so neither is better on this data.")
     if margin > 0:
         return Verdict("model", b_name, margin, False,

@@ -117,6 +117,7 @@ def build(card: dict, arrays: dict[str, np.ndarray], *, model: dict, baselines: 
     return FraudEvaluation(
         usecase=SPEC.name, primary_metric=SPEC.primary_metric, higher_is_better=True, model=model, baselines=baselines, data=info,
         labels={**LABELS, DETECTOR: SPEC.model_label}, folds=folds, model_label=card.get("model_label", SPEC.model_label),
+        spread_unit="resamples" if "resampl" in info.split else "folds",
         test=test, validation=validation, layout=d["layout"], has_amount=bool(d.get("has_amount", True)),
         test_days=0 if test.day is None else int(len(np.unique(test.day))), curves=curves_of(test.y, test.scores),
         history=list(card.get("history", [])), whatif=whatif, published=published, notes=tuple(d.get("notes", ())))

@@ -107,7 +107,7 @@ def build(trained, recs: dict[str, np.ndarray], truth: sp.csr_matrix, share: tup
         baselines={n: m for n, m in means.items() if n != "model"}, data=info,
         labels={n: peer_label(n, tuned.get(n, {})) for n in recs if n != "model"},
         folds=bootstrap(per_user_values, recs, n_items, n=BOOTSTRAP, seed=int(card.get("training", {}).get("seed", 0))),
-        model_label=SPEC.model_label, k=k, test_users=int(truth.shape[0]), diversity=float(trained.model.beta),
+        model_label=SPEC.model_label, spread_unit="resamples of the test users", k=k, test_users=int(truth.shape[0]), diversity=float(trained.model.beta),
         curve=[{"beta": float(b), f"ndcg@{k}": float(nd), "coverage": float(c), "popularity": float(p)} for b, nd, c, p in curve],
         tuning=tuning,
     )

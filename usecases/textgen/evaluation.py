@@ -184,7 +184,7 @@ def build(card: dict, tok, scores: Scores, data: DataInfo, throughput: Throughpu
     curve = tuple((int(r["iter"]), float(r["val_bpb"])) for r in card.get("history", []) if r.get("val_bpb") is not None and "iter" in r)
     return TextEvaluation(usecase=SPEC.name, primary_metric=SPEC.primary_metric, higher_is_better=SPEC.higher_is_better, model=model,
                           baselines=baselines, data=data, labels={name: baseline_label(name)}, folds=folds, model_label=SPEC.model_label,
-                          ngram=name, ngram_order=order, quality=Quality.from_card(card), facts=ModelFacts.from_card(card), curve=curve,
+                          spread_unit="blocks of the held-out text", ngram=name, ngram_order=order, quality=Quality.from_card(card), facts=ModelFacts.from_card(card), curve=curve,
                           throughput=throughput, scored_bytes=int(tok.token_bytes()[scores.ids[1:]].sum()))
 
 

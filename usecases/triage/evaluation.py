@@ -102,6 +102,7 @@ def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y
     return TriageEvaluation(
         usecase=SPEC.name, primary_metric=SPEC.primary_metric, higher_is_better=True, model=_metrics(y, levels["model"]), baselines=base,
         data=data, labels={n: LABELS.get(n, n) for n in base}, folds=_spread(y, levels, fold), model_label=SPEC.model_label,
+        spread_unit="folds" if fold is not None and len(np.unique(fold)) >= 2 else "resamples",
         y=y, probs=dict(probs), rule_levels={n: np.asarray(v, int) for n, v in rule_levels.items()}, fold=fold, val_y=val_y, val_probs=val_probs,
         under_cost=float(under_cost), assisted=assisted, notes=list(notes))
 
