@@ -109,16 +109,17 @@ def load(store: ModelStore, key: str | None = None) -> Trained:
 def throughput(trained: Trained) -> spec.Throughput:
     """Users served per second (top-10 for a batch of 512 synthetic histories of 50 catalogue items), after a warm-up."""
     rng = np.random.default_rng(0)
-    cat = trained.model.catalog.numpy()
+    cat = trained.model.catalog.cpu().numpy()
     n = 512
     x = torch.zeros(n, trained.model.n_items)
     for i in range(n):
         x[i, rng.choice(cat, size=min(50, len(cat)), replace=False)] = 1.0
+    x = x.to(trained.model.B.device)  # on the model's device (a GPU when it was moved there)
     with torch.no_grad():
-        top_k(trained.model(x[:32]).numpy(), None, 10)
+        top_k(trained.model(x[:32]).cpu().numpy(), None, 10)
         best = float("inf")
         for _ in range(3):
             t = time.perf_counter()
-            top_k(trained.model(x).numpy(), None, 10)
+            top_k(trained.model(x).cpu().numpy(), None, 10)
             best = min(best, time.perf_counter() - t)
     return spec.Throughput(per_second=n / best, unit="users (top-10)", device=str(trained.model.B.device.type))
