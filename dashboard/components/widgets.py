@@ -91,9 +91,19 @@ def assumption_input(obj: Any, name: str, key: str, *, label: str | None = None)
         min_value=cast(f.min) if f.min is not None else None,
         max_value=cast(f.max) if f.max is not None else None,
         step=cast(f.step) if f.step is not None else (1 if is_int else None),
+        format=_input_format(f, is_int),
         help="  \n".join(help_parts) or None,
         key=wkey,
     )
+
+
+def _input_format(f, is_int: bool) -> str | None:
+    """Whole amounts (a yearly cost of 250,000 €) without Streamlit's default two decimals; small
+    fractions (a rate of 1.5 per 10,000) keep them."""
+    if is_int:
+        return None
+    whole = float(f.default).is_integer() and (f.step is None or float(f.step).is_integer())
+    return "%.0f" if whole and abs(float(f.default)) >= 100 else None
 
 
 def assumptions_form(obj: Any, key: str, *, columns: int = 2, fields: Iterable[str] | None = None) -> Any:
@@ -149,20 +159,25 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     if not ev.folds:
         table = table.drop(columns="spread")
     else:
-        table = table.rename(columns={"spread": f"{metric_labels.get(ev.primary_metric, ev.primary_metric)} range over folds or resamples (min – max)"})
+        table = table.rename(columns={"spread": f"{metric_labels.get(ev.primary_metric, ev.primary_metric)}: min – max over {ev.spread_unit}"})
     low = [c for c in num if c in set(lower_better)]
-    high = [c for c in num if c not in set(lower_better)]
     if metric_labels:  # readable headers for display (the returned table keeps the metric names)
         shown = table.rename(columns=metric_labels)
         num_shown = [metric_labels.get(c, c) for c in num]
-        low, high = [metric_labels.get(c, c) for c in low], [metric_labels.get(c, c) for c in high]
+        low = [metric_labels.get(c, c) for c in low]
     else:
         shown, num_shown = table, num
-    style = shown.style.format("{:.3f}", subset=num_shown, na_rep="—")
-    if high:
-        style = style.highlight_max(axis=0, subset=high, color="#dcfce7")
-    if low:
-        style = style.highlight_min(axis=0, subset=low, color="#dcfce7")
+    # Cells are shown as text (a missing value as "—", which Streamlit's null rendering would print as
+    # "None"); the best value per column is highlighted from the numbers.
+    best = pd.DataFrame(False, index=shown.index, columns=shown.columns)
+    for c in num_shown:
+        col = shown[c]
+        if col.notna().any():
+            best[c] = col == (col.min() if c in low else col.max())
+    display = shown.copy()
+    for c in num_shown:
+        display[c] = shown[c].map(fmt.metric)
+    style = display.style.apply(lambda _: best.replace({True: "background-color: #dcfce7", False: ""}), axis=None)
     st.dataframe(style, width="stretch")
     return table.reset_index()
 
