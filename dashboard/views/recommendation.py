@@ -145,7 +145,9 @@ def tab_model(active, ev, choice: str) -> None:
     st.subheader("Model vs tuned peers on the same held-out ratings")
     k = ev.k
     cols = [f"ndcg@{k}", f"recall@{k}", f"hr@{k}", "coverage", "popularity"]
-    table = widgets.comparison(ev, metrics=cols, lower_better=["popularity"])
+    labels = {f"ndcg@{k}": f"NDCG@{k}", f"recall@{k}": f"Recall@{k}", f"hr@{k}": f"Hit rate@{k}", "coverage": "Coverage",
+              "popularity": "Popularity (lower: less bias)"}
+    table = widgets.comparison(ev, metrics=cols, lower_better=["popularity"], metric_labels=labels)
     report_ui.table(table, "Model vs tuned peers on the same split")
     st.caption(f"NDCG@{k} (primary), recall and hit rate over each user's held-out films; the spread is the min – max over "
                f"{len(ev.folds.get('model', {}).get(ev.primary_metric, []))} bootstrap resamples of the {fmt.count(ev.test_users)} test "
