@@ -38,7 +38,7 @@ def test_list_shows_every_use_case():
         (["evaluate"], "the following arguments are required: name"),
         (["score", "fraud", "missing.csv", "-o", "out.csv"], "missing.csv: no such file"),
         (["train", "fraud", "--device", "tpu"], "unknown device 'tpu'"),
-        (["train", "fraud", "--budget-seconds", "-3"], "--budget-seconds must be positive"),
+        (["train", "fraud", "--budget-seconds", "-3"], "--budget-seconds must be a positive number"),
         (["train", "all", "--data", "x.csv"], "--data needs one use case"),
         (["train", "fraud", "--data", "x.csv"], "x.csv: no such file"),
     ],

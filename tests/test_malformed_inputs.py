@@ -93,7 +93,7 @@ def test_toy_score_never_crashes_or_lies(toy_store, tmp_path_factory, capsys, ca
     if rc == 0:
         out = pd.read_csv(dst)
         assert _finite_frame(out), what
-        assert len(out) == len(pd.read_csv(io.BytesIO(raw), sep=None, engine="python", encoding_errors="replace")), what
+        assert len(out) == _data_rows(raw), what
     else:
         assert not dst.exists(), "nothing half-written"
 
@@ -167,6 +167,15 @@ OUTPUTS = {"fraud": ("fraud_probability", "flagged"), "triage": ("suggested_leve
            "recommendation": ("score", "rank"), "textgen": ("tokens", "seconds", "tokens_per_second")}
 
 
+def _data_rows(raw: bytes) -> int:
+    """Data rows of a delimited file, counted independently of the app's reader: records (quotes may
+    hold newlines) that are not blank, minus the header. The delimiter does not change the count."""
+    import csv
+
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    return sum(1 for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)) - 1
+
+
 def _score(capsys, store, tmp_path_factory, name: str, raw: bytes, what: str, per_row: bool, extra=()):
     d = tmp_path_factory.mktemp("io")
     src, dst = d / "in.csv", d / "out.csv"
@@ -175,11 +184,11 @@ def _score(capsys, store, tmp_path_factory, name: str, raw: bytes, what: str, pe
     if rc == 0:
         out = pd.read_csv(dst)
         assert _finite_frame(out[list(OUTPUTS[name])]), what  # echoed inputs may be blank ("not recorded"); predictions never
-        rows = pd.read_csv(io.BytesIO(raw), sep=None, engine="python", encoding_errors="replace", dtype=str, keep_default_na=False)
+        n_rows = _data_rows(raw)
         if per_row:
-            assert len(out) == len(rows), what
+            assert len(out) == n_rows, what
         else:
-            assert 0 < len(out) <= 10 * rows.iloc[:, 0].nunique(), what
+            assert 0 < len(out) <= 10 * n_rows, what
     else:
         assert not dst.exists(), "nothing half-written"
 

@@ -44,8 +44,10 @@ def test_page_shows_the_verdict_and_the_value_home_shows(at, shipped):
     v = rec.value(ev, rec.Assumptions())
     assert _metric(at, "Net value / month, after system cost") == fmt.money(v.monthly[1])
     assert any(c.value == f"low {fmt.money(v.monthly[0])} · high {fmt.money(v.monthly[2])}" for c in at.caption)
-    table = next(d.value for d in at.dataframe if "ndcg@10" in d.value.columns)
-    assert len(table) == 1 + len(ev.baselines) and list(table.columns)[:5] == ["ndcg@10", "recall@10", "hr@10", "coverage", "popularity"]
+    table = next(d.value for d in at.dataframe if "NDCG@10" in d.value.columns)
+    assert len(table) == 1 + len(ev.baselines)
+    assert list(table.columns)[:5] == ["NDCG@10", "Recall@10", "Hit rate@10", "Coverage", "Popularity (lower: less bias)"]
+    assert table.loc[ev.label("model"), "NDCG@10"] == fmt.metric(ev.model["ndcg@10"])
 
 
 def test_ab_planner_follows_the_business_case(at):
