@@ -34,11 +34,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(copy_models: bool = True, timeout: float = 120.0):
+def app_server(copy_models: bool = True, timeout: float = 120.0, env_extra: dict[str, str] | None = None):
     """Yield the base URL of a running app. The model store is a temporary copy, so a retrain in a
     test never touches the shipped checkpoints."""
     port = free_port()
-    env = dict(os.environ)
+    env = dict(os.environ, **(env_extra or {}))
     tmp = tempfile.mkdtemp(prefix="uclab-")
     if copy_models:
         shutil.copytree(ROOT / "models", Path(tmp) / "models", ignore=shutil.ignore_patterns("previous"))

@@ -114,8 +114,9 @@ async def _run(url: str, sessions: int, seconds: float) -> dict:
     }
 
 
-def run(sessions: int = 10, seconds: float = 60.0) -> dict:
-    with app_server() as url:
+def run(sessions: int = 10, seconds: float = 60.0, quick_retrain: bool = False) -> dict:
+    """``quick_retrain``: the retrain uses the quick configuration (the test: it must finish while ten browsers share 2 cores)."""
+    with app_server(env_extra={"UCLAB_RETRAIN_CONFIG": "quick"} if quick_retrain else None) as url:
         return asyncio.run(_run(url, sessions, seconds))
 
 

@@ -19,7 +19,7 @@ if chromium_path() is None:
 def test_ten_sessions_while_retraining(artifacts):
     from benchmarks.concurrency import run
 
-    r = run(sessions=10, seconds=45)
+    r = run(sessions=10, seconds=45, quick_retrain=True)
     (artifacts / "concurrency.json").write_text(json.dumps(r, indent=2))
     assert r["errors"] == [], r["errors"]
     assert r["isolation_failures"] == [], r["isolation_failures"]

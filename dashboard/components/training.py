@@ -71,6 +71,14 @@ def _done_message(name: str) -> Callable[[Any], str]:
     return message
 
 
+def retrain_config(mod: Any) -> Any:
+    """The configuration of a shared retrain: the standard one, or the quick one where the deployment
+    says so (``UCLAB_RETRAIN_CONFIG=quick``: demos on a small machine, and the concurrency test)."""
+    import os
+
+    return mod.Config.quick() if os.environ.get("UCLAB_RETRAIN_CONFIG", "").strip().lower() == "quick" else mod.Config()
+
+
 def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help: str | None = None) -> None:
     """A Retrain button for the shared model plus live progress of the running job."""
     from .auth import can_retrain_shared
@@ -83,7 +91,7 @@ def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help
         st.caption(f":material/lock: {why}")
     elif not (job and job.running):
         if st.button(label, key=f"retrain-{name}", icon=":material/model_training:", help=help or "Train the model again on the default data with the standard settings; every session gets the new model when it finishes."):
-            cfg = config if config is not None else mod.Config()
+            cfg = config if config is not None else retrain_config(mod)
             jm.start(name, f"Training the {mod.SPEC.title.lower()} model", _train_shared(name, cfg), _done_message(name))
             st.rerun()
     job_progress(jm, name)
