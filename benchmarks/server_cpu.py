@@ -52,7 +52,7 @@ async def _measure(url: str, repeats: int) -> dict:
                 await pg.goto(href)
                 await _idle(pg)
                 opens.append(cpu_seconds(pid) - c0)
-                box = pg.locator('[data-testid="stNumberInput"] input').first
+                box = pg.locator('[data-testid="stNumberInput"] input:visible').first  # in the open tab
                 if await box.count():
                     v = await box.input_value()
                     c0 = cpu_seconds(pid)
