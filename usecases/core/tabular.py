@@ -81,6 +81,23 @@ class Sizes:
     n_folds: int
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """A domain's settings for :class:`TabularLearner`; ``None`` follows :func:`auto_sizes`."""
+
+    n_folds: int | None = None
+    k: int | None = None
+    d_block: int | None = None
+    max_epochs: int | None = None
+    patience: int | None = None
+    lr: float | None = None
+    batch_size: int | None = None
+    dropout: float | None = None
+
+    def overrides(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
 def auto_sizes(n_rows: int) -> Sizes:
     """Capacity and schedule for ``n_rows`` training rows.
 

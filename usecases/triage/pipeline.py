@@ -30,7 +30,7 @@ from usecases.core.spec import ConfigMixin, DataInfo, new_run_id
 from usecases.core.spec import Trained as _Trained
 from usecases.core.tables import DataProblem
 
-from . import SPEC, learner
+from . import learner
 from .cohort import CohortConfig, generate
 from .evaluation import TriageEvaluation, build
 from .metrics import DEFAULT_UNDER_COST

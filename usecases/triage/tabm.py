@@ -24,25 +24,14 @@ import pandas as pd
 import torch
 from torch import nn
 
-from usecases.core.tabular import TabularLearner, TabularNet, hash_categories, pad_bags
+from usecases.core.tabular import Overrides, TabularLearner, TabularNet, hash_categories, pad_bags
 
 from .model import CATEGORIES, N_BUCKETS, N_LEVELS, encode_numeric, tokens
 
 
 @dataclass(frozen=True)
-class TabMConfig:
+class TabMConfig(Overrides):
     """Settings of the triage TabM learner; ``None`` follows :func:`usecases.core.tabular.auto_sizes`."""
-
-    k: int | None = None
-    d_block: int | None = None
-    max_epochs: int | None = None
-    patience: int | None = None
-    lr: float | None = None
-    batch_size: int | None = None
-    dropout: float | None = None
-
-    def overrides(self) -> dict:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
 
 
 class TriageTabM(nn.Module):
