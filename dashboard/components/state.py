@@ -8,10 +8,15 @@ from usecases.core.holder import JobManager, ModelHolder
 from usecases.core.store import ModelStore
 
 
-@st.cache_resource(show_spinner=False)
 def holder() -> ModelHolder:
-    """One loaded copy of each model for the whole server; retrains swap it atomically."""
-    return ModelHolder(ModelStore())
+    """One loaded copy of each model for the whole server; retrains swap it atomically. Keyed by the
+    store's folder, so a changed ``UCLAB_MODEL_DIR`` is never served from another store's models."""
+    return _holder(str(ModelStore().root))
+
+
+@st.cache_resource(show_spinner=False)
+def _holder(root: str) -> ModelHolder:
+    return ModelHolder(ModelStore(root))
 
 
 @st.cache_resource(show_spinner=False)
