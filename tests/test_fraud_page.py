@@ -125,3 +125,21 @@ def test_a_winning_peer_is_put_in_view_for_this_session(monkeypatch, store):
     verdicts = [m.value for m in (*at.success, *at.info, *at.warning)]
     assert any(f"{ev.label(v.winner)} (put in view)" in text for text in verdicts), verdicts
     assert sorted(p.name for p in (store / "fraud").iterdir()) == ["card.json", "evaluation.safetensors", "model.safetensors"]  # nothing saved
+
+
+def test_daily_outcomes_say_how_coarse_the_false_alert_bars_are():
+    """Each test row is rescaled to your volume: the bars add up to the test rows times their weight, and the
+    page is told how many false alerts the test rows hold (a handful makes the bars step)."""
+    from usecases.core.store import ModelStore
+    from usecases.fraud import business as fb
+    from usecases.fraud import charts as fcharts
+
+    trained = fraud.load(ModelStore())
+    ev = fraud.evaluate(trained)
+    op = fb.operating(ev, fraud.Assumptions())
+    daily = fcharts.daily_outcomes(ev, fraud.Assumptions(), op)
+    fa = daily[daily["outcome"] == "False alerts"]["per_day"].sum()
+    assert daily.attrs["test_false_alerts"] == op.false_alerts
+    assert fa == pytest.approx(daily.attrs["test_false_alerts"] * daily.attrs["per_false_alert"])
+    caught = daily[daily["outcome"] == "Caught"]["per_day"].sum()
+    assert caught == pytest.approx(op.caught * daily.attrs["per_fraud"])

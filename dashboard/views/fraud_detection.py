@@ -107,6 +107,11 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
             fig = charts.daily_outcomes(daily)
             st.plotly_chart(fig, width="stretch")
             report_ui.figure(fig, "Outcomes per day at your volume")
+            n_fa = daily.attrs.get("test_false_alerts")
+            if n_fa is not None and n_fa < 30:
+                st.caption(f"The test rows hold only {fmt.count(n_fa)} false alert{'s' if n_fa != 1 else ''} at this threshold; each stands for "
+                           f"about {fmt.number(daily.attrs['per_false_alert'], 1)} a day at your volume, so the false-alert bars move in "
+                           "steps of that size (days without one show none).")
         report_ui.kpis([(f"{k[0]} ({k[2]})", k[1]) for k in kpis])
         synth = "; simulated data" if ev.data.synthetic else ""
         st.caption(f"Data: {ev.data.source}. Split: {ev.data.split}. Amounts in €{synth}. Figures per month and per day are at your volume "

@@ -49,11 +49,16 @@ def daily_outcomes(ev, a: FraudAssumptions, op: Operating, name: str = "model") 
     w = np.where(y, frauds_day / max(y.sum() / days, 1e-9), legit_day / max((~y).sum() / days, 1e-9))
     df = pd.DataFrame({"day": ev.test.day, "Caught": w * (flag & y), "Missed": w * (~flag & y), "False alerts": w * (flag & ~y)})
     df = df.groupby("day").sum().reset_index()
+    # How coarse the bars are: one test row of each class stands for this many a day at your volume.
+    step = {"test_false_alerts": int((flag & ~y).sum()), "per_false_alert": float(legit_day / max((~y).sum() / days, 1e-9)),
+            "test_frauds": int(y.sum()), "per_fraud": float(frauds_day / max(y.sum() / days, 1e-9))}
     if ev.layout == "handbook":  # days since 1970-01-01
         df["day"] = pd.to_datetime(df["day"], unit="D").dt.strftime("%a %-d %b %Y")
     else:
         df["day"] = "day " + (df["day"] - df["day"].min() + 1).astype(str)
-    return df.melt(id_vars="day", var_name="outcome", value_name="per_day")
+    out = df.melt(id_vars="day", var_name="outcome", value_name="per_day")
+    out.attrs.update(step)
+    return out
 
 
 def confusion(op: Operating) -> np.ndarray:
