@@ -70,13 +70,14 @@ def tab_user(active, ev) -> None:
         recs["title"] = [f"{t} ({y})" if y else t for t, y in zip(recs["title"], recs["year"])]
         st.dataframe(recs[["rank", "title", "because you liked", "watched later"]], hide_index=True, width="stretch",
                      column_config={"rank": st.column_config.NumberColumn("#", width=36),
-                                    "title": st.column_config.TextColumn("Title", width=200),
-                                    "because you liked": st.column_config.TextColumn("Because you liked", width=200),
+                                    "title": st.column_config.TextColumn("Title", width=260),
+                                    "because you liked": st.column_config.TextColumn("Because you liked", width=170),
                                     "watched later": st.column_config.TextColumn("Held out", width=64,
                                                                                  help="✓ = among the films this user rated in the held-out part")})
     thr = active.card.get("data", {}).get("liked_from_rating")
     liked_rule = (f"rated {fmt.number(thr, 2)} or more" if thr is not None else "every interaction (the file has no ratings)")
-    st.caption(f"{(recs['watched later'] == '✓').sum()} of these 10 are among the {len(later)} films this user rated in the held-out "
+    hits = int((recs['watched later'] == '✓').sum())
+    st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} films this user rated in the held-out "
                f"part. Reasons are films this user liked ({liked_rule}) with the largest learnt weights towards the recommendation; "
                "“—” means no liked film points to it.")
 
