@@ -62,7 +62,7 @@ from usecases.core.tables import DataProblem, detect_delimiter, validate
 
 from .files import RAW_SCHEMA, raw_transactions
 from .features import FEATURES, customer_windows, fraud_labels, seconds_since, terminal_windows, time_flags
-from .simulate import SECONDS_PER_DAY, SimConfig, _profiles
+from .simulate import SimConfig, _profiles, draw_transactions
 
 ROWS_PER_BUCKET = 250_000  # target rows per history group: bounds a task's memory, whatever the file size
 ORDER = ["TX_DATETIME", "TRANSACTION_ID"]  # the local path's row order (from_raw); ties in time broken by id
@@ -337,23 +337,8 @@ def sim_chunk(cfg: SimConfig, plan: dict, k: int) -> pd.DataFrame:
     """Transactions of customers [k·CHUNK, (k+1)·CHUNK) in the raw layout, sorted by time."""
     lo, hi = k * CHUNK_CUSTOMERS, min(cfg.n_customers, (k + 1) * CHUNK_CUSTOMERS)
     rng = np.random.default_rng([cfg.seed, 2, k])
-    lam, mean, std, deg = plan["lam"], plan["mean"], plan["std"], plan["deg"]
-    counts = rng.poisson(lam[lo:hi, None], size=(hi - lo, cfg.n_days))
-    cust = np.repeat(np.repeat(np.arange(lo, hi), cfg.n_days), counts.ravel())
-    day = np.repeat(np.tile(np.arange(cfg.n_days), hi - lo), counts.ravel())
-    n = len(cust)
-    t_in_day = rng.normal(SECONDS_PER_DAY / 2, 20_000, size=n).astype(np.int64)
-    amount = rng.normal(mean[cust], std[cust])
-    neg = amount < 0
-    amount[neg] = rng.uniform(0, 2 * mean[cust[neg]])
-    amount = np.round(amount, 2)
-    u = rng.random(n)
-    keep = (t_in_day > 0) & (t_in_day < SECONDS_PER_DAY) & (deg[cust] > 0)
-    cust, day, t_in_day, amount, u = cust[keep], day[keep], t_in_day[keep], amount[keep], u[keep]
-    term = plan["indices"][plan["indptr"][cust] + np.floor(u * deg[cust]).astype(np.int64)]
-    seconds = t_in_day + day * SECONDS_PER_DAY
-    order = np.lexsort((cust, seconds))
-    cust, term, day, seconds, amount = cust[order], term[order], day[order], seconds[order], amount[order]
+    cust, term, day, seconds, amount = draw_transactions(rng, lo, hi, cfg.n_days, plan["lam"], plan["mean"], plan["std"], plan["deg"],
+                                                         plan["indptr"], plan["indices"])
     fraud = (amount > cfg.amount_threshold).astype(np.int8)  # scenario 1
     if cfg.terminals_per_day > 0 and len(cust):  # scenario 2
         fraud[plan["comp_t"][term, day]] = 1

@@ -97,15 +97,13 @@ def _profiles(cfg: SimConfig, rng: np.random.Generator):
     return cxy, mean_amount, std_amount, lam, txy, indptr, indices, deg
 
 
-def simulate(cfg: SimConfig = SimConfig()) -> pd.DataFrame:
-    """Generate the transactions table (sorted by time) with fraud labels and scenarios."""
-    rng = np.random.default_rng(cfg.seed)
-    _, mean_amount, std_amount, lam, _, indptr, indices, deg = _profiles(cfg, rng)
-
-    # Transactions per customer-day, expanded to one row per transaction.
-    counts = rng.poisson(lam[:, None], size=(cfg.n_customers, cfg.n_days))
-    cust = np.repeat(np.repeat(np.arange(cfg.n_customers), cfg.n_days), counts.ravel())
-    day = np.repeat(np.tile(np.arange(cfg.n_days), cfg.n_customers), counts.ravel())
+def draw_transactions(rng: np.random.Generator, lo: int, hi: int, n_days: int, lam, mean_amount, std_amount, deg, indptr, indices):
+    """The transactions of customers ``lo … hi-1`` (Poisson per customer-day, amount, time in the day, a
+    terminal within reach), sorted by time with ties by customer: ``(cust, term, day, seconds, amount)``.
+    Shared by :func:`simulate` (all customers) and the partitioned simulator (one block)."""
+    counts = rng.poisson(lam[lo:hi, None], size=(hi - lo, n_days))
+    cust = np.repeat(np.repeat(np.arange(lo, hi), n_days), counts.ravel())
+    day = np.repeat(np.tile(np.arange(n_days), hi - lo), counts.ravel())
     n = len(cust)
     t_in_day = rng.normal(SECONDS_PER_DAY / 2, 20_000, size=n).astype(np.int64)  # int() truncation, as in the handbook
     amount = rng.normal(mean_amount[cust], std_amount[cust])
@@ -117,9 +115,16 @@ def simulate(cfg: SimConfig = SimConfig()) -> pd.DataFrame:
     cust, day, t_in_day, amount, u = cust[keep], day[keep], t_in_day[keep], amount[keep], u[keep]
     term = indices[indptr[cust] + np.floor(u * deg[cust]).astype(np.int64)]
     seconds = t_in_day + day * SECONDS_PER_DAY
-
     order = np.lexsort((cust, seconds))  # by time, ties by customer (stable, deterministic)
-    cust, term, day, seconds, amount = cust[order], term[order], day[order], seconds[order], amount[order]
+    return cust[order], term[order], day[order], seconds[order], amount[order]
+
+
+def simulate(cfg: SimConfig = SimConfig()) -> pd.DataFrame:
+    """Generate the transactions table (sorted by time) with fraud labels and scenarios."""
+    rng = np.random.default_rng(cfg.seed)
+    _, mean_amount, std_amount, lam, _, indptr, indices, deg = _profiles(cfg, rng)
+    cust, term, day, seconds, amount = draw_transactions(rng, 0, cfg.n_customers, cfg.n_days, lam, mean_amount, std_amount,
+                                                         deg, indptr, indices)
     fraud = np.zeros(len(cust), dtype=np.int8)
     scenario = np.zeros(len(cust), dtype=np.int8)
 
