@@ -26,6 +26,15 @@ class Progress(Protocol):
     def __call__(self, step: int, total: int, metrics: Metrics) -> None: ...
 
 
+def require_finite(loss: torch.Tensor) -> None:
+    """Refuse a training step whose loss is not a finite number (a model trained on it would be saved useless)."""
+    if not torch.isfinite(loss):
+        from .tables import DataProblem
+
+        raise DataProblem("training diverged (the loss is not a finite number); a column may hold no usable values — "
+                          "nothing was saved", "this training run")
+
+
 class TrainingCancelled(RuntimeError):
     """Training was cancelled by the user; nothing was saved."""
 

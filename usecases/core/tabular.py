@@ -52,7 +52,7 @@ import torch
 from torch import nn
 
 from .device import autocast, select_device, seed_everything
-from .runner import CancelToken, Progress, RunConfig, TrainingCancelled, run_training
+from .runner import CancelToken, Progress, RunConfig, TrainingCancelled, require_finite, run_training
 from .tables import DataProblem
 
 TASKS = ("binary", "ordinal")
@@ -724,9 +724,7 @@ class TabularLearner:
                     with autocast(device):
                         raw = member.raw(xb, cb, bb)
                     loss = member.loss(raw, Y[idx])
-                    if not torch.isfinite(loss):
-                        raise DataProblem("training diverged (the loss is not a finite number); a column may hold no usable "
-                                          "values — nothing was saved", "this training run")
+                    require_finite(loss)
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from usecases.core.device import autocast, seed_everything
-from usecases.core.runner import RunConfig, run_training
+from usecases.core.runner import RunConfig, require_finite, run_training
 from usecases.core.tables import DataProblem
 
 from . import tabm
@@ -159,9 +159,7 @@ def _fit_mlp(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progr
             with autocast(device):
                 logits = model.logits(*inputs).float()
             loss = coral_loss(logits, y_tr[idx].to(device))
-            if not torch.isfinite(loss):
-                raise DataProblem("training diverged (the loss is not a finite number); a column may hold no usable values — "
-                                  "nothing was saved", "this training run")
+            require_finite(loss)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
