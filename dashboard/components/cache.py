@@ -43,6 +43,20 @@ def evaluation(name: str, trained: Any, data: Any = None) -> Evaluation:
     return _evaluation(name, trained.run_id, data_key(data), trained, data)
 
 
+def page_evaluation(name: str, trained: Any, spinner: str = "Loading the evaluation…") -> Evaluation:
+    """A page's evaluation of the model in view; a problem with it is shown as one message and the page stops."""
+    from usecases.core.tables import DataProblem
+
+    from .widgets import show_problem
+
+    try:
+        with st.spinner(spinner):
+            return evaluation(name, trained)
+    except DataProblem as exc:
+        show_problem(exc)
+        st.stop()
+
+
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _value(name: str, run_id: str, data_fp: str, assumptions: Any, _ev: Evaluation) -> Value:
     return usecases.get(name).value(_ev, assumptions)

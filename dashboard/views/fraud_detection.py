@@ -201,11 +201,7 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view(KEY, shared, SHARED_LABEL)
-try:
-    ev = cache.evaluation(KEY, active)
-except DataProblem as exc:
-    widgets.show_problem(exc)
-    st.stop()
+ev = cache.page_evaluation(KEY, active)
 t_over, t_bus, t_model, t_what, t_batch, t_train = st.tabs(
     ["Overview", "Business case", "Model", "What-if", "Batch scoring", "Train on other data"], key="fraud.tab")
 try:

@@ -9,7 +9,6 @@ import streamlit as st
 import usecases
 from dashboard.components import cache, report as report_ui, training, upload, widgets
 from usecases.core import fmt
-from usecases.core.tables import DataProblem
 
 name = st.session_state.get("_usecase_in_view")
 if name is None:
@@ -24,12 +23,7 @@ st.caption(f"{spec.purpose} Data: {spec.data_source}.")
 trained = training.require_model(name)
 if trained is None:
     st.stop()
-try:
-    with st.spinner("Evaluating the model and its baselines on the same rows…"):
-        ev = cache.evaluation(name, trained)
-except DataProblem as exc:
-    widgets.show_problem(exc)
-    st.stop()
+ev = cache.page_evaluation(name, trained, "Evaluating the model and its baselines on the same rows…")
 
 t_model, t_value, t_batch = st.tabs(["Model", "Business case", "Batch scoring"], key=f"{name}.tab")
 with t_model:

@@ -312,12 +312,7 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view(KEY, shared, SHARED)
-with st.spinner("Loading the evaluation…"):
-    try:
-        ev0 = cache.evaluation(KEY, active)
-    except DataProblem as exc:
-        widgets.show_problem(exc)
-        st.stop()
+ev0 = cache.page_evaluation(KEY, active)
 widgets.assumption_input(triage.Assumptions(), "under_cost", A, label="Decision rule: one level of under-triage costs as much as … levels of over-triage")
 a = _assumptions()
 ev = ev0.at_cost(a.under_cost)

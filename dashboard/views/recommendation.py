@@ -18,7 +18,6 @@ from dashboard.components.state import session_jobs
 from usecases import recommendation as rec
 from usecases.core import fmt
 from usecases.core.spec import assumptions_from
-from usecases.core.tables import DataProblem
 from usecases.recommendation import business as rb
 from usecases.recommendation import files as rfiles
 from usecases.recommendation import serving
@@ -336,12 +335,7 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view("rec", shared, SHARED)
-try:
-    with st.spinner("Scoring the held-out ratings…"):
-        ev = cache.evaluation(KEY, active)
-except DataProblem as exc:
-    widgets.show_problem(exc)
-    st.stop()
+ev = cache.page_evaluation(KEY, active, "Scoring the held-out ratings…")
 st.caption(f"NDCG@10 on the held-out ratings: {ev.verdict().sentence}")
 
 tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"], key="rec.tab")

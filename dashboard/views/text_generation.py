@@ -284,12 +284,7 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view("tg", shared, DEFAULT)
-with st.spinner("Loading the evaluation…"):
-    try:
-        ev = cache.evaluation(KEY, active)
-    except DataProblem as exc:
-        widgets.show_problem(exc)
-        st.stop()
+ev = cache.page_evaluation(KEY, active)
 t_gen, t_model, t_train, t_bus = st.tabs(["Generate", "Model", "Train on your corpus", "Business case"], key="tg.tab")
 with t_gen:
     tab_generate(_generators(shared, runs))
