@@ -18,7 +18,6 @@ README's own-data figures come from these runs.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import pandas as pd
@@ -38,11 +37,7 @@ def run_domain(name: str, quick: bool) -> None:
         elif name == "triage":
             from benchmarks import own_data_triage as b
 
-            argv, sys.argv = sys.argv, [sys.argv[0]] + (["--quick"] if quick else [])
-            try:
-                b.main()
-            finally:
-                sys.argv = argv
+            b.main(["--quick"] if quick else [])
         elif name == "recommendation":
             from benchmarks import own_data_recommendation as b
 

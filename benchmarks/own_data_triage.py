@@ -134,10 +134,10 @@ def run(quick: bool = False) -> list[pd.DataFrame]:
     return [pd.DataFrame(results), pd.DataFrame(messy)]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     res, messy = run(quick=args.quick)
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 140):
         shown = res.copy()
