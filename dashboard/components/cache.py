@@ -43,14 +43,17 @@ def evaluation(name: str, trained: Any, data: Any = None) -> Evaluation:
     return _evaluation(name, trained.run_id, data_key(data), trained, data)
 
 
-def page_evaluation(name: str, trained: Any, spinner: str = "Loading the evaluation…") -> Evaluation:
-    """A page's evaluation of the model in view; a problem with it is shown as one message and the page stops."""
+def page_evaluation(name: str, trained: Any, spinner: str | None = "Loading the evaluation…") -> Evaluation:
+    """A page's evaluation of the model in view; a problem with it is shown as one message and the page stops.
+    ``spinner=None``: no spinner (its placeholder would sit at the top of the page on every rerun)."""
+    import contextlib
+
     from usecases.core.tables import DataProblem
 
     from .widgets import show_problem
 
     try:
-        with st.spinner(spinner):
+        with st.spinner(spinner) if spinner else contextlib.nullcontext():
             return evaluation(name, trained)
     except DataProblem as exc:
         show_problem(exc)

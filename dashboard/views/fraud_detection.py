@@ -201,7 +201,7 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view(KEY, shared, SHARED_LABEL)
-ev = cache.page_evaluation(KEY, active)
+ev = cache.page_evaluation(KEY, active, spinner=None)  # read from stored arrays: fast
 t_over, t_bus, t_model, t_what, t_batch, t_train = st.tabs(
     ["Overview", "Business case", "Model", "What-if", "Batch scoring", "Train on other data"], key="fraud.tab")
 try:
