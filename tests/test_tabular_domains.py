@@ -168,3 +168,27 @@ def test_triage_tabm_reads_a_missing_consciousness_column_as_not_recorded():
     blank = pd.DataFrame([{c: (np.nan if c not in ("sex", "arrival", "avpu", "complaint") else None) for c in triage.records.CANONICAL}] * 3)
     blank["complaint"] = ""
     assert (triage.score(t, blank)["suggested_level"] >= 3).all()
+
+
+def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
+    """``learner="blend"``: an MLP and a TabM member fit on the same rows; the stored model reloads with both
+    parts and scores the mean of their probabilities (each part with its own encoding)."""
+    from usecases.triage import learner
+
+    cfg = triage.Config(cohort=CohortConfig(n=1500), learner="blend", peers=("logistic_regression",), max_epochs=8, patience=3,
+                        tabm=triage.pipeline.TabMConfig(max_epochs=8, patience=3))
+    steps = []
+    t = triage.train(cfg, progress=lambda s, total, row: steps.append((s, total)))
+    assert t.card["model"]["learner"] == "blend" and "MLP" in t.card["model"]["architecture"] and "TabM" in t.card["model"]["architecture"]
+    assert max(s for s, _ in steps) == cfg.max_epochs and {tot for _, tot in steps} == {cfg.max_epochs}  # one bar for both parts
+    (blend,) = t.model.members
+    mlp_part, tabm_part = blend.parts
+    df = generate(CohortConfig(n=300, seed=21)).drop(columns=["patient"])
+    p_mlp, p_tabm = learner.predict_proba(mlp_part, df), learner.predict_proba(tabm_part, df)
+    assert np.abs(p_mlp - p_tabm).max() > 1e-3  # two different learners, not one twice
+    np.testing.assert_allclose(learner.predict_proba(t.model, df), (p_mlp + p_tabm) / 2, atol=1e-6)
+    store = ModelStore(tmp_path)
+    triage.save(t, store)
+    back = triage.load(store)
+    np.testing.assert_array_equal(learner.predict_proba(back.model, df), learner.predict_proba(t.model, df))
+    assert triage.evaluate(back).model["kappa_linear"] == pytest.approx(t.card["metrics"]["kappa_linear"], abs=1e-9)

@@ -7,8 +7,9 @@
   cross-validated own-data run); ``build(card)`` makes an empty one of the stored shape to load into.
 
 Two learners provide them: :class:`.model.TriageNet` (MLP + CORAL head, ``cfg.learner == "mlp"``) and
-the shared TabM learner (:mod:`.tabm`, ``"tabm"``). ``fit`` follows ``cfg.learner``; ``predict_proba``
-and ``build`` follow the module / the card, so a stored model of either kind loads and scores.
+the shared TabM learner (:mod:`.tabm`, ``"tabm"``); ``"blend"`` fits both on the same rows and averages
+their calibrated level probabilities (:class:`Blend`). ``fit`` follows ``cfg.learner``; ``predict_proba``
+and ``build`` follow the module / the card, so a stored model of any kind loads and scores.
 
 Training drops each input field at random (``field_dropout``): a numeric field becomes missing, a
 category "unknown", the complaint empty. The synthetic cohort records nearly everything, but users'
@@ -53,10 +54,25 @@ class Ensemble(nn.Module):
         return len(self.members)
 
 
+class Blend(nn.Module):
+    """An MLP and a TabM member fit on the same rows; the mean of their level probabilities.
+
+    The two read different encodings of the rows, so it has no ``forward``: :func:`predict_proba` scores
+    each part with its own encoding and averages them."""
+
+    def __init__(self, mlp: TriageNet, tabm_member: tabm.TriageTabM):
+        super().__init__()
+        self.parts = nn.ModuleList([mlp, tabm_member])
+
+
 def build(card: dict) -> Ensemble:
     """An ensemble of the shape a card describes (weights are loaded into it afterwards)."""
-    if card["model"].get("learner") == "tabm":
+    kind = card["model"].get("learner")
+    if kind == "tabm":
         return Ensemble(tabm.build_members(card))
+    if kind == "blend":
+        net = NetConfig(**card["model"]["net"])
+        return Ensemble([Blend(TriageNet(net), t) for t in tabm.build_members(card)])
     net = NetConfig(**card["model"]["net"])
     return Ensemble([TriageNet(net) for _ in range(int(card["model"].get("members", 1)))])
 
@@ -65,14 +81,18 @@ def describe(members: list[nn.Module], cfg) -> dict:
     """The card's model section for these fitted members."""
     if isinstance(members[0], tabm.TriageTabM):
         return tabm.describe(members)
+    if isinstance(members[0], Blend):
+        t = tabm.describe([m.parts[1] for m in members])
+        return {**t, "architecture": "mean of two learners fit on the same rows — (1) MLP over vitals, category embeddings and "
+                                     "hashed complaint n-grams, (2) " + t["architecture"].replace("; ensemble of", "; ensemble of both over"),
+                "learner": "blend", "net": dataclasses.asdict(cfg.net)}
     return {"architecture": "MLP over vitals, category embeddings and hashed complaint n-grams; CORAL ordinal head; "
                             "temperature-calibrated" + (f"; ensemble of the {len(members)} fold models" if len(members) > 1 else ""),
             "learner": "mlp-coral", "net": dataclasses.asdict(cfg.net), "members": len(members)}
 
 
-def _is_tabm(module: nn.Module) -> bool:
-    first = module.members[0] if isinstance(module, Ensemble) and len(module) else module
-    return isinstance(first, tabm.TriageTabM)
+def _first(module: nn.Module) -> nn.Module:
+    return module.members[0] if isinstance(module, Ensemble) and len(module) else module
 
 
 class Encoded:
@@ -106,8 +126,16 @@ def _to(device, *xs):
 
 @torch.no_grad()
 def predict_proba(module: nn.Module, df: pd.DataFrame | Encoded, batch: int = 4096) -> np.ndarray:
-    if _is_tabm(module):
+    first = _first(module)
+    if isinstance(first, tabm.TriageTabM):
         return tabm.predict_proba(module, df, batch)
+    if isinstance(first, Blend):  # each part scores with its own encoding; the parts of all members are averaged
+        parts = [(m.parts if isinstance(m, Blend) else [m]) for m in (module.members if isinstance(module, Ensemble) else [module])]
+        mlps, tabms = Ensemble([p[0] for p in parts]), Ensemble([p[1] for p in parts])
+        frame = df if isinstance(df, pd.DataFrame) else None
+        if frame is None:
+            raise TypeError("a blend scores data frames (its TabM part encodes the rows itself)")
+        return (predict_proba(mlps, frame, batch) + tabm.predict_proba(tabms, frame, batch)) / 2
     module.eval()
     device = next(module.parameters()).device
     enc = df if isinstance(df, Encoded) else Encoded(df)
@@ -125,11 +153,26 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
     """One model fit on ``train_df`` (``cfg.learner``: "mlp" → :class:`TriageNet`, "tabm" → :mod:`.tabm`);
     early stopping on validation loss, then a temperature."""
     kw = dict(progress=progress, cancel=cancel, step_offset=step_offset, total_steps=total_steps, history=history, budget=budget)
-    if getattr(cfg, "learner", "mlp") == "tabm":
+    kind = getattr(cfg, "learner", "mlp")
+    if kind == "tabm":
         return tabm.fit(train_df, val_df, cfg, device, **kw)
-    if getattr(cfg, "learner", "mlp") != "mlp":
-        raise ValueError(f"unknown learner {cfg.learner!r}; known: mlp, tabm")
+    if kind == "blend":  # both parts on the same rows; each gets half of the progress steps and of the time budget
+        half = cfg.max_epochs / 2
+        mlp = _fit_mlp(train_df, val_df, cfg, device, **{**kw, "progress": _scaled(progress, step_offset, 0.5, 0),
+                                                          "budget": None if budget is None else budget / 2})
+        t = tabm.fit(train_df, val_df, cfg, device, **{**kw, "progress": _scaled(progress, step_offset, 0.5, half),
+                                                         "budget": None if budget is None else budget / 2})
+        return Blend(mlp, t.cpu()).to(next(mlp.parameters()).device)
+    if kind != "mlp":
+        raise ValueError(f"unknown learner {cfg.learner!r}; known: mlp, tabm, blend")
     return _fit_mlp(train_df, val_df, cfg, device, **kw)
+
+
+def _scaled(progress, offset: int, share: float, start: float):
+    """A progress callback for one part of a blend: its steps count ``share`` of the fold's, after ``start``."""
+    if progress is None:
+        return None
+    return lambda s, t, row: progress(offset + round(start + (s - offset) * share), t, row)
 
 
 def _fit_mlp(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=None, cancel=None, step_offset: int = 0,

@@ -54,7 +54,7 @@ class Config(ConfigMixin):
     weight_decay: float = 1e-4
     batch_size: int = 256
     field_dropout: float = 0.1  # share of fields hidden per row while training (see learner.py)
-    learner: str = "mlp"  # "mlp" (TriageNet, settings above) or "tabm" (the shared TabM learner, settings in ``tabm``)
+    learner: str = "mlp"  # "mlp" (TriageNet, settings above), "tabm" (the shared TabM learner, settings in ``tabm``) or "blend" (both, averaged)
     tabm: TabMConfig = TabMConfig()
     peers: tuple[str, ...] = PEERS
     split: str = "auto"  # own data: "auto" (CV below 20,000 rows), "cv" or "stratified"
