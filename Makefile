@@ -40,6 +40,8 @@ test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 train: install
+	@echo "Fraud and triage train two learners each (MLP + TabM, averaged): about 2.3x (fraud) and 3.9x (triage) the time of the"
+	@echo "MLP alone, for better average precision (fraud) and less under-triage of levels 1-2 (triage); README, 'Which tabular learner ships'."
 	$(PY) -m usecases train all
 
 bench: install-dev

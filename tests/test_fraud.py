@@ -300,3 +300,22 @@ def test_shipped_checkpoint_reproduces_its_card():
     for k, v in t.card["metrics"].items():
         assert m[k] == pytest.approx(v, abs=1e-6), k
     assert ev.data.source == t.card["data"]["source"]
+
+
+def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_named():
+    """The business tab's comparison: each model at its own profit-optimal threshold; the one sentence names a
+    peer that earns more than the model (and says whether that is inside the model's range)."""
+    ev = fraud.evaluate(quick_model())
+    a = fb.FraudAssumptions()
+    rows, sentence = fb.peer_money(ev, a)
+    names = [r["name"] for r in rows]
+    assert "model" in names and set(names) - {"model"} and len(names) == len(set(names))
+    for r in rows:
+        assert r["net"] == pytest.approx(fb.operating(ev, a, r["name"]).month["net"])
+    assert [r["net"] for r in rows] == sorted((r["net"] for r in rows), reverse=True)
+    from usecases.core import fmt
+
+    if rows[0]["name"] == "model":
+        assert "the model earns the most" in sentence
+    else:
+        assert "more than the model" in sentence and fmt.money(rows[0]["net"]) in sentence

@@ -125,6 +125,42 @@ def test_fraud_tabm_validation_rows_are_recovered_when_the_arrays_are_missing():
     np.testing.assert_allclose(t.artefacts["val.model.score"], ref_p, atol=1e-6)
 
 
+def test_fraud_blend_is_the_mean_of_its_parts_and_round_trips(tmp_path):
+    """The default fraud learner: the MLP ensemble and TabM fit on the same rows; scores, validation rows,
+    gradients and the stored form are those of the two parts."""
+    from usecases.fraud.pipeline import default_dataset, plan_rows
+
+    steps = []
+    t = fraud.train(fraud.Config.quick(), progress=lambda s, total, row: steps.append((s, total)))
+    assert fraud.Config().learner == "blend" and t.card["model"]["learner"] == "blend"
+    assert "MLPs" in t.card["model"]["architecture"] and "TabM" in t.card["model"]["architecture"]
+    assert steps and max(s for s, _ in steps) == steps[-1][1]  # one bar that ends full, over both parts
+    blend = t.model.learners[0]
+    X = t.artefacts["whatif.sample"]
+    p_mlp, p_tabm = blend.parts["mlp"].predict_proba(X), blend.parts["tabm"].predict_proba(X)
+    assert np.abs(p_mlp - p_tabm).max() > 1e-3
+    np.testing.assert_allclose(blend.predict_proba(X), (p_mlp + p_tabm) / 2, atol=1e-7)
+    (i1, v1), (i2, v2) = blend.parts["mlp"].validation_, blend.parts["tabm"].validation_
+    idx, v = blend.validation_
+    assert len(idx) and set(idx) == set(i1) & set(i2)
+    assert v[0] == pytest.approx((v1[np.searchsorted(i1, idx[0])] + v2[list(i2).index(idx[0])]) / 2, abs=1e-6)
+    ds = default_dataset(t)
+    tr, _ = plan_rows(ds).folds[0]
+    r_idx, r_v = blend.recover_validation(ds.X[tr], ds.y[tr], t.card["training"]["seed"])
+    assert np.array_equal(r_idx, idx) and np.allclose(r_v, v, atol=1e-6)
+    store = ModelStore(tmp_path)
+    fraud.save(t, store)
+    back = fraud.load(store)
+    np.testing.assert_array_equal(back.model.predict_proba(X), t.model.predict_proba(X))
+    x = torch.as_tensor(X[:4]).requires_grad_(True)
+    back.model.torch_proba(x).sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+    from dashboard.components import fraud_charts  # the page's training curve keeps the two learners' members apart
+
+    names = {tr.name for tr in fraud_charts.training_curve(t.card["history"]).data}
+    assert {"MLP · member 1", "TabM · member 1"} <= names, names
+
+
 def test_fraud_unknown_learner_is_refused():
     with pytest.raises(ValueError, match="unknown learner 'gbm'"):
         fraud.train(dataclasses.replace(fraud.Config.quick(), learner="gbm"))

@@ -11,14 +11,15 @@ import pandas as pd
 from usecases import triage
 from usecases.triage.cohort import CohortConfig, generate
 
-# Fast settings: a few epochs, one tuned peer (the LightGBM peer has its own test).
-FAST = dict(max_epochs=8, patience=3, peers=("logistic_regression",))
+# Fast settings: a few epochs for both parts of the default blend, one tuned peer (the LightGBM peer has its own test).
+FAST = dict(max_epochs=8, patience=3, peers=("logistic_regression",), tabm=triage.pipeline.TabMConfig(max_epochs=25, patience=5))
 
 
 @functools.lru_cache(maxsize=None)
 def quick_model() -> triage.Trained:
     """A model on 2,000 synthetic patients (70/15/15), both peers."""
-    return triage.train(triage.Config(cohort=CohortConfig(n=2000), max_epochs=15, patience=4))
+    return triage.train(triage.Config(cohort=CohortConfig(n=2000), max_epochs=15, patience=4,
+                                      tabm=triage.pipeline.TabMConfig(max_epochs=15, patience=4)))
 
 
 @functools.lru_cache(maxsize=None)

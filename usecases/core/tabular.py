@@ -220,8 +220,11 @@ class Preprocess(nn.Module):
 
     def fit(self, x_num: np.ndarray, cat_hash: np.ndarray, min_count: int) -> None:
         if self.n_num:
-            med = np.nanmedian(np.where(np.isfinite(x_num), x_num, np.nan), axis=0) if len(x_num) else np.zeros(self.n_num)
-            self.median.copy_(torch.as_tensor(np.nan_to_num(med), dtype=torch.float32))
+            with warnings.catch_warnings():  # a column never recorded in this file has no median: 0 (its indicator is always on)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                med = np.nanmedian(np.where(np.isfinite(x_num), x_num, np.nan), axis=0) if len(x_num) else np.zeros(self.n_num)
+            med = np.nan_to_num(med)
+            self.median.copy_(torch.as_tensor(med, dtype=torch.float32))
             filled = np.where(np.isnan(x_num), med[None, :], x_num)
             self.knots.copy_(torch.as_tensor(_quantile_knots(filled, self.knots.shape[1]), dtype=torch.float32))
         for j in range(self.n_cat):

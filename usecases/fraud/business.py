@@ -21,6 +21,7 @@ values with a bootstrap over test days (or blocks of test rows).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,6 +220,36 @@ def case(ev, a: FraudAssumptions, name: str = "model") -> Case:
     monthly = (min(lo[0], base[0]), base[0], max(hi[0], base[0]))
     return Case(monthly=monthly, annual=tuple(12 * m for m in monthly), roi=(lo[2], base[2], hi[2]),
                 payback_months=(lo[3], base[3], hi[3]), thresholds=(lo[4], base[4], hi[4]))
+
+
+def peer_money(ev, a: FraudAssumptions) -> tuple[list[dict], str]:
+    """Every scored model at its own threshold (chosen on its validation rows) under the same assumptions:
+    net value per month at your volume, alerts a day, precision and frauds caught a month — and one
+    sentence saying whether a peer earns more than the model and whether that is outside the model's range."""
+    from usecases.core import fmt
+
+    from .peers import LABELS
+
+    rows = []
+    for name in ev.test.scores:
+        if name != "model" and name not in ev.validation:
+            continue
+        op = operating(ev, a, name)
+        rows.append({"name": name, "Model": "PyTorch model" if name == "model" else LABELS.get(name, name),
+                     "net": op.month["net"], "alerts_per_day": op.alerts_per_day, "precision": op.precision,
+                     "caught": op.month["caught"], "threshold": op.threshold})
+    rows.sort(key=lambda r: -r["net"])
+    model = next(r for r in rows if r["name"] == "model")
+    best = rows[0]
+    if best["name"] == "model":
+        return rows, f"At these assumptions the model earns the most of the {len(rows)} models, each at its own profit-optimal threshold."
+    lo, _, hi = case(ev, a).monthly
+    inside = lo <= best["net"] <= hi
+    peer = re.sub(r"\s*\(.*\)$", "", best["Model"]).lower()
+    return rows, (f"At these assumptions the {peer} earns "
+                  f"{fmt.money(best['net'] - model['net'])} a month more than the model ({fmt.money(best['net'])} vs "
+                  f"{fmt.money(model['net'])}), each at its own threshold — " +
+                  ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better."))
 
 
 def value(evaluation, assumptions: FraudAssumptions) -> Value:

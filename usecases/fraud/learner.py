@@ -213,7 +213,87 @@ class MLPEnsemble:
 
 from .tabm import TabMLearner  # noqa: E402  (the shared TabM learner behind the same interface)
 
-LEARNERS: dict[str, type] = {"mlp": MLPEnsemble, "tabm": TabMLearner}
+
+
+class BlendLearner:
+    """The MLP ensemble and the TabM learner fit on the same rows; P(fraud) is the mean of their calibrated
+    probabilities. Validation scores (for the threshold) are the mean on the rows both held out."""
+
+    name = "blend"
+    PARTS = ("mlp", "tabm")
+
+    def __init__(self, mlp: MLPEnsemble, tabm: TabMLearner):
+        self.parts = {"mlp": mlp, "tabm": tabm}
+        self.history_: list[dict] = []
+        self.validation_ = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+    def fit(self, X: np.ndarray, y: np.ndarray, *, progress: Progress | None = None, cancel: CancelToken | None = None) -> "BlendLearner":
+        unit = {"n": 0}
+
+        def part_progress(i: int):  # one bar for both parts: the MLP's steps, then TabM's rescaled to as many
+            def cb(step: int, total: int, row: dict) -> None:
+                unit["n"] = unit["n"] or total
+                n = unit["n"]
+                s = step if i == 0 else n + round(step * n / max(total, 1))
+                if progress is not None:
+                    progress(min(s, 2 * n), 2 * n, {**row, "step": s})
+            return cb
+
+        for i, name in enumerate(self.PARTS):
+            if cancel is not None and cancel.cancelled:
+                raise TrainingCancelled()
+            self.parts[name].fit(X, y, progress=part_progress(i), cancel=cancel)
+        self.history_ = [{**h, "part": {"mlp": "MLP", "tabm": "TabM"}[name]} for name, lr in self.parts.items() for h in lr.history_]
+        self.validation_ = _common(*(lr.validation_ for lr in self.parts.values()))
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return np.mean([lr.predict_proba(X) for lr in self.parts.values()], axis=0)
+
+    def recover_validation(self, X: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        return _common(*(lr.recover_validation(X, y, seed) for lr in self.parts.values()))
+
+    def torch_proba(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([lr.torch_proba(x) for lr in self.parts.values()]).mean(0)
+
+    def parameters(self):
+        for lr in self.parts.values():
+            yield from lr.parameters()
+
+    def to(self, device) -> "BlendLearner":
+        for lr in self.parts.values():
+            lr.to(device)
+        return self
+
+    def config_dict(self) -> dict:
+        return {"learner": self.name, "parts": {n: lr.config_dict() for n, lr in self.parts.items()}}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {f"{n}.{k}": v for n, lr in self.parts.items() for k, v in lr.state_dict().items()}
+
+    @classmethod
+    def from_state(cls, config: dict, tensors: dict[str, torch.Tensor], **kw) -> "BlendLearner":
+        parts = {}
+        for n in cls.PARTS:
+            own = {k[len(n) + 1:]: v for k, v in tensors.items() if k.startswith(n + ".")}
+            parts[n] = LEARNERS[n].from_state(config["parts"][n], own, **kw)
+        extra = len(tensors) - sum(1 for k in tensors if k.split(".", 1)[0] in cls.PARTS)
+        if extra:
+            raise KeyError(f"{extra} stored tensors belong to no part of the blend")
+        return cls(parts["mlp"], parts["tabm"])
+
+
+def _common(*vals: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean validation score on the rows every part held out (sorted row indices)."""
+    vals = [(i[np.argsort(i, kind="stable")], p[np.argsort(i, kind="stable")]) for i, p in vals]
+    idx = vals[0][0]
+    for i, _ in vals[1:]:
+        idx = np.intersect1d(idx, i)
+    ps = [p[np.searchsorted(i, idx)] for i, p in vals]
+    return idx.astype(np.int64), np.mean(ps, axis=0).astype(np.float32) if ps else np.zeros(0, np.float32)
+
+
+LEARNERS: dict[str, type] = {"mlp": MLPEnsemble, "tabm": TabMLearner, "blend": BlendLearner}
 
 
 class FoldEnsemble:
