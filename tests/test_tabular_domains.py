@@ -217,6 +217,7 @@ def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
     t = triage.train(cfg, progress=lambda s, total, row: steps.append((s, total)))
     assert t.card["model"]["learner"] == "blend" and "MLP" in t.card["model"]["architecture"] and "TabM" in t.card["model"]["architecture"]
     assert max(s for s, _ in steps) == cfg.max_epochs and {tot for _, tot in steps} == {cfg.max_epochs}  # one bar for both parts
+    assert {r["part"] for r in t.card["history"]} == {"MLP", "TabM"}  # each part's curve, labelled for the page
     (blend,) = t.model.members
     mlp_part, tabm_part = blend.parts
     df = generate(CohortConfig(n=300, seed=21)).drop(columns=["patient"])

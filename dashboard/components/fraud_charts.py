@@ -69,7 +69,7 @@ def training_curve(history: list[dict]) -> go.Figure | None:
         return None
     h = h.dropna(subset=["val_ap"])
     h["learner"] = ("fold " + h["fold"].astype(int).astype(str) + " · " if "fold" in h and h["fold"].nunique() > 1 else "") + \
-        (h["part"].fillna("").astype(str) + " · " if "part" in h else "") + "member " + h["member"].astype(int).astype(str)
+        (h["part"].fillna("").astype(str).replace({"mlp": "MLP", "tabm": "TabM"}) + " · " if "part" in h else "") + "member " + h["member"].astype(int).astype(str)
     fig = px.line(h, x="step", y="val_ap", color="learner", markers=True, height=290, labels={"val_ap": "validation AP", "step": "epoch (all members)"})
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), showlegend=h["learner"].nunique() <= 10)
     return fig

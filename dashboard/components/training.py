@@ -164,7 +164,10 @@ def _history_chart(history: list[dict], metrics: tuple[str, ...] | None, key: st
     cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds") and df[c].notna().sum() >= 2]
     if not cols:
         return
-    long = df.melt(id_vars="step", value_vars=cols, var_name="metric").dropna()
+    parts = "part" in df.columns  # a blend of learners: one curve per learner and metric, not one line through both
+    long = df.melt(id_vars=["step", "part"] if parts else "step", value_vars=cols, var_name="metric").dropna(subset=["value"])
+    if parts:
+        long["metric"] = long["part"].fillna("").astype(str) + " · " + long["metric"]
     fig = px.line(long, x="step", y="value", color="metric", markers=True, height=260)
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None)
     st.plotly_chart(fig, width="stretch", key=key)

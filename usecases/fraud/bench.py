@@ -61,7 +61,7 @@ def _timed(fn, *args, **kwargs):
 
 
 def bench(quick: bool = False) -> dict:
-    from .pipeline import Config, train
+    from .pipeline import Config, TabMConfig, train
 
     figures: dict[str, dict] = {}
     full = SimConfig(n_customers=500, n_terminals=1000, n_days=90) if quick else SimConfig()
@@ -96,7 +96,7 @@ def bench(quick: bool = False) -> dict:
         "value": (t_ref_sim + t_ref_feat) * len(tx) / max(1, len(ref_tx)), "unit": "s"}
 
     # Scoring throughput on CPU: features + model vs features + peers, same transactions.
-    cfg = Config.quick() if quick else Config(max_epochs=2, patience=1)
+    cfg = Config.quick() if quick else Config(max_epochs=2, patience=1, tabm=TabMConfig(max_epochs=2, patience=1))
     trained = train(dataclasses.replace(cfg, device="cpu"))
     peers = trained.peers[0]
     n = min(len(tx), 200_000)

@@ -11,10 +11,10 @@ import numpy as np
 def bench(quick: bool = False) -> dict:
     from . import learner
     from .cohort import CohortConfig, generate
-    from .pipeline import Config, train
+    from .pipeline import Config, TabMConfig, train
     from .queue import EDAssumptions, simulate
 
-    cfg = Config.quick() if quick else Config(max_epochs=3, patience=1)
+    cfg = Config.quick() if quick else Config(max_epochs=3, patience=1, tabm=TabMConfig(max_epochs=3, patience=1))
     trained = train(cfg)
     df = generate(CohortConfig(n=2000 if quick else 20_000, seed=99))
     learner.predict_proba(trained.model, df.head(64))  # warm-up

@@ -158,10 +158,13 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
         return tabm.fit(train_df, val_df, cfg, device, **kw)
     if kind == "blend":  # both parts on the same rows; each gets half of the progress steps and of the time budget
         half = cfg.max_epochs / 2
-        mlp = _fit_mlp(train_df, val_df, cfg, device, **{**kw, "progress": _scaled(progress, step_offset, 0.5, 0),
+        h_mlp, h_tabm = [], []
+        mlp = _fit_mlp(train_df, val_df, cfg, device, **{**kw, "progress": _scaled(progress, step_offset, 0.5, 0), "history": h_mlp,
                                                           "budget": None if budget is None else budget / 2})
-        t = tabm.fit(train_df, val_df, cfg, device, **{**kw, "progress": _scaled(progress, step_offset, 0.5, half),
+        t = tabm.fit(train_df, val_df, cfg, device, **{**kw, "progress": _scaled(progress, step_offset, 0.5, half), "history": h_tabm,
                                                          "budget": None if budget is None else budget / 2})
+        if history is not None:  # each part's own curve, labelled (the page draws them apart)
+            history += [{**r, "part": "MLP"} for r in h_mlp] + [{**r, "part": "TabM"} for r in h_tabm]
         return Blend(mlp, t.cpu()).to(next(mlp.parameters()).device)
     if kind != "mlp":
         raise ValueError(f"unknown learner {cfg.learner!r}; known: mlp, tabm, blend")
