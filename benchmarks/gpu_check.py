@@ -77,6 +77,28 @@ def _ray_gpu_scoring(mod, trained) -> dict:
             "max_prob_diff": float(np.abs(a["fraud_probability"].to_numpy(float) - b["fraud_probability"].to_numpy(float)).max())}
 
 
+def _modules(obj, depth: int = 0):
+    """Every torch module inside a trained model: the model itself, or those held by its learners, their parts
+    (a blend's MLP and TabM) and the tabular learner's network — found by walking the project's own objects."""
+    import torch
+
+    if isinstance(obj, torch.nn.Module):
+        yield obj
+        return
+    if depth > 4:
+        return
+    if isinstance(obj, dict):
+        children = list(obj.values())
+    elif isinstance(obj, (list, tuple)):
+        children = list(obj)
+    elif type(obj).__module__.startswith("usecases"):
+        children = list(vars(obj).values())
+    else:
+        return
+    for c in children:
+        yield from _modules(c, depth + 1)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default=None)
@@ -114,9 +136,7 @@ def main() -> int:
                 else:  # the contract's own measurement (after a warm-up), on the device the model now lives on
                     tp = mod.throughput(trained)
                     out["throughput"][f"{name} {tp.unit}/s ({target})"] = tp.per_second
-                parts = [trained.model] if isinstance(trained.model, torch.nn.Module) else \
-                    [m for m in getattr(trained.model, "learners", []) if isinstance(m, torch.nn.Module)] + \
-                    [m for l in getattr(trained.model, "learners", []) for m in vars(l).values() if isinstance(m, torch.nn.Module)]
+                parts = list(_modules(trained.model))
                 params = [t for m in parts for t in (*m.parameters(), *m.buffers())]  # weights and buffers (EASE's B is a buffer)
                 out["checks"][name][f"params_on_{target}"] = bool(params) and all(p.device.type == d.type for p in params)
             except Exception as exc:
