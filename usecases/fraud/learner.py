@@ -214,7 +214,6 @@ class MLPEnsemble:
 from .tabm import TabMLearner  # noqa: E402  (the shared TabM learner behind the same interface)
 
 
-
 class BlendLearner:
     """The MLP ensemble and the TabM learner fit on the same rows; P(fraud) is the mean of their calibrated
     probabilities. Validation scores (for the threshold) are the mean on the rows both held out."""
