@@ -80,8 +80,6 @@ def _ray_gpu_scoring(mod, trained) -> dict:
 def _modules(obj, depth: int = 0):
     """Every torch module inside a trained model: the model itself, or those held by its learners, their parts
     (a blend's MLP and TabM) and the tabular learner's network — found by walking the project's own objects."""
-    import torch
-
     if isinstance(obj, torch.nn.Module):
         yield obj
         return

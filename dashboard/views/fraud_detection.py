@@ -141,7 +141,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
                    "cost; payback = time for the value before system cost to earn back one year's system cost. Low/high: the assumptions' "
                    "low/high values (threshold chosen again under them) and the 5th/95th percentile of a bootstrap over test days.")
         st.subheader("Every model under the same assumptions")
-        rows, sentence = fb.peer_money(ev, a)
+        rows, sentence = fb.peer_money(ev, a, c)
         peers = pd.DataFrame({
             "Model": [r["Model"] for r in rows],
             "Net value / month": [fmt.money(r["net"]) for r in rows],

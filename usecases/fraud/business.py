@@ -222,10 +222,11 @@ def case(ev, a: FraudAssumptions, name: str = "model") -> Case:
                 payback_months=(lo[3], base[3], hi[3]), thresholds=(lo[4], base[4], hi[4]))
 
 
-def peer_money(ev, a: FraudAssumptions) -> tuple[list[dict], str]:
+def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple[list[dict], str]:
     """Every scored model at its own threshold (chosen on its validation rows) under the same assumptions:
     net value per month at your volume, alerts a day, precision and frauds caught a month — and one
-    sentence saying whether a peer earns more than the model and whether that is outside the model's range."""
+    sentence saying whether a peer earns more than the model and whether that is outside the model's range
+    (``model_case``: the model's :func:`case` under ``a`` when the caller has it already)."""
     from usecases.core import fmt
 
     from .peers import LABELS
@@ -243,7 +244,7 @@ def peer_money(ev, a: FraudAssumptions) -> tuple[list[dict], str]:
     best = rows[0]
     if best["name"] == "model":
         return rows, f"At these assumptions the model earns the most of the {len(rows)} models, each at its own profit-optimal threshold."
-    lo, _, hi = case(ev, a).monthly
+    lo, _, hi = (model_case or case(ev, a)).monthly
     inside = lo <= best["net"] <= hi
     peer = re.sub(r"\s*\(.*\)$", "", best["Model"]).lower()
     return rows, (f"At these assumptions the {peer} earns "

@@ -227,12 +227,10 @@ class BlendLearner:
         self.validation_ = (np.zeros(0, np.int64), np.zeros(0, np.float32))
 
     def fit(self, X: np.ndarray, y: np.ndarray, *, progress: Progress | None = None, cancel: CancelToken | None = None) -> "BlendLearner":
-        unit = {"n": 0}
+        n = self.parts["mlp"].net.members * self.parts["mlp"].max_epochs  # the MLP's own step count
 
         def part_progress(i: int):  # one bar for both parts: the MLP's steps, then TabM's rescaled to as many
             def cb(step: int, total: int, row: dict) -> None:
-                unit["n"] = unit["n"] or total
-                n = unit["n"]
                 s = step if i == 0 else n + round(step * n / max(total, 1))
                 if progress is not None:
                     progress(min(s, 2 * n), 2 * n, {**row, "step": s})

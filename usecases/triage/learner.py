@@ -130,12 +130,11 @@ def predict_proba(module: nn.Module, df: pd.DataFrame | Encoded, batch: int = 40
     if isinstance(first, tabm.TriageTabM):
         return tabm.predict_proba(module, df, batch)
     if isinstance(first, Blend):  # each part scores with its own encoding; the parts of all members are averaged
-        parts = [(m.parts if isinstance(m, Blend) else [m]) for m in (module.members if isinstance(module, Ensemble) else [module])]
-        mlps, tabms = Ensemble([p[0] for p in parts]), Ensemble([p[1] for p in parts])
-        frame = df if isinstance(df, pd.DataFrame) else None
-        if frame is None:
+        if not isinstance(df, pd.DataFrame):
             raise TypeError("a blend scores data frames (its TabM part encodes the rows itself)")
-        return (predict_proba(mlps, frame, batch) + tabm.predict_proba(tabms, frame, batch)) / 2
+        blends = module.members if isinstance(module, Ensemble) else [module]
+        mlps, tabms = Ensemble([b.parts[0] for b in blends]), Ensemble([b.parts[1] for b in blends])
+        return (predict_proba(mlps, df, batch) + tabm.predict_proba(tabms, df, batch)) / 2
     module.eval()
     device = next(module.parameters()).device
     enc = df if isinstance(df, Encoded) else Encoded(df)
@@ -165,7 +164,7 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
                                                          "budget": None if budget is None else budget / 2})
         if history is not None:  # each part's own curve, labelled (the page draws them apart)
             history += [{**r, "part": "MLP"} for r in h_mlp] + [{**r, "part": "TabM"} for r in h_tabm]
-        return Blend(mlp, t.cpu()).to(next(mlp.parameters()).device)
+        return Blend(mlp, t).to(next(mlp.parameters()).device)
     if kind != "mlp":
         raise ValueError(f"unknown learner {cfg.learner!r}; known: mlp, tabm, blend")
     return _fit_mlp(train_df, val_df, cfg, device, **kw)
