@@ -319,3 +319,15 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
         assert "the model earns the most" in sentence
     else:
         assert "more than the model" in sentence and fmt.money(rows[0]["net"]) in sentence
+    # A model that ranks every fraud last flags nothing at its profit-optimal threshold: at the simulation's own
+    # fraud rate every tuned peer earns more, far outside that model's range, and the sentence must say so.
+    flipped = {n: dataclasses.replace(r, scores={**r.scores, "model": 1.0 - r.y.astype(float)}) if n == "model" else r
+               for n, r in ev.validation.items()}
+    bad = dataclasses.replace(ev, test=dataclasses.replace(ev.test, scores={**ev.test.scores, "model": 1.0 - ev.test.y.astype(float)}),
+                              validation=flipped)
+    rich = dataclasses.replace(a, fraud_rate_bps=71.0, avg_fraud_amount=117.0)
+    rows, sentence = fb.peer_money(bad, rich)
+    assert rows[0]["name"] != "model"
+    peer = rows[0]["Model"].split(" (")[0].lower()
+    assert f"the {peer} earns" in sentence and fmt.money(rows[0]["net"]) in sentence
+    assert "outside the model's range" in sentence, sentence
