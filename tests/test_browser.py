@@ -80,12 +80,19 @@ def test_fraud_threshold_and_upload(page, artifacts, tmp_path):
     caught = page.locator('[data-testid="stMetric"]').filter(has_text="Frauds caught").locator('[data-testid="stMetricValue"]')
     before = caught.inner_text()
     page.locator('[data-testid="stButtonGroup"] button').filter(has_text="Manual").click()
+    # the threshold slider appears only after the rerun the click starts: wait for it, not for a fixed time
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Alert threshold").locator('input[type="range"]')
+    expect(slider).to_be_attached(timeout=TIMEOUT)
     _idle(page)
-    slider = page.get_by_role("slider").first
+    start = float(slider.input_value())
     slider.focus()
-    for _ in range(3):
-        page.keyboard.press("PageUp")  # move the threshold up by large steps
+    for _ in range(2):
+        page.keyboard.press("PageUp")  # move the threshold up by large steps (a tenth of the range each)
+    expect(slider).not_to_have_value(str(start), timeout=TIMEOUT)
     _idle(page)
+    assert float(slider.input_value()) > start + 0.05, (start, slider.input_value())
+    # the metric follows the slider once its rerun has finished
+    expect(caught).not_to_have_text(before, timeout=TIMEOUT)
     after = caught.inner_text()
     assert int(after.replace(",", "")) < int(before.replace(",", "")), (before, after)
     href = page.evaluate("window.location.href")
