@@ -10,7 +10,7 @@ PIP := $(PY) -m pip
 
 help:
 	@echo "make run     set up .venv (if needed) and serve the app on :$(PORT) (PORT= overrides)"
-	@echo "make test    set up .venv (if needed) and run the whole test suite"
+	@echo "make test    set up .venv (if needed) and run the whole test suite (TEST_WORKERS=2 parallel workers)"
 	@echo "make install set up .venv with the runtime requirements"
 	@echo "make train   retrain every shipped checkpoint in models/ (reproducible: fixed seeds)"
 	@echo "make bench   run the speed and memory benchmarks (benchmarks/)"
@@ -36,8 +36,12 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
+# Two pytest-xdist workers (whole files per worker, one torch thread each), then the ten-browser concurrency test
+# alone, since it measures latency under its own load. Exit code 5 = nothing selected (PYTEST_ARGS picked other files).
+TEST_WORKERS ?= 2
 test: install-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 train: install
 	@echo "Fraud and triage train two learners each (MLP + TabM, averaged): about 2.3x (fraud) and 3.9x (triage) the time of the"

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.appserver import chromium_path
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.alone]
 
 if chromium_path() is None:
     pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it so this test runs in CI", allow_module_level=True)
