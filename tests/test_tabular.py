@@ -42,6 +42,25 @@ def test_learns_a_hard_threshold_like_a_tree():
     assert flagged[near_above].mean() > 0.9 and flagged[near_below].mean() < 0.1
 
 
+
+def test_tree_bin_edges_find_a_threshold_in_a_rare_tail():
+    """On a large table a rule like "over 220 is fraud" touches few rows (the handbook's training week:
+    ~150 of 68,526). A leaf-size floor proportional to the rows (n / 200 = 200 here) forbade that split,
+    so the embedding had no step there; the bin edges must bracket the threshold."""
+    from usecases.core.tabular import fit_bins
+
+    rng = np.random.default_rng(0)
+    amount = rng.gamma(2.0, 25.0, 40_000)  # ≈ 0.2 % above 220
+    y = (amount > 220).astype(int)
+    assert 40 < y.sum() < 200
+    (edges,) = fit_bins(amount[:, None], amount[:, None], y, "binary", 32, 16, lambda j, v: v)
+    e = edges.numpy()
+    below, above = e[e <= 220], e[e > 220]
+    assert len(below) and len(above)
+    lo, hi = below.max(), above.min()
+    assert amount[(amount > lo) & (amount < hi)].size == 0  # no training value inside the step's bin
+    assert 215 < lo and hi < 225
+
 def test_beats_a_constant_on_a_real_table():
     """ISLR Default (real credit-card defaults, 3.3 % positive): average precision far above the
     prevalence, which is what a constant score gets."""

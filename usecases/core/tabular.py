@@ -28,8 +28,11 @@ What is ours is the part around it, written for our use cases:
   cumulative sums are ordered by construction.
 * **Size-aware defaults** — width, ensemble size, bins, dropout, weight decay, batch size and epochs
   follow the number of training rows (small files: fewer parameters, stronger regularisation, more
-  epochs); early stopping on an inner validation split of the training rows; optionally a cross-fitted
-  ensemble over folds so every training row is used.
+  epochs); early stopping on the validation log loss of an inner split of the training rows (for binary
+  tasks too: average precision only ranks, so it stopped members before they had pushed a hard rule
+  such as "amount > 220 is fraud" to probabilities near 1 — handbook test payments over 220 flagged at
+  the profit-optimal threshold: 54 of 84 when stopping on AP, 78 of 84 on log loss, at the same AP);
+  optionally a cross-fitted ensemble over folds so every training row is used.
 * **The project's runner** — :func:`usecases.core.runner.run_training` (best-weight restore, patience,
   progress, cancel), a wall-clock budget checked after every batch, devices from
   :mod:`usecases.core.device` (bf16 autocast on CUDA).
@@ -282,7 +285,10 @@ def fit_bins(xq: np.ndarray, x_raw: np.ndarray, y: np.ndarray, task: str, n_quan
              to_q) -> list[torch.Tensor]:
     """Bin edges per feature in the transformed space: quantile edges ∪ tree-split edge pairs."""
     bins = []
-    min_leaf = max(5, len(y) // 200)
+    # Leaves of at least 0.5 % of the rows, but never more than 64 (rtdl_num_embeddings' example uses 64): a floor
+    # proportional to the rows forbade the handbook's amount > 220 split (≈ 150 of 68,526 rows), so the
+    # embedding had no step where the rule is.
+    min_leaf = max(5, min(64, len(y) // 200))
     for j in range(xq.shape[1]):
         col = xq[:, j]
         q = np.quantile(col, np.linspace(0, 1, n_quantile_bins + 1))
@@ -693,7 +699,7 @@ class TabularLearner:
         C = cats_all.to(device)
         B = torch.from_numpy(b).to(device) if b is not None else None
         Y = torch.from_numpy(y).to(device)
-        monitor = self.monitor if self.monitor != "auto" else ("ap" if self.task == "binary" else "loss")
+        monitor = "loss" if self.monitor == "auto" else self.monitor  # "ap" ranks only; see the module docstring
         self.history_: list[dict] = []
         self.stopped_: list[str] = []
         val_idx, val_p = [], []
