@@ -44,8 +44,9 @@ test: install-dev
 	$(PY) -m pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 train: install
-	@echo "Fraud and triage train two learners each (MLP + TabM, averaged): about 2.3x (fraud) and 3.9x (triage) the time of the"
-	@echo "MLP alone, for better average precision (fraud) and less under-triage of levels 1-2 (triage); README, 'Which tabular learner ships'."
+	@echo "Fraud trains TabM (about 1.3x the time of the MLP it replaced, for better average precision and the amount rule caught);"
+	@echo "triage trains two learners (MLP + TabM, averaged; about 3.9x the MLP alone) for less under-triage of levels 1-2."
+	@echo "README, 'Which tabular learner ships'."
 	$(PY) -m usecases train all
 
 bench: install-dev

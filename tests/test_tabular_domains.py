@@ -94,6 +94,7 @@ def _fraud_tabm() -> fraud.Trained:
 
 
 def test_fraud_tabm_round_trip_through_the_store(tmp_path):
+    assert fraud.Config().learner == "tabm"  # the shipped learner (README, "Which tabular learner ships")
     t = _fraud_tabm()
     assert t.card["training"]["learner"] == "tabm" and t.card["model"]["learner"] == "tabm"
     assert all(f["learner"] == "tabm" for f in t.card["model"]["folds"])
@@ -126,13 +127,13 @@ def test_fraud_tabm_validation_rows_are_recovered_when_the_arrays_are_missing():
 
 
 def test_fraud_blend_is_the_mean_of_its_parts_and_round_trips(tmp_path):
-    """The default fraud learner: the MLP ensemble and TabM fit on the same rows; scores, validation rows,
+    """``learner="blend"``: the MLP ensemble and TabM fit on the same rows; scores, validation rows,
     gradients and the stored form are those of the two parts."""
     from usecases.fraud.pipeline import default_dataset, plan_rows
 
     steps = []
-    t = fraud.train(fraud.Config.quick(), progress=lambda s, total, row: steps.append((s, total)))
-    assert fraud.Config().learner == "blend" and t.card["model"]["learner"] == "blend"
+    t = fraud.train(dataclasses.replace(fraud.Config.quick(), learner="blend"), progress=lambda s, total, row: steps.append((s, total)))
+    assert t.card["model"]["learner"] == "blend"
     assert "MLPs" in t.card["model"]["architecture"] and "TabM" in t.card["model"]["architecture"]
     assert steps and max(s for s, _ in steps) == steps[-1][1]  # one bar that ends full, over both parts
     blend = t.model.learners[0]

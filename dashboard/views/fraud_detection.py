@@ -209,7 +209,7 @@ def winner_in_view(ev, active, choice: str, runs: dict) -> None:
 
 report_ui.start("Fraud detection")
 st.title(":material/credit_card: Fraud detection")
-st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: PyTorch — an ensemble of MLPs averaged with TabM, each calibrated, compared with "
+st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: PyTorch — TabM over piecewise-linear embeddings (calibrated), compared with "
            "logistic regression, "
            "a random forest and LightGBM tuned on the same training rows.")
 shared = training.require_model(KEY)

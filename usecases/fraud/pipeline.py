@@ -52,9 +52,11 @@ ARCHITECTURE = {"mlp": "cross-validated ensemble of MLPs (Platt-calibrated)",
 class Config(ConfigMixin):
     sim: SimConfig = SimConfig()
     net: NetConfig = NetConfig()
-    # "blend" (the default: MLPEnsemble with the settings below and the shared TabM learner with those in ``tabm``, fit on
-    # the same rows, probabilities averaged — the evidence is in the README), "mlp" or "tabm" alone
-    learner: str = "blend"
+    # "tabm" (the default: the shared TabM learner with the settings in ``tabm``), "mlp" (MLPEnsemble with the settings
+    # below) or "blend" (both fit on the same rows, probabilities averaged). The evidence for the default is in the
+    # README ("Which tabular learner ships"): on the handbook split TabM ties the blend on AP and catches the
+    # amount > 220 rule (78 of 84 test payments vs 57), in less than half the blend's training time.
+    learner: str = "tabm"
     tabm: TabMConfig = TabMConfig()
     max_epochs: int = 30
     patience: int = 6
