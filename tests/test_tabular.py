@@ -42,7 +42,6 @@ def test_learns_a_hard_threshold_like_a_tree():
     assert flagged[near_above].mean() > 0.9 and flagged[near_below].mean() < 0.1
 
 
-
 def test_tree_bin_edges_find_a_threshold_in_a_rare_tail():
     """On a large table a rule like "over 220 is fraud" touches few rows (the handbook's training week:
     ~150 of 68,526). A leaf-size floor proportional to the rows (n / 200 = 200 here) forbade that split,
@@ -60,6 +59,28 @@ def test_tree_bin_edges_find_a_threshold_in_a_rare_tail():
     lo, hi = below.max(), above.min()
     assert amount[(amount > lo) & (amount < hi)].size == 0  # no training value inside the step's bin
     assert 215 < lo and hi < 225
+
+
+def test_binary_members_stop_on_validation_log_loss(monkeypatch):
+    """Early stopping on average precision stopped members before a hard rule reached probabilities near 1
+    (handbook: 54 of 84 payments over 220 flagged, 78 when stopping on log loss, same AP); binary tasks
+    monitor the validation log loss, as ordinal ones always did, unless asked otherwise."""
+    from usecases.core import tabular
+
+    seen = []
+    real = tabular.run_training
+
+    def spy(step, evaluate, cfg, **kw):
+        seen.append((cfg.monitor, cfg.mode))
+        return real(step, evaluate, cfg, **kw)
+
+    monkeypatch.setattr(tabular, "run_training", spy)
+    X, y, _ = _threshold_table(300, 7)
+    TabularLearner("binary", seed=0, max_epochs=2, patience=1, **SMALL).fit(X, y)
+    assert seen == [("val_loss", "min")]
+    TabularLearner("binary", seed=0, max_epochs=2, patience=1, monitor="ap", **SMALL).fit(X, y)
+    assert seen[-1] == ("val_ap", "max")
+
 
 def test_beats_a_constant_on_a_real_table():
     """ISLR Default (real credit-card defaults, 3.3 % positive): average precision far above the
