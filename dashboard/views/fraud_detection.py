@@ -174,7 +174,8 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         c1, c2 = st.columns(2)
         c1.plotly_chart(charts.confusion(fcharts.confusion(op), op.threshold), width="stretch")
         with c2:
-            st.markdown("**Training curve** (validation AP per ensemble member of each learner)")
+            st.markdown("**Training curve** (validation AP per ensemble member of each learner; TabM members keep the epoch with the "
+                        "lowest validation log loss, MLP members the one with the highest AP)")
             fig = charts.training_curve(ev.history)
             if fig is not None:
                 st.plotly_chart(fig, width="stretch")
