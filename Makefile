@@ -44,7 +44,7 @@ test: install-dev
 	$(PY) -m pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 train: install
-	@echo "Fraud trains TabM (about 1.3x the MLP ensemble's time, half the blend's) for better average precision and the amount rule caught;"
+	@echo "Fraud trains TabM (about 1.3x the MLP ensemble's time, 0.6x the blend's) for better average precision and the amount rule caught;"
 	@echo "triage trains two learners (MLP + TabM, averaged; about 3.9x the MLP alone) for less under-triage of levels 1-2."
 	@echo "README, 'Which tabular learner ships'."
 	$(PY) -m usecases train all

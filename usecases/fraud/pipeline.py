@@ -55,7 +55,7 @@ class Config(ConfigMixin):
     # "tabm" (the default: the shared TabM learner with the settings in ``tabm``), "mlp" (MLPEnsemble with the settings
     # below) or "blend" (both fit on the same rows, probabilities averaged). The evidence for the default is in the
     # README ("Which tabular learner ships"): on the handbook split TabM ties the blend on AP and catches the
-    # amount > 220 rule (78 of 84 test payments vs 57), in less than half the blend's training time.
+    # amount > 220 rule (78 of 84 test payments vs 57), in 57 % of the blend's training time (331 s vs 246 + 331 s).
     learner: str = "tabm"
     tabm: TabMConfig = TabMConfig()
     max_epochs: int = 30
