@@ -230,3 +230,27 @@ def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
     back = triage.load(store)
     np.testing.assert_array_equal(learner.predict_proba(back.model, df), learner.predict_proba(t.model, df))
     assert triage.evaluate(back).model["kappa_linear"] == pytest.approx(t.card["metrics"]["kappa_linear"], abs=1e-9)
+
+
+def test_blend_share_rules_of_the_triage_benchmark():
+    """``benchmarks/triage_blend_share.py`` (the README's "not kept" table): RPS counts the distance on the scale,
+    each rule moves the share to the better part, equal parts keep the mean, and the safe rule never takes a
+    share with more validation under-triage of levels 1–2 than the mean's."""
+    from benchmarks.triage_blend_share import choose, rps
+
+    one_hot = np.eye(5)
+    p = np.stack([one_hot[0], one_hot[4], np.full(5, 0.2), one_hot[1]])
+    np.testing.assert_allclose(rps(np.array([1, 1, 3, 3]), p), [0.0, 4.0, 0.4, 1.0])
+    rng = np.random.default_rng(0)
+    y = rng.integers(1, 6, 200)
+    good, flat = 0.1 * np.full((200, 5), 0.2) + 0.9 * one_hot[y - 1], np.full((200, 5), 0.2)
+    for rule in ("log loss", "RPS", "RPS, safe"):
+        assert choose(rule, y, flat, good) == 1.0 and choose(rule, y, good, flat) == 0.0 and choose(rule, y, good, good) == 0.5
+    assert choose("mean", y, flat, good) == 0.5 and choose("tabm", y, good, flat) == 1.0
+    # TabM better on the whole but one level too calm on every level-1/2 patient, the MLP right on those and
+    # uninformative elsewhere: RPS moves far towards TabM, the safe rule only as far as no urgent patient is missed
+    y = rng.choice(np.arange(1, 6), 400, p=[0.05, 0.05, 0.3, 0.3, 0.3])  # one patient in ten urgent
+    urgent = y <= 2
+    calm = 0.1 * np.full((400, 5), 0.2) + 0.9 * one_hot[np.where(urgent, y, y - 1)]  # urgent ones: the next, calmer level
+    mlp = np.where(urgent[:, None], 0.02 + 0.9 * one_hot[y - 1], 0.2)  # right on the urgent ones, uninformative elsewhere
+    assert choose("RPS", y, mlp, calm) == 1.0 and choose("RPS, safe", y, mlp, calm) == 0.7  # past 0.75 the 3× rule misses them
