@@ -41,10 +41,11 @@ def rps(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _under12(y: np.ndarray, p: np.ndarray) -> int:
+    from usecases.triage.metrics import DEFAULT_UNDER_COST
     from usecases.triage.model import decide
 
     crit = y <= 2
-    return int((decide(p, 3.0)[crit] > y[crit]).sum())
+    return int((decide(p, DEFAULT_UNDER_COST)[crit] > y[crit]).sum())
 
 
 def choose(rule: str, y: np.ndarray, p_mlp: np.ndarray, p_tabm: np.ndarray) -> float:
@@ -105,7 +106,7 @@ def _folds(name: str, raw: bytes | None, mapping: dict | None):
 def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame:
     from usecases.core.device import select_device
     from usecases.triage import learner as tl
-    from usecases.triage.metrics import triage_metrics
+    from usecases.triage.metrics import DEFAULT_UNDER_COST, triage_metrics
     from usecases.triage.model import decide
     from usecases.triage.peers import fit_peer
 
@@ -121,10 +122,11 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
     yt = np.concatenate(y)
 
     def row(who: str, p: np.ndarray, shares: str) -> dict:
-        m, d = triage_metrics(yt, decide(p, 3.0)), decide(p, 3.0) - yt
+        levels = decide(p, DEFAULT_UNDER_COST)
+        m, d = triage_metrics(yt, levels), levels - yt
         return {"file": name, "rows": len(yt), "rule": who, "kappa_linear": round(m["kappa_linear"], 3),
                 "under_triage_l12": round(m["under_triage_l12"], 3), "over_triage": round(m["over_triage"], 3),
-                "cost_per_patient": round(float(np.where(d > 0, 3.0 * d, -d).mean()), 3), "tabm_share_per_fold": shares}
+                "cost_per_patient": round(float(np.where(d > 0, DEFAULT_UNDER_COST * d, -d).mean()), 3), "tabm_share_per_fold": shares}
 
     rows = []
     for rule in RULES:

@@ -152,16 +152,11 @@ def operating(ev, a: FraudAssumptions, name: str = "model") -> Operating:
             opt_apd = choose(val.y, val.scores[name], val.amount, dataclasses.replace(a, mode="Profit-optimal"), ev.has_amount)[1]
     else:
         k = int(max(val.group.max(), ev.test.group.max())) + 1
-        thresholds, whole = [], None
-        for g in range(k):
-            m = val.group == g
-            if m.all():  # one group holding every validation row (a hold-out): the pooled choice is the same call
-                whole = choose(val.y, val.scores[name], val.amount, a, ev.has_amount)
-                thresholds.append(whole[0])
-            else:
-                thresholds.append(choose(val.y[m], val.scores[name][m], val.amount[m], a, ev.has_amount)[0] if m.any() else 0.5)
-        thresholds = tuple(thresholds)
-        pooled, _, opt_apd = whole if whole is not None else choose(val.y, val.scores[name], val.amount, a, ev.has_amount)
+        pooled, _, opt_apd = choose(val.y, val.scores[name], val.amount, a, ev.has_amount)
+        masks = [val.group == g for g in range(k)]
+        # A group holding every validation row (a hold-out) has the pooled threshold: not chosen twice.
+        thresholds = tuple(pooled if m.all() else choose(val.y[m], val.scores[name][m], val.amount[m], a, ev.has_amount)[0] if m.any() else 0.5
+                           for m in masks)
     flag = flags(ev, name, thresholds)
     y, amount = ev.test.y.astype(bool), ev.test.amount
     recall, amount_recall, fpr = _rates(y, flag, amount, ev.has_amount)
