@@ -13,12 +13,18 @@ configuration), and scores the test rows under each rule for TabM's share s in 0
 * ``RPS, safe`` — the lowest RPS among the s whose validation under-triage of levels 1–2 at the 3× rule is
   no higher than the mean's.
 
-Reported per file: κ linear, under-triage of levels 1–2 and over-triage at the default 3× rule, and the mean
-triage cost per patient (3 per level under, 1 per level over — the rule's own objective), plus the shares
-chosen per fold. The files are the own-data benchmark's and three more that no rule was tuned on (a
-1,500-patient synthetic sample with a new seed, ``MASS::survey``, ``carData::Womenlf``).
+A second question, asked of the same fits: should a file whose logistic regression scores the validation rows
+better than the blend be scored by the logistic regression instead? ``blend or LR, by cost`` takes, per fold,
+whichever of the two has the lower validation triage cost at the 3× rule (ties → the blend); ``…, safe`` takes the
+regression only when it also misses no more level-1/2 validation patients than the blend.
 
-``python -m benchmarks.triage_blend_share [--only NAME,…] [--threads 1]`` (≈ 30 min on one thread).
+Reported per file: κ linear, under-triage of levels 1–2 and over-triage at the default 3× rule, and the mean
+triage cost per patient (3 per level under, 1 per level over — the rule's own objective), plus what was
+chosen per fold (TabM's share, or B(lend) / LR). The files are the own-data benchmark's and three more that no
+rule was tuned on (a 1,500-patient synthetic sample with a new seed, ``MASS::survey``, ``carData::Womenlf``).
+
+``python -m benchmarks.triage_blend_share [--only NAME,…] [--threads 1]`` (≈ 30 min on one thread; names are matched as
+substrings and split at commas, so "1,000" matches almost everything: use "sub-sample" for the synthetic samples).
 """
 
 from __future__ import annotations
@@ -62,6 +68,24 @@ def choose(rule: str, y: np.ndarray, p_mlp: np.ndarray, p_tabm: np.ndarray) -> f
             score[[_under12(y, m) > limit for m in mix]] = np.inf
     best = np.flatnonzero(score <= score.min() + 1e-12)
     return float(SHARES[best[np.argmin(np.abs(SHARES[best] - 0.5))]])
+
+
+def triage_cost(y: np.ndarray, p: np.ndarray) -> float:
+    """Mean cost per patient of the 3× rule's levels: 3 per level of under-triage, 1 per level of over-triage."""
+    from usecases.triage.metrics import DEFAULT_UNDER_COST
+    from usecases.triage.model import decide
+
+    d = decide(p, DEFAULT_UNDER_COST) - y
+    return float(np.where(d > 0, DEFAULT_UNDER_COST * d, -d).mean())
+
+
+def pick_by_cost(y: np.ndarray, p_blend: np.ndarray, p_peer: np.ndarray, safe: bool = False) -> str:
+    """"peer" when the peer's validation triage cost is lower than the blend's (and, if ``safe``, it misses no more
+    level-1/2 validation patients), else "blend"."""
+    better = triage_cost(y, p_peer) < triage_cost(y, p_blend) - 1e-12
+    if safe:
+        better = better and _under12(y, p_peer) <= _under12(y, p_blend)
+    return "peer" if better else "blend"
 
 
 def _fresh_files() -> list[tuple[str, bytes, dict | None]]:
@@ -112,27 +136,32 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
 
     cfg, folds = _folds(name, raw, mapping)
     device = select_device(cfg.device)
-    y, parts, lr = [], [], []
+    y, parts, lr, lr_val = [], [], [], []
     for fit_df, val_df, te_df in folds:
         fitted = {k: tl.fit(fit_df, val_df, dataclasses.replace(cfg, learner=k), device) for k in ("mlp", "tabm")}
         parts.append({k: (tl.predict_proba(m, val_df), tl.predict_proba(m, te_df)) for k, m in fitted.items()})
         parts[-1]["y_val"] = val_df["level"].to_numpy(int)
         y.append(te_df["level"].to_numpy(int))
-        lr.append(fit_peer("logistic_regression", fit_df, val_df, cfg.seed).predict_proba(te_df))
+        peer = fit_peer("logistic_regression", fit_df, val_df, cfg.seed)
+        lr.append(peer.predict_proba(te_df))
+        lr_val.append(peer.predict_proba(val_df))
     yt = np.concatenate(y)
 
-    def row(who: str, p: np.ndarray, shares: str) -> dict:
-        levels = decide(p, DEFAULT_UNDER_COST)
-        m, d = triage_metrics(yt, levels), levels - yt
+    def row(who: str, p: np.ndarray, chosen: str) -> dict:
+        m = triage_metrics(yt, decide(p, DEFAULT_UNDER_COST))
         return {"file": name, "rows": len(yt), "rule": who, "kappa_linear": round(m["kappa_linear"], 3),
                 "under_triage_l12": round(m["under_triage_l12"], 3), "over_triage": round(m["over_triage"], 3),
-                "cost_per_patient": round(float(np.where(d > 0, DEFAULT_UNDER_COST * d, -d).mean()), 3), "tabm_share_per_fold": shares}
+                "cost_per_patient": round(triage_cost(yt, p), 3), "per_fold": chosen}  # TabM's share, or B(lend) / LR
 
     rows = []
     for rule in RULES:
         shares = [choose(rule, f["y_val"], f["mlp"][0], f["tabm"][0]) for f in parts]
         p = np.concatenate([(1 - s) * f["mlp"][1] + s * f["tabm"][1] for s, f in zip(shares, parts)])
         rows.append(row(rule, p, " ".join(f"{s:.1f}" for s in shares)))
+    for label, safe in (("blend or LR, by cost", False), ("blend or LR, by cost, safe", True)):
+        picks = [pick_by_cost(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, pv, safe) for f, pv in zip(parts, lr_val)]
+        p = np.concatenate([pt if k == "peer" else (f["mlp"][1] + f["tabm"][1]) / 2 for k, f, pt in zip(picks, parts, lr)])
+        rows.append(row(label, p, " ".join("LR" if k == "peer" else "B" for k in picks)))
     rows.append(row("logistic regression (tuned)", np.concatenate(lr), ""))
     return pd.DataFrame(rows)
 

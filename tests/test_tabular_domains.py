@@ -254,3 +254,24 @@ def test_blend_share_rules_of_the_triage_benchmark():
     calm = 0.1 * np.full((400, 5), 0.2) + 0.9 * one_hot[np.where(urgent, y, y - 1)]  # urgent ones: the next, calmer level
     mlp = np.where(urgent[:, None], 0.02 + 0.9 * one_hot[y - 1], 0.2)  # right on the urgent ones, uninformative elsewhere
     assert choose("RPS", y, mlp, calm) == 1.0 and choose("RPS, safe", y, mlp, calm) == 0.7  # past 0.75 the 3× rule misses them
+
+
+def test_blend_or_peer_by_validation_cost_of_the_triage_benchmark():
+    """The benchmark's "blend or LR, by cost" rules: the 3× cost by hand, the cheaper part is taken (ties → blend),
+    and the safe variant refuses a peer that is cheaper overall but misses more urgent validation patients."""
+    from benchmarks.triage_blend_share import pick_by_cost, triage_cost
+
+    one_hot = np.eye(5)
+    y = np.array([1, 2, 3, 4, 5, 3])
+    # levels decided: exact except the 1 → 3 (2 under: 6) and the 5 → 4 (1 over: 1) → 7 / 6
+    p = one_hot[np.array([3, 2, 3, 4, 4, 3]) - 1]
+    assert triage_cost(y, p) == pytest.approx(7 / 6)
+    exact = one_hot[y - 1]
+    assert pick_by_cost(y, p, exact) == "peer" and pick_by_cost(y, exact, p) == "blend" and pick_by_cost(y, p, p) == "blend"
+    # The peer: right everywhere but one level too calm on the level-2 patient (cost 3); the blend: one level too
+    # urgent on four calm patients (cost 4), right on the urgent ones. Cheaper is the peer; safe keeps the blend.
+    y = np.array([2, 3, 3, 4, 4, 5, 5])
+    peer = one_hot[np.array([3, 3, 3, 4, 4, 5, 5]) - 1]
+    blend = one_hot[np.array([2, 2, 2, 3, 3, 5, 5]) - 1]
+    assert triage_cost(y, peer) < triage_cost(y, blend)
+    assert pick_by_cost(y, blend, peer) == "peer" and pick_by_cost(y, blend, peer, safe=True) == "blend"
