@@ -67,7 +67,7 @@ def _synthetic(n: int, seed: int) -> bytes:
     return generate(CohortConfig(n=n, seed=seed)).drop(columns=["patient"]).to_csv(index=False).encode()
 
 
-def _rows(name: str, ev, seconds: float, what: str) -> list[dict]:
+def _rows(name: str, ev, seconds: float, what: str, served: str = "") -> list[dict]:
     v = ev.verdict()
     out = []
     for who in ev.names:
@@ -76,7 +76,8 @@ def _rows(name: str, ev, seconds: float, what: str) -> list[dict]:
         out.append({"dataset": name, "rows": ev.data.rows, "split": ev.data.split.split(" (")[0], "model": ev.label(who),
                     "kappa_linear": m["kappa_linear"], "spread": f"{fmt.metric(sp[0])} – {fmt.metric(sp[1])}" if sp else "—",
                     "under_triage_l12": m["under_triage_l12"], "over_triage": m["over_triage"],
-                    "winner": ev.label(v.winner) if v.winner != "tie" else "tie", "seconds": round(seconds, 1), "mapped": what})
+                    "winner": ev.label(v.winner) if v.winner != "tie" else "tie", "seconds": round(seconds, 1),
+                    "served": served if who == "model" else "", "mapped": what})
     return out
 
 
@@ -106,19 +107,32 @@ def _messy(base: pd.DataFrame) -> list[tuple[str, bytes, dict | None, bool]]:
     ]
 
 
-def run(quick: bool = False) -> list[pd.DataFrame]:
+def _served(card: dict) -> str:
+    """Which learner served each fold ("B" the MLP + TabM blend, "L" the ordinal linear model; "" for a single learner)."""
+    return " ".join({"blend": "B", "linear": "L"}[k] for k in card.get("model", {}).get("served", []))
+
+
+def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = True, fresh: bool = False) -> list[pd.DataFrame]:
     cfg = triage.Config(max_epochs=6 if quick else 30, patience=2 if quick else 5, peers=("logistic_regression",) if quick else triage.Config().peers)
     results = []
     sets = [(f"synthetic sub-sample ({n:,} patients)", _synthetic(n, seed), None, "all fields (synthetic)") for n, seed in
             ((1000, 31),) + (() if quick else ((2000, 32),))]
     sets += [(name, raw, m, what) for name, raw, m, what in _real_tables() if not quick or "WVS" not in name]
+    if fresh:  # three files no rule of the learner was tuned on (benchmarks.triage_blend_share)
+        from benchmarks.triage_blend_share import _fresh_files
+
+        sets += [(name, raw, m, "see benchmarks/triage_blend_share.py") for name, raw, m in _fresh_files()]
     for name, raw, mapping, what in sets:
+        if only and not any(o in name for o in only):
+            continue
         t0 = time.perf_counter()
         recs = triage.read_data(raw, f"{name}.csv", mapping=json.dumps(mapping) if mapping else None)
         trained = triage.train(cfg, data=recs)
         ev = triage.evaluate(trained, recs)
-        results += _rows(name, ev, time.perf_counter() - t0, what)
+        results += _rows(name, ev, time.perf_counter() - t0, what, _served(trained.card))
     messy = []
+    if not messy_too:
+        return [pd.DataFrame(results), pd.DataFrame(messy, columns=["variant", "outcome"])]
     base = generate(CohortConfig(n=300 if quick else 600, seed=33)).drop(columns=["patient"])
     small = triage.Config(max_epochs=3, patience=1, peers=("logistic_regression",))
     for variant, raw, mapping, accept in _messy(base):
@@ -137,8 +151,16 @@ def run(quick: bool = False) -> list[pd.DataFrame]:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--only", default="", help="comma-separated substrings of file names (skips the messy variants); use "
+                                              "'sub-sample' for the synthetic samples, since '1,000' would split at its comma")
+    p.add_argument("--fresh", action="store_true", help="also the three files of benchmarks.triage_blend_share no rule was tuned on")
+    p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
-    res, messy = run(quick=args.quick)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    only = [o for o in args.only.split(",") if o]
+    res, messy = run(quick=args.quick, only=only, messy_too=not only, fresh=args.fresh)
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 140):
         shown = res.copy()
         for c in ("kappa_linear", "under_triage_l12", "over_triage"):

@@ -20,7 +20,8 @@ regression only when it also misses no more level-1/2 validation patients than t
 
 Reported per file: κ linear, under-triage of levels 1–2 and over-triage at the default 3× rule, and the mean
 triage cost per patient (3 per level under, 1 per level over — the rule's own objective), plus what was
-chosen per fold (TabM's share, or B(lend) / LR). The files are the own-data benchmark's and three more that no
+chosen per fold (TabM's share, or B(lend) / LR). The last row is the product's own linear candidate
+(:mod:`usecases.triage.linear`) alone, fit on the same fold rows. The files are the own-data benchmark's and three more that no
 rule was tuned on (a 1,500-patient synthetic sample with a new seed, ``MASS::survey``, ``carData::Womenlf``).
 
 ``python -m benchmarks.triage_blend_share [--only NAME,…] [--threads 1]`` (≈ 30 min on one thread; names are matched as
@@ -71,12 +72,11 @@ def choose(rule: str, y: np.ndarray, p_mlp: np.ndarray, p_tabm: np.ndarray) -> f
 
 
 def triage_cost(y: np.ndarray, p: np.ndarray) -> float:
-    """Mean cost per patient of the 3× rule's levels: 3 per level of under-triage, 1 per level of over-triage."""
-    from usecases.triage.metrics import DEFAULT_UNDER_COST
-    from usecases.triage.model import decide
+    """Mean cost per patient of the 3× rule's levels: 3 per level of under-triage, 1 per level of over-triage (the product's
+    own :func:`usecases.triage.linear.triage_cost`, which ``learner="auto"`` chooses by)."""
+    from usecases.triage.linear import triage_cost as cost
 
-    d = decide(p, DEFAULT_UNDER_COST) - y
-    return float(np.where(d > 0, DEFAULT_UNDER_COST * d, -d).mean())
+    return cost(y, p)
 
 
 def pick_by_cost(y: np.ndarray, p_blend: np.ndarray, p_peer: np.ndarray, safe: bool = False) -> str:
@@ -136,8 +136,11 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
 
     cfg, folds = _folds(name, raw, mapping)
     device = select_device(cfg.device)
-    y, parts, lr, lr_val = [], [], [], []
+    from usecases.triage import linear
+
+    y, parts, lr, lr_val, lin = [], [], [], [], []
     for fit_df, val_df, te_df in folds:
+        lin.append(linear.predict_proba(linear.fit(fit_df, val_df, cfg, device), te_df))
         fitted = {k: tl.fit(fit_df, val_df, dataclasses.replace(cfg, learner=k), device) for k in ("mlp", "tabm")}
         parts.append({k: (tl.predict_proba(m, val_df), tl.predict_proba(m, te_df)) for k, m in fitted.items()})
         parts[-1]["y_val"] = val_df["level"].to_numpy(int)
@@ -163,6 +166,7 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
         p = np.concatenate([pt if k == "peer" else (f["mlp"][1] + f["tabm"][1]) / 2 for k, f, pt in zip(picks, parts, lr)])
         rows.append(row(label, p, " ".join("LR" if k == "peer" else "B" for k in picks)))
     rows.append(row("logistic regression (tuned)", np.concatenate(lr), ""))
+    rows.append(row("ordinal linear model (ours, alone)", np.concatenate(lin), ""))
     return pd.DataFrame(rows)
 
 

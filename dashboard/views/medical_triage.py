@@ -130,8 +130,11 @@ def tab_model(active, ev, choice) -> None:
     st.caption(f"{ev.data.source} · {ev.data.split} · {fmt.count(ev.data.test_rows)} patients scored. Levels of the learned models follow the "
                f"cost-weighted rule at {fmt.number(ev.under_cost)}× (set at the top). κ linear against the reference level "
                "(KTAS nurse–expert agreement in Moon et al. 2019: 0.83). Under-triage = assigned less urgent than the reference.")
-    for n in ev.notes:
-        st.caption(n)
+    for n in ev.notes:  # which learner serves (own files: per fold) stands out; the rest are footnotes
+        if n.startswith("Served"):
+            st.info(n, icon=":material/model_training:")
+        else:
+            st.caption(n)
     trade = pd.DataFrame(ev.tradeoff())
     c1, c2 = st.columns(2)
     if len(trade):

@@ -6,10 +6,14 @@
 * ``Ensemble(members)`` — the average of several fitted members (the fold models of a
   cross-validated own-data run); ``build(card)`` makes an empty one of the stored shape to load into.
 
-Two learners provide them: :class:`.model.TriageNet` (MLP + CORAL head, ``cfg.learner == "mlp"``) and
-the shared TabM learner (:mod:`.tabm`, ``"tabm"``); ``"blend"`` fits both on the same rows and averages
-their calibrated level probabilities (:class:`Blend`). ``fit`` follows ``cfg.learner``; ``predict_proba``
-and ``build`` follow the module / the card, so a stored model of any kind loads and scores.
+Three learners provide them: :class:`.model.TriageNet` (MLP + CORAL head, ``cfg.learner == "mlp"``), the
+shared TabM learner (:mod:`.tabm`, ``"tabm"``) and an ordinal linear model (:mod:`.linear`, ``"linear"``);
+``"blend"`` fits the first two on the same rows and averages their calibrated level probabilities
+(:class:`Blend`). ``"auto"`` (the default) fits the blend and the linear model on the same rows and keeps
+whichever triages the validation rows at the lower cost (3 per level of under-triage, 1 per level over;
+ties → the blend) — per fold, so an ensemble of fold models may mix the two. ``fit`` follows
+``cfg.learner``; ``predict_proba`` and ``build`` follow the module / the card, so a stored model of any kind
+loads and scores.
 
 Training drops each input field at random (``field_dropout``): a numeric field becomes missing, a
 category "unknown", the complaint empty. The synthetic cohort records nearly everything, but users'
@@ -32,7 +36,8 @@ from usecases.core.device import autocast, seed_everything
 from usecases.core.runner import RunConfig, require_finite, run_training
 from usecases.core.tables import DataProblem
 
-from . import tabm
+from . import linear, tabm
+from .linear import TriageLinear, triage_cost
 from .metrics import triage_metrics
 from .model import N_LEVELS, NetConfig, TriageNet, coral_loss, decide, encode_categories, encode_numeric, tokens
 
@@ -68,6 +73,10 @@ class Blend(nn.Module):
 def build(card: dict) -> Ensemble:
     """An ensemble of the shape a card describes (weights are loaded into it afterwards)."""
     kind = card["model"].get("learner")
+    if kind == "auto":
+        net, tabs = NetConfig(**card["model"]["net"]), iter(tabm.build_members(card))
+        heads = iter(card["model"].get("linear", {}).get("heads", []))
+        return Ensemble([TriageLinear(next(heads)) if k == "linear" else Blend(TriageNet(net), next(tabs)) for k in card["model"]["served"]])
     if kind == "tabm":
         return Ensemble(tabm.build_members(card))
     if kind == "blend":
@@ -79,6 +88,8 @@ def build(card: dict) -> Ensemble:
 
 def describe(members: list[nn.Module], cfg) -> dict:
     """The card's model section for these fitted members."""
+    if getattr(cfg, "learner", None) == "auto":
+        return _describe_auto(members, cfg)
     if isinstance(members[0], tabm.TriageTabM):
         return tabm.describe(members)
     if isinstance(members[0], Blend):
@@ -89,6 +100,32 @@ def describe(members: list[nn.Module], cfg) -> dict:
     return {"architecture": "MLP over vitals, category embeddings and hashed complaint n-grams; CORAL ordinal head; "
                             "temperature-calibrated" + (f"; ensemble of the {len(members)} fold models" if len(members) > 1 else ""),
             "learner": "mlp-coral", "net": dataclasses.asdict(cfg.net), "members": len(members)}
+
+
+BLEND_NAME = "MLP + TabM blend"
+LINEAR_NAME = "ordinal linear model"
+
+
+def _describe_auto(members: list[nn.Module], cfg) -> dict:
+    served = ["linear" if isinstance(m, TriageLinear) else "blend" for m in members]
+    blends = [m for m in members if isinstance(m, Blend)]
+    t = tabm.describe([m.parts[1] for m in blends]) if blends else {"tabular": [], "architecture": ""}
+    n_lin, k = served.count("linear"), len(served)
+    fold = "the fold" if k == 1 else "each fold"
+    if n_lin == 0:
+        what = (f"{BLEND_NAME}: mean of (1) an MLP over vitals, category embeddings and hashed complaint n-grams and (2) "
+                + t["architecture"].split("; ensemble of")[0])
+    elif n_lin == k:
+        what = f"{LINEAR_NAME}: " + linear.describe()
+    else:
+        what = f"{BLEND_NAME} in {k - n_lin} of {k} folds, {LINEAR_NAME} in {n_lin}"
+    rule = (f"per fold, whichever of the {BLEND_NAME} and the {LINEAR_NAME} (both fit on {fold}'s rows) triaged the validation "
+            "patients at the lower cost (3 per level of under-triage, 1 per level over; ties → the blend)")
+    return {"architecture": f"{what} — {rule}" + (f"; ensemble of the {k} fold models" if k > 1 else ""),
+            "learner": "auto", "served": served, "net": dataclasses.asdict(cfg.net), "tabular": t["tabular"],
+            "linear": {"heads": [m.head for m in members if isinstance(m, TriageLinear)],
+                       "c": [float(m.c) for m in members if isinstance(m, TriageLinear)]},
+            "selection": [getattr(m, "selection", None) for m in members], "members": k}
 
 
 def _first(module: nn.Module) -> nn.Module:
@@ -126,7 +163,13 @@ def _to(device, *xs):
 
 @torch.no_grad()
 def predict_proba(module: nn.Module, df: pd.DataFrame | Encoded, batch: int = 4096) -> np.ndarray:
+    if isinstance(module, Ensemble) and len({type(m) for m in module.members}) > 1:  # fold models of different learners
+        return np.mean([predict_proba(m, df, batch) for m in module.members], axis=0)
     first = _first(module)
+    if isinstance(first, TriageLinear):
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError("the linear model scores data frames (it encodes the rows itself)")
+        return linear.predict_proba(module, df, batch)
     if isinstance(first, tabm.TriageTabM):
         return tabm.predict_proba(module, df, batch)
     if isinstance(first, Blend):  # each part scores with its own encoding; the parts of all members are averaged
@@ -153,6 +196,10 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
     early stopping on validation loss, then a temperature."""
     kw = dict(progress=progress, cancel=cancel, step_offset=step_offset, total_steps=total_steps, history=history, budget=budget)
     kind = getattr(cfg, "learner", "mlp")
+    if kind == "auto":
+        return _fit_auto(train_df, val_df, cfg, device, **kw)
+    if kind == "linear":
+        return linear.fit(train_df, val_df, cfg, device, cancel=cancel)
     if kind == "tabm":
         return tabm.fit(train_df, val_df, cfg, device, **kw)
     if kind == "blend":  # both parts on the same rows; each gets half of the progress steps and of the time budget
@@ -166,8 +213,22 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
             history += [{**r, "part": "MLP"} for r in h_mlp] + [{**r, "part": "TabM"} for r in h_tabm]
         return Blend(mlp, t).to(next(mlp.parameters()).device)
     if kind != "mlp":
-        raise ValueError(f"unknown learner {cfg.learner!r}; known: mlp, tabm, blend")
+        raise ValueError(f"unknown learner {cfg.learner!r}; known: auto, blend, mlp, tabm, linear")
     return _fit_mlp(train_df, val_df, cfg, device, **kw)
+
+
+def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -> nn.Module:
+    """The blend and the linear model on the same rows; the one with the lower validation triage cost (ties → the blend).
+    The kept module carries ``selection`` (both costs and the choice) for the card; the other is dropped."""
+    blend = fit(train_df, val_df, dataclasses.replace(cfg, learner="blend"), device, **kw)
+    lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel")).to(next(blend.parameters()).device)
+    y = val_df["level"].to_numpy(int)
+    costs = {"blend": triage_cost(y, predict_proba(blend, val_df)), "linear": triage_cost(y, linear.predict_proba(lin, val_df))}
+    served = "linear" if costs["linear"] < costs["blend"] - 1e-9 else "blend"
+    kept = lin if served == "linear" else blend
+    kept.selection = {"validation_rows": int(len(y)), "blend_cost": round(costs["blend"], 4), "linear_cost": round(costs["linear"], 4),
+                      "served": served}
+    return kept
 
 
 def _scaled(progress, offset: int, share: float, start: float):

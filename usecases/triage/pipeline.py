@@ -54,9 +54,10 @@ class Config(ConfigMixin):
     weight_decay: float = 1e-4
     batch_size: int = 256
     field_dropout: float = 0.1  # share of fields hidden per row while training (see learner.py)
-    # "blend" (the default: TriageNet with the settings above and the shared TabM learner with those in ``tabm``, fit on
-    # the same rows, probabilities averaged — the evidence is in the README), "mlp" or "tabm" alone
-    learner: str = "blend"
+    # "auto" (the default): per fold, the "blend" (TriageNet with the settings above and the shared TabM learner with those
+    # in ``tabm``, fit on the same rows, probabilities averaged) or the ordinal "linear" model, whichever triages the
+    # validation rows at the lower cost (the evidence is in the README); "blend", "mlp", "tabm" or "linear" alone
+    learner: str = "auto"
     tabm: TabMConfig = TabMConfig()
     peers: tuple[str, ...] = PEERS
     split: str = "auto"  # own data: "auto" (CV below 20,000 rows), "cv" or "stratified"
@@ -197,7 +198,6 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
     arts = stored_form(arts)  # the evaluation below reads exactly what a reload will read
     info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)),
                     synthetic=data is None)
-    ev = from_artefacts(arts, info)
     y_all = frame["level"].to_numpy(int)
     card = {
         "run_id": new_run_id(),
@@ -209,13 +209,43 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
         "peers": {n: [p.params for p in ps] for n, ps in peers.items()},
         "device": device_info(device).as_dict(),
         "training_seconds": round(time.perf_counter() - t0, 2),
+    }
+    ev = from_artefacts(arts, info, served_notes(card))
+    card.update({
         "metrics": ev.model,
         "baselines": ev.baselines,
         "assisted": ev.assisted,
         "history": history,
         "vocabulary": _vocabulary(frame.iloc[tr] if data is None else frame),
-    }
+    })
     return Trained(model=model, card=card, artefacts=arts, peers=peers)
+
+
+def served_notes(card: dict) -> list[str]:
+    """What serves this model, for the page and the report: which learner each fold kept, and why (``learner="auto"``)."""
+    m = card.get("model", {})
+    if m.get("learner") != "auto":
+        return []
+    sel = [s for s in m.get("selection") or [] if s]
+    k, n_lin = len(m.get("served", [])), m.get("served", []).count("linear")
+    blend, lin = learner.BLEND_NAME, learner.LINEAR_NAME
+    if k == 1:
+        costs = f"blend {sel[0]['blend_cost']:.3f}, linear {sel[0]['linear_cost']:.3f}" if sel else ""
+        head = (f"Served by the {lin}: it triaged the validation patients at a lower cost than the {blend}" if n_lin else
+                f"Served by the {blend}: an {lin} was also fit on the same rows and checked on the validation patients; "
+                "it triaged them at a higher cost, so it does not serve")
+    else:
+        costs = "; ".join(f"fold {i + 1}: blend {s['blend_cost']:.3f}, linear {s['linear_cost']:.3f}" for i, s in enumerate(sel))
+        if n_lin == 0:
+            head = (f"Served by the {blend} in all {k} folds: an {lin} was also fit on each fold's rows and would have served a fold "
+                    "whose validation patients it triaged at a lower cost — none")
+        elif n_lin == k:
+            head = f"Served by the {lin} in all {k} folds: it triaged each fold's validation patients at a lower cost than the {blend}"
+        else:
+            head = (f"Served per fold by whichever learner triaged that fold's validation patients at the lower cost: the {lin} "
+                    f"in {n_lin} of {k} folds, the {blend} in {k - n_lin}")
+    return [f"{head} (mean cost per validation patient, 3 per level under-triaged, 1 per level over — {costs}). Test patients played "
+            "no part in the choice."]
 
 
 def _score_synthetic(frame, tr, va, te, member, cfg: Config, peers: dict | None = None):
@@ -265,9 +295,10 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
     on the held-out rows of the file it was trained on, or on another file (an external test)."""
     card = trained.card
     cfg = Config.from_dict(card.get("training", {}))
+    notes = served_notes(card)
     if data is None:
         if trained.artefacts is not None:
-            return from_artefacts(trained.artefacts, _info(card))
+            return from_artefacts(trained.artefacts, _info(card), notes)
         if not card["data"].get("synthetic"):
             raise DataProblem("this model was trained on your own file, which the app does not keep; pass the file again", "this model")
         return _evaluate_synthetic(trained, cfg)
@@ -277,11 +308,11 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
     if split is not None:  # the training file: only rows the model did not learn from
         info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)))
         if trained.artefacts is not None:
-            return from_artefacts(trained.artefacts, info)
+            return from_artefacts(trained.artefacts, info, notes)
         if card["data"].get("synthetic"):
             return _evaluate_synthetic(trained, cfg)
         arts, _, _ = _score_folds(frame, split, cfg, list(trained.model.members), tuple(card.get("peers", {}) or cfg.peers))
-        return from_artefacts(arts, info)
+        return from_artefacts(arts, info, notes)
     return _external(trained, frame, source, cfg)
 
 
@@ -289,12 +320,12 @@ def _evaluate_synthetic(trained: Trained, cfg: Config) -> TriageEvaluation:
     frame = generate(cfg.cohort).drop(columns=["patient"])[list(CANONICAL)]
     tr, va, te = synthetic_split(frame["level"].to_numpy(int), cfg.seed)
     arts, _ = _score_synthetic(frame, tr, va, te, trained.model, cfg)
-    return from_artefacts(arts, _info(trained.card))
+    return from_artefacts(arts, _info(trained.card), served_notes(trained.card))
 
 
 def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config) -> TriageEvaluation:
     """A file the model never saw, scored whole; peers are the ones fit on the model's training rows."""
-    notes = []
+    notes = served_notes(trained.card)
     peers = trained.peers
     if peers is None and trained.card["data"].get("synthetic"):
         cohort = generate(cfg.cohort).drop(columns=["patient"])[list(CANONICAL)]
