@@ -46,7 +46,7 @@ test: install-dev
 train: install
 	@echo "Fraud trains TabM (about 1.3x the MLP ensemble's time, 0.6x the blend's) for better average precision and the amount rule caught;"
 	@echo "triage trains two learners (MLP + TabM, averaged; about 3.9x the MLP alone) for less under-triage of levels 1-2,"
-	@echo "and an ordinal linear model (about 26 s more) that serves instead wherever it triages the validation rows at a lower cost."
+	@echo "and a linear model (about 26 s more) that serves instead wherever it triages the validation rows at a lower cost."
 	@echo "README, 'Which tabular learner ships'."
 	$(PY) -m usecases train all
 

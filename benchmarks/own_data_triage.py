@@ -108,7 +108,7 @@ def _messy(base: pd.DataFrame) -> list[tuple[str, bytes, dict | None, bool]]:
 
 
 def _served(card: dict) -> str:
-    """Which learner served each fold ("B" the MLP + TabM blend, "L" the ordinal linear model; "" for a single learner)."""
+    """Which learner served each fold ("B" the MLP + TabM blend, "L" the linear model; "" for a single learner)."""
     return " ".join({"blend": "B", "linear": "L"}[k] for k in card.get("model", {}).get("served", []))
 
 

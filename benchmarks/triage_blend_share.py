@@ -166,7 +166,7 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
         p = np.concatenate([pt if k == "peer" else (f["mlp"][1] + f["tabm"][1]) / 2 for k, f, pt in zip(picks, parts, lr)])
         rows.append(row(label, p, " ".join("LR" if k == "peer" else "B" for k in picks)))
     rows.append(row("logistic regression (tuned)", np.concatenate(lr), ""))
-    rows.append(row("ordinal linear model (ours, alone)", np.concatenate(lin), ""))
+    rows.append(row("linear model (ours, alone)", np.concatenate(lin), ""))
     return pd.DataFrame(rows)
 
 

@@ -1,4 +1,4 @@
-"""The ordinal linear triage learner (:mod:`usecases.triage.linear`) and the ``"auto"`` learner that serves, per fold,
+"""The linear triage learner (:mod:`usecases.triage.linear`) and the ``"auto"`` learner that serves, per fold,
 whichever of it and the MLP + TabM blend triages the validation rows at the lower cost."""
 
 from __future__ import annotations

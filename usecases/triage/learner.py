@@ -7,7 +7,7 @@
   cross-validated own-data run); ``build(card)`` makes an empty one of the stored shape to load into.
 
 Three learners provide them: :class:`.model.TriageNet` (MLP + CORAL head, ``cfg.learner == "mlp"``), the
-shared TabM learner (:mod:`.tabm`, ``"tabm"``) and an ordinal linear model (:mod:`.linear`, ``"linear"``);
+shared TabM learner (:mod:`.tabm`, ``"tabm"``) and a linear model (:mod:`.linear`, ``"linear"``);
 ``"blend"`` fits the first two on the same rows and averages their calibrated level probabilities
 (:class:`Blend`). ``"auto"`` (the default) fits the blend and the linear model on the same rows and keeps
 whichever triages the validation rows at the lower cost (3 per level of under-triage, 1 per level over;
@@ -103,7 +103,7 @@ def describe(members: list[nn.Module], cfg) -> dict:
 
 
 BLEND_NAME = "MLP + TabM blend"
-LINEAR_NAME = "ordinal linear model"
+LINEAR_NAME = "linear model"
 
 
 def _describe_auto(members: list[nn.Module], cfg) -> dict:

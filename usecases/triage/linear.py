@@ -1,4 +1,4 @@
-"""An ordinal linear triage learner in PyTorch — the candidate that serves a fold when it scores the validation
+"""A linear triage learner in PyTorch (ordinal or multinomial head) — the candidate that serves a fold when it scores the validation
 rows at a lower triage cost than the blend (:mod:`.learner`, ``cfg.learner == "auto"``).
 
 Why it exists: on small real ordinal tables (``carData::Womenlf``, 263 rows; ``MASS::housing``) a tuned
@@ -11,13 +11,15 @@ Inputs, as the logistic-regression peer reads them (:mod:`.peers`):
 
 * the eight vitals median-imputed and standardised on the training rows, with a missing-indicator each;
 * sex / arrival / AVPU one-hot (a value outside the scale counts as not recorded);
-* the complaint as TF-IDF over the MLP's hashed words and character trigrams (:func:`.model.tokens`), the
-  inverse document frequencies of the training rows, each row's vector scaled to unit length.
+* the complaint as TF-IDF of its words + word bigrams and, apart, of its character 3- and 4-grams (:func:`terms`,
+  hashed), with the inverse document frequencies of the training rows; each block scaled to unit length, terms in
+  fewer training rows than :data:`MIN_DF` dropped (the peer's ``min_df``).
 
-Head: one linear score and four ordered thresholds (proportional odds, McCullagh 1980) — P(level > k) =
-σ(g(x) + b_k) — so it has one weight per input where a multinomial regression has five. Fit by full-batch
-L-BFGS on the mean log-likelihood plus ½‖w‖² / (C·n) — scikit-learn's scaling of C, not on the thresholds —
-with C chosen from :data:`C_GRID` by the validation triage cost at the 3× rule (ties → the smaller C).
+Heads (:data:`HEADS`): proportional odds (one linear score and four ordered thresholds, McCullagh 1980 —
+P(level > k) = σ(g(x) + b_k), one weight per input) and multinomial (five scores, as the peer). Each is fit at every C
+of :data:`C_GRID` by full-batch L-BFGS in double precision on the mean log-likelihood plus ½‖w‖² / (C·n) —
+scikit-learn's scaling of C; thresholds and intercepts are not penalised — and head and C are chosen by linear κ of
+the cost-weighted levels on the validation rows, as the peer chooses its C (ties → the first tried: ordinal, small C).
 """
 
 from __future__ import annotations
@@ -76,8 +78,8 @@ def triage_cost(y: np.ndarray, probs: np.ndarray, under_cost: float = 3.0) -> fl
 
 
 class TriageLinear(nn.Module):
-    """Proportional-odds linear model over vitals, categories and complaint TF-IDF: ``forward(num, cats, ids, offsets)``
-    (the MLP's encoding, :class:`.learner.Encoded`) → (n, 5) level probabilities."""
+    """Linear model (proportional-odds or multinomial head) over vitals, categories and complaint TF-IDF:
+    ``forward(*encode(df))`` → (n, 5) level probabilities."""
 
     def __init__(self, head: str = "ordinal"):
         super().__init__()
@@ -265,7 +267,8 @@ def fit_path(inputs, y_tr: np.ndarray, head: str, device, grid=C_GRID, cancel=No
 
 
 def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=None, heads=HEADS, by: str = "kappa") -> TriageLinear:
-    """The ordinal linear model fit on ``train_df``, its C chosen by the triage cost of ``val_df`` at the 3× rule."""
+    """The linear model fit on ``train_df``; head and C chosen on ``val_df`` by linear κ of the 3×-rule levels (``by="kappa"``)
+    or by their triage cost (``by="cost"``)."""
     seed_everything(cfg.seed)
     tr, va = encode(train_df), encode(val_df)
     y_tr, y_va = train_df["level"].to_numpy(int), val_df["level"].to_numpy(int)
@@ -282,6 +285,5 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=Non
 
 
 def describe() -> str:
-    return ("ordinal (proportional-odds) linear model over standardised vitals with missing-indicators, category one-hots and "
-            "TF-IDF of the hashed complaint n-grams; L2 strength chosen on the validation rows")
-
+    return ("linear model (proportional-odds or multinomial head) over standardised vitals with missing-indicators, category "
+            "one-hots and TF-IDF of the complaint's words and character n-grams; head and L2 strength chosen on the validation rows")

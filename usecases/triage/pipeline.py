@@ -232,12 +232,12 @@ def served_notes(card: dict) -> list[str]:
     if k == 1:
         costs = f"blend {sel[0]['blend_cost']:.3f}, linear {sel[0]['linear_cost']:.3f}" if sel else ""
         head = (f"Served by the {lin}: it triaged the validation patients at a lower cost than the {blend}" if n_lin else
-                f"Served by the {blend}: an {lin} was also fit on the same rows and checked on the validation patients; "
+                f"Served by the {blend}: a {lin} was also fit on the same rows and checked on the validation patients; "
                 "it triaged them at a higher cost, so it does not serve")
     else:
         costs = "; ".join(f"fold {i + 1}: blend {s['blend_cost']:.3f}, linear {s['linear_cost']:.3f}" for i, s in enumerate(sel))
         if n_lin == 0:
-            head = (f"Served by the {blend} in all {k} folds: an {lin} was also fit on each fold's rows and would have served a fold "
+            head = (f"Served by the {blend} in all {k} folds: a {lin} was also fit on each fold's rows and would have served a fold "
                     "whose validation patients it triaged at a lower cost — none")
         elif n_lin == k:
             head = f"Served by the {lin} in all {k} folds: it triaged each fold's validation patients at a lower cost than the {blend}"
