@@ -17,11 +17,15 @@ if str(ROOT) not in sys.path:  # streamlit puts dashboard/ on the path, we need 
 import streamlit as st  # noqa: E402
 
 import usecases  # noqa: E402
+from usecases.core import device  # noqa: E402
 from dashboard.components import auth, charts, scenario, sidebar  # noqa: E402,F401  (charts: the shared chart template)
 from dashboard.components.pages import page_for  # noqa: E402
 
 st.set_page_config(page_title="AI Use-Case Lab", page_icon=":material/science:", layout="wide")
 auth.gate()
+_threads_warning = device.limit_threads_for_server()  # training in a session must not fight the server for cores
+if _threads_warning:
+    st.sidebar.warning(_threads_warning, icon=":material/memory:")
 
 VIEWS = ROOT / "dashboard" / "views"  # not "pages/": Streamlit would also serve that folder as legacy pages
 home = st.Page(VIEWS / "home.py", title="Home", icon=":material/dashboard:", default=True)
