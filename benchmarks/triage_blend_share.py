@@ -37,6 +37,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from usecases.triage.metrics import triage_cost  # the product's own: learner="auto" chooses by it
+
 SHARES = np.round(np.linspace(0.0, 1.0, 11), 1)
 RULES = ("mean", "tabm", "log loss", "RPS", "RPS, safe")
 
@@ -69,14 +71,6 @@ def choose(rule: str, y: np.ndarray, p_mlp: np.ndarray, p_tabm: np.ndarray) -> f
             score[[_under12(y, m) > limit for m in mix]] = np.inf
     best = np.flatnonzero(score <= score.min() + 1e-12)
     return float(SHARES[best[np.argmin(np.abs(SHARES[best] - 0.5))]])
-
-
-def triage_cost(y: np.ndarray, p: np.ndarray) -> float:
-    """Mean cost per patient of the 3× rule's levels: 3 per level of under-triage, 1 per level of over-triage (the product's
-    own :func:`usecases.triage.linear.triage_cost`, which ``learner="auto"`` chooses by)."""
-    from usecases.triage.linear import triage_cost as cost
-
-    return cost(y, p)
 
 
 def pick_by_cost(y: np.ndarray, p_blend: np.ndarray, p_peer: np.ndarray, safe: bool = False) -> str:

@@ -81,7 +81,8 @@ def device_info(device: torch.device | None = None) -> DeviceInfo:
     elif device.type == "mps":
         name = f"Apple MPS ({platform.machine()})"
     else:
-        name = f"CPU ({platform.machine() or 'unknown'}, {torch.get_num_threads()} threads)"
+        n = torch.get_num_threads()
+        name = f"CPU ({platform.machine() or 'unknown'}, {n} thread{'' if n == 1 else 's'})"
     return DeviceInfo(type=device.type, name=name, torch_version=torch.__version__)
 
 

@@ -37,8 +37,8 @@ from usecases.core.runner import RunConfig, require_finite, run_training
 from usecases.core.tables import DataProblem
 
 from . import linear, tabm
-from .linear import TriageLinear, triage_cost
-from .metrics import triage_metrics
+from .linear import TriageLinear
+from .metrics import triage_cost, triage_metrics
 from .model import N_LEVELS, NetConfig, TriageNet, coral_loss, decide, encode_categories, encode_numeric, tokens
 
 

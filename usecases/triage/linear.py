@@ -38,7 +38,7 @@ from usecases.core.device import seed_everything
 from usecases.core.runner import TrainingCancelled, require_finite
 from usecases.core.tables import DataProblem
 
-from .metrics import triage_metrics
+from .metrics import triage_cost, triage_metrics
 from .model import CATEGORIES, N_BUCKETS, N_LEVELS, NUMERIC, decide, encode_categories, encode_numeric
 
 C_GRID = (0.25, 1.0, 4.0)
@@ -69,12 +69,6 @@ def encode(df: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, 
         blocks += [0] * len(w) + [1] * len(c)
     return (encode_numeric(df), encode_categories(df), torch.tensor(ids, dtype=torch.long),
             torch.tensor(offsets, dtype=torch.long), torch.tensor(blocks, dtype=torch.long))
-
-
-def triage_cost(y: np.ndarray, probs: np.ndarray, under_cost: float = 3.0) -> float:
-    """Mean cost per patient of the cost-weighted levels: ``under_cost`` per level of under-triage, 1 per level over."""
-    d = decide(probs, under_cost) - np.asarray(y, int)
-    return float(np.where(d > 0, under_cost * d, -d).mean()) if len(d) else float("nan")
 
 
 class TriageLinear(nn.Module):
