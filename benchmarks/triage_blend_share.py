@@ -18,6 +18,12 @@ better than the blend be scored by the logistic regression instead? ``blend or L
 whichever of the two has the lower validation triage cost at the 3× rule (ties → the blend); ``…, safe`` takes the
 regression only when it also misses no more level-1/2 validation patients than the blend.
 
+A third, asked of the same fits and the product's linear model (:mod:`usecases.triage.linear`): when the two are
+fit per fold, should the cheaper one on validation serve (``blend or linear, by cost (auto, shipped)`` — what
+``learner="auto"`` does), or only when it is cheaper by more than one standard error of the paired per-patient cost
+difference, the mean of both serving otherwise (``blend or linear, 1 SE else mean``)? ``mean of blend and linear``
+always averages them.
+
 Reported per file: κ linear, under-triage of levels 1–2 and over-triage at the default 3× rule, and the mean
 triage cost per patient (3 per level under, 1 per level over — the rule's own objective), plus what was
 chosen per fold (TabM's share, or B(lend) / LR). The last row is the product's own linear candidate
@@ -37,7 +43,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from usecases.triage.metrics import triage_cost  # the product's own: learner="auto" chooses by it
+from usecases.triage.metrics import triage_cost, triage_costs  # the product's own: learner="auto" chooses by it
 
 SHARES = np.round(np.linspace(0.0, 1.0, 11), 1)
 RULES = ("mean", "tabm", "log loss", "RPS", "RPS, safe")
@@ -80,6 +86,18 @@ def pick_by_cost(y: np.ndarray, p_blend: np.ndarray, p_peer: np.ndarray, safe: b
     if safe:
         better = better and _under12(y, p_peer) <= _under12(y, p_blend)
     return "peer" if better else "blend"
+
+
+def pick_learner(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray, rule: str) -> str:
+    """"cost": the lower validation triage cost (ties → blend), as ``learner="auto"`` does. "se": the same only when the
+    paired difference of per-patient costs exceeds its standard error; otherwise "mean" (both, averaged)."""
+    diff = triage_costs(y, p_lin) - triage_costs(y, p_blend)
+    if rule == "cost":
+        return "linear" if diff.mean() < -1e-9 else "blend"
+    se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.inf
+    if abs(diff.mean()) > se:
+        return "linear" if diff.mean() < 0 else "blend"
+    return "mean"
 
 
 def _fresh_files() -> list[tuple[str, bytes, dict | None]]:
@@ -132,9 +150,11 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
     device = select_device(cfg.device)
     from usecases.triage import linear
 
-    y, parts, lr, lr_val, lin = [], [], [], [], []
+    y, parts, lr, lr_val, lin, lin_val = [], [], [], [], [], []
     for fit_df, val_df, te_df in folds:
-        lin.append(linear.predict_proba(linear.fit(fit_df, val_df, cfg, device), te_df))
+        lm = linear.fit(fit_df, val_df, cfg, device)
+        lin.append(linear.predict_proba(lm, te_df))
+        lin_val.append(linear.predict_proba(lm, val_df))
         fitted = {k: tl.fit(fit_df, val_df, dataclasses.replace(cfg, learner=k), device) for k in ("mlp", "tabm")}
         parts.append({k: (tl.predict_proba(m, val_df), tl.predict_proba(m, te_df)) for k, m in fitted.items()})
         parts[-1]["y_val"] = val_df["level"].to_numpy(int)
@@ -159,6 +179,14 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
         picks = [pick_by_cost(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, pv, safe) for f, pv in zip(parts, lr_val)]
         p = np.concatenate([pt if k == "peer" else (f["mlp"][1] + f["tabm"][1]) / 2 for k, f, pt in zip(picks, parts, lr)])
         rows.append(row(label, p, " ".join("LR" if k == "peer" else "B" for k in picks)))
+    for label, rule in (("blend or linear, by cost (auto, shipped)", "cost"), ("blend or linear, 1 SE else mean", "se")):
+        picks = [pick_learner(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, lv, rule) for f, lv in zip(parts, lin_val)]
+        mixes = {"blend": lambda f, lt: (f["mlp"][1] + f["tabm"][1]) / 2, "linear": lambda f, lt: lt,
+                 "mean": lambda f, lt: ((f["mlp"][1] + f["tabm"][1]) / 2 + lt) / 2}
+        p = np.concatenate([mixes[k](f, lt) for k, f, lt in zip(picks, parts, lin)])
+        rows.append(row(label, p, " ".join({"blend": "B", "linear": "L", "mean": "M"}[k] for k in picks)))
+    p = np.concatenate([((f["mlp"][1] + f["tabm"][1]) / 2 + lt) / 2 for f, lt in zip(parts, lin)])
+    rows.append(row("mean of blend and linear", p, ""))
     rows.append(row("logistic regression (tuned)", np.concatenate(lr), ""))
     rows.append(row("linear model (ours, alone)", np.concatenate(lin), ""))
     return pd.DataFrame(rows)

@@ -275,3 +275,21 @@ def test_blend_or_peer_by_validation_cost_of_the_triage_benchmark():
     blend = one_hot[np.array([2, 2, 2, 3, 3, 5, 5]) - 1]
     assert triage_cost(y, peer) < triage_cost(y, blend)
     assert pick_by_cost(y, blend, peer) == "peer" and pick_by_cost(y, blend, peer, safe=True) == "blend"
+
+
+def test_one_standard_error_rule_of_the_triage_benchmark():
+    """"blend or linear, 1 SE else mean": a learner cheaper on every validation patient serves; one cheaper on a single
+    patient and dearer on another (inside one standard error of the paired difference) does not, and the mean serves instead."""
+    from benchmarks.triage_blend_share import pick_learner
+    from usecases.triage.metrics import triage_costs
+
+    one_hot = np.eye(5)
+    y = np.array([1, 2, 3, 3, 4, 4, 5, 5])
+    exact, calm = one_hot[y - 1], one_hot[np.minimum(y, 4)]  # calm: one level under on everyone below level 5
+    assert triage_costs(y, calm).tolist() == [3, 3, 3, 3, 3, 3, 0, 0]
+    assert pick_learner(y, calm, exact, "se") == "linear" and pick_learner(y, exact, calm, "se") == "blend"
+    blend, lin = exact.copy(), exact.copy()
+    blend[0], lin[7] = one_hot[1], one_hot[3]  # the blend 3 on one patient, the linear model 1 on another
+    assert triage_costs(y, lin).sum() - triage_costs(y, blend).sum() == -2  # cheaper by 2/8, standard error 0.41
+    assert pick_learner(y, blend, lin, "cost") == "linear" and pick_learner(y, blend, lin, "se") == "mean"
+    assert pick_learner(y, exact, exact, "cost") == "blend" and pick_learner(y, exact, exact, "se") == "mean"

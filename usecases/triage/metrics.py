@@ -60,13 +60,19 @@ def calibration_table(probs: np.ndarray, y_true, bins: int = 10) -> list[dict]:
 DEFAULT_UNDER_COST = 3.0  # one level of under-triage weighs as much as three of over-triage (the default rule)
 
 
-def triage_cost(y_true, probs: np.ndarray, under_cost: float = DEFAULT_UNDER_COST) -> float:
-    """Mean cost per patient of the cost-weighted levels: ``under_cost`` per level of under-triage, 1 per level over (the
-    rule's own objective; ``learner="auto"`` keeps the learner with the lower value on the validation rows)."""
+def triage_costs(y_true, probs: np.ndarray, under_cost: float = DEFAULT_UNDER_COST) -> np.ndarray:
+    """Each patient's cost at the cost-weighted level: ``under_cost`` per level of under-triage, 1 per level over."""
     from .model import decide
 
     d = decide(probs, under_cost) - np.asarray(y_true, int)
-    return float(np.where(d > 0, under_cost * d, -d).mean()) if len(d) else float("nan")
+    return np.where(d > 0, under_cost * d, -d).astype(float)
+
+
+def triage_cost(y_true, probs: np.ndarray, under_cost: float = DEFAULT_UNDER_COST) -> float:
+    """Mean of :func:`triage_costs` (the rule's own objective; ``learner="auto"`` keeps the learner with the lower value
+    on the validation rows)."""
+    c = triage_costs(y_true, probs, under_cost)
+    return float(c.mean()) if len(c) else float("nan")
 
 
 TRADEOFF_RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
