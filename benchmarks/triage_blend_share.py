@@ -21,8 +21,11 @@ regression only when it also misses no more level-1/2 validation patients than t
 A third, asked of the same fits and the product's linear model (:mod:`usecases.triage.linear`): when the two are
 fit per fold, should the cheaper one on validation serve (``blend or linear, by cost (auto, shipped)`` — what
 ``learner="auto"`` does), or only when it is cheaper by more than one standard error of the paired per-patient cost
-difference, the mean of both serving otherwise (``blend or linear, 1 SE else mean``)? ``mean of blend and linear``
-always averages them.
+difference, the mean of both serving otherwise (``blend or linear, 1 SE else mean``)? Or the classic one-standard-error
+rule (Breiman et al. 1984): the simpler model — the linear one — unless the blend is cheaper by more than one standard
+error (``linear unless the blend is 1 SE cheaper``)? ``mean of blend and linear`` always averages them. With
+``UCLAB_BENCH_DUMP=DIR`` every fold's validation and test probabilities are saved there (one ``.npz`` per file), so
+further rules can be tried without refitting.
 
 Reported per file: κ linear, under-triage of levels 1–2 and over-triage at the default 3× rule, and the mean
 triage cost per patient (3 per level under, 1 per level over — the rule's own objective), plus what was
@@ -39,6 +42,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -90,11 +94,14 @@ def pick_by_cost(y: np.ndarray, p_blend: np.ndarray, p_peer: np.ndarray, safe: b
 
 def pick_learner(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray, rule: str) -> str:
     """"cost": the lower validation triage cost (ties → blend), as ``learner="auto"`` does. "se": the same only when the
-    paired difference of per-patient costs exceeds its standard error; otherwise "mean" (both, averaged)."""
+    paired difference of per-patient costs exceeds its standard error; otherwise "mean" (both, averaged). "simpler": the
+    linear model unless the blend is cheaper by more than that standard error."""
     diff = triage_costs(y, p_lin) - triage_costs(y, p_blend)
     if rule == "cost":
         return "linear" if diff.mean() < -1e-9 else "blend"
     se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.inf
+    if rule == "simpler":  # the one-standard-error rule: the simpler model unless the blend is cheaper by more than 1 SE
+        return "blend" if diff.mean() > se + 1e-12 else "linear"
     if abs(diff.mean()) > se:
         return "linear" if diff.mean() < 0 else "blend"
     return "mean"
@@ -163,6 +170,12 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
         lr.append(peer.predict_proba(te_df))
         lr_val.append(peer.predict_proba(val_df))
     yt = np.concatenate(y)
+    if os.environ.get("UCLAB_BENCH_DUMP"):  # every fold's probabilities, to try further rules without refitting
+        np.savez_compressed(os.path.join(os.environ["UCLAB_BENCH_DUMP"], "".join(c if c.isalnum() else "_" for c in name)[:60] + ".npz"),
+                            **{f"{k}{i}": v for i, (f, lv, lt, pv, pt, yy) in enumerate(zip(parts, lin_val, lin, lr_val, lr, y))
+                               for k, v in (("y_val", f["y_val"]), ("mlp_val", f["mlp"][0]), ("mlp_test", f["mlp"][1]), ("tabm_val", f["tabm"][0]),
+                                            ("tabm_test", f["tabm"][1]), ("lin_val", lv), ("lin_test", lt), ("lr_val", pv), ("lr_test", pt),
+                                            ("y_test", yy))})
 
     def row(who: str, p: np.ndarray, chosen: str) -> dict:
         m = triage_metrics(yt, decide(p, DEFAULT_UNDER_COST))
@@ -179,7 +192,8 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
         picks = [pick_by_cost(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, pv, safe) for f, pv in zip(parts, lr_val)]
         p = np.concatenate([pt if k == "peer" else (f["mlp"][1] + f["tabm"][1]) / 2 for k, f, pt in zip(picks, parts, lr)])
         rows.append(row(label, p, " ".join("LR" if k == "peer" else "B" for k in picks)))
-    for label, rule in (("blend or linear, by cost (auto, shipped)", "cost"), ("blend or linear, 1 SE else mean", "se")):
+    for label, rule in (("blend or linear, by cost (auto, shipped)", "cost"), ("blend or linear, 1 SE else mean", "se"),
+                        ("linear unless the blend is 1 SE cheaper", "simpler")):
         picks = [pick_learner(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, lv, rule) for f, lv in zip(parts, lin_val)]
         mixes = {"blend": lambda f, lt: (f["mlp"][1] + f["tabm"][1]) / 2, "linear": lambda f, lt: lt,
                  "mean": lambda f, lt: ((f["mlp"][1] + f["tabm"][1]) / 2 + lt) / 2}

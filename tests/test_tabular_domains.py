@@ -293,3 +293,6 @@ def test_one_standard_error_rule_of_the_triage_benchmark():
     assert triage_costs(y, lin).sum() - triage_costs(y, blend).sum() == -2  # cheaper by 2/8, standard error 0.41
     assert pick_learner(y, blend, lin, "cost") == "linear" and pick_learner(y, blend, lin, "se") == "mean"
     assert pick_learner(y, exact, exact, "cost") == "blend" and pick_learner(y, exact, exact, "se") == "mean"
+    # The one-standard-error rule proper: the simpler (linear) model unless the blend is clearly cheaper.
+    assert pick_learner(y, lin, blend, "simpler") == "linear" and pick_learner(y, exact, exact, "simpler") == "linear"
+    assert pick_learner(y, exact, calm, "simpler") == "blend"
