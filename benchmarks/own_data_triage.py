@@ -141,7 +141,8 @@ def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = Tr
             recs = triage.read_data(raw, "messy.csv", mapping=m, accept_guess=accept)
             t = triage.train(small, data=recs)
             ev = triage.evaluate(t, recs)
-            outcome = f"trained: {len(recs.frame):,} rows, κ {fmt.metric(ev.model['kappa_linear'])}, {len(recs.notes)} notes"
+            outcome = (f"trained: {len(recs.frame):,} rows, κ {fmt.metric(ev.model['kappa_linear'])}, {len(recs.notes)} notes"
+                       + (f", served {_served(t.card)}" if _served(t.card) else ""))
         except DataProblem as exc:
             outcome = f"refused: {exc}"
         messy.append({"variant": variant, "outcome": outcome})
@@ -154,22 +155,24 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--only", default="", help="comma-separated substrings of file names (skips the messy variants); use "
                                               "'sub-sample' for the synthetic samples, since '1,000' would split at its comma")
     p.add_argument("--fresh", action="store_true", help="also the three files of benchmarks.triage_blend_share no rule was tuned on")
+    p.add_argument("--messy-only", action="store_true", help="only the messy variants (each must train or be refused with one line)")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     only = [o for o in args.only.split(",") if o]
-    res, messy = run(quick=args.quick, only=only, messy_too=not only, fresh=args.fresh)
+    res, messy = run(quick=args.quick, only=["(no file)"] if args.messy_only else only, messy_too=args.messy_only or not only, fresh=args.fresh)
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 140):
-        shown = res.copy()
-        for c in ("kappa_linear", "under_triage_l12", "over_triage"):
-            shown[c] = shown[c].map(fmt.metric)
-        print(shown.drop(columns=["mapped"]).to_string(index=False))
-        print()
-        for (name, what) in res[["dataset", "mapped"]].drop_duplicates().itertuples(index=False):
-            print(f"{name}: {what}")
-        print()
+        if len(res):
+            shown = res.copy()
+            for c in ("kappa_linear", "under_triage_l12", "over_triage"):
+                shown[c] = shown[c].map(fmt.metric)
+            print(shown.drop(columns=["mapped"]).to_string(index=False))
+            print()
+            for (name, what) in res[["dataset", "mapped"]].drop_duplicates().itertuples(index=False):
+                print(f"{name}: {what}")
+            print()
         for variant, outcome in messy.itertuples(index=False):
             print(f"- {variant}: {outcome}")
 
