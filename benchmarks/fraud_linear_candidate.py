@@ -7,7 +7,8 @@ validation rows are every training row. This benchmark trains the product's frau
 fold's training rows, a logistic regression cross-fitted over 5 stratified inner folds (standardised inputs,
 C ∈ {0.01, 0.1, 1, 10} chosen by out-of-fold average precision, the 5 inner models averaged on the test rows). Per fold it
 reports both learners' out-of-fold (validation) AP and test AP, and the tuned peers' test AP; "auto" serves, per fold,
-the learner with the higher validation AP (ties → TabM). Means are over folds.
+the learner with the higher validation AP (ties → TabM); "mean of both" averages the two learners' probabilities in every
+fold. Means are over folds.
 
 ``python -m benchmarks.fraud_linear_candidate [--only Default,Caravan,HMDA]`` (≈ 5 min per file on one thread).
 """
@@ -52,8 +53,8 @@ def run_file(package: str, item: str, label: str) -> None:
     t0 = time.perf_counter()
     trained = fraud.train(cfg, data=ds)
     print(f"\n### {package}::{item} — trained in {time.perf_counter() - t0:.0f} s\n", flush=True)
-    print("| fold | TabM validation / test AP | linear (C) validation / test AP | served | " + " | ".join(trained.peers[0]) + " |")
-    print("|---" * (4 + len(trained.peers[0])) + "|")
+    print("| fold | TabM validation / test AP | linear (C) validation / test AP | served | mean of both | " + " | ".join(trained.peers[0]) + " |")
+    print("|---" * (5 + len(trained.peers[0])) + "|")
     X, y = ds.X.astype(np.float64), ds.y.astype(int)
     rows = []
     for f, (tr, te) in enumerate(plan_rows(ds, cfg.split, cfg.seed).folds):
@@ -65,11 +66,12 @@ def run_file(package: str, item: str, label: str) -> None:
                average_precision_score(y[te], np.mean([m.predict_proba(sc.transform(X[te]))[:, 1] for sc, m in ms], axis=0)))
         peers = {n: average_precision_score(y[te], p.predict_proba(ds.X[te])[:, 1]) for n, p in trained.peers[f].items()}
         served = "linear" if lin[0] > tabm[0] else "TabM"
-        rows.append((tabm[1], lin[1], lin[1] if served == "linear" else tabm[1], peers))
-        print(f"| {f + 1} | {tabm[0]:.3f} / {tabm[1]:.3f} | {lin[0]:.3f} / {lin[1]:.3f} ({c:g}) | {served} | "
+        p_mean = (lrn.predict_proba(ds.X[te])[:, 1] + np.mean([m.predict_proba(sc.transform(X[te]))[:, 1] for sc, m in ms], axis=0)) / 2
+        rows.append((tabm[1], lin[1], lin[1] if served == "linear" else tabm[1], peers, average_precision_score(y[te], p_mean)))
+        print(f"| {f + 1} | {tabm[0]:.3f} / {tabm[1]:.3f} | {lin[0]:.3f} / {lin[1]:.3f} ({c:g}) | {served} | {rows[-1][4]:.3f} | "
               + " | ".join(f"{v:.3f}" for v in peers.values()) + " |", flush=True)
     mean = lambda i: np.mean([r[i] for r in rows])  # noqa: E731
-    print(f"| mean | TabM {mean(0):.4f} | linear {mean(1):.4f} | auto {mean(2):.4f} | "
+    print(f"| mean | TabM {mean(0):.4f} | linear {mean(1):.4f} | auto {mean(2):.4f} | mean of both {mean(4):.4f} | "
           + " | ".join(f"{np.mean([r[3][n] for r in rows]):.4f}" for n in rows[0][3]) + " |", flush=True)
 
 
