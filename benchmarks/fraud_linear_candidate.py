@@ -60,14 +60,14 @@ def run_file(package: str, item: str, label: str) -> None:
     for f, (tr, te) in enumerate(plan_rows(ds, cfg.split, cfg.seed).folds):
         lrn = trained.model.learners[f]
         vidx, vp = lrn.validation_
-        tabm = (average_precision_score(y[tr][vidx], vp), average_precision_score(y[te], lrn.predict_proba(ds.X[te])[:, 1]))
         c, oof, ms = crossfit_logistic(X[tr], y[tr], cfg.seed)
-        lin = (average_precision_score(y[tr], oof),
-               average_precision_score(y[te], np.mean([m.predict_proba(sc.transform(X[te]))[:, 1] for sc, m in ms], axis=0)))
+        p_tabm = lrn.predict_proba(ds.X[te])[:, 1]
+        p_lin = np.mean([m.predict_proba(sc.transform(X[te]))[:, 1] for sc, m in ms], axis=0)
+        tabm = (average_precision_score(y[tr][vidx], vp), average_precision_score(y[te], p_tabm))
+        lin = (average_precision_score(y[tr], oof), average_precision_score(y[te], p_lin))
         peers = {n: average_precision_score(y[te], p.predict_proba(ds.X[te])[:, 1]) for n, p in trained.peers[f].items()}
         served = "linear" if lin[0] > tabm[0] else "TabM"
-        p_mean = (lrn.predict_proba(ds.X[te])[:, 1] + np.mean([m.predict_proba(sc.transform(X[te]))[:, 1] for sc, m in ms], axis=0)) / 2
-        rows.append((tabm[1], lin[1], lin[1] if served == "linear" else tabm[1], peers, average_precision_score(y[te], p_mean)))
+        rows.append((tabm[1], lin[1], lin[1] if served == "linear" else tabm[1], peers, average_precision_score(y[te], (p_tabm + p_lin) / 2)))
         print(f"| {f + 1} | {tabm[0]:.3f} / {tabm[1]:.3f} | {lin[0]:.3f} / {lin[1]:.3f} ({c:g}) | {served} | {rows[-1][4]:.3f} | "
               + " | ".join(f"{v:.3f}" for v in peers.values()) + " |", flush=True)
     mean = lambda i: np.mean([r[i] for r in rows])  # noqa: E731

@@ -112,7 +112,8 @@ def _served(card: dict) -> str:
     return " ".join({"blend": "B", "linear": "L"}[k] for k in card.get("model", {}).get("served", []))
 
 
-def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = True, fresh: bool = False) -> list[pd.DataFrame]:
+def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = True, fresh: bool = False,
+        files: bool = True) -> list[pd.DataFrame]:
     cfg = triage.Config(max_epochs=6 if quick else 30, patience=2 if quick else 5, peers=("logistic_regression",) if quick else triage.Config().peers)
     results = []
     sets = [(f"synthetic sub-sample ({n:,} patients)", _synthetic(n, seed), None, "all fields (synthetic)") for n, seed in
@@ -122,7 +123,7 @@ def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = Tr
         from benchmarks.triage_blend_share import _fresh_files
 
         sets += [(name, raw, m, "see benchmarks/triage_blend_share.py") for name, raw, m in _fresh_files()]
-    for name, raw, mapping, what in sets:
+    for name, raw, mapping, what in sets if files else []:
         if only and not any(o in name for o in only):
             continue
         t0 = time.perf_counter()
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.set_num_threads(args.threads)
     only = [o for o in args.only.split(",") if o]
-    res, messy = run(quick=args.quick, only=["(no file)"] if args.messy_only else only, messy_too=args.messy_only or not only, fresh=args.fresh)
+    res, messy = run(quick=args.quick, only=only, messy_too=args.messy_only or not only, fresh=args.fresh, files=not args.messy_only)
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 140):
         if len(res):
             shown = res.copy()

@@ -96,9 +96,11 @@ def pick_learner(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray, rule: st
     """"cost": the lower validation triage cost (ties → blend), as ``learner="auto"`` does. "se": the same only when the
     paired difference of per-patient costs exceeds its standard error; otherwise "mean" (both, averaged). "simpler": the
     linear model unless the blend is cheaper by more than that standard error."""
-    diff = triage_costs(y, p_lin) - triage_costs(y, p_blend)
     if rule == "cost":
-        return "linear" if diff.mean() < -1e-9 else "blend"
+        from usecases.triage.learner import cheaper
+
+        return cheaper(y, p_blend, p_lin)[0]
+    diff = triage_costs(y, p_lin) - triage_costs(y, p_blend)
     se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.inf
     if rule == "simpler":  # the one-standard-error rule: the simpler model unless the blend is cheaper by more than 1 SE
         return "blend" if diff.mean() > se + 1e-12 else "linear"

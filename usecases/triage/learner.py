@@ -223,12 +223,18 @@ def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -
     blend = fit(train_df, val_df, dataclasses.replace(cfg, learner="blend"), device, **kw)
     lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel")).to(next(blend.parameters()).device)
     y = val_df["level"].to_numpy(int)
-    costs = {"blend": triage_cost(y, predict_proba(blend, val_df)), "linear": triage_cost(y, linear.predict_proba(lin, val_df))}
-    served = "linear" if costs["linear"] < costs["blend"] - 1e-9 else "blend"
+    served, costs = cheaper(y, predict_proba(blend, val_df), linear.predict_proba(lin, val_df))
     kept = lin if served == "linear" else blend
     kept.selection = {"validation_rows": int(len(y)), "blend_cost": round(costs["blend"], 4), "linear_cost": round(costs["linear"], 4),
                       "served": served}
     return kept
+
+
+def cheaper(y: np.ndarray, p_blend: np.ndarray, p_linear: np.ndarray) -> tuple[str, dict[str, float]]:
+    """``learner="auto"``'s rule: ("linear" or "blend", both mean validation triage costs) — the linear model serves only
+    when it is strictly cheaper; ties → the blend."""
+    costs = {"blend": triage_cost(y, p_blend), "linear": triage_cost(y, p_linear)}
+    return ("linear" if costs["linear"] < costs["blend"] - 1e-9 else "blend"), costs
 
 
 def _scaled(progress, offset: int, share: float, start: float):

@@ -55,8 +55,9 @@ class Config(ConfigMixin):
     batch_size: int = 256
     field_dropout: float = 0.1  # share of fields hidden per row while training (see learner.py)
     # "auto" (the default): per fold, the "blend" (TriageNet with the settings above and the shared TabM learner with those
-    # in ``tabm``, fit on the same rows, probabilities averaged) or the ordinal "linear" model, whichever triages the
-    # validation rows at the lower cost (the evidence is in the README); "blend", "mlp", "tabm" or "linear" alone
+    # in ``tabm``, fit on the same rows, probabilities averaged) or the "linear" model (ordinal or multinomial head),
+    # whichever triages the validation rows at the lower cost (the evidence is in the README); "blend", "mlp", "tabm" or
+    # "linear" alone
     learner: str = "auto"
     tabm: TabMConfig = TabMConfig()
     peers: tuple[str, ...] = PEERS
