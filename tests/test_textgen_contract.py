@@ -119,8 +119,25 @@ def test_a_shipped_model_opens_without_its_corpus(monkeypatch):
     ev = textgen.evaluate(textgen.load(store))
     assert ev.quality is not None and ev.quality.prompts == 20 and len(ev.quality.samples) == 5
     assert ev.curve and ev.facts.parameters == 4_273_664
-    assert ev.verdict().winner == ev.ngram  # the shipped GPT loses to the 4-gram; the page must say so
-    assert "worse than a simple n-gram" in ev.warning()
+    # The shipped GPT (trained on a GPU for 131 M tokens) beats the 4-gram in each of the 5 blocks of held-out text.
+    assert ev.verdict().winner == "model" and not ev.verdict().tie and ev.warning() is None
+    assert all(m < n for m, n in zip(ev.folds["model"]["val_bpb"], ev.folds[ev.ngram]["val_bpb"]))
+
+
+def test_the_shipped_text_model_is_what_make_train_trains_on_its_device():
+    """The card's training configuration is the one `make train` picks on that device (Config.gpu() on CUDA,
+    Config.cpu() on a CPU), apart from the safety time cap the GPU run had and did not reach."""
+    from usecases.core.store import REPO_ROOT
+
+    store = ModelStore(REPO_ROOT / "models")
+    if not store.exists("textgen"):
+        pytest.skip("no shipped textgen checkpoint")
+    card = store.read_card("textgen")
+    base = textgen.Config.gpu() if card["device"]["type"] == "cuda" else textgen.Config.cpu()
+    got = textgen.Config.from_dict({**card["training"], "budget_seconds": None, "device": None})
+    want = dataclasses.replace(base, model=dataclasses.replace(base.model, vocab_size=card["tokenizer"]["vocab_size"]), tokenizer="bpe")
+    assert dataclasses.replace(got, ngram_orders=()) == want
+    assert card["model"]["stopped"] == "max_steps" and card["model"]["iterations"] == base.max_iters  # the cap was not reached
 
 
 # ---- value ----------------------------------------------------------------------------------------

@@ -109,10 +109,25 @@ def prepare(config: Config, data: Corpus | None, device=None) -> Prepared:
                     time.perf_counter() - t0, scored_bytes / max(1, len(scored_np) - 1))
 
 
+def with_config(prep: Prepared, config: Config) -> Prepared:
+    """The same tokens and n-gram baseline with another fixed-size ``config``, seeded afresh — so a second
+    model fitted on one corpus starts exactly as it would in a run of its own (the tokenizer and the
+    n-gram are the slow part of preparing the stack's documentation)."""
+    if config.model is None:
+        raise ValueError("with_config needs a config with a fixed model size")
+    config, sizing = resolve(config, prep.kind, prep.tok.vocab_size, prep.train_ids, prep.device)
+    return dataclasses.replace(prep, config=dataclasses.replace(config, tokenizer=prep.kind), sizing=sizing, gen=seed_everything(config.seed))
+
+
 def train(config: Config = Config(), *, data: Corpus | None = None, progress: Progress | None = None, cancel: CancelToken | None = None) -> Trained:
     """Fit a GPT on ``data`` (default: the stack's documentation) and score it on the held-out text."""
     t0 = time.perf_counter()
-    prep = prepare(config, data)
+    return fit(prepare(config, data), progress=progress, cancel=cancel, t0=t0)
+
+
+def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken | None = None, t0: float | None = None) -> Trained:
+    """The training loop on a prepared corpus, then :func:`finish`."""
+    t0 = time.perf_counter() if t0 is None else t0
     config, device, gen, train_ids = prep.config, prep.device, prep.gen, prep.train_ids
     mcfg = config.model
     model = prep.new_model()
