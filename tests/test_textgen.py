@@ -475,6 +475,27 @@ def test_shipped_checkpoint_reproduces_its_card():
     assert stats["tokens"] == 50 and text
 
 
+def test_a_second_model_on_a_prepared_corpus_trains_as_in_a_run_of_its_own(monkeypatch):
+    """training.with_config: fitting another size on an already prepared corpus (its tokenizer and n-gram reused, as
+    benchmarks/gpu_text.py does) gives exactly the weights and figures of a separate run of that size."""
+    from usecases.textgen import training
+
+    monkeypatch.setattr(tq, "measure", lambda *a, **k: {})
+    corpus = read_corpus([("a.txt", ("def f(x):\n    return x + 1\n\nclass A:\n    pass\n\n" * 300).encode())])
+    first = textgen.Config.quick()
+    other = dataclasses.replace(first, model=dataclasses.replace(first.model, n_embd=32, n_head=2), seed=5, max_iters=30)
+    prep = training.prepare(first, corpus)
+    training.fit(prep)  # the first model: it moves the random state on, which the second must not inherit
+    reused = training.fit(training.with_config(prep, other))
+    alone = textgen.train(other, data=corpus)
+    assert reused.card["model"]["config"] == alone.card["model"]["config"] and reused.card["model"]["config"]["n_embd"] == 32
+    a, b = reused.model.state_dict(), alone.model.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert reused.card["metrics"] == alone.card["metrics"]
+    with pytest.raises(ValueError, match="fixed model size"):
+        training.with_config(prep, dataclasses.replace(other, model=None))
+
+
 def test_default_config_picks_the_size_from_the_hardware():
     from usecases.textgen.config import resolve
 
