@@ -496,6 +496,21 @@ def test_a_second_model_on_a_prepared_corpus_trains_as_in_a_run_of_its_own(monke
         training.with_config(prep, dataclasses.replace(other, model=None))
 
 
+def test_retrain_note_warns_when_a_retrain_here_would_replace_the_model_with_a_weaker_one():
+    """The page's line above Retrain: on a CPU, retraining a GPU-trained model (80× the tokens) is said to weaken it;
+    on a GPU, or for a CPU-trained model on a CPU, it is not."""
+    from usecases.textgen.config import retrain_note, tokens_seen
+
+    gpu_card = {"training": textgen.Config.gpu().as_dict(), "device": {"type": "cuda", "name": "NVIDIA H200"}}
+    cpu_card = {"training": textgen.Config.cpu().as_dict(), "device": {"type": "cpu", "name": "CPU"}}
+    assert tokens_seen(textgen.Config.gpu()) == 80 * tokens_seen(textgen.Config.cpu()) == 131_072_000
+    note, weaker = retrain_note(gpu_card, torch.device("cpu"))
+    assert weaker and "CPU configuration" in note and "≈ 131 M tokens on NVIDIA H200" in note and "80× fewer" in note
+    for card, dev in ((gpu_card, torch.device("cuda")), (cpu_card, torch.device("cpu")), (cpu_card, torch.device("cuda")), ({}, torch.device("cpu"))):
+        note, weaker = retrain_note(card, dev)
+        assert not weaker and "fewer" not in note and ("GPU configuration" in note) == (dev.type == "cuda")
+
+
 def test_default_config_picks_the_size_from_the_hardware():
     from usecases.textgen.config import resolve
 

@@ -23,6 +23,7 @@ from usecases.core.store import ModelUnusable, StoreReadOnly
 from usecases.core.tables import DataProblem
 from usecases.textgen import business as tb
 from usecases.textgen import local_hf
+from usecases.textgen.config import retrain_note
 from usecases.textgen.corpus import read_corpus
 from usecases.textgen.generate import Redraw, Sampling, Timed
 
@@ -167,7 +168,9 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
         st.plotly_chart(curve, width="stretch")
     widgets.model_card(active.card)
     if choice == DEFAULT:
-        st.markdown("**Retrain the shipped model** (about 20–40 minutes on 2 CPU cores; a GPU picks the larger configuration).")
+        note, weaker = retrain_note(active.card, select_device(None))
+        st.markdown("**Retrain the shipped model**")
+        (st.warning if weaker else st.caption)(note, **({"icon": ":material/warning:"} if weaker else {}))
         training.retrain_panel(KEY)
 
 

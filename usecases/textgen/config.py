@@ -90,6 +90,30 @@ class Config(ConfigMixin):
         return cfg
 
 
+def tokens_seen(config: dict | "Config") -> int:
+    """Training tokens of a configuration (a Config or a card's ``training`` section): iterations × batch × context."""
+    d = config.as_dict() if isinstance(config, Config) else config
+    return int(d.get("max_iters") or 0) * int(d.get("batch_size") or 0) * int((d.get("model") or {}).get("block_size") or 0)
+
+
+def retrain_note(card: dict, device: torch.device) -> tuple[str, bool]:
+    """What Retrain trains on ``device`` (``make train``'s choice there) beside what the model in service was trained
+    with: ``(sentence, weaker)`` — ``weaker`` when a retrain here would replace it with a model that sees far fewer tokens."""
+    gpu = device.type == "cuda"
+    cfg = Config.gpu() if gpu else Config.cpu()
+    mine = tokens_seen(cfg)
+    text = (f"Retrain trains the {'GPU' if gpu else 'CPU'} configuration on this deployment: {cfg.max_iters:,} iterations of "
+            f"{cfg.batch_size} × {cfg.model.block_size} tokens (≈ {mine / 1e6:.1f} M tokens; "
+            f"{'about 2 minutes on one H200' if gpu else 'about 20–40 minutes on 2 CPU cores'}).")
+    shipped = tokens_seen(card.get("training") or {})
+    if shipped > 2 * mine:
+        where = (card.get("device") or {}).get("name", "another machine")
+        return (text + f" The model in service saw ≈ {shipped / 1e6:.0f} M tokens on {where}: a retrain here replaces it, for every "
+                f"session, with a model that sees {shipped / mine:.0f}× fewer — expect clearly more bits per byte. The store keeps the "
+                "replaced version in previous/."), True
+    return text, False
+
+
 def batch(data: torch.Tensor, block: int, size: int, gen: torch.Generator, device):
     """``size`` random windows of ``block`` tokens and their next-token targets, on ``device``."""
     ix = torch.randint(len(data) - block - 1, (size,), generator=gen)
