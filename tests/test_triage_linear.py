@@ -140,3 +140,24 @@ def test_a_mixed_ensemble_scores_the_mean_of_its_fold_models_and_round_trips(tmp
     np.testing.assert_array_equal(learner.predict_proba(rebuilt, te), learner.predict_proba(ens, te))
     notes = triage.pipeline.served_notes(card)
     assert len(notes) == 1 and "linear model in 1 of 2 folds" in notes[0] and "fold 2: blend 0.700, linear 0.600" in notes[0]
+
+
+def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_files(monkeypatch):
+    """``choose_by="inner_cv"`` (measured, not the default — README): on a file of at most ``INNER_CV_ROWS`` rows the blend /
+    linear choice rests on the validation rows plus out-of-fold predictions of every training row (both learners refit on
+    5 inner folds); above it, or with the default, on the validation rows alone."""
+    df = _cohort(260, 12)
+    tr, va = df.iloc[:200], df.iloc[200:]
+    calls = []
+    real = linear.fit
+    monkeypatch.setattr(linear, "fit", lambda t, v, *a, **k: calls.append(len(t)) or real(t, v, *a, **k))
+    cfg = _auto_cfg(choose_by="inner_cv")
+    m = learner.fit(tr, va, cfg, torch.device("cpu"))
+    sel = m.selection
+    assert sel["validation_rows"] == 60 and sel["inner_cv_rows"] == 200 and calls == [200, 160, 160, 160, 160, 160]
+    assert sel["served"] == ("linear" if sel["linear_cost"] < sel["blend_cost"] - 1e-9 else "blend")
+    calls.clear()
+    monkeypatch.setattr(learner, "INNER_CV_ROWS", 259)  # one row too many: the validation rows alone
+    assert "inner_cv_rows" not in learner.fit(tr, va, cfg, torch.device("cpu")).selection and calls == [200]
+    calls.clear()
+    assert "inner_cv_rows" not in learner.fit(tr, va, _auto_cfg(), torch.device("cpu")).selection and calls == [200]

@@ -217,16 +217,36 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
     return _fit_mlp(train_df, val_df, cfg, device, **kw)
 
 
+INNER_CV_ROWS = 500  # choose_by="inner_cv": files with at most this many training + validation rows
+INNER_FOLDS = 5
+
+
 def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -> nn.Module:
     """The blend and the linear model on the same rows; the one with the lower validation triage cost (ties → the blend).
-    The kept module carries ``selection`` (both costs and the choice) for the card; the other is dropped."""
+    With ``cfg.choose_by == "inner_cv"`` and a small file, the costs also count out-of-fold predictions for every training
+    row (both learners refit on :data:`INNER_FOLDS` inner folds of ``train_df``, early-stopped on ``val_df``), so the choice
+    rests on all the fold's rows instead of its few validation rows. The kept module carries ``selection`` (both costs and
+    the choice) for the card; the other is dropped."""
     blend = fit(train_df, val_df, dataclasses.replace(cfg, learner="blend"), device, **kw)
     lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel")).to(next(blend.parameters()).device)
     y = val_df["level"].to_numpy(int)
-    served, costs = cheaper(y, predict_proba(blend, val_df), linear.predict_proba(lin, val_df))
+    p_blend, p_lin = predict_proba(blend, val_df), linear.predict_proba(lin, val_df)
+    inner = getattr(cfg, "choose_by", "validation") == "inner_cv" and len(train_df) + len(val_df) <= INNER_CV_ROWS
+    if inner:
+        ys, pb, pl = [y], [p_blend], [p_lin]
+        order = np.random.default_rng(cfg.seed).permutation(len(train_df))
+        for held in np.array_split(order, INNER_FOLDS):
+            rest, out = train_df.iloc[np.setdiff1d(order, held)], train_df.iloc[held]
+            b = fit(rest, val_df, dataclasses.replace(cfg, learner="blend"), device, cancel=kw.get("cancel"))
+            lk = linear.fit(rest, val_df, cfg, device, cancel=kw.get("cancel"))
+            ys.append(out["level"].to_numpy(int))
+            pb.append(predict_proba(b, out))
+            pl.append(linear.predict_proba(lk, out))
+        y, p_blend, p_lin = np.concatenate(ys), np.concatenate(pb), np.concatenate(pl)
+    served, costs = cheaper(y, p_blend, p_lin)
     kept = lin if served == "linear" else blend
-    kept.selection = {"validation_rows": int(len(y)), "blend_cost": round(costs["blend"], 4), "linear_cost": round(costs["linear"], 4),
-                      "served": served}
+    kept.selection = {"validation_rows": int(len(val_df)), "blend_cost": round(costs["blend"], 4), "linear_cost": round(costs["linear"], 4),
+                      "served": served, **({"inner_cv_rows": int(len(y) - len(val_df))} if inner else {})}
     return kept
 
 

@@ -59,6 +59,9 @@ class Config(ConfigMixin):
     # whichever triages the validation rows at the lower cost (the evidence is in the README); "blend", "mlp", "tabm" or
     # "linear" alone
     learner: str = "auto"
+    # how "auto" chooses: "validation" (the fold's validation rows) or "inner_cv" (also out-of-fold predictions of the
+    # training rows, on files of at most learner.INNER_CV_ROWS rows; about 6x the training time there)
+    choose_by: str = "validation"
     tabm: TabMConfig = TabMConfig()
     peers: tuple[str, ...] = PEERS
     split: str = "auto"  # own data: "auto" (CV below 20,000 rows), "cv" or "stratified"
