@@ -156,6 +156,10 @@ def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_f
     sel = m.selection
     assert sel["validation_rows"] == 60 and sel["inner_cv_rows"] == 200 and calls == [200, 160, 160, 160, 160, 160]
     assert sel["served"] == ("linear" if sel["linear_cost"] < sel["blend_cost"] - 1e-9 else "blend")
+    card = {"model": learner.describe([m], cfg)}
+    assert "out-of-fold predictions of the training patients" in card["model"]["architecture"]
+    (note,) = triage.pipeline.served_notes(card)
+    assert "out-of-fold predictions of each fold's 200 training patients" in note and "mean cost per patient," in note
     calls.clear()
     monkeypatch.setattr(learner, "INNER_CV_ROWS", 259)  # one row too many: the validation rows alone
     assert "inner_cv_rows" not in learner.fit(tr, va, cfg, torch.device("cpu")).selection and calls == [200]

@@ -121,6 +121,8 @@ def _describe_auto(members: list[nn.Module], cfg) -> dict:
         what = f"{BLEND_NAME} in {k - n_lin} of {k} folds, {LINEAR_NAME} in {n_lin}"
     rule = (f"per fold, whichever of the {BLEND_NAME} and the {LINEAR_NAME} (both fit on {fold}'s rows) triaged the validation "
             "patients at the lower cost (3 per level of under-triage, 1 per level over; ties → the blend)")
+    if any((s or {}).get("inner_cv_rows") for s in (getattr(m, "selection", None) for m in members)):
+        rule += f", counting also out-of-fold predictions of the training patients ({INNER_FOLDS} inner folds; a small file)"
     return {"architecture": f"{what} — {rule}" + (f"; ensemble of the {k} fold models" if k > 1 else ""),
             "learner": "auto", "served": served, "net": dataclasses.asdict(cfg.net), "tabular": t["tabular"],
             "linear": {"heads": [m.head for m in members if isinstance(m, TriageLinear)],

@@ -248,8 +248,13 @@ def served_notes(card: dict) -> list[str]:
         else:
             head = (f"Served per fold by whichever learner triaged that fold's validation patients at the lower cost: the {lin} "
                     f"in {n_lin} of {k} folds, the {blend} in {k - n_lin}")
-    return [f"{head} (mean cost per validation patient, 3 per level under-triaged, 1 per level over — {costs}). Test patients played "
-            "no part in the choice."]
+    inner = [s["inner_cv_rows"] for s in sel if s.get("inner_cv_rows")]
+    rows = (f"{min(inner):,}" if min(inner) == max(inner) else f"{min(inner):,}–{max(inner):,}") if inner else ""
+    also = (f" On this small file the costs also count out-of-fold predictions of each fold's {rows} training "
+            f"patients (both learners refit on {learner.INNER_FOLDS} inner folds), so the choice does not rest on the validation "
+            "patients alone." if inner else "")
+    return [f"{head} (mean cost per {'patient' if inner else 'validation patient'}, 3 per level under-triaged, 1 per level over — {costs}).{also} "
+            "Test patients played no part in the choice."]
 
 
 def _score_synthetic(frame, tr, va, te, member, cfg: Config, peers: dict | None = None):
