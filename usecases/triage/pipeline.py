@@ -60,7 +60,7 @@ class Config(ConfigMixin):
     # "linear" alone
     learner: str = "auto"
     # how "auto" chooses: "validation" (the fold's validation rows) or "inner_cv" (also out-of-fold predictions of the
-    # training rows, on files of at most learner.INNER_CV_ROWS rows; about 6x the training time there)
+    # training rows, on files of at most learner.INNER_CV_ROWS rows; about 4x the training time there)
     choose_by: str = "validation"
     tabm: TabMConfig = TabMConfig()
     peers: tuple[str, ...] = PEERS
