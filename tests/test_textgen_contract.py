@@ -220,3 +220,16 @@ def test_throughput_is_measured_once_per_run_and_feeds_the_evaluation(quick):
     tp = textgen.throughput(t)
     assert tp.unit == "tokens" and tp.device == "cpu" and math.isfinite(tp.per_second) and tp.per_second > 10
     assert textgen.throughput(t) is tp and textgen.evaluate(t).throughput is tp  # Home's cost table and the value agree
+
+
+def test_the_usable_share_carries_its_wilson_interval():
+    """20 prompts are little evidence: 13 of 20 (65 %) has a 95 % Wilson interval of 43–82 % (by hand: centre
+    (0.65 + 1.96²/40) / (1 + 1.96²/20) = 0.626, half-width 1.96·√(0.65·0.35/20 + 1.96²/1600) / 1.192 = 0.193), which the
+    business gate's reason and the page show beside the share."""
+    q = Quality(prompts=20, usable_share=0.65, in_vocab_share=0.97, distinct_2=0.8, longest_loop=3, usable_rule="rule")
+    lo, hi = q.usable_interval()
+    assert lo == pytest.approx(0.4329, abs=2e-4) and hi == pytest.approx(0.8188, abs=2e-4)
+    assert q.usable_counts() == "13 of 20 held-out prompts; 95 % interval 43–82 %"
+    share, reason = tb.value_gate(tb.TextAssumptions(), q, True)
+    assert share == 0 and "(13 of 20 held-out prompts; 95 % interval 43–82 %), below the 80 % required" in reason
+    assert Quality(prompts=0, usable_share=0.0, in_vocab_share=None, distinct_2=None, longest_loop=None, usable_rule="").usable_interval() is None

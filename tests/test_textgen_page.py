@@ -59,7 +59,7 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     # business case says so instead of counting editor time.
     assert not any("n-gram" in s.value for s in at.warning), [s.value for s in at.warning]
     gate = [s.value for s in at.warning if "No editor time is counted" in s.value]
-    assert gate and "only 65 % of its drafts are usable" in gate[0] and "below the 80 % required" in gate[0], gate
+    assert gate and "only 65 % of its drafts are usable (13 of 20 held-out prompts; 95 % interval 43–82 %), below the 80 % required" in gate[0], gate
     assert _metric(at, "Editor time saved / month") == "€0"
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()

@@ -108,9 +108,10 @@ def value_gate(a: TextAssumptions, quality: Quality | None, beats_ngram: bool) -
     if not beats_ngram:
         return 0.0, "the model does not beat a simple n-gram baseline on held-out text, so its drafts are no better than a phrase-frequency table"
     if quality.usable_share < a.min_usable_share:
-        return 0.0, (f"only {fmt.rate(quality.usable_share)} of its drafts are usable (measured on {quality.prompts} held-out prompts), "
+        return 0.0, (f"only {fmt.rate(quality.usable_share)} of its drafts are usable ({quality.usable_counts()}), "
                      f"below the {fmt.rate(a.min_usable_share)} required — editors would rewrite them, so no time is saved")
-    return quality.usable_share, f"{fmt.rate(quality.usable_share)} of its drafts are usable (≥ {fmt.rate(a.min_usable_share)} required)"
+    return quality.usable_share, (f"{fmt.rate(quality.usable_share)} of its drafts are usable ({quality.usable_counts()}; "
+                                  f"≥ {fmt.rate(a.min_usable_share)} required)")
 
 
 def monthly_costs(a: TextAssumptions, compute_per_1k: float) -> tuple[float, float]:

@@ -157,6 +157,22 @@ class Quality:
     samples: tuple[Sample, ...] = ()  # five unedited samples from fixed prompts
     sample_settings: str = ""
 
+    def usable_interval(self, level: float = 0.95) -> tuple[float, float] | None:
+        """Wilson interval of the usable share over the prompts (``scipy.stats.binomtest``); None without prompts. With 20
+        prompts it is wide — 13 of 20 (65 %) spans 43–82 % — so the page shows it beside the share."""
+        if self.prompts <= 0:
+            return None
+        from scipy.stats import binomtest
+
+        ci = binomtest(round(self.usable_share * self.prompts), self.prompts).proportion_ci(confidence_level=level, method="wilson")
+        return float(ci.low), float(ci.high)
+
+    def usable_counts(self) -> str:
+        """"13 of 20 held-out prompts; 95 % interval 43–82 %" — the share's evidence, in words."""
+        ci = self.usable_interval()
+        n = f"{round(self.usable_share * self.prompts)} of {self.prompts} held-out prompts"
+        return n + (f"; 95 % interval {ci[0] * 100:.0f}–{ci[1] * 100:.0f} %" if ci else "")
+
     @classmethod
     def from_card(cls, card: dict) -> "Quality | None":
         q = card.get("quality") or {}
