@@ -48,6 +48,32 @@ def test_versions_previous_and_rollback(tmp_store):
     assert torch.equal(tensors["lin.weight"], m1.lin.weight.detach())
 
 
+def test_amending_a_card_keeps_the_weights_and_records_why(tmp_store):
+    """A section re-measured later (e.g. text quality on more prompts) replaces that section only: the weights still load,
+    the version and hash stay, the amendment is recorded, fields that identify the weights are refused, and a card whose
+    weights no longer match is not amended."""
+    m = Tiny()
+    before = _save(tmp_store, m, "one")
+    card = tmp_store.amend_card("demo", {"note": "re-measured"}, "more prompts")
+    assert card["note"] == "re-measured" and card["version"] == before["version"] and card["sha256"] == before["sha256"]
+    assert [a["sections"] for a in card["amendments"]] == [["note"]] and card["amendments"][0]["note"] == "more prompts"
+    tensors, loaded = tmp_store.load("demo", format_version=1)
+    assert loaded == card and torch.equal(tensors["lin.weight"], m.lin.weight.detach())
+    assert not (tmp_store.dir("demo") / "previous").exists()  # same weights: nothing to roll back to
+    assert len(tmp_store.amend_card("demo", {"metrics": {"acc": 0.6}}, "again")["amendments"]) == 2
+    with pytest.raises(ValueError, match="sha256 identify the stored weights"):
+        tmp_store.amend_card("demo", {"sha256": "0" * 64}, "forge")
+    with pytest.raises(ValueError, match="say why"):
+        tmp_store.amend_card("demo", {"note": "x"}, " ")
+    w = tmp_store.dir("demo") / "model.safetensors"
+    blob = bytearray(w.read_bytes())
+    blob[-1] ^= 1
+    w.write_bytes(bytes(blob))
+    with pytest.raises(ModelUnusable, match="does not match the sha256"):
+        tmp_store.amend_card("demo", {"note": "x"}, "on damaged weights")
+    assert json.loads((tmp_store.dir("demo") / "card.json").read_text())["note"] == "re-measured"
+
+
 def test_missing_model_is_not_trained_yet(tmp_store):
     with pytest.raises(ModelMissing, match="not trained yet"):
         tmp_store.load("demo", format_version=1)

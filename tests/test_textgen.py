@@ -432,6 +432,11 @@ def test_quality_figures_by_hand():
     assert tq.usable("return the value", [1, 2, 3], vocab)
     assert not tq.usable("return the valeu", [1, 2, 3], vocab)
     assert not tq.usable("return the value", list(range(8)) * 2, vocab)
+    # Why a draft fails, part by part (a draft can fail both; a draft without words is not usable).
+    assert tq.failures("return the value", [1, 2, 3], vocab) == ()
+    assert tq.failures("return the valeu", list(range(8)) * 2, vocab) == ("words", "repeat")
+    assert tq.failures("return the value", list(range(7)) * 2, vocab) == ()  # a repeated 7-token sequence is allowed
+    assert tq.failures("42 + 7", [1, 2], vocab) == ("words",)
 
 
 def test_training_records_quality_figures_and_samples():
@@ -440,6 +445,9 @@ def test_training_records_quality_figures_and_samples():
     qd = t.card["quality"]
     assert qd["samples"] == 4 and len(qd["prompts"]) == 4 and all(p.startswith("The function number") for p in qd["prompts"])
     assert (qd["usable_share"] * 4) == pytest.approx(round(qd["usable_share"] * 4))  # a share of the 4 drafts
+    assert len(qd["usable_by_prompt"]) == 4 and sum(qd["usable_by_prompt"]) == round(qd["usable_share"] * 4)
+    unusable = 4 - sum(qd["usable_by_prompt"])  # each unusable draft fails at least one part of the rule, at most both
+    assert unusable <= qd["unusable_because"]["words"] + qd["unusable_because"]["repeat"] <= 2 * unusable
     assert len(qd["greedy_longest_repeat"]) >= 1 and qd["greedy_longest_repeat_max"] >= 1
     assert len(qd["readme_samples"]) >= 1 and all("completion" in s for s in qd["readme_samples"])
 
@@ -521,3 +529,18 @@ def test_default_config_picks_the_size_from_the_hardware():
     assert gpu.model == cpu.model and "GPU" in why["rule"]  # the same served size: the GPU buys tokens, not parameters
     tokens = lambda c: c.max_iters * c.batch_size * c.model.block_size  # noqa: E731
     assert tokens(gpu) == 80 * tokens(cpu) == 131_072_000
+
+
+def test_the_quality_remeasure_reads_the_earlier_prompts_back():
+    """benchmarks/text_quality.py: the first prompts of a longer run are the earlier card's, so its share can be checked
+    against the card (the shipped model: 13 of 20 then and now, 92 of 200 on the longer run)."""
+    from benchmarks.text_quality import summary
+
+    flags = [True] * 13 + [False] * 7 + [True] * 79 + [False] * 101
+    q = {"samples": 200, "usable_share": 0.46, "usable_by_prompt": flags, "unusable_because": {"words": 73, "repeat": 68},
+         "in_vocab_share": 0.973, "in_vocab_share_min": 0.69, "distinct_2": 0.684, "greedy_longest_repeat_max": 122, "usable_rule": "r"}
+    lines = summary(q, {"samples": 20, "usable_share": 0.65})
+    assert lines[0].startswith("usable drafts 46.0% (92 of 200 held-out prompts; 95 % interval 39–53 %); of the 108 unusable")
+    assert lines[2] == "the card's earlier 20 prompts: 13 of 20 usable now, 13 of 20 on the card (the same)"
+    assert "different" in summary(q, {"samples": 20, "usable_share": 0.5})[2]
+    assert len(summary(q, {})) == 2  # nothing earlier to compare with

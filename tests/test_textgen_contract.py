@@ -117,7 +117,8 @@ def test_a_shipped_model_opens_without_its_corpus(monkeypatch):
     monkeypatch.setattr(stackdocs, "stack_corpus", lambda: pytest.fail("the corpus was rebuilt"))
     monkeypatch.setattr(textgen.serving, "_tokens_per_second", lambda trained: 50.0)
     ev = textgen.evaluate(textgen.load(store))
-    assert ev.quality is not None and ev.quality.prompts == 20 and len(ev.quality.samples) == 5
+    assert ev.quality is not None and ev.quality.prompts == 200 and len(ev.quality.samples) == 5  # re-measured on 200 prompts (card amendment)
+    assert ev.quality.unusable_because == {"words": 73, "repeat": 68}
     assert ev.curve and ev.facts.parameters == 4_273_664
     # The shipped GPT (trained on a GPU for 131 M tokens) beats the 4-gram in each of the 5 blocks of held-out text.
     assert ev.verdict().winner == "model" and not ev.verdict().tie and ev.warning() is None
@@ -233,3 +234,10 @@ def test_the_usable_share_carries_its_wilson_interval():
     share, reason = tb.value_gate(tb.TextAssumptions(), q, True)
     assert share == 0 and "(13 of 20 held-out prompts; 95 % interval 43–82 %), below the 80 % required" in reason
     assert Quality(prompts=0, usable_share=0.0, in_vocab_share=None, distinct_2=None, longest_loop=None, usable_rule="").usable_interval() is None
+    # 200 prompts narrow it: 92 of 200 (46 %) spans 39–53 % (centre (0.46 + 1.96²/400) / (1 + 1.96²/200) = 0.461, half-width
+    # 1.96·√(0.46·0.54/200 + 1.96²/160000) / 1.019 = 0.069), and the reasons for the 108 failures are counted.
+    q = dataclasses.replace(q, prompts=200, usable_share=0.46, unusable_because={"words": 73, "repeat": 68})
+    assert q.usable_counts() == "92 of 200 held-out prompts; 95 % interval 39–53 %"
+    assert q.failure_counts() == ("of the 108 unusable drafts, 73 have under 97% of their words in the training vocabulary and 68 repeat a "
+                                  "sequence of 8 tokens")
+    assert dataclasses.replace(q, unusable_because=None).failure_counts() == ""

@@ -136,7 +136,9 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
             ("Bits per byte", fmt.metric(ev.model["val_bpb"]),
              f"{ng_label}: {fmt.metric(ev.ngram_bpb)} — the model needs {fmt.rate(fewer)} {'fewer' if fewer > 0 else 'more'} bits on the same text"),
             ("Real words", fmt.rate(q.in_vocab_share, 1) if q else "—", "Share of sampled words (temperature 0.8) found in the training text. Target ≥ 97 %."),
-            ("Usable drafts", fmt.rate(q.usable_share) if q else "—", f"{q.usable_counts()} (Wilson): {q.usable_rule}." if q else None),
+            ("Usable drafts", fmt.rate(q.usable_share) if q else "—",
+             f"{q.usable_counts()} (Wilson): {q.usable_rule}." + (f" {q.failure_counts().capitalize()}." if q.failure_counts() else "")
+             if q else None),
             ("Longest loop, tokens", fmt.count(q.longest_loop) if q else "—",
              "Longest token sequence repeated within a 300-token greedy continuation. Target < 8.")]
     widgets.kpi_row(kpis)

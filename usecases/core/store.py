@@ -217,6 +217,33 @@ class ModelStore:
             _atomic_write(d / CARD, text.encode())
         return full
 
+    PROTECTED = frozenset({"usecase", "version", "format_version", "created_at", "code_revision", "sha256", "weights_file",
+                           "weights_bytes", "artefacts", "parameter_count", "libraries", "amendments"})
+
+    def amend_card(self, key: str, changes: dict[str, Any], note: str) -> dict:
+        """Replace top-level sections of ``key``'s card (e.g. ``quality`` re-measured on more prompts) without touching
+        its weights: the weights are verified against the card first, the fields that identify them cannot change, and
+        the card records the amendment (when, from which code, which sections, why). Written atomically; returns the card."""
+        bad = sorted(set(changes) & self.PROTECTED)
+        if bad:
+            raise ValueError(f"{', '.join(bad)} identify the stored weights and cannot be amended; retrain instead")
+        if not note.strip():
+            raise ValueError("say why the card is amended")
+        d = self.dir(key)
+        with self._lock:
+            card = self.read_card(key)
+            blob = (d / WEIGHTS).read_bytes() if (d / WEIGHTS).exists() else b""
+            if _sha256(blob) != card["sha256"]:
+                raise ModelUnusable(key, f"{WEIGHTS} does not match the sha256 in {CARD}; not amending its card")
+            if not os.access(d, os.W_OK):
+                raise StoreReadOnly(f"model store {self.root} is not writable")
+            card = {**card, **changes}
+            card["amendments"] = [*card.get("amendments", []), {
+                "at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "code_revision": code_revision(),
+                "sections": sorted(changes), "note": note.strip()}]
+            _atomic_write(d / CARD, (json.dumps(card, indent=2, sort_keys=False, default=_json_default) + "\n").encode())
+        return card
+
     def rollback(self, key: str) -> dict:
         """Restore the previous version (the current one becomes the new ``previous``)."""
         d = self.dir(key)

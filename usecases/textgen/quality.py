@@ -65,9 +65,15 @@ def longest_repeat(ids: list[int]) -> int:
     return lo
 
 
-def usable(text: str, ids: list[int], vocab: set[str]) -> bool:
+def failures(text: str, ids: list[int], vocab: set[str]) -> tuple[str, ...]:
+    """Why a draft is not usable: ``"words"`` (under 97 % of its words in the training vocabulary, or no words at all)
+    and/or ``"repeat"`` (it repeats an 8-token sequence); ``()`` for a usable draft."""
     share = in_vocab_share(text, vocab)
-    return share is not None and share >= MIN_IN_VOCAB and longest_repeat(ids) < MAX_REPEAT
+    return tuple(r for r, bad in (("words", share is None or share < MIN_IN_VOCAB), ("repeat", longest_repeat(ids) >= MAX_REPEAT)) if bad)
+
+
+def usable(text: str, ids: list[int], vocab: set[str]) -> bool:
+    return not failures(text, ids, vocab)
 
 
 # ---- measured on a trained model ------------------------------------------------------------------
@@ -84,7 +90,7 @@ def measure(trained, corpus, *, ng_beaten: bool, n_prompts: int) -> dict:
     prompts out of the validation text."""
     vocab = vocabulary(corpus.train)
     prompts = list(corpus.prompts[:n_prompts]) or prompts_from(corpus.val, n_prompts)
-    texts, shares, n_usable = [], [], 0
+    texts, shares, verdicts = [], [], []
     for i, p in enumerate(prompts):
         steps = list(trained.stream(p, dataclasses.replace(DRAFT_SETTINGS, seed=i)))
         text = "".join(s.text for s in steps)
@@ -92,7 +98,8 @@ def measure(trained, corpus, *, ng_beaten: bool, n_prompts: int) -> dict:
         sh = in_vocab_share(text, vocab)
         if sh is not None:
             shares.append(sh)
-        n_usable += usable(text, [s.token for s in steps if s.token >= 0], vocab)
+        verdicts.append(failures(text, [s.token for s in steps if s.token >= 0], vocab))
+    n_usable = sum(not v for v in verdicts)
     greedy = []
     for p in prompts[:5]:
         steps = list(trained.stream(p, Sampling(max_new_tokens=300, temperature=0.0, top_k=None, top_p=None)))
@@ -112,6 +119,8 @@ def measure(trained, corpus, *, ng_beaten: bool, n_prompts: int) -> dict:
         "distinct_2": distinct_n(texts, 2),
         "greedy_longest_repeat": greedy, "greedy_longest_repeat_max": max(greedy) if greedy else None,
         "usable_share": n_usable / len(prompts) if prompts else 0.0,
+        "usable_by_prompt": [not v for v in verdicts],  # in prompt order: the share of any first n prompts can be read back
+        "unusable_because": {r: sum(r in v for v in verdicts) for r in ("words", "repeat")},
         "usable_rule": USABLE_RULE,
         "beats_ngram": bool(ng_beaten),
         "sampling": "temperature 0.8, no top-k/top-p, 100 new tokens, seed = prompt index",
@@ -156,6 +165,7 @@ class Quality:
     usable_rule: str
     samples: tuple[Sample, ...] = ()  # five unedited samples from fixed prompts
     sample_settings: str = ""
+    unusable_because: dict | None = None  # {"words": n, "repeat": n}: drafts failing each part of the rule (a draft can fail both)
 
     def usable_interval(self, level: float = 0.95) -> tuple[float, float] | None:
         """Wilson interval of the usable share over the prompts (``scipy.stats.binomtest``); None without prompts. With 20
@@ -173,6 +183,16 @@ class Quality:
         n = f"{round(self.usable_share * self.prompts)} of {self.prompts} held-out prompts"
         return n + (f"; 95 % interval {ci[0] * 100:.0f}–{ci[1] * 100:.0f} %" if ci else "")
 
+    def failure_counts(self) -> str:
+        """"of the 108 unusable drafts, 73 have under 97% of their words in the training vocabulary and 68 repeat a
+        sequence of 8 tokens" ("" when not recorded; a draft can fail both)."""
+        b = self.unusable_because
+        bad = self.prompts - round(self.usable_share * self.prompts)
+        if not b or bad <= 0:
+            return ""
+        return (f"of the {bad} unusable drafts, {b.get('words', 0)} have under {MIN_IN_VOCAB:.0%} of their words in the training "
+                f"vocabulary and {b.get('repeat', 0)} repeat a sequence of {MAX_REPEAT} tokens")
+
     @classmethod
     def from_card(cls, card: dict) -> "Quality | None":
         q = card.get("quality") or {}
@@ -182,4 +202,5 @@ class Quality:
         settings = (f"temperature {s.get('temperature')}, top-k {s.get('top_k')}, top-p {s.get('top_p')}, seed {s.get('seed')}" if s else "")
         return cls(prompts=int(q.get("samples", 0)), usable_share=float(q["usable_share"]), in_vocab_share=q.get("in_vocab_share"),
                    distinct_2=q.get("distinct_2"), longest_loop=q.get("greedy_longest_repeat_max"), usable_rule=q.get("usable_rule", USABLE_RULE),
-                   samples=tuple(Sample(x["prompt"], x["completion"]) for x in q.get("readme_samples", [])), sample_settings=settings)
+                   samples=tuple(Sample(x["prompt"], x["completion"]) for x in q.get("readme_samples", [])), sample_settings=settings,
+                   unusable_because=q.get("unusable_because"))

@@ -170,8 +170,9 @@ def _format(df: pd.DataFrame) -> str:
     return "".join(f"{n}\n\n{t}\n\n\n" for n, t in zip(df["name"], df["text"]))
 
 
-def _prompts(val: pd.DataFrame, n: int = 20) -> tuple[str, ...]:
-    """Fixed prompts from the validation modules: the first 6 words of docstrings that open with a sentence."""
+def _prompts(val: pd.DataFrame, n: int = 200) -> tuple[str, ...]:
+    """Fixed prompts from the validation modules: the first 6 words of docstrings that open with a sentence, in sha256(name)
+    order (so the first 20 of 200 are the 20 an earlier card used)."""
     order = val.assign(h=[hashlib.sha256(x.encode()).hexdigest() for x in val["name"]]).sort_values("h")
     out = []
     for t in order["text"]:
