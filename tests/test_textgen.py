@@ -517,6 +517,12 @@ def test_retrain_note_warns_when_a_retrain_here_would_replace_the_model_with_a_w
     for card, dev in ((gpu_card, torch.device("cuda")), (cpu_card, torch.device("cpu")), (cpu_card, torch.device("cuda")), ({}, torch.device("cpu"))):
         note, weaker = retrain_note(card, dev)
         assert not weaker and "fewer" not in note and ("GPU configuration" in note) == (dev.type == "cuda")
+    # A deployment that retrains the quick configuration (UCLAB_RETRAIN_CONFIG=quick) is told so, with its own token count:
+    # 60 iterations of 8 × 64 tokens = 30,720 tokens, 4,267× fewer than the shipped model's 131 M.
+    note, weaker = retrain_note(gpu_card, torch.device("cpu"), textgen.Config.quick())
+    assert weaker and "quick configuration" in note and "60 iterations of 8 × 64 tokens (30,720 tokens; seconds" in note and "4,267× fewer" in note
+    assert "CPU configuration" not in note and "20–40 minutes" not in note
+    assert retrain_note(gpu_card, torch.device("cpu"), textgen.Config())[0] == retrain_note(gpu_card, torch.device("cpu"))[0]
 
 
 def test_default_config_picks_the_size_from_the_hardware():

@@ -170,7 +170,7 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
         st.plotly_chart(curve, width="stretch")
     widgets.model_card(active.card)
     if choice == DEFAULT:
-        note, weaker = retrain_note(active.card, select_device(None))
+        note, weaker = retrain_note(active.card, select_device(None), training.retrain_config(textgen))
         st.markdown("**Retrain the shipped model**")
         (st.warning if weaker else st.caption)(note, **({"icon": ":material/warning:"} if weaker else {}))
         training.retrain_panel(KEY)

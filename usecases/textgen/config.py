@@ -99,20 +99,27 @@ def tokens_seen(config: dict | "Config") -> int:
     return int(d.get("max_iters") or 0) * int(d.get("batch_size") or 0) * int((d.get("model") or {}).get("block_size") or 0)
 
 
-def retrain_note(card: dict, device: torch.device) -> tuple[str, bool]:
-    """What Retrain trains on ``device`` (``make train``'s choice there) beside what the model in service was trained
-    with: ``(sentence, weaker)`` — ``weaker`` when a retrain here would replace it with a model that sees far fewer tokens."""
+def retrain_note(card: dict, device: torch.device, config: "Config | None" = None) -> tuple[str, bool]:
+    """What Retrain trains on ``device`` (``make train``'s choice there, or ``config`` when the deployment sets one, e.g.
+    ``UCLAB_RETRAIN_CONFIG=quick``) beside what the model in service was trained with: ``(sentence, weaker)`` — ``weaker``
+    when a retrain here would replace it with a model that sees far fewer tokens."""
     gpu = device.type == "cuda"
-    cfg = Config.gpu() if gpu else Config.cpu()
+    standard = Config.gpu() if gpu else Config.cpu()
+    cfg = standard if config is None or config.model is None else config  # model None: sized like the standard one
+    if cfg == standard:
+        what, took = f"the {'GPU' if gpu else 'CPU'} configuration", "about 2 minutes on one H200" if gpu else "about 20–40 minutes on 2 CPU cores"
+    elif cfg == Config.quick():
+        what, took = "the quick configuration (this deployment sets UCLAB_RETRAIN_CONFIG=quick)", "seconds; a smoke test, not a usable model"
+    else:
+        what, took = "the configuration this deployment sets", None
     mine = tokens_seen(cfg)
-    text = (f"Retrain trains the {'GPU' if gpu else 'CPU'} configuration on this deployment: {cfg.max_iters:,} iterations of "
-            f"{cfg.batch_size} × {cfg.model.block_size} tokens (≈ {mine / 1e6:.1f} M tokens; "
-            f"{'about 2 minutes on one H200' if gpu else 'about 20–40 minutes on 2 CPU cores'}).")
+    text = (f"Retrain trains {what} on this deployment: {cfg.max_iters:,} iterations of {cfg.batch_size} × {cfg.model.block_size} tokens "
+            f"({f'≈ {mine / 1e6:.1f} M' if mine >= 1e6 else f'{mine:,}'} tokens{'; ' + took if took else ''}).")
     shipped = tokens_seen(card.get("training") or {})
     if shipped > 2 * mine:
         where = (card.get("device") or {}).get("name", "another machine")
         return (text + f" The model in service saw ≈ {shipped / 1e6:.0f} M tokens on {where}: a retrain here replaces it, for every "
-                f"session, with a model that sees {shipped / mine:.0f}× fewer — expect clearly more bits per byte. The store keeps the "
+                f"session, with a model that sees {shipped / mine:,.0f}× fewer — expect clearly more bits per byte. The store keeps the "
                 "replaced version in previous/."), True
     return text, False
 
