@@ -52,7 +52,8 @@ def export_corpus(path: Path) -> dict:
     from usecases.textgen.stackdocs import stack_corpus
 
     c = stack_corpus()
-    body = {"source": c.source, "train": c.train, "val": c.val, "meta": c.meta, "eval_text": c.eval_text, "prompts": list(c.prompts)}
+    body = {"source": c.source, "train": c.train, "val": c.val, "meta": c.meta, "eval_text": c.eval_text, "prompts": list(c.prompts),
+            "choice_text": c.choice_text}
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", encoding="utf-8") as f:
         json.dump(body, f)
@@ -63,7 +64,7 @@ def import_corpus(path: Path) -> Corpus:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         b = json.load(f)
     return Corpus(text=b["train"] + b["val"], source=b["source"], train=b["train"], val=b["val"], meta=b["meta"], eval_text=b["eval_text"],
-                  prompts=tuple(b["prompts"]))
+                  prompts=tuple(b["prompts"]), choice_text=b.get("choice_text"))
 
 
 def pack(src: Path, out: Path, name: str) -> list[str]:

@@ -4,6 +4,7 @@ training, local transformers models, business formulas, bad input, shipped check
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 
@@ -479,8 +480,54 @@ def test_shipped_checkpoint_reproduces_its_card():
     for who in ("model", name):
         assert again.folds[who]["val_bpb"] == pytest.approx(stored.folds[who]["val_bpb"], rel=1e-4)
     assert (store.dir("textgen") / "model.safetensors").stat().st_size <= 25 * 1024 * 1024
+    # Retrains choose their kept checkpoint on validation text outside the scored slice: the next docstrings in the same order.
+    c = stack_corpus()
+    assert c.choice_text and c.live_text == c.choice_text and c.meta["choice_slice"]["documents"] >= 100
+    from usecases.core.cache import cached_frame
+    from usecases.textgen import stackdocs
+
+    df = cached_frame("textgen-stackdocs", {"fingerprint": stack_fingerprint()}, lambda: stackdocs.collect_docs()[0],
+                      version=stackdocs.BUILD_VERSION)
+    va = df[df["split"] == "validation"]
+    order = va.assign(h=[hashlib.sha256(x.encode()).hexdigest() for x in va["name"]]).sort_values("h")
+    n_eval, n_choice = c.meta["eval_slice"]["documents"], c.meta["choice_slice"]["documents"]
+    assert c.eval_text == stackdocs._format(order.iloc[:n_eval])  # two consecutive runs of whole documents: no document in both
+    assert c.choice_text == stackdocs._format(order.iloc[n_eval:n_eval + n_choice])
     text, stats = complete(t.stream("The with statement", Sampling(max_new_tokens=50, temperature=0.0)))
     assert stats["tokens"] == 50 and text
+
+
+def test_the_kept_checkpoint_is_chosen_on_text_the_card_is_not_scored_on(monkeypatch):
+    """A corpus with held-out text beside the scored slice (the stack's documentation) runs its live check — the curve and
+    the choice of the kept checkpoint — on that text, with the n-gram's line measured on it too; the card's figures stay
+    on the scored slice. A corpus without such text (a user's) says that the check read the scored text's first windows."""
+    from usecases.textgen import training
+    from usecases.textgen.corpus import Corpus
+
+    lines = [f"The function number {i} returns the value of its argument {i % 7} when it is called with a list." for i in range(400)]
+    text = "\n".join(lines)
+    cut1, cut2 = int(len(text) * 0.8), int(len(text) * 0.9)
+    base = split(text, "numbers")
+    stack_like = Corpus(text=text, source="numbers", train=text[:cut1], val=text[cut1:], eval_text=text[cut2:], choice_text=text[cut1:cut2])
+    seen = []
+    real = training.token_nats
+    monkeypatch.setattr(training, "token_nats", lambda gpt, ids, *a, **k: (seen.append(ids), real(gpt, ids, *a, **k))[1])
+    cfg = dataclasses.replace(textgen.Config.quick(), max_iters=30, iters_per_step=10, eval_every_steps=1, quality_prompts=1)
+    prep = training.prepare(cfg, stack_like)
+    t = training.fit(prep)
+    live_ids, _, ng_live = prep.live
+    assert torch.equal(live_ids, torch.from_numpy(training.encode(prep.tok, stack_like.choice_text)))
+    assert seen and all(ids is live_ids for ids in seen)  # every live check read the choice text, never the scored text
+    choice = t.card["checkpoint_choice"]
+    assert choice["disjoint"] and choice["ngram_bpb"] == pytest.approx(ng_live) and ng_live != pytest.approx(prep.ng_bpb)
+    best = min((r for r in t.card["history"] if "val_loss" in r), key=lambda r: r["val_loss"])
+    assert choice["kept_iteration"] == best["iter"] and choice["last_iteration"] == 30
+    ev = textgen.evaluate(t)
+    assert ev.curve_ngram_bpb == pytest.approx(ng_live) and "outside the scored slice" in ev.curve_text
+    assert t.card["data"]["scored_bytes"] == pytest.approx(len(stack_like.eval_text.encode()), abs=8)  # figures: the scored slice
+    t2 = textgen.train(cfg, data=base)
+    assert not t2.card["checkpoint_choice"]["disjoint"] and "first windows of the scored" in t2.card["checkpoint_choice"]["text"]
+    assert textgen.evaluate(t2).curve_ngram_bpb is None
 
 
 def test_a_second_model_on_a_prepared_corpus_trains_as_in_a_run_of_its_own(monkeypatch):

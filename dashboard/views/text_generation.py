@@ -165,8 +165,9 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
     if len(ev.curve) > 1:
         it, bpb = zip(*ev.curve)
         curve = px.line(x=it, y=bpb, markers=True, labels={"x": "iteration", "y": "bits per byte"})
-        curve.add_hline(y=ev.ngram_bpb, line_dash="dash", line_color=charts.GREY, annotation_text=ng_label)
-        charts.style(curve, title="Validation bits per byte during training (the first windows of the held-out text)", height=300)
+        curve.add_hline(y=ev.curve_ngram_bpb or ev.ngram_bpb, line_dash="dash", line_color=charts.GREY, annotation_text=ng_label)
+        charts.style(curve, title=f"Validation bits per byte during training ({ev.curve_text}; the kept checkpoint is its lowest point)",
+                     height=300)
         st.plotly_chart(curve, width="stretch")
     widgets.model_card(active.card)
     if choice == DEFAULT:

@@ -25,6 +25,8 @@ class Corpus:
     meta: dict = field(default_factory=dict)  # how it was built: sizes, split, licences, fingerprint inputs
     eval_text: str | None = None  # the bounded validation slice reported in cards (None: all of ``val``)
     prompts: tuple[str, ...] = ()  # fixed prompts from validation text, for the quality figures
+    choice_text: str | None = None  # held-out text for the live curve and the checkpoint choice, disjoint from ``scored_text``
+    # (None: the first windows of the scored text itself — a user's corpus has no other held-out text; the card says which)
 
     @property
     def fingerprint(self) -> str:
@@ -35,6 +37,11 @@ class Corpus:
     @property
     def scored_text(self) -> str:
         return self.eval_text if self.eval_text is not None else self.val
+
+    @property
+    def live_text(self) -> str:
+        """What the live validation check reads (and the kept checkpoint is chosen on)."""
+        return self.choice_text if self.choice_text else self.scored_text
 
 
 def split(text: str, source: str, ratio: float = 0.9) -> Corpus:

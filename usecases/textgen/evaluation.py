@@ -138,6 +138,8 @@ class TextEvaluation(Evaluation):
     curve: tuple[tuple[int, float], ...]  # (iteration, validation bits per byte) during training
     throughput: Throughput  # generation speed of this model on this deployment
     scored_bytes: int
+    curve_text: str = "the first windows of the held-out text"  # what the live curve read (the card's checkpoint_choice)
+    curve_ngram_bpb: float | None = None  # the n-gram on that text (None: ``ngram_bpb``, the curve read the scored text)
 
     @property
     def ngram_bpb(self) -> float:
@@ -182,10 +184,14 @@ def build(card: dict, tok, scores: Scores, data: DataInfo, throughput: Throughpu
     name = ng.get("name") or ngram_name("characters" if tok.kind == "characters" else "bpe", order)
     model, baselines, folds = compare(tok, scores, name)
     curve = tuple((int(r["iter"]), float(r["val_bpb"])) for r in card.get("history", []) if r.get("val_bpb") is not None and "iter" in r)
+    choice = card.get("checkpoint_choice") or {}
+    disjoint = bool(choice.get("disjoint"))
     return TextEvaluation(usecase=SPEC.name, primary_metric=SPEC.primary_metric, higher_is_better=SPEC.higher_is_better, model=model,
                           baselines=baselines, data=data, labels={name: baseline_label(name)}, folds=folds, model_label=SPEC.model_label,
                           spread_unit="blocks of the held-out text", ngram=name, ngram_order=order, quality=Quality.from_card(card), facts=ModelFacts.from_card(card), curve=curve,
-                          throughput=throughput, scored_bytes=int(tok.token_bytes()[scores.ids[1:]].sum()))
+                          throughput=throughput, scored_bytes=int(tok.token_bytes()[scores.ids[1:]].sum()),
+                          curve_text="held-out validation text outside the scored slice" if disjoint else "the first windows of the held-out text",
+                          curve_ngram_bpb=float(choice["ngram_bpb"]) if disjoint and "ngram_bpb" in choice else None)
 
 
 # ---- the contract's evaluate -------------------------------------------------------------------------

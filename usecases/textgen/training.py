@@ -55,6 +55,9 @@ class Prepared:
     gen: torch.Generator
     prep_seconds: float
     bytes_per_token: float
+    live_ids: torch.Tensor | None = None  # the live check's text (None: the scored text's first windows)
+    live_bytes_per_token: float = 0.0
+    ng_live_bpb: float = 0.0  # the n-gram on the live check's text: the curve's reference line
 
     def new_model(self) -> TextModel:
         model = TextModel(self.config.model, "characters" if self.kind == "characters" else "bpe",
@@ -69,13 +72,32 @@ class Prepared:
         return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
                                  lr=cfg.lr, betas=(0.9, 0.99), fused=self.device.type == "cuda")
 
+    @property
+    def live(self) -> tuple[torch.Tensor, float, float]:
+        """(token ids, bytes per token, n-gram bits per byte) of the text the live check reads."""
+        if self.live_ids is None:
+            return self.scored_ids, self.bytes_per_token, self.ng_bpb
+        return self.live_ids, self.live_bytes_per_token, self.ng_live_bpb
+
+    def choice_section(self) -> dict:
+        """The card's record of what the live curve and the kept checkpoint were measured on."""
+        ids, _, ng = self.live
+        if self.live_ids is None:
+            return {"text": "the first windows of the scored held-out text (this corpus has no other held-out text)", "disjoint": False,
+                    "ngram_bpb": ng}
+        return {"text": "held-out validation text outside the scored slice", "disjoint": True, "tokens": int(len(ids)), "ngram_bpb": ng,
+                **({"slice": self.corpus.meta["choice_slice"]} if "choice_slice" in self.corpus.meta else {})}
+
     def val_loss(self, gpt) -> dict:
-        """Live validation: the same fixed windows of the scored text every time (comparable with the n-gram's bits per byte)."""
+        """Live validation: the same fixed windows every time, of the held-out text kept for this check — disjoint from the scored
+        text when the corpus has such text (the stack's documentation), so choosing the kept checkpoint does not touch the
+        card's figures — beside the n-gram's bits per byte on the same windows' text."""
         cfg = self.config
-        windows = max(1, min(cfg.eval_batches * cfg.batch_size, (len(self.scored_ids) - 1) // cfg.model.block_size))
-        loss = float(token_nats(gpt, self.scored_ids, cfg.model.block_size, max_windows=windows).mean())
-        bpb = loss / LN2 / self.bytes_per_token
-        return {"val_loss": loss, "val_bpb": bpb, "ngram_bpb": self.ng_bpb, "beats_ngram": float(bpb < self.ng_bpb)}
+        ids, bpt, ng = self.live
+        windows = max(1, min(cfg.eval_batches * cfg.batch_size, (len(ids) - 1) // cfg.model.block_size))
+        loss = float(token_nats(gpt, ids, cfg.model.block_size, max_windows=windows).mean())
+        bpb = loss / LN2 / bpt
+        return {"val_loss": loss, "val_bpb": bpb, "ngram_bpb": ng, "beats_ngram": float(bpb < ng)}
 
 
 def prepare(config: Config, data: Corpus | None, device=None) -> Prepared:
@@ -105,8 +127,15 @@ def prepare(config: Config, data: Corpus | None, device=None) -> Prepared:
         config = dataclasses.replace(config, model=dataclasses.replace(config.model, block_size=fit))
     if len(train_ids) < config.model.block_size + 2 or len(scored_ids) < config.model.block_size + 2:
         raise DataProblem(f"the corpus is too small to split with a {config.model.block_size}-token context; add text", "this corpus")
+    live = {}
+    if corpus.choice_text:
+        live_np = encode(tok, corpus.choice_text)
+        if len(live_np) >= config.model.block_size + 2:
+            live_bytes = int(tok.token_bytes()[live_np[1:]].sum())
+            live = {"live_ids": torch.from_numpy(live_np), "live_bytes_per_token": live_bytes / max(1, len(live_np) - 1),
+                    "ng_live_bpb": ngram.nats(live_np) / LN2 / live_bytes}
     return Prepared(config, corpus, kind, tok, train_np, scored_np, train_ids, scored_ids, ngram, ng_info, ng_bpb, sizing, device, gen,
-                    time.perf_counter() - t0, scored_bytes / max(1, len(scored_np) - 1))
+                    time.perf_counter() - t0, scored_bytes / max(1, len(scored_np) - 1), **live)
 
 
 def with_config(prep: Prepared, config: Config) -> Prepared:
@@ -169,7 +198,7 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
             if progress is not None and now - state["last_report"] >= 0.5:  # live progress between runner steps
                 state["last_report"] = now
                 progress(state["it"], total_iters(), {"step": state["it"], "iter": state["it"], "train_loss": float(np.mean(losses)),
-                                                      "ngram_bpb": prep.ng_bpb, "seconds": now - t0})
+                                                      "ngram_bpb": prep.live[2], "seconds": now - t0})
             if over_budget():  # checked every iteration: the budget is overrun by at most one iteration
                 break
         return {"iter": state["it"], "train_loss": float(np.mean(losses)) if losses else float("nan")}
@@ -199,7 +228,7 @@ def finish(prep: Prepared, model: TextModel, result, iterations: int, t0: float,
     name = ngram_name(kind, prep.ng_info["order"])
     metrics, baselines, _ = compare(tok, scores, name)
     trained = Trained(model=model, card={}, artefacts=scores.as_artefacts())
-    passed = next((r for r in result.history if r.get("val_bpb") is not None and r["val_bpb"] < prep.ng_bpb), None)
+    passed = next((r for r in result.history if r.get("val_bpb") is not None and r["val_bpb"] < prep.live[2]), None)
     trained.card.update({
         "run_id": new_run_id(),  # with the data fingerprint it keys the app's cached evaluations
         "data": _data_section(prep.corpus, tok, prep.scored_np),
@@ -220,6 +249,9 @@ def finish(prep: Prepared, model: TextModel, result, iterations: int, t0: float,
         "baselines": baselines,
         "ngram": {"name": name, **prep.ng_info},
         "passed_ngram_after_seconds": round(passed["seconds"], 1) if passed else None,
+        "checkpoint_choice": {**prep.choice_section(), "kept_iteration": next((r.get("iter") for r in result.history
+                                                                               if r.get("step") == result.best_step), None),
+                              "last_iteration": iterations},
         "quality": quality.measure(trained, prep.corpus, ng_beaten=metrics["val_bpb"] < baselines[name]["val_bpb"], n_prompts=config.quality_prompts),
         "history": [{k: v for k, v in r.items() if k in ("step", "iter", "train_loss", "val_loss", "val_bpb", "seconds")} for r in result.history],
     })
