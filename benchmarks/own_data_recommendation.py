@@ -127,11 +127,14 @@ def run_one(name: str, raw: bytes, filename: str, items: bytes | None, items_nam
     return summary, pd.DataFrame(rows)
 
 
-def run(quick: bool = False) -> list[pd.DataFrame]:
-    """[summary of every file, then one model-vs-peers table per file that trained]."""
+def run(quick: bool = False, only: str = "") -> list[pd.DataFrame]:
+    """[summary of every file, then one model-vs-peers table per file that trained]; ``only``: comma-separated parts of names."""
     cfg = config(quick)
     summaries, tables = [], []
+    wanted = [w.strip().lower() for w in only.split(",") if w.strip()]
     for name, raw, filename, items, items_name in real_tables(quick) + messy_tables():
+        if wanted and not any(w in name.lower() for w in wanted):
+            continue
         s, table = run_one(name, raw, filename, items, items_name, cfg)
         summaries.append(s)
         if table is not None:
@@ -158,6 +161,7 @@ def report(frames: list[pd.DataFrame]) -> str:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller tables and tuning grids")
+    ap.add_argument("--only", default="", help="comma-separated parts of file names (e.g. baseball,InstEval)")
     args = ap.parse_args()
     with pd.option_context("display.width", 250, "display.max_colwidth", 120, "display.max_columns", 20):
-        print(report(run(args.quick)))
+        print(report(run(args.quick, args.only)))

@@ -147,3 +147,41 @@ def test_bad_binary_files(model):
     for data, needle in [(b"PK\x03\x04" + b"\x00" * 50, "Excel workbook"), (b"a" * (51 * 1024 * 1024), "over the 50.0 MB limit")]:
         with pytest.raises(DataProblem, match=needle):
             fraud.score_file(model, data, "bad.csv")
+
+
+def test_day_first_dates_and_thousands_separators_are_never_misread():
+    """Real exports: `01/04/2018` in a file that also holds `13/04/2018` is 1 April (the whole column is day-first); a file
+    whose dates never settle the order is refused, not guessed. In a featurised table, `30,037` (thousands or decimal
+    comma?) is refused naming the column, and a decimal comma first seen after line 200 still reads as one."""
+    df = raw_frame(n=200)
+    when = pd.to_datetime(df["datetime"]) + pd.Timedelta(days=6)  # 9–16 May: days on both sides of 12
+    df["datetime"] = when.astype(str)
+    assert (when.dt.day > 12).any() and (when.dt.day <= 12).any()
+    base = fraud.files.read_user_file(df.to_csv(index=False).encode(), "a.csv", require_labels=False)
+    eu = df.assign(datetime=when.dt.strftime("%d/%m/%Y %H:%M:%S")).to_csv(index=False, sep=";", decimal=",").encode()
+    pd.testing.assert_frame_equal(fraud.files.read_user_file(eu, "eu.csv", require_labels=False).frame, base.frame)
+    early = df[when.dt.day <= 12].assign(datetime=lambda d: pd.to_datetime(d["datetime"]).dt.strftime("%d/%m/%Y %H:%M"))
+    with pytest.raises(DataProblem, match="column datetime: dates like .* can be read day-first or month-first"):
+        fraud.files.read_user_file(early.to_csv(index=False).encode(), "ambiguous.csv", require_labels=False)
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"balance": rng.integers(10, 900, 300), "income": [f"{x:,}" for x in rng.integers(10_000, 70_000, 300)],
+                          "label": (np.arange(300) % 10 == 0).astype(int)})
+    with pytest.raises(DataProblem, match="column income: values like '.*' could be thousands"):
+        fraud.read_data(table.to_csv(index=False, sep="\t").encode(), "t.tsv")
+    late = table.assign(income=[str(x) for x in rng.integers(10_000, 70_000, 300)])
+    late["balance"] = late["balance"].astype(str)
+    late.loc[250, "balance"] = "233,52"
+    ds = fraud.read_data(late.to_csv(index=False, sep=";").encode(), "late.csv")
+    assert ds.frame["balance"].iloc[250] == pytest.approx(233.52) and ds.frame["balance"].iloc[0] == float(late["balance"].iloc[0])
+
+
+def test_scores_of_a_featurised_table_come_back_in_file_order_named_by_row():
+    """A Time column orders the rows for the split, but a scored row must still be matched to its line: row 1 is the first
+    row under the header, and the scores are listed in the file's order (they had come back sorted by Time, renumbered)."""
+    table = ulb_frame(n=600, rate=0.1)
+    m = fraud.train(fraud.Config.quick(), data=fraud.read_data(table.to_csv(index=False).encode(), "ulb.csv"))
+    rev = table.drop(columns="Class").assign(Time=np.arange(len(table))[::-1] * 10.0).head(40)
+    out = fraud.score_file(m, rev.to_csv(index=False).encode(), "rev.csv")
+    assert out["row"].tolist() == list(range(1, 41))
+    want = [fraud.score_file(m, rev.iloc[[i]].to_csv(index=False).encode(), "one.csv")["fraud_probability"].iloc[0] for i in (0, 39)]
+    assert [out["fraud_probability"].iloc[0], out["fraud_probability"].iloc[39]] == want and want[0] != want[1]

@@ -392,6 +392,16 @@ def test_messy_interaction_files_are_read(ml):
     assert rec.read_data(_csv(dated), "dated.csv").frame.timestamp.equals(ref.frame.timestamp)
     latin = df.assign(item="Amélie " + df["item"])
     assert rec.read_data(_csv(latin, encoding="latin-1"), "latin.csv").item_ids[0].startswith("Amélie")
+    # Milliseconds (13-digit times from Java/JavaScript exports) are read as such, and said; day-first dates are read
+    # day-first for the whole column, never value by value (01/04 was read as 4 January next to 13/04 as 13 April).
+    ms = rec.read_data(_csv(df.assign(timestamp=df.timestamp * 1000)), "ms.csv")
+    assert ms.frame.timestamp.equals(ref.frame.timestamp) and any("milliseconds" in n for n in ms.notes)
+    day_first = df.assign(timestamp=pd.to_datetime(df.timestamp, unit="s").dt.strftime("%d/%m/%Y %H:%M:%S"))
+    assert (day_first.timestamp.str[:2].astype(int) > 12).any()  # this sample settles the order
+    got = rec.read_data(_csv(day_first), "eu_dates.csv")
+    assert got.frame.timestamp.equals(ref.frame.timestamp)
+    with pytest.raises(DataProblem, match="not Unix seconds"):
+        rec.read_data(_csv(df.assign(timestamp=df.timestamp * 10**6)), "us.csv")
 
 
 def test_titles_files_u_item_and_csv():
@@ -499,3 +509,28 @@ def test_own_data_benchmark_gives_a_result_or_one_line():
     assert "titles for" in summary["split"] and summary["users"] == 25 and summary["result"]
     refused, none = bench.run_one("tiny", *cases["Tiny: 6 users"], bench.config(quick=True))
     assert none is None and refused["result"].startswith("“tiny.csv” cannot be used: only 6 users") and "\n" not in refused["result"]
+
+
+def test_a_user_without_any_catalogue_item_gets_the_popular_list_and_is_told():
+    """A user whose items are all below the catalogue threshold scored 0.0 on every item: ten arbitrary items, no word. Now
+    the popular items are served for that user, the batch output and the reasons column say so, and evaluation lists
+    follow the same rule (such users had inflated coverage with arbitrary items)."""
+    rng = np.random.default_rng(0)
+    rows = [(f"u{u}", f"p{i}", float(rng.integers(1, 6))) for u in range(40) for i in rng.choice(12, 6, replace=False)]
+    rows += [("loner", f"rare{i}", 5.0) for i in range(6)]
+    data = rec.read_data(_csv(pd.DataFrame(rows, columns=["user", "item", "rating"])), "pop.csv")
+    trained = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+    out = rec.score(trained, ["loner", "u1"])
+    lone, other = out[out.user_id == "loner"], out[out.user_id == "u1"]
+    assert (lone["basis"].str.startswith("most popular")).all() and (other["basis"] == "this user's history").all()
+    assert lone["item_id"].str.startswith("p").all() and (lone["score"] > 0).all()
+    pop = trained.model.popularity.numpy()
+    assert list(lone["score"]) == sorted(lone["score"], reverse=True) and lone["score"].iloc[0] == pop.max()
+    page = rec.serving.recommend(trained, data.user_code("loner"))
+    assert page["because you liked"].str.startswith("most popular").all()
+    from usecases.recommendation.evaluation import top_lists
+    from usecases.recommendation.trained import context
+
+    seen = context(trained).seen[[data.user_code("loner")]]
+    listed = top_lists(trained, seen, None, {}, 10)["model"][0]
+    assert set(data.item_ids[listed[listed >= 0]]) == set(lone["item_id"])

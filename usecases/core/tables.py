@@ -196,6 +196,70 @@ _NUM = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
 _NUM_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 
+# ---- numbers and dates written the way real exports write them ---------------------------------------
+
+_COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")  # 12,5 — a decimal comma, or one thousands separator
+_DOT_NUMBER = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")  # 30,037: thousands (30037) or three decimals (30.037)?
+_GROUPED_MANY = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$")  # 1,234,567: thousands separators only
+
+
+def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
+    """Numbers from text cells, deciding per column whether ``,`` is a decimal comma: it is when some cell reads like
+    ``12,5`` and none like ``12.5``. Returns ``(numbers, problem)``; cells that are not numbers are NaN. ``problem`` (None
+    when there is none) says why commas were *not* read: every comma in the column stands before exactly three digits
+    (``30,037`` is 30037 with a thousands separator as much as 30.037 with a decimal comma), or a cell has several
+    thousands separators (``1,234,567``) — guessing would give a quietly wrong number, so those cells stay unread."""
+    s = raw.astype(str).str.strip().str.replace("\u2212", "-", regex=False)
+    many = s.str.match(_GROUPED_MANY)
+    if many.any():
+        return pd.to_numeric(s, errors="coerce"), (f"values like {s[many].iloc[0]!r} use ',' as a thousands separator; write numbers "
+                                                   "without thousands separators (1234567 or 1234567.5)")
+    comma = s.str.match(_COMMA_NUMBER)
+    if comma.any() and not s.str.match(_DOT_NUMBER).any():
+        if s[comma].str.match(_GROUPED).all():
+            return pd.to_numeric(s.where(~comma), errors="coerce"), (
+                f"values like {s[comma].iloc[0]!r} could be thousands ({s[comma].iloc[0].replace(',', '')}) or have a decimal comma "
+                f"({s[comma].iloc[0].replace(',', '.')}); write numbers without thousands separators")
+        s = s.where(~comma, s.str.replace(",", ".", regex=False))
+    return pd.to_numeric(s, errors="coerce"), None
+
+
+_DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")  # 01/04/2018, 1.4.18, 01-04-2018: which is the day?
+
+
+def parse_dates(raw: pd.Series, *, utc: bool = False) -> tuple[pd.Series, str | None]:
+    """Dates and times from text cells (NaT where unreadable) and a problem line (None when there is none).
+
+    Year-first and written-out dates are read as they are. Dates like ``01/04/2018`` are read day-first or month-first
+    *for the whole column* (per separator), settled by the dates that can only be read one way (``13/04/2018``) — never
+    value by value, which would read 01/04 as 4 January and 13/04 as 13 April in one file. When no date settles the order,
+    or the dates settle it both ways, nothing is guessed: the problem asks for YYYY-MM-DD. Dates with dots (01.04.2018) are
+    day-first unless a date says otherwise: no country writes month-first with dots."""
+    s = raw.astype(str).str.strip()
+    m = s.str.extract(_DMY)
+    ambiguous = m[0].notna()
+    parts = []
+    if (~ambiguous).any():
+        parts.append(pd.to_datetime(s[~ambiguous], format="mixed", errors="coerce", utc=utc))
+    for sep, grp in m[ambiguous].groupby(1):
+        a, b = grp[0].astype(int), grp[2].astype(int)
+        day, month = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+        if day.any() and month.any():
+            return pd.Series(pd.NaT, index=s.index), (f"dates written with '{sep}' put the day first in some rows ({s[day.index[day]].iloc[0]!r}) "
+                                                      f"and the month first in others ({s[month.index[month]].iloc[0]!r}); write every date "
+                                                      "as YYYY-MM-DD")
+        if not day.any() and not month.any() and (a != b).any() and sep == ".":
+            day = pd.Series(True, index=a.index)  # 01.04.2018 is day-first wherever dots are written (never a US format)
+        elif not day.any() and not month.any() and (a != b).any():
+            ex = s[(a != b).index[a != b]].iloc[0]
+            return pd.Series(pd.NaT, index=s.index), (f"dates like {ex!r} can be read day-first or month-first and no date in the column "
+                                                      "settles which; write them as YYYY-MM-DD")
+        parts.append(pd.to_datetime(s[grp.index], format="mixed", dayfirst=bool(day.any()), errors="coerce", utc=utc))
+    out = pd.concat(parts).reindex(s.index) if len(parts) > 1 else parts[0].reindex(s.index) if parts else pd.Series(pd.NaT, index=s.index)
+    return out, None
+
+
 def _looks_numeric(s: str) -> bool:
     s = s.strip()
     return bool(_NUM.match(s) or _NUM_COMMA.match(s))
@@ -362,7 +426,9 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
         is_na = raw.isin(na)
         if is_na.any() and not col.nullable and col.required:
             problems.append(f"column {name}: {int(is_na.sum())} empty value{'s' if is_na.sum() > 1 else ''} ({_fmt_lines(raw.index[is_na], raw[is_na], header, int(is_na.sum()))})")
-        values, bad = _convert(raw.where(~is_na, None), col)
+        values, bad, whole = _convert(raw.where(~is_na, None), col)
+        if whole:
+            problems.append(f"column {name}: {whole}")
         bad &= ~is_na
         if bad.any():
             what = {"int": "non-integer", "float": "non-numeric", "datetime": "unparseable date", "category": "unknown"}.get(col.kind, "invalid")
@@ -394,26 +460,26 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
     return out.reset_index(drop=True)
 
 
-def _convert(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
-    """Convert one column; return (values, mask of values that failed to convert)."""
+def _convert(raw: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, str | None]:
+    """Convert one column; return (values, mask of values that failed to convert, a problem with the whole column or None)."""
     present = raw.notna()
     if col.kind in ("int", "float"):
-        num = pd.to_numeric(raw.str.replace(",", ".", regex=False) if raw.str.contains(r"^\s*[+-]?\d+,\d+\s*$", regex=True, na=False).any() else raw, errors="coerce")
+        num, problem = text_to_numbers(raw.where(present, ""))
         bad = present & num.isna()
         if col.kind == "int":
             frac = present & num.notna() & np.isfinite(num.astype(float)) & (num.astype(float) % 1 != 0)
             bad |= frac
             num = num.where(~bad)
-            return (num.astype("Int64") if col.nullable else num), bad
-        return num.astype(float), bad
+            return (num.astype("Int64") if col.nullable else num), bad, problem
+        return num.astype(float), bad, problem
     if col.kind == "datetime":
-        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
-        return parsed, present & parsed.isna()
+        parsed, problem = parse_dates(raw.where(present, ""))
+        return parsed, present & parsed.isna() & (problem is None), problem
     if col.kind == "category" and col.choices is not None:
         allowed = {str(c).lower(): c for c in col.choices}
         mapped = raw.str.lower().map(allowed)
-        return mapped, present & mapped.isna()
-    return raw, pd.Series(False, index=raw.index)
+        return mapped, present & mapped.isna(), None
+    return raw, pd.Series(False, index=raw.index), None
 
 
 def load_table(data: bytes, schema: Schema, *, subject: str | None = None) -> tuple[pd.DataFrame, ReadInfo]:

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from usecases.core import protocol
-from usecases.core.tables import Column, DataProblem, ReadInfo, Schema, normalise_name, read_table, validate
+from usecases.core.tables import (Column, DataProblem, ReadInfo, Schema, normalise_name, parse_dates, read_table, text_to_numbers,
+                                  validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
 
@@ -102,9 +103,11 @@ def parse_datetimes(raw: pd.Series, subject: str) -> pd.Series:
         raise DataProblem(f"column datetime: {int(tz.sum())} values carry a time-zone offset ({_lines(tz, s, 1)}) and {int((~tz).sum())} do not "
                           f"({_lines(~tz, s, 1)}); give every time in one zone — all with offsets, or none", subject)
     try:
-        parsed = pd.to_datetime(s, format="mixed", errors="coerce", utc=bool(tz.all()))
+        parsed, order = parse_dates(s, utc=bool(tz.all()))  # day/month order settled for the whole column, never per value
     except (ValueError, OverflowError) as exc:  # pandas refuses some mixes outright
         raise DataProblem(f"column datetime: the dates cannot be read together ({str(exc)[:80]})", subject) from None
+    if order:
+        raise DataProblem(f"column datetime: {order}", subject)
     if tz.all():
         parsed = parsed.dt.tz_convert(None)
     problems = []
@@ -151,11 +154,9 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
 
 
-def _numbers(raw: pd.Series, decimal: str) -> pd.Series:
-    s = raw.astype(str).str.strip()
-    if decimal == ",":
-        s = s.str.replace(",", ".", regex=False)
-    return pd.to_numeric(s, errors="coerce")
+def _numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
+    """Numbers of one column, its decimal comma decided from the whole column (``text_to_numbers``), not the first lines."""
+    return text_to_numbers(raw)
 
 
 def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None,
@@ -180,7 +181,10 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             continue
         raw = df[c]
         blank = raw.astype(str).str.strip().isin(["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None"])
-        num = _numbers(raw, info.decimal)
+        num, commas = _numbers(raw)
+        if commas:
+            problems.append(f"column {c}: {commas}")
+            continue
         text = num.isna() & ~blank
         if text.any():
             vals = raw[~blank].astype(str).str.strip()
@@ -224,12 +228,14 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         raise DataProblem("its columns differ from the table the model was trained on"
                           + (f" (missing {', '.join(missing[:6])})" if missing else "") + (f" (unexpected {', '.join(extra[:6])})" if extra else ""),
                           subject)
+    # A featurised table has no ids: each row is named by its place in the file (1 = the first row under the header), given
+    # before a Time column reorders the rows, so a scored row can be matched to its line (scores come back in file order).
+    frame["TRANSACTION_ID"] = (np.arange(len(frame)) + 1).astype(str)
     if time_col is not None:
         frame = frame.rename(columns={str(time_col): "Time"})
         frame = frame.sort_values("Time", kind="mergesort").reset_index(drop=True)
     if amount_col is not None:
         frame["TX_AMOUNT"] = frame[str(amount_col)]
-    frame["TRANSACTION_ID"] = (np.arange(len(frame)) + 1).astype(str)
     ulb = {normalise_name(f) for f in features} == {*(f"v{i}" for i in range(1, 29)), "amount"}
     what = "ULB layout" if ulb else "your featurised table"
     keys = (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame else []))

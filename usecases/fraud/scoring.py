@@ -55,6 +55,9 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
         out["label"] = f["TX_FRAUD"].to_numpy()
     out["fraud_probability"] = np.round(p, 6)
     out["flagged"] = (p >= t).astype(int)
+    if rows.layout == "table":  # back to the file's order (a Time column had sorted the rows); transaction_id = row in the file
+        out = out.rename(columns={"transaction_id": "row"}).assign(row=lambda d: d["row"].astype(int))
+        out = out.iloc[np.argsort(out["row"].to_numpy(), kind="stable")].reset_index(drop=True)
     return out
 
 

@@ -24,6 +24,7 @@ from usecases.core.tables import DataProblem
 from . import SPEC
 from .data import ITEM, USER, Context, Interactions, matrix, user_split
 from .metrics import all_metrics, bootstrap
+from .model import popular_fallback
 from .model import scores as model_scores
 from .peers import LABELS, make, top_k
 
@@ -62,9 +63,10 @@ def fit_peers(card: dict, seen: sp.csr_matrix, slot: np.ndarray) -> dict:
 
 def top_lists(trained, rows: sp.csr_matrix, users: np.ndarray | None, peers: dict, k: int) -> dict[str, np.ndarray]:
     """Top-k item codes for each history row: the model's and every peer's (seen items excluded)."""
-    out = {"model": top_k(model_scores(trained.model, rows), rows, k)[0]}
+    pop = trained.model.popularity.numpy()  # every method's users without any known item get the popular list (the same rule)
+    out = {"model": top_k(popular_fallback(model_scores(trained.model, rows), pop)[0], rows, k)[0]}
     for name, p in peers.items():
-        out[name] = top_k(p.scores(rows, users), rows, k)[0]
+        out[name] = top_k(popular_fallback(p.scores(rows, users), pop)[0], rows, k)[0]
     return out
 
 
@@ -75,7 +77,7 @@ def diversity_curve(trained, rows: sp.csr_matrix, truth: sp.csr_matrix, share: t
     pop = np.maximum(trained.model.popularity.numpy(), 1.0)
     out = []
     for beta in CURVE_BETAS:
-        items = top_k(base / pop[None, :] ** beta if beta else base, rows, k)[0]
+        items = top_k(popular_fallback(base / pop[None, :] ** beta if beta else base, pop)[0], rows, k)[0]
         m, _ = all_metrics(items, truth, share[0], share[1], len(pop), n_rel)
         out.append((beta, m[f"ndcg@{k}"], m["coverage"], m["popularity"]))
     return np.asarray(out, dtype=np.float64)

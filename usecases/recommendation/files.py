@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -70,13 +70,27 @@ def _colons_to_tabs(raw: bytes) -> bytes:
     return raw
 
 
-def _times(values: pd.Series, subject: str, first_line: int) -> pd.Series:
-    """Unix seconds from numbers or dates; one message naming the first lines that are neither."""
+MILLISECONDS = 1e11  # Unix seconds this large are past the year 5000: 13-digit times are milliseconds (Java, JavaScript exports)
+
+
+def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | None = None) -> pd.Series:
+    """Unix seconds from numbers (seconds, or milliseconds said in a note) or dates; one message naming the first lines that
+    are neither. Dates like 01/04/2018 are read day- or month-first for the whole column (``parse_dates``)."""
     present = values.notna() & (values.astype(str).str.strip() != "")
     num = pd.to_numeric(values.where(present), errors="coerce")
     if num[present].notna().all():
+        known = num[present]
+        if len(known) and known.max() >= MILLISECONDS:
+            if known.min() >= MILLISECONDS and known.max() < MILLISECONDS * 1000:
+                if notes is not None:
+                    notes.append("column timestamp: 13-digit Unix times read as milliseconds")
+                return (num / 1000.0).astype(float)
+            raise DataProblem(f"column timestamp: values up to {known.max():.0f} are not Unix seconds (that is after the year 5000) and "
+                              "not all milliseconds; give seconds, milliseconds or dates", subject)
         return num.astype(float)
-    when = pd.to_datetime(values.where(present), errors="coerce", format="mixed", utc=True)
+    when, order = parse_dates(values.where(present, ""), utc=True)
+    if order:
+        raise DataProblem(f"column timestamp: {order}", subject)
     bad = present & when.isna()
     if bad.any():
         first = ", ".join(f"line {i + first_line}: {values[i]!r}" for i in values.index[bad][:3])
@@ -95,8 +109,9 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         if third.notna().all() and (third > UNIX_SECONDS).all():  # user, item, time: implicit feedback with times
             df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject)
+    notes: list[str] = []
     if "timestamp" in data:
-        data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1)
+        data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1, notes=notes)
     problems = []
     dup = data.duplicated(["user", "item"], keep=False)
     if dup.any():
@@ -114,7 +129,6 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         problems.append("it has fewer than 2 distinct items; there is nothing to recommend")
     if problems:
         raise DataProblem(problems, subject)
-    notes = []
     few = len(counts) - len(enough)
     if few:
         data = data[data["user"].isin(enough.index)]

@@ -156,6 +156,18 @@ def build(train: pd.DataFrame, n_items: int, slot: np.ndarray, B: torch.Tensor, 
 
 
 @torch.no_grad()
+def popular_fallback(raw: np.ndarray, popularity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, no_basis)``: a history none of whose items an item-item model knows (all outside the catalogue) scores
+    every item 0 — ten arbitrary items tied at 0.0 — so such a row is replaced by the items' training ``popularity`` (where the
+    row could recommend at all: −inf stays), and ``no_basis`` marks it. Serving and evaluation use the same rule."""
+    raw = np.asarray(raw)
+    none = ~np.any(np.isfinite(raw) & (raw != 0), axis=1)
+    if none.any():
+        raw = np.array(raw, dtype=np.float32, copy=True)
+        raw[none] = np.where(np.isfinite(raw[none]), np.asarray(popularity, dtype=np.float32)[None, :], -np.inf)
+    return raw, none
+
+
 def scores(model: ItemAutoencoder, rows: sp.csr_matrix, beta: float | None = None, batch: int = 1024) -> np.ndarray:
     """Scores for each row of a users × items matrix, in batches on the model's device."""
     device = model.B.device

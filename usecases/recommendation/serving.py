@@ -19,6 +19,7 @@ from usecases.core.tables import DataProblem
 from .data import ITEM, USER, Context
 from .evaluation import catalogue_slot, fit_peers
 from .files import read_user_ids
+from .model import popular_fallback
 from .model import scores as model_scores
 from .peers import top_k
 from .trained import Trained, context
@@ -73,13 +74,23 @@ def _reasons(trained: Trained, ctx: Context, reasons_from: np.ndarray, items: np
     return ["; ".join(titles[h] for h in explain(trained.model, reasons_from, it)) for it in items if it >= 0]
 
 
+NO_BASIS = "most popular: none of this user's items is in the model's catalogue"
+
+
+def with_fallback(trained: Trained, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``model.popular_fallback`` with the model's training popularity."""
+    return popular_fallback(raw, trained.model.popularity.numpy())
+
+
 def recommend(trained: Trained, user_code: int, n: int = 10, beta: float | None = None) -> pd.DataFrame:
-    """Top-n unseen items for a known user, each with the liked films that lead to it."""
+    """Top-n unseen items for a known user, each with the liked films that lead to it (or, when none of the user's items is
+    in the catalogue, the most popular items, said in that column)."""
     ctx = context(trained)
     row = ctx.seen[[user_code]]
-    items, scores = top_k(model_scores(trained.model, row, beta), row, n)
+    raw, none = with_fallback(trained, model_scores(trained.model, row, beta))
+    items, scores = top_k(raw, row, n)
     out = _ranked(ctx, items[0], scores[0])
-    out["because you liked"] = _reasons(trained, ctx, liked(ctx, user_code), items[0])
+    out["because you liked"] = [NO_BASIS] * len(out) if none[0] else _reasons(trained, ctx, liked(ctx, user_code), items[0])
     return out
 
 
@@ -186,6 +197,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     uniq = list(dict.fromkeys(codes))
     seen = ctx.seen[uniq]
     raw = peer(trained, using).scores(seen, np.asarray(uniq)) if using else model_scores(trained.model, seen, beta)
+    raw, none = with_fallback(trained, raw)
     items, scores = top_k(raw, seen, n)
     meta = ctx.data.items
     ok = items.ravel() >= 0
@@ -193,6 +205,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
         "user_id": np.repeat(ctx.data.user_ids[uniq], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(uniq)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
         "score": np.round(scores.ravel(), 4),
+        "basis": np.repeat(np.where(none, NO_BASIS, "this user's history"), items.shape[1]),
     })
     return out[ok].reset_index(drop=True)
 

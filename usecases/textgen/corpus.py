@@ -98,10 +98,11 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             raise DataProblem(reason, subject)
         if name.lower().endswith((".csv", ".tsv")):
             df, _ = read_table(raw, max_bytes=MAX_BYTES, encodings=("utf-8", "cp1252"), subject=subject)
-            col = text_column or _guess_text_column(df)
+            col = text_column or _guess_text_column(df, subject)
             if col not in df.columns:
                 raise DataProblem(f"it has no column {col!r} (columns: {', '.join(df.columns)})", subject)
             texts.append("\n\n".join(t for t in df[col].astype(str) if t.strip()))
+            name = f"{name}, column {col!r}"  # the source says which column was read
         else:
             text, _ = decode_text(raw, ("utf-8", "cp1252"), subject)
             if not text.strip():
@@ -112,6 +113,16 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
     return split(text, f"your corpus ({', '.join(names)}; {len(text):,} characters)")
 
 
-def _guess_text_column(df) -> str:
+MIN_WORDS_PER_CELL = 3  # a guessed text column must read like prose: ids, codes and numbers are not a corpus
+
+
+def _guess_text_column(df, subject: str = "the file") -> str:
+    """The column with the longest cells, if it reads like prose (on average at least 3 words a cell); else one line saying
+    that no column does — a table of ids and numbers is not a corpus (it was read as one: a column of player ids)."""
     lengths = {c: df[c].astype(str).str.len().mean() for c in df.columns}
-    return max(lengths, key=lengths.get)
+    col = max(lengths, key=lengths.get)
+    words = float(df[col].astype(str).str.split().str.len().mean()) if len(df) else 0.0
+    if words < MIN_WORDS_PER_CELL:
+        raise DataProblem(f"no column reads like text: the one with the longest cells, {col!r}, has {words:.1f} words per row on "
+                          "average; give a .txt file, or name the column that holds the text", subject)
+    return col

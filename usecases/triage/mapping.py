@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, normalise_name
+from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, normalise_name, text_to_numbers
 
 CANONICAL = ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2", "level", "nurse_level")
 INPUTS = CANONICAL[:12]
@@ -179,9 +179,11 @@ def _values(s: pd.Series, limit: int = 50) -> list[str]:
 
 
 def to_number(s: pd.Series) -> pd.Series:
-    """Numbers from text cells: decimal commas, placeholders (``??``, ``-``, ``#N/A``) → missing."""
-    t = s.astype(str).str.strip().str.replace("\u2212", "-", regex=False).str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
-    return pd.to_numeric(t.where(~t.isin(PLACEHOLDERS)), errors="coerce")
+    """Numbers from text cells: decimal commas decided for the whole column (``text_to_numbers``: a comma that may be a
+    thousands separator is not guessed, so such a cell stays unread and is counted as such), placeholders (``??``, ``-``,
+    ``#N/A``) → missing."""
+    t = s.astype(str).str.strip()
+    return text_to_numbers(t.where(~t.isin(PLACEHOLDERS), ""))[0]
 
 
 def is_flag(s: pd.Series) -> bool:
