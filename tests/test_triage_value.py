@@ -47,6 +47,9 @@ def test_a_real_effect_is_priced_from_the_paired_mean():
     ops = operations(ev, a)
     lo, mean, hi = ops.paired["late_l12_per_week"]
     assert lo > 0 and ops.supported()
+    # The page's "before → after" tile shows means over the runs, so its two figures differ by the paired mean beside it
+    # (medians had shown 62.5 → 60 next to 1.9 fewer).
+    assert ops.means["unassisted"]["late_l12_per_week"] - ops.means["model-assisted"]["late_l12_per_week"] == pytest.approx(mean)
     v = triage.value(ev, a)
     assert v.monthly[1] == pytest.approx(mean * WEEKS_PER_MONTH * 1200 - 4000)
     assert v.monthly[0] <= v.monthly[1] <= v.monthly[2] and "fewer critical patients" in v.headline

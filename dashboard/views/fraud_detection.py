@@ -82,11 +82,13 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
             ("Frauds caught", fmt.count(op.caught), f"{week}, of {fmt.count(op.frauds)}",
              f"On the {fmt.count(op.frauds + op.legit)} scored test rows; recall {fmt.rate(op.recall)}."),
             ("Losses prevented", fmt.money(op.month["prevented"]), "per month",
-             f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate, "
-             f"{fmt.rate(a.recovery_share)} of their amount recovered."),
+             f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate "
+             f"({fmt.rate(op.recall)} of the frauds); they carry {fmt.rate(op.amount_recall)} of the fraud amount, since larger frauds are "
+             f"caught more often, and {fmt.rate(a.recovery_share)} of it is recovered: {fmt.rate(op.amount_recall)} × "
+             f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
             ("Alerts", fmt.count(op.alerts_per_day), "per day · your volume",
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
-            ("Precision", fmt.rate(op.precision), "your fraud rate",
+            ("Precision", fmt.rate(op.precision), "your fraud rate" + (f" · {week}: {fmt.rate(op.precision_test)}" if op.alerts else ""),
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."),
             ("Net value", fmt.money(value.monthly[1]), "per month · net",
              f"Range {fmt.money(value.monthly[0])} – {fmt.money(value.monthly[2])} (low/high assumptions and a bootstrap over test days)."),
@@ -95,11 +97,12 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
         st.caption(f"Losses, alerts, precision and net value are at your volume ({fmt.count(a.monthly_transactions)} payments a month) and "
                    f"fraud rate ({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost.")
         if op.mode == "Team capacity" and not op.over_capacity:
-            st.caption(f"The profit-optimal threshold fits your team: it needs {fmt.count(op.optimal_alerts_per_day)} alerts/day of the "
-                       f"{fmt.count(a.capacity_per_day)} your investigators can handle.")
+            st.caption(f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
+                       f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(a.capacity_per_day)} your "
+                       f"investigators can handle; on the {week} it raises {fmt.count(op.alerts_per_day)} a day (the Alerts figure).")
         if op.over_capacity:
-            st.warning(f"The profit-optimal threshold implies {fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume — more than "
-                       f"your team's capacity of {fmt.count(a.capacity_per_day)}/day." +
+            st.warning(f"The profit-optimal threshold, chosen on the validation rows, raised {fmt.count(op.optimal_alerts_per_day)} alerts/day "
+                       f"there at your volume — more than your team's capacity of {fmt.count(a.capacity_per_day)}/day." +
                        (" This mode keeps to the capacity and leaves that value on the table." if op.mode == "Team capacity" else
                         " Choose “Team capacity” to stay within it, or add investigators."), icon=":material/groups:")
         daily = fcharts.daily_outcomes(ev, a, op)

@@ -95,6 +95,20 @@ def case(lift: float, a: Assumptions) -> Case:
     return Case(lift, *(tuple(out[w][i] for w in business.SCENARIOS) for i in range(6)))
 
 
+def over_best_peer(ev: Evaluation, a: Assumptions) -> tuple[str, float, float] | None:
+    """``(best peer's key, its incremental revenue per month, the model's minus it)`` at the base assumptions: the revenue
+    case is linear in the offline lift, so the model's figure splits into what any recommender as good as the best peer
+    would earn over most-popular and what choosing this model rather than that peer adds. ``None`` without most-popular."""
+    pop = ev.baselines.get("most_popular", {}).get(ev.primary_metric)
+    peers = {n: m[ev.primary_metric] for n, m in ev.baselines.items() if n != "most_popular" and ev.primary_metric in m}
+    if pop is None or not peers:
+        return None
+    best = max(peers, key=peers.get)
+    model = incremental_revenue(a, (evaluation_lift(ev) or 0.0) * a.transfer)
+    peer = incremental_revenue(a, offline_lift(peers[best], pop) * a.transfer)
+    return best, peer, model - peer
+
+
 def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
     """Net value per month at the user's volume after running cost (low, base, high) — Home and the page."""
     lift = evaluation_lift(evaluation)

@@ -8,7 +8,7 @@ as the runs support it. ``value()`` is the one definition Home and the page shar
 * Both policies run on the same simulated weeks (common random numbers): run i of each uses seed i,
   so the difference per run is due to triage alone. The figure that is priced is the mean paired
   difference in critical (level 1–2) patients seen after their target per week, with a 90 %
-  bootstrap interval over the runs; when the interval spans zero nothing is priced, and the
+  bootstrap interval over the runs; when the interval includes zero nothing is priced, and the
   headline says so.
 """
 
@@ -93,6 +93,7 @@ class Operations:
     unassisted: str  # who triages without the model
     arms: dict  # "unassisted"/"model-assisted" → figure → (10th pct, median, 90th pct) over runs
     paired: dict  # figure → (low, mean, high): unassisted − model-assisted, 90 % interval of the mean over paired runs
+    means: dict = dataclasses.field(default_factory=dict)  # arm → figure → mean over runs (their difference is the paired mean)
 
     @property
     def overloaded(self) -> bool:
@@ -111,8 +112,8 @@ def operations(ev: TriageEvaluation, a: Assumptions) -> Operations:
     if u >= 1.0:
         return Operations(u, a.runs, a.weeks, who, {}, {})
     ed = EDAssumptions(**{f.name: getattr(a, f.name) for f in dataclasses.fields(EDAssumptions)})
-    arms, paired = _paired_runs(ed, _key(pol["unassisted"]), _key(pol["model-assisted"]), int(a.runs), int(a.weeks))
-    return Operations(u, a.runs, a.weeks, who, arms, paired)
+    arms, paired, means = _paired_runs(ed, _key(pol["unassisted"]), _key(pol["model-assisted"]), int(a.runs), int(a.weeks))
+    return Operations(u, a.runs, a.weeks, who, arms, paired, means)
 
 
 def _key(m: np.ndarray) -> tuple:
@@ -120,7 +121,7 @@ def _key(m: np.ndarray) -> tuple:
 
 
 @functools.lru_cache(maxsize=128)
-def _paired_runs(a: EDAssumptions, pol_u: tuple, pol_m: tuple, runs: int, weeks: int) -> tuple[dict, dict]:
+def _paired_runs(a: EDAssumptions, pol_u: tuple, pol_m: tuple, runs: int, weeks: int) -> tuple[dict, dict, dict]:
     rows = {"unassisted": [], "model-assisted": []}
     for i in range(runs):  # run i of both arms: the same seed, so the same patients
         rows["unassisted"].append(summarize(simulate(a, np.array(pol_u), hours=168.0 * weeks, seed=i)))
@@ -132,7 +133,8 @@ def _paired_runs(a: EDAssumptions, pol_u: tuple, pol_m: tuple, runs: int, weeks:
         d = np.array([ru[k] - rm[k] for ru, rm in zip(rows["unassisted"], rows["model-assisted"])], float)
         d = d[np.isfinite(d)]
         paired[k] = business.bootstrap_mean_interval(d, level=INTERVAL, seed=0) if len(d) else (np.nan, np.nan, np.nan)
-    return arms, paired
+    means = {arm: {k: float(np.nanmean([r[k] for r in rs])) for k in rs[0]} for arm, rs in rows.items()}
+    return arms, paired, means
 
 
 def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
@@ -157,7 +159,7 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
         headline = (f"No measurable change in critical patients seen after target ({fmt.number(per_month[1], 1)} per month, "
-                    f"{fmt.rate(INTERVAL)} interval {fmt.number(per_month[0], 1)} – {fmt.number(per_month[2], 1)} spans zero): not priced")
+                    f"{fmt.rate(INTERVAL)} interval {fmt.number(per_month[0], 1)} – {fmt.number(per_month[2], 1)} includes zero): not priced")
     return Value(SPEC.name, SPEC.title, monthly, headline=headline)
 
 
