@@ -88,7 +88,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
             ("Alerts", fmt.count(op.alerts_per_day), "per day · your volume",
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
-            ("Precision", fmt.rate(op.precision), "your fraud rate" + (f" · {week}: {fmt.rate(op.precision_test)}" if op.alerts else ""),
+            ("Precision", fmt.rate(op.precision), "your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."),
             ("Net value", fmt.money(value.monthly[1]), "per month · net",
              f"Range {fmt.money(value.monthly[0])} – {fmt.money(value.monthly[2])} (low/high assumptions and a bootstrap over test days)."),

@@ -212,13 +212,14 @@ def tab_ops(active, ev0) -> None:
              "mean_wait_l12": ("Mean triage-to-provider time, levels 1–2 (min)", "number"), "p90_wait_l12": ("90th percentile, levels 1–2 (min)", "number"),
              "mean_wait_all": ("Mean triage-to-provider time, everyone (min)", "number")}
     f = {"number": lambda x: fmt.number(x, 1), "rate": fmt.rate}
-    rows = [{"figure": label, f"unassisted ({ops.unassisted}): median (10th – 90th pct)": fmt.span(*u[k], f[kind]),
-             "model-assisted: median (10th – 90th pct)": fmt.span(*m[k], f[kind]),
-             "unassisted − model-assisted: mean (90 % interval); > 0 = better with the model": fmt.span(*ops.paired[k], f[kind])
-             if k in ops.paired else "—"}
+    rows = [{"figure": label, f"unassisted ({ops.unassisted})": fmt.span(*u[k], f[kind]), "model-assisted": fmt.span(*m[k], f[kind]),
+             "paired difference": fmt.span(*ops.paired[k], f[kind]) if k in ops.paired else "—"}
             for k, (label, kind) in names.items()]
     table = pd.DataFrame(rows)
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("Unassisted and model-assisted: median over the runs (10th – 90th percentile). Paired difference: unassisted minus "
+               "model-assisted, the mean over the paired runs with its 90 % interval — above 0, the model does better (fewer late, "
+               "shorter waits); so a median column's difference need not equal it.")
     report_ui.table(table, f"ED simulation over {ops.runs} paired runs of {ops.weeks} week(s): median (10th – 90th percentile)")
     fig = go.Figure()
     for arm, color in (("unassisted", "#f59e0b"), ("model-assisted", "#2563eb")):
