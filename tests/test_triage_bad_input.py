@@ -135,3 +135,17 @@ def test_out_of_range_values_are_counted_per_column_in_the_notes():
     assert "Age: 2 of 300 values outside 0–120 years" in notes
     assert "Heart rate: 1 of" in notes and "SpO₂: 3 of" in notes
     assert recs.frame["age"].isna().sum() == 2 and recs.frame["hr"].isna().sum() >= 1
+
+
+def test_levels_written_in_words_are_read_as_their_number():
+    """`Level 2`, `ESI 3`, `KTAS-1` name a level: they read as the digit (the column had not been recognised as the level
+    at all, and the refusal dumped the guessed mapping); words that name no level are not guessed."""
+    df = generate(CohortConfig(n=300, seed=5)).drop(columns=["patient"])
+    base = triage.read_data(df.to_csv(index=False).encode(), "a.csv")
+    worded = df.assign(level=["Level " + str(v) if i % 3 else f"ESI-{v}" for i, v in enumerate(df["level"])])
+    got = triage.read_data(worded.to_csv(index=False).encode(), "worded.csv")
+    pd.testing.assert_frame_equal(got.frame, base.frame, check_dtype=False)
+    from usecases.triage.mapping import to_level
+
+    assert to_level(pd.Series(["P4", "ktas 1", "Level 6", "urgent", "3", "#N/A"])).tolist()[:2] == [4.0, 1.0]
+    assert math.isnan(to_level(pd.Series(["urgent"])).iloc[0]) and to_level(pd.Series(["Level 6"])).iloc[0] != 6

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -186,6 +187,18 @@ def to_number(s: pd.Series) -> pd.Series:
     return text_to_numbers(t.where(~t.isin(PLACEHOLDERS), ""))[0]
 
 
+_LEVEL_WORDS = re.compile(r"^(?:level|lvl|esi|ktas|ctas|mts|ats|triage|acuity|category|cat|priority|prio|p)\s*[-:#.]?\s*([1-5])$", re.I)
+
+
+def to_level(s: pd.Series) -> pd.Series:
+    """Triage levels from text cells: numbers as ``to_number`` reads them, and labels that name one level in words (``Level 2``,
+    ``ESI 3``, ``KTAS-1``, ``P4``) — the digit is the level; anything else is not a level."""
+    t = s.astype(str).str.strip()
+    worded = t.str.extract(_LEVEL_WORDS)[0]
+    num = to_number(s)
+    return num.where(worded.isna(), pd.to_numeric(worded, errors="coerce"))
+
+
 def is_flag(s: pd.Series) -> bool:
     """A yes/no column: every readable value is 0 or 1 (never a 0–10 score)."""
     v = to_number(s).dropna()
@@ -207,7 +220,8 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
     for col, how in candidates:  # every look-alike that cannot be the field is reported, even after a match
         if canon == "pain" and is_flag(df[col]):
             skipped.append(f"{col!r} holds only 0 and 1 — a yes/no flag, not a 0–10 pain score; not used as {FIELD_LABELS['pain']}")
-        elif canon in NUMERIC_FIELDS + LABELS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
+        elif canon in NUMERIC_FIELDS + LABELS and (to_level if canon in LABELS else to_number)(df[col]).notna().sum() == 0 \
+                and len(_values(df[col])):
             skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
         elif found is None:
             found = (col, how)

@@ -22,7 +22,7 @@ from usecases.core.tables import DataProblem, normalise_name, read_table
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
 from .mapping import (ALIASES, CANONICAL, CODED, FIELD_LABELS, INPUTS, LABELS, NUMERIC_FIELDS, PLACEHOLDERS, Guess, Mapping,
-                      guess_mapping, is_flag, to_number)
+                      guess_mapping, is_flag, to_level, to_number)
 
 __all__ = ["CANONICAL", "CODED", "FIELD_LABELS", "PLACEHOLDERS", "Mapping", "Records", "RANGES", "read_raw", "read_records",
            "apply_mapping", "check_patient", "check_enough", "scrub"]
@@ -123,7 +123,7 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
         elif canon in CODED:
             out[canon] = _coded(canon, raw, mapping.codes.get(canon, {}), notes)
         elif canon in LABELS:
-            v = to_number(raw)
+            v = to_level(raw)
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
             if bad.any():
                 problems.append(f"{FIELD_LABELS[canon]}: {int(bad.sum())} values outside the 1–5 scale "
