@@ -27,6 +27,8 @@ def test_payback_roi_ramp():
     assert b.roi(1, 0) is None
     assert b.payback_months_simple(120_000, 30_000) == pytest.approx(3.0)
     assert b.payback_months_simple(0, 30_000) is None
+    assert b.payback_months_simple(29_000, 30_000) is None  # a year's value below a year's cost: never, not 12.4 months
+    assert b.payback_months_simple(30_000, 30_000) == pytest.approx(12.0)
     assert b.adoption_ramp(5, 4).tolist() == [0.25, 0.5, 0.75, 1.0, 1.0]
     assert b.adoption_ramp(3, 0).tolist() == [1, 1, 1]
 

