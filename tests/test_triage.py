@@ -250,3 +250,25 @@ def test_shipped_checkpoint_reproduces_its_card_and_meets_targets():
     assert ev.model["kappa_linear"] >= 0.83
     for name in ("news2", "esi_rule", "nurse", "logistic_regression"):  # safer than the rules, the nurse and the linear peer
         assert ev.model["under_triage_l12"] < ev.baselines[name]["under_triage_l12"], name
+
+
+def test_level_one_alone_is_reported_where_the_pooled_figure_hides_it():
+    """Under-triage of levels 1–2 pools the few level-1 patients with the many level-2 ones; the page also reports level 1
+    alone. By hand: 10 level-1 patients; the model under-triages 4 (rows 0–3), the nurse 2 (rows 2, 4); only the model: 3
+    (rows 0, 1, 3), only the nurse: 1 (row 4) — exact McNemar p = 2 × P(X ≥ 3 | n 4, ½) = 0.625; together (the more urgent of
+    the two) only row 2 stays under-triaged."""
+    from usecases.core.spec import DataInfo
+    from usecases.triage.evaluation import build
+
+    y = np.array([1] * 10 + [3] * 10)
+    model = np.array([2, 2, 3, 2] + [1] * 6 + [3] * 10)
+    nurse = np.array([1, 1, 2, 1, 2] + [1] * 5 + [3] * 10)
+    ev = build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={"nurse": nurse}, data=DataInfo("t", 20, "all"))
+    text, worse = ev.most_urgent()
+    assert worse and text.startswith("Level 1 alone (10 patients): the model under-triages 4, more than the simulated nurse (2); "
+                                     "3 only the model missed and 1 only the nurse missed (exact McNemar p = 0.62, not conclusive)")
+    assert text.endswith("Together, taking the more urgent of the two levels, 1 is under-triaged.")
+    better = build(y=y, probs={"model": np.eye(5)[y - 1]}, rule_levels={"nurse": nurse}, data=DataInfo("t", 20, "all"))
+    assert not better.most_urgent()[1] and "fewer than the simulated nurse" in better.most_urgent()[0]
+    assert build(y=np.array([3, 4]), probs={"model": np.eye(5)[[2, 3]]}, rule_levels={"nurse": np.array([3, 4])},
+                 data=DataInfo("t", 2, "all")).most_urgent() is None

@@ -130,6 +130,9 @@ def tab_model(active, ev, choice) -> None:
     st.caption(f"{ev.data.source} · {ev.data.split} · {fmt.count(ev.data.test_rows)} patients scored. Levels of the learned models follow the "
                f"cost-weighted rule at {fmt.number(ev.under_cost)}× (set at the top). κ linear against the reference level "
                "(KTAS nurse–expert agreement in Moon et al. 2019: 0.83). Under-triage = assigned less urgent than the reference.")
+    urgent = ev.most_urgent()
+    if urgent is not None:
+        (st.warning if urgent[1] else st.caption)(urgent[0], **({"icon": ":material/emergency:"} if urgent[1] else {}))
     for n in ev.notes:  # which learner serves (own files: per fold) stands out; the rest are footnotes
         if n.startswith("Served"):
             st.info(n, icon=":material/model_training:")

@@ -59,6 +59,29 @@ class TriageEvaluation(Evaluation):
     def calibration(self) -> list[dict]:
         return calibration_table(self.probs["model"], self.y)
 
+    def most_urgent(self, other: str | None = None) -> tuple[str, bool] | None:
+        """``(sentence, model_worse)`` on the level-1 (most urgent) patients alone: the levels 1–2 figure pools 1 with the far
+        larger level 2, so a model that is better there can still under-triage more level-1 patients than the nurse. Counts
+        under-triaged by each, the patients only one of them under-triaged (exact McNemar test on those), and nurse + model
+        (the more urgent of the two). ``None`` without level-1 patients or anyone to compare with."""
+        other = other or ("nurse" if self.has_nurse else "esi_rule" if "esi_rule" in self.rule_levels else None)
+        one = self.y == 1
+        if other is None or not one.any():
+            return None
+        from scipy.stats import binomtest
+
+        mine, theirs = self.levels("model")[one] > 1, self.levels(other)[one] > 1
+        only_m, only_o = int((mine & ~theirs).sum()), int((~mine & theirs).sum())
+        p = binomtest(only_m, only_m + only_o).pvalue if only_m + only_o else 1.0
+        both = int((np.minimum(self.levels("model"), self.levels(other))[one] > 1).sum())
+        who, short = ("simulated nurse", "nurse") if other == "nurse" else (self.label(other), "rule")
+        verdict = ("more than" if mine.sum() > theirs.sum() else "fewer than" if mine.sum() < theirs.sum() else "as many as")
+        text = (f"Level 1 alone ({int(one.sum())} patients): the model under-triages {int(mine.sum())}, {verdict} the {who} "
+                f"({int(theirs.sum())}); {only_m} only the model missed and {only_o} only the {short} missed "
+                f"(exact McNemar p = {p:.2f}{', not conclusive' if p >= 0.05 else ''}). Together, taking the more urgent of the two "
+                f"levels, {both} {'is' if both == 1 else 'are'} under-triaged.")
+        return text, bool(mine.sum() > theirs.sum())
+
     def tradeoff(self) -> list[dict]:
         """Under- vs over-triage of the model as the cost ratio varies, on its validation rows."""
         if self.val_y is None or self.val_probs is None or not len(self.val_y):
