@@ -69,7 +69,7 @@ def test_home(page, artifacts):
     expect(page.get_by_text("Portfolio value over time")).to_be_visible(timeout=TIMEOUT)
     page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT)
     _idle(page)
-    expect(page.get_by_text("Compute cost per 1,000 predictions")).to_be_visible()
+    expect(page.get_by_text("Compute cost per 1 million predictions")).to_be_visible()
     _no_exception(page)
     _shot(page, artifacts, "home")
 

@@ -115,18 +115,18 @@ if values:
     report_ui.kpis([(k[0], f"{k[1]} ({k[2]})" if k[2] else k[1]) for k in kpis])
 
 st.divider()
-st.subheader("Compute cost per 1,000 predictions")
+st.subheader("Compute cost per 1 million predictions")
 rows = []
 for name, trained in trained_models.items():
     spec = usecases.get(name).SPEC
     tp = cache.throughput(name, trained)
     on_gpu = tp.device.startswith("cuda")
     rows.append({"use case": spec.title, "unit": tp.unit, "measured on this deployment": f"{fmt.count(tp.per_second)} / s on {tp.device.upper()}",
-                 "CPU cost per 1,000": fmt.money(pf.cost_per_1k(pa.cpu_price, tp.per_second)) if not on_gpu else "not measured",
-                 "GPU cost per 1,000": fmt.money(pf.cost_per_1k(pa.gpu_price, tp.per_second)) if on_gpu else "not measured (no GPU here)"})
+                 "CPU cost per 1M": fmt.money(pf.cost_per_1m(pa.cpu_price, tp.per_second)) if not on_gpu else "not measured",
+                 "GPU cost per 1M": fmt.money(pf.cost_per_1m(pa.gpu_price, tp.per_second)) if on_gpu else "not measured (no GPU here)"})
 if rows:
     st.dataframe(fmt.table(pd.DataFrame(rows)), hide_index=True, width="stretch")
-    report_ui.table(fmt.table(pd.DataFrame(rows)), "Compute cost per 1,000 predictions")
+    report_ui.table(fmt.table(pd.DataFrame(rows)), "Compute cost per 1 million predictions")
     st.caption("Throughput is measured once per model version on this server, after a warm-up (single stream or one batch, CPU threads as "
                "configured). GPU figures appear when the app runs on a GPU; `python benchmarks/gpu_check.py` measures them on a GPU machine.")
 

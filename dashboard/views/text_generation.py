@@ -247,7 +247,7 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
         f"**{'Editor time counts for usable drafts only' if v.usable_share > 0 else 'No editor time is counted'}:** {v.gate}.",
         icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
     gpu_note = "No GPU was measured on this deployment; `python benchmarks/gpu_check.py` measures one on a GPU machine."
-    per_1k = f"= {fmt.money(v.cost_per_1k)} per 1,000 tokens, as in Home's cost table."
+    per_1k = "— the figure Home's cost table shows per 1M predictions."
     cost = [("CPU cost / 1M tokens", fmt.money(v.cost_per_1m) if not v.on_gpu else "not measured",
              f"{fmt.money(a.cpu_price, precise=True)}/h ÷ ({fmt.count(tp.per_second)} tokens/s × 3,600 s) × 1M {per_1k}" if not v.on_gpu else
              "The model runs on a GPU here."),
