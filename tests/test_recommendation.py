@@ -402,6 +402,10 @@ def test_messy_interaction_files_are_read(ml):
     assert got.frame.timestamp.equals(ref.frame.timestamp)
     with pytest.raises(DataProblem, match="not Unix seconds"):
         rec.read_data(_csv(df.assign(timestamp=df.timestamp * 10**6)), "us.csv")
+    # Headerless with pandas' row index first (to_csv(header=False)): the index is dropped and said, not read as the user.
+    indexed = df.to_csv(header=False).encode()
+    got = rec.read_data(indexed, "indexed.csv")
+    assert got.fingerprint == ref.fingerprint and any("row index" in n for n in got.notes)
 
 
 def test_titles_files_u_item_and_csv():

@@ -104,12 +104,21 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     subject = f"“{filename}”"
     df, info = read_table(_colons_to_tabs(raw), max_bytes=INTERACTIONS_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
     named = info.header
+    notes: list[str] = []
+    if not named and df.shape[1] >= 3:
+        first = pd.to_numeric(df.iloc[:, 0], errors="coerce")
+        n = len(df)
+        if n >= 2 and first.notna().all() and (first.to_numpy() == range(int(first.iloc[0]), int(first.iloc[0]) + n)).all() \
+                and int(first.iloc[0]) in (0, 1):
+            # 0, 1, 2, … down every row is a row index (pandas' to_csv writes one unless index=False), never a user: a user has
+            # at least 4 rows. Read as the user, it had made the users the items and the items the ratings.
+            df = df.iloc[:, 1:].set_axis(range(df.shape[1] - 1), axis=1)
+            notes.append("ignored the first column: it numbers the rows (a row index)")
     if not named and df.shape[1] == 3:
         third = pd.to_numeric(df.iloc[:, 2], errors="coerce")
         if third.notna().all() and (third > UNIX_SECONDS).all():  # user, item, time: implicit feedback with times
             df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject)
-    notes: list[str] = []
     if "timestamp" in data:
         data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1, notes=notes)
     problems = []
