@@ -472,7 +472,8 @@ def test_shipped_checkpoint_reproduces_its_card():
     assert card["tokenizer"]["kind"] == "byte-level BPE" and card["data"]["eval_slice"]["bytes"] <= 200_000
     assert t.artefacts is not None, "the shipped model carries its held-out scores, so pages never rebuild the corpus"
     stored = textgen.evaluate(t)  # from the per-token scores saved with it: no corpus
-    again = textgen.evaluate(t, stack_corpus())  # scored again on the rebuilt corpus, the n-gram refitted on the same training text
+    c = stack_corpus()
+    again = textgen.evaluate(t, c)  # scored again on the rebuilt corpus, the n-gram refitted on the same training text
     (name, ng), = card["baselines"].items()
     for ev in (stored, again):
         assert ev.data.kind == "held-out" and 0 < card["data"]["scored_bytes"] - ev.data.test_rows <= 32  # all but the first token's bytes
@@ -482,7 +483,6 @@ def test_shipped_checkpoint_reproduces_its_card():
         assert again.folds[who]["val_bpb"] == pytest.approx(stored.folds[who]["val_bpb"], rel=1e-4)
     assert (store.dir("textgen") / "model.safetensors").stat().st_size <= 25 * 1024 * 1024
     # Retrains choose their kept checkpoint on validation text outside the scored slice: the next docstrings in the same order.
-    c = stack_corpus()
     assert c.choice_text and c.live_text == c.choice_text and c.meta["choice_slice"]["documents"] >= 100
     from usecases.core.cache import cached_frame
     from usecases.textgen import stackdocs
