@@ -99,7 +99,7 @@ async def _run(url: str, sessions: int, seconds: float) -> dict:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         warm = await browser.new_page()
         await warm.goto(url)
-        await warm.get_by_text("Compute cost per 1,000").first.wait_for(timeout=TIMEOUT)  # warm caches, as a running server would be
+        await warm.get_by_text("Compute cost per 1 million").first.wait_for(timeout=TIMEOUT)  # warm caches, as a running server would be
         await warm.close()
         deadline = time.time() + seconds
         await asyncio.gather(*(_session(browser, url, i, deadline, out, retrain=(i == 0)) for i in range(sessions)))

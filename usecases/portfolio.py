@@ -1,6 +1,6 @@
 """The portfolio: every use case's monthly net value (its own ``value()`` under its page's
 assumptions) ramped up over an adoption period, discounted to NPV with a payback time, and the
-compute cost per 1,000 predictions from throughput measured on this deployment."""
+compute cost per 1,000 and per 1 million predictions from throughput measured on this deployment."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Home: the portfolio — one card per registered use case, portfolio value over time, compute cost per 1,000."""
+"""Home: the portfolio — one card per registered use case, portfolio value over time, compute cost per 1 million predictions."""
 
 from __future__ import annotations
 
