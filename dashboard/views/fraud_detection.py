@@ -83,8 +83,10 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
              f"On the {fmt.count(op.frauds + op.legit)} scored test rows; recall {fmt.rate(op.recall)}."),
             ("Losses prevented", fmt.money(op.month["prevented"]), "per month",
              f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate "
-             f"({fmt.rate(op.recall)} of the frauds); they carry {fmt.rate(op.amount_recall)} of the fraud amount, since larger frauds are "
-             f"caught more often, and {fmt.rate(a.recovery_share)} of it is recovered: {fmt.rate(op.amount_recall)} × "
+             f"({fmt.rate(op.recall)} of the frauds); they carry {fmt.rate(op.amount_recall)} of the fraud amount"
+             + (", since larger frauds are caught more often" if op.amount_recall > op.recall + 0.005 else
+                ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")
+             + f", and {fmt.rate(a.recovery_share)} of it is recovered: {fmt.rate(op.amount_recall)} × "
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
             ("Alerts", fmt.count(op.alerts_per_day), "per day · your volume",
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
