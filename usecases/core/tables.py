@@ -198,7 +198,6 @@ _NUM_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 # ---- numbers and dates written the way real exports write them ---------------------------------------
 
-_COMMA_NUMBER = re.compile(r"^[+-]?\d+,\d+$")  # 12,5 — a decimal comma, or one thousands separator
 _DOT_NUMBER = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")  # 30,037: thousands (30037) or three decimals (30.037)?
 _GROUPED_MANY = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$")  # 1,234,567: thousands separators only
@@ -215,7 +214,7 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     if many.any():
         return pd.to_numeric(s, errors="coerce"), (f"values like {s[many].iloc[0]!r} use ',' as a thousands separator; write numbers "
                                                    "without thousands separators (1234567 or 1234567.5)")
-    comma = s.str.match(_COMMA_NUMBER)
+    comma = s.str.match(_NUM_COMMA)  # 12,5 — a decimal comma, or one thousands separator
     if comma.any() and not s.str.match(_DOT_NUMBER).any():
         if s[comma].str.match(_GROUPED).all():
             return pd.to_numeric(s.where(~comma), errors="coerce"), (
@@ -256,8 +255,7 @@ def parse_dates(raw: pd.Series, *, utc: bool = False) -> tuple[pd.Series, str | 
             return pd.Series(pd.NaT, index=s.index), (f"dates like {ex!r} can be read day-first or month-first and no date in the column "
                                                       "settles which; write them as YYYY-MM-DD")
         parts.append(pd.to_datetime(s[grp.index], format="mixed", dayfirst=bool(day.any()), errors="coerce", utc=utc))
-    out = pd.concat(parts).reindex(s.index) if len(parts) > 1 else parts[0].reindex(s.index) if parts else pd.Series(pd.NaT, index=s.index)
-    return out, None
+    return (pd.concat(parts).reindex(s.index) if parts else pd.Series(pd.NaT, index=s.index)), None
 
 
 def _looks_numeric(s: str) -> bool:

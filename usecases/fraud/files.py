@@ -155,11 +155,6 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
 
 
-def _numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
-    """Numbers of one column, its decimal comma decided from the whole column (``text_to_numbers``), not the first lines."""
-    return text_to_numbers(raw)
-
-
 def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None,
            notes: list[str], feature_names: tuple[str, ...] | None) -> Dataset:
     norm = {normalise_name(c): c for c in df.columns}
@@ -183,7 +178,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         raw = df[c]
         # Placeholders (?, -, #N/A …) are empty values, never a category: "1 / ?" had become a 1/0 flag.
         blank = raw.astype(str).str.strip().isin(BLANKS)
-        num, commas = _numbers(raw)
+        num, commas = text_to_numbers(raw)  # the decimal comma decided from the whole column, not the first lines
         if commas:
             problems.append(f"column {c}: {commas}")
             continue

@@ -70,10 +70,11 @@ class TriageEvaluation(Evaluation):
             return None
         from scipy.stats import binomtest
 
-        mine, theirs = self.levels("model")[one] > 1, self.levels(other)[one] > 1
+        lm, lo = self.levels("model")[one], self.levels(other)[one]
+        mine, theirs = lm > 1, lo > 1
         only_m, only_o = int((mine & ~theirs).sum()), int((~mine & theirs).sum())
         p = binomtest(only_m, only_m + only_o).pvalue if only_m + only_o else 1.0
-        both = int((np.minimum(self.levels("model"), self.levels(other))[one] > 1).sum())
+        both = int((np.minimum(lm, lo) > 1).sum())
         who, short = ("simulated nurse", "nurse") if other == "nurse" else (self.label(other), "rule")
         verdict = ("more than" if mine.sum() > theirs.sum() else "fewer than" if mine.sum() < theirs.sum() else "as many as")
         text = (f"Level 1 alone ({int(one.sum())} patients): the model under-triages {int(mine.sum())}, {verdict} the {who} "
