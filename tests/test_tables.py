@@ -120,15 +120,37 @@ def test_decimal_commas_are_decided_per_column_and_thousands_are_never_guessed()
     num, problem = text_to_numbers(pd.Series(["12"] * 300 + ["233,52", "30,037"]))
     assert problem is None and num.iloc[-2:].tolist() == [233.52, 30.037] and num.iloc[0] == 12
     assert text_to_numbers(pd.Series(["0,125", "1"]))[0].tolist() == [0.125, 1.0]  # a leading 0 is no thousands group
-    assert "thousands separator" in text_to_numbers(pd.Series(["1,234,567", "12"]))[1]
     num, problem = text_to_numbers(pd.Series(["1,5", "2.5", "\u22123"]))  # both marks in one column: the comma one is not guessed
-    assert problem is None and np.isnan(num.iloc[0]) and num.iloc[1:].tolist() == [2.5, -3.0]
+    assert "decimal mark after a comma ('1,5') and others after a dot ('2.5')" in problem
+    assert np.isnan(num.iloc[0]) and num.iloc[1:].tolist() == [2.5, -3.0]
     # Through a schema: one clear line naming the column.
     schema = Schema("t", (Column("income", "float"),))
     with pytest.raises(DataProblem, match=r"column income: values like '30,037' could be thousands"):
         load_table(b'income\n"30,037"\n"41,250"\n', schema)
     df, _ = load_table(("income\n" + "12\n" * 250 + "\"233,52\"\n").encode(), schema)
     assert df["income"].iloc[-1] == 233.52
+
+
+def test_thousands_separators_are_read_when_the_column_settles_which_mark_is_decimal():
+    """A German export writes 44.361,63 and a US one 1,234.56: both are read, because the cell itself says which mark groups
+    thousands, and that settles every other cell of the column — 1.234 beside 44.361,63 is 1234, 30,037 beside 12.5 is 30037.
+    A column that settles it both ways is refused, naming a cell of each kind."""
+    from usecases.core.tables import text_to_numbers
+
+    num, problem = text_to_numbers(pd.Series(["44.361,63", "1.234", "12,5", "7", "1.234.567", "-2.000,5"]))
+    assert problem is None and num.tolist() == [44361.63, 1234.0, 12.5, 7.0, 1234567.0, -2000.5]
+    num, problem = text_to_numbers(pd.Series(["1,234.56", "30,037", "12.5", "1,234,567", "0.125"]))
+    assert problem is None and num.tolist() == [1234.56, 30037.0, 12.5, 1234567.0, 0.125]
+    assert text_to_numbers(pd.Series(["1.234.567", "12"]))[0].tolist() == [1234567.0, 12.0]  # never a decimal
+    assert text_to_numbers(pd.Series(["1.234", "2.5"]))[0].tolist() == [1.234, 2.5]  # nothing says the dot groups thousands
+    num, problem = text_to_numbers(pd.Series(["44.361,63", "1,234.56"]))
+    assert num.isna().all() and "('44.361,63') and others after a dot ('1,234.56')" in problem
+    # Through the readers: a ;-separated German export reads as numbers, not as text.
+    schema = Schema("t", (Column("amount", "float"),))
+    df, _ = load_table("amount;x\n44.361,63;1\n12,50;2\n1.005;3\n".encode(), Schema("t", (Column("amount", "float"), Column("x", "int"))))
+    assert df["amount"].tolist() == [44361.63, 12.5, 1005.0]
+    with pytest.raises(DataProblem, match=r"column amount: some values put the decimal mark after a comma"):
+        load_table(b'amount\n"1,5"\n2.5\n', schema)
 
 
 def test_day_or_month_first_is_settled_for_the_whole_column():

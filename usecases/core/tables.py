@@ -200,27 +200,43 @@ _NUM_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 _DOT_NUMBER = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")  # 30,037: thousands (30037) or three decimals (30.037)?
-_GROUPED_MANY = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}$")  # 1,234,567: thousands separators only
+_DOT_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.234: three decimals (1.234) or thousands (1234)?
+# Cells that settle which mark is the decimal one, wherever they stand in the column:
+_EN_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234.56 / 1,234,567 / 30,037 (comma = thousands)
+_DE_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 44.361,63 / 1.234.567 / 1.234 (dot = thousands)
+_EN_SURE = re.compile(r"^[+-]?\d{1,3}((,\d{3})+\.\d+|(,\d{3}){2,})$")
+_DE_SURE = re.compile(r"^[+-]?\d{1,3}((\.\d{3})+,\d+|(\.\d{3}){2,})$")
 
 
 def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
-    """Numbers from text cells, deciding per column whether ``,`` is a decimal comma: it is when some cell reads like
-    ``12,5`` and none like ``12.5``. Returns ``(numbers, problem)``; cells that are not numbers are NaN. ``problem`` (None
-    when there is none) says why commas were *not* read: every comma in the column stands before exactly three digits
-    (``30,037`` is 30037 with a thousands separator as much as 30.037 with a decimal comma), or a cell has several
-    thousands separators (``1,234,567``) — guessing would give a quietly wrong number, so those cells stay unread."""
+    """Numbers from text cells, deciding *per column* which mark is the decimal one. Returns ``(numbers, problem)``; cells
+    that are not numbers are NaN, and ``problem`` (None when there is none) says why some cells were not read.
+
+    The column's own cells settle it, however far down they stand: ``12,5`` or ``44.361,63`` or ``1.234.567`` say the comma
+    is the decimal mark (and dots group thousands); ``12.5`` or ``1,234.56`` or ``1,234,567`` say the dot is (and commas
+    group thousands). ``30,037`` alone is 30037 with a thousands separator as much as 30.037 with a decimal comma, so a column
+    with nothing else to settle it is not read either way; nor is a column whose cells settle it both ways — guessing would
+    give a quietly wrong number. ``1.234`` with nothing to settle it stays 1.234, as every program reads it."""
     s = raw.astype(str).str.strip().str.replace("\u2212", "-", regex=False)
-    many = s.str.match(_GROUPED_MANY)
-    if many.any():
-        return pd.to_numeric(s, errors="coerce"), (f"values like {s[many].iloc[0]!r} use ',' as a thousands separator; write numbers "
-                                                   "without thousands separators (1234567 or 1234567.5)")
     comma = s.str.match(_NUM_COMMA)  # 12,5 — a decimal comma, or one thousands separator
-    if comma.any() and not s.str.match(_DOT_NUMBER).any():
-        if s[comma].str.match(_GROUPED).all():
-            return pd.to_numeric(s.where(~comma), errors="coerce"), (
-                f"values like {s[comma].iloc[0]!r} could be thousands ({s[comma].iloc[0].replace(',', '')}) or have a decimal comma "
-                f"({s[comma].iloc[0].replace(',', '.')}); write numbers without thousands separators")
-        s = s.where(~comma, s.str.replace(",", ".", regex=False))
+    grouped = comma & s.str.match(_GROUPED)
+    dotted = s.str.match(_DOT_NUMBER)
+    en = s.str.match(_EN_SURE) | (dotted & ~s.str.match(_DOT_GROUPED))
+    de = s.str.match(_DE_SURE) | (comma & ~grouped)
+    if en.any() and de.any():
+        return pd.to_numeric(s, errors="coerce"), (
+            f"some values put the decimal mark after a comma ({s[de].iloc[0]!r}) and others after a dot ({s[en].iloc[0]!r}); "
+            "write every number one way, without thousands separators (1234.5)")
+    if de.any():
+        ok = s.str.match(_DE_GROUPS) | comma
+        return pd.to_numeric(s.where(~ok, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)), errors="coerce"), None
+    if en.any():
+        return pd.to_numeric(s.where(~s.str.match(_EN_GROUPS), s.str.replace(",", "", regex=False)), errors="coerce"), None
+    if grouped.any():
+        ex = s[grouped].iloc[0]
+        return pd.to_numeric(s.where(~comma), errors="coerce"), (
+            f"values like {ex!r} could be thousands ({ex.replace(',', '')}) or have a decimal comma ({ex.replace(',', '.')}); "
+            "write numbers without thousands separators")
     return pd.to_numeric(s, errors="coerce"), None
 
 
