@@ -272,3 +272,33 @@ def test_level_one_alone_is_reported_where_the_pooled_figure_hides_it():
     assert not better.most_urgent()[1] and "fewer than the simulated nurse" in better.most_urgent()[0]
     assert build(y=np.array([3, 4]), probs={"model": np.eye(5)[[2, 3]]}, rule_levels={"nurse": np.array([3, 4])},
                  data=DataInfo("t", 2, "all")).most_urgent() is None
+
+
+def test_an_immediate_life_threat_the_model_under_reads_is_flagged_on_the_assess_tab():
+    """One extreme vital sign with everything else normal is rare in the cohort (vitals move together there), and the model
+    under-reads it: an adult with a heart rate of 165 and normal vitals gets level 3 or less urgent, where the ESI-style rule
+    says level 1. The assessment says so (``rule_overruled``, with the sign in words) instead of leaving the model's level
+    alone on screen; a normal patient raises nothing. The evaluation counts the same split by hand."""
+    from usecases.core.spec import DataInfo
+    from usecases.triage.evaluation import build
+    from usecases.triage.rules import esi_level, immediate_signs
+
+    assert immediate_signs({"hr": 165.0, "spo2": np.nan, "rr": 12.0, "avpu": "A", "complaint": "ankle pain"}) == ["heart rate 165 /min (> 150)"]
+    assert immediate_signs({"hr": 80.0, "avpu": "U", "complaint": "found in cardiac arrest", "rr": 6.0}) == [
+        "unresponsive", "resuscitation complaint: cardiac arrest", "respiratory rate 6 /min (< 8)"]
+    row = pd.DataFrame([{"age": 45.0, "hr": 165.0, "rr": 14.0, "spo2": 98.0, "sbp": 128.0, "pain": 3.0, "avpu": "A", "complaint": "ankle pain"}])
+    assert esi_level(row)[0] == 1 and esi_level(row.assign(hr=150.0))[0] > 1  # the rule's own thresholds, shared
+    t = shipped()
+    if t is not None:
+        patient = {"age": 45.0, "sex": "M", "arrival": "walk-in", "complaint": "ankle pain", "avpu": "A", "pain": 3.0, "sbp": 128.0,
+                   "dbp": 80.0, "hr": 165.0, "rr": 14.0, "temp": 36.8, "spo2": 98.0}
+        res = triage.assess(t, patient)
+        assert res.esi_level == 1 and res.immediate == ["heart rate 165 /min (> 150)"]
+        assert res.rule_overruled == (res.level >= 3)
+        assert not triage.assess(t, dict(patient, hr=78.0)).rule_overruled
+    y = np.array([1, 2, 4, 3, 3])
+    model = np.array([3, 3, 4, 1, 3])
+    esi = np.array([1, 1, 1, 1, 3])  # rows 0–2: rule 1, model ≥ 3 (reference 1–2 in rows 0 and 1); row 3: model 1; row 4: rule 3
+    ev = build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={"esi_rule": esi}, data=DataInfo("t", 5, "all"))
+    assert ev.rule_overruled() == (3, 5, 2)
+    assert build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={}, data=DataInfo("t", 5, "all")).rule_overruled() is None

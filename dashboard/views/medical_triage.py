@@ -45,7 +45,7 @@ def _assumptions() -> triage.Assumptions:
 
 # ---- assess ---------------------------------------------------------------------------------------
 @st.fragment
-def tab_assess(active, a) -> None:
+def tab_assess(active, a, ev) -> None:
     st.caption("Enter what is known at triage; leave a field empty if it was not measured (it then counts as not recorded).")
     for k, v in {"age": 67.0, "pain": 7.0, "temp": 37.2, "sbp": 104.0, "dbp": 68.0, "hr": 118.0, "rr": 24.0, "spo2": 93.0}.items():
         st.session_state.setdefault(f"triage.f.{k}", v)  # a demo patient; every number can be cleared
@@ -86,6 +86,14 @@ def tab_assess(active, a) -> None:
             st.warning(f"**Close call** between level {lvl} and level {res.runner_up} "
                        f"({fmt.rate(res.probs[lvl - 1])} vs {fmt.rate(res.probs[res.runner_up - 1])}): the nurse's judgement decides.",
                        icon=":material/balance:")
+        if res.rule_overruled:
+            seen = ev.rule_overruled()
+            base = (f" On the {fmt.count(seen[1])} test patients the rule and the model split like this {fmt.count(seen[0])} times; the "
+                    f"reference level was 1 or 2 for {fmt.count(seen[2])} of them." if seen else "")
+            st.error(f"**Check this patient first: the ESI-style rule says level 1** ({'; '.join(res.immediate)}), the model level {lvl}. "
+                     "The model learned from patients whose vital signs move together and has seen few with one extreme value "
+                     f"and everything else normal; it can under-read such a patient.{base} The nurse decides.",
+                     icon=":material/priority_high:")
         st.caption("Level under other cost ratios: " + " · ".join(f"{fmt.number(r)}× → level {l}" for r, l in res.by_ratio.items()))
         st.markdown("**Rule baselines on the same entry**")
         st.markdown(f"- NEWS2 score **{res.news2_score}** → level **{res.news2_level}**\n- ESI-style rule → level **{res.esi_level}**")
@@ -329,7 +337,7 @@ a = _assumptions()
 ev = ev0.at_cost(a.under_cost)
 t_assess, t_model, t_ops, t_own = st.tabs(["Assess a patient", "Model", "Operations", "Your records"], key="triage.tab")
 with t_assess:
-    tab_assess(active, a)
+    tab_assess(active, a, ev)
 with t_model:
     tab_model(active, ev, choice)
 with t_ops:

@@ -83,6 +83,14 @@ class TriageEvaluation(Evaluation):
                 f"levels, {both} {'is' if both == 1 else 'are'} under-triaged.")
         return text, bool(mine.sum() > theirs.sum())
 
+    def rule_overruled(self) -> tuple[int, int, int] | None:
+        """How often, on these scored rows, the ESI-style rule said level 1 while the model said level 3 or less urgent (the
+        Assess tab's warning): ``(times, rows, of which the reference level was 1 or 2)``; None without the rule's levels."""
+        if "esi_rule" not in self.rule_levels:
+            return None
+        hit = (self.rule_levels["esi_rule"] == 1) & (self.levels("model") >= 3)
+        return int(hit.sum()), int(len(self.y)), int((hit & (self.y <= 2)).sum())
+
     def tradeoff(self) -> list[dict]:
         """Under- vs over-triage of the model as the cost ratio varies, on its validation rows."""
         if self.val_y is None or self.val_probs is None or not len(self.val_y):

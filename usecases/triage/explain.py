@@ -22,7 +22,7 @@ from .mapping import CODED, FIELD_LABELS, INPUTS
 from .metrics import DEFAULT_UNDER_COST
 from .model import NUMERIC, decide
 from .records import RANGES, check_enough, check_patient
-from .rules import news2, news2_level, esi_level, normalise_text, red_flags
+from .rules import esi_level, immediate_signs, news2, news2_level, normalise_text, red_flags
 
 AVPU_WORDS = {"A": "alert", "V": "responds to voice", "P": "responds to pain", "U": "unresponsive"}
 NEGLIGIBLE = 0.01  # effects under one percentage point are not called a push or a pull
@@ -61,10 +61,18 @@ class Assessment:
     news2_score: int = 0
     news2_level: int = 5
     esi_level: int = 5
+    immediate: list[str] = field(default_factory=list)  # what puts the patient at level 1 under the ESI-style rule
 
     @property
     def critical_probability(self) -> float:
         return float(self.probs[:2].sum())
+
+    @property
+    def rule_overruled(self) -> bool:
+        """The ESI-style rule says level 1 (a sign of an immediate life threat) and the model says level 3 or less urgent.
+        The model learned from patients whose vital signs move together; one extreme value with everything else normal is
+        rare among them, and it can under-read it (an adult with a heart rate of 165 and normal vitals gets level 3)."""
+        return bool(self.immediate) and self.level >= 3
 
     def sentence(self) -> str:
         """Why this level, in plain words."""
@@ -155,4 +163,4 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
         probs=probs, level=L, under_cost=float(under_cost), expected_cost=expected, runner_up=runner, close_call=close,
         by_ratio={r: int(decide(probs[None], r)[0]) for r in RATIOS}, contrast=contrast, p_at_least=base, effects=effects,
         words=word_effects, red_flags=red_flags(p), news2_score=int(news2(row)[0]), news2_level=int(news2_level(row)[0]),
-        esi_level=int(esi_level(row)[0]))
+        esi_level=int(esi_level(row)[0]), immediate=immediate_signs(p))

@@ -87,16 +87,42 @@ def match_complaint(text: str) -> str | None:
     return best
 
 
+# ESI decision point A, the vital-sign part: a sign that the patient needs an immediate life-saving intervention.
+IMMEDIATE_VITALS = (("spo2", "<", 85, "SpO₂ {x:.0f} % (< 85)"), ("sbp", "<", 80, "systolic BP {x:.0f} mmHg (< 80)"),
+                    ("hr", "<", 40, "heart rate {x:.0f} /min (< 40)"), ("hr", ">", 150, "heart rate {x:.0f} /min (> 150)"),
+                    ("rr", "<", 8, "respiratory rate {x:.0f} /min (< 8)"), ("rr", ">", 35, "respiratory rate {x:.0f} /min (> 35)"))
+
+
+def _beyond(x, op: str, limit: float):
+    return x < limit if op == "<" else x > limit
+
+
+def immediate_signs(row: dict) -> list[str]:
+    """In words, what puts this patient at level 1 under the ESI-style rule (decision point A): unresponsive, a
+    resuscitation complaint, or a vital sign in :data:`IMMEDIATE_VITALS`. Empty when nothing does."""
+    out = ["unresponsive"] if row.get("avpu") == "U" else []
+    m = match_complaint(row.get("complaint") or "")
+    if m in RESUSCITATION:
+        out.append(f"resuscitation complaint: {m}")
+    for key, op, limit, label in IMMEDIATE_VITALS:
+        x = row.get(key)
+        if x is not None and not (isinstance(x, float) and np.isnan(x)) and _beyond(float(x), op, limit):
+            out.append(label.format(x=float(x)))
+    return out
+
+
 def esi_level(df: pd.DataFrame) -> np.ndarray:
     f = lambda c: df[c].to_numpy(dtype=float)  # noqa: E731
-    hr, rr, spo2, sbp, pain, age = f("hr"), f("rr"), f("spo2"), f("sbp"), f("pain"), f("age")
+    hr, rr, spo2, pain, age = f("hr"), f("rr"), f("spo2"), f("pain"), f("age")
     avpu = df["avpu"].fillna("A").to_numpy()
     matched = [match_complaint(t) for t in df["complaint"].fillna("")]
     resources = np.array([COMPLAINTS[m][1] if m else 1 for m in matched])
     resus = np.array([m in RESUSCITATION for m in matched])
     high = np.array([m in HIGH_RISK for m in matched])
     with np.errstate(invalid="ignore"):
-        a = resus | (avpu == "U") | (spo2 < 85) | (sbp < 80) | (hr < 40) | (hr > 150) | (rr < 8) | (rr > 35)
+        a = resus | (avpu == "U")
+        for key, op, limit, _ in IMMEDIATE_VITALS:
+            a = a | _beyond(f(key), op, limit)
         b = high | np.isin(avpu, ["V", "P"]) | (pain >= 7)
         adult = np.nan_to_num(age, nan=30) >= 18
         danger = adult & ((hr > 100) | (rr > 20) | (spo2 < 92))
