@@ -457,6 +457,11 @@ def test_ab_planner_follows_the_business_case():
     small = rb.plan_from_case(rec.Assumptions(monthly_sessions=500_000), c, 0.5, 0.05, 0.8)
     assert round(big.sessions_per_day) == 65_789 and round(small.sessions_per_day) == 16_447
     assert small.days == pytest.approx(4 * big.days)
+    # The duration to run is whole weeks, at least one, however soon the traffic reaches the sample size.
+    quick = rb.plan(0.05, 0.2, 1e6, 1.0, 0.05, 0.8)
+    assert quick.days < 1 and quick.weeks == 1
+    assert rb.Plan(0.05, 0.1, 1.0, 1.0, 10, 7.0).weeks == 1 and rb.Plan(0.05, 0.1, 1.0, 1.0, 10, 7.5).weeks == 2
+    assert rb.Plan(0.05, 0.1, 0.0, 1.0, 10, float("inf")).weeks == float("inf")
 
 
 def test_sample_size_textbook_example():

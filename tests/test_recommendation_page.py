@@ -50,11 +50,17 @@ def test_page_shows_the_verdict_and_the_value_home_shows(at, shipped):
     assert table.loc[ev.label("model"), "NDCG@10"] == fmt.metric(ev.model["ndcg@10"])
 
 
-def test_ab_planner_follows_the_business_case(at):
+def test_ab_planner_follows_the_business_case(at, shipped):
     assert any("65,789 sessions per day" in m.value for m in at.markdown)
     at.number_input(key="rec.a.monthly_sessions").set_value(500_000).run()
     assert not at.exception
     assert any("16,447 sessions per day" in m.value for m in at.markdown)
+    from usecases.recommendation import business as rb
+
+    a = rec.Assumptions(monthly_sessions=500_000)
+    plan = rb.plan_from_case(a, rb.case(rb.evaluation_lift(shipped[1]) or 0.0, a), 0.5, 0.05, 0.8)
+    assert _metric(at, "Run the test for") == f"{int(plan.weeks)} week{'s' if plan.weeks > 1 else ''}"  # whole weeks, not "7 hours"
+    assert any("The sample size is reached after **" in c.value for c in at.caption)
     at.toggle(key="rec.ab.follow").set_value(False).run()  # own inputs: the planner says so by showing them
     assert at.number_input(key="rec.ab.daily").value == 16_447
 

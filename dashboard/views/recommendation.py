@@ -284,14 +284,15 @@ def tab_ab(ev) -> None:
         st.error(f"Cannot size this test: {exc}.")
         return
     if not np.isfinite(p.days):
-        dur = "—"
-    elif p.days < 1:
-        dur = f"{max(1, round(p.days * 24))} hours"
+        reached, run = "never at this traffic", "—"
     else:
-        dur = f"{fmt.number(p.days, 1)} days" if p.days < 60 else f"{round(p.days / 7):,} weeks"
-    widgets.kpi_row([("Sessions per arm", fmt.count(p.per_arm)), ("Total sessions", fmt.count(2 * p.per_arm)), ("Duration", dur)])
-    st.caption("Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14). "
-               "Run at least one full week to cover weekday effects, whatever the computed duration.")
+        reached = (f"{max(1, round(p.days * 24))} hours" if p.days < 1 else f"{fmt.number(p.days, 1)} days")
+        run = f"{int(p.weeks):,} week{'s' if p.weeks > 1 else ''}"
+    widgets.kpi_row([("Sessions per arm", fmt.count(p.per_arm)), ("Total sessions", fmt.count(2 * p.per_arm)),
+                     ("Run the test for", run, f"Whole weeks, at least one, so every weekday is in both arms; the traffic reaches the "
+                                                f"sample size after {reached}.")])
+    st.caption(f"The sample size is reached after **{reached}** at this traffic; the test runs whole weeks (at least one) to cover "
+               "weekday effects. Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14).")
 
 
 # ---- batch and own data -----------------------------------------------------------------------

@@ -156,7 +156,13 @@ class Plan:
     sessions_per_day: float
     share: float
     per_arm: int
-    days: float
+    days: float  # until the traffic reaches the sample size
+
+    @property
+    def weeks(self) -> float:
+        """The duration to run: whole weeks, at least one, so every weekday is in both arms equally often (inf when the
+        traffic never reaches the sample size)."""
+        return float(max(1, math.ceil(self.days / 7 - 1e-9))) if math.isfinite(self.days) else math.inf
 
 
 def plan(p1: float, uplift: float, daily: float, share: float, alpha: float, power: float) -> Plan:
