@@ -159,7 +159,8 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     if not ev.folds:
         table = table.drop(columns="spread")
     else:
-        table = table.rename(columns={"spread": f"{metric_labels.get(ev.primary_metric, ev.primary_metric)}: min – max over {ev.spread_unit}"})
+        spread_col = f"{metric_labels.get(ev.primary_metric, ev.primary_metric)} min – max"  # short: a long header is cut off
+        table = table.rename(columns={"spread": spread_col})
     low = [c for c in num if c in set(lower_better)]
     if metric_labels:  # readable headers for display (the returned table keeps the metric names)
         shown = table.rename(columns=metric_labels)
@@ -178,7 +179,9 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     for c in num_shown:
         display[c] = shown[c].map(fmt.metric)
     style = display.style.apply(lambda _: best.replace({True: "background-color: #dcfce7", False: ""}), axis=None)
-    st.dataframe(style, width="stretch")
+    config = {spread_col: st.column_config.TextColumn(help=f"The {metric_labels.get(ev.primary_metric, ev.primary_metric)} of each "
+                                                            f"model over the {ev.spread_unit}: lowest – highest")} if ev.folds else None
+    st.dataframe(style, width="stretch", column_config=config)
     return table.reset_index()
 
 

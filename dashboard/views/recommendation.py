@@ -179,8 +179,11 @@ def tab_model(active, ev, choice: str) -> None:
         st.plotly_chart(fig, width="stretch")
         report_ui.figure(fig, "Average recommendation popularity")
         st.caption("Average recommendation popularity: lower bars recommend films fewer people have already seen.")
-    st.markdown("**Tuning** — every method had the same budget of fitted settings on the same inner validation split "
-                "(carved from the training ratings; the test ratings were not used):")
+    cap = active.card.get("training", {}).get("max_configs")
+    st.markdown(f"**Tuning** — every method could fit {f'up to {cap}' if cap else 'the same number of'} settings on the same inner "
+                "validation split (carved from the training ratings; the test ratings were not used). Fewer fitted means its search "
+                "ended sooner (a short grid, or nothing to tune); each of the model's fits is also scored at every diversity weight "
+                "β, a re-ranking that needs no fit:")
     rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"]), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
             for n, t in ev.tuning.items()]
     st.dataframe(fmt.table(pd.DataFrame(rows), {"val": "metric", "fits": "count"}, rename=False), hide_index=True, width="stretch",
@@ -195,7 +198,9 @@ def tab_model(active, ev, choice: str) -> None:
         if len(sub) >= 2:
             fig = px.line(sub.sort_values("lambda"), x="lambda", y=f"val_ndcg@{k}", markers=True, log_x=True, height=260,
                           title=f"Validation NDCG@{k} by λ (time weight α {m['alpha']:g}, τ {m['tau_seconds']:g} s; β {m['beta']:g})")
-            fig.update_layout(margin=MARGIN, xaxis_title="λ (L2 penalty)", yaxis_title=f"validation NDCG@{k}")
+            lams = sorted(sub["lambda"].unique())
+            fig.update_layout(margin=MARGIN, xaxis_title="λ (L2 penalty, log scale)", yaxis_title=f"validation NDCG@{k}",
+                              xaxis=dict(tickmode="array", tickvals=lams, ticktext=[fmt.number(v, 0) for v in lams]))
             st.plotly_chart(fig, width="stretch")
     widgets.model_card(active.card)
     if choice == SHARED:
