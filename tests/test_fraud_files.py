@@ -116,6 +116,16 @@ def test_offsets_on_every_value_are_converted_to_utc():
     assert sorted(ds.frame["TX_DATETIME"].astype("datetime64[us]")) == sorted(shifted.astype("datetime64[us]"))
 
 
+def test_every_problem_of_a_transactions_file_is_named_at_once():
+    """A bad amount and a bad date in one file: one message names both (the date problem used to surface only after the
+    amount was fixed, one upload later)."""
+    df = raw_frame().astype({"amount": str})
+    df.loc[4, "amount"], df.loc[7, "datetime"] = "abc", "2024-13-45 10:00"
+    with pytest.raises(DataProblem, match=r"\(2 problems\): \(1\) column amount: 1 non-numeric value \(line 6: 'abc'\); "
+                                          r"\(2\) column datetime: 1 unparseable date \(line 9: '2024-13-45 10:00'\)"):
+        fraud.files.read_user_file(df.to_csv(index=False).encode(), "both.csv", require_labels=False)
+
+
 def test_messy_but_valid_files_read_the_same():
     """Semicolons with decimal commas, Latin-1, a pandas index column and yes/no labels all give the same rows."""
     df = raw_frame()

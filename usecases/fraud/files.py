@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from usecases.core import protocol
-from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, normalise_name, parse_dates,
-                                  read_table, text_to_numbers, validate)
+from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, match_columns, normalise_name,
+                                  parse_dates, read_table, text_to_numbers, validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
 
@@ -103,13 +103,14 @@ def parse_datetimes(raw: pd.Series, subject: str) -> pd.Series:
     if tz.any() and not tz.all():
         raise DataProblem(f"column datetime: {int(tz.sum())} values carry a time-zone offset ({_lines(tz, s, 1)}) and {int((~tz).sum())} do not "
                           f"({_lines(~tz, s, 1)}); give every time in one zone — all with offsets, or none", subject)
+    utc = bool(len(s) and tz.all())
     try:
-        parsed, order = parse_dates(s, utc=bool(tz.all()))  # day/month order settled for the whole column, never per value
+        parsed, order = parse_dates(s, utc=utc)  # day/month order settled for the whole column, never per value
     except (ValueError, OverflowError) as exc:  # pandas refuses some mixes outright
         raise DataProblem(f"column datetime: the dates cannot be read together ({str(exc)[:80]})", subject) from None
     if order:
         raise DataProblem(f"column datetime: {order}", subject)
-    if tz.all():
+    if utc:
         parsed = parsed.dt.tz_convert(None)
     problems = []
     bad = parsed.isna()
@@ -149,7 +150,17 @@ def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool =
 
 
 def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, notes: list[str]) -> Dataset:
-    data = validate(df, RAW_SCHEMA, header=info.header, subject=subject)
+    try:
+        data = validate(df, RAW_SCHEMA, header=info.header, subject=subject)
+    except DataProblem as exc:  # the dates too, so one message names every problem (a date problem surfaced only after a fix)
+        col = next((f for f, t in match_columns(df, RAW_SCHEMA)[0].items() if t == "datetime"), None) if info.header else None
+        if col is None or any(p.startswith("column datetime") for p in exc.problems):
+            raise
+        try:
+            parse_datetimes(df[col], subject)
+        except DataProblem as dates:
+            raise DataProblem([*exc.problems, *dates.problems], subject) from None
+        raise
     tx = raw_transactions(data, subject, require_labels=require_labels)
     tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
