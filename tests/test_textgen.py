@@ -611,3 +611,71 @@ def test_a_table_without_a_text_column_is_not_a_corpus():
     assert read_corpus([("r.csv", table.encode())]).source.startswith("your corpus (r.csv, column 'review';")
     with pytest.raises(DataProblem, match="1,388 characters"):  # a named column is read as asked (here: too little text)
         read_corpus([("r.csv", table.encode())], text_column="id")
+
+
+# ---- own-data inputs that are not plain text, or plain text in another encoding ----------------------
+
+def _prose(n: int = 20_000) -> str:
+    """Real prose that ships with Python (its reference manual's topics), cut at a line."""
+    text = pydoc_corpus().text[:n]
+    return text[: text.rfind("\n") + 1]
+
+
+def _zipped(files: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _documents() -> list:
+    paras = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in _prose().replace("&", "").replace("<", "").splitlines())
+    body = f'<w:document xmlns:w="w"><w:body>{paras}</w:body></w:document>'
+    return [("notes.docx", _zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": body}), r"a Word document \(\.docx\)"),
+            ("notes.txt", _zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": body}), r"a Word document \(\.docx\)"),
+            ("notes.odt", _zipped({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": body}), r"OpenDocument text \(\.odt\)"),
+            ("notes.zip", _zipped({"a.txt": _prose(), "b.txt": _prose()}), "a zip archive; unzip it and upload the .txt files inside"),
+            ("notes.pdf", b"%PDF-1.7\n" + _prose().encode(), "a PDF document, not plain text"),
+            ("notes.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + _prose().encode(), r"an old Office document \(\.doc or \.xls\)"),
+            ("notes.rtf", ("{\\rtf1\\ansi{\\fonttbl{\\f0 Times;}}\\f0 " + _prose().replace("\n", "\\par\n") + "}").encode(), "an RTF document"),
+            ("page.html", f"<!DOCTYPE html>\n<html><head><script>var x = 1;</script></head><body><pre>{_prose()}</pre></body></html>".encode(),
+             "an HTML page"),
+            ("notes.txt", _prose().encode("utf-16-le"), "UTF-16 text without a byte-order mark")]
+
+
+@pytest.mark.parametrize("name, raw, needle", _documents(), ids=["docx", "docx-named-txt", "odt", "zip", "pdf", "doc", "rtf", "html", "utf16-no-bom"])
+def test_documents_that_are_not_plain_text_are_refused_naming_the_format_and_the_fix(name, raw, needle):
+    """A .docx or .odt was called "a zip archive or an Excel workbook … export the sheet as CSV", a PDF "not a CSV table"; an RTF
+    file and an HTML page were read as a corpus with their markup, without a word. Each is now one line naming what it is."""
+    for read in (lambda: read_corpus([(name, raw)]), lambda: textgen.read_data(raw, name)):  # the page's reader and the CLI's
+        with pytest.raises(DataProblem, match=needle) as exc:
+            read()
+        msg = str(exc.value)
+        assert "\n" not in msg and "CSV" not in msg and ("plain text (.txt" in msg or "unzip" in msg or "UTF-8" in msg)
+
+
+def test_utf16_and_windows_1252_corpora_are_read_as_their_text_and_mixed_encodings_are_refused():
+    text = _prose() + "“Smart quotes” — it’s café au lait at 5 €.\n"
+    as_utf8 = read_corpus([("a.txt", text.encode())]).text
+    assert read_corpus([("a.txt", text.encode("utf-16"))]).text == as_utf8  # Notepad's "Unicode" (with its byte-order mark)
+    assert read_corpus([("a.txt", text.encode("cp1252"))]).text == as_utf8
+    table = "id,body\n" + "".join(f'{i},"Paragraph {i}: it’s café au lait, at 5 € a cup, said the “waiter”."\n' for i in range(60))
+    assert "it’s café" in read_corpus([("a.csv", table.encode("utf-16"))]).text  # a CSV corpus too
+    mixed = ("Un café au lait coûte 5 € à Paris.\n" * 100).encode() + "Straße\n".encode("cp1252")  # UTF-8 with one stray 1252 byte:
+    # read as 1252 (every byte of these UTF-8 letters is a 1252 character), each "é" became "Ã©" and "€" "â‚¬" in the corpus
+    with pytest.raises(DataProblem, match=r"it mixes encodings: its accented letters are UTF-8, but byte 0xdf on line \d+ is not"):
+        read_corpus([("a.txt", mixed)])
+    german = ("Der Spaß“ ist groß. Grüße aus Köln. " * 100).encode("cp1252")  # real 1252 text with "ß“" (a UTF-8-like pair) still reads
+    assert read_corpus([("de.txt", german)]).text.startswith("Der Spaß“ ist groß")
+
+
+def test_a_nul_byte_past_the_binary_sniff_is_refused_with_its_line():
+    """The binary sniff reads the first 4 kB; a NUL later went into the corpus (and the model's characters) unnoticed."""
+    lines = _prose().splitlines(keepends=True)
+    raw = ("".join(lines[:200]) + "\x00" + "".join(lines[200:])).encode()
+    with pytest.raises(DataProblem, match=r"it contains a NUL byte \(line 201\): it is binary or damaged"):
+        read_corpus([("a.txt", raw)])

@@ -127,8 +127,13 @@ def _human_bytes(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-def sniff_binary(data: bytes) -> str | None:
-    """A reason why ``data`` is not a text table, or ``None``."""
+def sniff_binary(data: bytes, want: str = "table") -> str | None:
+    """A reason why ``data`` is not a text table, or ``None``. With ``want="text"`` (a corpus of prose) the reason names
+    the document format it is (Word, OpenDocument, PDF, RTF, an HTML page, a zip archive…) and says to save it as plain text."""
+    if want == "text":
+        kind = _document_kind(data)
+        if kind:
+            return kind
     head = data[:8]
     if head.startswith(b"PK\x03\x04"):
         return "it is a zip archive or an Excel workbook (.xlsx) saved with another name; export the sheet as CSV (File → Save As → CSV UTF-8)"
@@ -145,14 +150,63 @@ def sniff_binary(data: bytes) -> str | None:
     return None
 
 
+SAVE_AS_TEXT = "save it as plain text (.txt, UTF-8) and upload that"
+_ZIPPED = {"word/document.xml": "a Word document (.docx)", "xl/workbook.xml": "an Excel workbook (.xlsx)",
+           "ppt/presentation.xml": "a PowerPoint file (.pptx)"}
+_OPENDOCUMENT = {"application/vnd.oasis.opendocument.text": "an OpenDocument text (.odt)",
+                 "application/vnd.oasis.opendocument.spreadsheet": "an OpenDocument spreadsheet (.ods)",
+                 "application/epub+zip": "an EPUB e-book"}
+
+
+def _document_kind(data: bytes) -> str | None:
+    """Why ``data`` is not plain text, naming its format and what to do; ``None`` for plain text."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = set(z.namelist())
+                kind = next((k for n, k in _ZIPPED.items() if n in names), None)
+                if kind is None and "mimetype" in names:
+                    kind = _OPENDOCUMENT.get(z.read("mimetype").decode("ascii", "replace").strip())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "it is a damaged zip archive; give the text as a .txt file"
+        return f"it is {kind}, not plain text; {SAVE_AS_TEXT}" if kind else "it is a zip archive; unzip it and upload the .txt files inside"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return f"it is an old Office document (.doc or .xls), not plain text; {SAVE_AS_TEXT}"
+    if head.startswith(b"%PDF"):
+        return f"it is a PDF document, not plain text; {SAVE_AS_TEXT}"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "it is an image, not text; give the text as a .txt file"
+    if head.startswith(b"\x1f\x8b"):
+        return "it is gzip-compressed; decompress it first"
+    start = data[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if start.startswith(b"{\\rtf"):
+        return f"it is an RTF document (its text is wrapped in formatting codes), not plain text; {SAVE_AS_TEXT}"
+    if start.startswith((b"<!doctype html", b"<html")):
+        return f"it is an HTML page (its text is wrapped in tags and scripts), not plain text; {SAVE_AS_TEXT}"
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if data[1:4096:2].count(0) > 0.4 * len(data[1:4096:2]) or data[0:4096:2].count(0) > 0.4 * len(data[0:4096:2]):
+            return "it looks like UTF-16 text without a byte-order mark; save it as UTF-8"
+        return "it is a binary file, not text; give .txt or .md files, or a CSV with a text column"
+    return None
+
+
 def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: str = "the file") -> tuple[str, str]:
-    """Decode ``data`` with the first encoding that fits; UTF-8 with BOM and UTF-16 with BOM are recognised."""
+    """Decode ``data`` with the first encoding that fits; UTF-8 with BOM and UTF-16 with BOM are recognised.
+    ``"utf-16"`` in ``encodings`` is read only from its byte-order mark: tried blind, it decodes almost any bytes into nonsense."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         if "utf-16" in encodings:
-            return data.decode("utf-16"), "utf-16"
+            try:
+                return data.decode("utf-16"), "utf-16"
+            except UnicodeDecodeError as exc:
+                raise DataProblem(f"it starts as UTF-16 text but is not valid UTF-16 ({exc.reason} at byte {exc.start:,}); "
+                                  "save it as UTF-8", subject) from None
         raise DataProblem("it is UTF-16 text; save it as UTF-8 (e.g. “CSV UTF-8” in Excel)", subject)
+    encodings = tuple(e for e in encodings if e != "utf-16")
     first_error: UnicodeDecodeError | None = None
     for enc in encodings:
         try:

@@ -7,14 +7,16 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.metadata as md
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from usecases.core.tables import DataProblem, decode_text, read_table, sniff_binary
+from usecases.core.tables import SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary
 
 MIN_CHARS = 2_000
 MAX_BYTES = 20 * 1024 * 1024
+ENCODINGS = ("utf-8", "utf-16", "cp1252")  # UTF-16 only with its byte-order mark (as Notepad saves "Unicode"); else Windows' Latin-1
 
 @dataclass
 class Corpus:
@@ -93,24 +95,48 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             raise DataProblem("it is empty", subject)
         if len(raw) > MAX_BYTES:
             raise DataProblem(f"it is {len(raw) / 2**20:.1f} MB, over the {MAX_BYTES // 2**20} MB limit", subject)
-        reason = sniff_binary(raw)
+        reason = sniff_binary(raw, want="text")
         if reason:
             raise DataProblem(reason, subject)
         if name.lower().endswith((".csv", ".tsv")):
-            df, _ = read_table(raw, max_bytes=MAX_BYTES, encodings=("utf-8", "cp1252"), subject=subject)
+            df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject)
+            _refuse_mixed_encodings(raw, info.encoding, subject)
             col = text_column or _guess_text_column(df, subject)
             if col not in df.columns:
                 raise DataProblem(f"it has no column {col!r} (columns: {', '.join(df.columns)})", subject)
             texts.append("\n\n".join(t for t in df[col].astype(str) if t.strip()))
             name = f"{name}, column {col!r}"  # the source says which column was read
         else:
-            text, _ = decode_text(raw, ("utf-8", "cp1252"), subject)
+            text, enc = decode_text(raw, ENCODINGS, subject)
+            _refuse_mixed_encodings(raw, enc, subject)
             if not text.strip():
                 raise DataProblem("it holds only whitespace; give it some text", subject)
             texts.append(text)
+        if "\x00" in texts[-1]:  # past the first 4 kB the binary sniff does not look; a NUL is no character of any text
+            line = texts[-1].count("\n", 0, texts[-1].index("\x00")) + 1
+            raise DataProblem(f"it contains a NUL byte (line {line:,}): it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
         names.append(name)
     text = "\n\n".join(t.replace("\r\n", "\n") for t in texts)
     return split(text, f"your corpus ({', '.join(names)}; {len(text):,} characters)")
+
+
+_UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
+    """A file read as Windows-1252 whose non-ASCII bytes are mostly UTF-8 characters is UTF-8 with a stray byte or two
+    (e.g. two files pasted together): read as 1252 every "é" would become "Ã©" in the corpus, without a word. One line instead."""
+    if encoding != "cp1252":
+        return
+    high = sum(raw.count(bytes([b])) for b in range(0x80, 0x100))
+    in_utf8 = sum(len(m) for m in _UTF8_CHAR.findall(raw))
+    if high and in_utf8 > 0.5 * high:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DataProblem(f"it mixes encodings: its accented letters are UTF-8, but byte 0x{raw[exc.start]:02x} on line {line:,} is "
+                              "not (read either way, some letters would be garbled); save the whole file as UTF-8", subject) from None
 
 
 MIN_WORDS_PER_CELL = 3  # a guessed text column must read like prose: ids, codes and numbers are not a corpus
