@@ -679,3 +679,14 @@ def test_a_nul_byte_past_the_binary_sniff_is_refused_with_its_line():
     raw = ("".join(lines[:200]) + "\x00" + "".join(lines[200:])).encode()
     with pytest.raises(DataProblem, match=r"it contains a NUL byte \(line 201\): it is binary or damaged"):
         read_corpus([("a.txt", raw)])
+
+
+def test_a_prompt_in_decomposed_unicode_reads_and_unseen_characters_are_named_visibly():
+    import unicodedata
+
+    tok = CharTokenizer.from_text("Un café, s'il vous plaît.\n")
+    nfc = tok.encode("café")
+    assert tok.encode(unicodedata.normalize("NFD", "café")) == nfc  # "e" + a combining accent, as pasted from a PDF or a Mac
+    with pytest.raises(DataProblem, match=r"never saw in training: U\+0009 \(tab\), 'ß', U\+200B \(zero width space\); this model reads "
+                                          r"characters, only those of its training text"):
+        tok.encode("café ß\u200b\t")

@@ -241,3 +241,14 @@ def test_the_usable_share_carries_its_wilson_interval():
     assert q.failure_counts() == ("of the 108 unusable drafts, 73 have under 97% of their words in the training vocabulary and 68 repeat a "
                                   "sequence of 8 tokens")
     assert dataclasses.replace(q, unusable_because=None).failure_counts() == ""
+
+
+def test_score_names_the_prompt_it_cannot_continue_and_reads_windows_1252_prompts(quick):
+    """A character model refused a whole prompts file with "The prompt cannot be used" (which of them?), and a prompts file saved
+    by Excel in Windows-1252 was refused as "not UTF-8" while the corpus upload reads that encoding."""
+    trained, _ = quick
+    rows = pd.DataFrame({"prompt": ["def f(x):", "caf\u00e9 = 1", "class A:"]})
+    with pytest.raises(DataProblem, match=r"^Prompt 2 of 3 \('café = 1'\) cannot be used: it contains characters the model never saw"):
+        textgen.score(trained, rows, Sampling(max_new_tokens=2, temperature=0.0))
+    with pytest.raises(DataProblem, match="^Prompt 1 of 1 .*never saw in training: '“', '”'"):  # decoded, then refused for its characters
+        textgen.score_file(trained, "prompt\n\u201cdef\u201d\n".encode("cp1252"), "p.csv", Sampling(max_new_tokens=2, temperature=0.0))

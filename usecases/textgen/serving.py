@@ -69,8 +69,11 @@ def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None
         raise DataProblem("it has no column 'prompt'; give one prompt per row", "the prompts")
     s = sampling or SCORE_SAMPLING
     out = []
-    for p in rows["prompt"].astype(str):
-        text, stats = complete(trained.stream(p, s))
+    for i, p in enumerate(rows["prompt"].astype(str), 1):
+        try:
+            text, stats = complete(trained.stream(p, s))
+        except DataProblem as exc:  # say which prompt of the file: "the prompt" alone leaves a long file to search
+            raise DataProblem(exc.problems, f"prompt {i:,} of {len(rows):,} ({p[:40]!r})") from None
         out.append({"prompt": p, "completion": text, "tokens": stats["tokens"], "seconds": round(stats["seconds"], 3),
                     "tokens_per_second": round(stats["tokens_per_second"], 1)})
     return pd.DataFrame(out, columns=["prompt", "completion", "tokens", "seconds", "tokens_per_second"])
@@ -78,7 +81,7 @@ def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None
 
 def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling | None = None) -> pd.DataFrame:
     """Generate a continuation for every prompt in a CSV (column ``prompt``) — the CLI ``score``."""
-    df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8",), subject=f"“{filename}”")
+    df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=f"“{filename}”")
     return score(trained, validate(df, PROMPTS_SCHEMA, header=info.header, subject=f"“{filename}”"), sampling)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +38,14 @@ def _unicode_to_byte() -> dict[str, int]:
             cs.append(256 + n)
             n += 1
     return {chr(c): b for b, c in zip(bs, cs)}
+
+
+def _show(c: str) -> str:
+    """A character for a message: itself, or its code point and name when it would not be seen (a combining mark, a control)."""
+    if c.isprintable() and not unicodedata.combining(c) and not c.isspace():
+        return repr(c)
+    name = {"\t": "tab", "\n": "line break", "\r": "carriage return"}.get(c) or unicodedata.name(c, "control character").lower()
+    return f"U+{ord(c):04X} ({name})"
 
 
 class CharTokenizer:
@@ -66,9 +75,14 @@ class CharTokenizer:
 
     def encode(self, text: str) -> list[int]:
         missing = self.unknown(text)
-        if missing:
-            shown = ", ".join(repr(c) for c in missing[:8]) + (" …" if len(missing) > 8 else "")
-            raise DataProblem(f"it contains characters the model never saw in training: {shown}; remove or replace them", "the prompt")
+        if missing:  # "é" may arrive as e + a combining accent (pasted from a PDF or a Mac) where training saw one "é", or back
+            for form in ("NFC", "NFD"):
+                if not self.unknown(unicodedata.normalize(form, text)):
+                    return [self.index[c] for c in unicodedata.normalize(form, text)]
+            missing = self.unknown(unicodedata.normalize("NFC", text))
+            shown = ", ".join(_show(c) for c in missing[:8]) + (" …" if len(missing) > 8 else "")
+            raise DataProblem(f"it contains characters the model never saw in training: {shown}; this model reads characters, only "
+                              "those of its training text — remove or replace them", "the prompt")
         return [self.index[c] for c in text]
 
     def encode_array(self, text: str) -> np.ndarray:
