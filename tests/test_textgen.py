@@ -690,3 +690,14 @@ def test_a_prompt_in_decomposed_unicode_reads_and_unseen_characters_are_named_vi
     with pytest.raises(DataProblem, match=r"never saw in training: U\+0009 \(tab\), 'ß', U\+200B \(zero width space\); this model reads "
                                           r"characters, only those of its training text"):
         tok.encode("café ß\u200b\t")
+
+
+def test_an_absurd_training_budget_is_refused_in_one_line(tmp_path, capsys):
+    """--budget-seconds 1e308 passed the finite check and ended in "unexpected OverflowError … a bug" after the size probes."""
+    from usecases.__main__ import main
+
+    f = tmp_path / "notes.txt"
+    f.write_text(_prose())
+    assert main(["train", "textgen", "--data", str(f), "--budget-seconds", "1e308"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --budget-seconds must be a positive number of seconds, at most 604,800 (a week)") and err.count("\n") == 1
