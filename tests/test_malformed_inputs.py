@@ -185,7 +185,7 @@ def _data_rows(raw: bytes) -> int:
     hold newlines) that are not blank, minus the header. The delimiter does not change the count."""
     import csv
 
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = raw.decode("utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8", errors="replace").lstrip("\ufeff")
     return sum(1 for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)) - 1
 
 
