@@ -252,3 +252,6 @@ def test_score_names_the_prompt_it_cannot_continue_and_reads_windows_1252_prompt
         textgen.score(trained, rows, Sampling(max_new_tokens=2, temperature=0.0))
     with pytest.raises(DataProblem, match="^Prompt 1 of 1 .*never saw in training: '“', '”'"):  # decoded, then refused for its characters
         textgen.score_file(trained, "prompt\n\u201cdef\u201d\n".encode("cp1252"), "p.csv", Sampling(max_new_tokens=2, temperature=0.0))
+    mixed = ("prompt\n" + "def café(x):\n" * 5).encode() + "def straße(x):\n".encode("cp1252")  # UTF-8 and one 1252 byte: garbled
+    with pytest.raises(DataProblem, match=r"“p.csv” cannot be used: it mixes encodings: .* byte 0xdf on line 7"):
+        textgen.score_file(trained, mixed, "p.csv", Sampling(max_new_tokens=2, temperature=0.0))

@@ -100,7 +100,7 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             raise DataProblem(reason, subject)
         if name.lower().endswith((".csv", ".tsv")):
             df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject)
-            _refuse_mixed_encodings(raw, info.encoding, subject)
+            refuse_mixed_encodings(raw, info.encoding, subject)
             col = text_column or _guess_text_column(df, subject)
             if col not in df.columns:
                 raise DataProblem(f"it has no column {col!r} (columns: {', '.join(df.columns)})", subject)
@@ -108,7 +108,7 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             name = f"{name}, column {col!r}"  # the source says which column was read
         else:
             text, enc = decode_text(raw, ENCODINGS, subject)
-            _refuse_mixed_encodings(raw, enc, subject)
+            refuse_mixed_encodings(raw, enc, subject)
             if not text.strip():
                 raise DataProblem("it holds only whitespace; give it some text", subject)
             texts.append(text)
@@ -123,7 +123,7 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
 _UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
+def refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
     """A file read as Windows-1252 whose non-ASCII bytes are mostly UTF-8 characters is UTF-8 with a stray byte or two
     (e.g. two files pasted together): read as 1252 every "é" would become "Ã©" in the corpus, without a word. One line instead."""
     if encoding != "cp1252":

@@ -13,7 +13,7 @@ from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
 
 from . import SPEC
-from .corpus import Corpus, read_corpus
+from .corpus import Corpus, read_corpus, refuse_mixed_encodings
 from .generate import Sampling, complete
 from .model import TextModel, Trained
 
@@ -82,6 +82,7 @@ def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None
 def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling | None = None) -> pd.DataFrame:
     """Generate a continuation for every prompt in a CSV (column ``prompt``) — the CLI ``score``."""
     df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=f"“{filename}”")
+    refuse_mixed_encodings(raw, info.encoding, f"“{filename}”")
     return score(trained, validate(df, PROMPTS_SCHEMA, header=info.header, subject=f"“{filename}”"), sampling)
 
 
