@@ -58,7 +58,7 @@ def test_tab_and_pipe_delimiters():
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1xls", "old Excel workbook"),
         (b"\x00\x01\x02binary", "binary file"),
         ("id,when,amount\nä,2018-01-01,1\n".encode("latin-1"), "not UTF-8 text (byte 0xe4 on line 2)"),
-        ("id,when,amount\n".encode("utf-16"), "UTF-16"),
+        ("id,when,amount\n".encode("utf-16-le"), "binary file"),  # UTF-16 without its byte-order mark cannot be told from binary
         (b"x" * 20_000, "over the 9.8 KB limit"),
     ],
 )
@@ -66,6 +66,14 @@ def test_unreadable_files(data, needle):
     with pytest.raises(DataProblem) as err:
         _load(data)
     assert needle in str(err.value)
+
+
+def test_excel_unicode_text_reads_like_utf8():
+    """Excel's "Unicode text" export is UTF-16 with a byte-order mark, tab-separated: it reads as the same table."""
+    text = "id\twhen\tamount\nä\t2018-01-01\t1,5\nb\t2018-01-02\t2\n"
+    df, info = _load(text.encode("utf-16"))
+    pd.testing.assert_frame_equal(df, _load(text)[0])
+    assert info.encoding == "utf-16" and df["amount"].tolist() == [1.5, 2.0] and df["id"].iloc[0] == "ä"
 
 
 def test_every_problem_in_one_message_with_lines():

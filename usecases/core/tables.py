@@ -349,7 +349,7 @@ def read_table(
     reason = sniff_binary(data)
     if reason:
         raise DataProblem(reason, subject)
-    text, enc = decode_text(data, encodings, subject)
+    text, enc = decode_text(data, (*encodings, "utf-16"), subject)  # UTF-16 from its byte-order mark: Excel's "Unicode text"
     lines = [l for l in text.splitlines() if l.strip()]
     if not lines:
         raise DataProblem("it holds no rows (only blank lines)", subject)
