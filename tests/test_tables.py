@@ -54,11 +54,11 @@ def test_tab_and_pipe_delimiters():
     [
         (b"", "it is empty"),
         (b"\n\n  \n", "no rows"),
-        (b"PK\x03\x04rest-of-zip", "Excel workbook"),
+        (b"PK\x03\x04rest-of-zip", "it is a damaged zip archive or Excel workbook, not a CSV table"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1xls", "old Excel workbook"),
         (b"\x00\x01\x02binary", "binary file"),
         ("id,when,amount\nä,2018-01-01,1\n".encode("latin-1"), "not UTF-8 text (byte 0xe4 on line 2)"),
-        ("id,when,amount\n".encode("utf-16-le"), "binary file"),  # UTF-16 without its byte-order mark cannot be told from binary
+        ("id,when,amount\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark; save it as UTF-8"),
         (b"x" * 20_000, "over the 9.8 KB limit"),
     ],
 )
@@ -174,3 +174,27 @@ def test_day_or_month_first_is_settled_for_the_whole_column():
         pd.Series(["13/04/2018", "04/13/2018"]))[1]
     assert "no date in the column settles which" in parse_dates(pd.Series(["01/04/2018", "02/03/2018"]))[1]
     assert parse_dates(pd.Series(["03/03/2018", "2018-01-02"]))[1] is None  # day = month: nothing to settle
+
+
+def test_files_that_are_not_tables_are_named_for_what_they_are():
+    """A Word file renamed .csv was "a zip archive or an Excel workbook … export the sheet as CSV"; an HTML page named .xls
+    (as some systems "export to Excel") was read as a table of tags. Each is now named, with what to do."""
+    import zipfile
+
+    def zipped(files: dict[str, str]) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+        return buf.getvalue()
+
+    cases = [(zipped({"word/document.xml": "<w/>"}), "it is a Word document (.docx), not a CSV table"),
+             (zipped({"xl/workbook.xml": "<x/>"}), "it is an Excel workbook (.xlsx); export the sheet as CSV"),
+             (zipped({"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}), "it is an OpenDocument spreadsheet (.ods); export"),
+             (zipped({"a.csv": "id,when,amount\n"}), "it is a zip archive; unzip it and upload the CSV file inside"),
+             (b"<!DOCTYPE html><html><table><tr><td>id</td></tr></table></html>", "it is an HTML page (some systems export those as .xls)"),
+             (b"{\\rtf1\\ansi id,when,amount\\par}", "it is an RTF document, not a CSV table")]
+    for raw, needle in cases:
+        with pytest.raises(DataProblem) as err:
+            _load(raw)
+        assert needle in str(err.value), (needle, str(err.value))

@@ -127,39 +127,18 @@ def _human_bytes(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-def sniff_binary(data: bytes, want: str = "table") -> str | None:
-    """A reason why ``data`` is not a text table, or ``None``. With ``want="text"`` (a corpus of prose) the reason names
-    the document format it is (Word, OpenDocument, PDF, RTF, an HTML page, a zip archive…) and says to save it as plain text."""
-    if want == "text":
-        kind = _document_kind(data)
-        if kind:
-            return kind
-    head = data[:8]
-    if head.startswith(b"PK\x03\x04"):
-        return "it is a zip archive or an Excel workbook (.xlsx) saved with another name; export the sheet as CSV (File → Save As → CSV UTF-8)"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "it is an old Excel workbook (.xls); export the sheet as CSV (File → Save As → CSV UTF-8)"
-    if head.startswith(b"%PDF"):
-        return "it is a PDF document, not a CSV table"
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
-        return "it is an image, not a CSV table"
-    if head.startswith(b"\x1f\x8b"):
-        return "it is gzip-compressed; decompress it first"
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "it is a binary file, not a text table"
-    return None
-
-
 SAVE_AS_TEXT = "save it as plain text (.txt, UTF-8) and upload that"
+SAVE_AS_CSV = "export the sheet as CSV (File → Save As → CSV UTF-8)"
 _ZIPPED = {"word/document.xml": "a Word document (.docx)", "xl/workbook.xml": "an Excel workbook (.xlsx)",
            "ppt/presentation.xml": "a PowerPoint file (.pptx)"}
 _OPENDOCUMENT = {"application/vnd.oasis.opendocument.text": "an OpenDocument text (.odt)",
                  "application/vnd.oasis.opendocument.spreadsheet": "an OpenDocument spreadsheet (.ods)",
                  "application/epub+zip": "an EPUB e-book"}
+_SHEETS = ("an Excel workbook (.xlsx)", "an OpenDocument spreadsheet (.ods)")
 
 
-def _document_kind(data: bytes) -> str | None:
-    """Why ``data`` is not plain text, naming its format and what to do; ``None`` for plain text."""
+def _file_kind(data: bytes) -> str | None:
+    """What ``data`` is when it is not plain text ("a Word document (.docx)", "an HTML page", "a binary file" …); None for text."""
     head = data[:8]
     if head.startswith(b"PK\x03\x04"):
         import zipfile
@@ -171,26 +150,57 @@ def _document_kind(data: bytes) -> str | None:
                 if kind is None and "mimetype" in names:
                     kind = _OPENDOCUMENT.get(z.read("mimetype").decode("ascii", "replace").strip())
         except (zipfile.BadZipFile, OSError, ValueError):
-            return "it is a damaged zip archive; give the text as a .txt file"
-        return f"it is {kind}, not plain text; {SAVE_AS_TEXT}" if kind else "it is a zip archive; unzip it and upload the .txt files inside"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return f"it is an old Office document (.doc or .xls), not plain text; {SAVE_AS_TEXT}"
-    if head.startswith(b"%PDF"):
-        return f"it is a PDF document, not plain text; {SAVE_AS_TEXT}"
+            return "a damaged zip archive"
+        return kind or "a zip archive"
+    for magic, kind in ((b"\xd0\xcf\x11\xe0", "an old Office document (.doc or .xls)"), (b"%PDF", "a PDF document"),
+                        (b"\x1f\x8b", "gzip-compressed")):
+        if head.startswith(magic):
+            return kind
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
-        return "it is an image, not text; give the text as a .txt file"
-    if head.startswith(b"\x1f\x8b"):
-        return "it is gzip-compressed; decompress it first"
+        return "an image"
     start = data[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if start.startswith(b"{\\rtf"):
-        return f"it is an RTF document (its text is wrapped in formatting codes), not plain text; {SAVE_AS_TEXT}"
+        return "an RTF document"
     if start.startswith((b"<!doctype html", b"<html")):
-        return f"it is an HTML page (its text is wrapped in tags and scripts), not plain text; {SAVE_AS_TEXT}"
+        return "an HTML page"
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         if data[1:4096:2].count(0) > 0.4 * len(data[1:4096:2]) or data[0:4096:2].count(0) > 0.4 * len(data[0:4096:2]):
-            return "it looks like UTF-16 text without a byte-order mark; save it as UTF-8"
-        return "it is a binary file, not text; give .txt or .md files, or a CSV with a text column"
+            return "UTF-16 text without a byte-order mark"
+        return "a binary file"
     return None
+
+
+def sniff_binary(data: bytes, want: str = "table") -> str | None:
+    """A reason why ``data`` is not what is wanted — a delimited text table (``want="table"``) or a corpus of prose
+    (``want="text"``) — naming what it is (Word, Excel, OpenDocument, PDF, RTF, an HTML page, a zip archive…) and what to do;
+    ``None`` when it is plain text."""
+    kind = _file_kind(data)
+    if kind is None:
+        return None
+    if kind == "gzip-compressed":
+        return "it is gzip-compressed; decompress it first"
+    if kind == "UTF-16 text without a byte-order mark":
+        return "it looks like UTF-16 text without a byte-order mark; save it as UTF-8"
+    if want == "text":
+        if kind == "a zip archive":
+            return "it is a zip archive; unzip it and upload the .txt files inside"
+        if kind in ("a damaged zip archive", "an image"):
+            return f"it is {kind}, not text; give the text as a .txt file"
+        if kind == "a binary file":
+            return "it is a binary file, not text; give .txt or .md files, or a CSV with a text column"
+        wrapped = {"an RTF document": " (its text is wrapped in formatting codes)", "an HTML page": " (its text is wrapped in tags and scripts)"}
+        return f"it is {kind}{wrapped.get(kind, '')}, not plain text; {SAVE_AS_TEXT}"
+    if kind in _SHEETS:
+        return f"it is {kind}; {SAVE_AS_CSV}"
+    if kind == "an old Office document (.doc or .xls)":
+        return f"it is an old Excel workbook (.xls) or Word document (.doc); {SAVE_AS_CSV}"
+    if kind == "an HTML page":  # some systems "export to Excel" as an HTML page named .xls
+        return f"it is an HTML page (some systems export those as .xls), not a CSV table; open it in a spreadsheet and {SAVE_AS_CSV[0].lower()}{SAVE_AS_CSV[1:]}"
+    if kind == "a zip archive":
+        return "it is a zip archive; unzip it and upload the CSV file inside"
+    if kind == "a damaged zip archive":
+        return f"it is a damaged zip archive or Excel workbook, not a CSV table; {SAVE_AS_CSV}"
+    return f"it is {kind}, not a CSV table"
 
 
 def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: str = "the file") -> tuple[str, str]:
