@@ -115,3 +115,10 @@ def test_an_unexpected_error_is_one_line_not_a_traceback(env, tmp_path):
     rc, out, err = _run(e, "evaluate", "buggy")
     lines = [l for l in err.strip().splitlines() if l.strip()]
     assert rc == 1 and len(lines) == 1 and "this is a bug in AI Use-Case Lab" in lines[0] and "Traceback" not in err
+
+
+def test_an_option_another_use_case_takes_is_refused_in_one_line(env, tmp_path):
+    """--text-column is the text model's (a CSV corpus's column); given to another use case it is one line, not ignored."""
+    data = _csv(tmp_path / "d.csv", labelled=True)
+    rc, _, err = _run(env, "train", "toy", "--quick", "--data", str(data), "--text-column", "x1")
+    _one_line(rc, err, "--text-column is not used by toy")

@@ -611,6 +611,12 @@ def test_a_table_without_a_text_column_is_not_a_corpus():
     assert read_corpus([("r.csv", table.encode())]).source.startswith("your corpus (r.csv, column 'review';")
     with pytest.raises(DataProblem, match="1,388 characters"):  # a named column is read as asked (here: too little text)
         read_corpus([("r.csv", table.encode())], text_column="id")
+    # The CLI can name the column too (the refusal said "name the column" and only the page could); a column named for .txt
+    # files is not silently ignored.
+    long = "id,review\n" + "".join(f"{i},{'This product works well and I would buy it again. ' * 3}\n" for i in range(300))
+    assert textgen.read_data(long.encode(), "r.csv", text_column="review").source.startswith("your corpus (r.csv, column 'review';")
+    with pytest.raises(DataProblem, match=r"a text column \('review'\) was named, but no file is a CSV or TSV table"):
+        read_corpus([("notes.txt", ("Plain prose. " * 400).encode())], text_column="review")
 
 
 # ---- own-data inputs that are not plain text, or plain text in another encoding ----------------------

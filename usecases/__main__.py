@@ -130,7 +130,7 @@ def cmd_train(args) -> int:
 
 def _extra_inputs(fn, args, name: str) -> dict:
     """Keyword arguments for a domain reader from the options that only some use cases take:
-    ``--mapping`` (triage), ``--items`` (recommendation titles), ``--accept-guessed-mapping`` (triage)."""
+    ``--mapping`` (triage), ``--items`` (recommendation titles), ``--accept-guessed-mapping`` (triage), ``--text-column`` (text)."""
     import inspect
 
     params = inspect.signature(fn).parameters
@@ -145,6 +145,10 @@ def _extra_inputs(fn, args, name: str) -> dict:
         kwargs["items"] = _read_file(args.items)
         if "items_name" in params:
             kwargs["items_name"] = Path(args.items).name
+    if getattr(args, "text_column", None):
+        if "text_column" not in params:
+            raise CliError(f"--text-column is not used by {name}")
+        kwargs["text_column"] = args.text_column
     if getattr(args, "accept_guessed_mapping", False):
         if "accept_guess" not in params:
             raise CliError(f"--accept-guessed-mapping is not used by {name}")
@@ -284,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--accept-guessed-mapping", action="store_true",
                    help="triage: train even when a coded column has codes the guessed mapping cannot place")
     s.add_argument("--items", help="recommendation: a titles file (MovieLens u.item, or CSV item_id,title[,genres])")
+    s.add_argument("--text-column", help="textgen: the column of a CSV corpus that holds the text (default: guessed)")
     s.add_argument("--quick", action="store_true", help="a seconds-long configuration, for smoke tests")
     engine.add_arguments(s)
     s.set_defaults(fn=cmd_train)
@@ -295,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mapping", help="triage: JSON column/code mapping for --data")
     s.add_argument("--accept-guessed-mapping", action="store_true", help="triage: evaluate even when codes cannot be placed")
     s.add_argument("--items", help="recommendation: a titles file for --data")
+    s.add_argument("--text-column", help="textgen: the column of a CSV corpus that holds the text")
     s.add_argument("--json", action="store_true")
     s.add_argument("--device", default=argparse.SUPPRESS)
     s.set_defaults(fn=cmd_evaluate)

@@ -87,6 +87,9 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
     """.txt / .md files (concatenated) or a CSV's text column → a corpus."""
     if not files:
         raise DataProblem("no file was given", "the corpus")
+    if text_column and not any(n.lower().endswith((".csv", ".tsv")) for n, _ in files):
+        raise DataProblem(f"a text column ({text_column!r}) was named, but no file is a CSV or TSV table; leave the column empty "
+                          "to read the text files whole", "your corpus")
     texts = []
     names = []
     for name, raw in files:
@@ -150,5 +153,5 @@ def _guess_text_column(df, subject: str = "the file") -> str:
     words = float(df[col].astype(str).str.split().str.len().mean()) if len(df) else 0.0
     if words < MIN_WORDS_PER_CELL:
         raise DataProblem(f"no column reads like text: the one with the longest cells, {col!r}, has {words:.1f} words per row on "
-                          "average; give a .txt file, or name the column that holds the text", subject)
+                          "average; give a .txt file, or name the column that holds the text (on the page, or --text-column in the CLI)", subject)
     return col

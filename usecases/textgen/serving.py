@@ -57,9 +57,9 @@ def add_scores(store: ModelStore, key: str | None = None) -> dict:
     return save(Trained(model=trained.model, card=trained.card, artefacts=scores.as_artefacts()), store, key)
 
 
-def read_data(raw: bytes, filename: str) -> Corpus:
-    """A user's corpus (.txt/.md, or a CSV with a text column) for training or evaluation."""
-    return read_corpus([(filename, raw)])
+def read_data(raw: bytes, filename: str, text_column: str | None = None) -> Corpus:
+    """A user's corpus (.txt/.md, or a CSV with a text column — ``text_column``, or guessed) for training or evaluation."""
+    return read_corpus([(filename, raw)], text_column=text_column)
 
 
 def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None) -> pd.DataFrame:
