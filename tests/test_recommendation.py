@@ -462,6 +462,12 @@ def test_ab_planner_follows_the_business_case():
     assert quick.days < 1 and quick.weeks == 1
     assert rb.Plan(0.05, 0.1, 1.0, 1.0, 10, 7.0).weeks == 1 and rb.Plan(0.05, 0.1, 1.0, 1.0, 10, 7.5).weeks == 2
     assert rb.Plan(0.05, 0.1, 0.0, 1.0, 10, float("inf")).weeks == float("inf")
+    # The smallest uplift worth detecting: its revenue just pays the running cost. By hand at the defaults:
+    # 6,000 / (2,000,000 sessions × 4 % click-through × 8 % conversion × €12) = 6,000 / 76,800 = 7.8125 %.
+    a = rec.Assumptions()
+    assert rb.break_even_uplift(a) == pytest.approx(0.078125)
+    assert rb.incremental_revenue(a, rb.break_even_uplift(a)) == pytest.approx(a.monthly_cost)
+    assert rb.break_even_uplift(dataclasses.replace(a, order_value=0.0)) is None
 
 
 def test_sample_size_textbook_example():

@@ -298,6 +298,21 @@ def tab_ab(ev) -> None:
                                                 f"sample size after {reached}.")])
     st.caption(f"The sample size is reached after **{reached}** at this traffic; the test runs whole weeks (at least one) to cover "
                "weekday effects. Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14).")
+    be = rb.break_even_uplift(a) if follow else None
+    if be is not None and be >= up > 0:
+        st.warning(f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the extra "
+                   f"revenue just covers the {fmt.money(a.monthly_cost)}/month running cost: even confirmed by the test, the "
+                   "recommender would not pay for itself at this traffic.", icon=":material/trending_down:")
+    elif be is not None and 0 < be < up:
+        try:
+            q = rb.plan(p1, be, daily, share, alpha, power)
+        except ValueError:
+            q = None
+        if q is not None:
+            weeks = "—" if not np.isfinite(q.weeks) else f"{int(q.weeks):,} week{'s' if q.weeks > 1 else ''}"
+            st.info(f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still pays. The **break-even "
+                    f"uplift is {fmt.rate(be, 1)}** (its extra revenue just covers the {fmt.money(a.monthly_cost)}/month running cost); "
+                    f"to detect it: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
 
 
 # ---- batch and own data -----------------------------------------------------------------------

@@ -82,6 +82,13 @@ def incremental_revenue(a: Assumptions, uplift: float) -> float:
     return a.monthly_sessions * a.baseline_ctr * uplift * a.conversion * a.order_value
 
 
+def break_even_uplift(a: Assumptions) -> float | None:
+    """The click-through uplift whose incremental revenue just pays the running cost (net value 0 per month), at the base
+    assumptions — the smallest uplift an A/B test needs to be able to detect; None when a click earns nothing."""
+    per_unit = a.monthly_sessions * a.baseline_ctr * a.conversion * a.order_value
+    return a.monthly_cost / per_unit if per_unit > 0 else None
+
+
 def case(lift: float, a: Assumptions) -> Case:
     out = {}
     for which in business.SCENARIOS:
