@@ -348,6 +348,9 @@ def test_a_winning_peer_can_score_in_the_models_place(quick):
 
 @pytest.mark.parametrize("content, needle", [
     (b"user_id\nnobody\n", "1 unknown user id ('nobody')"),
+    # a list repeating an unknown id (a ratings file given as the user list) counts and shows each id once
+    (b"user_id\nnobody\nnobody\nnobody\n", "1 unknown user id ('nobody');"),
+    (("user_id\n" + "".join(f"x{i}\n" for i in range(1200))).encode(), "1,200 unknown user ids ('x0', 'x1', 'x2', 'x3', 'x4' …)"),
     (b"", "it is empty"),
     (b"user_id\n", "no data rows"),
 ])
@@ -363,6 +366,9 @@ def test_batch_bad_input(quick, content, needle):
     (b"user,item\nu1,i1\nu1,i1\nu1,i2\nu1,i3\n", "repeat a (user, item) pair, e.g. (u1, i1)"),
     (b"user,item\nu1,i1\nu1,i2\nu2,i1\n", "no user has the 4 interactions needed"),
     ("user,item\n" + "".join(f"u{u},i{i}\n" for u in range(5) for i in range(6)), "only 5 users have 4 or more interactions"),
+    ("user,item\n" + "".join(f"u1,i{i}\n" for i in range(6)) + "u2,i1\n", "only 1 user has 4 or more interactions"),
+    ("user,item\n" + "".join(f"u{u},i1\nu{u},i1\n" for u in range(600)) + "".join(f"u1,i{i}\n" for i in range(3, 7)),
+     "1,200 rows repeat a (user, item) pair"),
     ("user,item\n" + "".join(f"u{u},i1\n" for u in range(20)), "fewer than 2 distinct items"),
     (b"user,item,time\nu1,i1,yesterday\nu1,i2,2020-01-01\n", "column timestamp: 1 values are neither Unix seconds nor dates"),
     (b"x" * (51 * 1024 * 1024), "over the 50.0 MB limit"),

@@ -59,16 +59,16 @@ def user_codes(ctx, input_path: str) -> np.ndarray:
     from usecases.core.tables import DataProblem
 
     from .files import read_user_ids
+    from .serving import unknown_ids_message
 
     if input_path == "all":
         return np.arange(ctx.data.n_users, dtype=np.int64)
     p = Path(input_path)
     ids = read_user_ids(p.read_bytes(), p.name)
     codes = [ctx.data.user_code(u) for u in ids]
-    unknown = [u for u, c in zip(ids, codes) if c is None]
+    unknown = unknown_ids_message(ids, codes, ctx)
     if unknown:
-        raise DataProblem(f"{len(unknown)} unknown user id{'s' if len(unknown) > 1 else ''} ({', '.join(map(repr, unknown[:5]))}"
-                          f"{' …' if len(unknown) > 5 else ''}); known ids are {ctx.data.user_ids[0]}…{ctx.data.user_ids[-1]}", f"“{p.name}”")
+        raise DataProblem(unknown, f"“{p.name}”")
     return np.asarray(list(dict.fromkeys(codes)), dtype=np.int64)
 
 

@@ -125,14 +125,15 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     dup = data.duplicated(["user", "item"], keep=False)
     if dup.any():
         first = data[dup].head(3)
-        problems.append(f"{int(dup.sum())} rows repeat a (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
+        problems.append(f"{int(dup.sum()):,} rows repeat a (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
                         + " — keep one row per pair")
     counts = data.groupby("user").size()
     enough = counts[counts >= MIN_USER_INTERACTIONS]
     if len(enough) == 0:
         problems.append(f"no user has the {MIN_USER_INTERACTIONS} interactions needed to split 75/25 into training and test")
     elif len(enough) < MIN_USERS:
-        problems.append(f"only {len(enough)} users have {MIN_USER_INTERACTIONS} or more interactions; at least {MIN_USERS} are needed "
+        problems.append(f"only {len(enough)} user{' has' if len(enough) == 1 else 's have'} {MIN_USER_INTERACTIONS} or more interactions; "
+                        f"at least {MIN_USERS} are needed "
                         "to train, tune and test a recommender")
     if data["item"].nunique() < 2:
         problems.append("it has fewer than 2 distinct items; there is nothing to recommend")

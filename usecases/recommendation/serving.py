@@ -184,16 +184,25 @@ def peer(trained: Trained, name: str):
     return _PEERS[key]
 
 
+def unknown_ids_message(ids, codes, ctx) -> str | None:
+    """The refusal for ids the model does not know, or None: each distinct id counted and shown once (a list
+    that repeats an unknown id read '56511 unknown user ids ('672', '672', '672' …)')."""
+    unknown = list(dict.fromkeys(u for u, c in zip(ids, codes) if c is None))
+    if not unknown:
+        return None
+    return (f"{len(unknown):,} unknown user id{'s' if len(unknown) > 1 else ''} ({', '.join(map(repr, unknown[:5]))}"
+            f"{' …' if len(unknown) > 5 else ''}); known ids are {ctx.data.user_ids[0]}…{ctx.data.user_ids[-1]}")
+
+
 def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using: str | None = None) -> pd.DataFrame:
     """Top-n for every user id in ``rows`` (a DataFrame with a ``user_id`` column, or ids), batched; ``using``
     names a peer to score with instead of the model."""
     ctx = context(trained)
     ids = [str(u) for u in (rows["user_id"] if isinstance(rows, pd.DataFrame) else rows)]
     codes = [ctx.data.user_code(u) for u in ids]
-    unknown = [u for u, c in zip(ids, codes) if c is None]
+    unknown = unknown_ids_message(ids, codes, ctx)
     if unknown:
-        raise DataProblem(f"{len(unknown)} unknown user id{'s' if len(unknown) > 1 else ''} ({', '.join(map(repr, unknown[:5]))}"
-                          f"{' …' if len(unknown) > 5 else ''}); known ids are {ctx.data.user_ids[0]}…{ctx.data.user_ids[-1]}", "the user list")
+        raise DataProblem(unknown, "the user list")
     uniq = list(dict.fromkeys(codes))
     seen = ctx.seen[uniq]
     raw = peer(trained, using).scores(seen, np.asarray(uniq)) if using else model_scores(trained.model, seen, beta)
