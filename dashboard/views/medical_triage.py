@@ -4,6 +4,7 @@ every figure comes from ``usecases.triage``."""
 from __future__ import annotations
 
 import functools
+import hashlib
 
 import numpy as np
 import pandas as pd
@@ -251,10 +252,7 @@ def tab_own(runs) -> None:
     st.info("**Privacy:** your file is read in memory only and never written to disk. Columns that look like names, ids, phone numbers, "
             "e-mail addresses or dates of birth are dropped before anything is shown. Models you train here stay in this browser session.",
             icon=":material/lock:")
-    from usecases.triage.cohort import CohortConfig, generate
-
-    example = generate(CohortConfig(n=8, seed=5))[["patient", *tmap.CANONICAL]]
-    st.download_button("Download an example export (synthetic, ; separated, decimal commas)", example.to_csv(index=False, sep=";", decimal=",").encode(),
+    st.download_button("Download an example export (synthetic, ; separated, decimal commas)", trec.example_export(),
                        "triage-example.csv", "text/csv", key="triage.own.example")
     up = st.file_uploader("De-identified triage records (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.own", max_upload_size=50)
     jm = session_jobs()
@@ -265,7 +263,19 @@ def tab_own(runs) -> None:
                "prints its guess and stops when a code is ambiguous; `--accept-guessed-mapping` trains with those codes as not recorded.")
 
 
+def _fresh_mapping_for(up) -> None:
+    """Forget the mapping widgets (columns, codes, urgent end, the confirmation) when another file is uploaded: kept
+    by their keys, a column left unmapped for one file stayed unmapped for the next (its guess ignored, the file
+    refused for a missing level), and the confirmation ticked for one file's mapping counted for the next file's."""
+    fid = f"{up.name}:{hashlib.sha1(up.getvalue()).hexdigest()}"
+    if st.session_state.get("triage.own.file") != fid:
+        for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(("triage.map.", "triage.code."))]:
+            del st.session_state[k]
+        st.session_state["triage.own.file"] = fid
+
+
 def _own_file(up, jm, runs) -> None:
+    _fresh_mapping_for(up)
     try:
         raw_df, info, dropped = trec.read_raw(up.getvalue(), up.name)
     except DataProblem as exc:
