@@ -60,3 +60,19 @@ def test_the_mapping_follows_a_new_file(at):
     assert not at.exception and _ready(at)
     assert not at.checkbox(key="triage.map.confirm").value
     assert next(b for b in at.button if b.label == "Train and evaluate on my records").disabled
+
+
+def test_the_nurse_of_a_users_file_is_not_called_simulated():
+    import numpy as np
+
+    from usecases.core.spec import DataInfo
+    from usecases.triage.economics import policies
+    from usecases.triage.evaluation import build
+
+    y = np.array([1, 2, 3, 4, 5] * 8)
+    probs = {"model": np.eye(5)[y - 1] * 0.9 + 0.02}
+    for synthetic, label, who in ((True, "Simulated nurse (unassisted)", "Simulated nurse"),
+                                  (False, "Nurse in your file (unassisted)", "The nurse in your file")):
+        ev = build(y=y, probs=probs, rule_levels={"nurse": y}, data=DataInfo(source="x", rows=40, split="s", synthetic=synthetic))
+        assert ev.label("nurse") == label and ev.at_cost(5.0).label("nurse") == label
+        assert policies(ev, 3.0)[1] == who

@@ -263,19 +263,22 @@ def tab_own(runs) -> None:
                "prints its guess and stops when a code is ambiguous; `--accept-guessed-mapping` trains with those codes as not recorded.")
 
 
-def _fresh_mapping_for(up) -> None:
-    """Forget the mapping widgets (columns, codes, urgent end, the confirmation) when another file is uploaded: kept
-    by their keys, a column left unmapped for one file stayed unmapped for the next (its guess ignored, the file
-    refused for a missing level), and the confirmation ticked for one file's mapping counted for the next file's."""
+def _new_file(up) -> bool:
+    """True on the first run after another file is uploaded; the mapping widgets are then set from that file's guess
+    (a value set here reaches the browser too). Kept by their keys, a column left unmapped for one file stayed
+    unmapped for the next (its guess ignored, the file refused for a missing level), and the confirmation ticked
+    for one file's mapping counted for the next file's."""
     fid = f"{up.name}:{hashlib.sha1(up.getvalue()).hexdigest()}"
-    if st.session_state.get("triage.own.file") != fid:
-        for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(("triage.map.", "triage.code."))]:
-            del st.session_state[k]
-        st.session_state["triage.own.file"] = fid
+    if st.session_state.get("triage.own.file") == fid:
+        return False
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(("triage.map.", "triage.code."))]:
+        del st.session_state[k]
+    st.session_state["triage.own.file"] = fid
+    return True
 
 
 def _own_file(up, jm, runs) -> None:
-    _fresh_mapping_for(up)
+    new = _new_file(up)
     try:
         raw_df, info, dropped = trec.read_raw(up.getvalue(), up.name)
     except DataProblem as exc:
@@ -286,6 +289,11 @@ def _own_file(up, jm, runs) -> None:
         st.warning(f"Dropped as possible identifiers: {', '.join(dropped)}", icon=":material/visibility_off:")
     st.dataframe(raw_df.head(5), width="stretch")
     guess = tmap.guess_mapping(raw_df)
+    if new:
+        for canon in tmap.CANONICAL:
+            st.session_state[f"triage.map.{canon}"] = guess.mapping.columns.get(canon, "—")
+        st.session_state["triage.map.urgent"] = guess.mapping.most_urgent
+        st.session_state["triage.map.confirm"] = False
     with st.expander("What the app guessed — check it before training", expanded=True, icon=":material/fact_check:"):
         st.markdown("\n".join(f"- {line}" for line in guess.lines()))
     st.markdown("**Map the file's columns to the triage fields**")
@@ -293,7 +301,7 @@ def _own_file(up, jm, runs) -> None:
     mapping = tmap.Mapping()
     grid = st.columns(4)
     for i, canon in enumerate(tmap.CANONICAL):
-        sel = grid[i % 4].selectbox(tmap.FIELD_LABELS[canon], cols, index=cols.index(guess.mapping.columns.get(canon, "—")), key=f"triage.map.{canon}")
+        sel = grid[i % 4].selectbox(tmap.FIELD_LABELS[canon], cols, key=f"triage.map.{canon}")
         if sel != "—":
             mapping.columns[canon] = sel
     for canon, allowed in tmap.CODED.items():
@@ -307,7 +315,9 @@ def _own_file(up, jm, runs) -> None:
         for j, v in enumerate(vals):
             opts = ["not recorded", *allowed]
             g = guess.mapping.codes.get(canon, {}).get(v, "not recorded")
-            pick = cc[j % len(cc)].selectbox(f"“{v}”", opts, index=opts.index(g), key=f"triage.code.{canon}.{v}")
+            if f"triage.code.{canon}.{v}" not in st.session_state:  # first shown for this file: the guess
+                st.session_state[f"triage.code.{canon}.{v}"] = g
+            pick = cc[j % len(cc)].selectbox(f"“{v}”", opts, key=f"triage.code.{canon}.{v}")
             if pick != "not recorded":
                 codes[v] = pick
         mapping.codes[canon] = codes

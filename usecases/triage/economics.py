@@ -75,7 +75,8 @@ def policies(ev: TriageEvaluation, under_cost: float) -> tuple[dict[str, np.ndar
     model = e.levels("model")
     if e.has_nurse:
         nurse = e.levels("nurse")
-        pol, who = {"unassisted": confusion(e.y, nurse), "model-assisted": confusion(e.y, np.minimum(nurse, model))}, "Simulated nurse"
+        pol, who = {"unassisted": confusion(e.y, nurse), "model-assisted": confusion(e.y, np.minimum(nurse, model))}, \
+            "Simulated nurse" if e.data.synthetic else "The nurse in your file"
     elif "esi_rule" in e.rule_levels:
         pol, who = {"unassisted": confusion(e.y, e.levels("esi_rule")), "model-assisted": confusion(e.y, model)}, "ESI-style rule"
     else:  # no nurse and no rule to compare with: the model against triage that is always right is no benefit to price

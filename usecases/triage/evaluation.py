@@ -123,6 +123,11 @@ def _spread(y: np.ndarray, levels: dict[str, np.ndarray], fold: np.ndarray | Non
     return out
 
 
+# The nurse levels of a user's file were given by their nurses, not simulated: the label of the shared model's
+# synthetic cohort ("Simulated nurse (unassisted)") read as if the app had made them up.
+NURSE_IN_FILE = "Nurse in your file (unassisted)"
+
+
 def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y=None, val_probs=None, notes=(),
           under_cost: float = DEFAULT_UNDER_COST) -> TriageEvaluation:
     """A :class:`TriageEvaluation` from scored rows (pure: no model is fit here)."""
@@ -133,7 +138,7 @@ def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y
     assisted = _metrics(y, np.minimum(levels["nurse"], levels["model"])) if "nurse" in levels else None
     return TriageEvaluation(
         usecase=SPEC.name, primary_metric=SPEC.primary_metric, higher_is_better=True, model=_metrics(y, levels["model"]), baselines=base,
-        data=data, labels={n: LABELS.get(n, n) for n in base}, folds=_spread(y, levels, fold), model_label=SPEC.model_label,
+        data=data, labels={n: NURSE_IN_FILE if n == "nurse" and not data.synthetic else LABELS.get(n, n) for n in base}, folds=_spread(y, levels, fold), model_label=SPEC.model_label,
         spread_unit="folds" if fold is not None and len(np.unique(fold)) >= 2 else "resamples",
         y=y, probs=dict(probs), rule_levels={n: np.asarray(v, int) for n, v in rule_levels.items()}, fold=fold, val_y=val_y, val_probs=val_probs,
         under_cost=float(under_cost), assisted=assisted, notes=list(notes))
