@@ -219,3 +219,26 @@ def test_a_scoring_batch_matches_columns_by_name_and_reads_placeholders_as_empty
     flag = table.assign(extra=np.where(np.arange(len(table)) % 7 == 0, "?", "1"))
     with pytest.raises(DataProblem, match=r"column extra: \d+ empty values"):
         fraud.read_data(flag.to_csv(index=False).encode(), "flag.csv")
+
+
+def test_scored_labels_stay_0_and_1_with_blank_when_not_known():
+    """The scored CSV gives the label back as the file had it: 0 / 1, blank when not known yet (it read 0.0 / 1.0)."""
+    from usecases.core.store import ModelStore
+    from usecases.core.tables import to_safe_csv
+
+    df = raw_frame(40)
+    df["label"] = df["label"].astype("object")
+    df.loc[0, "label"] = ""
+    out = fraud.score_file(fraud.load(ModelStore()), df.to_csv(index=False).encode(), "tx.csv")
+    labels = pd.read_csv(__import__("io").BytesIO(to_safe_csv(out)), dtype=str, keep_default_na=False)["label"]
+    assert labels.iloc[0] == "" and set(labels.iloc[1:]) <= {"0", "1"}
+
+
+@pytest.mark.parametrize("raw", [pd.Series(["1", "", None]), pd.Series(["1", None, None], dtype="string"), pd.Series([1.0, float("nan"), None])])
+def test_blank_labels_are_not_known_yet(raw):
+    from usecases.fraud.files import parse_labels
+
+    out = parse_labels(raw, "label", "“tx.csv”", required=False)
+    assert out.iloc[0] == 1.0 and out.iloc[1:].isna().all()
+    with pytest.raises(DataProblem, match="2 rows without a label"):
+        parse_labels(raw, "label", "“tx.csv”", required=True)

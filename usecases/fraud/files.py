@@ -79,7 +79,9 @@ def drop_index_column(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -> pd.Series:
     """0/1 (or yes/no, true/false …) → float 1.0 / 0.0; blank → NaN (refused when ``required``)."""
     s = raw.astype(str).str.strip().str.lower()
-    blank = s.isin(["", "nan", "na", "n/a", "null", "none"])
+    # an empty cell is missing after astype(str) under pandas' string dtype (it was "nan" before): it is blank too — it
+    # read "1 value that are not 1/0 (line 2: 'nan')" for the blank label the batch tab invites
+    blank = s.isna() | s.isin(["", "nan", "na", "n/a", "null", "none", "<na>"])
     out = pd.Series(np.nan, index=raw.index)
     out[s.isin(POSITIVE)] = 1.0
     out[s.isin(NEGATIVE)] = 0.0

@@ -52,7 +52,7 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     if "TX_AMOUNT" in f:
         out["amount"] = f["TX_AMOUNT"].to_numpy()
     if "TX_FRAUD" in f:
-        out["label"] = f["TX_FRAUD"].to_numpy()
+        out["label"] = pd.array(f["TX_FRAUD"].to_numpy(), dtype="Float64").astype("Int64")  # 0/1 as in the file, blank when not known (it read 0.0 / 1.0)
     out["fraud_probability"] = np.round(p, 6)
     out["flagged"] = (p >= t).astype(int)
     if rows.layout == "table":  # back to the file's order (a Time column had sorted the rows); transaction_id = row in the file
