@@ -84,13 +84,22 @@ def test_profit_curve_is_linear_and_clipped_and_modes_work(monkeypatch, store):
 
 
 def test_batch_and_own_file_uploads(monkeypatch, store):
-    from tests.test_fraud_files import raw_csv, ulb_frame
+    from tests.test_fraud_files import raw_csv, raw_frame, ulb_frame
 
     at = open_page(monkeypatch, store)
     at.file_uploader(key="fraud.batch").set_value(("tx.csv", raw_csv(label=True), "text/csv")).run()
     assert not at.exception
     assert any(m.label == "Transactions" and m.value == "60" for m in at.metric)
     assert any(b.label == "Download scored CSV" for b in at.get("download_button"))
+    # Blank labels are "not known yet": the file is scored whole and evaluated on its labelled rows, saying so (the
+    # evaluation had vanished without a word when one label was blank).
+    partial = raw_frame(60).astype({"label": "object"})
+    partial.loc[:9, "label"] = ""
+    at.file_uploader(key="fraud.batch").set_value(("partial.csv", partial.to_csv(index=False).encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert any(m.label == "Transactions" and m.value == "60" for m in at.metric)
+    assert any("on its 50 labelled rows; 10 without a label are scored only" in m.value for m in at.markdown)
+    assert any(m.label == "AUC ROC" for m in at.metric)
     at.file_uploader(key="fraud.batch").set_value(("bad.csv", b"transaction_id,datetime,customer_id,terminal_id,amount\n"
                                                               b"T1,2018-08-08 10:00+05:00,C1,M1,5\nT2,2018-08-08 11:00,C1,M1,6\n", "text/csv")).run()
     assert not at.exception and any("time-zone offset" in e.value for e in at.error)

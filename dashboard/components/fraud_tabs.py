@@ -119,14 +119,22 @@ def _batch(active, threshold: float) -> None:
                  hide_index=True, width="stretch")
     st.caption("The 500 highest scores; the download has every row, with the same columns as `python -m usecases score`.")
     widgets.download_csv(scored, f"scored-{fname.rsplit('.', 1)[0]}.csv", "Download scored CSV", key="fraud.batch.dl")
-    if "label" in scored and scored["label"].notna().all() and scored["label"].nunique() == 2:
-        y = scored["label"].to_numpy().astype(int)
-        m = scores_metrics(y, scored["fraud_probability"].to_numpy())
-        st.markdown("**This file, scored by the model** (no peers: they would need the model's training rows)")
-        widgets.kpi_row([("AUC ROC", fmt.metric(m["auc_roc"])), ("Average precision", fmt.metric(m["average_precision"]))])
-        f = scored["flagged"].to_numpy().astype(bool)
-        cm = [[int(((y == 0) & ~f).sum()), int(((y == 0) & f).sum())], [int(((y == 1) & ~f).sum()), int(((y == 1) & f).sum())]]
-        st.plotly_chart(charts.confusion(cm, threshold, rows="This file"), width="stretch")
+    if "label" not in scored:
+        return
+    known = scored[scored["label"].notna()]  # blank = not known yet: the evaluation uses the labelled rows
+    left_out = len(scored) - len(known)
+    if known["label"].nunique() < 2:
+        st.caption(f"No evaluation: the labelled rows ({fmt.count(len(known))}) need both frauds and legitimate transactions"
+                   + (f"; {fmt.count(left_out)} rows without a label are scored only." if left_out else "."))
+        return
+    y = known["label"].to_numpy().astype(int)
+    m = scores_metrics(y, known["fraud_probability"].to_numpy())
+    st.markdown("**This file, scored by the model** (no peers: they would need the model's training rows)"
+                + (f" — on its {fmt.count(len(known))} labelled rows; {fmt.count(left_out)} without a label are scored only" if left_out else ""))
+    widgets.kpi_row([("AUC ROC", fmt.metric(m["auc_roc"])), ("Average precision", fmt.metric(m["average_precision"]))])
+    f = known["flagged"].to_numpy().astype(bool)
+    cm = [[int(((y == 0) & ~f).sum()), int(((y == 0) & f).sum())], [int(((y == 1) & ~f).sum()), int(((y == 1) & f).sum())]]
+    st.plotly_chart(charts.confusion(cm, threshold, rows="This file"), width="stretch")
 
 
 def train(tab, runs: dict) -> None:
