@@ -263,13 +263,13 @@ def test_level_one_alone_is_reported_where_the_pooled_figure_hides_it():
     y = np.array([1] * 10 + [3] * 10)
     model = np.array([2, 2, 3, 2] + [1] * 6 + [3] * 10)
     nurse = np.array([1, 1, 2, 1, 2] + [1] * 5 + [3] * 10)
-    ev = build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={"nurse": nurse}, data=DataInfo("t", 20, "all"))
+    ev = build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={"nurse": nurse}, data=DataInfo("t", 20, "all", synthetic=True))
     text, worse = ev.most_urgent()
     assert worse and text.startswith("Level 1 alone (10 patients): the model under-triages 4, more than the simulated nurse (2); "
                                      "3 only the model missed and 1 only the nurse missed (exact McNemar p = 0.62, not conclusive)")
     assert text.endswith("Together, taking the more urgent of the two levels, 1 is under-triaged.")
     better = build(y=y, probs={"model": np.eye(5)[y - 1]}, rule_levels={"nurse": nurse}, data=DataInfo("t", 20, "all"))
-    assert not better.most_urgent()[1] and "fewer than the simulated nurse" in better.most_urgent()[0]
+    assert not better.most_urgent()[1] and "fewer than the nurse in your file" in better.most_urgent()[0]  # a user's own nurses
     assert build(y=np.array([3, 4]), probs={"model": np.eye(5)[[2, 3]]}, rule_levels={"nurse": np.array([3, 4])},
                  data=DataInfo("t", 2, "all")).most_urgent() is None
 

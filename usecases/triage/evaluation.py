@@ -75,7 +75,8 @@ class TriageEvaluation(Evaluation):
         only_m, only_o = int((mine & ~theirs).sum()), int((~mine & theirs).sum())
         p = binomtest(only_m, only_m + only_o).pvalue if only_m + only_o else 1.0
         both = int((np.minimum(lm, lo) > 1).sum())
-        who, short = ("simulated nurse", "nurse") if other == "nurse" else (self.label(other), "rule")
+        who, short = ((("simulated nurse" if self.data.synthetic else "nurse in your file"), "nurse") if other == "nurse"
+                      else (self.label(other), "rule"))
         verdict = ("more than" if mine.sum() > theirs.sum() else "fewer than" if mine.sum() < theirs.sum() else "as many as")
         text = (f"Level 1 alone ({int(one.sum())} patients): the model under-triages {int(mine.sum())}, {verdict} the {who} "
                 f"({int(theirs.sum())}); {only_m} only the model missed and {only_o} only the {short} missed "
