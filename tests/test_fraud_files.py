@@ -193,6 +193,15 @@ def table_model():
     return fraud.train(fraud.Config.quick(), data=fraud.read_data(table.to_csv(index=False).encode(), "ulb.csv")), table
 
 
+def test_a_file_of_the_other_layout_is_refused_naming_the_file(model, table_model):
+    """A featurised table given to the transactions model (and the reverse) was refused as "This file cannot be used";
+    every other refusal of an upload names the file."""
+    with pytest.raises(DataProblem, match=r"^“ulb.csv” cannot be used: this model scores raw transactions"):
+        fraud.score_file(model, table_model[1].to_csv(index=False).encode(), "ulb.csv")
+    with pytest.raises(DataProblem, match=r"^“tx.csv” cannot be used: this model scores a featurised table"):
+        fraud.score_file(table_model[0], raw_frame().to_csv(index=False).encode(), "tx.csv")
+
+
 def test_scores_of_a_featurised_table_come_back_in_file_order_named_by_row(table_model):
     """A Time column orders the rows for the split, but a scored row must still be matched to its line: row 1 is the first
     row under the header, and the scores are listed in the file's order (they had come back sorted by Time, renumbered)."""

@@ -348,6 +348,8 @@ def test_a_winning_peer_can_score_in_the_models_place(quick):
 
 @pytest.mark.parametrize("content, needle", [
     (b"user_id\nnobody\n", "1 unknown user id ('nobody')"),
+    # an id inside the range of known ids can still be unknown (left out of training): the message does not claim otherwise
+    (b"user_id\nnobody\n", "not every id in that range: a user with fewer than 4 interactions in its training file is left out"),
     # a list repeating an unknown id (a ratings file given as the user list) counts and shows each id once
     (b"user_id\nnobody\nnobody\nnobody\n", "1 unknown user id ('nobody');"),
     (("user_id\n" + "".join(f"x{i}\n" for i in range(1200))).encode(), "1,200 unknown user ids ('x0', 'x1', 'x2', 'x3', 'x4' …)"),

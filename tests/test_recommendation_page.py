@@ -77,6 +77,9 @@ def test_reasons_are_films_the_user_liked(at, shipped):
     uid = at.selectbox(key="rec.user").value
     from usecases.recommendation import serving
 
+    users = serving.test_users(trained)  # the count sits beside the picker, from the model in view (not in its cached label)
+    rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
+    assert any(c.value == f"{fmt.count(rated)} rated for training in the model in view" for c in at.caption)
     ctx = serving.context(trained)
     code = ctx.data.user_code(uid)
     rated = ctx.train[ctx.train.user == code]

@@ -45,9 +45,11 @@ def _year(y) -> str:
 def tab_user(active, ev) -> None:
     users = serving.test_users(active)
     c0, c1 = st.columns([2, 1])
-    uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user",
-                       help="Users of the test split: their held-out 25 % is what the metrics check.",
-                       format_func=lambda u: f"user {u} · {int(users.loc[users.user_id == u, 'rated'].iloc[0])} films rated for training")
+    # The count is not in the option label: the browser keeps a keyed selectbox's labels when another model in view has the
+    # same user ids, and showed the shipped model's count beside another model's history.
+    uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user", format_func=lambda u: f"user {u}",
+                       help="Users of the test split: their held-out 25 % is what the metrics check.")
+    c0.caption(f"{fmt.count(int(users.loc[users.user_id == uid, 'rated'].iloc[0]))} rated for training in the model in view")
     div = c1.slider("Diversity weight β", 0.0, 0.5, float(round(ev.diversity, 2)), 0.05, key="rec.div",
                     help="Divides each score by the film's popularity to the power β. 0 = pure accuracy; the default is the most "
                          "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")

@@ -64,7 +64,10 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
 def score_file(trained: Trained, raw: bytes, filename: str, threshold: float | None = None) -> pd.DataFrame:
     """Batch scoring of a user's file (labels optional) — the CLI ``score`` and the page's batch tab."""
     ds = read_user_file(raw, filename, require_labels=False, feature_names=trained.features if trained.layout == "table" else None)
-    return score(trained, ds, threshold)
+    try:
+        return score(trained, ds, threshold)
+    except DataProblem as exc:  # name the file, as every other refusal of an upload does (it read "This file cannot be used")
+        raise DataProblem(exc.problems, f"“{filename}”") from None
 
 
 def throughput(trained: Trained) -> Throughput:

@@ -16,7 +16,7 @@ import torch
 
 from usecases.core.tables import DataProblem
 
-from .data import ITEM, USER, Context
+from .data import ITEM, MIN_USER_INTERACTIONS, USER, Context
 from .evaluation import catalogue_slot, fit_peers
 from .files import read_user_ids
 from .model import popular_fallback
@@ -191,7 +191,9 @@ def unknown_ids_message(ids, codes, ctx) -> str | None:
     if not unknown:
         return None
     return (f"{len(unknown):,} unknown user id{'s' if len(unknown) > 1 else ''} ({', '.join(map(repr, unknown[:5]))}"
-            f"{' …' if len(unknown) > 5 else ''}); known ids are {ctx.data.user_ids[0]}…{ctx.data.user_ids[-1]}")
+            f"{' …' if len(unknown) > 5 else ''}); the model knows {ctx.data.n_users:,} users ({ctx.data.user_ids[0]} … "
+            f"{ctx.data.user_ids[-1]}), not every id in that range: a user with fewer than {MIN_USER_INTERACTIONS} interactions "
+            "in its training file is left out")
 
 
 def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using: str | None = None) -> pd.DataFrame:
