@@ -92,8 +92,10 @@ def test_every_problem_in_one_message_with_lines():
 
 
 def test_missing_columns_and_empty_values():
-    with pytest.raises(DataProblem, match=r"missing columns when, amount \(expected: id, when, amount, n\)"):
-        _load("id\na\n")
+    # optional columns are named as such, and what the file has is listed so the analyst knows what to rename
+    with pytest.raises(DataProblem, match=r"missing columns when, amount \(expected: id, when, amount; optional: n; found: id, "
+                                          r"date, value; rename the columns\)"):
+        _load("id,date,value\na,2018-01-01,1\n")
     with pytest.raises(DataProblem, match="column amount: 1 empty value"):
         _load("id,when,amount\na,2018-01-01,NaN\n")
     with pytest.raises(DataProblem, match="no data rows"):

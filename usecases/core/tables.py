@@ -484,10 +484,14 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
         df = df.iloc[:, :n].copy()
         df.columns = [c.name for c in schema.columns[:n]]
     mapping, extras = match_columns(df, schema)
-    expected = ", ".join(c.name for c in schema.columns)
+    optional = [c.name for c in schema.columns if not c.required]
+    expected = ", ".join(c.name for c in schema.columns if c.required) + (f"; optional: {', '.join(optional)}" if optional else "")
     missing = [c.name for c in schema.columns if c.required and c.name not in mapping.values()]
     if missing:
-        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (expected: {expected})")
+        found = ", ".join(map(str, df.columns[:12])) + (" …" if len(df.columns) > 12 else "")
+        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (expected: {expected}; found: {found}; "
+                        "rename the columns)" if header else
+                        f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (expected: {expected})")
     if extras and not schema.allow_extra:
         problems.append(f"unexpected column{'s' if len(extras) > 1 else ''} {', '.join(map(str, extras))} (expected only: {expected})")
     if len(df) < schema.min_rows:
