@@ -372,7 +372,7 @@ def test_batch_bad_input(quick, content, needle):
     ("user,item\n" + "".join(f"u{u},i1\nu{u},i1\n" for u in range(600)) + "".join(f"u1,i{i}\n" for i in range(3, 7)),
      "1,200 rows repeat a (user, item) pair"),
     ("user,item\n" + "".join(f"u{u},i1\n" for u in range(20)), "fewer than 2 distinct items"),
-    (b"user,item,time\nu1,i1,yesterday\nu1,i2,2020-01-01\n", "column timestamp: 1 values are neither Unix seconds nor dates"),
+    (b"user,item,time\nu1,i1,yesterday\nu1,i2,2020-01-01\n", "column timestamp: 1 value is neither Unix seconds nor dates"),
     (b"x" * (51 * 1024 * 1024), "over the 50.0 MB limit"),
     (b"", "it is empty"),
 ])

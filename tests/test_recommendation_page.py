@@ -114,7 +114,7 @@ def test_own_file_upload_is_read_and_bad_files_get_one_line(at):
     rows = "".join(f"{u}::{i}::{(u + i) % 5 + 1}::{1000 + u * 10 + i}\n" for u in range(15) for i in range(8))
     at.file_uploader(key="rec.own").set_value(("ratings.dat", rows.encode(), "text/plain")).run()
     assert not at.exception
-    assert any("15 users, 8 items" in s.value for s in at.success)
+    assert any("15 users, 8 items" in s.value and s.value.startswith("Your file") for s in at.success)  # a sentence, capitalised
     at.file_uploader(key="rec.own").set_value(("bad.csv", b"user,item\nu1,i1\nu1,i1\n", "text/csv")).run()
     assert any("repeat a (user, item) pair" in e.value for e in at.error)
 

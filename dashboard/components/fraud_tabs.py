@@ -184,7 +184,7 @@ def own_file(jm, runs: dict) -> None:
     if got is None:
         return
     ds, _, fname = got
-    st.success(f"{ds.source}: {fmt.count(ds.frame['TX_FRAUD'].sum())} frauds." + "".join(f" Note: {n}." for n in ds.notes))
+    st.success(f"{fmt.sentence(ds.source)}: {fmt.count(ds.frame['TX_FRAUD'].sum())} frauds." + "".join(f" Note: {n}." for n in ds.notes))
     if st.button("Train on my file", type="primary", key="fraud.own.go", icon=":material/play_arrow:"):
         cfg = dataclasses.replace(fraud.Config(), split=split, budget_seconds=180.0)
         try:

@@ -78,7 +78,7 @@ def tab_user(active, ev) -> None:
     thr = active.card.get("data", {}).get("liked_from_rating")
     liked_rule = (f"rated {fmt.number(thr, 2)} or more" if thr is not None else "every interaction (the file has no ratings)")
     hits = int((recs['watched later'] == '✓').sum())
-    st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} films this user rated in the held-out "
+    st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} film{'s' if len(later) != 1 else ''} this user rated in the held-out "
                f"part. Reasons are films this user liked ({liked_rule}) with the largest learnt weights towards the recommendation; "
                "“—” means no liked film points to it.")
 
@@ -353,7 +353,7 @@ def tab_own(runs) -> None:
     jm = session_jobs()
     if got is not None:
         inter = got[0]
-        st.success(f"{inter.source}: {fmt.count(inter.n_users)} users, {fmt.count(inter.n_items)} items.")
+        st.success(f"{fmt.sentence(inter.source)}: {fmt.count(inter.n_users)} users, {fmt.count(inter.n_items)} items.")
         if st.button("Train and evaluate on my file", type="primary", key="rec.own.go", icon=":material/play_arrow:"):
             training.start_session_run(jm, "rec-own", f"Training on {got[2]}", functools.partial(rec.train, rec.Config(), data=inter), runs,
                                        f"Your file · {got[2]}", metric=SPEC.primary_metric, metric_label=SPEC.primary_label)

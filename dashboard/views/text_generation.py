@@ -197,7 +197,7 @@ def tab_train(runs: dict) -> None:
         except DataProblem as exc:
             widgets.show_problem(exc)
         else:
-            st.success(f"{corpus.source}: {fmt.count(len(corpus.train))} training and {fmt.count(len(corpus.val))} validation characters.")
+            st.success(f"{fmt.sentence(corpus.source)}: {fmt.count(len(corpus.train))} training and {fmt.count(len(corpus.val))} validation characters.")
             if st.button("Train", type="primary", key="tg.train", icon=":material/play_arrow:"):
                 cfg = textgen.Config(budget_seconds=float(budget))
                 label = f"Your model · {safe} (this session)"

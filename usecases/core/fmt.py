@@ -51,6 +51,11 @@ def count(x: float | None) -> str:
     return f"{round(float(x)):,}" if _ok(x) else DASH
 
 
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter, for a message that starts with a source ("your file …" → "Your file …")."""
+    return text[:1].upper() + text[1:]
+
+
 def rate(x: float | None, digits: int = 0) -> str:
     """A share as a percentage: 0.283 → "28 %"; tiny non-zero shares keep a digit (0.4 %)."""
     if not _ok(x):

@@ -94,7 +94,7 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     bad = present & when.isna()
     if bad.any():
         first = ", ".join(f"line {i + first_line}: {values[i]!r}" for i in values.index[bad][:3])
-        raise DataProblem(f"column timestamp: {int(bad.sum())} values are neither Unix seconds nor dates ({first})", subject)
+        raise DataProblem(f"column timestamp: {int(bad.sum()):,} value{'s are' if bad.sum() != 1 else ' is'} neither Unix seconds nor dates ({first})", subject)
     secs = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     return secs.where(present).astype(float)
 
