@@ -106,6 +106,8 @@ def test_batch_and_own_file_uploads(monkeypatch, store):
     at.file_uploader(key="fraud.own").set_value(("creditcard.csv", ulb_frame().to_csv().encode(), "text/csv")).run()
     assert not at.exception
     assert any("ULB layout" in s.value and "ignored the unnamed first column" in s.value for s in at.success)
+    # training on your file has its own budget input (the only one on the tab belonged to the simulation form)
+    assert at.number_input(key="fraud.own.budget").value == 180 and "your file" in at.number_input(key="fraud.own.budget").label
 
 
 def test_a_winning_peer_is_put_in_view_for_this_session(monkeypatch, store):

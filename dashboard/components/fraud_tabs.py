@@ -185,8 +185,11 @@ def own_file(jm, runs: dict) -> None:
         return
     ds, _, fname = got
     st.success(f"{fmt.sentence(ds.source)}: {fmt.count(ds.frame['TX_FRAUD'].sum())} frauds." + "".join(f" Note: {n}." for n in ds.notes))
+    own_budget = st.number_input("Training budget for your file (s)", 30, 1800, 180, 30, key="fraud.own.budget",
+                                 help="The PyTorch model's training, shared over its folds, stops at this budget (or earlier, when "
+                                      "validation stops improving) and keeps the best epoch so far; the peers' small grids run in full.")
     if st.button("Train on my file", type="primary", key="fraud.own.go", icon=":material/play_arrow:"):
-        cfg = dataclasses.replace(fraud.Config(), split=split, budget_seconds=180.0)
+        cfg = dataclasses.replace(fraud.Config(), split=split, budget_seconds=float(own_budget))
         try:
             plan_rows(ds, split, cfg.seed)  # refuse an impossible split now, with its message
         except DataProblem as exc:
