@@ -158,19 +158,29 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
 def _history_chart(history: list[dict], metrics: tuple[str, ...] | None, key: str | None = None) -> None:
     """A job's or a card's loss curve. A job's chart has its own key: the card of the model it produced may
     show the same curve on the same page."""
+    fig = history_figure(history, metrics)
+    if fig is not None:
+        st.plotly_chart(fig, width="stretch", key=key)
+
+
+def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
+    """The loss curve of a training history (None when there is nothing to draw)."""
     if len(history) < 2:
-        return
+        return None
     df = pd.DataFrame(history)
-    cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds") and df[c].notna().sum() >= 2]
+    cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds", "part") and df[c].notna().sum() >= 2]
     if not cols:
-        return
+        return None
     parts = "part" in df.columns  # a blend of learners: one curve per learner and metric, not one line through both
-    long = df.melt(id_vars=["step", "part"] if parts else "step", value_vars=cols, var_name="metric").dropna(subset=["value"])
+    # A step that does not increase starts another fold's or ensemble member's curve: drawn as its own line (in the same
+    # colour), not joined to the previous one's end — that drew a sawtooth.
+    df["segment"] = (pd.to_numeric(df["step"], errors="coerce").diff().fillna(1) <= 0).cumsum()
+    long = df.melt(id_vars=["step", "segment", *(["part"] if parts else [])], value_vars=cols, var_name="metric").dropna(subset=["value"])
     if parts:
         long["metric"] = long["part"].fillna("").astype(str) + " · " + long["metric"]
-    fig = px.line(long, x="step", y="value", color="metric", markers=True, height=260)
+    fig = px.line(long, x="step", y="value", color="metric", line_group="segment", markers=True, height=260)
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None)
-    st.plotly_chart(fig, width="stretch", key=key)
+    return fig
 
 
 def training_curve(card: dict, metrics: tuple[str, ...] | None = None, x: str = "step") -> None:
