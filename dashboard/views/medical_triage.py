@@ -91,7 +91,7 @@ def tab_assess(active, a, ev) -> None:
             seen = ev.rule_overruled()
             base = (f" On the {fmt.count(seen[1])} test patients the rule and the model split like this {fmt.count(seen[0])} times; the "
                     f"reference level was 1 or 2 for {fmt.count(seen[2])} of them." if seen else "")
-            st.error(f"**Check this patient first: the ESI-style rule says level 1** ({'; '.join(res.immediate)}), the model level {lvl}. "
+            st.error(f"**Check this patient first: the ESI-style rule says level 1** ({'; '.join(res.immediate)}); the model says level {lvl}. "
                      "The model learned from patients whose vital signs move together and has seen few with one extreme value "
                      f"and everything else normal; it can under-read such a patient.{base} The nurse decides.",
                      icon=":material/priority_high:")
