@@ -113,7 +113,7 @@ def test_recommendation_for_a_user(page, artifacts):
     _open(page, "Recommendation", "Top-10 recommendations")
     first = page.get_by_text(re.compile(r"of these \d+ (?:is|are) among the \d+ films")).inner_text()
     page.locator('[data-testid="stSelectbox"]').filter(has_text="User").locator("input").first.click()
-    page.keyboard.type("user 15 ")
+    page.keyboard.type("user 15")
     page.keyboard.press("Enter")
     _idle(page)
     expect(page.get_by_text(re.compile(r"of these \d+ (?:is|are) among the \d+ films"))).not_to_have_text(first, timeout=TIMEOUT)
