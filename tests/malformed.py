@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -98,3 +99,12 @@ def mutated(draw, base: Table) -> tuple[str, bytes]:
         raw = draw(st.sampled_from([b"", b"\x00\x01\x02binary", b"PK\x03\x04zip", b"\n\n\n", raw[: len(raw) // 2]]))
         what.append("junk")
     return f"{'+'.join(what)} {fmt}", raw
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    """A zip archive holding ``files`` (name → text): the shape of .docx/.xlsx/.odt uploads, and of a plain zip."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()

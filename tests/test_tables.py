@@ -181,14 +181,7 @@ def test_day_or_month_first_is_settled_for_the_whole_column():
 def test_files_that_are_not_tables_are_named_for_what_they_are():
     """A Word file renamed .csv was "a zip archive or an Excel workbook … export the sheet as CSV"; an HTML page named .xls
     (as some systems "export to Excel") was read as a table of tags. Each is now named, with what to do."""
-    import zipfile
-
-    def zipped(files: dict[str, str]) -> bytes:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as z:
-            for name, data in files.items():
-                z.writestr(name, data)
-        return buf.getvalue()
+    from tests.malformed import zipped
 
     cases = [(zipped({"word/document.xml": "<w/>"}), "it is a Word document (.docx), not a CSV table"),
              (zipped({"xl/workbook.xml": "<x/>"}), "it is an Excel workbook (.xlsx); export the sheet as CSV"),

@@ -24,6 +24,8 @@ from usecases.textgen.gpt import GPT, Decoder, GPTConfig
 from usecases.textgen.ngram import TokenNGram, WittenBellNGram, tuned_ngram
 from usecases.textgen.tokenizer import BPETokenizer, CharTokenizer
 
+from tests.malformed import zipped
+
 TINY = GPTConfig(vocab_size=40, block_size=32, n_layer=2, n_head=2, n_embd=32)
 
 
@@ -627,24 +629,13 @@ def _prose(n: int = 20_000) -> str:
     return text[: text.rfind("\n") + 1]
 
 
-def _zipped(files: dict[str, str]) -> bytes:
-    import io
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
 def _documents() -> list:
     paras = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in _prose().replace("&", "").replace("<", "").splitlines())
     body = f'<w:document xmlns:w="w"><w:body>{paras}</w:body></w:document>'
-    return [("notes.docx", _zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": body}), r"a Word document \(\.docx\)"),
-            ("notes.txt", _zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": body}), r"a Word document \(\.docx\)"),
-            ("notes.odt", _zipped({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": body}), r"OpenDocument text \(\.odt\)"),
-            ("notes.zip", _zipped({"a.txt": _prose(), "b.txt": _prose()}), "a zip archive; unzip it and upload the .txt files inside"),
+    return [("notes.docx", zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": body}), r"a Word document \(\.docx\)"),
+            ("notes.txt", zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": body}), r"a Word document \(\.docx\)"),
+            ("notes.odt", zipped({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": body}), r"OpenDocument text \(\.odt\)"),
+            ("notes.zip", zipped({"a.txt": _prose(), "b.txt": _prose()}), "a zip archive; unzip it and upload the .txt files inside"),
             ("notes.pdf", b"%PDF-1.7\n" + _prose().encode(), "a PDF document, not plain text"),
             ("notes.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + _prose().encode(), r"an old Office document \(\.doc or \.xls\)"),
             ("notes.rtf", ("{\\rtf1\\ansi{\\fonttbl{\\f0 Times;}}\\f0 " + _prose().replace("\n", "\\par\n") + "}").encode(), "an RTF document"),

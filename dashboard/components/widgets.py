@@ -144,6 +144,7 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     (st.success if v.winner == "model" else st.info if v.tie else st.warning)(text, icon=":material/balance:")
     metric_names = list(metrics) if metrics is not None else list(ev.model)
     metric_labels = metric_labels or {}
+    primary = metric_labels.get(ev.primary_metric, ev.primary_metric)
     rows = []
     for name, m in (("model", ev.model), *ev.baselines.items()):
         row = {"model": (labels or {}).get(name, ev.label(name))}
@@ -159,7 +160,7 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     if not ev.folds:
         table = table.drop(columns="spread")
     else:
-        spread_col = f"{metric_labels.get(ev.primary_metric, ev.primary_metric)} min – max"  # short: a long header is cut off
+        spread_col = f"{primary} min – max"  # short: a long header is cut off
         table = table.rename(columns={"spread": spread_col})
     low = [c for c in num if c in set(lower_better)]
     if metric_labels:  # readable headers for display (the returned table keeps the metric names)
@@ -179,7 +180,7 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     for c in num_shown:
         display[c] = shown[c].map(fmt.metric)
     style = display.style.apply(lambda _: best.replace({True: "background-color: #dcfce7", False: ""}), axis=None)
-    config = {spread_col: st.column_config.TextColumn(help=f"The {metric_labels.get(ev.primary_metric, ev.primary_metric)} of each "
+    config = {spread_col: st.column_config.TextColumn(help=f"The {primary} of each "
                                                             f"model over the {ev.spread_unit}: lowest – highest")} if ev.folds else None
     st.dataframe(style, width="stretch", column_config=config)
     return table.reset_index()
