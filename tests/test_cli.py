@@ -113,3 +113,16 @@ def test_bench_json_shape(capsys):
     assert set(rep) == {"usecase", "device", "figures"} and rep["usecase"] == "fraud"
     for fig in rep["figures"].values():
         assert set(fig) == {"value", "unit"} and isinstance(fig["value"], (int, float))
+
+
+def test_score_recommendation_with_an_unknown_id_says_so_on_stderr(tmp_path, capsys):
+    """The shipped model scores the ids it knows; an unknown id gets the most popular items and one `note:` line says so."""
+    src = tmp_path / "users.csv"
+    src.write_text("user_id\n1\nnew-customer\n")
+    dst = tmp_path / "recs.csv"
+    assert main(["score", "recommendation", str(src), "-o", str(dst)]) == 0
+    got = capsys.readouterr()
+    assert "note: 1 unknown user id ('new-customer'); the model knows 671 users" in got.err and "most popular items" in got.err
+    out = pd.read_csv(dst, dtype=str)
+    assert out["user_id"].value_counts().to_dict() == {"1": 10, "new-customer": 10}
+    assert (out[out.user_id == "new-customer"]["basis"] == "most popular: this user id is not in the model").all()

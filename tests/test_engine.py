@@ -198,17 +198,46 @@ def test_recommendation_top_n_on_ray_matches_local(ray_cluster, tmp_path):
     store = ModelStore(ROOT / "models")
     trained = rec.load(store)
     users = context(trained).data.user_ids
-    ids = list(users[:40]) + [users[3]]  # a repeated id is scored once, as locally
+    ids = list(users[:40]) + [users[3], "new-visitor"]  # a repeated id is scored once, an unknown one gets the popular list, as locally
     f = tmp_path / "users.csv"
     f.write_text("user_id\n" + "\n".join(map(str, ids)) + "\n")
     local = rec.score_file(trained, f.read_bytes(), f.name)
     n = rd.score(dataclasses.replace(ray_cluster, workers=1), str(f), str(tmp_path / "out"), store=store, batch_users=16)
     out = eng.read_output(str(tmp_path / "out"))
-    assert n == len(local) == 400
+    assert n == len(local) == 410
     key = ["user_id", "rank"]
     a, b = local.sort_values(key).reset_index(drop=True), out.sort_values(key).reset_index(drop=True)
-    assert (a["item_id"].astype(str).to_numpy() == b["item_id"].astype(str).to_numpy()).all()
+    for col in ("user_id", "item_id", "basis"):
+        assert (a[col].astype(str).to_numpy() == b[col].astype(str).to_numpy()).all(), col
+    assert (b[b.user_id == "new-visitor"]["basis"] == rec.serving.UNKNOWN_BASIS).all()
     np.testing.assert_allclose(a["score"].to_numpy(float), b["score"].to_numpy(float), atol=1e-4)
+
+
+@pytest.mark.ray
+def test_recommendation_on_ray_gives_a_user_without_catalogue_items_the_popular_list(ray_cluster):
+    """The Ray scorer had no fallback: a user whose items are all below the catalogue threshold got ten arbitrary items tied
+    at 0.0 on Ray and the popular list locally, and the Ray output had no basis column. (A model trained on an own file
+    does not keep the file, so the scoring actor is driven here with the in-memory model's state, as ``rd.score`` puts it.)"""
+    import ray
+
+    from usecases import recommendation as rec
+    from usecases.recommendation import distributed as rd
+    from usecases.recommendation.serving import resolve_users
+    from usecases.recommendation.trained import context
+
+    rng = np.random.default_rng(0)
+    rows = [(f"u{u}", f"p{i}", float(rng.integers(1, 6))) for u in range(40) for i in rng.choice(12, 6, replace=False)]
+    rows += [("loner", f"rare{i}", 5.0) for i in range(6)]
+    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(index=False).encode(), "pop.csv")
+    trained = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+    ids = ["loner", "u1", "new-visitor"]
+    local = rec.score(trained, ids)
+    ctx = context(trained)
+    codes, new_ids, _ = resolve_users(ctx, ids)
+    out = rd.RecScorer([ray.put(rd.shared_state(trained, ctx, new_ids))])({"code": codes})
+    cols = ["user_id", "rank", "item_id", "basis"]
+    pd.testing.assert_frame_equal(out[cols].astype(str), local[cols].astype(str))
+    assert out[out.user_id == "loner"]["basis"].str.startswith("most popular: none").all()
 
 
 @pytest.mark.ray

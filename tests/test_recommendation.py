@@ -346,8 +346,34 @@ def test_a_winning_peer_can_score_in_the_models_place(quick):
     assert out["item_id"].tolist() == list(quick.data.item_ids[expected[expected >= 0]])
 
 
+def test_a_batch_with_some_unknown_ids_scores_the_known_users_and_gives_the_new_ones_the_popular_list(quick):
+    """One unknown id used to refuse the whole batch (a CRM export always holds customers newer than the model). Now the known
+    users are scored exactly as alone, each unknown id gets the most popular items, like a new visitor, in file order, and
+    the basis column and one note say so; a list in which no id is known is still refused."""
+    ctx = serving.context(quick)
+    a, b = (quick.data.user_ids[int(u)] for u in ctx.test_users[:2])
+    alone = rec.score(quick, [a, b])
+    assert alone.attrs["notes"] == [] and (alone["basis"] == "this user's history").all()
+    out = rec.score_file(quick, f"user_id\n{a}\nnew-1\n{b}\nnew-1\nnew-2\n".encode(), "users.csv")
+    assert list(dict.fromkeys(out["user_id"])) == [a, "new-1", b, "new-2"]
+    pd.testing.assert_frame_equal(out[out.user_id.isin([a, b])].reset_index(drop=True), alone, check_like=False)
+    new = out[out.user_id == "new-1"]
+    assert (new["basis"] == serving.UNKNOWN_BASIS).all() and len(new) == 10
+    pop = quick.model.popularity.numpy()
+    assert new["score"].tolist() == sorted(pop, reverse=True)[:10]  # the ten most watched (ties in any order)
+    assert set(new["item_id"]) <= set(quick.data.item_ids[pop >= sorted(pop, reverse=True)[9]])
+    assert new["item_id"].tolist() == out[out.user_id == "new-2"]["item_id"].tolist()
+    (note,) = out.attrs["notes"]
+    assert note.startswith("2 unknown user ids ('new-1', 'new-2'); the model knows") and "most popular items" in note
+    # a peer serving in the model's place scores its known users; the new ones still get the popular list
+    peer = rec.score(quick, [a, "new-1"], using="ease")
+    assert peer[peer.user_id == a]["item_id"].tolist() == rec.score(quick, [a], using="ease")["item_id"].tolist()
+    assert peer[peer.user_id == "new-1"]["item_id"].tolist() == new["item_id"].tolist()
+
+
 @pytest.mark.parametrize("content, needle", [
-    (b"user_id\nnobody\n", "1 unknown user id ('nobody')"),
+    (b"user_id\nnobody\n", "none of its ids is in the model: 1 unknown user id ('nobody')"),
+    (b"user_id\nnobody\n", "is this the user list for this model?"),
     # an id inside the range of known ids can still be unknown (left out of training): the message does not claim otherwise
     (b"user_id\nnobody\n", "not every id in that range: a user with fewer than 4 interactions in its training file is left out"),
     # a list repeating an unknown id (a ratings file given as the user list) counts and shows each id once

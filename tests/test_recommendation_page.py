@@ -107,7 +107,10 @@ def test_cold_start_similar_items_and_batch(at):
     assert not at.exception
     assert any(b.label == "Download recommendations CSV" for b in at.get("download_button"))
     at.file_uploader(key="rec.batch").set_value(("users.csv", b"user_id\nnobody\n", "text/csv")).run()
-    assert any("unknown user id" in e.value for e in at.error)
+    assert any("none of its ids is in the model: 1 unknown user id" in e.value for e in at.error)
+    at.file_uploader(key="rec.batch").set_value(("users.csv", b"user_id\n1\nnobody\n", "text/csv")).run()
+    assert not at.error and any(w.value.startswith("1 unknown user id ('nobody')") and "most popular items" in w.value for w in at.warning)
+    assert any(d.value["user_id"].astype(str).tolist().count("nobody") == 10 for d in at.dataframe if "basis" in d.value.columns)
 
 
 def test_own_file_upload_is_read_and_bad_files_get_one_line(at):

@@ -320,7 +320,8 @@ def tab_ab(ev) -> None:
 # ---- batch and own data -----------------------------------------------------------------------
 
 def tab_batch(active, ev) -> None:
-    st.caption("Upload a list of user ids (one per row, header optional) → top-N for each as a CSV.")
+    st.caption("Upload a list of user ids (one per row, header optional) → top-N for each as a CSV. An id the model does not know "
+               "(a customer newer than the model) gets the most popular items, like a new visitor; the `basis` column says so.")
     nn = st.number_input("Recommendations per user", 1, 100, 10, key="rec.batch.n")
     winner = ev.verdict().winner
     using = None
@@ -333,6 +334,8 @@ def tab_batch(active, ev) -> None:
                               parse=lambda raw, name: rec.score_file(active, raw, name, int(nn), using=using))
     if got is not None:
         out = got[0]
+        for note in out.attrs.get("notes", []):  # ids the model does not know: served the most popular items, said here and in `basis`
+            st.warning(fmt.sentence(note) + ".", icon=":material/person_add:")
         st.dataframe(out.head(200), hide_index=True, width="stretch")
         widgets.download_csv(out, "recommendations.csv", "Download recommendations CSV", key="rec.batch.dl")
     st.caption("Same from the command line: `python -m usecases score recommendation users.csv -o recommendations.csv`.")

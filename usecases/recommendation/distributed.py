@@ -4,16 +4,19 @@ The work that grows is scoring: one product of each user's history with the item
 top-N over the catalogue. The model's item matrix, the users' training histories (sparse) and the
 item titles are put in the object store **once** (``ray.put``); each scoring actor reads them once
 (zero-copy for the NumPy arrays on the same node) and then only user codes travel per batch. The
-list of user ids is small and is read and checked on the driver with the local path's own rules (one
-clear line for unknown ids; duplicates scored once), so each user's rows equal the local ``score_file``.
+list of user ids is small and is read and checked on the driver with the local path's own rules
+(``serving.resolve_users``: duplicates scored once; an unknown id gets the most popular items, said in one note and in
+the ``basis`` column), so each user's rows equal the local ``score_file``.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 
 class RecScorer:
@@ -35,41 +38,57 @@ class RecScorer:
             self.model.to("cuda")
         self.seen = sp.csr_matrix((s["seen_data"], s["seen_indices"], s["seen_indptr"]), shape=s["seen_shape"])
         self.user_ids, self.item_ids, self.titles, self.n = s["user_ids"], s["item_ids"], s["titles"], n
+        self.n_known = int(s["n_known"])
 
     def __call__(self, batch: dict) -> pd.DataFrame:
+        from .model import popular_fallback
         from .model import scores as model_scores
         from .peers import top_k
+        from .serving import batch_basis
 
         codes = np.asarray(batch["code"], dtype=np.int64)
         rows = self.seen[codes]
-        items, scores = top_k(model_scores(self.model, rows), rows, self.n)
+        raw, none = popular_fallback(model_scores(self.model, rows), self.model.popularity.cpu().numpy())
+        items, scores = top_k(raw, rows, self.n)
         ok = items.ravel() >= 0  # fewer than n candidates: top_k pads with -1 (as the local serving.score drops)
         k = items.shape[1]
         out = pd.DataFrame({
             "user_id": np.repeat(self.user_ids[codes], k), "rank": np.tile(np.arange(1, k + 1), len(codes)),
             "item_id": self.item_ids[np.maximum(items.ravel(), 0)], "title": self.titles[np.maximum(items.ravel(), 0)],
-            "score": np.round(scores.ravel(), 4),
+            "score": np.round(scores.ravel(), 4), "basis": np.repeat(batch_basis(codes, none, self.n_known), k),
         })
         return out[ok].reset_index(drop=True)
 
 
-def user_codes(ctx, input_path: str) -> np.ndarray:
-    """Codes of the users to score, in file order, each once (``all``: every user the model knows);
-    unknown ids are refused with the local path's message."""
+def user_codes(ctx, input_path: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """``serving.resolve_users`` for a file of ids (``all``: every user the model knows): each distinct id once, in file
+    order; an unknown id gets a code past the known users and, like a new visitor, the most popular items."""
     from usecases.core.tables import DataProblem
 
     from .files import read_user_ids
-    from .serving import unknown_ids_message
+    from .serving import resolve_users
 
     if input_path == "all":
-        return np.arange(ctx.data.n_users, dtype=np.int64)
+        return np.arange(ctx.data.n_users, dtype=np.int64), [], []
     p = Path(input_path)
-    ids = read_user_ids(p.read_bytes(), p.name)
-    codes = [ctx.data.user_code(u) for u in ids]
-    unknown = unknown_ids_message(ids, codes, ctx)
-    if unknown:
-        raise DataProblem(unknown, f"“{p.name}”")
-    return np.asarray(list(dict.fromkeys(codes)), dtype=np.int64)
+    try:
+        return resolve_users(ctx, read_user_ids(p.read_bytes(), p.name))
+    except DataProblem as exc:
+        raise DataProblem(exc.problems, f"“{p.name}”") from None
+
+
+def shared_state(trained, ctx, new_ids: list[str]) -> dict:
+    """What every scoring actor reads once: the model's state, the histories (plus an empty one per unknown id, coded
+    past the known users as ``serving.resolve_users`` codes them), ids and titles."""
+    seen = sp.vstack([ctx.seen, sp.csr_matrix((len(new_ids), ctx.seen.shape[1]), dtype=ctx.seen.dtype)]).tocsr()
+    meta = ctx.data.items
+    return {
+        "state": {k: v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}, "n_items": trained.model.n_items,
+        "catalog_items": int(trained.card["model"]["catalog_items"]), "n_known": ctx.data.n_users,
+        "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
+        "user_ids": np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)]),
+        "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
+    }
 
 
 def score(engine, input_path: str, output: str, *, store, key: str = "recommendation", n: int = 10, batch_users: int = 256) -> int:
@@ -79,16 +98,11 @@ def score(engine, input_path: str, output: str, *, store, key: str = "recommenda
 
     trained = load(store, key=key)
     ctx = context(trained)
-    codes = user_codes(ctx, input_path)
+    codes, new_ids, notes = user_codes(ctx, input_path)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     ray = eng.init(engine)
-    seen = ctx.seen.tocsr()
-    meta = ctx.data.items
-    shared = ray.put({
-        "state": {k: v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}, "n_items": trained.model.n_items,
-        "catalog_items": int(trained.card["model"]["catalog_items"]),
-        "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
-        "user_ids": np.asarray(ctx.data.user_ids), "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
-    })
+    shared = ray.put(shared_state(trained, ctx, new_ids))
     gpus = engine.gpus_per_worker if eng.cluster_gpus() > 0 else 0
     workers = engine.workers or max(1, min(eng.cluster_cpus(), 4))
     ds = ray.data.from_numpy(codes).rename_columns({"data": "code"})

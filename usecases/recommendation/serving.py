@@ -184,8 +184,11 @@ def peer(trained: Trained, name: str):
     return _PEERS[key]
 
 
+UNKNOWN_BASIS = "most popular: this user id is not in the model"
+
+
 def unknown_ids_message(ids, codes, ctx) -> str | None:
-    """The refusal for ids the model does not know, or None: each distinct id counted and shown once (a list
+    """What to say about ids the model does not know, or None: each distinct id counted and shown once (a list
     that repeats an unknown id read '56511 unknown user ids ('672', '672', '672' …)')."""
     unknown = list(dict.fromkeys(u for u, c in zip(ids, codes) if c is None))
     if not unknown:
@@ -196,29 +199,57 @@ def unknown_ids_message(ids, codes, ctx) -> str | None:
             "in its training file is left out")
 
 
+def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], list[str]]:
+    """The batch rule, shared by local and Ray scoring. Each distinct id once, in file order: ``(codes, new_ids, notes)``,
+    where a known user has its code and the ``j``-th unknown id the code ``n_users + j`` (``new_ids[j]``): a new visitor
+    with no history, who gets the most popular items, said in the ``basis`` column and in one note. A list in which no id
+    is known is refused (another system's ids, or the wrong model)."""
+    codes = [ctx.data.user_code(u) for u in ids]
+    said = unknown_ids_message(ids, codes, ctx)
+    if said and all(c is None for c in codes):
+        raise DataProblem(f"none of its ids is in the model: {said}; is this the user list for this model?", "the user list")
+    new_ids = list(dict.fromkeys(u for u, c in zip(ids, codes) if c is None))
+    new_code = {u: ctx.data.n_users + j for j, u in enumerate(new_ids)}
+    out = [c if c is not None else new_code[u] for u, c in zip(ids, codes)]
+    notes = [f"{said}. They get the most popular items, with basis “{UNKNOWN_BASIS}”"] if said else []
+    return np.asarray(list(dict.fromkeys(out)), dtype=np.int64), new_ids, notes
+
+
+def batch_basis(codes: np.ndarray, none: np.ndarray, n_users: int) -> np.ndarray:
+    """The ``basis`` of each user's list: unknown id, no catalogue item in the history, or the history."""
+    return np.where(codes >= n_users, UNKNOWN_BASIS, np.where(none, NO_BASIS, "this user's history"))
+
+
 def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using: str | None = None) -> pd.DataFrame:
     """Top-n for every user id in ``rows`` (a DataFrame with a ``user_id`` column, or ids), batched; ``using``
-    names a peer to score with instead of the model."""
+    names a peer to score with instead of the model. Ids the model does not know get the most popular items
+    (``resolve_users``); ``.attrs["notes"]`` says how many."""
     ctx = context(trained)
     ids = [str(u) for u in (rows["user_id"] if isinstance(rows, pd.DataFrame) else rows)]
-    codes = [ctx.data.user_code(u) for u in ids]
-    unknown = unknown_ids_message(ids, codes, ctx)
-    if unknown:
-        raise DataProblem(unknown, "the user list")
-    uniq = list(dict.fromkeys(codes))
-    seen = ctx.seen[uniq]
-    raw = peer(trained, using).scores(seen, np.asarray(uniq)) if using else model_scores(trained.model, seen, beta)
+    codes, new_ids, notes = resolve_users(ctx, ids)
+    n_users = ctx.data.n_users
+    known = codes < n_users
+    seen = sp.vstack([ctx.seen, sp.csr_matrix((len(new_ids), ctx.seen.shape[1]), dtype=ctx.seen.dtype)]).tocsr()[codes]
+    if using:  # the peer scores the users it knows; a new visitor gets the model's most popular items whoever serves
+        raw = np.empty((len(codes), seen.shape[1]), dtype=np.float32)
+        raw[known] = peer(trained, using).scores(seen[np.flatnonzero(known)], codes[known])
+        raw[~known] = model_scores(trained.model, seen[np.flatnonzero(~known)], beta)
+    else:
+        raw = model_scores(trained.model, seen, beta)
     raw, none = with_fallback(trained, raw)
     items, scores = top_k(raw, seen, n)
     meta = ctx.data.items
     ok = items.ravel() >= 0
+    user_ids = np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)])
     out = pd.DataFrame({
-        "user_id": np.repeat(ctx.data.user_ids[uniq], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(uniq)),
+        "user_id": np.repeat(user_ids[codes], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
         "score": np.round(scores.ravel(), 4),
-        "basis": np.repeat(np.where(none, NO_BASIS, "this user's history"), items.shape[1]),
+        "basis": np.repeat(batch_basis(codes, none, n_users), items.shape[1]),
     })
-    return out[ok].reset_index(drop=True)
+    out = out[ok].reset_index(drop=True)
+    out.attrs["notes"] = notes
+    return out
 
 
 def score_file(trained: Trained, raw: bytes, filename: str, n: int = 10, using: str | None = None) -> pd.DataFrame:
