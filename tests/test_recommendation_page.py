@@ -124,3 +124,27 @@ def test_own_file_upload_is_read_and_bad_files_get_one_line(at):
 
 def teardown_module():
     st.cache_resource.clear()
+
+
+def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
+    """On a user's own file the items may be teams or lecturers: the page said 'films' and 'viewers' about them."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = [(f"player{u}", f"team{i}") for u in range(60) for i in rng.choice(15, 6, replace=False)]
+    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item"]).to_csv(index=False).encode(), "careers.csv")
+    own = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.switch_page(PAGE)
+    app.session_state["rec.runs"] = {"Your file · careers.csv": own}
+    app.run()
+    app.selectbox(key="rec.view").set_value("Your file · careers.csv").run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = " ".join([c.value for c in app.caption] + [m.value for m in app.markdown] + [app.multiselect(key="rec.cold.films").label])
+    assert "held-out items" in said and "Items you liked" in said
+    for shipped_words in ("held-out films", "films recommended", "recommended film", "Films you liked", "viewers", "watched"):
+        assert shipped_words not in said  # (the page's introduction still describes the shipped MovieLens model)

@@ -47,11 +47,12 @@ def tab_user(active, ev) -> None:
     c0, c1 = st.columns([2, 1])
     # The count is not in the option label: the browser keeps a keyed selectbox's labels when another model in view has the
     # same user ids, and showed the shipped model's count beside another model's history.
+    one, many, _ = serving.item_words(active)
     uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user", format_func=lambda u: f"user {u}",
                        help="Users of the test split: their held-out 25 % is what the metrics check.")
     c0.caption(f"{fmt.count(int(users.loc[users.user_id == uid, 'rated'].iloc[0]))} rated for training in the model in view")
     div = c1.slider("Diversity weight β", 0.0, 0.5, float(round(ev.diversity, 2)), 0.05, key="rec.div",
-                    help="Divides each score by the film's popularity to the power β. 0 = pure accuracy; the default is the most "
+                    help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
                          "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")
     code = int(users.loc[users.user_id == uid, "code"].iloc[0])
     left, right = st.columns([2, 3])
@@ -74,28 +75,29 @@ def tab_user(active, ev) -> None:
                                     "title": st.column_config.TextColumn("Title", width=260),
                                     "because you liked": st.column_config.TextColumn("Because you liked", width=170),
                                     "watched later": st.column_config.TextColumn("Held out", width=64,
-                                                                                 help="✓ = among the films this user rated in the held-out part")})
+                                                                                 help=f"✓ = among the {many} this user rated in the held-out part")})
     thr = active.card.get("data", {}).get("liked_from_rating")
     liked_rule = (f"rated {fmt.number(thr, 2)} or more" if thr is not None else "every interaction (the file has no ratings)")
     hits = int((recs['watched later'] == '✓').sum())
-    st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} film{'s' if len(later) != 1 else ''} this user rated in the held-out "
-               f"part. Reasons are films this user liked ({liked_rule}) with the largest learnt weights towards the recommendation; "
-               "“—” means no liked film points to it.")
+    st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} {one if len(later) == 1 else many} this user rated in "
+               f"the held-out part. Reasons are {many} this user liked ({liked_rule}) with the largest learnt weights towards the "
+               f"recommendation; “—” means no liked {one} points to it.")
 
 
 # ---- cold start -------------------------------------------------------------------------------
 
 @st.fragment
 def tab_cold(active) -> None:
-    st.caption("A new visitor picks a few films they liked and/or genres: recommendations come at once from the same model "
+    one, many, _ = serving.item_words(active)
+    st.caption(f"A new visitor picks a few {many} they liked and/or genres: recommendations come at once from the same model "
                "(one product with its item weights — no retraining).")
     popular = serving.search_titles(active, "", limit=300)
     options = {f"{r.title} ({_year(r.year)})": int(r.code) for r in popular.itertuples()}
-    picked = st.multiselect("Films you liked", list(options), key="rec.cold.films", max_selections=20,
-                            placeholder="Choose films (the 300 most watched are listed)")
+    picked = st.multiselect(f"{many.capitalize()} you liked", list(options), key="rec.cold.films", max_selections=20,
+                            placeholder=f"Choose {many} (the 300 most popular are listed)")
     genres = st.multiselect("Genres you like", serving.all_genres(active), key="rec.cold.genres")
     if not (picked or genres):
-        st.info("Pick at least one film or genre.")
+        st.info(f"Pick at least one {one} or genre.")
         return
     out = serving.fold_in(active, [options[p] for p in picked], genres, 10)
     out["because you liked"] = out["because you liked"].replace("", "—")
@@ -111,21 +113,22 @@ def tab_cold(active) -> None:
 
 @st.fragment
 def tab_similar(active) -> None:
+    one, _, people = serving.item_words(active)
     q = st.text_input("Search a title", "Matrix", key="rec.sim.q")
     found = serving.search_titles(active, q, limit=30)
     if found.empty:
         st.info(f"No title contains “{q}”.")
         return
-    labels = {int(r.code): f"{r.title} ({_year(r.year)}) · {fmt.count(r.popularity)} viewers" for r in found.itertuples()}
-    sel = st.selectbox("Film", list(labels), key="rec.sim.item", format_func=labels.get)
+    labels = {int(r.code): f"{r.title} ({_year(r.year)}) · {fmt.count(r.popularity)} {people}" for r in found.itertuples()}
+    sel = st.selectbox(one.capitalize(), list(labels), key="rec.sim.item", format_func=labels.get)
     sim = serving.similar_items(active, int(sel), 10)
     if sim.empty:
-        st.info(f"Too few viewers for this film: it is outside the model's catalogue (at least {active.card['model']['min_count']} "
-                "training viewers are needed).")
+        st.info(f"Too few {people} for this {one}: it is outside the model's catalogue (at least {active.card['model']['min_count']} "
+                f"training {people} are needed).")
         return
     fig = px.bar(sim.iloc[::-1], x="weight", y="title", orientation="h", hover_data=["year", "genres"], height=380,
                  title="Nearest neighbours: the model's learnt item-to-item weight")
-    fig.update_layout(margin=MARGIN, yaxis_title=None, xaxis_title="weight B[film, neighbour]")
+    fig.update_layout(margin=MARGIN, yaxis_title=None, xaxis_title=f"weight B[{one}, neighbour]")
     st.plotly_chart(fig, width="stretch")
 
 
@@ -135,15 +138,16 @@ def _short(ev, name: str) -> str:
     return "PyTorch model" if name == "model" else ev.label(name)
 
 
-def _settings(name: str, params: dict) -> str:
+def _settings(name: str, params: dict, words: tuple[str, str, str]) -> str:
     if name == "model" and params:
         return (f"λ {params['lam']:g} · time weight α {params['alpha']:g}, τ {params['tau_seconds']:g} s · diversity β {params['beta']:g}"
-                f" · films with ≥ {params['min_count']} viewers")
+                f" · {words[1]} with ≥ {params['min_count']} {words[2]}")
     names = {"lam": "λ", "k": "k", "shrink": "shrink", "factors": "factors", "regularization": "reg", "alpha": "α"}
     return " · ".join(f"{names.get(p, p)} {fmt.number(v)}" for p, v in params.items()) or "nothing to tune"
 
 
 def tab_model(active, ev, choice: str) -> None:
+    one, many, _ = words = serving.item_words(active)
     st.subheader("Model vs tuned peers on the same held-out ratings")
     k = ev.k
     cols = [f"ndcg@{k}", f"recall@{k}", f"hr@{k}", "coverage", "popularity"]
@@ -151,10 +155,10 @@ def tab_model(active, ev, choice: str) -> None:
               "popularity": "Popularity (lower: less bias)"}
     table = widgets.comparison(ev, metrics=cols, lower_better=["popularity"], metric_labels=labels)
     report_ui.table(table, "Model vs tuned peers on the same split")
-    st.caption(f"NDCG@{k} (primary), recall and hit rate over each user's held-out films; the spread is the min – max over "
+    st.caption(f"NDCG@{k} (primary), recall and hit rate over each user's held-out {many}; the spread is the min – max over "
                f"{len(ev.folds.get('model', {}).get(ev.primary_metric, []))} bootstrap resamples of the {fmt.count(ev.test_users)} test "
-               f"users. **Coverage**: share of the {fmt.count(active.model.n_items)} films recommended to at least one user. "
-               "**Popularity**: on average, the share of training users who had already watched a recommended film — lower means "
+               f"users. **Coverage**: share of the {fmt.count(active.model.n_items)} {many} recommended to at least one user. "
+               f"**Popularity**: on average, the share of training users who already had a recommended {one} — lower means "
                "less popularity bias. For orientation only (MovieLens-100K, another data set): Microsoft Recommenders reports NDCG@10 of "
                + ", ".join(f"{n} {v}" for n, v in PUBLISHED.items()) + ".")
     c1, c2 = st.columns(2)
@@ -177,16 +181,16 @@ def tab_model(active, ev, choice: str) -> None:
         pop = pd.DataFrame({"model": [_short(ev, n).split(" (")[0] for n in ("model", *ev.baselines)],
                             "popularity": [ev.model["popularity"], *[m["popularity"] for m in ev.baselines.values()]]})
         fig = px.bar(pop, x="model", y="popularity", height=420, title="Popularity of what each model recommends")
-        fig.update_layout(margin=MARGIN, xaxis_title=None, yaxis_title="share of users who had watched it", yaxis_tickformat=".0%")
+        fig.update_layout(margin=MARGIN, xaxis_title=None, yaxis_title="share of users who already had it", yaxis_tickformat=".0%")
         st.plotly_chart(fig, width="stretch")
         report_ui.figure(fig, "Average recommendation popularity")
-        st.caption("Average recommendation popularity: lower bars recommend films fewer people have already seen.")
+        st.caption(f"Average recommendation popularity: lower bars recommend {many} fewer people already had.")
     cap = active.card.get("training", {}).get("max_configs")
     st.markdown(f"**Tuning** — every method could fit {f'up to {cap}' if cap else 'the same number of'} settings on the same inner "
                 "validation split (carved from the training ratings; the test ratings were not used). Fewer fitted means its search "
                 "ended sooner (a short grid, or nothing to tune); each of the model's fits is also scored at every diversity weight "
                 "β, a re-ranking that needs no fit:")
-    rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"]), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
+    rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"], words), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
             for n, t in ev.tuning.items()]
     st.dataframe(fmt.table(pd.DataFrame(rows), {"val": "metric", "fits": "count"}, rename=False), hide_index=True, width="stretch",
                  column_config={"method": st.column_config.TextColumn("Method", width=140),

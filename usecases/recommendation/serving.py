@@ -74,6 +74,14 @@ def _reasons(trained: Trained, ctx: Context, reasons_from: np.ndarray, items: np
     return ["; ".join(titles[h] for h in explain(trained.model, reasons_from, it)) for it in items if it >= 0]
 
 
+def item_words(trained: Trained) -> tuple[str, str, str]:
+    """``(one, many, people)`` for the page's sentences: ("film", "films", "viewers") for the shipped MovieLens model,
+    ("item", "items", "users") for a model trained on someone's own file, whose items may be teams or lecturers."""
+    if trained.card.get("data", {}).get("default"):
+        return "film", "films", "viewers"
+    return "item", "items", "users"
+
+
 NO_BASIS = "most popular: none of this user's items is in the model's catalogue"
 
 
