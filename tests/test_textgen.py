@@ -698,3 +698,16 @@ def test_an_absurd_training_budget_is_refused_in_one_line(tmp_path, capsys):
     assert main(["train", "textgen", "--data", str(f), "--budget-seconds", "1e308"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --budget-seconds must be a positive number of seconds, at most 604,800 (a week)") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("budget", [1e308, float("inf"), float("nan"), 0, -5])
+def test_every_use_cases_config_refuses_an_absurd_budget_at_construction(budget):
+    """The CLI capped --budget-seconds at a week, but the Python API let textgen.Config(budget_seconds=1e308) through to an
+    OverflowError inside the size probes; every Config and the runner now share one rule (runner.check_budget)."""
+    from usecases import fraud, recommendation, triage
+    from usecases.core.runner import RunConfig
+
+    for make in (textgen.Config, fraud.Config, triage.Config, recommendation.Config, lambda **kw: RunConfig(max_steps=1, **kw)):
+        with pytest.raises(ValueError, match="budget_seconds must be a positive number of seconds, at most 604,800"):
+            make(budget_seconds=budget)
+    assert textgen.Config(budget_seconds=604_800).budget_seconds == 604_800

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -17,7 +16,6 @@ import usecases
 from usecases.core import engine  # imports Ray only when --engine ray is used
 
 EXIT_USAGE = 2
-MAX_BUDGET_SECONDS = 7 * 24 * 3600  # beyond it a run cannot finish (1e308 overflowed the text model's sizing) and Ctrl-C saves nothing
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,9 +80,12 @@ def _config(mod, args):
     if getattr(args, "device", None):
         overrides["device"] = args.device
     if getattr(args, "budget_seconds", None) is not None:
-        if not math.isfinite(args.budget_seconds) or not 0 < args.budget_seconds <= MAX_BUDGET_SECONDS:
-            raise CliError(f"--budget-seconds must be a positive number of seconds, at most {MAX_BUDGET_SECONDS:,} (a week) "
-                           f"(got {args.budget_seconds:g})")
+        from usecases.core.runner import check_budget
+
+        try:
+            check_budget(args.budget_seconds, "--budget-seconds")
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
         overrides["budget_seconds"] = args.budget_seconds
     base = mod.Config.quick() if getattr(args, "quick", False) else mod.Config()
     import dataclasses

@@ -179,10 +179,12 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
 
 # ---- train on your corpus ---------------------------------------------------------------------------
 def tab_train(runs: dict) -> None:
-    st.caption("Upload .txt / .md files (concatenated) or a CSV with a text column. The model's size is picked for your corpus "
-               "and your time budget (subword tokens above ~1 MB of text, characters below). Your files and the model stay in this "
-               "browser session; nothing is written to disk unless you press “Save to the shared store”.")
-    files = st.file_uploader("Corpus files", type=["txt", "md", "csv", "tsv"], accept_multiple_files=True, key="tg.corpus", max_upload_size=20)
+    limit_mb = textgen.corpus.MAX_BYTES // 2**20
+    st.caption(f"Upload .txt / .md files (concatenated, at most {limit_mb} MB each) or a CSV with a text column. The model's size is "
+               "picked for your corpus and your time budget (subword tokens above ~1 MB of text, characters below). Your files and the "
+               "model stay in this browser session; nothing is written to disk unless you press “Save to the shared store”.")
+    files = st.file_uploader("Corpus files", type=["txt", "md", "csv", "tsv"], accept_multiple_files=True, key="tg.corpus",
+                             max_upload_size=limit_mb)
     c1, c2, c3 = st.columns(3)
     col = c1.text_input("Text column (CSV only; empty = the longest)", "", key="tg.col")
     budget = c2.slider("Time budget (s)", 10, 900, 120, 10, key="tg.budget")

@@ -56,6 +56,22 @@ class CancelToken:
         return self._event.is_set()
 
 
+MAX_BUDGET_SECONDS = 7 * 24 * 3600  # beyond a week a run cannot finish (1e308 overflowed the text model's sizing) and Ctrl-C saves nothing
+
+
+def check_budget(seconds: float | None, name: str = "budget_seconds") -> None:
+    """A training budget is None (none) or a positive, finite number of seconds, at most a week: one rule for every
+    use case's Config, the runner and the CLI's ``--budget-seconds``."""
+    if seconds is None:
+        return
+    try:
+        ok = math.isfinite(seconds) and 0 < seconds <= MAX_BUDGET_SECONDS
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be a positive number of seconds, at most {MAX_BUDGET_SECONDS:,} (a week) (got {seconds!r})")
+
+
 @dataclass
 class RunConfig:
     max_steps: int
@@ -71,8 +87,7 @@ class RunConfig:
             raise ValueError("max_steps must be at least 1")
         if self.mode not in ("min", "max"):
             raise ValueError("mode must be 'min' or 'max'")
-        if self.budget_seconds is not None and not self.budget_seconds > 0:
-            raise ValueError("budget_seconds must be positive")
+        check_budget(self.budget_seconds)
 
 
 @dataclass

@@ -364,6 +364,11 @@ class ConfigMixin:
     the training config and a stored model can rebuild it. Nested config dataclasses and tuples are
     restored from their JSON form; keys the current code does not know are ignored."""
 
+    def __post_init__(self) -> None:
+        from usecases.core.runner import check_budget
+
+        check_budget(getattr(self, "budget_seconds", None))
+
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)  # type: ignore[arg-type]
 

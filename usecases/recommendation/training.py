@@ -40,6 +40,7 @@ class Config(ConfigMixin):
     budget_seconds: float | None = None  # bounds the tuning searches (each method fits at least one setting)
 
     def __post_init__(self):  # from a card's JSON: nested lists back to tuples (the config stays hashable)
+        super().__post_init__()
         for f in ("time_grid", "knn_grid", "als_grid"):
             object.__setattr__(self, f, tuple(tuple(x) for x in getattr(self, f)))
 
