@@ -37,7 +37,8 @@ def upload_table(
             st.dataframe(schema.describe(), hide_index=True, width="stretch")
             st.caption(
                 f"Comma, semicolon, tab or pipe separated; a header row; UTF-8 text"
-                f"{' (Latin-1 accepted)' if len(schema.encodings) > 1 else ''}; at most {max_bytes // (1024 * 1024)} MB. "
+                f"{', Latin-1' if len(schema.encodings) > 1 else ''} or UTF-16 with its byte-order mark (Excel's “Unicode text”); "
+                f"at most {max_bytes // (1024 * 1024)} MB. "
                 "The file is read in memory only and never stored."
             )
             if example is not None:
