@@ -44,7 +44,7 @@ class RecScorer:
         from .model import popular_fallback
         from .model import scores as model_scores
         from .peers import top_k
-        from .serving import batch_basis
+        from .serving import batch_basis, batch_scores
 
         codes = np.asarray(batch["code"], dtype=np.int64)
         rows = self.seen[codes]
@@ -55,7 +55,7 @@ class RecScorer:
         out = pd.DataFrame({
             "user_id": np.repeat(self.user_ids[codes], k), "rank": np.tile(np.arange(1, k + 1), len(codes)),
             "item_id": self.item_ids[np.maximum(items.ravel(), 0)], "title": self.titles[np.maximum(items.ravel(), 0)],
-            "score": np.round(scores.ravel(), 4), "basis": np.repeat(batch_basis(codes, none, self.n_known), k),
+            "score": batch_scores(scores, none), "basis": np.repeat(batch_basis(codes, none, self.n_known), k),
         })
         return out[ok].reset_index(drop=True)
 

@@ -228,6 +228,12 @@ def batch_basis(codes: np.ndarray, none: np.ndarray, n_users: int) -> np.ndarray
     return np.where(codes >= n_users, UNKNOWN_BASIS, np.where(none, NO_BASIS, "this user's history"))
 
 
+def batch_scores(scores: np.ndarray, none: np.ndarray) -> np.ndarray:
+    """The ``score`` column: the model's score, rounded; empty for a most-popular list, whose ranking number is a count of
+    training users (341 beside a history's 0.03 read as a far better match)."""
+    return np.where(np.repeat(none, scores.shape[1]), np.nan, np.round(scores.ravel(), 4))
+
+
 def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using: str | None = None) -> pd.DataFrame:
     """Top-n for every user id in ``rows`` (a DataFrame with a ``user_id`` column, or ids), batched; ``using``
     names a peer to score with instead of the model. Ids the model does not know get the most popular items
@@ -252,7 +258,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     out = pd.DataFrame({
         "user_id": np.repeat(user_ids[codes], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
-        "score": np.round(scores.ravel(), 4),
+        "score": batch_scores(scores, none),
         "basis": np.repeat(batch_basis(codes, none, n_users), items.shape[1]),
     })
     out = out[ok].reset_index(drop=True)
