@@ -475,6 +475,14 @@ def test_shipped_checkpoint_reproduces_its_card():
     assert t.artefacts is not None, "the shipped model carries its held-out scores, so pages never rebuild the corpus"
     stored = textgen.evaluate(t)  # from the per-token scores saved with it: no corpus
     c = stack_corpus()
+    from usecases.textgen.stackdocs import validation_prompts
+
+    from benchmarks.text_decoding import held_out
+
+    more = validation_prompts(600)  # benchmarks/text_decoding.py: the card's 200 prompts, then 200 distinct ones not among them
+    assert more[:200] == tuple(c.prompts) == tuple(t.card["quality"]["prompts"])
+    later = held_out(more, 200)
+    assert len(set(later)) == 200 and not set(later) & set(more[:200])
     again = textgen.evaluate(t, c)  # scored again on the rebuilt corpus, the n-gram refitted on the same training text
     (name, ng), = card["baselines"].items()
     for ev in (stored, again):

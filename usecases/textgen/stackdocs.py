@@ -186,20 +186,33 @@ def _prompts(val: pd.DataFrame, n: int = 200) -> tuple[str, ...]:
     return tuple(out)
 
 
-def stack_corpus() -> Corpus:
-    """The documentation of the installed stack (cached on disk by the versions' fingerprint)."""
+def _docs_frame(holder: dict) -> tuple[pd.DataFrame, dict, str]:
+    """``(docstrings, versions, fingerprint)`` of the installed stack, cached on disk by the versions' fingerprint
+    (``holder["stats"]`` gets the build statistics when it is built now)."""
     from usecases.core.cache import cached_frame
 
     versions = stack_versions()
     fp = stack_fingerprint(versions)
-    holder: dict = {}
 
     def build() -> pd.DataFrame:
         df, stats = collect_docs()
         holder["stats"] = stats
         return df
 
-    df = cached_frame("textgen-stackdocs", {"fingerprint": fp}, build, version=BUILD_VERSION)
+    return cached_frame("textgen-stackdocs", {"fingerprint": fp}, build, version=BUILD_VERSION), versions, fp
+
+
+def validation_prompts(n: int) -> tuple[str, ...]:
+    """The first ``n`` fixed prompts of the validation modules: the card's quality prompts are the first 200, so
+    ``validation_prompts(400)[200:]`` are held-out prompts no card figure was measured on (``benchmarks/text_decoding.py``)."""
+    df, _, _ = _docs_frame({})
+    return _prompts(df[df["split"] == "validation"], n)
+
+
+def stack_corpus() -> Corpus:
+    """The documentation of the installed stack (cached on disk by the versions' fingerprint)."""
+    holder: dict = {}
+    df, versions, fp = _docs_frame(holder)
     tr, va = df[df["split"] == "train"], df[df["split"] == "validation"]
     train, val = _format(tr), _format(va)
     # The bounded evaluation slice: whole validation docstrings in a fixed (hash) order up to EVAL_BYTES.
