@@ -76,3 +76,31 @@ def test_the_nurse_of_a_users_file_is_not_called_simulated():
         ev = build(y=y, probs=probs, rule_levels={"nurse": y}, data=DataInfo(source="x", rows=40, split="s", synthetic=synthetic))
         assert ev.label("nurse") == label and ev.at_cost(5.0).label("nurse") == label
         assert policies(ev, 3.0)[1] == who
+
+
+def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
+    """The tiles said 'Critical late / week 60.1 → 58.2' (means) while the table below said 62.5 → 60 (medians) for the same
+    quantity on the same screen; now all show the mean over the runs, which differ by the paired mean beside them."""
+    tile = next(m.value for m in at.metric if m.label == "Critical late / week")
+    fewer = next(m.value for m in at.metric if m.label == "Fewer critical late / week")
+    table = next(d.value for d in at.dataframe if "figure" in d.value.columns)
+    row = table[table["figure"] == "Levels 1–2 seen after target, per week"].iloc[0]
+    before, after = (row[c].split(" (")[0] for c in table.columns[1:3])
+    assert tile == f"{before} → {after}"
+    assert row["paired difference"].split(" (")[0] == fewer
+    assert abs(float(before) - float(after) - float(fewer)) <= 0.051 + 1e-9  # the tiles' and table's means differ by the paired mean
+    # a measurable effect against the model is said in words, not left in a table cell
+    worse = [k for k, (lo, _, hi) in _ops_paired(at).items() if hi < 0]
+    assert bool(worse) == any(w.value.startswith("With the model, these are measurably worse") for w in at.warning)
+
+
+def _ops_paired(at) -> dict:
+    table = next(d.value for d in at.dataframe if "figure" in d.value.columns)
+    out = {}
+    for _, r in table.iterrows():
+        cell = r["paired difference"]
+        if cell != "—" and "(" in cell:
+            lo, hi = cell.split(" (")[1].rstrip(")").split(" – ")
+            out[r["figure"]] = (float(lo.split()[0]), None, float(hi.split()[0]))
+    return out
+

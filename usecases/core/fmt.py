@@ -63,7 +63,19 @@ def rate(x: float | None, digits: int = 0) -> str:
     p = 100 * float(x)
     if digits == 0 and p != 0 and abs(p) < 1:
         digits = 1
+    if round(p, digits) == 0:
+        p = 0.0  # "-0.0 %" read as a loss
     return f"{p:,.{digits}f} %"
+
+
+def points(x: float | None, digits: int = 1) -> str:
+    """A difference of two shares, in percentage points: 0.007 → "0.7 pts" (21 % − 20.3 % is not "0.7 %" of anything)."""
+    if not _ok(x):
+        return DASH
+    p = 100 * float(x)
+    if round(p, digits) == 0:
+        p = 0.0
+    return f"{p:,.{digits}f} pts"
 
 
 def metric(x: float | None, digits: int = 3) -> str:
