@@ -79,7 +79,7 @@ def test_reasons_are_films_the_user_liked(at, shipped):
 
     users = serving.test_users(trained)  # the count sits beside the picker, from the model in view (not in its cached label)
     rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
-    assert any(c.value == f"{fmt.count(rated)} rated for training in the model in view" for c in at.caption)
+    assert any(c.value == f"This user has {fmt.count(rated)} films in the training part of the model in view." for c in at.caption)
     ctx = serving.context(trained)
     code = ctx.data.user_code(uid)
     rated = ctx.train[ctx.train.user == code]

@@ -719,3 +719,13 @@ def test_every_use_cases_config_refuses_an_absurd_budget_at_construction(budget)
         with pytest.raises(ValueError, match="budget_seconds must be a positive number of seconds, at most 604,800"):
             make(budget_seconds=budget)
     assert textgen.Config(budget_seconds=604_800).budget_seconds == 604_800
+
+
+def test_the_value_headline_reads_without_nested_brackets():
+    """Home's text card read "No editor time counted (only 46 % … (92 of 200 held-out prompts; 95 % interval 39–53 %)); …"."""
+    from usecases.core.store import ModelStore
+    from usecases.textgen.business import TextAssumptions
+
+    t = textgen.load(ModelStore())
+    v = textgen.value(textgen.evaluate(t), TextAssumptions())
+    assert "))" not in v.headline and v.headline.startswith("No editor time counted: only 46 % of its drafts are usable (92 of 200")

@@ -27,7 +27,7 @@ def profit_curve(curve: pd.DataFrame, x_range: tuple[float, float], op: fb.Opera
                     hovertemplate="%{x:,.0f} alerts/day<br>€%{y:,.0f}/month<br>threshold %{customdata[0]:.3f}"
                                   "<br>precision %{customdata[1]:.0%}<br>recall %{customdata[2]:.0%}<extra></extra>")
     fig.add_scatter(x=[op.alerts_per_day], y=[op.month["net"]], mode="markers", marker=dict(size=13, color="#2563eb", symbol="diamond"),
-                    name=f"Chosen threshold ({op.mode.lower()}, {op.threshold:.3f})")
+                    name=f"Chosen threshold ({op.mode.lower()} on the validation rows, {op.threshold:.3f})")
     if 0 < op.capacity_per_day <= x_range[1]:
         fig.add_vline(x=op.capacity_per_day, line_dash="dash", line_color="#64748b", annotation_text="team capacity")
     fig.add_hline(y=0, line_color="#94a3b8", line_width=1)
@@ -70,7 +70,8 @@ def training_curve(history: list[dict]) -> go.Figure | None:
     h = h.dropna(subset=["val_ap"])
     h["learner"] = ("fold " + h["fold"].astype(int).astype(str) + " · " if "fold" in h and h["fold"].nunique() > 1 else "") + \
         (h["part"].fillna("").astype(str).replace({"mlp": "MLP", "tabm": "TabM"}) + " · " if "part" in h else "") + "member " + h["member"].astype(int).astype(str)
-    fig = px.line(h, x="step", y="val_ap", color="learner", markers=True, height=290, labels={"val_ap": "validation AP", "step": "epoch (all members)"})
+    fig = px.line(h, x="step", y="val_ap", color="learner", markers=True, height=290, labels={"val_ap": "validation AP", "step": "epoch (members trained one after another)",
+                                                                                   "learner": "ensemble member"})
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), showlegend=h["learner"].nunique() <= 10)
     return fig
 

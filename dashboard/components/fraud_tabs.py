@@ -66,6 +66,8 @@ def _whatif(ev, active, threshold: float) -> None:
                     vals.append(float(st.checkbox(LABELS[f], key=f"fraud.w.{f}")))
                 elif "RISK" in f:
                     vals.append(st.number_input(LABELS[f], 0.0, 1.0, step=0.01, key=f"fraud.w.{f}"))
+                elif "NB_TX" in f:  # a count of transactions: whole numbers ("3", not "3.00")
+                    vals.append(st.number_input(LABELS[f], 0.0, files.AMOUNT_MAX, step=1.0, format="%.0f", key=f"fraud.w.{f}"))
                 else:
                     vals.append(st.number_input(LABELS[f] + (" (€)" if "AMOUNT" in f else ""), 0.0, files.AMOUNT_MAX, key=f"fraud.w.{f}"))
         st.form_submit_button("Score this transaction", type="primary")
@@ -74,10 +76,10 @@ def _whatif(ev, active, threshold: float) -> None:
     c1, c2 = st.columns([1, 2])
     with c1:
         st.metric("Fraud probability", fmt.rate(p, 2), border=True)
-        if p >= threshold:
-            st.markdown(f":red-badge[:material/flag: flagged — at or above the threshold {threshold:.3f}]")
+        if p >= threshold:  # the threshold on the probability's own scale (it read 0.893 beside "0.17 %")
+            st.markdown(f":red-badge[:material/flag: flagged — at or above the threshold {fmt.rate(threshold, 1)}]")
         else:
-            st.markdown(f":green-badge[:material/check: passes — below the threshold {threshold:.3f}]")
+            st.markdown(f":green-badge[:material/check: passes — below the threshold {fmt.rate(threshold, 1)}]")
         st.caption(f"Reference (median legitimate transaction): {fmt.rate(attr.attrs['baseline_score'], 2)}")
     with c2:
         top = attr.head(10).iloc[::-1]

@@ -179,7 +179,8 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     if parts:
         long["metric"] = long["part"].fillna("").astype(str) + " · " + long["metric"]
     fig = px.line(long, x="step", y="value", color="metric", line_group="segment", markers=True, height=260)
-    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None)
+    # the axis names what is on it (it read "value" under a validation loss and a κ side by side)
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None, yaxis_title=" · ".join(c.replace("_", " ") for c in cols))
     return fig
 
 

@@ -130,6 +130,8 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         fig = charts.profit_curve(*fcharts.profit_curve(ev, a, op), op)
         st.plotly_chart(fig, width="stretch")
         report_ui.figure(fig, "Profit curve")
+        st.caption("The curve is drawn on the test rows; the threshold was chosen on the validation rows, so the marker need not sit "
+                   "at the curve's peak — a threshold picked at the test rows' peak would report a profit no new week would repeat.")
         c = fb.case(ev, a)
         ranges = pd.DataFrame({
             "Scenario": ["Low", "Base", "High"],

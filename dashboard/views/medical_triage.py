@@ -356,7 +356,7 @@ if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view(KEY, shared, SHARED)
 ev0 = cache.page_evaluation(KEY, active)
-widgets.assumption_input(triage.Assumptions(), "under_cost", A, label="Decision rule: one level of under-triage costs as much as … levels of over-triage")
+widgets.assumption_input(triage.Assumptions(), "under_cost", A, label="Decision rule: levels of over-triage that one level of under-triage is worth")
 a = _assumptions()
 ev = ev0.at_cost(a.under_cost)
 t_assess, t_model, t_ops, t_own = st.tabs(["Assess a patient", "Model", "Operations", "Your records"], key="triage.tab")

@@ -50,7 +50,8 @@ def tab_user(active, ev) -> None:
     one, many, _ = serving.item_words(active)
     uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user", format_func=lambda u: f"user {u}",
                        help="Users of the test split: their held-out 25 % is what the metrics check.")
-    c0.caption(f"{fmt.count(int(users.loc[users.user_id == uid, 'rated'].iloc[0]))} rated for training in the model in view")
+    n_rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
+    c0.caption(f"This user has {fmt.count(n_rated)} {one if n_rated == 1 else many} in the training part of the model in view.")
     div = c1.slider("Diversity weight β", 0.0, 0.5, float(round(ev.diversity, 2)), 0.05, key="rec.div",
                     help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
                          "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")
