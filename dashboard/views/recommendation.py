@@ -231,8 +231,10 @@ def tab_business(active, ev) -> rec.Assumptions:
         ("Net value / month, after system cost", v.monthly, fmt.money, "Incremental revenue minus running cost, at your volume — the figure Home shows."),
         ("Revenue uplift / month", c.revenue, fmt.money, "Sessions × click-through × assumed uplift × conversion × order value."),
         ("Click-through uplift", c.uplift, lambda x: fmt.rate(x, 1), "Assumed: offline lift × transfer share."),
-        ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × net value − one-off cost) / one-off cost."),
-        ("Payback", c.payback_months, fmt.payback, "One-off cost / net value per month."),
+        ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × revenue uplift − year 1's system cost) / year 1's system cost; year 1's system "
+                                               "cost = the one-off cost + 12 months of running cost. The same rule as the fraud page."),
+        ("Payback", c.payback_months, fmt.payback, "Months of revenue uplift that earn back year 1's system cost (one-off + 12 months of "
+                                                   "running cost); the same rule as the fraud page."),
     ]
     for row in (tiles[:3], tiles[3:]):
         for col, (label, (lo, base, hi), f, help_) in zip(st.columns(3), row):

@@ -157,6 +157,20 @@ def payback_months_simple(annual_value: float, annual_cost: float) -> float | No
     return 12.0 * annual_cost / annual_value
 
 
+YEAR_ONE_RULE = ("ROI, year 1 = (a year's value before system costs − year 1's system cost) / year 1's system cost; payback = the "
+                 "months of that value needed to earn back year 1's system cost. Year 1's system cost = the one-off cost + 12 months "
+                 "of running cost.")
+
+
+def year_one(value_per_month: float, running_per_month: float, one_off: float = 0.0) -> tuple[float | None, float | None]:
+    """``(ROI, payback months)`` of year 1, one definition for every page (``YEAR_ONE_RULE``): fraud (no one-off cost) and
+    recommendation (a one-off cost) had each its own, so "ROI, year 1" read 51 % on one page and 243 % on the other for
+    different quantities — recommendation's left its running cost out of the cost and counted only the one-off."""
+    cost = one_off + 12.0 * running_per_month
+    gross = 12.0 * value_per_month
+    return roi(gross, cost), payback_months_simple(gross, cost)
+
+
 def adoption_ramp(months: int, ramp_months: int) -> np.ndarray:
     """Share of full value reached in each month: linear up to 1 over ``ramp_months`` (0 = immediate)."""
     t = np.arange(1, months + 1, dtype=float)

@@ -212,9 +212,7 @@ def case(ev, a: FraudAssumptions, name: str = "model") -> Case:
         else:
             boot = bootstrap_net(ev, aa, op, name)
             net = float(np.quantile(boot, 0.05 if which == "low" else 0.95))
-        gross_year = 12 * (net + aa.yearly_system_cost / 12)
-        out[which] = (net, 12 * net, business.roi(gross_year, aa.yearly_system_cost),
-                      business.payback_months_simple(gross_year, aa.yearly_system_cost), op.threshold)
+        out[which] = (net, 12 * net, *business.year_one(net + aa.yearly_system_cost / 12, aa.yearly_system_cost / 12), op.threshold)
     lo, base, hi = (out[w] for w in business.SCENARIOS)
     monthly = (min(lo[0], base[0]), base[0], max(hi[0], base[0]))
     return Case(monthly=monthly, annual=tuple(12 * m for m in monthly), roi=(lo[2], base[2], hi[2]),

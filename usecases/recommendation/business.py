@@ -57,8 +57,8 @@ class Case:
     revenue: Triple  # incremental revenue per month
     net: Triple  # per month after running cost — Value.monthly
     upfront: Triple
-    roi_year1: tuple[float | None, float | None, float | None]  # (12 × net − one-off) / one-off
-    payback_months: tuple[float | None, float | None, float | None]  # one-off / net per month; None = never
+    roi_year1: tuple[float | None, float | None, float | None]  # business.year_one: (12 × revenue − year-1 cost) / year-1 cost
+    payback_months: tuple[float | None, float | None, float | None]  # months of revenue that pay year 1's cost; None = never
 
     @property
     def annual(self) -> Triple:
@@ -96,8 +96,7 @@ def case(lift: float, a: Assumptions) -> Case:
         up = lift * aa.transfer
         rev = incremental_revenue(aa, up)
         net = rev - aa.monthly_cost
-        roi = (12 * net - aa.upfront_cost) / aa.upfront_cost if aa.upfront_cost > 0 else None
-        pay = (aa.upfront_cost / net if aa.upfront_cost > 0 else 0.0) if net > 0 else None
+        roi, pay = business.year_one(rev, aa.monthly_cost, aa.upfront_cost)  # year 1's cost = one-off + 12 months of running cost
         out[which] = (up, rev, net, aa.upfront_cost, roi, pay)
     return Case(lift, *(tuple(out[w][i] for w in business.SCENARIOS) for i in range(6)))
 
