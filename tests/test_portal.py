@@ -127,6 +127,27 @@ def test_home_shows_each_use_cases_own_value_function():
         assert _card_value(at, mod.SPEC.primary_label) == fmt.money(expected.monthly[1]), name
 
 
+def test_home_cards_metric_delta_is_the_difference_of_the_numbers_shown_and_grey_for_a_tie():
+    """The triage card showed κ 0.916 beside a best baseline of 0.914 and a green "+0.001" (the unrounded difference) next to
+    the word "Tie"."""
+    import re
+
+    import usecases
+    from usecases.core.store import ModelStore
+
+    at = _app()
+    at.run()
+    cards = [m for m in at.metric if m.delta and m.delta.endswith("vs best baseline")]
+    assert len(cards) == len(usecases.NAMES)
+    for m in cards:
+        best = float(re.search(r" (-?[0-9.]+)\. ", m.help).group(1))
+        assert m.delta == f"{float(m.value) - best:+.3f} vs best baseline", (m.label, m.value, best, m.delta)
+    tri = usecases.get("triage")
+    tie = tri.evaluate(tri.load(ModelStore())).verdict().winner == "tie"
+    card = next(m for m in cards if m.label == tri.SPEC.primary_label)
+    assert (card.proto.color == 2) == tie  # 2: "off", grey (streamlit's MetricProto.MetricColor)
+
+
 def test_report_is_self_contained_and_has_every_section():
     fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
     secs = [Section(title="Fraud detection", kpis=[("AP", "0.72")], figures=[("Profit curve", fig)], tables=[("Table", pd.DataFrame({"a": [1]}))],

@@ -54,14 +54,18 @@ for i, name in enumerate(usecases.NAMES):
         m = ev.model.get(spec.primary_metric)
         best = ev.best_baseline()
         k1, k2 = st.columns(2)
+        verdict = ev.verdict()
+        # The difference of the two numbers shown (0.916 − 0.914 = +0.002, not the unrounded +0.0013 shown as +0.001), and grey
+        # when the verdict is a tie: a green arrow beside "Tie" read as a win.
+        shown = (float(fmt.metric(m)) - float(fmt.metric(best[1]))) if best and m is not None else None
         k1.metric(spec.primary_label, fmt.metric(m), border=True,
-                  delta=(f"{m - best[1]:+.3f} vs best baseline" if best and m is not None else None),
-                  delta_color="normal" if spec.higher_is_better else "inverse",
+                  delta=(f"{shown:+.3f} vs best baseline" if shown is not None else None),
+                  delta_color="off" if verdict.winner == "tie" else ("normal" if spec.higher_is_better else "inverse"),
                   help=(f"Best baseline on the same rows: {ev.label(best[0])} {fmt.metric(best[1])}. {ev.data.split}." if best else None))
         k2.metric("Net value / month", fmt.money(v.monthly[1]), border=True,
                   help=f"{v.basis[:1].upper()}{v.basis[1:]}, under the page's assumptions. Range {fmt.money(v.monthly[0])} – {fmt.money(v.monthly[2])} "
                        "(low / high assumptions).")
-        st.caption(f"{ev.verdict().sentence}  \n{v.headline}" + (f" · model {text}" if text else ""))
+        st.caption(f"{verdict.sentence}  \n{v.headline}" + (f" · model {text}" if text else ""))
         pages.link(spec)
 
 st.divider()
