@@ -302,3 +302,26 @@ def test_an_immediate_life_threat_the_model_under_reads_is_flagged_on_the_assess
     ev = build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={"esi_rule": esi}, data=DataInfo("t", 5, "all"))
     assert ev.rule_overruled() == (3, 5, 2)
     assert build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={}, data=DataInfo("t", 5, "all")).rule_overruled() is None
+
+
+def test_the_calibration_sentence_says_which_way_the_middle_bins_are_off():
+    """The Assess tab called the probabilities "calibrated" while the Model tab's chart showed 57 of 63 test patients at a
+    predicted 48–53 % were levels 1–2: the chart now says in words how far and which way the middle bins are off."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from usecases.triage.evaluation import TriageEvaluation
+
+    def ev(p12, levels):  # P(level 1–2) split over levels 1 and 2; the rest on level 3
+        p = np.asarray(p12, float)
+        return SimpleNamespace(probs={"model": np.c_[p / 2, p / 2, 1 - p, np.zeros((len(p), 2))]}, y=np.asarray(levels))
+
+    # 8 sure patients, 4 at 50 % who were all levels 1–2: under-confident, off by 50 points
+    under = ev([0.02] * 4 + [0.97] * 4 + [0.5] * 4, [3] * 4 + [1] * 4 + [2] * 4)
+    text = TriageEvaluation.calibration_sentence(under)
+    assert "8 of the 12 patients get below 10 % or above 90 %" in text
+    assert "For the 4 between, the probability is off by 50.0 pts on average, all of them under-confident" in text
+    # predicted 80 % where half were levels 1–2: over-confident
+    over = ev([0.02] * 4 + [0.8] * 4, [3] * 4 + [1, 1, 3, 3])
+    assert "all of them over-confident" in TriageEvaluation.calibration_sentence(over)

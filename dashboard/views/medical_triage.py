@@ -103,7 +103,7 @@ def tab_assess(active, a, ev) -> None:
     with c2:
         probs = pd.DataFrame({"level": [LEVEL_NAMES[i] for i in range(1, 6)], "probability": res.probs})
         fig = px.bar(probs, x="probability", y="level", orientation="h", color="level", color_discrete_sequence=list(LEVEL_COLORS.values()),
-                     title="Probability of each level (calibrated) — the spread shows how close the call is", text=[fmt.rate(p) for p in res.probs])
+                     title="Probability of each level — the spread shows how close the call is (Model tab: how well it is calibrated)", text=[fmt.rate(p) for p in res.probs])
         fig.update_layout(showlegend=False, yaxis=dict(autorange="reversed", title=None), xaxis=dict(tickformat=".0%", range=[0, 1], title="probability"))
         st.plotly_chart(_layout(fig, 250), width="stretch")
         st.info(res.sentence(), icon=":material/psychology:")
@@ -168,6 +168,7 @@ def tab_model(active, ev, choice) -> None:
     fig.update_layout(title="Calibration of P(level 1–2) on the scored patients", xaxis_title="predicted", yaxis_title="observed",
                       xaxis_tickformat=".0%", yaxis_tickformat=".0%")
     c2.plotly_chart(_layout(fig, 340), width="stretch")
+    c2.caption(ev.calibration_sentence())
     c1, c2 = st.columns(2)
     other = "nurse" if ev.has_nurse else "esi_rule"
     for col, name in ((c1, "model"), (c2, other)):

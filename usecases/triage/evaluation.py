@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from usecases.core import fmt
 from usecases.core.spec import DataInfo, Evaluation
 
 from . import SPEC
@@ -58,6 +59,29 @@ class TriageEvaluation(Evaluation):
 
     def calibration(self) -> list[dict]:
         return calibration_table(self.probs["model"], self.y)
+
+    def calibration_sentence(self) -> str:
+        """What the reliability chart shows, in words: how many patients sit in the two outer bins, and whether the ones
+        between are predicted less or more extreme than observed (the blend averages two calibrated learners, which pulls
+        its probabilities towards the middle: at a predicted 48–53 %, 57 of 63 test patients were levels 1–2)."""
+        cal = calibration_table(self.probs["model"], self.y)
+        if not cal:
+            return ""
+        outer = [r for r in cal if r["bin"] in (0, 9)]
+        mid = [r for r in cal if r["bin"] not in (0, 9)]
+        n_mid = sum(r["n"] for r in mid)
+        text = (f"Each point is a tenth of the probability scale, sized by its patients: {fmt.count(sum(r['n'] for r in outer))} of the "
+                f"{fmt.count(sum(r['n'] for r in cal))} patients get below 10 % or above 90 %.")
+        if n_mid:
+            under = sum(r["n"] for r in mid if abs(r["observed"] - 0.5) > abs(r["predicted"] - 0.5))
+            off = sum(r["n"] * abs(r["observed"] - r["predicted"]) for r in mid) / n_mid
+            kind = ("under-confident: what is observed there is further from 50 % than what is predicted" if under > n_mid / 2 else
+                    "over-confident: what is observed there is closer to 50 % than what is predicted")
+            most = under if under > n_mid / 2 else n_mid - under
+            text += (f" For the {fmt.count(n_mid)} between, the probability is off by {fmt.points(off)} on average, "
+                     f"{'all of them' if most == n_mid else f'{fmt.count(most)} of them'} {kind} — read a middle probability as “unsure”, "
+                     "not as its number.")
+        return text
 
     def most_urgent(self, other: str | None = None) -> tuple[str, bool] | None:
         """``(sentence, model_worse)`` on the level-1 (most urgent) patients alone: the levels 1–2 figure pools 1 with the far
