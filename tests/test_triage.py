@@ -305,8 +305,8 @@ def test_an_immediate_life_threat_the_model_under_reads_is_flagged_on_the_assess
 
 
 def test_the_calibration_sentence_says_which_way_the_middle_bins_are_off():
-    """The Assess tab called the probabilities "calibrated" while the Model tab's chart showed 57 of 63 test patients at a
-    predicted 48–53 % were levels 1–2: the chart now says in words how far and which way the middle bins are off."""
+    """The Assess tab called the probabilities "calibrated" while the Model tab's chart showed 56 of 63 test patients at a
+    predicted 40–60 % were levels 1–2: the chart now says in words how far and which way the middle bins are off."""
     from types import SimpleNamespace
 
     import numpy as np
