@@ -245,9 +245,9 @@ def tab_business(active, ev) -> rec.Assumptions:
     if split is not None:
         peer, peer_rev, extra = split
         st.markdown(f"**Where the revenue uplift comes from** (base case, per month): the baseline is most-popular lists, what many shops "
-                    f"run today. The best peer, {ev.label(peer)}, would earn {fmt.money(peer_rev)} of the {fmt.money(c.revenue[1])} on "
-                    f"its own — that part is the value of any good recommender. Choosing this model rather than it adds "
-                    f"{fmt.money(extra)}/month (its NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} vs "
+                    f"run today. The best peer, {ev.label(peer)}, would earn {fmt.money(peer_rev, precise=True)} of the "
+                    f"{fmt.money(c.revenue[1], precise=True)} on its own — that part is the value of any good recommender. Choosing this "
+                    f"model rather than it adds {fmt.money(extra, precise=True)}/month (its NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} vs "
                     f"{fmt.metric(ev.baselines[peer][ev.primary_metric])}). Revenue is not margin: the net value subtracts running "
                     "costs only.")
     months = np.arange(1, 37)
