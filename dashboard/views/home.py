@@ -81,7 +81,7 @@ if values:
     fig.add_scatter(x=tl["month"], y=tl["cum_npv_low"], fill="tonexty", fillcolor="rgba(37,99,235,0.15)", line=dict(width=0), name="low–high range")
     fig.add_scatter(x=tl["month"], y=tl["cum_npv_base"], line=dict(color=charts.BLUE, width=3), name="base")
     fig.add_hline(y=0, line_dash="dot", line_color=charts.GREY)
-    charts.style(fig, title="Cumulative NPV (€)", height=380, xaxis_title="Month", yaxis_title="€")
+    charts.style(fig, title="Cumulative NPV (€)", height=380, xaxis_title="Month", yaxis_title="cumulative net present value (€)")
     share = pf.shares(values)
     bars = make_subplots(rows=len(share), cols=1, vertical_spacing=0.5 / max(len(share), 1),
                          subplot_titles=[f"<b>{r['use case']}</b> · {fmt.money(r['base'])} / month"
@@ -94,7 +94,7 @@ if values:
                                   color=charts.GREY), hovertemplate=f"{r['use case']}: %{{x:,.0f}} € / month<extra></extra>", row=j, col=1)
         span = max(abs(r.low), abs(r.high), abs(r.base), 1.0) * 1.1
         bars.update_xaxes(range=[min(r.low, 0) * 1.1 if r.low < 0 else 0, max(r.high, 0) * 1.1 if r.high > 0 else span * 0.05],
-                          tickprefix="€", zeroline=True, zerolinecolor=charts.GREY, row=j, col=1)
+                          ticksuffix=" €", zeroline=True, zerolinecolor=charts.GREY, row=j, col=1)  # a prefix read "€−600"
     charts.style(bars, title="Net value per month by use case", height=120 * len(share) + 100)
     bars.update_layout(margin=dict(l=10, r=10, t=95, b=10))  # room for the title above the first row's label
     bars.update_annotations(font_size=13, x=0, xanchor="left", align="left")
