@@ -203,8 +203,8 @@ def _docs_frame(holder: dict) -> tuple[pd.DataFrame, dict, str]:
 
 
 def validation_prompts(n: int) -> tuple[str, ...]:
-    """The first ``n`` fixed prompts of the validation modules: the card's quality prompts are the first 200, so
-    ``validation_prompts(400)[200:]`` are held-out prompts no card figure was measured on (``benchmarks/text_decoding.py``)."""
+    """The first ``n`` fixed prompts of the validation modules. The card's quality prompts are the first 200; docstrings repeat
+    across modules, so later prompts can repeat them (``benchmarks/text_decoding.py`` keeps the later ones that do not)."""
     df, _, _ = _docs_frame({})
     return _prompts(df[df["split"] == "validation"], n)
 
