@@ -177,7 +177,7 @@ def _rec_users(store_dir) -> Table:
 
 
 OUTPUTS = {"fraud": ("fraud_probability", "flagged"), "triage": ("suggested_level", *(f"p_level_{i}" for i in range(1, 6))),
-           "recommendation": ("score", "rank"), "textgen": ("tokens", "seconds", "tokens_per_second")}
+           "recommendation": ("rank",), "textgen": ("tokens", "seconds", "tokens_per_second")}
 
 
 def _data_rows(raw: bytes) -> int:
@@ -197,6 +197,9 @@ def _score(capsys, store, tmp_path_factory, name: str, raw: bytes, what: str, pe
     if rc == 0:
         out = pd.read_csv(dst)
         assert _finite_frame(out[list(OUTPUTS[name])]), what  # echoed inputs may be blank ("not recorded"); predictions never
+        if name == "recommendation":  # a blank score only beside a most-popular list, which says so in its basis
+            blank = out["score"].isna()
+            assert out.loc[blank, "basis"].str.startswith("most popular").all() and _finite_frame(out.loc[~blank, ["score"]]), what
         n_rows = _data_rows(raw)
         if per_row:
             assert len(out) == n_rows, what
