@@ -157,3 +157,8 @@ def test_the_revenue_split_adds_up_as_written(at):
     text = next(m.value for m in at.markdown if m.value.startswith("**Where the revenue uplift comes from**"))
     peer, total, extra = (float(x.replace(",", "")) for x in re.findall(r"€([0-9,]+)", text)[:3])
     assert abs(peer + extra - total) <= 1.0, text
+
+
+def test_the_tuning_table_says_why_validation_ndcg_is_lower_than_the_test_figure(at):
+    """The tuning table's validation NDCG (about 0.23) sat beside a test figure of 0.399 without a word."""
+    assert any(m.value.startswith("**Tuning**") and "Validation NDCG is lower than the test figure above" in m.value for m in at.markdown)

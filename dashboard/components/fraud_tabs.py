@@ -142,7 +142,7 @@ def _batch(active, threshold: float) -> None:
 def train(tab, runs: dict) -> None:
     with tab:
         jm = session_jobs()
-        st.subheader("What-if simulation")
+        st.subheader("Simulate another portfolio")  # "What-if simulation" read as the What-if tab's
         st.caption("Simulate a different portfolio and train a detector and its peers on it (in this session only; the shared model is unchanged).")
         preset = st.selectbox("Preset", list(PRESETS), index=2, key="fraud.preset")
         p0 = PRESETS[preset]

@@ -190,7 +190,8 @@ def tab_model(active, ev, choice: str) -> None:
     st.markdown(f"**Tuning** — every method could fit {f'up to {cap}' if cap else 'the same number of'} settings on the same inner "
                 "validation split (carved from the training ratings; the test ratings were not used). Fewer fitted means its search "
                 "ended sooner (a short grid, or nothing to tune); each of the model's fits is also scored at every diversity weight "
-                "β, a re-ranking that needs no fit:")
+                "β, a re-ranking that needs no fit. Validation NDCG is lower than the test figure above because the inner split holds "
+                "back part of each user's training ratings: less history to recommend from, and fewer held-out ratings to hit.")
     rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"], words), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
             for n, t in ev.tuning.items()]
     st.dataframe(fmt.table(pd.DataFrame(rows), {"val": "metric", "fits": "count"}, rename=False), hide_index=True, width="stretch",
