@@ -116,6 +116,10 @@ def tab_assess(active, a, ev) -> None:
             fig.update_layout(legend_title=None, yaxis_title=None, legend=dict(orientation="h", y=-0.25),
                               xaxis_title=f"P(level {'≤ ' + str(lvl) if lvl < 5 else '5'}) change if not recorded (points)")
             st.plotly_chart(_layout(fig, 60 + 28 * len(eff)), width="stretch")
+            st.caption("Each bar hides one field and keeps the others. A bar near zero means that field alone does not move the "
+                       "call: it does not matter for this patient, or other fields say the same — the words of one complaint do, so the "
+                       "complaint as a whole can move the call while each word alone barely does. The bars are not shares of the "
+                       "decision and need not add up to it.")
         if res.words:
             st.markdown("**Words of the complaint** (effect on P(level ≤ {0}) if the word is removed; ✓ = seen in training)".format(lvl))
             st.markdown(" · ".join(f"`{w.word}` {'✓' if w.known else '✗ unknown'} {_pts(w.effect)}" for w in res.words))
