@@ -103,7 +103,7 @@ def tab_assess(active, a, ev) -> None:
     with c2:
         probs = pd.DataFrame({"level": [LEVEL_NAMES[i] for i in range(1, 6)], "probability": res.probs})
         fig = px.bar(probs, x="probability", y="level", orientation="h", color="level", color_discrete_sequence=list(LEVEL_COLORS.values()),
-                     title="Probability of each level — the spread shows how close the call is (Model tab: how well it is calibrated)", text=[fmt.rate(p) for p in res.probs])
+                     title="Probability of each level — how close the call is", text=[fmt.rate(p) for p in res.probs])
         fig.update_layout(showlegend=False, yaxis=dict(autorange="reversed", title=None), xaxis=dict(tickformat=".0%", range=[0, 1], title="probability"))
         st.plotly_chart(_layout(fig, 250), width="stretch")
         st.info(res.sentence(), icon=":material/psychology:")
