@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 
 class RecScorer:
@@ -80,13 +79,16 @@ def user_codes(ctx, input_path: str) -> tuple[np.ndarray, list[str], list[str]]:
 def shared_state(trained, ctx, new_ids: list[str]) -> dict:
     """What every scoring actor reads once: the model's state, the histories (plus an empty one per unknown id, coded
     past the known users as ``serving.resolve_users`` codes them), ids and titles."""
-    seen = sp.vstack([ctx.seen, sp.csr_matrix((len(new_ids), ctx.seen.shape[1]), dtype=ctx.seen.dtype)]).tocsr()
+    from .serving import with_new_visitors
+
+    seen, user_ids = with_new_visitors(ctx, new_ids)
+    seen = seen.tocsr()
     meta = ctx.data.items
     return {
         "state": {k: v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}, "n_items": trained.model.n_items,
         "catalog_items": int(trained.card["model"]["catalog_items"]), "n_known": ctx.data.n_users,
         "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
-        "user_ids": np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)]),
+        "user_ids": user_ids,
         "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
     }
 

@@ -223,6 +223,15 @@ def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], 
     return np.asarray(list(dict.fromkeys(out)), dtype=np.int64), new_ids, notes
 
 
+def with_new_visitors(ctx: Context, new_ids: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """``(histories, user ids)`` indexed by the codes of ``resolve_users``: the known users', then an empty history per
+    unknown id (the matrix is copied only when there is one)."""
+    if not new_ids:
+        return ctx.seen, np.asarray(ctx.data.user_ids, dtype=object)
+    seen = sp.vstack([ctx.seen, sp.csr_matrix((len(new_ids), ctx.seen.shape[1]), dtype=ctx.seen.dtype)]).tocsr()
+    return seen, np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)])
+
+
 def batch_basis(codes: np.ndarray, none: np.ndarray, n_users: int) -> np.ndarray:
     """The ``basis`` of each user's list: unknown id, no catalogue item in the history, or the history."""
     return np.where(codes >= n_users, UNKNOWN_BASIS, np.where(none, NO_BASIS, "this user's history"))
@@ -243,7 +252,8 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     codes, new_ids, notes = resolve_users(ctx, ids)
     n_users = ctx.data.n_users
     known = codes < n_users
-    seen = sp.vstack([ctx.seen, sp.csr_matrix((len(new_ids), ctx.seen.shape[1]), dtype=ctx.seen.dtype)]).tocsr()[codes]
+    histories, user_ids = with_new_visitors(ctx, new_ids)
+    seen = histories[codes]
     if using:  # the peer scores the users it knows; a new visitor gets the model's most popular items whoever serves
         raw = np.empty((len(codes), seen.shape[1]), dtype=np.float32)
         raw[known] = peer(trained, using).scores(seen[np.flatnonzero(known)], codes[known])
@@ -254,7 +264,6 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     items, scores = top_k(raw, seen, n)
     meta = ctx.data.items
     ok = items.ravel() >= 0
-    user_ids = np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)])
     out = pd.DataFrame({
         "user_id": np.repeat(user_ids[codes], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
