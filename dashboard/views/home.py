@@ -59,7 +59,7 @@ for i, name in enumerate(usecases.NAMES):
         # The difference of the two numbers shown (0.916 − 0.914 = +0.002, not the unrounded +0.0013 shown as +0.001), and grey
         # when the verdict is a tie: a green arrow beside "Tie" read as a win.
         finite = best is not None and all(x is not None and np.isfinite(x) for x in (m, best[1]))
-        shown = (float(fmt.metric(m)) - float(fmt.metric(best[1]))) if finite else None
+        shown = round(m, 3) - round(best[1], 3) if finite else None  # fmt.metric's three decimals
         k1.metric(spec.primary_label, fmt.metric(m), border=True,
                   delta=(f"{shown:+.3f} vs best baseline" if shown is not None else None),
                   delta_color="off" if verdict.winner == "tie" else ("normal" if spec.higher_is_better else "inverse"),
