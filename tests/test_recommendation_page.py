@@ -148,6 +148,18 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     assert "held-out items" in said and "Items you liked" in said
     for shipped_words in ("held-out films", "films recommended", "recommended film", "Films you liked", "viewers", "watched"):
         assert shipped_words not in said  # (the page's introduction still describes the shipped MovieLens model)
+    # A file of who-had-what has no ratings: the page said "held-out ratings" and showed a Rating column of "None".
+    assert "held-out interactions" in said and "held-out ratings" not in said and "training ratings" not in said
+    assert "this user had in the held-out part" in said and "this user rated" not in said
+    assert "(every interaction counts: the file has no ratings)" in said  # it read "(every interaction (the file has no ratings))"
+    assert any(m.value.startswith("**History** (training part") for m in app.markdown)
+    history = next(d.value for d in app.dataframe if "title" in d.value.columns and "because you liked" not in d.value.columns
+                   and "rank" not in d.value.columns)
+    from usecases.recommendation import serving
+
+    users = serving.test_users(own)
+    uid = app.selectbox(key="rec.user").value
+    assert "rating" not in history.columns and len(history) == int(users.loc[users.user_id == uid, "rated"].iloc[0])
 
 
 def test_the_revenue_split_adds_up_as_written(at):

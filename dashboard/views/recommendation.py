@@ -56,12 +56,15 @@ def tab_user(active, ev) -> None:
                     help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
                          "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")
     code = int(users.loc[users.user_id == uid, "code"].iloc[0])
+    rated = serving.feedback_word(active) == "ratings"
+    had = "rated" if rated else "had"
     left, right = st.columns([2, 3])
     with left:
-        st.markdown("**Top-rated history** (training part)")
+        # An implicit file (who had what) has no rating to show or sort by: a column of blanks read "None".
+        st.markdown("**Top-rated history** (training part)" if rated else "**History** (training part, latest first where the file has times)")
         h = serving.history(active, code, 10)
         h["title"] = [f"{t} ({y})" if y else t for t, y in zip(h["title"], h["year"])]
-        st.dataframe(h[["title", "rating"]], hide_index=True, width="stretch",
+        st.dataframe(h[["title", "rating"] if rated else ["title"]], hide_index=True, width="stretch",
                      column_config={"title": st.column_config.TextColumn("Title", width=220),
                                     "rating": st.column_config.NumberColumn("Rating", format="%.1f ★", width=64)})
     with right:
@@ -76,11 +79,11 @@ def tab_user(active, ev) -> None:
                                     "title": st.column_config.TextColumn("Title", width=260),
                                     "because you liked": st.column_config.TextColumn("Because you liked", width=170),
                                     "watched later": st.column_config.TextColumn("Held out", width=64,
-                                                                                 help=f"✓ = among the {many} this user rated in the held-out part")})
+                                                                                 help=f"✓ = among the {many} this user {had} in the held-out part")})
     thr = active.card.get("data", {}).get("liked_from_rating")
-    liked_rule = (f"rated {fmt.number(thr, 2)} or more" if thr is not None else "every interaction (the file has no ratings)")
+    liked_rule = (f"rated {fmt.number(thr, 2)} or more" if thr is not None else "every interaction counts: the file has no ratings")
     hits = int((recs['watched later'] == '✓').sum())
-    st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} {one if len(later) == 1 else many} this user rated in "
+    st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} {one if len(later) == 1 else many} this user {had} in "
                f"the held-out part. Reasons are {many} this user liked ({liked_rule}) with the largest learnt weights towards the "
                f"recommendation; “—” means no liked {one} points to it.")
 
@@ -149,7 +152,8 @@ def _settings(name: str, params: dict, words: tuple[str, str, str]) -> str:
 
 def tab_model(active, ev, choice: str) -> None:
     one, many, _ = words = serving.item_words(active)
-    st.subheader("Model vs tuned peers on the same held-out ratings")
+    fb = serving.feedback_word(active)
+    st.subheader(f"Model vs tuned peers on the same held-out {fb}")
     k = ev.k
     cols = [f"ndcg@{k}", f"recall@{k}", f"hr@{k}", "coverage", "popularity"]
     labels = {f"ndcg@{k}": f"NDCG@{k}", f"recall@{k}": f"Recall@{k}", f"hr@{k}": f"Hit rate@{k}", "coverage": "Coverage",
@@ -188,10 +192,10 @@ def tab_model(active, ev, choice: str) -> None:
         st.caption(f"Average recommendation popularity: lower bars recommend {many} fewer people already had.")
     cap = active.card.get("training", {}).get("max_configs")
     st.markdown(f"**Tuning** — every method could fit {f'up to {cap}' if cap else 'the same number of'} settings on the same inner "
-                "validation split (carved from the training ratings; the test ratings were not used). Fewer fitted means its search "
+                f"validation split (carved from the training {fb}; the test {fb} were not used). Fewer fitted means its search "
                 "ended sooner (a short grid, or nothing to tune); each of the model's fits is also scored at every diversity weight "
                 "β, a re-ranking that needs no fit. Validation NDCG is lower than the test figure above because the inner split holds "
-                "back part of each user's training ratings: less history to recommend from, and fewer held-out ratings to hit.")
+                f"back part of each user's training {fb}: less history to recommend from, and fewer held-out {fb} to hit.")
     rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"], words), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
             for n, t in ev.tuning.items()]
     st.dataframe(fmt.table(pd.DataFrame(rows), {"val": "metric", "fits": "count"}, rename=False), hide_index=True, width="stretch",
@@ -220,7 +224,7 @@ def tab_model(active, ev, choice: str) -> None:
 def tab_business(active, ev) -> rec.Assumptions:
     lift = rb.evaluation_lift(ev)
     st.info(f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 0) if lift is not None else '—'} above "
-            "most-popular on the held-out ratings. Online click-through is assumed to rise by that lift times the transfer share "
+            f"most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to rise by that lift times the transfer share "
             "below — an assumption to test, not a measurement (use the A/B planner).", icon=":material/info:")
     a = widgets.assumptions_form(rec.Assumptions(), SPEC.assumptions_prefix, columns=3)
     widgets.reset_button(SPEC.assumptions_prefix)
@@ -335,7 +339,7 @@ def tab_batch(active, ev) -> None:
     using = None
     if winner not in ("model", "tie"):  # a peer won on these rows: it can serve in this session (peers are not saved)
         pick = st.radio("Score with", [ev.label(winner), "PyTorch model"], key="rec.batch.using", horizontal=True,
-                        help=f"{ev.label(winner)} beat the model on these held-out ratings; it serves for this session only.")
+                        help=f"{ev.label(winner)} beat the model on these held-out {serving.feedback_word(active)}; it serves for this session only.")
         using = winner if pick == ev.label(winner) else None
     example = pd.DataFrame({"user_id": serving.test_users(active)["user_id"].head(3)})
     got = upload.upload_table(rfiles.USERS_SCHEMA, key="rec.batch", label="User ids CSV", example=example, example_name="users-example.csv",
@@ -378,8 +382,9 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view("rec", shared, SHARED)
-ev = cache.page_evaluation(KEY, active, "Scoring the held-out ratings…")
-st.caption(f"NDCG@10 on the held-out ratings: {ev.verdict().sentence}")
+held_out = f"the held-out {serving.feedback_word(active)}"
+ev = cache.page_evaluation(KEY, active, f"Scoring {held_out}…")
+st.caption(f"NDCG@10 on {held_out}: {ev.verdict().sentence}")
 
 tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"], key="rec.tab")
 with tabs[0]:

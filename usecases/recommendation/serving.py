@@ -82,6 +82,12 @@ def item_words(trained: Trained) -> tuple[str, str, str]:
     return "item", "items", "users"
 
 
+def feedback_word(trained: Trained) -> str:
+    """What the file's rows are, for the page's sentences: "ratings" when it had ratings, "interactions" for implicit feedback
+    (who had what, no rating) — where "held-out ratings" and a Rating column of blanks would misdescribe it."""
+    return "ratings" if trained.card.get("data", {}).get("liked_from_rating") is not None else "interactions"
+
+
 NO_BASIS = "most popular: none of this user's items is in the model's catalogue"
 
 
@@ -103,7 +109,8 @@ def recommend(trained: Trained, user_code: int, n: int = 10, beta: float | None 
 
 
 def history(trained: Trained, user_code: int, n: int = 10) -> pd.DataFrame:
-    """The user's training history, best rated (then most recent) first."""
+    """The user's training history, best rated (then most recent) first; without ratings (implicit feedback) the
+    ``rating`` column is empty and the order is most recent first."""
     ctx = context(trained)
     h = ctx.train[ctx.train[USER] == user_code].sort_values(["rating", "timestamp"], ascending=False).head(n)
     out = _meta(ctx, h[ITEM].to_numpy())
