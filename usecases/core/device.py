@@ -81,8 +81,10 @@ def device_info(device: torch.device | None = None) -> DeviceInfo:
     elif device.type == "mps":
         name = f"Apple MPS ({platform.machine()})"
     else:
-        n = torch.get_num_threads()
-        name = f"CPU ({platform.machine() or 'unknown'}, {n} thread{'' if n == 1 else 's'})"
+        # Threads and cores both: the server keeps torch to half the cores, and "1 thread" beside a note about "2 CPU
+        # cores" read as a contradiction.
+        n, cores = torch.get_num_threads(), os.cpu_count() or 1
+        name = f"CPU ({platform.machine() or 'unknown'}, {n} torch thread{'' if n == 1 else 's'} on {cores} core{'' if cores == 1 else 's'})"
     return DeviceInfo(type=device.type, name=name, torch_version=torch.__version__)
 
 
