@@ -14,7 +14,7 @@ import scipy.sparse as sp
 import torch
 
 from usecases import recommendation as rec
-from usecases.core import protocol
+from usecases.core import fmt, protocol
 from usecases.core.spec import check_contract
 from usecases.core.tables import DataProblem
 from usecases.recommendation import business as rb
@@ -606,3 +606,7 @@ def test_the_revenue_uplift_splits_into_the_best_peer_and_what_the_model_adds():
     assert peer_rev + extra == pytest.approx(rb.case(rb.evaluation_lift(ev), a).revenue[1])
     pop, m, p = ev.baselines["most_popular"]["ndcg@10"], ev.model["ndcg@10"], ev.baselines[peer]["ndcg@10"]
     assert extra == pytest.approx(2e6 * 0.04 * 0.08 * 12.0 * 0.3 * (m - p) / pop)  # by hand, at the default assumptions
+    # Home's card shows value()'s headline: it credited this model with the whole uplift over most-popular.
+    assert rec.value(ev, a).headline.endswith(f"; {ev.label(peer)} alone would earn {fmt.money(peer_rev)} of it")
+    worse = dataclasses.replace(ev, model={**ev.model, "ndcg@10": p - 0.01})
+    assert rec.value(worse, a).headline.endswith(f"; {ev.label(peer)} would earn more: {fmt.money(peer_rev)}")

@@ -124,6 +124,11 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
     else:
         headline = (f"{fmt.money(c.revenue[1])}/month incremental revenue at an assumed click-through uplift of {c.uplift[1]:+.0%} "
                     f"(offline NDCG lift {lift:+.0%} × transfer {assumptions.transfer:g})")
+        split = over_best_peer(evaluation, assumptions)
+        if split is not None:  # Home showed the whole uplift over most-popular as this model's; most of it is any good recommender's
+            peer, peer_rev, extra = split
+            headline += (f"; {evaluation.label(peer)} alone would earn {fmt.money(peer_rev)} of it" if extra >= 0 else
+                         f"; {evaluation.label(peer)} would earn more: {fmt.money(peer_rev)}")
     return Value(usecase=SPEC.name, title=SPEC.title, monthly=c.net, upfront=c.upfront, headline=headline)
 
 
