@@ -25,14 +25,15 @@ def test_payback_roi_ramp():
     assert b.payback_month([10, 10], upfront=100) is None
     assert b.roi(150, 100) == pytest.approx(0.5)
     assert b.roi(1, 0) is None
-    assert b.payback_months_simple(120_000, 30_000) == pytest.approx(3.0)
-    assert b.payback_months_simple(0, 30_000) is None
-    assert b.payback_months_simple(29_000, 30_000) is None  # a year's value below a year's cost: never, not 12.4 months
-    assert b.payback_months_simple(30_000, 30_000) == pytest.approx(12.0)
+    # payback: months of net value (after running cost) that earn back the one-off cost — where the cumulative chart crosses 0
+    assert b.payback_one_off(20_000, 60_000) == pytest.approx(3.0)
+    assert b.payback_one_off(20_000, 0) == 0.0  # nothing to earn back: "immediately", as on Home
+    assert b.payback_one_off(0, 60_000) is None and b.payback_one_off(-500, 0) is None  # running cost never covered: never
     # year 1, one rule for every page: cost = one-off + 12 months of running cost, against 12 months of value
-    assert b.year_one(10_000, 2_000, 24_000) == (pytest.approx((120_000 - 48_000) / 48_000), pytest.approx(12 * 48_000 / 120_000))
-    assert b.year_one(10_000, 2_000) == (pytest.approx(4.0), pytest.approx(2.4))  # no one-off cost: a year's running cost only
-    assert b.year_one(1_000, 2_000, 0) == (pytest.approx(-0.5), None)  # a year's value below a year's cost: never paid back
+    assert b.year_one(10_000, 2_000, 24_000) == (pytest.approx((120_000 - 48_000) / 48_000), pytest.approx(24_000 / 8_000))
+    assert b.year_one(10_000, 2_000) == (pytest.approx(4.0), 0.0)  # no one-off cost: ROI on a year's running cost, nothing to earn back
+    assert b.year_one(1_000, 2_000, 0) == (pytest.approx(-0.5), None)  # value below the running cost: never paid back
+    assert b.year_one(5_000, 2_000, 90_000) == (pytest.approx((60_000 - 114_000) / 114_000), pytest.approx(30.0))  # after year 1
     assert b.adoption_ramp(5, 4).tolist() == [0.25, 0.5, 0.75, 1.0, 1.0]
     assert b.adoption_ramp(3, 0).tolist() == [1, 1, 1]
 

@@ -64,7 +64,7 @@ def test_formats_by_kind():
     assert fmt.count(16.0) == "16" and fmt.count(1193.4) == "1,193"
     assert fmt.rate(0.283) == "28 %" and fmt.rate(0.004) == "0.4 %"
     assert fmt.rate(-0.0001) == "0.0 %" and fmt.points(-0.0001) == "0.0 pts", "no '-0.0', read as a loss"
-    assert fmt.points(0.007) == "0.7 pts" and fmt.points(-0.021) == "-2.1 pts"
+    assert fmt.points(0.007) == "0.7 pts" and fmt.points(-0.021) == "−2.1 pts" and fmt.rate(-0.95) == "−95 %" and fmt.roi(-0.95) == "−95 %"
     assert fmt.roi(118.22) == "> 1,000 %" and fmt.roi(0.44) == "44 %"
     assert fmt.payback(0.1) == "3 days" and fmt.payback(1.5) == "7 weeks" and fmt.payback(8.3) == "8.3 months" and fmt.payback(None) == "never"
     assert fmt.span(168.0, 168.0, 168.0, fmt.number) == "168", "a range that collapses to its value is not repeated"

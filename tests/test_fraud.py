@@ -230,7 +230,7 @@ def test_range_brackets_the_base_value_and_roi_payback_read_well():
     assert c.roi[1] == pytest.approx(12 * (c.monthly[1] + 100) / 1200 - 1)
     from usecases.core import fmt
 
-    assert fmt.roi(c.roi[1]) == "> 1,000 %" and fmt.payback(c.payback_months[1]).endswith("days")
+    assert fmt.roi(c.roi[1]) == "> 1,000 %" and fmt.payback(c.payback_months[1]) == "immediately"  # no one-off cost to earn back
 
 
 def test_assumptions_from_scenario_values():

@@ -144,8 +144,8 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         st.dataframe(ranges, hide_index=True, width="stretch")
         report_ui.table(ranges, "Value with low / base / high range")
         st.caption("Net value = recovered share × fraud amount caught − investigation cost × alerts − customer cost × false alerts − yearly "
-                   "system cost / 12, per month at your volume and fraud rate. " + business.YEAR_ONE_RULE[:-1] + " (here: no one-off cost; "
-                   "the recommendation page uses the same rule). Low/high: the assumptions' "
+                   "system cost / 12, per month at your volume and fraud rate. " + business.YEAR_ONE_RULE[:-1] + " (here: no one-off cost, so "
+                   "payback is immediate whenever the net value is positive; the recommendation page uses the same rule). Low/high: the assumptions' "
                    "low/high values (threshold chosen again under them) and the 5th/95th percentile of a bootstrap over test days.")
         st.subheader("Every model under the same assumptions")
         rows, sentence = fb.peer_money(ev, a, c)

@@ -238,8 +238,9 @@ def tab_business(active, ev) -> rec.Assumptions:
         ("Click-through uplift", c.uplift, lambda x: fmt.rate(x, 1), "Assumed: offline lift × transfer share."),
         ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × revenue uplift − year 1's system cost) / year 1's system cost; year 1's system "
                                                "cost = the one-off cost + 12 months of running cost. The same rule as the fraud page."),
-        ("Payback", c.payback_months, fmt.payback, "Months of revenue uplift that earn back year 1's system cost (one-off + 12 months of "
-                                                   "running cost); the same rule as the fraud page."),
+        ("Payback", c.payback_months, fmt.payback, "Months of net value (revenue uplift minus running cost) that earn back the "
+                                                   "one-off cost: where the cumulative line below crosses zero. The same rule as the "
+                                                   "fraud page and Home."),
     ]
     for row in (tiles[:3], tiles[3:]):
         for col, (label, (lo, base, hi), f, help_) in zip(st.columns(3), row):
@@ -249,12 +250,17 @@ def tab_business(active, ev) -> rec.Assumptions:
     split = rb.over_best_peer(ev, a)
     if split is not None:
         peer, peer_rev, extra = split
+        ndcgs = f"NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} vs {fmt.metric(ev.baselines[peer][ev.primary_metric])}"
+        if extra >= 0:
+            where = (f"The best peer, {ev.label(peer)}, would earn {fmt.money(peer_rev, precise=True)} of the "
+                     f"{fmt.money(c.revenue[1], precise=True)} on its own — that part is the value of any good recommender. Choosing "
+                     f"this model rather than it adds {fmt.money(extra, precise=True)}/month (its {ndcgs}).")
+        else:  # "would earn €4,583 of the €4,188 … adds −€394" read as a part larger than its whole
+            where = (f"The best peer, {ev.label(peer)}, would earn more on its own: {fmt.money(peer_rev, precise=True)}, "
+                     f"{fmt.money(-extra, precise=True)}/month more than this model's {fmt.money(c.revenue[1], precise=True)} (this "
+                     f"model's {ndcgs}).")
         st.markdown(f"**Where the revenue uplift comes from** (base case, per month): the baseline is most-popular lists, what many shops "
-                    f"run today. The best peer, {ev.label(peer)}, would earn {fmt.money(peer_rev, precise=True)} of the "
-                    f"{fmt.money(c.revenue[1], precise=True)} on its own — that part is the value of any good recommender. Choosing this "
-                    f"model rather than it adds {fmt.money(extra, precise=True)}/month (its NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} vs "
-                    f"{fmt.metric(ev.baselines[peer][ev.primary_metric])}). Revenue is not margin: the net value subtracts running "
-                    "costs only.")
+                    f"run today. {where} Revenue is not margin: the net value subtracts running costs only.")
     months = np.arange(1, 37)
     fig = go.Figure()
     for i, (name, color) in enumerate((("Low", "#f59e0b"), ("Base", "#2563eb"), ("High", "#16a34a"))):

@@ -148,27 +148,28 @@ def roi(value: float, cost: float) -> float | None:
     return None if cost <= 0 else (value - cost) / cost
 
 
-def payback_months_simple(annual_value: float, annual_cost: float) -> float | None:
-    """Months of the model's value needed to earn back one year's system cost: 12 · cost / value; ``None`` ("never") when
-    a year's value does not cover a year's cost — the cost recurs, so it is never earned back (it had read "229 months"
-    beside a negative net value)."""
-    if annual_value <= 0 or annual_value < annual_cost:
+def payback_one_off(net_per_month: float, one_off: float) -> float | None:
+    """Months of net value (after running cost) that earn back the one-off cost: where the page's cumulative net value line
+    crosses zero. 0 without a one-off cost; ``None`` ("never") when the net value per month is not positive — the running
+    cost is never covered. (It was the months of value needed to earn back year 1's whole system cost: "payback 5.7
+    months" sat beside a chart that crossed zero at 3.5, and fraud, with no one-off cost to earn back, read "7.9 months".)"""
+    if net_per_month <= 0:
         return None
-    return 12.0 * annual_cost / annual_value
+    return max(float(one_off), 0.0) / net_per_month
 
 
-YEAR_ONE_RULE = ("ROI, year 1 = (a year's value before system costs − year 1's system cost) / year 1's system cost; payback = the "
-                 "months of that value needed to earn back year 1's system cost. Year 1's system cost = the one-off cost + 12 months "
-                 "of running cost.")
+YEAR_ONE_RULE = ("ROI, year 1 = (a year's value before system costs − year 1's system cost) / year 1's system cost, where year 1's "
+                 "system cost = the one-off cost + 12 months of running cost; payback = the months of net value (after running "
+                 "cost) that earn back the one-off cost, where the cumulative net value crosses zero.")
 
 
 def year_one(value_per_month: float, running_per_month: float, one_off: float = 0.0) -> tuple[float | None, float | None]:
-    """``(ROI, payback months)`` of year 1, one definition for every page (``YEAR_ONE_RULE``): fraud (no one-off cost) and
+    """``(ROI, payback months)``, one definition for every page (``YEAR_ONE_RULE``): fraud (no one-off cost) and
     recommendation (a one-off cost) had each its own, so "ROI, year 1" read 51 % on one page and 243 % on the other for
-    different quantities — recommendation's left its running cost out of the cost and counted only the one-off."""
+    different quantities — recommendation's left its running cost out of the cost and counted only the one-off. Payback
+    is the one Home's portfolio uses (without its adoption ramp) and the cumulative charts show."""
     cost = one_off + 12.0 * running_per_month
-    gross = 12.0 * value_per_month
-    return roi(gross, cost), payback_months_simple(gross, cost)
+    return roi(12.0 * value_per_month, cost), payback_one_off(value_per_month - running_per_month, one_off)
 
 
 def adoption_ramp(months: int, ramp_months: int) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 money, counts, rates, plain metrics, ranges, ROI and payback each have one format, so the same
 quantity reads the same everywhere ("€1.2M", "1,193", "28 %", "0.721", "€35k (€20k – €48k)").
-Missing or non-finite values show as "—", never "None" or "nan".
+Missing or non-finite values show as "—", never "None" or "nan". Negative money, shares, points and ROI take the minus sign
+"−" (U+2212), as money always did: "−95 %" beside "−€28k", not "-95 %".
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ ROI_CAP = 10.0  # ROI above 1,000 % reads as a bug; show "> 1,000 %"
 
 def _ok(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _minus(text: str) -> str:
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def money(x: float | None, currency: str = "€", precise: bool = False) -> str:
@@ -65,7 +70,7 @@ def rate(x: float | None, digits: int = 0) -> str:
         digits = 1
     if round(p, digits) == 0:
         p = 0.0  # "-0.0 %" read as a loss
-    return f"{p:,.{digits}f} %"
+    return _minus(f"{p:,.{digits}f} %")
 
 
 def points(x: float | None, digits: int = 1) -> str:
@@ -75,7 +80,7 @@ def points(x: float | None, digits: int = 1) -> str:
     p = 100 * float(x)
     if round(p, digits) == 0:
         p = 0.0
-    return f"{p:,.{digits}f} pts"
+    return _minus(f"{p:,.{digits}f} pts")
 
 
 def metric(x: float | None, digits: int = 3) -> str:
@@ -111,7 +116,7 @@ def roi(x: float | None) -> str:
         return DASH
     if x > ROI_CAP:
         return f"> {ROI_CAP * 100:,.0f} %"
-    return f"{100 * x:,.0f} %"
+    return _minus(f"{100 * x:,.0f} %")
 
 
 def payback(months: float | None) -> str:

@@ -58,7 +58,7 @@ class Case:
     net: Triple  # per month after running cost — Value.monthly
     upfront: Triple
     roi_year1: tuple[float | None, float | None, float | None]  # business.year_one: (12 × revenue − year-1 cost) / year-1 cost
-    payback_months: tuple[float | None, float | None, float | None]  # months of revenue that pay year 1's cost; None = never
+    payback_months: tuple[float | None, float | None, float | None]  # business.payback_one_off: one-off / net per month; None = never
 
     @property
     def annual(self) -> Triple:
@@ -122,8 +122,9 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
     if lift is None:
         headline = "no most-popular baseline on these rows, so no uplift is assumed"
     else:
-        headline = (f"{fmt.money(c.revenue[1])}/month incremental revenue at an assumed click-through uplift of {c.uplift[1]:+.0%} "
-                    f"(offline NDCG lift {lift:+.0%} × transfer {assumptions.transfer:g})")
+        plus = lambda x, d: ("+" if x > 0 else "") + fmt.rate(x, d)  # noqa: E731 — the tile's format ("+5.5 %"; it read "+5%" beside it)
+        headline = (f"{fmt.money(c.revenue[1])}/month incremental revenue at an assumed click-through uplift of {plus(c.uplift[1], 1)} "
+                    f"(offline NDCG lift {plus(lift, 0)} × transfer {assumptions.transfer:g})")
         split = over_best_peer(evaluation, assumptions)
         if split is not None:  # Home showed the whole uplift over most-popular as this model's; most of it is any good recommender's
             peer, peer_rev, extra = split
