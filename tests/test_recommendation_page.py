@@ -160,6 +160,20 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     users = serving.test_users(own)
     uid = app.selectbox(key="rec.user").value
     assert "rating" not in history.columns and len(history) == int(users.loc[users.user_id == uid, "rated"].iloc[0])
+    # Widgets and sentences that described the shipped model follow the model in view (an executive walkthrough, 2026-11-30):
+    # the slider kept the shipped β 0.20 beside a model evaluated at its own default, Similar items searched teams for
+    # "Matrix", the introduction spoke of MovieLens films, and the tuning table gave a time weight to a file without times.
+    assert app.slider(key="rec.div").value == pytest.approx(round(rec.evaluate(own).diversity, 2))
+    assert app.text_input(key="rec.sim.q").value == ""
+    intro = app.caption[0].value
+    assert "careers.csv" in intro and "MovieLens" not in intro and "film" not in intro and "Microsoft Recommenders" not in said
+    tuning = next(d.value for d in app.dataframe if "chosen" in d.value.columns)
+    assert "no time weight (the file has no times)" in tuning["chosen"].iloc[0] and "τ" not in tuning["chosen"].iloc[0]
+    app.slider(key="rec.div").set_value(0.45).run()
+    app.selectbox(key="rec.view").set_value("Shared model · MovieLens").run()
+    shipped = rec.load(ModelStore(REPO_ROOT / "models"))
+    assert app.slider(key="rec.div").value == pytest.approx(round(rec.evaluate(shipped).diversity, 2))
+    assert app.text_input(key="rec.sim.q").value == "Matrix"
 
 
 def test_the_revenue_split_adds_up_as_written(at):

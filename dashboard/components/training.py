@@ -163,6 +163,15 @@ def _history_chart(history: list[dict], metrics: tuple[str, ...] | None, key: st
         st.plotly_chart(fig, width="stretch", key=key)
 
 
+_WORDS = {"val": "validation", "train": "training", "bpb": "bits per byte", "ap": "AP", "kappa": "κ", "ngram": "n-gram", "loss": "loss"}
+
+
+def metric_label(key: str) -> str:
+    """A history key as words for a legend or axis: "val_kappa" → "validation κ", "val_ndcg@10" → "validation NDCG@10"
+    (the legends showed the raw keys)."""
+    return " ".join(_WORDS.get(w, w.upper() if "@" in w else w) for w in key.split("_"))
+
+
 def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     """The loss curve of a training history (None when there is nothing to draw)."""
     if len(history) < 2:
@@ -176,11 +185,12 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     # colour), not joined to the previous one's end — that drew a sawtooth.
     df["segment"] = (pd.to_numeric(df["step"], errors="coerce").diff().fillna(1) <= 0).cumsum()
     long = df.melt(id_vars=["step", "segment", *(["part"] if parts else [])], value_vars=cols, var_name="metric").dropna(subset=["value"])
+    long["metric"] = long["metric"].map(metric_label)
     if parts:
         long["metric"] = long["part"].fillna("").astype(str) + " · " + long["metric"]
     fig = px.line(long, x="step", y="value", color="metric", line_group="segment", markers=True, height=260)
     # the axis names what is on it (it read "value" under a validation loss and a κ side by side)
-    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None, yaxis_title=" · ".join(c.replace("_", " ") for c in cols))
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None, yaxis_title=" · ".join(metric_label(c) for c in cols))
     return fig
 
 

@@ -30,9 +30,19 @@ MARGIN = dict(l=10, r=10, t=40, b=10)
 
 report_ui.start("Recommendation")
 st.title(":material/movie: Recommendation")
-st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: a time-aware item-item autoencoder in PyTorch with a popularity "
-           "re-ranking, compared with most-popular, item-kNN, EASE and ALS (`implicit`), each tuned on the same validation split "
-           "and fit on the same 75 % of each user's ratings.")
+INTRO = st.empty()  # filled once the model in view is known: the shipped model's data, or the user's file
+
+
+def intro(active) -> str:
+    data = active.card.get("data", {})
+    if data.get("default"):
+        what, source, rows = SPEC.purpose, SPEC.data_source, "ratings"
+    else:  # it described MovieLens films above a model trained on a file of teams
+        what, source, rows = ("Recommend the next item each user is most likely to want, from your file.", fmt.sentence(str(data.get("source", "your file"))),
+                              "ratings" if data.get("liked_from_rating") is not None else "interactions")
+    return (f"{what} Data: {source}. Model: a time-aware item-item autoencoder in PyTorch with a popularity re-ranking, compared "
+            "with most-popular, item-kNN, EASE and ALS (`implicit`), each tuned on the same validation split and fit on the same "
+            f"75 % of each user's {rows}.")
 
 
 def _year(y) -> str:
@@ -52,7 +62,7 @@ def tab_user(active, ev) -> None:
                        help="Users of the test split: their held-out 25 % is what the metrics check.")
     n_rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
     c0.caption(f"This user has {fmt.count(n_rated)} {one if n_rated == 1 else many} in the training part of the model in view.")
-    div = c1.slider("Diversity weight β", 0.0, 0.5, float(round(ev.diversity, 2)), 0.05, key="rec.div",
+    div = c1.slider("Diversity weight β", 0.0, 0.5, step=0.05, key="rec.div",
                     help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
                          "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")
     code = int(users.loc[users.user_id == uid, "code"].iloc[0])
@@ -118,7 +128,7 @@ def tab_cold(active) -> None:
 @st.fragment
 def tab_similar(active) -> None:
     one, _, people = serving.item_words(active)
-    q = st.text_input("Search a title", "Matrix", key="rec.sim.q")
+    q = st.text_input("Search a title", key="rec.sim.q", placeholder="Type part of a title (empty: the most popular)")
     found = serving.search_titles(active, q, limit=30)
     if found.empty:
         st.info(f"No title contains “{q}”.")
@@ -142,10 +152,10 @@ def _short(ev, name: str) -> str:
     return "PyTorch model" if name == "model" else ev.label(name)
 
 
-def _settings(name: str, params: dict, words: tuple[str, str, str]) -> str:
+def _settings(name: str, params: dict, words: tuple[str, str, str], timed: bool = True) -> str:
     if name == "model" and params:
-        return (f"λ {params['lam']:g} · time weight α {params['alpha']:g}, τ {params['tau_seconds']:g} s · diversity β {params['beta']:g}"
-                f" · {words[1]} with ≥ {params['min_count']} {words[2]}")
+        time = f"time weight α {params['alpha']:g}, τ {params['tau_seconds']:g} s" if timed else "no time weight (the file has no times)"
+        return f"λ {params['lam']:g} · {time} · diversity β {params['beta']:g} · {words[1]} with ≥ {params['min_count']} {words[2]}"
     names = {"lam": "λ", "k": "k", "shrink": "shrink", "factors": "factors", "regularization": "reg", "alpha": "α"}
     return " · ".join(f"{names.get(p, p)} {fmt.number(v)}" for p, v in params.items()) or "nothing to tune"
 
@@ -164,8 +174,9 @@ def tab_model(active, ev, choice: str) -> None:
                f"{len(ev.folds.get('model', {}).get(ev.primary_metric, []))} bootstrap resamples of the {fmt.count(ev.test_users)} test "
                f"users. **Coverage**: share of the {fmt.count(active.model.n_items)} {many} recommended to at least one user. "
                f"**Popularity**: on average, the share of training users who already had a recommended {one} — lower means "
-               "less popularity bias. For orientation only (MovieLens-100K, another data set): Microsoft Recommenders reports NDCG@10 of "
-               + ", ".join(f"{n} {v}" for n, v in PUBLISHED.items()) + ".")
+               "less popularity bias."
+               + (" For orientation only (MovieLens-100K, another data set): Microsoft Recommenders reports NDCG@10 of "
+                  + ", ".join(f"{n} {v}" for n, v in PUBLISHED.items()) + "." if active.card.get("data", {}).get("default") else ""))
     c1, c2 = st.columns(2)
     with c1:
         curve = pd.DataFrame(ev.curve)
@@ -196,7 +207,8 @@ def tab_model(active, ev, choice: str) -> None:
                 "ended sooner (a short grid, or nothing to tune); each of the model's fits is also scored at every diversity weight "
                 "β, a re-ranking that needs no fit. Validation NDCG is lower than the test figure above because the inner split holds "
                 f"back part of each user's training {fb}: less history to recommend from, and fewer held-out {fb} to hit.")
-    rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"], words), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
+    timed = serving.context(active).data.has_times
+    rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"], words, timed), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
             for n, t in ev.tuning.items()]
     st.dataframe(fmt.table(pd.DataFrame(rows), {"val": "metric", "fits": "count"}, rename=False), hide_index=True, width="stretch",
                  column_config={"method": st.column_config.TextColumn("Method", width=140),
@@ -209,7 +221,8 @@ def tab_model(active, ev, choice: str) -> None:
         sub = hist[(hist["alpha"] == m["alpha"]) & (hist["tau"] == m["tau_seconds"]) & (hist["beta"] == m["beta"])]
         if len(sub) >= 2:
             fig = px.line(sub.sort_values("lambda"), x="lambda", y=f"val_ndcg@{k}", markers=True, log_x=True, height=260,
-                          title=f"Validation NDCG@{k} by λ (time weight α {m['alpha']:g}, τ {m['tau_seconds']:g} s; β {m['beta']:g})")
+                          title=f"Validation NDCG@{k} by λ ("
+                          + (f"time weight α {m['alpha']:g}, τ {m['tau_seconds']:g} s; " if timed else "") + f"β {m['beta']:g})")
             lams = sorted(sub["lambda"].unique())
             fig.update_layout(margin=MARGIN, xaxis_title="λ (L2 penalty, log scale)", yaxis_title=f"validation NDCG@{k}",
                               xaxis=dict(tickmode="array", tickvals=lams, ticktext=[fmt.number(v, 0) for v in lams]))
@@ -378,7 +391,7 @@ def tab_own(runs) -> None:
         if st.button("Train and evaluate on my file", type="primary", key="rec.own.go", icon=":material/play_arrow:"):
             training.start_session_run(jm, "rec-own", f"Training on {got[2]}", functools.partial(rec.train, rec.Config(), data=inter), runs,
                                        f"Your file · {got[2]}", metric=SPEC.primary_metric, metric_label=SPEC.primary_label)
-    training.job_progress(jm, "rec-own")
+    training.job_progress(jm, "rec-own", chart_metrics=("val_ndcg@10",))  # λ and k values on the same axis flattened it to 0
     st.caption("Command line: `python -m usecases train recommendation --data ratings.csv [--items titles.csv]`.")
 
 
@@ -388,9 +401,17 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view("rec", shared, SHARED)
+INTRO.caption(intro(active))
 held_out = f"the held-out {serving.feedback_word(active)}"
 ev = cache.page_evaluation(KEY, active, f"Scoring {held_out}…")
 st.caption(f"NDCG@10 on {held_out}: {ev.verdict().sentence}")
+# Widgets that start from the model in view start again when another model is put in view: kept, the diversity slider
+# showed the shipped model's β 0.20 beside an own-file model evaluated at β 0 (the list shown was not the one evaluated),
+# and Similar items searched a file of teams for "Matrix".
+if st.session_state.get("rec.for_model") != active.card.get("run_id"):
+    st.session_state["rec.for_model"] = active.card.get("run_id")
+    st.session_state["rec.div"] = float(round(ev.diversity, 2))
+    st.session_state["rec.sim.q"] = "Matrix" if active.card.get("data", {}).get("default") else ""
 
 tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"], key="rec.tab")
 with tabs[0]:
