@@ -168,8 +168,8 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
 
     hist = [{"step": s, "train_loss": 1.0 / s, "seconds": s} for _ in range(3) for s in (1, 2, 3)]
     fig = history_figure(hist, ("train_loss",))
-    lines = [tr for tr in fig.data if tr.name == "train_loss"]
+    lines = [tr for tr in fig.data if tr.name == "training loss"]  # in words: the legend showed "train_loss"
     assert len(lines) == 3 and all(list(tr.x) == [1, 2, 3] for tr in lines)
     assert sum(bool(tr.showlegend) for tr in lines) == 1  # one legend entry for the metric
     blend = [dict(h, part=p) for p in ("MLP", "TabM") for h in hist[:3]]  # learners of a blend stay apart too
-    assert {tr.name for tr in history_figure(blend).data} == {"MLP · train_loss", "TabM · train_loss"}
+    assert {tr.name for tr in history_figure(blend).data} == {"MLP · training loss", "TabM · training loss"}
