@@ -107,7 +107,7 @@ def test_fraud_tabm_round_trip_through_the_store(tmp_path):
     ev = fraud.evaluate(back)
     for k, v in t.card["metrics"].items():
         assert ev.model[k] == pytest.approx(v, abs=1e-9), k
-    assert back.model.differentiable  # integrated gradients work for the TabM detector too
+    assert back.model.differentiable  # the what-if attributions work for the TabM detector too
     x = torch.as_tensor(X[:4]).requires_grad_(True)
     back.model.torch_proba(x).sum().backward()
     assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

@@ -79,6 +79,6 @@ def training_curve(history: list[dict]) -> go.Figure | None:
 def attributions(top: pd.DataFrame) -> go.Figure:
     fig = px.bar(top, x="attribution", y="label", orientation="h", color=np.where(top["attribution"] > 0, "raises risk", "lowers risk"),
                  color_discrete_map={"raises risk": "#dc2626", "lowers risk": "#16a34a"}, height=360,
-                 title="What moved the score away from the reference (integrated gradients)")
+                 title="What moved the score away from the reference (Shapley values)")
     fig.update_layout(margin=MARGIN, legend_title=None, yaxis_title=None, xaxis_title="change in fraud probability")
     return fig

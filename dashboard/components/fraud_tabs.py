@@ -87,6 +87,12 @@ def _whatif(ev, active, threshold: float) -> None:
             st.info("This is the reference transaction itself, so nothing moves its score. Change a value, or start from a fraud.")
         else:
             st.plotly_chart(charts.attributions(top), width="stretch")
+            rest = attr["attribution"].iloc[10:].sum()
+            st.caption(f"The bars add up to the change from the reference's {fmt.rate(attr.attrs['baseline_score'], 2)} to "
+                       f"{fmt.rate(p, 2)}: {fmt.points(p - attr.attrs['baseline_score'])}"
+                       + (f", of which the {len(attr) - 10} features not drawn carry {fmt.points(rest)}" if len(attr) > 10 else "")
+                       + ". Each bar is the feature's Shapley value: its average effect when the features switch from the reference's "
+                       "values to this transaction's in a random order (100 orders).")
 
 
 def batch(tab, active, op: fb.Operating) -> None:
