@@ -159,8 +159,10 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
                     f"(paired runs, {fmt.rate(INTERVAL)} interval {fmt.number(lo_, 1)} – {fmt.number(hi_, 1)})")
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
-        headline = (f"No measurable change in critical patients seen after target ({fmt.number(per_month[1], 1)} per month, "
-                    f"{fmt.rate(INTERVAL)} interval {fmt.number(per_month[0], 1)} – {fmt.number(per_month[2], 1)} includes zero): not priced")
+        # It read "(8.2 per month, 90 % interval 0 – 16.2 includes zero)": 8.2 what, and an interval that starts at 0 "includes" it?
+        headline = (f"No measurable change in critical patients seen after target: {fmt.number(per_month[1], 1)} fewer per month on "
+                    f"average, but the {fmt.rate(INTERVAL)} interval of that difference ({fmt.number(per_month[0], 1)} to "
+                    f"{fmt.number(per_month[2], 1)}; below 0 = more) does not exclude zero: not priced")
     return Value(SPEC.name, SPEC.title, monthly, headline=headline)
 
 
