@@ -122,7 +122,8 @@ def tab_generate(models: dict) -> None:
         except ModelUnusable as exc:
             st.error(str(exc), icon=":material/error:")
     st.caption("Side by side: A samples (temperature 0.7, top-k 40, top-p 0.95), B decodes greedily — change either and generate again. "
-               "Engine tokens/s counts only the model's time; page tokens/s includes drawing in your browser.")
+               "Engine tokens/s counts only the model's time; page tokens/s includes drawing in your browser. Costs on the *Business "
+               "case* tab and on Home use one measurement per model version instead, so they do not move with a single run.")
 
 
 # ---- model ------------------------------------------------------------------------------------------
@@ -244,7 +245,9 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
     tp = ev.throughput
     where = tp.device.upper()
     st.caption(f"Generation speed of this model on this deployment: **{fmt.count(tp.per_second)} tokens/s** on {where} (one stream, greedy, "
-               "KV cache, measured once per model version after a warm-up).")
+               "KV cache, measured once per model version after a warm-up). A generation on the *Generate* tab shows its own engine "
+               "speed, which differs with the decoding, the prompt and what else this server is doing at that moment; costs use this "
+               "one measurement so they do not move from one visit to the next.")
     (st.info if v.usable_share > 0 else st.warning)(
         f"**{'Editor time counts for usable drafts only' if v.usable_share > 0 else 'No editor time is counted'}:** {v.gate}.",
         icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
