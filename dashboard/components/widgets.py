@@ -138,7 +138,7 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     from usecases.core import fmt
 
     v = ev.verdict()
-    text = f"**{v.sentence}**  \nRows: {ev.data.split}" + (f" · {fmt.count(ev.data.test_rows)} scored" if ev.data.test_rows else "")
+    text = f"**{v.sentence}**  \nRows: {ev.data.split}" + (f" · {fmt.count(ev.data.test_rows)} {ev.data.unit} scored" if ev.data.test_rows else "")
     if ev.data.kind == "external":
         text += " · **external test** (a file the model never saw, scored whole)"
     (st.success if v.winner == "model" else st.info if v.tie else st.warning)(text, icon=":material/balance:")

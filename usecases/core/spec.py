@@ -66,6 +66,7 @@ class DataInfo:
     kind: str = "held-out"  # "held-out" | "cross-validation" | "external" (a file the model never saw, scored whole)
     test_rows: int | None = None  # rows that were scored
     synthetic: bool = False
+    unit: str = "rows"  # what test_rows counts, for "3,001 patients scored" (text: bytes; it read "158,647 scored")
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -128,7 +128,8 @@ def _info(card: dict, test_rows: int, *, source: str | None = None, rows: int | 
     d = card["data"]
     return DataInfo(source=source or d["source"], rows=int(rows if rows is not None else d["rows"]),
                     split=split or f"{d['split']}; {d.get('spread', '')}".rstrip("; "), kind=kind or d.get("kind", "held-out"),
-                    test_rows=int(test_rows), synthetic=bool(d.get("synthetic")) if source is None else False)
+                    test_rows=int(test_rows), synthetic=bool(d.get("synthetic")) if source is None else False,
+                    unit="transactions" if d.get("split_kind") == "handbook" else "rows")
 
 
 def _check_layout(trained: Trained, data: Dataset) -> None:

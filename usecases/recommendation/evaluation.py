@@ -136,7 +136,7 @@ def held_out(trained, ctx: Context) -> RecEvaluation:
         recs = top_lists(trained, rows, users, fit_peers(card, ctx.seen, slot), k)
         curve = diversity_curve(trained, rows, ctx.truth[users], item_share(ctx.seen), None, k)
     info = DataInfo(source=ctx.data.source, rows=int(len(ctx.data.frame)), split=f"{ctx.split.description}; spread: {BOOTSTRAP} bootstrap "
-                    "resamples of the test users", kind="held-out", test_rows=int(len(ctx.test)))
+                    "resamples of the test users", kind="held-out", test_rows=int(len(ctx.test)), unit="held-out interactions")
     return build(trained, recs, ctx.truth[users], item_share(ctx.seen), ctx.data.n_items, curve, info)
 
 
@@ -181,5 +181,5 @@ def external(trained, train_ctx: Context, data: Interactions) -> RecEvaluation:
                   + (f"; {left:,} users with no item the model knows left out" if left else "")
                   + (f"; {unknown:,} items the model never saw count as relevant but cannot be recommended" if unknown else "")
                   + f"; spread: {BOOTSTRAP} bootstrap resamples of the test users")
-    info = DataInfo(source=data.source, rows=int(len(data.frame)), split=split_text, kind="external", test_rows=int(n_rel.sum()))
+    info = DataInfo(source=data.source, rows=int(len(data.frame)), split=split_text, kind="external", test_rows=int(n_rel.sum()), unit="held-out interactions")
     return build(trained, recs, truth[users], share, n_items, curve, info, n_rel)

@@ -221,12 +221,15 @@ def evaluate(trained, data=None) -> TextEvaluation:
         scores = _rescore(trained, data)
     scored = int(trained.tokenizer.token_bytes()[scores.ids[1:]].sum())
     if data is not None and data.fingerprint != d.get("fingerprint"):
-        info = DataInfo(source=data.source, rows=len(data.text.encode()), kind="external", test_rows=scored,
-                        split=f"the last 10 % of this text, scored in {BLOCKS} contiguous blocks (sizes in bytes); the n-gram was fitted "
+        info = DataInfo(source=data.source, rows=len(data.text.encode()), kind="external", test_rows=scored, unit="bytes",
+                        split=f"the last 10 % of this text, scored in {BLOCKS} contiguous blocks; the n-gram was fitted "
                               "on its first 90 % — it has seen this kind of text, the GPT has not")
     else:
+        split = d.get("split", "")
+        if "sha256(module name)" in split:  # the card's rule is code ("int(sha256(module name)[:8], 16) % 100 < 5"); the page says it in words
+            split = f"whole modules held out: {split.rsplit('<', 1)[-1].strip()} % of the module names, picked by a hash of the name"
         info = DataInfo(source=d.get("source", ""), rows=int(d.get("train_bytes", 0)) + int(d.get("val_bytes", 0)), test_rows=scored,
-                        split=f"{d.get('split', '')}; held-out text scored in {BLOCKS} contiguous blocks (sizes in bytes)")
+                        split=f"{split}; held-out text scored in {BLOCKS} contiguous blocks", unit="bytes")
     return build(card, trained.tokenizer, scores, info, throughput(trained))
 
 

@@ -201,7 +201,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
     model = learner.Ensemble([m.to("cpu") for m in members]).eval()
     arts = stored_form(arts)  # the evaluation below reads exactly what a reload will read
     info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)),
-                    synthetic=data is None)
+                    synthetic=data is None, unit="patients")
     y_all = frame["level"].to_numpy(int)
     card = {
         "run_id": new_run_id(),
@@ -296,7 +296,7 @@ def from_artefacts(arts: dict, info: DataInfo, notes=()) -> TriageEvaluation:
 def _info(card: dict) -> DataInfo:
     d = card.get("data", {})
     names = {f.name for f in dataclasses.fields(DataInfo)}
-    return DataInfo(**{k: v for k, v in d.items() if k in names})
+    return DataInfo(**{"unit": "patients", **{k: v for k, v in d.items() if k in names}})
 
 
 def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
@@ -315,7 +315,8 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
     split = protocol.recover(card["data"].get("split_record"), frame, _rebuild(frame))
     source = getattr(data, "source", f"{len(frame):,} records")
     if split is not None:  # the training file: only rows the model did not learn from
-        info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)))
+        info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)),
+                        unit="patients")
         if trained.artefacts is not None:
             return from_artefacts(trained.artefacts, info, notes)
         if card["data"].get("synthetic"):
@@ -346,5 +347,5 @@ def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config) -
     probs = {"model": learner.predict_proba(trained.model, frame)}
     probs.update({n: np.mean([p.predict_proba(frame) for p in ps], axis=0) for n, ps in peers.items()})
     info = DataInfo(source=source, rows=len(frame), split=f"external test: all {len(frame):,} rows (the model never saw this file)",
-                    kind="external", test_rows=len(frame))
+                    kind="external", test_rows=len(frame), unit="patients")
     return build(y=frame["level"].to_numpy(int), probs=probs, rule_levels=rule_levels(frame), data=info, notes=notes)
