@@ -60,8 +60,11 @@ def model_card(card: dict, *, title: str = "Model card") -> None:
         st.json(card, expanded=False)
 
 
-def _fmt_unit(unit: str) -> str:
-    return f" ({unit})" if unit else ""
+def _fmt_unit(unit: str, label: str = "") -> str:
+    """" (unit)" after a label, unless the label already names it ("Sessions per month (sessions)" said it twice)."""
+    if not unit or unit.lower().rstrip("s") in label.lower():
+        return ""
+    return f" ({unit})"
 
 
 def assumption_input(obj: Any, name: str, key: str, *, label: str | None = None) -> float:
@@ -87,7 +90,7 @@ def assumption_input(obj: Any, name: str, key: str, *, label: str | None = None)
         v = cast(cur)
     st.session_state[wkey] = v
     return st.number_input(
-        label or (f.label + _fmt_unit(f.unit)),
+        label or (f.label + _fmt_unit(f.unit, f.label)),
         min_value=cast(f.min) if f.min is not None else None,
         max_value=cast(f.max) if f.max is not None else None,
         step=cast(f.step) if f.step is not None else (1 if is_int else None),

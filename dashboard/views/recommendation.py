@@ -116,6 +116,7 @@ def tab_cold(active) -> None:
     out = serving.fold_in(active, [options[p] for p in picked], genres, 10)
     out["because you liked"] = out["because you liked"].replace("", "—")
     out["title"] = [f"{t} ({y})" if y else t for t, y in zip(out["title"], out["year"])]
+    out["genres"] = out["genres"].fillna("").astype(str).str.replace("|", ", ", regex=False)  # "Crime|Horror|Thriller" as words
     st.dataframe(out[["rank", "title", "genres", "because you liked"]], hide_index=True, width="stretch",
                  column_config={"rank": st.column_config.NumberColumn("#", width=40),
                                 "title": st.column_config.TextColumn("Title", width=280),
@@ -404,7 +405,7 @@ choice, active, runs = training.model_in_view("rec", shared, SHARED)
 INTRO.caption(intro(active))
 held_out = f"the held-out {serving.feedback_word(active)}"
 ev = cache.page_evaluation(KEY, active, f"Scoring {held_out}…")
-st.caption(f"NDCG@10 on {held_out}: {ev.verdict().sentence}")
+st.caption(f"NDCG@10 on {held_out}. {ev.verdict().sentence}")  # "…ratings: PyTorch model wins: …" had two colons
 # Widgets that start from the model in view start again when another model is put in view: kept, the diversity slider
 # showed the shipped model's β 0.20 beside an own-file model evaluated at β 0 (the list shown was not the one evaluated),
 # and Similar items searched a file of teams for "Matrix".
