@@ -96,3 +96,12 @@ def test_the_verdict_names_what_the_spread_is_over():
                     data=DataInfo(source="s", rows=10, split="s"), folds={"model": {"m": [0.6, 0.7]}, "b": {"m": [0.5, 0.5]}},
                     spread_unit="resamples of the test users")
     assert ev.verdict().sentence.endswith("better in all 2 resamples of the test users.")
+
+
+def test_an_assumption_label_does_not_repeat_its_unit():
+    """"Sessions per month (sessions)" and "Cases per investigator per day (cases)" said the unit twice; short units stay."""
+    from dashboard.components.widgets import _fmt_unit
+
+    assert _fmt_unit("sessions", "Sessions per month") == "" and _fmt_unit("cases", "Cases per investigator per day") == ""
+    assert _fmt_unit("s", "Budget") == " (s)" and _fmt_unit("min", "Administration time") == " (min)"
+    assert _fmt_unit("€/h", "CPU price") == " (€/h)" and _fmt_unit("", "Anything") == ""

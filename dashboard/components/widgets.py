@@ -62,7 +62,10 @@ def model_card(card: dict, *, title: str = "Model card") -> None:
 
 def _fmt_unit(unit: str, label: str = "") -> str:
     """" (unit)" after a label, unless the label already names it ("Sessions per month (sessions)" said it twice)."""
-    if not unit or unit.lower().rstrip("s") in label.lower():
+    import re
+
+    word = unit.lower().rstrip("s")
+    if not unit or (len(word) >= 3 and re.search(rf"\b{re.escape(word)}", label.lower())):
         return ""
     return f" ({unit})"
 
