@@ -160,7 +160,8 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
         # It read "(8.2 per month, 90 % interval 0 – 16.2 includes zero)": 8.2 what, and an interval that starts at 0 "includes" it?
-        headline = (f"No measurable change in critical patients seen after target: {fmt.number(per_month[1], 1)} fewer per month on "
+        headline = (f"No measurable change in critical patients seen after target: {fmt.number(abs(per_month[1]), 1)} "
+                    f"{'fewer' if per_month[1] >= 0 else 'more'} per month on "
                     f"average, but the {fmt.rate(INTERVAL)} interval of that difference ({fmt.number(per_month[0], 1)} to "
                     f"{fmt.number(per_month[2], 1)}; below 0 = more) does not exclude zero: not priced")
     return Value(SPEC.name, SPEC.title, monthly, headline=headline)
