@@ -10,13 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import fraud_charts as charts
-from dashboard.components import training, upload, widgets
+from dashboard.components import cache, training, upload, widgets
 from dashboard.components.state import session_jobs
 from usecases import fraud
 from usecases.core import fmt
 from usecases.core.tables import DataProblem
 from usecases.fraud import business as fb
-from usecases.fraud import explain, files
+from usecases.fraud import files
 from usecases.fraud.data import split_for
 from usecases.fraud.evaluation import scores_metrics
 from usecases.fraud.features import FEATURES, LABELS
@@ -71,7 +71,7 @@ def _whatif(ev, active, threshold: float) -> None:
                 else:
                     vals.append(st.number_input(LABELS[f] + (" (€)" if "AMOUNT" in f else ""), 0.0, files.AMOUNT_MAX, key=f"fraud.w.{f}"))
         st.form_submit_button("Score this transaction", type="primary")
-    attr = explain.attributions(active.model.torch_proba, vals, w.typical, FEATURES)
+    attr = cache.fraud_attributions(active, vals, w.typical)
     p = attr.attrs["score"]
     c1, c2 = st.columns([1, 2])
     with c1:

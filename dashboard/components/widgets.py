@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any, Iterable
 
 import pandas as pd
@@ -62,8 +63,6 @@ def model_card(card: dict, *, title: str = "Model card") -> None:
 
 def _fmt_unit(unit: str, label: str = "") -> str:
     """" (unit)" after a label, unless the label already names it ("Sessions per month (sessions)" said it twice)."""
-    import re
-
     word = unit.lower().rstrip("s")
     if not unit or (len(word) >= 3 and re.search(rf"\b{re.escape(word)}", label.lower())):
         return ""
