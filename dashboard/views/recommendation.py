@@ -39,7 +39,7 @@ def intro(active) -> str:
         what, source, rows = SPEC.purpose, SPEC.data_source, "ratings"
     else:  # it described MovieLens films above a model trained on a file of teams
         what, source, rows = ("Recommend the next item each user is most likely to want, from your file.", fmt.sentence(str(data.get("source", "your file"))),
-                              "ratings" if data.get("liked_from_rating") is not None else "interactions")
+                              serving.feedback_word(active))
     return (f"{what} Data: {source}. Model: a time-aware item-item autoencoder in PyTorch with a popularity re-ranking, compared "
             "with most-popular, item-kNN, EASE and ALS (`implicit`), each tuned on the same validation split and fit on the same "
             f"75 % of each user's {rows}.")
