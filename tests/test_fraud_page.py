@@ -58,6 +58,10 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     assert k["Net value"] == fmt.money(v.monthly[1])
     text = " ".join(c.value for c in at.caption)
     assert "chosen on validation rows" in text and "EBA & ECB" in text
+    # What-if states the threshold as a probability (beside "0.17 %") and as the Overview writes it: one quantity, one value.
+    thr = float(next(c.value for c in at.caption if c.value.startswith("Threshold ")).split()[1].rstrip(","))
+    badge = [m.value for m in at.markdown if "badge" in m.value and "threshold" in m.value]
+    assert badge and f"the threshold {fmt.rate(thr, 1)} (written {thr:.3f} on the Overview)" in badge[0]
 
 
 def _profit_figure(at) -> dict:

@@ -76,10 +76,12 @@ def _whatif(ev, active, threshold: float) -> None:
     c1, c2 = st.columns([1, 2])
     with c1:
         st.metric("Fraud probability", fmt.rate(p, 2), border=True)
-        if p >= threshold:  # the threshold on the probability's own scale (it read 0.893 beside "0.17 %")
-            st.markdown(f":red-badge[:material/flag: flagged — at or above the threshold {fmt.rate(threshold, 1)}]")
+        # the threshold on the probability's own scale (it read 0.893 beside "0.17 %"), and as the Overview writes it
+        shown = f"the threshold {fmt.rate(threshold, 1)} (written {threshold:.3f} on the Overview)"
+        if p >= threshold:
+            st.markdown(f":red-badge[:material/flag: flagged — at or above {shown}]")
         else:
-            st.markdown(f":green-badge[:material/check: passes — below the threshold {fmt.rate(threshold, 1)}]")
+            st.markdown(f":green-badge[:material/check: passes — below {shown}]")
         st.caption(f"Reference (median legitimate transaction): {fmt.rate(attr.attrs['baseline_score'], 2)}")
     with c2:
         top = attr.head(10).iloc[::-1]
