@@ -611,3 +611,17 @@ def test_the_revenue_uplift_splits_into_the_best_peer_and_what_the_model_adds():
     assert rec.value(ev, a).headline.endswith(f"; {ev.label(peer)} alone would earn {fmt.money(peer_rev)} of it")
     worse = dataclasses.replace(ev, model={**ev.model, "ndcg@10": p - 0.01})
     assert rec.value(worse, a).headline.endswith(f"; {ev.label(peer)} would earn more: {fmt.money(peer_rev)}")
+
+
+def test_coverage_benchmark_blend_keeps_the_model_at_w0_and_only_unscoreable_items_out():
+    """``benchmarks.rec_coverage_options`` (the README's "not kept" paragraph): at w = 0 the blend ranks exactly as the
+    model (an item outside its catalogue stays −inf); such an item becomes scoreable once kNN has a weight, and an item
+    neither can score stays −inf (never recommended)."""
+    from benchmarks.rec_coverage_options import blend
+
+    ease = np.array([[3.0, 1.0, -np.inf, -np.inf], [0.5, 2.0, -np.inf, -np.inf]], np.float32)
+    knn = np.array([[0.0, 4.0, 9.0, -np.inf], [1.0, 0.0, 2.0, -np.inf]], np.float32)
+    w0, w1 = blend(ease, knn, 0.0), blend(ease, knn, 1.0)
+    assert (np.argsort(-w0[:, :2], axis=1) == np.argsort(-ease[:, :2], axis=1)).all() and np.isneginf(w0[:, 2]).all()
+    assert np.isneginf(w0[:, 3]).all() and np.isneginf(w1[:, 3]).all()
+    assert w1[0].argmax() == 2 and blend(ease, knn, 0.5)[0, 2] > 0
