@@ -21,10 +21,12 @@ def _ev(model, peer, higher=True):
 
 
 def test_a_win_must_hold_in_every_fold():
-    assert _ev([0.8, 0.82, 0.81], [0.7, 0.71, 0.72]).verdict().winner == "model"
+    win = _ev([0.8, 0.82, 0.81], [0.7, 0.71, 0.72]).verdict()
+    assert win.winner == "model" and "0.810 vs 0.710 for Peer," in win.sentence  # "(EASE (λ 250))" read as nested brackets
     assert _ev([0.7, 0.71, 0.72], [0.8, 0.82, 0.81]).verdict().winner == "peer"
     tie = _ev([0.80, 0.70, 0.90], [0.78, 0.75, 0.85]).verdict()  # better mean, but worse in one fold
     assert tie.winner == "tie" and tie.tie and "changes sign" in tie.sentence
+    assert "(from −0.050 to +0.050)" in tie.sentence, tie.sentence  # the minus sign, as money and shares write it
     assert _ev([0.2, 0.21], [0.3, 0.31], higher=False).verdict().winner == "model", "lower is better: smaller wins"
 
 

@@ -162,6 +162,11 @@ def best_of(results: Mapping[str, Mapping[str, float]], metric: str, higher_is_b
     return (max if higher_is_better else min)(vals, key=lambda kv: kv[1])
 
 
+def _signed(x: float) -> str:
+    """A signed difference in a sentence: "+0.005", "−0.012" (the minus sign, as money and shares write it)."""
+    return f"{x:+.3f}".replace("-", "−")
+
+
 def verdict(ev: Evaluation) -> Verdict:
     """Model vs its best baseline on the primary metric.
 
@@ -187,16 +192,16 @@ def verdict(ev: Evaluation) -> Verdict:
         lo, hi = min(paired), max(paired)
         if lo > 0:
             return Verdict("model", b_name, margin, False,
-                           f"{name_of('model')} wins: {m:.3f} vs {b:.3f} ({name_of(b_name)}), better in all {len(paired)} {ev.spread_unit}.")
+                           f"{name_of('model')} wins: {m:.3f} vs {b:.3f} for {name_of(b_name)}, better in all {len(paired)} {ev.spread_unit}.")
         if hi < 0:
             return Verdict(b_name, b_name, margin, False,
                            f"{name_of(b_name)} wins: {b:.3f} vs {m:.3f} for {name_of('model')}, better in all {len(paired)} {ev.spread_unit}.")
         return Verdict("tie", b_name, margin, True,
                        f"Tie: {name_of('model')} {m:.3f} vs {name_of(b_name)} {b:.3f} — the difference changes sign between {ev.spread_unit} "
-                       f"(from {lo:+.3f} to {hi:+.3f}), so neither is better on this data.")
+                       f"(from {_signed(lo)} to {_signed(hi)}), so neither is better on this data.")
     if margin > 0:
         return Verdict("model", b_name, margin, False,
-                       f"{name_of('model')} is ahead: {m:.3f} vs {b:.3f} ({name_of(b_name)}); one split, no spread measured.")
+                       f"{name_of('model')} is ahead: {m:.3f} vs {b:.3f} for {name_of(b_name)}; one split, no spread measured.")
     if margin < 0:
         return Verdict(b_name, b_name, margin, False,
                        f"{name_of(b_name)} is ahead: {b:.3f} vs {m:.3f} for {name_of('model')}; one split, no spread measured.")
