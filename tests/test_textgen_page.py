@@ -64,6 +64,11 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     # The comparison box said "158,647 scored" (of what?) and gave the split as code ("int(sha256(module name)[:8], 16) % 100 < 5").
     box = " ".join([s.value for s in at.success] + [s.value for s in at.info] + [s.value for s in at.warning])
     assert "158,647 bytes scored" in box and "5 % of the module names, picked by a hash of the name" in box and "sha256(" not in box
+    # The held-out docs are nearly ASCII: bits per character equalled bits per byte (1.111) in a second column. One column, one line why.
+    tables = [t.value for t in at.dataframe if "Bits per byte" in t.value.columns]
+    assert tables and "Bits per character" not in tables[0].columns
+    assert any("nearly every character of the held-out text is one byte (158,647 bytes, 158,646 characters)" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -143,7 +143,15 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
             ("Longest loop, tokens", fmt.count(q.longest_loop) if q else "—",
              "Longest token sequence repeated within a 300-token greedy continuation. Target < 8.")]
     widgets.kpi_row(kpis)
-    table = widgets.comparison(ev, metrics=list(METRICS), lower_better=list(METRICS), metric_labels=METRICS)
+    # On (nearly) ASCII text a byte is a character, so bits per character repeat bits per byte: one column, and a line saying why.
+    same = all(m.get("val_bpc") is not None and fmt.metric(m["val_bpc"]) == fmt.metric(m["val_bpb"]) for m in (ev.model, *ev.baselines.values()))
+    shown = [k for k in METRICS if not (same and k == "val_bpc")]
+    table = widgets.comparison(ev, metrics=shown, lower_better=shown, metric_labels=METRICS)
+    if same:
+        chars = f" ({fmt.count(ev.data.test_rows)} bytes, {fmt.count(ev.data.test_rows * ev.model['val_bpb'] / ev.model['val_bpc'])} characters)" \
+            if ev.data.test_rows else ""
+        st.caption(f"Bits per character are not shown: nearly every character of the held-out text is one byte{chars}, so they equal "
+                   "bits per byte to the third decimal.")
     fig = go.Figure()
     blocks = [f"block {i + 1}" for i in range(len(ev.folds.get("model", {}).get("val_bpb", [])))]
     for name, color in (("model", charts.BLUE), (ev.ngram, charts.GREY)):
