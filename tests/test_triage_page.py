@@ -118,3 +118,16 @@ def test_the_attribution_chart_says_what_a_bar_near_zero_means(at):
     credible. Measured on the demo patient: hiding all three vitals at once leaves P(level ≤ 2) at 0.955 (0.954 with them)
     — the complaint drives this call — while each word alone barely moves it because the others carry the complaint."""
     assert any(c.value.startswith("Each bar hides one field and keeps the others.") and "need not add up" in c.value for c in at.caption)
+
+
+def test_every_level_probability_bar_carries_its_label(at):
+    """The walkthrough saw '4 · Less urgent 0.0 %' but nothing beside '5 · Non-urgent': a bar of zero width hid its label.
+    Short bars write their label outside the bar, long ones inside."""
+    import json
+
+    spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if "how close the call is" in json.loads(el.proto.spec)["layout"]["title"]["text"])
+    assert len(spec["data"]) == 5
+    for tr in spec["data"]:
+        share = float(tr["text"][0].rstrip(" %")) / 100  # "91 %", "0.0 %" (x itself is a typed array in the spec)
+        assert tr["textposition"] == ("inside" if share > 0.5 else "outside") and tr["cliponaxis"] is False, tr

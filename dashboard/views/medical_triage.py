@@ -105,6 +105,8 @@ def tab_assess(active, a, ev) -> None:
         fig = px.bar(probs, x="probability", y="level", orientation="h", color="level", color_discrete_sequence=list(LEVEL_COLORS.values()),
                      title="Probability of each level — how close the call is", text=[fmt.rate(p) for p in res.probs])
         fig.update_layout(showlegend=False, yaxis=dict(autorange="reversed", title=None), xaxis=dict(tickformat=".0%", range=[0, 1], title="probability"))
+        for tr in fig.data:  # one trace per level: a bar of (nearly) zero width hid its label, so short bars write it outside
+            tr.update(textposition="inside" if float(tr.x[0]) > 0.5 else "outside", cliponaxis=False)
         st.plotly_chart(_layout(fig, 250), width="stretch")
         st.info(res.sentence(), icon=":material/psychology:")
         eff = pd.DataFrame([{"field": e.label, "points": 100 * e.effect} for e in res.effects]).iloc[::-1]
