@@ -58,6 +58,9 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     assert k["Net value"] == fmt.money(v.monthly[1])
     text = " ".join(c.value for c in at.caption)
     assert "chosen on validation rows" in text and "EBA & ECB" in text
+    # "232 caught, test week" beside the Business case's "411 a month": the Overview says how one becomes the other.
+    op = fraud.business.operating(fraud.evaluate(t), fraud.business.FraudAssumptions())
+    assert f"catches {fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month (the Business case's figure)" in text
     # What-if states the threshold as a probability (beside "0.17 %") and as the Overview writes it: one quantity, one value.
     thr = float(next(c.value for c in at.caption if c.value.startswith("Threshold ")).split()[1].rstrip(","))
     badge = [m.value for m in at.markdown if "badge" in m.value and "threshold" in m.value]

@@ -97,7 +97,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
         ]
         widgets.kpi_scaled(kpis)
         st.caption(f"Losses, alerts, precision and net value are at your volume ({fmt.count(a.monthly_transactions)} payments a month) and "
-                   f"fraud rate ({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost.")
+                   f"fraud rate ({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost. "
+                   f"Frauds caught are counted on the {week}; at your volume the same recall catches {fmt.count(op.month['caught'])} of "
+                   f"{fmt.count(op.month['frauds'])} frauds a month (the Business case's figure).")
         if op.mode == "Team capacity" and not op.over_capacity:
             st.caption(f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
                        f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(a.capacity_per_day)} your "
