@@ -193,3 +193,21 @@ def test_files_that_are_not_tables_are_named_for_what_they_are():
         with pytest.raises(DataProblem) as err:
             _load(raw)
         assert needle in str(err.value), (needle, str(err.value))
+
+
+def test_currency_symbols_and_space_grouped_thousands_are_read_as_exports_write_them():
+    """Bank and ERP exports write money as "€1,234.50", "-$12" or (French) "1 234,50 €" with a no-break space. Those were
+    refused as non-numeric; the currency is dropped (the sign kept) and a space is read as a thousands separator, never as
+    a decimal mark. Mixed conventions are still refused, quoting the cell as the file writes it."""
+    from usecases.core.tables import text_to_numbers
+
+    num, problem = text_to_numbers(pd.Series(["€1,234.50", "-$12", "$ 1,234,567", "£.5", "€-3", "12 EUR", "USD 7"]))
+    assert problem is None and num.tolist() == [1234.5, -12.0, 1234567.0, 0.5, -3.0, 12.0, 7.0]
+    num, problem = text_to_numbers(pd.Series(["1 234,50 €", "1\u00a0234", "12\u202f345,5", "7,25 €", "30 037"]))
+    assert problem is None and num.tolist() == [1234.5, 1234.0, 12345.5, 7.25, 30037.0]
+    num, problem = text_to_numbers(pd.Series(["1 234,50 €", "€1,234.50"]))
+    assert num.isna().all() and "('1 234,50 €') and others after a dot ('€1,234.50')" in problem
+    assert text_to_numbers(pd.Series(["€", "EURO", "1 23", "abc€", "12 34"]))[0].isna().all()  # nothing that is not a number
+    # Through a reader: a French semicolon export of payments reads as numbers.
+    df, _ = load_table("amount;x\n1 234,50 €;1\n12,00 €;2\n".encode(), Schema("t", (Column("amount", "float"), Column("x", "int"))))
+    assert df["amount"].tolist() == [1234.5, 12.0]

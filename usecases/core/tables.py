@@ -272,6 +272,13 @@ _EN_SURE = re.compile(r"^[+-]?\d{1,3}((,\d{3})+\.\d+|(,\d{3}){2,})$")
 _DE_SURE = re.compile(r"^[+-]?\d{1,3}((\.\d{3})+,\d+|(\.\d{3}){2,})$")
 
 
+# Money as exports write it: "€1,234.50", "-$12", "1 234,50 €", "EUR 5" — the sign kept, the currency dropped.
+_CURRENCY_LEAD = re.compile(r"^([+-]?)\s*(?:[€$£¥]|(?:EUR|USD|GBP|CHF)\s)\s*(?=[+-]?\d|[+-]?[.,]\d)", re.IGNORECASE)
+_CURRENCY_TRAIL = re.compile(r"(?<=\d)\s*(?:[€$£¥]|\s(?:EUR|USD|GBP|CHF))$", re.IGNORECASE)
+# Spaces that group thousands (French and Nordic exports: "1 234,50", often with a no-break space): never a decimal mark.
+_SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
+
+
 def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     """Numbers from text cells, deciding *per column* which mark is the decimal one. Returns ``(numbers, problem)``; cells
     that are not numbers are NaN, and ``problem`` (None when there is none) says why some cells were not read.
@@ -280,8 +287,13 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     is the decimal mark (and dots group thousands); ``12.5`` or ``1,234.56`` or ``1,234,567`` say the dot is (and commas
     group thousands). ``30,037`` alone is 30037 with a thousands separator as much as 30.037 with a decimal comma, so a column
     with nothing else to settle it is not read either way; nor is a column whose cells settle it both ways — guessing would
-    give a quietly wrong number. ``1.234`` with nothing to settle it stays 1.234, as every program reads it."""
-    s = raw.astype(str).str.strip().str.replace("\u2212", "-", regex=False)
+    give a quietly wrong number. ``1.234`` with nothing to settle it stays 1.234, as every program reads it. A currency
+    symbol or code before or after the number (``€1,234.50``, ``-$12``, ``1 234,50 €``) is dropped, and spaces that group
+    thousands (``1 234,50``, also no-break spaces) are read as such — a space is never a decimal mark."""
+    orig = raw.astype(str).str.strip()  # quoted in messages as the file writes it
+    s = orig.str.replace("\u2212", "-", regex=False)
+    s = s.str.replace(_CURRENCY_LEAD, r"\1", regex=True).str.replace(_CURRENCY_TRAIL, "", regex=True)
+    s = s.where(~s.str.match(_SPACE_GROUPS), s.str.replace(r"[ \u00a0\u202f]", "", regex=True))
     comma = s.str.match(_NUM_COMMA)  # 12,5 — a decimal comma, or one thousands separator
     grouped = comma & s.str.match(_GROUPED)
     dotted = s.str.match(_DOT_NUMBER)
@@ -289,7 +301,7 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     de = s.str.match(_DE_SURE) | (comma & ~grouped)
     if en.any() and de.any():
         return pd.to_numeric(s, errors="coerce"), (
-            f"some values put the decimal mark after a comma ({s[de].iloc[0]!r}) and others after a dot ({s[en].iloc[0]!r}); "
+            f"some values put the decimal mark after a comma ({orig[de].iloc[0]!r}) and others after a dot ({orig[en].iloc[0]!r}); "
             "write every number one way, without thousands separators (1234.5)")
     if de.any():
         ok = s.str.match(_DE_GROUPS) | comma
@@ -297,9 +309,9 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     if en.any():
         return pd.to_numeric(s.where(~s.str.match(_EN_GROUPS), s.str.replace(",", "", regex=False)), errors="coerce"), None
     if grouped.any():
-        ex = s[grouped].iloc[0]
+        ex, shown = s[grouped].iloc[0], orig[grouped].iloc[0]
         return pd.to_numeric(s.where(~comma), errors="coerce"), (
-            f"values like {ex!r} could be thousands ({ex.replace(',', '')}) or have a decimal comma ({ex.replace(',', '.')}); "
+            f"values like {shown!r} could be thousands ({ex.replace(',', '')}) or have a decimal comma ({ex.replace(',', '.')}); "
             "write numbers without thousands separators")
     return pd.to_numeric(s, errors="coerce"), None
 
