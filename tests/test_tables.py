@@ -201,13 +201,18 @@ def test_currency_symbols_and_space_grouped_thousands_are_read_as_exports_write_
     a decimal mark. Mixed conventions are still refused, quoting the cell as the file writes it."""
     from usecases.core.tables import text_to_numbers
 
-    num, problem = text_to_numbers(pd.Series(["€1,234.50", "-$12", "$ 1,234,567", "£.5", "€-3", "12 EUR", "USD 7"]))
-    assert problem is None and num.tolist() == [1234.5, -12.0, 1234567.0, 0.5, -3.0, 12.0, 7.0]
+    for cells, want in ((["€1,234.50", "€-3", "12 EUR", "-€2", "eur 4"], [1234.5, -3.0, 12.0, -2.0, 4.0]),
+                        (["-$12", "$ 1,234,567", "USD 7", "8"], [-12.0, 1234567.0, 7.0, 8.0]), (["£.5", "3 GBP"], [0.5, 3.0])):
+        num, problem = text_to_numbers(pd.Series(cells))
+        assert problem is None and num.tolist() == want, (cells, num.tolist(), problem)
     num, problem = text_to_numbers(pd.Series(["1 234,50 €", "1\u00a0234", "12\u202f345,5", "7,25 €", "30 037"]))
     assert problem is None and num.tolist() == [1234.5, 1234.0, 12345.5, 7.25, 30037.0]
     num, problem = text_to_numbers(pd.Series(["1 234,50 €", "€1,234.50"]))
     assert num.isna().all() and "('1 234,50 €') and others after a dot ('€1,234.50')" in problem
     assert text_to_numbers(pd.Series(["€", "EURO", "1 23", "abc€", "12 34"]))[0].isna().all()  # nothing that is not a number
+    # Two currencies in one column are not one quantity: refused, never read as the same number.
+    num, problem = text_to_numbers(pd.Series(["USD 100", "100 €", "EUR 7", "5"]))
+    assert num.isna().all() and problem == "values in more than one currency ('100 €', 'USD 100'); convert them to one currency"
     # Through a reader: a French semicolon export of payments reads as numbers.
     df, _ = load_table("amount;x\n1 234,50 €;1\n12,00 €;2\n".encode(), Schema("t", (Column("amount", "float"), Column("x", "int"))))
     assert df["amount"].tolist() == [1234.5, 12.0]

@@ -273,8 +273,9 @@ _DE_SURE = re.compile(r"^[+-]?\d{1,3}((\.\d{3})+,\d+|(\.\d{3}){2,})$")
 
 
 # Money as exports write it: "€1,234.50", "-$12", "1 234,50 €", "EUR 5" — the sign kept, the currency dropped.
-_CURRENCY_LEAD = re.compile(r"^([+-]?)\s*(?:[€$£¥]|(?:EUR|USD|GBP|CHF)\s)\s*(?=[+-]?\d|[+-]?[.,]\d)", re.IGNORECASE)
-_CURRENCY_TRAIL = re.compile(r"(?<=\d)\s*(?:[€$£¥]|\s(?:EUR|USD|GBP|CHF))$", re.IGNORECASE)
+_CURRENCY_LEAD = re.compile(r"^([+-]?)\s*([€$£¥]|(?:EUR|USD|GBP|CHF)\s)\s*(?=[+-]?\d|[+-]?[.,]\d)", re.IGNORECASE)
+_CURRENCY_TRAIL = re.compile(r"(?<=\d)\s*([€$£¥]|\s(?:EUR|USD|GBP|CHF))$", re.IGNORECASE)
+_CURRENCY_NAMES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 # Spaces that group thousands (French and Nordic exports: "1 234,50", often with a no-break space): never a decimal mark.
 _SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 
@@ -292,6 +293,13 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     thousands (``1 234,50``, also no-break spaces) are read as such — a space is never a decimal mark."""
     orig = raw.astype(str).str.strip()  # quoted in messages as the file writes it
     s = orig.str.replace("\u2212", "-", regex=False)
+    cur = s.str.extract(_CURRENCY_LEAD)[1].fillna(s.str.extract(_CURRENCY_TRAIL)[0]).str.strip().str.upper()
+    cur = cur.map(lambda c: _CURRENCY_NAMES.get(c, c), na_action="ignore")
+    units = sorted(set(cur.dropna()))
+    if len(units) > 1:  # "USD 100" and "EUR 100" are not the same amount: never read them as the same number
+        ex = [orig[cur == u].iloc[0] for u in units]
+        return pd.Series(np.nan, index=raw.index), (f"values in more than one currency ({', '.join(map(repr, ex))}); "
+                                                    "convert them to one currency")
     s = s.str.replace(_CURRENCY_LEAD, r"\1", regex=True).str.replace(_CURRENCY_TRAIL, "", regex=True)
     s = s.where(~s.str.match(_SPACE_GROUPS), s.str.replace(r"[ \u00a0\u202f]", "", regex=True))
     comma = s.str.match(_NUM_COMMA)  # 12,5 — a decimal comma, or one thousands separator
