@@ -131,3 +131,30 @@ def test_every_level_probability_bar_carries_its_label(at):
     for tr in spec["data"]:
         share = float(tr["text"][0].rstrip(" %")) / 100  # "91 %", "0.0 %" (x itself is a typed array in the spec)
         assert tr["textposition"] == ("inside" if share > 0.5 else "outside") and tr["cliponaxis"] is False, tr
+
+
+def test_a_model_on_a_file_no_rule_can_read_draws_its_model_tab(tmp_path, monkeypatch):
+    """A file recording age, sex and the level but no vital sign, complaint or nurse level (a real table mapped onto triage)
+    has no ESI-style rule and no nurse to compare with; the Model tab asked for the rule's levels and showed a KeyError
+    traceback. Now the confusion matrix beside the model's is the best learned peer's."""
+    import streamlit as st
+
+    from tests.triage_support import FAST, cohort_csv
+    from usecases import triage
+
+    drop = ("complaint", "avpu", "sbp", "dbp", "hr", "rr", "temp", "spo2", "pain", "nurse_level")
+    recs = triage.read_data(cohort_csv(300, 3, drop=drop), "no-vitals.csv")
+    t = triage.train(triage.Config(**FAST), data=recs)
+    assert not {"esi_rule", "nurse"} & set(triage.evaluate(t).rule_levels)
+    triage.save(t, ModelStore(tmp_path / "models"))
+    st.cache_resource.clear()
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    app = AppTest.from_file(APP, default_timeout=600)
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    import json
+
+    titles = [json.loads(el.proto.spec)["layout"].get("title", {}).get("text", "") for el in app.get("plotly_chart")]
+    assert any(t_.startswith("Confusion matrix · Logistic regression") for t_ in titles), titles
+    st.cache_resource.clear()

@@ -176,8 +176,11 @@ def tab_model(active, ev, choice) -> None:
     c2.plotly_chart(_layout(fig, 340), width="stretch")
     c2.caption(ev.calibration_sentence())
     c1, c2 = st.columns(2)
-    other = "nurse" if ev.has_nurse else "esi_rule"
+    # Beside the model: the nurse, else the ESI-style rule, else (a file recording nothing a rule can read) the best learned peer.
+    other = "nurse" if ev.has_nurse else "esi_rule" if "esi_rule" in ev.rule_levels else (ev.best_baseline() or (None,))[0]
     for col, name in ((c1, "model"), (c2, other)):
+        if name is None:
+            continue
         fig = px.imshow(ev.confusion(name), x=[f"pred {i}" for i in range(1, 6)], y=[f"ref {i}" for i in range(1, 6)], text_auto=True,
                         color_continuous_scale="Blues", title=f"Confusion matrix · {ev.label(name)} (patients)")
         fig.update_layout(coloraxis_showscale=False)
