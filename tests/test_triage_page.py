@@ -157,4 +157,10 @@ def test_a_model_on_a_file_no_rule_can_read_draws_its_model_tab(tmp_path, monkey
 
     titles = [json.loads(el.proto.spec)["layout"].get("title", {}).get("text", "") for el in app.get("plotly_chart")]
     assert any(t_.startswith("Confusion matrix · Logistic regression") for t_ in titles), titles
+    # Assess: the form offers vitals this model never saw a value of; the page says so (the walkthrough typed them in and read
+    # 40 % for a level its file never held).
+    warn = [w.value for w in app.warning if "never recorded" in w.value]
+    assert warn and "never recorded Chief complaint, Mental status (AVPU), Pain score, Systolic BP" in warn[0], [w.value for w in app.warning]
+    assert triage.pipeline.never_seen(t.card)[0][:2] == ["Chief complaint", "Mental status (AVPU)"] and t.card["data"]["recorded"] == ["age", "sex", "arrival"]
+    assert triage.pipeline.never_seen({"data": {"level_mix": {"1": 0.2, "2": 0.5, "3": 0.3, "4": 0.0, "5": 0.0}}}) == ([], [4, 5])
     st.cache_resource.clear()

@@ -21,6 +21,7 @@ from usecases.core.tables import DataProblem
 from usecases.triage import mapping as tmap
 from usecases.triage import records as trec
 from usecases.triage import economics as tval
+from usecases.triage.pipeline import never_seen
 from usecases.triage.queue import TARGET_MINUTES
 
 KEY = "triage"
@@ -48,6 +49,14 @@ def _assumptions() -> triage.Assumptions:
 @st.fragment
 def tab_assess(active, a, ev) -> None:
     st.caption("Enter what is known at triage; leave a field empty if it was not measured (it then counts as not recorded).")
+    fields, levels = never_seen(active.card)
+    if fields or levels:
+        st.warning(" ".join(
+            ([f"This model's training file never recorded {', '.join(fields)}: a value typed there is outside anything it learned "
+              "from, so leave those fields empty."] if fields else [])
+            + ([f"Level{'s' if len(levels) > 1 else ''} {', '.join(map(str, levels))} never appear{'' if len(levels) > 1 else 's'} in its "
+                f"training file: {'their probabilities' if len(levels) > 1 else 'its probability'} below rest{'' if len(levels) > 1 else 's'} "
+                "on no patient."] if levels else [])), icon=":material/info:")
     for k, v in {"age": 67.0, "pain": 7.0, "temp": 37.2, "sbp": 104.0, "dbp": 68.0, "hr": 118.0, "rr": 24.0, "spo2": 93.0}.items():
         st.session_state.setdefault(f"triage.f.{k}", v)  # a demo patient; every number can be cleared
     with st.form("triage.form"):

@@ -37,6 +37,7 @@ from .metrics import DEFAULT_UNDER_COST
 from .model import NetConfig
 from .tabm import TabMConfig
 from .peers import PEERS, FittedPeer, fit_peer
+from .mapping import FIELD_LABELS, INPUTS
 from .records import CANONICAL, MIN_ROWS, VITALS, Records
 from .rules import esi_level, match_complaint, news2_level
 
@@ -206,7 +207,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
     card = {
         "run_id": new_run_id(),
         "data": {**info.as_dict(), "fingerprint": split.fingerprint, "split_record": split.record(),
-                 "level_mix": {str(l): float((y_all == l).mean()) for l in range(1, 6)}},
+                 "level_mix": {str(l): float((y_all == l).mean()) for l in range(1, 6)}, "recorded": recorded(frame)},
         "training": cfg.as_dict(),
         "model": {**learner.describe(members, cfg),
                   "decision": f"minimum expected cost; metrics at under-triage weighted {DEFAULT_UNDER_COST:g}× (the page lets you change it)"},
@@ -223,6 +224,23 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
         "vocabulary": _vocabulary(frame.iloc[tr] if data is None else frame),
     })
     return Trained(model=model, card=card, artefacts=arts, peers=peers)
+
+
+def recorded(frame: pd.DataFrame) -> list[str]:
+    """The input fields with at least one recorded value in the training rows (a field never recorded is one the model never
+    saw a value of)."""
+    return [c for c in INPUTS if c in frame and (frame[c].fillna("").astype(str).str.strip().ne("").any() if c == "complaint"
+                                                  else frame[c].notna().any())]
+
+
+def never_seen(card: dict) -> tuple[list[str], list[int]]:
+    """``(fields, levels)`` the training rows never held: input fields without one recorded value (as labels) and
+    reference levels without one patient. The Assess tab says so — a value typed into such a field, or a probability
+    for such a level, rests on no example."""
+    d = card.get("data", {})
+    rec = d.get("recorded")
+    fields = [FIELD_LABELS[c] for c in INPUTS if rec is not None and c not in rec]
+    return fields, sorted(int(l) for l, share in d.get("level_mix", {}).items() if share == 0)
 
 
 def served_notes(card: dict) -> list[str]:
