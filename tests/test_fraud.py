@@ -332,6 +332,12 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
     peer = rows[0]["Model"].split(" (")[0].lower()
     assert f"the {peer} earns" in sentence and fmt.money(rows[0]["net"]) in sentence
     assert "outside the model's range" in sentence, sentence
+    # When every model loses money after the running cost, the sentence does not call the first of them an earner.
+    dear = dataclasses.replace(a, yearly_system_cost=1e9)
+    rows, sentence = fb.peer_money(ev, dear)
+    assert all(r["net"] < 0 for r in rows) and "earns" not in sentence, sentence
+    assert sentence.startswith(f"At these assumptions no model pays for the system's running cost ({fmt.money(1e9 / 12)} a month): ")
+    assert ("the model loses the least" if rows[0]["name"] == "model" else "a month less than the model") in sentence, sentence
 
 
 def test_what_if_bars_add_up_to_the_change_they_explain():

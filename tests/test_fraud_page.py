@@ -61,6 +61,12 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     # "232 caught, test week" beside the Business case's "411 a month": the Overview says how one becomes the other.
     op = fraud.business.operating(fraud.evaluate(t), fraud.business.FraudAssumptions())
     assert f"catches {fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month (the Business case's figure)" in text
+    assert any("does not pay for itself" in w.value for w in at.warning) == k["Net value"].startswith("−")  # (this quick model's sign)
+    # A running cost the model cannot earn back: the Overview says so in words beside the negative tile.
+    at.number_input(key="fraud.a.yearly_system_cost").set_value(2_000_000.0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    warn = [w.value for w in at.warning if "does not pay for itself" in w.value]
+    assert warn and f"running cost ({fmt.money(2_000_000 / 12)} a month)" in warn[0] and kpis(at)["Net value"].startswith("−€")
     # What-if states the threshold as a probability (beside "0.17 %") and as the Overview writes it: one quantity, one value.
     thr = float(next(c.value for c in at.caption if c.value.startswith("Threshold ")).split()[1].rstrip(","))
     badge = [m.value for m in at.markdown if "badge" in m.value and "threshold" in m.value]

@@ -96,6 +96,10 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
              f"Range {fmt.money(value.monthly[0])} – {fmt.money(value.monthly[2])} (low/high assumptions and a bootstrap over test days)."),
         ]
         widgets.kpi_scaled(kpis)
+        if value.monthly[1] < 0:
+            st.warning(f"At these assumptions the model does not pay for itself: {fmt.money(value.monthly[1])} a month after the system's "
+                       f"running cost ({fmt.money(a.yearly_system_cost / 12)} a month). The Business case tab shows the assumptions and "
+                       "every model under them.", icon=":material/trending_down:")
         st.caption(f"Losses, alerts, precision and net value are at your volume ({fmt.count(a.monthly_transactions)} payments a month) and "
                    f"fraud rate ({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost. "
                    f"Frauds caught are counted on the {week}; at your volume the same recall catches {fmt.count(op.month['caught'])} of "

@@ -239,15 +239,22 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
     rows.sort(key=lambda r: -r["net"])
     model = next(r for r in rows if r["name"] == "model")
     best = rows[0]
+    # When every model loses money after the running cost, "earns the most" read as good news beside four negative figures.
+    none_pays = (f"At these assumptions no model pays for the system's running cost ({fmt.money(a.yearly_system_cost / 12)} a month): "
+                 if best["net"] < 0 else "")
     if best["name"] == "model":
+        if none_pays:
+            return rows, (none_pays + f"the model loses the least of the {len(rows)} ({fmt.money(model['net'])} a month), each at its own "
+                          "profit-optimal threshold.")
         return rows, f"At these assumptions the model earns the most of the {len(rows)} models, each at its own profit-optimal threshold."
     lo, _, hi = (model_case or case(ev, a)).monthly
     inside = lo <= best["net"] <= hi
     peer = re.sub(r"\s*\(.*\)$", "", best["Model"]).lower()
-    return rows, (f"At these assumptions the {peer} earns "
-                  f"{fmt.money(best['net'] - model['net'])} a month more than the model ({fmt.money(best['net'])} vs "
-                  f"{fmt.money(model['net'])}), each at its own threshold — " +
-                  ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better."))
+    diff = fmt.money(best["net"] - model["net"])
+    return rows, ((none_pays + f"the {peer} loses {diff} a month less than the model" if none_pays else
+                   f"At these assumptions the {peer} earns {diff} a month more than the model")
+                  + f" ({fmt.money(best['net'])} vs {fmt.money(model['net'])}), each at its own threshold — "
+                  + ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better."))
 
 
 def value(evaluation, assumptions: FraudAssumptions) -> Value:
