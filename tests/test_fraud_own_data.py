@@ -117,3 +117,25 @@ def test_a_winning_peer_can_be_put_in_view_but_not_saved(cv_model, small_csv, tm
     np.testing.assert_allclose(scored["fraud_probability"], np.round(want, 6), atol=1e-6)
     with pytest.raises(DataProblem, match="cannot be saved as safetensors"):
         fraud.save(p, tmp_store)
+
+
+def test_overview_names_the_threshold_new_rows_get_beside_the_per_fold_ones(cv_model, tmp_path, monkeypatch):
+    """A cross-validated file: the Overview listed five per-fold thresholds while the Business case and Model tabs showed a
+    sixth (the one new transactions get, chosen on all validation rows). The Overview now names that one and says so."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    fraud.save(cv_model, ModelStore(tmp_path / "models"))
+    st.cache_resource.clear()
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("views/fraud_detection.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    op = fraud.business.operating(fraud.evaluate(cv_model), fraud.business.FraudAssumptions())
+    assert len(op.thresholds) > 1
+    cap = next(c.value for c in at.caption if c.value.startswith("Threshold "))
+    assert "(one per fold, each on its own test rows)" in cap and f"new transactions are scored at {op.threshold:.3f}" in cap, cap
+    st.cache_resource.clear()

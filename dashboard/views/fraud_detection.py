@@ -75,7 +75,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
     with tab:
         if op.mode != "Manual":
             ts = ", ".join(f"{t:.3f}" for t in op.thresholds)
-            st.caption(f"Threshold {ts}{' (one per fold)' if len(op.thresholds) > 1 else ''}, chosen on validation rows"
+            st.caption(f"Threshold {ts}{' (one per fold, each on its own test rows)' if len(op.thresholds) > 1 else ''}, chosen on validation rows"
+                       + (f" · new transactions are scored at {op.threshold:.3f}, chosen on all validation rows (the one the Business case "
+                          "and Model tabs show)" if len(op.thresholds) > 1 else "")
                        + (f" · team capacity {fmt.count(op.capacity_per_day)} cases/day" if op.mode == "Team capacity" else ""))
         week = "test week" if ev.test_days else "test rows"
         kpis = [
