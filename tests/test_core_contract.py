@@ -71,6 +71,9 @@ def test_formats_by_kind():
     assert fmt.roi(118.22) == "> 1,000 %" and fmt.roi(0.44) == "44 %"
     assert fmt.payback(0.1) == "3 days" and fmt.payback(1.5) == "7 weeks" and fmt.payback(8.3) == "8.3 months" and fmt.payback(None) == "never"
     assert fmt.span(168.0, 168.0, 168.0, fmt.number) == "168", "a range that collapses to its value is not repeated"
+    # Sentences and tiles write a negative quantity with the minus sign, as money and shares do; tables read back keep "-".
+    assert fmt.number(-5.5, 1, typographic=True) == "−5.5" and fmt.number(-5.5, 1) == "-5.5" and fmt.number(-0.25, typographic=True) == "−0.25"
+    assert fmt.number(1234.5, 1, typographic=True) == "1,234.5"
     assert fmt.span(1e4, 2e4, 3e4) == "€20k (€10k – €30k)"
     t = fmt.table(pd.DataFrame({"monthly_value": [250000.0], "alerts": [16.0], "note": [None]}), {"monthly_value": "money", "alerts": "count"})
     assert t.columns.tolist() == ["Monthly value", "Alerts", "Note"] and t.iloc[0].tolist() == ["€250k", "16", "—"]

@@ -82,13 +82,14 @@ def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
     """The tiles said 'Critical late / week 60.1 → 58.2' (means) while the table below said 62.5 → 60 (medians) for the same
     quantity on the same screen; now all show the mean over the runs, which differ by the paired mean beside them."""
     tile = next(m.value for m in at.metric if m.label == "Critical late / week")
-    fewer = next(m.value for m in at.metric if m.label == "Fewer critical late / week")
+    label, size = next((m.label, m.value) for m in at.metric if m.label.endswith("critical late / week") and m.label != "Critical late / week")
+    fewer = size if label.startswith("Fewer") else "−" + size  # the tile names the direction (it read "Fewer … −5.5")
     table = next(d.value for d in at.dataframe if "figure" in d.value.columns)
     row = table[table["figure"] == "Levels 1–2 seen after target, per week"].iloc[0]
     before, after = (row[c].split(" (")[0] for c in table.columns[1:3])
     assert tile == f"{before} → {after}"
     assert row["paired difference"].split(" (")[0] == fewer
-    assert abs(float(before) - float(after) - float(fewer)) <= 0.051 + 1e-9  # the tiles' and table's means differ by the paired mean
+    assert abs(float(before) - float(after) - float(fewer.replace("−", "-"))) <= 0.051 + 1e-9  # the tiles' and table's means differ by the paired mean
     # A measurable effect either way is said in words, not left in a table cell: the warning named only what got worse,
     # beside a measurable improvement for levels 1–2 in the row above it.
     paired = _ops_paired(at)
@@ -163,4 +164,38 @@ def test_a_model_on_a_file_no_rule_can_read_draws_its_model_tab(tmp_path, monkey
     assert warn and "never recorded Chief complaint, Mental status (AVPU), Pain score, Systolic BP" in warn[0], [w.value for w in app.warning]
     assert triage.pipeline.never_seen(t.card)[0][:2] == ["Chief complaint", "Mental status (AVPU)"] and t.card["data"]["recorded"] == ["age", "sex", "arrival"]
     assert triage.pipeline.never_seen({"data": {"level_mix": {"1": 0.2, "2": 0.5, "3": 0.3, "4": 0.0, "5": 0.0}}}) == ([], [4, 5])
+    st.cache_resource.clear()
+
+
+def test_more_critical_patients_late_is_a_warning_not_good_news(monkeypatch):
+    """The walkthrough's example-file model put '24 more critical patients seen after target per month' in a green box with a
+    money icon, beside a tile 'Fewer critical late / week −5.5'. A measured change for the worse is a warning, and the tile
+    names the direction."""
+    import dataclasses
+
+    import streamlit as st
+
+    from usecases import triage
+    from usecases.triage import economics
+
+    real = economics.operations
+
+    def worse(ev, a):  # the same simulation, its late-critical difference turned around: the model-assisted arm is worse
+        ops = real(ev, a)
+        return dataclasses.replace(ops, paired={**ops.paired, "late_l12_per_week": (-7.3, -5.5, -3.8)})
+
+    monkeypatch.setattr(economics, "operations", worse)
+    monkeypatch.setattr(triage, "operations", worse)
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any(m.label == "More critical late / week" and m.value == "5.5" for m in app.metric), [(m.label, m.value) for m in app.metric]
+    assert any("more critical patients seen after target per month" in w.value for w in app.warning)
+    assert not any("critical patients seen after target per month" in s.value for s in app.success)
+    assert any("−7.3 – −3.8" in c.value and "below 0 = more late with the model" in c.value for c in app.caption)
+    st.cache_data.clear()
     st.cache_resource.clear()

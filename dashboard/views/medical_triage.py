@@ -227,21 +227,33 @@ def tab_ops(active, ev0) -> None:
         return
     u, m = ops.arms["unassisted"], ops.arms["model-assisted"]
     lo, mean, hi = ops.paired["late_l12_per_week"]
+
+    def num(x):
+        return fmt.number(x, 1, typographic=True)
+
     kpis = [("Doctor utilisation", fmt.rate(ops.utilisation), "Offered load per doctor: arrivals × mean consultation time ÷ doctors."),
-            ("Critical late / week", f"{fmt.number(u['late_l12_per_week'][1], 1)} → {fmt.number(m['late_l12_per_week'][1], 1)}",
+            ("Critical late / week", f"{num(u['late_l12_per_week'][1])} → {num(m['late_l12_per_week'][1])}",
              "Levels 1–2 seen after their target per week, mean over the runs: unassisted → model-assisted (the next figure is the "
              "mean of the paired differences, so the two agree). The table gives the 10th–90th percentiles too."),
-            ("Fewer critical late / week", fmt.number(mean, 1), f"Paired mean over {ops.runs} runs; 90 % interval {fmt.number(lo, 1)} – {fmt.number(hi, 1)}."),
+            # "Fewer critical late / week −5.5" was a double negative: the tile names the direction and shows the size.
+            (f"{'Fewer' if mean >= 0 else 'More'} critical late / week", num(abs(mean)),
+             f"Paired mean over {ops.runs} runs; 90 % interval of unassisted minus model-assisted {num(lo)} – {num(hi)} (below 0 = more late "
+             "with the model)."),
             ("Net value / month", fmt.money(val.monthly[1]), "After the system's running cost; low – high in the line below.")]
     widgets.kpi_row(kpis)
     st.caption(f"Net value per month after system cost: {fmt.span(*val.monthly)} (base, low – high). Paired difference in critical patients "
-               f"seen late per week: {fmt.span(lo, mean, hi, lambda x: fmt.number(x, 1))} (mean, 90 % interval).")
+               f"seen late per week, unassisted minus model-assisted: {fmt.span(lo, mean, hi, num)} (mean, 90 % interval; below 0 = more "
+               "late with the model).")
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", f"{fmt.money(val.monthly[0])} – {fmt.money(val.monthly[2])}")])
-    (st.success if ops.supported() else st.info)(val.headline, icon=":material/payments:")
+    # A measured change for the worse ("24 more critical patients seen after target") had sat in a green box with a money icon.
+    if ops.supported() and mean < 0:
+        st.warning(val.headline, icon=":material/trending_down:")
+    else:
+        (st.success if ops.supported() else st.info)(val.headline, icon=":material/payments:")
     names = {"late_l12_per_week": ("Levels 1–2 seen after target, per week", "number"), "late_share_l12": ("Share of levels 1–2 seen after target", "rate"),
              "mean_wait_l12": ("Mean triage-to-provider time, levels 1–2 (min)", "number"), "p90_wait_l12": ("90th percentile, levels 1–2 (min)", "number"),
              "mean_wait_all": ("Mean triage-to-provider time, everyone (min)", "number")}
-    f = {"number": lambda x: fmt.number(x, 1), "rate": fmt.rate}
+    f = {"number": num, "rate": fmt.rate}
     diff = {**f, "rate": fmt.points}  # a difference of two shares is in percentage points
     rows = [{"figure": label, f"unassisted ({ops.unassisted})": fmt.span(*u[k], f[kind]), "model-assisted": fmt.span(*m[k], f[kind]),
              "paired difference": fmt.span(*ops.paired[k], diff[kind]) if k in ops.paired else "—"}

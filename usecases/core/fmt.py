@@ -90,16 +90,20 @@ def metric(x: float | None, digits: int = 3) -> str:
     return f"{float(x):.{digits}f}" if _ok(x) else DASH
 
 
-def number(x: float | None, digits: int = 2) -> str:
-    """A plain quantity: thousands separators, no trailing zeros (16 → "16", 2.5 → "2.5")."""
+def number(x: float | None, digits: int = 2, typographic: bool = False) -> str:
+    """A plain quantity: thousands separators, no trailing zeros (16 → "16", 2.5 → "2.5"). ``typographic``: a negative
+    number gets the minus sign ("−5.5", as money and shares write it) — for sentences and tiles; tables that a program
+    reads back keep the ASCII "-"."""
     if not _ok(x):
         return DASH
     v = float(x)
     if v == int(v) and abs(v) < 1e15:
-        return f"{int(v):,}"
-    if abs(v) < 1:
-        return f"{v:.{digits}g}"
-    return f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+        out = f"{int(v):,}"
+    elif abs(v) < 1:
+        out = f"{v:.{digits}g}"
+    else:
+        out = f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+    return _minus(out) if typographic else out
 
 
 def span(lo: float | None, mid: float | None, hi: float | None, f: Callable[[Any], str] = money) -> str:
