@@ -147,7 +147,9 @@ def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool =
     if "label" in data:
         tx[LABEL] = parse_labels(data["label"], "label", subject, required=require_labels).to_numpy()
     elif require_labels:
-        raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row", subject)
+        raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row, in a column "
+                          f"named “label” (also read: {', '.join(n for n in LABEL_NAMES if n != 'label')}); yes/no and true/false are read too",
+                          subject)
     return tx
 
 
@@ -179,8 +181,9 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     else:
         label_col = next((norm[n] for n in LABEL_NAMES if n in norm), None)
     if label_col is None and require_labels:
-        raise DataProblem("it has no label column: name the 0/1 column “label” (1 = fraud) — or, for raw transactions, give "
-                          "transaction_id, datetime, customer_id, terminal_id, amount and label", subject)
+        raise DataProblem("it has no label column: name the column that marks fraud “label” (also read: "
+                          f"{', '.join(n for n in LABEL_NAMES if n != 'label')}), with 1/0, yes/no or true/false (1 = fraud) — "
+                          f"columns found: {', '.join(map(str, df.columns[:12]))}{' …' if len(df.columns) > 12 else ''}", subject)
     time_col = norm.get("time")
     amount_col = norm.get("amount") or norm.get("tx_amount")
     problems: list[str] = []
