@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -23,6 +24,12 @@ def test_the_example_export_is_accepted_as_it_is():
     df, _, _ = trec.read_raw(raw, "triage-example.csv")
     recs = trec.read_records(raw, "triage-example.csv", guess_mapping(df).mapping)
     assert len(recs.frame) >= 30 and recs.frame["level"].value_counts().min() >= 2
+    # It trained without a word of caution on 60 records with 2 patients at level 1: the page now says what such a file allows.
+    counts = recs.frame["level"].value_counts()
+    line = trec.caution(recs.frame)
+    assert len(line) == 1 and line[0].startswith(f"Small file: {len(recs.frame)} records (level 1: {counts[1]}") and "read the ranges" in line[0]
+    three = pd.DataFrame({"level": [1] * 200 + [2] * 300 + [3] * 300})
+    assert trec.caution(three) == ["Levels 4, 5 never appear in the file: the model cannot learn to suggest them."]
 
 
 def _file(level_column: str = "level") -> bytes:
@@ -53,6 +60,7 @@ def test_the_mapping_follows_a_new_file(at):
     assert not at.exception
     assert at.selectbox(key="triage.map.level").value == "level"
     assert _ready(at) and not any("reference level" in e.value for e in at.error)
+    assert any(w.value.startswith("Small file: ") for w in at.warning)  # the 60-row example trained without a word of caution
     # A confirmation given for one file's mapping does not count for another file.
     at.checkbox(key="triage.map.confirm").check().run()
     assert not next(b for b in at.button if b.label == "Train and evaluate on my records").disabled

@@ -378,6 +378,8 @@ def _own_file(up, jm, runs) -> None:
         st.caption(f"• {n}")
     st.success(f"{fmt.count(len(recs.frame))} labelled records ready; level mix " +
                ", ".join(f"{int(l)}: {fmt.count(c)}" for l, c in recs.frame["level"].value_counts().sort_index().items()))
+    for line in trec.caution(recs.frame):
+        st.warning(line, icon=":material/warning:")
     ok = st.checkbox("I have checked the mapping above (columns, codes and which end is most urgent)", key="triage.map.confirm")
     if st.button("Train and evaluate on my records", type="primary", key="triage.own.go", icon=":material/play_arrow:", disabled=not ok,
                  help=None if ok else "Confirm the mapping first."):

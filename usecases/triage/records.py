@@ -153,6 +153,27 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
     return out[list(CANONICAL)].reset_index(drop=True), notes
 
 
+SMALL_FILE = 500  # records below which the figures move a lot between folds: the page says so before training
+SMALL_LEVEL = 10  # patients a level needs before its under-triage means much
+
+
+def caution(frame: pd.DataFrame) -> list[str]:
+    """What a file too small or too uneven to judge by point figures should be told before training (empty when nothing):
+    how many records each fold tests on, which levels hold only a handful, which never appear."""
+    out = []
+    counts = frame["level"].value_counts()
+    n = len(frame)
+    thin = [f"level {int(l)}: {int(c)}" for l, c in counts.sort_index().items() if c < SMALL_LEVEL]
+    if n < SMALL_FILE or thin:
+        out.append(f"Small file: {n:,} records" + (f" ({', '.join(thin)} patients)" if thin else "") + f" — each of the 5 folds tests on about "
+                   f"{n // 5:,}, so κ and under-triage move a lot between folds: read the ranges, not the point figures.")
+    absent = [str(l) for l in range(1, 6) if l not in counts.index]
+    if absent:
+        out.append(f"Level{'s' if len(absent) > 1 else ''} {', '.join(absent)} never appear{'' if len(absent) > 1 else 's'} in the file: "
+                   "the model cannot learn to suggest " + ("them." if len(absent) > 1 else "it."))
+    return out
+
+
 def check_enough(frame: pd.DataFrame, subject: str) -> None:
     """Refuse records with too little to suggest a level from: no complaint and fewer than
     :data:`MIN_VITALS` vital signs recorded (the model would only echo the cohort's average)."""
