@@ -119,6 +119,18 @@ def test_batch_and_own_file_uploads(monkeypatch, store):
     at.file_uploader(key="fraud.own").set_value(("creditcard.csv", ulb_frame().to_csv().encode(), "text/csv")).run()
     assert not at.exception
     assert any("ULB layout" in s.value and "ignored the unnamed first column" in s.value for s in at.success)
+    # A feature table whose fraud column is called "default" (ISLR::Default) is refused naming the names read; typing the
+    # column's name reads it (it had to be renamed outside the app).
+    import numpy as np
+    import pandas as pd
+
+    table = pd.DataFrame({"default": (["No"] * 14 + ["Yes"]) * 12, "balance": np.arange(180.0), "income": np.arange(180.0) % 7})
+    at.file_uploader(key="fraud.own").set_value(("default.csv", table.to_csv(index=False).encode(), "text/csv")).run()
+    assert not at.exception and any("no label column" in e.value and "columns found: default, balance, income" in e.value for e in at.error)
+    at.text_input(key="fraud.own.label").set_value("default").run()
+    assert not at.exception and any("12 frauds" in s.value for s in at.success), [s.value for s in at.success]
+    at.text_input(key="fraud.own.label").set_value("").run()
+    at.file_uploader(key="fraud.own").set_value(("creditcard.csv", ulb_frame().to_csv().encode(), "text/csv")).run()
     # training on your file has its own budget input (the only one on the tab belonged to the simulation form)
     assert at.number_input(key="fraud.own.budget").value == 180 and "your file" in at.number_input(key="fraud.own.budget").label
 

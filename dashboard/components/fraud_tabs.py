@@ -189,8 +189,11 @@ def own_file(jm, runs: dict) -> None:
     split = st.radio("Split", list(SPLITS), format_func=SPLITS.get, horizontal=True, key="fraud.split",
                      help="Small files are cross-validated (every row scored by a model that did not learn from it; the fold models "
                           "become the ensemble). A time-ordered hold-out needs ≥ 20 frauds before and ≥ 10 after the cut.")
+    # A table whose fraud column has another name ("default", "Purchase") had to be renamed outside the app.
+    label_col = st.text_input("Label column of a feature table (empty: found by name — label, class, fraud, target …)", key="fraud.own.label",
+                              help="The column that marks fraud with 1/0, yes/no or true/false. Raw transactions always use “label”.").strip()
     got = upload.upload_table(files.RAW_SCHEMA, key="fraud.own", label="Labelled transactions CSV", example=EXAMPLE.assign(label=[0, 1, 0]),
-                              example_name="labelled-example.csv", parse=lambda raw, name: fraud.read_data(raw, name))
+                              example_name="labelled-example.csv", parse=lambda raw, name: fraud.read_data(raw, name, label=label_col or None))
     if got is None:
         return
     ds, _, fname = got
