@@ -197,12 +197,13 @@ def tab_train(runs: dict) -> None:
     c1, c2, c3 = st.columns(3)
     col = c1.text_input("Text column (CSV only; empty = the longest)", "", key="tg.col")
     budget = c2.slider("Time budget (s)", 10, 900, 120, 10, key="tg.budget")
-    name = c3.text_input("Name for the model", "my-model", key="tg.name")
+    name = c3.text_input("Name for the model", "", key="tg.name", placeholder="empty: the first file's name")
     jm = session_jobs()
     if files:
         try:
             corpus = read_corpus([(f.name, f.getvalue()) for f in files], text_column=col.strip() or None)
-            safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
+            # Named after the first file unless a name is given ("my-model" for every corpus hid which one was in view).
+            safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip() or files[0].name.rsplit(".", 1)[0]).strip("-.")
             if not safe:
                 raise DataProblem("the name must contain letters or digits", "the model name")
         except DataProblem as exc:
