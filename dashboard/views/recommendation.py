@@ -249,7 +249,8 @@ def tab_business(active, ev) -> rec.Assumptions:
     tiles = [
         ("Net value / month, after system cost", v.monthly, fmt.money, "Incremental revenue minus running cost, at your volume — the figure Home shows."),
         ("Revenue uplift / month", c.revenue, fmt.money, "Sessions × click-through × assumed uplift × conversion × order value."),
-        ("Click-through uplift", c.uplift, lambda x: fmt.rate(x, 1), "Assumed: offline lift × transfer share."),
+        ("Click-through uplift (relative)", c.uplift, lambda x: fmt.rate(x, 1),
+         "Assumed: offline lift × transfer share — a relative change: a 4 % click-through rate becomes 4 % × (1 + this)."),
         ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × revenue uplift − year 1's system cost) / year 1's system cost; year 1's system "
                                                "cost = the one-off cost + 12 months of running cost. The same rule as the fraud page."),
         ("Payback", c.payback_months, fmt.payback, "Months of net value (revenue uplift minus running cost) that earn back the "
