@@ -62,8 +62,9 @@ def test_class_split_shrinks_k_for_rare_classes():
 
 
 def test_formats_by_kind():
-    assert [fmt.money(x) for x in (250_000, 5_000_000, 0.002, -1234, None, float("nan"))] == ["€250k", "€5.0M", "€0.002", "−€1.2k", "—", "—"]
+    assert [fmt.money(x) for x in (250_000, 5_000_000, 0.002, -1234, None, float("nan"))] == ["€250k", "€5.0M", "€0.0020", "−€1.2k", "—", "—"]
     assert fmt.money(0.0137) == "€0.014" and fmt.money(0.5) == "€0.50" and fmt.money(2.5) == "€2.50"  # not "€0.01" beside "€0.0059"
+    assert [fmt.money(x) for x in (0.0104, 0.00996, 0.05, 0.0020)] == ["€0.010", "€0.010", "€0.050", "€0.0020"]  # two digits, always
     assert fmt.count(16.0) == "16" and fmt.count(1193.4) == "1,193"
     assert fmt.rate(0.283) == "28 %" and fmt.rate(0.004) == "0.4 %"
     assert fmt.rate(-0.0001) == "0.0 %" and fmt.points(-0.0001) == "0.0 pts", "no '-0.0', read as a loss"
