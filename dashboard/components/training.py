@@ -97,11 +97,16 @@ def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help
     job_progress(jm, name)
 
 
+_VIEW_REQUEST = "_view-request"  # the label of a session model to put in view on the next run (a finished training job)
+
+
 def model_in_view(prefix: str, shared: Any, shared_label: str) -> tuple[str, Any, dict]:
     """The "Model in view" choice between the shared model and the models this session trained (kept in
     ``st.session_state[f"{prefix}.runs"]``); returns ``(label, model, runs)``. No selector until there is a choice."""
     runs: dict = st.session_state.setdefault(f"{prefix}.runs", {})
     choice = shared_label
+    if st.session_state.get(_VIEW_REQUEST) in runs:  # a model this session just trained is put in view (set before the widget exists)
+        st.session_state[f"{prefix}.view"] = st.session_state.pop(_VIEW_REQUEST)
     if runs:
         choice = st.selectbox("Model in view", [shared_label, *runs], key=f"{prefix}.view",
                               help="Models you trained in this session (on your own data or what-if runs) are kept in this browser session only.")
@@ -118,8 +123,9 @@ def start_session_run(jm: JobManager, key: str, title: str, train: Callable[...,
         runs[label] = trained
         return trained
 
+    st.session_state[f"_view-after-{key}"] = label  # when it finishes, the model goes into view: a presenter kept showing the old one
     jm.start(key, title, work,
-             lambda t: f"{metric_label} {t.card['metrics'][metric]:.3f} — pick it under “Model in view” at the top.")
+             lambda t: f"{metric_label} {t.card['metrics'][metric]:.3f} — now in view (“Model in view” at the top switches back).")
 
 
 def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, chart_metrics: tuple[str, ...] | None = None) -> Job | None:
@@ -144,6 +150,9 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
             return
         if on_finish_rerun and not st.session_state.get(ack_key):
             st.session_state[ack_key] = True
+            pending = st.session_state.pop(f"_view-after-{key}", None)
+            if j.state == "done" and pending is not None:
+                st.session_state[_VIEW_REQUEST] = pending
             st.rerun()
         state = {"done": "complete", "failed": "error", "cancelled": "error"}[j.state]
         summary = f" — {j.message}" if j.state == "done" and j.message else ""  # the result stays readable while collapsed
