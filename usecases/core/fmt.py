@@ -46,10 +46,10 @@ def money(x: float | None, currency: str = "€", precise: bool = False) -> str:
         s = f"{a:.0f}"
     elif a >= 0.1:
         s = f"{a:.2f}"
-    elif a >= 0.01:  # two significant digits, as below a cent: €0.014 read "€0.01" beside "€0.0059" — and €0.0104 reads "€0.010"
-        s = f"{a:#.2g}"  # "#": a trailing zero is a significant digit ("€0.01" beside "€0.014" read as less precise)
+    elif a >= 1e-4:  # two significant digits below €0.10: €0.014 read "€0.01" beside "€0.0059"
+        s = f"{a:#.2g}"  # "#": a trailing zero is a significant digit (€0.010, not "€0.01" beside €0.014)
     else:
-        s = f"{a:#.2g}" if a >= 1e-4 else f"{a:.1e}"
+        s = f"{a:.1e}"
     return f"{sign}{currency}{s}"
 
 
