@@ -205,3 +205,16 @@ def test_open_access_says_so():
     at.run()
     side = " ".join(str(getattr(x, "value", "")) for x in at.sidebar)
     assert "Open access" in side and "no login configured" in side
+
+
+def test_home_value_bars_write_every_tick_of_an_axis_one_way():
+    """Plotly's own ticks switched format along one axis: "−6000 €" beside "−20k €"."""
+    from dashboard.components.charts import money_ticks
+
+    at = _app()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    bars = next(json.loads(p.proto.spec) for p in at.get("plotly_chart") if "Net value per month" in p.proto.spec)
+    axes = {k: v for k, v in bars["layout"].items() if k.startswith("xaxis")}
+    assert axes and all(ax.get("tickformat") == money_ticks(ax["range"][1] - ax["range"][0]) for ax in axes.values()), axes
+    assert (money_ticks(26_000), money_ticks(3e6), money_ticks(4)) == (",.0f", "~s", ",.2f")

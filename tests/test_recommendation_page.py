@@ -176,16 +176,25 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     assert app.text_input(key="rec.sim.q").value == "Matrix"
 
 
-def test_the_revenue_split_adds_up_as_written(at):
-    """"EASE would earn €21k of the €23k … this model adds €2.6k" did not add up on the page (rounded to two digits each)."""
+@pytest.mark.parametrize("sessions", [None, 20_000])
+def test_the_revenue_split_adds_up_as_written(sessions, monkeypatch):
+    """"EASE would earn €21k of the €23k … this model adds €2.6k" did not add up on the page (rounded to two digits each).
+    At a small volume it read "adds €44.92/month" beside whole euros."""
     import re
 
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    at = AppTest.from_file(APP, default_timeout=300)
+    if sessions:
+        at.query_params["rec.a.monthly_sessions"] = str(float(sessions))
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
     text = next(m.value for m in at.markdown if m.value.startswith("**Where the revenue uplift comes from**"))
     def euros(amount: str, k: str) -> float:
         return float(amount.replace(",", "")) * (1000 if k else 1)
 
     peer, total, extra = (euros(a, k) for a, k in re.findall(r"€([0-9.,]+)(k?)", text)[:3])
-    assert abs(peer + extra - total) <= 1.0, text  # "€21k of the €23k … adds €2.6k" read 600 € apart
+    assert peer + extra == total, text  # "€21k of the €23k … adds €2.6k" read 600 € apart
+    assert not re.search(r"€[0-9,]+\.[0-9]", text), text  # whole euros: "adds €44.92" sat beside €4,583
 
 
 def test_the_tuning_table_says_why_validation_ndcg_is_lower_than_the_test_figure(at):

@@ -25,3 +25,8 @@ def style(fig, *, title: str | None = None, height: int = 340, **layout):
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
+
+
+def money_ticks(span: float) -> str:
+    """One d3 tick format for a money axis of this span: Plotly's own switches mid-axis ("−6000 €" beside "−20k €")."""
+    return "~s" if span >= 1e6 else ",.0f" if span >= 10 else ",.2f"

@@ -95,8 +95,9 @@ if values:
                      error_x=dict(type="data", symmetric=False, array=[max(r.high - r.base, 0)], arrayminus=[max(r.base - r.low, 0)],
                                   color=charts.GREY), hovertemplate=f"{r['use case']}: %{{x:,.0f}} € / month<extra></extra>", row=j, col=1)
         span = max(abs(r.low), abs(r.high), abs(r.base), 1.0) * 1.1
-        bars.update_xaxes(range=[min(r.low, 0) * 1.1 if r.low < 0 else 0, max(r.high, 0) * 1.1 if r.high > 0 else span * 0.05],
-                          ticksuffix=" €", zeroline=True, zerolinecolor=charts.GREY, row=j, col=1)  # a prefix read "€−600"
+        x0, x1 = min(r.low, 0) * 1.1 if r.low < 0 else 0, max(r.high, 0) * 1.1 if r.high > 0 else span * 0.05
+        bars.update_xaxes(range=[x0, x1], ticksuffix=" €", tickformat=charts.money_ticks(x1 - x0), zeroline=True, zerolinecolor=charts.GREY,
+                          row=j, col=1)  # a prefix read "€−600"
     charts.style(bars, title="Net value per month by use case", height=120 * len(share) + 100)
     bars.update_layout(margin=dict(l=10, r=10, t=95, b=10))  # room for the title above the first row's label
     bars.update_annotations(font_size=13, x=0, xanchor="left", align="left")

@@ -265,14 +265,15 @@ def tab_business(active, ev) -> rec.Assumptions:
     split = rb.over_best_peer(ev, a)
     if split is not None:
         peer, peer_rev, extra = split
+        shown = round(c.revenue[1]) - round(peer_rev)  # whole euros that add up as written ("adds €44.92" beside €4,583 read odd)
         ndcgs = f"NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} vs {fmt.metric(ev.baselines[peer][ev.primary_metric])}"
         if extra >= 0:
-            where = (f"The best peer, {ev.label(peer)}, would earn {fmt.money(peer_rev, precise=True)} of the "
-                     f"{fmt.money(c.revenue[1], precise=True)} on its own — that part is the value of any good recommender. Choosing "
-                     f"this model rather than it adds {fmt.money(extra, precise=True)}/month (its {ndcgs}).")
+            where = (f"The best peer, {ev.label(peer)}, would earn {fmt.money(round(peer_rev), precise=True)} of the "
+                     f"{fmt.money(round(c.revenue[1]), precise=True)} on its own — that part is the value of any good recommender. Choosing "
+                     f"this model rather than it adds {fmt.money(shown, precise=True)}/month (its {ndcgs}).")
         else:  # "would earn €4,583 of the €4,188 … adds −€394" read as a part larger than its whole
-            where = (f"The best peer, {ev.label(peer)}, would earn more on its own: {fmt.money(peer_rev, precise=True)}, "
-                     f"{fmt.money(-extra, precise=True)}/month more than this model's {fmt.money(c.revenue[1], precise=True)} (this "
+            where = (f"The best peer, {ev.label(peer)}, would earn more on its own: {fmt.money(round(peer_rev), precise=True)}, "
+                     f"{fmt.money(-shown, precise=True)}/month more than this model's {fmt.money(round(c.revenue[1]), precise=True)} (this "
                      f"model's {ndcgs}).")
         st.markdown(f"**Where the revenue uplift comes from** (base case, per month): the baseline is most-popular lists, what many shops "
                     f"run today. {where} Revenue is not margin: the net value subtracts running costs only.")
