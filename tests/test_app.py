@@ -173,3 +173,8 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
     assert sum(bool(tr.showlegend) for tr in lines) == 1  # one legend entry for the metric
     blend = [dict(h, part=p) for p in ("MLP", "TabM") for h in hist[:3]]  # learners of a blend stay apart too
     assert {tr.name for tr in history_figure(blend).data} == {"MLP · training loss", "TabM · training loss"}
+    assert fig.layout.yaxis.title.text == "training loss"
+    # Three metrics named on the y axis were cut off ("training loss · validation loss · validatio"): the title names them.
+    three = history_figure([dict(h, val_loss=0.5, val_kappa=0.8) for h in hist], ("train_loss", "val_loss", "val_kappa"))
+    assert three.layout.yaxis.title.text is None
+    assert three.layout.title.text == "Training curve: training loss, validation loss and validation κ per step"

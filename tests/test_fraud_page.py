@@ -62,6 +62,13 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     op = fraud.business.operating(fraud.evaluate(t), fraud.business.FraudAssumptions())
     assert f"catches {fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month (the Business case's figure)" in text
     assert any("does not pay for itself" in w.value for w in at.warning) == k["Net value"].startswith("−")  # (this quick model's sign)
+    # "€37k prevented" could not be worked out from "411 of 750 frauds × €87 × 80 %" (it uses the share of fraud money caught, which
+    # no line showed); the precision at your rate sat beside a 97 % confusion matrix and an 89 % threshold without a word.
+    a = fraud.business.FraudAssumptions()
+    assert (f"**Losses prevented** = {fmt.rate(op.amount_recall)} of the fraud money flagged" in text
+            and f"× {fmt.count(op.month['frauds'])} frauds a month × €87 × 80 % recovered = {fmt.money(op.month['prevented'])}." in text), text
+    assert f"**Precision** {fmt.rate(op.precision)} is at your fraud rate" in text and f"the same alerts are {fmt.rate(op.precision_test)} fraud" in text
+    assert abs(op.amount_recall * op.month["frauds"] * a.avg_fraud_amount * a.recovery_share - op.month["prevented"]) < 1e-6
     # A running cost the model cannot earn back: the Overview says so in words beside the negative tile.
     at.number_input(key="fraud.a.yearly_system_cost").set_value(2_000_000.0).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -39,6 +39,8 @@ def test_same_treatment_in_both_arms_gives_exactly_zero_and_is_not_priced():
     v = triage.value(ev, a)
     assert v.monthly == (-6000.0, -4000.0, -2500.0)  # only the running cost (low / base / high)
     assert "No measurable change" in v.headline and "not priced" in v.headline
+    # "(0 to 16.2) does not exclude zero" read as a rounded bound hiding why: a bound at exactly zero is named as one
+    assert "(0 to 0; below 0 = more) starts at exactly 0 — no change at all is still inside it: not priced" in v.headline
 
 
 def test_a_real_effect_is_priced_from_the_paired_mean():

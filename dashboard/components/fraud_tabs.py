@@ -78,10 +78,11 @@ def _whatif(ev, active, threshold: float) -> None:
         st.metric("Fraud probability", fmt.rate(p, 2), border=True)
         # the threshold on the probability's own scale (it read 0.893 beside "0.17 %"), and as the Overview writes it
         shown = f"the threshold {fmt.rate(threshold, 1)} (written {threshold:.3f} on the Overview)"
+        # A badge does not wrap: the whole sentence in one was cut off in this narrow column ("… (written 0.893…").
         if p >= threshold:
-            st.markdown(f":red-badge[:material/flag: flagged — at or above {shown}]")
+            st.markdown(f":red-badge[:material/flag: flagged] at or above {shown}")
         else:
-            st.markdown(f":green-badge[:material/check: passes — below {shown}]")
+            st.markdown(f":green-badge[:material/check: passes] below {shown}")
         st.caption(f"Reference (median legitimate transaction): {fmt.rate(attr.attrs['baseline_score'], 2)}")
     with c2:
         top = attr.head(10).iloc[::-1]

@@ -198,8 +198,12 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     if parts:
         long["metric"] = long["part"].fillna("").astype(str) + " · " + long["metric"]
     fig = px.line(long, x="step", y="value", color="metric", line_group="segment", markers=True, height=260)
-    # the axis names what is on it (it read "value" under a validation loss and a κ side by side)
-    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), legend_title=None, yaxis_title=" · ".join(metric_label(c) for c in cols))
+    # The axis names what is on it (it read "value" under a validation loss and a κ side by side). Several metrics are named in
+    # the title, which has the chart's width: on the axis, "training loss · validation loss · validation κ" was cut off.
+    names = [metric_label(c) for c in cols]
+    one = len(names) == 1
+    fig.update_layout(margin=dict(l=10, r=10, t=10 if one else 40, b=10), legend_title=None, yaxis_title=names[0] if one else None,
+                      title=None if one else f"Training curve: {', '.join(names[:-1])} and {names[-1]} per step")
     return fig
 
 
