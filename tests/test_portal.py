@@ -125,6 +125,9 @@ def test_home_shows_each_use_cases_own_value_function():
         trained = mod.load(ModelStore())
         expected = mod.value(mod.evaluate(trained), assumptions_from(mod, {"fraud.a.cost_per_alert": 6.5}))
         assert _card_value(at, mod.SPEC.primary_label) == fmt.money(expected.monthly[1]), name
+        assert expected.running[1] > 0 and expected.running[0] >= expected.running[2], name  # Home pays it from month 1
+    v = usecases.get("fraud").value(usecases.get("fraud").evaluate(usecases.get("fraud").load(ModelStore())), usecases.get("fraud").Assumptions())
+    assert v.running == (350_000 / 12, 250_000 / 12, 180_000 / 12)
 
 
 def test_home_cards_metric_delta_is_the_difference_of_the_numbers_shown_and_grey_for_a_tie():
@@ -182,6 +185,20 @@ def test_portfolio_timeline_by_hand():
     assert pf.cost_per_1m(3.6, 1000) == pytest.approx(1.0)  # Home's table: per 1M, so CPU costs read €0.0066, not €6.6e-06 per 1,000
     share = pf.shares(v)
     assert share["share"].tolist() == pytest.approx([100 / 150, 50 / 150])
+    # Running costs are paid in full from month 1 while the value before them ramps up: A earns 100 + 40 before its 40 a month.
+    # ROI is the pages' rule over the horizon: (value before system costs − system cost) ÷ system cost. It was the net value
+    # over the one-off costs alone ("ROI −1,363 %" beside a €60k one-off and €818k of running costs).
+    v = [Value("a", "A", (50.0, 100.0, 150.0), (0.0, 200.0, 0.0), running=(40.0, 40.0, 40.0))]
+    tl, totals = pf.timeline(v, p)
+    assert tl["total_base"].tolist() == pytest.approx([140 / 2 - 40, 100, 100, 100])
+    assert totals["base"]["system_cost"] == 200 + 4 * 40
+    assert totals["base"]["roi"] == pytest.approx((140 / 2 + 3 * 140 - 360) / 360)
+    assert totals["base"]["payback_months"] == pytest.approx(2 + (200 - 130) / 100)
+    # Without a ramp, twelve months give the pages' year-1 ROI exactly.
+    from usecases.core import business
+
+    _, t12 = pf.timeline(v, pf.PortfolioAssumptions(horizon_months=12, ramp_months=0, discount_rate=0.0))
+    assert t12["base"]["roi"] == pytest.approx(business.year_one(140.0, 40.0, 200.0)[0])
 
 
 def test_login_required_when_auth_is_configured():

@@ -472,17 +472,18 @@ def _ev(model_ndcg=0.3, pop_ndcg=0.2):
 
 def test_business_by_hand():
     a = rec.Assumptions(monthly_sessions=1_000_000, baseline_ctr=0.05, conversion=0.1, order_value=20, transfer=0.5,
-                        monthly_cost=1_000, upfront_cost=10_000)
+                        monthly_cost=1_000, upfront_cost=10_000, margin=0.5)
     assert rb.offline_lift(0.3, 0.2) == pytest.approx(0.5)
-    # uplift 0.5 × 0.5 = 0.25 → 1e6 × 0.05 × 0.25 × 0.1 × 20 = 25,000 per month; net of the 1,000 running cost: 24,000.
+    # uplift 0.5 × 0.5 = 0.25 → 1e6 × 0.05 × 0.25 × 0.1 × 20 = 25,000 of revenue per month, of which the 50 % margin keeps
+    # 12,500 (revenue is not profit: it counted the 25,000 as value); net of the 1,000 running cost: 11,500.
     v = rec.value(_ev(), a)
-    assert v.monthly[1] == pytest.approx(24_000) and v.upfront[1] == 10_000
+    assert v.monthly[1] == pytest.approx(11_500) and v.upfront[1] == 10_000 and v.running[1] == 1_000
     c = rb.case(0.5, a)
     # Year 1 as on the fraud page (business.year_one): its cost is the one-off 10,000 + 12 × 1,000 running = 22,000, against
-    # 12 × 25,000 = 300,000 of revenue uplift (it had left the running cost out: (12 × 24,000 − 10,000) / 10,000 = 2,780 %).
-    # Payback: the one-off 10,000 earned back by 24,000 a month of net value (where the cumulative chart crosses zero).
-    assert c.revenue[1] == pytest.approx(25_000) and c.payback_months[1] == pytest.approx(10_000 / 24_000)
-    assert c.roi_year1[1] == pytest.approx((300_000 - 22_000) / 22_000)
+    # 12 × 12,500 = 150,000 of margin on the revenue uplift (it had left the running cost out: (12 × 24,000 − 10,000) / 10,000 = 2,780 %).
+    # Payback: the one-off 10,000 earned back by 11,500 a month of net value (where the cumulative chart crosses zero).
+    assert c.revenue[1] == pytest.approx(25_000) and c.profit[1] == pytest.approx(12_500) and c.payback_months[1] == pytest.approx(10_000 / 11_500)
+    assert c.roi_year1[1] == pytest.approx((150_000 - 22_000) / 22_000)
     assert v.monthly[0] == v.monthly[1] == v.monthly[2]  # values the user typed are kept in every scenario
     d = rec.value(_ev(), rec.Assumptions())  # defaults move to their low/high values
     assert d.monthly[0] < d.monthly[1] < d.monthly[2]
@@ -500,11 +501,11 @@ def test_ab_planner_follows_the_business_case():
     assert quick.days < 1 and quick.weeks == 1
     assert rb.Plan(0.05, 0.1, 1.0, 1.0, 10, 7.0).weeks == 1 and rb.Plan(0.05, 0.1, 1.0, 1.0, 10, 7.5).weeks == 2
     assert rb.Plan(0.05, 0.1, 0.0, 1.0, 10, float("inf")).weeks == float("inf")
-    # The smallest uplift worth detecting: its revenue just pays the running cost. By hand at the defaults:
-    # 6,000 / (2,000,000 sessions × 4 % click-through × 8 % conversion × €12) = 6,000 / 76,800 = 7.8125 %.
+    # The smallest uplift worth detecting: the margin on its revenue just pays the running cost. By hand at the defaults:
+    # 6,000 / (2,000,000 sessions × 4 % click-through × 8 % conversion × €12 × 40 % margin) = 6,000 / 30,720 = 19.53 %.
     a = rec.Assumptions()
-    assert rb.break_even_uplift(a) == pytest.approx(0.078125)
-    assert rb.incremental_revenue(a, rb.break_even_uplift(a)) == pytest.approx(a.monthly_cost)
+    assert rb.break_even_uplift(a) == pytest.approx(6_000 / 30_720)
+    assert rb.incremental_revenue(a, rb.break_even_uplift(a)) * a.margin == pytest.approx(a.monthly_cost)
     assert rb.break_even_uplift(dataclasses.replace(a, order_value=0.0)) is None
 
 
@@ -608,9 +609,12 @@ def test_the_revenue_uplift_splits_into_the_best_peer_and_what_the_model_adds():
     pop, m, p = ev.baselines["most_popular"]["ndcg@10"], ev.model["ndcg@10"], ev.baselines[peer]["ndcg@10"]
     assert extra == pytest.approx(2e6 * 0.04 * 0.08 * 12.0 * 0.3 * (m - p) / pop)  # by hand, at the default assumptions
     # Home's card shows value()'s headline: it credited this model with the whole uplift over most-popular.
-    assert rec.value(ev, a).headline.endswith(f"; {ev.label(peer)} alone would earn {fmt.money(peer_rev)} of it")
+    assert f"; {ev.label(peer)} alone would earn {fmt.money(peer_rev)} of it; " in rec.value(ev, a).headline
     worse = dataclasses.replace(ev, model={**ev.model, "ndcg@10": p - 0.01})
-    assert rec.value(worse, a).headline.endswith(f"; {ev.label(peer)} would earn more: {fmt.money(peer_rev)}")
+    assert f"; {ev.label(peer)} would earn more: {fmt.money(peer_rev)}; " in rec.value(worse, a).headline
+    c = rb.case(rb.evaluation_lift(ev), a)  # revenue is not profit: the headline says what the margin keeps
+    assert rec.value(ev, a).headline.endswith(f"; a 40 % margin keeps {fmt.money(c.profit[1])} of the model's")
+    assert c.profit[1] == pytest.approx(0.4 * c.revenue[1]) and rec.value(ev, a).monthly[1] == pytest.approx(c.profit[1] - 6_000)
 
 
 def test_coverage_benchmark_blend_keeps_the_model_at_w0_and_only_unscoreable_items_out():

@@ -52,11 +52,11 @@ def test_page_shows_the_verdict_and_the_value_home_shows(at, shipped):
 
 def test_ab_planner_follows_the_business_case(at, shipped):
     assert any("65,789 sessions per day" in m.value for m in at.markdown)
-    assert any("break-even uplift is 7.8 %" in i.value for i in at.info)  # 6,000 / (2M × 4 % × 8 % × €12)
+    assert any("break-even uplift is 19.5 %" in i.value for i in at.info)  # 6,000 / (2M × 4 % × 8 % × €12 × 40 % margin)
     at.number_input(key="rec.a.monthly_sessions").set_value(500_000).run()
     assert not at.exception
     assert any("16,447 sessions per day" in m.value for m in at.markdown)
-    assert any("below the **break-even uplift (31.2 %)**" in w.value for w in at.warning)  # 6,000 / (500k × 4 % × 8 % × €12)
+    assert any("below the **break-even uplift (78.1 %)**" in w.value for w in at.warning)  # 6,000 / (500k × 4 % × 8 % × €12 × 40 %)
     from usecases.recommendation import business as rb
 
     a = rec.Assumptions(monthly_sessions=500_000)

@@ -42,7 +42,13 @@ def payback_months(monthly: np.ndarray, upfront: float) -> float | None:
 
 def timeline(values: list[Value], p: PortfolioAssumptions) -> tuple[pd.DataFrame, dict]:
     """Monthly net value per use case (base) and totals with cumulative NPV, NPV, payback and ROI
-    over the horizon for the low / base / high scenarios."""
+    over the horizon for the low / base / high scenarios.
+
+    Each month a use case earns its value before system costs (``monthly + running``) times the adoption ramp and pays its
+    running cost in full: a system is paid for from month 1, while teams adopt it. ROI over the horizon is the pages' rule
+    (``business.YEAR_ONE_RULE``) over more months: (value before system costs − system cost) / system cost, with system
+    cost = the one-off costs + the running costs of every month. (It was the net value over the one-off costs alone, which
+    read "ROI −1,363 %" where a €60k one-off sat beside €818k of running costs.)"""
     months = int(p.horizon_months)
     rows = {"month": np.arange(1, months + 1)}
     totals = {}
@@ -50,17 +56,20 @@ def timeline(values: list[Value], p: PortfolioAssumptions) -> tuple[pd.DataFrame
         pp = business.scenario(p, which)
         ramp = business.adoption_ramp(months, int(pp.ramp_months))
         flows = np.zeros(months)
-        upfront = 0.0
+        upfront = running = 0.0
         for v in values:
-            f = v.monthly[i] * ramp
+            f = (v.monthly[i] + v.running[i]) * ramp - v.running[i]
             if which == "base":
                 rows[v.title] = f
             flows += f
             upfront += v.upfront[i]
+            running += v.running[i] * months
         rows[f"total_{which}"] = flows
         rows[f"cum_npv_{which}"] = business.cumulative_npv(flows, pp.discount_rate, upfront)
+        cost = upfront + running
         totals[which] = {"npv": business.npv(flows, pp.discount_rate, upfront), "payback_months": payback_months(flows, upfront),
-                         "upfront": upfront, "roi": business.roi(float(flows.sum()), upfront) if upfront > 0 else None}
+                         "upfront": upfront, "system_cost": cost,
+                         "roi": business.roi(float(flows.sum()) + running, cost) if cost > 0 else None}
     return pd.DataFrame(rows), totals
 
 

@@ -73,7 +73,8 @@ for i, name in enumerate(usecases.NAMES):
 st.divider()
 st.subheader("Portfolio value over time")
 st.caption("Each use case's monthly net value (after its system cost) comes from its own page's assumptions — change them there; they "
-           "travel in the URL. Value ramps up linearly while teams adopt the tool; one-off costs are paid in month 0.")
+           "travel in the URL. Value ramps up linearly while teams adopt the tool, while running costs are paid in full from month 1; "
+           "one-off costs are paid in month 0.")
 pa = widgets.assumptions_form(pf.PortfolioAssumptions(), "home.p", columns=5)
 widgets.reset_button("home.p")
 if values:
@@ -113,8 +114,12 @@ if values:
     kpis = [
         (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}"),
         ("Payback of one-off costs", fmt.payback(b["payback_months"]) if b["upfront"] > 0 else "no one-off cost",
-         f"Low: {fmt.payback(lo['payback_months'])} · high: {fmt.payback(hi['payback_months'])}" if b["upfront"] > 0 else None),
-        (f"ROI over {h} months", fmt.roi(b["roi"]), f"Low {fmt.roi(lo['roi'])} · high {fmt.roi(hi['roi'])}" if b["roi"] is not None else "No one-off cost to return."),
+         (f"Low: {fmt.payback(lo['payback_months'])} · high: {fmt.payback(hi['payback_months'])}. With the {fmt.number(pa.ramp_months)}-month "
+          "adoption ramp, so later than a page's payback, which assumes full use from month 1.") if b["upfront"] > 0 else None),
+        (f"ROI over {h} months", fmt.roi(b["roi"]),
+         (f"Low {fmt.roi(lo['roi'])} · high {fmt.roi(hi['roi'])}. The pages' rule over {h} months: (value before system costs − system "
+          f"cost) ÷ system cost, where the system cost is the one-off costs plus {h} months of running costs "
+          f"({fmt.money(b['system_cost'])}).") if b["roi"] is not None else "No system cost to return."),
         ("Monthly net, full adoption", fmt.money(sum(v.monthly[1] for v in values)),
          f"After system costs; range {fmt.money(sum(v.monthly[0] for v in values))} – {fmt.money(sum(v.monthly[2] for v in values))}"),
     ]

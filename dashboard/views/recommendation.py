@@ -247,13 +247,16 @@ def tab_business(active, ev) -> rec.Assumptions:
     roi = f"{fmt.roi(c.roi_year1[1])} ({fmt.roi(c.roi_year1[0])} – {fmt.roi(c.roi_year1[2])})"
     pay = f"{fmt.payback(c.payback_months[1])} ({fmt.payback(c.payback_months[0])} – {fmt.payback(c.payback_months[2])})"
     tiles = [
-        ("Net value / month, after system cost", v.monthly, fmt.money, "Incremental revenue minus running cost, at your volume — the figure Home shows."),
-        ("Revenue uplift / month", c.revenue, fmt.money, "Sessions × click-through × assumed uplift × conversion × order value."),
+        ("Net value / month, after system cost", v.monthly, fmt.money, "The margin kept on the incremental revenue minus the running "
+                                                                        "cost, at your volume — the figure Home shows."),
+        ("Revenue uplift / month", c.revenue, fmt.money, "Sessions × click-through × assumed uplift × conversion × order value. Revenue, "
+                                                         "not profit: the net value keeps the margin on it."),
         ("Click-through uplift (relative)", c.uplift, lambda x: fmt.rate(x, 1),
          "Assumed: offline lift × transfer share — a relative change: a 4 % click-through rate becomes 4 % × (1 + this)."),
-        ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × revenue uplift − year 1's system cost) / year 1's system cost; year 1's system "
-                                               "cost = the one-off cost + 12 months of running cost. The same rule as the fraud page."),
-        ("Payback", c.payback_months, fmt.payback, "Months of net value (revenue uplift minus running cost) that earn back the "
+        ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × the margin on the revenue uplift − year 1's system cost) / year 1's system cost; "
+                                               "year 1's system cost = the one-off cost + 12 months of running cost. The same rule as "
+                                               "the fraud page and Home."),
+        ("Payback", c.payback_months, fmt.payback, "Months of net value (the margin on the revenue uplift minus running cost) that earn back the "
                                                    "one-off cost: where the cumulative line below crosses zero. The same rule as the "
                                                    "fraud page and Home."),
     ]
@@ -261,7 +264,8 @@ def tab_business(active, ev) -> rec.Assumptions:
         for col, (label, (lo, base, hi), f, help_) in zip(st.columns(3), row):
             col.metric(label, f(base), help=help_, border=True)
             col.caption(f"low {f(lo)} · high {f(hi)}")
-    st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {v.headline}.")
+    st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {fmt.sentence(v.headline)}. "
+               f"Net value = {fmt.money(c.profit[1])} kept − {fmt.money(a.monthly_cost)} running cost = {fmt.money(c.net[1])}.")
     split = rb.over_best_peer(ev, a)
     if split is not None:
         peer, peer_rev, extra = split
@@ -276,7 +280,7 @@ def tab_business(active, ev) -> rec.Assumptions:
                      f"{fmt.money(-shown, precise=True)}/month more than this model's {fmt.money(round(c.revenue[1]), precise=True)} (this "
                      f"model's {ndcgs}).")
         st.markdown(f"**Where the revenue uplift comes from** (base case, per month): the baseline is most-popular lists, what many shops "
-                    f"run today. {where} Revenue is not margin: the net value subtracts running costs only.")
+                    f"run today. {where} These are revenue; the net value keeps the {fmt.rate(a.margin)} margin on them.")
     months = np.arange(1, 37)
     fig = go.Figure()
     for i, (name, color) in enumerate((("Low", "#f59e0b"), ("Base", "#2563eb"), ("High", "#16a34a"))):
@@ -336,8 +340,8 @@ def tab_ab(ev) -> None:
                "weekday effects. Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14).")
     be = rb.break_even_uplift(a) if follow else None
     if be is not None and be >= up > 0:
-        st.warning(f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the extra "
-                   f"revenue just covers the {fmt.money(a.monthly_cost)}/month running cost: even confirmed by the test, the "
+        st.warning(f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the margin "
+                   f"on the extra revenue just covers the {fmt.money(a.monthly_cost)}/month running cost: even confirmed by the test, the "
                    "recommender would not pay for itself at this traffic.", icon=":material/trending_down:")
     elif be is not None and 0 < be < up:
         try:
@@ -347,7 +351,7 @@ def tab_ab(ev) -> None:
         if q is not None:
             weeks = "—" if not np.isfinite(q.weeks) else f"{int(q.weeks):,} week{'s' if q.weeks > 1 else ''}"
             st.info(f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still pays. The **break-even "
-                    f"uplift is {fmt.rate(be, 1)}** (its extra revenue just covers the {fmt.money(a.monthly_cost)}/month running cost); "
+                    f"uplift is {fmt.rate(be, 1)}** (the margin on its extra revenue just covers the {fmt.money(a.monthly_cost)}/month running cost); "
                     f"to detect it: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
 
 

@@ -213,13 +213,16 @@ class Value:
     """A use case's money under one set of assumptions — the one definition Home and the page share.
 
     ``monthly`` is the net value per month at the user's volume and at full adoption, **after** the
-    system's running cost (low, base, high). ``upfront`` is the one-off cost (low, base, high).
+    system's running cost (low, base, high). ``upfront`` is the one-off cost and ``running`` that running cost per
+    month (each low, base, high): Home ramps the value before system costs (``monthly + running``) with adoption while
+    the running cost is paid in full from month 1, and prices its ROI with the pages' rule (value over system cost).
     """
 
     usecase: str
     title: str
     monthly: tuple[float, float, float]
     upfront: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    running: tuple[float, float, float] = (0.0, 0.0, 0.0)
     headline: str = ""
     basis: str = "net value per month at your volume, after system cost"
 

@@ -263,6 +263,7 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
 
     c = case(evaluation, assumptions)
     op = operating(evaluation, assumptions)
-    return Value(usecase="fraud", title="Fraud detection", monthly=c.monthly, upfront=(0.0, 0.0, 0.0),
+    running = tuple(business.scenario(assumptions, w).yearly_system_cost / 12.0 for w in business.SCENARIOS)
+    return Value(usecase="fraud", title="Fraud detection", monthly=c.monthly, upfront=(0.0, 0.0, 0.0), running=running,
                  headline=f"{fmt.money(op.month['prevented'])}/month of fraud losses prevented at {fmt.count(op.alerts_per_day)} alerts/day "
                           f"({assumptions.mode.lower()} threshold, your volume and fraud rate)")

@@ -3,8 +3,11 @@
 Incremental revenue per month = sessions × baseline click-through × uplift × conversion × order value,
 where the uplift is an *assumption*: the model's offline NDCG@10 lift over most-popular times the
 share of that lift assumed to carry over to online click-through (offline gains rarely transfer
-one-to-one; the share is a user input with a low/base/high range). Net value per month subtracts the
-system's running cost — the figure Home and the page both show.
+one-to-one; the share is a user input with a low/base/high range). Revenue is not profit: the value
+is that revenue times the margin kept on the extra sales, and net value per month subtracts the
+system's running cost — the figure Home and the page both show, on the same footing as fraud's
+losses prevented and triage's and text's costs. (It counted the revenue itself as value, and Home
+added it to fraud's savings.)
 
 Sample size per arm for a two-sided two-proportion z-test (Fleiss, Levin & Paik, *Statistical
 Methods for Rates and Proportions*, 3rd ed., eq. 4.14, without continuity correction):
@@ -36,6 +39,9 @@ class Assumptions:
     conversion: float = assumption(0.08, label="Conversion after a click", unit="share", min=0.0, max=1.0, step=0.01,
                                    help="Share of clicks that end in a purchase or rental.")
     order_value: float = assumption(12.0, label="Average order value", unit="€", min=0.0, max=1e6, step=1.0)
+    margin: float = assumption(0.4, label="Margin kept on the extra sales", unit="share", low=0.25, high=0.55, min=0.0, max=1.0, step=0.05,
+                               help="Share of the extra revenue left after the cost of what is sold (a studio's share of a rental, a "
+                                    "product's purchase price). Revenue is not profit. Ours, for a rental catalogue; put your own.")
     transfer: float = assumption(0.3, label="Share of offline lift that reaches online click-through", unit="share", low=0.1, high=0.5,
                                  min=0.0, max=2.0, step=0.05,
                                  help="Offline ranking gains usually shrink online; 0.3 means a 50 % NDCG lift is assumed to give +15 % clicks.")
@@ -55,9 +61,10 @@ class Case:
     lift: float  # offline NDCG@10 lift of the model over most-popular (0.5 = +50 %), on the evaluation's rows
     uplift: Triple  # assumed relative click-through uplift
     revenue: Triple  # incremental revenue per month
-    net: Triple  # per month after running cost — Value.monthly
+    profit: Triple  # the margin kept on that revenue per month (the value before system costs)
+    net: Triple  # profit per month after running cost — Value.monthly
     upfront: Triple
-    roi_year1: tuple[float | None, float | None, float | None]  # business.year_one: (12 × revenue − year-1 cost) / year-1 cost
+    roi_year1: tuple[float | None, float | None, float | None]  # business.year_one: (12 × profit − year-1 cost) / year-1 cost
     payback_months: tuple[float | None, float | None, float | None]  # business.payback_one_off: one-off / net per month; None = never
 
     @property
@@ -83,9 +90,9 @@ def incremental_revenue(a: Assumptions, uplift: float) -> float:
 
 
 def break_even_uplift(a: Assumptions) -> float | None:
-    """The click-through uplift whose incremental revenue just pays the running cost (net value 0 per month), at the base
+    """The click-through uplift whose margin on the incremental revenue just pays the running cost (net value 0 per month), at the base
     assumptions — the smallest uplift an A/B test needs to be able to detect; None when a click earns nothing."""
-    per_unit = a.monthly_sessions * a.baseline_ctr * a.conversion * a.order_value
+    per_unit = a.monthly_sessions * a.baseline_ctr * a.conversion * a.order_value * a.margin
     return a.monthly_cost / per_unit if per_unit > 0 else None
 
 
@@ -95,10 +102,11 @@ def case(lift: float, a: Assumptions) -> Case:
         aa = business.scenario(a, which)
         up = lift * aa.transfer
         rev = incremental_revenue(aa, up)
-        net = rev - aa.monthly_cost
-        roi, pay = business.year_one(rev, aa.monthly_cost, aa.upfront_cost)  # year 1's cost = one-off + 12 months of running cost
-        out[which] = (up, rev, net, aa.upfront_cost, roi, pay)
-    return Case(lift, *(tuple(out[w][i] for w in business.SCENARIOS) for i in range(6)))
+        profit = rev * aa.margin
+        net = profit - aa.monthly_cost
+        roi, pay = business.year_one(profit, aa.monthly_cost, aa.upfront_cost)  # year 1's cost = one-off + 12 months of running cost
+        out[which] = (up, rev, profit, net, aa.upfront_cost, roi, pay)
+    return Case(lift, *(tuple(out[w][i] for w in business.SCENARIOS) for i in range(7)))
 
 
 def over_best_peer(ev: Evaluation, a: Assumptions) -> tuple[str, float, float] | None:
@@ -130,7 +138,9 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
             peer, peer_rev, extra = split
             headline += (f"; {evaluation.label(peer)} alone would earn {fmt.money(peer_rev)} of it" if extra >= 0 else
                          f"; {evaluation.label(peer)} would earn more: {fmt.money(peer_rev)}")
-    return Value(usecase=SPEC.name, title=SPEC.title, monthly=c.net, upfront=c.upfront, headline=headline)
+        headline += f"; a {fmt.rate(assumptions.margin)} margin keeps {fmt.money(c.profit[1])} of the model's"  # revenue is not profit
+    return Value(usecase=SPEC.name, title=SPEC.title, monthly=c.net, upfront=c.upfront, headline=headline,
+                 running=tuple(business.scenario(assumptions, w).monthly_cost for w in business.SCENARIOS))
 
 
 # ---- A/B test planning ---------------------------------------------------------------------------

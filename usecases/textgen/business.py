@@ -178,7 +178,8 @@ def value(evaluation: TextEvaluation, assumptions: TextAssumptions) -> TextValue
     else:
         # a colon, not brackets: the reason carries its own "(92 of 200 …)", and Home read "… 39–53 %));"
         headline = f"No editor time counted: {base[6].split(',')[0]}; self-hosting costs {fmt.money(base[2])} per month"
-    return TextValue(usecase=SPEC.name, title=SPEC.title, monthly=col(0), headline=headline, device=tp.device, tokens_per_second=tp.per_second,
+    return TextValue(usecase=SPEC.name, title=SPEC.title, monthly=col(0), running=col(2), headline=headline, device=tp.device,
+                     tokens_per_second=tp.per_second,
                      cost_per_1k=per_1k, drafts_per_hour=drafts_per_hour(tp.per_second, a.tokens_per_draft), editor_value=col(1),
                      self_hosted=col(2), api=col(3), break_even=col(4), usable_share=base[5], gate=base[6])
 

@@ -145,7 +145,7 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     costs = [business.scenario(a, w) for w in business.SCENARIOS]
     ops = operations(evaluation, a)
     if ops.overloaded:
-        return Value(SPEC.name, SPEC.title, tuple(-c.monthly_cost for c in costs),
+        return Value(SPEC.name, SPEC.title, tuple(-c.monthly_cost for c in costs), running=tuple(c.monthly_cost for c in costs),
                      headline=f"Doctors overloaded in this scenario ({fmt.rate(ops.utilisation)} utilisation): not priced")
     lo, mean, hi = ops.paired["late_l12_per_week"]
     per_month = tuple(x * WEEKS_PER_MONTH for x in (lo, mean, hi))
@@ -168,7 +168,7 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
                     + ("starts at exactly 0 — no change at all is still inside it" if per_month[0] == 0 else
                        "ends at exactly 0 — no change at all is still inside it" if per_month[2] == 0 else
                        "does not exclude zero") + ": not priced")
-    return Value(SPEC.name, SPEC.title, monthly, headline=headline)
+    return Value(SPEC.name, SPEC.title, monthly, headline=headline, running=tuple(c.monthly_cost for c in costs))
 
 
 __all__ = ["Assumptions", "assumptions_from", "policies", "operations", "Operations", "value", "utilisation", "TARGET_MINUTES"]
