@@ -3,6 +3,7 @@ and the mapping widgets follow the uploaded file (a previous file's choices and 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -116,7 +117,7 @@ def _ops_paired(at) -> dict:
     for _, r in table.iterrows():
         cell = r["paired difference"]
         if cell != "—" and "(" in cell:
-            lo, hi = cell.split(" (")[1].rstrip(")").split(" – ")
+            lo, hi = re.split(r" – | to ", cell.split(" (")[1].rstrip(")"))  # "to" between negative bounds
             out[r["figure"]] = (float(lo.split()[0].replace("−", "-")), None, float(hi.split()[0].replace("−", "-")))
     return out
 
@@ -204,6 +205,6 @@ def test_more_critical_patients_late_is_a_warning_not_good_news(monkeypatch):
     assert any(m.label == "More critical late / week" and m.value == "5.5" for m in app.metric), [(m.label, m.value) for m in app.metric]
     assert any("more critical patients seen after target per month" in w.value for w in app.warning)
     assert not any("critical patients seen after target per month" in s.value for s in app.success)
-    assert any("−7.3 – −3.8" in c.value and "below 0 = more late with the model" in c.value for c in app.caption)
+    assert any("−7.3 to −3.8" in c.value and "below 0 = more late with the model" in c.value for c in app.caption)  # not "−7.3 – −3.8"
     st.cache_data.clear()
     st.cache_resource.clear()

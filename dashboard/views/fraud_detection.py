@@ -95,7 +95,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
             ("Precision", fmt.rate(op.precision), "your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."),
             ("Net value", fmt.money(value.monthly[1]), "per month · net",
-             f"Range {fmt.money(value.monthly[0])} – {fmt.money(value.monthly[2])} (low/high assumptions and a bootstrap over test days)."),
+             f"Range {fmt.between(value.monthly[0], value.monthly[2])} (low/high assumptions and a bootstrap over test days)."),
         ]
         widgets.kpi_scaled(kpis)
         if value.monthly[1] < 0:

@@ -35,7 +35,7 @@ with t_value:
     a = widgets.assumptions_form(mod.Assumptions(), spec.assumptions_prefix, columns=3)
     widgets.reset_button(spec.assumptions_prefix)
     v = cache.value(name, trained, ev, a)
-    widgets.kpi_row([("Net value / month", fmt.money(v.monthly[1]), f"{v.basis}; range {fmt.money(v.monthly[0])} – {fmt.money(v.monthly[2])}"),
+    widgets.kpi_row([("Net value / month", fmt.money(v.monthly[1]), f"{v.basis}; range {fmt.between(v.monthly[0], v.monthly[2])}"),
                      ("One-off cost", fmt.money(v.upfront[1]))])
     st.caption(v.headline)
     report_ui.kpis([(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric))), ("Net value / month (after system cost)", fmt.money(v.monthly[1]))])

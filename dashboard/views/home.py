@@ -65,7 +65,7 @@ for i, name in enumerate(usecases.NAMES):
                   delta_color="off" if verdict.winner == "tie" else ("normal" if spec.higher_is_better else "inverse"),
                   help=(f"Best baseline on the same rows: {ev.label(best[0])} {fmt.metric(best[1])}. {ev.data.split}." if best else None))
         k2.metric("Net value / month", fmt.money(v.monthly[1]), border=True,
-                  help=f"{v.basis[:1].upper()}{v.basis[1:]}, under the page's assumptions. Range {fmt.money(v.monthly[0])} – {fmt.money(v.monthly[2])} "
+                  help=f"{v.basis[:1].upper()}{v.basis[1:]}, under the page's assumptions. Range {fmt.between(v.monthly[0], v.monthly[2])} "
                        "(low / high assumptions).")
         st.caption(f"{verdict.sentence}  \n{v.headline}" + (f" · model {text}" if text else ""))
         pages.link(spec)
@@ -121,7 +121,7 @@ if values:
           f"cost) ÷ system cost, where the system cost is the one-off costs plus {h} months of running costs "
           f"({fmt.money(b['system_cost'])}).") if b["roi"] is not None else "No system cost to return."),
         ("Monthly net, full adoption", fmt.money(sum(v.monthly[1] for v in values)),
-         f"After system costs; range {fmt.money(sum(v.monthly[0] for v in values))} – {fmt.money(sum(v.monthly[2] for v in values))}"),
+         f"After system costs; range {fmt.between(sum(v.monthly[0] for v in values), sum(v.monthly[2] for v in values))}"),
     ]
     widgets.kpi_row(kpis)
     report_ui.kpis([(k[0], f"{k[1]} ({k[2]})" if k[2] else k[1]) for k in kpis])

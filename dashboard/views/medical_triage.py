@@ -237,14 +237,14 @@ def tab_ops(active, ev0) -> None:
              "mean of the paired differences, so the two agree). The table gives the 10th–90th percentiles too."),
             # "Fewer critical late / week −5.5" was a double negative: the tile names the direction and shows the size.
             (f"{'Fewer' if mean >= 0 else 'More'} critical late / week", num(abs(mean)),
-             f"Paired mean over {ops.runs} runs; 90 % interval of unassisted minus model-assisted {num(lo)} – {num(hi)} (below 0 = more late "
+             f"Paired mean over {ops.runs} runs; 90 % interval of unassisted minus model-assisted {fmt.between(lo, hi, num)} (below 0 = more late "
              "with the model)."),
             ("Net value / month", fmt.money(val.monthly[1]), "After the system's running cost; low – high in the line below.")]
     widgets.kpi_row(kpis)
     st.caption(f"Net value per month after system cost: {fmt.span(*val.monthly)} (base, low – high). Paired difference in critical patients "
                f"seen late per week, unassisted minus model-assisted: {fmt.span(lo, mean, hi, num)} (mean, 90 % interval; below 0 = more "
                "late with the model).")
-    report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", f"{fmt.money(val.monthly[0])} – {fmt.money(val.monthly[2])}")])
+    report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", fmt.between(val.monthly[0], val.monthly[2]))])
     # A measured change for the worse ("24 more critical patients seen after target") had sat in a green box with a money icon.
     if ops.supported() and mean < 0:
         st.warning(val.headline, icon=":material/trending_down:")

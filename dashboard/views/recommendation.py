@@ -244,7 +244,7 @@ def tab_business(active, ev) -> rec.Assumptions:
     widgets.reset_button(SPEC.assumptions_prefix)
     v = cache.value(KEY, active, ev, a)
     c = rb.case(lift or 0.0, a)
-    roi = f"{fmt.roi(c.roi_year1[1])} ({fmt.roi(c.roi_year1[0])} – {fmt.roi(c.roi_year1[2])})"
+    roi = f"{fmt.roi(c.roi_year1[1])} ({fmt.between(c.roi_year1[0], c.roi_year1[2], fmt.roi)})"
     pay = f"{fmt.payback(c.payback_months[1])} ({fmt.payback(c.payback_months[0])} – {fmt.payback(c.payback_months[2])})"
     tiles = [
         ("Net value / month, after system cost", v.monthly, fmt.money, "The margin kept on the incremental revenue minus the running "

@@ -164,7 +164,8 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
     report_ui.table(fmt.table(table, {c: "metric" for c in table.columns if c != "model"}), "Model vs n-gram on the same held-out text")
     report_ui.figure(fig, "Bits per byte per block: model vs n-gram")
     st.markdown("**What it is good for, and what not.** It writes text that *looks like* API documentation — the phrasing of "
-                "parameter lists, “Returns …”, “If … is None” — and shows, with real figures, what a model trained here in minutes "
+                "parameter lists, “Returns …”, “If … is None” — and shows, with real figures, what a small model trained from scratch "
+                f"in minutes ({fmt.number(f.training_seconds / 60, 1)} min on {f.trained_on}) "
                 "can and cannot do. It is **not** a documentation writer: it knows no facts about your code, it invents names and "
                 "behaviour, and its drafts need a full rewrite. Use a large pretrained model (see *Use a pretrained model*) for real drafts.")
     if q and q.samples:
@@ -288,7 +289,7 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
     st.plotly_chart(fig, width="stretch")
     st.caption("The costs are real for any model of this size; the value is not, until a model's drafts pass the quality bar. "
                "The same arithmetic applies to a pretrained model run here — measure its drafts the same way before counting its value.")
-    report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", f"{fmt.money(v.monthly[0])} – {fmt.money(v.monthly[2])}"),
+    report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", fmt.between(v.monthly[0], v.monthly[2])),
                                                     ("Machine prices (from Home)", f"CPU {fmt.money(a.cpu_price, precise=True)}/h, "
                                                                                    f"GPU {fmt.money(a.gpu_price, precise=True)}/h")])
     report_ui.figure(fig, "Monthly cost by volume: self-hosted vs API")

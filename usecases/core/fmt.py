@@ -106,14 +106,21 @@ def number(x: float | None, digits: int = 2, typographic: bool = False) -> str:
     return _minus(out) if typographic else out
 
 
+def between(lo: float | None, hi: float | None, f: Callable[[Any], str] = money) -> str:
+    """A range: "€20k – €48k", or "−€6.0k to −€2.5k" when a bound is negative (a dash between minus signs misread)."""
+    neg = any(_ok(x) and float(x) < 0 for x in (lo, hi))
+    return f"{f(lo)} {'to' if neg else '–'} {f(hi)}"
+
+
 def span(lo: float | None, mid: float | None, hi: float | None, f: Callable[[Any], str] = money) -> str:
-    """A value with its range: "€35k (€20k – €48k)"; a range that collapses to the value is left out."""
+    """A value with its range: "€35k (€20k – €48k)"; a range that collapses to the value is left out. A negative bound
+    gets "to" ("−€4.0k (−€6.0k to −€2.5k)"): a dash beside minus signs read "−€6.0k – −€2.5k"."""
     if not _ok(mid):
         return DASH
     a, b = f(lo), f(hi)
     if not (_ok(lo) and _ok(hi)) or a == b == f(mid):
         return f(mid)
-    return f"{f(mid)} ({a} – {b})"
+    return f"{f(mid)} ({between(lo, hi, f)})"
 
 
 def roi(x: float | None) -> str:

@@ -10,7 +10,7 @@ from usecases.core.spec import Spec
 SPEC = Spec(
     name="textgen",
     title="Text generation",
-    purpose="Draft documentation text with a small GPT trained here, and price generated tokens.",
+    purpose="Draft documentation text with a small GPT trained from scratch, and price generated tokens.",
     primary_metric="val_bpb",
     primary_label="Bits per byte",
     higher_is_better=False,

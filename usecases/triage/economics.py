@@ -156,7 +156,7 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
         what, sign = ("fewer", 1) if mean > 0 else ("more", -1)
         lo_, hi_ = sorted((sign * per_month[0], sign * per_month[2]))
         headline = (f"{fmt.number(abs(per_month[1]), 1)} {what} critical patients seen after target per month "
-                    f"(paired runs, {fmt.rate(INTERVAL)} interval {fmt.number(lo_, 1)} – {fmt.number(hi_, 1)})")
+                    f"(paired runs, {fmt.rate(INTERVAL)} interval {fmt.between(lo_, hi_, lambda x: fmt.number(x, 1, typographic=True))})")
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
         # It read "(8.2 per month, 90 % interval 0 – 16.2 includes zero)": 8.2 what, and an interval that starts at 0 "includes" it?
