@@ -325,3 +325,8 @@ def test_the_calibration_sentence_says_which_way_the_middle_bins_are_off():
     # predicted 80 % where half were levels 1–2: over-confident
     over = ev([0.02] * 4 + [0.8] * 4, [3] * 4 + [1, 1, 3, 3])
     assert "all of them over-confident" in TriageEvaluation.calibration_sentence(over)
+    # predicted 45 % where all were levels 1–2 is on the wrong side of 50 %, not "under-confident" (the page said "all of them
+    # under-confident" beside a bin predicted at 48 % and observed at 80 %)
+    crossed = TriageEvaluation.calibration_sentence(ev([0.02] * 4 + [0.45] * 4 + [0.7] * 4, [3] * 4 + [1] * 8))
+    assert "8 between" in crossed and "4 of them under-confident" in crossed and "all of them" not in crossed, crossed
+    assert "; for 4 the observed share is on the other side of 50 % (predicted 45 %, observed 100 %) — read" in crossed, crossed

@@ -73,14 +73,23 @@ class TriageEvaluation(Evaluation):
         text = (f"Each point is a tenth of the probability scale, sized by its patients: {fmt.count(sum(r['n'] for r in outer))} of the "
                 f"{fmt.count(sum(r['n'] for r in cal))} patients get below 10 % or above 90 %.")
         if n_mid:
-            under = sum(r["n"] for r in mid if abs(r["observed"] - 0.5) > abs(r["predicted"] - 0.5))
+            # A bin predicted at 48 % and observed at 80 % is not "under-confident": it is on the wrong side of 50 %.
+            crossed = [r for r in mid if (r["observed"] - 0.5) * (r["predicted"] - 0.5) < 0]
+            same = [r for r in mid if r not in crossed]
+            under = sum(r["n"] for r in same if abs(r["observed"] - 0.5) > abs(r["predicted"] - 0.5))
+            over = sum(r["n"] for r in same) - under
             off = sum(r["n"] * abs(r["observed"] - r["predicted"]) for r in mid) / n_mid
-            kind = ("under-confident: what is observed there is further from 50 % than what is predicted" if under > n_mid / 2 else
+            kind = ("under-confident: what is observed there is further from 50 % than what is predicted" if under >= over else
                     "over-confident: what is observed there is closer to 50 % than what is predicted")
-            most = under if under > n_mid / 2 else n_mid - under
+            most = max(under, over)
             text += (f" For the {fmt.count(n_mid)} between, the probability is off by {fmt.points(off)} on average, "
-                     f"{'all of them' if most == n_mid else f'{fmt.count(most)} of them'} {kind} — read a middle probability as “unsure”, "
-                     "not as its number.")
+                     f"{'all of them' if most == n_mid else f'{fmt.count(most)} of them'} {kind}")
+            if crossed:
+                worst = max(crossed, key=lambda r: r["n"] * abs(r["observed"] - r["predicted"]))
+                n_crossed = sum(r["n"] for r in crossed)
+                text += (f"; for {fmt.count(n_crossed)} the observed share is on the other side of 50 % (predicted "
+                         f"{fmt.rate(worst['predicted'])}, observed {fmt.rate(worst['observed'])})")
+            text += " — read a middle probability as “unsure”, not as its number."
         return text
 
     def most_urgent(self, other: str | None = None) -> tuple[str, bool] | None:
