@@ -76,7 +76,8 @@ def test_formats_by_kind():
     assert fmt.number(-5.5, 1, typographic=True) == "−5.5" and fmt.number(-5.5, 1) == "-5.5" and fmt.number(-0.25, typographic=True) == "−0.25"
     assert fmt.number(1234.5, 1, typographic=True) == "1,234.5"
     assert fmt.span(1e4, 2e4, 3e4) == "€20k (€10k – €30k)"
-    assert fmt.span(-6e3, -4e3, -2.5e3) == "−€4.0k (−€6.0k to −€2.5k)"  # a dash between minus signs read "−€6.0k – −€2.5k"
+    assert fmt.span(-6e3, -4e3, -2.5e3) == "−€4.0k (−€6.0k to −€2.5k)"
+    assert (fmt.signed_points(-0.02), fmt.signed_points(0.01), fmt.signed_points(0.034), fmt.signed_points(0.001)) == ("−2 pts", "+1 pt", "+3 pts", "±0 pts")  # a dash between minus signs read "−€6.0k – −€2.5k"
     t = fmt.table(pd.DataFrame({"monthly_value": [250000.0], "alerts": [16.0], "note": [None]}), {"monthly_value": "money", "alerts": "count"})
     assert t.columns.tolist() == ["Monthly value", "Alerts", "Note"] and t.iloc[0].tolist() == ["€250k", "16", "—"]
 

@@ -137,7 +137,7 @@ def tab_assess(active, a, ev) -> None:
 
 
 def _pts(x: float) -> str:
-    return "±0 pts" if abs(100 * x) < 0.5 else f"{100 * x:+.0f} pts"
+    return "±0 pts" if abs(100 * x) < 0.5 else fmt.signed_points(x)
 
 
 def _num_kw() -> dict:
@@ -288,7 +288,7 @@ def tab_ops(active, ev0) -> None:
     report_ui.figure(fig, "Critical patients seen after target per week, unassisted vs model-assisted, and the paired difference")
     st.caption(f"Value per month, low / base / high: {' / '.join(fmt.money(v) for v in val.monthly)} — fewer late critical patients × the assumed cost "
                f"of each, minus the running cost; priced only when the paired interval excludes zero. KTAS targets for time to provider: "
-               f"{', '.join(f'level {i + 1} {fmt.number(t)} min' for i, t in enumerate(TARGET_MINUTES))}.")
+               f"{', '.join(f'level {i + 1} ' + ('at once' if t == 0 else f'within {fmt.number(t)} min') for i, t in enumerate(TARGET_MINUTES))}.")
 
 
 # ---- own records ------------------------------------------------------------------------------------

@@ -308,7 +308,7 @@ def tab_ab(ev) -> None:
     if follow:
         p1, up, daily = a.baseline_ctr, c.uplift[1], rb.sessions_per_day(a)
         st.markdown(f"From the business case: baseline click-through **{fmt.rate(p1, 1)}**, uplift to detect **{fmt.rate(up, 1)}** "
-                    f"(the base projection), **{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ "
+                    f"(relative: {fmt.rate(p1, 1)} → {fmt.rate(p1 * (1 + up), 1)} click-through; the base projection), **{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ "
                     f"{rb.DAYS_PER_MONTH:g} days).")
     else:
         scenario.default("rec.ab.p1", float(a.baseline_ctr), lo=0.0001, hi=0.9999)

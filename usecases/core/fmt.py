@@ -75,6 +75,14 @@ def rate(x: float | None, digits: int = 0) -> str:
     return _minus(f"{p:,.{digits}f} %")
 
 
+def signed_points(x: float | None) -> str:
+    """A change in percentage points with its sign, whole points: "+3 pts", "−2 pts", "+1 pt" (it read "-2 pts" beside "−0.8")."""
+    if not _ok(x):
+        return DASH
+    p = round(100 * float(x))
+    return _minus(f"{p:+d} pt{'' if abs(p) == 1 else 's'}") if p else "±0 pts"
+
+
 def points(x: float | None, digits: int = 1) -> str:
     """A difference of two shares, in percentage points: 0.007 → "0.7 pts" (21 % − 20.3 % is not "0.7 %" of anything)."""
     if not _ok(x):

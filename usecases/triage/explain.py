@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from usecases.core import fmt
+
 from . import learner
 from .mapping import CODED, FIELD_LABELS, INPUTS
 from .metrics import DEFAULT_UNDER_COST
@@ -82,9 +84,9 @@ class Assessment:
         toward = f"level {L}" + (" or more urgent" if L > 1 else "")
         parts = [f"Level {L} rather than {C}: P({'level ≤ ' + str(L) if L < 5 else 'level 5'}) = {self.p_at_least:.0%}."]
         if up:
-            parts.append(f"Pushing towards {toward if L < 5 else 'level 5'}: " + ", ".join(f"{e.label} ({100 * e.effect:+.0f} pts)" for e in up[:3]) + ".")
+            parts.append(f"Pushing towards {toward if L < 5 else 'level 5'}: " + ", ".join(f"{e.label} ({fmt.signed_points(e.effect)})" for e in up[:3]) + ".")
         if down:
-            parts.append(f"Pulling towards level {C}: " + ", ".join(f"{e.label} ({100 * e.effect:+.0f} pts)" for e in down[:3]) + ".")
+            parts.append(f"Pulling towards level {C}: " + ", ".join(f"{e.label} ({fmt.signed_points(e.effect)})" for e in down[:3]) + ".")
         if self.close_call:
             parts.append(f"Close call: level {self.runner_up} is nearly as good a choice ({self.probs[self.runner_up - 1]:.0%} vs "
                          f"{self.probs[L - 1]:.0%}); the nurse's judgement decides.")
