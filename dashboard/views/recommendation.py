@@ -256,8 +256,8 @@ def tab_business(active, ev) -> rec.Assumptions:
         ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × the margin on the revenue uplift − year 1's system cost) / year 1's system cost; "
                                                "year 1's system cost = the one-off cost + 12 months of running cost. The same rule as "
                                                "the fraud page and Home."),
-        ("Payback", c.payback_months, fmt.payback, "Months of net value (the margin on the revenue uplift minus running cost) that earn back the "
-                                                   "one-off cost: where the cumulative line below crosses zero. The same rule as the "
+        ("Payback", c.payback_months, fmt.payback, "Months of net value (the margin on the revenue uplift minus running cost) that "
+                                                   "earn back the one-off cost: where the cumulative line below crosses zero. The same rule as the "
                                                    "fraud page and Home."),
     ]
     for row in (tiles[:3], tiles[3:]):
@@ -308,8 +308,8 @@ def tab_ab(ev) -> None:
     if follow:
         p1, up, daily = a.baseline_ctr, c.uplift[1], rb.sessions_per_day(a)
         st.markdown(f"From the business case: baseline click-through **{fmt.rate(p1, 1)}**, uplift to detect **{fmt.rate(up, 1)}** "
-                    f"(relative: {fmt.rate(p1, 1)} → {fmt.rate(p1 * (1 + up), 1)} click-through; the base projection), **{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ "
-                    f"{rb.DAYS_PER_MONTH:g} days).")
+                    f"(relative: {fmt.rate(p1, 1)} → {fmt.rate(p1 * (1 + up), 1)} click-through; the base projection), "
+                    f"**{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ {rb.DAYS_PER_MONTH:g} days).")
     else:
         scenario.default("rec.ab.p1", float(a.baseline_ctr), lo=0.0001, hi=0.9999)
         scenario.default("rec.ab.up", float(round(min(5.0, max(-0.9, c.uplift[1])), 4)), lo=-0.9, hi=5.0)
