@@ -113,3 +113,20 @@ def test_an_assumption_label_does_not_repeat_its_unit():
     assert _fmt_unit("sessions", "Sessions per month") == "" and _fmt_unit("cases", "Cases per investigator per day") == ""
     assert _fmt_unit("s", "Budget") == " (s)" and _fmt_unit("min", "Administration time") == " (min)"
     assert _fmt_unit("€/h", "CPU price") == " (€/h)" and _fmt_unit("", "Anything") == ""
+
+
+def test_a_peer_ahead_on_another_metric_is_named_with_how_often():
+    """"PyTorch detector wins" (average precision) sat beside a table highlighting LightGBM on AUC ROC and card precision@100
+    without a word."""
+    from usecases.core.spec import DataInfo, Evaluation
+
+    ev = Evaluation(usecase="x", primary_metric="ap", model={"ap": 0.73, "auc": 0.8961, "p100": 0.50}, data=DataInfo(source="s", rows=1, split="s"),
+                    baselines={"lgbm": {"ap": 0.69, "auc": 0.8968, "p100": 0.4}, "rf": {"ap": 0.70, "auc": 0.80, "p100": 0.5004}},
+                    labels={"lgbm": "LightGBM", "rf": "Random forest"}, spread_unit="resamples",
+                    folds={"model": {"auc": [0.9, 0.8, 0.85]}, "lgbm": {"auc": [0.91, 0.79, 0.86]}})
+    text = ev.ahead_elsewhere({"ap": "average precision", "auc": "AUC ROC", "p100": "precision@100"})
+    # AUC: 0.897 vs 0.896 shown, ahead in 2 of 3 resamples; precision@100: 0.500 vs 0.500 as shown — not "ahead"
+    assert text == ("A peer leads on another metric — on AUC ROC, LightGBM 0.897 vs 0.896, ahead in 2 of 3 resamples. "
+                    "The verdict reads average precision, the primary metric."), text
+    assert ev.ahead_elsewhere({"ap": "average precision", "p100": "precision@100"}) == ""
+

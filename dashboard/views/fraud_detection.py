@@ -189,6 +189,9 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         st.caption("Average precision (primary), AUC ROC and, on the simulation, the handbook's card precision@100 (daily mean). Peers are tuned "
                    "on inner validation rows of the same training rows. Published rows: Le Borgne et al., handbook chapter 5, their own run of "
                    "the same simulator design (for orientation, not a comparison on our rows).")
+        elsewhere = ev.ahead_elsewhere({"average_precision": "average precision", "auc_roc": "AUC ROC", "card_precision@100": "card precision@100"})
+        if elsewhere:
+            st.caption(elsewhere)
         winner_in_view(ev, active, choice, runs)
         c1, c2 = st.columns(2)
         roc, pr = charts.roc_pr(ev)

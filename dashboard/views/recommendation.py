@@ -178,6 +178,10 @@ def tab_model(active, ev, choice: str) -> None:
                "less popularity bias."
                + (" For orientation only (MovieLens-100K, another data set): Microsoft Recommenders reports NDCG@10 of "
                   + ", ".join(f"{n} {v}" for n, v in PUBLISHED.items()) + "." if active.card.get("data", {}).get("default") else ""))
+    elsewhere = ev.ahead_elsewhere({f"ndcg@{k}": f"NDCG@{k}", f"recall@{k}": f"recall@{k}", f"hr@{k}": f"hit rate@{k}",
+                                    "coverage": "coverage"})
+    if elsewhere:
+        st.caption(elsewhere)
     c1, c2 = st.columns(2)
     with c1:
         curve = pd.DataFrame(ev.curve)

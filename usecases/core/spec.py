@@ -119,6 +119,30 @@ class Evaluation:
     def verdict(self) -> Verdict:
         return verdict(self)
 
+    def ahead_elsewhere(self, metrics: Mapping[str, str]) -> str:
+        """A sentence naming each other metric (``{key: label}``, all higher-is-better) on which the best baseline is ahead
+        of the model at the three decimals shown, with the share of folds or resamples where it is — "" when none is. The
+        verdict reads the primary metric only; the fraud table highlighted LightGBM on AUC ROC (0.897 vs 0.896) and card
+        precision@100 beside "PyTorch detector wins" without a word."""
+        from . import fmt
+
+        parts = []
+        for m, lab in metrics.items():
+            vals = {n: b[m] for n, b in self.baselines.items() if isinstance(b.get(m), (int, float)) and math.isfinite(b[m])}
+            mine = self.model.get(m)
+            if m == self.primary_metric or not vals or not isinstance(mine, (int, float)) or not math.isfinite(mine):
+                continue
+            best = max(vals, key=vals.get)
+            if round(vals[best], 3) <= round(mine, 3):
+                continue
+            a, b = self.folds.get(best, {}).get(m) or [], self.folds.get("model", {}).get(m) or []
+            often = (f", ahead in {sum(x > y for x, y in zip(a, b))} of {len(a)} {self.spread_unit}" if a and len(a) == len(b) else "")
+            parts.append(f"on {lab}, {self.label(best)} {fmt.metric(vals[best])} vs {fmt.metric(mine)}{often}")
+        if not parts:
+            return ""
+        return (f"A peer leads on {'another metric' if len(parts) == 1 else 'other metrics'} — " + "; ".join(parts)
+                + f". The verdict reads {metrics.get(self.primary_metric, self.primary_metric)}, the primary metric.")
+
     def table(self) -> list[dict[str, Any]]:
         """One row per model: name, label, every metric, and the primary metric's min–max over folds."""
         rows = []
