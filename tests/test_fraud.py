@@ -369,3 +369,10 @@ def test_what_if_bars_add_up_to_the_change_they_explain():
     one = explain.attributions(t.model.torch_proba, x, w.typical, FEATURES).set_index("feature")["attribution"]
     p = t.model.torch_proba(torch.as_tensor(np.asarray([x, w.typical], dtype=np.float32))).detach().numpy()
     assert one["TX_AMOUNT"] == pytest.approx(p[0] - p[1], abs=1e-6) and (one.drop("TX_AMOUNT") == 0).all()
+
+
+def test_every_simulation_preset_says_what_it_counts():
+    """"Small (500 customers · 90 days · ≈85 k)": 85 thousand what? Every preset names its transactions."""
+    from usecases.fraud.simulate import PRESETS
+
+    assert all(label.endswith(" transactions)") for label in PRESETS), list(PRESETS)

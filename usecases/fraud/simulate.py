@@ -78,8 +78,8 @@ class SimConfig:
 
 PRESETS: dict[str, SimConfig] = {
     "Handbook default (5,000 customers · 183 days · ≈1.75 M transactions)": SimConfig(),
-    "Medium (2,000 customers · 120 days · ≈0.45 M)": SimConfig(n_customers=2_000, n_terminals=4_000, n_days=120),
-    "Small (500 customers · 90 days · ≈85 k)": SimConfig(n_customers=500, n_terminals=1_000, n_days=90),
+    "Medium (2,000 customers · 120 days · ≈0.45 M transactions)": SimConfig(n_customers=2_000, n_terminals=4_000, n_days=120),
+    "Small (500 customers · 90 days · ≈85 k transactions)": SimConfig(n_customers=500, n_terminals=1_000, n_days=90),
 }
 
 
