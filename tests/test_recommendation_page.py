@@ -3,6 +3,7 @@ following the scenario, liked-only reasons, the diversity weight, cold start, si
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,13 @@ def test_the_revenue_split_adds_up_as_written(sessions, monkeypatch):
 def test_the_tuning_table_says_why_validation_ndcg_is_lower_than_the_test_figure(at):
     """The tuning table's validation NDCG (about 0.23) sat beside a test figure of 0.399 without a word."""
     assert any(m.value.startswith("**Tuning**") and "Validation NDCG is lower than the test figure above" in m.value for m in at.markdown)
+
+
+def test_the_popularity_chart_writes_the_table_s_numbers(at, shipped):
+    """The Model tab's table read popularity 0.180 and the bar chart beside it "18%" for the same quantity."""
+    _, ev = shipped
+    spec = next(json.loads(p.proto.spec) for p in at.get("plotly_chart") if "Popularity of what each model recommends" in p.proto.spec)
+    assert spec["layout"]["yaxis"]["tickformat"] == ".2f" and spec["data"][0]["texttemplate"] == "%{y:.3f}"
+    table = next(d.value for d in at.dataframe if "NDCG@10" in d.value.columns)
+    assert table.loc[ev.label("model"), "Popularity (lower: less bias)"] == fmt.metric(ev.model["popularity"])
+
