@@ -71,7 +71,7 @@ def tab_user(active, ev) -> None:
     left, right = st.columns([2, 3])
     with left:
         # An implicit file (who had what) has no rating to show or sort by: a column of blanks read "None".
-        st.markdown("**Top-rated history** (training part)" if rated else "**History** (training part, latest first where the file has times)")
+        st.markdown("**History, best rated first** (training part)" if rated else "**History** (training part, latest first where the file has times)")
         h = serving.history(active, code, 10)
         h["title"] = [f"{t} ({y})" if y else t for t, y in zip(h["title"], h["year"])]
         st.dataframe(h[["title", "rating"] if rated else ["title"]], hide_index=True, width="stretch",
