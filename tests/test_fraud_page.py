@@ -3,6 +3,7 @@ the one ``value()`` Home shows, the profit curve is readable, and the batch and 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -67,8 +68,15 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     a = fraud.business.FraudAssumptions()
     assert (f"**Losses prevented** = {fmt.rate(op.amount_recall)} of the fraud money flagged" in text
             and f"× {fmt.count(op.month['frauds'])} frauds a month × €87 × 80 % recovered = {fmt.money(op.month['prevented'])}." in text), text
-    assert f"**Precision** {fmt.rate(op.precision)} is at your fraud rate" in text and f"the same alerts are {fmt.rate(op.precision_test)} fraud" in text
+    every = open_page(monkeypatch, store, **{"fraud.mode": "Manual", "fraud.threshold": "0.0"})  # flags every payment
+    op0 = fraud.business.operating(fraud.evaluate(t), dataclasses.replace(a, mode="Manual", threshold=0.0))
+    words = " ".join(c.value for c in every.caption)
+    assert op0.alerts and f"**Precision** {fmt.rate(op0.precision)} is at your fraud rate" in words, words
+    assert f"the same alerts are {fmt.rate(op0.precision_test)} fraud" in words and "more often a false alarm than a fraud" in words
     assert abs(op.amount_recall * op.month["frauds"] * a.avg_fraud_amount * a.recovery_share - op.month["prevented"]) < 1e-6
+    none = open_page(monkeypatch, store, **{"fraud.mode": "Manual", "fraud.threshold": "1.0"})  # flags nothing: no "— fraud" sentence
+    words = " ".join(c.value for c in none.caption)
+    assert "**Precision** is not defined: no payment of the test rows is flagged at this threshold." in words and "are — fraud" not in words
     # A running cost the model cannot earn back: the Overview says so in words beside the negative tile.
     at.number_input(key="fraud.a.yearly_system_cost").set_value(2_000_000.0).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -110,11 +110,13 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                    + (f" (more than the {fmt.rate(op.recall)} of frauds: larger frauds are caught more often)" if op.amount_recall > op.recall + 0.005 else
                       f" (less than the {fmt.rate(op.recall)} of frauds: smaller frauds are caught more often)" if op.amount_recall < op.recall - 0.005 else "")
                    + f" × {fmt.count(op.month['frauds'])} frauds a month × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)} "
-                   f"recovered = {fmt.money(op.month['prevented'])}. **Precision** {fmt.rate(op.precision)} is at your fraud rate; on the "
-                   f"{week}, where {fmt.rate(op.frauds / max(op.frauds + op.legit, 1))} of payments are fraud, the same alerts are "
-                   f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs are on the {week}'s fraud "
-                   "mix too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false alarm "
-                                "than a fraud." if op.precision < 0.5 else "."))
+                   f"recovered = {fmt.money(op.month['prevented'])}. "
+                   + ("**Precision** is not defined: no payment of the test rows is flagged at this threshold." if not op.alerts else
+                      f"**Precision** {fmt.rate(op.precision)} is at your fraud rate; on the {week}, where "
+                      f"{fmt.rate(op.frauds / max(op.frauds + op.legit, 1))} of payments are fraud, the same alerts are "
+                      f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs are on the {week}'s "
+                      "fraud mix too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false "
+                                         "alarm than a fraud." if op.precision < 0.5 else ".")))
         if op.mode == "Team capacity" and not op.over_capacity:
             st.caption(f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
                        f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(a.capacity_per_day)} your "
