@@ -235,3 +235,21 @@ def test_home_value_bars_write_every_tick_of_an_axis_one_way():
     axes = {k: v for k, v in bars["layout"].items() if k.startswith("xaxis")}
     assert axes and all(ax.get("tickformat") == money_ticks(ax["range"][1] - ax["range"][0]) for ax in axes.values()), axes
     assert (money_ticks(26_000), money_ticks(3e6), money_ticks(4)) == (",.0f", "~s", ",.2f")
+    # The payback tooltip said "with the 6-month ramp, so later than a page's payback" beside a high case computed with a 3-month
+    # ramp and a portfolio payback earlier than the recommendation page's: it names the cases' own ramps and what it counts.
+    tip = next(m.help for m in at.metric if m.label == "Payback of one-off costs")
+    assert "so later than a page's payback" not in tip and "Undiscounted" in tip, tip
+    assert "The low and high cases also take a 9- and a 3-month adoption ramp and a 12 % and a 5 % discount rate." in tip, tip
+
+
+def test_the_portfolio_report_says_which_column_is_a_relative_change():
+    """The report's text table read "vs_ngram −0.206" beside Home's "−0.288 vs best baseline" (a difference of bits)."""
+    from dashboard.components.report import comparison_rows
+    from usecases.core.spec import DataInfo, Evaluation
+
+    ev = Evaluation(usecase="t", primary_metric="val_bpb", higher_is_better=False, model={"val_bpb": 1.111, "vs_ngram": -0.206},
+                    baselines={"ngram": {"val_bpb": 1.399}}, data=DataInfo(source="s", rows=1, split="s"))
+    df = comparison_rows(ev)
+    assert list(df.columns) == ["model", "val_bpb", "n-gram: relative change of the model"]
+    assert df.iloc[0, 2] == -0.206
+

@@ -61,6 +61,9 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     gate = [s.value for s in at.warning if "No editor time is counted" in s.value]
     assert gate and "only 46 % of its drafts are usable (92 of 200 held-out prompts; 95 % interval 39–53 %), below the 80 % required" in gate[0], gate
     assert _metric(at, "Editor time saved / month") == "€0"
+    helps = {m.label: m.help for m in at.metric}  # "Range €0" named the value a range; "€300 (€600 – €150)" ran backwards
+    assert helps["Editor time saved / month"] == "Under the low / high assumptions: €0 in every case."
+    assert "; low case €" in helps["Self-hosting / month"] and "high case €" in helps["Self-hosting / month"] and "range" not in helps["Self-hosting / month"]
     # The comparison box said "158,647 scored" (of what?) and gave the split as code ("int(sha256(module name)[:8], 16) % 100 < 5").
     box = " ".join([s.value for s in at.success] + [s.value for s in at.info] + [s.value for s in at.warning])
     assert "158,647 bytes scored" in box and "5 % of the module names, picked by a hash of the name" in box and "sha256(" not in box

@@ -148,3 +148,19 @@ def test_page_shows_value_verdict_and_explanation(monkeypatch):
     assert any(fmt.span(*v.monthly) in c.value for c in at.caption)
     at.number_input(key="triage.ops.under_cost").set_value(6.0).run()
     assert not at.exception
+
+
+def test_every_money_input_of_the_operations_tab_moves_the_value():
+    """"Doctor cost (€/h)" and "Nurse cost (€/h)" were inputs that no figure on the page used (staffing is the same in both
+    arms): a user who changed them saw nothing move. Every € input now changes the value."""
+    import dataclasses
+
+    from usecases.core import business
+
+    ev = _ev(nurse_shift=2)
+    a = triage.Assumptions(runs=10, arrivals_per_hour=10)
+    base = triage.value(ev, a).monthly[1]
+    money = [f for f in business.fields_of(triage.Assumptions) if "€" in f.unit]
+    assert {f.name for f in money} == {"late_critical_cost", "monthly_cost"}
+    for f in money:
+        assert triage.value(ev, dataclasses.replace(a, **{f.name: getattr(a, f.name) * 2})).monthly[1] != base, f.name

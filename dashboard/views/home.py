@@ -14,7 +14,7 @@ from dashboard.components import report as report_ui
 from dashboard.components.sidebar import model_status_line
 from dashboard.components.state import holder
 from usecases import portfolio as pf
-from usecases.core import fmt
+from usecases.core import business, fmt
 from usecases.core.spec import assumptions_from
 from usecases.core.store import ModelUnusable
 from usecases.core.tables import DataProblem
@@ -111,15 +111,22 @@ if values:
     report_ui.figure(bars, "Monthly net value per use case")
     b, lo, hi = totals["base"], totals["low"], totals["high"]
     h = int(pa.horizon_months)
+    pl, ph = (business.scenario(pa, w) for w in ("low", "high"))
+    # The low/high cases move the portfolio's own assumptions too: the tooltip said "with the 6-month ramp" beside a high case
+    # computed with 3 months, and "later than a page's payback" beside 16.8 months against the recommendation page's 18.4.
+    cases = (f"The low and high cases also take a {fmt.number(pl.ramp_months)}- and a {fmt.number(ph.ramp_months)}-month adoption ramp "
+             f"and a {fmt.rate(pl.discount_rate)} and a {fmt.rate(ph.discount_rate)} discount rate.")
     kpis = [
-        (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}"),
+        (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}. {cases}"),
         ("Payback of one-off costs", fmt.payback(b["payback_months"]) if b["upfront"] > 0 else "no one-off cost",
-         (f"Low: {fmt.payback(lo['payback_months'])} · high: {fmt.payback(hi['payback_months'])}. With the {fmt.number(pa.ramp_months)}-month "
-          "adoption ramp, so later than a page's payback, which assumes full use from month 1.") if b["upfront"] > 0 else None),
+         (f"Low: {fmt.payback(lo['payback_months'])} · high: {fmt.payback(hi['payback_months'])}. Undiscounted: when the portfolio's "
+          f"cumulative net value — every use case, ramping up over {fmt.number(pa.ramp_months)} months, running costs paid from month 1 — "
+          "covers the one-off costs. Not a page's payback, which counts one use case alone at full use; the NPV chart is discounted, "
+          f"so it crosses zero a little later. {cases}") if b["upfront"] > 0 else None),
         (f"ROI over {h} months", fmt.roi(b["roi"]),
          (f"Low {fmt.roi(lo['roi'])} · high {fmt.roi(hi['roi'])}. The pages' rule over {h} months: (value before system costs − system "
           f"cost) ÷ system cost, where the system cost is the one-off costs plus {h} months of running costs "
-          f"({fmt.money(b['system_cost'])}).") if b["roi"] is not None else "No system cost to return."),
+          f"({fmt.money(b['system_cost'])}). {cases}") if b["roi"] is not None else "No system cost to return."),
         ("Monthly net, full adoption", fmt.money(sum(v.monthly[1] for v in values)),
          f"After system costs; range {fmt.between(sum(v.monthly[0] for v in values), sum(v.monthly[2] for v in values))}"),
     ]

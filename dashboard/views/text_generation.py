@@ -270,10 +270,13 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
             ("GPU cost / 1M tokens", fmt.money(v.cost_per_1m) if v.on_gpu else "not measured",
              f"{fmt.money(a.gpu_price, precise=True)}/h ÷ ({fmt.count(tp.per_second)} tokens/s × 3,600 s) × 1M {per_1k}" if v.on_gpu else gpu_note),
             (f"Drafts / hour on {where}", fmt.count(v.drafts_per_hour), f"{fmt.count(a.tokens_per_draft)} tokens per draft, one stream.")]
-    money = [("Editor time saved / month", fmt.money(v.editor_value[1]), f"Range {fmt.span(*v.editor_value)} (low / high assumptions)."),
+    def cases(t) -> str:  # "range €300 (€600 – €150)" ran backwards for a cost, and "Range €0" named the value a range
+        return f"{fmt.money(t[0])} in every case" if fmt.money(t[0]) == fmt.money(t[2]) else f"low case {fmt.money(t[0])}, high case {fmt.money(t[2])}"
+
+    money = [("Editor time saved / month", fmt.money(v.editor_value[1]), f"Under the low / high assumptions: {cases(v.editor_value)}."),
              ("Self-hosting / month", fmt.money(v.self_hosted[1]), f"Fixed cost plus compute for {fmt.count(a.drafts_per_month)} drafts; "
-                                                                    f"range {fmt.span(*v.self_hosted)}."),
-             ("Net value / month", fmt.money(v.monthly[1]), f"After the self-hosting cost; range {fmt.span(*v.monthly)}. Home's card shows the same figure.")]
+                                                                    f"{cases(v.self_hosted)}."),
+             ("Net value / month", fmt.money(v.monthly[1]), f"After the self-hosting cost; {cases(v.monthly)}. Home's card shows the same figure.")]
     widgets.kpi_row(cost)
     widgets.kpi_row(money)
     kpis = cost + money

@@ -41,8 +41,8 @@ class EDAssumptions:
     consult_l3: float = assumption(30.0, label="Consultation time, level 3", unit="min", min=1.0, max=600.0, step=5.0)
     consult_l4: float = assumption(20.0, label="Consultation time, level 4", unit="min", min=1.0, max=600.0, step=5.0)
     consult_l5: float = assumption(12.0, label="Consultation time, level 5", unit="min", min=1.0, max=600.0, step=5.0)
-    doctor_cost: float = assumption(110.0, label="Doctor cost", unit="€/h", min=0.0, max=10_000.0, step=5.0)
-    nurse_cost: float = assumption(55.0, label="Nurse cost", unit="€/h", min=0.0, max=10_000.0, step=5.0)
+    # (Doctor and nurse costs per hour were inputs here; staffing is the same with and without the model, so they moved no
+    # figure on the page — an input that changes nothing reads as broken. They are gone.)
     late_critical_cost: float = assumption(1_200.0, label="Cost of a critical patient seen after target", unit="€", low=400.0, high=2_500.0,
                                            min=0.0, max=1e7, step=100.0,
                                            help="Assumed average cost (harm, longer stay, complaints) when a level 1–2 patient waits past target.")
@@ -65,7 +65,6 @@ class RunResult:
     true_level: np.ndarray
     assigned: np.ndarray
     hours: float
-    staff_cost: float
 
 
 def simulate(a: EDAssumptions, policy: np.ndarray, hours: float = 168.0, seed: int = 0, warmup_hours: float = 24.0,
@@ -119,8 +118,7 @@ def simulate(a: EDAssumptions, policy: np.ndarray, hours: float = 168.0, seed: i
         served += 1
         heapq.heappush(doc_free, s_ + service[j])
     keep = t >= warmup_hours * 60.0
-    staff_cost = hours * (a.doctors * a.doctor_cost + a.nurses * a.nurse_cost)
-    return RunResult(wait=(start - ready)[keep], true_level=true[keep], assigned=assigned[keep], hours=hours, staff_cost=staff_cost)
+    return RunResult(wait=(start - ready)[keep], true_level=true[keep], assigned=assigned[keep], hours=hours)
 
 
 def summarize(r: RunResult) -> dict[str, float]:
@@ -135,7 +133,6 @@ def summarize(r: RunResult) -> dict[str, float]:
         "late_share_l12": float(late[crit].mean()) if crit.any() else math.nan,
         "late_l12_per_week": float(late[crit].sum() * 168.0 / r.hours),
         "staff_hours": float(r.hours),
-        "staff_cost": float(r.staff_cost),
     }
 
 
