@@ -133,11 +133,7 @@ def tab_assess(active, a, ev) -> None:
                        "decision and need not add up to it.")
         if res.words:
             st.markdown("**Words of the complaint** (effect on P(level ≤ {0}) if the word is removed; ✓ = seen in training)".format(lvl))
-            st.markdown(" · ".join(f"`{w.word}` {'✓' if w.known else '✗ unknown'} {_pts(w.effect)}" for w in res.words))
-
-
-def _pts(x: float) -> str:
-    return "±0 pts" if abs(100 * x) < 0.5 else fmt.signed_points(x)
+            st.markdown(" · ".join(f"`{w.word}` {'✓' if w.known else '✗ unknown'} {fmt.signed_points(w.effect)}" for w in res.words))
 
 
 def _num_kw() -> dict:
