@@ -128,6 +128,9 @@ def test_home_shows_each_use_cases_own_value_function():
         assert expected.running[1] > 0 and expected.running[0] >= expected.running[2], name  # Home pays it from month 1
     v = usecases.get("fraud").value(usecases.get("fraud").evaluate(usecases.get("fraud").load(ModelStore())), usecases.get("fraud").Assumptions())
     assert v.running == (350_000 / 12, 250_000 / 12, 180_000 / 12)
+    for name, running in (("recommendation", (9_000.0, 6_000.0, 4_000.0)), ("triage", (6_000.0, 4_000.0, 2_500.0))):
+        mod = usecases.get(name)  # each page's running-cost assumption, low / base / high
+        assert mod.value(mod.evaluate(mod.load(ModelStore())), mod.Assumptions()).running == running, name
 
 
 def test_home_cards_metric_delta_is_the_difference_of_the_numbers_shown_and_grey_for_a_tie():

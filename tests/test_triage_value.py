@@ -162,5 +162,9 @@ def test_every_money_input_of_the_operations_tab_moves_the_value():
     base = triage.value(ev, a).monthly[1]
     money = [f for f in business.fields_of(triage.Assumptions) if "€" in f.unit]
     assert {f.name for f in money} == {"late_critical_cost", "monthly_cost"}
-    for f in money:
-        assert triage.value(ev, dataclasses.replace(a, **{f.name: getattr(a, f.name) * 2})).monthly[1] != base, f.name
+    def doubled(name: str) -> float:
+        return triage.value(ev, dataclasses.replace(a, **{name: getattr(a, name) * 2})).monthly[1]
+
+    # A priced improvement: each late patient avoided is worth more; the running cost comes off in full.
+    assert doubled("late_critical_cost") - base == pytest.approx(base + a.monthly_cost) and base + a.monthly_cost > 0
+    assert doubled("monthly_cost") == pytest.approx(base - a.monthly_cost)
