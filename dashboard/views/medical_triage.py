@@ -52,8 +52,8 @@ def tab_assess(active, a, ev) -> None:
     fields, levels = never_seen(active.card)
     if fields or levels:
         st.warning(" ".join(
-            ([f"This model's training file never recorded {', '.join(fields)}: a value typed there is outside anything it learned "
-              "from, so leave those fields empty."] if fields else [])
+            ([f"This model's training file never recorded {', '.join(fields)}: a value typed there is not used — the model reads "
+              "those fields as not recorded, the only state of them it learned from."] if fields else [])
             + ([f"Level{'s' if len(levels) > 1 else ''} {', '.join(map(str, levels))} never appear{'' if len(levels) > 1 else 's'} in its "
                 f"training file: {'their probabilities' if len(levels) > 1 else 'its probability'} below rest{'' if len(levels) > 1 else 's'} "
                 "on no patient."] if levels else [])), icon=":material/info:")

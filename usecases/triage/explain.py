@@ -23,6 +23,7 @@ from . import learner
 from .mapping import CODED, FIELD_LABELS, INPUTS
 from .metrics import DEFAULT_UNDER_COST
 from .model import NUMERIC, decide
+from .pipeline import as_trained, unseen_inputs
 from .records import RANGES, check_enough, check_patient
 from .rules import esi_level, immediate_signs, news2, news2_level, normalise_text, red_flags
 
@@ -132,7 +133,8 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
     row["complaint"] = row["complaint"].fillna("").astype(str)
     check_enough(row, "this patient's entry")
     model = trained.model
-    probs = learner.predict_proba(model, row)[0].astype(float)  # float64: numbers the formatter knows
+    unseen = set(unseen_inputs(trained.card))  # fields the training rows never recorded: the model reads them as not recorded
+    probs = learner.predict_proba(model, as_trained(trained.card, row)[0])[0].astype(float)  # float64: numbers the formatter knows
     levels = np.arange(1, 6)
     cost = np.where(levels[:, None] - levels[None, :] > 0, under_cost * (levels[:, None] - levels[None, :]),
                     levels[None, :] - levels[:, None]).astype(float)
@@ -144,18 +146,18 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
     contrast = L + 1 if L < 5 else 4
     base = float(_p_at_least(probs[None], L)[0])
 
-    fields = [f for f in INPUTS if _recorded(f, p.get(f))]
+    fields = [f for f in INPUTS if _recorded(f, p.get(f)) and f not in unseen]
     variants = []
     for f in fields:
         r = row.copy()
         r[f] = _blank(f)
         variants.append(r)
-    words = normalise_text(p.get("complaint") or "").split()
+    words = [] if "complaint" in unseen else normalise_text(p.get("complaint") or "").split()
     for i in range(len(words)):
         r = row.copy()
         r["complaint"] = " ".join(words[:i] + words[i + 1:])
         variants.append(r)
-    vp = learner.predict_proba(model, pd.concat(variants, ignore_index=True)) if variants else np.zeros((0, 5))
+    vp = learner.predict_proba(model, as_trained(trained.card, pd.concat(variants, ignore_index=True))[0]) if variants else np.zeros((0, 5))
     q = _p_at_least(vp, L) if len(vp) else np.zeros(0)
     effects = sorted((Effect(f, _value_label(f, p[f]), base - float(q[i])) for i, f in enumerate(fields)),
                      key=lambda e: -abs(e.effect))

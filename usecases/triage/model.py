@@ -96,7 +96,8 @@ class TriageNet(nn.Module):
         filled = torch.where(torch.isnan(num), med, num)
         self.median.copy_(med)
         self.mean.copy_(filled.mean(0))
-        self.std.copy_(torch.nan_to_num(filled.std(0), nan=1.0).clamp_min(1e-3))
+        none = torch.isnan(num).all(0)  # std 0 would be clamped to 1e-3 and blow a value up a thousandfold
+        self.std.copy_(torch.where(none, torch.ones_like(med), torch.nan_to_num(filled.std(0), nan=1.0).clamp_min(1e-3)))
         if self.cfg.bins:  # quantile bin edges of the recorded values (a column with none: 0..1)
             q = torch.linspace(0, 1, self.cfg.bins + 1, dtype=torch.float64)
             for j in range(num.shape[1]):

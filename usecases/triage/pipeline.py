@@ -37,7 +37,7 @@ from .metrics import DEFAULT_UNDER_COST
 from .model import NetConfig
 from .tabm import TabMConfig
 from .peers import PEERS, FittedPeer, fit_peer
-from .mapping import FIELD_LABELS, INPUTS
+from .mapping import CODED, FIELD_LABELS, INPUTS, NUMERIC_FIELDS
 from .records import CANONICAL, MIN_ROWS, VITALS, Records
 from .rules import esi_level, match_complaint, news2_level
 
@@ -233,6 +233,36 @@ def recorded(frame: pd.DataFrame) -> list[str]:
                                                   else frame[c].notna().any())]
 
 
+def unseen_inputs(card: dict) -> list[str]:
+    """The input fields (canonical names) the training rows never held one value of; [] for a card without the record."""
+    rec = card.get("data", {}).get("recorded")
+    return [] if rec is None else [c for c in INPUTS if c not in rec]
+
+
+def as_trained(card: dict, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``(frame, fields)``: the rows with every field the model's training rows never recorded blanked — read as "not
+    recorded", the only state of that field the model learned from — and the labels of those fields that held a value here.
+
+    Without this a value in such a field reaches weights that never saw one: a model trained on a file without heart rates
+    put every patient of a file with heart rates at level 1 with probability 1.0."""
+    unseen = [c for c in unseen_inputs(card) if c in frame]
+    if not unseen:
+        return frame, []
+    blank = {c: "" if c == "complaint" else (None if c in CODED else np.nan) for c in unseen}
+    held = [FIELD_LABELS[c] for c in unseen if frame[c].map(lambda v: not (v is None or (isinstance(v, float) and np.isnan(v))
+                                                                           or (isinstance(v, str) and not v.strip()))).any()]
+    out = frame.copy()
+    for c, v in blank.items():
+        out[c] = pd.Series([v] * len(out), index=out.index, dtype=float if c in NUMERIC_FIELDS else object)
+    return out, held
+
+
+def unseen_note(fields: list[str]) -> str:
+    """The note for values in fields the model never learned from (see :func:`as_trained`)."""
+    return (f"{', '.join(fields)}: recorded here but never in the model's training file, so the model reads "
+            f"{'them' if len(fields) > 1 else 'it'} as not recorded")
+
+
 def never_seen(card: dict) -> tuple[list[str], list[int]]:
     """``(fields, levels)`` the training rows never held: input fields without one recorded value (as labels) and
     reference levels without one patient. The Assess tab says so — a value typed into such a field, or a probability
@@ -362,8 +392,11 @@ def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config) -
     if peers is None:
         peers = {}
         notes.append("The learned peers were fit on the training file, which is not kept: evaluate on that file to compare with them.")
-    probs = {"model": learner.predict_proba(trained.model, frame)}
-    probs.update({n: np.mean([p.predict_proba(frame) for p in ps], axis=0) for n, ps in peers.items()})
+    seen, held = as_trained(trained.card, frame)  # the rules below read every field of the file; they learned nothing
+    if held:
+        notes.append(unseen_note(held) + " (so do the peers, fit on the same training rows)")
+    probs = {"model": learner.predict_proba(trained.model, seen)}
+    probs.update({n: np.mean([p.predict_proba(seen) for p in ps], axis=0) for n, ps in peers.items()})
     info = DataInfo(source=source, rows=len(frame), split=f"external test: all {len(frame):,} rows (the model never saw this file)",
                     kind="external", test_rows=len(frame), unit="patients")
     return build(y=frame["level"].to_numpy(int), probs=probs, rule_levels=rule_levels(frame), data=info, notes=notes)

@@ -249,6 +249,7 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
             raise DataProblem(f"too few rows per level to evaluate ({'; '.join(thin)}; at least {min_per_level} each for the levels present)", subject)
         if len(recs) < MIN_ROWS:
             raise DataProblem(f"it has {len(recs)} labelled rows; at least {MIN_ROWS} are needed", subject)
+    check_enough(recs, subject)  # what scoring needs, so a model is never trained on records it could not score
     return Records(frame=recs, source=f"your file “{filename}” ({len(recs):,} records)", dropped=dropped, notes=notes, mapping=mapping,
                    read_info=info, guess=guess, filename=filename)
 

@@ -15,7 +15,7 @@ from . import SPEC, learner
 from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
-from .pipeline import Trained
+from .pipeline import Trained, as_trained, unseen_note
 from .records import Records, check_enough, read_records
 from .rules import esi_level, news2_level
 
@@ -48,7 +48,7 @@ def read_data(raw: bytes, filename: str, mapping: bytes | str | Mapping | None =
 
 def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDER_COST) -> pd.DataFrame:
     """Suggested level (cost-weighted), the five probabilities and the rule levels for canonical rows."""
-    probs = learner.predict_proba(trained.model, rows)
+    probs = learner.predict_proba(trained.model, as_trained(trained.card, rows)[0])
     out = pd.DataFrame(index=rows.index)
     out["suggested_level"] = decide(probs, under_cost)
     for i in range(5):
@@ -67,7 +67,18 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
     out = pd.concat([recs.frame[["age", "sex", "complaint"]], score(trained, recs.frame, under_cost)], axis=1)
     if recs.frame["level"].notna().any():
         out["reference_level"] = recs.frame["level"]
-    out.attrs["notes"] = list(recs.notes)
+    notes = list(recs.notes)
+    held = as_trained(trained.card, recs.frame)[1]
+    if held:
+        notes.append(unseen_note(held))
+    if recs.mapping.most_urgent == 5:  # back to the file's own scale, which the mapping says runs the other way
+        for c in ("suggested_level", "news2_level", "esi_rule_level", "reference_level"):
+            if c in out:
+                out[c] = 6 - out[c]
+        p = out[[f"p_level_{i}" for i in range(1, 6)]].to_numpy()
+        out[[f"p_level_{i}" for i in range(1, 6)]] = p[:, ::-1]
+        notes.append("Levels and p_level_1 … p_level_5 are on your file's scale (5 = most urgent), as the mapping says")
+    out.attrs["notes"] = notes
     return out
 
 
