@@ -60,7 +60,11 @@ _TZ = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?
 def _lines(mask: pd.Series | np.ndarray, values: pd.Series, n: int = 3) -> str:
     """ "line 2: '…', line 5: '…'" for the first offending rows (line 1 is the header)."""
     idx = np.flatnonzero(np.asarray(mask))
-    shown = ", ".join(f"line {i + 2}: {str(values.iloc[i])[:30]!r}" for i in idx[:n])
+
+    def cell(v) -> str:  # an empty cell is "empty", not the 'nan' pandas read it as
+        return "empty" if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip() or v is pd.NA else repr(str(v)[:30])
+
+    shown = ", ".join(f"line {i + 2}: {cell(values.iloc[i])}" for i in idx[:n])
     return shown + (f" and {len(idx) - n} more" if len(idx) > n else "")
 
 
@@ -134,7 +138,7 @@ def _is_raw(columns) -> bool:
     return bool(names & raw_names)
 
 
-def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False) -> pd.DataFrame:
+def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False, label_name: str = "label") -> pd.DataFrame:
     """Validated raw rows (``RAW_SCHEMA`` columns) → the simulator's columns, in file order (times parsed
     to UTC-consistent values, labels checked). Shared by the local reader and the Ray scoring path."""
     tx = pd.DataFrame({
@@ -145,7 +149,7 @@ def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool =
         "TX_AMOUNT": data["amount"].astype(float).to_numpy(),
     })
     if "label" in data:
-        tx[LABEL] = parse_labels(data["label"], "label", subject, required=require_labels).to_numpy()
+        tx[LABEL] = parse_labels(data["label"], label_name, subject, required=require_labels).to_numpy()
     elif require_labels:
         raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row, in a column "
                           f"named “label” (also read: {', '.join(n for n in LABEL_NAMES if n != 'label')}); yes/no and true/false are read too",
@@ -165,7 +169,8 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
         except DataProblem as dates:
             raise DataProblem([*exc.problems, *dates.problems], subject) from None
         raise
-    tx = raw_transactions(data, subject, require_labels=require_labels)
+    label_name = next((str(f) for f, t in match_columns(df, RAW_SCHEMA)[0].items() if t == "label"), "label") if info.header else "label"
+    tx = raw_transactions(data, subject, require_labels=require_labels, label_name=label_name)
     tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
 
@@ -209,6 +214,10 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                 notes.append(f"column {c}: {one} = 1, {zero} = 0")
                 continue
             words = {v.lower() for v in levels}
+            if blank.any() and (len(levels) == 2 or words <= (POSITIVE | NEGATIVE)):  # a yes/no column with a hole: name the hole
+                problems.append(f"column {c}: {int(blank.sum())} empty value{'s' if blank.sum() > 1 else ''} ({_lines(blank, raw)}) "
+                                f"among its {' / '.join(levels)} values, which are read as 1/0; fill or drop those rows")
+                continue
             if len(levels) == 1 and not blank.any() and words <= (POSITIVE | NEGATIVE):  # a batch to score may hold only "No"
                 frame[str(c)] = float(next(iter(words)) in POSITIVE)
                 notes.append(f"column {c}: {levels[0]} = {int(next(iter(words)) in POSITIVE)}")
@@ -252,7 +261,9 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     # A featurised table has no ids: each row is named by its place in the file (1 = the first row under the header), given
     # before a Time column reorders the rows, so a scored row can be matched to its line (scores come back in file order).
     frame["TRANSACTION_ID"] = (np.arange(len(frame)) + 1).astype(str)
-    if time_col is not None:
+    if time_col is not None:  # said, never silent: a "time" that is a feature (survival days …) was dropped unannounced
+        notes.append(f"column {time_col}: read as the time of each row (seconds) — it orders the rows and can split them by time, "
+                     "and is not a feature; rename the column if it is one")
         frame = frame.rename(columns={str(time_col): "Time"})
         frame = frame.sort_values("Time", kind="mergesort").reset_index(drop=True)
     if amount_col is not None:

@@ -13,6 +13,7 @@ from usecases.core import spec as core
 from usecases.core.spec import Throughput
 from usecases.core.tables import DataProblem
 
+from .assumptions import rate_words
 from .business import FraudAssumptions, operating
 from .data import Dataset
 from .files import read_user_file
@@ -58,6 +59,12 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     if rows.layout == "table":  # back to the file's order (a Time column had sorted the rows); transaction_id = row in the file
         out = out.rename(columns={"transaction_id": "row"}).assign(row=lambda d: d["row"].astype(int))
         out = out.iloc[np.argsort(out["row"].to_numpy(), kind="stable")].reset_index(drop=True)
+    # Flagging nothing was silent: at the default fraud rate the profit-optimal threshold is high, and a file of real
+    # positives could come back with 0 flags and no word of why.
+    why = (f"the profit-optimal threshold under the default assumptions (fraud rate {rate_words(FraudAssumptions())}, chosen on "
+           "the model's validation rows); fraud_probability ranks every row — sort by it to review more"
+           if threshold is None else "the threshold given")
+    out.attrs["notes"] = [*rows.notes, f"flagged {int(out['flagged'].sum()):,} of {len(out):,} rows at P(fraud) ≥ {t:.3f}: {why}"]
     return out
 
 
