@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -126,3 +127,28 @@ def test_score_recommendation_with_an_unknown_id_says_so_on_stderr(tmp_path, cap
     out = pd.read_csv(dst, dtype=str)
     assert out["user_id"].value_counts().to_dict() == {"1": 10, "new-customer": 10}
     assert (out[out.user_id == "new-customer"]["basis"] == "most popular: this user id is not in the model").all()
+
+
+def test_a_recommendation_model_trained_on_your_file_scores_with_that_file(tmp_path, monkeypatch, capsys):
+    """`score recommendation --model mine` said "pass that file again (e.g. `evaluate --data FILE`)", but `score` had no way to
+    take it: a model trained on a user's own file could not be scored from the command line at all."""
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    rng = np.random.default_rng(0)
+    rows = [(f"u{u}", f"i{rng.integers(0, 40)}", int(rng.integers(1, 6))) for u in range(60) for _ in range(12)]
+    mine = tmp_path / "mine.csv"
+    pd.DataFrame(rows, columns=["user", "item", "rating"]).drop_duplicates(["user", "item"]).to_csv(mine, index=False)
+    users, out = tmp_path / "users.csv", tmp_path / "recs.csv"
+    users.write_text("user_id\nu1\nu2\n")
+    assert main(["train", "recommendation", "--quick", "--data", str(mine), "--model-name", "mine"]) == 0
+    capsys.readouterr()
+    assert main(["score", "recommendation", str(users), "--model", "mine", "-o", str(out)]) == 2
+    assert "pass that file again (`score recommendation USERS --model NAME --data FILE`" in capsys.readouterr().err and not out.exists()
+    part = tmp_path / "part.csv"
+    part.write_text("\n".join(mine.read_text().splitlines()[:200]) + "\n")
+    assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(part), "-o", str(out)]) == 2
+    assert "the file given is not the one it was trained on (its rows differ); pass that file" in capsys.readouterr().err
+    assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(mine), "-o", str(out)]) == 0
+    got = pd.read_csv(out, dtype=str)
+    assert got["user_id"].value_counts().to_dict() == {"u1": 10, "u2": 10} and got["item_id"].str.startswith("i").all()
+    assert main(["score", "fraud", str(users), "--data", str(mine), "-o", str(tmp_path / "f.csv")]) == 2
+    assert "--data is not used by fraud when scoring" in capsys.readouterr().err

@@ -334,16 +334,55 @@ def test_recommend_excludes_seen_and_batch_matches(quick):
     out = serving.recommend(quick, u, 10)
     assert not set(out["item_id"]) & set(quick.data.item_ids[ctx.seen[u].indices])
     uid = quick.data.user_ids[u]
-    assert rec.score_file(quick, f"user_id\n{uid}\n".encode(), "users.csv")["item_id"].tolist() == out["item_id"].tolist()
+    # The batch list is the page's list without the items the user has in the held-out rows (the page shows those as
+    # "watched later", the evaluation's hits; a list to act on must not offer what the user already has).
+    held = set(quick.data.item_ids[ctx.truth[u].indices])
+    longer = serving.recommend(quick, u, 40)["item_id"].tolist()
+    batch = rec.score_file(quick, f"user_id\n{uid}\n".encode(), "users.csv")["item_id"].tolist()
+    assert batch == [i for i in longer if i not in held][:10] and len(batch) == 10
+    assert set(out["item_id"]) & held  # this user's page list does hold held-out items, so the check above can fail
     assert len(rec.score_file(quick, f"{uid}\n".encode(), "users.csv")) == 10
+
+
+def test_a_batch_list_never_offers_what_the_user_already_has_in_the_data():
+    """`score recommendation` with the shipped model listed films user 2 had already rated (3 of 10: "Net, The", "Die Hard:
+    With a Vengeance", "Quiz Show"): only the 75 % training part counted as seen."""
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    t = rec.load(ModelStore(REPO_ROOT / "models"))
+    ctx = serving.context(t)
+    out = rec.score_file(t, b"user_id\n1\n2\n", "u12.csv")
+    assert len(out) == 20
+    for uid in ("1", "2"):
+        code = list(map(str, ctx.data.user_ids)).index(uid)
+        have = set(map(str, ctx.data.item_ids[np.r_[ctx.seen[code].indices, ctx.truth[code].indices]]))
+        assert not set(out.loc[out["user_id"].astype(str) == uid, "item_id"].astype(str)) & have, uid
+
+
+def test_a_file_with_fewer_items_than_the_list_trains_and_scores():
+    """`AER::Fatalities` read as state → user, year → item (7 years) crashed training with KeyError 'ndcg@10': the top-10
+    shrank to the 7 items there are, and every metric came back "@7"."""
+    rng = np.random.default_rng(3)
+    rows = [(f"s{u}", str(y), float(rng.integers(1, 6))) for u in range(40) for y in range(1982, 1989)]
+    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(index=False).encode(), "panel.csv")
+    t = rec.train(QUICK_OWN, data=data)
+    ev = rec.evaluate(t, data)
+    assert 0 < ev.model["ndcg@10"] <= 1 and ev.model["precision@10"] <= 0.3  # at most 2 of 7 years held out, over 10 slots
+    items, _ = top_k(np.arange(14, dtype=np.float32).reshape(2, 7), None, 10)
+    assert items.shape == (2, 10) and (items[:, 7:] == -1).all() and items[0, :7].tolist() == [6, 5, 4, 3, 2, 1, 0]
 
 
 def test_a_winning_peer_can_score_in_the_models_place(quick):
     ctx = serving.context(quick)
     users = ctx.test_users[:5]
     out = rec.score(quick, quick.data.user_ids[users], 10, using="ease")
-    expected = quick.artefacts["recs.ease"][:5]
+    # the peer's own scores, ranked without the items each user already has (training and held-out rows)
+    raw = serving.with_fallback(quick, serving.peer(quick, "ease").scores(ctx.seen[users], users))[0]
+    expected = top_k(raw, serving.known_items(ctx, [])[users], 10)[0]
     assert out["item_id"].tolist() == list(quick.data.item_ids[expected[expected >= 0]])
+    stored = quick.artefacts["recs.ease"][:5]  # the evaluation's lists (held-out items allowed: they are the hits)
+    kept = [[i for i in row if i >= 0 and not ctx.truth[u, i]] for u, row in zip(users, stored)]
+    assert all(list(e[: len(k)]) == k for e, k in zip(expected, kept))  # the same ranking, the user's own items left out
 
 
 def test_a_batch_with_some_unknown_ids_scores_the_known_users_and_gives_the_new_ones_the_popular_list(quick):
@@ -423,6 +462,14 @@ def test_messy_interaction_files_are_read(ml):
     assert not implicit.has_ratings and implicit.liked_threshold() is None
     timed = rec.read_data(_csv(df[["user", "item", "timestamp"]], header=False), "views.csv")  # 3rd column: Unix times, not ratings
     assert not timed.has_ratings and timed.frame.timestamp.equals(ref.frame.timestamp)
+    # user, item, time, rating without a header: the times had become the ratings and the ratings the times, unsaid
+    swapped = rec.read_data(_csv(df[["user", "item", "timestamp", "rating"]], header=False), "swapped.csv")
+    assert swapped.fingerprint == ref.fingerprint and any("third column holds Unix times and the fourth the ratings" in n for n in swapped.notes)
+    assert not any("third column" in n for n in rec.read_data(_csv(df, header=False), "plain.csv").notes)
+    # years (or spreadsheet day numbers) as times are read as seconds, and said
+    years = rec.read_data(_csv(df.assign(timestamp=pd.to_datetime(df.timestamp, unit="s").dt.year)), "years.csv")
+    assert any(n.startswith("column timestamp: numbers 1996 … 2016 read as seconds apart — they look like years;") for n in years.notes), years.notes
+    assert not any("read as seconds apart" in n for n in ref.notes)
     dated = df.assign(timestamp=pd.to_datetime(df.timestamp, unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")).rename(columns={"timestamp": "date"})
     assert rec.read_data(_csv(dated), "dated.csv").frame.timestamp.equals(ref.frame.timestamp)
     latin = df.assign(item="Amélie " + df["item"])

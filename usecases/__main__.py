@@ -7,6 +7,7 @@ with exit status 2 and one line on stderr saying why — never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -213,8 +214,13 @@ def cmd_score(args) -> int:
         return engine.run_score(args, store=store)
     raw = _read_file(args.input)
     out = _output_path(args.output, args.input)
+    if getattr(args, "data", None) and "data" not in getattr(getattr(mod, "Trained", None), "__dataclass_fields__", {}):
+        raise CliError(f"--data is not used by {args.name} when scoring; it reads everything it needs from the input file")
     trained = mod.load(store, key=_model_key(args))
-    result = mod.score_file(trained, raw, Path(args.input).name, **_extra_inputs(mod.score_file, args, mod.SPEC.name))
+    if getattr(args, "data", None):  # recommendation: a model trained on a user's file needs that file's histories to score
+        trained = dataclasses.replace(trained, data=_read_user_data(mod, args))
+    result = mod.score_file(trained, raw, Path(args.input).name,
+                            **_extra_inputs(mod.score_file, argparse.Namespace(**{**vars(args), "items": None}), mod.SPEC.name))
     for note in result.attrs.get("notes", []) or []:  # what the reader noticed (guessed mappings, dropped values)
         print(f"note: {note}", file=sys.stderr)
     from usecases.core.tables import to_safe_csv
@@ -313,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="a named model trained with train --data (default: the shipped model)")
     s.add_argument("--mapping", help="triage: JSON column/code mapping for the input file")
     s.add_argument("--accept-guessed-mapping", action="store_true", help="triage: score even when codes cannot be placed")
+    s.add_argument("--data", help="recommendation: the file a --model was trained on (its users' histories are not kept with it)")
+    s.add_argument("--items", help="recommendation: a titles file for --data")
     s.add_argument("--device", default=argparse.SUPPRESS)
     engine.add_arguments(s)
     s.set_defaults(fn=cmd_score)

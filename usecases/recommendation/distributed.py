@@ -36,6 +36,7 @@ class RecScorer:
         if torch.cuda.is_available():
             self.model.to("cuda")
         self.seen = sp.csr_matrix((s["seen_data"], s["seen_indices"], s["seen_indptr"]), shape=s["seen_shape"])
+        self.have = sp.csr_matrix((s["have_data"], s["have_indices"], s["have_indptr"]), shape=s["seen_shape"])  # never listed
         self.user_ids, self.item_ids, self.titles, self.n = s["user_ids"], s["item_ids"], s["titles"], n
         self.n_known = int(s["n_known"])
 
@@ -48,7 +49,7 @@ class RecScorer:
         codes = np.asarray(batch["code"], dtype=np.int64)
         rows = self.seen[codes]
         raw, none = popular_fallback(model_scores(self.model, rows), self.model.popularity.cpu().numpy())
-        items, scores = top_k(raw, rows, self.n)
+        items, scores = top_k(raw, self.have[codes], self.n)
         ok = items.ravel() >= 0  # fewer than n candidates: top_k pads with -1 (as the local serving.score drops)
         k = items.shape[1]
         out = pd.DataFrame({
@@ -79,15 +80,17 @@ def user_codes(ctx, input_path: str) -> tuple[np.ndarray, list[str], list[str]]:
 def shared_state(trained, ctx, new_ids: list[str]) -> dict:
     """What every scoring actor reads once: the model's state, the histories (plus an empty one per unknown id, coded
     past the known users as ``serving.resolve_users`` codes them), ids and titles."""
-    from .serving import with_new_visitors
+    from .serving import known_items, with_new_visitors
 
     seen, user_ids = with_new_visitors(ctx, new_ids)
     seen = seen.tocsr()
+    have = known_items(ctx, new_ids)
     meta = ctx.data.items
     return {
         "state": {k: v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}, "n_items": trained.model.n_items,
         "catalog_items": int(trained.card["model"]["catalog_items"]), "n_known": ctx.data.n_users,
         "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
+        "have_data": have.data, "have_indices": have.indices, "have_indptr": have.indptr,
         "user_ids": user_ids,
         "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
     }

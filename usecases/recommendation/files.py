@@ -87,6 +87,12 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
                 return (num / 1000.0).astype(float)
             raise DataProblem(f"column timestamp: values up to {known.max():.0f} are not Unix seconds (that is after the year 5000) and "
                               "not all milliseconds; give seconds, milliseconds or dates", subject)
+        if len(known) and known.max() < UNIX_SECONDS and notes is not None:  # years or spreadsheet day numbers read as seconds, unsaid
+            years = bool(((known % 1 == 0) & known.between(1900, 2100)).all())
+            notes.append(f"column timestamp: numbers {known.min():g} … {known.max():g} read as seconds apart"
+                         + (" — they look like years; " if years else " (as Unix times they would all fall in 1970–73); ")
+                         + "if they are years, days or spreadsheet dates, give dates instead (only the time weighting — "
+                           "interactions close together count more — reads them)")
         return num.astype(float)
     when, order = parse_dates(values.where(present, ""), utc=True)
     if order:
@@ -118,6 +124,12 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         third = pd.to_numeric(df.iloc[:, 2], errors="coerce")
         if third.notna().all() and (third > UNIX_SECONDS).all():  # user, item, time: implicit feedback with times
             df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
+    if not named and df.shape[1] == 4:
+        third, fourth = (pd.to_numeric(df.iloc[:, j], errors="coerce") for j in (2, 3))
+        if third.notna().all() and (third > UNIX_SECONDS).all() and fourth.notna().all() and (fourth.abs() < UNIX_SECONDS).all():
+            # user, item, time, rating: read in the MovieLens order (rating, then time) it had made the times the ratings
+            df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
+            notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject)
     if "timestamp" in data:
         data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1, notes=notes)

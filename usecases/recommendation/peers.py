@@ -146,10 +146,13 @@ def top_k(scores: np.ndarray, seen: sp.csr_matrix | None, k: int = 10) -> tuple[
     if seen is not None:
         r, c = seen.nonzero()
         s[r, c] = -np.inf
-    k = min(k, s.shape[1])
+    want, k = k, min(k, s.shape[1])
     idx = np.argpartition(-s, k - 1, axis=1)[:, :k]
     part = np.take_along_axis(s, idx, axis=1)
     order = np.argsort(-part, axis=1, kind="stable")
     items = np.take_along_axis(idx, order, axis=1)
     vals = np.take_along_axis(part, order, axis=1)
+    if k < want:  # fewer items than k (a panel of 7 years): still k columns, the missing ones −1, so every metric is "@k"
+        items = np.pad(items, ((0, 0), (0, want - k)), constant_values=-1)
+        vals = np.pad(vals, ((0, 0), (0, want - k)), constant_values=-np.inf)
     return np.where(np.isfinite(vals), items, -1), vals

@@ -239,6 +239,16 @@ def with_new_visitors(ctx: Context, new_ids: list[str]) -> tuple[sp.csr_matrix, 
     return seen, np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)])
 
 
+def known_items(ctx: Context, new_ids: list[str]) -> sp.csr_matrix:
+    """Every item each user has anywhere in the data — training and held-out rows — indexed like ``with_new_visitors``:
+    a batch list never offers one of them (the shipped model listed films user 2 had already rated, 3 of 10, because only
+    the training part counted as seen). The model still reads the training part alone, as it learned."""
+    have = (ctx.seen + ctx.truth).tocsr()
+    if not new_ids:
+        return have
+    return sp.vstack([have, sp.csr_matrix((len(new_ids), have.shape[1]), dtype=have.dtype)]).tocsr()
+
+
 def batch_basis(codes: np.ndarray, none: np.ndarray, n_users: int) -> np.ndarray:
     """The ``basis`` of each user's list: unknown id, no catalogue item in the history, or the history."""
     return np.where(codes >= n_users, UNKNOWN_BASIS, np.where(none, NO_BASIS, "this user's history"))
@@ -268,7 +278,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     else:
         raw = model_scores(trained.model, seen, beta)
     raw, none = with_fallback(trained, raw)
-    items, scores = top_k(raw, seen, n)
+    items, scores = top_k(raw, known_items(ctx, new_ids)[codes], n)
     meta = ctx.data.items
     ok = items.ravel() >= 0
     out = pd.DataFrame({

@@ -55,11 +55,12 @@ def context(trained: Trained) -> Context:
     if data is None:
         if not d.get("default"):
             raise DataProblem("this model was trained on your own file, which is not kept with it; pass that file again "
-                              "(e.g. `evaluate --data FILE`)", "this model")
+                              "(`score recommendation USERS --model NAME --data FILE`, `evaluate --data FILE`)", "this model")
         data = movielens()
     split = rebuild_split(data, record, trained.card.get("training", {}).get("max_users"))
     if split is None:
-        raise DataProblem("the default data no longer matches the model's recorded fingerprint; retrain the model", "this model")
+        raise DataProblem("the default data no longer matches the model's recorded fingerprint; retrain the model" if d.get("default") else
+                          "the file given is not the one it was trained on (its rows differ); pass that file", "this model")
     ctx = Context.build(data, split)
     with _LOCK:
         _CONTEXTS[key] = ctx
