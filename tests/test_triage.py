@@ -208,7 +208,7 @@ def test_file_without_complaint_text_still_trains():
     [
         (b"", "it is empty"),
         (b"name;phone\nAnna;+49 30 1234567\n", "no usable columns remain"),
-        (b"age;hr;level\n" + b"50;80;7\n" * 40, "values outside the 1–5 scale"),
+        (b"age;hr;level\n" + b"50;80;7\n" * 40, "40 values that are not one of the levels 1–5 (e.g. '7')"),
         (b"age;hr;level\n" + b"50;80;3\n" * 40, "only level 3 occurs"),
         (b"age;hr;level\n" + b"50;80;3\n" * 39 + b"60;90;2\n", "too few rows per level"),
         (b"colour;shape\nred;round\nblue;square\n", "no column looks like the reference level"),

@@ -216,4 +216,35 @@ def test_levels_written_in_words_are_read_as_their_number():
     from usecases.triage.mapping import to_level
 
     assert to_level(pd.Series(["P4", "ktas 1", "Level 6", "urgent", "3", "#N/A"])).tolist()[:2] == [4.0, 1.0]
-    assert math.isnan(to_level(pd.Series(["urgent"])).iloc[0]) and math.isnan(to_level(pd.Series(["Level 6"])).iloc[0])
+    assert math.isnan(to_level(pd.Series(["Level 6"])).iloc[0]) and math.isnan(to_level(pd.Series(["fairly urgent"])).iloc[0])
+    assert to_level(pd.Series(["urgent"])).iloc[0] == 3  # a level name of the Manchester and Canadian scales (LEVEL_NAMES)
+
+
+def test_a_blank_row_gets_no_level_not_the_cohorts_average():
+    """A completely empty row of a scored file came back "level 3, P 69 %" with no note: the cohort's average, not a
+    suggestion."""
+    df = generate(CohortConfig(n=12, seed=14)).drop(columns=["patient", "nurse_level"])
+    df = df.astype(object)
+    df.iloc[4] = ""
+    out = triage.score_file(quick_model(), df.to_csv(index=False).encode(), "blank-row.csv")
+    assert len(out) == 12 and out["suggested_level"].isna().tolist() == [i == 4 for i in range(12)]
+    assert out.loc[4, [f"p_level_{i}" for i in range(1, 6)]].isna().all() and pd.isna(out.loc[4, "news2_level"])
+    assert out.drop(index=4)["suggested_level"].between(1, 5).all()
+    assert ("1 row with no complaint and fewer than 3 vital signs recorded (line 6): no level suggested, the cells left empty"
+            in out.attrs["notes"])
+    blank = generate(CohortConfig(n=40, seed=15))[["age", "level"]].assign(age="")
+    with pytest.raises(DataProblem, match="nothing is recorded in any row; a suggested level needs the chief complaint"):
+        triage.score_file(quick_model(), blank.to_csv(index=False).encode(), "blank.csv")
+
+
+@pytest.mark.parametrize("words", [("Immediate", "Very urgent", "Urgent", "Standard", "Non-urgent"), ("Red", "ORANGE", "yellow", "Green", "blue"),
+                                   ("Resuscitation", "Emergent", "Urgent", "Less urgent", "Non urgent")])
+def test_level_names_of_the_triage_scales_are_read_as_their_level(words):
+    """A Manchester Triage System export (Immediate … Non-urgent, or its colours) was refused as "only level — occurs": the
+    names were read as missing, with no way to map them."""
+    df = generate(CohortConfig(n=300, seed=16)).drop(columns=["patient", "nurse_level"])
+    named = df.assign(level=df["level"].map(dict(enumerate(words, start=1))))
+    recs = triage.read_data(named.to_csv(index=False).encode(), "mts.csv")
+    assert recs.frame["level"].tolist() == df["level"].tolist()
+    five = json.dumps({"columns": {"level": "level", "hr": "hr", "complaint": "complaint", "age": "age"}, "most_urgent": 5})
+    assert triage.read_data(named.to_csv(index=False).encode(), "mts.csv", mapping=five).frame["level"].tolist() == df["level"].tolist()

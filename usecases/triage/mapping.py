@@ -190,13 +190,24 @@ def to_number(s: pd.Series) -> pd.Series:
 _LEVEL_WORDS = re.compile(r"^(?:level|lvl|esi|ktas|ctas|mts|ats|triage|acuity|category|cat|priority|prio|p)\s*[-:#.]?\s*([1-5])$", re.I)
 
 
-def to_level(s: pd.Series) -> pd.Series:
-    """Triage levels from text cells: numbers as ``to_number`` reads them, and labels that name one level in words (``Level 2``,
-    ``ESI 3``, ``KTAS-1``, ``P4``) — the digit is the level; anything else is not a level."""
+# Level names of the five-level scales, 1 = most urgent: the Manchester Triage System's (Mackway-Jones et al., *Emergency
+# Triage*, 3rd ed. 2014) names and colours, and the Canadian scale's names (CTAS; Beveridge et al. 1999), which the page uses.
+LEVEL_NAMES = {"immediate": 1, "red": 1, "resuscitation": 1, "very urgent": 2, "orange": 2, "emergent": 2, "urgent": 3, "yellow": 3,
+               "standard": 4, "green": 4, "less urgent": 4, "semi urgent": 4, "non urgent": 5, "nonurgent": 5, "blue": 5}
+
+
+def to_level(s: pd.Series, most_urgent: int = 1) -> pd.Series:
+    """Triage levels from text cells: numbers as ``to_number`` reads them, labels that name one level in words (``Level 2``,
+    ``ESI 3``, ``KTAS-1``, ``P4``) — the digit is the level — and the scales' level names (``Very urgent``, ``Green``,
+    ``Non-urgent``: :data:`LEVEL_NAMES`); anything else is not a level. Names always mean 1 = most urgent, so with
+    ``most_urgent == 5`` they are written on that scale (the caller turns the whole column round)."""
     t = s.astype(str).str.strip()
     worded = t.str.extract(_LEVEL_WORDS)[0]
+    named = t.str.lower().str.replace(r"[-_\s]+", " ", regex=True).map(LEVEL_NAMES)
+    if most_urgent == 5:
+        named = 6 - named
     num = to_number(s)
-    return num.where(worded.isna(), pd.to_numeric(worded, errors="coerce"))
+    return num.where(worded.isna(), pd.to_numeric(worded, errors="coerce")).where(named.isna(), named)
 
 
 def is_flag(s: pd.Series) -> bool:

@@ -25,7 +25,7 @@ from .mapping import (ALIASES, CANONICAL, CODED, FIELD_LABELS, INPUTS, LABELS, N
                       guess_mapping, is_flag, to_level, to_number)
 
 __all__ = ["CANONICAL", "CODED", "FIELD_LABELS", "PLACEHOLDERS", "Mapping", "Records", "RANGES", "read_raw", "read_records",
-           "apply_mapping", "check_patient", "check_enough", "scrub"]
+           "apply_mapping", "check_patient", "check_enough", "thin_rows", "scrub"]
 
 # Plausible ranges (units) for single entries and file values.
 RANGES = {"age": (0, 120, "years"), "pain": (0, 10, "0–10"), "sbp": (40, 300, "mmHg"), "dbp": (20, 200, "mmHg"),
@@ -123,11 +123,11 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
         elif canon in CODED:
             out[canon] = _coded(canon, raw, mapping.codes.get(canon, {}), notes)
         elif canon in LABELS:
-            v = to_level(raw)
+            v = to_level(raw, mapping.most_urgent)
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
             if bad.any():
-                problems.append(f"{FIELD_LABELS[canon]}: {int(bad.sum())} values outside the 1–5 scale "
-                                f"(e.g. {', '.join(map(repr, raw[bad].astype(str).head(3).tolist()))})")
+                problems.append(f"{FIELD_LABELS[canon]}: {int(bad.sum())} values that are not one of the levels 1–5 "
+                                f"(e.g. {', '.join(map(repr, raw[bad].astype(str).drop_duplicates().head(3).tolist()))})")
             out[canon] = 6 - v if mapping.most_urgent == 5 else v
         else:  # complaint
             text = raw.astype(str).str.strip()
@@ -174,15 +174,23 @@ def caution(frame: pd.DataFrame) -> list[str]:
     return out
 
 
-def check_enough(frame: pd.DataFrame, subject: str) -> None:
-    """Refuse records with too little to suggest a level from: no complaint and fewer than
-    :data:`MIN_VITALS` vital signs recorded (the model would only echo the cohort's average)."""
+def thin_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows with too little to suggest a level from: no complaint and fewer than :data:`MIN_VITALS` vital signs recorded
+    (the model would only echo the cohort's average)."""
     has_text = frame["complaint"].fillna("").astype(str).str.strip() != ""
     n_vitals = sum(frame[c].notna() for c in VITALS)
-    thin = ~has_text & (n_vitals < MIN_VITALS)
+    return ~has_text & (n_vitals < MIN_VITALS)
+
+
+def check_enough(frame: pd.DataFrame, subject: str) -> None:
+    """Refuse records of which every row is too thin to suggest a level from (:func:`thin_rows`)."""
+    thin = thin_rows(frame)
     if thin.all() and len(frame):
         recorded = [FIELD_LABELS[c] for c in INPUTS if (frame[c].notna() & (frame[c].astype(str) != "")).any()]
-        raise DataProblem(f"only {', '.join(recorded) or 'nothing'} {'is' if len(recorded) == 1 else 'are'} recorded; a suggested level "
+        if not recorded:
+            raise DataProblem("nothing is recorded in any row; a suggested level needs the chief complaint or at least "
+                              f"{MIN_VITALS} of: {', '.join(FIELD_LABELS[c] for c in VITALS)}", subject)
+        raise DataProblem(f"only {', '.join(recorded)} {'is' if len(recorded) == 1 else 'are'} recorded; a suggested level "
                           f"needs the chief complaint or at least {MIN_VITALS} of: {', '.join(FIELD_LABELS[c] for c in VITALS)}", subject)
 
 

@@ -16,7 +16,7 @@ from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
 from .pipeline import Trained, as_trained, unseen_note
-from .records import Records, check_enough, read_records
+from .records import MIN_VITALS, Records, check_enough, read_records, thin_rows
 from .rules import esi_level, news2_level
 
 
@@ -55,6 +55,11 @@ def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDE
         out[f"p_level_{i + 1}"] = np.round(probs[:, i], 4)
     out["news2_level"] = news2_level(rows)
     out["esi_rule_level"] = esi_level(rows)
+    thin = thin_rows(rows).to_numpy()
+    if thin.any():  # a blank row came back "level 3, 69 %": the cohort's average, not a suggestion — left empty, and said
+        for c in ("suggested_level", "news2_level", "esi_rule_level"):
+            out[c] = pd.array(np.where(thin, None, out[c].to_numpy()), dtype="Int64")
+        out.loc[thin, [f"p_level_{i + 1}" for i in range(5)]] = np.nan
     return out
 
 
@@ -68,6 +73,11 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
     if recs.frame["level"].notna().any():
         out["reference_level"] = recs.frame["level"]
     notes = list(recs.notes)
+    thin = np.flatnonzero(thin_rows(recs.frame).to_numpy())
+    if len(thin):
+        notes.append(f"{len(thin):,} row{'s' if len(thin) > 1 else ''} with no complaint and fewer than {MIN_VITALS} vital signs recorded "
+                     f"(line{'s' if len(thin) > 1 else ''} {', '.join(str(recs.frame.index[i] + 2) for i in thin[:5])}"
+                     f"{' …' if len(thin) > 5 else ''}): no level suggested, the cells left empty")
     held = as_trained(trained.card, recs.frame)[1]
     if held:
         notes.append(unseen_note(held))
