@@ -216,3 +216,15 @@ def test_currency_symbols_and_space_grouped_thousands_are_read_as_exports_write_
     # Through a reader: a French semicolon export of payments reads as numbers.
     df, _ = load_table("amount;x\n1 234,50 €;1\n12,00 €;2\n".encode(), Schema("t", (Column("amount", "float"), Column("x", "int"))))
     assert df["amount"].tolist() == [1234.5, 12.0]
+
+
+def test_a_semicolon_file_with_line_breaks_inside_quoted_cells():
+    """A `;` corpus whose quoted text cells hold line breaks and commas was split on the commas ("line 3 has 3 fields where
+    the header has 2"), though pandas reads it fine: the delimiter was chosen line by line, not record by record."""
+    body = ['"' + "\n".join(f"line {j}, of record {i}" for j in range(6)) + '"' for i in range(5)]  # a comma on every line
+    text = "id;body\n" + "\n".join(f"{i};{b}" for i, b in enumerate(body)) + "\n"
+    df, info = read_table(text.encode(), subject="corpus.csv")
+    want = pd.read_csv(io.StringIO(text), sep=";", dtype=str)
+    assert df.shape == (5, 2) and df["body"].tolist() == want["body"].str.strip().tolist()
+    plain, _ = read_table(b"a,b;c\n1,2;3\n4,5;6\n")  # lines that agree keep the line-by-line choice
+    assert list(plain.columns) == ["a", "b;c"]

@@ -241,7 +241,11 @@ def _split_counts(line: str, delim: str) -> int:
 
 
 def detect_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the sample lines into the same number (>1) of fields most often."""
+    """The delimiter that splits the sample lines into the same number (>1) of fields most often.
+
+    When no delimiter splits every line alike, the lines are read as records (a quoted cell may hold line breaks: a
+    ``;`` text corpus with multi-line cells was split on the commas of its text and refused), and a delimiter that splits
+    every whole record but the last (cut off by the sample) into the same number of fields is taken instead."""
     best, best_score = ",", 0.0
     for d in _DELIMS:
         counts = [_split_counts(l, d) for l in lines]
@@ -253,7 +257,17 @@ def detect_delimiter(lines: list[str]) -> str:
         score = counts.count(mode) / len(counts) + 0.001 * mode
         if score > best_score:
             best, best_score = d, score
-    return best
+    if best_score >= 1.0 or len(lines) < 3:
+        return best
+    whole = []
+    for d in _DELIMS:
+        try:
+            records = [len(r) for r in csv.reader(io.StringIO("\n".join(lines)), delimiter=d)][:-1]
+        except csv.Error:
+            continue
+        if len(records) >= 2 and records[0] > 1 and len(set(records)) == 1 and len(records) < len(lines) - 1:
+            whole.append((records[0], d))
+    return max(whole)[1] if whole else best
 
 
 _NUM = re.compile(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")
