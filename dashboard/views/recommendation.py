@@ -363,7 +363,8 @@ def tab_ab(ev) -> None:
 # ---- batch and own data -----------------------------------------------------------------------
 
 def tab_batch(active, ev) -> None:
-    st.caption("Upload a list of user ids (one per row, header optional) → top-N for each as a CSV. An id the model does not know "
+    st.caption("Upload a list of user ids (one per row, header optional) → top-N for each as a CSV, never an item the user already has "
+               f"in the data — held-out {serving.feedback_word(active)} included, which the *For a user* tab marks “Held out”. An id the model does not know "
                "(a customer newer than the model) gets the most popular items, like a new visitor; the `basis` column says so.")
     nn = st.number_input("Recommendations per user", 1, 100, 10, key="rec.batch.n")
     winner = ev.verdict().winner
