@@ -316,3 +316,33 @@ def test_cross_fitted_logistic_of_the_fraud_linear_benchmark_scores_each_row_out
         assert np.allclose(oof[va], m.predict_proba(sc.transform(X[va]))[:, 1])
         assert not np.allclose(oof[tr][:20], m.predict_proba(sc.transform(X[tr][:20]))[:, 1])  # in-sample scores differ
     assert average_precision_score(y, oof) > 0.6
+
+
+def test_fraud_tabm_variants_benchmark_scores_every_variant_on_the_same_folds(monkeypatch, capsys):
+    """``benchmarks/fraud_tabm_variants.py`` (the README's "measured, not built" table): each variant is fit on the product's
+    folds with exactly its one setting changed, "seeds" is the mean of the seed-0 and seed-1 probabilities, the peers are
+    scored on the same rows, and an unknown variant is refused."""
+    from sklearn.metrics import average_precision_score
+
+    import benchmarks.fraud_tabm_variants as bench
+
+    seen = []
+
+    def fake(ds, tr, te, setting):  # a stand-in learner: the settings it was given, and a fixed score per variant
+        seen.append((len(tr), len(te), dict(setting)))
+        rng = np.random.default_rng(setting.get("seed", 0) * 10 + setting.get("k", 0))
+        return ds.y[te] * 0.3 + rng.random(len(te))
+
+    monkeypatch.setattr(bench, "_fit_predict", fake)
+    ap = bench.run_file("AER", "HMDA", "deny", ["seed1", "seeds", "k32"])
+    assert set(ap) == {"shipped", "seed1", "seeds", "k32", "logistic_regression", "random_forest", "lightgbm"}
+    assert [s for *_, s in seen[:3]] == [{}, {"seed": 1}, {"k": 32}] and len(seen) == 15  # 3 fits on each of 5 folds
+    assert all(n_tr + n_te == 2380 for n_tr, n_te, _ in seen)
+    ds = fraud.read_data(bench._real("AER", "HMDA"), "HMDA.csv", label="deny")
+    _, te = bench.plan_rows(ds).folds[0]
+    mean = (fake(ds, te, te, {}) + fake(ds, te, te, {"seed": 1})) / 2
+    assert ap["seeds"][0] == pytest.approx(average_precision_score(ds.y[te], mean))
+    assert ap["logistic_regression"][0] == pytest.approx(0.5250, abs=5e-4)  # the README's peer, same fold
+    assert "beats shipped in" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="unknown variant"):
+        bench.main(["--variants", "k64"])
