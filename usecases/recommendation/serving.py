@@ -288,6 +288,10 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
         "basis": np.repeat(batch_basis(codes, none, n_users), items.shape[1]),
     })
     out = out[ok].reset_index(drop=True)
+    short = int(((items >= 0).sum(axis=1) < n).sum())
+    if short:  # a list shorter than asked for was unsaid (6 rows where 50 were asked for)
+        notes = [*notes, f"{short:,} of {len(codes):,} lists hold fewer than {n} items: only items the model can score and the user "
+                         f"does not already have are listed (the catalogue holds {int(trained.card['model']['catalog_items']):,})"]
     out.attrs["notes"] = notes
     return out
 
