@@ -128,7 +128,7 @@ def test_a_field_the_training_file_never_recorded_is_read_as_not_recorded_when_s
     note = "Heart rate, Temperature: recorded here but never in the model's training file, so the model reads them as not recorded"
     assert note in with_hr.attrs["notes"] and not any("never in the model's training file" in n for n in without.attrs["notes"])
     # the rules read every field of the file: they learned nothing, so the heart rate still counts for NEWS2
-    assert not with_hr["news2_level"].equals(without["news2_level"])
+    assert (with_hr["news2_level"] <= without["news2_level"]).all() and (with_hr["news2_level"] < without["news2_level"]).any()
     ev = triage.evaluate(t, triage.read_data(full.to_csv(index=False).encode(), "with-hr.csv"))
     assert any(n.startswith(note) for n in ev.notes)
     # the Assess tab: a heart rate of 160 typed in changes nothing and is not listed as a reason
