@@ -62,7 +62,7 @@ def _lines(mask: pd.Series | np.ndarray, values: pd.Series, n: int = 3) -> str:
     idx = np.flatnonzero(np.asarray(mask))
 
     def cell(v) -> str:  # an empty cell is "empty", not the 'nan' pandas read it as
-        return "empty" if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip() or v is pd.NA else repr(str(v)[:30])
+        return "empty" if pd.isna(v) or not str(v).strip() else repr(str(v)[:30])
 
     shown = ", ".join(f"line {i + 2}: {cell(values.iloc[i])}" for i in idx[:n])
     return shown + (f" and {len(idx) - n} more" if len(idx) > n else "")

@@ -20,7 +20,7 @@ import pandas as pd
 from usecases.core import fmt
 
 from . import learner
-from .mapping import CODED, FIELD_LABELS, INPUTS
+from .mapping import FIELD_LABELS, INPUTS, blank_value
 from .metrics import DEFAULT_UNDER_COST
 from .model import NUMERIC, decide
 from .pipeline import as_trained, unseen_inputs
@@ -111,10 +111,6 @@ def _value_label(f: str, v) -> str:
     return f"{FIELD_LABELS[f]} {float(v):g}{unit}" + (" years" if f == "age" else "")
 
 
-def _blank(f: str):
-    return "" if f == "complaint" else (None if f in CODED else np.nan)
-
-
 def _recorded(f: str, v) -> bool:
     return not (v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()))
 
@@ -127,7 +123,7 @@ def _p_at_least(probs: np.ndarray, L: int) -> np.ndarray:
 def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> Assessment:
     """Suggested level, probabilities, closeness, attributions against the next less urgent level, words."""
     p = check_patient(patient)
-    row = pd.DataFrame([{k: p.get(k, _blank(k)) for k in INPUTS}])
+    row = pd.DataFrame([{k: p.get(k, blank_value(k)) for k in INPUTS}])
     for c in NUMERIC:
         row[c] = pd.to_numeric(row[c], errors="coerce")
     row["complaint"] = row["complaint"].fillna("").astype(str)
@@ -150,7 +146,7 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
     variants = []
     for f in fields:
         r = row.copy()
-        r[f] = _blank(f)
+        r[f] = blank_value(f)
         variants.append(r)
     words = [] if "complaint" in unseen else normalise_text(p.get("complaint") or "").split()
     for i in range(len(words)):

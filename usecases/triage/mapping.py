@@ -210,6 +210,11 @@ def to_level(s: pd.Series, most_urgent: int = 1) -> pd.Series:
     return num.where(worded.isna(), pd.to_numeric(worded, errors="coerce")).where(named.isna(), named)
 
 
+def blank_value(field: str):
+    """What "not recorded" is in a canonical frame: an empty complaint, no category, a missing number."""
+    return "" if field == "complaint" else (None if field in CODED else np.nan)
+
+
 def is_flag(s: pd.Series) -> bool:
     """A yes/no column: every readable value is 0 or 1 (never a 0–10 score)."""
     v = to_number(s).dropna()

@@ -37,7 +37,7 @@ from .metrics import DEFAULT_UNDER_COST
 from .model import NetConfig
 from .tabm import TabMConfig
 from .peers import PEERS, FittedPeer, fit_peer
-from .mapping import CODED, FIELD_LABELS, INPUTS, NUMERIC_FIELDS
+from .mapping import FIELD_LABELS, INPUTS, NUMERIC_FIELDS, blank_value
 from .records import CANONICAL, MIN_ROWS, VITALS, Records
 from .rules import esi_level, match_complaint, news2_level
 
@@ -239,21 +239,25 @@ def unseen_inputs(card: dict) -> list[str]:
     return [] if rec is None else [c for c in INPUTS if c not in rec]
 
 
+def unseen_held(card: dict, frame: pd.DataFrame) -> list[str]:
+    """Labels of the fields the model's training rows never recorded that hold a value in ``frame``."""
+    unseen = set(unseen_inputs(card))
+    return [FIELD_LABELS[c] for c in recorded(frame) if c in unseen]
+
+
 def as_trained(card: dict, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """``(frame, fields)``: the rows with every field the model's training rows never recorded blanked — read as "not
-    recorded", the only state of that field the model learned from — and the labels of those fields that held a value here.
+    recorded", the only state of that field the model learned from — and :func:`unseen_held`'s labels.
 
     Without this a value in such a field reaches weights that never saw one: a model trained on a file without heart rates
     put every patient of a file with heart rates at level 1 with probability 1.0."""
     unseen = [c for c in unseen_inputs(card) if c in frame]
     if not unseen:
         return frame, []
-    blank = {c: "" if c == "complaint" else (None if c in CODED else np.nan) for c in unseen}
-    held = [FIELD_LABELS[c] for c in unseen if frame[c].map(lambda v: not (v is None or (isinstance(v, float) and np.isnan(v))
-                                                                           or (isinstance(v, str) and not v.strip()))).any()]
+    held = unseen_held(card, frame)
     out = frame.copy()
-    for c, v in blank.items():
-        out[c] = pd.Series([v] * len(out), index=out.index, dtype=float if c in NUMERIC_FIELDS else object)
+    for c in unseen:
+        out[c] = pd.Series([blank_value(c)] * len(out), index=out.index, dtype=float if c in NUMERIC_FIELDS else object)
     return out, held
 
 

@@ -15,7 +15,7 @@ from . import SPEC, learner
 from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
-from .pipeline import Trained, as_trained, unseen_note
+from .pipeline import Trained, as_trained, unseen_held, unseen_note
 from .records import MIN_VITALS, Records, check_enough, read_records, thin_rows
 from .rules import esi_level, news2_level
 
@@ -78,7 +78,7 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
         notes.append(f"{len(thin):,} row{'s' if len(thin) > 1 else ''} with no complaint and fewer than {MIN_VITALS} vital signs recorded "
                      f"(line{'s' if len(thin) > 1 else ''} {', '.join(str(recs.frame.index[i] + 2) for i in thin[:5])}"
                      f"{' …' if len(thin) > 5 else ''}): no level suggested, the cells left empty")
-    held = as_trained(trained.card, recs.frame)[1]
+    held = unseen_held(trained.card, recs.frame)
     if held:
         notes.append(unseen_note(held))
     if recs.mapping.most_urgent == 5:  # back to the file's own scale, which the mapping says runs the other way
