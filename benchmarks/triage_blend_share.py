@@ -23,7 +23,13 @@ fit per fold, should the cheaper one on validation serve (``blend or linear, by 
 ``learner="auto"`` does), or only when it is cheaper by more than one standard error of the paired per-patient cost
 difference, the mean of both serving otherwise (``blend or linear, 1 SE else mean``)? Or the classic one-standard-error
 rule (Breiman et al. 1984): the simpler model — the linear one — unless the blend is cheaper by more than one standard
-error (``linear unless the blend is 1 SE cheaper``)? ``mean of blend and linear`` always averages them. With
+error (``linear unless the blend is 1 SE cheaper``)? ``mean of blend and linear`` always averages them.
+
+A fourth: the mean of two calibrated learners is less confident than either, so should the blend get a temperature of
+its own, fitted on the validation rows (:func:`usecases.triage.learner.fit_temper`)? ``mean, tempered on validation:
+every boundary`` rescales all four cumulative logits; ``…: less urgent boundaries (shipped)`` only logit P(level > 3) and
+logit P(level > 4), which leaves P(level ≤ 2) — and so the under-triage of levels 1–2 — as it was; ``tempered blend or
+linear, by cost: …`` is ``learner="auto"`` with that blend (per fold: the temperatures, or B / L). With
 ``UCLAB_BENCH_DUMP=DIR`` every fold's validation and test probabilities are saved there (one ``.npz`` per file), so
 further rules can be tried without refitting.
 
@@ -203,6 +209,13 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
         rows.append(row(label, p, " ".join({"blend": "B", "linear": "L", "mean": "M"}[k] for k in picks)))
     p = np.concatenate([((f["mlp"][1] + f["tabm"][1]) / 2 + lt) / 2 for f, lt in zip(parts, lin)])
     rows.append(row("mean of blend and linear", p, ""))
+    for label, bounds in (("less urgent boundaries (shipped)", tl.LESS_URGENT), ("every boundary", (0, 1, 2, 3))):
+        temps = [tl.fit_temper(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, bounds) for f in parts]
+        blends = [[tl.temper((f["mlp"][j] + f["tabm"][j]) / 2, t, bounds) for j in (0, 1)] for f, t in zip(parts, temps)]
+        rows.append(row(f"mean, tempered on validation: {label}", np.concatenate([b[1] for b in blends]), " ".join(f"{t:.2f}" for t in temps)))
+        picks = [pick_learner(f["y_val"], b[0], lv, "cost") for f, b, lv in zip(parts, blends, lin_val)]
+        p = np.concatenate([b[1] if k == "blend" else lt for k, b, lt in zip(picks, blends, lin)])
+        rows.append(row(f"tempered blend or linear, by cost: {label}", p, " ".join({"blend": "B", "linear": "L"}[k] for k in picks)))
     rows.append(row("logistic regression (tuned)", np.concatenate(lr), ""))
     rows.append(row("linear model (ours, alone)", np.concatenate(lin), ""))
     return pd.DataFrame(rows)

@@ -94,6 +94,29 @@ def test_decision_rule_prefers_urgent_when_uncertain():
     assert decide(probs, under_cost=3.0)[0] == 2  # under-triage costs more
 
 
+def test_the_blends_temperature_finds_a_known_sharpening_and_leaves_the_critical_boundaries_alone():
+    """``learner.temper`` rescales only logit P(level > 3) and logit P(level > 4): on rows drawn from a distribution that is
+    sharper there than the one given, ``fit_temper`` recovers how much sharper, and P(level 1) and P(level ≤ 2) — all the
+    decision between levels 1–2 and 3 reads — are exactly as they were."""
+    from usecases.triage import learner
+
+    rng = np.random.default_rng(0)
+    given = rng.dirichlet(np.full(5, 2.0), size=40_000)
+    truth = learner.temper(given, 0.5)
+    y = 1 + (rng.random(len(truth))[:, None] > np.cumsum(truth, axis=1)).sum(1)
+    t = learner.fit_temper(y, given)
+    assert t == pytest.approx(0.5, abs=0.05)
+    p = learner.temper(given, t)
+    np.testing.assert_allclose(p.sum(1), 1, atol=1e-9)
+    np.testing.assert_allclose(p[:, 0], given[:, 0], atol=1e-9)
+    np.testing.assert_allclose(p[:, :2].sum(1), given[:, :2].sum(1), atol=1e-9)
+    sure = 1 - given[:, :3].sum(1) > 0.6  # P(level > 3) above 60 %: sharpened further from 50 %
+    assert (1 - p[sure, :3].sum(1) > 1 - given[sure, :3].sum(1)).all()
+    assert learner.fit_temper(y, truth) == pytest.approx(1.0, abs=0.05)  # already calibrated: left alone
+    assert learner.fit_temper(np.tile([1, 2, 3], 20), given[:60]) == 1.0  # no row beyond level 3: nothing to fit
+    assert learner.fit_temper(y[:9], given[:9]) == 1.0
+
+
 def test_queue_matches_erlang_c():
     a = tq.EDAssumptions(arrivals_per_hour=4, doctors=3, triage_minutes=0, consult_l1=25, consult_l2=25, consult_l3=25, consult_l4=25, consult_l5=25)
     waits = [tq.simulate(a, np.eye(5), hours=5000, seed=s, priority=False).wait.mean() for s in range(12)]

@@ -134,10 +134,17 @@ def test_a_mixed_ensemble_scores_the_mean_of_its_fold_models_and_round_trips(tmp
     np.testing.assert_allclose(learner.predict_proba(ens, te), (learner.predict_proba(blend, te) + learner.predict_proba(lin, te)) / 2, atol=1e-6)
     model = learner.describe([blend, lin], cfg)
     assert model["served"] == ["blend", "linear"] and "in 1 of 2 folds" in model["architecture"]
+    assert blend.temperature != 1.0 and model["blend_temperature"] == [blend.temperature]  # fitted on the validation rows, kept in the card
     card = {"model": model}
     rebuilt = learner.build(card)
     rebuilt.load_state_dict(ens.state_dict())
     np.testing.assert_array_equal(learner.predict_proba(rebuilt, te), learner.predict_proba(ens, te))
+    # A card written before the blend had a temperature loads as the plain mean of its parts.
+    older = learner.build({"model": {k: v for k, v in model.items() if k != "blend_temperature"}})
+    older.load_state_dict(ens.state_dict())
+    plain = (learner.predict_proba(blend.parts[0], te) + learner.tabm.predict_proba(blend.parts[1], te)) / 2
+    np.testing.assert_allclose(learner.predict_proba(older, te), (plain + learner.predict_proba(lin, te)) / 2, atol=1e-6)
+    assert not np.allclose(learner.predict_proba(older, te), learner.predict_proba(ens, te), atol=1e-4)
     notes = triage.pipeline.served_notes(card)
     assert len(notes) == 1 and "linear model in 1 of 2 folds" in notes[0] and "fold 2: blend 0.700, linear 0.600" in notes[0]
 

@@ -63,7 +63,8 @@ class TriageEvaluation(Evaluation):
     def calibration_sentence(self) -> str:
         """What the reliability chart shows, in words: how many patients sit in the two outer bins, and whether the ones
         between are predicted less or more extreme than observed (the blend averages two calibrated learners, which pulls
-        its probabilities towards the middle: at a predicted 40–60 %, 56 of 63 test patients were levels 1–2)."""
+        its probabilities towards the middle: at a predicted 40–60 %, 56 of 63 test patients were levels 1–2; the blend's own
+        temperature leaves P(level ≤ 2) alone on purpose — :func:`.learner.temper`)."""
         cal = calibration_table(self.probs["model"], self.y)
         if not cal:
             return ""

@@ -62,10 +62,11 @@ def encode(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @torch.no_grad()
-def predict_proba(module: nn.Module, df: pd.DataFrame, batch: int = 4096) -> np.ndarray:
+def predict_proba(module: nn.Module, df: pd.DataFrame, batch: int = 4096, encoded: tuple | None = None) -> np.ndarray:
+    """Level probabilities (n, 5); ``encoded``: :func:`encode` (df) when the caller has it already."""
     module.eval()
     device = next(module.parameters()).device
-    num, cats, bags = encode(df)
+    num, cats, bags = encode(df) if encoded is None else encoded
     out = []
     for i in range(0, len(df), batch):
         sl = slice(i, i + batch)
