@@ -265,6 +265,16 @@ def test_near_duplicate_docstrings_are_caught_and_different_ones_kept():
     assert not nd.seen(other)
 
 
+def test_windows_and_classic_mac_line_ends_read_as_the_same_text():
+    """A corpus saved with CR-only line ends (classic Mac OS) kept every "\r" as a character the model had to learn, and
+    its lines were never lines."""
+    prose = _prose()
+    unix = read_corpus([("a.txt", prose.encode())]).text
+    for ending in ("\r\n", "\r"):
+        text = read_corpus([("a.txt", prose.replace("\n", ending).encode())]).text
+        assert "\r" not in text and text == unix, repr(ending)
+
+
 def test_whitespace_only_corpus_is_refused_with_one_line():
     with pytest.raises(DataProblem, match="only whitespace") as exc:
         read_corpus([("blank.txt", b" \n\t  \r\n" * 1000)])

@@ -119,7 +119,7 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             line = texts[-1].count("\n", 0, texts[-1].index("\x00")) + 1
             raise DataProblem(f"it contains a NUL byte (line {line:,}): it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
         names.append(name)
-    text = "\n\n".join(t.replace("\r\n", "\n") for t in texts)
+    text = "\n\n".join(t.replace("\r\n", "\n").replace("\r", "\n") for t in texts)  # Windows and classic-Mac line ends
     return split(text, f"your corpus ({', '.join(names)}; {len(text):,} characters)")
 
 
