@@ -150,5 +150,9 @@ def test_a_recommendation_model_trained_on_your_file_scores_with_that_file(tmp_p
     assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(mine), "-o", str(out)]) == 0
     got = pd.read_csv(out, dtype=str)
     assert got["user_id"].value_counts().to_dict() == {"u1": 10, "u2": 10} and got["item_id"].str.startswith("i").all()
+    capsys.readouterr()
+    # The training file's context is now cached in this process; another file is still refused (it was accepted from the cache).
+    assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(part), "-o", str(tmp_path / "r2.csv")]) == 2
+    assert "the file given is not the one it was trained on (its rows differ); pass that file" in capsys.readouterr().err
     assert main(["score", "fraud", str(users), "--data", str(mine), "-o", str(tmp_path / "f.csv")]) == 2
     assert "--data is not used by fraud when scoring" in capsys.readouterr().err

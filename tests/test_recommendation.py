@@ -194,6 +194,15 @@ def test_quick_model_tunes_every_method_on_validation_rows_only(quick):
     assert set(zip(va.user, va.item)) <= train_pairs and set(zip(tr2.user, tr2.item)) <= train_pairs
 
 
+def test_a_model_of_the_default_data_given_another_file_names_the_file_not_a_retrain(quick, ml):
+    """Scoring the default model with someone's file said "the default data no longer matches …; retrain the model" (or, once
+    its context was cached, quietly used the default data): the file is what does not match."""
+    serving.context(quick)  # cached in this process
+    other = rec.read_data(_ml_file(ml, range(40)), "mine.csv")
+    with pytest.raises(DataProblem, match=r"the file given is not the data it was trained on \(the default MovieLens ratings\); score it without a file"):
+        serving.context(dataclasses.replace(quick, data=other))
+
+
 def test_model_weights_have_zero_diagonal_and_save_load_keep_artefacts(quick, tmp_store):
     assert (quick.model.weights().diagonal().abs() < 1e-6).all()
     rec.save(quick, tmp_store)

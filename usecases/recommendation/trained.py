@@ -47,11 +47,12 @@ def context(trained: Trained) -> Context:
     if not record:
         raise DataProblem("its card records no split; retrain it", "this model")
     key = (d.get("fingerprint"), record.get("fold_sha"))
-    with _LOCK:
-        if key in _CONTEXTS:
+    given = trained.data
+    with _LOCK:  # a file passed with the model must be its training file, even when that file's context is cached
+        if key in _CONTEXTS and (given is None or given.fingerprint == d.get("fingerprint")):
             _CONTEXTS.move_to_end(key)
             return _CONTEXTS[key]
-    data = trained.data
+    data = given
     if data is None:
         if not d.get("default"):
             raise DataProblem("this model was trained on your own file, which is not kept with it; pass that file again "
@@ -59,6 +60,9 @@ def context(trained: Trained) -> Context:
         data = movielens()
     split = rebuild_split(data, record, trained.card.get("training", {}).get("max_users"))
     if split is None:
+        if d.get("default") and given is not None:
+            raise DataProblem("the file given is not the data it was trained on (the default MovieLens ratings); score it without a "
+                              "file, or train a model on yours", "this model")
         raise DataProblem("the default data no longer matches the model's recorded fingerprint; retrain the model" if d.get("default") else
                           "the file given is not the one it was trained on (its rows differ); pass that file", "this model")
     ctx = Context.build(data, split)
