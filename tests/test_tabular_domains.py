@@ -209,7 +209,8 @@ def test_triage_tabm_reads_a_missing_consciousness_column_as_not_recorded():
 
 def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
     """``learner="blend"``: an MLP and a TabM member fit on the same rows; the stored model reloads with both
-    parts and scores the mean of their probabilities (each part with its own encoding)."""
+    parts and scores the mean of their probabilities (each part with its own encoding), its less urgent boundaries
+    rescaled by the blend's own temperature (kept in the card) and P(level ≤ 2) exactly the plain mean's."""
     from usecases.triage import learner
 
     cfg = triage.Config(cohort=CohortConfig(n=1500), learner="blend", peers=("logistic_regression",), max_epochs=8, patience=3,
@@ -224,7 +225,10 @@ def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
     df = generate(CohortConfig(n=300, seed=21)).drop(columns=["patient"])
     p_mlp, p_tabm = learner.predict_proba(mlp_part, df), learner.predict_proba(tabm_part, df)
     assert np.abs(p_mlp - p_tabm).max() > 1e-3  # two different learners, not one twice
-    np.testing.assert_allclose(learner.predict_proba(t.model, df), (p_mlp + p_tabm) / 2, atol=1e-6)
+    assert blend.temperature != 1.0 and t.card["model"]["blend_temperature"] == [blend.temperature]
+    p = learner.predict_proba(t.model, df)
+    np.testing.assert_allclose(p, learner.temper((p_mlp + p_tabm) / 2, blend.temperature), atol=1e-6)
+    np.testing.assert_allclose(p[:, :2].sum(1), (p_mlp + p_tabm)[:, :2].sum(1) / 2, atol=1e-6)
     store = ModelStore(tmp_path)
     triage.save(t, store)
     back = triage.load(store)
