@@ -287,6 +287,21 @@ def test_a_blank_label_is_named_by_the_files_column_and_shown_as_empty():
     assert "column is_fraud: 3 rows without a label (line 7: empty, line 8: empty, line 9: empty)" in msg and "'nan'" not in msg
 
 
+def test_lines_named_are_the_files_own_after_blank_lines():
+    """Blank lines (two exports pasted together, a hand-edited file) shifted every line a message named: the raw file's
+    empty labels below were reported on lines 7–9, and the table's text cell on line 3."""
+    df = raw_frame(40).rename(columns={"label": "is_fraud"})
+    df["is_fraud"] = df["is_fraud"].astype(object)
+    df.loc[5:7, "is_fraud"] = ""
+    lines = df.to_csv(index=False).splitlines()
+    with pytest.raises(DataProblem) as err:
+        fraud.read_data(("\n".join(lines[:3] + ["", ""] + lines[3:]) + "\n").encode(), "fl.csv")
+    assert "column is_fraud: 3 rows without a label (line 9: empty, line 10: empty, line 11: empty)" in str(err.value)
+    table = "y,a,b\n\n" + "".join(f"{i % 2},{i},{2 * i}\n" for i in range(40)).replace("0,2,4", "0,two,4")
+    with pytest.raises(DataProblem, match=r"column a: text values \(line 5: 'two'\)"):
+        fraud.read_data(table.encode(), "t.csv", label="y")
+
+
 def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():
     """MASS::Melanoma with label=ulcer read as 5 features: its `time` (survival days) was taken as the row time and left out
     of the features without a note."""

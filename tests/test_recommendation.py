@@ -454,6 +454,12 @@ def test_batch_bad_input(quick, content, needle):
      "1,200 rows repeat a (user, item) pair"),
     ("user,item\n" + "".join(f"u{u},i1\n" for u in range(20)), "fewer than 2 distinct items"),
     (b"user,item,time\nu1,i1,yesterday\nu1,i2,2020-01-01\n", "column timestamp: 1 value is neither Unix seconds nor dates"),
+    # Line numbers are the file's own after blank lines (it said line 3 for line 4), headerless too.
+    (b"user,item,rating\nu1,i1,5\n\nu1,i2,abc\n", "column rating: 1 non-numeric value (line 4: 'abc')"),
+    (b"u1,i1,5\n\nu1,i2,abc\nu2,i1,4\n", "column rating: 1 non-numeric value (line 3: 'abc')"),
+    # One text cell among Unix times: it said "3 values are neither Unix seconds nor dates", every cell.
+    (b"user,item,time\nu1,i1,964982703\n\nu1,i2,soon\nu1,i3,964982704\n", "column timestamp: 1 value is not a Unix time, where the other 2 "
+     "are (line 4: 'soon')"),
     (b"x" * (51 * 1024 * 1024), "over the 50.0 MB limit"),
     (b"", "it is empty"),
 ])

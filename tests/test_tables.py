@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from usecases.core.tables import Column, DataProblem, Schema, load_table, read_table, to_safe_csv
+from usecases.core.tables import FILE_LINES, Column, DataProblem, Schema, file_line, load_table, read_table, to_safe_csv
 
 SCHEMA = Schema(
     title="test file",
@@ -89,6 +89,20 @@ def test_every_problem_in_one_message_with_lines():
     assert "column n: 1 value above 10" in msg and "column n: 1 non-integer value (line 4: '2.5')" in msg
     assert "column id: 1 duplicated value (lines 2: 'a', 3: 'a')" in msg
     assert "\n" not in msg
+
+
+def test_lines_are_the_files_own_after_blank_lines_and_multi_line_cells():
+    """Messages counted data rows, not lines: after a blank line (or a quoted cell holding a line break) every line number
+    was too small — "line 4" for what an editor shows on line 6."""
+    text = "id,when,amount\n\na,2018-01-01,1\n\n\"b\nnote\",2018-01-02,2\nc,2018-01-03,abc\nd,2018-01-04,-1\n"
+    with pytest.raises(DataProblem) as err:
+        _load(text, Schema("t", SCHEMA.columns[:3], max_bytes=10_000))
+    msg = str(err.value)
+    assert "column amount: 1 non-numeric value (line 7: 'abc')" in msg and "column amount: 1 value below 0 (line 8: '-1')" in msg
+    df, _ = read_table(text.encode())
+    assert df.attrs[FILE_LINES].tolist() == [3, 5, 7, 8] and [file_line(df["id"], i) for i in range(4)] == [3, 5, 7, 8]
+    plain, _ = read_table(b"id,amount\na,1\nb,2\n")  # nothing shifted: nothing recorded, and line = row + 2
+    assert FILE_LINES not in plain.attrs and file_line(plain, 1) == 3 and file_line(plain, 1, header=False) == 2
 
 
 def test_missing_columns_and_empty_values():

@@ -232,6 +232,9 @@ def test_a_blank_row_gets_no_level_not_the_cohorts_average():
     assert out.drop(index=4)["suggested_level"].between(1, 5).all()
     assert ("1 row with no complaint and fewer than 3 vital signs recorded (line 6): no level suggested, the cells left empty"
             in out.attrs["notes"])
+    lines = df.to_csv(index=False).splitlines()  # with a blank line after the first patient, the empty row is on line 7
+    out = triage.score_file(quick_model(), ("\n".join(lines[:2] + [""] + lines[2:]) + "\n").encode(), "blank-line.csv")
+    assert any("recorded (line 7): no level suggested" in n for n in out.attrs["notes"])
     blank = generate(CohortConfig(n=40, seed=15))[["age", "level"]].assign(age="")
     with pytest.raises(DataProblem, match="nothing is recorded in any row; a suggested level needs the chief complaint"):
         triage.score_file(quick_model(), blank.to_csv(index=False).encode(), "blank.csv")

@@ -438,15 +438,19 @@ def read_table(
     if not header:
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
     df.columns = [str(c).strip() for c in df.columns]
-    _check_shape(text, delim, df, bool(header), subject)
+    starts = _check_shape(text, delim, df, bool(header), subject)
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
+    lines = _record_lines(starts, bool(header), len(df))
+    if lines is not None:  # blank lines: row i is not on line i + 2 (pandas carries attrs through columns and masks)
+        df.attrs[FILE_LINES] = lines
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
     return df, info
 
 
-def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str) -> None:
+def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str) -> list[int]:
     """Refuse what pandas would quietly accept: duplicate column names (pandas renames them ``x.1``)
-    and ragged rows (fewer fields than the header, which pandas fills with blanks)."""
+    and ragged rows (fewer fields than the header, which pandas fills with blanks). Returns the line on which each
+    non-blank record (the header included) starts, read in the same pass."""
     if header:
         # pandas renames a repeated "x" to "x.1"; names equal up to case and punctuation clash too.
         renamed = {c.rsplit(".", 1)[0] for c in df.columns if "." in c and c.rsplit(".", 1)[-1].isdigit() and c.rsplit(".", 1)[0] in df.columns}
@@ -459,11 +463,14 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
     width = df.shape[1]
     short: list[int] = []
     n_short = 0
+    starts, end = [], 0
     reader = csv.reader(io.StringIO(text), delimiter=delim, skipinitialspace=True)
     try:
-        for i, rec in enumerate(reader):
+        for rec in reader:
+            start, end = end + 1, reader.line_num
             if not rec or (len(rec) == 1 and not rec[0].strip()):
                 continue
+            starts.append(start)
             if len(rec) < width:
                 n_short += 1
                 if len(short) < _MAX_SHOWN:
@@ -475,19 +482,37 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
         raise DataProblem(f"line{'s' if n_short > 1 else ''} {', '.join(map(str, short))}{more} "
                           f"{'have' if n_short > 1 else 'has'} fewer fields than the {width} columns of the header; "
                           "fix or remove those rows", subject)
+    return starts
+
+
+FILE_LINES = "file_lines"  # df.attrs key: the file line each data row starts on, set only when blank lines shift them
+
+
+def _record_lines(starts: list[int], header: bool, n_rows: int) -> np.ndarray | None:
+    """The line of the file on which each data row starts (``starts``: every non-blank record's, from :func:`_check_shape`),
+    when blank lines (or cells holding line breaks) make it differ from the row's position; ``None`` when it does not, or
+    when the records cannot be matched to the rows one for one."""
+    lines = np.asarray(starts[1:] if header else starts, dtype=np.int64)
+    if len(lines) != n_rows or (lines == np.arange(n_rows) + (2 if header else 1)).all():
+        return None
+    return lines
+
+
+def file_line(values: pd.Series | pd.DataFrame, row: int, header: bool = True) -> int:
+    """The file line of data row ``row`` (its position in the table :func:`read_table` returned — the label of its
+    RangeIndex): the recorded line when blank lines shifted the rows, else ``row`` + 2 (+ 1 without a header)."""
+    lines = values.attrs.get(FILE_LINES)
+    if lines is not None and 0 <= int(row) < len(lines):
+        return int(lines[int(row)])
+    return int(row) + (2 if header else 1)
 
 
 def normalise_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
 
 
-def _lines(idx: pd.Index | np.ndarray, header: bool) -> list[int]:
-    off = 2 if header else 1
-    return [int(i) + off for i in list(idx)[:_MAX_SHOWN]]
-
-
 def _fmt_lines(idx, values, header: bool, total: int) -> str:
-    lines = _lines(idx, header)
+    lines = [file_line(values, i, header) for i in list(idx)[:_MAX_SHOWN]]
     shown = ", ".join(f"{l}: {str(v)[:30]!r}" for l, v in zip(lines, list(values)[:_MAX_SHOWN]))
     more = f" and {total - len(lines)} more" if total > len(lines) else ""
     return f"line{'s' if total > 1 else ''} {shown}{more}"
@@ -535,6 +560,8 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
     if problems and (missing or len(df) == 0):
         raise DataProblem(problems, subject)
     out = pd.DataFrame(index=df.index)
+    if FILE_LINES in df.attrs:  # later checks of the converted columns name rows by their file lines too
+        out.attrs[FILE_LINES] = df.attrs[FILE_LINES]
     na = set(schema.na_values)
     for src, name in mapping.items():
         col = schema.column(name)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core import protocol
-from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, match_columns, normalise_name,
+from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, match_columns, normalise_name,
                                   parse_dates, read_table, text_to_numbers, validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
@@ -64,7 +64,7 @@ def _lines(mask: pd.Series | np.ndarray, values: pd.Series, n: int = 3) -> str:
     def cell(v) -> str:  # an empty cell is "empty", not the 'nan' pandas read it as
         return "empty" if pd.isna(v) or not str(v).strip() else repr(str(v)[:30])
 
-    shown = ", ".join(f"line {i + 2}: {cell(values.iloc[i])}" for i in idx[:n])
+    shown = ", ".join(f"line {file_line(values, i)}: {cell(values.iloc[i])}" for i in idx[:n])
     return shown + (f" and {len(idx) - n} more" if len(idx) > n else "")
 
 

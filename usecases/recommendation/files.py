@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, parse_dates, read_table, validate
+from usecases.core.tables import FILE_LINES, Column, DataProblem, Schema, file_line, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -94,13 +95,20 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
                          + "if they are years, days or spreadsheet dates, give dates instead (only the time weighting — "
                            "interactions close together count more — reads them)")
         return num.astype(float)
+
+    def lines(bad: pd.Series) -> str:
+        return ", ".join(f"line {file_line(values, i, first_line == 2)}: {values[i]!r}" for i in values.index[bad][:3])
+
+    text = present & num.isna()
+    if num[present].notna().mean() > 0.5:  # mostly Unix times: the text cells are the problem, not every cell read as a date
+        raise DataProblem(f"column timestamp: {int(text.sum()):,} value{'s are' if text.sum() != 1 else ' is'} not a Unix time, where the "
+                          f"other {int(present.sum() - text.sum()):,} are ({lines(text)}); give every time the same way", subject)
     when, order = parse_dates(values.where(present, ""), utc=True)
     if order:
         raise DataProblem(f"column timestamp: {order}", subject)
     bad = present & when.isna()
     if bad.any():
-        first = ", ".join(f"line {i + first_line}: {values[i]!r}" for i in values.index[bad][:3])
-        raise DataProblem(f"column timestamp: {int(bad.sum()):,} value{'s are' if bad.sum() != 1 else ' is'} neither Unix seconds nor dates ({first})", subject)
+        raise DataProblem(f"column timestamp: {int(bad.sum()):,} value{'s are' if bad.sum() != 1 else ' is'} neither Unix seconds nor dates ({lines(bad)})", subject)
     secs = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     return secs.where(present).astype(float)
 
@@ -130,6 +138,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             # user, item, time, rating: read in the MovieLens order (rating, then time) it had made the times the ratings
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
+    if named and not info.header and FILE_LINES not in df.attrs:  # columns named here: row i is still on line i + 1
+        df.attrs[FILE_LINES] = np.arange(1, len(df) + 1)
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject)
     if "timestamp" in data:
         data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1, notes=notes)

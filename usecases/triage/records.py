@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core.protocol import fingerprint
-from usecases.core.tables import DataProblem, normalise_name, read_table
+from usecases.core.tables import FILE_LINES, DataProblem, normalise_name, read_table
 
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
@@ -116,6 +116,8 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
     if problems:
         raise DataProblem(problems, subject)
     out = pd.DataFrame(index=df.index)
+    if FILE_LINES in df.attrs:  # the file line of each row, when blank lines shifted them (a note names a row by its line)
+        out.attrs[FILE_LINES] = df.attrs[FILE_LINES]
     for canon, col in mapping.columns.items():
         raw = df[col]
         if canon in NUMERIC_FIELDS:

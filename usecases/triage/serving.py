@@ -10,6 +10,7 @@ import torch
 
 from usecases.core.spec import Throughput
 from usecases.core.store import ModelStore, load_module
+from usecases.core.tables import file_line
 
 from . import SPEC, learner
 from .mapping import Mapping
@@ -76,7 +77,7 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
     thin = np.flatnonzero(thin_rows(recs.frame).to_numpy())
     if len(thin):
         notes.append(f"{len(thin):,} row{'s' if len(thin) > 1 else ''} with no complaint and fewer than {MIN_VITALS} vital signs recorded "
-                     f"(line{'s' if len(thin) > 1 else ''} {', '.join(str(recs.frame.index[i] + 2) for i in thin[:5])}"
+                     f"(line{'s' if len(thin) > 1 else ''} {', '.join(str(file_line(recs.frame, recs.frame.index[i])) for i in thin[:5])}"
                      f"{' …' if len(thin) > 5 else ''}): no level suggested, the cells left empty")
     held = unseen_held(trained.card, recs.frame)
     if held:
