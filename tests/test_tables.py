@@ -105,6 +105,20 @@ def test_lines_are_the_files_own_after_blank_lines_and_multi_line_cells():
     assert FILE_LINES not in plain.attrs and file_line(plain, 1) == 3 and file_line(plain, 1, header=False) == 2
 
 
+def test_classic_mac_line_ends_read_like_any_other():
+    """A CSV saved with CR alone between lines (Excel's "CSV (Macintosh)") was refused as "new-line character seen in
+    unquoted field - do you need to open the file in universal-newline mode?"."""
+    text = "id,when,amount\na,2018-01-01,1\n\nb,2018-01-02,x\n"
+    msgs = []
+    for ending in ("\n", "\r\n", "\r"):
+        df, _ = read_table(text.replace("\n", ending).encode())
+        assert df.to_dict("list") == {"id": ["a", "b"], "when": ["2018-01-01", "2018-01-02"], "amount": ["1", "x"]}
+        with pytest.raises(DataProblem) as err:
+            _load(text.replace("\n", ending), Schema("t", SCHEMA.columns[:3], max_bytes=10_000))
+        msgs.append(str(err.value))
+    assert msgs[0] == msgs[1] == msgs[2] and "line 4: 'x'" in msgs[0]
+
+
 def test_missing_columns_and_empty_values():
     # optional columns are named as such, and what the file has is listed so the analyst knows what to rename
     with pytest.raises(DataProblem, match=r"missing columns when, amount \(expected: id, when, amount; optional: n; found: id, "

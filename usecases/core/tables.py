@@ -394,6 +394,8 @@ def read_table(
     if reason:
         raise DataProblem(reason, subject)
     text, enc = decode_text(data, (*encodings, "utf-16"), subject)  # UTF-16 from its byte-order mark: Excel's "Unicode text"
+    if "\r" in text:  # Windows (CR LF) and classic-Mac (CR alone: Excel's "CSV (Macintosh)") line ends read as plain ones
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [l for l in text.splitlines() if l.strip()]
     if not lines:
         raise DataProblem("it holds no rows (only blank lines)", subject)
