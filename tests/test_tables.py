@@ -100,7 +100,9 @@ def test_lines_are_the_files_own_after_blank_lines_and_multi_line_cells():
     msg = str(err.value)
     assert "column amount: 1 non-numeric value (line 7: 'abc')" in msg and "column amount: 1 value below 0 (line 8: '-1')" in msg
     df, _ = read_table(text.encode())
-    assert df.attrs[FILE_LINES].tolist() == [3, 5, 7, 8] and [file_line(df["id"], i) for i in range(4)] == [3, 5, 7, 8]
+    assert list(df.attrs[FILE_LINES]) == [3, 5, 7, 8] and [file_line(df["id"], i) for i in range(4)] == [3, 5, 7, 8]
+    assert df["id"].str.upper().attrs[FILE_LINES] is df.attrs[FILE_LINES]  # shared as pandas derives frames, never copied
+    df.to_parquet(io.BytesIO())  # attrs pandas can still write
     plain, _ = read_table(b"id,amount\na,1\nb,2\n")  # nothing shifted: nothing recorded, and line = row + 2
     assert FILE_LINES not in plain.attrs and file_line(plain, 1) == 3 and file_line(plain, 1, header=False) == 2
 

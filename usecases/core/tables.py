@@ -444,7 +444,7 @@ def read_table(
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     lines = _record_lines(starts, bool(header), len(df))
     if lines is not None:  # blank lines: row i is not on line i + 2 (pandas carries attrs through columns and masks)
-        df.attrs[FILE_LINES] = lines
+        set_file_lines(df, lines)
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
     return df, info
 
@@ -488,6 +488,20 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
 
 
 FILE_LINES = "file_lines"  # df.attrs key: the file line each data row starts on, set only when blank lines shift them
+
+
+class FileLines(tuple):
+    """Line numbers that pandas shares instead of copying: it deep-copies ``attrs`` into every frame and series it derives
+    (a groupby over a large file would copy a row-sized list once per group). A tuple, so ``to_parquet`` can still write
+    the attrs as JSON."""
+
+    def __deepcopy__(self, memo) -> FileLines:
+        return self
+
+
+def set_file_lines(df: pd.DataFrame, lines) -> None:
+    """Record the file line of each of ``df``'s rows (``lines[i]`` for row i) for :func:`file_line`."""
+    df.attrs[FILE_LINES] = FileLines(int(v) for v in lines)
 
 
 def _record_lines(starts: list[int], header: bool, n_rows: int) -> np.ndarray | None:
