@@ -457,6 +457,8 @@ def test_batch_bad_input(quick, content, needle):
     # Line numbers are the file's own after blank lines (it said line 3 for line 4), headerless too.
     (b"user,item,rating\nu1,i1,5\n\nu1,i2,abc\n", "column rating: 1 non-numeric value (line 4: 'abc')"),
     (b"u1,i1,5\n\nu1,i2,abc\nu2,i1,4\n", "column rating: 1 non-numeric value (line 3: 'abc')"),
+    # A headerless user,item,time file is named by the reader, but its rows still start on line 1.
+    ("u1,i1,964982703\n,i2,964982704\nu2,i1,964982705\n", "column user: 1 empty value (line 2: '')"),
     # One text cell among Unix times: it said "3 values are neither Unix seconds nor dates", every cell.
     (b"user,item,time\nu1,i1,964982703\n\nu1,i2,soon\nu1,i3,964982704\n", "column timestamp: 1 value is not a Unix time, where the other 2 "
      "are (line 4: 'soon')"),

@@ -444,7 +444,7 @@ def read_table(
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     lines = _record_lines(starts, bool(header), len(df))
     if lines is not None:  # blank lines: row i is not on line i + 2 (pandas carries attrs through columns and masks)
-        set_file_lines(df, lines)
+        df.attrs[FILE_LINES] = lines
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
     return df, info
 
@@ -499,19 +499,15 @@ class FileLines(tuple):
         return self
 
 
-def set_file_lines(df: pd.DataFrame, lines) -> None:
-    """Record the file line of each of ``df``'s rows (``lines[i]`` for row i) for :func:`file_line`."""
-    df.attrs[FILE_LINES] = FileLines(int(v) for v in lines)
-
-
-def _record_lines(starts: list[int], header: bool, n_rows: int) -> np.ndarray | None:
+def _record_lines(starts: list[int], header: bool, n_rows: int) -> FileLines | None:
     """The line of the file on which each data row starts (``starts``: every non-blank record's, from :func:`_check_shape`),
     when blank lines (or cells holding line breaks) make it differ from the row's position; ``None`` when it does not, or
     when the records cannot be matched to the rows one for one."""
-    lines = np.asarray(starts[1:] if header else starts, dtype=np.int64)
-    if len(lines) != n_rows or (lines == np.arange(n_rows) + (2 if header else 1)).all():
+    lines = starts[1:] if header else starts
+    first = 2 if header else 1
+    if len(lines) != n_rows or lines == list(range(first, first + n_rows)):
         return None
-    return lines
+    return FileLines(lines)
 
 
 def file_line(values: pd.Series | pd.DataFrame, row: int, header: bool = True) -> int:
@@ -550,9 +546,14 @@ def match_columns(df: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], lis
     return mapping, extras
 
 
-def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: str | None = None) -> pd.DataFrame:
-    """Check and convert ``df`` (strings) to the schema's types; raise one DataProblem listing everything."""
+def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: str | None = None,
+             header_row: bool | None = None) -> pd.DataFrame:
+    """Check and convert ``df`` (strings) to the schema's types; raise one DataProblem listing everything.
+
+    ``header``: the columns are named (else they are taken in the schema's order). ``header_row``: the file's first line
+    was a header, for the line numbers in messages — ``header`` unless the caller named a headerless file's columns."""
     subject = subject or f"the {schema.title}"
+    lines_header = header if header_row is None else header_row
     problems: list[str] = []
     if not header and schema.headerless_ok:
         n = min(len(df.columns), len(schema.columns))
@@ -584,7 +585,7 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
         raw = df[src].astype(str)
         is_na = raw.isin(na)
         if is_na.any() and not col.nullable and col.required:
-            problems.append(f"column {name}: {int(is_na.sum())} empty value{'s' if is_na.sum() > 1 else ''} ({_fmt_lines(raw.index[is_na], raw[is_na], header, int(is_na.sum()))})")
+            problems.append(f"column {name}: {int(is_na.sum())} empty value{'s' if is_na.sum() > 1 else ''} ({_fmt_lines(raw.index[is_na], raw[is_na], lines_header, int(is_na.sum()))})")
         values, bad, whole = _convert(raw.where(~is_na, None), col)
         if whole:
             problems.append(f"column {name}: {whole}")
@@ -593,26 +594,26 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
             what = {"int": "non-integer", "float": "non-numeric", "datetime": "unparseable date", "category": "unknown"}.get(col.kind, "invalid")
             extra = f" (allowed: {', '.join(map(str, col.choices))})" if col.choices else ""
             problems.append(
-                f"column {name}: {int(bad.sum())} {what} value{'s' if bad.sum() > 1 else ''}{extra} ({_fmt_lines(raw.index[bad], raw[bad], header, int(bad.sum()))})"
+                f"column {name}: {int(bad.sum())} {what} value{'s' if bad.sum() > 1 else ''}{extra} ({_fmt_lines(raw.index[bad], raw[bad], lines_header, int(bad.sum()))})"
             )
         if col.kind in ("int", "float"):
             num = pd.to_numeric(values, errors="coerce")
             inf = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
             if inf.any():
-                problems.append(f"column {name}: {int(inf.sum())} infinite value{'s' if inf.sum() > 1 else ''} ({_fmt_lines(raw.index[inf], raw[inf], header, int(inf.sum()))})")
+                problems.append(f"column {name}: {int(inf.sum())} infinite value{'s' if inf.sum() > 1 else ''} ({_fmt_lines(raw.index[inf], raw[inf], lines_header, int(inf.sum()))})")
             if col.min is not None:
                 low = (num < col.min).to_numpy(dtype=bool, na_value=False)
                 if low.any():
-                    problems.append(f"column {name}: {int(low.sum())} value{'s' if low.sum() > 1 else ''} below {col.min:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[low], raw[low], header, int(low.sum()))})")
+                    problems.append(f"column {name}: {int(low.sum())} value{'s' if low.sum() > 1 else ''} below {col.min:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[low], raw[low], lines_header, int(low.sum()))})")
             if col.max is not None:
                 high = (num > col.max).to_numpy(dtype=bool, na_value=False) & ~inf
                 if high.any():
-                    problems.append(f"column {name}: {int(high.sum())} value{'s' if high.sum() > 1 else ''} above {col.max:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[high], raw[high], header, int(high.sum()))})")
+                    problems.append(f"column {name}: {int(high.sum())} value{'s' if high.sum() > 1 else ''} above {col.max:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[high], raw[high], lines_header, int(high.sum()))})")
         if col.unique:
             dup = raw.duplicated(keep=False) & ~is_na
             if dup.any():
                 n_ids = raw[dup].nunique()
-                problems.append(f"column {name}: {n_ids} duplicated value{'s' if n_ids > 1 else ''} ({_fmt_lines(raw.index[dup], raw[dup], header, int(dup.sum()))})")
+                problems.append(f"column {name}: {n_ids} duplicated value{'s' if n_ids > 1 else ''} ({_fmt_lines(raw.index[dup], raw[dup], lines_header, int(dup.sum()))})")
         out[name] = values
     if problems:
         raise DataProblem(problems, subject)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
-from usecases.core.tables import FILE_LINES, Column, DataProblem, Schema, file_line, parse_dates, read_table, set_file_lines, validate
+from usecases.core.tables import Column, DataProblem, Schema, file_line, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -138,9 +137,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             # user, item, time, rating: read in the MovieLens order (rating, then time) it had made the times the ratings
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
-    if named and not info.header and FILE_LINES not in df.attrs:  # columns named here: row i is still on line i + 1
-        set_file_lines(df, np.arange(1, len(df) + 1))
-    data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject)
+    data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
     if "timestamp" in data:
         data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1, notes=notes)
     problems = []
