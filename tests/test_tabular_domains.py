@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -208,9 +210,10 @@ def test_triage_tabm_reads_a_missing_consciousness_column_as_not_recorded():
 
 
 def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
-    """``learner="blend"``: an MLP and a TabM member fit on the same rows; the stored model reloads with both
-    parts and scores the mean of their probabilities (each part with its own encoding), its less urgent boundaries
-    rescaled by the blend's own temperature (kept in the card) and P(level ≤ 2) exactly the plain mean's."""
+    """``learner="blend"``: an MLP and a TabM member fit on the same rows — on a small file (this one: 1,275 training and
+    validation rows) each from three seeds; the stored model reloads with every part and scores the mean of their
+    probabilities (each part with its own encoding), its less urgent boundaries rescaled by the blend's own temperature
+    (kept in the card) and P(level ≤ 2) exactly the plain mean's."""
     from usecases.triage import learner
 
     cfg = triage.Config(cohort=CohortConfig(n=1500), learner="blend", peers=("logistic_regression",), max_epochs=8, patience=3,
@@ -218,22 +221,41 @@ def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
     steps = []
     t = triage.train(cfg, progress=lambda s, total, row: steps.append((s, total)))
     assert t.card["model"]["learner"] == "blend" and "MLP" in t.card["model"]["architecture"] and "TabM" in t.card["model"]["architecture"]
-    assert max(s for s, _ in steps) == cfg.max_epochs and {tot for _, tot in steps} == {cfg.max_epochs}  # one bar for both parts
-    assert {r["part"] for r in t.card["history"]} == {"MLP", "TabM"}  # each part's curve, labelled for the page
+    assert max(s for s, _ in steps) == cfg.max_epochs and {tot for _, tot in steps} == {cfg.max_epochs}  # one bar for every part
+    assert {r["part"] for r in t.card["history"]} == {"MLP", "TabM"}  # each part's curve (its first seed), labelled for the page
     (blend,) = t.model.members
-    mlp_part, tabm_part = blend.parts
+    assert blend.seeds == 3 and t.card["model"]["blend_seeds"] == [3] and "from 3 seeds" in t.card["model"]["architecture"]
     df = generate(CohortConfig(n=300, seed=21)).drop(columns=["patient"])
-    p_mlp, p_tabm = learner.predict_proba(mlp_part, df), learner.predict_proba(tabm_part, df)
-    assert np.abs(p_mlp - p_tabm).max() > 1e-3  # two different learners, not one twice
+    p_mlp = [learner.predict_proba(m, df) for m in blend.mlps()]
+    p_tabm = [learner.predict_proba(m, df) for m in blend.tabms()]
+    assert np.abs(p_mlp[0] - p_tabm[0]).max() > 1e-3  # two different learners, not one twice
+    assert min(np.abs(a - b).max() for ps in (p_mlp, p_tabm) for a, b in ((ps[0], ps[1]), (ps[0], ps[2]), (ps[1], ps[2]))) > 1e-3  # 3 seeds
+    mean = (np.mean(p_mlp, 0) + np.mean(p_tabm, 0)) / 2
     assert blend.temperature < 1.0 and t.card["model"]["blend_temperature"] == [blend.temperature]  # the mean is under-confident: sharpened
     p = learner.predict_proba(t.model, df)
-    np.testing.assert_allclose(p, learner.temper((p_mlp + p_tabm) / 2, blend.temperature), atol=1e-6)
-    np.testing.assert_allclose(p[:, :2].sum(1), (p_mlp + p_tabm)[:, :2].sum(1) / 2, atol=1e-6)
+    np.testing.assert_allclose(p, learner.temper(mean, blend.temperature), atol=1e-6)
+    np.testing.assert_allclose(p[:, :2].sum(1), mean[:, :2].sum(1), atol=1e-6)
     store = ModelStore(tmp_path)
     triage.save(t, store)
     back = triage.load(store)
     np.testing.assert_array_equal(learner.predict_proba(back.model, df), learner.predict_proba(t.model, df))
     assert triage.evaluate(back).model["kappa_linear"] == pytest.approx(t.card["metrics"]["kappa_linear"], abs=1e-9)
+
+
+def test_blend_seeds_rule_small_files_only():
+    """Seeds per blend part: three up to ``SEED_ROWS`` training + validation rows (a small file), one above — the synthetic
+    cohort's 17,000 keep the shipped single-seed blend — and ``blend_seeds`` overrides either."""
+    from usecases.triage import learner
+
+    cfg = triage.Config()
+    assert learner.blend_seeds(cfg, 800) == learner.blend_seeds(cfg, learner.SEED_ROWS) == 3
+    assert learner.blend_seeds(cfg, learner.SEED_ROWS + 1) == learner.blend_seeds(cfg, 17_000) == 1
+    assert learner.blend_seeds(dataclasses.replace(cfg, blend_seeds=1), 800) == 1
+    assert learner.blend_seeds(dataclasses.replace(cfg, blend_seeds=2), 17_000) == 2
+    # The shipped card was written before seeds: it rebuilds one (MLP, TabM) pair per blend, under the names it always had.
+    shipped = json.loads((Path(__file__).resolve().parents[1] / "models" / "triage" / "card.json").read_text())
+    (blend,) = learner.build(shipped).members
+    assert blend.seeds == 1 and {k.split(".")[1] for k in blend.state_dict()} == {"0", "1"}
 
 
 def test_blend_share_rules_of_the_triage_benchmark():

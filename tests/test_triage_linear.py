@@ -109,9 +109,14 @@ def test_auto_learner_serves_the_cheaper_learner_per_fold_on_a_real_table(tmp_pa
         assert kind == sel["served"] == ("linear" if sel["linear_cost"] < sel["blend_cost"] else "blend")
         assert isinstance(member, linear.TriageLinear if kind == "linear" else learner.Blend)
     assert "linear" in card["served"]  # four epochs of the networks against a fitted linear model: it serves somewhere
+    # A small file: every blend averages both parts from three seeds, and the page is told so (only where a blend serves).
+    assert card["blend_seeds"] == [3] * card["served"].count("blend") and len(card["tabular"]) == 3 * card["served"].count("blend")
+    for kind, member in zip(card["served"], t.model.members):
+        assert kind == "linear" or member.seeds == 3
     ev = triage.evaluate(t)
     assert any("Test patients played no part" in n for n in ev.notes) and any(f"fold 1: blend {card['selection'][0]['blend_cost']:.3f}" in n
                                                                               for n in ev.notes)
+    assert any("trained from 3 seeds and the blend averages them" in n for n in ev.notes) == ("blend" in card["served"])
     store = ModelStore(tmp_path)
     triage.save(t, store)
     back = triage.load(store)
@@ -124,7 +129,7 @@ def test_a_mixed_ensemble_scores_the_mean_of_its_fold_models_and_round_trips(tmp
     """Fold models of different learners (a blend and a linear model) in one stored model: the ensemble's probabilities
     are the mean of each member's, each scored with its own encoding, and they survive the store."""
     df = _cohort(900, 8)
-    cfg = _auto_cfg()
+    cfg = _auto_cfg(blend_seeds=1)  # one seed: the older-card check below rebuilds single-seed blends
     blend = learner.fit(df.iloc[:600], df.iloc[600:750], dataclasses.replace(cfg, learner="blend"), torch.device("cpu"))
     lin = learner.fit(df.iloc[:600], df.iloc[600:750], dataclasses.replace(cfg, learner="linear"), torch.device("cpu"))
     blend.selection, lin.selection = ({"validation_rows": 150, "blend_cost": c, "linear_cost": d, "served": s}
@@ -140,7 +145,7 @@ def test_a_mixed_ensemble_scores_the_mean_of_its_fold_models_and_round_trips(tmp
     rebuilt.load_state_dict(ens.state_dict())
     np.testing.assert_array_equal(learner.predict_proba(rebuilt, te), learner.predict_proba(ens, te))
     # A card written before the blend had a temperature loads as the plain mean of its parts.
-    older = learner.build({"model": {k: v for k, v in model.items() if k != "blend_temperature"}})
+    older = learner.build({"model": {k: v for k, v in model.items() if k not in ("blend_temperature", "blend_seeds")}})
     older.load_state_dict(ens.state_dict())
     plain = (learner.predict_proba(blend.parts[0], te) + learner.tabm.predict_proba(blend.parts[1], te)) / 2
     np.testing.assert_allclose(learner.predict_proba(older, te), (plain + learner.predict_proba(lin, te)) / 2, atol=1e-6)
@@ -158,7 +163,7 @@ def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_f
     calls = []
     real = linear.fit
     monkeypatch.setattr(linear, "fit", lambda t, v, *a, **k: calls.append(len(t)) or real(t, v, *a, **k))
-    cfg = _auto_cfg(choose_by="inner_cv")
+    cfg = _auto_cfg(choose_by="inner_cv", blend_seeds=1)  # one seed: this counts rows, not seeds
     m = learner.fit(tr, va, cfg, torch.device("cpu"))
     sel = m.selection
     assert sel["validation_rows"] == 60 and sel["inner_cv_rows"] == 200 and calls == [200, 160, 160, 160, 160, 160]
@@ -171,4 +176,4 @@ def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_f
     monkeypatch.setattr(learner, "INNER_CV_ROWS", 259)  # one row too many: the validation rows alone
     assert "inner_cv_rows" not in learner.fit(tr, va, cfg, torch.device("cpu")).selection and calls == [200]
     calls.clear()
-    assert "inner_cv_rows" not in learner.fit(tr, va, _auto_cfg(), torch.device("cpu")).selection and calls == [200]
+    assert "inner_cv_rows" not in learner.fit(tr, va, _auto_cfg(blend_seeds=1), torch.device("cpu")).selection and calls == [200]
