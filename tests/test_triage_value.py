@@ -43,6 +43,17 @@ def test_same_treatment_in_both_arms_gives_exactly_zero_and_is_not_priced():
     assert "(0 to 0; below 0 = more) starts at exactly 0 — no change at all is still inside it: not priced" in v.headline
 
 
+def test_an_unpriced_interval_below_zero_is_written_with_the_minus_sign(monkeypatch):
+    """Home's triage card read "(-0.2 to 16 …; below 0 = more)": an ASCII hyphen beside the "−" every other figure uses."""
+    from usecases.triage import economics
+
+    ops = economics.Operations(0.8, 5, 1, "the nurse", {}, {"late_l12_per_week": (-0.05, 0.9, 3.7)})
+    monkeypatch.setattr(economics, "operations", lambda ev, a: ops)
+    v = economics.value(_ev(nurse_shift=0), triage.Assumptions(runs=5))
+    assert "interval of that difference (−0.2 to 16; below 0 = more) does not exclude zero: not priced" in v.headline
+    assert "-0" not in v.headline
+
+
 def test_a_real_effect_is_priced_from_the_paired_mean():
     ev = _ev(nurse_shift=2)
     a = triage.Assumptions(runs=10, arrivals_per_hour=10)
