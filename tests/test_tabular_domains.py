@@ -258,6 +258,37 @@ def test_blend_seeds_rule_small_files_only():
     assert blend.seeds == 1 and {k.split(".")[1] for k in blend.state_dict()} == {"0", "1"}
 
 
+def test_triage_seeds_benchmark_serves_the_blend_of_every_seeds_parts():
+    """``benchmarks/triage_seeds.py`` (the README's three-seed table): the averaged blend is the tempered mean of every seed's
+    MLP and TabM parts, chosen against the linear model per fold; seeds that agree give seed 0's figures."""
+    from benchmarks.triage_seeds import served, summarise
+    from usecases.triage import learner
+
+    rng = np.random.default_rng(1)
+
+    def probs(n):
+        return rng.dirichlet(np.ones(5), n)
+
+    folds = []
+    for _ in range(2):
+        f = {"y_val": rng.integers(1, 6, 40), "y_test": rng.integers(1, 6, 30), "lin": (np.full((40, 5), 0.2), np.full((30, 5), 0.2))}
+        for s in range(2):
+            f.update({f"mlp{s}": (probs(40), probs(30)), f"tabm{s}": (probs(40), probs(30))})
+        folds.append(f)
+    y, p, picks = served(folds, [0, 1])
+    assert len(picks.split()) == 2 and set(picks.split()) <= {"B", "L"}
+    for i, f in enumerate(folds):
+        mean = [(f["mlp0"][w] + f["mlp1"][w] + f["tabm0"][w] + f["tabm1"][w]) / 4 for w in (0, 1)]
+        t = learner.fit_temper(f["y_val"], mean[0])
+        want = learner.temper(mean[1], t) if picks.split()[i] == "B" else f["lin"][1]
+        np.testing.assert_allclose(p[30 * i: 30 * (i + 1)], want)
+    np.testing.assert_array_equal(y, np.concatenate([f["y_test"] for f in folds]))
+    for f in folds:
+        f["mlp1"], f["tabm1"] = f["mlp0"], f["tabm0"]
+    rows = summarise("same seeds", folds, 2)
+    assert rows[0]["figures"] == rows[1]["figures"] == rows[2]["figures"] and rows[0]["per_fold"] == rows[2]["per_fold"]
+
+
 def test_blend_share_rules_of_the_triage_benchmark():
     """``benchmarks/triage_blend_share.py`` (the README's "not kept" table): RPS counts the distance on the scale,
     each rule moves the share to the better part, equal parts keep the mean, and the safe rule never takes a
