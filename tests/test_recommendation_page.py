@@ -75,7 +75,7 @@ def test_reasons_are_films_the_user_liked(at, shipped):
     ctx = serving.context(trained)
     thr = trained.card["data"]["liked_from_rating"]
     # User 1 (the page's first) liked one film of his 15, French Connection; it was the reason for 7 of his 10 films while it
-    # added 0–8 % of their scores. The films that lead to them are ones he rated 1 to 2.5: every reason is "—", and the
+    # added 0–8 % of their scores. The films that lead to them are ones he rated 1 to 3.5: every reason is "—", and the
     # caption says why.
     frames = [d.value for d in at.dataframe]
     recs = next(f for f in frames if "because you liked" in f.columns)

@@ -68,7 +68,7 @@ def explain(model, history: np.ndarray, item: int, top: int = 2, liked: set[int]
 
     Only drivers count: a liked item with a small positive weight is not why an item is recommended (on the shipped model,
     user 1 liked one film of 15, and it was given as the reason for 7 of his 10 films while it added 0–8 % of their scores;
-    the films that added most were ones he had rated 1 to 2.5)."""
+    the films that added most were ones he had rated 1 to 3.5)."""
     slot = {int(c): i for i, c in enumerate(model.catalog.tolist())}
     j = slot.get(int(item))
     if j is None:
