@@ -330,9 +330,9 @@ def test_a_liked_item_is_a_reason_only_among_the_items_that_lead_to_the_recommen
     m.B[:] = weights.half()
     history = np.array([4, 3, 2, 1, 0])
     assert serving.explain(m, history, 5) == [0, 1]  # the largest positive weights, largest first
-    assert serving.explain(m, history, 5, liked={3}) == []  # liked, but fourth: not a reason
-    assert serving.explain(m, history, 5, liked={3, 2, 4}) == [2]  # third of three drivers; 4 weighs against the item
-    assert serving.explain(m, history, 5, liked={0, 1, 2, 3}) == [0, 1]
+    assert serving.explain(m, history, 5, liked_items={3}) == []  # liked, but fourth: not a reason
+    assert serving.explain(m, history, 5, liked_items={3, 2, 4}) == [2]  # third of three drivers; 4 weighs against the item
+    assert serving.explain(m, history, 5, liked_items={0, 1, 2, 3}) == [0, 1]
     assert serving.explain(m, history, 99) == []  # outside the catalogue
 
 

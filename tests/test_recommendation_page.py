@@ -80,8 +80,8 @@ def test_reasons_are_films_the_user_liked(at, shipped):
     frames = [d.value for d in at.dataframe]
     recs = next(f for f in frames if "because you liked" in f.columns)
     assert at.selectbox(key="rec.user").value == "1" and (recs["because you liked"] == "—").all()
-    assert any("films are ones this user rated below 4 — the model learns from which films people watch together, not from their "
-               "stars" in c.value for c in at.caption)
+    assert any("films are ones this user rated below 4 (or none points to it) — the model learns from which films people watch "
+               "together, not from their stars" in c.value for c in at.caption)
     at.selectbox(key="rec.user").set_value("6").run()
     frames = [d.value for d in at.dataframe]
     history = next(f for f in frames if "rating" in f.columns)

@@ -252,10 +252,17 @@ def test_blend_seeds_rule_small_files_only():
     assert learner.blend_seeds(cfg, learner.SEED_ROWS + 1) == learner.blend_seeds(cfg, 17_000) == 1
     assert learner.blend_seeds(dataclasses.replace(cfg, blend_seeds=1), 800) == 1
     assert learner.blend_seeds(dataclasses.replace(cfg, blend_seeds=2), 17_000) == 2
-    # The shipped card was written before seeds: it rebuilds one (MLP, TabM) pair per blend, under the names it always had.
-    shipped = json.loads((Path(__file__).resolve().parents[1] / "models" / "triage" / "card.json").read_text())
+    for bad in (0, -1, 2.5, True, "3"):  # 0 read as "automatic" and -1 crashed mid-training before this check
+        with pytest.raises(ValueError, match="blend_seeds"):
+            triage.Config(blend_seeds=bad)
+    # The shipped card was written before seeds: it rebuilds one (MLP, TabM) pair per blend, under the names it always had,
+    # and its stored weights load into it.
+    models = Path(__file__).resolve().parents[1] / "models"
+    shipped = json.loads((models / "triage" / "card.json").read_text())
     (blend,) = learner.build(shipped).members
     assert blend.seeds == 1 and {k.split(".")[1] for k in blend.state_dict()} == {"0", "1"}
+    (loaded,) = triage.load(ModelStore(models)).model.members
+    assert isinstance(loaded, learner.Blend) and loaded.seeds == 1
 
 
 def test_triage_seeds_benchmark_serves_the_blend_of_every_seeds_parts():

@@ -96,8 +96,8 @@ def tab_user(active, ev) -> None:
     st.caption(f"{hits} of these 10 {'is' if hits == 1 else 'are'} among the {len(later)} {one if len(later) == 1 else many} this user {had} in "
                f"the held-out part. Reasons are {many} this user liked ({liked_rule}) among the {serving.DRIVERS} {many} of the history "
                f"that add most to the recommendation's score; "
-               + (f"“—” means those {many} are ones this user rated below {fmt.number(thr, 2)} — the model learns from which {many} people "
-                  f"{'watch' if one == 'film' else 'have'} together, not from their stars." if thr is not None else
+               + (f"“—” means those {many} are ones this user rated below {fmt.number(thr, 2)} (or none points to it) — the model "
+                  f"learns from which {many} people {'watch' if one == 'film' else 'have'} together, not from their stars." if thr is not None else
                   f"“—” means no {one} of the history has a positive weight towards it."))
 
 

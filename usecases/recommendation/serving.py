@@ -62,9 +62,9 @@ def liked(ctx: Context, user_code: int) -> np.ndarray:
 DRIVERS = 3  # a liked item is given as a reason only when it is among the three history items that add most to the score
 
 
-def explain(model, history: np.ndarray, item: int, top: int = 2, liked: set[int] | None = None) -> list[int]:
+def explain(model, history: np.ndarray, item: int, top: int = 2, liked_items: set[int] | None = None) -> list[int]:
     """Up to ``top`` items of ``history`` (codes) among the :data:`DRIVERS` that add most to the score of ``item`` (weights
-    B[h, item] > 0), largest first; with ``liked``, only those of them the user liked.
+    B[h, item] > 0), largest first; with ``liked_items``, only those of them the user liked.
 
     Only drivers count: a liked item with a small positive weight is not why an item is recommended (on the shipped model,
     user 1 liked one film of 15, and it was given as the reason for 7 of his 10 films while it added 0–8 % of their scores;
@@ -75,12 +75,12 @@ def explain(model, history: np.ndarray, item: int, top: int = 2, liked: set[int]
         return []
     rows = [(int(h), float(model.B[slot[int(h)], j])) for h in history if int(h) in slot]
     drivers = sorted((r for r in rows if r[1] > 0), key=lambda r: -r[1])[:DRIVERS]
-    return [h for h, _ in drivers if liked is None or h in liked][:top]
+    return [h for h, _ in drivers if liked_items is None or h in liked_items][:top]
 
 
-def _reasons(trained: Trained, ctx: Context, history: np.ndarray, items: np.ndarray, liked: set[int] | None = None) -> list[str]:
+def _reasons(trained: Trained, ctx: Context, history: np.ndarray, items: np.ndarray, liked_items: set[int] | None = None) -> list[str]:
     titles = ctx.data.items["title"].to_numpy()
-    return ["; ".join(titles[h] for h in explain(trained.model, history, it, liked=liked)) for it in items if it >= 0]
+    return ["; ".join(titles[h] for h in explain(trained.model, history, it, liked_items=liked_items)) for it in items if it >= 0]
 
 
 def item_words(trained: Trained) -> tuple[str, str, str]:
@@ -115,7 +115,7 @@ def recommend(trained: Trained, user_code: int, n: int = 10, beta: float | None 
     out = _ranked(ctx, items[0], scores[0])
     history = ctx.train.loc[ctx.train[USER] == user_code, ITEM].to_numpy()
     out["because you liked"] = ([NO_BASIS] * len(out) if none[0] else
-                                _reasons(trained, ctx, history, items[0], liked=set(liked(ctx, user_code).tolist())))
+                                _reasons(trained, ctx, history, items[0], liked_items=set(liked(ctx, user_code).tolist())))
     return out
 
 

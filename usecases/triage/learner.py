@@ -99,7 +99,7 @@ def blend_seeds(cfg, rows: int) -> int:
     file single seeds ranged 0.751–0.795 in κ; on five synthetic files of 1,000–2,000 patients the mean of three seeds
     triaged at a lower cost than the average single seed on every one)."""
     n = getattr(cfg, "blend_seeds", None)
-    return int(n) if n else (SMALL_FILE_SEEDS if rows <= SEED_ROWS else 1)
+    return int(n) if n is not None else (SMALL_FILE_SEEDS if rows <= SEED_ROWS else 1)
 
 
 def _blend_of(net: NetConfig, tabs, temperature: float, seeds: int) -> Blend:
@@ -137,7 +137,7 @@ def describe(members: list[nn.Module], cfg) -> dict:
         return {**t, "architecture": "mean of two learners fit on the same rows — (1) MLP over vitals, category embeddings and "
                                      "hashed complaint n-grams, (2) " + t["architecture"].replace("; ensemble of", "; ensemble of both over")
                                      + "; their mean's less urgent boundaries (levels 3 | 4, 4 | 5) temperature-calibrated on the validation rows"
-                                     + _seeds_phrase(members),
+                                     + _seeds_phrase(members, cfg),
                 "learner": "blend", "net": dataclasses.asdict(cfg.net), **_blend_record(members)}
     return {"architecture": "MLP over vitals, category embeddings and hashed complaint n-grams; CORAL ordinal head; "
                             "temperature-calibrated" + (f"; ensemble of the {len(members)} fold models" if len(members) > 1 else ""),
@@ -157,11 +157,11 @@ def _describe_auto(members: list[nn.Module], cfg) -> dict:
     if n_lin == 0:
         what = (f"{BLEND_NAME}: mean of (1) an MLP over vitals, category embeddings and hashed complaint n-grams and (2) "
                 + t["architecture"].split("; ensemble of")[0] + "; their mean's less urgent boundaries (levels 3 | 4, 4 | 5) "
-                "temperature-calibrated on the validation rows" + _seeds_phrase(blends))
+                "temperature-calibrated on the validation rows" + _seeds_phrase(blends, cfg))
     elif n_lin == k:
         what = f"{LINEAR_NAME}: " + linear.describe()
     else:
-        what = f"{BLEND_NAME} in {k - n_lin} of {k} folds, {LINEAR_NAME} in {n_lin}" + _seeds_phrase(blends)
+        what = f"{BLEND_NAME} in {k - n_lin} of {k} folds, {LINEAR_NAME} in {n_lin}" + _seeds_phrase(blends, cfg)
     rule = (f"per fold, whichever of the {BLEND_NAME} and the {LINEAR_NAME} (both fit on {fold}'s rows) triaged the validation "
             "patients at the lower cost (3 per level of under-triage, 1 per level over; ties → the blend)")
     if any((s or {}).get("inner_cv_rows") for s in (getattr(m, "selection", None) for m in members)):
@@ -180,9 +180,10 @@ def _blend_record(blends: list[Blend]) -> dict:
             "blend_seeds": [b.seeds for b in blends]}
 
 
-def _seeds_phrase(blends: list[Blend]) -> str:
-    n = sorted({b.seeds for b in blends})
-    return "" if n in ([], [1]) else f"; each part trained from {'/'.join(map(str, n))} seeds and averaged (a small file)"
+def _seeds_phrase(blends: list[Blend], cfg) -> str:
+    n = max((b.seeds for b in blends), default=1)
+    small = " (a small file)" if getattr(cfg, "blend_seeds", None) is None else ""
+    return "" if n == 1 else f"; each part trained from {n} seeds and averaged{small}"
 
 
 def _first(module: nn.Module) -> nn.Module:

@@ -61,10 +61,10 @@ class Config(ConfigMixin):
     # "linear" alone
     learner: str = "auto"
     # how "auto" chooses: "validation" (the fold's validation rows) or "inner_cv" (also out-of-fold predictions of the
-    # training rows, on files of at most learner.INNER_CV_ROWS rows; about 4x the training time there)
+    # training rows, on files of at most learner.INNER_CV_ROWS rows; about 4x the training time there, inner refits included)
     choose_by: str = "validation"
     # seeds per blend part: None → 3 on a fold of at most learner.SEED_ROWS training + validation rows (a small file, where one
-    # seed's luck moves κ by ±0.02), 1 above (the synthetic cohort); a number forces it
+    # seed's luck moves κ by ±0.02), 1 above (the synthetic cohort); a number (1–16) forces it
     blend_seeds: int | None = None
     tabm: TabMConfig = TabMConfig()
     peers: tuple[str, ...] = PEERS
@@ -72,6 +72,12 @@ class Config(ConfigMixin):
     seed: int = 0
     budget_seconds: float | None = None
     device: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        n = self.blend_seeds
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 16):
+            raise ValueError(f"blend_seeds must be None (3 on a small file, else 1) or a whole number from 1 to 16 (got {n!r})")
 
     @classmethod
     def quick(cls) -> "Config":
@@ -309,8 +315,9 @@ def served_notes(card: dict) -> list[str]:
             f"patients (both learners refit on {learner.INNER_FOLDS} inner folds), so the choice does not rest on the validation "
             "patients alone." if inner else "")
     seeds = max(m.get("blend_seeds") or [1])
-    averaged = (f" On this small file each part of the {blend} was trained from {seeds} seeds and the blend averages them (one seed's "
-                "luck moved κ by up to 0.04 on a 1,000-patient file)." if seeds > 1 and n_lin < k else "")
+    auto = card.get("training", {}).get("blend_seeds") is None  # the small-file rule chose the seeds, not the person training
+    averaged = (f" {'On this small file each' if auto else 'Each'} part of the {blend} was trained from {seeds} seeds and the blend "
+                "averages them (one seed's luck moved κ by up to 0.04 on a 1,000-patient file)." if seeds > 1 and n_lin < k else "")
     return [f"{head} (mean cost per {'patient' if inner else 'validation patient'}, 3 per level under-triaged, 1 per level over — {costs}).{also} "
             f"Test patients played no part in the choice.{averaged}"]
 
