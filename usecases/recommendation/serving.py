@@ -113,9 +113,8 @@ def recommend(trained: Trained, user_code: int, n: int = 10, beta: float | None 
     raw, none = with_fallback(trained, model_scores(trained.model, row, beta))
     items, scores = top_k(raw, row, n)
     out = _ranked(ctx, items[0], scores[0])
-    history = ctx.train.loc[ctx.train[USER] == user_code, ITEM].to_numpy()
-    out["because you liked"] = ([NO_BASIS] * len(out) if none[0] else
-                                _reasons(trained, ctx, history, items[0], liked_items=set(liked(ctx, user_code).tolist())))
+    out["because you liked"] = ([NO_BASIS] * len(out) if none[0] else  # the history the model scored: the row's items
+                                _reasons(trained, ctx, row.indices, items[0], liked_items=set(liked(ctx, user_code).tolist())))
     return out
 
 
