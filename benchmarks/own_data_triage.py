@@ -108,8 +108,11 @@ def _messy(base: pd.DataFrame) -> list[tuple[str, bytes, dict | None, bool]]:
 
 
 def _served(card: dict) -> str:
-    """Which learner served each fold ("B" the MLP + TabM blend, "L" the linear model; "" for a single learner)."""
-    return " ".join({"blend": "B", "linear": "L"}[k] for k in card.get("model", {}).get("served", []))
+    """What served each fold: "B" the MLP + TabM blend, "L" the linear model, a number the linear model's share of a mixture
+    of the two ("" for a single learner)."""
+    m = card.get("model", {})
+    weights = m.get("linear_weight") or [None] * len(m.get("served", []))
+    return " ".join({"blend": "B", "linear": "L"}.get(k) or f"{w:g}" for k, w in zip(m.get("served", []), weights))
 
 
 def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = True, fresh: bool = False,
@@ -120,10 +123,10 @@ def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = Tr
     sets = [(f"synthetic sub-sample ({n:,} patients)", _synthetic(n, seed), None, "all fields (synthetic)") for n, seed in
             ((1000, 31),) + (() if quick else ((2000, 32),))]
     sets += [(name, raw, m, what) for name, raw, m, what in _real_tables() if not quick or "WVS" not in name]
-    if fresh:  # three files no rule of the learner was tuned on (benchmarks.triage_blend_share)
-        from benchmarks.triage_blend_share import _fresh_files
+    if fresh:  # files no rule of the learner was tuned on (benchmarks.triage_blend_share: three, and six more since 2026-12-01)
+        from benchmarks.triage_blend_share import _fresh_files, _unseen_files
 
-        sets += [(name, raw, m, "see benchmarks/triage_blend_share.py") for name, raw, m in _fresh_files()]
+        sets += [(name, raw, m, "see benchmarks/triage_blend_share.py") for name, raw, m in _fresh_files() + _unseen_files()]
     for name, raw, mapping, what in sets if files else []:
         if only and not any(o in name for o in only):
             continue
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", default="", help="comma-separated substrings of file names (skips the messy variants); use "
                                               "'sub-sample' for the synthetic samples, since '1,000' would split at its comma")
-    p.add_argument("--fresh", action="store_true", help="also the three files of benchmarks.triage_blend_share no rule was tuned on")
+    p.add_argument("--fresh", action="store_true", help="also the nine files of benchmarks.triage_blend_share no rule was tuned on")
     p.add_argument("--messy-only", action="store_true", help="only the messy variants (each must train or be refused with one line)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--choose-by", default="validation", choices=("validation", "inner_cv"), help="how learner=auto chooses (triage.Config)")

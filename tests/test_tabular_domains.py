@@ -265,10 +265,11 @@ def test_blend_seeds_rule_small_files_only():
     assert isinstance(loaded, learner.Blend) and loaded.seeds == 1
 
 
-def test_triage_seeds_benchmark_serves_the_blend_of_every_seeds_parts():
-    """``benchmarks/triage_seeds.py`` (the README's three-seed table): the averaged blend is the tempered mean of every seed's
-    MLP and TabM parts, chosen against the linear model per fold; seeds that agree give seed 0's figures."""
-    from benchmarks.triage_seeds import served, summarise
+def test_triage_seeds_benchmark_serves_the_blend_of_every_seeds_parts(tmp_path):
+    """``benchmarks/triage_seeds.py`` (the README's three-seed and mixture tables): the averaged blend is the tempered mean of
+    every seed's MLP and TabM parts, mixed with the linear model per fold at the share the rule sets (the shipped rule's
+    share is ``learner.stack_weight``'s); seeds that agree give seed 0's figures; a dump of the folds reloads as saved."""
+    from benchmarks.triage_seeds import load, save, served, summarise
     from usecases.triage import learner
 
     rng = np.random.default_rng(1)
@@ -282,18 +283,31 @@ def test_triage_seeds_benchmark_serves_the_blend_of_every_seeds_parts():
         for s in range(2):
             f.update({f"mlp{s}": (probs(40), probs(30)), f"tabm{s}": (probs(40), probs(30))})
         folds.append(f)
-    y, p, picks = served(folds, [0, 1])
-    assert len(picks.split()) == 2 and set(picks.split()) <= {"B", "L"}
-    for i, f in enumerate(folds):
-        mean = [(f["mlp0"][w] + f["mlp1"][w] + f["tabm0"][w] + f["tabm1"][w]) / 4 for w in (0, 1)]
-        t = learner.fit_temper(f["y_val"], mean[0])
-        want = learner.temper(mean[1], t) if picks.split()[i] == "B" else f["lin"][1]
-        np.testing.assert_allclose(p[30 * i: 30 * (i + 1)], want)
-    np.testing.assert_array_equal(y, np.concatenate([f["y_test"] for f in folds]))
+    for rule in ("mix", "cost"):  # shipped since 2026-12-01: the linear model's share by log loss; before: one learner by cost
+        y, p, picks = served(folds, [0, 1], rule)
+        assert len(picks.split()) == 2 and (rule == "mix" or set(picks.split()) <= {"B", "L"})
+        for i, f in enumerate(folds):
+            mean = [(f["mlp0"][w] + f["mlp1"][w] + f["tabm0"][w] + f["tabm1"][w]) / 4 for w in (0, 1)]
+            t = learner.fit_temper(f["y_val"], mean[0])
+            blend = [learner.temper(m, t) for m in mean]
+            pick = picks.split()[i]
+            w = {"B": 0.0, "L": 1.0}[pick] if pick in "BL" else float(pick)
+            if rule == "mix":
+                assert w == learner.stack_weight(f["y_val"], blend[0], f["lin"][0])[0]
+            np.testing.assert_allclose(p[30 * i: 30 * (i + 1)], (1 - w) * blend[1] + w * f["lin"][1])
+        np.testing.assert_array_equal(y, np.concatenate([f["y_test"] for f in folds]))
     for f in folds:
         f["mlp1"], f["tabm1"] = f["mlp0"], f["tabm0"]
     rows = summarise("same seeds", folds, 2)
     assert rows[0]["figures"] == rows[1]["figures"] == rows[2]["figures"] and rows[0]["per_fold"] == rows[2]["per_fold"]
+    path = tmp_path / "folds.npz"
+    save(str(path), folds)
+    back = load(str(path))
+    assert [sorted(f) for f in back] == [sorted(f) for f in folds]
+    for a, b in zip(folds, back):
+        for k, v in a.items():
+            for x, z in zip(v if isinstance(v, tuple) else (v,), b[k] if isinstance(b[k], tuple) else (b[k],)):
+                np.testing.assert_array_equal(x, z)
 
 
 def test_blend_share_rules_of_the_triage_benchmark():

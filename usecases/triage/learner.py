@@ -9,9 +9,11 @@
 Three learners provide them: :class:`.model.TriageNet` (MLP + CORAL head, ``cfg.learner == "mlp"``), the
 shared TabM learner (:mod:`.tabm`, ``"tabm"``) and a linear model (:mod:`.linear`, ``"linear"``);
 ``"blend"`` fits the first two on the same rows and averages their calibrated level probabilities
-(:class:`Blend`). ``"auto"`` (the default) fits the blend and the linear model on the same rows and keeps
-whichever triages the validation rows at the lower cost (3 per level of under-triage, 1 per level over;
-ties → the blend) — per fold, so an ensemble of fold models may mix the two. ``fit`` follows
+(:class:`Blend`). ``"auto"`` (the default) fits the blend and the linear model on the same rows and serves the mixture
+(1 − w)·blend + w·linear whose w ∈ {0, ¼, ½, ¾, 1} fits the validation rows best — the lowest log loss, ties → the
+smaller w (:func:`stack_weight`; w = 0 serves the blend alone, w = 1 the linear model alone, anything between a
+:class:`Stack`) — per fold, so an ensemble of fold models may mix the three. (Before 2026-12-01 it served whichever of
+the two triaged the validation rows at the lower cost, :func:`cheaper`.) ``fit`` follows
 ``cfg.learner``; ``predict_proba`` and ``build`` follow the module / the card, so a stored model of any kind
 loads and scores.
 
@@ -38,7 +40,7 @@ from usecases.core.tables import DataProblem
 
 from . import linear, tabm
 from .linear import TriageLinear
-from .metrics import triage_cost, triage_metrics
+from .metrics import log_loss, triage_cost, triage_metrics
 from .model import N_LEVELS, NetConfig, TriageNet, coral_loss, decide, encode_categories, encode_numeric, tokens
 
 
@@ -89,6 +91,59 @@ class Blend(nn.Module):
         return list(self.parts[1::2])
 
 
+class Stack(nn.Module):
+    """A blend and a linear model fit on the same rows, served as (1 − ``weight``)·blend + ``weight``·linear (level
+    probabilities). The weight is chosen on the validation rows (:func:`stack_weight`) and lives in the card
+    (``linear_weight``), not in the weights; the parts keep their own encodings, so it has no ``forward``."""
+
+    def __init__(self, blend: Blend, linear_model: TriageLinear, weight: float):
+        super().__init__()
+        self.parts = nn.ModuleList([blend, linear_model])
+        self.weight = float(weight)
+
+    @property
+    def blend(self) -> Blend:
+        return self.parts[0]
+
+    @property
+    def linear(self) -> TriageLinear:
+        return self.parts[1]
+
+
+STACK_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the linear model's share tried on the validation rows
+
+
+def stack_weight(y: np.ndarray, p_blend: np.ndarray, p_linear: np.ndarray) -> tuple[float, dict[str, float]]:
+    """``learner="auto"``'s rule: the linear model's share w ∈ :data:`STACK_WEIGHTS` whose mixture has the lowest mean log loss
+    on the validation rows ``y`` (ties → the smaller w), and, for the card, the log loss and triage cost at the 3× rule of
+    the blend, the linear model and the mixture served.
+
+    Why a mixture chosen by log loss, not one learner chosen by cost: on a small file the choice rests on 11–60
+    validation patients, the cost counts only the level each one gets (one patient moved across a boundary flips it),
+    while the log loss reads every probability; and the two learners err differently, so a mixture can beat both
+    (stacking: Wolpert 1992, Breiman 1996). Measured on seventeen files, the last three added only to check it (README,
+    "Mixing the blend and the linear model")."""
+    mixes = [(1 - w) * p_blend + w * p_linear for w in STACK_WEIGHTS]
+    losses = np.array([log_loss(y, m) for m in mixes])
+    i = int(np.flatnonzero(losses <= losses.min() + 1e-9)[0])
+    return float(STACK_WEIGHTS[i]), {"blend_log_loss": float(losses[0]), "linear_log_loss": float(losses[-1]), "served_log_loss": float(losses[i]),
+                                     "blend_cost": triage_cost(y, p_blend), "linear_cost": triage_cost(y, p_linear),
+                                     "served_cost": triage_cost(y, mixes[i])}
+
+
+def kind_of(member: nn.Module) -> str:
+    """"blend", "linear" or "mix" (a :class:`Stack`) — a fold model of ``learner="auto"`` as the card names it."""
+    return "mix" if isinstance(member, Stack) else "linear" if isinstance(member, TriageLinear) else "blend"
+
+
+def _blend_part(member: nn.Module) -> Blend | None:
+    return member.blend if isinstance(member, Stack) else member if isinstance(member, Blend) else None
+
+
+def _linear_part(member: nn.Module) -> TriageLinear | None:
+    return member.linear if isinstance(member, Stack) else member if isinstance(member, TriageLinear) else None
+
+
 SEED_ROWS = 3000  # a fold with at most this many training + validation rows trains each blend part from SMALL_FILE_SEEDS seeds
 SMALL_FILE_SEEDS = 3
 
@@ -114,8 +169,13 @@ def build(card: dict) -> Ensemble:
     if kind == "auto":
         net, tabs = NetConfig(**card["model"]["net"]), iter(tabm.build_members(card))
         heads = iter(card["model"].get("linear", {}).get("heads", []))
-        return Ensemble([TriageLinear(next(heads)) if k == "linear" else _blend_of(net, tabs, next(temps, 1.0), next(seeds, 1))
-                         for k in card["model"]["served"]])
+        weights = card["model"].get("linear_weight") or [None] * len(card["model"]["served"])  # cards before 2026-12-01: no mixtures
+        members = []
+        for k, w in zip(card["model"]["served"], weights):
+            blend = _blend_of(net, tabs, next(temps, 1.0), next(seeds, 1)) if k in ("blend", "mix") else None
+            lin = TriageLinear(next(heads)) if k in ("linear", "mix") else None
+            members.append(Stack(blend, lin, w) if k == "mix" else blend if blend is not None else lin)
+        return Ensemble(members)
     if kind == "tabm":
         return Ensemble(tabm.build_members(card))
     if kind == "blend":
@@ -149,29 +209,44 @@ LINEAR_NAME = "linear model"
 
 
 def _describe_auto(members: list[nn.Module], cfg) -> dict:
-    served = ["linear" if isinstance(m, TriageLinear) else "blend" for m in members]
-    blends = [m for m in members if isinstance(m, Blend)]
+    served = [kind_of(m) for m in members]
+    blends = [b for b in (_blend_part(m) for m in members) if b is not None]
+    lins = [x for x in (_linear_part(m) for m in members) if x is not None]
     t = tabm.describe([m.parts[1] for m in blends]) if blends else {"architecture": ""}
-    n_lin, k = served.count("linear"), len(served)
+    k = len(served)
+    n = {kind: served.count(kind) for kind in ("blend", "linear", "mix")}
     fold = "the fold" if k == 1 else "each fold"
-    if n_lin == 0:
-        what = (f"{BLEND_NAME}: mean of (1) an MLP over vitals, category embeddings and hashed complaint n-grams and (2) "
-                + t["architecture"].split("; ensemble of")[0] + "; their mean's less urgent boundaries (levels 3 | 4, 4 | 5) "
-                "temperature-calibrated on the validation rows" + _seeds_phrase(blends, cfg))
-    elif n_lin == k:
+    blend_what = (f"{BLEND_NAME}: mean of (1) an MLP over vitals, category embeddings and hashed complaint n-grams and (2) "
+                  + t["architecture"].split("; ensemble of")[0] + "; their mean's less urgent boundaries (levels 3 | 4, 4 | 5) "
+                  "temperature-calibrated on the validation rows" + _seeds_phrase(blends, cfg))
+    if n["blend"] == k:
+        what = blend_what
+    elif n["linear"] == k:
         what = f"{LINEAR_NAME}: " + linear.describe()
     else:
-        what = f"{BLEND_NAME} in {k - n_lin} of {k} folds, {LINEAR_NAME} in {n_lin}" + _seeds_phrase(blends, cfg)
-    rule = (f"per fold, whichever of the {BLEND_NAME} and the {LINEAR_NAME} (both fit on {fold}'s rows) triaged the validation "
-            "patients at the lower cost (3 per level of under-triage, 1 per level over; ties → the blend)")
+        weights = sorted({getattr(m, "weight", None) for m in members if isinstance(m, Stack)})
+        parts = [f"{BLEND_NAME} alone in {n['blend']}" if n["blend"] else "", f"{LINEAR_NAME} alone in {n['linear']}" if n["linear"] else "",
+                 (f"a mixture of the two in {n['mix']} (the {LINEAR_NAME}'s share " + ", ".join(share_label(w) for w in weights) + ")") if n["mix"] else ""]
+        what = f"{'; '.join(p for p in parts if p)} of {k} folds" + (f" (the {blend_what})" if blends else "")
+    if all("chosen_by" not in (getattr(m, "selection", None) or {"chosen_by": 1}) for m in members):  # a card before 2026-12-01
+        rule = (f"per fold, whichever of the {BLEND_NAME} and the {LINEAR_NAME} (both fit on {fold}'s rows) triaged the validation "
+                "patients at the lower cost (3 per level of under-triage, 1 per level over; ties → the blend)")
+    else:
+        rule = (f"per fold, the mixture (1 − w) × the {BLEND_NAME} + w × the {LINEAR_NAME}, both fit on {fold}'s rows, with the w in "
+                f"{{{', '.join(share_label(w) for w in STACK_WEIGHTS)}}} that fitted the validation patients best (lowest log loss; ties → the smaller w)")
     if any((s or {}).get("inner_cv_rows") for s in (getattr(m, "selection", None) for m in members)):
         rule += f", counting also out-of-fold predictions of the training patients ({INNER_FOLDS} inner folds; a small file)"
     return {"architecture": f"{what} — {rule}" + (f"; ensemble of the {k} fold models" if k > 1 else ""),
             "learner": "auto", "served": served, "net": dataclasses.asdict(cfg.net),
-            "linear": {"heads": [m.head for m in members if isinstance(m, TriageLinear)],
-                       "c": [float(m.c) for m in members if isinstance(m, TriageLinear)]},
+            "linear": {"heads": [m.head for m in lins], "c": [float(m.c) for m in lins]},
+            "linear_weight": [0.0 if s == "blend" else 1.0 if s == "linear" else m.weight for s, m in zip(served, members)],
             **_blend_record(blends),
             "selection": [getattr(m, "selection", None) for m in members], "members": k}
+
+
+def share_label(w: float) -> str:
+    """The linear model's share as the page writes it: 0, ¼, ½, ¾, 1."""
+    return {0.0: "0", 0.25: "¼", 0.5: "½", 0.75: "¾", 1.0: "1"}.get(w, f"{w:g}")
 
 
 def _blend_record(blends: list[Blend]) -> dict:
@@ -221,8 +296,12 @@ def _to(device, *xs):
 
 @torch.no_grad()
 def predict_proba(module: nn.Module, df: pd.DataFrame | Encoded, batch: int = 4096) -> np.ndarray:
-    if isinstance(module, Ensemble) and len({type(m) for m in module.members}) > 1:  # fold models of different learners
-        return np.mean([predict_proba(m, df, batch) for m in module.members], axis=0)
+    if isinstance(module, Ensemble) and (len({type(m) for m in module.members}) > 1 or isinstance(_first(module), Stack)):
+        return np.mean([predict_proba(m, df, batch) for m in module.members], axis=0)  # fold models of different learners, or mixtures
+    if isinstance(module, Stack):
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError("a mixture scores data frames (each part encodes the rows itself)")
+        return (1 - module.weight) * predict_proba(module.blend, df, batch) + module.weight * linear.predict_proba(module.linear, df, batch)
     first = _first(module)
     if isinstance(first, TriageLinear):
         if not isinstance(df, pd.DataFrame):
@@ -288,11 +367,12 @@ INNER_FOLDS = 5
 
 
 def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -> nn.Module:
-    """The blend and the linear model on the same rows; the one with the lower validation triage cost (ties → the blend).
-    With ``cfg.choose_by == "inner_cv"`` and a small file, the costs also count out-of-fold predictions for every training
-    row (both learners refit on :data:`INNER_FOLDS` inner folds of ``train_df``, early-stopped on ``val_df``), so the choice
-    rests on all the fold's rows instead of its few validation rows. The kept module carries ``selection`` (both costs and
-    the choice) for the card; the other is dropped."""
+    """The blend and the linear model on the same rows, served in the mixture that fits the validation rows best
+    (:func:`stack_weight`): the blend alone, the linear model alone (the other is dropped) or a :class:`Stack`.
+    With ``cfg.choose_by == "inner_cv"`` and a small file, the choice also counts out-of-fold predictions for every training
+    row (both learners refit on :data:`INNER_FOLDS` inner folds of ``train_df``, early-stopped on ``val_df``), so it
+    rests on all the fold's rows instead of its few validation rows. The served module carries ``selection`` (the weight,
+    the log losses and triage costs of both learners and of the mixture served) for the card."""
     blend = fit(train_df, val_df, dataclasses.replace(cfg, learner="blend"), device, **kw)
     lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel")).to(next(blend.parameters()).device)
     y = val_df["level"].to_numpy(int)
@@ -309,16 +389,17 @@ def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -
             pb.append(predict_proba(b, out))
             pl.append(linear.predict_proba(lk, out))
         y, p_blend, p_lin = np.concatenate(ys), np.concatenate(pb), np.concatenate(pl)
-    served, costs = cheaper(y, p_blend, p_lin)
-    kept = lin if served == "linear" else blend
-    kept.selection = {"validation_rows": int(len(val_df)), "blend_cost": round(costs["blend"], 4), "linear_cost": round(costs["linear"], 4),
-                      "served": served, **({"inner_cv_rows": int(len(y) - len(val_df))} if inner else {})}
+    w, scores = stack_weight(y, p_blend, p_lin)
+    kept = blend if w == 0 else lin if w == 1 else Stack(blend, lin, w)
+    kept.selection = {"validation_rows": int(len(val_df)), "chosen_by": "log loss", "linear_weight": w,
+                      **{k: round(v, 4) for k, v in scores.items()}, "served": kind_of(kept),
+                      **({"inner_cv_rows": int(len(y) - len(val_df))} if inner else {})}
     return kept
 
 
 def cheaper(y: np.ndarray, p_blend: np.ndarray, p_linear: np.ndarray) -> tuple[str, dict[str, float]]:
-    """``learner="auto"``'s rule: ("linear" or "blend", both mean validation triage costs) — the linear model serves only
-    when it is strictly cheaper; ties → the blend."""
+    """``learner="auto"``'s rule before 2026-12-01 (the benchmarks still measure it): ("linear" or "blend", both mean
+    validation triage costs) — the linear model serves only when it is strictly cheaper; ties → the blend."""
     costs = {"blend": triage_cost(y, p_blend), "linear": triage_cost(y, p_linear)}
     return ("linear" if costs["linear"] < costs["blend"] - 1e-9 else "blend"), costs
 

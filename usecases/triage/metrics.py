@@ -69,10 +69,18 @@ def triage_costs(y_true, probs: np.ndarray, under_cost: float = DEFAULT_UNDER_CO
 
 
 def triage_cost(y_true, probs: np.ndarray, under_cost: float = DEFAULT_UNDER_COST) -> float:
-    """Mean of :func:`triage_costs` (the rule's own objective; ``learner="auto"`` keeps the learner with the lower value
-    on the validation rows)."""
+    """Mean of :func:`triage_costs` (the rule's own objective)."""
     c = triage_costs(y_true, probs, under_cost)
     return float(c.mean()) if len(c) else float("nan")
+
+
+def log_loss(y_true, probs: np.ndarray) -> float:
+    """Mean −log P(recorded level), probabilities floored at 1e-6 (``learner="auto"`` chooses the linear model's share of
+    its mixture by this on the validation rows)."""
+    y = np.asarray(y_true, int)
+    if not len(y):
+        return float("nan")
+    return float(-np.log(np.clip(np.asarray(probs, float)[np.arange(len(y)), y - 1], 1e-6, 1.0)).mean())
 
 
 TRADEOFF_RATIOS = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)

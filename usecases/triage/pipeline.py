@@ -56,9 +56,9 @@ class Config(ConfigMixin):
     batch_size: int = 256
     field_dropout: float = 0.1  # share of fields hidden per row while training (see learner.py)
     # "auto" (the default): per fold, the "blend" (TriageNet with the settings above and the shared TabM learner with those
-    # in ``tabm``, fit on the same rows, probabilities averaged) or the "linear" model (ordinal or multinomial head),
-    # whichever triages the validation rows at the lower cost (the evidence is in the README); "blend", "mlp", "tabm" or
-    # "linear" alone
+    # in ``tabm``, fit on the same rows, probabilities averaged), the "linear" model (ordinal or multinomial head) or a
+    # mixture of the two, the linear model's share (0, ¼, ½, ¾ or 1) chosen by validation log loss (the evidence is in
+    # the README); "blend", "mlp", "tabm" or "linear" alone
     learner: str = "auto"
     # how "auto" chooses: "validation" (the fold's validation rows) or "inner_cv" (also out-of-fold predictions of the
     # training rows, on files of at most learner.INNER_CV_ROWS rows; about 4x the training time there, inner refits included)
@@ -287,13 +287,28 @@ def never_seen(card: dict) -> tuple[list[str], list[int]]:
 
 
 def served_notes(card: dict) -> list[str]:
-    """What serves this model, for the page and the report: which learner each fold kept, and why (``learner="auto"``)."""
+    """What serves this model, for the page and the report: which learner — or which mixture of the two — each fold kept,
+    and why (``learner="auto"``)."""
     m = card.get("model", {})
     if m.get("learner") != "auto":
         return []
     sel = [s for s in m.get("selection") or [] if s]
-    k, n_lin = len(m.get("served", [])), m.get("served", []).count("linear")
+    served = m.get("served", [])
+    k, n_lin = len(served), served.count("linear")
     blend, lin = learner.BLEND_NAME, learner.LINEAR_NAME
+    inner = [s["inner_cv_rows"] for s in sel if s.get("inner_cv_rows")]
+    rows = (f"{min(inner):,}" if min(inner) == max(inner) else f"{min(inner):,}–{max(inner):,}") if inner else ""
+    who = "patient" if inner else "validation patient"
+    seeds = max(m.get("blend_seeds") or [1])
+    auto = card.get("training", {}).get("blend_seeds") is None  # the small-file rule chose the seeds, not the person training
+    averaged = (f" {'On this small file each' if auto else 'Each'} part of the {blend} was trained from {seeds} seeds and the blend "
+                "averages them (one seed's luck moved κ by up to 0.04 on a 1,000-patient file)." if seeds > 1 and n_lin < k else "")
+    if sel and all("chosen_by" in s for s in sel):
+        return [_mixture_note(sel, served, who) + (f" On this small file the log losses also count out-of-fold predictions of each fold's "
+                                                   f"{rows} training patients (both learners refit on {learner.INNER_FOLDS} inner folds), so "
+                                                   "the choice does not rest on the validation patients alone." if inner else "")
+                + f" Test patients played no part in the choice.{averaged}"]
+    # A card written before 2026-12-01: one learner per fold, chosen by the validation triage cost.
     if k == 1:
         costs = f"blend {sel[0]['blend_cost']:.3f}, linear {sel[0]['linear_cost']:.3f}" if sel else ""
         head = (f"Served by the {lin}: it triaged the validation patients at a lower cost than the {blend}" if n_lin else
@@ -309,17 +324,47 @@ def served_notes(card: dict) -> list[str]:
         else:
             head = (f"Served per fold by whichever learner triaged that fold's validation patients at the lower cost: the {lin} "
                     f"in {n_lin} of {k} folds, the {blend} in {k - n_lin}")
-    inner = [s["inner_cv_rows"] for s in sel if s.get("inner_cv_rows")]
-    rows = (f"{min(inner):,}" if min(inner) == max(inner) else f"{min(inner):,}–{max(inner):,}") if inner else ""
     also = (f" On this small file the costs also count out-of-fold predictions of each fold's {rows} training "
             f"patients (both learners refit on {learner.INNER_FOLDS} inner folds), so the choice does not rest on the validation "
             "patients alone." if inner else "")
-    seeds = max(m.get("blend_seeds") or [1])
-    auto = card.get("training", {}).get("blend_seeds") is None  # the small-file rule chose the seeds, not the person training
-    averaged = (f" {'On this small file each' if auto else 'Each'} part of the {blend} was trained from {seeds} seeds and the blend "
-                "averages them (one seed's luck moved κ by up to 0.04 on a 1,000-patient file)." if seeds > 1 and n_lin < k else "")
-    return [f"{head} (mean cost per {'patient' if inner else 'validation patient'}, 3 per level under-triaged, 1 per level over — {costs}).{also} "
+    return [f"{head} (mean cost per {who}, 3 per level under-triaged, 1 per level over — {costs}).{also} "
             f"Test patients played no part in the choice.{averaged}"]
+
+
+def _mixture_note(sel: list[dict], served: list[str], who: str) -> str:
+    """The served note of a card whose folds chose the linear model's share w by validation log loss (since 2026-12-01)."""
+    blend, lin = learner.BLEND_NAME, learner.LINEAR_NAME
+    k = len(served)
+    share = learner.share_label
+
+    def serves(s: dict) -> str:
+        w = s["linear_weight"]
+        return f"the {blend}" if w == 0 else f"the {lin}" if w == 1 else f"{share(1 - w)} the {blend} + {share(w)} the {lin}"
+
+    if k == 1:
+        s = sel[0]
+        head = f"Served by {serves(s)}"
+        figures = (f"mean log loss per {who}, lower is better: {blend} {s['blend_log_loss']:.3f}, {lin} {s['linear_log_loss']:.3f}"
+                   + (f", the mixture served {s['served_log_loss']:.3f}" if 0 < s["linear_weight"] < 1 else ""))
+        costs = f"{blend} {s['blend_cost']:.3f}, {lin} {s['linear_cost']:.3f}" + (f", served {s['served_cost']:.3f}" if 0 < s["linear_weight"] < 1 else "")
+    else:
+        kinds = {kind: served.count(kind) for kind in ("blend", "linear", "mix")}
+        if kinds["blend"] == k:
+            head = f"Served by the {blend} in all {k} folds"
+        elif kinds["linear"] == k:
+            head = f"Served by the {lin} in all {k} folds"
+        else:
+            head = "Served per fold — " + "; ".join(f"fold {i + 1}: {serves(s)}" for i, s in enumerate(sel))
+        figures = f"mean log loss per {who}, lower is better — " + "; ".join(
+            f"fold {i + 1}: blend {s['blend_log_loss']:.3f}, linear {s['linear_log_loss']:.3f}"
+            + (f", served {s['served_log_loss']:.3f}" if 0 < s["linear_weight"] < 1 else "") for i, s in enumerate(sel))
+        costs = "; ".join(f"fold {i + 1}: blend {s['blend_cost']:.3f}, linear {s['linear_cost']:.3f}"
+                          + (f", served {s['served_cost']:.3f}" if 0 < s["linear_weight"] < 1 else "") for i, s in enumerate(sel))
+    rows = "the same" if k == 1 else "each fold's"
+    return (f"{head}. A {lin} was also fit on {rows} rows, and the share w of it in "
+            f"(1 − w) × the {blend} + w × the {lin} was chosen from 0, ¼, ½, ¾ and 1 as the one that fitted the validation patients best ({figures}; "
+            f"for reference, the triage cost per {who} at 3 per level under-triaged, 1 per level over — {costs}). The log loss reads every "
+            "probability, so on few validation patients it is a steadier guide than the cost, which counts only the level each one gets.")
 
 
 def _score_synthetic(frame, tr, va, te, member, cfg: Config, peers: dict | None = None):
