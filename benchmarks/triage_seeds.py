@@ -18,8 +18,8 @@ score (RPS, Epstein 1969) and, per fold, B(lend), L(inear) or the linear model's
 benchmark's, the nine of ``triage_blend_share`` no rule was tuned on, and two more synthetic samples (1,200 patients,
 seed 53; 1,800, seed 67).
 
-``--choose "cost,log loss,RPS"`` adds rows with other rules beside it (``log loss`` / ``RPS``: one learner, the one with
-the lower validation log loss / RPS — measured on 2026-12-01 and not kept, README); ``--dump DIR`` saves every fold's
+``--choose "cost,log loss,RPS,mix RPS,mix cost,cost 1SE"`` adds rows with other rules beside it (:data:`CHOICE`; all
+measured on 2026-12-01, only ``mix`` kept — README); ``--dump DIR`` saves every fold's
 probabilities there and reuses them on the next run, so further rules cost no refitting.
 
 ``python -m benchmarks.triage_seeds [--only NAME,…] [--seeds 3] [--rule mix|cost] [--choose …] [--dump DIR]`` (≈ 35 min on
@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.triage_blend_share import _folds, _fresh_files, pick_learner, rps
-from usecases.triage.learner import stack_weight
-from usecases.triage.metrics import DEFAULT_UNDER_COST, triage_cost, triage_metrics
+from usecases.triage.learner import STACK_WEIGHTS, stack_weight
+from usecases.triage.metrics import DEFAULT_UNDER_COST, triage_cost, triage_costs, triage_metrics
 
 
 def fit_folds(name: str, raw: bytes | None, mapping: dict | None, seeds: int) -> list[dict]:
@@ -74,10 +74,31 @@ def _log_loss(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return -np.log(np.clip(p[np.arange(len(y)), y - 1], 1e-6, 1))
 
 
-# The linear model's share w in (1 − w)·blend + w·linear, per fold, from the validation rows:
+def _mix_by(score):
+    """A mixture rule: the share w ∈ ``learner.STACK_WEIGHTS`` with the lowest mean validation ``score(y, p)`` (ties → smaller w)."""
+    def pick(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray) -> float:
+        s = np.array([np.mean(score(y, (1 - w) * p_blend + w * p_lin)) for w in STACK_WEIGHTS])
+        return float(STACK_WEIGHTS[int(np.flatnonzero(s <= s.min() + 1e-12)[0])])
+    return pick
+
+
+def _cost_then_log_loss(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray) -> float:
+    """One learner: the cheaper by validation cost when the paired cost difference exceeds its standard error, else the
+    one with the lower validation log loss."""
+    d = triage_costs(y, p_lin) - triage_costs(y, p_blend)
+    se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.inf
+    if abs(d.mean()) > se:
+        return 1.0 if d.mean() < 0 else 0.0
+    return _by_score(_log_loss)(y, p_blend, p_lin)
+
+
+# The linear model's share w in (1 − w)·blend + w·linear, per fold, from the validation rows (all measured on 2026-12-01;
+# README, "Mixing the blend and the linear model"):
 CHOICE = {"mix": lambda y, b, lin: stack_weight(y, b, lin)[0],  # learner="auto" since 2026-12-01
           "cost": lambda y, b, lin: float(pick_learner(y, b, lin, "cost") == "linear"),  # learner="auto" before: the lower triage cost
-          "RPS": _by_score(rps), "log loss": _by_score(_log_loss)}  # one learner, by a proper score (measured, not kept)
+          "RPS": _by_score(rps), "log loss": _by_score(_log_loss),  # one learner, by a proper score (not kept)
+          "mix RPS": _mix_by(rps), "mix cost": _mix_by(triage_costs),  # a mixture, by another score (not kept)
+          "cost 1SE": _cost_then_log_loss}  # one learner, by cost unless within one standard error (not kept)
 
 
 def served(folds: list[dict], seeds: list[int], choice: str = "mix") -> tuple[np.ndarray, np.ndarray, str]:

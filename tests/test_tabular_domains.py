@@ -296,6 +296,15 @@ def test_triage_seeds_benchmark_serves_the_blend_of_every_seeds_parts(tmp_path):
                 assert w == learner.stack_weight(f["y_val"], blend[0], f["lin"][0])[0]
             np.testing.assert_allclose(p[30 * i: 30 * (i + 1)], (1 - w) * blend[1] + w * f["lin"][1])
         np.testing.assert_array_equal(y, np.concatenate([f["y_test"] for f in folds]))
+    from benchmarks.triage_seeds import CHOICE, _log_loss
+
+    f = folds[0]
+    mean = (f["mlp0"][0] + f["mlp1"][0] + f["tabm0"][0] + f["tabm1"][0]) / 4
+    for name, rule in CHOICE.items():  # the rules measured and not kept: shares on the grid, one learner where it says so
+        w = rule(f["y_val"], mean, f["lin"][0])
+        assert w in learner.STACK_WEIGHTS and (w in (0.0, 1.0) or name.startswith("mix"))
+    by_loss = CHOICE["log loss"](f["y_val"], mean, f["lin"][0])
+    assert by_loss == float(_log_loss(f["y_val"], f["lin"][0]).mean() < _log_loss(f["y_val"], mean).mean())
     for f in folds:
         f["mlp1"], f["tabm1"] = f["mlp0"], f["tabm0"]
     rows = summarise("same seeds", folds, 2)
