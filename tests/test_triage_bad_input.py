@@ -240,6 +240,19 @@ def test_a_blank_row_gets_no_level_not_the_cohorts_average():
         triage.score_file(quick_model(), blank.to_csv(index=False).encode(), "blank.csv")
 
 
+def test_scored_rows_carry_their_line_in_the_file_since_identifier_columns_are_dropped():
+    """The patient id column is dropped on reading (privacy), and the output had nothing else to join it back by: each
+    scored row now carries its line in the file, blank lines counted."""
+    df = generate(CohortConfig(n=8, seed=16)).drop(columns=["nurse_level"]).rename(columns={"patient": "patient_id"})
+    lines = df.to_csv(index=False).splitlines()
+    raw = ("\n".join(lines[:3] + ["", ""] + lines[3:]) + "\n").encode()  # two blank lines after the second patient
+    out = triage.score_file(quick_model(), raw, "with-ids.csv")
+    assert "patient_id" not in out.columns and list(out.columns[:4]) == ["line", "age", "sex", "complaint"]
+    assert out["line"].tolist() == [2, 3, 6, 7, 8, 9, 10, 11]
+    by_line = {i + 1: l for i, l in enumerate(raw.decode().splitlines())}
+    assert all(by_line[n].split(",")[1] == str(a) for n, a in zip(out["line"], df["age"]))  # the line holds that patient
+
+
 @pytest.mark.parametrize("words", [("Immediate", "Very urgent", "Urgent", "Standard", "Non-urgent"), ("Red", "ORANGE", "yellow", "Green", "blue"),
                                    ("Resuscitation", "Emergent", "Urgent", "Less urgent", "Non urgent")])
 def test_level_names_of_the_triage_scales_are_read_as_their_level(words):

@@ -441,7 +441,9 @@ class _FileScorer:
         import pandas as pd
 
         raw = pd.DataFrame(batch).to_csv(index=False).encode("utf-8")  # the cells exactly as read (no CSV-injection quoting)
-        return self.mod.score_file(self.trained, raw, "batch.csv", **self.extra)
+        # A batch does not know where it sits in the input, so a "line" would be the line in this batch — dropped; the
+        # output keeps the files' order instead (``preserve_order`` below).
+        return self.mod.score_file(self.trained, raw, "batch.csv", **self.extra).drop(columns=["line"], errors="ignore")
 
 
 def map_score_file(engine: Engine, name: str, input_path: str, output: str, *, store, key: str | None = None, extra: dict | None = None,

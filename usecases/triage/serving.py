@@ -66,11 +66,14 @@ def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDE
 
 def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str | Mapping | None = None, accept_guess: bool = False,
                under_cost: float = DEFAULT_UNDER_COST) -> pd.DataFrame:
-    """Suggested levels for every record of a file (labels optional). ``.attrs["notes"]`` holds what
-    was read, guessed or left out, for the CLI and the page to show."""
+    """Suggested levels for every record of a file (labels optional), in the file's order, each with its ``line`` in the
+    file (identifier columns are dropped on reading). ``.attrs["notes"]`` holds what was read, guessed or left out, for the
+    CLI and the page to show."""
     recs = read_records(raw, filename, _mapping(mapping), require_labels=False, accept_guess=accept_guess)
     check_enough(recs.frame, f"“{filename}”")
     out = pd.concat([recs.frame[["age", "sex", "complaint"]], score(trained, recs.frame, under_cost)], axis=1)
+    # Identifier columns are dropped on reading (privacy), so the file's line number is what ties a result back to its record.
+    out.insert(0, "line", [file_line(recs.frame, i) for i in recs.frame.index])
     if recs.frame["level"].notna().any():
         out["reference_level"] = recs.frame["level"]
     notes = list(recs.notes)
