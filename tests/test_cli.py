@@ -60,7 +60,7 @@ def test_train_evaluate_score_round_trip(tmp_path, monkeypatch, capsys):
     assert main(["evaluate", "fraud", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert {"usecase", "primary_metric", "model", "baselines", "data", "verdict"} <= set(rep) <= {"usecase", "primary_metric", "model",
-                                                                                            "baselines", "data", "verdict", "folds"}
+                                                                                            "baselines", "data", "verdict", "folds", "notes"}
     assert rep["verdict"]["winner"] in {"model", "tie", *rep["baselines"]} and rep["verdict"]["sentence"]
     assert rep["usecase"] == "fraud" and rep["primary_metric"] == "average_precision"
     assert set(rep["baselines"]) == {"logistic_regression", "random_forest", "lightgbm"}
@@ -156,3 +156,20 @@ def test_a_recommendation_model_trained_on_your_file_scores_with_that_file(tmp_p
     assert "the file given is not the one it was trained on (its rows differ); pass that file" in capsys.readouterr().err
     assert main(["score", "fraud", str(users), "--data", str(mine), "-o", str(tmp_path / "f.csv")]) == 2
     assert "--data is not used by fraud when scoring" in capsys.readouterr().err
+
+
+def test_evaluate_prints_the_notes_the_page_shows_under_its_table(capsys):
+    """``evaluate`` printed the table and the verdict only: which learner serves the triage model and why (the note the page
+    shows under its table) never reached the command line or its JSON."""
+    from usecases import triage
+    from usecases.core.store import ModelStore
+    from usecases.triage.pipeline import served_notes
+
+    notes = served_notes(triage.load(ModelStore(Path(__file__).resolve().parents[1] / "models")).card)
+    assert notes and notes[0].startswith("Served by the MLP + TabM blend")
+    assert main(["evaluate", "triage"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [l for l in out if l.startswith("note: ")] == [f"note: {n}" for n in notes]
+    assert out.index(f"note: {notes[0]}") == len(out) - len(notes)  # under the verdict
+    assert main(["evaluate", "triage", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == notes

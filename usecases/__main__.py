@@ -200,6 +200,8 @@ def cmd_evaluate(args) -> int:
     if any(spreads):
         print(f"{ev.primary_metric} min–max".ljust(26) + "".join((f"{sp[0]:.3f}–{sp[1]:.3f}" if sp else "—").rjust(19) for sp in spreads))
     print(ev.verdict().sentence)
+    for note in ev.notes:  # what the page shows under its table (which learner serves, peers that could not be fit …)
+        print(f"note: {note}")
     return 0
 
 

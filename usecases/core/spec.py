@@ -24,7 +24,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,8 @@ class Evaluation:
     folds: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     model_label: str = "PyTorch model"
     spread_unit: str = "folds"  # what one entry of ``folds`` is, in words: "folds", "resamples", "blocks"
+    notes: Sequence[str] = ()  # what a reader of these figures must know (which learner serves, what could not be compared,
+    # what the file reader left out): printed by ``evaluate`` under its table and in its JSON when any (triage's page shows them too)
 
     def label(self, name: str) -> str:
         if name == "model":
@@ -166,6 +168,8 @@ class Evaluation:
         }
         if self.folds:
             out["folds"] = {n: {m: [_num(x) for x in xs] for m, xs in ms.items()} for n, ms in self.folds.items()}
+        if self.notes:
+            out["notes"] = [str(n) for n in self.notes]
         return out
 
 
