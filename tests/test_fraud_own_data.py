@@ -91,6 +91,17 @@ def test_cli_trains_on_a_file_and_evaluates_it_on_its_held_out_rows(tmp_path, ca
     assert ext["data"]["kind"] == "external" and ext["data"]["test_rows"] == 1500 and ext["baselines"] == {}
 
 
+def test_the_training_files_reading_notes_go_with_its_own_evaluation_not_with_another_files(cv_model):
+    """``evaluate`` prints the evaluation's notes: what reading the training file left out belongs under that file's figures,
+    not under an external test on another file."""
+    card = {**cv_model.card, "data": {**cv_model.card["data"], "notes": ["3 rows without an amount were left out"]}}
+    trained = dataclasses.replace(cv_model, card=card)
+    assert list(fraud.evaluate(trained).notes) == ["3 rows without an amount were left out"]
+    other = fraud.read_data(raw_frame(n=600, n_customers=50, n_terminals=500, n_days=30, seed=11).to_csv(index=False).encode(), "other.csv")
+    ext = fraud.evaluate(trained, data=other)
+    assert ext.data.kind == "external" and list(ext.notes) == []
+
+
 def test_same_file_recomputed_without_arrays_matches_the_recorded_evaluation(cv_model, small_csv):
     ds = fraud.read_data(small_csv, "mine.csv")
     stored = fraud.evaluate(cv_model, ds)

@@ -120,7 +120,8 @@ def build(card: dict, arrays: dict[str, np.ndarray], *, model: dict, baselines: 
         spread_unit="resamples" if "resampl" in info.split else "folds",
         test=test, validation=validation, layout=d["layout"], has_amount=bool(d.get("has_amount", True)),
         test_days=0 if test.day is None else int(len(np.unique(test.day))), curves=curves_of(test.y, test.scores),
-        history=list(card.get("history", [])), whatif=whatif, published=published, notes=tuple(d.get("notes", ())))
+        history=list(card.get("history", [])), whatif=whatif, published=published,
+        notes=() if info.kind == "external" else tuple(d.get("notes", ())))  # what reading the training file left out: not about another file
 
 
 def _info(card: dict, test_rows: int, *, source: str | None = None, rows: int | None = None, split: str | None = None,
