@@ -211,3 +211,24 @@ def test_more_critical_patients_late_is_a_warning_not_good_news(monkeypatch):
     assert any("−7.3 to −3.8" in c.value and "below 0 = more late with the model" in c.value for c in app.caption)  # not "−7.3 – −3.8"
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def test_the_score_a_file_tab_scores_with_the_model_in_view_and_asks_before_using_a_doubtful_guess(at):
+    """Triage had no batch tab: a file of records could only be scored from the command line. The tab scores at the page's
+    decision rule, with the same numbers as ``score_file``, and a guess with codes it cannot place waits for a tick."""
+    from tests.triage_support import ktas_export
+    from usecases import triage
+
+    raw = trec.example_export()
+    at.file_uploader(key="triage.score").set_value(("records.csv", raw, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.dataframe[-1].value
+    want = triage.score_file(triage.load(ModelStore(REPO_ROOT / "models")), raw, "records.csv")
+    assert list(shown.columns) == list(want.columns) and shown.columns[0] == "line"
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    assert any(s.value.startswith(f"{len(want)} records scored; suggested levels 1: ") for s in at.success)
+    # Numeric codes the guess cannot place: nothing is scored until the user accepts the guess (or gives a mapping).
+    at.file_uploader(key="triage.score").set_value(("ktas.csv", ktas_export(40), "text/csv")).run()
+    assert not at.exception and not any("records scored" in s.value for s in at.success)
+    at.checkbox(key="triage.score.accept").check().run()
+    assert not at.exception and any(s.value.startswith("40 records scored") for s in at.success)

@@ -288,6 +288,52 @@ def tab_ops(active, ev0) -> None:
 
 
 # ---- own records ------------------------------------------------------------------------------------
+def tab_score(active, a, choice) -> None:
+    """A file of records → the model's suggested level for each (the CLI's ``score triage``), with the page's decision rule."""
+    st.caption("Upload records (the reference level is optional) → for each patient the suggested level at your decision rule "
+               f"({fmt.number(a.under_cost)}×, set at the top), the five level probabilities and the NEWS2 and ESI-style rule levels, "
+               f"scored by the model in view (**{choice}**). Columns that look like names, ids, phone numbers or dates of birth are "
+               "dropped before anything is read, so each row starts with `line`, its line in your file, to join the result back. "
+               "The file stays in memory.")
+    up = st.file_uploader("Records to score (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.score", max_upload_size=50)
+    mp = st.file_uploader("Mapping (optional: the JSON the *Your records* tab downloads; without it the app guesses)", type=["json"],
+                          key="triage.score.mapping")
+    if up is None:
+        st.caption("Command line: `python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]`.")
+        return
+    accept = False
+    if mp is None:
+        try:
+            guess = tmap.guess_mapping(trec.read_raw(up.getvalue(), up.name)[0])
+        except DataProblem as exc:
+            widgets.show_problem(exc)
+            return
+        if guess.ambiguous or guess.unmapped:
+            with st.expander("What the app guessed — codes it could not place", expanded=True, icon=":material/fact_check:"):
+                st.markdown("\n".join(f"- {line}" for line in guess.lines()))
+            accept = st.checkbox("Score with the guessed mapping: the codes it could not place count as not recorded", key="triage.score.accept",
+                                 help="Or download a mapping from the Your records tab, correct it, and upload it above.")
+            if not accept:
+                st.info("Check the guess above: tick the box to score with it, or upload a mapping.", icon=":material/fact_check:")
+                return
+    try:
+        with st.spinner(f"Scoring {up.name}…"):
+            out = triage.score_file(active, up.getvalue(), up.name, mapping=None if mp is None else mp.getvalue(), accept_guess=accept,
+                                    under_cost=a.under_cost)
+    except DataProblem as exc:
+        widgets.show_problem(exc)
+        return
+    for n in out.attrs.get("notes", []):
+        st.caption(f"• {n}")
+    lv = out["suggested_level"].dropna().astype(int).value_counts().sort_index()
+    st.success(f"{fmt.count(len(out))} records scored; suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items()) + ".")
+    st.dataframe(out.head(500), hide_index=True, width="stretch")
+    if len(out) > 500:
+        st.caption(f"The first 500 of {fmt.count(len(out))} rows; the download holds them all.")
+    widgets.download_csv(out, f"triaged-{up.name.rsplit('.', 1)[0]}.csv", "Download scored CSV", key="triage.score.dl")
+    st.caption("Same from the command line: `python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]`.")
+
+
 def tab_own(runs) -> None:
     st.info("**Privacy:** your file is read in memory only and never written to disk. Columns that look like names, ids, phone numbers, "
             "e-mail addresses or dates of birth are dropped before anything is shown. Models you train here stay in this browser session.",
@@ -397,13 +443,15 @@ ev0 = cache.page_evaluation(KEY, active)
 widgets.assumption_input(triage.Assumptions(), "under_cost", A, label="Decision rule: levels of over-triage that one level of under-triage is worth")
 a = _assumptions()
 ev = ev0.at_cost(a.under_cost)
-t_assess, t_model, t_ops, t_own = st.tabs(["Assess a patient", "Model", "Operations", "Your records"], key="triage.tab")
+t_assess, t_model, t_ops, t_score, t_own = st.tabs(["Assess a patient", "Model", "Operations", "Score a file", "Your records"], key="triage.tab")
 with t_assess:
     tab_assess(active, a, ev)
 with t_model:
     tab_model(active, ev, choice)
 with t_ops:
     tab_ops(active, ev0)
+with t_score:
+    tab_score(active, a, choice)
 with t_own:
     tab_own(runs)
 st.divider()
