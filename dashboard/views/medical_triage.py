@@ -323,10 +323,12 @@ def tab_score(active, a, choice) -> None:
     except DataProblem as exc:
         widgets.show_problem(exc)
         return
-    for n in out.attrs.get("notes", []):
-        st.caption(f"• {n}")
     lv = out["suggested_level"].dropna().astype(int).value_counts().sort_index()
     st.success(f"{fmt.count(len(out))} records scored; suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items()) + ".")
+    notes = out.attrs.get("notes", [])
+    if notes:
+        with st.expander(f"How the file was read ({len(notes)} note{'s' if len(notes) > 1 else ''})", icon=":material/fact_check:"):
+            st.markdown("\n".join(f"- {n}" for n in notes))
     st.dataframe(out.head(500), hide_index=True, width="stretch")
     if len(out) > 500:
         st.caption(f"The first 500 of {fmt.count(len(out))} rows; the download holds them all.")
