@@ -129,7 +129,19 @@ def test_the_attribution_chart_says_what_a_bar_near_zero_means(at):
     """The walkthrough read 'heart rate 118, RR 24, SpO2 93 each ≈ 0 points, the complaint +50 but each word ±3' as not
     credible. Measured on the demo patient: hiding all three vitals at once leaves P(level ≤ 2) at 0.955 (0.954 with them)
     — the complaint drives this call — while each word alone barely moves it because the others carry the complaint."""
-    assert any(c.value.startswith("Each bar hides one field and keeps the others.") and "need not add up" in c.value for c in at.caption)
+    assert any(c.value.startswith("Each bar hides one field and keeps the others:") and "need not add up" in c.value for c in at.caption)
+
+
+def test_the_attribution_signs_say_which_way_they_point(at):
+    """The walkthrough read the complaint's +50 under an axis "P(level ≤ 2) change if not recorded" as a rise when the
+    complaint is left out — it is the fall: each bar is the probability with the field minus without it."""
+    import json
+
+    spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if json.loads(el.proto.spec)["layout"]["title"]["text"].startswith("Why level"))
+    assert spec["layout"]["xaxis"]["title"]["text"] == "points this field adds to P(level ≤ 2) — with it minus without it"
+    assert any("+10 means the field raises the probability by 10 points (hiding it would lower it by as much)" in c.value for c in at.caption)
+    assert any("points each word adds to P(level ≤ 2) — with it minus without it" in m.value for m in at.markdown)
 
 
 def test_every_level_probability_bar_carries_its_label(at):
@@ -232,3 +244,16 @@ def test_the_score_a_file_tab_scores_with_the_model_in_view_and_asks_before_usin
     assert not at.exception and not any("records scored" in s.value for s in at.success)
     at.checkbox(key="triage.score.accept").check().run()
     assert not at.exception and any(s.value.startswith("40 records scored") for s in at.success)
+
+
+def test_the_paired_difference_has_an_axis_of_its_own(at):
+    """The walkthrough could not see the one number that matters: the paired difference (1.9 a week) was a flat bar on the
+    same 0–80 axis as the two arms (about 60 each). It now has its own axis, with a line at zero."""
+    import json
+
+    spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if json.loads(el.proto.spec)["layout"]["title"]["text"] == "Critical patients seen after target per week")
+    diff = next(t for t in spec["data"] if t["x"] == ["unassisted − assisted"])
+    arms = [t for t in spec["data"] if t["x"] in (["unassisted"], ["model-assisted"])]
+    assert len(arms) == 2 and all(t.get("yaxis", "y") == "y" for t in arms) and diff["yaxis"] == "y2"
+    assert spec["layout"]["yaxis2"]["title"]["text"] == "fewer with the model (below 0: more)"

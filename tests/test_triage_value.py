@@ -52,6 +52,9 @@ def test_an_unpriced_interval_below_zero_is_written_with_the_minus_sign(monkeypa
     v = economics.value(_ev(nurse_shift=0), triage.Assumptions(runs=5))
     assert "interval of that difference (−0.2 to 16; below 0 = more) does not exclude zero: not priced" in v.headline
     assert "-0" not in v.headline
+    # The Operations tab's tiles count per week ("Fewer critical late / week 0.9") beside this monthly headline ("3.9 fewer per
+    # month"): the headline says how the month is made of weeks.
+    assert "3.9 fewer per month (0.9 a week × 4.33 weeks) on average" in v.headline
 
 
 def test_a_real_effect_is_priced_from_the_paired_mean():

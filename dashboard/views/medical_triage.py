@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 import streamlit as st
 
 from dashboard.components import cache, scenario, training, widgets
@@ -125,14 +126,16 @@ def tab_assess(active, a, ev) -> None:
                          color_discrete_map={toward: LEVEL_COLORS[lvl], away: LEVEL_COLORS[res.contrast]},
                          title=f"Why level {lvl} rather than {res.contrast}")
             fig.update_layout(legend_title=None, yaxis_title=None, legend=dict(orientation="h", y=-0.25),
-                              xaxis_title=f"P(level {'≤ ' + str(lvl) if lvl < 5 else '5'}) change if not recorded (points)")
+                              xaxis_title=f"points this field adds to P(level {'≤ ' + str(lvl) if lvl < 5 else '5'}) — with it minus without it")
             st.plotly_chart(_layout(fig, 60 + 28 * len(eff)), width="stretch")
-            st.caption("Each bar hides one field and keeps the others. A bar near zero means that field alone does not move the "
+            st.caption("Each bar hides one field and keeps the others: +10 means the field raises the probability by 10 points (hiding it "
+                       "would lower it by as much). A bar near zero means that field alone does not move the "
                        "call: it does not matter for this patient, or other fields say the same — the words of one complaint do, so the "
                        "complaint as a whole can move the call while each word alone barely does. The bars are not shares of the "
                        "decision and need not add up to it.")
         if res.words:
-            st.markdown("**Words of the complaint** (effect on P(level ≤ {0}) if the word is removed; ✓ = seen in training)".format(lvl))
+            st.markdown("**Words of the complaint** (points each word adds to P(level {0}) — with it minus without it; ✓ = seen in training)"
+                        .format(f"≤ {lvl}" if lvl < 5 else "5"))
             st.markdown(" · ".join(f"`{w.word}` {'✓' if w.known else '✗ unknown'} {fmt.signed_points(w.effect)}" for w in res.words))
 
 
@@ -273,14 +276,21 @@ def tab_ops(active, ev0) -> None:
                "unassisted minus model-assisted, the mean over the paired runs (so the two columns' means differ by it) with its 90 % "
                "interval — above 0, the model does better (fewer late, shorter waits); below 0, worse.")
     report_ui.table(table, f"ED simulation over {ops.runs} paired runs of {ops.weeks} week(s): mean (10th – 90th percentile)")
-    fig = go.Figure()
+    # The difference on its own axis: beside two bars near 60 on one axis it was a flat line, the one number that matters unseen.
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.12,
+                        subplot_titles=("each arm: mean, 10th–90th pct of runs", "paired difference: mean, 90 % interval"))
+    fig.update_annotations(font_size=12)
     for arm, color in (("unassisted", "#f59e0b"), ("model-assisted", "#2563eb")):
         t = ops.arms[arm]["late_l12_per_week"]
-        fig.add_bar(x=[arm], y=[t[1]], error_y=dict(type="data", symmetric=False, array=[t[2] - t[1]], arrayminus=[t[1] - t[0]]), marker_color=color)
-    fig.add_bar(x=["paired difference"], y=[mean], error_y=dict(type="data", symmetric=False, array=[hi - mean], arrayminus=[mean - lo]),
-                marker_color="#16a34a" if ops.supported() else "#94a3b8")
-    fig.update_layout(title="Critical patients seen after target per week (mean, 10th–90th pct of runs; difference: 90 % interval)", showlegend=False)
-    st.plotly_chart(_layout(fig), width="stretch")
+        fig.add_bar(x=[arm], y=[t[1]], error_y=dict(type="data", symmetric=False, array=[t[2] - t[1]], arrayminus=[t[1] - t[0]]), marker_color=color,
+                    row=1, col=1)
+    fig.add_bar(x=["unassisted − assisted"], y=[mean], error_y=dict(type="data", symmetric=False, array=[hi - mean], arrayminus=[mean - lo]),
+                marker_color="#16a34a" if ops.supported() else "#94a3b8", row=1, col=2)
+    fig.add_hline(y=0, line_color="#64748b", line_width=1, row=1, col=2)
+    fig.update_yaxes(title_text="patients per week", row=1, col=1)
+    fig.update_yaxes(title_text="fewer with the model (below 0: more)", row=1, col=2)
+    fig.update_layout(title="Critical patients seen after target per week", showlegend=False)
+    st.plotly_chart(_layout(fig, 360).update_layout(margin=dict(t=80)), width="stretch")
     report_ui.figure(fig, "Critical patients seen after target per week, unassisted vs model-assisted, and the paired difference")
     st.caption(f"Value per month, low / base / high: {' / '.join(fmt.money(v) for v in val.monthly)} — fewer late critical patients × the assumed cost "
                f"of each, minus the running cost; priced only when the paired interval excludes zero. KTAS targets for time to provider: "

@@ -138,7 +138,8 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
             peer, peer_rev, extra = split
             headline += (f"; {evaluation.label(peer)} alone would earn {fmt.money(peer_rev)} of it" if extra >= 0 else
                          f"; {evaluation.label(peer)} would earn more: {fmt.money(peer_rev)}")
-        headline += f"; a {fmt.rate(assumptions.margin)} margin keeps {fmt.money(c.profit[1])} of the model's"  # revenue is not profit
+        # revenue is not profit (it ended "keeps €9.3k of the model's", the noun lost)
+        headline += f"; a {fmt.rate(assumptions.margin)} margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit"
     return Value(usecase=SPEC.name, title=SPEC.title, monthly=c.net, upfront=c.upfront, headline=headline,
                  running=tuple(business.scenario(assumptions, w).monthly_cost for w in business.SCENARIOS))
 

@@ -149,6 +149,7 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
                      headline=f"Doctors overloaded in this scenario ({fmt.rate(ops.utilisation)} utilisation): not priced")
     lo, mean, hi = ops.paired["late_l12_per_week"]
     per_month = tuple(x * WEEKS_PER_MONTH for x in (lo, mean, hi))
+    weekly = fmt.number(abs(mean), 1)  # the Operations tab's tiles count per week; the headline says how its month is made of them
     if ops.supported():
         low = min(per_month[0] * costs[0].late_critical_cost, per_month[0] * costs[2].late_critical_cost)
         high = max(per_month[2] * costs[0].late_critical_cost, per_month[2] * costs[2].late_critical_cost)
@@ -156,12 +157,12 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
         what, sign = ("fewer", 1) if mean > 0 else ("more", -1)
         lo_, hi_ = sorted((sign * per_month[0], sign * per_month[2]))
         headline = (f"{fmt.number(abs(per_month[1]), 1)} {what} critical patients seen after target per month "
-                    f"(paired runs, {fmt.rate(INTERVAL)} interval {fmt.between(lo_, hi_, lambda x: fmt.number(x, 1, typographic=True))})")
+                    f"({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks; paired runs, {fmt.rate(INTERVAL)} interval {fmt.between(lo_, hi_, lambda x: fmt.number(x, 1, typographic=True))})")
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
         # It read "(8.2 per month, 90 % interval 0 – 16.2 includes zero)": 8.2 what, and an interval that starts at 0 "includes" it?
         headline = (f"No measurable change in critical patients seen after target: {fmt.number(abs(per_month[1]), 1)} "
-                    f"{'fewer' if per_month[1] >= 0 else 'more'} per month on "
+                    f"{'fewer' if per_month[1] >= 0 else 'more'} per month ({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks) on "
                     f"average, but the {fmt.rate(INTERVAL)} interval of that difference ({fmt.number(per_month[0], 1, typographic=True)} to "
                     f"{fmt.number(per_month[2], 1, typographic=True)}; below 0 = more) "
                     # "(0 to 16.2) does not exclude zero" read as a rounded bound hiding the reason: say the bound is exactly zero
