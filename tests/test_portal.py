@@ -256,3 +256,22 @@ def test_the_portfolio_report_says_which_column_is_a_relative_change():
     assert list(df.columns) == ["model", "val_bpb", "n-gram: relative change of the model"]
     assert df.iloc[0, 2] == -0.206
 
+
+
+def test_the_portfolio_range_is_written_under_the_tiles_not_only_in_tooltips():
+    """The NPV tile said €148k and its low and high cases were in the tooltip only, beside a chart whose band ran from
+    about −€1.3M to €2.8M: a reader saw a headline and a band that did not seem to belong together."""
+    import re
+
+    from usecases.core import fmt
+
+    at = _app()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tile = next(m for m in at.metric if m.label.startswith("NPV over "))
+    low, high = re.match(r"Low (\S+) · high (\S+)\. ", tile.help).groups()
+    line = next(c.value for c in at.caption if c.value.startswith("Base assumptions above; under the low and high cases the NPV"))
+    assert f"runs from {low} to {high} (the shaded band)" in line
+    net = next(m for m in at.metric if m.label == "Monthly net, full adoption")
+    lo, hi = re.search(r"range (\S+) to (\S+)$", net.help).groups()
+    assert line.endswith(f"the monthly net at full adoption from {lo} to {hi}.")

@@ -131,6 +131,10 @@ if values:
          f"After system costs; range {fmt.between(sum(v.monthly[0] for v in values), sum(v.monthly[2] for v in values))}"),
     ]
     widgets.kpi_row(kpis)
+    # The tiles' low and high cases sat in tooltips only, beside a chart whose band (−€1.3M to €2.8M) dwarfed the base line.
+    st.caption(f"Base assumptions above; under the low and high cases the NPV over {h} months runs from {fmt.money(lo['npv'])} to "
+               f"{fmt.money(hi['npv'])} (the shaded band) and the monthly net at full adoption from "
+               f"{fmt.money(sum(v.monthly[0] for v in values))} to {fmt.money(sum(v.monthly[2] for v in values))}.")
     report_ui.kpis([(k[0], f"{k[1]} ({k[2]})" if k[2] else k[1]) for k in kpis])
 
 st.divider()
