@@ -194,3 +194,13 @@ def test_daily_outcomes_say_how_coarse_the_false_alert_bars_are():
     assert fa == pytest.approx(daily.attrs["test_false_alerts"] * daily.attrs["per_false_alert"])
     caught = daily[daily["outcome"] == "Caught"]["per_day"].sum()
     assert caught == pytest.approx(op.caught * daily.attrs["per_fraud"])
+
+
+def test_roc_and_pr_legends_sit_below_the_curves():
+    """With the four model names in a legend on the right, each curve had about a third of its half-width column."""
+    from dashboard.components import fraud_charts
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    ev = fraud.evaluate(fraud.load(ModelStore(REPO_ROOT / "models")))
+    for fig in fraud_charts.roc_pr(ev):
+        assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0 and len(fig.data) == len(ev.curves) >= 4

@@ -51,8 +51,12 @@ def roc_pr(ev) -> tuple[go.Figure, go.Figure]:
         width = 3 if name == "model" else 1.5
         roc.add_scatter(x=cv.fpr, y=cv.tpr, mode="lines", name=ev.label(name), line=dict(width=width))
         pr.add_scatter(x=cv.recall, y=cv.precision, mode="lines", name=ev.label(name), line=dict(width=width))
-    roc.update_layout(title="ROC curve (test rows)", xaxis_title="False positive rate", yaxis_title="True positive rate", height=360, margin=MARGIN)
-    pr.update_layout(title="Precision–recall curve (test rows)", xaxis_title="Recall", yaxis_title="Precision", height=360, margin=MARGIN)
+    # Legends below the plot: on the right, four peer names squeezed each curve into a third of its half-width column.
+    below = dict(orientation="h", y=-0.22, x=0, xanchor="left")
+    roc.update_layout(title="ROC curve (test rows)", xaxis_title="False positive rate", yaxis_title="True positive rate", height=420, margin=MARGIN,
+                      legend=below)
+    pr.update_layout(title="Precision–recall curve (test rows)", xaxis_title="Recall", yaxis_title="Precision", height=420, margin=MARGIN,
+                     legend=below)
     return roc, pr
 
 
