@@ -72,6 +72,9 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     assert tables and "Bits per character" not in tables[0].columns
     assert any("nearly every character of the held-out text is one byte (158,647 bytes, 158,646 characters)" in c.value for c in at.caption), \
         [c.value for c in at.caption]
+    # "€300 vs €3.60" was left without saying which way it points; the page says which option costs less at this volume.
+    md = " ".join(m.value for m in at.markdown)
+    assert "€301 vs €3.60" in md and "**At your volume the hosted API costs less**, by €298 a month — on cost alone" in md
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()
     assert not at.exception, [e.value for e in at.exception]

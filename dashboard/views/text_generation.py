@@ -284,7 +284,12 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
     st.markdown(f"**Self-hosted vs hosted API at your volume ({fmt.count(a.drafts_per_month)} drafts), per month:** {fmt.money(v.self_hosted[1])} "
                 f"vs {fmt.money(v.api[1])}. "
                 + (f"Self-hosting is cheaper above **{fmt.number(be / 1e6, 1)} M tokens per month** ({fmt.count(be / a.tokens_per_draft)} drafts)."
-                   if be else "At these prices the API is always cheaper per token."))
+                   if be else "At these prices the API is always cheaper per token.")
+                # The two numbers were left side by side (€300 vs €3.60) without saying which way they point.
+                + (f" **At your volume the hosted API costs less**, by {fmt.money(v.self_hosted[1] - v.api[1])} a month — on cost alone: its "
+                   "model is not the one measured here, so judge its drafts the same way before choosing it."
+                   if v.api[1] < v.self_hosted[1] else
+                   f" **At your volume self-hosting costs less**, by {fmt.money(v.api[1] - v.self_hosted[1])} a month."))
     fig = px.line(tb.cost_by_volume(a, v.cost_per_1k, np.logspace(4, 10, 60)), x="tokens per month", y="€ per month", color="option",
                   log_x=True, log_y=True)
     if be:
