@@ -122,9 +122,9 @@ def tab_cold(active) -> None:
     out["genres"] = out["genres"].fillna("").astype(str).str.replace("|", ", ", regex=False)  # "Crime|Horror|Thriller" as words
     st.dataframe(out[["rank", "title", "genres", "because you liked"]], hide_index=True, width="stretch",
                  column_config={"rank": st.column_config.NumberColumn("#", width=40),
-                                "title": st.column_config.TextColumn("Title", width=280),
+                                "title": st.column_config.TextColumn("Title", width=380),  # 280 cut "… Empire Strikes Back (198"
                                 "genres": st.column_config.TextColumn("Genres", width=220),
-                                "because you liked": st.column_config.TextColumn("Because you liked", width=280)})
+                                "because you liked": st.column_config.TextColumn("Because you liked", width=200)})
 
 
 # ---- similar items ----------------------------------------------------------------------------
