@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.triage_support import FAST, KTAS_MAPPING, cohort_csv, ktas_export
@@ -157,3 +159,18 @@ def test_rule_baselines_are_left_out_when_the_file_has_nothing_they_read():
     assert "news2" not in rule_levels(df) and "esi_rule" not in rule_levels(df) and "nurse" not in rule_levels(df)
     full = triage.read_data(cohort_csv(200, 5), "y.csv").frame
     assert {"news2", "esi_rule", "nurse"} <= set(rule_levels(full))
+
+
+def test_the_training_mapping_scores_a_file_without_its_level_columns():
+    """The mapping the Your records tab downloads names the level columns; a file to score has none, and scoring with that
+    mapping was refused ("mapped column(s) not in the file: level → …") although the level is optional there."""
+    from tests.triage_support import KTAS_MAPPING, ktas_export, quick_model
+
+    raw = ktas_export(40)
+    df = pd.read_csv(io.BytesIO(raw), sep=";", encoding="latin-1", dtype=str, keep_default_na=False)
+    unlabelled = df.drop(columns=["KTAS_expert", "KTAS_RN"]).to_csv(index=False, sep=";").encode("latin-1")
+    out = triage.score_file(quick_model(), unlabelled, "to-score.csv", mapping=json.dumps(KTAS_MAPPING))
+    assert len(out) == 40 and out["suggested_level"].between(1, 5).all() and "reference_level" not in out
+    assert "Not in this file, and not needed to score it: Reference level ('KTAS_expert'), Nurse level ('KTAS_RN')" in out.attrs["notes"]
+    with pytest.raises(DataProblem, match="mapped column\\(s\\) not in the file: level → 'KTAS_expert'"):
+        triage.read_data(unlabelled, "to-train.csv", mapping=json.dumps(KTAS_MAPPING))  # training still needs them

@@ -242,8 +242,22 @@ def test_the_score_a_file_tab_scores_with_the_model_in_view_and_asks_before_usin
     # Numeric codes the guess cannot place: nothing is scored until the user accepts the guess (or gives a mapping).
     at.file_uploader(key="triage.score").set_value(("ktas.csv", ktas_export(40), "text/csv")).run()
     assert not at.exception and not any("records scored" in s.value for s in at.success)
-    at.checkbox(key="triage.score.accept").check().run()
+    import hashlib
+
+    raw40 = ktas_export(40)
+    at.checkbox(key=f"triage.score.accept.{hashlib.sha1(raw40).hexdigest()[:16]}").check().run()
     assert not at.exception and any(s.value.startswith("40 records scored") for s in at.success)
+    # The tick belongs to that file's guess: another file with codes the guess cannot place waits for its own.
+    at.file_uploader(key="triage.score").set_value(("other.csv", ktas_export(41, seed=12), "text/csv")).run()
+    assert not at.exception and not any("records scored" in s.value for s in at.success)
+    # A row with too little recorded gets no level, and the count says so instead of summing to one row less.
+    thin = trec.example_export().decode().splitlines()
+    head = thin[0].split(";")
+    blank = ";".join("" if c not in ("level",) else "3" for c in head)
+    at.file_uploader(key="triage.score").set_value(("thin.csv", ("\n".join(thin + [blank]) + "\n").encode(), "text/csv")).run()
+    assert not at.exception
+    line = next(s.value for s in at.success if "records scored" in s.value)
+    assert line.endswith("; no level for 1 (too little recorded — see the notes).") and line.startswith(f"{len(thin)} records scored")
 
 
 def test_the_paired_difference_has_an_axis_of_its_own(at):

@@ -93,6 +93,10 @@ def tab_assess(active, a, ev) -> None:
                     f"<div style='font-size:0.9rem;opacity:.9'>Suggested level</div><div style='font-size:2.2rem;font-weight:700'>{LEVEL_NAMES[lvl]}</div>"
                     f"<div style='font-size:0.9rem'>P(this level) {fmt.rate(res.probs[lvl - 1])} · P(level 1–2) {fmt.rate(res.critical_probability)}</div></div>",
                     unsafe_allow_html=True)
+        if res.complaint_unread:
+            st.warning("**The model cannot read this complaint**: it has no word the model learned and few of its letter groups, so "
+                       "it is read as not recorded and the level rests on the other fields. The model's words come from its training "
+                       "file — another language or wording reads as noise.", icon=":material/translate:")
         if res.close_call:
             st.warning(f"**Close call** between level {lvl} and level {res.runner_up} "
                        f"({fmt.rate(res.probs[lvl - 1])} vs {fmt.rate(res.probs[res.runner_up - 1])}): the nurse's judgement decides.",
@@ -321,7 +325,10 @@ def tab_score(active, a, choice) -> None:
         if guess.ambiguous or guess.unmapped:
             with st.expander("What the app guessed — codes it could not place", expanded=True, icon=":material/fact_check:"):
                 st.markdown("\n".join(f"- {line}" for line in guess.lines()))
-            accept = st.checkbox("Score with the guessed mapping: the codes it could not place count as not recorded", key="triage.score.accept",
+            # Keyed by the file: a tick given for one file's guess scored the next file's unchecked guess at once.
+            fid = hashlib.sha1(up.getvalue()).hexdigest()[:16]
+            accept = st.checkbox("Score with the guessed mapping: the codes it could not place count as not recorded",
+                                 key=f"triage.score.accept.{fid}",
                                  help="Or download a mapping from the Your records tab, correct it, and upload it above.")
             if not accept:
                 st.info("Check the guess above: tick the box to score with it, or upload a mapping.", icon=":material/fact_check:")
@@ -334,7 +341,9 @@ def tab_score(active, a, choice) -> None:
         widgets.show_problem(exc)
         return
     lv = out["suggested_level"].dropna().astype(int).value_counts().sort_index()
-    st.success(f"{fmt.count(len(out))} records scored; suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items()) + ".")
+    none = len(out) - int(lv.sum())  # rows with too little recorded get no level; the counts said 199 of "200 records scored"
+    st.success(f"{fmt.count(len(out))} records scored; suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items())
+               + (f"; no level for {fmt.count(none)} (too little recorded — see the notes)" if none else "") + ".")
     notes = out.attrs.get("notes", [])
     if notes:
         with st.expander(f"How the file was read ({len(notes)} note{'s' if len(notes) > 1 else ''})", icon=":material/fact_check:"):

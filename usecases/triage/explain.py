@@ -23,7 +23,7 @@ from . import learner
 from .mapping import FIELD_LABELS, INPUTS, blank_value
 from .metrics import DEFAULT_UNDER_COST
 from .model import NUMERIC, decide
-from .pipeline import as_trained, unseen_inputs
+from .pipeline import as_trained, unreadable_complaints, unseen_inputs
 from .records import RANGES, check_enough, check_patient
 from .rules import esi_level, immediate_signs, news2, news2_level, normalise_text, red_flags
 
@@ -65,6 +65,7 @@ class Assessment:
     news2_level: int = 5
     esi_level: int = 5
     immediate: list[str] = field(default_factory=list)  # what puts the patient at level 1 under the ESI-style rule
+    complaint_unread: bool = False  # the complaint has no word the model learned and few of its letter groups: read as not recorded
 
     @property
     def critical_probability(self) -> float:
@@ -148,7 +149,8 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
         r = row.copy()
         r[f] = blank_value(f)
         variants.append(r)
-    words = [] if "complaint" in unseen else normalise_text(p.get("complaint") or "").split()
+    unread = bool(unreadable_complaints(trained.card, row)[0])  # read as not recorded: its words move nothing
+    words = [] if "complaint" in unseen or unread else normalise_text(p.get("complaint") or "").split()
     for i in range(len(words)):
         r = row.copy()
         r["complaint"] = " ".join(words[:i] + words[i + 1:])
@@ -163,4 +165,4 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
         probs=probs, level=L, under_cost=float(under_cost), expected_cost=expected, runner_up=runner, close_call=close,
         by_ratio={r: int(decide(probs[None], r)[0]) for r in RATIOS}, contrast=contrast, p_at_least=base, effects=effects,
         words=word_effects, red_flags=red_flags(p), news2_score=int(news2(row)[0]), news2_level=int(news2_level(row)[0]),
-        esi_level=int(esi_level(row)[0]), immediate=immediate_signs(p))
+        esi_level=int(esi_level(row)[0]), immediate=immediate_signs(p), complaint_unread=unread)

@@ -39,7 +39,7 @@ from usecases.core.runner import TrainingCancelled, require_finite
 from usecases.core.tables import DataProblem
 
 from .metrics import triage_cost, triage_metrics
-from .model import CATEGORIES, N_BUCKETS, N_LEVELS, NUMERIC, decide, encode_categories, encode_numeric
+from .model import CATEGORIES, N_BUCKETS, N_LEVELS, NUMERIC, WORD, decide, encode_categories, encode_numeric
 
 C_GRID = (0.25, 1.0, 4.0)
 HEADS = ("ordinal", "softmax")
@@ -51,7 +51,7 @@ MIN_DF = (2, 3)  # a term in fewer training rows than this carries no weight (th
 def terms(text: str) -> tuple[list[int], list[int]]:
     """Hashed ids of the complaint's words and word bigrams (1..N_BUCKETS) and of its character 3- and 4-grams
     within words (N_BUCKETS+1..2·N_BUCKETS); [0] for an empty complaint."""
-    words = re.findall(r"[a-z0-9/]+", str(text).lower())
+    words = re.findall(WORD, str(text).lower())
     w = [f"w:{a}" for a in words] + [f"b:{a} {b}" for a, b in zip(words, words[1:])]
     c = [f"c:{p[i:i + n]}" for a in words for p in (f" {a} ",) for n in (3, 4) for i in range(len(p) - n + 1)]
     return ([zlib.crc32(t.encode()) % N_BUCKETS + 1 for t in w] or [0],

@@ -25,6 +25,9 @@ from torch import nn
 NUMERIC = ("age", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2")
 CATEGORIES = {"sex": ("F", "M"), "arrival": ("walk-in", "ambulance", "other"), "avpu": ("A", "V", "P", "U")}
 N_BUCKETS = 4096
+# A word: letters (any alphabet), digits and "/" ("c/o"). It read [a-z0-9/]+, which cut "Übelkeit" to "belkeit" and "früh" to
+# "fr" + "h"; on ASCII text the two are the same, so models trained on ASCII complaints (the shipped one) read exactly as before.
+WORD = r"(?:[^\W_]|/)+"
 N_LEVELS = 5
 
 
@@ -39,7 +42,7 @@ class NetConfig:
 
 def tokens(text: str) -> list[int]:
     """Hashed word and character-trigram ids (1..N_BUCKETS; 0 is padding)."""
-    words = re.findall(r"[a-z0-9/]+", str(text).lower())
+    words = re.findall(WORD, str(text).lower())
     grams = [f"w:{w}" for w in words]
     for w in words:
         padded = f"<{w}>"

@@ -10,6 +10,7 @@ every value out of range, a 0/1 flag as a pain score) is refused with a hint. No
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -107,6 +108,12 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
     """Canonical records from a scrubbed raw frame; returns (records, notes). Raises DataProblem."""
     problems, notes = [], []
     missing_cols = [c for c, col in mapping.columns.items() if col not in df.columns]
+    absent_labels = [c for c in missing_cols if c in LABELS and not require_labels]
+    if absent_labels:  # scoring: the mapping the training file needed may name its level columns, which a file to score lacks
+        notes.append("Not in this file, and not needed to score it: " + ", ".join(f"{FIELD_LABELS[c]} ({mapping.columns[c]!r})"
+                                                                                for c in absent_labels))
+        mapping = dataclasses.replace(mapping, columns={c: col for c, col in mapping.columns.items() if c not in absent_labels})
+        missing_cols = [c for c in missing_cols if c not in absent_labels]
     if missing_cols:
         problems.append("mapped column(s) not in the file: " + ", ".join(f"{c} → {mapping.columns[c]!r}" for c in missing_cols))
     if require_labels and "level" not in mapping.columns:

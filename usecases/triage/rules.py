@@ -73,7 +73,7 @@ RESUSCITATION = {"cardiac arrest", "unresponsive"}
 
 
 def normalise_text(s: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/ ]+", " ", str(s).lower())).strip()
+    return re.sub(r"\s+", " ", re.sub(r"(?:[^\w/ ]|_)+", " ", str(s).lower())).strip()
 
 
 def match_complaint(text: str) -> str | None:

@@ -16,7 +16,7 @@ from . import SPEC, learner
 from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
-from .pipeline import Trained, as_trained, unseen_held, unseen_note
+from .pipeline import Trained, as_trained, unreadable_complaints, unreadable_note, unseen_held, unseen_note
 from .records import MIN_VITALS, Records, check_enough, read_records, thin_rows
 from .rules import esi_level, news2_level
 
@@ -85,6 +85,11 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
     held = unseen_held(trained.card, recs.frame)
     if held:
         notes.append(unseen_note(held))
+    unread = unreadable_complaints(trained.card, recs.frame)
+    if unread.any():
+        lines = [file_line(recs.frame, i) for i in recs.frame.index[unread][:5]]
+        notes.append(unreadable_note(recs.frame, unread, f" (line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+                                                         f"{' …' if unread.sum() > 5 else ''})"))
     if recs.mapping.most_urgent == 5:  # back to the file's own scale, which the mapping says runs the other way
         for c in ("suggested_level", "news2_level", "esi_rule_level", "reference_level"):
             if c in out:
