@@ -327,3 +327,19 @@ def test_scoring_says_how_many_rows_it_flagged_and_at_which_threshold(table_mode
     assert int(out["flagged"].sum()) == int((out["fraud_probability"] >= t).sum())
     given = fraud.score_file(m, table.drop(columns="Class").head(50).to_csv(index=False).encode(), "b.csv", threshold=0.0)
     assert given.attrs["notes"][-1] == "flagged 50 of 50 rows at P(fraud) ≥ 0.000: the threshold given"
+
+
+def test_the_file_a_table_model_was_trained_on_can_be_scored_label_column_and_all():
+    """Trained with ``label="outcome"`` (a name the reader does not guess), the model refused to score that very file:
+    "its columns differ from the table the model was trained on (unexpected outcome)". The card keeps the label column;
+    scoring reads it as the label when it is there, and a file without it scores as before."""
+    table = ulb_frame(n=400, rate=0.1).rename(columns={"Class": "outcome"})
+    raw = table.to_csv(index=False).encode()
+    m = fraud.train(fraud.Config.quick(), data=fraud.read_data(raw, "mine.csv", label="outcome"))
+    assert m.card["data"]["label_column"] == "outcome"
+    out = fraud.score_file(m, raw, "mine.csv")
+    assert len(out) == 400 and out["label"].tolist() == table["outcome"].tolist()
+    bare = fraud.score_file(m, table.drop(columns="outcome").to_csv(index=False).encode(), "bare.csv")
+    assert "label" not in bare and bare["fraud_probability"].tolist() == out["fraud_probability"].tolist()
+    with pytest.raises(DataProblem, match=r"unexpected extra"):  # any other column is still refused
+        fraud.score_file(m, table.assign(extra=1.0).to_csv(index=False).encode(), "extra.csv")

@@ -105,12 +105,15 @@ def batch(tab, active, op: fb.Operating) -> None:
 
 @st.fragment
 def _batch(active, threshold: float) -> None:
-    st.caption(f"Upload raw transactions to score them at the current threshold ({threshold:.3f}). Customer and terminal history features "
-               "are computed from the file itself; with a label column (blank = not known yet) the terminal risk features use the known "
-               "labels, and the evaluation below appears.")
+    if active.layout == "table":  # "customer and terminal history features" meant nothing to a model of a featurised table
+        st.caption(f"Upload rows with the model's {len(active.features)} feature columns to score them at the current threshold "
+                   f"({threshold:.3f}); with the label column it was trained with (blank = not known yet), the evaluation below appears.")
+    else:
+        st.caption(f"Upload raw transactions to score them at the current threshold ({threshold:.3f}). Customer and terminal history features "
+                   "are computed from the file itself; with a label column (blank = not known yet) the terminal risk features use the known "
+                   "labels, and the evaluation below appears.")
     got = upload.upload_table(files.RAW_SCHEMA, key="fraud.batch", label="Transactions CSV", example=EXAMPLE, example_name="transactions-example.csv",
-                              parse=lambda raw, name: files.read_user_file(raw, name, require_labels=False,
-                                                                           feature_names=active.features if active.layout == "table" else None))
+                              parse=lambda raw, name: fraud.read_rows(active, raw, name))
     if got is None:
         st.caption("Same result from the command line: `python -m usecases score fraud transactions.csv -o scored.csv` (at the profit-optimal "
                    "threshold under default assumptions).")

@@ -49,6 +49,7 @@ class Dataset:
     has_amount: bool = True  # the table has money amounts (TX_AMOUNT); else values use the assumed average fraud amount
     synthetic: bool = False
     key_columns: tuple[str, ...] = RAW_COLUMNS  # the validated columns the fingerprint (and a recorded split) is computed on
+    label_column: str | None = None  # a featurised table's label column as the file names it (the card keeps it for scoring)
 
     @property
     def subject(self) -> str:

@@ -176,7 +176,7 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
 
 
 def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None,
-           notes: list[str], feature_names: tuple[str, ...] | None) -> Dataset:
+           notes: list[str], feature_names: tuple[str, ...] | None, known_label: str | None = None) -> Dataset:
     norm = {normalise_name(c): c for c in df.columns}
     label_col = None
     if label is not None:
@@ -185,6 +185,8 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
     else:
         label_col = next((norm[n] for n in LABEL_NAMES if n in norm), None)
+    if label_col is None and known_label is not None:  # scoring: the label column the model was trained with, when the file has it
+        label_col = norm.get(normalise_name(known_label))
     if label_col is None and require_labels:
         raise DataProblem("it has no label column: name the column that marks fraud “label” (also read: "
                           f"{', '.join(n for n in LABEL_NAMES if n != 'label')}), with 1/0, yes/no or true/false (1 = fraud) — "
@@ -273,16 +275,17 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     keys = (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame else []))
     return Dataset(frame=frame, layout="table", source=f"your file “{filename}” ({what}, {len(frame):,} rows × {len(features)} features)",
                    fingerprint=protocol.fingerprint(frame[list(keys)]), features=features, read_info=info, notes=tuple(notes),
-                   has_amount=amount_col is not None, key_columns=keys)
+                   has_amount=amount_col is not None, key_columns=keys, label_column=None if label_col is None else str(label_col))
 
 
 def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: str | None = None,
-                   feature_names: tuple[str, ...] | None = None) -> Dataset:
+                   feature_names: tuple[str, ...] | None = None, known_label: str | None = None) -> Dataset:
     """Detect the layout, validate, featurise. Raises one DataProblem naming every problem.
 
     ``label`` names the label column of a featurised table (default: a column called label, class,
     is_fraud, fraud, tx_fraud, target or y); ``feature_names`` (when scoring with a model trained on
-    a featurised table) requires exactly those feature columns.
+    a featurised table) requires exactly those feature columns; ``known_label`` (scoring) is the label column
+    that model was trained with — read as the label when the file has it, not refused as an unexpected feature.
     """
     subject = f"“{filename}”"
     df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
@@ -292,7 +295,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
     else:
-        ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names)
+        ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names, known_label)
     if require_labels:
         y = ds.frame[LABEL]
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())

@@ -68,9 +68,18 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     return out
 
 
+def read_rows(trained: Trained, raw: bytes, filename: str) -> Dataset:
+    """A file to score with ``trained`` (labels optional), read as its training file was: a featurised table needs exactly
+    the model's feature columns, and its training label column, when present, is read as the label (it was refused as an
+    "unexpected" feature, so the very file a model was trained on could not be scored)."""
+    table = trained.layout == "table"
+    return read_user_file(raw, filename, require_labels=False, feature_names=trained.features if table else None,
+                          known_label=trained.card["data"].get("label_column") if table else None)
+
+
 def score_file(trained: Trained, raw: bytes, filename: str, threshold: float | None = None) -> pd.DataFrame:
     """Batch scoring of a user's file (labels optional) — the CLI ``score`` and the page's batch tab."""
-    ds = read_user_file(raw, filename, require_labels=False, feature_names=trained.features if trained.layout == "table" else None)
+    ds = read_rows(trained, raw, filename)
     try:
         return score(trained, ds, threshold)
     except DataProblem as exc:  # name the file, as every other refusal of an upload does (it read "This file cannot be used")
