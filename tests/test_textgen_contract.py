@@ -255,3 +255,14 @@ def test_score_names_the_prompt_it_cannot_continue_and_reads_windows_1252_prompt
     mixed = ("prompt\n" + "def café(x):\n" * 5).encode() + "def straße(x):\n".encode("cp1252")  # UTF-8 and one 1252 byte: garbled
     with pytest.raises(DataProblem, match=r"“p.csv” cannot be used: it mixes encodings: .* byte 0xdf on line 7"):
         textgen.score_file(trained, mixed, "p.csv", Sampling(max_new_tokens=2, temperature=0.0))
+
+
+def test_the_ngram_warning_says_worse_only_when_the_verdict_does():
+    """A model trained on a user's corpus was "worse than a simple n-gram baseline" in the warning and "Tie … neither is
+    better" in the verdict box beneath it (worse on average, better in one block). The two now agree."""
+    tie = _evaluation(model_bpb=(4.0, 4.0, 4.0, 4.0, 0.3), ngram_bpb=(2.0, 2.0, 2.0, 2.0, 0.4))
+    assert tie.verdict().tie and tie.warning().startswith("This model is no better than a simple n-gram baseline: 3.26 bits")
+    lost = _evaluation(model_bpb=(1.5,) * 5, ngram_bpb=(1.2,) * 5)
+    assert lost.verdict().winner == "ng" and lost.warning().startswith("This model is worse than a simple n-gram baseline")
+    close = _evaluation(model_bpb=(1.0, 1.0, 1.0, 1.0, 1.3), ngram_bpb=(1.1,) * 5)
+    assert close.verdict().tie and close.warning().startswith("This model is not reliably better than")

@@ -120,6 +120,7 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     assert mine in at.selectbox(key="tg.model").options and mine in at.selectbox(key="tg.view").options
     # The model just trained is put in view by itself (a presenter kept discussing the shipped one after "pick it under …").
     assert at.selectbox(key="tg.view").value == mine and "now in view" in jm.get("tg-own").message
+    assert at.selectbox(key="tg.model").value == mine  # Generate follows the model in view (it stayed on the shipped one)
     assert any(mine in m.value and ("wins" in m.value or "Tie" in m.value or "ahead" in m.value) for m in at.markdown)
     at.selectbox(key="tg.view").set_value(mine).run()  # its evaluation and value in the Model and Business tabs
     assert not at.exception, [e.value for e in at.exception]

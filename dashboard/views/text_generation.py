@@ -314,6 +314,9 @@ shared = training.require_model(KEY)
 if shared is None:
     st.stop()
 choice, active, runs = training.model_in_view("tg", shared, DEFAULT)
+if st.session_state.get("tg.view.seen") != choice:  # Generate follows the model in view (it kept generating with the shipped
+    st.session_state["tg.view.seen"] = choice       # model after a new one was put in view); another can still be picked there
+    st.session_state["tg.model"] = choice
 ev = cache.page_evaluation(KEY, active)
 t_gen, t_model, t_train, t_bus = st.tabs(["Generate", "Model", "Train on your corpus", "Business case"], key="tg.tab")
 with t_gen:

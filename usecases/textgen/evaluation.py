@@ -155,7 +155,10 @@ class TextEvaluation(Evaluation):
         if self.beats_ngram:
             return None
         m, b = self.model["val_bpb"], self.ngram_bpb
-        what = "worse than" if m >= b else "not reliably better than"
+        # "worse than" sat under a verdict "Tie … neither is better" (worse on average, not in every block): the warning
+        # says "worse" only when the verdict does.
+        what = ("worse than" if self.verdict().winner == self.ngram else
+                "no better than" if m >= b else "not reliably better than")
         return (f"This model is {what} a simple n-gram baseline: {m:.2f} bits per byte against {b:.2f} for the "
                 f"{self.label(self.ngram)} fitted on the same training text. Its drafts are no better than a phrase-frequency table — "
                 "train longer (a larger time budget) or on more text before using it.")
