@@ -717,3 +717,18 @@ def test_coverage_benchmark_blend_keeps_the_model_at_w0_and_only_unscoreable_ite
     assert (np.argsort(-w0[:, :2], axis=1) == np.argsort(-ease[:, :2], axis=1)).all() and np.isneginf(w0[:, 2]).all()
     assert np.isneginf(w0[:, 3]).all() and np.isneginf(w1[:, 3]).all()
     assert w1[0].argmax() == 2 and blend(ease, knn, 0.5)[0, 2] > 0
+
+
+def test_ratings_far_off_the_files_scale_are_read_as_not_given_and_said(ml):
+    """Ratings of 250 and 99 among MovieLens' 0.5–5 stars were accepted without a word, and one of them stretched the scale
+    the "liked" threshold reads (the top 30 % of 0.5–250) so far that no film counted as liked."""
+    f = ml.frame[ml.frame.user < 15]
+    df = pd.DataFrame({"user": ml.user_ids[f.user], "item": ml.item_ids[f.item], "rating": f.rating, "timestamp": f.timestamp.astype(int)})
+    ref = rec.read_data(_csv(df), "ref.csv")
+    odd = df.reset_index(drop=True).astype({"rating": float})
+    odd.loc[[3, 10], "rating"] = [250.0, 99.0]
+    got = rec.read_data(_csv(odd), "odd.csv")
+    assert "2 ratings far outside the scale most rows use (0.5–5; line 5: 250, line 12: 99) read as not given" in got.notes[0]
+    assert len(got.frame) == len(ref.frame) and got.liked_threshold() == ref.liked_threshold() == 4.0
+    assert got.frame["rating"].isna().sum() == 2
+    assert not any("far outside" in n for n in ref.notes)  # the real file: nothing said

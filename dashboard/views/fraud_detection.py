@@ -114,8 +114,8 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                    + ("**Precision** is not defined: no payment of the test rows is flagged at this threshold." if not op.alerts else
                       f"**Precision** {fmt.rate(op.precision)} is at your fraud rate; on the {week}, where "
                       f"{fmt.rate(op.frauds / max(op.frauds + op.legit, 1))} of payments are fraud, the same alerts are "
-                      f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs are on the {week}'s "
-                      "fraud mix too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false "
+                      f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs follow the fraud mix of the "
+                      f"{week} too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false "
                                          "alarm than a fraud." if op.precision < 0.5 else ".")))
         if op.mode == "Team capacity" and not op.over_capacity:
             st.caption(f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "

@@ -112,6 +112,28 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     return secs.where(present).astype(float)
 
 
+def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Series:
+    """Ratings far outside the scale the file uses, read as not given (the interaction stays), with a note naming them.
+
+    The scale is the range of the values that at least 1 % of the rated rows hold (0.5–5 on MovieLens); a value more than
+    that range's width beyond either end (250 or 99 among 0.5–5 stars) is off it. One such value stretched the scale the
+    "liked" threshold reads — the top 30 % of 0.5–250 is 175 and up, so no film was "liked" any more — without a word."""
+    num = pd.to_numeric(rating, errors="coerce")
+    known = num.dropna()
+    share = known.value_counts(normalize=True)
+    common = share[share >= 0.01].index
+    if len(known) < 20 or len(common) < 2:
+        return rating
+    lo, hi = float(min(common)), float(max(common))
+    off = num.notna() & ((num < lo - (hi - lo)) | (num > hi + (hi - lo)))
+    if not off.any():
+        return rating
+    ex = ", ".join(f"line {file_line(num, i, first_line == 2)}: {num[i]:g}" for i in num.index[off][:3])
+    notes.append(f"{int(off.sum()):,} rating{'s' if off.sum() > 1 else ''} far outside the scale most rows use ({lo:g}–{hi:g}; {ex}) "
+                 "read as not given — the interactions stay; fix them in the file if they are real")
+    return rating.where(~off, None)
+
+
 def read_interactions(raw: bytes, filename: str, items: bytes | None = None, items_name: str | None = None) -> Interactions:
     """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
     subject = f"“{filename}”"
@@ -138,6 +160,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
+    if "rating" in data:
+        data["rating"] = _off_scale(data["rating"], first_line=2 if info.header else 1, notes=notes)
     if "timestamp" in data:
         data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1, notes=notes)
     problems = []
