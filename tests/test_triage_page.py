@@ -258,6 +258,13 @@ def test_the_score_a_file_tab_scores_with_the_model_in_view_and_asks_before_usin
     assert not at.exception
     line = next(s.value for s in at.success if "records scored" in s.value)
     assert line.endswith("; no level for 1 (too little recorded — see the notes).") and line.startswith(f"{len(thin)} records scored")
+    # Complaints the model cannot read are said in a warning, not only among the collapsed reading notes.
+    de = trec.example_export().decode().splitlines()
+    col = de[0].split(";").index("complaint")
+    de = [de[0]] + [";".join("Atemnot, Übelkeit" if j == col else v for j, v in enumerate(r.split(";"))) for r in de[1:]]
+    at.file_uploader(key="triage.score").set_value(("de.csv", ("\n".join(de) + "\n").encode(), "text/csv")).run()
+    assert not at.exception
+    assert any(w.value.startswith(f"{len(de) - 1} complaints (lines 2, 3, 4, 5, 6 …) with no word the model learned") for w in at.warning)
 
 
 def test_the_paired_difference_has_an_axis_of_its_own(at):

@@ -344,7 +344,10 @@ def tab_score(active, a, choice) -> None:
     none = len(out) - int(lv.sum())  # rows with too little recorded get no level; the counts said 199 of "200 records scored"
     st.success(f"{fmt.count(len(out))} records scored; suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items())
                + (f"; no level for {fmt.count(none)} (too little recorded — see the notes)" if none else "") + ".")
-    notes = out.attrs.get("notes", [])
+    unread = out.attrs.get("unreadable")
+    if unread:  # levels that rest on fewer fields than the file holds: said where it is seen, not in the collapsed notes
+        st.warning(fmt.sentence(unread) + ".", icon=":material/translate:")
+    notes = [n for n in out.attrs.get("notes", []) if n != unread]
     if notes:
         with st.expander(f"How the file was read ({len(notes)} note{'s' if len(notes) > 1 else ''})", icon=":material/fact_check:"):
             st.markdown("\n".join(f"- {n}" for n in notes))

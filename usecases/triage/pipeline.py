@@ -315,7 +315,7 @@ def unreadable_complaints(card: dict, frame: pd.DataFrame) -> np.ndarray:
 def unreadable_note(frame: pd.DataFrame, mask: np.ndarray, where: str = "") -> str:
     """The note for complaints read as not recorded (see :func:`unreadable_complaints`), with up to three examples."""
     n = int(mask.sum())
-    ex = ", ".join(repr(str(t)) for t in frame["complaint"].to_numpy(object)[mask][:3])
+    ex = ", ".join(repr(str(t)) for t in pd.unique(frame["complaint"].to_numpy(object)[mask])[:3])
     return (f"{n:,} complaint{'s' if n > 1 else ''}{where} with no word the model learned and few of its letter groups (e.g. {ex}): "
             "read as not recorded, so those levels rest on the other fields — the model's words come from its training file "
             "(another language or wording reads as noise)")

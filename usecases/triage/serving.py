@@ -90,6 +90,7 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
         lines = [file_line(recs.frame, i) for i in recs.frame.index[unread][:5]]
         notes.append(unreadable_note(recs.frame, unread, f" (line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
                                                          f"{' …' if unread.sum() > 5 else ''})"))
+        out.attrs["unreadable"] = notes[-1]  # the page shows this one as a warning, not among the reading notes
     if recs.mapping.most_urgent == 5:  # back to the file's own scale, which the mapping says runs the other way
         for c in ("suggested_level", "news2_level", "esi_rule_level", "reference_level"):
             if c in out:
