@@ -128,7 +128,7 @@ def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Se
     off = num.notna() & ((num < lo - (hi - lo)) | (num > hi + (hi - lo)))
     if not off.any():
         return rating
-    ex = ", ".join(f"line {file_line(num, i, first_line == 2)}: {num[i]:g}" for i in num.index[off][:3])
+    ex = ", ".join(f"line {file_line(rating, i, first_line == 2)}: {num[i]:g}" for i in num.index[off][:3])
     notes.append(f"{int(off.sum()):,} rating{'s' if off.sum() > 1 else ''} far outside the scale most rows use ({lo:g}–{hi:g}; {ex}) "
                  "read as not given — the interactions stay; fix them in the file if they are real")
     return rating.where(~off, None)
