@@ -319,3 +319,13 @@ def test_ascii_complaints_are_split_into_the_same_words_as_before_the_alphabet_c
         assert re.findall(model.WORD, t.lower()) == re.findall(r"[a-z0-9/]+", t.lower()), repr(t)
         assert normalise_text(t) == re.sub(r"\s+", " ", re.sub(r"[^a-z0-9/ ]+", " ", t.lower())).strip(), repr(t)
     assert linear.terms("c/o chest_pain") == linear.terms("c/o chest pain")
+
+
+def test_an_external_evaluation_says_which_complaints_it_could_not_read():
+    """``evaluate --data`` on another file blanks unreadable complaints for the model and the peers alike, and says so."""
+    t = quick_model()
+    df = generate(CohortConfig(n=120, seed=23)).drop(columns=["patient"])
+    df.loc[df.index[:40], "complaint"] = "Atemnot, Übelkeit"
+    ev = triage.evaluate(t, data=triage.read_data(df.to_csv(index=False).encode(), "de.csv"))
+    note = next(n for n in ev.notes if "with no word the model learned" in n)
+    assert note.startswith("40 complaints with no word the model learned") and note.endswith("(for the peers too)")
