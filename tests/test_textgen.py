@@ -169,7 +169,10 @@ def test_ngram_baseline_is_a_proper_distribution():
                                            ([("a.txt", b"too short")], "at least 2,000 are needed"),
                                            ([("a.csv", b"id,body\n1,hello there my friend\n")], "at least 2,000"),
                                            ([("a.csv", b"id,body\n1,hello\n")], "no column reads like text"),
-                                           ([], "no file was given")])
+                                           ([], "no file was given"),
+                                           # the held-out slice is the end of the joined text: a file given twice leaked into it
+                                           ([("kjv.txt", b"In the beginning. " * 300), ("kjv (1).txt", b"In the beginning. " * 300)],
+                                            "it holds the same text as 'kjv.txt', given before it; a second copy would put text")])
 def test_bad_corpus_uploads(files, needle):
     with pytest.raises(DataProblem, match=needle):
         read_corpus(files)

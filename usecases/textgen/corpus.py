@@ -118,6 +118,10 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
         if "\x00" in texts[-1]:  # past the first 4 kB the binary sniff does not look; a NUL is no character of any text
             line = texts[-1].count("\n", 0, texts[-1].index("\x00")) + 1
             raise DataProblem(f"it contains a NUL byte (line {line:,}): it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
+        same = next((n for n, t in zip(names, texts[:-1]) if t.strip() == texts[-1].strip()), None)
+        if same is not None:  # the validation slice is the end of the joined text: a second copy of a file is text it trained on
+            raise DataProblem(f"it holds the same text as {same!r}, given before it; a second copy would put text the model trains on "
+                              "into the held-out part and flatter every figure — remove one copy", subject)
         names.append(name)
     text = "\n\n".join(t.replace("\r\n", "\n").replace("\r", "\n") for t in texts)  # Windows and classic-Mac line ends
     return split(text, f"your corpus ({', '.join(names)}; {len(text):,} characters)")
