@@ -391,6 +391,7 @@ def test_a_file_with_fewer_items_than_the_list_trains_and_scores():
     shrank to the 7 items there are, and every metric came back "@7"."""
     rng = np.random.default_rng(3)
     rows = [(f"s{u}", str(y), float(rng.integers(1, 6))) for u in range(40) for y in sorted(rng.choice(range(1982, 1989), 5, replace=False))]
+    rows += [("all", str(y), 3.0) for y in range(1982, 1989)]  # a user who already has every item
     data = rec.read_data(pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(index=False).encode(), "panel.csv")
     t = rec.train(QUICK_OWN, data=data)
     ev = rec.evaluate(t, data)
@@ -401,6 +402,13 @@ def test_a_file_with_fewer_items_than_the_list_trains_and_scores():
     assert any(n.startswith("2 of 2 lists hold fewer than 10 items: only items the model can score and the user does not already have")
                for n in out.attrs["notes"]), out.attrs["notes"]
     assert not any("lists hold fewer" in n for n in rec.score(t, ["s1"], 2).attrs["notes"])
+    # A user with nothing left to recommend vanished from the output without a word: one empty row, the basis and a note say so.
+    out = rec.score(t, ["all", "s1"], 10)
+    mine = out[out["user_id"].astype(str) == "all"]
+    assert len(mine) == 1 and mine["item_id"].iloc[0] == "" and pd.isna(mine["rank"].iloc[0]) and pd.isna(mine["score"].iloc[0])
+    assert mine["basis"].iloc[0] == "nothing to recommend: this user already has every item the model can score"
+    assert (out[out["user_id"].astype(str) == "s1"]["rank"] >= 1).all() and str(out["user_id"].iloc[0]) == "all"
+    assert any(n.endswith("; 1 hold none — user all already has every such item (one empty row each)") for n in out.attrs["notes"])
     items, _ = top_k(np.arange(14, dtype=np.float32).reshape(2, 7), None, 10)
     assert items.shape == (2, 10) and (items[:, 7:] == -1).all() and items[0, :7].tolist() == [6, 5, 4, 3, 2, 1, 0]
 

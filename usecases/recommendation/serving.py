@@ -297,11 +297,28 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
         "score": batch_scores(scores, none),
         "basis": np.repeat(batch_basis(codes, none, n_users), items.shape[1]),
     })
-    out = out[ok].reset_index(drop=True)
+    # A user with nothing left to recommend kept no row at all: the output skipped them without a word. They keep one row,
+    # empty but for the id and the basis, and the note names them.
+    empty = (items >= 0).sum(axis=1) == 0
+    placeholder = np.zeros(items.shape, dtype=bool)
+    placeholder[:, 0] = empty
+    keep = ok | placeholder.ravel()
+    blank = placeholder.ravel()[keep]
+    out = out[keep].reset_index(drop=True)
+    if blank.any():
+        out.loc[blank, ["item_id", "title"]] = ""
+        out.loc[blank, "score"] = np.nan
+        out["rank"] = out["rank"].astype("Int64")
+        out.loc[blank, "rank"] = pd.NA
+        out.loc[blank, "basis"] = "nothing to recommend: this user already has every item the model can score"
     short = int(((items >= 0).sum(axis=1) < n).sum())
     if short:  # a list shorter than asked for was unsaid (6 rows where 50 were asked for)
+        who = list(dict.fromkeys(user_ids[codes][empty]))
         notes = [*notes, f"{short:,} of {len(codes):,} lists hold fewer than {n} items: only items the model can score and the user "
-                         f"does not already have are listed (the catalogue holds {int(trained.card['model']['catalog_items']):,})"]
+                         f"does not already have are listed (the catalogue holds {int(trained.card['model']['catalog_items']):,})"
+                         + (f"; {len(who):,} hold none — user{'s' if len(who) > 1 else ''} {', '.join(map(str, who[:5]))}"
+                            f"{' …' if len(who) > 5 else ''} already {'have' if len(who) > 1 else 'has'} every such item (one empty row each)"
+                            if who else "")]
     out.attrs["notes"] = notes
     return out
 
