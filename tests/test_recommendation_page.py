@@ -232,3 +232,19 @@ def test_the_popularity_chart_writes_the_table_s_numbers(at, shipped):
     table = next(d.value for d in at.dataframe if "NDCG@10" in d.value.columns)
     assert table.loc[ev.label("model"), "Popularity (lower: less bias)"] == fmt.metric(ev.model["popularity"])
 
+
+
+def test_a_tie_does_not_price_what_choosing_the_model_adds(monkeypatch):
+    """On a user's file the verdict read "Tie … neither is better" and the business case still said "Choosing this model rather
+    than it adds €2,502/month". Under a tie the sentence says that part is not measured and names what the rows support."""
+    from usecases.core.spec import Verdict
+    from usecases.recommendation.evaluation import RecEvaluation
+
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    monkeypatch.setattr(RecEvaluation, "verdict", lambda self: Verdict("tie", "ease", 0.01, True, "Tie: … neither is better on this data."))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = next(m.value for m in at.markdown if m.value.startswith("**Where the revenue uplift comes from**"))
+    assert "— at the point estimates only: the verdict is a tie (the difference changes sign between resamples of the test users), so " \
+           "that part is not measured, and €" in text and "is what these rows support." in text
