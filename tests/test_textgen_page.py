@@ -74,6 +74,7 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
         [c.value for c in at.caption]
     # "€300 vs €3.60" was left without saying which way it points; the page says which option costs less at this volume.
     md = " ".join(m.value for m in at.markdown)
+    assert "It writes text that *looks like* API documentation" in md  # the shipped model's own description
     assert "€301 vs €3.60" in md and "**At your volume the hosted API costs less**, by €298 a month — on cost alone" in md
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()
@@ -124,5 +125,7 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     assert any(mine in m.value and ("wins" in m.value or "Tie" in m.value or "ahead" in m.value) for m in at.markdown)
     at.selectbox(key="tg.view").set_value(mine).run()  # its evaluation and value in the Model and Business tabs
     assert not at.exception, [e.value for e in at.exception]
+    good_for = next(m.value for m in at.markdown if m.value.startswith("**What it is good for, and what not.**"))
+    assert "*looks like* its training corpus" in good_for and "API documentation" not in good_for  # not the shipped model's words
     assert any(b.label == "Save to the shared store" for b in at.button)
     st.cache_resource.clear()

@@ -164,11 +164,15 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
     report_ui.kpis([(k[0], k[1]) for k in kpis[:2]] + [("Verdict", ev.verdict().sentence)])
     report_ui.table(fmt.table(table, {c: "metric" for c in table.columns if c != "model"}), "Model vs n-gram on the same held-out text")
     report_ui.figure(fig, "Bits per byte per block: model vs n-gram")
-    st.markdown("**What it is good for, and what not.** It writes text that *looks like* API documentation — the phrasing of "
-                "parameter lists, “Returns …”, “If … is None” — and shows, with real figures, what a small model trained from scratch "
+    own = str(ev.data.source).startswith("your corpus")  # a model of a user's corpus was described as writing API documentation
+    st.markdown("**What it is good for, and what not.** It writes text that *looks like* "
+                + ("its training corpus — its phrasing and its most frequent words —" if own else
+                   "API documentation — the phrasing of parameter lists, “Returns …”, “If … is None” —")
+                + " and shows, with real figures, what a small model trained from scratch "
                 f"in minutes ({fmt.number(f.training_seconds / 60, 1)} min on {f.trained_on}) "
-                "can and cannot do. It is **not** a documentation writer: it knows no facts about your code, it invents names and "
-                "behaviour, and its drafts need a full rewrite. Use a large pretrained model (see *Use a pretrained model*) for real drafts.")
+                "can and cannot do. It is **not** a " + ("writer: it knows no facts beyond the patterns of its text"
+                                                         if own else "documentation writer: it knows no facts about your code")
+                + ", it invents names and behaviour, and its drafts need a full rewrite. Use a large pretrained model (see *Use a pretrained model*) for real drafts.")
     if q and q.samples:
         with st.expander(f"{len(q.samples)} unedited samples (fixed prompts, {q.sample_settings})"):
             for smp in q.samples:
