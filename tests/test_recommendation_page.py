@@ -168,6 +168,10 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     assert not app.exception, [e.value for e in app.exception]
     said = " ".join([c.value for c in app.caption] + [m.value for m in app.markdown] + [app.multiselect(key="rec.cold.films").label])
     assert "held-out items" in said and "Items you liked" in said
+    # A file without genres or years: no genre box (it offered one), and no empty "()" after each item (it read "team3 ()").
+    assert not any(m.label == "Genres you like" for m in app.multiselect)
+    assert not any(o.endswith("()") for o in app.multiselect(key="rec.cold.films").options)
+    assert not any(" () · " in o for o in app.selectbox(key="rec.sim.item").options)
     for shipped_words in ("held-out films", "films recommended", "recommended film", "Films you liked", "viewers", "watched"):
         assert shipped_words not in said  # (the page's introduction still describes the shipped MovieLens model)
     # A file of who-had-what has no ratings: the page said "held-out ratings" and showed a Rating column of "None".

@@ -49,6 +49,12 @@ def _year(y) -> str:
     return "" if y is None or (isinstance(y, float) and np.isnan(y)) or y == "" else str(int(float(y)))
 
 
+def _titled(title, year) -> str:
+    """"Toy Story (1995)", or the title alone when there is no year ("NYA ()" on a file without years)."""
+    y = _year(year)
+    return f"{title} ({y})" if y else str(title)
+
+
 # ---- for a user -------------------------------------------------------------------------------
 
 @st.fragment
@@ -109,12 +115,13 @@ def tab_cold(active) -> None:
     st.caption(f"A new visitor picks a few {many} they liked and/or genres: recommendations come at once from the same model "
                "(one product with its item weights — no retraining).")
     popular = serving.search_titles(active, "", limit=300)
-    options = {f"{r.title} ({_year(r.year)})": int(r.code) for r in popular.itertuples()}
+    options = {_titled(r.title, r.year): int(r.code) for r in popular.itertuples()}
     picked = st.multiselect(f"{many.capitalize()} you liked", list(options), key="rec.cold.films", max_selections=20,
                             placeholder=f"Choose {many} (the 300 most popular are listed)")
-    genres = st.multiselect("Genres you like", serving.all_genres(active), key="rec.cold.genres")
+    all_genres = serving.all_genres(active)
+    genres = st.multiselect("Genres you like", all_genres, key="rec.cold.genres") if all_genres else []  # no box for a file without genres
     if not (picked or genres):
-        st.info(f"Pick at least one {one} or genre.")
+        st.info(f"Pick at least one {one}" + (" or genre." if all_genres else "."))
         return
     out = serving.fold_in(active, [options[p] for p in picked], genres, 10)
     out["because you liked"] = out["because you liked"].replace("", "—")
@@ -137,7 +144,7 @@ def tab_similar(active) -> None:
     if found.empty:
         st.info(f"No title contains “{q}”.")
         return
-    labels = {int(r.code): f"{r.title} ({_year(r.year)}) · {fmt.count(r.popularity)} {people}" for r in found.itertuples()}
+    labels = {int(r.code): f"{_titled(r.title, r.year)} · {fmt.count(r.popularity)} {people}" for r in found.itertuples()}
     sel = st.selectbox(one.capitalize(), list(labels), key="rec.sim.item", format_func=labels.get)
     sim = serving.similar_items(active, int(sel), 10)
     if sim.empty:

@@ -47,7 +47,7 @@ def genre_mask(ctx: Context, genres: Iterable[str]) -> np.ndarray:
 
 
 def all_genres(trained: Trained) -> list[str]:
-    return sorted({g for gs in context(trained).data.items["genres"] for g in str(gs).split("|") if g})
+    return sorted({g for gs in context(trained).data.items["genres"].dropna() for g in str(gs).split("|") if g})
 
 
 def liked(ctx: Context, user_code: int) -> np.ndarray:
