@@ -178,3 +178,19 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
     three = history_figure([dict(h, val_loss=0.5, val_kappa=0.8) for h in hist], ("train_loss", "val_loss", "val_kappa"))
     assert three.layout.yaxis.title.text is None
     assert three.layout.title.text == "Training curve: training loss, validation loss and validation κ per step"
+
+
+def test_the_card_of_an_unsaved_session_model_says_so_instead_of_zeros():
+    """A recommendation model trained in the browser showed "Parameters 0", blank version and date, and "Weights sha256 …":
+    the store fills those when it saves. The summary says the model is not saved; a saved card shows its own values."""
+    import json
+
+    from dashboard.components.widgets import card_rows
+
+    rows = dict(card_rows({"data": {"source": "your file “c.csv”"}, "device": {"name": "CPU"}}))
+    assert rows["Parameters"] == "counted when saved" and rows["Version"] == rows["Weights sha256"] == "— (not saved: this session only)"
+    assert rows["Training time"] == "not recorded"
+    shipped = json.loads((Path(__file__).resolve().parents[1] / "models" / "triage" / "card.json").read_text())
+    rows = dict(card_rows(shipped))
+    assert rows["Parameters"] == f"{shipped['parameter_count']:,}" and rows["Weights sha256"] == shipped["sha256"][:16] + "…"
+    assert str(rows["Version"]) == str(shipped["version"]) and rows["Training time"] == f"{shipped['training_seconds']:.1f} s"

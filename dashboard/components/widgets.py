@@ -33,27 +33,36 @@ def download_csv(df: pd.DataFrame, filename: str, label: str = "Download CSV", k
     st.download_button(label, to_safe_csv(df), file_name=filename, mime="text/csv", key=key, icon=":material/download:")
 
 
+def card_rows(card: dict) -> list[tuple[str, str]]:
+    """The card's summary as (field, value). The store fills version, date, parameter count and hash when it saves a model;
+    a model trained in this session and not saved has none of them, and its card read "Parameters 0", blank fields and
+    "Weights sha256 …"."""
+    dev = card.get("device", {})
+    saved = bool(card.get("sha256"))
+    unsaved = "— (not saved: this session only)"
+    params = card.get("parameter_count") or (card.get("model") or {}).get("parameters")
+    return [
+        ("Use case", card.get("usecase") or "—"),
+        ("Version", card.get("version") or unsaved),
+        ("Created", card.get("created_at") or unsaved),
+        ("Code revision", card.get("code_revision") or "unknown"),
+        ("Data", card.get("data", {}).get("source")),
+        ("Data fingerprint", card.get("data", {}).get("fingerprint")),
+        ("Split", card.get("data", {}).get("split")),
+        ("Parameters", f"{int(params):,}" if isinstance(params, (int, float)) and params else "counted when saved" if not saved else "—"),
+        ("Trained on", dev.get("name") if isinstance(dev, dict) else dev),
+        ("Training time", f"{card['training_seconds']:.1f} s" if isinstance(card.get("training_seconds"), (int, float)) else "not recorded"),
+        ("Weights sha256", card["sha256"][:16] + "…" if saved else unsaved),
+    ]
+
+
 def model_card(card: dict, *, title: str = "Model card") -> None:
     """The card as a readable summary plus the raw JSON."""
     if not card:
         st.info("No model card: this model has not been saved to the store.")
         return
     with st.expander(title, expanded=False):
-        dev = card.get("device", {})
-        rows = [
-            ("Use case", card.get("usecase")),
-            ("Version", card.get("version")),
-            ("Created", card.get("created_at")),
-            ("Code revision", card.get("code_revision") or "unknown"),
-            ("Data", card.get("data", {}).get("source")),
-            ("Data fingerprint", card.get("data", {}).get("fingerprint")),
-            ("Split", card.get("data", {}).get("split")),
-            ("Parameters", f"{card.get('parameter_count', 0):,}"),
-            ("Trained on", dev.get("name") if isinstance(dev, dict) else dev),
-            ("Training time", f"{card.get('training_seconds', 0):.1f} s"),
-            ("Weights sha256", card.get("sha256", "")[:16] + "…"),
-        ]
-        st.table(pd.DataFrame(rows, columns=["field", "value"]).astype(str).set_index("field"))
+        st.table(pd.DataFrame(card_rows(card), columns=["field", "value"]).astype(str).set_index("field"))
         st.download_button(
             "Download card.json", json.dumps(card, indent=2).encode(), file_name=f"{card.get('usecase', 'model').replace('/', '-')}-card.json",
             mime="application/json", key=f"card-{card.get('usecase')}-{card.get('version')}",
