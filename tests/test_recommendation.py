@@ -740,3 +740,14 @@ def test_ratings_far_off_the_files_scale_are_read_as_not_given_and_said(ml):
     assert len(got.frame) == len(ref.frame) and got.liked_threshold() == ref.liked_threshold() == 4.0
     assert got.frame["rating"].isna().sum() == 2
     assert not any("far outside" in n for n in ref.notes)  # the real file: nothing said
+
+
+def test_a_user_who_holds_most_of_the_catalogue_is_said(ml):
+    """A user holding all 2,441 items was accepted without a word and lifted NDCG (any list hits their held-out items)."""
+    f = ml.frame[ml.frame.user < 15]
+    df = pd.DataFrame({"user": ml.user_ids[f.user], "item": ml.item_ids[f.item], "rating": f.rating})
+    assert not any("90 % of the items or more" in n for n in rec.read_data(_csv(df), "ref.csv").notes)
+    items = df["item"].unique()
+    everything = pd.concat([df, pd.DataFrame({"user": "all", "item": items, "rating": 3.0})], ignore_index=True)
+    note = next(n for n in rec.read_data(_csv(everything), "all.csv").notes if "90 % of the items or more" in n)
+    assert note.startswith(f"1 user holds 90 % of the items or more (e.g. all: {len(items):,} of {len(items):,})")
