@@ -103,7 +103,7 @@ def tab_user(active, ev) -> None:
                f"the held-out part. Reasons are {many} this user liked ({liked_rule}) among the {serving.DRIVERS} {many} of the history "
                f"that add most to the recommendation's score; "
                + (f"“—” means those {many} are ones this user rated below {fmt.number(thr, 2)} (or none points to it) — the model "
-                  f"learns from which {many} people {'watch' if one == 'film' else 'have'} together, not from their stars." if thr is not None else
+                  f"learns from which {many} people {'watch' if one == 'film' else 'have'} together, not from their {'stars' if one == 'film' else 'ratings'}." if thr is not None else
                   f"“—” means no {one} of the history has a positive weight towards it."))
 
 
