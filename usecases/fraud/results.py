@@ -71,7 +71,6 @@ class FraudEvaluation(Evaluation):
     history: list[dict] = field(default_factory=list)
     whatif: WhatIf | None = None
     published: dict[str, dict[str, float]] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:

@@ -10,7 +10,7 @@ evaluation at another ratio, for the page's slider); every metric carries its sp
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,7 +37,6 @@ class TriageEvaluation(Evaluation):
     val_probs: np.ndarray | None = None
     under_cost: float = DEFAULT_UNDER_COST
     assisted: dict[str, float] | None = None  # nurse + model (the more urgent of the two)
-    notes: list[str] = field(default_factory=list)
 
     # ---- derived, pure ----------------------------------------------------------------------
     def levels(self, name: str) -> np.ndarray:
