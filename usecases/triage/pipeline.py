@@ -15,6 +15,7 @@ trade-off) is computed here once and kept as artefacts, saved next to the weight
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -282,6 +283,13 @@ def _trigrams(word: str) -> set[str]:
     return {padded[i:i + 3] for i in range(len(padded) - 2)}
 
 
+@functools.lru_cache(maxsize=8)
+def _known(vocab: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """A model's vocabulary and the letter triples of its words, built once per model (every scoring and every Assess
+    click asks)."""
+    return frozenset(vocab), frozenset(g for w in vocab for g in _trigrams(w))
+
+
 def unreadable_complaints(card: dict, frame: pd.DataFrame) -> np.ndarray:
     """Rows whose complaint the model cannot read: not one of its words is among the words it learned (the card's
     ``vocabulary``) and fewer than :data:`READABLE_SHARE` of its letter triples occur in those words.
@@ -299,8 +307,7 @@ def unreadable_complaints(card: dict, frame: pd.DataFrame) -> np.ndarray:
         return np.zeros(len(frame), bool)
     from .rules import normalise_text
 
-    known = set(vocab)
-    triples = set().union(*(_trigrams(w) for w in known))
+    known, triples = _known(tuple(vocab))
 
     def unreadable(text) -> bool:
         words = normalise_text(text if isinstance(text, str) else "").split()
