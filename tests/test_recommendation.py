@@ -236,6 +236,39 @@ def test_evaluate_never_retrains_or_mutates(quick, ml, monkeypatch):
     assert set(vars(quick)) == {"model", "card", "data", "artefacts"}
 
 
+def test_an_external_file_holding_the_models_training_rows_scores_only_the_rows_it_never_saw(quick, ml, monkeypatch):
+    """MovieLens users 61–100 given to the shipped model as "another file" were scored as an external test on 1,527
+    held-out interactions, 1,153 of them in the model's training rows: NDCG 0.666 against the held-out 0.399, and the
+    peers, fit on the same rows, "won" by memory. Such rows are now left out of the test and said; a file that is nothing
+    but training rows is refused."""
+    _forbid_fitting(monkeypatch)
+    ctx = serving.context(quick)
+    users = ctx.test_users[:40]
+    ids = set(ctx.data.user_ids[users])
+    mine = ml.frame[np.isin(ml.user_ids[ml.frame.user], list(ids))]
+    raw = _csv(pd.DataFrame({"user": ml.user_ids[mine.user], "item": ml.item_ids[mine.item], "rating": mine.rating}))
+    other = rec.read_data(raw, "again.csv")
+    ev = rec.evaluate(quick, other)
+    split = user_split(other, 0.75, 42)
+    test = other.frame[split.fold == 1]
+    trained = set(zip(ctx.data.user_ids[ctx.train.user], ctx.data.item_ids[ctx.train.item]))
+    overlap = sum((u, i) in trained for u, i in zip(other.user_ids[test.user], other.item_ids[test.item]))
+    assert 0.3 * len(test) < overlap < len(test)
+    note = f"{overlap:,} of its {len(test):,} held-out interactions are in the model's training rows (the same user and item ids) and are not scored"
+    most = ": most of this file is the model's training data" if overlap > 0.5 * len(test) else ""
+    assert note in ev.data.split and ev.notes == (note[:1].upper() + note[1:] + most,)
+    assert ev.data.test_rows == len(test) - overlap
+    # nothing but training rows: refused in one line
+    only = ctx.train[np.isin(ctx.train.user, users)]
+    raw = _csv(pd.DataFrame({"user": ctx.data.user_ids[only.user], "item": ctx.data.item_ids[only.item], "rating": only.rating}))
+    with pytest.raises(DataProblem, match=r"held-out interactions is in the model's training rows .* it is the model's training data, not new data"):
+        rec.evaluate(quick, rec.read_data(raw, "train-rows.csv"))
+    # a file of users the model never saw is scored whole, without the note
+    fresh = [u for u in range(ml.n_users) if ml.user_ids[u] not in set(ctx.data.user_ids[np.unique(ctx.train.user)])][:40]
+    ev = rec.evaluate(quick, rec.read_data(_ml_file(ml, fresh), "others.csv"))
+    assert ev.notes == () and "training rows" not in ev.data.split.replace("peers are fit on the model's training rows", "")
+
+
 @pytest.fixture(scope="module")
 def own(ml):
     """A model trained on a user's own file: 60 MovieLens users as a CSV."""
@@ -411,6 +444,35 @@ def test_a_file_with_fewer_items_than_the_list_trains_and_scores():
     assert any(n.endswith("; 1 hold none — user all already has every such item (one empty row each)") for n in out.attrs["notes"])
     items, _ = top_k(np.arange(14, dtype=np.float32).reshape(2, 7), None, 10)
     assert items.shape == (2, 10) and (items[:, 7:] == -1).all() and items[0, :7].tolist() == [6, 5, 4, 3, 2, 1, 0]
+
+
+def test_a_user_left_out_of_training_for_too_few_interactions_is_scored_from_those_items_never_offered_back():
+    """A user with 3 interactions is left out of training (4 are needed to split). `score` gave them the most popular items
+    with the basis "this user id is not in the model" — the three films they already had among them (found on MovieLens
+    users 1–60 plus one user with 296, 356 and 593). Now their few items are read as a new visitor's history: never offered
+    back, the basis and a note say why, and a list of such users alone is not refused as unknown."""
+    rng = np.random.default_rng(5)
+    pop = np.linspace(3, 0.2, 25)
+    rows = [(f"u{u}", f"i{i}", 4.0) for u in range(40) for i in rng.choice(25, 8, replace=False, p=pop / pop.sum())]
+    rows += [("few", "i0", 5.0), ("few", "i1", 5.0), ("few", "i2", 5.0)]  # the three most popular items
+    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(index=False).encode(), "shop.csv")
+    assert any("1 user with fewer than 4 interactions left out" in n for n in data.notes)
+    t = rec.train(QUICK_OWN, data=data)
+    out = rec.score(t, ["few", "u1", "nobody"], 10)
+    few = out[out.user_id == "few"]
+    assert len(few) == 10 and not set(few["item_id"]) & {"i0", "i1", "i2"}
+    assert (few["basis"] == serving.LEFT_OUT_BASIS).all() and few["score"].notna().all()  # the model's scores, not a count
+    assert (out[out.user_id == "nobody"]["basis"] == serving.UNKNOWN_BASIS).all()
+    notes = out.attrs["notes"]
+    assert notes[0].startswith("1 unknown user id ('nobody');")
+    assert notes[1].startswith("1 user ('few') has fewer than 4 interactions in the training file")
+    alone = rec.score(t, ["few"], 10)  # only left-out users: not refused as "none of its ids is in the model"
+    assert alone["item_id"].tolist() == few["item_id"].tolist()
+    # the same history folded in by hand: x·B of the three items, the three masked
+    x = sp.csr_matrix(([1.0] * 3, ([0] * 3, [data.item_code(i) for i in ("i0", "i1", "i2")])), shape=(1, data.n_items))
+    raw = serving.with_fallback(t, model_scores(t.model, x, None))[0]
+    expected = top_k(raw, x, 10)[0][0]
+    assert few["item_id"].tolist() == list(data.item_ids[expected])
 
 
 def test_a_winning_peer_can_score_in_the_models_place(quick):

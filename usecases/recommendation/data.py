@@ -41,6 +41,9 @@ class Interactions:
     fingerprint: str
     read_info: object = None
     notes: tuple[str, ...] = ()
+    # Users left out of training for having fewer than MIN_USER_INTERACTIONS rows: their (user, item) ids as str, so that a
+    # batch list for them reads those items as their history and never offers one back (they got "not in the model").
+    left_out: pd.DataFrame | None = None
     _index: dict = field(default_factory=dict, repr=False)
 
     @property

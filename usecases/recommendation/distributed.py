@@ -39,6 +39,7 @@ class RecScorer:
         self.have = sp.csr_matrix((s["have_data"], s["have_indices"], s["have_indptr"]), shape=s["seen_shape"])  # never listed
         self.user_ids, self.item_ids, self.titles, self.n = s["user_ids"], s["item_ids"], s["titles"], n
         self.n_known = int(s["n_known"])
+        self.left_out = np.asarray(s["left_out"], dtype=bool)
 
     def __call__(self, batch: dict) -> pd.DataFrame:
         from .model import popular_fallback
@@ -55,7 +56,7 @@ class RecScorer:
         out = pd.DataFrame({
             "user_id": np.repeat(self.user_ids[codes], k), "rank": np.tile(np.arange(1, k + 1), len(codes)),
             "item_id": self.item_ids[np.maximum(items.ravel(), 0)], "title": self.titles[np.maximum(items.ravel(), 0)],
-            "score": batch_scores(scores, none), "basis": np.repeat(batch_basis(codes, none, self.n_known), k),
+            "score": batch_scores(scores, none), "basis": np.repeat(batch_basis(codes, none, self.n_known, self.left_out), k),
         })
         return out[ok].reset_index(drop=True)
 
@@ -78,9 +79,10 @@ def user_codes(ctx, input_path: str) -> tuple[np.ndarray, list[str], list[str]]:
 
 
 def shared_state(trained, ctx, new_ids: list[str]) -> dict:
-    """What every scoring actor reads once: the model's state, the histories (plus an empty one per unknown id, coded
-    past the known users as ``serving.resolve_users`` codes them), ids and titles."""
-    from .serving import known_items, with_new_visitors
+    """What every scoring actor reads once: the model's state, the histories (plus one per id the model was not trained on,
+    coded past the known users as ``serving.resolve_users`` codes them: empty for an unknown id, a left-out user's few
+    items otherwise), ids and titles."""
+    from .serving import known_items, left_out_flags, with_new_visitors
 
     seen, user_ids = with_new_visitors(ctx, new_ids)
     seen = seen.tocsr()
@@ -91,7 +93,7 @@ def shared_state(trained, ctx, new_ids: list[str]) -> dict:
         "catalog_items": int(trained.card["model"]["catalog_items"]), "n_known": ctx.data.n_users,
         "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
         "have_data": have.data, "have_indices": have.indices, "have_indptr": have.indptr,
-        "user_ids": user_ids,
+        "user_ids": user_ids, "left_out": left_out_flags(ctx, new_ids),
         "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
     }
 

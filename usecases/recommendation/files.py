@@ -183,9 +183,11 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     if problems:
         raise DataProblem(problems, subject)
     few = len(counts) - len(enough)
+    left_out = None
     if few:
+        left_out = data.loc[~data["user"].isin(enough.index), ["user", "item"]].reset_index(drop=True)
         data = data[data["user"].isin(enough.index)]
-        notes.append(f"{few:,} users with fewer than {MIN_USER_INTERACTIONS} interactions left out")
+        notes.append(f"{few:,} user{'s' if few > 1 else ''} with fewer than {MIN_USER_INTERACTIONS} interactions left out")
     n_items = data["item"].nunique()
     most = data.groupby("user").size()
     most = most[most >= max(0.9 * n_items, 20)]  # a power user of a small subset can hold half (MovieLens, 15 users): not this
@@ -204,6 +206,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     inter = encode(data, meta, f"your file “{filename}” ({len(data):,} interactions{note})")
     inter.read_info = info
     inter.notes = tuple(notes)
+    inter.left_out = left_out
     return inter
 
 

@@ -210,6 +210,8 @@ def peer(trained: Trained, name: str):
 
 
 UNKNOWN_BASIS = "most popular: this user id is not in the model"
+LEFT_OUT_BASIS = (f"this user's items in the training file: fewer than {MIN_USER_INTERACTIONS}, so left out of training "
+                  "and read now as a new visitor's history")
 
 
 def unknown_ids_message(ids, codes, ctx) -> str | None:
@@ -224,44 +226,88 @@ def unknown_ids_message(ids, codes, ctx) -> str | None:
             "in its training file is left out")
 
 
+def _left_out_ids(ctx: Context) -> set[str]:
+    lo = ctx.data.left_out
+    return set() if lo is None or lo.empty else set(lo["user"].astype(str))
+
+
 def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], list[str]]:
     """The batch rule, shared by local and Ray scoring. Each distinct id once, in file order: ``(codes, new_ids, notes)``,
-    where a known user has its code and the ``j``-th unknown id the code ``n_users + j`` (``new_ids[j]``): a new visitor
-    with no history, who gets the most popular items, said in the ``basis`` column and in one note. A list in which no id
-    is known is refused (another system's ids, or the wrong model)."""
+    where a known user has its code and the ``j``-th id the model was not trained on the code ``n_users + j``
+    (``new_ids[j]``). Such an id is either a user the training file holds with too few interactions to train on — read as a
+    new visitor with those items as history (``LEFT_OUT_BASIS``): they had got the most popular items, the ones they
+    already had among them — or an unknown id: a new visitor with no history, who gets the most popular items, said in the
+    ``basis`` column and in one note. A list in which no id is known either way is refused (another system's ids, or the
+    wrong model)."""
+    short = _left_out_ids(ctx)
     codes = [ctx.data.user_code(u) for u in ids]
-    said = unknown_ids_message(ids, codes, ctx)
-    if said and all(c is None for c in codes):
+    unknown = [None if c is None and u not in short else (c if c is not None else -1) for u, c in zip(ids, codes)]
+    said = unknown_ids_message(ids, unknown, ctx)
+    if said and all(c is None for c in unknown):
         raise DataProblem(f"none of its ids is in the model: {said}; is this the user list for this model?", "the user list")
     new_ids = list(dict.fromkeys(u for u, c in zip(ids, codes) if c is None))
     new_code = {u: ctx.data.n_users + j for j, u in enumerate(new_ids)}
     out = [c if c is not None else new_code[u] for u, c in zip(ids, codes)]
     notes = [f"{said}. They get the most popular items, with basis “{UNKNOWN_BASIS}”"] if said else []
+    held = [u for u in new_ids if u in short]
+    if held:
+        notes.append(f"{len(held):,} user{'s' if len(held) > 1 else ''} ({', '.join(map(repr, held[:5]))}{' …' if len(held) > 5 else ''}) "
+                     f"{'have' if len(held) > 1 else 'has'} fewer than {MIN_USER_INTERACTIONS} interactions in the training file, "
+                     "so the model was not trained on them; their lists are built from those items, read as a new visitor's "
+                     f"history, and never offer one of them (basis “{LEFT_OUT_BASIS}”)")
     return np.asarray(list(dict.fromkeys(out)), dtype=np.int64), new_ids, notes
 
 
+def new_visitor_rows(ctx: Context, new_ids: list[str]) -> sp.csr_matrix:
+    """One history row per id of ``new_ids``: the items a user left out of training has in the training file (those the
+    model knows), else empty."""
+    rows = sp.lil_matrix((len(new_ids), ctx.seen.shape[1]), dtype=ctx.seen.dtype)
+    lo = ctx.data.left_out
+    if lo is not None and not lo.empty and new_ids:
+        where = {u: j for j, u in enumerate(new_ids)}
+        for u, i in zip(lo["user"].astype(str), lo["item"].astype(str)):
+            j, code = where.get(u), ctx.data.item_code(i)
+            if j is not None and code is not None:
+                rows[j, code] = 1
+    return rows.tocsr()
+
+
+def left_out_flags(ctx: Context, new_ids: list[str]) -> np.ndarray:
+    """Per id of ``new_ids``: is it a user the training file holds but training left out (``LEFT_OUT_BASIS``)?"""
+    short = _left_out_ids(ctx)
+    return np.array([u in short for u in new_ids], dtype=bool)
+
+
 def with_new_visitors(ctx: Context, new_ids: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-    """``(histories, user ids)`` indexed by the codes of ``resolve_users``: the known users', then an empty history per
-    unknown id (the matrix is copied only when there is one)."""
+    """``(histories, user ids)`` indexed by the codes of ``resolve_users``: the known users', then a history per id the model
+    was not trained on (``new_visitor_rows``; the matrix is copied only when there is one)."""
     if not new_ids:
         return ctx.seen, np.asarray(ctx.data.user_ids, dtype=object)
-    seen = sp.vstack([ctx.seen, sp.csr_matrix((len(new_ids), ctx.seen.shape[1]), dtype=ctx.seen.dtype)]).tocsr()
+    seen = sp.vstack([ctx.seen, new_visitor_rows(ctx, new_ids)]).tocsr()
     return seen, np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)])
 
 
 def known_items(ctx: Context, new_ids: list[str]) -> sp.csr_matrix:
-    """Every item each user has anywhere in the data — training and held-out rows — indexed like ``with_new_visitors``:
-    a batch list never offers one of them (the shipped model listed films user 2 had already rated, 3 of 10, because only
-    the training part counted as seen). The model still reads the training part alone, as it learned."""
+    """Every item each user has anywhere in the data — training and held-out rows, and the items of a user left out of
+    training — indexed like ``with_new_visitors``: a batch list never offers one of them (the shipped model listed films
+    user 2 had already rated, 3 of 10, because only the training part counted as seen). The model still reads the training
+    part alone, as it learned."""
     have = (ctx.seen + ctx.truth).tocsr()
     if not new_ids:
         return have
-    return sp.vstack([have, sp.csr_matrix((len(new_ids), have.shape[1]), dtype=have.dtype)]).tocsr()
+    return sp.vstack([have, new_visitor_rows(ctx, new_ids)]).tocsr()
 
 
-def batch_basis(codes: np.ndarray, none: np.ndarray, n_users: int) -> np.ndarray:
-    """The ``basis`` of each user's list: unknown id, no catalogue item in the history, or the history."""
-    return np.where(codes >= n_users, UNKNOWN_BASIS, np.where(none, NO_BASIS, "this user's history"))
+def batch_basis(codes: np.ndarray, none: np.ndarray, n_users: int, left_out: np.ndarray | None = None) -> np.ndarray:
+    """The ``basis`` of each user's list: unknown id, no catalogue item in the history, a user left out of training (read
+    from their few items; ``left_out`` is ``left_out_flags`` of the new ids), or the history."""
+    new = codes >= n_users
+    short = np.zeros(len(codes), dtype=bool)
+    if left_out is not None and len(left_out):
+        short[new] = left_out[codes[new] - n_users]
+    basis = np.where(none, np.where(new & ~short, UNKNOWN_BASIS, NO_BASIS), "this user's history").astype(object)
+    basis[short & ~none] = LEFT_OUT_BASIS
+    return basis
 
 
 def batch_scores(scores: np.ndarray, none: np.ndarray) -> np.ndarray:
@@ -295,7 +341,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
         "user_id": np.repeat(user_ids[codes], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
         "score": batch_scores(scores, none),
-        "basis": np.repeat(batch_basis(codes, none, n_users), items.shape[1]),
+        "basis": np.repeat(batch_basis(codes, none, n_users, left_out_flags(ctx, new_ids)), items.shape[1]),
     })
     # A user with nothing left to recommend kept no row at all: the output skipped them without a word. They keep one row,
     # empty but for the id and the basis, and the note names them.
