@@ -133,6 +133,29 @@ def test_home_shows_each_use_cases_own_value_function():
         assert mod.value(mod.evaluate(mod.load(ModelStore())), mod.Assumptions()).running == running, name
 
 
+def test_home_triage_card_reads_kappa_at_the_pages_decision_rule():
+    """At an 8× decision rule the triage page's Model tab read κ 0.879 while Home's card, beside that rule's net value,
+    still read the 3× rule's 0.917: one card, two rules. Both now read the evaluation through ``spec.judged``."""
+    import usecases
+    from usecases.core import fmt
+    from usecases.core.spec import assumptions_from, judged
+    from usecases.core.store import ModelStore
+
+    at = _app()
+    at.query_params["triage.ops.under_cost"] = "8.0"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    mod = usecases.get("triage")
+    ev = mod.evaluate(mod.load(ModelStore()))
+    a = assumptions_from(mod, {"triage.ops.under_cost": 8.0})
+    at8 = judged(mod, ev, a)
+    assert at8.under_cost == 8.0 and round(at8.model["kappa_linear"], 3) != round(ev.model["kappa_linear"], 3)
+    (card,) = [m for m in at.metric if m.label == mod.SPEC.primary_label]
+    assert card.value == fmt.metric(at8.model["kappa_linear"])
+    assert _card_value(at, mod.SPEC.primary_label) == fmt.money(mod.value(at8, a).monthly[1])
+    assert judged(usecases.get("fraud"), ev, a) is ev  # a use case without a decision rule: unchanged
+
+
 def test_home_cards_metric_delta_is_the_difference_of_the_numbers_shown_and_grey_for_a_tie():
     """The triage card showed κ 0.916 beside a best baseline of 0.914 and a green "+0.001" (the unrounded difference) next to
     the word "Tie"."""

@@ -57,6 +57,23 @@ def test_an_unpriced_interval_below_zero_is_written_with_the_minus_sign(monkeypa
     assert "3.9 fewer per month (0.9 a week × 4.33 weeks) on average" in v.headline
 
 
+def test_the_headlines_weeks_multiply_out_to_its_month(monkeypatch):
+    """Home read "7.1 fewer per month (1.6 a week × 4.33 weeks)" — 6.9; the week was 1.64. The week now shows the decimals
+    at which the two figures multiply out, and no more (0.9 a week stays 0.9)."""
+    from usecases.core import fmt
+    from usecases.triage import economics
+
+    ops = economics.Operations(0.8, 5, 1, "the nurse", {}, {"late_l12_per_week": (-0.05, 1.64, 3.7)})
+    monkeypatch.setattr(economics, "operations", lambda ev, a: ops)
+    v = economics.value(_ev(nurse_shift=0), triage.Assumptions(runs=5))
+    assert "7.1 fewer per month (1.64 a week × 4.33 weeks) on average" in v.headline
+    # the Operations tiles: "60.1 → 58.3" beside "1.9 fewer" (means 60.12 and 58.26, their difference 1.86)
+    ua, ma = 60.12, 58.26
+    d = fmt.agreeing_digits(lambda d: abs(round(ua, d) - round(ma, d) - round(ua - ma, d)) < 0.5 * 10 ** -d)
+    assert d == 2 and (fmt.number(ua, d), fmt.number(ma, d), fmt.number(ua - ma, d)) == ("60.12", "58.26", "1.86")
+    assert fmt.agreeing_digits(lambda d: True) == 1 and fmt.agreeing_digits(lambda d: False) == 3
+
+
 def test_a_real_effect_is_priced_from_the_paired_mean():
     ev = _ev(nurse_shift=2)
     a = triage.Assumptions(runs=10, arrivals_per_hour=10)

@@ -15,7 +15,7 @@ from dashboard.components.sidebar import model_status_line
 from dashboard.components.state import holder
 from usecases import portfolio as pf
 from usecases.core import business, fmt
-from usecases.core.spec import assumptions_from
+from usecases.core.spec import assumptions_from, judged
 from usecases.core.store import ModelUnusable
 from usecases.core.tables import DataProblem
 
@@ -38,8 +38,9 @@ for i, name in enumerate(usecases.NAMES):
         try:
             trained = holder().get(name)
             with st.spinner(f"Evaluating {spec.title.lower()}…"):
-                ev = cache.evaluation(name, trained)
-                v = cache.value(name, trained, ev, assumptions_from(mod, scen))
+                asm = assumptions_from(mod, scen)
+                ev = judged(mod, cache.evaluation(name, trained), asm)  # at the page's decision rule, as the page shows it
+                v = cache.value(name, trained, ev, asm)
         except ModelUnusable as exc:
             st.markdown(f"**Model:** {text}")
             st.caption(str(exc))

@@ -114,6 +114,13 @@ def number(x: float | None, digits: int = 2, typographic: bool = False) -> str:
     return _minus(out) if typographic else out
 
 
+def agreeing_digits(agree: Callable[[int], bool], fewest: int = 1, most: int = 3) -> int:
+    """The fewest decimals (``fewest`` … ``most``) at which figures shown side by side still add up — ``agree(d)`` checks
+    them rounded to ``d``: "60.1 → 58.3" beside "1.9 fewer" (the unrounded means differ by 1.86), "1.6 a week × 4.33
+    weeks" beside "7.1 a month" (1.64 a week)."""
+    return next((d for d in range(fewest, most + 1) if agree(d)), most)
+
+
 def between(lo: float | None, hi: float | None, f: Callable[[Any], str] = money) -> str:
     """A range: "€20k – €48k", or "−€6.0k to −€2.5k" when a bound is negative (a dash between minus signs misread)."""
     neg = any(_ok(x) and float(x) < 0 for x in (lo, hi))

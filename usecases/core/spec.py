@@ -357,6 +357,15 @@ def check_contract(mod: ModuleType) -> list[str]:
     return problems
 
 
+def judged(mod: ModuleType, evaluation: Evaluation, assumptions: Any) -> Evaluation:
+    """The evaluation as the use case's page judges it under ``assumptions``: a package whose assumptions hold a decision
+    rule (triage's cost ratio sets every suggested level) defines ``judged(evaluation, assumptions)``; otherwise the
+    evaluation is unchanged. Home's card and the page read their metric through this one function: at an 8× rule the
+    triage page's Model tab read κ 0.879 while Home's card, beside the page's 8× net value, still read the 3× rule's 0.917."""
+    own = getattr(mod, "judged", None)
+    return own(evaluation, assumptions) if callable(own) else evaluation
+
+
 def assumptions_from(mod: ModuleType, values: Mapping[str, Any]) -> Any:
     """A use case's assumptions from scenario values (``{"fraud.a.cost_per_alert": 6, …}``).
 

@@ -138,6 +138,11 @@ def _paired_runs(a: EDAssumptions, pol_u: tuple, pol_m: tuple, runs: int, weeks:
     return arms, paired
 
 
+def judged(evaluation: TriageEvaluation, assumptions: Assumptions) -> TriageEvaluation:
+    """The evaluation at the decision rule of ``assumptions`` (``spec.judged``): what the page and Home's card show."""
+    return evaluation.at_cost(assumptions.under_cost)
+
+
 def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     """Net value per month after the running cost: fewer critical patients seen late × the assumed cost of
     each, priced only when the paired interval excludes zero. (low, base, high)."""
@@ -149,7 +154,9 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
                      headline=f"Doctors overloaded in this scenario ({fmt.rate(ops.utilisation)} utilisation): not priced")
     lo, mean, hi = ops.paired["late_l12_per_week"]
     per_month = tuple(x * WEEKS_PER_MONTH for x in (lo, mean, hi))
-    weekly = fmt.number(abs(mean), 1)  # the Operations tab's tiles count per week; the headline says how its month is made of them
+    # The Operations tab's tiles count per week; the headline says how its month is made of them, in figures that multiply out
+    # ("1.6 a week × 4.33 weeks" read beside 7.1 a month: it was 1.64).
+    weekly = fmt.number(abs(mean), fmt.agreeing_digits(lambda d: round(round(abs(mean), d) * WEEKS_PER_MONTH, 1) == round(abs(per_month[1]), 1)))
     if ops.supported():
         low = min(per_month[0] * costs[0].late_critical_cost, per_month[0] * costs[2].late_critical_cost)
         high = max(per_month[2] * costs[0].late_critical_cost, per_month[2] * costs[2].late_critical_cost)
