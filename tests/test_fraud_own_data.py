@@ -102,6 +102,36 @@ def test_the_training_files_reading_notes_go_with_its_own_evaluation_not_with_an
     assert ext.data.kind == "external" and list(ext.notes) == []
 
 
+def test_an_external_file_holding_training_rows_is_scored_without_them(cv_model, small_csv, tmp_path):
+    """A slice of the training file (ISLR::Default, 1,500 of its 10,000 rows) was evaluated as "all 1,500 rows of a file the
+    model never saw". Rows of the training file (kept as hashes with the model, through a save and a load) are now left out
+    and said; a file of nothing else is refused."""
+    import pandas as pd
+
+    from usecases.core import protocol
+    from usecases.core.store import ModelStore
+
+    store = ModelStore(tmp_path)
+    fraud.save(cv_model, store, "fraud/custom/mine")
+    t = fraud.load(store, "fraud/custom/mine")
+    train = pd.read_csv(pd.io.common.BytesIO(small_csv))
+    assert len(t.artefacts[protocol.ROW_HASHES]) == len(train)
+    new = raw_frame(n=600, n_customers=50, n_terminals=500, n_days=30, seed=11)
+    new["transaction_id"] = "new-" + new["transaction_id"].astype(str)
+    alone = fraud.evaluate(t, data=fraud.read_data(new.to_csv(index=False).encode(), "new.csv"))
+    mixed = pd.concat([train.iloc[:1000], new]).to_csv(index=False).encode()
+    ev = fraud.evaluate(t, data=fraud.read_data(mixed, "mixed.csv"))
+    note = f"1,000 of its {1000 + len(new):,} rows are rows of the model's training file (the same values in every column) and are left out"
+    assert ev.data.kind == "external" and ev.data.test_rows == len(new) and note in ev.data.split and "never saw" not in ev.data.split
+    assert list(ev.notes) == [note[:1].upper() + note[1:] + f": the figures are on the other {len(new):,}"]
+    assert ev.data.test_rows == alone.data.test_rows and list(alone.notes) == []
+    with pytest.raises(DataProblem, match=r"all 1,000 of its rows are rows of the model's training file .* it is not new data"):
+        fraud.evaluate(t, data=fraud.read_data(train.iloc[:1000].to_csv(index=False).encode(), "slice.csv"))
+    # the whole file in another order is the training file (transactions are read in time order): its held-out rows
+    resorted = fraud.evaluate(t, data=fraud.read_data(train.sample(frac=1.0, random_state=3).to_csv(index=False).encode(), "resorted.csv"))
+    assert resorted.data.kind != "external" and resorted.model == pytest.approx(fraud.evaluate(t).model)
+
+
 def test_same_file_recomputed_without_arrays_matches_the_recorded_evaluation(cv_model, small_csv):
     ds = fraud.read_data(small_csv, "mine.csv")
     stored = fraud.evaluate(cv_model, ds)

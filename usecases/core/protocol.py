@@ -11,6 +11,9 @@
 * :class:`Split` is recorded in the model card (kind, seed, k, fingerprint of the rows, counts), so
   ``evaluate`` on the same file reuses it and scores only rows the model did not learn from; a
   different file is an external test and is labelled so.
+* Every row of a training file is hashed (:func:`row_hashes`, kept with the model as the artefact
+  :data:`ROW_HASHES`), so an external test leaves out the rows the model was built from — a subset, a
+  re-sorted copy or a resample of the training file — and says how many (:func:`external_rows`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,50 @@ def fingerprint(frame: pd.DataFrame) -> str:
     h.update("\x1f".join(map(str, frame.columns)).encode())
     h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return h.hexdigest()[:20]
+
+
+ROW_HASHES = "data.row_hashes"  # the artefact holding one hash per row of a model's training file
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each column in one representation whatever the file inferred: numbers (and times) as float64, anything else as text —
+    a subset of a file can read a column as integers where the whole file, with a blank in it, read floats."""
+    out = {}
+    for c in frame.columns:
+        v = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(v):
+            v = v.astype("int64").astype(float).where(v.notna())
+        if pd.api.types.is_bool_dtype(v) or pd.api.types.is_numeric_dtype(v):
+            out[str(c)] = pd.to_numeric(v, errors="coerce").astype(float).fillna(np.inf).to_numpy()
+        else:
+            out[str(c)] = v.astype(object).where(v.notna(), "").astype(str).to_numpy()
+    return pd.DataFrame(out)
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per row of ``frame``'s values (not its order, index or file format), as int64 for safetensors."""
+    return np.array(pd.util.hash_pandas_object(_canonical(frame), index=False).to_numpy(), dtype=np.uint64).view(np.int64)
+
+
+def external_rows(stored, frame: pd.DataFrame, subject: str) -> tuple[np.ndarray, str | None]:
+    """For an external test: ``(keep, note)`` — the rows of ``frame`` that are not rows of the model's training file
+    (``stored``: its :data:`ROW_HASHES`, or ``None`` for a model without them) and what to say about the others.
+
+    A file that is wholly training rows (the same file re-sorted, or a slice of it) is refused: scored as "a file the model
+    never saw", a 400-row slice of a triage training file read κ 0.754 against 0.691 cross-validated."""
+    keep = np.ones(len(frame), dtype=bool)
+    if stored is None or not len(frame):
+        return keep, None
+    keep = ~np.isin(row_hashes(frame), np.asarray(stored).view(np.int64))
+    seen = int((~keep).sum())
+    if not seen:
+        return keep, None
+    if not keep.any():
+        raise DataProblem(f"all {len(frame):,} of its rows are rows of the model's training file (the same values in every column): "
+                          "it is not new data, and scoring it would measure memory; evaluate the training file as it was given "
+                          "(its held-out rows), or give rows the model never saw", subject)
+    return keep, (f"{seen:,} of its {len(frame):,} rows are rows of the model's training file (the same values in every column) and "
+                  f"are left out: the figures are on the other {int(keep.sum()):,}")
 
 
 @dataclass(frozen=True)

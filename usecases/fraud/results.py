@@ -9,16 +9,18 @@ it); on any other labelled file it is an external test: every row scored by the 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from usecases.core import protocol
 from usecases.core.spec import DataInfo, Evaluation
 from usecases.core.tables import DataProblem
 
 from . import SPEC
-from .data import Dataset, simulated
+from .data import LABEL, Dataset, simulated
 from .evaluation import bootstrap_metrics, scores_metrics
 from .peers import LABELS
 from .artefacts import BOOTSTRAP, concat, fold_arrays, fold_metrics, spread_words
@@ -213,6 +215,11 @@ def external(trained: Trained, data: Dataset) -> FraudEvaluation:
     """Every row of a file the model never saw, scored by the (fold-averaged) model; peers are refit on the
     model's training rows when those can be regenerated (the simulation), otherwise left out."""
     card = trained.card
+    keep, seen_note = protocol.external_rows((trained.artefacts or {}).get(protocol.ROW_HASHES), data.frame[list(data.key_columns)], data.subject)
+    if seen_note:  # rows of the training file are not a test of it (a slice of ISLR::Default read as "never saw")
+        data = dataclasses.replace(data, frame=data.frame[keep].reset_index(drop=True))
+        if LABEL in data.frame and not data.y.any():
+            raise DataProblem(f"{seen_note}, and none of those is a fraud: there is nothing left to test on", data.subject)
     X, y = data.X, data.y
     scores = {"model": trained.model.predict_proba(X)[:, 1]}
     note = ""
@@ -233,6 +240,11 @@ def external(trained: Trained, data: Dataset) -> FraudEvaluation:
     folds = bootstrap_metrics(y, scores, day if by_day else np.arange(len(y)) % 20, n=BOOTSTRAP)
     split = (f"external test: all {len(y):,} rows of a file the model never saw, scored by the model; the operating threshold comes "
              f"from the model's own validation rows; spread: {BOOTSTRAP} bootstrap resamples of {'days' if by_day else 'blocks of rows'}{note}")
+    if seen_note:
+        split = split.replace(f"all {len(y):,} rows of a file the model never saw", f"{len(y):,} rows of this file; {seen_note}")
     info = DataInfo(source=data.source, rows=len(y), split=split, kind="external", test_rows=len(y), synthetic=False)
-    return build(card, arrays, model=point["model"], baselines={n: point[n] for n in scores if n != "model"}, folds=folds, info=info,
-                 pooled=True)
+    ev = build(card, arrays, model=point["model"], baselines={n: point[n] for n in scores if n != "model"}, folds=folds, info=info,
+               pooled=True)
+    if seen_note:
+        ev.notes = (seen_note[:1].upper() + seen_note[1:],)
+    return ev
