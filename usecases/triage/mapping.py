@@ -193,16 +193,24 @@ _LEVEL_WORDS = re.compile(r"^(?:level|lvl|esi|ktas|ctas|mts|ats|triage|acuity|ca
 # Level names of the five-level scales, 1 = most urgent: the Manchester Triage System's (Mackway-Jones et al., *Emergency
 # Triage*, 3rd ed. 2014) names and colours, and the Canadian scale's names (CTAS; Beveridge et al. 1999), which the page uses.
 LEVEL_NAMES = {"immediate": 1, "red": 1, "resuscitation": 1, "very urgent": 2, "orange": 2, "emergent": 2, "urgent": 3, "yellow": 3,
-               "standard": 4, "green": 4, "less urgent": 4, "semi urgent": 4, "non urgent": 5, "nonurgent": 5, "blue": 5}
+               "standard": 4, "green": 4, "less urgent": 4, "semi urgent": 4, "non urgent": 5, "nonurgent": 5, "blue": 5,
+               "emergency": 2}  # the Australasian Triage Scale's category 2 (its 1, 3, 4, 5: resuscitation … non-urgent)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
+# "2 - Emergent", "3: Urgent", "4) Less urgent" (an EHR's coded label): the leading digit is the level
+_DIGIT_LABEL = re.compile(r"^([1-5])\s*[-:.)]\s*[^\W\d_][\w\s-]*$")
+_ROMAN_LABEL = re.compile(r"^(?:(?:level|esi|ktas|ctas|mts|ats|triage|category|cat|priority)\s*[-:#.]?\s*)?(i{1,3}|iv|v)$", re.I)
 
 
 def to_level(s: pd.Series, most_urgent: int = 1) -> pd.Series:
     """Triage levels from text cells: numbers as ``to_number`` reads them, labels that name one level in words (``Level 2``,
     ``ESI 3``, ``KTAS-1``, ``P4``) — the digit is the level — and the scales' level names (``Very urgent``, ``Green``,
-    ``Non-urgent``: :data:`LEVEL_NAMES`); anything else is not a level. Names always mean 1 = most urgent, so with
+    ``Non-urgent``, the Australasian ``Emergency``: :data:`LEVEL_NAMES`), an EHR's coded label (``2 - Emergent``: the
+    digit) and Roman numerals (``II``, ``Level IV``); anything else is not a level. Names always mean 1 = most urgent, so with
     ``most_urgent == 5`` they are written on that scale (the caller turns the whole column round)."""
     t = s.astype(str).str.strip()
     worded = t.str.extract(_LEVEL_WORDS)[0]
+    worded = worded.where(worded.notna(), t.str.extract(_DIGIT_LABEL)[0])
+    worded = worded.where(worded.notna(), t.str.extract(_ROMAN_LABEL)[0].str.lower().map(_ROMAN))
     named = t.str.lower().str.replace(r"[-_\s]+", " ", regex=True).map(LEVEL_NAMES)
     if most_urgent == 5:
         named = 6 - named

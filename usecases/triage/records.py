@@ -137,6 +137,18 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             if bad.any():
                 problems.append(f"{FIELD_LABELS[canon]}: {int(bad.sum())} values that are not one of the levels 1–5 "
                                 f"(e.g. {', '.join(map(repr, raw[bad].astype(str).drop_duplicates().head(3).tolist()))})")
+            # A level written in words the app does not know was read as blank: 157 "emergency" rows (the Australasian
+            # scale's level 2) left out as "rows without a reference level", and a model trained with no level 2 at all.
+            text = raw.astype(str).str.strip()
+            unread = v.isna() & raw.notna() & ~text.isin(PLACEHOLDERS) & (text != "")
+            if unread.any():
+                said = (f"{FIELD_LABELS[canon]}: {int(unread.sum()):,} value{'s' if unread.sum() > 1 else ''} not read as a level "
+                        f"(e.g. {', '.join(map(repr, text[unread].drop_duplicates().head(3).tolist()))})")
+                if require_labels:
+                    problems.append(f"{said} — write each level as 1–5, a label such as 'Level 2' or 'ESI 2', or a scale's name "
+                                    "(resuscitation, emergent, urgent, less urgent, non-urgent); a blank cell means not known")
+                else:
+                    notes.append(f"{said}: those rows are scored without a reference level")
             out[canon] = 6 - v if mapping.most_urgent == 5 else v
         else:  # complaint
             text = raw.astype(str).str.strip()
