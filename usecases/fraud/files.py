@@ -18,6 +18,7 @@ notes say so; every other unknown column is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -194,6 +195,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     time_col = norm.get("time")
     amount_col = norm.get("amount") or norm.get("tx_amount")
     problems: list[str] = []
+    codings: dict[str, list] = {}
     frame = pd.DataFrame(index=df.index)
     for c in df.columns:
         if c == label_col:
@@ -214,6 +216,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                 zero = next(v for v in levels if v != one)
                 frame[str(c)] = (raw.astype(str).str.strip() == one).astype(float)
                 notes.append(f"column {c}: {one} = 1, {zero} = 0")
+                codings[str(c)] = [one, zero]
                 continue
             words = {v.lower() for v in levels}
             if blank.any() and (len(levels) == 2 or words <= (POSITIVE | NEGATIVE)):  # a yes/no column with a hole: name the hole
@@ -223,6 +226,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             if len(levels) == 1 and not blank.any() and words <= (POSITIVE | NEGATIVE):  # a batch to score may hold only "No"
                 frame[str(c)] = float(next(iter(words)) in POSITIVE)
                 notes.append(f"column {c}: {levels[0]} = {int(next(iter(words)) in POSITIVE)}")
+                codings[str(c)] = [levels[0], None] if next(iter(words)) in POSITIVE else [None, levels[0]]
                 continue
             problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
                             "(encode categories as numbers, or give raw transactions)")
@@ -275,7 +279,8 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     keys = (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame else []))
     return Dataset(frame=frame, layout="table", source=f"your file “{filename}” ({what}, {len(frame):,} rows × {len(features)} features)",
                    fingerprint=protocol.fingerprint(frame[list(keys)]), features=features, read_info=info, notes=tuple(notes),
-                   has_amount=amount_col is not None, key_columns=keys, label_column=None if label_col is None else str(label_col))
+                   has_amount=amount_col is not None, key_columns=keys, label_column=None if label_col is None else str(label_col),
+                   codings=codings)
 
 
 def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: str | None = None,
@@ -302,3 +307,40 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
         if n_pos < 10 or n_neg < 10:
             raise DataProblem(f"it has {n_pos} frauds and {n_neg} legitimate rows; at least 10 of each are needed to train and evaluate", subject)
     return ds
+
+
+def recode(ds: Dataset, trained_codings: dict | None) -> Dataset:
+    """``ds`` with its text columns read as the model's training file read them (``Dataset.codings``), or a DataProblem naming
+    a value that file never held. Each file had been coded on its own — its two values in alphabetical order — so a model
+    trained with sex F = 0, M = 1 scored a file holding M and W with M = 0, W = 1 (average precision 0.583 → 0.034), and
+    said so only in a note."""
+    if not trained_codings or ds.layout != "table":
+        return ds
+    frame, problems, notes, codings = ds.frame, [], list(ds.notes), dict(ds.codings)
+    for col, (f_one, f_zero) in ds.codings.items():
+        if col not in trained_codings:
+            continue
+        t_one, t_zero = trained_codings[col]
+        key = lambda v: str(v).strip().lower()  # noqa: E731 — "Yes" in one export is "yes" in another
+        want = {key(v): k for k, v in ((1, t_one), (0, t_zero)) if v is not None}
+        have = {key(v): k for k, v in ((1, f_one), (0, f_zero)) if v is not None}
+        unknown = [v for v in (f_one, f_zero) if v is not None and key(v) not in want]
+        said = ", ".join(f"{v} = {k}" for k, v in ((1, t_one), (0, t_zero)) if v is not None)
+        if unknown:
+            problems.append(f"column {col}: {', '.join(map(repr, unknown))} — the model's training file held only "
+                            f"{' and '.join(repr(v) for v in (t_one, t_zero) if v is not None)} there ({said}); "
+                            "recode the column to those values")
+            continue
+        codings[col] = [t_one, t_zero]
+        if all(want[v] == k for v, k in have.items()):
+            continue
+        if frame is ds.frame:
+            frame = frame.copy()
+        x = frame[col].to_numpy()
+        frame[col] = np.where(x == 1, float(want[key(f_one)]) if f_one is not None else 1.0,
+                              float(want[key(f_zero)]) if f_zero is not None else 0.0)
+        notes = [n for n in notes if not n.startswith(f"column {col}: ")]
+        notes.append(f"column {col}: read as the model's training file coded it ({said})")
+    if problems:
+        raise DataProblem(problems, ds.subject)
+    return dataclasses.replace(ds, frame=frame, notes=tuple(notes), codings=codings)

@@ -16,7 +16,7 @@ from usecases.core.tables import DataProblem
 from .assumptions import rate_words
 from .business import FraudAssumptions, operating
 from .data import Dataset
-from .files import read_user_file
+from .files import read_user_file, recode
 from .learner import FoldEnsemble
 from .peers import LABELS
 from .pipeline import Trained, default_dataset, peers_for, plan_rows
@@ -36,6 +36,7 @@ def default_threshold(trained: Trained) -> float:
 def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, batch_size: int = 65_536) -> pd.DataFrame:
     """Fraud probability and flag for every row (batched; on the model's device). ``threshold`` defaults to the
     profit-optimal one under default assumptions."""
+    rows = recode(rows, trained.card["data"].get("codings"))  # text columns read as the training file read them
     if rows.layout != trained.layout or tuple(rows.features) != trained.features:
         raise DataProblem("this model scores raw transactions (transaction_id, datetime, customer_id, terminal_id, amount)"
                           if trained.layout == "handbook" else
