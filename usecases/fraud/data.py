@@ -53,6 +53,7 @@ class Dataset:
     # A featurised table's text columns read as 1/0: column → [the value read as 1, the value read as 0] (None where the file
     # held one value only). The card keeps the training file's, and every later file is read with them (``recode``).
     codings: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # what makes every figure on this file doubtful (a column that is the label in disguise)
 
     @property
     def subject(self) -> str:
