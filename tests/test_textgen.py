@@ -172,7 +172,14 @@ def test_ngram_baseline_is_a_proper_distribution():
                                            ([], "no file was given"),
                                            # the held-out slice is the end of the joined text: a file given twice leaked into it
                                            ([("kjv.txt", b"In the beginning. " * 300), ("kjv (1).txt", b"In the beginning. " * 300)],
-                                            "it holds the same text as 'kjv.txt', given before it; a second copy would put text")])
+                                            "it holds the same text as 'kjv.txt', given before it; a second copy would put text"),
+                                           # one line 2,000 times: the n-gram scored 0.000 bits per byte, "vs n-gram +6,400,823"
+                                           ([("rep.txt", b"The quick brown fox jumps over the lazy dog.\n" * 2000)],
+                                            r"100% of its held-out part \(the last 10 %\) repeats lines of the part the model trains on"),
+                                           # a near copy (one line changed) escapes the exact-copy check, not this one
+                                           ([("a.txt", "".join(f"Verse {i}: a line of prose that is long enough.\n" for i in range(300)).encode()),
+                                             ("b.txt", "".join(f"Verse {i}: a line of prose that is long enough.\n" for i in range(1, 300)).encode())],
+                                            "repeats lines of the part the model trains on, word for word")])
 def test_bad_corpus_uploads(files, needle):
     with pytest.raises(DataProblem, match=needle):
         read_corpus(files)
@@ -636,7 +643,7 @@ def test_a_table_without_a_text_column_is_not_a_corpus():
         read_corpus([("r.csv", table.encode())], text_column="id")
     # The CLI can name the column too (the refusal said "name the column" and only the page could); a column named for .txt
     # files is not silently ignored.
-    long = "id,review\n" + "".join(f"{i},{'This product works well and I would buy it again. ' * 3}\n" for i in range(300))
+    long = "id,review\n" + "".join(f"{i},{'This product works well and I would buy it again. ' * 3}(review {i})\n" for i in range(300))
     assert textgen.read_data(long.encode(), "r.csv", text_column="review").source.startswith("your corpus (r.csv, column 'review';")
     with pytest.raises(DataProblem, match=r"a text column \('review'\) was named, but no file is a CSV or TSV table"):
         read_corpus([("notes.txt", ("Plain prose. " * 400).encode())], text_column="review")
