@@ -70,5 +70,11 @@ def test_bootstrap_interval_brackets_the_mean():
 def test_money_labels():
     assert b.money(1_234_567) == "€1.2M"
     assert b.money(35_000) == "€35k"
+    # three significant digits from €10k: Home's fraud card read €11k for €10.7k, and the cards added up €0.4k off the total
+    assert (b.money(10_700), b.money(-10_650), b.money(99_940), b.money(411_000)) == ("€10.7k", "−€10.7k", "€99.9k", "€411k")
     assert b.money(-820) == "−€820"
     assert b.money(None) == "—"
+    from usecases.core import fmt
+
+    # a probability just under 1 is not written as certainty ("Fraud probability 100.00 %" on the What-if tab)
+    assert (fmt.rate(0.99996, 2), fmt.rate(0.996), fmt.rate(1.0, 2), fmt.rate(0.5, 1)) == ("> 99.99 %", "> 99 %", "100.00 %", "50.0 %")

@@ -26,7 +26,7 @@ def _minus(text: str) -> str:
 
 
 def money(x: float | None, currency: str = "€", precise: bool = False) -> str:
-    """Compact money: €1.2M, €35k, €820, €0.0021 (small amounts keep two significant digits);
+    """Compact money: €1.2M, €411k, €10.7k, €820, €0.0021 (small amounts keep two significant digits);
     negatives keep their sign. ``precise`` writes every euro (€250,000)."""
     if not _ok(x):
         return DASH
@@ -38,8 +38,10 @@ def money(x: float | None, currency: str = "€", precise: bool = False) -> str:
         s = f"{a / 1e9:.1f}B"
     elif a >= 1e6:
         s = f"{a / 1e6:.1f}M"
-    elif a >= 1e4:
+    elif a >= 1e5:
         s = f"{a / 1e3:.0f}k"
+    elif a >= 1e4:  # three significant digits, as from €100k up: Home's cards read €11k for €10.7k and added up €0.4k off the total
+        s = f"{a / 1e3:.1f}".removesuffix(".0") + "k"
     elif a >= 1e3:
         s = f"{a / 1e3:.1f}k"
     elif a >= 10 or a == 0:
@@ -72,6 +74,8 @@ def rate(x: float | None, digits: int = 0) -> str:
         digits = 1
     if round(p, digits) == 0:
         p = 0.0  # "-0.0 %" read as a loss
+    if 99 < p < 100 and round(p, digits) >= 100:  # a fraud probability of 0.99996 read "100.00 %": certainty it is not
+        return f"> {100 - 10 ** -digits:.{digits}f} %"
     return _minus(f"{p:,.{digits}f} %")
 
 
