@@ -261,8 +261,9 @@ def test_an_external_file_holding_the_models_training_rows_scores_only_the_rows_
     # nothing but training rows: refused in one line
     only = ctx.train[np.isin(ctx.train.user, users)]
     raw = _csv(pd.DataFrame({"user": ctx.data.user_ids[only.user], "item": ctx.data.item_ids[only.item], "rating": only.rating}))
-    with pytest.raises(DataProblem, match=r"held-out interactions is in the model's training rows .* it is the model's training data, not new data"):
+    with pytest.raises(DataProblem, match=r"held-out interactions is in the model's training rows .* it is the model's training data, not new data") as err:
         rec.evaluate(quick, rec.read_data(raw, "train-rows.csv"))
+    assert str(err.value).startswith("Your file “train-rows.csv” cannot be used: ")  # it read "“your file “x.csv” (… interactions)” cannot be used"
     # a file of users the model never saw is scored whole, without the note
     fresh = [u for u in range(ml.n_users) if ml.user_ids[u] not in set(ctx.data.user_ids[np.unique(ctx.train.user)])][:40]
     ev = rec.evaluate(quick, rec.read_data(_ml_file(ml, fresh), "others.csv"))

@@ -47,6 +47,12 @@ class Interactions:
     _index: dict = field(default_factory=dict, repr=False)
 
     @property
+    def subject(self) -> str:
+        """How messages name this data: "your file “x.csv”" (the source up to the file name's closing quote; a message had
+        read "“your file “x.csv” (6,101 interactions)” cannot be used")."""
+        return self.source[: self.source.index("”") + 1] if "”" in self.source else f"“{self.source}”"
+
+    @property
     def n_users(self) -> int:
         return len(self.user_ids)
 

@@ -170,14 +170,14 @@ def external(trained, train_ctx: Context, data: Interactions) -> RecEvaluation:
     if overlap.all():
         raise DataProblem(f"every one of its {len(test):,} held-out interactions is in the model's training rows (the same user "
                           "and item ids): it is the model's training data, not new data; evaluate without a file for the "
-                          "held-out figures, or give interactions the model never saw", f"“{data.source}”")
+                          "held-out figures, or give interactions the model never saw", data.subject)
     test = test[~overlap]
     hist, truth = mapped(ctx.train), mapped(test)
     test_users = np.unique(test[USER].to_numpy())
     users = test_users[np.asarray(hist[test_users].sum(axis=1)).ravel() > 0]
     if len(users) == 0:
         raise DataProblem("none of its users has an item the model knows in their history (the item ids do not match the "
-                          "model's); train a model on this file instead", f"“{data.source}”")
+                          "model's); train a model on this file instead", data.subject)
     n_rel = np.bincount(test[USER].to_numpy(), minlength=data.n_users)[users]
     rows = hist[users]
     peers = fit_peers(card, train_ctx.seen, catalogue_slot(trained))

@@ -89,7 +89,7 @@ def evaluate(trained: Trained, data: Interactions | None = None) -> RecEvaluatio
         train_ctx = context(trained)
     except DataProblem:
         raise DataProblem("it is not the file this model was trained on, and an external test needs the model's training file "
-                          "to fit the peers on; train a model on this file instead", f"“{data.source}”") from None
+                          "to fit the peers on; train a model on this file instead", data.subject) from None
     return external(trained, train_ctx, data)
 
 
