@@ -229,6 +229,9 @@ def is_flag(s: pd.Series) -> bool:
     return len(v) >= 5 and bool(v.isin([0, 1]).all())
 
 
+RR_MEDIAN_MAX = 60  # breaths a minute: a column named RR with a higher median is a blood pressure
+
+
 def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, str, list[str]]:
     """(column, how, skipped notes) for one field: exact aliases in priority order, then close spellings."""
     names = {col: normalise_name(col) for col in df.columns if col not in used}
@@ -247,6 +250,12 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
         elif canon in NUMERIC_FIELDS + LABELS and (to_level if canon in LABELS else to_number)(df[col]).notna().sum() == 0 \
                 and len(_values(df[col])):
             skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
+        elif canon == "rr" and to_number(df[col]).median() > RR_MEDIAN_MAX:
+            # German records write the blood pressure as "RR" (Riva-Rocci): read as breaths a minute, 783 of 800 values were
+            # voided as implausible, the 17 systolic readings of 60–80 kept as breathing rates, and "AF" (Atemfrequenz) unused.
+            skipped.append(f"{col!r} holds values like a blood pressure (median {to_number(df[col]).median():.0f}), not breaths a minute "
+                           "— in German records RR is the blood pressure (Riva-Rocci); not used as Respiratory rate (map it yourself if "
+                           "it is one)")
         elif found is None:
             found = (col, how)
     return (*(found or (None, "")), skipped)
