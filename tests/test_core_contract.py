@@ -104,6 +104,11 @@ def test_the_verdict_names_what_the_spread_is_over():
                     data=DataInfo(source="s", rows=10, split="s"), folds={"model": {"m": [0.6, 0.7]}, "b": {"m": [0.5, 0.5]}},
                     spread_unit="resamples of the test users")
     assert ev.verdict().sentence.endswith("better in all 2 resamples of the test users.")
+    # identical on every resample: "changes sign between resamples (from +0.000 to +0.000)" said what did not happen
+    same = Evaluation(usecase="x", primary_metric="m", model={"m": 1.0}, baselines={"b": {"m": 1.0}}, data=DataInfo(source="s", rows=10, split="s"),
+                      folds={"model": {"m": [1.0, 1.0, 1.0]}, "b": {"m": [1.0, 1.0, 1.0]}}, spread_unit="folds")
+    v = same.verdict()
+    assert v.winner == "tie" and v.sentence == "Tie: PyTorch model and b score the same, 1.000, in every one of the 3 folds."
 
 
 def test_an_assumption_label_does_not_repeat_its_unit():

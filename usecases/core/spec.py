@@ -224,6 +224,10 @@ def verdict(ev: Evaluation) -> Verdict:
         if hi < 0:
             return Verdict(b_name, b_name, margin, False,
                            f"{name_of(b_name)} wins: {b:.3f} vs {m:.3f} for {name_of('model')}, better in all {len(paired)} {ev.spread_unit}.")
+        if lo == hi == 0:  # it read "changes sign between resamples (from +0.000 to +0.000)": it never changes at all
+            return Verdict("tie", b_name, margin, True,
+                           f"Tie: {name_of('model')} and {name_of(b_name)} score the same, {m:.3f}, in every one of the {len(paired)} "
+                           f"{ev.spread_unit}.")
         return Verdict("tie", b_name, margin, True,
                        f"Tie: {name_of('model')} {m:.3f} vs {name_of(b_name)} {b:.3f} — the difference changes sign between {ev.spread_unit} "
                        f"(from {_signed(lo)} to {_signed(hi)}), so neither is better on this data.")
