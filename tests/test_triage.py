@@ -234,7 +234,7 @@ def test_file_without_complaint_text_still_trains():
         (b"age;hr;level\n" + b"50;80;7\n" * 40, "40 values that are not one of the levels 1–5 (e.g. '7')"),
         (b"age;hr;level\n" + b"50;80;3\n" * 40, "only level 3 occurs"),
         (b"age;hr;level\n" + b"50;80;3\n" * 39 + b"60;90;2\n", "too few rows per level"),
-        (b"colour;shape\nred;round\nblue;square\n", "no column looks like the reference level"),
+        (b"colour;shape\nred;round\nblue;square\n", "no column can be read as the reference level (name it level, triage_level, ESI, KTAS …)"),
         (b"x" * (51 * 1024 * 1024), "over the 50.0 MB limit"),
     ],
 )

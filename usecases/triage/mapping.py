@@ -247,8 +247,12 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
     for col, how in candidates:  # every look-alike that cannot be the field is reported, even after a match
         if canon == "pain" and is_flag(df[col]):
             skipped.append(f"{col!r} holds only 0 and 1 — a yes/no flag, not a 0–10 pain score; not used as {FIELD_LABELS['pain']}")
-        elif canon in NUMERIC_FIELDS + LABELS and (to_level if canon in LABELS else to_number)(df[col]).notna().sum() == 0 \
-                and len(_values(df[col])):
+        elif canon in LABELS and to_level(df[col]).notna().sum() == 0 and len(_values(df[col])):
+            # it said "has no numbers", and the refusal only "no column looks like the reference level"
+            shown = ", ".join(map(repr, sorted(_values(df[col]))[:4]))
+            skipped.append(f"{col!r} holds {shown}{' …' if len(_values(df[col])) > 4 else ''} — not levels 1–5 (a number, a label such as "
+                           f"'Level 2', or a triage scale's name); not used as {FIELD_LABELS[canon]}")
+        elif canon in NUMERIC_FIELDS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
             skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
         elif canon == "rr" and to_number(df[col]).median() > RR_MEDIAN_MAX:
             # German records write the blood pressure as "RR" (Riva-Rocci): read as breaths a minute, 783 of 800 values were

@@ -260,11 +260,15 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         mapping = guess.mapping
         if guess.needs_confirmation and not accept_guess and (require_labels or guess.ambiguous or guess.unmapped):
             issues = [l for l in guess.lines() if "ambiguous" in l or "not known" in l]
-            if require_labels and "level" not in mapping.columns:
-                issues.append("no column looks like the reference level")
-            raise DataProblem(issues + ["check the guessed mapping (" + guess.lines()[0][len("Guessed mapping: "):] +
-                                        ") and pass a mapping file (--mapping), or accept the guess (--accept-guessed-mapping: "
-                                        "ambiguous and unknown codes then count as not recorded)"], subject)
+            no_level = require_labels and "level" not in mapping.columns
+            if no_level:  # say why a look-alike was not taken; accepting the guess cannot supply a level
+                why = [sk for sk in guess.skipped if sk.endswith(f"not used as {FIELD_LABELS['level']}")]
+                issues.append("no column can be read as the reference level" + (": " + "; ".join(why) if why else
+                                                                                 " (name it level, triage_level, ESI, KTAS …)"))
+            raise DataProblem(issues + ["check the guessed mapping (" + guess.lines()[0][len("Guessed mapping: "):] + ") and pass a "
+                                        "mapping file (--mapping)" + ("" if no_level and not issues[:-1] else
+                                                                       ", or accept the guess (--accept-guessed-mapping: ambiguous "
+                                                                       "and unknown codes then count as not recorded)")], subject)
     recs, notes = apply_mapping(df, mapping, require_labels=require_labels, subject=subject)
     if guess is not None:
         notes = guess.lines() + notes
