@@ -171,5 +171,6 @@ def test_evaluate_prints_the_notes_the_page_shows_under_its_table(capsys):
     out = capsys.readouterr().out.splitlines()
     assert [l for l in out if l.startswith("note: ")] == [f"note: {n}" for n in notes]
     assert out.index(f"note: {notes[0]}") == len(out) - len(notes)  # under the verdict
+    assert "; 3,001 patients scored)" in out[0] and " rows; " in out[0]  # what the test rows are, in their unit
     assert main(["evaluate", "triage", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["notes"] == notes

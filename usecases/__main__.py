@@ -192,7 +192,9 @@ def cmd_evaluate(args) -> int:
     names = ["model", *ev.baselines]
     rows = [ev.model, *ev.baselines.values()]
     d = ev.data
-    print(f"{mod.SPEC.title} — {d.source} ({d.rows:,} rows; {d.kind}: {d.split}" + (f"; {d.test_rows:,} rows scored" if d.test_rows else "") + ")")
+    # text counts bytes: it read "(1,101,186 rows … 110,086 rows scored)"; the others say what their test rows are
+    print(f"{mod.SPEC.title} — {d.source} ({d.rows:,} {'bytes' if d.unit == 'bytes' else 'rows'}; {d.kind}: {d.split}"
+          + (f"; {d.test_rows:,} {d.unit} scored" if d.test_rows else "") + ")")
     print("metric".ljust(26) + "".join(n[:18].rjust(19) for n in names))
     for m in metrics:
         print(m.ljust(26) + "".join((f"{r[m]:.4f}" if isinstance(r.get(m), (int, float)) else "—").rjust(19) for r in rows))
@@ -200,8 +202,10 @@ def cmd_evaluate(args) -> int:
     if any(spreads):
         print(f"{ev.primary_metric} min–max".ljust(26) + "".join((f"{sp[0]:.3f}–{sp[1]:.3f}" if sp else "—").rjust(19) for sp in spreads))
     print(ev.verdict().sentence)
+    said = set(getattr(data, "notes", None) or [])  # the file's reading notes went to stderr already: not twice
     for note in ev.notes:  # what the page shows under its table (which learner serves, peers that could not be fit …)
-        print(f"note: {note}")
+        if note not in said:
+            print(f"note: {note}")
     return 0
 
 
