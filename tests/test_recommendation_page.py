@@ -117,6 +117,9 @@ def test_diversity_weight_changes_the_list(at):
     assert not at.exception
     after = next(d.value for d in at.dataframe if "because you liked" in d.value.columns)["title"].tolist()
     assert after != before
+    # the money stays at the default β, and the page says so beside the slider (it changed the list only, without a word)
+    assert any(c.value.startswith("This list only: the Model and Business case tabs and Home price the model at its default β ")
+               for c in at.caption)
 
 
 def test_cold_start_similar_items_and_batch(at):

@@ -71,6 +71,9 @@ def tab_user(active, ev) -> None:
     div = c1.slider("Diversity weight β", 0.0, 0.5, step=0.05, key="rec.div",
                     help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
                          "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")
+    if abs(div - ev.diversity) > 1e-9:  # the slider re-ranked this list while the money stayed at the default without a word
+        c1.caption(f"This list only: the Model and Business case tabs and Home price the model at its default β {ev.diversity:g} "
+                   "(the Model tab's curve shows what another β does to accuracy and coverage).")
     code = int(users.loc[users.user_id == uid, "code"].iloc[0])
     rated = serving.feedback_word(active) == "ratings"
     had = "rated" if rated else "had"
