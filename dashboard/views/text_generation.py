@@ -122,7 +122,8 @@ def tab_generate(models: dict) -> None:
         except ModelUnusable as exc:
             st.error(str(exc), icon=":material/error:")
     st.caption("Side by side: A samples (temperature 0.7, top-k 40, top-p 0.95), B decodes greedily — change either and generate again. "
-               "A model this small, decoded greedily, soon repeats one phrase over and over (B): that is why drafts are sampled. "
+               "A model this small, decoded greedily, soon repeats one phrase over and over (B): that is why drafts are sampled — "
+               "and sampled text loops too at times (the Model tab counts how often a draft is usable). "
                "Engine tokens/s counts only the model's time; page tokens/s includes drawing in your browser. Costs on the *Business "
                "case* tab and on Home use one measurement per model version instead, so they do not move with a single run.")
 
