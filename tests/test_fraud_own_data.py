@@ -132,6 +132,18 @@ def test_an_external_file_holding_training_rows_is_scored_without_them(cv_model,
     assert resorted.data.kind != "external" and resorted.model == pytest.approx(fraud.evaluate(t).model)
 
 
+def test_amounts_on_another_scale_than_the_training_files_are_said(cv_model):
+    """A file in cents scored by a model trained in euros flagged 104 of 1,500 rows instead of 0, without a word."""
+    assert cv_model.card["data"]["amount_median"] > 0
+    new = raw_frame(n=600, n_customers=50, n_terminals=500, n_days=30, seed=11).drop(columns=["label"])
+    plain = fraud.score_file(cv_model, new.to_csv(index=False).encode(), "euros.csv")
+    assert "warnings" not in plain.attrs and not any("amounts here" in n for n in plain.attrs["notes"])
+    cents = fraud.score_file(cv_model, new.assign(amount=new["amount"] * 30).to_csv(index=False).encode(), "cents.csv")  # (×100 passes €1M)
+    (w,) = cents.attrs["warnings"]
+    assert w.startswith("amounts here are about ") and "× those of the model's training file (median " in w and "cents instead of euros" in w
+    assert cents.attrs["notes"][0] == w
+
+
 def test_same_file_recomputed_without_arrays_matches_the_recorded_evaluation(cv_model, small_csv):
     ds = fraud.read_data(small_csv, "mine.csv")
     stored = fraud.evaluate(cv_model, ds)

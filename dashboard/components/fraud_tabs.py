@@ -126,6 +126,8 @@ def _batch(active, threshold: float) -> None:
     except DataProblem as exc:
         widgets.show_problem(exc)
         return
+    for w in scored.attrs.get("warnings", []):  # amounts on another scale than the training file's: said where the flags are
+        st.warning(fmt.sentence(w) + ".", icon=":material/warning:")
     n_flag = int(scored["flagged"].sum())
     widgets.kpi_row([("Transactions", fmt.count(len(scored))), ("Flagged", fmt.count(n_flag)), ("Flag rate", fmt.rate(n_flag / max(1, len(scored)), 2))])
     top = scored.sort_values("fraud_probability", ascending=False).head(500)

@@ -201,7 +201,8 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                  "train_rows": int(len(tr0)),  # rows the (first) fold model learnt from
                  "train_frauds": int(y[tr0].sum()), "test_frauds": int(arrays["test.y"].sum()), "layout": ds.layout,
                  "features": list(ds.features), "has_amount": bool(ds.has_amount), "synthetic": bool(ds.synthetic),
-                 "notes": [*ds.warnings, *ds.notes], "label_column": ds.label_column, "codings": dict(ds.codings), "spread": spread_words(plan, arrays), "test_days": int(len(np.unique(days[days >= 0])))},
+                 "notes": [*ds.warnings, *ds.notes], "label_column": ds.label_column, "codings": dict(ds.codings),
+                 "amount_median": float(np.median(ds.frame["TX_AMOUNT"])) if ds.has_amount and "TX_AMOUNT" in ds.frame else None, "spread": spread_words(plan, arrays), "test_days": int(len(np.unique(days[days >= 0])))},
         "training": config.as_dict(),
         "model": {"architecture": ARCHITECTURE.get(config.learner, config.learner),
                   "learner": config.learner, **ensemble.config_dict()},
