@@ -151,7 +151,8 @@ def _train_textgen(store_dir) -> None:
 
 
 PROMPTS = Table(["prompt"], [["def f"], ["def f1(x):"], ["return x"], ["Return x plus"], ["    return"]])  # characters the model knows
-CORPUS_CSV = Table(["text"], [[_code_text(3)[:-1]] for _ in range(120)])
+# each row its own text: 120 copies of one are refused (the held-out part would repeat the training part word for word)
+CORPUS_CSV = Table(["text"], [[_code_text(3)[:-1].replace("plus", f"plus {j} plus")] for j in range(120)])  # (only letters the model read)
 
 
 def _fraud_table(n: int = 60) -> Table:

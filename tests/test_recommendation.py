@@ -515,6 +515,20 @@ def test_a_batch_with_some_unknown_ids_scores_the_known_users_and_gives_the_new_
     assert peer[peer.user_id == "new-1"]["item_id"].tolist() == new["item_id"].tolist()
 
 
+def test_headerless_files_of_text_ids_read_their_first_row_as_data():
+    """"u17\nu18" was refused as "missing column user_id (found: u17; rename the columns)", and a headerless interactions file
+    of e-mails and SKUs as "missing columns user, item" — the README says the header is optional."""
+    from usecases.recommendation.files import read_user_ids
+
+    assert read_user_ids(b"u17\nu18\n", "u.csv").tolist() == ["u17", "u18"]
+    assert read_user_ids(b"user_id\nu17\n", "u.csv").tolist() == ["u17"]  # a real header is still one
+    rows = [f"user{u}@example.com,SKU-{i:03d}" for u in range(15) for i in range(6)]
+    d = rec.read_data(("\n".join(rows) + "\n").encode(), "shop.csv")
+    assert (d.n_users, d.n_items, len(d.frame)) == (15, 6, 90) and d.user_code("user0@example.com") is not None
+    with pytest.raises(DataProblem, match="missing column"):  # a header that names nothing known and holds no id stays a header
+        rec.read_data(b"client,article\nc1,a1\nc2,a2\n", "x.csv")
+
+
 @pytest.mark.parametrize("content, needle", [
     (b"user_id\nnobody\n", "none of its ids is in the model: 1 unknown user id ('nobody')"),
     (b"user_id\nnobody\n", "is this the user list for this model?"),

@@ -487,6 +487,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
     return starts
 
 
+_ID_LIKE = re.compile(r"[0-9@]")  # a "header" cell like an id (u17, SKU-31, a@b.com): see ``validate``
 FILE_LINES = "file_lines"  # df.attrs key: the file line each data row starts on, set only when blank lines shift them
 
 
@@ -553,6 +554,17 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
     ``header``: the columns are named (else they are taken in the schema's order). ``header_row``: the file's first line
     was a header, for the line numbers in messages — ``header`` unless the caller named a headerless file's columns."""
     subject = subject or f"the {schema.title}"
+    if header and schema.headerless_ok and not match_columns(df, schema)[0] \
+            and all(_ID_LIKE.search(str(c)) and not str(c).startswith("Unnamed:") for c in df.columns):  # "Unnamed: 0": an empty name
+        # Ids only, no header: "u17" / "user1@example.com, SKU-31" are data, not column names (it said "missing column
+        # user_id (found: u17; rename the columns)"). Taken as a header only when no name matches the schema and every one
+        # holds a digit or an @, as ids do and column names rarely do.
+        lines = df.attrs.get(FILE_LINES)
+        first = pd.DataFrame([[str(c) for c in df.columns]])
+        df = pd.concat([first, df.set_axis(range(df.shape[1]), axis=1)], ignore_index=True)
+        if lines is not None:
+            df.attrs[FILE_LINES] = [1, *lines]
+        header, header_row = False, False
     lines_header = header if header_row is None else header_row
     problems: list[str] = []
     if not header and schema.headerless_ok:
