@@ -76,6 +76,9 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     md = " ".join(m.value for m in at.markdown)
     assert "It writes text that *looks like* API documentation" in md  # the shipped model's own description
     assert "€301 vs €3.60" in md and "**At your volume the hosted API costs less**, by €298 a month — on cost alone" in md
+    # Home's card gave this value's range, which the tab kept in a tooltip
+    assert any(c.value.startswith("Net value per month after the self-hosting cost: −€") and "(base, low – high assumptions)" in c.value
+               for c in at.caption)
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()
     assert not at.exception, [e.value for e in at.exception]
