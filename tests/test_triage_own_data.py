@@ -56,6 +56,20 @@ def test_a_german_rr_column_holding_blood_pressures_is_not_read_as_breaths_a_min
     assert guess_mapping(df.rename(columns={"rr": "RR"})).mapping.columns["rr"] == "RR"  # breaths a minute: read as before
 
 
+def test_a_field_named_with_its_unit_is_found():
+    """`HeartRate_bpm`, `Temp (F)`, `SBP mmHg` were left "Not used" and the model trained without them."""
+    from tests.triage_support import cohort_csv
+
+    df = pd.read_csv(io.BytesIO(cohort_csv(200, seed=3)))
+    g = guess_mapping(df.rename(columns={"hr": "HeartRate_bpm", "temp": "Temp (C)", "sbp": "SBP mmHg", "rr": "Resp Rate /min"}))
+    assert (g.mapping.columns["hr"], g.mapping.columns["temp"], g.mapping.columns["sbp"], g.mapping.columns["rr"]) == \
+        ("HeartRate_bpm", "Temp (C)", "SBP mmHg", "Resp Rate /min")
+    assert g.how["hr"] == "by name, with its unit"
+    f = df.assign(temp=df["temp"] * 9 / 5 + 32).rename(columns={"temp": "Temp (F)"})  # found, and its unit named, not dropped
+    with pytest.raises(DataProblem, match="°F"):
+        triage.read_data(f.to_csv(index=False).encode(), "f.csv")
+
+
 def test_accepting_the_guess_treats_ambiguous_codes_as_not_recorded_and_reports_it():
     recs = triage.read_data(ktas_export(), "ktas.csv", accept_guess=True)
     f = recs.frame

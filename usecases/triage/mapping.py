@@ -229,6 +229,7 @@ def is_flag(s: pd.Series) -> bool:
     return len(v) >= 5 and bool(v.isin([0, 1]).all())
 
 
+_UNIT_SUFFIX = re.compile(r"_(?:bpm|mmhg|min|per_min|c|f|degc|degf|pct|percent|yrs|years|y)$")
 RR_MEDIAN_MAX = 60  # breaths a minute: a column named RR with a higher median is a blood pressure
 
 
@@ -239,6 +240,9 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
     candidates = []
     for alias in ALIASES[canon]:
         candidates += [(col, "by name") for col, n in names.items() if n == alias]
+    for alias in ALIASES[canon]:  # a unit after the name ("HeartRate_bpm", "Temp (F)", "SBP mmHg") was "Not used"
+        candidates += [(col, "by name, with its unit") for col, n in names.items()
+                       if _UNIT_SUFFIX.sub("", n) == alias and all(col != c for c, _ in candidates)]
     for col, n in names.items():
         close = difflib.get_close_matches(n, ALIASES[canon], n=1, cutoff=0.88)
         if close and all(col != c for c, _ in candidates):
