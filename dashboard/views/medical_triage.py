@@ -236,8 +236,8 @@ def tab_ops(active, ev0) -> None:
     ua, ma = u["late_l12_per_week"][1], m["late_l12_per_week"][1]
     digits = fmt.agreeing_digits(lambda d: abs(round(ua, d) - round(ma, d) - round(mean, d)) < 0.5 * 10 ** -d)
 
-    def num(x):
-        return fmt.number(x, digits, typographic=True)
+    def num(x):  # fixed decimals: "60.15 → 58.3" dropped a trailing zero
+        return fmt.number(x, digits, typographic=True) if x == int(x) and digits == 0 else f"{x:,.{digits}f}".replace("-", "−")
 
     kpis = [("Doctor utilisation", fmt.rate(ops.utilisation), "Offered load per doctor: arrivals × mean consultation time ÷ doctors."),
             ("Critical late / week", f"{num(u['late_l12_per_week'][1])} → {num(m['late_l12_per_week'][1])}",
