@@ -133,7 +133,8 @@ def _batch(active, threshold: float) -> None:
     top = scored.sort_values("fraud_probability", ascending=False).head(500)
     st.dataframe(fmt.table(top, {"amount": "number", "fraud_probability": "metric", "label": "number", "flagged": "count"}),
                  hide_index=True, width="stretch")
-    st.caption("The 500 highest scores; the download has every row, with the same columns as `python -m usecases score`.")
+    st.caption(("The 500 highest scores; the download has every row" if len(scored) > 500 else "Every row, highest score first; the "
+                "download has them in the file's order") + ", with the same columns as `python -m usecases score`.")
     widgets.download_csv(scored, f"scored-{fname.rsplit('.', 1)[0]}.csv", "Download scored CSV", key="fraud.batch.dl")
     if "label" not in scored:
         return
