@@ -122,3 +122,19 @@ def test_an_option_another_use_case_takes_is_refused_in_one_line(env, tmp_path):
     data = _csv(tmp_path / "d.csv", labelled=True)
     rc, _, err = _run(env, "train", "toy", "--quick", "--data", str(data), "--text-column", "x1")
     _one_line(rc, err, "--text-column is not used by toy")
+
+
+def test_what_the_page_shows_as_a_warning_reaches_the_command_line(tmp_path, capsys):
+    """The fraud page put "column outcome_code … is probably the label under another name" in a warning box; `train
+    fraud --data` printed the notes and not the warning, and saved a model that scored 1.000 everywhere without a word."""
+    import types
+
+    from usecases.__main__ import _read_user_data
+
+    f = tmp_path / "d.csv"
+    f.write_text("a\n1\n")
+    data = types.SimpleNamespace(notes=["read 1 row"], warnings=["column outcome_code separates the classes on its own"])
+    mod = types.SimpleNamespace(read_data=lambda raw, name: data, SPEC=types.SimpleNamespace(name="toy"))
+    assert _read_user_data(mod, types.SimpleNamespace(data=str(f))) is data
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["note: read 1 row", "warning: column outcome_code separates the classes on its own"]

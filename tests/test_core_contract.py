@@ -109,6 +109,14 @@ def test_the_verdict_names_what_the_spread_is_over():
                       folds={"model": {"m": [1.0, 1.0, 1.0]}, "b": {"m": [1.0, 1.0, 1.0]}}, spread_unit="folds")
     v = same.verdict()
     assert v.winner == "tie" and v.sentence == "Tie: PyTorch model and b score the same, 1.000, in every one of the 3 folds."
+    # float noise is not a win: a leaked label scored 0.9999999999999998 against 1.0 in every fold ("b wins … better in all 3")
+    noisy = Evaluation(usecase="x", primary_metric="m", model={"m": 1.0 - 2e-16}, baselines={"b": {"m": 1.0}},
+                       data=DataInfo(source="s", rows=10, split="s"),
+                       folds={"model": {"m": [1.0 - 2e-16] * 3}, "b": {"m": [1.0] * 3}}, spread_unit="folds")
+    assert noisy.verdict().winner == "tie" and "score the same" in noisy.verdict().sentence
+    one = Evaluation(usecase="x", primary_metric="m", model={"m": 1.0 - 2e-16}, baselines={"b": {"m": 1.0}},
+                     data=DataInfo(source="s", rows=10, split="s"))
+    assert one.verdict().winner == "tie" and one.verdict().margin == 0.0
 
 
 def test_an_assumption_label_does_not_repeat_its_unit():

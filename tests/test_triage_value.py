@@ -72,6 +72,7 @@ def test_the_headlines_weeks_multiply_out_to_its_month(monkeypatch):
     d = fmt.agreeing_digits(lambda d: abs(round(ua, d) - round(ma, d) - round(ua - ma, d)) < 0.5 * 10 ** -d)
     assert d == 2 and (fmt.number(ua, d), fmt.number(ma, d), fmt.number(ua - ma, d)) == ("60.12", "58.26", "1.86")
     assert fmt.agreeing_digits(lambda d: True) == 1 and fmt.agreeing_digits(lambda d: False) == 3
+    assert fmt.agreeing_digits(lambda d: False, otherwise=1) == 1 and fmt.agreeing_digits(lambda d: d == 2, otherwise=1) == 2
 
 
 def test_a_real_effect_is_priced_from_the_paired_mean():

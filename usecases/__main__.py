@@ -163,6 +163,9 @@ def _read_user_data(mod, args):
     data = mod.read_data(_read_file(args.data), Path(args.data).name, **_extra_inputs(mod.read_data, args, mod.SPEC.name))
     for note in getattr(data, "notes", None) or []:
         print(f"note: {note}", file=sys.stderr)
+    # what the page shows as a warning box (a label in disguise) must not be missing from the command line
+    for warning in getattr(data, "warnings", None) or []:
+        print(f"warning: {warning}", file=sys.stderr)
     return data
 
 

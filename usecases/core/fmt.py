@@ -118,11 +118,12 @@ def number(x: float | None, digits: int = 2, typographic: bool = False) -> str:
     return _minus(out) if typographic else out
 
 
-def agreeing_digits(agree: Callable[[int], bool], fewest: int = 1, most: int = 3) -> int:
+def agreeing_digits(agree: Callable[[int], bool], fewest: int = 1, most: int = 3, otherwise: int | None = None) -> int:
     """The fewest decimals (``fewest`` … ``most``) at which figures shown side by side still add up — ``agree(d)`` checks
     them rounded to ``d``: "60.1 → 58.3" beside "1.9 fewer" (the unrounded means differ by 1.86), "1.6 a week × 4.33
-    weeks" beside "7.1 a month" (1.64 a week)."""
-    return next((d for d in range(fewest, most + 1) if agree(d)), most)
+    weeks" beside "7.1 a month" (1.64 a week). Where no precision makes them agree: ``most``, or ``otherwise`` when given
+    (figures that never add up gain nothing from "60.150 → 58.300")."""
+    return next((d for d in range(fewest, most + 1) if agree(d)), most if otherwise is None else otherwise)
 
 
 def between(lo: float | None, hi: float | None, f: Callable[[Any], str] = money) -> str:

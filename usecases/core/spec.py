@@ -195,6 +195,14 @@ def _signed(x: float) -> str:
     return f"{x:+.3f}".replace("-", "−")
 
 
+_NOISE = 1e-9
+
+
+def _clean(d: float) -> float:
+    """A difference below float noise (1e-9) counts as none."""
+    return 0.0 if abs(d) < _NOISE else d
+
+
 def verdict(ev: Evaluation) -> Verdict:
     """Model vs its best baseline on the primary metric.
 
@@ -210,12 +218,13 @@ def verdict(ev: Evaluation) -> Verdict:
         return Verdict("model", None, math.nan, False, "No baseline to compare with on these rows.")
     b_name, b = best
     sign = 1.0 if hib else -1.0
-    margin = sign * (m - b)
+    margin = _clean(sign * (m - b))
     mf = ev.folds.get("model", {}).get(metric)
     bf = ev.folds.get(b_name, {}).get(metric)
     paired = None
     if mf and bf and len(mf) == len(bf) and len(mf) >= 2:
-        paired = [sign * (x - y) for x, y in zip(mf, bf) if math.isfinite(x) and math.isfinite(y)]
+        # float noise is no difference: the same predictions scored 0.9999999999999998 vs 1.0 ("wins, better in all 5 folds")
+        paired = [_clean(sign * (x - y)) for x, y in zip(mf, bf) if math.isfinite(x) and math.isfinite(y)]
     if paired:
         lo, hi = min(paired), max(paired)
         if lo > 0:
