@@ -138,3 +138,26 @@ def test_what_the_page_shows_as_a_warning_reaches_the_command_line(tmp_path, cap
     assert _read_user_data(mod, types.SimpleNamespace(data=str(f))) is data
     err = capsys.readouterr().err.splitlines()
     assert err == ["note: read 1 row", "warning: column outcome_code separates the classes on its own"]
+
+
+def test_the_evaluate_header_says_the_kind_once_and_a_note_it_holds_is_not_printed_again(monkeypatch, capsys):
+    """`evaluate fraud --data slice.csv` read "(…; external: external test: 600 rows of this file; 1,000 of its 1,600 rows are
+    rows of the model's training file …)" and then printed the same sentence again as a note."""
+    import types
+
+    import usecases
+    from usecases import __main__ as cli
+    from usecases.core.spec import DataInfo, Evaluation
+
+    seen = "1,000 of its 1,600 rows are rows of the model's training file (the same values in every column) and are left out"
+    ev = Evaluation(usecase="toy", primary_metric="m", model={"m": 0.6}, baselines={"b": {"m": 0.5}},
+                    data=DataInfo(source="s.csv", rows=600, split=f"external test: 600 rows of this file; {seen}", kind="external"),
+                    notes=(seen[:1].upper() + seen[1:] + ": the figures are on the other 600", "Peers are not shown"))
+    mod = types.SimpleNamespace(load=lambda store, key: None, evaluate=lambda trained, data=None: ev,
+                                SPEC=types.SimpleNamespace(title="Toy"))
+    monkeypatch.setattr(usecases, "get", lambda name: mod)
+    monkeypatch.setattr(cli, "_store", lambda: None)
+    assert cli.cmd_evaluate(types.SimpleNamespace(name="toy", data=None, json=False, model=None)) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"Toy — s.csv (600 rows; external test: 600 rows of this file; {seen})"
+    assert "note: Peers are not shown" in out and out.count("are rows of the model's training file") == 1

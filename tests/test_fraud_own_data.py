@@ -142,6 +142,11 @@ def test_amounts_on_another_scale_than_the_training_files_are_said(cv_model):
     (w,) = cents.attrs["warnings"]
     assert w.startswith("amounts here are about ") and "× those of the model's training file (median " in w and "cents instead of euros" in w
     assert cents.attrs["notes"][0] == w
+    # evaluated on that file (labels kept): the figures came back as the model's own, without the note the scoring gave
+    labelled = raw_frame(n=600, n_customers=50, n_terminals=500, n_days=30, seed=11)
+    ev = fraud.evaluate(cv_model, data=fraud.read_data(labelled.assign(amount=labelled["amount"] * 30).to_csv(index=False).encode(), "c.csv"))
+    assert any(n.startswith("Amounts here are about ") and "cents instead of euros" in n for n in ev.notes)
+    assert not any("mounts here" in n for n in fraud.evaluate(cv_model, data=fraud.read_data(labelled.to_csv(index=False).encode(), "e.csv")).notes)
 
 
 def test_same_file_recomputed_without_arrays_matches_the_recorded_evaluation(cv_model, small_csv):

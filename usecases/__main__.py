@@ -196,7 +196,9 @@ def cmd_evaluate(args) -> int:
     rows = [ev.model, *ev.baselines.values()]
     d = ev.data
     # text counts bytes: it read "(1,101,186 rows … 110,086 rows scored)"; the others say what their test rows are
-    print(f"{mod.SPEC.title} — {d.source} ({d.rows:,} {'bytes' if d.unit == 'bytes' else 'rows'}; {d.kind}: {d.split}"
+    # "external: external test: …" said the kind twice: a split that names its kind goes as it is
+    how = d.split if d.split.lower().startswith(d.kind.lower()) else f"{d.kind}: {d.split}"
+    print(f"{mod.SPEC.title} — {d.source} ({d.rows:,} {'bytes' if d.unit == 'bytes' else 'rows'}; {how}"
           + (f"; {d.test_rows:,} {d.unit} scored" if d.test_rows else "") + ")")
     print("metric".ljust(26) + "".join(n[:18].rjust(19) for n in names))
     for m in metrics:
@@ -207,7 +209,7 @@ def cmd_evaluate(args) -> int:
     print(ev.verdict().sentence)
     said = set(getattr(data, "notes", None) or [])  # the file's reading notes went to stderr already: not twice
     for note in ev.notes:  # what the page shows under its table (which learner serves, peers that could not be fit …)
-        if note not in said:
+        if note not in said and note[:60].lower() not in d.split.lower():  # nor a note the header's split just said
             print(f"note: {note}")
     return 0
 

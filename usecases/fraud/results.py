@@ -213,6 +213,25 @@ def _whatif_of(trained: Trained) -> dict:
     return {k: v for k, v in (trained.artefacts or {}).items() if k.startswith("whatif.")}
 
 
+AMOUNT_RATIO = 20  # the median amount of a file to score against the training file's: beyond this factor, say so
+
+
+def amount_scale(trained: Trained, frame) -> str | None:
+    """A file whose amounts are on another scale than the training file's (cents for euros): the model reads them as given,
+    so the scores are not what they seem — 104 of 1,500 rows flagged instead of 0, without a word."""
+    ref = trained.card["data"].get("amount_median")
+    if not ref or "TX_AMOUNT" not in frame or len(frame) < 20:
+        return None
+    med = float(np.median(frame["TX_AMOUNT"].to_numpy(float)))
+    ratio = med / ref if ref > 0 else np.inf
+    if 1 / AMOUNT_RATIO < ratio < AMOUNT_RATIO:
+        return None
+    how = f"about {ratio:,.0f}× those" if ratio >= 1 else f"about 1/{1 / max(ratio, 1e-12):,.0f} of those"
+    return (f"amounts here are {how} of the model's training file (median {med:,.2f} against {ref:,.2f}) — cents instead of euros, "
+            "or another currency? The model reads amounts as given, so these scores are not comparable with what it learned; "
+            "convert the amounts and score again")
+
+
 def external(trained: Trained, data: Dataset) -> FraudEvaluation:
     """Every row of a file the model never saw, scored by the (fold-averaged) model; peers are refit on the
     model's training rows when those can be regenerated (the simulation), otherwise left out."""
@@ -247,6 +266,10 @@ def external(trained: Trained, data: Dataset) -> FraudEvaluation:
     info = DataInfo(source=data.source, rows=len(y), split=split, kind="external", test_rows=len(y), synthetic=False)
     ev = build(card, arrays, model=point["model"], baselines={n: point[n] for n in scores if n != "model"}, folds=folds, info=info,
                pooled=True)
-    if seen_note:
-        ev.notes = (seen_note[:1].upper() + seen_note[1:],)
+    notes = [seen_note[:1].upper() + seen_note[1:]] if seen_note else []
+    scale = amount_scale(trained, data.frame)  # amounts ×30 scored against a model that learned euros: the figures are not its own
+    if scale:
+        notes.append(scale[:1].upper() + scale[1:])
+    if notes:
+        ev.notes = tuple(notes)
     return ev

@@ -20,7 +20,7 @@ from .files import read_user_file, recode
 from .learner import FoldEnsemble
 from .peers import LABELS
 from .pipeline import Trained, default_dataset, peers_for, plan_rows
-from .results import DETECTOR, evaluate
+from .results import AMOUNT_RATIO, DETECTOR, amount_scale, evaluate  # noqa: F401  (AMOUNT_RATIO: scoring's name for it)
 
 
 def read_data(raw: bytes, filename: str, label: str | None = None) -> Dataset:
@@ -71,25 +71,6 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
         out.attrs["notes"].insert(0, scale)
         out.attrs["warnings"] = [scale]
     return out
-
-
-AMOUNT_RATIO = 20  # the median amount of a file to score against the training file's: beyond this factor, say so
-
-
-def amount_scale(trained: Trained, frame: pd.DataFrame) -> str | None:
-    """A file whose amounts are on another scale than the training file's (cents for euros): the model reads them as given,
-    so the scores are not what they seem — 104 of 1,500 rows flagged instead of 0, without a word."""
-    ref = trained.card["data"].get("amount_median")
-    if not ref or "TX_AMOUNT" not in frame or len(frame) < 20:
-        return None
-    med = float(np.median(frame["TX_AMOUNT"].to_numpy(float)))
-    ratio = med / ref if ref > 0 else np.inf
-    if 1 / AMOUNT_RATIO < ratio < AMOUNT_RATIO:
-        return None
-    how = f"about {ratio:,.0f}× those" if ratio >= 1 else f"about 1/{1 / max(ratio, 1e-12):,.0f} of those"
-    return (f"amounts here are {how} of the model's training file (median {med:,.2f} against {ref:,.2f}) — cents instead of euros, "
-            "or another currency? The model reads amounts as given, so these scores are not comparable with what it learned; "
-            "convert the amounts and score again")
 
 
 def read_rows(trained: Trained, raw: bytes, filename: str) -> Dataset:

@@ -265,7 +265,10 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
                 why = [sk for sk in guess.skipped if sk.endswith(f"not used as {FIELD_LABELS['level']}")]
                 issues.append("no column can be read as the reference level" + (": " + "; ".join(why) if why else
                                                                                  " (name it level, triage_level, ESI, KTAS …)"))
-            raise DataProblem(issues + ["check the guessed mapping (" + guess.lines()[0][len("Guessed mapping: "):] + ") and pass a "
+            # "check the guessed mapping (nothing)" when no column was recognised: then there is no guess to check
+            guessed = guess.lines()[0][len("Guessed mapping: "):]
+            raise DataProblem(issues + [("check the guessed mapping (" + guessed + ") and pass" if mapping.columns else
+                                         "no column was recognised; pass") + " a "
                                         "mapping file (--mapping)" + ("" if no_level and not issues[:-1] else
                                                                        ", or accept the guess (--accept-guessed-mapping: ambiguous "
                                                                        "and unknown codes then count as not recorded)")], subject)
