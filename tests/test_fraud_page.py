@@ -204,3 +204,15 @@ def test_roc_and_pr_legends_sit_below_the_curves():
     ev = fraud.evaluate(fraud.load(ModelStore(REPO_ROOT / "models")))
     for fig in fraud_charts.roc_pr(ev):
         assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0 and len(fig.data) == len(ev.curves) >= 4
+
+
+def test_attribution_bars_are_in_the_captions_percentage_points():
+    """The caption says "+41.3 pts" while the axis read 0.413 ("change in fraud probability"): one scale on both."""
+    import pandas as pd
+    from dashboard.components import fraud_charts
+
+    top = pd.DataFrame({"label": ["amount", "hour"], "attribution": [0.413, -0.02]})
+    fig = fraud_charts.attributions(top)
+    xs = sorted(float(v) for tr in fig.data for v in tr.x)
+    assert xs == pytest.approx([-2.0, 41.3])
+    assert "percentage points" in fig.layout.xaxis.title.text

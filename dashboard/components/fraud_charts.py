@@ -81,8 +81,11 @@ def training_curve(history: list[dict]) -> go.Figure | None:
 
 
 def attributions(top: pd.DataFrame) -> go.Figure:
-    fig = px.bar(top, x="attribution", y="label", orientation="h", color=np.where(top["attribution"] > 0, "raises risk", "lowers risk"),
+    # The caption beside it speaks in percentage points ("+41.3 pts"), so the axis does too (it read 0.41 before).
+    top = top.assign(points=100 * top["attribution"])
+    fig = px.bar(top, x="points", y="label", orientation="h", color=np.where(top["attribution"] > 0, "raises risk", "lowers risk"),
                  color_discrete_map={"raises risk": "#dc2626", "lowers risk": "#16a34a"}, height=360,
                  title="What moved the score away from the reference (Shapley values)")
-    fig.update_layout(margin=MARGIN, legend_title=None, yaxis_title=None, xaxis_title="change in fraud probability")
+    fig.update_traces(hovertemplate="%{y}: %{x:+.1f} pts<extra></extra>")
+    fig.update_layout(margin=MARGIN, legend_title=None, yaxis_title=None, xaxis_title="change in fraud probability (percentage points)")
     return fig

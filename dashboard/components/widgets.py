@@ -14,10 +14,10 @@ from usecases.core import business
 from usecases.core.tables import to_safe_csv
 
 
-def kpi_row(items: Iterable[tuple[str, str] | tuple[str, str, str]]) -> None:
-    """A row of ``st.metric`` tiles: (label, value[, help])."""
+def kpi_row(items: Iterable[tuple[str, str] | tuple[str, str, str]], widths: list[float] | None = None) -> None:
+    """A row of ``st.metric`` tiles: (label, value[, help]); ``widths`` gives a long value room ("60.15 → 58…" was cut)."""
     items = list(items)
-    cols = st.columns(len(items))
+    cols = st.columns(widths if widths and len(widths) == len(items) else len(items))
     for col, item in zip(cols, items):
         label, value, *rest = item
         col.metric(label, value, help=rest[0] if rest else None, border=True)
