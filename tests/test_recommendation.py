@@ -786,7 +786,8 @@ def test_the_revenue_uplift_splits_into_the_best_peer_and_what_the_model_adds():
     worse = dataclasses.replace(ev, model={**ev.model, "ndcg@10": p - 0.01})
     assert f"; {ev.label(peer)} would earn more: {fmt.money(peer_rev)}; " in rec.value(worse, a).headline
     c = rb.case(rb.evaluation_lift(ev), a)  # revenue is not profit: the headline says what the margin keeps
-    assert rec.value(ev, a).headline.endswith(f"; a 40 % margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit")
+    assert rec.value(ev, a).headline.endswith(f"; a 40 % margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit, "
+                                              f"{fmt.money(c.net[1])} net after the €6.0k/month running cost")  # the tile's net, said
     assert c.profit[1] == pytest.approx(0.4 * c.revenue[1]) and rec.value(ev, a).monthly[1] == pytest.approx(c.profit[1] - 6_000)
 
 

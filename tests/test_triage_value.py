@@ -41,6 +41,8 @@ def test_same_treatment_in_both_arms_gives_exactly_zero_and_is_not_priced():
     assert "No measurable change" in v.headline and "not priced" in v.headline
     # "(0 to 16.2) does not exclude zero" read as a rounded bound hiding why: a bound at exactly zero is named as one
     assert "(0 to 0; below 0 = more) starts at exactly 0 — no change at all is still inside it: not priced" in v.headline
+    # Home's tile read −€4.0k beside "not priced" with nothing saying what the €4.0k was
+    assert v.headline.endswith("not priced, so the net is the €4.0k/month running cost")
 
 
 def test_an_unpriced_interval_below_zero_is_written_with_the_minus_sign(monkeypatch):
@@ -116,6 +118,7 @@ def test_policies_are_row_stochastic_and_follow_the_cost_ratio():
 def test_overloaded_ed_is_not_priced():
     v = triage.value(_ev(0), triage.Assumptions(arrivals_per_hour=60))
     assert "overloaded" in v.headline and v.monthly[1] == -4000
+    assert v.headline.endswith("not priced, so the net is the €4.0k/month running cost")
 
 
 # ---- one patient ----------------------------------------------------------------------------------

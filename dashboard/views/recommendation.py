@@ -282,8 +282,8 @@ def tab_business(active, ev) -> rec.Assumptions:
         for col, (label, (lo, base, hi), f, help_) in zip(st.columns(3), row):
             col.metric(label, f(base), help=help_, border=True)
             col.caption(f"low {f(lo)} · high {f(hi)}")
-    st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {fmt.sentence(v.headline)}. "
-               f"Net value = {fmt.money(c.profit[1])} kept − {fmt.money(a.monthly_cost)} running cost = {fmt.money(c.net[1])}.")
+    # The headline ends with "… keeps €9.3k … as profit, €3.3k net after the €6.0k/month running cost" (Home shows it too).
+    st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {fmt.sentence(v.headline)}.")
     split = rb.over_best_peer(ev, a)
     if split is not None:
         peer, peer_rev, extra = split

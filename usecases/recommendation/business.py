@@ -140,6 +140,8 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
                          f"; {evaluation.label(peer)} would earn more: {fmt.money(peer_rev)}")
         # revenue is not profit (it ended "keeps €9.3k of the model's", the noun lost)
         headline += f"; a {fmt.rate(assumptions.margin)} margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit"
+        # Home's tile beside it read €3.3k net under "keeps €9.3k as profit", with the €6k between them said nowhere.
+        headline += f", {fmt.money(c.net[1])} net after the {fmt.money(assumptions.monthly_cost)}/month running cost"
     return Value(usecase=SPEC.name, title=SPEC.title, monthly=c.net, upfront=c.upfront, headline=headline,
                  running=tuple(business.scenario(assumptions, w).monthly_cost for w in business.SCENARIOS))
 

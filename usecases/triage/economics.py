@@ -151,7 +151,8 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     ops = operations(evaluation, a)
     if ops.overloaded:
         return Value(SPEC.name, SPEC.title, tuple(-c.monthly_cost for c in costs), running=tuple(c.monthly_cost for c in costs),
-                     headline=f"Doctors overloaded in this scenario ({fmt.rate(ops.utilisation)} utilisation): not priced")
+                     headline=f"Doctors overloaded in this scenario ({fmt.rate(ops.utilisation)} utilisation): not priced, so the net is "
+                              f"the {fmt.money(costs[1].monthly_cost)}/month running cost")
     lo, mean, hi = ops.paired["late_l12_per_week"]
     per_month = tuple(x * WEEKS_PER_MONTH for x in (lo, mean, hi))
     # The Operations tab's tiles count per week; the headline says how its month is made of them, in figures that multiply out
@@ -175,7 +176,8 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
                     # "(0 to 16.2) does not exclude zero" read as a rounded bound hiding the reason: say the bound is exactly zero
                     + ("starts at exactly 0 — no change at all is still inside it" if per_month[0] == 0 else
                        "ends at exactly 0 — no change at all is still inside it" if per_month[2] == 0 else
-                       "does not exclude zero") + ": not priced")
+                       "does not exclude zero") + f": not priced, so the net is the {fmt.money(costs[1].monthly_cost)}/month running cost")
+        # Home's tile read −€4.0k under "not priced", with nothing saying where the €4.0k came from.
     return Value(SPEC.name, SPEC.title, monthly, headline=headline, running=tuple(c.monthly_cost for c in costs))
 
 
