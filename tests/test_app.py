@@ -194,3 +194,17 @@ def test_the_card_of_an_unsaved_session_model_says_so_instead_of_zeros():
     rows = dict(card_rows(shipped))
     assert rows["Parameters"] == f"{shipped['parameter_count']:,}" and rows["Weights sha256"] == shipped["sha256"][:16] + "…"
     assert str(rows["Version"]) == str(shipped["version"]) and rows["Training time"] == f"{shipped['training_seconds']:.1f} s"
+
+
+def test_retrain_buttons_say_what_they_train_on_and_how_long_it_took():
+    """The recommendation and triage Model tabs had a bare "Retrain" button: nothing on what it replaces or how long it runs."""
+    from dashboard.components import training
+
+    line = training.retrain_intro({"training_seconds": 108.3, "device": {"name": "CPU (x86_64)"}}, "the synthetic cohort")
+    assert line == ("**Retrain the shared model** on the synthetic cohort. The last training took 1.8 min on CPU (x86_64). "
+                    "Every session gets the new model when it finishes.")
+    assert "took 45 s." in training.retrain_intro({"training_seconds": 45.0}, "x")
+    assert "took" not in training.retrain_intro({}, "x")
+    for view in ("recommendation", "medical_triage", "fraud_detection"):
+        src = (Path(__file__).resolve().parents[1] / "dashboard" / "views" / f"{view}.py").read_text()
+        assert "retrain_intro(" in src, view

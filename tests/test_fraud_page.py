@@ -50,7 +50,7 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     k = kpis(at)
     scales = {m.label: m.delta for m in at.metric}
     assert scales["Frauds caught"].startswith("test week, of ") and scales["Losses prevented"] == "per month"
-    assert scales["Alerts"] == "per day · your volume" and scales["Precision"].startswith("your fraud rate") and scales["Net value"] == "per month · net"
+    assert scales["Alerts"] == "per day · your volume" and scales["Precision"].startswith("your fraud rate") and scales["Net value"] == "per month · after system cost"  # it read "Net value … per month · net"
     # The page's net value is value().monthly — after system cost, the number Home shows.
     from usecases.core.store import ModelStore
 
@@ -216,3 +216,15 @@ def test_attribution_bars_are_in_the_captions_percentage_points():
     xs = sorted(float(v) for tr in fig.data for v in tr.x)
     assert xs == pytest.approx([-2.0, 41.3])
     assert "percentage points" in fig.layout.xaxis.title.text
+
+
+def test_training_curve_title_names_only_the_learners_the_model_has():
+    """A TabM model's curve was titled with a rule for "MLP members" it does not have."""
+    from dashboard.components import fraud_charts
+
+    tabm = fraud_charts.training_curve_note("tabm")
+    assert "TabM members" in tabm and "MLP" not in tabm and "each learner" not in tabm
+    mlp = fraud_charts.training_curve_note("mlp")
+    assert "MLP members" in mlp and "TabM" not in mlp
+    blend = fraud_charts.training_curve_note("blend")
+    assert "TabM members" in blend and "MLP members" in blend and "each learner" in blend

@@ -51,6 +51,14 @@ def test_page_shows_the_verdict_and_the_value_home_shows(at, shipped):
     assert table.loc[ev.label("model"), "NDCG@10"] == fmt.metric(ev.model["ndcg@10"])
 
 
+def test_payback_help_does_not_claim_homes_rule(at):
+    """It said "The same rule as the fraud page and Home", while Home's payback adds the adoption ramp and every use case
+    (16.8 months there, 18.4 here) and its help says "Not a page's payback"."""
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert "adoption ramp" in helps["Payback"] and "and Home." not in helps["Payback"]
+    assert "and Home." not in helps["ROI, year 1"]
+
+
 def test_ab_planner_follows_the_business_case(at, shipped):
     assert any("65,789 sessions per day" in m.value for m in at.markdown)
     assert any("break-even uplift is 19.5 %" in i.value for i in at.info)  # 6,000 / (2M × 4 % × 8 % × €12 × 40 % margin)

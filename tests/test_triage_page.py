@@ -109,7 +109,11 @@ def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
     better = [k for k, (lo, _, hi) in paired.items() if lo > 0]
     said = " ".join([w.value for w in at.warning] + [i.value for i in at.info])
     for k in worse + better:
+        k = k.replace(" (min)", "")
         assert k[0].lower() + k[1:] in said, (k, said)
+        # said as a change with its direction and one range style: "…(min): 0.40 (0.25 – 0.56)" read as the wait itself
+        pat = re.escape(k[0].lower() + k[1:]) + r": [\d.,]+( min| pts)? (fewer|more|lower|higher|shorter|longer) with the model \(90 % interval [\d.,]+( pts)? – [\d.,]+"
+        assert re.search(pat, said), (k, said)
     assert ("Measurably worse" in said) == bool(worse) and ("Measurably better" in said) == bool(better)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.triage_support import quick_model, shipped
 from usecases import triage
+from usecases.core import fmt
 from usecases.core.spec import DataInfo
 from usecases.triage.evaluation import build
 from usecases.triage.economics import WEEKS_PER_MONTH, operations, policies
@@ -40,7 +41,7 @@ def test_same_treatment_in_both_arms_gives_exactly_zero_and_is_not_priced():
     assert v.monthly == (-6000.0, -4000.0, -2500.0)  # only the running cost (low / base / high)
     assert "No measurable change" in v.headline and "not priced" in v.headline
     # "(0 to 16.2) does not exclude zero" read as a rounded bound hiding why: a bound at exactly zero is named as one
-    assert "(0 to 0; below 0 = more) starts at exactly 0 — no change at all is still inside it: not priced" in v.headline
+    assert "(0 to 0 a month; below 0 = more) starts at exactly 0 — no change at all is still inside it: not priced" in v.headline
     # Home's tile read −€4.0k beside "not priced" with nothing saying what the €4.0k was
     assert v.headline.endswith("not priced, so the net is the €4.0k/month running cost")
 
@@ -52,7 +53,7 @@ def test_an_unpriced_interval_below_zero_is_written_with_the_minus_sign(monkeypa
     ops = economics.Operations(0.8, 5, 1, "the nurse", {}, {"late_l12_per_week": (-0.05, 0.9, 3.7)})
     monkeypatch.setattr(economics, "operations", lambda ev, a: ops)
     v = economics.value(_ev(nurse_shift=0), triage.Assumptions(runs=5))
-    assert "interval of that difference (−0.2 to 16; below 0 = more) does not exclude zero: not priced" in v.headline
+    assert "interval of that difference (−0.2 to 16 a month; below 0 = more) does not exclude zero: not priced" in v.headline
     assert "-0" not in v.headline
     # The Operations tab's tiles count per week ("Fewer critical late / week 0.9") beside this monthly headline ("3.9 fewer per
     # month"): the headline says how the month is made of weeks.
@@ -144,7 +145,7 @@ def test_explanation_of_the_chosen_level_points_the_right_way():
     assert abs(r.p_at_least - r.probs[: r.level].sum()) < 1e-6
     words = {w.word: w for w in r.words}
     assert words["chest"].known and words["pain"].known
-    assert f"Level {r.level} rather than {r.level + 1}" in r.sentence()
+    assert f"Level {r.level} rather than {r.level + 1}: P(level ≤ {r.level}) = {fmt.rate(r.p_at_least)}." in r.sentence()  # "95 %" as everywhere (it read "95%")
 
 
 def test_unknown_words_and_close_calls_are_said():

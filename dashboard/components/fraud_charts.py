@@ -40,7 +40,7 @@ def profit_curve(curve: pd.DataFrame, x_range: tuple[float, float], op: fb.Opera
 def daily_outcomes(daily: pd.DataFrame) -> go.Figure:
     fig = px.bar(daily, x="day", y="per_day", color="outcome", barmode="group", color_discrete_map=COLORS, height=330,
                  title="Outcomes per day at your volume (each test day rescaled to your volume and fraud rate)",
-                 labels={"day": "test day", "per_day": "transactions per day at your volume"})
+                 labels={"day": "test day", "per_day": "payments per day at your volume"})
     fig.update_layout(margin=MARGIN, legend_title=None)
     return fig
 
@@ -78,6 +78,14 @@ def training_curve(history: list[dict]) -> go.Figure | None:
                                                                                    "learner": "ensemble member"})
     fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), showlegend=h["learner"].nunique() <= 10)
     return fig
+
+
+def training_curve_note(learner: str | None) -> str:
+    """What the training curve shows, naming only the learners the model has (the card's ``model.learner``: "tabm", "mlp" or "blend")."""
+    rule = {"tabm": "TabM members keep the epoch with the lowest validation log loss",
+            "mlp": "MLP members keep the epoch with the highest validation AP"}
+    parts = [p for p in ("tabm", "mlp") if learner in (p, "blend")] or ["tabm", "mlp"]
+    return f"validation AP per ensemble member{' of each learner' if len(parts) > 1 else ''}; " + ", ".join(rule[p] for p in parts)
 
 
 def attributions(top: pd.DataFrame) -> go.Figure:

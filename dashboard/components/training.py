@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 import usecases
-from usecases.core import engine
+from usecases.core import engine, fmt
 from usecases.core.holder import Job, JobManager
 from usecases.core.store import ModelMissing, ModelUnusable, StoreReadOnly
 
@@ -77,6 +77,18 @@ def retrain_config(mod: Any) -> Any:
     import os
 
     return mod.Config.quick() if os.environ.get("UCLAB_RETRAIN_CONFIG", "").strip().lower() == "quick" else mod.Config()
+
+
+def retrain_intro(card: dict, data: str) -> str:
+    """The line above a Retrain button: what it trains on and how long the last training took (the recommendation and triage
+    pages had a bare "Retrain" button, with no word of what it replaces or how long it runs)."""
+    secs = card.get("training_seconds")
+    took = ""
+    if isinstance(secs, (int, float)) and secs > 0:
+        device = (card.get("device") or {}).get("name", "")
+        took = (f" The last training took {fmt.number(secs, 0)} s" if secs < 90 else f" The last training took {fmt.number(secs / 60, 1)} min") \
+            + (f" on {device}." if device else ".")
+    return f"**Retrain the shared model** on {data}.{took} Every session gets the new model when it finishes."
 
 
 def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help: str | None = None) -> None:

@@ -94,7 +94,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
             ("Precision", fmt.rate(op.precision), "your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."),
-            ("Net value", fmt.money(value.monthly[1]), "per month · net",
+            ("Net value", fmt.money(value.monthly[1]), "per month · after system cost",
              f"Range {fmt.between(value.monthly[0], value.monthly[2])} (low/high assumptions and a bootstrap over test days)."),
         ]
         widgets.kpi_scaled(kpis)
@@ -205,8 +205,7 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         c1, c2 = st.columns(2)
         c1.plotly_chart(charts.confusion(fcharts.confusion(op), op.threshold), width="stretch")
         with c2:
-            st.markdown("**Training curve** (validation AP per ensemble member of each learner; TabM members keep the epoch with the "
-                        "lowest validation log loss, MLP members the one with the highest AP)")
+            st.markdown(f"**Training curve** ({charts.training_curve_note(active.card.get('model', {}).get('learner'))})")  # it described MLP members a TabM model has not
             fig = charts.training_curve(ev.history)
             if fig is not None:
                 st.plotly_chart(fig, width="stretch")
@@ -214,7 +213,7 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
                 st.caption("No training curve recorded for this model.")
         widgets.model_card(active.card)
         if choice == SHARED_LABEL:
-            st.markdown("**Retrain the shared model** on the default simulation (a few minutes on 2 CPU cores).")
+            st.markdown(training.retrain_intro(active.card, "the default simulation"))
             training.retrain_panel(KEY)
 
 

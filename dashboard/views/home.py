@@ -86,6 +86,16 @@ if values:
     fig.add_scatter(x=tl["month"], y=tl["cum_npv_low"], fill="tonexty", fillcolor="rgba(37,99,235,0.15)", line=dict(width=0), name="low–high range")
     fig.add_scatter(x=tl["month"], y=tl["cum_npv_base"], line=dict(color=charts.BLUE, width=3), name="base")
     fig.add_hline(y=0, line_dash="dot", line_color=charts.GREY)
+    # The band (low to high cases) dwarfs the base line, which read as flat at zero: its end value and the month it turns
+    # positive are written on it.
+    last = tl.iloc[-1]
+    fig.add_annotation(x=last["month"], y=last["cum_npv_base"], text=f"base {fmt.money(last['cum_npv_base'])}", showarrow=True, arrowhead=0,
+                       ax=-40, ay=-28, font=dict(color=charts.BLUE, size=12), bgcolor="rgba(255,255,255,0.85)")
+    below = tl["cum_npv_base"].to_numpy() < 0
+    if below.any() and not below[-1]:
+        m = tl["month"].iloc[int(np.flatnonzero(below)[-1]) + 1]
+        fig.add_scatter(x=[m], y=[0], mode="markers", marker=dict(size=10, color=charts.BLUE, symbol="circle-open", line=dict(width=2)),
+                        name=f"base turns positive (month {int(m)})", hovertemplate=f"month {int(m)}: the discounted base case turns positive<extra></extra>")
     charts.style(fig, title="Cumulative NPV (€)", height=380, xaxis_title="Month", yaxis_title="cumulative net present value (€)")
     share = pf.shares(values)
     bars = make_subplots(rows=len(share), cols=1, vertical_spacing=0.5 / max(len(share), 1),

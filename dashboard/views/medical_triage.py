@@ -201,6 +201,7 @@ def tab_model(active, ev, choice) -> None:
     training.training_curve(active.card, ("train_loss", "val_loss", "val_kappa"))
     widgets.model_card(active.card)
     if choice == SHARED:
+        st.markdown(training.retrain_intro(active.card, "the synthetic cohort it was trained on"))
         training.retrain_panel(KEY)
 
 
@@ -268,8 +269,17 @@ def tab_ops(active, ev0) -> None:
              "paired difference": fmt.span(*ops.paired[k], diff[kind]) if k in ops.paired else "—"}
             for k, (label, kind) in names.items()]
     table = pd.DataFrame(rows)
+    # Said as a change with its direction ("0.40 min shorter with the model"): "…time, levels 1–2 (min): 0.40 (0.25 – 0.56)" read
+    # as the wait itself (the table's means are 4.87 and 4.47 min), and a worse one came in another range style ("−1.35 to −0.38").
+    ways = {"late_l12_per_week": ("", "fewer", "more"), "late_share_l12": ("", "lower", "higher"), "mean_wait_l12": (" min", "shorter", "longer"),
+            "p90_wait_l12": (" min", "shorter", "longer"), "mean_wait_all": (" min", "shorter", "longer")}
+
     def said(k: str, kind: str) -> str:
-        return f"{names[k][0][0].lower() + names[k][0][1:]}: {fmt.span(*ops.paired[k], diff[kind])}"
+        lo, mid, hi = (abs(x) for x in ops.paired[k])
+        unit, up, down = ways[k]
+        label = names[k][0].replace(" (min)", "")  # the unit is said once, with the value
+        return (f"{label[0].lower() + label[1:]}: {diff[kind](mid)}{unit} {up if ops.paired[k][1] > 0 else down} with the model "
+                f"(90 % interval {fmt.between(min(lo, hi), max(lo, hi), diff[kind])})")
 
     better = [said(k, kind) for k, (label, kind) in names.items() if k in ops.paired and ops.paired[k][0] > 0]
     worse = [said(k, kind) for k, (label, kind) in names.items() if k in ops.paired and ops.paired[k][2] < 0]

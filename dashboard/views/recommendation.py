@@ -248,6 +248,7 @@ def tab_model(active, ev, choice: str) -> None:
             st.plotly_chart(fig, width="stretch")
     widgets.model_card(active.card)
     if choice == SHARED:
+        st.markdown(training.retrain_intro(active.card, "the MovieLens ratings, with the tuning shown above"))
         training.retrain_panel(KEY)
 
 
@@ -273,10 +274,11 @@ def tab_business(active, ev) -> rec.Assumptions:
          "Assumed: offline lift × transfer share — a relative change: a 4 % click-through rate becomes 4 % × (1 + this)."),
         ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × the margin on the revenue uplift − year 1's system cost) / year 1's system cost; "
                                                "year 1's system cost = the one-off cost + 12 months of running cost. The same rule as "
-                                               "the fraud page and Home."),
+                                               "the fraud page; Home applies it to the portfolio over its horizon."),
         ("Payback", c.payback_months, fmt.payback, "Months of net value (the margin on the revenue uplift minus running cost) that "
                                                    "earn back the one-off cost: where the cumulative line below crosses zero. The same rule as the "
-                                                   "fraud page and Home."),
+                                                   "fraud page, at full use from month 1 — Home's portfolio payback adds every use "
+                                                   "case and the adoption ramp, so it differs."),
     ]
     for row in (tiles[:3], tiles[3:]):
         for col, (label, (lo, base, hi), f, help_) in zip(st.columns(3), row):

@@ -172,7 +172,7 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
         headline = (f"No measurable change in critical patients seen after target: {fmt.number(abs(per_month[1]), 1)} "
                     f"{'fewer' if per_month[1] >= 0 else 'more'} per month ({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks) on "
                     f"average, but the {fmt.rate(INTERVAL)} interval of that difference ({fmt.number(per_month[0], 1, typographic=True)} to "
-                    f"{fmt.number(per_month[2], 1, typographic=True)}; below 0 = more) "
+                    f"{fmt.number(per_month[2], 1, typographic=True)} a month; below 0 = more) "
                     # "(0 to 16.2) does not exclude zero" read as a rounded bound hiding the reason: say the bound is exactly zero
                     + ("starts at exactly 0 — no change at all is still inside it" if per_month[0] == 0 else
                        "ends at exactly 0 — no change at all is still inside it" if per_month[2] == 0 else

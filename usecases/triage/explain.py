@@ -84,14 +84,14 @@ class Assessment:
         up = [e for e in self.effects if e.effect >= NEGLIGIBLE]
         down = [e for e in self.effects if e.effect <= -NEGLIGIBLE]
         toward = f"level {L}" + (" or more urgent" if L > 1 else "")
-        parts = [f"Level {L} rather than {C}: P({'level ≤ ' + str(L) if L < 5 else 'level 5'}) = {self.p_at_least:.0%}."]
+        parts = [f"Level {L} rather than {C}: P({'level ≤ ' + str(L) if L < 5 else 'level 5'}) = {fmt.rate(self.p_at_least)}."]
         if up:
             parts.append(f"Pushing towards {toward if L < 5 else 'level 5'}: " + ", ".join(f"{e.label} ({fmt.signed_points(e.effect)})" for e in up[:3]) + ".")
         if down:
             parts.append(f"Pulling towards level {C}: " + ", ".join(f"{e.label} ({fmt.signed_points(e.effect)})" for e in down[:3]) + ".")
         if self.close_call:
-            parts.append(f"Close call: level {self.runner_up} is nearly as good a choice ({self.probs[self.runner_up - 1]:.0%} vs "
-                         f"{self.probs[L - 1]:.0%}); the nurse's judgement decides.")
+            parts.append(f"Close call: level {self.runner_up} is nearly as good a choice ({fmt.rate(self.probs[self.runner_up - 1])} vs "
+                         f"{fmt.rate(self.probs[L - 1])}); the nurse's judgement decides.")
         unknown = [w.word for w in self.words if not w.known]
         if not up and not down:
             parts.append("No single field moves it by a percentage point: the level rests on the record as a whole.")
