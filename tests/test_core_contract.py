@@ -75,6 +75,8 @@ def test_formats_by_kind():
     # Sentences and tiles write a negative quantity with the minus sign, as money and shares do; tables read back keep "-".
     assert fmt.number(-5.5, 1, typographic=True) == "−5.5" and fmt.number(-5.5, 1) == "-5.5" and fmt.number(-0.25, typographic=True) == "−0.25"
     assert fmt.number(1234.5, 1, typographic=True) == "1,234.5"
+    # rounding to no decimals keeps the integer's zeros: 89.99 read "9", 99.6 read "1", 1,999.7 read "2,"
+    assert (fmt.number(89.99, 0), fmt.number(99.6, 0), fmt.number(1999.7, 0), fmt.number(19.96, 1)) == ("90", "100", "2,000", "20")
     assert fmt.span(1e4, 2e4, 3e4) == "€20k (€10k – €30k)"
     assert fmt.span(-6e3, -4e3, -2.5e3) == "−€4.0k (−€6.0k to −€2.5k)"
     assert (fmt.signed_points(-0.02), fmt.signed_points(0.01), fmt.signed_points(0.034), fmt.signed_points(0.001)) == ("−2 pts", "+1 pt", "+3 pts", "±0 pts")  # a dash between minus signs read "−€6.0k – −€2.5k"

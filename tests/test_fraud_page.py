@@ -50,7 +50,7 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     k = kpis(at)
     scales = {m.label: m.delta for m in at.metric}
     assert scales["Frauds caught"].startswith("test week, of ") and scales["Losses prevented"] == "per month"
-    assert scales["Alerts"] == "per day · your volume" and scales["Precision"].startswith("your fraud rate") and scales["Net value"] == "per month · after system cost"  # it read "Net value … per month · net"
+    assert scales["Alerts"] == "per day · your volume" and scales["Precision"].startswith("your fraud rate") and scales["Net value"] == "per month"  # it read "per month · net" under "Net value"; the caption says "after the system's running cost"
     # The page's net value is value().monthly — after system cost, the number Home shows.
     from usecases.core.store import ModelStore
 

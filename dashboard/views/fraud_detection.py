@@ -94,8 +94,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
             ("Precision", fmt.rate(op.precision), "your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."),
-            ("Net value", fmt.money(value.monthly[1]), "per month · after system cost",
-             f"Range {fmt.between(value.monthly[0], value.monthly[2])} (low/high assumptions and a bootstrap over test days)."),
+            ("Net value", fmt.money(value.monthly[1]), "per month",
+             f"After alert costs and the system's running cost. Range {fmt.between(value.monthly[0], value.monthly[2])} (low/high "
+             "assumptions and a bootstrap over test days)."),
         ]
         widgets.kpi_scaled(kpis)
         if value.monthly[1] < 0:

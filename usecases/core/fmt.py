@@ -114,7 +114,9 @@ def number(x: float | None, digits: int = 2, typographic: bool = False) -> str:
     elif abs(v) < 1:
         out = f"{v:.{digits}g}"
     else:
-        out = f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+        out = f"{v:,.{digits}f}"
+        if "." in out:  # only a fraction's zeros: with no decimals, 89.99 → "90" had become "9" (the training time read "9 s")
+            out = out.rstrip("0").rstrip(".")
     return _minus(out) if typographic else out
 
 
