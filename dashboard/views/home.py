@@ -140,7 +140,7 @@ if values:
           f"cost) ÷ system cost, where the system cost is the one-off costs plus {h} months of running costs "
           f"({fmt.money(b['system_cost'])}). {cases}") if b["roi"] is not None else "No system cost to return."),
         ("Monthly net, full adoption", fmt.money(sum(v.monthly[1] for v in values)),
-         f"The sum of the cards' net values above (each card is rounded, so adding the cards by hand can differ by €0.1k); "
+         f"The sum of the cards' net values above (each card is rounded, so adding the cards by hand can differ slightly); "
          f"after system costs; range {fmt.between(sum(v.monthly[0] for v in values), sum(v.monthly[2] for v in values))}"),
     ]
     widgets.kpi_row(kpis)
