@@ -207,6 +207,8 @@ def test_portfolio_timeline_by_hand():
     assert totals["base"]["roi"] == pytest.approx((525 - 300) / 300)
     assert totals["low"]["payback_months"] == 0.0, "no one-off cost in the low scenario: nothing to pay back"
     assert tl["cum_npv_base"].tolist() == [-225, -75, 75, 225]
+    assert totals["base"]["npv_positive_month"] == 3  # Home marks where the discounted line turns positive
+    assert totals["low"]["npv_positive_month"] is None  # never below zero: nothing to mark
     assert pf.cost_per_1k(3.6, 1000) == pytest.approx(0.001)
     assert pf.cost_per_1m(3.6, 1000) == pytest.approx(1.0)  # Home's table: per 1M, so CPU costs read €0.0066, not €6.6e-06 per 1,000
     share = pf.shares(v)

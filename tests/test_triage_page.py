@@ -108,6 +108,7 @@ def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
     worse = [k for k, (lo, _, hi) in paired.items() if hi < 0]
     better = [k for k, (lo, _, hi) in paired.items() if lo > 0]
     said = " ".join([w.value for w in at.warning] + [i.value for i in at.info])
+    assert worse + better, "the defaults' paired runs establish changes (waits); without any the wording below goes unchecked"
     for k in worse + better:
         k = k.replace(" (min)", "")
         assert k[0].lower() + k[1:] in said, (k, said)

@@ -65,9 +65,12 @@ def timeline(values: list[Value], p: PortfolioAssumptions) -> tuple[pd.DataFrame
             upfront += v.upfront[i]
             running += v.running[i] * months
         rows[f"total_{which}"] = flows
-        rows[f"cum_npv_{which}"] = business.cumulative_npv(flows, pp.discount_rate, upfront)
+        rows[f"cum_npv_{which}"] = cum = business.cumulative_npv(flows, pp.discount_rate, upfront)
+        below = np.flatnonzero(np.asarray(cum) < 0)  # the month the discounted line turns positive for good (Home marks it);
+        turns = int(rows["month"][below[-1] + 1]) if len(below) and below[-1] < months - 1 else None  # None: never below, or ends below
         cost = upfront + running
         totals[which] = {"npv": business.npv(flows, pp.discount_rate, upfront), "payback_months": payback_months(flows, upfront),
+                         "npv_positive_month": turns,
                          "upfront": upfront, "system_cost": cost,
                          "roi": business.roi(float(flows.sum()) + running, cost) if cost > 0 else None}
     return pd.DataFrame(rows), totals

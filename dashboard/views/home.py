@@ -91,11 +91,9 @@ if values:
     last = tl.iloc[-1]
     fig.add_annotation(x=last["month"], y=last["cum_npv_base"], text=f"base {fmt.money(last['cum_npv_base'])}", showarrow=True, arrowhead=0,
                        ax=-40, ay=-28, font=dict(color=charts.BLUE, size=12), bgcolor="rgba(255,255,255,0.85)")
-    below = tl["cum_npv_base"].to_numpy() < 0
-    if below.any() and not below[-1]:
-        m = tl["month"].iloc[int(np.flatnonzero(below)[-1]) + 1]
+    if (m := totals["base"]["npv_positive_month"]) is not None:  # from pf.timeline, beside the payback it already gives
         fig.add_scatter(x=[m], y=[0], mode="markers", marker=dict(size=10, color=charts.BLUE, symbol="circle-open", line=dict(width=2)),
-                        name=f"base turns positive (month {int(m)})", hovertemplate=f"month {int(m)}: the discounted base case turns positive<extra></extra>")
+                        name=f"base turns positive (month {m})", hovertemplate=f"month {m}: the discounted base case turns positive<extra></extra>")
     charts.style(fig, title="Cumulative NPV (€)", height=380, xaxis_title="Month", yaxis_title="cumulative net present value (€)")
     share = pf.shares(values)
     bars = make_subplots(rows=len(share), cols=1, vertical_spacing=0.5 / max(len(share), 1),
