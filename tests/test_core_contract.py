@@ -71,6 +71,10 @@ def test_formats_by_kind():
     assert fmt.points(0.007) == "0.7 pts" and fmt.points(-0.021) == "−2.1 pts" and fmt.rate(-0.95) == "−95 %" and fmt.roi(-0.95) == "−95 %"
     assert fmt.roi(118.22) == "> 1,000 %" and fmt.roi(0.44) == "44 %"
     assert fmt.payback(0.1) == "3 days" and fmt.payback(1.5) == "7 weeks" and fmt.payback(8.3) == "8.3 months" and fmt.payback(None) == "never"
+    # a base case beside its low and high cases is written in one unit: "18.4 months · low never · high 10 weeks" made readers convert
+    assert fmt.paybacks(18.4, None, 70 / 30.4) == ["18.4 months", "never", "2.3 months"]
+    assert fmt.paybacks(0.5, 0.2, 1.2) == ["2 weeks", "1 week", "5 weeks"] and fmt.paybacks(0.1, 0.05, 0.2) == ["3 days", "2 days", "6 days"]
+    assert fmt.paybacks(0, None, None) == ["immediately", "never", "never"] and fmt.paybacks(4.0, 0.001) == ["4.0 months", "under a day"]
     assert fmt.span(168.0, 168.0, 168.0, fmt.number) == "168", "a range that collapses to its value is not repeated"
     # Sentences and tiles write a negative quantity with the minus sign, as money and shares do; tables read back keep "-".
     assert fmt.number(-5.5, 1, typographic=True) == "−5.5" and fmt.number(-5.5, 1) == "-5.5" and fmt.number(-0.25, typographic=True) == "−0.25"

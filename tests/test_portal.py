@@ -268,6 +268,15 @@ def test_home_value_bars_write_every_tick_of_an_axis_one_way():
     tip = next(m.help for m in at.metric if m.label == "Payback of one-off costs")
     assert "so later than a page's payback" not in tip and "Undiscounted" in tip, tip
     assert "The low and high cases also take a 9- and a 3-month adoption ramp and a 12 % and a 5 % discount rate." in tip, tip
+    # …and writes its low and high cases in the tile's unit ("16.8 months" beside "high 10 weeks" made readers convert)
+    import re
+
+    tile = next(m.value for m in at.metric if m.label == "Payback of one-off costs")
+    low, high = re.match(r"Low: (.+?) · high: (.+?)\. ", tip).groups()
+    unit = tile.split()[-1]
+    assert unit in ("days", "weeks", "months"), tile
+    assert all(x.endswith(" " + unit) or x in ("never", "immediately") for x in (low, high)), (tile, low, high)
+    assert any(x.endswith(" " + unit) for x in (low, high)), "neither case has a payback: the check would pass empty"
 
 
 def test_the_portfolio_report_says_which_column_is_a_relative_change():

@@ -59,6 +59,19 @@ def test_payback_help_does_not_claim_homes_rule(at):
     assert "and Home." not in helps["ROI, year 1"]
 
 
+def test_payback_and_its_range_share_one_unit(at, shipped):
+    """The payback tile read "18.4 months" over "low never · high 10 weeks": three figures, two units."""
+    a = rec.Assumptions()
+    from usecases.recommendation import business as rb
+
+    c = rb.case(rb.evaluation_lift(shipped[1]) or 0.0, a)
+    lo, base, hi = c.payback_months
+    assert base >= 3 and hi is not None and hi < 3, "the defaults no longer put the high case under three months: the check would pass empty"
+    tile = _metric(at, "Payback")
+    assert tile == fmt.payback(base) and tile.endswith(" months")
+    assert any(cap.value == f"low {fmt.payback(lo, 'months')} · high {fmt.payback(hi, 'months')}" and "weeks" not in cap.value for cap in at.caption)
+
+
 def test_ab_planner_follows_the_business_case(at, shipped):
     assert any("65,789 sessions per day" in m.value for m in at.markdown)
     assert any("break-even uplift is 19.5 %" in i.value for i in at.info)  # 6,000 / (2M × 4 % × 8 % × €12 × 40 % margin)

@@ -158,7 +158,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
             "Net value / month": [fmt.money(v) for v in c.monthly],
             "Net value / year": [fmt.money(v) for v in c.annual],
             "ROI (year 1)": [fmt.roi(r) for r in c.roi],
-            "Payback": [fmt.payback(p) for p in c.payback_months],
+            "Payback": fmt.paybacks(*c.payback_months),
             "Threshold": [fmt.metric(t) for t in c.thresholds],
         })
         st.dataframe(ranges, hide_index=True, width="stretch")

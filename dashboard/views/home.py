@@ -126,10 +126,11 @@ if values:
     # computed with 3 months, and "later than a page's payback" beside 16.8 months against the recommendation page's 18.4.
     cases = (f"The low and high cases also take a {fmt.number(pl.ramp_months)}- and a {fmt.number(ph.ramp_months)}-month adoption ramp "
              f"and a {fmt.rate(pl.discount_rate)} and a {fmt.rate(ph.discount_rate)} discount rate.")
+    pay = dict(zip(("low", "base", "high"), fmt.paybacks(lo["payback_months"], b["payback_months"], hi["payback_months"])))  # one unit
     kpis = [
         (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}. {cases}"),
-        ("Payback of one-off costs", fmt.payback(b["payback_months"]) if b["upfront"] > 0 else "no one-off cost",
-         (f"Low: {fmt.payback(lo['payback_months'])} · high: {fmt.payback(hi['payback_months'])}. Undiscounted: when the portfolio's "
+        ("Payback of one-off costs", pay["base"] if b["upfront"] > 0 else "no one-off cost",
+         (f"Low: {pay['low']} · high: {pay['high']}. Undiscounted: when the portfolio's "
           f"cumulative net value — every use case, ramping up over {fmt.number(pa.ramp_months)} months, running costs paid from month 1 — "
           "covers the one-off costs. Not a page's payback, which counts one use case alone at full use; the NPV chart is discounted, "
           f"so it crosses zero a little later. {cases}") if b["upfront"] > 0 else None),

@@ -264,7 +264,9 @@ def tab_business(active, ev) -> rec.Assumptions:
     v = cache.value(KEY, active, ev, a)
     c = rb.case(lift or 0.0, a)
     roi = f"{fmt.roi(c.roi_year1[1])} ({fmt.between(c.roi_year1[0], c.roi_year1[2], fmt.roi)})"
-    pay = f"{fmt.payback(c.payback_months[1])} ({fmt.payback(c.payback_months[0])} – {fmt.payback(c.payback_months[2])})"
+    in_unit = fmt.payback_unit(*c.payback_months)  # low, base and high in one unit: "18.4 months · low never · high 10 weeks" mixed them
+    p_lo, p_base, p_hi = (fmt.payback(m, in_unit) for m in c.payback_months)
+    pay = f"{p_base} ({p_lo} – {p_hi})"
     tiles = [
         ("Net value / month, after system cost", v.monthly, fmt.money, "The margin kept on the incremental revenue minus the running "
                                                                         "cost, at your volume — the figure Home shows."),
@@ -275,7 +277,7 @@ def tab_business(active, ev) -> rec.Assumptions:
         ("ROI, year 1", c.roi_year1, fmt.roi, "(12 × the margin on the revenue uplift − year 1's system cost) / year 1's system cost; "
                                                "year 1's system cost = the one-off cost + 12 months of running cost. The same rule as "
                                                "the fraud page; Home applies it to the portfolio over its horizon."),
-        ("Payback", c.payback_months, fmt.payback, "Months of net value (the margin on the revenue uplift minus running cost) that "
+        ("Payback", c.payback_months, lambda m: fmt.payback(m, in_unit), "Months of net value (the margin on the revenue uplift minus running cost) that "
                                                    "earn back the one-off cost: where the cumulative line below crosses zero. The same rule as the "
                                                    "fraud page, at full use from month 1 — Home's portfolio payback adds every use "
                                                    "case and the adoption ramp, so it differs."),

@@ -154,20 +154,41 @@ def roi(x: float | None) -> str:
     return _minus(f"{100 * x:,.0f} %")
 
 
-def payback(months: float | None) -> str:
-    """Payback time in the unit a person would say: days under a month, weeks under three, else months."""
+def payback(months: float | None, unit: str | None = None) -> str:
+    """Payback time in the unit a person would say: days under a month, weeks under three, else months.
+
+    ``unit`` ("days", "weeks" or "months") writes it in that unit instead — for values read side by side, where
+    "18.4 months · low never · high 10 weeks" made the reader convert (see :func:`payback_unit`)."""
     if months is None or not _ok(months):
         return "never"
     if months <= 0:
         return "immediately"
     days = months * 30.4
-    if days < 1:
-        return "under a day"
-    if months < 1:
-        return f"{days:.0f} day{'s' if round(days) != 1 else ''}"
-    if months < 3:
-        return f"{days / 7:.0f} weeks"
-    return f"{months:,.1f} months"
+    if unit is None:
+        if days < 1:
+            return "under a day"
+        unit = "days" if months < 1 else "weeks" if months < 3 else "months"
+    if unit == "days":
+        return f"{days:,.0f} day{'s' if round(days) != 1 else ''}" if days >= 0.5 else "under a day"
+    if unit == "weeks":
+        return f"{days / 7:,.0f} week{'s' if round(days / 7) != 1 else ''}" if days >= 3.5 else payback(months, "days")
+    return f"{months:,.1f} months" if months >= 0.05 else payback(months, "days")
+
+
+def payback_unit(*months: float | None) -> str | None:
+    """The one unit to write several paybacks in (a base case and its low/high cases): the unit :func:`payback` would
+    pick for the longest finite one; None (each its own) when none is finite and positive."""
+    finite = [float(m) for m in months if m is not None and _ok(m) and m > 0]
+    if not finite:
+        return None
+    top = max(finite)
+    return "days" if top < 1 else "weeks" if top < 3 else "months"
+
+
+def paybacks(*months: float | None) -> list[str]:
+    """Several paybacks in one unit: ``paybacks(18.4, None, 2.3)`` → ["18.4 months", "never", "2.3 months"]."""
+    u = payback_unit(*months)
+    return [payback(m, u) for m in months]
 
 
 def per_unit(x: float | None, unit: str, currency: str = "€") -> str:
