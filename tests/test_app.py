@@ -3,6 +3,7 @@ the not-trained-yet states; the fraud page's main interactions work."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,13 @@ def test_retrain_buttons_say_what_they_train_on_and_how_long_it_took():
                     "Every session gets the new model when it finishes.")
     assert "took 45 s." in training.retrain_intro({"training_seconds": 45.0}, "x")
     assert "took" not in training.retrain_intro({}, "x")
+    # the shipped fraud card, written before the device wording was fixed, made the line read "on CPU (x86_64, 1 threads)"
+    shipped = json.loads((Path(__file__).resolve().parents[1] / "models" / "fraud" / "card.json").read_text())
+    line = training.retrain_intro(shipped, "x")
+    assert "1 threads" in shipped["device"]["name"] and "1 threads" not in line and "x86_64, 1 thread)." in line, line
+    assert training.retrain_intro({"training_seconds": 5, "device": {"name": "CPU (x86_64, 1 torch threads on 2 cores)"}}, "x").count(
+        "1 torch thread on 2 cores") == 1
+    assert "2 threads" in training.retrain_intro({"training_seconds": 5, "device": {"name": "CPU (x86_64, 2 threads)"}}, "x")
     for view in ("recommendation", "medical_triage", "fraud_detection"):
         src = (Path(__file__).resolve().parents[1] / "dashboard" / "views" / f"{view}.py").read_text()
         assert "retrain_intro(" in src, view

@@ -10,6 +10,7 @@ import streamlit as st
 
 import usecases
 from usecases.core import engine, fmt
+from usecases.core.device import card_device_name
 from usecases.core.holder import Job, JobManager
 from usecases.core.store import ModelMissing, ModelUnusable, StoreReadOnly
 
@@ -85,7 +86,7 @@ def retrain_intro(card: dict, data: str) -> str:
     secs = card.get("training_seconds")
     took = ""
     if isinstance(secs, (int, float)) and secs > 0:
-        device = (card.get("device") or {}).get("name", "")
+        device = card_device_name((card.get("device") or {}).get("name", ""))
         took = (f" The last training took {fmt.number(secs, 0)} s" if secs < 90 else f" The last training took {fmt.number(secs / 60, 1)} min") \
             + (f" on {device}." if device else ".")
     return f"**Retrain the shared model** on {data}.{took} Every session gets the new model when it finishes."

@@ -11,6 +11,7 @@ import contextlib
 import os
 import platform
 import random
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,6 +87,11 @@ def device_info(device: torch.device | None = None) -> DeviceInfo:
         n, cores = torch.get_num_threads(), os.cpu_count() or 1
         name = f"CPU ({platform.machine() or 'unknown'}, {n} torch thread{'' if n == 1 else 's'} on {cores} core{'' if cores == 1 else 's'})"
     return DeviceInfo(type=device.type, name=name, torch_version=torch.__version__)
+
+
+def card_device_name(name: str) -> str:
+    """A card's device name for a sentence: cards written before the wording above say "CPU (x86_64, 1 threads)"."""
+    return re.sub(r"\b1 (torch )?threads\b", lambda m: f"1 {m.group(1) or ''}thread", str(name))
 
 
 def autocast(device: torch.device):
