@@ -51,8 +51,9 @@ def _shipped_or_fresh():
         return Trained(model=m, card={}), "untrained model of the CPU size"
 
 
-def budget_comparison(budget: float, corpora: dict | None = None) -> dict:
-    """Auto-sized vs nanoGPT's small CPU config, both trained for ``budget`` seconds on each corpus."""
+def budget_comparison(budget: float, corpora: dict | None = None, history: bool = False) -> dict:
+    """Auto-sized vs nanoGPT's small CPU config, both trained for ``budget`` seconds on each corpus (``history``: each
+    row also holds the arm's validation checks, seconds of training and bits per byte)."""
     from .config import Config
     from .corpus import kjv_corpus
     from .stackdocs import stack_corpus
@@ -77,6 +78,8 @@ def budget_comparison(budget: float, corpora: dict | None = None) -> dict:
                 "passed_ngram_after_seconds": c.get("passed_ngram_after_seconds"),
                 "probe_seconds": c.get("sizing", {}).get("probe_seconds", 0.0),
             }
+            if history:
+                rows[(cname, label)]["history"] = [h for h in c["history"] if h.get("val_bpb") is not None]
     return rows
 
 
