@@ -10,7 +10,7 @@ Each arm is sized for the budget it is given (the auto-sizer picks a larger mode
 is fixed and only runs more iterations), so "needs" is measured at that budget: "not within N s" means it had not
 passed when its budget ran out.
 
-``python -m benchmarks.text_pass_ngram [--budget 600] [--only "KJV prose,Python docs"] [--threads 1]``
+``python -m benchmarks.text_pass_ngram [--budget 600] [--only "KJV prose,Python docs"] [--arms auto-sized] [--threads 1]``
 (about 2 × (budget + preparation) per corpus: preparation ≈ 30–60 s on the KJV prose, 5–10 min on the documentation).
 """
 
@@ -27,6 +27,7 @@ def main(argv=None) -> int:
     ap.add_argument("--budget", type=float, default=600.0)
     ap.add_argument("--only", default="KJV prose,Python docs")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--arms", default="auto-sized,nanoGPT small CPU", help="which arms to train (comma-separated)")
     ap.add_argument("--json", default=None, help="also write the rows (with each arm's validation history) here")
     a = ap.parse_args(argv)
 
@@ -44,7 +45,7 @@ def main(argv=None) -> int:
         print(f"unknown corpus {unknown}; choose from {sorted(every)}", file=sys.stderr)
         return 2
     t0 = time.time()
-    rows = budget_comparison(a.budget, {n: every[n] for n in names}, history=True)
+    rows = budget_comparison(a.budget, {n: every[n] for n in names}, history=True, arms=tuple(x.strip() for x in a.arms.split(",")))
     print(f"\nBudget {a.budget:.0f} s per arm, {a.threads} thread(s); wall {time.time() - t0:.0f} s in all\n")
     print("| Corpus | Arm | Model | Iterations | Val bits/byte | 5-gram | Passed the 5-gram after |")
     print("|---|---|---|---|---|---|---|")

@@ -53,6 +53,9 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     assert _metric(at, "Net value / month") == home_net
+    # the budget slider said nothing of what a budget buys: a larger model, and minutes before a GPT beats the n-gram on a CPU
+    tip = at.slider(key="tg.budget").help
+    assert "larger model" in tip and "How long each needs to pass the 5-gram" in tip, tip
     assert _metric(at, "GPU cost / 1M tokens") == "not measured"  # no GPU measured here: no assumed GPU price per token
     assert _metric(at, "CPU cost / 1M tokens") == "€0.69"  # €0.10/h ÷ (40 tokens/s × 3,600 s) × 1M
     # The shipped GPT beats the 4-gram, so no n-gram warning; but only 46 % of its drafts are usable (80 % required; measured on

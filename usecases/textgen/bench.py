@@ -51,9 +51,10 @@ def _shipped_or_fresh():
         return Trained(model=m, card={}), "untrained model of the CPU size"
 
 
-def budget_comparison(budget: float, corpora: dict | None = None, history: bool = False) -> dict:
+def budget_comparison(budget: float, corpora: dict | None = None, history: bool = False,
+                      arms: tuple[str, ...] = ("auto-sized", "nanoGPT small CPU")) -> dict:
     """Auto-sized vs nanoGPT's small CPU config, both trained for ``budget`` seconds on each corpus (``history``: each
-    row also holds the arm's validation checks, seconds of training and bits per byte)."""
+    row also holds the arm's validation checks, seconds of training and bits per byte; ``arms``: which of the two)."""
     from .config import Config
     from .corpus import kjv_corpus
     from .stackdocs import stack_corpus
@@ -66,6 +67,8 @@ def budget_comparison(budget: float, corpora: dict | None = None, history: bool 
         five = dict(ngram_orders=(5,), quality_prompts=5)  # "the 5-gram": each run's own tokens, order 5, fitted on the same training text
         for label, cfg in (("auto-sized", Config(budget_seconds=budget, device="cpu", **five)),
                            ("nanoGPT small CPU", dataclasses.replace(Config.nanogpt_cpu(), max_iters=100_000, budget_seconds=budget, device="cpu", **five))):
+            if label not in arms:
+                continue
             t0 = time.perf_counter()
             t = train(cfg, data=corpus)
             c = t.card
