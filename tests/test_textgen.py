@@ -643,6 +643,31 @@ def test_budget_sizing_picks_the_rung_nearest_the_compute_optimal_ratio(monkeypa
     assert (cfg.model.n_layer, cfg.model.n_embd) == (2, 64) and len(why["probes"]) == 1, why
 
 
+def test_a_budgeted_schedule_is_fitted_again_to_the_speed_the_run_has(monkeypatch):
+    """The speed probe times a few iterations; under a moment of load it over-estimated the time per iteration, and a run given
+    1,500 s ended its fitted schedule after 1,138 s. After the warm-up the schedule is fitted again to the measured speed."""
+    from usecases.textgen import config as tc
+
+    real = tc._probe
+    monkeypatch.setattr(tc, "_probe", lambda *a, **k: 3.0 * real(*a, **k))  # the probe reads 3× too slow
+    t = textgen.train(textgen.Config(budget_seconds=4.0, quality_prompts=2, device="cpu"), data=_code_corpus())
+    c = t.card
+    planned, done = c["training"]["max_iters"], c["model"]["iterations"]
+    refit = c["schedule_refit"]
+    assert refit["planned_iterations"] == planned and refit["fitted_iterations"] > 1.5 * planned, refit
+    assert done > 1.5 * planned, (planned, done)  # without the refit the run stopped at `planned`, with a third of the budget used
+    assert done <= refit["fitted_iterations"] and c["training_seconds"] < 4.0 + 2.0
+
+
+def test_a_fixed_schedule_is_not_fitted_again():
+    """nanoGPT's configuration in the budget benchmark (and any config with a model size) keeps its own schedule."""
+    import dataclasses
+
+    cfg = dataclasses.replace(textgen.Config.quick(), max_iters=40, iters_per_step=10, budget_seconds=30.0, quality_prompts=2)
+    c = textgen.train(cfg, data=_code_corpus()).card
+    assert "schedule_refit" not in c and c["model"]["iterations"] == 40 and c["model"]["stopped"] == "max_steps"
+
+
 def test_the_quality_remeasure_reads_the_earlier_prompts_back():
     """benchmarks/text_quality.py: the first prompts of a longer run are the earlier card's, so its share can be checked
     against the card (the shipped model: 13 of 20 then and now, 92 of 200 on the longer run)."""

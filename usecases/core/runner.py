@@ -125,7 +125,8 @@ def run_training(
             raise TrainingCancelled()
         row: Metrics = {"step": i}
         row.update(step(i))
-        is_last = i == config.max_steps
+        done = bool(row.pop("done", False))  # a step may end the run early: its schedule is complete
+        is_last = i == config.max_steps or done
         elapsed = time.perf_counter() - start
         over_budget = config.budget_seconds is not None and elapsed >= config.budget_seconds
         if i % config.eval_every == 0 or is_last or over_budget:
@@ -153,6 +154,8 @@ def run_training(
             break
         if over_budget:
             result.stopped = "budget"
+            break
+        if done:
             break
     if cancel is not None and cancel.cancelled:
         raise TrainingCancelled()

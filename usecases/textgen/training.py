@@ -26,11 +26,15 @@ from .ngram import tuned_ngram
 from .prep import build_tokenizer, choose_tokenizer, encode, ngram_orders
 
 
-def lr_at(it: int, cfg: Config) -> float:
-    """Linear warm-up, then cosine decay to ``min_lr`` (as in nanoGPT)."""
+REFIT_LIMIT = 2.0  # a budgeted schedule is fitted again to at most twice the probe's iterations
+
+
+def lr_at(it: int, cfg: Config, max_iters: int | None = None) -> float:
+    """Linear warm-up, then cosine decay to ``min_lr`` over ``max_iters`` (default ``cfg.max_iters``; as in nanoGPT)."""
     if it < cfg.warmup_iters:
         return cfg.lr * (it + 1) / cfg.warmup_iters
-    ratio = min(1.0, (it - cfg.warmup_iters) / max(1, cfg.max_iters - cfg.warmup_iters))
+    total = cfg.max_iters if max_iters is None else max_iters
+    ratio = min(1.0, (it - cfg.warmup_iters) / max(1, total - cfg.warmup_iters))
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * ratio)) * (cfg.lr - cfg.min_lr)
 
 
@@ -163,7 +167,13 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
     model.to(device)
     gpt = torch.compile(model.gpt) if (config.compile and device.type == "cuda") else model.gpt
     opt = prep.optimizer(model)
-    state = {"it": 0, "last_report": 0.0, "loop_start": None}
+    state = {"it": 0, "last_report": 0.0, "loop_start": None, "max_iters": config.max_iters}
+    # A schedule fitted to the budget by the speed probe (resolve) is fitted again once, after the warm-up, to the speed
+    # this run actually has: the probe times a few iterations, and a moment of load made it over-estimate the time per
+    # iteration, so a run given 1,500 s ended its schedule after 1,138 (README, "How long each needs to pass the 5-gram").
+    refit = config.budget_seconds is not None and bool(prep.sizing.get("probes"))
+    refit_at = max(config.warmup_iters, 20)
+    schedule: dict = {}
 
     def over_budget() -> bool:
         return config.budget_seconds is not None and time.perf_counter() - state["loop_start"] >= config.budget_seconds
@@ -171,20 +181,32 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
     def total_iters() -> int:
         """Iterations this run will do: max_iters, or the budget's share of them at the speed so far."""
         if config.budget_seconds is None or state["it"] == 0:
-            return config.max_iters
+            return state["max_iters"]
         rate = state["it"] / max(1e-9, time.perf_counter() - state["loop_start"])
-        return max(state["it"], min(config.max_iters, int(rate * config.budget_seconds)))
+        return max(state["it"], min(state["max_iters"], int(rate * config.budget_seconds)))
+
+    def fit_schedule() -> None:
+        elapsed = time.perf_counter() - state["loop_start"]
+        planned = config.max_iters
+        # 3 % under the measured speed: the evaluations between steps have not been timed yet
+        fitted = int(np.clip(0.97 * state["it"] / max(elapsed, 1e-9) * config.budget_seconds, state["it"] + 1, REFIT_LIMIT * planned))
+        schedule.update({"after_iterations": state["it"], "planned_iterations": planned, "fitted_iterations": fitted,
+                         "seconds_per_iteration": round(elapsed / state["it"], 5)})
+        if abs(fitted - planned) > 0.05 * planned:
+            state["max_iters"] = fitted
 
     def step(i: int) -> dict:
         if state["loop_start"] is None:
             state["loop_start"] = time.perf_counter()
         model.gpt.train()
         losses = []
-        for _ in range(min(config.iters_per_step, config.max_iters - state["it"])):
+        for _ in range(min(config.iters_per_step, state["max_iters"] - state["it"])):
             if cancel is not None and cancel.cancelled:
                 raise TrainingCancelled()
+            if refit and not schedule and state["it"] >= refit_at:
+                fit_schedule()
             for g in opt.param_groups:
-                g["lr"] = lr_at(state["it"], config)
+                g["lr"] = lr_at(state["it"], config, state["max_iters"])
             x, y = batch(train_ids, mcfg.block_size, config.batch_size, gen, device)
             with autocast(device):
                 _, loss, _ = gpt(x, y)
@@ -201,17 +223,18 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
                                                       "ngram_bpb": prep.live[2], "seconds": now - t0})
             if over_budget():  # checked every iteration: the budget is overrun by at most one iteration
                 break
-        return {"iter": state["it"], "train_loss": float(np.mean(losses)) if losses else float("nan")}
+        return {"iter": state["it"], "train_loss": float(np.mean(losses)) if losses else float("nan"), "done": state["it"] >= state["max_iters"]}
 
     def relay(i: int, total: int, row: dict) -> None:  # runner steps → iterations, so the bar counts iterations
         if progress is not None:
             progress(state["it"], total_iters(), {**row, "step": state["it"], "seconds": time.perf_counter() - t0})
 
     result = run_training(step, lambda: prep.val_loss(model.gpt),
-                          RunConfig(max_steps=math.ceil(config.max_iters / config.iters_per_step), eval_every=config.eval_every_steps,
+                          RunConfig(max_steps=math.ceil((REFIT_LIMIT if refit else 1) * config.max_iters / config.iters_per_step),
+                                    eval_every=config.eval_every_steps,
                                     budget_seconds=config.budget_seconds, monitor="val_loss", mode="min"),
                           model=model.gpt, progress=relay, cancel=cancel)
-    return finish(prep, model, result, state["it"], t0)
+    return finish(prep, model, result, state["it"], t0, {"schedule_refit": schedule} if schedule else None)
 
 
 def finish(prep: Prepared, model: TextModel, result, iterations: int, t0: float, extra: dict | None = None) -> Trained:
