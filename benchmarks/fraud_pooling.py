@@ -27,10 +27,10 @@ import torch
 from sklearn.metrics import average_precision_score
 
 from usecases import fraud
-from usecases.fraud.business import _rates, choose, cutoffs, monthly
+from usecases.fraud.business import _rates, choose, monthly
 from usecases.fraud.pipeline import make_learner, plan_rows
 
-from .fraud_threshold_transfer import RATES
+from .fraud_threshold_transfer import RATES, hindsight
 from .own_data_fraud import REAL, _real
 
 POOLS = ("mean of probabilities (shipped)", "mean of log-odds")
@@ -71,8 +71,7 @@ def run_table(package: str, item: str, label: str) -> None:
             for i, a in enumerate(RATES):
                 thr = choose(vy, vp, va, a, ds.has_amount)[0]
                 money[(name, i, "inner")] += gross(y, s, amt, thr, a, ds.has_amount) / len(plan.folds)
-                c = cutoffs(y, s, amt, ds.has_amount)
-                money[(name, i, "oracle")] += float(monthly(c.recall.to_numpy(), c.amount_recall.to_numpy(), c.fpr.to_numpy(), a)["gross"].max()) / len(plan.folds)
+                money[(name, i, "oracle")] += hindsight(y, s, amt, a, ds.has_amount) / len(plan.folds)
     print(f"== {package}::{item}: {len(ds.y):,} rows, {int(ds.y.sum())} positives, {plan.description}; {time.perf_counter() - t0:.0f} s")
     for name in POOLS:
         a = np.asarray(ap[name])

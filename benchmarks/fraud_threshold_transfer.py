@@ -30,6 +30,12 @@ from .own_data_fraud import REAL, _real
 RATES = (FraudAssumptions(), FraudAssumptions(fraud_rate_bps=100.0), FraudAssumptions(fraud_rate_bps=300.0, cost_per_alert=20.0))
 
 
+def hindsight(y, s, amount, a: FraudAssumptions, has_amount: bool) -> float:
+    """Gross value per month at the best single threshold on these rows themselves (an upper bound, not a method)."""
+    c = cutoffs(y, s, amount, has_amount)
+    return float(monthly(c.recall.to_numpy(), c.amount_recall.to_numpy(), c.fpr.to_numpy(), a)["gross"].max())
+
+
 def compare(ev, name: str, a: FraudAssumptions) -> dict:
     s, g, y, amount = ev.test.scores[name], ev.test.group, ev.test.y, ev.test.amount
     v = ev.validation[name]
@@ -42,8 +48,7 @@ def compare(ev, name: str, a: FraudAssumptions) -> dict:
 
     inner = [choose(v.y[v.group == f], v.scores[name][v.group == f], v.amount[v.group == f], a, ev.has_amount)[0] for f in range(k)]
     cross = [choose(y[g != f], s[g != f], amount[g != f], a, ev.has_amount)[0] for f in range(k)]
-    c = cutoffs(y, s, amount, ev.has_amount)
-    oracle = float(monthly(c.recall.to_numpy(), c.amount_recall.to_numpy(), c.fpr.to_numpy(), a)["gross"].max())
+    oracle = hindsight(y, s, amount, a, ev.has_amount)
     return {"inner": gross(inner), "cross": gross(cross), "oracle": oracle,
             "val_max": [float(v.scores[name][v.group == f].max()) for f in range(k)], "test_max": [float(s[g == f].max()) for f in range(k)]}
 

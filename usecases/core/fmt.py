@@ -167,7 +167,7 @@ def payback(months: float | None, unit: str | None = None) -> str:
     if unit is None:
         if days < 1:
             return "under a day"
-        unit = "days" if months < 1 else "weeks" if months < 3 else "months"
+        unit = _payback_unit(months)
     if unit == "days":
         return f"{days:,.0f} day{'s' if round(days) != 1 else ''}" if days >= 0.5 else "under a day"
     if unit == "weeks":
@@ -179,10 +179,11 @@ def payback_unit(*months: float | None) -> str | None:
     """The one unit to write several paybacks in (a base case and its low/high cases): the unit :func:`payback` would
     pick for the longest finite one; None (each its own) when none is finite and positive."""
     finite = [float(m) for m in months if m is not None and _ok(m) and m > 0]
-    if not finite:
-        return None
-    top = max(finite)
-    return "days" if top < 1 else "weeks" if top < 3 else "months"
+    return _payback_unit(max(finite)) if finite else None
+
+
+def _payback_unit(months: float) -> str:
+    return "days" if months < 1 else "weeks" if months < 3 else "months"
 
 
 def paybacks(*months: float | None) -> list[str]:
