@@ -829,3 +829,27 @@ def test_a_user_who_holds_most_of_the_catalogue_is_said(ml):
     everything = pd.concat([df, pd.DataFrame({"user": "all", "item": items, "rating": 3.0})], ignore_index=True)
     note = next(n for n in rec.read_data(_csv(everything), "all.csv").notes if "90 % of the items or more" in n)
     assert note.startswith(f"1 user holds 90 % of the items or more (e.g. all: {len(items):,} of {len(items):,})")
+
+
+def test_the_user_shown_first_is_a_typical_one_with_reasons(quick):
+    """The *For a user* tab's first user: median held-out hits among the test users, a reason on every row, the first
+    such user in the picker's order — checked against hits and reasons recomputed one user at a time."""
+    from usecases.recommendation import serving
+
+    users = serving.test_users(quick)
+    hits = []
+    for code in users["code"]:
+        shown = serving.recommend(quick, int(code), 10)
+        hits.append(len(serving.watched_later(quick, int(code)) & set(shown["item_id"])))
+    d = serving.demo_user(quick)
+    assert d["median_hits"] == int(np.floor(np.median(hits))) and d["users"] == len(users)
+    assert d["typical"] and d["hits"] == d["median_hits"]
+    first = None
+    for code, h in zip(users["code"], hits):
+        if h != d["median_hits"]:
+            continue
+        shown = serving.recommend(quick, int(code), 10)
+        if (shown["because you liked"] != "").all() and serving.NO_BASIS not in set(shown["because you liked"]):
+            first = int(code)
+            break
+    assert d["code"] == first and d["user_id"] == users.loc[users.code == first, "user_id"].iloc[0]

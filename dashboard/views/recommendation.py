@@ -58,6 +58,14 @@ def _titled(title, year) -> str:
 # ---- for a user -------------------------------------------------------------------------------
 
 @st.fragment
+def demo_sentence(demo: dict | None, uid, many: str) -> str:
+    """Why the picker opened on this user (only while that user is shown)."""
+    if not demo or not demo.get("typical") or demo.get("user_id") != uid:
+        return ""
+    return (f" Shown first as a typical test user: {demo['hits']} of the ten {many} at the default β are in the held-out part, "
+            f"the median over the {fmt.count(demo['users'])} test users, and each has a reason.")
+
+
 def tab_user(active, ev) -> None:
     users = serving.test_users(active)
     c0, c1 = st.columns([2, 1])
@@ -67,7 +75,8 @@ def tab_user(active, ev) -> None:
     uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user", format_func=lambda u: f"user {u}",
                        help="Users of the test split: their held-out 25 % is what the metrics check.")
     n_rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
-    c0.caption(f"This user has {fmt.count(n_rated)} {one if n_rated == 1 else many} in the training part of the model in view.")
+    c0.caption(f"This user has {fmt.count(n_rated)} {one if n_rated == 1 else many} in the training part of the model in view."
+               + demo_sentence(st.session_state.get("rec.demo"), uid, many))
     div = c1.slider("Diversity weight β", 0.0, 0.5, step=0.05, key="rec.div",
                     help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
                          "diverse setting validation could not tell from the most accurate one (see the curve in the Model tab).")
@@ -446,6 +455,9 @@ if st.session_state.get("rec.for_model") != active.card.get("run_id"):
     st.session_state["rec.for_model"] = active.card.get("run_id")
     st.session_state["rec.div"] = float(round(ev.diversity, 2))
     st.session_state["rec.sim.q"] = "Matrix" if active.card.get("data", {}).get("default") else ""
+    # The picker opens on a typical user (median held-out hits, a reason on every row), not on whichever user comes first.
+    st.session_state["rec.demo"] = serving.demo_user(active, ev.diversity)
+    st.session_state["rec.user"] = st.session_state["rec.demo"]["user_id"]
 
 tabs = st.tabs(["For a user", "Cold start", "Similar items", "Model", "Business case", "A/B test planner", "Batch", "Your data"], key="rec.tab")
 with tabs[0]:
