@@ -46,7 +46,7 @@ test: install-dev
 train: install
 	@echo "Fraud trains TabM (about 1.3x the MLP ensemble's time, 0.6x the blend's) for better average precision and the amount rule caught;"
 	@echo "triage trains two learners (MLP + TabM, averaged; about 3.9x the MLP alone) for less under-triage of levels 1-2,"
-	@echo "and a linear model (about 26 s more) that serves instead wherever it triages the validation rows at a lower cost."
+	@echo "and a linear model (about 26 s more), mixed with them in the share that fits the validation patients best (lowest log loss)."
 	@echo "README, 'Which tabular learner ships'."
 	@echo "Text: on a GPU this trains Config.gpu(), the shipped checkpoint's configuration (101 s on one H200); on a CPU it trains"
 	@echo "Config.cpu() instead (about 40 min on 2 cores, 1.85 vs 1.11 bits per byte), which replaces the shipped GPU checkpoint"

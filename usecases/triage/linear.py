@@ -1,5 +1,6 @@
-"""A linear triage learner in PyTorch (ordinal or multinomial head) — the candidate that serves a fold when it scores the validation
-rows at a lower triage cost than the blend (:mod:`.learner`, ``cfg.learner == "auto"``).
+"""A linear triage learner in PyTorch (ordinal or multinomial head) — mixed with the blend per fold in the share that fits the
+validation rows best by log loss, alone when that share is 1 (:mod:`.learner`, ``cfg.learner == "auto"``; until 2026-12-01 it
+served a fold when it triaged the validation rows at a lower cost).
 
 Why it exists: on small real ordinal tables (``carData::Womenlf``, 263 rows; ``MASS::housing``) a tuned
 logistic regression beat the MLP + TabM blend, whose networks learned little more than the level frequencies
