@@ -27,14 +27,24 @@ from .prep import build_tokenizer, choose_tokenizer, encode, ngram_orders
 
 
 REFIT_LIMIT = 2.0  # a budgeted schedule is fitted again to at most twice the probe's iterations
+LATER_REFITS = (0.25, 0.5, 0.75)  # shares of the budget at which it is fitted again to the speed since the last fit
 
 
-def lr_at(it: int, cfg: Config, max_iters: int | None = None) -> float:
-    """Linear warm-up, then cosine decay to ``min_lr`` over ``max_iters`` (default ``cfg.max_iters``; as in nanoGPT)."""
+def decay_progress(it: int, cfg: Config, max_iters: int | None = None, anchor: tuple[int, float] | None = None) -> float:
+    """How far the cosine decay has gone at iteration ``it`` (0 → 1): linearly from ``anchor = (iteration, progress)`` —
+    by default (``warmup_iters``, 0) — to 1 at ``max_iters``. A schedule fitted again mid-run anchors at the iteration it was
+    fitted, so the learning rate goes on from where it was instead of jumping."""
+    total = cfg.max_iters if max_iters is None else max_iters
+    a_it, a_p = anchor if anchor is not None else (cfg.warmup_iters, 0.0)
+    return min(1.0, a_p + (1.0 - a_p) * max(0, it - a_it) / max(1, total - a_it))
+
+
+def lr_at(it: int, cfg: Config, max_iters: int | None = None, anchor: tuple[int, float] | None = None) -> float:
+    """Linear warm-up, then cosine decay to ``min_lr`` over ``max_iters`` (default ``cfg.max_iters``; as in nanoGPT);
+    ``anchor``: :func:`decay_progress`."""
     if it < cfg.warmup_iters:
         return cfg.lr * (it + 1) / cfg.warmup_iters
-    total = cfg.max_iters if max_iters is None else max_iters
-    ratio = min(1.0, (it - cfg.warmup_iters) / max(1, total - cfg.warmup_iters))
+    ratio = decay_progress(it, cfg, max_iters, anchor)
     return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * ratio)) * (cfg.lr - cfg.min_lr)
 
 
@@ -171,9 +181,14 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
     # A schedule fitted to the budget by the speed probe (resolve) is fitted again once, after the warm-up, to the speed
     # this run actually has: the probe times a few iterations, and a moment of load made it over-estimate the time per
     # iteration, so a run given 1,500 s ended its schedule after 1,138 (README, "How long each needs to pass the 5-gram").
+    # It is fitted again at a quarter, half and three quarters of the budget to the speed since the last fit, so a run whose
+    # machine gets busier (another user's training starts) or quieter after the warm-up still ends its schedule with its
+    # budget: with one refit, a run whose load changed after it stopped 4 s early of 19 (README).
     refit = config.budget_seconds is not None and bool(prep.sizing.get("probes"))
     refit_at = max(config.warmup_iters, 20)
     schedule: dict = {}
+    later: list[dict] = []  # the refits after the first
+    state.update(anchor=None, mark=None)  # mark: (iteration, seconds since the loop began) of the last fit
 
     def over_budget() -> bool:
         return config.budget_seconds is not None and time.perf_counter() - state["loop_start"] >= config.budget_seconds
@@ -192,7 +207,25 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
         fitted = int(np.clip(0.97 * state["it"] / max(elapsed, 1e-9) * config.budget_seconds, state["it"] + 1, REFIT_LIMIT * planned))
         schedule.update({"after_iterations": state["it"], "planned_iterations": planned, "fitted_iterations": fitted,
                          "seconds_per_iteration": round(elapsed / state["it"], 5)})
+        state["mark"] = (state["it"], elapsed)
         if abs(fitted - planned) > 0.05 * planned:
+            state["anchor"] = (state["it"], decay_progress(state["it"], config, state["max_iters"]))
+            state["max_iters"] = fitted
+
+    def fit_again() -> None:
+        """At each of :data:`LATER_REFITS` of the budget: the iterations left fitted to the time left at the speed since the last
+        fit (evaluations included), when that moves the end by more than 5 % of what was left."""
+        elapsed = time.perf_counter() - state["loop_start"]
+        it0, t0_ = state["mark"]
+        rate = (state["it"] - it0) / max(elapsed - t0_, 1e-9)
+        left = state["max_iters"] - state["it"]
+        fitted = int(np.clip(state["it"] + 0.97 * rate * (config.budget_seconds - elapsed), state["it"] + 1, REFIT_LIMIT * config.max_iters))
+        state["mark"] = (state["it"], elapsed)
+        moved = abs(fitted - state["max_iters"]) > 0.05 * max(left, 1)
+        later.append({"at_seconds": round(elapsed, 1), "after_iterations": state["it"], "seconds_per_iteration": round(1 / max(rate, 1e-9), 5),
+                      "fitted_iterations": fitted if moved else state["max_iters"]})
+        if moved:
+            state["anchor"] = (state["it"], decay_progress(state["it"], config, state["max_iters"], state["anchor"]))
             state["max_iters"] = fitted
 
     def step(i: int) -> dict:
@@ -205,8 +238,11 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
                 raise TrainingCancelled()
             if refit and not schedule and state["it"] >= refit_at:
                 fit_schedule()
+            elif (refit and schedule and len(later) < len(LATER_REFITS) and state["it"] - state["mark"][0] >= refit_at
+                  and time.perf_counter() - state["loop_start"] >= LATER_REFITS[len(later)] * config.budget_seconds):
+                fit_again()
             for g in opt.param_groups:
-                g["lr"] = lr_at(state["it"], config, state["max_iters"])
+                g["lr"] = lr_at(state["it"], config, state["max_iters"], state["anchor"])
             x, y = batch(train_ids, mcfg.block_size, config.batch_size, gen, device)
             with autocast(device):
                 _, loss, _ = gpt(x, y)
@@ -234,7 +270,7 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
                                     eval_every=config.eval_every_steps,
                                     budget_seconds=config.budget_seconds, monitor="val_loss", mode="min"),
                           model=model.gpt, progress=relay, cancel=cancel)
-    return finish(prep, model, result, state["it"], t0, {"schedule_refit": schedule} if schedule else None)
+    return finish(prep, model, result, state["it"], t0, {"schedule_refit": {**schedule, **({"later": later} if later else {})}} if schedule else None)
 
 
 def finish(prep: Prepared, model: TextModel, result, iterations: int, t0: float, extra: dict | None = None) -> Trained:
