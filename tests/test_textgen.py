@@ -655,12 +655,14 @@ def test_a_budgeted_schedule_is_fitted_again_to_the_speed_the_run_has(monkeypatc
     planned, done = c["training"]["max_iters"], c["model"]["iterations"]
     refit = c["schedule_refit"]
     assert refit["planned_iterations"] == planned and refit["fitted_iterations"] > 1.5 * planned, refit
-    # Without the refit the run stopped at `planned`, with a third of the budget used. Now it runs up to the refit's cap
-    # (REFIT_LIMIT × planned) or, on a machine busy enough that fewer iterations fit (the later refits follow its speed),
-    # up to the budget.
+    # Without the refit the run stopped at `planned`, with a third of the budget used. Now it runs the refitted schedule,
+    # which on a machine busy enough that fewer iterations fit the later refits shorten (they follow its speed).
     final = refit["later"][-1]["fitted_iterations"] if refit.get("later") else refit["fitted_iterations"]
     used = c["training_seconds"] / c["training"]["budget_seconds"]
     assert done > 1.5 * planned or used >= 0.75, (planned, done, used)
+    # The cap (REFIT_LIMIT × planned) is above the 3× the probe was off by: the run uses its budget. With a cap of 2 it
+    # stopped at 0.82 of it here (and a 2,400 s run on the documentation after 1,909 s); with 4, 0.97.
+    assert used >= 0.88, (planned, done, used, refit)
     assert done <= final and c["training_seconds"] < 4.0 + 2.0
 
 
