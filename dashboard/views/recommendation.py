@@ -57,7 +57,6 @@ def _titled(title, year) -> str:
 
 # ---- for a user -------------------------------------------------------------------------------
 
-@st.fragment
 def demo_sentence(demo: dict | None, uid, many: str) -> str:
     """Why the picker opened on this user (only while that user is shown)."""
     if not demo or not demo.get("typical") or demo.get("user_id") != uid:
@@ -66,6 +65,7 @@ def demo_sentence(demo: dict | None, uid, many: str) -> str:
             f"the median over the {fmt.count(demo['users'])} test users, and each has a reason.")
 
 
+@st.fragment
 def tab_user(active, ev) -> None:
     users = serving.test_users(active)
     c0, c1 = st.columns([2, 1])
