@@ -702,7 +702,7 @@ def test_the_learning_rate_goes_on_from_where_it_was_when_the_schedule_is_refitt
     for total in (120, 400):  # refitted at w + 50 to fewer or more iterations: no jump, and it still ends at min_lr
         assert lr_at(w + 50, cfg, total, (w + 50, p)) == pytest.approx(lr_at(w + 50, cfg, 200))
         assert lr_at(total, cfg, total, (w + 50, p)) == pytest.approx(cfg.min_lr)
-    assert lr_at(w + 50, cfg, 400) != pytest.approx(lr_at(w + 50, cfg, 200))  # (without the anchor it would jump)
+    assert lr_at(w + 50, cfg, 400) > 1.05 * lr_at(w + 50, cfg, 200)  # (without the anchor a longer schedule would jump up)
 
 
 def test_a_fixed_schedule_is_not_fitted_again():

@@ -203,6 +203,11 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
         rate = state["it"] / max(1e-9, time.perf_counter() - state["loop_start"])
         return max(state["it"], min(state["max_iters"], int(rate * config.budget_seconds)))
 
+    def end_at(fitted: int) -> None:
+        """The schedule now ends at ``fitted``; the cosine goes on from where it is (anchored here)."""
+        state["anchor"] = (state["it"], decay_progress(state["it"], config, state["max_iters"], state["anchor"]))
+        state["max_iters"] = fitted
+
     def fit_schedule() -> None:
         elapsed = time.perf_counter() - state["loop_start"]
         planned = config.max_iters
@@ -212,8 +217,7 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
                          "seconds_per_iteration": round(elapsed / state["it"], 5)})
         state["mark"] = (state["it"], elapsed)
         if abs(fitted - planned) > 0.05 * planned:
-            state["anchor"] = (state["it"], decay_progress(state["it"], config, state["max_iters"]))
-            state["max_iters"] = fitted
+            end_at(fitted)
 
     def fit_again() -> None:
         """At each of :data:`LATER_REFITS` of the budget: the iterations left fitted to the time left at the speed since the last
@@ -228,8 +232,7 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
         later.append({"at_seconds": round(elapsed, 1), "after_iterations": state["it"], "seconds_per_iteration": round(1 / max(rate, 1e-9), 5),
                       "fitted_iterations": fitted if moved else state["max_iters"]})
         if moved:
-            state["anchor"] = (state["it"], decay_progress(state["it"], config, state["max_iters"], state["anchor"]))
-            state["max_iters"] = fitted
+            end_at(fitted)
 
     def step(i: int) -> dict:
         if state["loop_start"] is None:
