@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PIDS: dict[str, int] = {}  # base URL → server process id (for the server's own CPU counters)
+LOGS: dict[str, Path] = {}  # base URL → the server's log (stdout and stderr)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -44,7 +46,7 @@ def app_server(copy_models: bool = True, timeout: float = 120.0, env_extra: dict
         shutil.copytree(ROOT / "models", Path(tmp) / "models", ignore=shutil.ignore_patterns("previous"))
         env["UCLAB_MODEL_DIR"] = str(Path(tmp) / "models")
     log = open(Path(tmp) / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks._serve", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
                              "--server.headless", "true", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -60,10 +62,11 @@ def app_server(copy_models: bool = True, timeout: float = 120.0, env_extra: dict
                 raise RuntimeError(f"app server exited: {(Path(tmp) / 'server.log').read_text()[-2000:]}")
         else:
             raise RuntimeError("app server did not become healthy in time")
-        PIDS[url] = proc.pid
+        PIDS[url], LOGS[url] = proc.pid, Path(tmp) / "server.log"
         yield url
     finally:
         PIDS.pop(url, None)
+        LOGS.pop(url, None)
         proc.terminate()
         try:
             proc.wait(10)
@@ -71,6 +74,23 @@ def app_server(copy_models: bool = True, timeout: float = 120.0, env_extra: dict
             proc.kill()
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def server_stacks(url: str, wait: float = 2.0) -> str:
+    """Every thread's Python stack in the server at ``url`` now (SIGUSR1, see ``benchmarks._serve``), read back from
+    its log; "" when the server is gone or wrote nothing."""
+    pid, log = PIDS.get(url), LOGS.get(url)
+    if pid is None or log is None:
+        return ""
+    before = log.stat().st_size if log.exists() else 0
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        return ""
+    time.sleep(wait)
+    with open(log, "rb") as fh:
+        fh.seek(before)
+        return fh.read().decode("utf-8", "replace")
 
 
 def cpu_seconds(pid: int) -> float:

@@ -8,7 +8,13 @@ Each session, in its own browser context (its own Streamlit session), repeats tw
   form must still hold *its* age.
 Session 0 first clicks Retrain on the triage page (shared model; a temporary copy of the store).
 
+``--watchers N`` measures something else: how long the quick triage retrain takes while N other sessions sit on the
+triage page (each shows the shared job's live progress), against the same retrain with nobody watching, on a fresh
+server each, in the same run. Every session that shows a running job polls it; until 2026-12-02 that polling rebuilt a
+chart per session every second and starved the training thread (see ``dashboard/components/training.py``).
+
     python -m benchmarks.concurrency [--sessions 10] [--seconds 60] [--json]
+    python -m benchmarks.concurrency --watchers 9
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ import time
 
 from playwright.async_api import expect
 
-from benchmarks.appserver import CHROMIUM_ARGS, app_server, chromium_path
+from benchmarks.appserver import CHROMIUM_ARGS, app_server, chromium_path, server_stacks
 
 TIMEOUT = 300_000
+STALL_SECONDS = 150.0  # no session finished an interaction for this long: the server's thread stacks are recorded
 
 
 async def _idle(pg) -> None:
@@ -51,6 +58,7 @@ async def _session(browser, url: str, i: int, deadline: float, out: dict, retrai
             await pg.get_by_text("Frauds caught").first.wait_for()
             await _idle(pg)
             lat.append(time.perf_counter() - t)
+            out["last_answer"] = time.time()
             await pg.get_by_role("tab", name="Business case").click()
             box = pg.locator('input[aria-label="Every alert: investigation cost (€)"]')
             try:  # a tab's first paint can take tens of seconds when ten browsers share two cores
@@ -69,6 +77,7 @@ async def _session(browser, url: str, i: int, deadline: float, out: dict, retrai
             await _idle(pg)
             await pg.get_by_text("Suggested level", exact=True).wait_for()
             lat.append(time.perf_counter() - t)
+            out["last_answer"] = time.time()
             shown_age = await age_box.input_value()
             if float(shown_age) != float(age):
                 isolation.append(f"session {i} saw age {shown_age}, entered {age}")
@@ -91,10 +100,21 @@ async def _session(browser, url: str, i: int, deadline: float, out: dict, retrai
         await ctx.close()
 
 
+async def _watch(url: str, out: dict) -> None:
+    """Once no session has had an answer for STALL_SECONDS, record where the server's threads stand (once)."""
+    while True:
+        await asyncio.sleep(5)
+        if time.time() - out["last_answer"] > STALL_SECONDS:
+            stalled = time.time() - out["last_answer"]
+            stacks = await asyncio.to_thread(server_stacks, url)
+            out["stall"] = {"seconds_without_an_answer": round(stalled), "server_stacks": stacks}
+            return
+
+
 async def _run(url: str, sessions: int, seconds: float) -> dict:
     from playwright.async_api import async_playwright
 
-    out = {"latencies": [], "errors": [], "isolation": [], "per_session": {}}
+    out = {"latencies": [], "errors": [], "isolation": [], "per_session": {}, "last_answer": time.time()}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         warm = await browser.new_page()
@@ -102,7 +122,10 @@ async def _run(url: str, sessions: int, seconds: float) -> dict:
         await warm.get_by_text("Compute cost per 1 million").first.wait_for(timeout=TIMEOUT)  # warm caches, as a running server would be
         await warm.close()
         deadline = time.time() + seconds
+        out["last_answer"] = time.time()
+        watch = asyncio.create_task(_watch(url, out))
         await asyncio.gather(*(_session(browser, url, i, deadline, out, retrain=(i == 0)) for i in range(sessions)))
+        watch.cancel()
         await browser.close()
     lat = sorted(out["latencies"])
     q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")  # noqa: E731
@@ -111,7 +134,49 @@ async def _run(url: str, sessions: int, seconds: float) -> dict:
         "p50_seconds": statistics.median(lat) if lat else float("nan"), "p95_seconds": q(0.95), "max_seconds": lat[-1] if lat else float("nan"),
         "per_session": out["per_session"], "errors": out["errors"], "isolation_failures": out["isolation"],
         "retrain_seconds": out.get("retrain_seconds"),
+        "stall": out.get("stall"),  # None, or how long no session had an answer and the server's thread stacks then
     }
+
+
+async def _retrain_watched(url: str, watchers: int) -> float:
+    """Seconds the quick triage retrain took (the job's own clock, as the page reports it) with ``watchers`` sessions on the page."""
+    import re
+
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        warm = await browser.new_page()
+        await warm.goto(url)
+        await warm.get_by_text("Compute cost per 1 million").first.wait_for(timeout=TIMEOUT)
+        await warm.close()
+        pages = []
+        for _ in range(watchers + 1):
+            ctx = await browser.new_context(viewport={"width": 1300, "height": 900})
+            pg = await ctx.new_page()
+            pg.set_default_timeout(TIMEOUT)
+            pages.append(pg)
+        await pages[0].goto(f"{url}/medical-triage")
+        await pages[0].get_by_role("tab", name="Model").click()
+        await pages[0].get_by_role("button", name="Retrain").click()
+        await pages[0].get_by_text("Training the medical triage model").first.wait_for()
+        # The others open the page while it trains: a page polls a job that was running when the page last ran.
+        await asyncio.gather(*(pg.goto(f"{url}/medical-triage") for pg in pages[1:]))
+        done = pages[0].get_by_text(re.compile(r"medical triage model: done after \d+ s"))
+        await done.first.wait_for(timeout=TIMEOUT)
+        seconds = float(re.search(r"done after (\d+) s", await done.first.inner_text()).group(1))
+        await browser.close()
+    return seconds
+
+
+def watched(watchers: int) -> dict:
+    """The quick triage retrain alone and with ``watchers`` sessions on its page, each on a fresh server."""
+    out = {"watchers": watchers}
+    for label, n in (("alone_seconds", 0), ("watched_seconds", watchers)):
+        with app_server(env_extra={"UCLAB_RETRAIN_CONFIG": "quick"}) as url:
+            out[label] = asyncio.run(_retrain_watched(url, n))
+    out["ratio"] = out["watched_seconds"] / max(out["alone_seconds"], 1.0)
+    return out
 
 
 def run(sessions: int = 10, seconds: float = 60.0, quick_retrain: bool = False) -> dict:
@@ -124,10 +189,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--watchers", type=int, default=0, help="instead: the quick triage retrain alone and with this many sessions on its page")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if chromium_path() is None:
         raise SystemExit("error: Chromium is not installed (apt-get install chromium)")
+    if a.watchers:
+        w = watched(a.watchers)
+        print(json.dumps(w) if a.json else f"quick triage retrain: {w['alone_seconds']:.0f} s alone, {w['watched_seconds']:.0f} s with "
+                                          f"{w['watchers']} sessions on its page ({w['ratio']:.1f}×)")
+        return
     r = run(a.sessions, a.seconds)
     if a.json:
         print(json.dumps(r))

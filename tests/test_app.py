@@ -181,6 +181,22 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
     assert three.layout.title.text == "Training curve: training loss, validation loss and validation κ per step"
 
 
+def test_a_running_jobs_chart_is_built_once_for_every_session_that_shows_it():
+    """Each session showing a running job redrew its chart on every poll, ~0.1 s of Python each: ten sessions on the triage
+    page starved the retrain they were watching (the concurrency test: no answer for 150 s). One figure per history entry now."""
+    from dashboard.components.training import POLL_SECONDS, _job_figure
+
+    hist = [{"step": s, "train_loss": 1.0 / s, "seconds": s} for s in (1, 2, 3)]
+    first = _job_figure("demo", 123.0, 3, ("train_loss",), hist)
+    assert _job_figure("demo", 123.0, 3, ("train_loss",), hist) is first  # another session, same entries: the same figure
+    hist.append({"step": 4, "train_loss": 0.25, "seconds": 4})
+    again = _job_figure("demo", 123.0, 3, ("train_loss",), hist)
+    assert again is first and list(again.data[0].x) == [1, 2, 3]  # built from the entries it was asked for, not the list's later length
+    newer = _job_figure("demo", 123.0, 4, ("train_loss",), hist)
+    assert newer is not first and list(newer.data[0].x) == [1, 2, 3, 4]
+    assert POLL_SECONDS >= 2.0
+
+
 def test_the_card_of_an_unsaved_session_model_says_so_instead_of_zeros():
     """A recommendation model trained in the browser showed "Parameters 0", blank version and date, and "Weights sha256 …":
     the store fills those when it saves. The summary says the model is not saved; a saved card shows its own values."""

@@ -160,3 +160,11 @@ def test_report_opens_offline(browser, tmp_path):
     pg.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
     assert pg.locator(".js-plotly-plot").count() == 1
     ctx.close()
+
+
+def test_the_server_can_say_where_its_threads_stand(server):
+    # The concurrency test records this when no session gets an answer (it once stalled 300 s with no clue why).
+    from benchmarks.appserver import server_stacks
+
+    stacks = server_stacks(server)
+    assert "Thread 0x" in stacks and "_run_server_loop" in stacks, stacks[-2000:]  # every thread, the web server's loop among them

@@ -21,6 +21,8 @@ def test_ten_sessions_while_retraining(artifacts):
 
     r = run(sessions=10, seconds=45, quick_retrain=True)
     (artifacts / "concurrency.json").write_text(json.dumps(r, indent=2))
+    if r["stall"]:  # shown with the failure: where the server's threads stood while no session got an answer
+        print(f"no answer for {r['stall']['seconds_without_an_answer']} s; server thread stacks:\n{r['stall']['server_stacks']}")
     assert r["errors"] == [], r["errors"]
     assert r["isolation_failures"] == [], r["isolation_failures"]
     assert len(r["per_session"]) == 10 and all(n >= 1 for n in r["per_session"].values()), r["per_session"]  # every session got answers

@@ -48,15 +48,20 @@ def render() -> None:
 
 def _model_statuses() -> None:
     """Each use case's model status; while a shared retrain runs, this block alone refreshes every
-    2 s so its progress is real (the rest of the page does not rerun)."""
+    few seconds so its progress is real (the rest of the page does not rerun). When the retrain has
+    ended, the page runs once more, which shows the new model and stops the polling."""
+    from .training import POLL_SECONDS
+
     running = any(jobs().running(n) for n in usecases.NAMES)
 
     def body() -> None:
+        if running and not any(jobs().running(n) for n in usecases.NAMES):
+            st.rerun()  # the fragment was polling every few seconds in every open session, for as long as nobody clicked
         for name in usecases.NAMES:
             state, text = model_status_line(name)
             st.caption(f"{_ICON[state]} {usecases.get(name).SPEC.title}: {text}")
 
-    st.fragment(body, run_every=2.0 if running else None)()
+    st.fragment(body, run_every=POLL_SECONDS if running else None)()
 
 
 def scenario_box() -> None:

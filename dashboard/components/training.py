@@ -157,7 +157,9 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
                 last = j.history[-1] if j.history else {}
                 shown = " · ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "seconds") and isinstance(v, float))
                 st.progress(j.fraction, text=f"step {j.step} of {j.total}" + (f" · {shown}" if shown else ""))
-                _history_chart(j.history, chart_metrics, key=f"job-chart-{key}-{j.started}")
+                fig = _job_figure(key, j.started, len(j.history), chart_metrics, j.history)
+                if fig is not None:
+                    st.plotly_chart(fig, width="stretch", key=f"job-chart-{key}-{j.started}")
                 if st.button("Cancel", key=f"cancel-{key}-{j.started}", icon=":material/stop_circle:"):
                     j.cancel.cancel()
             return
@@ -173,8 +175,22 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
             (st.success if j.state == "done" else st.warning if j.state == "cancelled" else st.error)(j.message)
             _history_chart(j.history, chart_metrics, key=f"job-chart-{key}-{j.started}")
 
-    st.fragment(body, run_every=1.0 if job.running else None)()
+    st.fragment(body, run_every=POLL_SECONDS if job.running else None)()
     return job
+
+
+# How often a page showing a running job redraws its progress. Every session that shows the job polls: a shared retrain is
+# shown to every session on its page. At 1 s, ten sessions on the triage page each rebuilt the live chart every second
+# (about 0.1 s of Python each); on two cores that starved the training thread itself of the interpreter, so a 20 s retrain
+# ran for minutes while the polling went on (the ten-browser concurrency test, 2026-12-02: no session answered for 150 s).
+POLL_SECONDS = 2.0
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _job_figure(key: str, started: float, n: int, metrics: tuple[str, ...] | None, _history: list[dict]):
+    """A running job's curve over its first ``n`` history entries, built once for every session that shows it (a new
+    entry, a new figure) — never mutate what this returns."""
+    return history_figure(list(_history[:n]), metrics)
 
 
 def _history_chart(history: list[dict], metrics: tuple[str, ...] | None, key: str | None = None) -> None:
