@@ -194,6 +194,15 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
 
 
 # ---- train on your corpus ---------------------------------------------------------------------------
+# Training budgets offered, in seconds: up to an hour, since on one CPU thread a corpus the size of the Python documentation
+# needs about 36 minutes to pass its 5-gram (the slider stopped at 15 minutes, so a user could not get there from the page).
+BUDGETS = (10, 30, 60, 120, 300, 600, 900, 1800, 2400, 3600)
+
+
+def _budget_label(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
+
+
 def tab_train(runs: dict) -> None:
     limit_mb = textgen.corpus.MAX_BYTES // 2**20
     st.caption(f"Upload .txt / .md files (concatenated, at most {limit_mb} MB each) or a CSV with a text column. The model's size is "
@@ -203,11 +212,12 @@ def tab_train(runs: dict) -> None:
                              max_upload_size=limit_mb)
     c1, c2, c3 = st.columns(3)
     col = c1.text_input("Text column (CSV only; empty = the longest)", "", key="tg.col")
-    budget = c2.slider("Time budget (s)", 10, 900, 120, 10, key="tg.budget",
-                       help="Training time, not counting preparation (tokenizer, n-gram). The model's size follows the budget and this "
-                            "machine's speed, probed when you press Train: a longer budget buys a larger model, not only more steps. A GPT "
-                            "needs minutes on a CPU before it beats the n-gram. On one CPU thread, 1 MB of prose took about 4 minutes; "
-                            "the 7.6 M-token Python documentation had not after 19 minutes (README, “How long each needs to pass the 5-gram”).")
+    budget = c2.select_slider("Time budget", BUDGETS, 120, key="tg.budget", format_func=_budget_label,
+                              help="Training time, not counting preparation (tokenizer, n-gram). The model's size follows the budget and this "
+                                   "machine's speed, probed when you press Train: a longer budget buys a larger model, not only more steps. A GPT "
+                                   "needs minutes on a CPU before it beats the n-gram. On one CPU thread, 1 MB of prose took about 4 minutes; "
+                                   "the 7.6 M-token Python documentation took 36 minutes of a 40-minute budget on an idle machine (README, "
+                                   "“How long each needs to pass the 5-gram”). A GPU needs far less.")
     name = c3.text_input("Name for the model", "", key="tg.name", placeholder="empty: the first file's name")
     jm = session_jobs()
     if files:
