@@ -309,3 +309,15 @@ def test_the_portfolio_range_is_written_under_the_tiles_not_only_in_tooltips():
     net = next(m for m in at.metric if m.label == "Monthly net, full adoption")
     lo, hi = re.search(r"range (\S+) to (\S+)$", net.help).groups()
     assert line.endswith(f"the monthly net at full adoption from {lo} to {hi}.")
+
+
+def test_the_server_does_not_collect_all_garbage_after_every_run():
+    """Streamlit's default runs gc.collect(2) after every script and fragment run. With the models in memory that was half of
+    the server's time while sessions polled a running retrain, and the retrain starved: the quick triage retrain took 8 s
+    alone and was not done after 300 s with nine sessions on its page (`python -m benchmarks.concurrency --watchers 9`)."""
+    import tomllib
+
+    from streamlit import config
+
+    assert tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["runner"]["postScriptGC"] is False
+    assert config.get_config_options(force_reparse=True)["runner.postScriptGC"].value is False  # and Streamlit reads it so
