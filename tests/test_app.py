@@ -182,8 +182,8 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
 
 
 def test_a_running_jobs_chart_is_built_once_for_every_session_that_shows_it():
-    """Each session showing a running job redrew its chart on every poll, ~0.1 s of Python each: ten sessions on the triage
-    page starved the retrain they were watching (the concurrency test: no answer for 150 s). One figure per history entry now."""
+    """Each session showing a running job rebuilt its chart on every poll, ~0.1 s of Python each: with the collection after
+    every run (tests/test_portal.py) ten sessions on the triage page starved the retrain they watched. One figure per entry now."""
     from dashboard.components.training import POLL_SECONDS, _job_figure
 
     hist = [{"step": s, "train_loss": 1.0 / s, "seconds": s} for s in (1, 2, 3)]

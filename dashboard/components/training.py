@@ -181,8 +181,9 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
 
 # How often a page showing a running job redraws its progress. Every session that shows the job polls: a shared retrain is
 # shown to every session on its page. At 1 s, ten sessions on the triage page each rebuilt the live chart every second
-# (about 0.1 s of Python each); on two cores that starved the training thread itself of the interpreter, so a 20 s retrain
-# ran for minutes while the polling went on (the ten-browser concurrency test, 2026-12-02: no session answered for 150 s).
+# (about 0.1 s of Python each), and Streamlit ran a full garbage collection after each of those runs (about 0.15 s; turned
+# off in .streamlit/config.toml). On two cores that starved the training thread of the interpreter: the quick triage
+# retrain, 8 s alone, was not done after 300 s (`python -m benchmarks.concurrency --watchers 9`; README, Concurrency).
 POLL_SECONDS = 2.0
 
 
