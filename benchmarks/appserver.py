@@ -93,6 +93,17 @@ def server_stacks(url: str, wait: float = 2.0) -> str:
         return fh.read().decode("utf-8", "replace")
 
 
+def peak_memory_mb(pid: int) -> float | None:
+    """The process's peak resident memory so far in MiB (Linux /proc VmHWM); None where it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc; all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -27,7 +27,7 @@ import time
 
 from playwright.async_api import expect
 
-from benchmarks.appserver import CHROMIUM_ARGS, app_server, chromium_path, server_stacks
+from benchmarks.appserver import CHROMIUM_ARGS, PIDS, app_server, chromium_path, peak_memory_mb, server_stacks
 
 TIMEOUT = 300_000
 STALL_SECONDS = 150.0  # no session finished an interaction for this long: the server's thread stacks are recorded
@@ -182,7 +182,9 @@ def watched(watchers: int) -> dict:
 def run(sessions: int = 10, seconds: float = 60.0, quick_retrain: bool = False) -> dict:
     """``quick_retrain``: the retrain uses the quick configuration (the test: it must finish while ten browsers share 2 cores)."""
     with app_server(env_extra={"UCLAB_RETRAIN_CONFIG": "quick"} if quick_retrain else None) as url:
-        return asyncio.run(_run(url, sessions, seconds))
+        r = asyncio.run(_run(url, sessions, seconds))
+        r["server_peak_memory_mb"] = peak_memory_mb(PIDS[url])  # Streamlit's collection after every run is off (.streamlit/config.toml)
+        return r
 
 
 def main() -> None:
@@ -205,7 +207,8 @@ def main() -> None:
     else:
         print(f"{r['sessions']} sessions × {r['seconds']:.0f} s: {r['interactions']} interactions, p50 {r['p50_seconds']:.2f} s, "
               f"p95 {r['p95_seconds']:.2f} s, max {r['max_seconds']:.2f} s; errors {len(r['errors'])}, isolation failures "
-              f"{len(r['isolation_failures'])}; retrain finished in {r['retrain_seconds'] or float('nan'):.0f} s")
+              f"{len(r['isolation_failures'])}; retrain finished in {r['retrain_seconds'] or float('nan'):.0f} s; server peak memory "
+              f"{r['server_peak_memory_mb'] or float('nan'):,.0f} MiB")
 
 
 if __name__ == "__main__":
