@@ -149,6 +149,24 @@ def test_the_attribution_signs_say_which_way_they_point(at):
     assert any("points each word adds to P(level ≤ 2) — with it minus without it" in m.value for m in at.markdown)
 
 
+def test_the_attribution_bars_run_from_the_largest_down(at):
+    """The walkthrough (2026-12-02) found the complaint's +50 in the middle of the chart, the bars in form order. The y axis
+    now lists the fields by size, the largest on top (plotly draws the category array bottom up)."""
+    import json
+
+    import numpy as np
+
+    spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if json.loads(el.proto.spec)["layout"]["title"]["text"].startswith("Why level"))
+    size = {}
+    for tr in spec["data"]:
+        xs = tr["x"] if isinstance(tr["x"], list) else np.frombuffer(__import__("base64").b64decode(tr["x"]["bdata"]), dtype=tr["x"]["dtype"])
+        size.update({f: abs(float(x)) for f, x in zip(tr["y"], xs)})
+    order = list(spec["layout"]["yaxis"]["categoryarray"])[::-1]  # top down
+    assert set(order) == set(size) and len(order) > 3
+    assert [size[f] for f in order] == sorted(size.values(), reverse=True), [(f, round(size[f], 1)) for f in order]
+
+
 def test_every_level_probability_bar_carries_its_label(at):
     """The walkthrough saw '4 · Less urgent 0.0 %' but nothing beside '5 · Non-urgent': a bar of zero width hid its label.
     Short bars write their label outside the bar, long ones inside."""

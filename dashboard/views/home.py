@@ -93,7 +93,7 @@ if values:
                        ax=-40, ay=-28, font=dict(color=charts.BLUE, size=12), bgcolor="rgba(255,255,255,0.85)")
     if (m := totals["base"]["npv_positive_month"]) is not None:  # from pf.timeline, beside the payback it already gives
         fig.add_scatter(x=[m], y=[0], mode="markers", marker=dict(size=10, color=charts.BLUE, symbol="circle-open", line=dict(width=2)),
-                        name=f"base turns positive (month {m})", hovertemplate=f"month {m}: the discounted base case turns positive<extra></extra>")
+                        name=f"discounted base turns positive (month {m})", hovertemplate=f"month {m}: the discounted base case turns positive<extra></extra>")
     charts.style(fig, title="Cumulative NPV (€)", height=380, xaxis_title="Month", yaxis_title="cumulative net present value (€)")
     share = pf.shares(values)
     bars = make_subplots(rows=len(share), cols=1, vertical_spacing=0.5 / max(len(share), 1),
@@ -129,7 +129,7 @@ if values:
     pay = dict(zip(("low", "base", "high"), fmt.paybacks(lo["payback_months"], b["payback_months"], hi["payback_months"])))  # one unit
     kpis = [
         (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}. {cases}"),
-        ("Payback of one-off costs", pay["base"] if b["upfront"] > 0 else "no one-off cost",
+        ("Payback of one-off costs (undiscounted)", pay["base"] if b["upfront"] > 0 else "no one-off cost",
          (f"Low: {pay['low']} · high: {pay['high']}. Undiscounted: when the portfolio's "
           f"cumulative net value — every use case, ramping up over {fmt.number(pa.ramp_months)} months, running costs paid from month 1 — "
           "covers the one-off costs. Not a page's payback, which counts one use case alone at full use; the NPV chart is discounted, "

@@ -123,12 +123,14 @@ def tab_assess(active, a, ev) -> None:
             tr.update(textposition="inside" if float(tr.x[0]) > 0.5 else "outside", cliponaxis=False)
         st.plotly_chart(_layout(fig, 250), width="stretch")
         st.info(res.sentence(), icon=":material/psychology:")
-        eff = pd.DataFrame([{"field": e.label, "points": 100 * e.effect} for e in res.effects]).iloc[::-1]
+        eff = pd.DataFrame([{"field": e.label, "points": 100 * e.effect} for e in res.effects])
+        if len(eff):  # the largest bar on top (category_orders below lists them top down); in form order, +50 sat mid-chart
+            eff = eff.iloc[(-eff["points"].abs()).to_numpy().argsort(kind="stable")]
         if len(eff):
             toward, away = f"towards level {lvl}" + (" or more urgent" if 1 < lvl < 5 else ""), f"towards level {res.contrast}"
             fig = px.bar(eff, x="points", y="field", orientation="h", color=np.where(eff["points"] > 0, toward, away),
                          color_discrete_map={toward: LEVEL_COLORS[lvl], away: LEVEL_COLORS[res.contrast]},
-                         title=f"Why level {lvl} rather than {res.contrast}")
+                         category_orders={"field": list(eff["field"])}, title=f"Why level {lvl} rather than {res.contrast}")
             fig.update_layout(legend_title=None, yaxis_title=None, legend=dict(orientation="h", y=-0.25),
                               xaxis_title=f"points this field adds to P(level {'≤ ' + str(lvl) if lvl < 5 else '5'}) — with it minus without it")
             st.plotly_chart(_layout(fig, 60 + 28 * len(eff)), width="stretch")
