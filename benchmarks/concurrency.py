@@ -10,8 +10,8 @@ Session 0 first clicks Retrain on the triage page (shared model; a temporary cop
 
 ``--watchers N`` measures something else: how long the quick triage retrain takes while N other sessions sit on the
 triage page (each shows the shared job's live progress), against the same retrain with nobody watching, on a fresh
-server each, in the same run. Every session that shows a running job polls it; until 2026-12-02 that polling rebuilt a
-chart per session every second and starved the training thread (see ``dashboard/components/training.py``).
+server each, in the same run. Every session that shows a running job polls it; until 2026-12-02 each poll rebuilt the
+chart and Streamlit collected all garbage after it, which starved the training thread (README, Concurrency).
 
     python -m benchmarks.concurrency [--sessions 10] [--seconds 60] [--json]
     python -m benchmarks.concurrency --watchers 9
