@@ -100,6 +100,14 @@ async def _session(browser, url: str, i: int, deadline: float, out: dict, retrai
         await ctx.close()
 
 
+async def _warm(browser, url: str) -> None:
+    """Open Home once and wait for it: the caches warm, as on a running server."""
+    warm = await browser.new_page()
+    await warm.goto(url)
+    await warm.get_by_text("Compute cost per 1 million").first.wait_for(timeout=TIMEOUT)
+    await warm.close()
+
+
 async def _watch(url: str, out: dict) -> None:
     """Once no session has had an answer for STALL_SECONDS, record where the server's threads stand (once)."""
     while True:
@@ -117,10 +125,7 @@ async def _run(url: str, sessions: int, seconds: float) -> dict:
     out = {"latencies": [], "errors": [], "isolation": [], "per_session": {}, "last_answer": time.time()}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        warm = await browser.new_page()
-        await warm.goto(url)
-        await warm.get_by_text("Compute cost per 1 million").first.wait_for(timeout=TIMEOUT)  # warm caches, as a running server would be
-        await warm.close()
+        await _warm(browser, url)
         deadline = time.time() + seconds
         out["last_answer"] = time.time()
         watch = asyncio.create_task(_watch(url, out))
@@ -146,10 +151,7 @@ async def _retrain_watched(url: str, watchers: int) -> float:
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        warm = await browser.new_page()
-        await warm.goto(url)
-        await warm.get_by_text("Compute cost per 1 million").first.wait_for(timeout=TIMEOUT)
-        await warm.close()
+        await _warm(browser, url)
         pages = []
         for _ in range(watchers + 1):
             ctx = await browser.new_context(viewport={"width": 1300, "height": 900})

@@ -152,6 +152,7 @@ def test_the_attribution_signs_say_which_way_they_point(at):
 def test_the_attribution_bars_run_from_the_largest_down(at):
     """The walkthrough (2026-12-02) found the complaint's +50 in the middle of the chart, the bars in form order. The y axis
     now lists the fields by size, the largest on top (plotly draws the category array bottom up)."""
+    import base64
     import json
 
     import numpy as np
@@ -159,8 +160,8 @@ def test_the_attribution_bars_run_from_the_largest_down(at):
     spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
                 if json.loads(el.proto.spec)["layout"]["title"]["text"].startswith("Why level"))
     size = {}
-    for tr in spec["data"]:
-        xs = tr["x"] if isinstance(tr["x"], list) else np.frombuffer(__import__("base64").b64decode(tr["x"]["bdata"]), dtype=tr["x"]["dtype"])
+    for tr in spec["data"]:  # x is a list or a typed array ({"dtype", "bdata"}) in the spec
+        xs = tr["x"] if isinstance(tr["x"], list) else np.frombuffer(base64.b64decode(tr["x"]["bdata"]), dtype=tr["x"]["dtype"])
         size.update({f: abs(float(x)) for f, x in zip(tr["y"], xs)})
     order = list(spec["layout"]["yaxis"]["categoryarray"])[::-1]  # top down
     assert set(order) == set(size) and len(order) > 3

@@ -12,6 +12,7 @@ from usecases.core.tables import DataProblem
 
 from . import scenario
 from .state import holder, jobs
+from .training import POLL_SECONDS
 
 _ICON = {"ready": ":green[:material/check_circle:]", "training": ":blue[:material/pending:]",
          "missing": ":gray[:material/radio_button_unchecked:]", "unusable": ":red[:material/error:]"}
@@ -50,8 +51,6 @@ def _model_statuses() -> None:
     """Each use case's model status; while a shared retrain runs, this block alone refreshes every
     few seconds so its progress is real (the rest of the page does not rerun). When the retrain has
     ended, the page runs once more, which shows the new model and stops the polling."""
-    from .training import POLL_SECONDS
-
     running = any(jobs().running(n) for n in usecases.NAMES)
 
     def body() -> None:

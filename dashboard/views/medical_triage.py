@@ -125,7 +125,7 @@ def tab_assess(active, a, ev) -> None:
         st.info(res.sentence(), icon=":material/psychology:")
         eff = pd.DataFrame([{"field": e.label, "points": 100 * e.effect} for e in res.effects])
         if len(eff):  # the largest bar on top (category_orders below lists them top down); in form order, +50 sat mid-chart
-            eff = eff.iloc[(-eff["points"].abs()).to_numpy().argsort(kind="stable")]
+            eff = eff.sort_values("points", key=lambda p: p.abs(), ascending=False, kind="stable")
         if len(eff):
             toward, away = f"towards level {lvl}" + (" or more urgent" if 1 < lvl < 5 else ""), f"towards level {res.contrast}"
             fig = px.bar(eff, x="points", y="field", orientation="h", color=np.where(eff["points"] > 0, toward, away),
