@@ -86,6 +86,23 @@ def test_linear_learner_learns_an_ordinal_signal_and_scores_a_file_without_some_
     assert np.isfinite(p).all() and np.allclose(p.sum(1), 1, atol=1e-5)
 
 
+def test_the_linear_model_and_the_regression_peer_try_the_same_weakly_regularised_fits():
+    """Levels that a heart-rate threshold decides exactly: the sharper the fit, the better the validation κ, so both the
+    linear model and the logistic-regression peer pick a C above 4 — the old grid's edge, where most real ordinal tables had
+    stopped (README, "The regularisation grid"). Both try the same grid, so neither is tuned further than the other."""
+    from usecases.triage import peers
+    from usecases.triage.records import CANONICAL
+
+    rng = np.random.default_rng(0)
+    hr = rng.uniform(40, 180, 300)
+    df = pd.DataFrame({"hr": hr, "level": 5 - np.digitize(hr, [68, 96, 124, 152]), "complaint": ""}).reindex(columns=list(CANONICAL))
+    tr, va = df.iloc[:240], df.iloc[240:]
+    m = linear.fit(tr, va, triage.Config(), "cpu")
+    peer = peers.fit_peer("logistic_regression", tr, va, 0)
+    assert peers.C_GRID == linear.C_GRID
+    assert float(m.c) > 4 and peer.params["C"] > 4, (float(m.c), peer.params)
+
+
 def _auto_cfg(**kw) -> triage.Config:
     return triage.Config(max_epochs=4, patience=2, peers=("logistic_regression",), tabm=triage.pipeline.TabMConfig(max_epochs=6, patience=2), **kw)
 

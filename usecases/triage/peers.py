@@ -3,7 +3,7 @@ the same training rows as the model and tuned on the same validation rows, then 
 same cost-weighted decision rule:
 
 * multinomial logistic regression on TF-IDF of the complaint (words + character n-grams) and
-  imputed, scaled vitals — the inverse regularisation C chosen from a small grid;
+  imputed, scaled vitals — the inverse regularisation C chosen from 0.25 … 64 (×4 apart; the linear model's grid);
 * LightGBM (gradient-boosted trees; multiclass) on the raw vitals (missing values handled by the
   trees), one-hot categories and TF-IDF of the complaint — leaves chosen from a small grid, the
   number of trees by early stopping on the validation rows.
@@ -26,13 +26,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from .linear import C_GRID  # the same grid as our linear model's (0.25 … 64, ×4 apart)
 from .metrics import triage_metrics
 from .model import N_LEVELS, NUMERIC, decide
 
 PEERS = ("logistic_regression", "lightgbm")
 LABELS = {"logistic_regression": "Logistic regression (TF-IDF + vitals, tuned C)", "lightgbm": "LightGBM (tuned)",
           "news2": "NEWS2 → level", "esi_rule": "ESI-style rule", "nurse": "Simulated nurse (unassisted)"}
-C_GRID = (0.25, 1.0, 4.0)
 LEAVES_GRID = (15, 31)
 # Capped vocabularies: the 28-complaint synthetic vocabulary needs far fewer, and the cap keeps a
 # user's large file from making the peers slower than the model.
