@@ -82,6 +82,15 @@ def _mix_by(score):
     return pick
 
 
+def _mix_by_kappa(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray) -> float:
+    """A mixture rule: the share w ∈ ``learner.STACK_WEIGHTS`` whose levels at the 3× rule have the highest validation κ
+    linear (ties → smaller w) — the score the linear model's own head and C are chosen by."""
+    from usecases.triage.model import decide
+
+    k = np.array([triage_metrics(y, decide((1 - w) * p_blend + w * p_lin, DEFAULT_UNDER_COST))["kappa_linear"] for w in STACK_WEIGHTS])
+    return float(STACK_WEIGHTS[int(np.flatnonzero(k >= k.max() - 1e-12)[0])])
+
+
 def _cost_then_log_loss(y: np.ndarray, p_blend: np.ndarray, p_lin: np.ndarray) -> float:
     """One learner: the cheaper by validation cost when the paired cost difference exceeds its standard error, else the
     one with the lower validation log loss."""
@@ -98,7 +107,8 @@ CHOICE = {"mix": lambda y, b, lin: stack_weight(y, b, lin)[0],  # learner="auto"
           "cost": lambda y, b, lin: float(pick_learner(y, b, lin, "cost") == "linear"),  # learner="auto" before: the lower triage cost
           "RPS": _by_score(rps), "log loss": _by_score(_log_loss),  # one learner, by a proper score (not kept)
           "mix RPS": _mix_by(rps), "mix cost": _mix_by(triage_costs),  # a mixture, by another score (not kept)
-          "cost 1SE": _cost_then_log_loss}  # one learner, by cost unless within one standard error (not kept)
+          "cost 1SE": _cost_then_log_loss,  # one learner, by cost unless within one standard error (not kept)
+          "mix kappa": _mix_by_kappa}  # a mixture, by validation κ (measured 2026-12-03)
 
 
 def served(folds: list[dict], seeds: list[int], choice: str = "mix") -> tuple[np.ndarray, np.ndarray, str]:
