@@ -232,3 +232,21 @@ def test_retrain_buttons_say_what_they_train_on_and_how_long_it_took():
     for view in ("recommendation", "medical_triage", "fraud_detection"):
         src = (Path(__file__).resolve().parents[1] / "dashboard" / "views" / f"{view}.py").read_text()
         assert "retrain_intro(" in src, view
+
+
+def test_home_warns_beside_the_triage_verdict_what_it_hides(monkeypatch):
+    """Home's triage card read "Tie" (κ 0.912 vs LightGBM's 0.911, a grey arrow) and nothing else, while the page warns that on
+    level 1 alone the model under-triages more patients than the simulated nurse (15 against 10 of 58): the card says it too."""
+    from usecases import triage
+    from usecases.core.store import ModelStore
+    from usecases.triage.pipeline import evaluate
+
+    caveat = evaluate(triage.load(ModelStore(ROOT / "models"))).caveat()
+    assert caveat.startswith("On level 1 alone")
+    at = _fresh(monkeypatch)
+    at.run()  # Home
+    _no_exceptions(at)
+    assert [w.value for w in at.warning if w.value.startswith("On level 1 alone")] == [caveat]
+    from dashboard.components.report import verdict_text  # and the portfolio report's triage section
+
+    assert f"neither is better on this data. {caveat} Data: " in verdict_text(triage.SPEC, evaluate(triage.load(ModelStore(ROOT / "models"))))

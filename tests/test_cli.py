@@ -174,3 +174,20 @@ def test_evaluate_prints_the_notes_the_page_shows_under_its_table(capsys):
     assert "; 3,001 patients scored)" in out[0] and " rows; " in out[0]  # what the test rows are, in their unit
     assert main(["evaluate", "triage", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["notes"] == notes
+
+
+def test_evaluate_says_under_the_verdict_what_the_verdict_hides(capsys):
+    """The shipped triage model ties LightGBM on κ, and ``evaluate`` said only that, while on level 1 alone it under-triages
+    more patients than the simulated nurse (15 against 10 of 58 — README); the page warned, the command line did not."""
+    from usecases import triage
+    from usecases.core.store import ModelStore
+    from usecases.triage.pipeline import evaluate
+
+    caveat = evaluate(triage.load(ModelStore(Path(__file__).resolve().parents[1] / "models"))).caveat()
+    assert caveat.startswith("On level 1 alone the model under-triages more patients than the simulated nurse: ")
+    assert main(["evaluate", "triage"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    i = next(i for i, line in enumerate(out) if line.startswith("Tie: ") or " wins: " in line)
+    assert out[i + 1] == f"but: {caveat}"
+    assert main(["evaluate", "triage", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["caveat"] == caveat

@@ -292,8 +292,13 @@ def test_level_one_alone_is_reported_where_the_pooled_figure_hides_it():
     assert worse and text.startswith("Level 1 alone (10 patients): the model under-triages 4, more than the simulated nurse (2); "
                                      "3 only the model missed and 1 only the nurse missed (exact McNemar p = 0.62, not conclusive)")
     assert text.endswith("Together, taking the more urgent of the two levels, 1 is under-triaged.")
+    # Home's card, the CLI and the portfolio report carry the short form, which the verdict on κ would otherwise hide
+    assert ev.caveat() == ("On level 1 alone the model under-triages more patients than the simulated nurse: 4 vs 2 of 10 "
+                           "(McNemar p = 0.62, not conclusive) — the pooled figures hide it.")
+    assert ev.to_json()["caveat"] == ev.caveat()
     better = build(y=y, probs={"model": np.eye(5)[y - 1]}, rule_levels={"nurse": nurse}, data=DataInfo("t", 20, "all"))
     assert not better.most_urgent()[1] and "fewer than the nurse in your file" in better.most_urgent()[0]  # a user's own nurses
+    assert better.caveat() == "" and "caveat" not in better.to_json()
     assert build(y=np.array([3, 4]), probs={"model": np.eye(5)[[2, 3]]}, rule_levels={"nurse": np.array([3, 4])},
                  data=DataInfo("t", 2, "all")).most_urgent() is None
 

@@ -61,6 +61,13 @@ def comparison_rows(ev):
     return df.rename(columns={c: f"{c[3:].replace('ngram', 'n-gram')}: relative change of the model" for c in df.columns if c.startswith("vs_")})
 
 
+def verdict_text(spec, ev) -> str:
+    """A use case's paragraph in the portfolio report: purpose, verdict, what the verdict hides (``Evaluation.caveat``, as
+    Home's card shows it) and the rows it was measured on."""
+    caveat = ev.caveat()
+    return f"{spec.purpose} {ev.verdict().sentence} {caveat + ' ' if caveat else ''}Data: {ev.data.source}. Rows: {ev.data.split}."
+
+
 def portfolio_download(values, evaluations: dict, pa) -> None:
     """The whole portfolio: Home's figures plus one section per use case — verdict, model vs baselines
     on the same rows, net value per month with its range — from the same evaluations and values as the cards."""
@@ -82,7 +89,7 @@ def portfolio_download(values, evaluations: dict, pa) -> None:
         kpis = [(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric)))]
         if v is not None:
             kpis.append(("Net value / month (after system cost)", fmt.span(*v.monthly)))
-        secs.append(Section(title=spec.title, text=f"{spec.purpose} {ev.verdict().sentence} Data: {ev.data.source}. Rows: {ev.data.split}.",
+        secs.append(Section(title=spec.title, text=verdict_text(spec, ev),
                             kpis=kpis, tables=[("Model vs baselines (same rows)", comparison_rows(ev))]))
     html = build_html("AI Use-Case Lab — portfolio report", secs)
     st.download_button("Download the portfolio report (HTML)", html.encode("utf-8"), file_name="portfolio-report.html", mime="text/html",

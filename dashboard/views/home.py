@@ -70,6 +70,8 @@ for i, name in enumerate(usecases.NAMES):
                        "(low / high assumptions).")
         # the status without its metric: "model ready v9 · Linear weighted κ 0.917" (as trained, at 3×) sat under a tile of 0.879 at 8×
         st.caption(f"{verdict.sentence}  \n{v.headline}" + (f" · model {text.split(' · ')[0]}" if text else ""))
+        if caveat := ev.caveat():  # what the verdict alone would hide (triage: level 1 against the nurse)
+            st.warning(caveat, icon=":material/emergency:")
         pages.link(spec)
 
 st.divider()

@@ -121,6 +121,13 @@ class Evaluation:
     def verdict(self) -> Verdict:
         return verdict(self)
 
+    def caveat(self) -> str:
+        """One line a reader of the verdict must also see, where the primary metric alone would mislead — "" when there is
+        none (the default). Home shows it on the use case's card, ``evaluate`` prints it under the verdict and its JSON
+        carries it. Triage: the model under-triages more level-1 patients than the nurse, which the pooled figures hide
+        (Home's card read "Tie" beside κ 0.912 while the page warned 15 against 10 of 58)."""
+        return ""
+
     def ahead_elsewhere(self, metrics: Mapping[str, str]) -> str:
         """A sentence naming each other metric (``{key: label}``, all higher-is-better) on which the best baseline is ahead
         of the model at the three decimals shown, with the share of folds or resamples where it is — "" when none is. The
@@ -170,6 +177,8 @@ class Evaluation:
             out["folds"] = {n: {m: [_num(x) for x in xs] for m, xs in ms.items()} for n, ms in self.folds.items()}
         if self.notes:
             out["notes"] = [str(n) for n in self.notes]
+        if self.caveat():
+            out["caveat"] = self.caveat()
         return out
 
 

@@ -92,11 +92,10 @@ class TriageEvaluation(Evaluation):
             text += " — read a middle probability as “unsure”, not as its number."
         return text
 
-    def most_urgent(self, other: str | None = None) -> tuple[str, bool] | None:
-        """``(sentence, model_worse)`` on the level-1 (most urgent) patients alone: the levels 1–2 figure pools 1 with the far
-        larger level 2, so a model that is better there can still under-triage more level-1 patients than the nurse. Counts
-        under-triaged by each, the patients only one of them under-triaged (exact McNemar test on those), and nurse + model
-        (the more urgent of the two). ``None`` without level-1 patients or anyone to compare with."""
+    def _level_one(self, other: str | None = None) -> dict | None:
+        """Level-1 (most urgent) patients alone, model vs ``other`` (default: the nurse, else the ESI-style rule): how many
+        each under-triaged, how many only one of them did (with the exact McNemar p on those) and how many both (the more
+        urgent of the two levels) — ``None`` without level-1 patients or anyone to compare with."""
         other = other or ("nurse" if self.has_nurse else "esi_rule" if "esi_rule" in self.rule_levels else None)
         one = self.y == 1
         if other is None or not one.any():
@@ -106,16 +105,35 @@ class TriageEvaluation(Evaluation):
         lm, lo = self.levels("model")[one], self.levels(other)[one]
         mine, theirs = lm > 1, lo > 1
         only_m, only_o = int((mine & ~theirs).sum()), int((~mine & theirs).sum())
-        p = binomtest(only_m, only_m + only_o).pvalue if only_m + only_o else 1.0
-        both = int((np.minimum(lm, lo) > 1).sum())
         who, short = ((("simulated nurse" if self.data.synthetic else "nurse in your file"), "nurse") if other == "nurse"
                       else (self.label(other), "rule"))
-        verdict = ("more than" if mine.sum() > theirs.sum() else "fewer than" if mine.sum() < theirs.sum() else "as many as")
-        text = (f"Level 1 alone ({int(one.sum())} patients): the model under-triages {int(mine.sum())}, {verdict} the {who} "
-                f"({int(theirs.sum())}); {only_m} only the model missed and {only_o} only the {short} missed "
-                f"(exact McNemar p = {p:.2f}{', not conclusive' if p >= 0.05 else ''}). Together, taking the more urgent of the two "
-                f"levels, {both} {'is' if both == 1 else 'are'} under-triaged.")
-        return text, bool(mine.sum() > theirs.sum())
+        return {"patients": int(one.sum()), "model": int(mine.sum()), "other": int(theirs.sum()), "only_model": only_m, "only_other": only_o,
+                "p": binomtest(only_m, only_m + only_o).pvalue if only_m + only_o else 1.0,
+                "both": int((np.minimum(lm, lo) > 1).sum()), "who": who, "short": short}
+
+    def most_urgent(self, other: str | None = None) -> tuple[str, bool] | None:
+        """``(sentence, model_worse)`` on the level-1 (most urgent) patients alone: the levels 1–2 figure pools 1 with the far
+        larger level 2, so a model that is better there can still under-triage more level-1 patients than the nurse. Counts
+        under-triaged by each, the patients only one of them under-triaged (exact McNemar test on those), and nurse + model
+        (the more urgent of the two). ``None`` without level-1 patients or anyone to compare with."""
+        c = self._level_one(other)
+        if c is None:
+            return None
+        verdict = "more than" if c["model"] > c["other"] else "fewer than" if c["model"] < c["other"] else "as many as"
+        text = (f"Level 1 alone ({c['patients']} patients): the model under-triages {c['model']}, {verdict} the {c['who']} "
+                f"({c['other']}); {c['only_model']} only the model missed and {c['only_other']} only the {c['short']} missed "
+                f"(exact McNemar p = {c['p']:.2f}{', not conclusive' if c['p'] >= 0.05 else ''}). Together, taking the more urgent of the two "
+                f"levels, {c['both']} {'is' if c['both'] == 1 else 'are'} under-triaged.")
+        return text, c["model"] > c["other"]
+
+    def caveat(self) -> str:
+        """Home's card and the CLI: the level-1 count of :meth:`most_urgent`, when the model under-triages more level-1
+        patients than the nurse (or, without one, the ESI-style rule) — "" otherwise."""
+        c = self._level_one()
+        if c is None or c["model"] <= c["other"]:
+            return ""
+        return (f"On level 1 alone the model under-triages more patients than the {c['who']}: {c['model']} vs {c['other']} of "
+                f"{c['patients']} (McNemar p = {c['p']:.2f}{', not conclusive' if c['p'] >= 0.05 else ''}) — the pooled figures hide it.")
 
     def rule_overruled(self) -> tuple[int, int, int] | None:
         """How often, on these scored rows, the ESI-style rule said level 1 while the model said level 3 or less urgent (the
