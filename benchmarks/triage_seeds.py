@@ -18,8 +18,8 @@ score (RPS, Epstein 1969) and, per fold, B(lend), L(inear) or the linear model's
 benchmark's, the nine of ``triage_blend_share`` no rule was tuned on, and two more synthetic samples (1,200 patients,
 seed 53; 1,800, seed 67).
 
-``--choose "cost,log loss,RPS,mix RPS,mix cost,cost 1SE"`` adds rows with other rules beside it (:data:`CHOICE`; all
-measured on 2026-12-01, only ``mix`` kept — README); ``--dump DIR`` saves every fold's
+``--choose "cost,log loss,RPS,mix RPS,mix cost,cost 1SE,mix kappa"`` adds rows with other rules beside it (:data:`CHOICE`;
+measured on 2026-12-01, ``mix kappa`` on 2026-12-03; only ``mix`` kept — README); ``--dump DIR`` saves every fold's
 probabilities there and reuses them on the next run, so further rules cost no refitting.
 
 ``python -m benchmarks.triage_seeds [--only NAME,…] [--seeds 3] [--rule mix|cost] [--choose …] [--dump DIR]`` (≈ 35 min on
