@@ -305,6 +305,11 @@ def test_triage_seeds_benchmark_serves_the_blend_of_every_seeds_parts(tmp_path):
         assert w in learner.STACK_WEIGHTS and (w in (0.0, 1.0) or name.startswith("mix"))
     by_loss = CHOICE["log loss"](f["y_val"], mean, f["lin"][0])
     assert by_loss == float(_log_loss(f["y_val"], f["lin"][0]).mean() < _log_loss(f["y_val"], mean).mean())
+    from usecases.triage.metrics import DEFAULT_UNDER_COST, triage_metrics
+    from usecases.triage.model import decide
+
+    kappas = [triage_metrics(f["y_val"], decide((1 - w) * mean + w * f["lin"][0], DEFAULT_UNDER_COST))["kappa_linear"] for w in learner.STACK_WEIGHTS]
+    assert CHOICE["mix kappa"](f["y_val"], mean, f["lin"][0]) == learner.STACK_WEIGHTS[int(np.argmax(kappas))]  # ties → the smaller w
     for f in folds:
         f["mlp1"], f["tabm1"] = f["mlp0"], f["tabm0"]
     rows = summarise("same seeds", folds, 2)
