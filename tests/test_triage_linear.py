@@ -103,6 +103,35 @@ def test_the_linear_model_and_the_regression_peer_try_the_same_weakly_regularise
     assert float(m.c) > 4 and peer.params["C"] > 4, (float(m.c), peer.params)
 
 
+def test_on_a_small_file_head_and_c_are_chosen_by_inner_cross_validation_not_by_the_few_validation_rows():
+    """300 rows whose level a heart-rate threshold decides; the 60 validation rows have their levels reversed. Chosen on
+    those rows alone, the linear model takes the most regularised fit (C 0.25, the least wrong on reversed levels); chosen
+    by 5-fold cross-validation on all 300 rows (``select="auto"``: files of at most 3,000) it keeps a sharp fit, refit on the
+    training rows. On the real ordinal tables the validation rows are 11–72 per fold (README, "The regularisation grid");
+    not yet the default."""
+    from usecases.triage.records import CANONICAL
+
+    rng = np.random.default_rng(0)
+    hr = rng.uniform(40, 180, 300)
+    df = pd.DataFrame({"hr": hr, "level": 5 - np.digitize(hr, [68, 96, 124, 152]), "complaint": ""}).reindex(columns=list(CANONICAL))
+    tr, va = df.iloc[:240], df.iloc[240:].assign(level=lambda d: 6 - d["level"])
+    on_validation = linear.fit(tr, va, triage.Config(), "cpu", select="validation")
+    by_cv = linear.fit(tr, va, triage.Config(), "cpu", select="auto")
+    assert linear.fit(tr, va, triage.Config(), "cpu").chosen_by == "validation"  # not yet the default
+    assert on_validation.chosen_by == "validation" and float(on_validation.c) == 0.25
+    assert by_cv.chosen_by == "5-fold inner cross-validation" and float(by_cv.c) >= 16, float(by_cv.c)
+    grid = tuple(c for c in linear.C_GRID if c <= float(by_cv.c))
+    refit = linear.fit_path(linear.encode(tr), tr["level"].to_numpy(int), by_cv.head, "cpu", grid=grid)[-1]
+    np.testing.assert_allclose(linear.predict_proba(by_cv, va), linear.predict_proba(refit, va), atol=1e-6)  # fit on the training rows only
+    one_of_a_level = df.iloc[240:241].assign(level=5)  # level 5 once in training + validation: too rare to fold on
+    assert linear.fit(df.iloc[:6].assign(level=[1, 2, 3, 1, 2, 3]), one_of_a_level, triage.Config(), "cpu", select="inner_cv").chosen_by == "validation"
+    from usecases.triage import peers  # the regression peer, chosen the same way, keeps a sharp fit too
+
+    assert peers.fit_peer("logistic_regression", tr, va, select="validation").params["C"] == 0.25
+    lr = peers.fit_peer("logistic_regression", tr, va, select="auto")
+    assert lr.params["chosen_by"] == "5-fold inner cross-validation" and lr.params["C"] >= 16, lr.params
+
+
 def _auto_cfg(**kw) -> triage.Config:
     return triage.Config(max_epochs=4, patience=2, peers=("logistic_regression",), tabm=triage.pipeline.TabMConfig(max_epochs=6, patience=2), **kw)
 

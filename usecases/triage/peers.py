@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .linear import C_GRID  # the same grid as our linear model's (0.25 … 64, ×4 apart)
+from .linear import C_GRID, INNER_ROWS, inner_folds  # the same grid and the same choice as our linear model's
 from .metrics import triage_metrics
 from .model import N_LEVELS, NUMERIC, decide
 
@@ -133,8 +133,37 @@ def _fit_lgbm(d_tr: pd.DataFrame, y_tr, d_va: pd.DataFrame, y_va, leaves: int, s
     return out
 
 
-def fit_peer(name: str, train_df: pd.DataFrame, val_df: pd.DataFrame, seed: int = 0, under_cost: float = 3.0) -> FittedPeer:
-    """Fit ``name`` on ``train_df``, choosing its setting by validation κ (cost-weighted levels)."""
+def _lr_by_inner_cv(train_df: pd.DataFrame, val_df: pd.DataFrame, seed: int, under_cost: float) -> FittedPeer | None:
+    """Logistic regression with C chosen as our linear model chooses its C on a small file (:func:`.linear.fit`): by κ of
+    out-of-fold predictions from stratified inner folds of the training + validation rows, refit on the training rows —
+    ``None`` when a level is too rare to fold on. Neither is tuned further than the other."""
+    pool = pd.concat([train_df, val_df])
+    y = pool["level"].to_numpy(int)
+    folds = inner_folds(y, seed)
+    if folds is None:
+        return None
+    d = prep(pool)
+    oof = {c: np.zeros((len(pool), N_LEVELS)) for c in C_GRID}
+    for a, b in folds:
+        for c in C_GRID:
+            oof[c][b] = FittedPeer("logistic_regression", make_lr(d.iloc[a], c, seed).fit(d.iloc[a], y[a]), {}).predict_proba(pool.iloc[b])
+    kappa = {c: triage_metrics(y, decide(p, under_cost))["kappa_linear"] for c, p in oof.items()}
+    c = max(C_GRID, key=lambda c: (round(kappa[c], 12), -c))  # ties → the smaller C
+    d_tr = prep(train_df)
+    return FittedPeer("logistic_regression", make_lr(d_tr, c, seed).fit(d_tr, train_df["level"].to_numpy(int)),
+                      {"C": c, "cv_kappa": round(float(kappa[c]), 4), "chosen_by": f"{len(folds)}-fold inner cross-validation"})
+
+
+def fit_peer(name: str, train_df: pd.DataFrame, val_df: pd.DataFrame, seed: int = 0, under_cost: float = 3.0,
+             select: str = "validation") -> FittedPeer:
+    """Fit ``name`` on ``train_df``, choosing its setting by validation κ (cost-weighted levels). ``select="inner_cv"`` (or
+    ``"auto"``: up to :data:`.linear.INNER_ROWS` rows) chooses the regression's C by inner cross-validation instead, as
+    ``linear.fit(select=…)`` chooses our linear model's — the two go together (not yet the default)."""
+    rows = len(train_df) + len(val_df)
+    if name == "logistic_regression" and (select == "inner_cv" or (select == "auto" and rows <= INNER_ROWS)):
+        peer = _lr_by_inner_cv(train_df, val_df, seed, under_cost)
+        if peer is not None:
+            return peer
     d_tr, d_va = prep(train_df), prep(val_df)
     y_tr, y_va = train_df["level"].to_numpy(int), val_df["level"].to_numpy(int)
     best = None
