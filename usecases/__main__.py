@@ -207,8 +207,8 @@ def cmd_evaluate(args) -> int:
     if any(spreads):
         print(f"{ev.primary_metric} min–max".ljust(26) + "".join((f"{sp[0]:.3f}–{sp[1]:.3f}" if sp else "—").rjust(19) for sp in spreads))
     print(ev.verdict().sentence)
-    if ev.caveat():  # what the verdict alone would hide (triage: level 1 against the nurse)
-        print(f"but: {ev.caveat()}")
+    if caveat := ev.caveat():  # what the verdict alone would hide (triage: level 1 against the nurse)
+        print(f"but: {caveat}")
     said = set(getattr(data, "notes", None) or [])  # the file's reading notes went to stderr already: not twice
     for note in ev.notes:  # what the page shows under its table (which learner serves, peers that could not be fit …)
         if note not in said and note[:60].lower() not in d.split.lower():  # nor a note the header's split just said

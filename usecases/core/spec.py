@@ -177,8 +177,8 @@ class Evaluation:
             out["folds"] = {n: {m: [_num(x) for x in xs] for m, xs in ms.items()} for n, ms in self.folds.items()}
         if self.notes:
             out["notes"] = [str(n) for n in self.notes]
-        if self.caveat():
-            out["caveat"] = self.caveat()
+        if caveat := self.caveat():
+            out["caveat"] = caveat
         return out
 
 
