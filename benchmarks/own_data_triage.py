@@ -116,9 +116,10 @@ def _served(card: dict) -> str:
 
 
 def run(quick: bool = False, only: list[str] | None = None, messy_too: bool = True, fresh: bool = False,
-        files: bool = True, choose_by: str = "validation", blend_seeds: int | None = None) -> list[pd.DataFrame]:
+        files: bool = True, choose_by: str = "validation", blend_seeds: int | None = None,
+        linear_select: str = "auto") -> list[pd.DataFrame]:
     cfg = triage.Config(max_epochs=6 if quick else 30, patience=2 if quick else 5, peers=("logistic_regression",) if quick else triage.Config().peers,
-                        choose_by=choose_by, blend_seeds=blend_seeds)
+                        choose_by=choose_by, blend_seeds=blend_seeds, linear_select=linear_select)
     results = []
     sets = [(f"synthetic sub-sample ({n:,} patients)", _synthetic(n, seed), None, "all fields (synthetic)") for n, seed in
             ((1000, 31),) + (() if quick else ((2000, 32),))]
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--messy-only", action="store_true", help="only the messy variants (each must train or be refused with one line)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--choose-by", default="validation", choices=("validation", "inner_cv"), help="how learner=auto chooses (triage.Config)")
+    p.add_argument("--linear-select", default="auto", choices=("validation", "inner_cv", "auto"),
+                   help="how the linear model and the regression peer choose their settings (triage.Config.linear_select)")
     p.add_argument("--blend-seeds", type=int, default=None, help="seeds per blend part (triage.Config.blend_seeds; default: 3 on small "
                                                                  "files, 1 above learner.SEED_ROWS); 1 measures the single-seed blend")
     args = p.parse_args(argv)
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     only = [o for o in args.only.split(",") if o]
     res, messy = run(quick=args.quick, only=only, messy_too=args.messy_only or not only, fresh=args.fresh, files=not args.messy_only,
-                     choose_by=args.choose_by, blend_seeds=args.blend_seeds)
+                     choose_by=args.choose_by, blend_seeds=args.blend_seeds, linear_select=args.linear_select)
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_colwidth", 140):
         if len(res):
             shown = res.copy()

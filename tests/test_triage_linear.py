@@ -106,9 +106,9 @@ def test_the_linear_model_and_the_regression_peer_try_the_same_weakly_regularise
 def test_on_a_small_file_head_and_c_are_chosen_by_inner_cross_validation_not_by_the_few_validation_rows():
     """300 rows whose level a heart-rate threshold decides; the 60 validation rows have their levels reversed. Chosen on
     those rows alone, the linear model takes the most regularised fit (C 0.25, the least wrong on reversed levels); chosen
-    by 5-fold cross-validation on all 300 rows (``select="auto"``: files of at most 3,000) it keeps a sharp fit, refit on the
+    by 5-fold cross-validation on all 300 rows (``select="auto"``: folds of at most 1,000 training + validation rows) it keeps a sharp fit, refit on the
     training rows. On the real ordinal tables the validation rows are 11–72 per fold (README, "The regularisation grid");
-    not yet the default."""
+    the product's default since 2026-12-03 (``triage.Config.linear_select="auto"``), not this function's."""
     from usecases.triage.records import CANONICAL
 
     rng = np.random.default_rng(0)
@@ -117,7 +117,7 @@ def test_on_a_small_file_head_and_c_are_chosen_by_inner_cross_validation_not_by_
     tr, va = df.iloc[:240], df.iloc[240:].assign(level=lambda d: 6 - d["level"])
     on_validation = linear.fit(tr, va, triage.Config(), "cpu", select="validation")
     by_cv = linear.fit(tr, va, triage.Config(), "cpu", select="auto")
-    assert linear.fit(tr, va, triage.Config(), "cpu").chosen_by == "validation"  # not yet the default
+    assert linear.fit(tr, va, triage.Config(), "cpu").chosen_by == "validation"  # the function's default (the product passes its config's)
     assert on_validation.chosen_by == "validation" and float(on_validation.c) == 0.25
     assert by_cv.chosen_by == "5-fold inner cross-validation" and float(by_cv.c) >= 16, float(by_cv.c)
     grid = tuple(c for c in linear.C_GRID if c <= float(by_cv.c))
@@ -130,6 +130,23 @@ def test_on_a_small_file_head_and_c_are_chosen_by_inner_cross_validation_not_by_
     assert peers.fit_peer("logistic_regression", tr, va, select="validation").params["C"] == 0.25
     lr = peers.fit_peer("logistic_regression", tr, va, select="auto")
     assert lr.params["chosen_by"] == "5-fold inner cross-validation" and lr.params["C"] >= 16, lr.params
+
+
+def test_the_linear_model_and_the_regression_peer_follow_one_row_threshold_for_inner_cross_validation(monkeypatch):
+    """``select="auto"``: at most ``linear.INNER_ROWS`` training + validation rows → inner cross-validation for both, one
+    row more → the validation rows for both (the peer reads the threshold where the linear model does)."""
+    from usecases.triage import peers
+
+    rng = np.random.default_rng(1)
+    df = _cohort(200, 5).assign(hr=lambda d: rng.uniform(40, 180, len(d)))
+    tr, va = df.iloc[:160], df.iloc[160:]
+    cv = "5-fold inner cross-validation"
+    one = ("ordinal",)  # one head: this counts the choice, not its outcome
+    assert linear.fit(tr, va, triage.Config(), "cpu", heads=one, select="auto").chosen_by == cv
+    assert peers.fit_peer("logistic_regression", tr, va, select="auto").params["chosen_by"] == cv
+    monkeypatch.setattr(linear, "INNER_ROWS", 199)
+    assert linear.fit(tr, va, triage.Config(), "cpu", heads=one, select="auto").chosen_by == "validation"
+    assert "chosen_by" not in peers.fit_peer("logistic_regression", tr, va, select="auto").params
 
 
 def _auto_cfg(**kw) -> triage.Config:
@@ -273,3 +290,32 @@ def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_f
     assert "inner_cv_rows" not in learner.fit(tr, va, cfg, torch.device("cpu")).selection and calls == [200]
     calls.clear()
     assert "inner_cv_rows" not in learner.fit(tr, va, _auto_cfg(blend_seeds=1), torch.device("cpu")).selection and calls == [200]
+
+
+def test_the_config_chooses_the_linear_model_and_the_regression_peer_the_same_way_and_a_linear_model_round_trips(tmp_path, monkeypatch):
+    """``Config.linear_select`` reaches both the linear model's fit and the regression peer's, in every fold, so neither is
+    tuned further than the other; the card says how each fold's head and C were chosen. ``learner="linear"`` alone had been
+    described as the MLP and rebuilt as one (its stored weights could not be loaded)."""
+    from usecases.triage import pipeline
+
+    with pytest.raises(ValueError, match="linear_select"):
+        triage.Config(linear_select="cross-validation")
+    seen = {"linear": [], "peer": []}
+    real_fit, real_peer = linear.fit, pipeline.fit_peer
+    monkeypatch.setattr(linear, "fit", lambda *a, select="validation", **k:  # one head: this follows the choice, not its outcome
+                        seen["linear"].append(select) or real_fit(*a, select=select, **{"heads": ("ordinal",), **k}))
+    monkeypatch.setattr(pipeline, "fit_peer", lambda *a, select="validation", **k: seen["peer"].append(select) or real_peer(*a, select=select, **k))
+    df = _cohort(400, 21)
+    recs = triage.read_data(df.to_csv(index=False).encode(), "small.csv")
+    t = triage.train(_auto_cfg(learner="linear", linear_select="auto"), data=recs)
+    folds = len(t.model)
+    assert folds == 5 and seen == {"linear": ["auto"] * folds, "peer": ["auto"] * folds}, seen
+    card = t.card["model"]
+    assert card["learner"] == "linear" and card["linear"]["chosen_by"] == ["5-fold inner cross-validation"] * folds, card
+    assert "chosen by 5-fold inner cross-validation" in card["architecture"] and "MLP" not in card["architecture"]
+    assert all(p["chosen_by"] == "5-fold inner cross-validation" for p in t.card["peers"]["logistic_regression"])
+    store = ModelStore(tmp_path)
+    triage.save(t, store)
+    back = triage.load(store)
+    np.testing.assert_allclose(learner.predict_proba(back.model, recs.frame), learner.predict_proba(t.model, recs.frame), atol=1e-6)
+    assert triage.Config().linear_select == "auto"  # the product's default since 2026-12-03 (README)

@@ -178,6 +178,8 @@ def build(card: dict) -> Ensemble:
         return Ensemble(members)
     if kind == "tabm":
         return Ensemble(tabm.build_members(card))
+    if kind == "linear":
+        return Ensemble([TriageLinear(h) for h in card["model"]["linear"]["heads"]])
     if kind == "blend":
         net, tabs = NetConfig(**card["model"]["net"]), iter(tabm.build_members(card))
         n_blends = len(card["model"].get("blend_seeds") or card["model"]["tabular"])
@@ -192,6 +194,10 @@ def describe(members: list[nn.Module], cfg) -> dict:
         return _describe_auto(members, cfg)
     if isinstance(members[0], tabm.TriageTabM):
         return tabm.describe(members)
+    if isinstance(members[0], TriageLinear):  # learner="linear" alone (it had been described, and rebuilt, as the MLP)
+        return {"architecture": f"{LINEAR_NAME}: " + linear.describe(_chosen_by(members))
+                                + (f"; ensemble of the {len(members)} fold models" if len(members) > 1 else ""),
+                "learner": "linear", "linear": _linear_record(members), "members": len(members)}
     if isinstance(members[0], Blend):
         t = tabm.describe([m.parts[1] for m in members])
         return {**t, "architecture": "mean of two learners fit on the same rows — (1) MLP over vitals, category embeddings and "
@@ -222,7 +228,7 @@ def _describe_auto(members: list[nn.Module], cfg) -> dict:
     if n["blend"] == k:
         what = blend_what
     elif n["linear"] == k:
-        what = f"{LINEAR_NAME}: " + linear.describe()
+        what = f"{LINEAR_NAME}: " + linear.describe(_chosen_by(lins))
     else:
         weights = sorted({getattr(m, "weight", None) for m in members if isinstance(m, Stack)})
         parts = [f"{BLEND_NAME} alone in {n['blend']}" if n["blend"] else "", f"{LINEAR_NAME} alone in {n['linear']}" if n["linear"] else "",
@@ -236,12 +242,25 @@ def _describe_auto(members: list[nn.Module], cfg) -> dict:
                 f"{{{', '.join(share_label(w) for w in STACK_WEIGHTS)}}} that fitted the validation patients best (lowest log loss; ties → the smaller w)")
     if any((s or {}).get("inner_cv_rows") for s in (getattr(m, "selection", None) for m in members)):
         rule += f", counting also out-of-fold predictions of the training patients ({INNER_FOLDS} inner folds; a small file)"
+    by = _chosen_by(lins)
+    if lins and by != "validation" and by not in what:
+        rule += f"; the {LINEAR_NAME}'s head and L2 strength chosen by {by} on {fold}'s training + validation rows"
     return {"architecture": f"{what} — {rule}" + (f"; ensemble of the {k} fold models" if k > 1 else ""),
             "learner": "auto", "served": served, "net": dataclasses.asdict(cfg.net),
-            "linear": {"heads": [m.head for m in lins], "c": [float(m.c) for m in lins]},
+            "linear": _linear_record(lins),
             "linear_weight": [0.0 if s == "blend" else 1.0 if s == "linear" else m.weight for s, m in zip(served, members)],
             **_blend_record(blends),
             "selection": [getattr(m, "selection", None) for m in members], "members": k}
+
+
+def _chosen_by(lins: list) -> str:
+    """How the linear fits chose their head and C: "validation", "N-fold inner cross-validation" or both, in fold order."""
+    return " / ".join(dict.fromkeys(getattr(m, "chosen_by", "validation") for m in lins)) or "validation"
+
+
+def _linear_record(lins: list) -> dict:
+    return {"heads": [m.head for m in lins], "c": [float(m.c) for m in lins],
+            "chosen_by": [getattr(m, "chosen_by", "validation") for m in lins]}
 
 
 def share_label(w: float) -> str:
@@ -338,7 +357,7 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
     if kind == "auto":
         return _fit_auto(train_df, val_df, cfg, device, **kw)
     if kind == "linear":
-        return linear.fit(train_df, val_df, cfg, device, cancel=cancel)
+        return linear.fit(train_df, val_df, cfg, device, cancel=cancel, select=getattr(cfg, "linear_select", "validation"))
     if kind == "tabm":
         return tabm.fit(train_df, val_df, cfg, device, **kw)
     if kind == "blend":  # both parts on the same rows, from each seed; every part gets its share of the progress steps and time
@@ -374,7 +393,7 @@ def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -
     rests on all the fold's rows instead of its few validation rows. The served module carries ``selection`` (the weight,
     the log losses and triage costs of both learners and of the mixture served) for the card."""
     blend = fit(train_df, val_df, dataclasses.replace(cfg, learner="blend"), device, **kw)
-    lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel")).to(next(blend.parameters()).device)
+    lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel"), select=getattr(cfg, "linear_select", "validation")).to(next(blend.parameters()).device)
     y = val_df["level"].to_numpy(int)
     p_blend, p_lin = predict_proba(blend, val_df), linear.predict_proba(lin, val_df)
     inner = getattr(cfg, "choose_by", "validation") == "inner_cv" and len(train_df) + len(val_df) <= INNER_CV_ROWS
@@ -384,7 +403,7 @@ def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -
         for held in np.array_split(order, INNER_FOLDS):
             rest, out = train_df.iloc[np.setdiff1d(order, held)], train_df.iloc[held]
             b = fit(rest, val_df, dataclasses.replace(cfg, learner="blend"), device, cancel=kw.get("cancel"))
-            lk = linear.fit(rest, val_df, cfg, device, cancel=kw.get("cancel"))
+            lk = linear.fit(rest, val_df, cfg, device, cancel=kw.get("cancel"), select=getattr(cfg, "linear_select", "validation"))
             ys.append(out["level"].to_numpy(int))
             pb.append(predict_proba(b, out))
             pl.append(linear.predict_proba(lk, out))

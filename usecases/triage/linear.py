@@ -22,7 +22,8 @@ of :data:`C_GRID` by full-batch L-BFGS in double precision on the mean log-likel
 scikit-learn's scaling of C; thresholds and intercepts are not penalised — and head and C are chosen by linear κ of
 the cost-weighted levels on the validation rows, as the peer chooses its C (ties → the first tried: ordinal, small C);
 ``fit(select="inner_cv" | "auto")`` chooses instead from out-of-fold predictions of 5-fold cross-validation on the
-training + validation rows (not yet the default).
+training + validation rows (the product's choice on files of up to :data:`INNER_ROWS` rows since 2026-12-03, through
+``triage.Config.linear_select="auto"``).
 """
 
 from __future__ import annotations
@@ -266,7 +267,11 @@ def fit_path(inputs, y_tr: np.ndarray, head: str, device, grid=C_GRID, cancel=No
     return out
 
 
-INNER_ROWS = 3000  # select="auto": a fold with at most this many training + validation rows chooses by inner cross-validation
+# select="auto": a fold with at most this many training + validation rows chooses by inner cross-validation. Measured at
+# 3,000 (README, "Head and C by inner cross-validation"): above 1,000 rows it gained nothing on six files (two real tables,
+# four synthetic samples; −0.005 to +0.003 κ) and made the linear fit 5× and the regression's 5× as long (a 3,000-row
+# file trained in 890 s instead of 511 s on one thread); at or below, the validation rows are at most 150 per fold.
+INNER_ROWS = 1000
 INNER_FOLDS = 5
 
 
@@ -298,8 +303,10 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=Non
     ``train_df`` + ``val_df`` (:data:`INNER_FOLDS` stratified folds), then refits the choice on ``train_df``; ``"auto"``
     takes inner cross-validation up to :data:`INNER_ROWS` rows. Why: on a small file the validation rows are few (11–72 per
     fold on the real ordinal tables), and choosing one of ten fits on them picks noise — by inner cross-validation the
-    linear model alone gained κ on five real tables of six. Not yet the default: the product path, with the regression
-    peer chosen the same way (``peers.fit_peer(select=…)``), has not been measured (README, "The regularisation grid")."""
+    linear model alone gained κ on five real tables of six. The product passes ``triage.Config.linear_select`` ("auto" by
+    default since 2026-12-03, with the regression peer chosen the same way, ``peers.fit_peer(select=…)``; measured through
+    the product path in the README, "Head and C by inner cross-validation"); this function's own default stays the
+    validation rows."""
     seed_everything(cfg.seed)
     y_tr, y_va = train_df["level"].to_numpy(int), val_df["level"].to_numpy(int)
     tr = encode(train_df)
@@ -330,6 +337,7 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=Non
     return m
 
 
-def describe() -> str:
+def describe(chosen_by: str = "validation") -> str:
+    where = "on the validation rows" if chosen_by == "validation" else f"by {chosen_by}"
     return ("linear model (proportional-odds or multinomial head) over standardised vitals with missing-indicators, category "
-            "one-hots and TF-IDF of the complaint's words and character n-grams; head and L2 strength chosen on the validation rows")
+            f"one-hots and TF-IDF of the complaint's words and character n-grams; head and L2 strength chosen {where}")

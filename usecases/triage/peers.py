@@ -8,7 +8,10 @@ same cost-weighted decision rule:
   trees), one-hot categories and TF-IDF of the complaint — leaves chosen from a small grid, the
   number of trees by early stopping on the validation rows.
 
-Both choose their setting by linear κ of the cost-weighted level on the validation rows. The rule
+Both choose their setting by linear κ of the cost-weighted level on the validation rows — except that on a file of at
+most :data:`.linear.INNER_ROWS` rows (``triage.Config.linear_select="auto"``, the default) the regression, like our linear
+model, chooses its C by 5-fold inner cross-validation on the training + validation rows, as a practitioner would on a
+small file. The rule
 baselines (NEWS2, ESI-style) and the nurse need no fitting; see :mod:`.rules`.
 """
 
@@ -26,7 +29,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .linear import C_GRID, INNER_ROWS, inner_folds  # the same grid and the same choice as our linear model's
+from . import linear as _linear  # INNER_ROWS read at call time: the same threshold as our linear model's
+from .linear import C_GRID, inner_folds  # the same grid and the same choice as our linear model's
 from .metrics import triage_metrics
 from .model import N_LEVELS, NUMERIC, decide
 
@@ -158,9 +162,10 @@ def fit_peer(name: str, train_df: pd.DataFrame, val_df: pd.DataFrame, seed: int 
              select: str = "validation") -> FittedPeer:
     """Fit ``name`` on ``train_df``, choosing its setting by validation κ (cost-weighted levels). ``select="inner_cv"`` (or
     ``"auto"``: up to :data:`.linear.INNER_ROWS` rows) chooses the regression's C by inner cross-validation instead, as
-    ``linear.fit(select=…)`` chooses our linear model's — the two go together (not yet the default)."""
+    ``linear.fit(select=…)`` chooses our linear model's — the two go together (``triage.Config.linear_select``; "auto" is
+    the product's default since 2026-12-03)."""
     rows = len(train_df) + len(val_df)
-    if name == "logistic_regression" and (select == "inner_cv" or (select == "auto" and rows <= INNER_ROWS)):
+    if name == "logistic_regression" and (select == "inner_cv" or (select == "auto" and rows <= _linear.INNER_ROWS)):
         peer = _lr_by_inner_cv(train_df, val_df, seed, under_cost)
         if peer is not None:
             return peer

@@ -5,8 +5,10 @@
 * A user's file: the own-data protocol (:func:`usecases.core.protocol.class_split`) — 5-fold
   stratified cross-validation below 20,000 rows, one model per fold, all kept as the ensemble; each
   fold's training rows are split 85 / 15 again so the model and the peers tune on the same inner
-  validation rows. The split is recorded in the card; evaluating on the same file reuses it and
-  scores each row with the fold model that did not learn from it.
+  validation rows (on a fold of at most ``linear.INNER_ROWS`` training + validation rows, the linear model and the
+  regression peer choose their settings by 5-fold inner cross-validation on those rows instead: ``Config.linear_select``).
+  The split is recorded in the card; evaluating on the same file reuses it and scores each row with the fold model that
+  did not learn from it.
 
 What the page needs (scored test rows of the model and every peer, validation rows for the cost
 trade-off) is computed here once and kept as artefacts, saved next to the weights.
@@ -64,6 +66,11 @@ class Config(ConfigMixin):
     # how "auto" chooses: "validation" (the fold's validation rows) or "inner_cv" (also out-of-fold predictions of the
     # training rows, on files of at most learner.INNER_CV_ROWS rows; about 4x the training time there, inner refits included)
     choose_by: str = "validation"
+    # how the linear model chooses its head and C, and the logistic-regression peer its C — always the same way, so neither is
+    # tuned further than the other: "validation" (the fold's validation rows), "inner_cv" (out-of-fold predictions of 5-fold
+    # cross-validation on the fold's training + validation rows) or "auto" (inner_cv up to linear.INNER_ROWS rows, the
+    # default since 2026-12-03: README, "Head and C by inner cross-validation")
+    linear_select: str = "auto"
     # seeds per blend part: None → 3 on a fold of at most learner.SEED_ROWS training + validation rows (a small file, where one
     # seed's luck moves κ by ±0.02), 1 above (the synthetic cohort); a number (1–16) forces it
     blend_seeds: int | None = None
@@ -76,6 +83,8 @@ class Config(ConfigMixin):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.linear_select not in ("validation", "inner_cv", "auto"):
+            raise ValueError(f"linear_select must be 'validation', 'inner_cv' or 'auto' (got {self.linear_select!r})")
         n = self.blend_seeds
         if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 16):
             raise ValueError(f"blend_seeds must be None (3 on a small file, else 1) or a whole number from 1 to 16 (got {n!r})")
@@ -167,7 +176,7 @@ def _score_folds(frame: pd.DataFrame, split: protocol.Split, cfg: Config, member
         val_y.append(val_df["level"].to_numpy(int))
         val_p.append(learner.predict_proba(member, val_df))
         for n in peers:
-            fp = fit_peer(n, fit_df, val_df, cfg.seed)
+            fp = fit_peer(n, fit_df, val_df, cfg.seed, select=cfg.linear_select)
             fitted[n].append(fp)
             probs[n][at] = fp.predict_proba(te_df)
     arts = {"y": frame["level"].to_numpy(int)[test], "fold": split.fold[test].astype(np.int64),
@@ -430,7 +439,7 @@ def _mixture_note(sel: list[dict], served: list[str], who: str) -> str:
 def _score_synthetic(frame, tr, va, te, member, cfg: Config, peers: dict | None = None):
     fit_df, val_df, te_df = frame.iloc[tr], frame.iloc[va], frame.iloc[te]
     if peers is None:
-        peers = {n: [fit_peer(n, fit_df, val_df, cfg.seed)] for n in cfg.peers}
+        peers = {n: [fit_peer(n, fit_df, val_df, cfg.seed, select=cfg.linear_select)] for n in cfg.peers}
     arts = {"y": te_df["level"].to_numpy(int), "fold": np.full(len(te), -1, np.int64), "val_y": val_df["level"].to_numpy(int),
             "val_p": learner.predict_proba(member, val_df), "p.model": learner.predict_proba(member, te_df)}
     arts.update({f"p.{n}": ps[0].predict_proba(te_df) for n, ps in peers.items()})
@@ -516,7 +525,7 @@ def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config) -
     if peers is None and trained.card["data"].get("synthetic"):
         cohort = generate(cfg.cohort).drop(columns=["patient"])[list(CANONICAL)]
         tr, va, _ = synthetic_split(cohort["level"].to_numpy(int), cfg.seed)
-        peers = {n: [fit_peer(n, cohort.iloc[tr], cohort.iloc[va], cfg.seed)] for n in trained.card.get("peers", cfg.peers)}
+        peers = {n: [fit_peer(n, cohort.iloc[tr], cohort.iloc[va], cfg.seed, select=cfg.linear_select)] for n in trained.card.get("peers", cfg.peers)}
     if peers is None:
         peers = {}
         notes.append("The learned peers were fit on the training file, which is not kept: evaluate on that file to compare with them.")
