@@ -37,7 +37,8 @@ run: install
 	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
 # Two pytest-xdist workers (whole files per worker, one torch thread each), then the tests marked `alone` (the ten-browser
-# concurrency test, the text model's budgeted-schedule tests), since they measure time and the other worker's load skews it. Exit code 5 = nothing selected (PYTEST_ARGS picked other files).
+# concurrency test, the text model's budgeted-schedule tests), since they measure time and the other worker's load
+# skews it. Exit code 5 = nothing selected (PYTEST_ARGS picked other files).
 TEST_WORKERS ?= 2
 test: install-dev
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" $(PYTEST_ARGS) || [ $$? -eq 5 ]
