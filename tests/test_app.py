@@ -179,6 +179,10 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
     three = history_figure([dict(h, val_loss=0.5, val_kappa=0.8) for h in hist], ("train_loss", "val_loss", "val_kappa"))
     assert three.layout.yaxis.title.text is None
     assert three.layout.title.text == "Training curve: training loss, validation loss and validation κ per step"
+    # A job's rows may say what runs ("stage", words): drawn, the words became a curve of strings on the loss axis.
+    # A member number (TabM's rows: 1, 2, …) was drawn as a flat "member" line beside the losses.
+    staged = history_figure([dict(h, stage="fold 1 of 5 · neural networks", member=1) for h in hist] + [{"step": 4, "stage": "fold 1 of 5 · peer"}] * 2)
+    assert {tr.name for tr in staged.data} == {"training loss"} and staged.layout.yaxis.title.text == "training loss"
 
 
 def test_a_running_jobs_chart_is_built_once_for_every_session_that_shows_it():

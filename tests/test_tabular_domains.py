@@ -221,7 +221,8 @@ def test_triage_blend_is_the_mean_of_its_two_parts_and_round_trips(tmp_path):
     steps = []
     t = triage.train(cfg, progress=lambda s, total, row: steps.append((s, total)))
     assert t.card["model"]["learner"] == "blend" and "MLP" in t.card["model"]["architecture"] and "TabM" in t.card["model"]["architecture"]
-    assert max(s for s, _ in steps) == cfg.max_epochs and {tot for _, tot in steps} == {cfg.max_epochs}  # one bar for every part
+    # One bar for every part: the networks' epochs, then one step for the regression peer (since 2026-12-03).
+    assert max(s for s, _ in steps) == cfg.max_epochs + 1 and {tot for _, tot in steps} == {cfg.max_epochs + 1}
     assert {r["part"] for r in t.card["history"]} == {"MLP", "TabM"}  # each part's curve (its first seed), labelled for the page
     (blend,) = t.model.members
     assert blend.seeds == 3 and t.card["model"]["blend_seeds"] == [3] and "from 3 seeds" in t.card["model"]["architecture"]

@@ -276,7 +276,9 @@ def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_f
     calls = []
     real = linear.fit
     monkeypatch.setattr(linear, "fit", lambda t, v, *a, **k: calls.append(len(t)) or real(t, v, *a, **k))
-    cfg = _auto_cfg(choose_by="inner_cv", blend_seeds=1)  # one seed: this counts rows, not seeds
+    # One seed: this counts rows, not seeds; the linear model's own head and C on the validation rows (its inner cross-validation,
+    # the default on small files, has its own tests and would repeat 5x inside each of these six fits).
+    cfg = _auto_cfg(choose_by="inner_cv", blend_seeds=1, linear_select="validation")
     m = learner.fit(tr, va, cfg, torch.device("cpu"))
     sel = m.selection
     assert sel["validation_rows"] == 60 and sel["inner_cv_rows"] == 200 and calls == [200, 160, 160, 160, 160, 160]
@@ -289,7 +291,7 @@ def test_choosing_by_inner_cross_validation_counts_every_training_row_on_small_f
     monkeypatch.setattr(learner, "INNER_CV_ROWS", 259)  # one row too many: the validation rows alone
     assert "inner_cv_rows" not in learner.fit(tr, va, cfg, torch.device("cpu")).selection and calls == [200]
     calls.clear()
-    assert "inner_cv_rows" not in learner.fit(tr, va, _auto_cfg(blend_seeds=1), torch.device("cpu")).selection and calls == [200]
+    assert "inner_cv_rows" not in learner.fit(tr, va, _auto_cfg(blend_seeds=1, linear_select="validation"), torch.device("cpu")).selection and calls == [200]
 
 
 def test_the_config_chooses_the_linear_model_and_the_regression_peer_the_same_way_and_a_linear_model_round_trips(tmp_path, monkeypatch):
@@ -319,3 +321,30 @@ def test_the_config_chooses_the_linear_model_and_the_regression_peer_the_same_wa
     back = triage.load(store)
     np.testing.assert_allclose(learner.predict_proba(back.model, recs.frame), learner.predict_proba(t.model, recs.frame), atol=1e-6)
     assert triage.Config().linear_select == "auto"  # the product's default since 2026-12-03 (README)
+
+
+def test_the_progress_bar_moves_through_the_linear_model_and_the_peers_and_says_what_runs(monkeypatch):
+    """The bar counted the networks' epochs alone: through a fold's linear model (11 paths of fits with inner cross-validation,
+    about 80 % of a 400-row file's training time) and its peers it stood still, with nothing saying why. Each fold now has
+    the networks' epochs, ``learner.LINEAR_STEPS`` for the linear model and one step per peer, and every row names the fold
+    and what runs."""
+    seen = []
+    real = linear.fit
+    fractions = []
+    monkeypatch.setattr(linear, "fit", lambda *a, progress=None, **k: real(
+        *a, progress=lambda d, w: fractions.append(d) or progress(d, w), **{"heads": ("ordinal",), **k}))
+    monkeypatch.setattr(linear, "MAX_ITER", 5)  # this follows the bar, not the fit (50 s → 10 s)
+    df = _cohort(200, 4)
+    recs = triage.read_data(df.to_csv(index=False).encode(), "small.csv")
+    cfg = _auto_cfg(learner="linear", linear_select="auto")
+    triage.train(cfg, data=recs, progress=lambda s, t, row: seen.append((s, t, row["stage"])))
+    per_fold = learner.LINEAR_STEPS + 1  # a linear learner has no epochs; one peer
+    assert {t for _, t, _ in seen} == {5 * per_fold} and [s for s, _, _ in seen] == sorted(s for s, _, _ in seen)
+    assert seen[-1][:2] == (5 * per_fold, 5 * per_fold)
+    # Inner cross-validation with one head: 5 paths of fits and the refit, each heard before it runs; the bar moves with them.
+    assert fractions[:7] == pytest.approx([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1])
+    fold2 = [(s, w) for s, _, w in seen if w.startswith("fold 2 of 5 · linear model")]
+    assert [s for s, _ in fold2] == [per_fold + round(f * learner.LINEAR_STEPS) for f in fractions[7:14]]
+    assert fold2[0][1] == "fold 2 of 5 · linear model: ordinal head, inner fold 1 of 5" and "refit on the training rows" in fold2[-2][1]
+    assert (4 * per_fold + learner.LINEAR_STEPS, "fold 5 of 5 · peer: Logistic regression (TF-IDF + vitals, tuned C)") in [(s, w) for s, _, w in seen]
+    assert learner.fold_steps(_auto_cfg()) == 4 + learner.LINEAR_STEPS and learner.fold_steps(_auto_cfg(learner="blend")) == 4

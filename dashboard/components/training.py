@@ -156,7 +156,8 @@ def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, char
             with st.status(f"{j.label}… {j.elapsed:.0f} s", expanded=True, state="running"):
                 last = j.history[-1] if j.history else {}
                 shown = " · ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("step", "seconds") and isinstance(v, float))
-                st.progress(j.fraction, text=f"step {j.step} of {j.total}" + (f" · {shown}" if shown else ""))
+                stage = last.get("stage") if isinstance(last.get("stage"), str) else ""  # what runs now, where a domain says
+                st.progress(j.fraction, text=f"step {j.step} of {j.total}" + "".join(f" · {x}" for x in (stage, shown) if x))
                 fig = _job_figure(key, j.started, len(j.history), chart_metrics, j.history)
                 if fig is not None:
                     st.plotly_chart(fig, width="stretch", key=f"job-chart-{key}-{j.started}")
@@ -216,7 +217,10 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     if len(history) < 2:
         return None
     df = pd.DataFrame(history)
-    cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds", "part") and df[c].notna().sum() >= 2]
+    # Neither a "stage" (what ran: words) nor a "member" (which ensemble member a row is from: 1, 2, …) is a curve; both had
+    # been drawn, the member number as a flat "member" line beside the losses of a triage own-data run.
+    cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds", "part", "member")
+            and df[c].notna().sum() >= 2 and pd.api.types.is_numeric_dtype(df[c])]
     if not cols:
         return None
     parts = "part" in df.columns  # a blend of learners: one curve per learner and metric, not one line through both

@@ -23,6 +23,9 @@ Metrics = dict[str, float]
 
 
 class Progress(Protocol):
+    """``step`` of ``total`` done; ``metrics`` the step's figures, and optionally ``"stage"``: words saying what runs now
+    (the app and the CLI show them beside the bar; the charts draw only the numbers)."""
+
     def __call__(self, step: int, total: int, metrics: Metrics) -> None: ...
 
 
@@ -178,6 +181,8 @@ def tqdm_progress(description: str) -> tuple[Progress, Callable[[], None]]:
         b.total = total
         b.n = step
         shown = {k: f"{v:.4g}" for k, v in metrics.items() if k not in ("step", "seconds") and isinstance(v, float)}
+        if isinstance(metrics.get("stage"), str):  # what runs now, where a domain says (triage: the fold, the linear model, a peer)
+            b.set_description(f"{description} · {metrics['stage']}", refresh=False)
         b.set_postfix(shown, refresh=False)
         b.refresh()
 

@@ -357,7 +357,8 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, progress=N
     if kind == "auto":
         return _fit_auto(train_df, val_df, cfg, device, **kw)
     if kind == "linear":
-        return linear.fit(train_df, val_df, cfg, device, cancel=cancel, select=getattr(cfg, "linear_select", "validation"))
+        return linear.fit(train_df, val_df, cfg, device, cancel=cancel, select=getattr(cfg, "linear_select", "validation"),
+                          progress=_linear_progress(progress, step_offset, total_steps))
     if kind == "tabm":
         return tabm.fit(train_df, val_df, cfg, device, **kw)
     if kind == "blend":  # both parts on the same rows, from each seed; every part gets its share of the progress steps and time
@@ -393,14 +394,18 @@ def _fit_auto(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, **kw) -
     rests on all the fold's rows instead of its few validation rows. The served module carries ``selection`` (the weight,
     the log losses and triage costs of both learners and of the mixture served) for the card."""
     blend = fit(train_df, val_df, dataclasses.replace(cfg, learner="blend"), device, **kw)
-    lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel"), select=getattr(cfg, "linear_select", "validation")).to(next(blend.parameters()).device)
+    tell = _linear_progress(kw.get("progress"), kw.get("step_offset", 0) + cfg.max_epochs, kw.get("total_steps"))
+    lin = linear.fit(train_df, val_df, cfg, device, cancel=kw.get("cancel"), select=getattr(cfg, "linear_select", "validation"),
+                     progress=tell).to(next(blend.parameters()).device)
     y = val_df["level"].to_numpy(int)
     p_blend, p_lin = predict_proba(blend, val_df), linear.predict_proba(lin, val_df)
     inner = getattr(cfg, "choose_by", "validation") == "inner_cv" and len(train_df) + len(val_df) <= INNER_CV_ROWS
     if inner:
         ys, pb, pl = [y], [p_blend], [p_lin]
         order = np.random.default_rng(cfg.seed).permutation(len(train_df))
-        for held in np.array_split(order, INNER_FOLDS):
+        for j, held in enumerate(np.array_split(order, INNER_FOLDS)):
+            if tell is not None:  # no steps of its own (a measured option, not the default): the bar says what runs
+                tell(1.0, f"choosing the blend / linear mixture: inner fold {j + 1} of {INNER_FOLDS}, both learners refit")
             rest, out = train_df.iloc[np.setdiff1d(order, held)], train_df.iloc[held]
             b = fit(rest, val_df, dataclasses.replace(cfg, learner="blend"), device, cancel=kw.get("cancel"))
             lk = linear.fit(rest, val_df, cfg, device, cancel=kw.get("cancel"), select=getattr(cfg, "linear_select", "validation"))
@@ -421,6 +426,24 @@ def cheaper(y: np.ndarray, p_blend: np.ndarray, p_linear: np.ndarray) -> tuple[s
     validation triage costs) — the linear model serves only when it is strictly cheaper; ties → the blend."""
     costs = {"blend": triage_cost(y, p_blend), "linear": triage_cost(y, p_linear)}
     return ("linear" if costs["linear"] < costs["blend"] - 1e-9 else "blend"), costs
+
+
+# The steps a fold's linear model fills on the progress bar, after the networks' epochs (its fits are not epochs: a share of
+# its paths of fits — with inner cross-validation 11 on a small file, each a few seconds — moves the bar by this many steps).
+LINEAR_STEPS = 10
+
+
+def fold_steps(cfg) -> int:
+    """The progress steps of one fold's model: the networks' epochs and, where a linear model is fit, :data:`LINEAR_STEPS`."""
+    kind = getattr(cfg, "learner", "mlp")
+    return (cfg.max_epochs if kind != "linear" else 0) + (LINEAR_STEPS if kind in ("auto", "linear") else 0)
+
+
+def _linear_progress(progress, offset: int, total: int | None):
+    """``linear.fit``'s ``progress(done, what)`` on the fold's bar: steps ``offset`` … ``offset + LINEAR_STEPS``."""
+    if progress is None:
+        return None
+    return lambda done, what: progress(offset + round(done * LINEAR_STEPS), total or offset + LINEAR_STEPS, {"stage": what})
 
 
 def _scaled(progress, offset: int, share: float, start: float):

@@ -297,7 +297,7 @@ def inner_folds(y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]
 
 
 def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=None, heads=HEADS, by: str = "kappa",
-        select: str = "validation") -> TriageLinear:
+        select: str = "validation", progress=None) -> TriageLinear:
     """The linear model fit on ``train_df``, its head and C chosen by ``by`` (linear κ of the 3×-rule levels, or triage
     cost). ``select="validation"`` chooses on ``val_df``; ``"inner_cv"`` on out-of-fold predictions for every row of
     ``train_df`` + ``val_df`` (:data:`INNER_FOLDS` stratified folds), then refits the choice on ``train_df``; ``"auto"``
@@ -306,7 +306,8 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=Non
     linear model alone gained κ on five real tables of six. The product passes ``triage.Config.linear_select`` ("auto" by
     default since 2026-12-03, with the regression peer chosen the same way, ``peers.fit_peer(select=…)``; measured through
     the product path in the README, "Head and C by inner cross-validation"); this function's own default stays the
-    validation rows."""
+    validation rows. ``progress(done, what)``, when given, hears the share of the fits done (0 → 1) and what runs now, before
+    each path of fits and at the end."""
     seed_everything(cfg.seed)
     y_tr, y_va = train_df["level"].to_numpy(int), val_df["level"].to_numpy(int)
     tr = encode(train_df)
@@ -314,10 +315,17 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=Non
         select = "inner_cv" if len(train_df) + len(val_df) <= INNER_ROWS else "validation"
     pool_y = np.concatenate([y_tr, y_va])
     folds = inner_folds(pool_y, cfg.seed) if select == "inner_cv" else None
+    paths = len(heads) if folds is None else len(folds) * len(heads) + 1
+    tell = (lambda i, what: progress(i / paths, what)) if progress is not None else (lambda i, what: None)
     if folds is None:  # validation rows (or a level too rare to cross-validate)
         va = encode(val_df)
         best = None
-        for m in [m for h in heads for m in fit_path(tr, y_tr, h, device, cancel=cancel)]:
+        fits = []
+        for i, h in enumerate(heads):
+            tell(i, f"linear model: {h} head, C by the validation rows")
+            fits += fit_path(tr, y_tr, h, device, cancel=cancel)
+        tell(paths, "linear model: done")
+        for m in fits:
             cost = _score(y_va, predict_proba(m, va), by)
             if best is None or cost < best[0] - 1e-12:
                 best = (cost, m)
@@ -325,15 +333,18 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=Non
         return best[1]
     pool = pd.concat([train_df, val_df])
     oof: dict[tuple[str, float], np.ndarray] = {}
-    for a, b in folds:
+    for j, (a, b) in enumerate(folds):
         part = encode(pool.iloc[a])
-        for h in heads:
+        for i, h in enumerate(heads):
+            tell(j * len(heads) + i, f"linear model: {h} head, inner fold {j + 1} of {len(folds)}")
             for m in fit_path(part, pool_y[a], h, device, cancel=cancel):
                 oof.setdefault((h, float(m.c)), np.zeros((len(pool), N_LEVELS)))[b] = predict_proba(m, pool.iloc[b])
     scores = {k: _score(pool_y, p, by) for k, p in oof.items()}  # ties → the first head tried, the smaller C
     head, c = min(scores, key=lambda k: (round(scores[k], 12), heads.index(k[0]), k[1]))
+    tell(paths - 1, f"linear model: the chosen {head} head and C {c:g} refit on the training rows")
     m = next(m for m in fit_path(tr, y_tr, head, device, grid=tuple(x for x in C_GRID if x <= c), cancel=cancel) if float(m.c) == c)
     m.chosen_by = f"{len(folds)}-fold inner cross-validation"
+    tell(paths, "linear model: done")
     return m
 
 

@@ -39,7 +39,7 @@ from .evaluation import TriageEvaluation, build
 from .metrics import DEFAULT_UNDER_COST
 from .model import NetConfig
 from .tabm import TabMConfig
-from .peers import PEERS, FittedPeer, fit_peer
+from .peers import LABELS as PEER_LABELS, PEERS, FittedPeer, fit_peer
 from .mapping import FIELD_LABELS, INPUTS, NUMERIC_FIELDS, blank_value
 from .records import CANONICAL, MIN_ROWS, VITALS, Records
 from .rules import esi_level, match_complaint, news2_level
@@ -93,8 +93,11 @@ class Config(ConfigMixin):
     def quick(cls) -> "Config":
         # The seconds-long smoke configuration (CLI --quick, UCLAB_RETRAIN_CONFIG=quick): the MLP alone. With the blend's
         # TabM part it took 15 s instead of 13 s on an idle 2-core machine, but 74 s instead of 39 s with three other
-        # busy processes and about 5× longer inside the ten-browser concurrency test.
-        return cls(cohort=CohortConfig(n=3000), max_epochs=12, patience=4, learner="mlp", tabm=TabMConfig(max_epochs=12, patience=4))
+        # busy processes and about 5× longer inside the ten-browser concurrency test. On a user's small file (`--quick --data`)
+        # the regression peer's C is chosen on the validation rows, as the MLP early-stops on them: by inner cross-validation
+        # (the default's choice) it took 8 of a 300-row file's 15 s.
+        return cls(cohort=CohortConfig(n=3000), max_epochs=12, patience=4, learner="mlp", tabm=TabMConfig(max_epochs=12, patience=4),
+                   linear_select="validation")
 
 
 @dataclass
@@ -156,9 +159,10 @@ def _fold_rows(frame: pd.DataFrame, split: protocol.Split, cfg: Config):
 
 
 def _score_folds(frame: pd.DataFrame, split: protocol.Split, cfg: Config, members: list, peers: tuple[str, ...], *, fit=None,
-                 cancel: CancelToken | None = None) -> tuple[dict, dict[str, list[FittedPeer]], list]:
+                 cancel: CancelToken | None = None, peer_started=None) -> tuple[dict, dict[str, list[FittedPeer]], list]:
     """Scores of every test row by the fold model that did not learn from it (``fit(f, fit_df, val_df)``
-    trains it when ``members`` is empty) and by each peer fit on the same fold rows."""
+    trains it when ``members`` is empty) and by each peer fit on the same fold rows (``peer_started(i, j, name)`` hears
+    each before it is fit)."""
     test = split.test_rows
     pos = {r: i for i, r in enumerate(test)}
     probs = {n: np.zeros((len(test), 5)) for n in ("model", *peers)}
@@ -175,7 +179,9 @@ def _score_folds(frame: pd.DataFrame, split: protocol.Split, cfg: Config, member
         probs["model"][at] = learner.predict_proba(member, te_df)
         val_y.append(val_df["level"].to_numpy(int))
         val_p.append(learner.predict_proba(member, val_df))
-        for n in peers:
+        for j, n in enumerate(peers):
+            if peer_started is not None:
+                peer_started(i, j, n)
             fp = fit_peer(n, fit_df, val_df, cfg.seed, select=cfg.linear_select)
             fitted[n].append(fp)
             probs[n][at] = fp.predict_proba(te_df)
@@ -207,17 +213,33 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
     k = len(split.test_folds)
     history: list[dict] = []
     budget = cfg.budget_seconds / k if cfg.budget_seconds else None
+    # Each fold's share of the bar: the networks' epochs, the linear model's fits, then one step per peer; every row it hears
+    # names the fold and what runs (the linear model and the peers have no epochs: the bar had stood still through them).
+    model_steps = learner.fold_steps(cfg)
+    span = model_steps + len(cfg.peers)
+
+    def staged(i):
+        if progress is None:
+            return None
+        where = f"fold {i + 1} of {k}" if k > 1 else ""
+        return lambda s, t, row: progress(s, t, {**row, "stage": " · ".join(x for x in (where, row.get("stage", "neural networks")) if x)})
 
     def fit(i, fit_df, val_df):
-        return learner.fit(fit_df, val_df, cfg, device, progress=progress, cancel=cancel, step_offset=i * cfg.max_epochs,
-                           total_steps=k * cfg.max_epochs, history=history if i == 0 or data is not None else None, budget=budget)
+        return learner.fit(fit_df, val_df, cfg, device, progress=staged(i), cancel=cancel, step_offset=i * span,
+                           total_steps=k * span, history=history if i == 0 or data is not None else None, budget=budget)
+
+    def peer_started(i, j, name):
+        if progress is not None:
+            staged(i)(i * span + model_steps + j, k * span, {"stage": f"peer: {PEER_LABELS.get(name, name)}"})
 
     if data is None:  # the fixed 70/15/15 split: fit and validation rows are given, not carved from the 85
         member = fit(0, frame.iloc[tr], frame.iloc[va])
-        arts, peers = _score_synthetic(frame, tr, va, te, member, cfg)
+        arts, peers = _score_synthetic(frame, tr, va, te, member, cfg, peer_started=peer_started)
         members = [member]
     else:
-        arts, peers, members = _score_folds(frame, split, cfg, [], cfg.peers, fit=fit, cancel=cancel)
+        arts, peers, members = _score_folds(frame, split, cfg, [], cfg.peers, fit=fit, cancel=cancel, peer_started=peer_started)
+    if progress is not None:
+        progress(k * span, k * span, {"stage": "scoring the test rows"})
     model = learner.Ensemble([m.to("cpu") for m in members]).eval()
     arts = stored_form(arts)  # the evaluation below reads exactly what a reload will read
     if data is not None:  # so that an external test can leave out this file's rows (core/protocol.py)
@@ -436,10 +458,14 @@ def _mixture_note(sel: list[dict], served: list[str], who: str) -> str:
             "probability, so on few validation patients it is a steadier guide than the cost, which counts only the level each one gets.")
 
 
-def _score_synthetic(frame, tr, va, te, member, cfg: Config, peers: dict | None = None):
+def _score_synthetic(frame, tr, va, te, member, cfg: Config, peers: dict | None = None, peer_started=None):
     fit_df, val_df, te_df = frame.iloc[tr], frame.iloc[va], frame.iloc[te]
     if peers is None:
-        peers = {n: [fit_peer(n, fit_df, val_df, cfg.seed, select=cfg.linear_select)] for n in cfg.peers}
+        peers = {}
+        for j, n in enumerate(cfg.peers):
+            if peer_started is not None:
+                peer_started(0, j, n)
+            peers[n] = [fit_peer(n, fit_df, val_df, cfg.seed, select=cfg.linear_select)]
     arts = {"y": te_df["level"].to_numpy(int), "fold": np.full(len(te), -1, np.int64), "val_y": val_df["level"].to_numpy(int),
             "val_p": learner.predict_proba(member, val_df), "p.model": learner.predict_proba(member, te_df)}
     arts.update({f"p.{n}": ps[0].predict_proba(te_df) for n, ps in peers.items()})
