@@ -307,7 +307,7 @@ def test_the_config_chooses_the_linear_model_and_the_regression_peer_the_same_wa
     monkeypatch.setattr(linear, "fit", lambda *a, select="validation", **k:  # one head: this follows the choice, not its outcome
                         seen["linear"].append(select) or real_fit(*a, select=select, **{"heads": ("ordinal",), **k}))
     monkeypatch.setattr(pipeline, "fit_peer", lambda *a, select="validation", **k: seen["peer"].append(select) or real_peer(*a, select=select, **k))
-    monkeypatch.setattr(linear, "MAX_ITER", 20)  # this follows the choice and the round trip, not the fit's last digits (94 s → 30 s)
+    monkeypatch.setattr(linear, "MAX_ITER", 20)  # this follows the choice and the round trip, not the fit's last digits (21 s alone; 94 s beside another worker before)
     df = _cohort(400, 21)
     recs = triage.read_data(df.to_csv(index=False).encode(), "small.csv")
     t = triage.train(_auto_cfg(learner="linear", linear_select="auto"), data=recs)
@@ -334,14 +334,14 @@ def test_the_progress_bar_moves_through_the_linear_model_and_the_peers_and_says_
     fractions = []
     monkeypatch.setattr(linear, "fit", lambda *a, progress=None, **k: real(
         *a, progress=lambda d, w: fractions.append(d) or progress(d, w), **{"heads": ("ordinal",), **k}))
-    monkeypatch.setattr(linear, "MAX_ITER", 5)  # this follows the bar, not the fit (50 s → 10 s)
+    monkeypatch.setattr(linear, "MAX_ITER", 5)  # this follows the bar, not the fit (50 s → 16 s alone)
     df = _cohort(300, 4)
     recs = triage.read_data(df.to_csv(index=False).encode(), "small.csv")
     cfg = _auto_cfg(learner="linear", linear_select="auto")
-    t = triage.train(cfg, data=recs, progress=lambda s, t, row: seen.append((s, t, row["stage"])))
-    assert t.card["data"]["split_record"]["k"] == 5  # (200 rows had a level too rare for five folds)
+    trained = triage.train(cfg, data=recs, progress=lambda s, total, row: seen.append((s, total, row["stage"])))
+    assert trained.card["data"]["split_record"]["k"] == 5  # (200 rows had a level too rare for five folds)
     per_fold = learner.LINEAR_STEPS + 1  # a linear learner has no epochs; one peer
-    assert {t for _, t, _ in seen} == {5 * per_fold} and [s for s, _, _ in seen] == sorted(s for s, _, _ in seen)
+    assert {total for _, total, _ in seen} == {5 * per_fold} and [s for s, _, _ in seen] == sorted(s for s, _, _ in seen)
     assert seen[-1][:2] == (5 * per_fold, 5 * per_fold)
     # Inner cross-validation with one head: 5 paths of fits and the refit, each heard before it runs; the bar moves with them.
     assert fractions[:7] == pytest.approx([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1])
