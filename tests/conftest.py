@@ -23,8 +23,8 @@ torch.set_num_threads(max(1, min(2, (os.cpu_count() or 1) // _WORKERS)))
 # The longest test files go first. `make test` hands whole files to two workers in collection order (alphabetical), so
 # test_textgen.py — whose card reproduction rebuilds the 27 MB documentation corpus in a fresh clone, about 4 minutes
 # under load — started last and ran alone at the end while the other worker sat idle. test_triage_linear.py (about 260 s of
-# tests since 2026-12-03, the longest file) went first from then: a fresh clone's workers took 13 min 40 s instead of 14 min 26 s
-# (one run each, inside the run-to-run spread).
+# tests since 2026-12-03, the longest file) went first from then: fresh clones' workers took 13 min 40 s and 14 min 8 s
+# instead of 14 min 26 s (inside the run-to-run spread).
 LONGEST_FIRST = ("test_triage_linear.py", "test_textgen.py", "test_engine.py", "test_malformed_inputs.py", "test_browser.py",
                  "test_triage.py", "test_cli_inputs.py", "test_fraud_own_data.py", "test_triage_bad_input.py")
 

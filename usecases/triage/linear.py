@@ -334,11 +334,11 @@ def fit(train_df: pd.DataFrame, val_df: pd.DataFrame, cfg, device, *, cancel=Non
     pool = pd.concat([train_df, val_df])
     oof: dict[tuple[str, float], np.ndarray] = {}
     for j, (a, b) in enumerate(folds):
-        part = encode(pool.iloc[a])
+        part, held = encode(pool.iloc[a]), encode(pool.iloc[b])  # the held-out rows once, not once per fit scored on them
         for i, h in enumerate(heads):
             tell(j * len(heads) + i, f"linear model: {h} head, inner fold {j + 1} of {len(folds)}")
             for m in fit_path(part, pool_y[a], h, device, cancel=cancel):
-                oof.setdefault((h, float(m.c)), np.zeros((len(pool), N_LEVELS)))[b] = predict_proba(m, pool.iloc[b])
+                oof.setdefault((h, float(m.c)), np.zeros((len(pool), N_LEVELS)))[b] = predict_proba(m, held)
     scores = {k: _score(pool_y, p, by) for k, p in oof.items()}  # ties → the first head tried, the smaller C
     head, c = min(scores, key=lambda k: (round(scores[k], 12), heads.index(k[0]), k[1]))
     tell(paths - 1, f"linear model: the chosen {head} head and C {c:g} refit on the training rows")
