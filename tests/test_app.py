@@ -150,7 +150,15 @@ def test_triage_form_refuses_implausible_and_upload_maps(monkeypatch):
     # Training waits until the person confirms the mapping it shows.
     assert next(b for b in at.button if b.label == "Train and evaluate on my records").disabled
     at.checkbox(key="triage.map.confirm").check().run()
-    # Train on them in this session's background job; the result becomes a "Model in view" choice.
+    # Train on them in this session's background job; the result becomes a "Model in view" choice. The page trains the
+    # default config; here the smoke config's few epochs with the default learner (both parts and the linear model), as
+    # this follows the page, not the fit (45 s → 30 s alone).
+    import dataclasses
+
+    from usecases import triage
+
+    default = triage.Config
+    monkeypatch.setattr(triage, "Config", lambda: dataclasses.replace(default.quick(), learner=default().learner))
     next(b for b in at.button if b.label == "Train and evaluate on my records").click().run()
     job = at.session_state["_session_jobs"].get("triage-own")
     job.thread.join(timeout=TIMEOUT)
