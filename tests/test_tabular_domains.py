@@ -439,3 +439,43 @@ def test_fraud_tabm_variants_benchmark_scores_every_variant_on_the_same_folds(mo
     assert "beats shipped in" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="unknown variant"):
         bench.main(["--variants", "k64"])
+
+
+def test_fraud_tabm_variants_handbook_mode_flags_the_amount_rule_at_the_validation_threshold(monkeypatch):
+    """``--handbook`` (the README's scenario-1 settings): the threshold is the product's choice on the validation rows,
+    never on the test rows; the payments over 220 are counted at it; ``wd0`` reaches the size rule the learner reads."""
+    import usecases.core.tabular as tabular
+    from usecases.fraud import business as fb
+
+    import benchmarks.fraud_tabm_variants as bench
+
+    rng = np.random.default_rng(0)
+    val_y = (rng.random(4000) < 0.02).astype(int)
+    val_amount = rng.uniform(5, 200, 4000)
+    val_p = np.clip(val_y * 0.9 + rng.normal(0.05, 0.05, 4000), 0, 1)
+    amount = np.r_[np.full(10, 230.0), np.full(990, 50.0)]
+    y = (amount > 220).astype(int)
+    p = np.r_[np.linspace(0.5, 1.0, 10), np.full(990, 0.01)]
+    r = bench.amount_rule(val_y, val_p, val_amount, y, p, amount)
+    thr = fb.choose(val_y, val_p, val_amount, fb.FraudAssumptions(), True)[0]
+    assert r["threshold"] == thr and 0.5 < thr < 1.0  # neither end: some payments over 220 fall short of it
+    assert r["of"] == 10 and r["flagged"] == int((p[:10] >= thr).sum()) and 0 < r["flagged"] < 10 and r["alerts"] == r["flagged"]
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_make_learner(cfg, ds, budget):  # the learner reads the size rule when it fits: what would it get?
+        seen.append((cfg.tabm, tabular.auto_sizes(68_526)))
+        raise Stop
+
+    monkeypatch.setattr(bench, "make_learner", fake_make_learner)
+    for name in ("shipped", "wd0", "dropout0"):
+        with pytest.raises(Stop):
+            bench._learner(None, None, bench.VARIANTS[name])
+    (c0, s0), (c1, s1), (c2, s2) = seen
+    assert s1.weight_decay == 0.0 and s0.weight_decay == 3e-4 and s2.weight_decay == 3e-4
+    assert c2.dropout == 0.0 and c0.dropout is None and c1.dropout is None
+    assert tabular.auto_sizes(68_526).weight_decay == 3e-4  # restored
+    with pytest.raises(SystemExit, match="leave out 'seeds'"):
+        bench.main(["--handbook", "--variants", "seed1,seeds"])
