@@ -69,16 +69,51 @@ def _lines(mask: pd.Series | np.ndarray, values: pd.Series, n: int = 3) -> str:
     return shown + (f" and {len(idx) - n} more" if len(idx) > n else "")
 
 
-def drop_index_column(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Remove a leading row-index column (pandas writes it unnamed, R as ``rownames``) holding unique whole numbers."""
-    if df.shape[1] < 2 or normalise_name(df.columns[0]) not in INDEX_NAMES:
-        return df, []
-    col = df.columns[0]
-    num = pd.to_numeric(df[col], errors="coerce")
+# What a row-number column is called once a table has been through pandas and R a few times: R's read.csv names an unnamed
+# column "X" ("X.1" for a second), pandas "Unnamed: 0" ("Unnamed: 0.1"). A first column of such a name counts as row numbers
+# only when it runs 1, 2, 3 … (or 0, 1, 2 …) in file order — a real feature may be called x; row numbers are no feature,
+# and in a file sorted by its label they predict it perfectly (a real-file check of 2026-12-03: AP 0.95 instead of 0.70).
+ROW_NUMBER_NAME = re.compile(r"^(x(_\d+)?|unnamed_\d+(_\d+)?|row_?names?|row_?(id|no|number)|index(_\d+)?)$")
+
+
+def _row_numbers(values: pd.Series, consecutive: bool) -> bool:
+    num = pd.to_numeric(values, errors="coerce")
     if num.isna().any() or (num % 1 != 0).any() or num.duplicated().any():
-        return df, []
-    shown = col if str(col).strip() and not str(col).startswith("Unnamed") else "unnamed"
-    return df.drop(columns=col), [f"ignored the {shown} first column: it holds row numbers (an index written by pandas or R), not data"]
+        return False
+    return not consecutive or bool(len(num)) and (np.diff(num.to_numpy()) == 1).all() and num.iloc[0] in (0, 1)
+
+
+def _keys(features: tuple[str, ...], frame: pd.DataFrame) -> tuple[str, ...]:
+    """The columns a featurised table's fingerprint (and so a recorded split) is computed on, in this order."""
+    return (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame else []))
+
+
+def in_model_order(ds: Dataset, feature_names: tuple[str, ...]) -> Dataset:
+    """A featurised table whose columns are the model's in another order, read in the model's order (its fingerprint too, so
+    the file the model was trained on, saved with its columns moved, is still known as that file). Anything else unchanged:
+    the caller refuses another layout."""
+    if ds.layout != "table" or tuple(ds.features) == tuple(feature_names) or sorted(ds.features) != sorted(feature_names):
+        return ds
+    keys = _keys(tuple(feature_names), ds.frame)
+    return dataclasses.replace(ds, features=tuple(feature_names), key_columns=keys, fingerprint=protocol.fingerprint(ds.frame[list(keys)]),
+                               notes=(*ds.notes, "columns matched to the model's by name (they are in another order in this file)"))
+
+
+def drop_index_column(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Remove leading row-index columns: pandas writes one unnamed, R as ``rownames`` (unique whole numbers), and a table
+    saved again by R or pandas gains another, named ``X`` or ``Unnamed: 0.1`` (:data:`ROW_NUMBER_NAME`; 1, 2, 3 … in file
+    order). Each one dropped is said in a note."""
+    notes = []
+    while df.shape[1] >= 2:
+        col = df.columns[0]
+        name = normalise_name(col)
+        if not (name in INDEX_NAMES and _row_numbers(df[col], consecutive=False)
+                or ROW_NUMBER_NAME.match(name) and _row_numbers(df[col], consecutive=True)):
+            break
+        shown = col if str(col).strip() and not str(col).startswith("Unnamed") else "unnamed"
+        notes.append(f"ignored the {shown} first column: it holds row numbers (an index written by pandas or R), not data")
+        df = df.drop(columns=col)
+    return df, notes
 
 
 def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -> pd.Series:
@@ -276,7 +311,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         frame["TX_AMOUNT"] = frame[str(amount_col)]
     ulb = {normalise_name(f) for f in features} == {*(f"v{i}" for i in range(1, 29)), "amount"}
     what = "ULB layout" if ulb else "your featurised table"
-    keys = (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame else []))
+    keys = _keys(features, frame)
     return Dataset(frame=frame, layout="table", source=f"your file “{filename}” ({what}, {len(frame):,} rows × {len(features)} features)",
                    fingerprint=protocol.fingerprint(frame[list(keys)]), features=features, read_info=info, notes=tuple(notes),
                    has_amount=amount_col is not None, key_columns=keys, label_column=None if label_col is None else str(label_col),

@@ -21,7 +21,7 @@ from usecases.core.tables import DataProblem
 
 from . import SPEC
 from .data import LABEL, Dataset, simulated
-from .files import recode
+from .files import in_model_order, recode
 from .evaluation import bootstrap_metrics, scores_metrics
 from .peers import LABELS
 from .artefacts import BOOTSTRAP, concat, fold_arrays, fold_metrics, spread_words
@@ -185,6 +185,7 @@ def evaluate(trained: Trained, data: Dataset | None = None) -> FraudEvaluation:
         arrays, point, folds = recompute(trained, ds, plan)
         return build(card, {**arrays, **_whatif_of(trained)}, model=point["model"], baselines={n: point[n] for n in point if n != "model"},
                      folds=folds, info=_info(card, len(arrays["test.y"])))
+    data = in_model_order(data, trained.features)  # the same columns in another order: matched by name, as scoring matches them
     _check_layout(trained, data)
     data = recode(data, card["data"].get("codings"))  # text columns read as the training file read them
     record = card["data"].get("split_record")
