@@ -228,3 +228,49 @@ def test_the_training_mapping_scores_a_file_without_its_level_columns():
     assert "Not in this file, and not needed to score it: Reference level ('KTAS_expert'), Nurse level ('KTAS_RN')" in out.attrs["notes"]
     with pytest.raises(DataProblem, match="mapped column\\(s\\) not in the file: level → 'KTAS_expert'"):
         triage.read_data(unlabelled, "to-train.csv", mapping=json.dumps(KTAS_MAPPING))  # training still needs them
+
+
+def test_a_model_reads_a_file_given_without_a_mapping_with_its_own_mapping(tmp_path):
+    """A real-file check (2026-12-03): trained with "level 5 is the most urgent" and evaluated on its own file without the
+    mapping, the file was read by a guess (level 1 most urgent) — every level turned round, κ 0.000, no word of why; scoring
+    wrote level 1 beside reference level 5. The card now keeps the mapping, and a file given without one is read with it
+    (said in a note) by evaluate, by score and by the command line; a file that lacks the level is still scored with it."""
+    import argparse
+
+    import usecases.__main__ as cli
+
+    raw_df = pd.read_csv(io.BytesIO(ktas_export(400)), sep=";", encoding="latin-1", dtype=str, keep_default_na=False)
+    for c in ("KTAS_expert", "KTAS_RN"):  # the file's own scale: 5 = most urgent
+        raw_df[c] = (6 - raw_df[c].astype(int)).astype(str)
+    raw = raw_df.to_csv(index=False, sep=";").encode("latin-1")
+    mapping = json.dumps({**KTAS_MAPPING, "most_urgent": 5})
+    mapped = triage.read_data(raw, "reversed.csv", mapping=mapping)
+    t = triage.train(triage.Config(**FAST), data=mapped)
+    assert t.card["data"]["mapping"]["most_urgent"] == 5 and t.card["data"]["mapping"]["columns"]["level"] == "KTAS_expert"
+
+    own = triage.read_data(raw, "reversed.csv", trained=t)
+    assert own.frame["level"].tolist() == mapped.frame["level"].tolist() and own.fingerprint == mapped.fingerprint
+    assert own.notes[0].startswith("Read with the mapping this model was trained with (level 5 is the most urgent end of 'KTAS_expert'")
+    ev, ev_mapped = triage.evaluate(t, own), triage.evaluate(t, mapped)
+    assert ev.data.kind == "cross-validation" and ev.model == pytest.approx(ev_mapped.model) and ev.model["kappa_linear"] > 0.3
+    # The command line passes the model to the reader.
+    f = tmp_path / "reversed.csv"
+    f.write_bytes(raw)
+    args = argparse.Namespace(data=str(f), mapping=None, items=None, text_column=None, accept_guessed_mapping=False)
+    assert cli._read_user_data(triage, args, t).frame["level"].tolist() == mapped.frame["level"].tolist()
+    # Scoring: the file's scale both ways, with or without the mapping, and without the level column too.
+    s_given, s_own = triage.score_file(t, raw, "r.csv", mapping=mapping), triage.score_file(t, raw, "r.csv")
+    assert s_own["suggested_level"].tolist() == s_given["suggested_level"].tolist()
+    assert s_own["reference_level"].tolist() == raw_df["KTAS_expert"].astype(int).tolist()
+    assert (s_own["suggested_level"] == s_own["reference_level"]).mean() > 0.4  # on the same scale (turned round: about 0.1)
+    bare = triage.score_file(t, raw_df.drop(columns=["KTAS_expert"]).to_csv(index=False, sep=";").encode("latin-1"), "bare.csv")
+    assert bare["suggested_level"].tolist() == s_given["suggested_level"].tolist() and "reference_level" not in bare
+    assert any("Read with the mapping this model was trained with" in n for n in bare.attrs["notes"])
+    # A file with none of its columns is guessed as before.
+    other = triage.read_data(cohort_csv(200, 5), "other.csv", trained=t)
+    assert other.guess is not None and not any("trained with" in n for n in other.notes)
+    # A model whose training file was read by a guess guesses again (as it did then): a column the training file lacked is
+    # then named as never seen in training, rather than left unread.
+    assert t.card["data"]["mapping_guessed"] is False
+    guessed = dataclasses.replace(t, card={**t.card, "data": {**t.card["data"], "mapping_guessed": True}})
+    assert triage.trained_mapping(guessed, raw, "reversed.csv") is None

@@ -158,9 +158,15 @@ def _extra_inputs(fn, args, name: str) -> dict:
     return kwargs
 
 
-def _read_user_data(mod, args):
-    """A user's file for ``--data``; what the reader noticed (guessed mappings, dropped values) goes to stderr."""
-    data = mod.read_data(_read_file(args.data), Path(args.data).name, **_extra_inputs(mod.read_data, args, mod.SPEC.name))
+def _read_user_data(mod, args, trained=None):
+    """A user's file for ``--data``; what the reader noticed (guessed mappings, dropped values) goes to stderr. A reader that
+    takes ``trained`` (triage: the model's own mapping for a file given without one) is given the model to evaluate."""
+    import inspect
+
+    extra = _extra_inputs(mod.read_data, args, mod.SPEC.name)
+    if trained is not None and "trained" in inspect.signature(mod.read_data).parameters:
+        extra["trained"] = trained
+    data = mod.read_data(_read_file(args.data), Path(args.data).name, **extra)
     for note in getattr(data, "notes", None) or []:
         print(f"note: {note}", file=sys.stderr)
     # what the page shows as a warning box (a label in disguise) must not be missing from the command line
@@ -186,7 +192,7 @@ def cmd_evaluate(args) -> int:
     store = _store()
     mod = usecases.get(args.name)
     trained = mod.load(store, key=_model_key(args))
-    data = _read_user_data(mod, args) if args.data else None
+    data = _read_user_data(mod, args, trained) if args.data else None
     ev = mod.evaluate(trained, data=data)
     if args.json:
         print(json.dumps(ev.to_json(), default=float))

@@ -328,13 +328,21 @@ def tab_score(active, a, choice) -> None:
                "dropped before anything is read, so each row starts with `line`, its line in your file, to join the result back. "
                "The file stays in memory.")
     up = st.file_uploader("Records to score (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.score", max_upload_size=50)
-    mp = st.file_uploader("Mapping (optional: the JSON the *Your records* tab downloads; without it the app guesses)", type=["json"],
+    mp = st.file_uploader("Mapping (optional: the JSON the *Your records* tab downloads; without it a model trained on your records "
+                          "reads the file with the mapping it was trained with, and otherwise the app guesses)", type=["json"],
                           key="triage.score.mapping")
     if up is None:
         st.caption("Command line: `python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]`.")
         return
     accept = False
-    if mp is None:
+    try:  # a model trained on your records reads a file given without a mapping with its own (the card keeps it)
+        own = None if mp is not None else triage.trained_mapping(active, up.getvalue(), up.name)
+    except DataProblem as exc:
+        widgets.show_problem(exc)
+        return
+    if own is not None:
+        st.caption(f"{own[1]}.")
+    if mp is None and own is None:
         try:
             guess = tmap.guess_mapping(trec.read_raw(up.getvalue(), up.name)[0])
         except DataProblem as exc:

@@ -26,8 +26,8 @@ from .bench import bench  # noqa: E402
 from .evaluation import TriageEvaluation  # noqa: E402
 from .explain import assess  # noqa: E402
 from .pipeline import Config, Trained, evaluate, train  # noqa: E402
-from .serving import load, read_data, save, score, score_file, throughput  # noqa: E402
+from .serving import load, read_data, save, score, score_file, throughput, trained_mapping  # noqa: E402
 from .economics import Assumptions, assumptions_from, judged, operations, policies, value  # noqa: E402
 
 __all__ = ["SPEC", "Config", "Assumptions", "Trained", "TriageEvaluation", "train", "save", "load", "evaluate", "read_data", "score",
-           "score_file", "value", "judged", "assumptions_from", "throughput", "bench", "assess", "operations", "policies"]
+           "score_file", "trained_mapping", "value", "judged", "assumptions_from", "throughput", "bench", "assess", "operations", "policies"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -250,7 +251,10 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
     card = {
         "run_id": new_run_id(),
         "data": {**info.as_dict(), "fingerprint": split.fingerprint, "split_record": split.record(),
-                 "level_mix": {str(l): float((y_all == l).mean()) for l in range(1, 6)}, "recorded": recorded(frame)},
+                 "level_mix": {str(l): float((y_all == l).mean()) for l in range(1, 6)}, "recorded": recorded(frame),
+                 # the mapping the file was read with (columns, codes, which end is most urgent): a later file given without one
+                 # is read with it where it fits (serving.trained_mapping) — a guess had turned a 5-is-most-urgent scale round
+                 **({"mapping": json.loads(data.mapping.to_json()), "mapping_guessed": data.guess is not None} if data is not None else {})},
         "training": cfg.as_dict(),
         "model": {**learner.describe(members, cfg),
                   "decision": f"minimum expected cost; metrics at under-triage weighted {DEFAULT_UNDER_COST:g}× (the page lets you change it)"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 
 import numpy as np
@@ -17,7 +19,7 @@ from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
 from .pipeline import Trained, as_trained, unreadable_complaints, unreadable_note, unseen_held, unseen_note
-from .records import MIN_VITALS, Records, check_enough, read_records, thin_rows
+from .records import MIN_VITALS, Records, check_enough, read_raw, read_records, thin_rows
 from .rules import esi_level, news2_level
 
 
@@ -40,11 +42,48 @@ def _mapping(mapping) -> Mapping | None:
     return Mapping.from_json(mapping)
 
 
-def read_data(raw: bytes, filename: str, mapping: bytes | str | Mapping | None = None, accept_guess: bool = False) -> Records:
-    """A labelled file for training or evaluation. Without ``mapping`` the mapping is guessed and the
-    guess is reported in ``Records.notes``; a guess with codes it cannot map is refused unless
-    ``accept_guess`` (those codes then count as not recorded)."""
-    return read_records(raw, filename, _mapping(mapping), accept_guess=accept_guess)
+def trained_mapping(trained: Trained | None, raw: bytes, filename: str) -> tuple[Mapping, str] | None:
+    """The mapping the model was trained with (its card keeps it since 2026-12-03), for a file given without one, and the
+    note that says so — when the mapping was given (not guessed) and the file has the columns it names (a column it lacks is
+    left out, and said; the level may be missing from a file to score). ``None`` for the shipped model, a card without a
+    given mapping (a guessed one is guessed again on the new file), or a file with none of its columns.
+
+    Why: a model trained with "level 5 is the most urgent" and evaluated on its own file without the mapping had the file
+    read by a guess (level 1 most urgent), every level turned round, and reported κ 0.000 with no word of why; scoring
+    wrote level 1 beside reference level 5 (a real-file check, 2026-12-03)."""
+    data = trained.card.get("data", {}) if trained is not None else {}
+    d = data.get("mapping")
+    if not d or data.get("mapping_guessed", True):  # a guess is made again on the new file, as on the training file
+        return None
+    m = Mapping.from_json(json.dumps(d))
+    cols = list(read_raw(raw, filename)[0].columns)
+    kept = {k: c for k, c in m.columns.items() if c in cols}
+    if not kept or set(kept) == {"level"}:
+        return None
+    lacks = [f"{k} ({c!r})" for k, c in m.columns.items() if k not in kept and k != "level"]
+    note = (f"Read with the mapping this model was trained with (level {m.most_urgent} is the most urgent end"
+            + (f" of {m.columns['level']!r}" if "level" in m.columns else "") + "; pass --mapping, or upload one, to read it otherwise)"
+            + (f"; not in this file, so not recorded: {', '.join(lacks)}" if lacks else ""))
+    return dataclasses.replace(m, columns=kept), note
+
+
+def _read(raw: bytes, filename: str, mapping, trained: Trained | None, **kw) -> Records:
+    given = _mapping(mapping)
+    if given is None:
+        known = trained_mapping(trained, raw, filename)
+        if known is not None:
+            recs = read_records(raw, filename, known[0], **kw)
+            return dataclasses.replace(recs, notes=[known[1], *recs.notes])
+    return read_records(raw, filename, given, **kw)
+
+
+def read_data(raw: bytes, filename: str, mapping: bytes | str | Mapping | None = None, accept_guess: bool = False,
+              trained: Trained | None = None) -> Records:
+    """A labelled file for training or evaluation. Without ``mapping`` the mapping is the one ``trained`` (the model to
+    evaluate, when given) was trained with, where the file has its columns (:func:`trained_mapping`), else guessed and
+    the guess reported in ``Records.notes``; a guess with codes it cannot map is refused unless ``accept_guess`` (those
+    codes then count as not recorded)."""
+    return _read(raw, filename, mapping, trained, accept_guess=accept_guess)
 
 
 def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDER_COST) -> pd.DataFrame:
@@ -67,9 +106,10 @@ def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDE
 def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str | Mapping | None = None, accept_guess: bool = False,
                under_cost: float = DEFAULT_UNDER_COST) -> pd.DataFrame:
     """Suggested levels for every record of a file (labels optional), in the file's order, each with its ``line`` in the
-    file (identifier columns are dropped on reading). ``.attrs["notes"]`` holds what was read, guessed or left out, for the
+    file (identifier columns are dropped on reading). Without ``mapping``, the model's own mapping where the file fits it
+    (:func:`trained_mapping`), else a guess. ``.attrs["notes"]`` holds what was read, guessed or left out, for the
     CLI and the page to show."""
-    recs = read_records(raw, filename, _mapping(mapping), require_labels=False, accept_guess=accept_guess)
+    recs = _read(raw, filename, mapping, trained, require_labels=False, accept_guess=accept_guess)
     check_enough(recs.frame, f"“{filename}”")
     out = pd.concat([recs.frame[["age", "sex", "complaint"]], score(trained, recs.frame, under_cost)], axis=1)
     # Identifier columns are dropped on reading (privacy), so the file's line number is what ties a result back to its record.
