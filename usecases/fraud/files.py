@@ -263,6 +263,15 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                 notes.append(f"column {c}: {levels[0]} = {int(next(iter(words)) in POSITIVE)}")
                 codings[str(c)] = [levels[0], None] if next(iter(words)) in POSITIVE else [None, levels[0]]
                 continue
+            if 2 < len(levels) <= 6:  # a yes/no column with a stray value: name every value, and where the rarest are
+                counts = vals.value_counts()
+                rarest = counts.index[-1]
+                odd = np.flatnonzero((raw.astype(str).str.strip() == rarest).to_numpy())
+                where = ", ".join(str(file_line(raw, i)) for i in odd[:3]) + (" …" if len(odd) > 3 else "")
+                problems.append(f"column {c}: {len(levels)} different text values ("
+                                + ", ".join(f"{v!r} {int(counts[v]):,}×" for v in counts.index) + f"; {rarest!r} on line{'s' if len(odd) > 1 else ''} {where}); "
+                                "a featurised table takes numbers, or two values read as 1/0 — recode the column or drop those rows")
+                continue
             problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
                             "(encode categories as numbers, or give raw transactions)")
             continue
