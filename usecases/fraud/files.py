@@ -167,11 +167,33 @@ def parse_datetimes(raw: pd.Series, subject: str) -> pd.Series:
     return parsed.astype("datetime64[us]")
 
 
+def _raw_named(columns) -> dict[str, str]:
+    """The file's columns named like a raw-transaction column (:data:`RAW_ONLY`): raw name → the file's column."""
+    out = {}
+    for col in columns:
+        n = normalise_name(col)
+        for c in RAW_SCHEMA.columns:
+            # "time" (an alias of datetime) is left out: a featurised table's Time column holds seconds.
+            if c.name in RAW_ONLY and n in ({normalise_name(a) for a in (c.name, *c.aliases)} - {"time"}):
+                out.setdefault(c.name, str(col))
+    return out
+
+
 def _is_raw(columns) -> bool:
-    names = {normalise_name(c) for c in columns}
-    # "time" (an alias of datetime) is left out: a featurised table's Time column holds seconds.
-    raw_names = {normalise_name(n) for c in RAW_SCHEMA.columns if c.name in RAW_ONLY for n in (c.name, *c.aliases)} - {"time"}
-    return bool(names & raw_names)
+    return bool(_raw_named(columns))
+
+
+def _one_id_column(columns, subject: str) -> None:
+    """A table whose only raw-transaction-like column is an id (MASS::biopsy's ``ID``, a customer number) is a featurised
+    table with an id, not raw transactions with four columns missing: say so, instead of "rename the columns"."""
+    named = _raw_named(columns)
+    if len(named) == 1 and next(iter(named)) in ("transaction_id", "customer_id", "terminal_id"):
+        col = next(iter(named.values()))
+        others = [c for c in columns if str(c) != col]
+        raise DataProblem(f"column {col} names each row (an id) and is the only column of the raw-transaction layout "
+                          f"(transaction_id, datetime, customer_id, terminal_id, amount); if this is a featurised table "
+                          f"({', '.join(map(str, others[:4]))}{' …' if len(others) > 4 else ''}), drop column {col} — an id is no feature — "
+                          "else add the other raw columns", subject)
 
 
 def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False, label_name: str = "label") -> pd.DataFrame:
@@ -341,6 +363,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     if not info.header:  # a header row is expected; read the first row as one so the message can name columns
         df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, header=True)
     df, notes = drop_index_column(df)
+    _one_id_column(df.columns, subject)
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
     else:
