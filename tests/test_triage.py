@@ -245,6 +245,23 @@ def test_bad_record_files(content, needle):
     assert needle in str(err.value)
 
 
+def test_a_mapping_that_names_columns_only_reads_the_apps_own_values():
+    """A mapping file with "columns" and no "codes" (the app's own F/M, walk-in/ambulance/other and A/V/P/U in the file)
+    dropped every sex, arrival and AVPU value as "not mapped" (a real-file check, 2026-12-03: κ 0.542 → 0.493). Values
+    already the app's own are read as themselves, in any case; codes given for a field, even a null one, still rule it."""
+    d = generate(CohortConfig(n=300, seed=3)).drop(columns=["patient"])
+    d["sex"] = d["sex"].str.lower()  # any case
+    raw = d.to_csv(index=False).encode()
+    recs = triage.read_data(raw, "c.csv", mapping=json.dumps({"columns": {k: k for k in d}}))
+    assert not any("not mapped" in n for n in recs.notes)
+    assert recs.frame["sex"].tolist() == d["sex"].str.upper().tolist()
+    assert recs.frame["arrival"].tolist() == d["arrival"].tolist() and recs.frame["avpu"].tolist() == d["avpu"].tolist()
+    # "U" means "unknown" in this export: mapped to null, it is not recorded (not read as unresponsive).
+    given = triage.read_data(raw, "c.csv", mapping=json.dumps({"columns": {k: k for k in d}, "codes": {"avpu": {"A": "A", "V": "V", "P": "P", "U": None}}}))
+    assert (d["avpu"] == "U").any() and not (given.frame["avpu"] == "U").any()
+    assert given.frame["avpu"].isna().sum() == (d["avpu"] == "U").sum()
+
+
 def test_bad_mapping_files():
     with pytest.raises(DataProblem, match="not valid JSON"):
         trec.Mapping.from_json(b"{nope")

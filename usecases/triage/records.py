@@ -93,8 +93,15 @@ def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Seri
     return v.where(~out_of)
 
 
-def _coded(canon: str, raw: pd.Series, codes: dict, notes: list) -> pd.Series:
+def _coded(canon: str, raw: pd.Series, codes: dict | None, notes: list) -> pd.Series:
+    """A coded field read through ``codes`` (file code → the app's value). With no codes given for the field at all (a
+    mapping file that names the column and nothing more), values already the app's own (``F``/``M``, ``walk-in`` …,
+    ``A``/``V``/``P``/``U``, any case) are read as themselves: they had all been dropped as "not mapped" (a real-file check,
+    2026-12-03). A field whose codes were given, even empty (codes mapped to null), is read through them alone."""
     t = raw.astype(str).str.strip()
+    if codes is None:
+        own = {v.lower(): v for v in CODED[canon]}
+        codes = {c: own[c.lower()] for c in t.unique() if c.lower() in own}
     mapped = t.map(codes)
     unmapped = ~t.isin(PLACEHOLDERS) & mapped.isna()
     if unmapped.any():
@@ -130,7 +137,7 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
         if canon in NUMERIC_FIELDS:
             out[canon] = _numeric(canon, raw, problems, notes)
         elif canon in CODED:
-            out[canon] = _coded(canon, raw, mapping.codes.get(canon, {}), notes)
+            out[canon] = _coded(canon, raw, mapping.codes.get(canon), notes)
         elif canon in LABELS:
             v = to_level(raw, mapping.most_urgent)
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
