@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -426,6 +427,24 @@ def test_a_label_that_is_1_on_most_rows_is_warned_about():
     assert w.startswith(f"the label is 1 (fraud) on {(d['label'] == 'yes').mean():.0%} of the rows")
     flipped = d.assign(label=np.where(d["label"] == "yes", "no", "yes"))
     assert not any("the label is 1" in w for w in fraud.read_data(flipped.to_csv(index=False).encode(), "cc.csv").warnings)
+
+
+def test_the_command_line_takes_a_label_column_and_evaluate_remembers_it(tmp_path, monkeypatch, capsys):
+    """A label named ``outcome`` could be given in code and on the page, not on the command line ("unrecognized arguments:
+    --label", a real-file check, 2026-12-03). ``train --label`` takes it; ``evaluate`` reads the model's own label column
+    without being told, and ``--label`` is refused in one line where it means nothing."""
+    from usecases.__main__ import main
+
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    f = tmp_path / "outcome.csv"
+    f.write_text(ulb_frame(n=400, rate=0.1).rename(columns={"Class": "outcome"}).to_csv(index=False))
+    assert main(["train", "fraud", "--quick", "--data", str(f), "--label", "outcome", "--model-name", "o"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "fraud", "--model", "o", "--data", str(f), "--json"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["data"]["test_rows"] > 0 and "recorded when the model was trained on this file" in ev["data"]["split"]
+    assert main(["train", "triage", "--quick", "--data", str(f), "--label", "outcome"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --label is not used by triage"
 
 
 def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():

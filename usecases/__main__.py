@@ -132,7 +132,8 @@ def cmd_train(args) -> int:
 
 def _extra_inputs(fn, args, name: str) -> dict:
     """Keyword arguments for a domain reader from the options that only some use cases take:
-    ``--mapping`` (triage), ``--items`` (recommendation titles), ``--accept-guessed-mapping`` (triage), ``--text-column`` (text)."""
+    ``--mapping`` (triage), ``--items`` (recommendation titles), ``--accept-guessed-mapping`` (triage), ``--text-column`` (text),
+    ``--label`` (fraud)."""
     import inspect
 
     params = inspect.signature(fn).parameters
@@ -151,6 +152,10 @@ def _extra_inputs(fn, args, name: str) -> dict:
         if "text_column" not in params:
             raise CliError(f"--text-column is not used by {name}")
         kwargs["text_column"] = args.text_column
+    if getattr(args, "label", None):
+        if "label" not in params:
+            raise CliError(f"--label is not used by {name}")
+        kwargs["label"] = args.label
     if getattr(args, "accept_guessed_mapping", False):
         if "accept_guess" not in params:
             raise CliError(f"--accept-guessed-mapping is not used by {name}")
@@ -315,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="triage: train even when a coded column has codes the guessed mapping cannot place")
     s.add_argument("--items", help="recommendation: a titles file (MovieLens u.item, or CSV item_id,title[,genres])")
     s.add_argument("--text-column", help="textgen: the column of a CSV corpus that holds the text (default: guessed)")
+    s.add_argument("--label", help="fraud: the label column of a featurised table (default: one named label, class, is_fraud, "
+                                   "fraud, tx_fraud, target or y)")
     s.add_argument("--quick", action="store_true", help="a seconds-long configuration, for smoke tests")
     engine.add_arguments(s)
     s.set_defaults(fn=cmd_train)
@@ -327,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--accept-guessed-mapping", action="store_true", help="triage: evaluate even when codes cannot be placed")
     s.add_argument("--items", help="recommendation: a titles file for --data")
     s.add_argument("--text-column", help="textgen: the column of a CSV corpus that holds the text")
+    s.add_argument("--label", help="fraud: the label column of a featurised table (default: the one the model was trained with)")
     s.add_argument("--json", action="store_true")
     s.add_argument("--device", default=argparse.SUPPRESS)
     s.set_defaults(fn=cmd_evaluate)

@@ -23,8 +23,19 @@ from .pipeline import Trained, default_dataset, peers_for, plan_rows
 from .results import AMOUNT_RATIO, DETECTOR, amount_scale, evaluate  # noqa: F401  (AMOUNT_RATIO: scoring's name for it)
 
 
-def read_data(raw: bytes, filename: str, label: str | None = None) -> Dataset:
-    """A user's labelled file for ``train --data`` / ``evaluate --data`` (``label``: a featurised table's label column)."""
+def read_data(raw: bytes, filename: str, label: str | None = None, trained: Trained | None = None) -> Dataset:
+    """A user's labelled file for ``train --data`` / ``evaluate --data`` (``label``: a featurised table's label column; by
+    default, for the model ``trained`` to be evaluated, the label column it was trained with — a name like ``default`` or
+    ``card`` that the reader does not guess)."""
+    known = trained.card["data"].get("label_column") if label is None and trained is not None and trained.layout == "table" else None
+    if known:
+        try:
+            return read_user_file(raw, filename, require_labels=True, label=known)
+        except DataProblem as first:  # a file without that column (its label named otherwise): read as any file
+            try:
+                return read_user_file(raw, filename, require_labels=True)
+            except DataProblem:
+                raise first from None
     return read_user_file(raw, filename, require_labels=True, label=label)
 
 
