@@ -107,6 +107,21 @@ def test_lines_are_the_files_own_after_blank_lines_and_multi_line_cells():
     assert FILE_LINES not in plain.attrs and file_line(plain, 1) == 3 and file_line(plain, 1, header=False) == 2
 
 
+def test_a_spreadsheets_empty_rows_are_read_like_blank_lines():
+    """Excel writes an empty row as ",,,," (and often a few at the end): each column was refused for its empty values
+    ("column amount: 3 empty values …", seven lines for seven columns). They carry nothing, so they go the way of the
+    blank lines pandas skips, and every later message still names the file's own line."""
+    text = "id,when,amount\na,2018-01-01,1\n,,\nb,2018-01-02,x\n,,\n , ,\n"
+    df, info = read_table(text.encode())
+    assert df.to_dict("list") == {"id": ["a", "b"], "when": ["2018-01-01", "2018-01-02"], "amount": ["1", "x"]} and info.rows == 2
+    assert list(df.attrs[FILE_LINES]) == [2, 4]
+    with pytest.raises(DataProblem) as err:
+        _load(text, Schema("t", SCHEMA.columns[:3], max_bytes=10_000))
+    assert "line 4: 'x'" in str(err.value) and "empty" not in str(err.value)
+    with pytest.raises(DataProblem, match="only empty lines"):
+        read_table(b"id,amount\n,\n,\n")
+
+
 def test_classic_mac_line_ends_read_like_any_other():
     """A CSV saved with CR alone between lines (Excel's "CSV (Macintosh)") was refused as "new-line character seen in
     unquoted field - do you need to open the file in universal-newline mode?"."""
