@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -260,6 +261,27 @@ def test_a_mapping_that_names_columns_only_reads_the_apps_own_values():
     given = triage.read_data(raw, "c.csv", mapping=json.dumps({"columns": {k: k for k in d}, "codes": {"avpu": {"A": "A", "V": "V", "P": "P", "U": None}}}))
     assert (d["avpu"] == "U").any() and not (given.frame["avpu"] == "U").any()
     assert given.frame["avpu"].isna().sum() == (d["avpu"] == "U").sum()
+
+
+def test_levels_outside_one_to_five_say_what_to_do_and_do_not_stop_scoring():
+    """A real-file check (2026-12-03): ordinal::soup's six-level SURENESS, a 0-based scale and a half level were refused with
+    "not one of the levels 1–5" and nothing on what to do; scoring, which needs no reference level, refused the whole file."""
+    hints = {"7": "a scale of 7 levels has to become five before training", "0": "the scale looks 0-based (0–4): add 1 to every level",
+             "2.5": "levels are whole numbers"}
+    for odd, hint in hints.items():
+        body = f"50;80;{odd}\n" * 20 + "50;80;2\n" * 20 + ("50;80;4\n" if odd == "0" else "")
+        with pytest.raises(DataProblem, match=f"values that are not one of the levels 1–5 \\(e.g. '{odd}'\\) — {re.escape(hint)}"):
+            triage.read_data(("age;hr;level\n" + body).encode(), "x.csv")
+    model = shipped()
+    if model is None:
+        pytest.skip("no shipped triage model")
+    d = generate(CohortConfig(n=40, seed=8)).drop(columns=["patient"])
+    d["level"] = d["level"].astype(object)
+    d.loc[[3, 7], "level"] = 6
+    out = triage.score_file(model, d.to_csv(index=False).encode(), "six.csv")
+    assert len(out) == 40 and out["suggested_level"].notna().all() and out["reference_level"].isna().sum() == 2
+    assert any("2 values that are not one of the levels 1–5 (e.g. '6'): those rows are scored without a reference level" in n
+               for n in out.attrs["notes"])
 
 
 def test_bad_mapping_files():

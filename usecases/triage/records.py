@@ -111,6 +111,19 @@ def _coded(canon: str, raw: pd.Series, codes: dict | None, notes: list) -> pd.Se
     return mapped.astype(object)
 
 
+def _level_hint(levels: pd.Series) -> str:
+    """What to do about reference levels outside 1–5, from what the column holds (a real-file check, 2026-12-03: a 6-level
+    scale, a 0-based one and a half level were each refused with no word of what to do)."""
+    if (levels % 1 != 0).any():
+        return "levels are whole numbers; round or recode the column to 1–5"
+    if levels.min() == 0 and levels.max() <= 4:
+        return "the scale looks 0-based (0–4): add 1 to every level, or recode it to 1–5"
+    if levels.max() > 5:
+        return (f"a scale of {int(levels.max())} levels has to become five before training: merge the levels that matter least "
+                "(or leave those rows out); the app triages on five")
+    return "write each level as 1–5"
+
+
 def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = True, subject: str = "the file") -> tuple[pd.DataFrame, list[str]]:
     """Canonical records from a scrubbed raw frame; returns (records, notes). Raises DataProblem."""
     problems, notes = [], []
@@ -142,8 +155,13 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             v = to_level(raw, mapping.most_urgent)
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
             if bad.any():
-                problems.append(f"{FIELD_LABELS[canon]}: {int(bad.sum())} values that are not one of the levels 1–5 "
-                                f"(e.g. {', '.join(map(repr, raw[bad].astype(str).drop_duplicates().head(3).tolist()))})")
+                said = (f"{FIELD_LABELS[canon]}: {int(bad.sum())} values that are not one of the levels 1–5 "
+                        f"(e.g. {', '.join(map(repr, raw[bad].astype(str).drop_duplicates().head(3).tolist()))})")
+                if require_labels:
+                    problems.append(f"{said} — {_level_hint(v[v.notna()])}")
+                else:  # scoring needs no reference level: those rows are scored without one (the whole file had been refused)
+                    notes.append(f"{said}: those rows are scored without a reference level")
+                    v = v.where(~bad)
             # A level written in words the app does not know was read as blank: 157 "emergency" rows (the Australasian
             # scale's level 2) left out as "rows without a reference level", and a model trained with no level 2 at all.
             text = raw.astype(str).str.strip()
