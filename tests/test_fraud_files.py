@@ -411,9 +411,11 @@ def test_a_featurised_table_with_an_id_column_is_told_to_drop_it():
         fraud.read_data(d.to_csv(index=False).encode(), "biopsy.csv")
     assert "rename the columns" not in str(err.value)
     assert fraud.read_data(d.drop(columns=["ID"]).to_csv(index=False).encode(), "biopsy.csv").features == tuple(f"V{i}" for i in range(1, 10))
-    # Raw transactions with a column missing are still told which (two raw names: raw transactions).
+    # Raw transactions with columns missing are still told which: an id beside raw columns only (amount) is no table.
     with pytest.raises(DataProblem, match="terminal_id"):
         fraud.read_data(raw_frame(60).drop(columns=["terminal_id"]).to_csv(index=False).encode(), "tx.csv")
+    with pytest.raises(DataProblem, match="missing columns datetime, customer_id, terminal_id"):
+        fraud.read_data(b"transaction_id,amount\nT1,abc\n", "bad.csv")
 
 
 def test_a_label_that_is_1_on_most_rows_is_warned_about():

@@ -187,7 +187,9 @@ def _one_id_column(columns, subject: str) -> None:
     """A table whose only raw-transaction-like column is an id (MASS::biopsy's ``ID``, a customer number) is a featurised
     table with an id, not raw transactions with four columns missing: say so, instead of "rename the columns"."""
     named = _raw_named(columns)
-    if len(named) == 1 and next(iter(named)) in ("transaction_id", "customer_id", "terminal_id"):
+    raw_names = {normalise_name(a) for c in RAW_SCHEMA.columns for a in (c.name, *c.aliases)}
+    features = [c for c in columns if normalise_name(c) not in raw_names]  # neither raw columns (amount, label …) nor ids
+    if len(named) == 1 and next(iter(named)) in ("transaction_id", "customer_id", "terminal_id") and len(features) >= 2:
         col = next(iter(named.values()))
         others = [c for c in columns if str(c) != col]
         raise DataProblem(f"column {col} names each row (an id) and is the only column of the raw-transaction layout "
