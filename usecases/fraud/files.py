@@ -30,7 +30,7 @@ from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProble
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
 
-ENCODINGS = ("utf-8", "latin-1")
+ENCODINGS = ("utf-8", "cp1252", "latin-1")  # Excel's "ANSI" is cp1252 (its € is 0x80); latin-1 decodes any byte
 RAW_SCHEMA = Schema(
     title="transactions file",
     columns=(
