@@ -284,6 +284,22 @@ def test_levels_outside_one_to_five_say_what_to_do_and_do_not_stop_scoring():
                for n in out.attrs["notes"])
 
 
+def test_a_model_that_suggests_one_level_for_everyone_is_said_to():
+    """MASS::Cars93 (93 rows): the model put every row at level 1, κ 0.000 in all five folds, accuracy 0.17, and nothing said
+    so (a real-file check, 2026-12-03). A constant model is named as one in the evaluation's notes."""
+    from usecases.core.spec import DataInfo
+    from usecases.triage.evaluation import build
+
+    y = np.array([1, 2, 3, 3, 4, 5, 3, 2] * 5)
+    info = DataInfo(source="x", rows=len(y), split="s", kind="held-out", test_rows=len(y), unit="patients")
+    flat = np.tile([0.6, 0.1, 0.1, 0.1, 0.1], (len(y), 1))
+    ev = build(y=y, probs={"model": flat}, rule_levels={}, data=info)
+    assert ev.model["kappa_linear"] == 0 and any(n.startswith("The model suggests level 1 for every one of the 40 scored patients at the 3× rule")
+                                                 for n in ev.notes)
+    sharp = np.eye(5)[y - 1] * 0.9 + 0.02
+    assert not any("for every one of" in n for n in build(y=y, probs={"model": sharp}, rule_levels={}, data=info).notes)
+
+
 def test_bad_mapping_files():
     with pytest.raises(DataProblem, match="not valid JSON"):
         trec.Mapping.from_json(b"{nope")

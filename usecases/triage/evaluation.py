@@ -193,7 +193,19 @@ def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y
         data=data, labels={n: NURSE_IN_FILE if n == "nurse" and not data.synthetic else LABELS.get(n, n) for n in base}, folds=_spread(y, levels, fold), model_label=SPEC.model_label,
         spread_unit="folds" if fold is not None and len(np.unique(fold)) >= 2 else "resamples",
         y=y, probs=dict(probs), rule_levels={n: np.asarray(v, int) for n, v in rule_levels.items()}, fold=fold, val_y=val_y, val_probs=val_probs,
-        under_cost=float(under_cost), assisted=assisted, notes=list(notes))
+        under_cost=float(under_cost), assisted=assisted, notes=[*notes, *constant_note(y, levels["model"], under_cost)])
+
+
+def constant_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float) -> list[str]:
+    """A model that suggests one level for every scored patient while the patients hold several has learned nothing it can
+    use at this decision rule, and its κ of 0 reads like a poor model rather than none (MASS::Cars93: level 1 for all 93
+    rows in every fold, κ 0.000, accuracy 0.17, said nowhere — a real-file check, 2026-12-03)."""
+    kept = np.unique(model_levels)
+    if len(y) < 2 or len(kept) != 1 or len(np.unique(y)) < 2:
+        return []
+    return [f"The model suggests level {int(kept[0])} for every one of the {len(y):,} scored patients at the {under_cost:g}× rule: on "
+            "this file it found nothing that moves a patient to another level, so its figures are those of a constant guess — "
+            "the peers' show what the file allows"]
 
 
 def replace_data(ev: TriageEvaluation, **changes) -> TriageEvaluation:
