@@ -384,8 +384,11 @@ def read_table(
     encodings: tuple[str, ...] = ("utf-8",),
     subject: str = "the file",
     header: bool | None = None,
+    drop_empty_rows: bool = False,
 ) -> tuple[pd.DataFrame, ReadInfo]:
-    """Parse a delimited text table into a DataFrame of stripped strings (no type conversion yet)."""
+    """Parse a delimited text table into a DataFrame of stripped strings (no type conversion yet). ``drop_empty_rows``: rows
+    whose every cell is empty (``,,,,`` as a spreadsheet writes them) are left out like blank lines — for readers that would
+    otherwise refuse each column for them (fraud); triage's scoring keeps such a row and says it got no level."""
     if data is None or len(data) == 0:
         raise DataProblem("it is empty", subject)
     if len(data) > max_bytes:
@@ -443,7 +446,7 @@ def read_table(
     starts = _check_shape(text, delim, df, bool(header), subject)
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     lines = _record_lines(starts, bool(header), len(df))
-    empty = (df == "").all(axis=1).to_numpy() if df.shape[1] and len(df) else np.zeros(len(df), bool)
+    empty = (df == "").all(axis=1).to_numpy() if drop_empty_rows and df.shape[1] and len(df) else np.zeros(len(df), bool)
     if empty.any():  # ",,,,,," — a spreadsheet's empty rows carry nothing: read like the blank lines pandas skips (they had
         # been refused once per column: "7 empty values" in every column, a real-file check of 2026-12-03)
         first = 2 if header else 1

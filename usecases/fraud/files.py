@@ -361,9 +361,9 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     that model was trained with — read as the label when the file has it, not refused as an unexpected feature.
     """
     subject = f"“{filename}”"
-    df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
+    df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, drop_empty_rows=True)
     if not info.header:  # a header row is expected; read the first row as one so the message can name columns
-        df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, header=True)
+        df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, header=True, drop_empty_rows=True)
     df, notes = drop_index_column(df)
     _one_id_column(df.columns, subject)
     if _is_raw(df.columns):
