@@ -79,6 +79,8 @@ def test_score_and_evaluate_with_an_own_data_model(env, tmp_path):
     assert rc == 0 and len(out.read_text().splitlines()) == 201, err
     rc, _, err = _run(env, "score", "toy", str(src), "-o", str(out), "--model", "nosuch")
     _one_line(rc, err, "toy/custom/nosuch model is not trained yet")
+    # the advice for a named model of one's own is to train it on a file, not `make train` (which makes the shipped ones)
+    assert "train it on your file with `python -m usecases train toy --data FILE --model-name nosuch`" in err and "make train" not in err
     rc, out_, err = _run(env, "evaluate", "toy", "--model", "mine", "--json")
     assert rc == 0 and json.loads(out_)["usecase"] == "toy", err
 

@@ -57,9 +57,10 @@ class ModelMissing(ModelUnusable):
     def __init__(self, usecase: str):
         self.usecase = usecase
         self.reason = "not trained yet"
-        RuntimeError.__init__(
-            self, f"{usecase} model is not trained yet; train it with `make train` or the Retrain button"
-        )
+        name, custom, model = usecase.partition("/custom/")
+        how = (f"train it on your file with `python -m usecases train {name} --data FILE --model-name {model}`" if custom else
+               "train it with `make train` or the Retrain button")  # a named model of one's own is not what `make train` makes
+        RuntimeError.__init__(self, f"{usecase} model is not trained yet; {how}")
 
 
 class StoreReadOnly(OSError):
