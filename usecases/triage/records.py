@@ -273,11 +273,11 @@ def read_raw(raw: bytes, filename: str) -> tuple[pd.DataFrame, object, list[str]
 
 
 def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, require_labels: bool = True, min_per_level: int = 2,
-                 accept_guess: bool = False) -> Records:
+                 accept_guess: bool = False, read: tuple | None = None) -> Records:
     """Canonical records from a file. Without ``mapping`` the mapping is guessed and reported in
     ``notes``; a guess with ambiguous or unknown codes (or no level column) is refused unless
     ``accept_guess`` (those codes then count as not recorded)."""
-    df, info, dropped = read_raw(raw, filename)
+    df, info, dropped = read if read is not None else read_raw(raw, filename)  # ``read``: read_raw's result, when already parsed
     subject = f"“{filename}”"
     guess = None
     if mapping is None:

@@ -51,12 +51,17 @@ def trained_mapping(trained: Trained | None, raw: bytes, filename: str) -> tuple
     Why: a model trained with "level 5 is the most urgent" and evaluated on its own file without the mapping had the file
     read by a guess (level 1 most urgent), every level turned round, and reported κ 0.000 with no word of why; scoring
     wrote level 1 beside reference level 5 (a real-file check, 2026-12-03)."""
+    return _known(trained, lambda: read_raw(raw, filename)[0].columns)
+
+
+def _known(trained: Trained | None, columns) -> tuple[Mapping, str] | None:
+    """:func:`trained_mapping` on the file's columns (``columns()``, read only when the card has a mapping to fit)."""
     data = trained.card.get("data", {}) if trained is not None else {}
     d = data.get("mapping")
     if not d or data.get("mapping_guessed", True):  # a guess is made again on the new file, as on the training file
         return None
     m = Mapping.from_json(json.dumps(d))
-    cols = list(read_raw(raw, filename)[0].columns)
+    cols = list(columns())
     kept = {k: c for k, c in m.columns.items() if c in cols}
     if not kept or set(kept) == {"level"}:
         return None
@@ -70,10 +75,13 @@ def trained_mapping(trained: Trained | None, raw: bytes, filename: str) -> tuple
 def _read(raw: bytes, filename: str, mapping, trained: Trained | None, **kw) -> Records:
     given = _mapping(mapping)
     if given is None:
-        known = trained_mapping(trained, raw, filename)
+        read = []  # the file is parsed once, whether or not the model's mapping fits it
+        known = _known(trained, lambda: read.append(read_raw(raw, filename)) or read[0][0].columns)
         if known is not None:
-            recs = read_records(raw, filename, known[0], **kw)
+            recs = read_records(raw, filename, known[0], read=read[0], **kw)
             return dataclasses.replace(recs, notes=[known[1], *recs.notes])
+        if read:
+            return read_records(raw, filename, None, read=read[0], **kw)
     return read_records(raw, filename, given, **kw)
 
 
