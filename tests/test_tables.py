@@ -192,6 +192,21 @@ def test_decimal_commas_are_decided_per_column_and_thousands_are_never_guessed()
     assert df["income"].iloc[-1] == 233.52
 
 
+def test_a_dot_that_may_group_thousands_is_not_guessed_in_a_file_written_with_decimal_commas():
+    """A German export of whole-euro amounts writes 4.520 for 4520, separated by semicolons: in such a file (semicolons, or a
+    decimal comma in another column) a column whose dotted values could be either is refused naming one, as 30,037 is —
+    it was read as 4.52, quietly. The same values in a comma-separated file without decimal commas read as every program
+    reads them, and a cell that settles the column (2.5, or 1.200,50) still settles it."""
+    schema = Schema("t", (Column("amount", "float"), Column("x", "int")))
+    with pytest.raises(DataProblem, match=r"column amount: values like '4.520' could be thousands \(4520\) or decimals \(4.520\)"):
+        load_table(b"amount;x\n4.520;1\n980;2\n1.200;3\n", schema)
+    with pytest.raises(DataProblem, match=r"column amount: values like '4.520' could be thousands"):
+        load_table(b'amount,x,rate\n4.520,1,"0,5"\n980,2,"1,5"\n', Schema("t", (*schema.columns, Column("rate", "float"))))
+    assert load_table(b"amount,x\n4.520,1\n980,2\n", schema)[0]["amount"].tolist() == [4.52, 980.0]
+    assert load_table(b"amount;x\n4.520;1\n2.5;2\n", schema)[0]["amount"].tolist() == [4.52, 2.5]
+    assert load_table(b"amount;x\n4.520;1\n1.200,50;2\n", schema)[0]["amount"].tolist() == [4520.0, 1200.5]
+
+
 def test_thousands_separators_are_read_when_the_column_settles_which_mark_is_decimal():
     """A German export writes 44.361,63 and a US one 1,234.56: both are read, because the cell itself says which mark groups
     thousands, and that settles every other cell of the column — 1.234 beside 44.361,63 is 1234, 30,037 beside 12.5 is 30037.

@@ -56,6 +56,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     choices: tuple | None = None
     unit: str = ""
+    low_hint: str = ""  # what to do about values below ``min`` (said after them: "… below 0 € (line 5: '-12'); <low_hint>")
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,10 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     is the decimal mark (and dots group thousands); ``12.5`` or ``1,234.56`` or ``1,234,567`` say the dot is (and commas
     group thousands). ``30,037`` alone is 30037 with a thousands separator as much as 30.037 with a decimal comma, so a column
     with nothing else to settle it is not read either way; nor is a column whose cells settle it both ways — guessing would
-    give a quietly wrong number. ``1.234`` with nothing to settle it stays 1.234, as every program reads it. A currency
+    give a quietly wrong number. ``1.234`` with nothing to settle it stays 1.234, as every program reads it — except in a
+    file written the way decimal-comma locales write tables (``raw.attrs[COMMA_LOCALE]``, set by :func:`read_table`: separated
+    by semicolons, or with a decimal comma elsewhere), where a German export's whole-euro ``4.520`` is 4520: there such a
+    column is not read either way, as ``30,037`` is not (until 2026-12-03 it read 4.52, quietly). A currency
     symbol or code before or after the number (``€1,234.50``, ``-$12``, ``1 234,50 €``) is dropped, and spaces that group
     thousands (``1 234,50``, also no-break spaces) are read as such — a space is never a decimal mark."""
     orig = raw.astype(str).str.strip()  # quoted in messages as the file writes it
@@ -335,6 +339,13 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
         return pd.to_numeric(s.where(~comma), errors="coerce"), (
             f"values like {shown!r} could be thousands ({ex.replace(',', '')}) or have a decimal comma ({ex.replace(',', '.')}); "
             "write numbers without thousands separators")
+    dgrouped = s.str.match(_DOT_GROUPED)
+    if dgrouped.any() and raw.attrs.get(COMMA_LOCALE):
+        ex, shown = s[dgrouped].iloc[0], orig[dgrouped].iloc[0]
+        return pd.to_numeric(s.where(~dgrouped), errors="coerce"), (
+            f"values like {shown!r} could be thousands ({ex.replace('.', '')}) or decimals ({ex}) — the file is written as "
+            "files with a decimal comma are (semicolons between columns, or a decimal comma elsewhere); write numbers "
+            "without thousands separators")
     return pd.to_numeric(s, errors="coerce"), None
 
 
@@ -457,6 +468,8 @@ def read_table(
         lines = FileLines(l for l, e in zip(base, empty) if not e)
     if lines is not None:  # blank lines: row i is not on line i + 2 (pandas carries attrs through columns and masks)
         df.attrs[FILE_LINES] = lines
+    cells = [c.strip() for r in rows[1:] for c in r]
+    df.attrs[COMMA_LOCALE] = delim == ";" or any((_NUM_COMMA.match(c) and not _GROUPED.match(c)) or _DE_SURE.match(c) for c in cells)
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
     return df, info
 
@@ -501,6 +514,10 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
 
 _ID_LIKE = re.compile(r"[0-9@]")  # a "header" cell like an id (u17, SKU-31, a@b.com): see ``validate``
 FILE_LINES = "file_lines"  # df.attrs key: the file line each data row starts on, set only when blank lines shift them
+# df.attrs key, set by read_table: the file is written the way decimal-comma locales write tables — separated by semicolons
+# (Excel's CSV in German, French, Spanish …; R's write.csv2) or holding a decimal comma such as 12,5 somewhere. In such a file
+# 4.520 is as likely 4520 as 4.52, so a column with nothing else to settle it is not read either way (text_to_numbers).
+COMMA_LOCALE = "comma_locale"
 
 
 class FileLines(tuple):
@@ -628,7 +645,8 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
             if col.min is not None:
                 low = (num < col.min).to_numpy(dtype=bool, na_value=False)
                 if low.any():
-                    problems.append(f"column {name}: {int(low.sum())} value{'s' if low.sum() > 1 else ''} below {col.min:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[low], raw[low], lines_header, int(low.sum()))})")
+                    problems.append(f"column {name}: {int(low.sum())} value{'s' if low.sum() > 1 else ''} below {col.min:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[low], raw[low], lines_header, int(low.sum()))})"
+                                    + (f"; {col.low_hint}" if col.low_hint else ""))
             if col.max is not None:
                 high = (num > col.max).to_numpy(dtype=bool, na_value=False) & ~inf
                 if high.any():
