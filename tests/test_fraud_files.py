@@ -431,6 +431,57 @@ def test_a_label_that_is_1_on_most_rows_is_warned_about():
     assert not any("the label is 1" in w for w in fraud.read_data(flipped.to_csv(index=False).encode(), "cc.csv").warnings)
 
 
+def test_a_second_column_that_could_be_the_label_is_named():
+    """A table with both ``class`` and ``y`` took ``class`` as the label and ``y`` as a feature without a word (a real-file
+    check, 2026-12-03): if ``y`` was the label, every figure answered another question. The note names both and the way to
+    choose; naming the label keeps it quiet."""
+    rng = np.random.default_rng(0)
+    t = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "y": (np.arange(300) % 7 == 0).astype(int),
+                      "class": (np.arange(300) % 10 == 0).astype(int)})
+    ds = fraud.read_data(t.to_csv(index=False).encode(), "t.csv")
+    assert ds.label_column == "class" and ds.features == ("a", "b", "y")
+    assert ("column class is read as the label; y could be one too and is read as a feature — if y is the label, name it in the "
+            "page's label-column box (--label y on the command line)") in ds.notes
+    named = fraud.read_data(t.to_csv(index=False).encode(), "t.csv", label="y")
+    assert named.label_column == "y" and not any("could be one too" in n for n in named.notes)
+    assert not any("could be one too" in n for n in fraud.read_data(t.drop(columns="y").to_csv(index=False).encode(), "t.csv").notes)
+
+
+def test_a_label_coded_as_two_other_values_names_both():
+    """R writes a factor's codes 1/2: the refusal named only the 2s as "not 1/0", as if the 1s were frauds (a real-file check,
+    2026-12-03). It now names both values with their counts and says the file does not tell which one is fraud."""
+    rng = np.random.default_rng(0)
+    t = pd.DataFrame({"a": rng.normal(size=300), "class": np.where(np.arange(300) % 10 == 0, 2, 1)})
+    with pytest.raises(DataProblem, match=r"the column holds two values, '1' \(270 rows\) and '2' \(30 rows\), and does not "
+                                          r"say which one is fraud — recode it as 1 = fraud, 0 = legitimate"):
+        fraud.read_data(t.to_csv(index=False).encode(), "t.csv")
+    with pytest.raises(DataProblem) as err:  # a stray value among 1/0 is not two codes
+        fraud.read_data(t.assign(**{"class": np.where(np.arange(300) == 5, 2, np.arange(300) % 10 == 0)}).to_csv(index=False).encode(), "t.csv")
+    assert "1 value that is not 1/0" in str(err.value) and "two values" not in str(err.value)
+
+
+def test_negative_amounts_say_what_to_do():
+    """"Amount: 688 negative values" said no more (a real-file check, 2026-12-03). A few negative payments are named as refunds
+    to leave out; a column mostly negative is named as probably not an amount, to rename; raw transactions say it too."""
+    rng = np.random.default_rng(0)
+    t = pd.DataFrame({"a": rng.normal(size=300), "Amount": np.abs(rng.normal(size=300)) * 10, "class": (np.arange(300) % 10 == 0).astype(int)})
+    few = t.assign(Amount=np.where(np.arange(300) == 4, -5.0, t["Amount"]))
+    with pytest.raises(DataProblem, match=r"column Amount: 1 negative value \(line 6: '-5.0'\); the amount is what each payment "
+                                          r"moved, .* refunds and reversals are not payments to score — leave those rows out; if "
+                                          r"the column is not a payment's amount, rename it"):
+        fraud.read_data(few.to_csv(index=False).encode(), "t.csv")
+    most = t.assign(Amount=t["Amount"] * np.where(np.arange(300) % 2, -1, 1))
+    with pytest.raises(DataProblem, match=r"column Amount: 150 negative values .*; with 50% of them negative it is probably not "
+                                          r"a payment's amount: rename it and it is read as a plain feature"):
+        fraud.read_data(most.to_csv(index=False).encode(), "t.csv")
+    assert fraud.read_data(most.rename(columns={"Amount": "balance"}).to_csv(index=False).encode(), "t.csv").features == ("a", "balance")
+    raw = raw_frame()
+    raw.loc[3, "amount"] = -12.5
+    with pytest.raises(DataProblem, match=r"column amount: 1 value below 0 € \(line 5: '-12.5'\); the amount is what each payment "
+                                          r"moved"):
+        fraud.read_data(raw.to_csv(index=False).encode(), "raw.csv")
+
+
 def test_the_command_line_takes_a_label_column_and_evaluate_remembers_it(tmp_path, monkeypatch, capsys):
     """A label named ``outcome`` could be given in code and on the page, not on the command line ("unrecognized arguments:
     --label", a real-file check, 2026-12-03). ``train --label`` takes it; ``evaluate`` reads the model's own label column

@@ -31,6 +31,8 @@ from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProble
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
 
 ENCODINGS = ("utf-8", "cp1252", "latin-1")  # Excel's "ANSI" is cp1252 (its € is 0x80); latin-1 decodes any byte
+NEGATIVE_AMOUNT_HINT = ("the amount is what each payment moved, and the business figures count it: refunds and reversals are "
+                        "not payments to score — leave those rows out")
 RAW_SCHEMA = Schema(
     title="transactions file",
     columns=(
@@ -41,7 +43,7 @@ RAW_SCHEMA = Schema(
         Column("customer_id", "str", description="Card or customer id", example="C0042", aliases=("card_id", "customer")),
         Column("terminal_id", "str", description="Terminal or merchant id", example="M0917", aliases=("merchant_id", "terminal")),
         Column("amount", "float", min=0.0, max=AMOUNT_MAX, unit="€", description="Amount of the transaction", example=57.16,
-               aliases=("tx_amount",)),
+               aliases=("tx_amount",), low_hint=NEGATIVE_AMOUNT_HINT),
         Column("label", "str", required=False, nullable=True, description="1 = fraud, 0 = legitimate (also yes/no, true/false); "
                "blank = not known yet", example=0, aliases=("tx_fraud", "is_fraud", "fraud", "class")),
     ),
@@ -128,8 +130,14 @@ def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -
     bad = out.isna() & ~blank
     problems = []
     if bad.any():
-        problems.append(f"column {column}: {int(bad.sum())} value{'s' if bad.sum() > 1 else ''} that are not 1/0 (or yes/no, true/false) "
-                        f"({_lines(bad, raw)})")
+        line = (f"column {column}: {int(bad.sum())} value{'s that are' if bad.sum() > 1 else ' that is'} not 1/0 (or yes/no, true/false) "
+                f"({_lines(bad, raw)})")
+        counts = raw[~blank].astype(str).str.strip().value_counts()
+        if len(counts) == 2:  # 1/2 (R's factor codes), -1/1, A/B: which one is fraud is not in the file — name both
+            (a, na), (b, nb) = sorted(counts.items(), key=lambda kv: str(kv[0]).lower())
+            line += (f"; the column holds two values, {a!r} ({na:,} rows) and {b!r} ({nb:,} rows), and does not say which one is "
+                     "fraud — recode it as 1 = fraud, 0 = legitimate")
+        problems.append(line)
     if required and blank.any():
         problems.append(f"column {column}: {int(blank.sum())} row{'s' if blank.sum() > 1 else ''} without a label ({_lines(blank, raw)}); "
                         "training and evaluation need 1 = fraud / 0 = legitimate on every row")
@@ -245,6 +253,11 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
     else:
         label_col = next((norm[n] for n in LABEL_NAMES if n in norm), None)
+        others = [norm[n] for n in LABEL_NAMES if n in norm and norm[n] != label_col]
+        if label_col is not None and others:  # said, never silent: the other one is a feature, and may be a copy of the label
+            notes.append(f"column {label_col} is read as the label; {', '.join(map(str, others))} could be one too and "
+                         f"{'is' if len(others) == 1 else 'are'} read as {'a feature' if len(others) == 1 else 'features'} — if "
+                         f"{others[0]} is the label, name it in the page's label-column box (--label {others[0]} on the command line)")
     if label_col is None and known_label is not None:  # scoring: the label column the model was trained with, when the file has it
         label_col = norm.get(normalise_name(known_label))
     if label_col is None and require_labels:
@@ -307,8 +320,13 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         if inf.any() or big.any():
             problems.append(f"column {c}: {int((inf | big).sum())} value(s) beyond ±{FEATURE_ABS_MAX:g} ({_lines(inf | big, raw)})")
             continue
-        if c in (amount_col, time_col) and (num < 0).any():
-            problems.append(f"column {c}: {int((num < 0).sum())} negative value(s) ({_lines(num < 0, raw)})")
+        if c in (amount_col, time_col) and (num < 0).any():  # each with what to do (it said "negative value(s)" and no more)
+            rename = "rename it and it is read as a plain feature"
+            hint = ((f"{NEGATIVE_AMOUNT_HINT}; if the column is not a payment's amount, {rename}" if (num < 0).mean() <= 0.1 else
+                     f"with {(num < 0).mean():.0%} of them negative it is probably not a payment's amount: {rename} (payments "
+                     "are never negative)") if c == amount_col else "a time column counts seconds forward (it orders the rows and splits them by time); "
+                    f"if the column is not a time, {rename}")
+            problems.append(f"column {c}: {int((num < 0).sum())} negative value{'s' if (num < 0).sum() > 1 else ''} ({_lines(num < 0, raw)}); {hint}")
         if c == amount_col and (num > AMOUNT_MAX).any():
             problems.append(f"column {c}: {int((num > AMOUNT_MAX).sum())} amount(s) above {AMOUNT_MAX:,.0f} € ({_lines(num > AMOUNT_MAX, raw)}); "
                             "check the unit and the decimal separator")
