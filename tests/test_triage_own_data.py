@@ -230,6 +230,35 @@ def test_the_training_mapping_scores_a_file_without_its_level_columns():
         triage.read_data(unlabelled, "to-train.csv", mapping=json.dumps(KTAS_MAPPING))  # training still needs them
 
 
+def test_a_mapped_column_named_in_another_case_is_read_and_a_typo_gets_a_suggestion():
+    """A mapping naming "Vote" for the file's "vote" was refused as "not in the file" with no hint (a real-file check,
+    2026-12-03). A name that differs only in case, spaces or punctuation is read, said in a note; a typo is refused with the
+    closest column and the file's columns."""
+    from tests.triage_support import KTAS_MAPPING, ktas_export
+
+    raw = ktas_export(200)
+    want = triage.read_data(raw, "k.csv", mapping=json.dumps(KTAS_MAPPING))
+    loose = {**KTAS_MAPPING, "columns": {**KTAS_MAPPING["columns"], "hr": "hr", "complaint": "chief complain"}}
+    got = triage.read_data(raw, "k.csv", mapping=json.dumps(loose))
+    pd.testing.assert_frame_equal(got.frame, want.frame)
+    assert "the mapping's column 'hr' (Heart rate) is read as the file's 'HR'" in got.notes
+    assert "the mapping's column 'chief complain' (Chief complaint) is read as the file's 'Chief_complain'" in got.notes
+    typo = {**KTAS_MAPPING, "columns": {**KTAS_MAPPING["columns"], "spo2": "Saturaton"}}
+    with pytest.raises(DataProblem, match=r"mapped column\(s\) not in the file: spo2 → 'Saturaton' \(did you mean 'Saturation'\?\) — "
+                                          r"the file's columns: "):
+        triage.read_data(raw, "k.csv", mapping=json.dumps(typo))
+
+
+def test_an_unnamed_column_is_named_as_a_person_reads_the_file():
+    """A table saved with pandas' index had its first column named "Not used: 'Unnamed: 0'" — pandas' name for an empty
+    header cell, not the file's (a real-file check, 2026-12-03)."""
+    from tests.triage_support import cohort_csv
+
+    df = pd.read_csv(io.BytesIO(cohort_csv(300, 0))).assign(ward="A")
+    notes = triage.read_data(df.to_csv().encode(), "x.csv").notes
+    assert "Not used: the unnamed column 1, 'ward'" in notes and not any("Unnamed" in n for n in notes)
+
+
 def test_a_model_reads_a_file_given_without_a_mapping_with_its_own_mapping(tmp_path):
     """A real-file check (2026-12-03): trained with "level 5 is the most urgent" and evaluated on its own file without the
     mapping, the file was read by a guess (level 1 most urgent) — every level turned round, κ 0.000, no word of why; scoring

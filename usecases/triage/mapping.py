@@ -64,7 +64,8 @@ class Mapping:
     """File column for each canonical field, code maps for coded fields, and the scale direction."""
 
     columns: dict[str, str] = field(default_factory=dict)  # canonical → file column
-    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical → {file code: canonical value}
+    # canonical → {file code: canonical value}; for the levels, {file value: level 1–5 on the file's scale, or None = not known}
+    codes: dict[str, dict[str, str | int | None]] = field(default_factory=dict)
     most_urgent: int = 1  # 1 when level 1 is most urgent, 5 when level 5 is
 
     def to_json(self) -> str:
@@ -88,7 +89,10 @@ class Mapping:
         problems = check_mapping(d)
         if problems:
             raise DataProblem(problems, MAPPING_SUBJECT)
-        return cls(columns=dict(d.get("columns", {})), codes={k: {str(a): b for a, b in v.items() if b is not None} for k, v in d.get("codes", {}).items()},
+        # a level coded null is "not known" (kept: it must not read as a value the mapping forgot); a category coded null
+        # is "not recorded", which its absence from the codes already says
+        return cls(columns=dict(d.get("columns", {})), codes={k: {str(a): b for a, b in v.items() if b is not None or k in LABELS}
+                                                              for k, v in d.get("codes", {}).items()},
                    most_urgent=int(d.get("most_urgent", 1)))
 
 
@@ -118,8 +122,16 @@ def check_mapping(d) -> list[str]:
         problems.append(f'"codes" must be an object like {{"sex": {{"w": "F"}}}}, not {_kind(codes)}')
     else:
         for k, v in codes.items():
-            if k not in CODED:
-                problems.append(f'"codes.{k}": only {", ".join(CODED)} have codes')
+            if k in LABELS:  # level words a scale of one's own uses: {"High": 1, "Medium": 3, "Low": 5}
+                if not isinstance(v, dict):
+                    problems.append(f'"codes.{k}" must be an object of file value → level 1–5, not {_kind(v)}')
+                    continue
+                for code, target in v.items():
+                    if target is not None and (isinstance(target, bool) or target not in (1, 2, 3, 4, 5)):
+                        problems.append(f'"codes.{k}.{code}" is {json.dumps(target, ensure_ascii=False)}; it must be a level 1–5 '
+                                        '(a number, on the file\'s scale: see most_urgent) or null for "not known"')
+            elif k not in CODED:
+                problems.append(f'"codes.{k}": only {", ".join((*CODED, *LABELS))} have codes')
             elif not isinstance(v, dict):
                 problems.append(f'"codes.{k}" must be an object of file code → {" / ".join(CODED[k])}, not {_kind(v)}')
             else:
@@ -170,8 +182,18 @@ class Guess:
             out.append(f"{FIELD_LABELS[c]}: codes {', '.join(map(repr, codes))} are not known — say what they mean in a mapping")
         out += self.skipped
         if self.unused:
-            out.append("Not used: " + ", ".join(map(repr, self.unused)))
+            out.append("Not used: " + ", ".join(map(_shown_name, self.unused)))
         return out
+
+
+_UNNAMED = re.compile(r"^Unnamed: (\d+)(?:\.\d+)?$")
+
+
+def _shown_name(col) -> str:
+    """A column as the notes name it: pandas' ``Unnamed: 0`` for a header cell left empty is "the unnamed column 1" (its
+    place in the file), as a person reading the file would call it."""
+    m = _UNNAMED.match(str(col))
+    return f"the unnamed column {int(m.group(1)) + 1}" if m else repr(col)
 
 
 def _values(s: pd.Series, limit: int = 50) -> list[str]:
@@ -254,8 +276,11 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
         elif canon in LABELS and to_level(df[col]).notna().sum() == 0 and len(_values(df[col])):
             # it said "has no numbers", and the refusal only "no column looks like the reference level"
             shown = ", ".join(map(repr, sorted(_values(df[col]))[:4]))
+            ex = ", ".join(f"{json.dumps(v, ensure_ascii=False)}: n" for v in sorted(_values(df[col]))[:2])
             skipped.append(f"{col!r} holds {shown}{' …' if len(_values(df[col])) > 4 else ''} — not levels 1–5 (a number, a label such as "
-                           f"'Level 2', or a triage scale's name); not used as {FIELD_LABELS[canon]}")
+                           f"'Level 2', or a triage scale's name); not used as {FIELD_LABELS[canon]} — a mapping file can say which "
+                           f"level each value is (\"columns\": {{\"{canon}\": {json.dumps(str(col), ensure_ascii=False)}}}, "
+                           f"\"codes\": {{\"{canon}\": {{{ex}, …}}}}, each n a level 1–5)")
         elif canon in NUMERIC_FIELDS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
             skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
         elif canon == "rr" and to_number(df[col]).median() > RR_MEDIAN_MAX:

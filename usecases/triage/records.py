@@ -11,6 +11,8 @@ every value out of range, a 0/1 flag as a pain score) is refused with a hint. No
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -127,6 +129,17 @@ def _level_hint(levels: pd.Series) -> str:
 def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = True, subject: str = "the file") -> tuple[pd.DataFrame, list[str]]:
     """Canonical records from a scrubbed raw frame; returns (records, notes). Raises DataProblem."""
     problems, notes = [], []
+    by_name: dict[str, list[str]] = {}
+    for col in df.columns:
+        by_name.setdefault(normalise_name(col), []).append(col)
+    fixed = {}
+    for c, col in mapping.columns.items():  # "Vote" for the file's "vote": read it, and say so (it was refused without a hint)
+        same = by_name.get(normalise_name(col), []) if col not in df.columns else []
+        if len(same) == 1:
+            fixed[c] = same[0]
+            notes.append(f"the mapping's column {col!r} ({FIELD_LABELS.get(c, c)}) is read as the file's {same[0]!r}")
+    if fixed:
+        mapping = dataclasses.replace(mapping, columns={**mapping.columns, **fixed})
     missing_cols = [c for c, col in mapping.columns.items() if col not in df.columns]
     absent_labels = [c for c in missing_cols if c in LABELS and not require_labels]
     if absent_labels:  # scoring: the mapping the training file needed may name its level columns, which a file to score lacks
@@ -135,7 +148,10 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
         mapping = dataclasses.replace(mapping, columns={c: col for c, col in mapping.columns.items() if c not in absent_labels})
         missing_cols = [c for c in missing_cols if c not in absent_labels]
     if missing_cols:
-        problems.append("mapped column(s) not in the file: " + ", ".join(f"{c} → {mapping.columns[c]!r}" for c in missing_cols))
+        close = {c: difflib.get_close_matches(str(mapping.columns[c]), [str(x) for x in df.columns], n=1, cutoff=0.6) for c in missing_cols}
+        problems.append("mapped column(s) not in the file: " + ", ".join(
+            f"{c} → {mapping.columns[c]!r}" + (f" (did you mean {close[c][0]!r}?)" if close[c] else "") for c in missing_cols)
+            + f" — the file's columns: {', '.join(map(str, df.columns[:15]))}{' …' if len(df.columns) > 15 else ''}")
     if require_labels and "level" not in mapping.columns:
         problems.append("no column is mapped to the reference level, which training and evaluation need")
     if not [c for c in mapping.columns if c not in LABELS]:
@@ -153,6 +169,13 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             out[canon] = _coded(canon, raw, mapping.codes.get(canon), notes)
         elif canon in LABELS:
             v = to_level(raw, mapping.most_urgent)
+            given = mapping.codes.get(canon)
+            if given:  # the mapping's own level words ({"High": 1, "Low": 5}), in any case; null = not known
+                key = raw.astype(str).str.strip().str.lower()
+                table = {str(k).strip().lower(): (np.nan if t is None else float(t)) for k, t in given.items()}
+                hit = key.isin(list(table))
+                v = v.where(~hit, key.map(table))
+                raw = raw.where(~(hit & v.isna()), "")  # coded "not known": a blank cell, not a value left unread
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
             if bad.any():
                 said = (f"{FIELD_LABELS[canon]}: {int(bad.sum())} values that are not one of the levels 1–5 "
@@ -170,8 +193,12 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
                 said = (f"{FIELD_LABELS[canon]}: {int(unread.sum()):,} value{'s' if unread.sum() > 1 else ''} not read as a level "
                         f"(e.g. {', '.join(map(repr, text[unread].drop_duplicates().head(3).tolist()))})")
                 if require_labels:
+                    ex = text[unread].drop_duplicates().head(3).tolist()
                     problems.append(f"{said} — write each level as 1–5, a label such as 'Level 2' or 'ESI 2', or a scale's name "
-                                    "(resuscitation, emergent, urgent, less urgent, non-urgent); a blank cell means not known")
+                                    "(resuscitation, emergent, urgent, less urgent, non-urgent), or say in a mapping file which "
+                                    "level each value is: \"codes\": {\"" + canon + "\": {"
+                                    + ", ".join(f"{json.dumps(x, ensure_ascii=False)}: n" for x in ex) + ", …}}, each n a level 1–5; "
+                                    "a blank cell means not known")
                 else:
                     notes.append(f"{said}: those rows are scored without a reference level")
             out[canon] = 6 - v if mapping.most_urgent == 5 else v
@@ -287,7 +314,7 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
             issues = [l for l in guess.lines() if "ambiguous" in l or "not known" in l]
             no_level = require_labels and "level" not in mapping.columns
             if no_level:  # say why a look-alike was not taken; accepting the guess cannot supply a level
-                why = [sk for sk in guess.skipped if sk.endswith(f"not used as {FIELD_LABELS['level']}")]
+                why = [sk for sk in guess.skipped if f"not used as {FIELD_LABELS['level']}" in sk]
                 issues.append("no column can be read as the reference level" + (": " + "; ".join(why) if why else
                                                                                  " (name it level, triage_level, ESI, KTAS …)"))
             # "check the guessed mapping (nothing)" when no column was recognised: then there is no guess to check
