@@ -94,7 +94,13 @@ def test_list_notices_truncated_weights_and_wrongly_typed_cards(env, tmp_path):
     w = tmp_path / "m" / "toy" / "model.safetensors"
     w.write_bytes(w.read_bytes()[:-5])
     rc, out, err = _run(bad, "list")
-    assert rc == 0 and "toy" in out and "unusable" in out.splitlines()[-1], out
+    (toy,) = [l for l in out.splitlines() if l.startswith("toy ")]
+    assert rc == 0 and "unusable" in toy, out
+    # a model of one's own is listed under its use case, with the --model that names it (list had never shown them)
+    mine = out.splitlines()[out.splitlines().index(toy) + 1]
+    assert mine.startswith("  --model mine") and "your model, trained on your file" in mine and "ready" in mine, out
+    rc, out, err = _run(bad, "list", "--json")
+    assert {"usecase": "toy", "model": "mine"}.items() <= [r for r in json.loads(out) if r.get("model")][0].items()
     w.write_bytes((store / "toy" / "model.safetensors").read_bytes())
     card = tmp_path / "m" / "toy" / "card.json"
     c = json.loads(card.read_text())
@@ -163,3 +169,23 @@ def test_the_evaluate_header_says_the_kind_once_and_a_note_it_holds_is_not_print
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"Toy — s.csv (600 rows; external test: 600 rows of this file; {seen})"
     assert "note: Peers are not shown" in out and out.count("are rows of the model's training file") == 1
+
+
+def test_the_evaluate_table_shows_each_peer_by_its_whole_name(monkeypatch, capsys):
+    """The header cut "logistic_regression" to "logistic_regressio" (a real-file check, 2026-12-03); each column is now as
+    wide as its name, and the figures stay under it."""
+    import types
+
+    import usecases
+    from usecases import __main__ as cli
+    from usecases.core.spec import DataInfo, Evaluation
+
+    ev = Evaluation(usecase="toy", primary_metric="m", model={"m": 0.6}, baselines={"logistic_regression_tuned": {"m": 0.5}},
+                    data=DataInfo(source="s.csv", rows=600, split="test", kind="external"))
+    mod = types.SimpleNamespace(load=lambda store, key: None, evaluate=lambda trained, data=None: ev,
+                                SPEC=types.SimpleNamespace(title="Toy"))
+    monkeypatch.setattr(usecases, "get", lambda name: mod)
+    monkeypatch.setattr(cli, "_store", lambda: None)
+    assert cli.cmd_evaluate(types.SimpleNamespace(name="toy", data=None, json=False, model=None)) == 0
+    header, row = capsys.readouterr().out.splitlines()[1:3]
+    assert header.endswith(" logistic_regression_tuned") and len(row) == len(header) and row.endswith(" 0.5000")

@@ -56,9 +56,9 @@ def _store():
 def cmd_list(args) -> int:
     store = _store()
     rows = []
-    for name in usecases.NAMES:
-        mod = usecases.get(name)
-        st = store.status(name)
+
+    def row(name, mod, key, title, model=None):
+        st = store.status(key)
         metric = ""
         if st.state == "ready":
             m = st.card.get("metrics", {}).get(mod.SPEC.primary_metric)
@@ -66,9 +66,17 @@ def cmd_list(args) -> int:
         state = st.state + (f" v{st.version}" if st.version else "")
         if st.state == "ready" and st.message.startswith("not verified"):
             state += " (weights not verified)"
-        rows.append((name, mod.SPEC.title, state, metric))
+        rows.append((name if model is None else f"  --model {model}", title, state, metric, name, model))
+
+    for name in usecases.NAMES:
+        mod = usecases.get(name)
+        row(name, mod, name, mod.SPEC.title)
+        prefix = _custom_key(name, "x")[:-1]  # the models trained with --data --model-name (list had never shown them)
+        for key in store.keys(prefix):
+            row(name, mod, key, "your model, trained on your file", model=key[len(prefix):])
     if args.json:
-        print(json.dumps([{"usecase": r[0], "title": r[1], "status": r[2], "headline": r[3]} for r in rows]))
+        print(json.dumps([{"usecase": r[4], "title": r[1], "status": r[2], "headline": r[3], **({"model": r[5]} if r[5] else {})}
+                          for r in rows]))
         return 0
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
@@ -211,12 +219,15 @@ def cmd_evaluate(args) -> int:
     how = d.split if d.split.lower().startswith(d.kind.lower()) else f"{d.kind}: {d.split}"
     print(f"{mod.SPEC.title} — {d.source} ({d.rows:,} {'bytes' if d.unit == 'bytes' else 'rows'}; {how}"
           + (f"; {d.test_rows:,} {d.unit} scored" if d.test_rows else "") + ")")
-    print("metric".ljust(26) + "".join(n[:18].rjust(19) for n in names))
+    # each column as wide as its name (it cut "logistic_regression" to "logistic_regressio")
+    widths = [max(18, len(n)) + 1 for n in names]
+    print("metric".ljust(26) + "".join(n.rjust(w) for n, w in zip(names, widths)))
     for m in metrics:
-        print(m.ljust(26) + "".join((f"{r[m]:.4f}" if isinstance(r.get(m), (int, float)) else "—").rjust(19) for r in rows))
+        print(m.ljust(26) + "".join((f"{r[m]:.4f}" if isinstance(r.get(m), (int, float)) else "—").rjust(w) for r, w in zip(rows, widths)))
     spreads = [ev.spread(n) for n in names]
     if any(spreads):
-        print(f"{ev.primary_metric} min–max".ljust(26) + "".join((f"{sp[0]:.3f}–{sp[1]:.3f}" if sp else "—").rjust(19) for sp in spreads))
+        print(f"{ev.primary_metric} min–max".ljust(26) + "".join((f"{sp[0]:.3f}–{sp[1]:.3f}" if sp else "—").rjust(w)
+                                                                 for sp, w in zip(spreads, widths)))
     print(ev.verdict().sentence)
     if caveat := ev.caveat():  # what the verdict alone would hide (triage: level 1 against the nurse)
         print(f"but: {caveat}")
