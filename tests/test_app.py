@@ -262,3 +262,28 @@ def test_home_warns_beside_the_triage_verdict_what_it_hides(monkeypatch):
     from dashboard.components.report import verdict_text  # and the portfolio report's triage section
 
     assert f"neither is better on this data. {caveat} Data: " in verdict_text(triage.SPEC, evaluate(triage.load(ModelStore(ROOT / "models"))))
+
+
+def test_a_share_is_typed_in_per_cent_and_kept_as_a_share():
+    """Shares were typed as 0.40 beside text that said 40 % (noticed in several sessions' walkthroughs). The input now
+    shows and takes per cent; the value the page computes with — and the one the scenario file and the URL keep — stays the
+    share, so a saved scenario reads as before, and a share loaded from one shows in the box."""
+
+    def page():
+        import streamlit as st
+
+        from dashboard.components import widgets
+        from usecases.recommendation.business import Assumptions
+
+        v = widgets.assumption_input(Assumptions(), "margin", "rec.a")
+        st.write(f"value={v!r}")
+
+    at = AppTest.from_function(page, default_timeout=TIMEOUT).run()
+    box = at.number_input(key="rec.a.margin%")
+    assert box.value == 40.0 and box.label == "Margin kept on the extra sales (%)" and "25 % / 55 %" in box.help
+    assert at.session_state["rec.a.margin"] == 0.4 and "value=0.4" in at.markdown[0].value
+    box.set_value(25.0).run()
+    assert at.session_state["rec.a.margin"] == 0.25 and "value=0.25" in at.markdown[0].value
+    at.session_state["rec.a.margin"] = 0.6  # a scenario loaded, or a URL: the share rules and the box follows
+    at.run()
+    assert at.number_input(key="rec.a.margin%").value == 60.0 and "value=0.6" in at.markdown[0].value

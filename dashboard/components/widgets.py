@@ -100,6 +100,8 @@ def assumption_input(obj: Any, name: str, key: str, *, label: str | None = None)
     except (TypeError, ValueError, OverflowError):
         v = cast(cur)
     st.session_state[wkey] = v
+    if f.unit.startswith("share") and not is_int:
+        return _percent_input(f, wkey, v, label, help_parts)
     return st.number_input(
         label or (f.label + _fmt_unit(f.unit, f.label)),
         min_value=cast(f.min) if f.min is not None else None,
@@ -109,6 +111,37 @@ def assumption_input(obj: Any, name: str, key: str, *, label: str | None = None)
         help="  \n".join(help_parts) or None,
         key=wkey,
     )
+
+
+def _percent_input(f, wkey: str, share: float, label: str | None, help_parts: list[str]) -> float:
+    """A share typed and shown in per cent (40 %, as the page's text says it), stored as the share (0.40) under ``wkey`` —
+    the key the scenario file and the URL keep, so saved scenarios read as before. The input has a key of its own (``wkey``
+    + "%", not tracked by the scenario); its on-change writes the share back, and a share changed elsewhere (a scenario
+    loaded, a reset) resets the per-cent box. Until 2026-12-03 these inputs showed 0.40 beside text that said 40 %."""
+    pkey = wkey + "%"
+
+    def pct(x: float) -> float:
+        return round(float(x) * 100, 6)
+
+    if pkey not in st.session_state or abs(float(st.session_state[pkey]) - pct(share)) > 1e-6:
+        st.session_state[pkey] = pct(share)
+
+    def write_back() -> None:
+        st.session_state[wkey] = round(float(st.session_state[pkey]) / 100, 8)
+
+    help_parts = [h.replace(f"{f.low:g} / {f.high:g}", f"{pct(f.low):g} % / {pct(f.high):g} %") if f.low is not None and f.high is not None
+                  else h for h in help_parts]
+    st.number_input(
+        f"{label or f.label} (%)",
+        min_value=pct(f.min) if f.min is not None else None,
+        max_value=pct(f.max) if f.max is not None else None,
+        step=pct(f.step) if f.step is not None else None,
+        format="%.2f" if f.step is not None and pct(f.step) < 1 else "%.1f",
+        help="  \n".join(help_parts) or None,
+        key=pkey,
+        on_change=write_back,
+    )
+    return float(st.session_state[wkey])
 
 
 def _input_format(f, is_int: bool) -> str | None:
