@@ -401,8 +401,8 @@ def test_a_mapping_says_which_level_each_word_of_a_scale_of_ones_own_is():
     # null = not known: those rows are left out of training like blank cells, not refused as unread
     unknown = triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {**codes, "Minimal": None}}}))
     assert len(unknown.frame) == len(df) - (df["level"] == 5).sum()
-    with pytest.raises(DataProblem, match=r'Reference level: .* values not read as a level \(e.g. .*\) — .*or say in a mapping file '
-                                          r'which level each value is: "codes": \{"level": \{"'):
+    with pytest.raises(DataProblem, match=r'Reference level: .* values not read as a level \(e.g. .*\) — .*or say '
+                                          r'which level each value is \(the page\'s level boxes under the column mapping; a mapping file\'s "codes": \{"level": \{"'):
         triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols}))
     with pytest.raises(DataProblem) as err:
         triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {"High": 7, "Low": True}}}))

@@ -302,3 +302,26 @@ def test_the_paired_difference_has_an_axis_of_its_own(at):
     arms = [t for t in spec["data"] if t["x"] in (["unassisted"], ["model-assisted"])]
     assert len(arms) == 2 and all(t.get("yaxis", "y") == "y" for t in arms) and diff["yaxis"] == "y2"
     assert spec["layout"]["yaxis2"]["title"]["text"] == "fewer with the model (below 0: more)"
+
+
+def test_a_level_scale_in_words_is_placed_level_by_level_on_the_page(at):
+    """A level column of High / Medium / Low words was refused, told to "pass a mapping file" — which the page has no place
+    for, and which could not code levels (a real-file check, 2026-12-03). The page now asks which level each word is,
+    below the column mapping; until every word is placed the reading says which values are unread."""
+    import io
+
+    df = pd.read_csv(io.BytesIO(trec.example_export()), sep=";", dtype=str, keep_default_na=False)
+    words = {"1": "Critical", "2": "High", "3": "Medium", "4": "Low", "5": "Minimal"}
+    before = df["level"].value_counts().sort_index()
+    worded = df.assign(level=df["level"].map(words)).to_csv(index=False, sep=";").encode()
+    at.file_uploader(key="triage.own").set_value(("worded.csv", worded, "text/csv")).run()
+    assert not at.exception
+    at.selectbox(key="triage.map.level").set_value("level").run()
+    assert not at.exception and not _ready(at)
+    assert any("values not read as a level" in e.value and "the page's level boxes" in e.value for e in at.error)
+    for digit, word in words.items():
+        if word in set(df["level"].map(words)):
+            at.selectbox(key=f"triage.lvl.level.{word}").set_value(int(digit)).run()
+    assert not at.exception and _ready(at)
+    mix = next(s.value for s in at.success if "labelled records ready" in s.value)
+    assert mix.endswith(", ".join(f"{l}: {c}" for l, c in before.items()))

@@ -457,6 +457,23 @@ def _own_file(up, jm, runs) -> None:
             if pick != "not recorded":
                 codes[v] = pick
         mapping.codes[canon] = codes
+    for canon in tmap.LABELS:  # a level scale of one's own in words (High / Medium / Low): which level is each word?
+        if canon not in mapping.columns:
+            continue
+        words = tmap.level_words(raw_df[mapping.columns[canon]])
+        if not words:
+            continue
+        st.markdown(f"Levels for **{tmap.FIELD_LABELS[canon]}** — values the app does not read as a level: choose the level each "
+                    "one is, on your scale (the end that is most urgent is set below)")
+        cc = st.columns(min(6, len(words)))
+        codes = {}
+        for j, v in enumerate(words):
+            pick = cc[j % len(cc)].selectbox(f"“{v}”", ["— choose —", "not known", 1, 2, 3, 4, 5], key=f"triage.lvl.{canon}.{v}",
+                                             format_func=lambda x: x if isinstance(x, str) else f"level {x}")
+            if pick != "— choose —":  # unchosen values stay unread, and the reading below says so
+                codes[v] = None if pick == "not known" else int(pick)
+        if codes:
+            mapping.codes[canon] = codes
     mapping.most_urgent = st.radio("Which end of your level scale is most urgent?", [1, 5], horizontal=True, key="triage.map.urgent",
                                    format_func=lambda x: f"level {x} is most urgent")
     st.download_button("Download this mapping (for `--mapping` in the CLI)", mapping.to_json().encode(), "triage-mapping.json", "application/json",

@@ -240,6 +240,15 @@ def to_level(s: pd.Series, most_urgent: int = 1) -> pd.Series:
     return num.where(worded.isna(), pd.to_numeric(worded, errors="coerce")).where(named.isna(), named)
 
 
+def level_words(s: pd.Series, limit: int = 12) -> list[str]:
+    """The values of a level column that are not read as a level (words of a scale of one's own: ``High``, ``Low``), most
+    frequent first, at most ``limit`` — what a mapping's ``codes.level`` has to place (the page asks for each)."""
+    t = s.astype(str).str.strip()
+    t = t[~t.isin(PLACEHOLDERS) & (t != "")]
+    unread = t[to_level(t).isna()]
+    return [str(v) for v in unread.value_counts().index[:limit]]
+
+
 def blank_value(field: str):
     """What "not recorded" is in a canonical frame: an empty complaint, no category, a missing number."""
     return "" if field == "complaint" else (None if field in CODED else np.nan)

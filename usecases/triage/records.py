@@ -195,9 +195,9 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
                 if require_labels:
                     ex = text[unread].drop_duplicates().head(3).tolist()
                     problems.append(f"{said} — write each level as 1–5, a label such as 'Level 2' or 'ESI 2', or a scale's name "
-                                    "(resuscitation, emergent, urgent, less urgent, non-urgent), or say in a mapping file which "
-                                    "level each value is: \"codes\": {\"" + canon + "\": {"
-                                    + ", ".join(f"{json.dumps(x, ensure_ascii=False)}: n" for x in ex) + ", …}}, each n a level 1–5; "
+                                    "(resuscitation, emergent, urgent, less urgent, non-urgent), or say which level each value "
+                                    "is (the page's level boxes under the column mapping; a mapping file's \"codes\": {\"" + canon + "\": {"
+                                    + ", ".join(f"{json.dumps(x, ensure_ascii=False)}: n" for x in ex) + ", …}}, each n a level 1–5); "
                                     "a blank cell means not known")
                 else:
                     notes.append(f"{said}: those rows are scored without a reference level")
