@@ -256,7 +256,8 @@ def test_a_level_column_of_words_says_what_it_holds_and_does_not_offer_the_guess
     msg = str(err.value)
     assert "no column can be read as the reference level: 'level' holds 'fulltime', 'not.work', 'parttime' — not levels 1–5" in msg
     assert "accept-guessed-mapping" not in msg and "pass a mapping file (--mapping)" in msg
-    assert ('a mapping file can say which level each value is ("columns": {"level": "level"}, "codes": {"level": {"fulltime": n, '
+    assert ('to use it, map it and say which level each value is (on the page: the boxes under the column mapping; in a mapping '
+            'file: "columns": {"level": "level"}, "codes": {"level": {"fulltime": n, '
             '"not.work": n, …}}, each n a level 1–5)') in msg
     # Womenlf as it ships: no column is recognised, and the message said "check the guessed mapping (nothing)"
     with pytest.raises(DataProblem) as err:

@@ -287,8 +287,8 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
             shown = ", ".join(map(repr, sorted(_values(df[col]))[:4]))
             ex = ", ".join(f"{json.dumps(v, ensure_ascii=False)}: n" for v in sorted(_values(df[col]))[:2])
             skipped.append(f"{col!r} holds {shown}{' …' if len(_values(df[col])) > 4 else ''} — not levels 1–5 (a number, a label such as "
-                           f"'Level 2', or a triage scale's name); not used as {FIELD_LABELS[canon]} — a mapping file can say which "
-                           f"level each value is (\"columns\": {{\"{canon}\": {json.dumps(str(col), ensure_ascii=False)}}}, "
+                           f"'Level 2', or a triage scale's name); not used as {FIELD_LABELS[canon]} — to use it, map it and say which "
+                           f"level each value is (on the page: the boxes under the column mapping; in a mapping file: \"columns\": {{\"{canon}\": {json.dumps(str(col), ensure_ascii=False)}}}, "
                            f"\"codes\": {{\"{canon}\": {{{ex}, …}}}}, each n a level 1–5)")
         elif canon in NUMERIC_FIELDS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
             skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
