@@ -202,7 +202,14 @@ def test_a_dot_that_may_group_thousands_is_not_guessed_in_a_file_written_with_de
         load_table(b"amount;x\n4.520;1\n980;2\n1.200;3\n", schema)
     with pytest.raises(DataProblem, match=r"column amount: values like '4.520' could be thousands"):
         load_table(b'amount,x,rate\n4.520,1,"0,5"\n980,2,"1,5"\n', Schema("t", (*schema.columns, Column("rate", "float"))))
-    assert load_table(b"amount,x\n4.520,1\n980,2\n", schema)[0]["amount"].tolist() == [4.52, 980.0]
+    assert load_table(b"amount,x\n4.520,1\n1.250,2\n", schema)[0]["amount"].tolist() == [4.52, 1.25]
+    # beside whole numbers the same values are thousands as much as decimals, in any file: a tab-separated German export of
+    # whole euros (1.074 beside 730) had read 1.074 — a helper's real-file check, AP 0.257 instead of 0.521
+    with pytest.raises(DataProblem, match=r"values like '1.074' could be thousands \(1074\) or decimals \(1.074\) — the column "
+                                          r"also holds whole numbers \('730'\)"):
+        load_table(b"amount\tx\n1.074\t1\n730\t2\n", schema)
+    # R's write.csv2 writes small numbers as -2,4e-05: a decimal comma, not text
+    assert load_table(b"amount;x\n-2,4e-05;1\n1,5;2\n", schema)[0]["amount"].tolist() == [-2.4e-05, 1.5]
     assert load_table(b"amount;x\n4.520;1\n2.5;2\n", schema)[0]["amount"].tolist() == [4.52, 2.5]
     assert load_table(b"amount;x\n4.520;1\n1.200,50;2\n", schema)[0]["amount"].tolist() == [4520.0, 1200.5]
 

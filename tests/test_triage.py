@@ -315,8 +315,8 @@ def test_a_model_less_often_right_than_the_most_common_level_is_said_to_and_whet
     ev = build(y=y, probs={"model": up}, rule_levels={}, data=info)
     assert ev.model["accuracy"] == 0.25
     (note,) = [n for n in ev.notes if n.startswith("The model's levels are right")]
-    assert note.startswith("The model's levels are right for 25.0% of the 100 scored patients, fewer than suggesting level 3 — "
-                           "the most common here — for everyone would get right (50.0%); the 3× rule moves doubtful patients")
+    assert note.startswith("The model's levels are right for 25.0% of the 100 scored patients, fewer than suggesting level 3 (on "
+                           "the app's scale, 1 = most urgent) — the most common here — for everyone would get right (50.0%); the 3× rule moves doubtful patients")
     assert "lower than that guess's (0.750 vs 1.000)" in note
     # Two levels too urgent for everyone but level 2: more costly than the guess, said so
     worse = np.eye(5)[np.clip(np.where(y == 2, 2, y - 2), 1, 5) - 1] * 0.96 + 0.01

@@ -408,3 +408,62 @@ def test_a_mapping_says_which_level_each_word_of_a_scale_of_ones_own_is():
     with pytest.raises(DataProblem) as err:
         triage.read_data(worded, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {"High": 7, "Low": True}}}))
     assert '"codes.level.High" is 7; it must be a level 1–5' in str(err.value) and '"codes.level.Low" is true' in str(err.value)
+
+
+def test_level_codes_meet_the_files_values_as_numbers_and_a_none_level_is_not_a_blank():
+    """A helper's real-file check (2026-12-03) of the level codes: codes "1"…"5" met nothing in a file that writes 1.0…5.0, and
+    the levels were read unrecoded (ordinal::soup, turned round by the mapping, trained the right way up, exit 0); vcd::Arthritis's
+    level word "None" was read as a blank, so a mapping that placed "Some" and "Marked" dropped half the file without a word."""
+    import io
+
+    from tests.triage_support import cohort_csv
+
+    df = pd.read_csv(io.BytesIO(cohort_csv(400, 0)))
+    cols = {c: c for c in ("age", "sex", "arrival", "complaint", "hr", "sbp", "spo2", "level")}
+    floats = df.assign(level=df["level"].astype(float)).to_csv(index=False).encode()
+    turned = triage.read_data(floats, "f.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {str(k): 6 - k for k in range(1, 6)}}}))
+    assert (turned.frame["level"].to_numpy() == 6 - df["level"].to_numpy()).all()
+    with pytest.raises(DataProblem, match=r"Reference level: no value of column 'level' is one of the mapping's level codes \('one'"):
+        triage.read_data(floats, "f.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {"one": 1}}}))
+    words = df.assign(level=df["level"].map({1: "Marked", 2: "Marked", 3: "Some", 4: "None", 5: "None"}))
+    raw = words.to_csv(index=False).encode()
+    with pytest.raises(DataProblem) as err:  # "None" is one of the scale's words here, and is named, not dropped
+        triage.read_data(raw, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {"Some": 3, "Marked": 1}}}))
+    assert "values not read as a level (e.g. 'None')" in str(err.value)
+    placed = triage.read_data(raw, "w.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {"Some": 3, "Marked": 1, "None": 5}}}))
+    assert len(placed.frame) == len(df) and set(placed.frame["level"]) == {1, 3, 5}
+    from usecases.triage.mapping import level_words
+
+    assert set(level_words(words["level"])) == {"Marked", "Some", "None"}
+    assert level_words(pd.Series(["1", "2", "None"])) == []  # beside numbers "None" is a blank, as before
+
+
+def test_a_mapping_cannot_read_one_column_as_two_fields_or_one_code_as_two_levels():
+    """The case-insensitive column names let {"hr": "hrtrate", "rr": "HRTRATE"} read the heart rate as the respiratory rate too,
+    while the exact duplicate was refused; {"High": 1, "high": 5} made High level 5, the later key winning quietly."""
+    import io
+
+    from tests.triage_support import cohort_csv
+
+    raw = cohort_csv(200, 0)
+    cols = {c: c for c in ("age", "complaint", "hr", "level")}
+    with pytest.raises(DataProblem, match=r"column 'hr' is mapped to more than one field \(Heart rate, Respiratory rate\)"):
+        triage.read_data(raw, "c.csv", mapping=json.dumps({"columns": {**cols, "rr": "HR"}}))
+    with pytest.raises(DataProblem, match=r'"codes.level" gives \'high\' two levels \(1 and 5\)'):
+        triage.read_data(raw, "c.csv", mapping=json.dumps({"columns": cols, "codes": {"level": {"High": 1, "high": 5}}}))
+    # sex codes meet the file's values in any case ("female" for "Female" had left them not recorded)
+    df = pd.read_csv(io.BytesIO(raw)).assign(sex=lambda d: d["sex"].map({"F": "Female", "M": "Male"}))
+    got = triage.read_data(df.to_csv(index=False).encode(), "c.csv",
+                           mapping=json.dumps({"columns": {**cols, "sex": "sex"}, "codes": {"sex": {"female": "F", "MALE": "M"}}}))
+    assert got.frame["sex"].notna().all() and set(got.frame["sex"]) == {"F", "M"}
+
+
+def test_vital_signs_written_with_three_decimals_in_a_semicolon_file_are_read():
+    """Since the decimal-comma rule (2026-12-03) a semicolon file's SpO₂ 98.000 could be 98,000: every vital sign of such a
+    file was dropped as "has no numbers" (a helper's real-file check). No vital sign reaches a thousand: triage reads them."""
+    from tests.triage_support import cohort_csv
+
+    plain = triage.read_data(cohort_csv(300, 0), "c.csv")
+    three = triage.read_data(cohort_csv(300, 0, sep=";", float_format="%.3f"), "c3.csv")
+    for c in ("hr", "sbp", "spo2", "temp"):
+        assert np.allclose(three.frame[c].to_numpy(float), plain.frame[c].to_numpy(float), equal_nan=True), c

@@ -280,6 +280,8 @@ _NUM_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 _DOT_NUMBER = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2},\d{3}$")  # 30,037: thousands (30037) or three decimals (30.037)?
 _DOT_GROUPED = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")  # 1.234: three decimals (1.234) or thousands (1234)?
+_WHOLE = re.compile(r"^[+-]?\d+$")
+_DE_EXP = re.compile(r"^[+-]?\d+,\d+[eE][+-]?\d+$")  # -2,4e-05: R's write.csv2 and pandas' decimal="," write small numbers so
 # Cells that settle which mark is the decimal one, wherever they stand in the column:
 _EN_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234.56 / 1,234,567 / 30,037 (comma = thousands)
 _DE_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")  # 44.361,63 / 1.234.567 / 1.234 (dot = thousands)
@@ -295,7 +297,7 @@ _CURRENCY_NAMES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 _SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 
 
-def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
+def text_to_numbers(raw: pd.Series, *, thousands: bool = True) -> tuple[pd.Series, str | None]:
     """Numbers from text cells, deciding *per column* which mark is the decimal one. Returns ``(numbers, problem)``; cells
     that are not numbers are NaN, and ``problem`` (None when there is none) says why some cells were not read.
 
@@ -306,7 +308,11 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     give a quietly wrong number. ``1.234`` with nothing to settle it stays 1.234, as every program reads it — except in a
     file written the way decimal-comma locales write tables (``raw.attrs[COMMA_LOCALE]``, set by :func:`read_table`: separated
     by semicolons, or with a decimal comma elsewhere), where a German export's whole-euro ``4.520`` is 4520: there such a
-    column is not read either way, as ``30,037`` is not (until 2026-12-03 it read 4.52, quietly). A currency
+    column is not read either way, as ``30,037`` is not (until 2026-12-03 it read 4.52, quietly) — and so, in any file, is a
+    column that holds such values beside whole numbers (``1.074`` beside ``730``: a tab-separated German export of whole
+    euros had read 1.074, and a model trained on it scored AP 0.257 instead of 0.521). ``thousands=False`` (triage's vital
+    signs, where no value reaches a thousand) reads ``98.000`` as 98 whatever the file. ``-2,4e-05`` (R's ``write.csv2``)
+    is a decimal comma. A currency
     symbol or code before or after the number (``€1,234.50``, ``-$12``, ``1 234,50 €``) is dropped, and spaces that group
     thousands (``1 234,50``, also no-break spaces) are read as such — a space is never a decimal mark."""
     orig = raw.astype(str).str.strip()  # quoted in messages as the file writes it
@@ -324,13 +330,13 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
     grouped = comma & s.str.match(_GROUPED)
     dotted = s.str.match(_DOT_NUMBER)
     en = s.str.match(_EN_SURE) | (dotted & ~s.str.match(_DOT_GROUPED))
-    de = s.str.match(_DE_SURE) | (comma & ~grouped)
+    de = s.str.match(_DE_SURE) | (comma & ~grouped) | s.str.match(_DE_EXP)
     if en.any() and de.any():
         return pd.to_numeric(s, errors="coerce"), (
             f"some values put the decimal mark after a comma ({orig[de].iloc[0]!r}) and others after a dot ({orig[en].iloc[0]!r}); "
             "write every number one way, without thousands separators (1234.5)")
     if de.any():
-        ok = s.str.match(_DE_GROUPS) | comma
+        ok = s.str.match(_DE_GROUPS) | comma | s.str.match(_DE_EXP)
         return pd.to_numeric(s.where(~ok, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)), errors="coerce"), None
     if en.any():
         return pd.to_numeric(s.where(~s.str.match(_EN_GROUPS), s.str.replace(",", "", regex=False)), errors="coerce"), None
@@ -340,11 +346,13 @@ def text_to_numbers(raw: pd.Series) -> tuple[pd.Series, str | None]:
             f"values like {shown!r} could be thousands ({ex.replace(',', '')}) or have a decimal comma ({ex.replace(',', '.')}); "
             "write numbers without thousands separators")
     dgrouped = s.str.match(_DOT_GROUPED)
-    if dgrouped.any() and raw.attrs.get(COMMA_LOCALE):
+    whole = s.str.match(_WHOLE)
+    if thousands and dgrouped.any() and (raw.attrs.get(COMMA_LOCALE) or whole.any()):
         ex, shown = s[dgrouped].iloc[0], orig[dgrouped].iloc[0]
+        why = ("the file is written as files with a decimal comma are (semicolons between columns, or a decimal comma elsewhere)"
+               if raw.attrs.get(COMMA_LOCALE) else f"the column also holds whole numbers ({orig[whole].iloc[0]!r})")
         return pd.to_numeric(s.where(~dgrouped), errors="coerce"), (
-            f"values like {shown!r} could be thousands ({ex.replace('.', '')}) or decimals ({ex}) — the file is written as "
-            "files with a decimal comma are (semicolons between columns, or a decimal comma elsewhere); write numbers "
+            f"values like {shown!r} could be thousands ({ex.replace('.', '')}) or decimals ({ex}) — {why}; write numbers "
             "without thousands separators")
     return pd.to_numeric(s, errors="coerce"), None
 

@@ -322,7 +322,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             continue
         if c in (amount_col, time_col) and (num < 0).any():  # each with what to do (it said "negative value(s)" and no more)
             rename = "rename it and it is read as a plain feature"
-            hint = ((f"{NEGATIVE_AMOUNT_HINT}; if the column is not a payment's amount, {rename}" if (num < 0).mean() <= 0.1 else
+            hint = ((f"{NEGATIVE_AMOUNT_HINT}; if the column is not a payment's amount, {rename}" if (num < 0).mean() < 0.1 else
                      f"with {(num < 0).mean():.0%} of them negative it is probably not a payment's amount: {rename} (payments "
                      "are never negative)") if c == amount_col else "a time column counts seconds forward (it orders the rows and splits them by time); "
                     f"if the column is not a time, {rename}")

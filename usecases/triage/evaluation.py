@@ -220,6 +220,7 @@ def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float) -> li
         return []
     vals, counts = np.unique(y, return_counts=True)
     top, share, acc = int(vals[counts.argmax()]), counts.max() / len(y), float((lv == y).mean())
+    tied = int((counts == counts.max()).sum()) > 1
     if acc >= share:
         return []
 
@@ -228,8 +229,10 @@ def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float) -> li
         return float(np.where(d > 0, under_cost * d, -d).mean())
 
     mc, gc = cost(lv), cost(np.full_like(y, top))
-    head = (f"The model's levels are right for {acc:.1%} of the {len(y):,} scored patients, fewer than suggesting level {top} — the "
-            f"most common here — for everyone would get right ({share:.1%})")
+    # the level on the app's scale, said as such: on a file whose level 5 is the most urgent the same number names another level
+    head = (f"The model's levels are right for {acc:.1%} of the {len(y):,} scored patients, fewer than suggesting level {top} (on the "
+            f"app's scale, 1 = most urgent) — {'one of the most common levels' if tied else 'the most common'} here — for everyone would "
+            f"get right ({share:.1%})")
     if mc < gc:
         return [f"{head}; the {under_cost:g}× rule moves doubtful patients to the more urgent level, and its triage cost per patient is "
                 f"lower than that guess's ({mc:.3f} vs {gc:.3f}), so the trade pays at this rule"]

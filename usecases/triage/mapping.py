@@ -126,6 +126,13 @@ def check_mapping(d) -> list[str]:
                 if not isinstance(v, dict):
                     problems.append(f'"codes.{k}" must be an object of file value → level 1–5, not {_kind(v)}')
                     continue
+                seen: dict[str, object] = {}
+                for code, target in v.items():  # {"High": 1, "high": 5}: the later had won, quietly
+                    k2 = str(code).strip().lower()
+                    if k2 in seen and seen[k2] != target:
+                        problems.append(f'"codes.{k}" gives {code!r} two levels ({json.dumps(seen[k2])} and {json.dumps(target)}) in '
+                                        "different spellings; codes are read in any case")
+                    seen[k2] = target
                 for code, target in v.items():
                     if target is not None and (isinstance(target, bool) or target not in (1, 2, 3, 4, 5)):
                         problems.append(f'"codes.{k}.{code}" is {json.dumps(target, ensure_ascii=False)}; it must be a level 1–5 '
@@ -206,7 +213,7 @@ def to_number(s: pd.Series) -> pd.Series:
     thousands separator is not guessed, so such a cell stays unread and is counted as such), placeholders (``??``, ``-``,
     ``#N/A``) → missing."""
     t = s.astype(str).str.strip()
-    return text_to_numbers(t.where(~t.isin(PLACEHOLDERS), ""))[0]
+    return text_to_numbers(t.where(~t.isin(PLACEHOLDERS), ""), thousands=False)[0]  # no vital sign reaches a thousand: 98.000 is 98
 
 
 _LEVEL_WORDS = re.compile(r"^(?:level|lvl|esi|ktas|ctas|mts|ats|triage|acuity|category|cat|priority|prio|p)\s*[-:#.]?\s*([1-5])$", re.I)
@@ -244,8 +251,11 @@ def level_words(s: pd.Series, limit: int = 12) -> list[str]:
     """The values of a level column that are not read as a level (words of a scale of one's own: ``High``, ``Low``), most
     frequent first, at most ``limit`` — what a mapping's ``codes.level`` has to place (the page asks for each)."""
     t = s.astype(str).str.strip()
+    none = t[t.str.lower() == "none"]  # a level word on some scales (vcd::Arthritis: None / Some / Marked), else a blank
     t = t[~t.isin(PLACEHOLDERS) & (t != "")]
     unread = t[to_level(t).isna()]
+    if len(unread) and len(none):
+        unread = pd.concat([unread, none])
     return [str(v) for v in unread.value_counts().index[:limit]]
 
 

@@ -95,6 +95,16 @@ def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Seri
     return v.where(~out_of)
 
 
+def code_key(value) -> str:
+    """How a file's value meets a mapping's code: stripped, in lower case, a whole number as its digits ("1.0" → "1")."""
+    t = str(value).strip().lower()
+    try:
+        f = float(t)
+        return str(int(f)) if f.is_integer() and "e" not in t else t
+    except (ValueError, OverflowError):
+        return t
+
+
 def _coded(canon: str, raw: pd.Series, codes: dict | None, notes: list) -> pd.Series:
     """A coded field read through ``codes`` (file code → the app's value). With no codes given for the field at all (a
     mapping file that names the column and nothing more), values already the app's own (``F``/``M``, ``walk-in`` …,
@@ -104,7 +114,8 @@ def _coded(canon: str, raw: pd.Series, codes: dict | None, notes: list) -> pd.Se
     if codes is None:
         own = {v.lower(): v for v in CODED[canon]}
         codes = {c: own[c.lower()] for c in t.unique() if c.lower() in own}
-    mapped = t.map(codes)
+    # codes match in any case and "1" matches "1.0" ("female" for the file's "Female" had left 84 values not recorded)
+    mapped = t.map(code_key).map({code_key(k): v for k, v in codes.items()})
     unmapped = ~t.isin(PLACEHOLDERS) & mapped.isna()
     if unmapped.any():
         vals = sorted(t[unmapped].unique())[:6]
@@ -140,6 +151,10 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             notes.append(f"the mapping's column {col!r} ({FIELD_LABELS.get(c, c)}) is read as the file's {same[0]!r}")
     if fixed:
         mapping = dataclasses.replace(mapping, columns={**mapping.columns, **fixed})
+        twice = sorted({c for c in mapping.columns.values() if list(mapping.columns.values()).count(c) > 1})
+        if twice:  # "hrtrate" for heart rate and "HRTRATE" for the respiratory rate: one column, two fields
+            raise DataProblem([f"column {c!r} is mapped to more than one field (" + ", ".join(
+                FIELD_LABELS.get(k, k) for k, v in mapping.columns.items() if v == c) + ")" for c in twice], subject)
     missing_cols = [c for c, col in mapping.columns.items() if col not in df.columns]
     absent_labels = [c for c in missing_cols if c in LABELS and not require_labels]
     if absent_labels:  # scoring: the mapping the training file needed may name its level columns, which a file to score lacks
@@ -171,9 +186,13 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             v = to_level(raw, mapping.most_urgent)
             given = mapping.codes.get(canon)
             if given:  # the mapping's own level words ({"High": 1, "Low": 5}), in any case; null = not known
-                key = raw.astype(str).str.strip().str.lower()
-                table = {str(k).strip().lower(): (np.nan if t is None else float(t)) for k, t in given.items()}
+                key = raw.astype(str).map(code_key)
+                table = {code_key(k): (np.nan if t is None else float(t)) for k, t in given.items()}
                 hit = key.isin(list(table))
+                if not hit.any():  # "1" in the codes, "1.0" in the file had matched nothing, and the numbers were read unrecoded
+                    problems.append(f"{FIELD_LABELS[canon]}: no value of column {mapping.columns[canon]!r} is one of the mapping's level "
+                                    f"codes ({', '.join(map(repr, list(given)[:5]))}); the column holds "
+                                    f"{', '.join(map(repr, raw.astype(str).str.strip().drop_duplicates().head(5).tolist()))}")
                 v = v.where(~hit, key.map(table))
                 raw = raw.where(~(hit & v.isna()), "")  # coded "not known": a blank cell, not a value left unread
             bad = v.notna() & ~v.isin([1, 2, 3, 4, 5])
@@ -189,9 +208,13 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             # scale's level 2) left out as "rows without a reference level", and a model trained with no level 2 at all.
             text = raw.astype(str).str.strip()
             unread = v.isna() & raw.notna() & ~text.isin(PLACEHOLDERS) & (text != "")
+            none = (text.str.lower() == "none") & ~text.str.lower().isin([str(k).strip().lower() for k in (given or {})])
+            worded = (~text.isin(PLACEHOLDERS) & (text != "") & to_number(text).isna()).any()  # the column writes its levels in words
+            if worded and none.any():  # vcd::Arthritis's Improved: None / Some / Marked — "None" is a level there, not a blank
+                unread |= none
             if unread.any():
                 said = (f"{FIELD_LABELS[canon]}: {int(unread.sum()):,} value{'s' if unread.sum() > 1 else ''} not read as a level "
-                        f"(e.g. {', '.join(map(repr, text[unread].drop_duplicates().head(3).tolist()))})")
+                        f"(e.g. {', '.join(map(repr, text[unread].value_counts().index[:3].tolist()))})")
                 if require_labels:
                     ex = text[unread].drop_duplicates().head(3).tolist()
                     problems.append(f"{said} — write each level as 1–5, a label such as 'Level 2' or 'ESI 2', or a scale's name "
