@@ -64,7 +64,8 @@ def test_scenario_travels_in_the_url():
     at2.run()
     at2.switch_page("views/fraud_detection.py").run()
     assert not at2.exception
-    assert at2.number_input(key="fraud.a.recovery_share").value == 1.0
+    # a share is typed in per cent (its box has a key of its own); the URL and the state keep the share
+    assert at2.number_input(key="fraud.a.recovery_share%").value == 100.0 and at2.session_state["fraud.a.recovery_share"] == 1.0
 
 
 def test_reset_to_defaults_clears_url_and_values():
