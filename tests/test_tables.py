@@ -206,8 +206,12 @@ def test_a_dot_that_may_group_thousands_is_not_guessed_in_a_file_written_with_de
     # beside whole numbers the same values are thousands as much as decimals, in any file: a tab-separated German export of
     # whole euros (1.074 beside 730) had read 1.074 — a helper's real-file check, AP 0.257 instead of 0.521
     with pytest.raises(DataProblem, match=r"values like '1.074' could be thousands \(1074\) or decimals \(1.074\) — the column "
-                                          r"also holds whole numbers \('730'\)"):
+                                          r"also holds whole numbers \('730'\)") as err:
         load_table(b"amount\tx\n1.074\t1\n730\t2\n", schema)
+    assert "non-numeric" not in str(err.value)  # one line for the column, not the same cells again as "non-numeric values"
+    with pytest.raises(DataProblem) as err:  # real text beside them is still named
+        load_table(b"amount\tx\n1.074\t1\n730\t2\nabc\t3\n", schema)
+    assert "column amount: 1 non-numeric value (line 4: 'abc')" in str(err.value)
     # R's write.csv2 writes small numbers as -2,4e-05: a decimal comma, not text
     assert load_table(b"amount;x\n-2,4e-05;1\n1,5;2\n", schema)[0]["amount"].tolist() == [-2.4e-05, 1.5]
     assert load_table(b"amount;x\n4.520;1\n2.5;2\n", schema)[0]["amount"].tolist() == [4.52, 2.5]

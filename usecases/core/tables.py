@@ -638,6 +638,8 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
         values, bad, whole = _convert(raw.where(~is_na, None), col)
         if whole:
             problems.append(f"column {name}: {whole}")
+            # the cells that problem is about are not "non-numeric" too (it said so as a second item of the same refusal)
+            bad &= ~raw.str.strip().str.match(r"^[+-]?[\d.,\s\u00a0\u202f]*\d[\d.,\s\u00a0\u202f]*$").fillna(False)
         bad &= ~is_na
         if bad.any():
             what = {"int": "non-integer", "float": "non-numeric", "datetime": "unparseable date", "category": "unknown"}.get(col.kind, "invalid")
