@@ -110,6 +110,29 @@ def test_list_notices_truncated_weights_and_wrongly_typed_cards(env, tmp_path):
     _one_line(rc, err, "format_version is str, not int")
 
 
+def test_list_says_why_a_model_is_unusable_and_which_folders_model_cannot_name(env, tmp_path):
+    import shutil
+
+    store = Path(env["UCLAB_MODEL_DIR"])
+    bad = {**env, "UCLAB_MODEL_DIR": str(tmp_path / "m")}
+    shutil.copytree(store / "toy", tmp_path / "m" / "toy")
+    (tmp_path / "m" / "toy" / "card.json").write_text("{not json")
+    mine = tmp_path / "m" / "toy" / "custom" / "mine"
+    shutil.copytree(mine, mine.parent / "with space")  # made by hand: --model 'with space' reads 'with-space'
+    rc, out, err = _run(bad, "list")
+    (toy,) = [l for l in out.splitlines() if l.startswith("toy ")]
+    assert rc == 0 and "unusable" in toy and "card.json" in toy, out  # the reason, not the bare word
+    (spaced,) = [l for l in out.splitlines() if "--model with space" in l]
+    assert "unreachable" in spaced and "reads 'with-space', another folder" in spaced, out
+    rc, out, err = _run(bad, "list", "--json")
+    rows = json.loads(out)
+    (t,) = [r for r in rows if r["usecase"] == "toy" and "model" not in r]
+    assert t["status"] == "unusable" and "card.json" in t["reason"] and t["headline"] == ""
+    (w,) = [r for r in rows if r.get("model") == "with space"]
+    assert w["status"] == "unreachable" and "letters, digits" in w["reason"]
+    assert "reason" not in [r for r in rows if r.get("model") == "mine"][0]
+
+
 def test_an_unexpected_error_is_one_line_not_a_traceback(env, tmp_path):
     # A module whose evaluate raises a bug-like error: the CLI still answers in one line.
     pkg = tmp_path / "buggy_uc"

@@ -59,14 +59,21 @@ def cmd_list(args) -> int:
 
     def row(name, mod, key, title, model=None):
         st = store.status(key)
-        metric = ""
+        metric, state, reason = "", st.state + (f" v{st.version}" if st.version else ""), ""
         if st.state == "ready":
             m = st.card.get("metrics", {}).get(mod.SPEC.primary_metric)
             metric = f"{mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
-        state = st.state + (f" v{st.version}" if st.version else "")
-        if st.state == "ready" and st.message.startswith("not verified"):
-            state += " (weights not verified)"
-        rows.append((name if model is None else f"  --model {model}", title, state, metric, name, model))
+            if st.message.startswith("not verified"):
+                state += " (weights not verified)"
+        elif st.state == "unusable":  # say why, as evaluate and score would (the row had said "unusable" and nothing more)
+            reason = metric = st.message
+        if model is not None and _safe_name_or_none(model) != model:
+            # a folder made by hand whose name --model would turn into another (`with space` → `with-space`)
+            safe = _safe_name_or_none(model)
+            state = "unreachable"
+            reason = metric = ("--model cannot name this folder: use only letters, digits, '-', '_' and '.' in its name"
+                               + (f" (--model '{model}' reads '{safe}', another folder)" if safe else ""))
+        rows.append((name if model is None else f"  --model {model}", title, state, metric, name, model, reason))
 
     for name in usecases.NAMES:
         mod = usecases.get(name)
@@ -75,8 +82,8 @@ def cmd_list(args) -> int:
         for key in store.keys(prefix):
             row(name, mod, key, "your model, trained on your file", model=key[len(prefix):])
     if args.json:
-        print(json.dumps([{"usecase": r[4], "title": r[1], "status": r[2], "headline": r[3], **({"model": r[5]} if r[5] else {})}
-                          for r in rows]))
+        print(json.dumps([{"usecase": r[4], "title": r[1], "status": r[2], "headline": "" if r[6] else r[3],
+                           **({"model": r[5]} if r[5] else {}), **({"reason": r[6]} if r[6] else {})} for r in rows]))
         return 0
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
@@ -190,6 +197,13 @@ def _read_user_data(mod, args, trained=None):
 
 def _custom_key(name: str, model_name: str) -> str:
     return f"{name}/custom/{_safe_name(model_name)}"
+
+
+def _safe_name_or_none(name: str) -> str | None:
+    try:
+        return _safe_name(name)
+    except CliError:
+        return None
 
 
 def _safe_name(name: str) -> str:
