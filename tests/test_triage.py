@@ -382,6 +382,12 @@ def test_level_one_alone_is_reported_where_the_pooled_figure_hides_it():
     assert better.caveat() == "" and "caveat" not in better.to_json()
     assert build(y=np.array([3, 4]), probs={"model": np.eye(5)[[2, 3]]}, rule_levels={"nurse": np.array([3, 4])},
                  data=DataInfo("t", 2, "all")).most_urgent() is None
+    # a user's file whose level 5 is the most urgent: the same patients, named with the file's own number
+    five = build(y=y, probs={"model": np.eye(5)[model - 1]}, rule_levels={"nurse": nurse}, data=DataInfo("t", 20, "all"), file_most_urgent=5)
+    assert five.most_urgent()[0].startswith("Level 1 (5 in your file) alone (10 patients): the model under-triages 4, ")
+    assert five.caveat().startswith("On level 1 (5 in your file) alone the model under-triages more patients than the nurse in your file: 4 vs 2")
+    assert five.at_cost(8).file_most_urgent == 5 and "Levels here are on the app's scale" not in " ".join(ev.notes)
+    assert [n for n in five.at_cost(8).notes if n.startswith("Levels here")] == [n for n in five.notes if n.startswith("Levels here")] != []
 
 
 def test_an_immediate_life_threat_the_model_under_reads_is_flagged_on_the_assess_tab():

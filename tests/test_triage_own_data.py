@@ -282,6 +282,12 @@ def test_a_model_reads_a_file_given_without_a_mapping_with_its_own_mapping(tmp_p
     assert own.notes[0].startswith("Read with the mapping this model was trained with (level 5 is the most urgent end of 'KTAS_expert'")
     ev, ev_mapped = triage.evaluate(t, own), triage.evaluate(t, mapped)
     assert ev.data.kind == "cross-validation" and ev.model == pytest.approx(ev_mapped.model) and ev.model["kappa_linear"] > 0.3
+    # The figures' levels are the app's: the evaluation says which of the file's own levels they are (it had said "level 1"
+    # to a user whose file calls that level 5), after a reload and at another cost ratio too.
+    for e in (ev, ev_mapped, triage.evaluate(t), ev.at_cost(8)):
+        assert e.file_most_urgent == 5 and sum(n.startswith("Levels here are on the app's scale") for n in e.notes) == 1, e.notes
+        assert "your file's 5 is level 1" in next(n for n in e.notes if n.startswith("Levels here"))
+    assert triage.evaluate(t, triage.read_data(raw, "reversed.csv", mapping=mapping)).file_most_urgent == 5
     # The command line passes the model to the reader.
     f = tmp_path / "reversed.csv"
     f.write_bytes(raw)

@@ -37,6 +37,7 @@ class TriageEvaluation(Evaluation):
     val_probs: np.ndarray | None = None
     under_cost: float = DEFAULT_UNDER_COST
     assisted: dict[str, float] | None = None  # nurse + model (the more urgent of the two)
+    file_most_urgent: int = 1  # 5 when the user's file writes its most urgent level as 5: sentences then name its own numbers
 
     # ---- derived, pure ----------------------------------------------------------------------
     def levels(self, name: str) -> np.ndarray:
@@ -120,7 +121,7 @@ class TriageEvaluation(Evaluation):
         if c is None:
             return None
         verdict = "more than" if c["model"] > c["other"] else "fewer than" if c["model"] < c["other"] else "as many as"
-        text = (f"Level 1 alone ({c['patients']} patients): the model under-triages {c['model']}, {verdict} the {c['who']} "
+        text = (f"{level_name(1, self.file_most_urgent).capitalize()} alone ({c['patients']} patients): the model under-triages {c['model']}, {verdict} the {c['who']} "
                 f"({c['other']}); {c['only_model']} only the model missed and {c['only_other']} only the {c['short']} missed "
                 f"(exact McNemar p = {c['p']:.2f}{', not conclusive' if c['p'] >= 0.05 else ''}). Together, taking the more urgent of the two "
                 f"levels, {c['both']} {'is' if c['both'] == 1 else 'are'} under-triaged.")
@@ -132,7 +133,7 @@ class TriageEvaluation(Evaluation):
         c = self._level_one()
         if c is None or c["model"] <= c["other"]:
             return ""
-        return (f"On level 1 alone the model under-triages more patients than the {c['who']}: {c['model']} vs {c['other']} of "
+        return (f"On {level_name(1, self.file_most_urgent)} alone the model under-triages more patients than the {c['who']}: {c['model']} vs {c['other']} of "
                 f"{c['patients']} (McNemar p = {c['p']:.2f}{', not conclusive' if c['p'] >= 0.05 else ''}) — the pooled figures hide it.")
 
     def rule_overruled(self) -> tuple[int, int, int] | None:
@@ -154,7 +155,7 @@ class TriageEvaluation(Evaluation):
         if float(under_cost) == self.under_cost:
             return self
         return build(y=self.y, probs=self.probs, rule_levels=self.rule_levels, fold=self.fold, val_y=self.val_y, val_probs=self.val_probs,
-                     data=self.data, notes=self.notes, under_cost=float(under_cost))
+                     data=self.data, notes=self.notes, under_cost=float(under_cost), file_most_urgent=self.file_most_urgent)
 
 
 def _metrics(y: np.ndarray, levels: np.ndarray) -> dict[str, float]:
@@ -181,8 +182,9 @@ NURSE_IN_FILE = "Nurse in your file (unassisted)"
 
 
 def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y=None, val_probs=None, notes=(),
-          under_cost: float = DEFAULT_UNDER_COST) -> TriageEvaluation:
-    """A :class:`TriageEvaluation` from scored rows (pure: no model is fit here)."""
+          under_cost: float = DEFAULT_UNDER_COST, file_most_urgent: int = 1) -> TriageEvaluation:
+    """A :class:`TriageEvaluation` from scored rows (pure: no model is fit here). ``file_most_urgent``: 5 when the user's file
+    writes its most urgent level as 5 (its mapping's ``most_urgent``) — the rows hold the app's levels either way."""
     y = np.asarray(y, int)
     levels = {n: decide(p, under_cost) for n, p in probs.items()}
     levels.update({n: np.asarray(v, int) for n, v in rule_levels.items()})
@@ -193,24 +195,40 @@ def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y
         data=data, labels={n: NURSE_IN_FILE if n == "nurse" and not data.synthetic else LABELS.get(n, n) for n in base}, folds=_spread(y, levels, fold), model_label=SPEC.model_label,
         spread_unit="folds" if fold is not None and len(np.unique(fold)) >= 2 else "resamples",
         y=y, probs=dict(probs), rule_levels={n: np.asarray(v, int) for n, v in rule_levels.items()}, fold=fold, val_y=val_y, val_probs=val_probs,
-        under_cost=float(under_cost), assisted=assisted,
-        notes=[*(n for n in notes if not n.startswith(_COMPUTED_NOTES)), *constant_note(y, levels["model"], under_cost),
-               *guess_note(y, levels["model"], under_cost)])
+        under_cost=float(under_cost), assisted=assisted, file_most_urgent=int(file_most_urgent),
+        notes=[*(n for n in notes if not n.startswith(_COMPUTED_NOTES)), *scale_note(file_most_urgent),
+               *constant_note(y, levels["model"], under_cost, file_most_urgent),
+               *guess_note(y, levels["model"], under_cost, file_most_urgent)])
 
 
-def constant_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float) -> list[str]:
+def scale_note(file_most_urgent: int) -> list[str]:
+    """On a file whose level 5 is the most urgent, which of its levels the figures' numbers are."""
+    if file_most_urgent != 5:
+        return []
+    return ["Levels here are on the app's scale, 1 = most urgent: your file's 5 is level 1, its 4 is level 2 and so on, so "
+            "\"levels 1–2\" in these figures are your 5 and 4"]
+
+
+def level_name(level: int, file_most_urgent: int = 1) -> str:
+    """``"level 1"`` — or, on a file whose level 5 is the most urgent, ``"level 1 (5 in your file)"``: the scored rows hold the
+    app's levels (1 = most urgent), and the same number names another level in such a file (the level-1 warning and the notes
+    had said "level 1" to a user whose file calls it 5)."""
+    return f"level {level}" if file_most_urgent != 5 else f"level {level} ({6 - level} in your file)"
+
+
+def constant_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float, file_most_urgent: int = 1) -> list[str]:
     """A model that suggests one level for every scored patient while the patients hold several has learned nothing it can
     use at this decision rule, and its κ of 0 reads like a poor model rather than none (MASS::Cars93: level 1 for all 93
     rows in every fold, κ 0.000, accuracy 0.17, said nowhere — a real-file check, 2026-12-03)."""
     kept = np.unique(model_levels)
     if len(y) < 2 or len(kept) != 1 or len(np.unique(y)) < 2:
         return []
-    return [f"The model suggests level {int(kept[0])} for every one of the {len(y):,} scored patients at the {under_cost:g}× rule: on "
+    return [f"The model suggests {level_name(int(kept[0]), file_most_urgent)} for every one of the {len(y):,} scored patients at the {under_cost:g}× rule: on "
             "this file it found nothing that moves a patient to another level, so its figures are those of a constant guess — "
             "the peers' show what the file allows"]
 
 
-def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float) -> list[str]:
+def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float, file_most_urgent: int = 1) -> list[str]:
     """A model whose levels are right less often than suggesting the scored patients' most common level for everyone
     (ordinal::soup collapsed to five levels: accuracy 0.450 against 0.470, said nowhere — a real-file check, 2026-12-03). The
     cost-weighted rule moves doubtful patients one level more urgent, so fewer exact levels can be the price of fewer
@@ -229,9 +247,10 @@ def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float) -> li
         return float(np.where(d > 0, under_cost * d, -d).mean())
 
     mc, gc = cost(lv), cost(np.full_like(y, top))
-    # the level on the app's scale, said as such: on a file whose level 5 is the most urgent the same number names another level
-    head = (f"The model's levels are right for {acc:.1%} of the {len(y):,} scored patients, fewer than suggesting level {top} (on the "
-            f"app's scale, 1 = most urgent) — {'one of the most common levels' if tied else 'the most common'} here — for everyone would "
+    # the level on the app's scale, said as such, or with the file's own number when the file's level 5 is the most urgent
+    named = f"level {top} (on the app's scale, 1 = most urgent)" if file_most_urgent != 5 else level_name(top, 5)
+    head = (f"The model's levels are right for {acc:.1%} of the {len(y):,} scored patients, fewer than suggesting {named} "
+            f"— {'one of the most common levels' if tied else 'the most common'} here — for everyone would "
             f"get right ({share:.1%})")
     if mc < gc:
         return [f"{head}; the {under_cost:g}× rule moves doubtful patients to the more urgent level, and its triage cost per patient is "
@@ -240,7 +259,7 @@ def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float) -> li
             "better than a constant guess — the peers show what the file allows"]
 
 
-_COMPUTED_NOTES = ("The model suggests level ", "The model's levels are right for ")  # made by build: not carried into a rebuild
+_COMPUTED_NOTES = ("The model suggests level ", "The model's levels are right for ", "Levels here are on the app's scale")  # made by build: not carried into a rebuild
 
 
 def replace_data(ev: TriageEvaluation, **changes) -> TriageEvaluation:

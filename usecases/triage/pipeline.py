@@ -262,7 +262,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
         "device": device_info(device).as_dict(),
         "training_seconds": round(time.perf_counter() - t0, 2),
     }
-    ev = from_artefacts(arts, info, served_notes(card))
+    ev = from_artefacts(arts, info, served_notes(card), _most_urgent(card))
     card.update({
         "metrics": ev.model,
         "baselines": ev.baselines,
@@ -492,14 +492,19 @@ def _vocabulary(frame: pd.DataFrame, min_count: int = 5) -> list[str]:
 
 # ---- evaluation -------------------------------------------------------------------------------
 
-def from_artefacts(arts: dict, info: DataInfo, notes=()) -> TriageEvaluation:
-    """The evaluation of precomputed scored rows (no model is run)."""
+def from_artefacts(arts: dict, info: DataInfo, notes=(), most_urgent: int = 1) -> TriageEvaluation:
+    """The evaluation of precomputed scored rows (no model is run); ``most_urgent``: the file's mapping's, for the sentences."""
     fold = np.asarray(arts["fold"]) if "fold" in arts else None
     if fold is not None and (fold < 0).all():
         fold = None
     return build(y=arts["y"], probs={k[2:]: np.asarray(v, float) for k, v in arts.items() if k.startswith("p.")},
                  rule_levels={k[2:]: np.asarray(v, int) for k, v in arts.items() if k.startswith("l.")}, fold=fold,
-                 val_y=arts.get("val_y"), val_probs=arts.get("val_p"), data=info, notes=notes)
+                 val_y=arts.get("val_y"), val_probs=arts.get("val_p"), data=info, notes=notes, file_most_urgent=most_urgent)
+
+
+def _most_urgent(card: dict) -> int:
+    """5 when the model's training file wrote its most urgent level as 5 (the mapping kept on the card), else 1."""
+    return int(((card.get("data") or {}).get("mapping") or {}).get("most_urgent", 1))
 
 
 def _info(card: dict) -> DataInfo:
@@ -516,7 +521,7 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
     notes = served_notes(card)
     if data is None:
         if trained.artefacts is not None:
-            return from_artefacts(trained.artefacts, _info(card), notes)
+            return from_artefacts(trained.artefacts, _info(card), notes, _most_urgent(card))
         if not card["data"].get("synthetic"):
             raise DataProblem("this model was trained on your own file, which the app does not keep; pass the file again", "this model")
         return _evaluate_synthetic(trained, cfg)
@@ -527,12 +532,12 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
         info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)),
                         unit="patients")
         if trained.artefacts is not None:
-            return from_artefacts(trained.artefacts, info, notes)
+            return from_artefacts(trained.artefacts, info, notes, _most_urgent(card))
         if card["data"].get("synthetic"):
             return _evaluate_synthetic(trained, cfg)
         arts, _, _ = _score_folds(frame, split, cfg, list(trained.model.members), tuple(card.get("peers", {}) or cfg.peers))
-        return from_artefacts(arts, info, notes)
-    return _external(trained, frame, source, cfg)
+        return from_artefacts(arts, info, notes, _most_urgent(card))
+    return _external(trained, frame, source, cfg, getattr(getattr(data, "mapping", None), "most_urgent", 1))
 
 
 def _evaluate_synthetic(trained: Trained, cfg: Config) -> TriageEvaluation:
@@ -542,7 +547,7 @@ def _evaluate_synthetic(trained: Trained, cfg: Config) -> TriageEvaluation:
     return from_artefacts(arts, _info(trained.card), served_notes(trained.card))
 
 
-def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config) -> TriageEvaluation:
+def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config, most_urgent: int = 1) -> TriageEvaluation:
     """A file the model never saw, scored whole — but for rows of the model's training file, which are left out and said;
     peers are the ones fit on the model's training rows."""
     notes = served_notes(trained.card)
@@ -570,4 +575,5 @@ def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config) -
     info = DataInfo(source=source, rows=len(frame), split=(f"external test: {len(frame):,} rows of this file; {seen_note}" if seen_note else
                                                            f"external test: all {len(frame):,} rows (the model never saw this file)"),
                     kind="external", test_rows=len(frame), unit="patients")
-    return build(y=frame["level"].to_numpy(int), probs=probs, rule_levels=rule_levels(frame), data=info, notes=notes)
+    return build(y=frame["level"].to_numpy(int), probs=probs, rule_levels=rule_levels(frame), data=info, notes=notes,
+                 file_most_urgent=most_urgent)
