@@ -680,6 +680,11 @@ def test_ab_planner_follows_the_business_case():
     assert rb.break_even_uplift(a) == pytest.approx(6_000 / 30_720)
     assert rb.incremental_revenue(a, rb.break_even_uplift(a)) * a.margin == pytest.approx(a.monthly_cost)
     assert rb.break_even_uplift(dataclasses.replace(a, order_value=0.0)) is None
+    # earning back the €60k one-off cost within a year as well: (6,000 + 60,000 / 12) / 30,720 = 35.81 %, and the business case's
+    # payback at that uplift is 12 months (at the plain break-even it is never)
+    assert rb.break_even_uplift(a, 12) == pytest.approx(11_000 / 30_720)
+    assert rb.case(rb.break_even_uplift(a, 12) / a.transfer, a).payback_months[1] == pytest.approx(12.0)
+    assert rb.case(0.999 * rb.break_even_uplift(a) / a.transfer, a).payback_months[1] is None
 
 
 def test_sample_size_textbook_example():

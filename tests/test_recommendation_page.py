@@ -75,6 +75,10 @@ def test_payback_and_its_range_share_one_unit(at, shipped):
 def test_ab_planner_follows_the_business_case(at, shipped):
     assert any("65,789 sessions per day" in m.value for m in at.markdown)
     assert any("break-even uplift is 19.5 %" in i.value for i in at.info)  # 6,000 / (2M × 4 % × 8 % × €12 × 40 % margin)
+    # at the break-even the €60k one-off cost is never earned back (it had read "a smaller uplift that still pays"):
+    # (6,000 + 60,000 / 12) / 30,720 = 35.8 % earns it back within a year
+    (info,) = [i.value for i in at.info if "break-even uplift is" in i.value]
+    assert "still pays" not in info and "€60k one-off cost is never earned back; earning it back within a year takes 35.8 %" in info, info
     at.number_input(key="rec.a.monthly_sessions").set_value(500_000).run()
     assert not at.exception
     assert any("16,447 sessions per day" in m.value for m in at.markdown)

@@ -385,9 +385,13 @@ def tab_ab(ev) -> None:
             q = None
         if q is not None:
             weeks = "—" if not np.isfinite(q.weeks) else f"{int(q.weeks):,} week{'s' if q.weeks > 1 else ''}"
-            st.info(f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still pays. The **break-even "
-                    f"uplift is {fmt.rate(be, 1)}** (the margin on its extra revenue just covers the {fmt.money(a.monthly_cost)}/month running cost); "
-                    f"to detect it: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
+            # at the plain break-even the one-off cost is never earned back ("a smaller uplift that still pays" had said it would)
+            year = rb.break_even_uplift(a, 12) if a.upfront_cost > 0 else None
+            one_off = (f" — at it the {fmt.money(a.upfront_cost)} one-off cost is never earned back; earning it back within a year "
+                       f"takes {fmt.rate(year, 1)}" if year is not None else "")
+            st.info(f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still covers its running cost. The "
+                    f"**break-even uplift is {fmt.rate(be, 1)}** (the margin on its extra revenue just covers the {fmt.money(a.monthly_cost)}/month "
+                    f"running cost{one_off}); to detect it: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
 
 
 # ---- batch and own data -----------------------------------------------------------------------

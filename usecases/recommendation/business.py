@@ -89,11 +89,16 @@ def incremental_revenue(a: Assumptions, uplift: float) -> float:
     return a.monthly_sessions * a.baseline_ctr * uplift * a.conversion * a.order_value
 
 
-def break_even_uplift(a: Assumptions) -> float | None:
+def break_even_uplift(a: Assumptions, payback_months: float | None = None) -> float | None:
     """The click-through uplift whose margin on the incremental revenue just pays the running cost (net value 0 per month), at the base
-    assumptions — the smallest uplift an A/B test needs to be able to detect; None when a click earns nothing."""
+    assumptions — the smallest uplift an A/B test needs to be able to detect; None when a click earns nothing. With
+    ``payback_months``, the uplift whose net value also earns back the one-off cost in that many months (the page's payback rule,
+    ``business.payback_one_off``): at the plain break-even the one-off cost is never earned back."""
     per_unit = a.monthly_sessions * a.baseline_ctr * a.conversion * a.order_value * a.margin
-    return a.monthly_cost / per_unit if per_unit > 0 else None
+    if per_unit <= 0:
+        return None
+    extra = max(float(a.upfront_cost), 0.0) / payback_months if payback_months else 0.0
+    return (a.monthly_cost + extra) / per_unit
 
 
 def case(lift: float, a: Assumptions) -> Case:
