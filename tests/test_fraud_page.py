@@ -86,6 +86,16 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     thr = float(next(c.value for c in at.caption if c.value.startswith("Threshold ")).split()[1].rstrip(","))
     badge = [m.value for m in at.markdown if "badge" in m.value and "threshold" in m.value]
     assert badge and f"the threshold {fmt.rate(thr, 1)} (written {thr:.3f} on the Overview)" in badge[0]
+    # ... and says whose fraud mix its probability follows, with the precision at your rate (a reader of this tab alone took
+    # "> 99.99 %" literally while at your rate a flag is more often a false alarm)
+    def mix(page):
+        return " ".join(c.value for c in page.caption if c.value.startswith("Reference (median legitimate transaction)"))
+
+    share = fmt.rate(op0.frauds / (op0.frauds + op0.legit))
+    assert (f"follows the fraud mix of the test week ({share} of its payments are fraud), not your fraud rate: at your rate, payments "
+            f"at or above the threshold are {fmt.rate(op0.precision)} fraud (the Overview's precision), so a flag is more often a false "
+            "alarm than a fraud.") in mix(every), mix(every)
+    assert mix(none).endswith(f"({share} of its payments are fraud), not your fraud rate."), mix(none)  # nothing flagged: no precision
 
 
 def _profit_figure(at) -> dict:

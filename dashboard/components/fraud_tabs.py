@@ -35,11 +35,17 @@ def whatif(tab, ev, active, op: fb.Operating) -> None:
         if ev.layout != "handbook" or ev.whatif is None or not active.model.differentiable:
             st.info("The what-if form needs the PyTorch model trained on raw transactions (the 15 handbook features).")
             return
-        _whatif(ev, active, op.threshold)
+        # the probability reads the test rows' fraud mix: "> 99.99 %" was taken literally by a reader who opened only this tab
+        week = "test week" if ev.test_days else "test rows"
+        mix = op.frauds / max(op.frauds + op.legit, 1)
+        note = (f"The probability follows the fraud mix of the {week} ({fmt.rate(mix)} of its payments are fraud), not your fraud rate"
+                + (f": at your rate, payments at or above the threshold are {fmt.rate(op.precision)} fraud (the Overview's precision)"
+                   + (", so a flag is more often a false alarm than a fraud." if op.precision < 0.5 else ".") if op.alerts else "."))
+        _whatif(ev, active, op.threshold, note)
 
 
 @st.fragment
-def _whatif(ev, active, threshold: float) -> None:
+def _whatif(ev, active, threshold: float, mix_note: str = "") -> None:
     w = ev.whatif
     starts = {"Typical legitimate transaction": w.typical}
     caught, missed = w.frauds[w.fraud_score >= threshold], w.frauds[w.fraud_score < threshold]
@@ -83,7 +89,7 @@ def _whatif(ev, active, threshold: float) -> None:
             st.markdown(f":red-badge[:material/flag: flagged] at or above {shown}")
         else:
             st.markdown(f":green-badge[:material/check: passes] below {shown}")
-        st.caption(f"Reference (median legitimate transaction): {fmt.rate(attr.attrs['baseline_score'], 2)}")
+        st.caption(f"Reference (median legitimate transaction): {fmt.rate(attr.attrs['baseline_score'], 2)}. {mix_note}")
     with c2:
         top = attr.head(10).iloc[::-1]
         if attr["attribution"].abs().max() < 1e-4:
