@@ -287,3 +287,19 @@ def test_a_share_is_typed_in_per_cent_and_kept_as_a_share():
     at.session_state["rec.a.margin"] = 0.6  # a scenario loaded, or a URL: the share rules and the box follows
     at.run()
     assert at.number_input(key="rec.a.margin%").value == 60.0 and "value=0.6" in at.markdown[0].value
+
+
+def test_the_best_cells_are_read_as_displayed_and_a_tie_marks_both_rows():
+    """Two over-triage rates that both read 0.042 (0.0418 and 0.0423) had one highlighted; under "Tie: PyTorch model 0.912 vs
+    LightGBM 0.911" the model's κ alone was green."""
+    import pandas as pd
+
+    from dashboard.components.widgets import best_cells
+    from usecases.core import fmt
+
+    values = pd.DataFrame({"κ": [0.9123, 0.9110, 0.805], "over": [0.0491, 0.0423, 0.0418]}, index=["model", "LightGBM", "regression"])
+    shown = values.apply(lambda c: c.map(fmt.metric))
+    best = best_cells(values, shown, lower_better=["over"])
+    assert best["over"].tolist() == [False, True, True] and best["κ"].tolist() == [True, False, False]
+    tied = best_cells(values, shown, lower_better=["over"], tie=("κ", ["model", "LightGBM"]))
+    assert tied["κ"].tolist() == [True, True, False] and tied["over"].tolist() == [False, True, True]
