@@ -90,8 +90,10 @@ def test_the_nurse_of_a_users_file_is_not_called_simulated():
 def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
     """The tiles said 'Critical late / week 60.1 → 58.2' (means) while the table below said 62.5 → 60 (medians) for the same
     quantity on the same screen; now all show the mean over the runs, which differ by the paired mean beside them."""
-    tile = next(m.value for m in at.metric if m.label == "Critical late / week")
-    label, size = next((m.label, m.value) for m in at.metric if m.label.endswith("critical late / week") and m.label != "Critical late / week")
+    tile = next(m.value for m in at.metric if m.label == "Levels 1–2 late / week")
+    label, size = next((m.label, m.value) for m in at.metric if m.label.endswith("levels 1–2 late / week") and m.label != "Levels 1–2 late / week")
+    # which arm the utilisation is of, and that it is the same in both (an executive could not tell)
+    assert any(m.label == "Doctor utilisation, both arms" for m in at.metric)
     fewer = size if label.startswith("Fewer") else "−" + size  # the tile names the direction (it read "Fewer … −5.5")
     table = next(d.value for d in at.dataframe if "figure" in d.value.columns)
     row = table[table["figure"] == "Levels 1–2 seen after target, per week"].iloc[0]
@@ -241,9 +243,9 @@ def test_more_critical_patients_late_is_a_warning_not_good_news(monkeypatch):
     app.run()
     app.switch_page(PAGE).run()
     assert not app.exception, [e.value for e in app.exception]
-    assert any(m.label == "More critical late / week" and m.value == "5.5" for m in app.metric), [(m.label, m.value) for m in app.metric]
-    assert any("more critical patients seen after target per month" in w.value for w in app.warning)
-    assert not any("critical patients seen after target per month" in s.value for s in app.success)
+    assert any(m.label == "More levels 1–2 late / week" and m.value == "5.5" for m in app.metric), [(m.label, m.value) for m in app.metric]
+    assert any("more critical (level 1–2) patients seen after target per month" in w.value for w in app.warning)
+    assert not any("patients seen after target per month" in s.value for s in app.success)
     assert any("−7.3 to −3.8" in c.value and "below 0 = more late with the model" in c.value for c in app.caption)  # not "−7.3 – −3.8"
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -91,7 +91,7 @@ def test_a_real_effect_is_priced_from_the_paired_mean():
     assert all(lo_ <= mid <= hi_ for lo_, mid, hi_ in runs_u)
     v = triage.value(ev, a)
     assert v.monthly[1] == pytest.approx(mean * WEEKS_PER_MONTH * 1200 - 4000)
-    assert v.monthly[0] <= v.monthly[1] <= v.monthly[2] and "fewer critical patients" in v.headline
+    assert v.monthly[0] <= v.monthly[1] <= v.monthly[2] and "fewer critical (level 1–2) patients" in v.headline
     assert triage.value(ev, a) == v  # pure (and cached inside: no second simulation)
 
 

@@ -243,12 +243,14 @@ def tab_ops(active, ev0) -> None:
     def num(x):  # fixed decimals: "60.15 → 58.3" dropped a trailing zero
         return fmt.number(x, digits, typographic=True) if x == int(x) and digits == 0 else f"{x:,.{digits}f}".replace("-", "−")
 
-    kpis = [("Doctor utilisation", fmt.rate(ops.utilisation), "Offered load per doctor: arrivals × mean consultation time ÷ doctors."),
-            ("Critical late / week", f"{num(u['late_l12_per_week'][1])} → {num(m['late_l12_per_week'][1])}",
+    # which arm the utilisation was of, and what "critical" means, were left to guess (an executive walkthrough, 2026-12-04)
+    kpis = [("Doctor utilisation, both arms", fmt.rate(ops.utilisation), "Offered load per doctor: arrivals × mean consultation time ÷ "
+             "doctors — the same with and without the model, which changes the order patients are seen in, not the work."),
+            ("Levels 1–2 late / week", f"{num(u['late_l12_per_week'][1])} → {num(m['late_l12_per_week'][1])}",
              "Levels 1–2 seen after their target per week, mean over the runs: unassisted → model-assisted (the next figure is the "
              "mean of the paired differences, so the two agree). The table gives the 10th–90th percentiles too."),
             # "Fewer critical late / week −5.5" was a double negative: the tile names the direction and shows the size.
-            (f"{'Fewer' if mean >= 0 else 'More'} critical late / week", num(abs(mean)),
+            (f"{'Fewer' if mean >= 0 else 'More'} levels 1–2 late / week", num(abs(mean)),
              f"Paired mean over {ops.runs} runs; 90 % interval of unassisted minus model-assisted {fmt.between(lo, hi, num)} (below 0 = more late "
              "with the model)."),
             ("Net value / month", fmt.money(val.monthly[1]), "After the system's running cost; low – high in the line below.")]

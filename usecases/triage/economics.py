@@ -164,12 +164,12 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
         monthly = (low - costs[0].monthly_cost, per_month[1] * costs[1].late_critical_cost - costs[1].monthly_cost, high - costs[2].monthly_cost)
         what, sign = ("fewer", 1) if mean > 0 else ("more", -1)
         lo_, hi_ = sorted((sign * per_month[0], sign * per_month[2]))
-        headline = (f"{fmt.number(abs(per_month[1]), 1)} {what} critical patients seen after target per month "
+        headline = (f"{fmt.number(abs(per_month[1]), 1)} {what} critical (level 1–2) patients seen after target per month "
                     f"({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks; paired runs, {fmt.rate(INTERVAL)} interval {fmt.between(lo_, hi_, lambda x: fmt.number(x, 1, typographic=True))})")
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
         # It read "(8.2 per month, 90 % interval 0 – 16.2 includes zero)": 8.2 what, and an interval that starts at 0 "includes" it?
-        headline = (f"No measurable change in critical patients seen after target: {fmt.number(abs(per_month[1]), 1)} "
+        headline = (f"No measurable change in critical (level 1–2) patients seen after target: {fmt.number(abs(per_month[1]), 1)} "
                     f"{'fewer' if per_month[1] >= 0 else 'more'} per month ({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks) on "
                     f"average, but the {fmt.rate(INTERVAL)} interval of that difference ({fmt.number(per_month[0], 1, typographic=True)} to "
                     f"{fmt.number(per_month[2], 1, typographic=True)} a month; below 0 = more) "
