@@ -83,8 +83,9 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     assert "It writes text that *looks like* API documentation" in md  # the shipped model's own description
     assert "€301 vs €3.60" in md and "**At your volume the hosted API costs less**, by €298 a month — on cost alone" in md
     # Home's card gave this value's range, which the tab kept in a tooltip
-    assert any(c.value.startswith("Net value per month after the self-hosting cost: −€") and "(base, low – high assumptions)" in c.value
-               for c in at.caption)
+    # ... in one pair of brackets ("−€300 (−€600 to −€150) (base, low – high assumptions)" had two)
+    net = [c.value for c in at.caption if c.value.startswith("Net value per month after the self-hosting cost")]
+    assert net and ": −€" in net[0] and "to −€" in net[0] and net[0].count("(") == 1 and "the figure and range Home shows" in net[0], net
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()
     assert not at.exception, [e.value for e in at.exception]
