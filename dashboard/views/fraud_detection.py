@@ -81,8 +81,10 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                        + (f" · team capacity {fmt.count(op.capacity_per_day)} cases/day" if op.mode == "Team capacity" else ""))
         week = "test week" if ev.test_days else "test rows"
         kpis = [
-            ("Frauds caught", fmt.count(op.caught), f"{week}, of {fmt.count(op.frauds)}",
-             f"On the {fmt.count(op.frauds + op.legit)} scored test rows; recall {fmt.rate(op.recall)}."),
+            # per month like the tiles beside it: "232 — test week, of 423" stood beside "€37.1k per month" and "30 per day"
+            ("Frauds caught", fmt.count(op.month["caught"]), f"per month, of {fmt.count(op.month['frauds'])}",
+             f"At your volume and fraud rate, with the recall measured on the {week}: {fmt.count(op.caught)} of its "
+             f"{fmt.count(op.frauds)} frauds ({fmt.rate(op.recall)}), on {fmt.count(op.frauds + op.legit)} scored rows."),
             ("Losses prevented", fmt.money(op.month["prevented"]), "per month",
              f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate "
              f"({fmt.rate(op.recall)} of the frauds); they carry {fmt.rate(op.amount_recall)} of the fraud amount"
@@ -103,10 +105,10 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
             st.warning(f"At these assumptions the model does not pay for itself: {fmt.money(value.monthly[1])} a month after the system's "
                        f"running cost ({fmt.money(a.yearly_system_cost / 12)} a month). The Business case tab shows the assumptions and "
                        "every model under them.", icon=":material/trending_down:")
-        st.caption(f"Losses, alerts, precision and net value are at your volume ({fmt.count(a.monthly_transactions)} payments a month) and "
-                   f"fraud rate ({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost. "
-                   f"Frauds caught are counted on the {week}; at your volume the same recall catches {fmt.count(op.month['caught'])} of "
-                   f"{fmt.count(op.month['frauds'])} frauds a month (the Business case's figure).")
+        st.caption(f"Every tile is at your volume ({fmt.count(a.monthly_transactions)} payments a month) and fraud rate "
+                   f"({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost. "
+                   f"The frauds caught a month (the Business case's figure) apply the recall measured on the {week}, where the model "
+                   f"caught {fmt.count(op.caught)} of {fmt.count(op.frauds)} frauds.")
         st.caption(f"**Losses prevented** = {fmt.rate(op.amount_recall)} of the fraud money flagged"
                    + (f" (more than the {fmt.rate(op.recall)} of frauds: larger frauds are caught more often)" if op.amount_recall > op.recall + 0.005 else
                       f" (less than the {fmt.rate(op.recall)} of frauds: smaller frauds are caught more often)" if op.amount_recall < op.recall - 0.005 else "")
