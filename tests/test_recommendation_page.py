@@ -110,8 +110,8 @@ def test_reasons_are_films_the_user_liked(at, shipped):
     demo = serving.demo_user(trained, at.slider(key="rec.div").value)
     assert at.selectbox(key="rec.user").value == demo["user_id"] == "10" and demo["median_hits"] == 3
     assert (recs["because you liked"] != "—").all() and (recs["watched later"] == "✓").sum() == 3
-    assert any("Shown first as a typical test user: 3 of the ten films at the default β are in the held-out part, the median "
-               "over the 671 test users, and each has a reason." in c.value for c in at.caption)
+    assert any("Shown first because this user is typical: 3 of the ten films below (at the default β) are ones the user went on to "
+               "have — marked “Held out” — the median over the 671 test users; each has a reason." in c.value for c in at.caption)
     at.selectbox(key="rec.user").set_value("1").run()
     frames = [d.value for d in at.dataframe]
     recs = next(f for f in frames if "because you liked" in f.columns)
@@ -126,7 +126,8 @@ def test_reasons_are_films_the_user_liked(at, shipped):
     uid = at.selectbox(key="rec.user").value
     users = serving.test_users(trained)  # the count sits beside the picker, from the model in view (not in its cached label)
     rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
-    assert any(c.value == f"This user has {fmt.count(rated)} films in the training part of the model in view." for c in at.caption)
+    assert any(c.value == f"The model learned from {fmt.count(rated)} of this user's films; the rest are held out to check its list."
+               for c in at.caption)
     code = ctx.data.user_code(uid)
     rated = ctx.train[ctx.train.user == code]
     titles = ctx.data.items["title"].to_numpy()

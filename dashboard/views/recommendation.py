@@ -61,8 +61,10 @@ def demo_sentence(demo: dict | None, uid, many: str) -> str:
     """Why the picker opened on this user (only while that user is shown)."""
     if not demo or not demo.get("typical") or demo.get("user_id") != uid:
         return ""
-    return (f" Shown first as a typical test user: {demo['hits']} of the ten {many} at the default β are in the held-out part, "
-            f"the median over the {fmt.count(demo['users'])} test users, and each has a reason.")
+    # it read "Shown first as a typical test user: 3 of the ten films at the default β are in the held-out part, the median over
+    # the 671 test users, and each has a reason." — hard to parse (an executive walkthrough, 2026-12-04)
+    return (f" Shown first because this user is typical: {demo['hits']} of the ten {many} below (at the default β) are ones the user "
+            f"went on to have — marked “Held out” — the median over the {fmt.count(demo['users'])} test users; each has a reason.")
 
 
 @st.fragment
@@ -75,7 +77,8 @@ def tab_user(active, ev) -> None:
     uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user", format_func=lambda u: f"user {u}",
                        help="Users of the test split: their held-out 25 % is what the metrics check.")
     n_rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
-    c0.caption(f"This user has {fmt.count(n_rated)} {one if n_rated == 1 else many} in the training part of the model in view."
+    c0.caption(f"The model learned from {fmt.count(n_rated)} of this user's {one if n_rated == 1 else many}; the rest are held out to "
+               "check its list."
                + demo_sentence(st.session_state.get("rec.demo"), uid, many))
     div = c1.slider("Diversity weight β", 0.0, 0.5, step=0.05, key="rec.div",
                     help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
