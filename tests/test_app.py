@@ -185,7 +185,9 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
     assert fig.layout.yaxis.title.text == "training loss"
     # Three metrics named on the y axis were cut off ("training loss · validation loss · validatio"): the title names them.
     three = history_figure([dict(h, val_loss=0.5, val_kappa=0.8) for h in hist], ("train_loss", "val_loss", "val_kappa"))
-    assert three.layout.yaxis.title.text is None
+    # ... and a score beside losses gets its own axis, named (κ and the losses had shared one unnamed axis)
+    assert three.layout.yaxis.title.text == "loss" and three.layout.yaxis2.title.text == "validation κ"
+    assert {tr.yaxis for tr in three.data if tr.name == "validation κ"} == {"y2"} and {tr.yaxis for tr in three.data if tr.name.endswith("loss")} == {"y"}
     assert three.layout.title.text == "Training curve: training loss, validation loss and validation κ per step"
     # A job's rows may say what runs ("stage", words): drawn, the words became a curve of strings on the loss axis.
     # A member number (TabM's rows: 1, 2, …) was drawn as a flat "member" line beside the losses.

@@ -238,6 +238,12 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     one = len(names) == 1
     fig.update_layout(margin=dict(l=10, r=10, t=10 if one else 40, b=10), legend_title=None, yaxis_title=names[0] if one else None,
                       title=None if one else f"Training curve: {', '.join(names[:-1])} and {names[-1]} per step")
+    losses, scores = [n for n in names if n.endswith("loss")], [n for n in names if not n.endswith("loss")]
+    if losses and scores:  # losses and a score (κ, AP) had shared one unnamed axis: the score gets its own, on the right
+        for tr in fig.data:
+            if tr.name.split(" · ")[-1] in scores:
+                tr.update(yaxis="y2")
+        fig.update_layout(yaxis_title="loss", yaxis2=dict(title=", ".join(scores), overlaying="y", side="right", showgrid=False))
     return fig
 
 
