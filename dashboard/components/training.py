@@ -243,7 +243,9 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
         for tr in fig.data:
             if tr.name.split(" · ")[-1] in scores:
                 tr.update(yaxis="y2")
-        fig.update_layout(yaxis_title="loss", yaxis2=dict(title=", ".join(scores), overlaying="y", side="right", showgrid=False))
+        fig.update_layout(yaxis_title="loss", height=330, yaxis2=dict(title=", ".join(scores), overlaying="y", side="right", showgrid=False,
+                                                                      tickformat=".2f", rangemode="tozero"),
+                          legend=dict(orientation="h", yanchor="top", y=-0.32, x=0))  # a legend on the right sat on that axis
     return fig
 
 
