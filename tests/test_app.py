@@ -188,6 +188,10 @@ def test_training_curves_of_folds_are_separate_lines_not_a_sawtooth():
     # ... and a score beside losses gets its own axis, named (κ and the losses had shared one unnamed axis)
     assert three.layout.yaxis.title.text == "loss" and three.layout.yaxis2.title.text == "validation κ"
     assert {tr.yaxis for tr in three.data if tr.name == "validation κ"} == {"y2"} and {tr.yaxis for tr in three.data if tr.name.endswith("loss")} == {"y"}
+    # bits per byte are losses, not scores; an iteration counter and a 0/1 flag are not drawn (the text model's Retrain chart)
+    text = history_figure([dict(h, iter=100 * h["step"], val_bpb=1.5, ngram_bpb=1.4, beats_ngram=0.0) for h in hist])
+    assert {tr.name for tr in text.data} == {"training loss", "validation bits per byte", "n-gram bits per byte"}
+    assert "yaxis2" not in text.layout.to_plotly_json() and {tr.yaxis for tr in text.data} <= {"y", None}
     assert three.layout.title.text == "Training curve: training loss, validation loss and validation κ per step"
     # A job's rows may say what runs ("stage", words): drawn, the words became a curve of strings on the loss axis.
     # A member number (TabM's rows: 1, 2, …) was drawn as a flat "member" line beside the losses.
@@ -305,3 +309,7 @@ def test_the_best_cells_are_read_as_displayed_and_a_tie_marks_both_rows():
     assert best["over"].tolist() == [False, True, True] and best["κ"].tolist() == [True, False, False]
     tied = best_cells(values, shown, lower_better=["over"], tie=("κ", ["model", "LightGBM"]))
     assert tied["κ"].tolist() == [True, True, False] and tied["over"].tolist() == [False, True, True]
+    # a third row better than both tied rows keeps the column's mark alone
+    more = pd.concat([values, pd.DataFrame({"κ": [0.95], "over": [0.06]}, index=["published"])])
+    shown_more = more.apply(lambda c: c.map(fmt.metric))
+    assert best_cells(more, shown_more, ["over"], tie=("κ", ["model", "LightGBM"]))["κ"].tolist() == [False, False, False, True]

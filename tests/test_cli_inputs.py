@@ -118,12 +118,17 @@ def test_list_says_why_a_model_is_unusable_and_which_folders_model_cannot_name(e
     shutil.copytree(store / "toy", tmp_path / "m" / "toy")
     (tmp_path / "m" / "toy" / "card.json").write_text("{not json")
     mine = tmp_path / "m" / "toy" / "custom" / "mine"
-    shutil.copytree(mine, mine.parent / "with space")  # made by hand: --model 'with space' reads 'with-space'
+    shutil.copytree(mine, mine.parent / "with space")  # made by hand: --model 'with space' reads 'with-space', another folder
+    shutil.copytree(mine, mine.parent / "with-space")
+    shutil.copytree(mine, mine.parent / "v1.")  # letters and dots only, but a trailing dot is stripped: 'v1', not a folder
     rc, out, err = _run(bad, "list")
     (toy,) = [l for l in out.splitlines() if l.startswith("toy ")]
     assert rc == 0 and "unusable" in toy and "card.json" in toy, out  # the reason, not the bare word
     (spaced,) = [l for l in out.splitlines() if "--model with space" in l]
     assert "unreachable" in spaced and "reads 'with-space', another folder" in spaced, out
+    (dotted,) = [l for l in out.splitlines() if "--model v1." in l]
+    assert "unreachable" in dotted and "neither starting nor ending with '-' or '.'" in dotted and "reads 'v1', which is not a folder" in dotted, out
+    assert "unreachable" not in [l for l in out.splitlines() if "--model with-space" in l][0]
     rc, out, err = _run(bad, "list", "--json")
     rows = json.loads(out)
     (t,) = [r for r in rows if r["usecase"] == "toy" and "model" not in r]

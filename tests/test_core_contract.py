@@ -83,6 +83,10 @@ def test_formats_by_kind():
     assert (fmt.number(89.99, 0), fmt.number(99.6, 0), fmt.number(1999.7, 0), fmt.number(19.96, 1)) == ("90", "100", "2,000", "20")
     assert fmt.span(1e4, 2e4, 3e4) == "€20k (€10k – €30k)"
     assert fmt.span(-6e3, -4e3, -2.5e3) == "−€4.0k (−€6.0k to −€2.5k)"
+    # what the brackets are, said only when they are shown
+    assert fmt.span_words(-6e3, -4e3, -2.5e3) == "−€4.0k (−€6.0k to −€2.5k) at the base assumptions, low – high in brackets"
+    assert fmt.span_words(-4e3, -4e3, -4e3) == "−€4.0k at the low, base and high assumptions alike"
+    assert fmt.span_words(None, None, None) == fmt.DASH
     assert (fmt.signed_points(-0.02), fmt.signed_points(0.01), fmt.signed_points(0.034), fmt.signed_points(0.001)) == ("−2 pts", "+1 pt", "+3 pts", "±0 pts")  # a dash between minus signs read "−€6.0k – −€2.5k"
     t = fmt.table(pd.DataFrame({"monthly_value": [250000.0], "alerts": [16.0], "note": [None]}), {"monthly_value": "money", "alerts": "count"})
     assert t.columns.tolist() == ["Monthly value", "Alerts", "Note"] and t.iloc[0].tolist() == ["€250k", "16", "—"]

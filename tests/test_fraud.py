@@ -301,6 +301,9 @@ def test_shipped_checkpoint_reproduces_its_card():
     for k, v in t.card["metrics"].items():
         assert m[k] == pytest.approx(v, abs=1e-6), k
     assert ev.data.source == t.card["data"]["source"]
+    # the test week's fraud mix, which the What-if tab names beside its probability: 423 frauds among 59,269 payments (README)
+    op = fb.operating(ev, fb.FraudAssumptions())
+    assert (op.frauds, op.frauds + op.legit) == (423, 59_269) and op.test_fraud_share == pytest.approx(423 / 59_269)
 
 
 def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_named():

@@ -95,7 +95,8 @@ def test_kpis_say_their_scale_and_net_value_is_the_one_value(monkeypatch, store)
     def mix(page):
         return " ".join(c.value for c in page.caption if c.value.startswith("Reference (median legitimate transaction)"))
 
-    share = fmt.rate(op0.frauds / (op0.frauds + op0.legit))
+    assert op0.test_fraud_share == pytest.approx(op0.frauds / (op0.frauds + op0.legit)) and 0 < op0.test_fraud_share < 0.5
+    share = fmt.rate(op0.test_fraud_share)
     assert (f"follows the fraud mix of the test week ({share} of its payments are fraud), not your fraud rate: at your rate, payments "
             f"at or above the threshold are {fmt.rate(op0.precision)} fraud (the Overview's precision), so a flag is more often a false "
             "alarm than a fraud.") in mix(every), mix(every)

@@ -266,13 +266,13 @@ def test_home_value_bars_write_every_tick_of_an_axis_one_way():
     assert (money_ticks(26_000), money_ticks(3e6), money_ticks(4)) == (",.0f", "~s", ",.2f")
     # The payback tooltip said "with the 6-month ramp, so later than a page's payback" beside a high case computed with a 3-month
     # ramp and a portfolio payback earlier than the recommendation page's: it names the cases' own ramps and what it counts.
-    tip = next(m.help for m in at.metric if m.label == "Payback of one-off costs")
+    tip = next(m.help for m in at.metric if m.label == "Payback, undiscounted")
     assert "so later than a page's payback" not in tip and "Undiscounted" in tip, tip
     assert "The low and high cases also take a 9- and a 3-month adoption ramp and a 12 % and a 5 % discount rate." in tip, tip
     # …and writes its low and high cases in the tile's unit ("16.8 months" beside "high 10 weeks" made readers convert)
     import re
 
-    tile = next(m.value for m in at.metric if m.label == "Payback of one-off costs")
+    tile = next(m.value for m in at.metric if m.label == "Payback, undiscounted")
     low, high = re.match(r"Low: (.+?) · high: (.+?)\. ", tip).groups()
     unit = tile.split()[-1]
     assert unit in ("days", "weeks", "months"), tile

@@ -78,7 +78,7 @@ def test_ab_planner_follows_the_business_case(at, shipped):
     # at the break-even the €60k one-off cost is never earned back (it had read "a smaller uplift that still pays"):
     # (6,000 + 60,000 / 12) / 30,720 = 35.8 % earns it back within a year
     (info,) = [i.value for i in at.info if "break-even uplift is" in i.value]
-    assert "still pays" not in info and "€60k one-off cost is never earned back; earning it back within a year takes 35.8 %" in info, info
+    assert "to detect the break-even: **" in info and "still pays" not in info and "€60k one-off cost is never earned back; earning it back within a year takes 35.8 %" in info, info
     at.number_input(key="rec.a.monthly_sessions").set_value(500_000).run()
     assert not at.exception
     assert any("16,447 sessions per day" in m.value for m in at.markdown)
@@ -292,3 +292,13 @@ def test_a_tie_does_not_price_what_choosing_the_model_adds(monkeypatch):
     text = next(m.value for m in at.markdown if m.value.startswith("**Where the revenue uplift comes from**"))
     assert "— at the point estimates only: the verdict is a tie (the difference changes sign between resamples of the test users), so " \
            "that part is not measured, and €" in text and "is what these rows support." in text
+
+
+def test_the_typical_user_sentence_agrees_with_one_hit():
+    """'1 of the ten films … are ones the user went on to have' — the verb follows the count."""
+    from dashboard.views.recommendation import demo_sentence
+
+    one = demo_sentence({"typical": True, "user_id": "7", "hits": 1, "users": 50}, "7", "films")
+    assert "1 of the ten films below (at the default β) is one the user went on to have" in one, one
+    assert "3 of the ten films below (at the default β) are ones" in demo_sentence({"typical": True, "user_id": "7", "hits": 3, "users": 50}, "7", "films")
+    assert demo_sentence({"typical": True, "user_id": "7", "hits": 1, "users": 50}, "8", "films") == ""

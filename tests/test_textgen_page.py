@@ -85,7 +85,7 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     # Home's card gave this value's range, which the tab kept in a tooltip
     # ... in one pair of brackets ("−€300 (−€600 to −€150) (base, low – high assumptions)" had two)
     net = [c.value for c in at.caption if c.value.startswith("Net value per month after the self-hosting cost")]
-    assert net and ": −€" in net[0] and "to −€" in net[0] and net[0].count("(") == 1 and "the figure and range Home shows" in net[0], net
+    assert net and ": −€" in net[0] and "to −€" in net[0] and net[0].count("(") == 1 and "at the base assumptions, low – high in brackets — the figure and range Home shows" in net[0], net
     # The CPU price typed on the text page is Home's price: the text value and Home's card both follow it.
     at.number_input(key="home.p.cpu_price").set_value(40.0).run()
     assert not at.exception, [e.value for e in at.exception]

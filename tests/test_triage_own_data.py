@@ -287,7 +287,13 @@ def test_a_model_reads_a_file_given_without_a_mapping_with_its_own_mapping(tmp_p
     for e in (ev, ev_mapped, triage.evaluate(t), ev.at_cost(8)):
         assert e.file_most_urgent == 5 and sum(n.startswith("Levels here are on the app's scale") for n in e.notes) == 1, e.notes
         assert "your file's 5 is level 1" in next(n for n in e.notes if n.startswith("Levels here"))
-    assert triage.evaluate(t, triage.read_data(raw, "reversed.csv", mapping=mapping)).file_most_urgent == 5
+    # another file, read with the mapping: an external test, its figures named on that file's scale too
+    other_df = pd.read_csv(io.BytesIO(ktas_export(200, seed=29)), sep=";", encoding="latin-1", dtype=str, keep_default_na=False)
+    for c in ("KTAS_expert", "KTAS_RN"):
+        other_df[c] = (6 - other_df[c].astype(int)).astype(str)
+    ext = triage.evaluate(t, triage.read_data(other_df.to_csv(index=False, sep=";").encode("latin-1"), "other.csv", mapping=mapping))
+    assert ext.data.kind == "external" and ext.file_most_urgent == 5
+    assert sum(n.startswith("Levels here are on the app's scale") for n in ext.notes) == 1, ext.notes
     # The command line passes the model to the reader.
     f = tmp_path / "reversed.csv"
     f.write_bytes(raw)

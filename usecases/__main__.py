@@ -68,19 +68,23 @@ def cmd_list(args) -> int:
         elif st.state == "unusable":  # say why, as evaluate and score would (the row had said "unusable" and nothing more)
             reason = metric = st.message
         if model is not None and _safe_name_or_none(model) != model:
-            # a folder made by hand whose name --model would turn into another (`with space` → `with-space`)
+            # a folder made by hand whose name --model would turn into another (`with space` → `with-space`, `v1.` → `v1`)
             safe = _safe_name_or_none(model)
+            other = ("" if safe is None else f" (--model '{model}' reads '{safe}'"
+                     + (", another folder)" if safe in folders else ", which is not a folder)"))
+            reason = metric = ("--model cannot name this folder: rename it with letters, digits, '-', '_' and '.' only, neither "
+                               "starting nor ending with '-' or '.', at most 60 characters" + other
+                               + (f"; it is also unusable: {reason}" if reason else ""))
             state = "unreachable"
-            reason = metric = ("--model cannot name this folder: use only letters, digits, '-', '_' and '.' in its name"
-                               + (f" (--model '{model}' reads '{safe}', another folder)" if safe else ""))
         rows.append((name if model is None else f"  --model {model}", title, state, metric, name, model, reason))
 
     for name in usecases.NAMES:
         mod = usecases.get(name)
         row(name, mod, name, mod.SPEC.title)
         prefix = _custom_key(name, "x")[:-1]  # the models trained with --data --model-name (list had never shown them)
-        for key in store.keys(prefix):
-            row(name, mod, key, "your model, trained on your file", model=key[len(prefix):])
+        folders = [key[len(prefix):] for key in store.keys(prefix)]
+        for model in folders:
+            row(name, mod, prefix + model, "your model, trained on your file", model=model)
     if args.json:
         print(json.dumps([{"usecase": r[4], "title": r[1], "status": r[2], "headline": "" if r[6] else r[3],
                            **({"model": r[5]} if r[5] else {}), **({"reason": r[6]} if r[6] else {})} for r in rows]))

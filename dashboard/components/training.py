@@ -212,6 +212,13 @@ def metric_label(key: str) -> str:
     return " ".join(_WORDS.get(w, w.upper() if "@" in w else w) for w in key.split("_"))
 
 
+def _is_score(key: str) -> bool:
+    """A history key that is a quality score (higher is better: κ, AP, NDCG@k, coverage, accuracy), not a loss (loss, bits per
+    byte): a named list, not "whatever is not called loss" — the text model's bits per byte are losses too."""
+    last = key.split("_")[-1].lower()
+    return last in ("kappa", "ap", "auc", "accuracy", "coverage") or last.startswith("ndcg")
+
+
 def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     """The loss curve of a training history (None when there is nothing to draw)."""
     if len(history) < 2:
@@ -219,8 +226,9 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     df = pd.DataFrame(history)
     # Neither a "stage" (what ran: words) nor a "member" (which ensemble member a row is from: 1, 2, …) is a curve; both had
     # been drawn, the member number as a flat "member" line beside the losses of a triage own-data run.
-    cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds", "part", "member")
-            and df[c].notna().sum() >= 2 and pd.api.types.is_numeric_dtype(df[c])]
+    # an iteration counter and a 0/1 flag (the text model's "iter", "beats_ngram") are not curves either
+    cols = [c for c in (metrics or df.columns) if c in df.columns and c not in ("step", "seconds", "part", "member", "iter", "beats_ngram")
+            and df[c].notna().sum() >= 2 and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])]
     if not cols:
         return None
     parts = "part" in df.columns  # a blend of learners: one curve per learner and metric, not one line through both
@@ -238,8 +246,8 @@ def history_figure(history: list[dict], metrics: tuple[str, ...] | None = None):
     one = len(names) == 1
     fig.update_layout(margin=dict(l=10, r=10, t=10 if one else 40, b=10), legend_title=None, yaxis_title=names[0] if one else None,
                       title=None if one else f"Training curve: {', '.join(names[:-1])} and {names[-1]} per step")
-    losses, scores = [n for n in names if n.endswith("loss")], [n for n in names if not n.endswith("loss")]
-    if losses and scores:  # losses and a score (κ, AP) had shared one unnamed axis: the score gets its own, on the right
+    scores = [metric_label(c) for c in cols if _is_score(c)]  # κ, AP, NDCG: higher is better, on another scale than a loss
+    if scores and len(scores) < len(names):  # losses and a score had shared one unnamed axis: the scores get their own, on the right
         for tr in fig.data:
             if tr.name.split(" · ")[-1] in scores:
                 tr.update(yaxis="y2")

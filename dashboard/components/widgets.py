@@ -235,8 +235,9 @@ def best_cells(values: pd.DataFrame, shown: pd.DataFrame, lower_better: Iterable
                tie: tuple[str, Iterable[str]] = ("", ())) -> pd.DataFrame:
     """Which cells to highlight as the best of their column: every cell that reads the same as the best one as displayed (two
     over-triage rates of 0.042 — 0.0418 and 0.0423 — had one highlighted and the other not). ``tie``: (the primary metric's
-    column, the rows the verdict calls a tie) — those rows are marked there, not the larger point estimate alone (the model's
-    κ 0.912 was highlighted under "Tie: … 0.912 vs LightGBM 0.911 … neither is better")."""
+    column, the rows the verdict calls a tie) — when one of them is that column's best, both are marked there, not the larger
+    point estimate alone (the model's κ 0.912 was highlighted under "Tie: … 0.912 vs LightGBM 0.911 … neither is better"); a row
+    better than both (a published figure, nurse + model) keeps its mark alone."""
     low = set(lower_better)
     best = pd.DataFrame(False, index=values.index, columns=values.columns)
     for c in values.columns:
@@ -246,8 +247,8 @@ def best_cells(values: pd.DataFrame, shown: pd.DataFrame, lower_better: Iterable
             best[c] = col.notna() & (shown[c] == shown[c].loc[top])
     column, rows = tie
     rows = list(rows)
-    if rows and column in best:
-        best[column] = best.index.isin(rows)
+    if rows and column in best and best.loc[best.index.isin(rows), column].any():  # a row better than both keeps its mark alone
+        best[column] = best[column] | best.index.isin(rows)
     return best
 
 

@@ -83,8 +83,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
         kpis = [
             # per month like the tiles beside it: "232 — test week, of 423" stood beside "€37.1k per month" and "30 per day"
             ("Frauds caught", fmt.count(op.month["caught"]), f"per month, of {fmt.count(op.month['frauds'])}",
-             f"At your volume and fraud rate, with the recall measured on the {week}: {fmt.count(op.caught)} of its "
-             f"{fmt.count(op.frauds)} frauds ({fmt.rate(op.recall)}), on {fmt.count(op.frauds + op.legit)} scored rows."),
+             f"At your volume and fraud rate, with the recall measured on the {week}: {fmt.count(op.caught)} of "
+             f"{'its' if ev.test_days else 'their'} {fmt.count(op.frauds)} frauds ({fmt.rate(op.recall)}), on "
+             f"{fmt.count(op.frauds + op.legit)} scored rows."),
             ("Losses prevented", fmt.money(op.month["prevented"]), "per month",
              f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate "
              f"({fmt.rate(op.recall)} of the frauds); they carry {fmt.rate(op.amount_recall)} of the fraud amount"
@@ -116,7 +117,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                    f"recovered = {fmt.money(op.month['prevented'])}. "
                    + ("**Precision** is not defined: no payment of the test rows is flagged at this threshold." if not op.alerts else
                       f"**Precision** {fmt.rate(op.precision)} is at your fraud rate; on the {week}, where "
-                      f"{fmt.rate(op.frauds / max(op.frauds + op.legit, 1))} of payments are fraud, the same alerts are "
+                      f"{fmt.rate(op.test_fraud_share)} of payments are fraud, the same alerts are "
                       f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs follow the fraud mix of the "
                       f"{week} too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false "
                                          "alarm than a fraud." if op.precision < 0.5 else ".")))

@@ -256,7 +256,7 @@ def tab_ops(active, ev0) -> None:
             ("Net value / month", fmt.money(val.monthly[1]), "After the system's running cost; low – high in the line below.")]
     widgets.kpi_row(kpis, widths=[1, 1.5, 1.3, 1])  # "60.15 → 58.30" was cut to "60.15 → 58…" in an equal quarter
     # one pair of brackets per figure: "−€4.0k (−€6.0k to −€2.5k) (base, low – high)" had two
-    st.caption(f"Net value per month after system cost, at the base assumptions with the low – high range: {fmt.span(*val.monthly)}. "
+    st.caption(f"Net value per month after system cost: {fmt.span_words(*val.monthly)}. "
                "Paired difference in levels 1–2 seen late per week, unassisted minus model-assisted, the mean with its 90 % interval: "
                f"{fmt.span(lo, mean, hi, num)}; below 0 = more late with the model.")
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", fmt.between(val.monthly[0], val.monthly[2]))])

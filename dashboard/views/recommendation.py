@@ -63,7 +63,8 @@ def demo_sentence(demo: dict | None, uid, many: str) -> str:
         return ""
     # it read "Shown first as a typical test user: 3 of the ten films at the default β are in the held-out part, the median over
     # the 671 test users, and each has a reason." — hard to parse (an executive walkthrough, 2026-12-04)
-    return (f" Shown first because this user is typical: {demo['hits']} of the ten {many} below (at the default β) are ones the user "
+    are = "is one" if demo["hits"] == 1 else "are ones"
+    return (f" Shown first because this user is typical: {demo['hits']} of the ten {many} below (at the default β) {are} the user "
             f"went on to have — marked “Held out” — the median over the {fmt.count(demo['users'])} test users; each has a reason.")
 
 
@@ -77,8 +78,7 @@ def tab_user(active, ev) -> None:
     uid = c0.selectbox("User", users["user_id"].tolist(), key="rec.user", format_func=lambda u: f"user {u}",
                        help="Users of the test split: their held-out 25 % is what the metrics check.")
     n_rated = int(users.loc[users.user_id == uid, "rated"].iloc[0])
-    c0.caption(f"The model learned from {fmt.count(n_rated)} of this user's {one if n_rated == 1 else many}; the rest are held out to "
-               "check its list."
+    c0.caption(f"The model learned from {fmt.count(n_rated)} of this user's {many}; the rest are held out to check its list."
                + demo_sentence(st.session_state.get("rec.demo"), uid, many))
     div = c1.slider("Diversity weight β", 0.0, 0.5, step=0.05, key="rec.div",
                     help=f"Divides each score by the {one}'s popularity to the power β. 0 = pure accuracy; the default is the most "
@@ -394,7 +394,7 @@ def tab_ab(ev) -> None:
                        f"takes {fmt.rate(year, 1)}" if year is not None else "")
             st.info(f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still covers its running cost. The "
                     f"**break-even uplift is {fmt.rate(be, 1)}** (the margin on its extra revenue just covers the {fmt.money(a.monthly_cost)}/month "
-                    f"running cost{one_off}); to detect it: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
+                    f"running cost{one_off}); to detect the break-even: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
 
 
 # ---- batch and own data -----------------------------------------------------------------------

@@ -300,8 +300,7 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
     widgets.kpi_row(money)
     # Home's card showed this range ("−€600 to −€150") while this tab kept it in a tooltip
     # "−€300 (−€600 to −€150) (base, low – high assumptions)": two pairs of brackets in a row
-    st.caption(f"Net value per month after the self-hosting cost, at the base assumptions with the low – high range: {fmt.span(*v.monthly)} "
-               "— the figure and range Home shows.")
+    st.caption(f"Net value per month after the self-hosting cost: {fmt.span_words(*v.monthly)} — the figure and range Home shows.")
     kpis = cost + money
     be = v.break_even[1]
     st.markdown(f"**Self-hosted vs hosted API at your volume ({fmt.count(a.drafts_per_month)} drafts), per month:** {fmt.money(v.self_hosted[1])} "

@@ -145,6 +145,16 @@ def span(lo: float | None, mid: float | None, hi: float | None, f: Callable[[Any
     return f"{f(mid)} ({between(lo, hi, f)})"
 
 
+def span_words(lo: float | None, mid: float | None, hi: float | None, f: Callable[[Any], str] = money) -> str:
+    """:func:`span` with what its brackets are: "−€4.0k (−€6.0k to −€2.5k) at the base assumptions, low – high in brackets", or,
+    when the range collapses to the value, "−€4.0k at the low, base and high assumptions alike" (a caption had promised a range
+    that :func:`span` leaves out then)."""
+    s = span(lo, mid, hi, f)
+    if s == DASH:
+        return s
+    return f"{s} at the low, base and high assumptions alike" if s == f(mid) else f"{s} at the base assumptions, low – high in brackets"
+
+
 def roi(x: float | None) -> str:
     """Return on investment as a percentage, capped so that a near-zero cost does not read as a bug."""
     if not _ok(x):

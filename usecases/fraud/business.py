@@ -113,6 +113,11 @@ class Operating:
         return self.caught / self.alerts if self.alerts else float("nan")
 
     @property
+    def test_fraud_share(self) -> float:
+        """Share of the scored test rows that are fraud — the mix the model's probabilities follow (not your fraud rate)."""
+        return self.frauds / (self.frauds + self.legit) if self.frauds + self.legit else float("nan")
+
+    @property
     def alerts_per_day(self) -> float:
         return float(self.month["alerts_per_day"])
 
