@@ -168,7 +168,8 @@ def tab_similar(active) -> None:
         return
     fig = px.bar(sim.iloc[::-1], x="weight", y="title", orientation="h", hover_data=["year", "genres"], height=380,
                  title="Nearest neighbours: the model's learnt item-to-item weight")
-    fig.update_layout(margin=MARGIN, yaxis_title=None, xaxis_title=f"weight B[{one}, neighbour]")
+    # "weight B[film, neighbour]" named a matrix entry, not what it means
+    fig.update_layout(margin=MARGIN, yaxis_title=None, xaxis_title=f"learnt weight: how much having this {one} adds to the neighbour's score")
     st.plotly_chart(fig, width="stretch")
 
 
@@ -180,7 +181,10 @@ def _short(ev, name: str) -> str:
 
 def _settings(name: str, params: dict, words: tuple[str, str, str], timed: bool = True) -> str:
     if name == "model" and params:
-        time = f"time weight α {params['alpha']:g}, τ {params['tau_seconds']:g} s" if timed else "no time weight (the file has no times)"
+        a, tau = params["alpha"], params["tau_seconds"]
+        # "time weight α 3, τ 300 s" said nothing to a reader who does not know the formula
+        time = ("no time weight (the file has no times)" if not timed else "no time weight (α 0: tuning found none helps)" if not a else
+                f"time weight α {a:g}, τ {tau:g} s: two {words[1]} a user had within about {tau:g} s of each other count up to {1 + a:g}× as much")
         return f"λ {params['lam']:g} · {time} · diversity β {params['beta']:g} · {words[1]} with ≥ {params['min_count']} {words[2]}"
     names = {"lam": "λ", "k": "k", "shrink": "shrink", "factors": "factors", "regularization": "reg", "alpha": "α"}
     return " · ".join(f"{names.get(p, p)} {fmt.number(v)}" for p, v in params.items()) or "nothing to tune"
