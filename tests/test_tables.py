@@ -305,3 +305,31 @@ def test_a_semicolon_file_with_line_breaks_inside_quoted_cells():
     assert df.shape == (5, 2) and df["body"].tolist() == want["body"].str.strip().tolist()
     plain, _ = read_table(b"a,b;c\n1,2;3\n4,5;6\n")  # lines that agree keep the line-by-line choice
     assert list(plain.columns) == ["a", "b;c"]
+
+
+def test_excels_sep_line_gives_the_delimiter_and_is_not_the_header():
+    """Excel writes (and reads) "sep=;" above the header; every reader took it for the header ("no column 'default' …
+    (columns: sep=, Unnamed: 1)"). A sweep of messy exports, 2026-12-04."""
+    raw = "\ufeffsep=;\r\nuser;item;rating\r\n1;2;4,5\r\n\r\n3;4;3\r\n".encode("utf-8")
+    df, info = read_table(raw)
+    assert info.delimiter == ";" and list(df.columns) == ["user", "item", "rating"] and df["rating"].tolist() == ["4,5", "3"]
+    assert file_line(df, 0) == 3 and file_line(df, 1) == 5  # the file's own lines: the sep line and the blank one counted
+    df, info = read_table(b"SEP=,\nuser,item\n1,2\n")
+    assert info.delimiter == "," and list(df.columns) == ["user", "item"] and file_line(df, 0) == 3
+    df, _ = read_table(b"sep,b\n1,2\n")  # a column called "sep" is a header like any other
+    assert list(df.columns) == ["sep", "b"]
+
+
+def test_rows_with_more_fields_than_the_header_are_refused_not_shifted():
+    """A delimiter at the end of every data row (not the header), or unquoted decimal commas in a comma file: pandas took the
+    extra leading field as an index and shifted every column — users read as items, items as times — and the recommender
+    trained on it (NDCG 0.000) without a word."""
+    with pytest.raises(DataProblem, match=r"every row has 4 fields where the header has 3 \(a comma at the end of each row, or "
+                                          r"decimal commas in a comma-separated file\?\); make the header and the rows agree"):
+        read_table(b"user,item,time\n1,2,3,\n4,5,6,\n")
+    with pytest.raises(DataProblem, match=r"every row has 4 fields where the header has 3 \(a semicolon at the end of each row\?\)"):
+        read_table(b"a;b;c\n1;2;3;\n4;5;6;\n")
+    with pytest.raises(DataProblem, match="line 3 has 3 fields where the header has 2"):  # one long row: pandas names it
+        read_table(b"a,b\n1,2\n3,4,5\n6,7\n")
+    df, _ = read_table(b"a,b,\n1,2,\n")  # a trailing delimiter on the header too: an empty last column, as before
+    assert df.shape == (1, 3)

@@ -418,11 +418,18 @@ def read_table(
     text, enc = decode_text(data, (*encodings, "utf-16"), subject)  # UTF-16 from its byte-order mark: Excel's "Unicode text"
     if "\r" in text:  # Windows (CR LF) and classic-Mac (CR alone: Excel's "CSV (Macintosh)") line ends read as plain ones
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Excel's delimiter line ("sep=;" above the header, which Excel writes and reads): the delimiter, said by the file itself.
+    # It had been read as the header ("no column 'default' … (columns: sep=, Unnamed: 1)") by every reader.
+    hint = _SEP_LINE.match(text)
+    skipped = 0
+    if hint:
+        skipped = text[: hint.end()].count("\n")
+        text = text[hint.end():]
     lines = [l for l in text.splitlines() if l.strip()]
     if not lines:
         raise DataProblem("it holds no rows (only blank lines)", subject)
     sample = lines[:200]
-    delim = detect_delimiter(sample)
+    delim = hint.group(1) if hint else detect_delimiter(sample)
     try:
         rows = list(csv.reader(sample, delimiter=delim))
     except csv.Error as exc:
@@ -462,7 +469,9 @@ def read_table(
     if not header:
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
     df.columns = [str(c).strip() for c in df.columns]
-    starts = _check_shape(text, delim, df, bool(header), subject)
+    starts = [st + skipped for st in _check_shape(text, delim, df, bool(header), subject, skipped)]
+    if skipped and not isinstance(df.index, pd.RangeIndex):
+        df = df.reset_index(drop=True)
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     lines = _record_lines(starts, bool(header), len(df))
     empty = (df == "").all(axis=1).to_numpy() if drop_empty_rows and df.shape[1] and len(df) else np.zeros(len(df), bool)
@@ -482,10 +491,12 @@ def read_table(
     return df, info
 
 
-def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str) -> list[int]:
-    """Refuse what pandas would quietly accept: duplicate column names (pandas renames them ``x.1``)
-    and ragged rows (fewer fields than the header, which pandas fills with blanks). Returns the line on which each
-    non-blank record (the header included) starts, read in the same pass."""
+def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str, offset: int = 0) -> list[int]:
+    """Refuse what pandas would quietly accept: duplicate column names (pandas renames them ``x.1``), ragged rows (fewer
+    fields than the header, which pandas fills with blanks) and rows that all have more fields than the header (pandas
+    takes the extra leading fields as an index and shifts every column: a trailing delimiter on each data row read users as
+    items and items as times, and trained). Returns the line on which each non-blank record (the header included) starts,
+    read in the same pass; ``offset``: lines above ``text`` in the file (Excel's ``sep=`` line)."""
     if header:
         # pandas renames a repeated "x" to "x.1"; names equal up to case and punctuation clash too.
         renamed = {c.rsplit(".", 1)[0] for c in df.columns if "." in c and c.rsplit(".", 1)[-1].isdigit() and c.rsplit(".", 1)[0] in df.columns}
@@ -498,6 +509,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
     width = df.shape[1]
     short: list[int] = []
     n_short = 0
+    longest, n_long, first_long = 0, 0, 0
     starts, end = [], 0
     reader = csv.reader(io.StringIO(text), delimiter=delim, skipinitialspace=True)
     try:
@@ -506,12 +518,25 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
             if not rec or (len(rec) == 1 and not rec[0].strip()):
                 continue
             starts.append(start)
+            if header and len(starts) == 1:
+                continue  # the header itself
             if len(rec) < width:
                 n_short += 1
                 if len(short) < _MAX_SHOWN:
-                    short.append(reader.line_num)
+                    short.append(reader.line_num + offset)
+            elif len(rec) > width:
+                n_long += 1
+                longest = max(longest, len(rec))
+                first_long = first_long or reader.line_num + offset
     except csv.Error as exc:
         raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
+    if n_long:
+        rows = len(starts) - (1 if header else 0)
+        who = "every row" if n_long == rows else f"{n_long:,} of its {rows:,} rows (the first on line {first_long})"
+        name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
+        why = f"a {name} at the end of each row" + (", or decimal commas in a comma-separated file" if delim == "," else "")
+        raise DataProblem(f"{who} {'has' if n_long == 1 or n_long == rows else 'have'} {longest} fields where the header has {width} "
+                          f"({why}?); make the header and the rows agree", subject)
     if n_short:
         more = f" and {n_short - len(short)} more" if n_short > len(short) else ""
         raise DataProblem(f"line{'s' if n_short > 1 else ''} {', '.join(map(str, short))}{more} "
@@ -535,6 +560,9 @@ class FileLines(tuple):
 
     def __deepcopy__(self, memo) -> FileLines:
         return self
+
+
+_SEP_LINE = re.compile(r"\A[ \t]*sep=([,;\t|])[ \t]*(?:\n|\Z)", re.IGNORECASE)
 
 
 def _record_lines(starts: list[int], header: bool, n_rows: int) -> FileLines | None:
