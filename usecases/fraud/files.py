@@ -118,6 +118,18 @@ def drop_index_column(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return df, notes
 
 
+def drop_empty_unnamed(df: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out columns with no name and no value (``a;b;;`` — a delimiter at the end of every line, as spreadsheets export),
+    said in a note; they had been refused as "column Unnamed: 4: 10000 empty values … fill or drop those rows", as triage and
+    recommendation already ignore them (a sweep of messy exports, 2026-12-04)."""
+    empty = [c for c in df.columns if str(c).startswith("Unnamed:") and (df[c].astype(str).str.strip() == "").all()]
+    if not empty or len(empty) == df.shape[1]:
+        return df, notes
+    n = len(empty)
+    return df.drop(columns=empty), [*notes, f"ignored {n} empty column{'s' if n > 1 else ''} without a name (a delimiter at the end of "
+                                              "each line)"]
+
+
 def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -> pd.Series:
     """0/1 (or yes/no, true/false …) → float 1.0 / 0.0; blank → NaN (refused when ``required``)."""
     s = raw.astype(str).str.strip().str.lower()
@@ -383,6 +395,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     if not info.header:  # a header row is expected; read the first row as one so the message can name columns
         df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, header=True, drop_empty_rows=True)
     df, notes = drop_index_column(df)
+    df, notes = drop_empty_unnamed(df, notes)
     _one_id_column(df.columns, subject)
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
