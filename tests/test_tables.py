@@ -333,3 +333,13 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted():
         read_table(b"a,b\n1,2\n3,4,5\n6,7\n")
     df, _ = read_table(b"a,b,\n1,2,\n")  # a trailing delimiter on the header too: an empty last column, as before
     assert df.shape == (1, 3)
+
+
+def test_a_header_repeated_among_the_rows_is_named_by_its_line():
+    """Two exports joined one after the other: the header again on line 302 was scored as a patient (sex code 'sex', complaint
+    'complaint') once the guess was accepted, and refused elsewhere as four unrelated problems."""
+    with pytest.raises(DataProblem, match=r"line 5 repeats the header \(files joined one after the other\?\); delete it"):
+        read_table(b"a,b\n1,2\n\n3,4\na,b\n5,6\n")
+    with pytest.raises(DataProblem, match=r"lines 3, 5 repeat the header .*delete them"):
+        read_table(b"a;b\n1;2\na;b\n3;4\n a ; b \n")
+    assert read_table(b"a,b\n1,a\nb,2\n")[0].shape == (2, 2)  # a header word in one cell is data

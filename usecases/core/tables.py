@@ -485,6 +485,14 @@ def read_table(
         lines = FileLines(l for l, e in zip(base, empty) if not e)
     if lines is not None:  # blank lines: row i is not on line i + 2 (pandas carries attrs through columns and masks)
         df.attrs[FILE_LINES] = lines
+    if header and len(df) and df.shape[1] > 1:
+        # two exports joined: the header again among the rows ("sex" scored as a patient's sex code, "rating" as a rating)
+        again = np.flatnonzero((df.to_numpy(dtype=object) == np.array(list(df.columns), dtype=object)).all(axis=1))
+        if len(again):
+            at = ", ".join(str(file_line(df, int(i))) for i in again[:_MAX_SHOWN]) + (f" and {len(again) - _MAX_SHOWN} more" if len(again) > _MAX_SHOWN else "")
+            raise DataProblem(f"line{'s' if len(again) > 1 else ''} {at} {'repeat' if len(again) > 1 else 'repeats'} the header (files joined "
+                              "one after the other?); delete "
+                              f"{'them' if len(again) > 1 else 'it'}", subject)
     cells = [c.strip() for r in rows[1:] for c in r]
     df.attrs[COMMA_LOCALE] = delim == ";" or any((_NUM_COMMA.match(c) and not _GROUPED.match(c)) or _DE_SURE.match(c) for c in cells)
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
