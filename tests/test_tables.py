@@ -343,3 +343,14 @@ def test_a_header_repeated_among_the_rows_is_named_by_its_line():
     with pytest.raises(DataProblem, match=r"lines 3, 5 repeat the header .*delete them"):
         read_table(b"a;b\n1;2\na;b\n3;4\n a ; b \n")
     assert read_table(b"a,b\n1,a\nb,2\n")[0].shape == (2, 2)  # a header word in one cell is data
+
+
+def test_per_cent_signs_are_read_when_the_whole_column_carries_them():
+    """"22.1%" was refused as "text values … encode categories as numbers" while "$729.53" in the same file was read."""
+    from usecases.core.tables import text_to_numbers
+
+    n, problem = text_to_numbers(pd.Series(["22.1%", "6.8 %", "", "1.234,5 %"][:3]))
+    assert problem is None and n.tolist()[:2] == [22.1, 6.8] and np.isnan(n.iloc[2])
+    n, problem = text_to_numbers(pd.Series(["1.6%", "0.02"]))  # per cent beside a bare number: 0.016 or 1.6? not guessed
+    assert n.isna().all() and problem == "some values carry a % sign ('1.6%') and others do not ('0.02'); write them all one way"
+    assert text_to_numbers(pd.Series(["12,5 %", "3,0 %"]))[0].tolist() == [12.5, 3.0]

@@ -467,3 +467,18 @@ def test_vital_signs_written_with_three_decimals_in_a_semicolon_file_are_read():
     three = triage.read_data(cohort_csv(300, 0, sep=";", float_format="%.3f"), "c3.csv")
     for c in ("hr", "sbp", "spo2", "temp"):
         assert np.allclose(three.frame[c].to_numpy(float), plain.frame[c].to_numpy(float), equal_nan=True), c
+
+
+def test_vitals_written_with_their_units_read_as_the_numbers():
+    """"141 bpm", "37.9 °C", "74 mmHg", "25/min", "88%": every vital of such a file was dropped as "has no numbers" and the
+    model trained on age, sex and the complaint without a word beyond a note (a sweep of messy exports, 2026-12-04)."""
+    import io
+
+    clean = pd.read_csv(io.BytesIO(cohort_csv(300, 3)), dtype=str, keep_default_na=False)
+    units = clean.copy()
+    for col, unit in (("hr", " bpm"), ("temp", " °C"), ("sbp", " mmHg"), ("dbp", "mmHg"), ("rr", "/min"), ("spo2", "%")):
+        units[col] = [v + unit if v else v for v in clean[col]]
+    a = triage.read_data(clean.to_csv(index=False).encode(), "clean.csv")
+    b = triage.read_data(units.to_csv(index=False).encode("utf-8"), "units.csv")
+    assert not any("has no numbers" in n for n in b.notes), b.notes
+    pd.testing.assert_frame_equal(a.frame[["hr", "temp", "sbp", "dbp", "rr", "spo2"]], b.frame[["hr", "temp", "sbp", "dbp", "rr", "spo2"]])

@@ -294,6 +294,7 @@ _CURRENCY_LEAD = re.compile(r"^([+-]?)\s*([€$£¥]|(?:EUR|USD|GBP|CHF)\s)\s*(?
 _CURRENCY_TRAIL = re.compile(r"(?<=\d)\s*([€$£¥]|\s(?:EUR|USD|GBP|CHF))$", re.IGNORECASE)
 _CURRENCY_NAMES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 # Spaces that group thousands (French and Nordic exports: "1 234,50", often with a no-break space): never a decimal mark.
+_PERCENT = re.compile(r"^[+-]?(\d[\d.,\u00a0\u202f ]*)?\d\s*%$")  # 22.1% · 88 % · 1.234,5 %
 _SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
 
 
@@ -314,7 +315,8 @@ def text_to_numbers(raw: pd.Series, *, thousands: bool = True) -> tuple[pd.Serie
     signs, where no value reaches a thousand) reads ``98.000`` as 98 whatever the file. ``-2,4e-05`` (R's ``write.csv2``)
     is a decimal comma. A currency
     symbol or code before or after the number (``€1,234.50``, ``-$12``, ``1 234,50 €``) is dropped, and spaces that group
-    thousands (``1 234,50``, also no-break spaces) are read as such — a space is never a decimal mark."""
+    thousands (``1 234,50``, also no-break spaces) are read as such — a space is never a decimal mark. A per-cent sign
+    (``22.1%``, ``88 %``) is dropped when every number of the column carries one: the number stays in per cent."""
     orig = raw.astype(str).str.strip()  # quoted in messages as the file writes it
     s = orig.str.replace("\u2212", "-", regex=False)
     cur = s.str.extract(_CURRENCY_LEAD)[1].fillna(s.str.extract(_CURRENCY_TRAIL)[0]).str.strip().str.upper()
@@ -325,6 +327,15 @@ def text_to_numbers(raw: pd.Series, *, thousands: bool = True) -> tuple[pd.Serie
         return pd.Series(np.nan, index=raw.index), (f"values in more than one currency ({', '.join(map(repr, ex))}); "
                                                     "convert them to one currency")
     s = s.str.replace(_CURRENCY_LEAD, r"\1", regex=True).str.replace(_CURRENCY_TRAIL, "", regex=True)
+    # "22.1%" / "88 %": the number, in per cent — when every number of the column carries the sign (beside bare numbers it
+    # could be 0.221 or 22.1, so such a column is not read). It had been refused as "text values … encode categories".
+    pct = s.str.match(_PERCENT)
+    if pct.any():
+        bare = ~pct & s.str.match(r"^[+-]?[\d.,]*\d$")
+        if bare.any():
+            return pd.Series(np.nan, index=raw.index), (f"some values carry a % sign ({orig[pct].iloc[0]!r}) and others do not "
+                                                        f"({orig[bare].iloc[0]!r}); write them all one way")
+        s = s.where(~pct, s.str.replace(r"\s*%$", "", regex=True))
     s = s.where(~s.str.match(_SPACE_GROUPS), s.str.replace(r"[ \u00a0\u202f]", "", regex=True))
     comma = s.str.match(_NUM_COMMA)  # 12,5 — a decimal comma, or one thousands separator
     grouped = comma & s.str.match(_GROUPED)

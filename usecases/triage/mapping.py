@@ -208,11 +208,18 @@ def _values(s: pd.Series, limit: int = 50) -> list[str]:
     return [v for v in t[~t.isin(PLACEHOLDERS)].unique()[:limit]]
 
 
+# A unit written after a vital sign or an age ("141 bpm", "37.9 °C", "74 mmHg", "25/min", "62 y"): the number is read. A
+# temperature in °F keeps its number, which the plausibility check then names as °F. Every vital of a file with units had
+# been dropped as "has no numbers" (a sweep of messy exports, 2026-12-04).
+_UNIT = re.compile(r"(?<=\d)\s*(?:bpm|beats?/min|breaths?/min|b/min|/min|per min|mm ?hg|[°º]\s?[cf]|deg ?[cf]|years?|yrs?|y/o|y)\.?$",
+                   re.IGNORECASE)
+
+
 def to_number(s: pd.Series) -> pd.Series:
     """Numbers from text cells: decimal commas decided for the whole column (``text_to_numbers``: a comma that may be a
     thousands separator is not guessed, so such a cell stays unread and is counted as such), placeholders (``??``, ``-``,
-    ``#N/A``) → missing."""
-    t = s.astype(str).str.strip()
+    ``#N/A``) → missing, a unit after the number (:data:`_UNIT`, and ``%``) dropped."""
+    t = s.astype(str).str.strip().str.replace(_UNIT, "", regex=True)
     return text_to_numbers(t.where(~t.isin(PLACEHOLDERS), ""), thousands=False)[0]  # no vital sign reaches a thousand: 98.000 is 98
 
 
