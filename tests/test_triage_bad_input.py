@@ -482,3 +482,26 @@ def test_vitals_written_with_their_units_read_as_the_numbers():
     b = triage.read_data(units.to_csv(index=False).encode("utf-8"), "units.csv")
     assert not any("has no numbers" in n for n in b.notes), b.notes
     pd.testing.assert_frame_equal(a.frame[["hr", "temp", "sbp", "dbp", "rr", "spo2"]], b.frame[["hr", "temp", "sbp", "dbp", "rr", "spo2"]])
+
+
+def test_levels_that_run_against_the_vital_signs_are_not_read_upside_down():
+    """A file whose level 5 is the most urgent, read with the guess ("level 1 is the most urgent"), trained upside down with
+    κ 0.53 and one note (a sweep of messy exports, 2026-12-04). The ESI-style rule's levels and the file's now have to agree
+    in direction: refused when guessed, a note when a mapping says so, and read as it should with "most_urgent": 5."""
+    import io
+
+    df = pd.read_csv(io.BytesIO(cohort_csv(400, 7)), dtype=str, keep_default_na=False)
+    df["level"] = (6 - df["level"].astype(int)).astype(str)
+    df["nurse_level"] = (6 - df["nurse_level"].astype(int)).astype(str)
+    raw = df.rename(columns={"level": "Acuity", "nurse_level": "Nurse acuity"}).to_csv(index=False).encode()
+    with pytest.raises(DataProblem, match=r"its levels run against the vital signs .* hold the high numbers of 'Acuity' \(Spearman ρ −0\.\d\d "
+                                          r"over 400 patients.* is level 5 the most urgent\? Say so in a mapping file \(\"most_urgent\": 5\)"):
+        triage.read_data(raw, "reversed.csv")
+    cols = {c: c for c in ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2")}
+    one = triage.read_data(raw, "reversed.csv", mapping=json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"},
+                                                                     "most_urgent": 1}))
+    assert any(n.startswith("Check which end is most urgent: its levels run against the vital signs") for n in one.notes), one.notes
+    five = triage.read_data(raw, "reversed.csv", mapping=json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"},
+                                                                      "most_urgent": 5}))
+    assert not any("run against" in n for n in five.notes)
+    assert not any("run against" in n for n in triage.read_data(cohort_csv(400, 7), "clean.csv").notes)
