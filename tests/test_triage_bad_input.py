@@ -505,3 +505,12 @@ def test_levels_that_run_against_the_vital_signs_are_not_read_upside_down():
                                                                       "most_urgent": 5}))
     assert not any("run against" in n for n in five.notes)
     assert not any("run against" in n for n in triage.read_data(cohort_csv(400, 7), "clean.csv").notes)
+
+
+def test_a_mapping_of_the_levels_alone_says_it_replaces_the_guess():
+    """{"columns": {"level": …, "nurse_level": …}, "most_urgent": 5} was refused as "no column is mapped to a triage field" —
+    the user had meant the guess to take the rest; the message says a mapping replaces the guess and what the guess would take."""
+    mapping = json.dumps({"columns": {"level": "level", "nurse_level": "nurse_level"}, "most_urgent": 1})
+    with pytest.raises(DataProblem, match=r"no column is mapped to a triage field \(age, vitals, complaint …\): a mapping file replaces "
+                                          r"the app's guess, so list them in its \"columns\" — the guess would take \"age\": \"age\", "):
+        triage.read_data(cohort_csv(100, 3), "levels-only.csv", mapping=mapping)

@@ -107,6 +107,9 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             col = text_column or _guess_text_column(df, subject)
             if col not in df.columns:
                 raise DataProblem(f"it has no column {col!r} (columns: {', '.join(df.columns)})", subject)
+            if not df[col].astype(str).str.contains(r"[^\W\d_]", regex=True).any():  # a column of numbers trained "bits per byte 2.67" on digits
+                raise DataProblem(f"column {col!r} holds no letters — numbers only, not text; name the column that holds the text "
+                                  f"(columns: {', '.join(df.columns)})", subject)
             texts.append("\n\n".join(t for t in df[col].astype(str) if t.strip()))
             name = f"{name}, column {col!r}"  # the source says which column was read
         else:

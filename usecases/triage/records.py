@@ -170,7 +170,12 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
     if require_labels and "level" not in mapping.columns:
         problems.append("no column is mapped to the reference level, which training and evaluation need")
     if not [c for c in mapping.columns if c not in LABELS]:
-        problems.append("no column is mapped to a triage field (age, vitals, complaint …)")
+        # a mapping file replaces the guess: one that names only the levels left every field unread, and said so vaguely
+        others = guess_mapping(df).mapping.columns
+        took = [f'"{c}": {json.dumps(str(col), ensure_ascii=False)}' for c, col in others.items() if c not in LABELS]
+        problems.append("no column is mapped to a triage field (age, vitals, complaint …): a mapping file replaces the app's guess, so "
+                        "list them in its \"columns\"" + (f" — the guess would take {', '.join(took[:8])}{' …' if len(took) > 8 else ''}"
+                                                          if took else ""))
     if problems:
         raise DataProblem(problems, subject)
     out = pd.DataFrame(index=df.index)
