@@ -266,6 +266,20 @@ def test_scores_of_a_featurised_table_come_back_in_file_order_named_by_row(table
     assert [out["fraud_probability"].iloc[0], out["fraud_probability"].iloc[39]] == want and want[0] != want[1]
 
 
+def test_a_row_far_outside_the_training_range_is_named_when_scoring(table_model):
+    """A totals row at the bottom of a file to score (each column's sum, about 100× the training range) was scored like any
+    other row (P 0.52) without a word (a sweep of messy exports, 2026-12-04)."""
+    m, table = table_model
+    rows = table.drop(columns="Class").head(30)
+    assert not any("far outside" in n for n in fraud.score_file(m, rows.to_csv(index=False).encode(), "ok.csv").attrs["notes"])
+    total = rows.sum(numeric_only=True)
+    totals = pd.concat([rows, pd.DataFrame([{**rows.iloc[0].to_dict(), **total.to_dict()}])], ignore_index=True)
+    out = fraud.score_file(m, totals.to_csv(index=False).encode(), "totals.csv")
+    (note,) = [n for n in out.attrs["notes"] if "far outside" in n]
+    assert note.startswith("row 31 (the output's row column) holds values far outside the training file's range — e.g. ") and \
+        note.endswith("a totals row, or another unit? The model extrapolates there; check that row"), note
+
+
 def test_a_scoring_batch_matches_columns_by_name_and_reads_placeholders_as_empty(table_model):
     """Scoring a featurised table: the model's columns in another order are matched by name (they were refused without
     naming anything); a yes/no column holding only "No" in this batch is read as 0 (it was refused as text); and "?" next to

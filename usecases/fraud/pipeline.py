@@ -202,6 +202,9 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                  "train_frauds": int(y[tr0].sum()), "test_frauds": int(arrays["test.y"].sum()), "layout": ds.layout,
                  "features": list(ds.features), "has_amount": bool(ds.has_amount), "synthetic": bool(ds.synthetic),
                  "notes": [*ds.warnings, *ds.notes], "label_column": ds.label_column, "codings": dict(ds.codings),
+                 # each feature's training range, for scoring to name rows far outside it (a featurised table only)
+                 "feature_range": ({f: [float(np.nanmin(ds.X[:, i])), float(np.nanmax(ds.X[:, i]))] for i, f in enumerate(ds.features)}
+                                   if ds.layout == "table" and len(ds.frame) else None),
                  "amount_median": float(np.median(ds.frame["TX_AMOUNT"])) if ds.has_amount and "TX_AMOUNT" in ds.frame else None, "spread": spread_words(plan, arrays), "test_days": int(len(np.unique(days[days >= 0])))},
         "training": config.as_dict(),
         "model": {"architecture": ARCHITECTURE.get(config.learner, config.learner),

@@ -44,6 +44,32 @@ def default_threshold(trained: Trained) -> float:
     return operating(evaluate(trained), FraudAssumptions()).threshold
 
 
+FAR = 1.0  # a value more than this many training spans beyond the training range is far outside it
+
+
+def far_outside(trained: Trained, rows: Dataset, out: pd.DataFrame) -> str | None:
+    """Rows of a featurised table with a value far outside the training file's range of that column (beyond its span past
+    either end): the model extrapolates there. A totals row at the bottom of a file to score (each column's sum, ~100× the
+    range) got P 0.52 and nothing said so (a sweep of messy exports, 2026-12-04). ``None`` for older cards or none found."""
+    ranges = trained.card["data"].get("feature_range")
+    if rows.layout != "table" or not ranges or not len(out):
+        return None
+    X = rows.X
+    lo = np.array([ranges[f][0] for f in rows.features]); hi = np.array([ranges[f][1] for f in rows.features])
+    span = np.maximum(hi - lo, 1e-12)
+    off = (X > hi + FAR * span) | (X < lo - FAR * span)
+    bad = np.flatnonzero(off.any(axis=1))
+    if not len(bad):
+        return None
+    ids = rows.frame["TRANSACTION_ID"].astype(str).to_numpy()  # the output's `row` column
+    shown = ", ".join(ids[bad[:5]]) + (f" and {len(bad) - 5:,} more" if len(bad) > 5 else "")
+    i = int(bad[0])
+    j = int(np.flatnonzero(off[i])[0])
+    return (f"{'rows' if len(bad) > 1 else 'row'} {shown} (the output's row column) hold{'' if len(bad) > 1 else 's'} values far outside "
+            f"the training file's range — e.g. {rows.features[j]} = {X[i, j]:,.6g} where training ran from {lo[j]:,.6g} to {hi[j]:,.6g}: "
+            f"a totals row, or another unit? The model extrapolates there; check {'those rows' if len(bad) > 1 else 'that row'}")
+
+
 def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, batch_size: int = 65_536) -> pd.DataFrame:
     """Fraud probability and flag for every row (batched; on the model's device). ``threshold`` defaults to the
     profit-optimal one under default assumptions."""
@@ -77,6 +103,9 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
            "the model's validation rows); fraud_probability ranks every row — sort by it to review more"
            if threshold is None else "the threshold given")
     out.attrs["notes"] = [*rows.notes, f"flagged {int(out['flagged'].sum()):,} of {len(out):,} rows at P(fraud) ≥ {t:.3f}: {why}"]
+    far = far_outside(trained, rows, out)
+    if far:
+        out.attrs["notes"].append(far)
     scale = amount_scale(trained, f)
     if scale:
         out.attrs["notes"].insert(0, scale)
