@@ -182,9 +182,8 @@ def _short(ev, name: str) -> str:
 def _settings(name: str, params: dict, words: tuple[str, str, str], timed: bool = True) -> str:
     if name == "model" and params:
         a, tau = params["alpha"], params["tau_seconds"]
-        # "time weight α 3, τ 300 s" said nothing to a reader who does not know the formula
-        time = ("no time weight (the file has no times)" if not timed else "no time weight (α 0: tuning found none helps)" if not a else
-                f"time weight α {a:g}, τ {tau:g} s: two {words[1]} a user had within about {tau:g} s of each other count up to {1 + a:g}× as much")
+        time = ("no time weight (the file has no times)" if not timed else "no time weight (α 0)" if not a else
+                f"time weight α {a:g}, τ {tau:g} s")
         return f"λ {params['lam']:g} · {time} · diversity β {params['beta']:g} · {words[1]} with ≥ {params['min_count']} {words[2]}"
     names = {"lam": "λ", "k": "k", "shrink": "shrink", "factors": "factors", "regularization": "reg", "alpha": "α"}
     return " · ".join(f"{names.get(p, p)} {fmt.number(v)}" for p, v in params.items()) or "nothing to tune"
@@ -250,6 +249,12 @@ def tab_model(active, ev, choice: str) -> None:
                                 "chosen": st.column_config.TextColumn("Chosen setting", width=380),
                                 "val": st.column_config.TextColumn(f"Validation NDCG@{k}", width=140),
                                 "fits": st.column_config.TextColumn("Settings fitted", width=110)})
+    mp = ev.tuning.get("model", {}).get("params", {})
+    if timed and mp.get("alpha"):  # "time weight α 3, τ 300 s" said nothing to a reader who does not know the formula (in the cell
+        # it was cut off: the sentence sits under the table)
+        st.caption(f"The time weight: two {words[1]} a user had within about {mp['tau_seconds']:g} s of each other count up to "
+                   f"{1 + mp['alpha']:g}× as much in the model's item-to-item statistics (α {mp['alpha']:g}, τ {mp['tau_seconds']:g} s; "
+                   "α 0 would be plain EASE).")
     hist = pd.DataFrame(active.card.get("tuning", {}).get("model", []))
     if len(hist):
         m = active.card["model"]
