@@ -481,8 +481,6 @@ def read_table(
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
     df.columns = [str(c).strip() for c in df.columns]
     starts = [st + skipped for st in _check_shape(text, delim, df, bool(header), subject, skipped)]
-    if skipped and not isinstance(df.index, pd.RangeIndex):
-        df = df.reset_index(drop=True)
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     lines = _record_lines(starts, bool(header), len(df))
     empty = (df == "").all(axis=1).to_numpy() if drop_empty_rows and df.shape[1] and len(df) else np.zeros(len(df), bool)
