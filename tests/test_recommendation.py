@@ -21,7 +21,7 @@ from usecases.recommendation import business as rb
 from usecases.recommendation import evaluation as rev
 from usecases.recommendation import metrics as M
 from usecases.recommendation import serving, training, tuning
-from usecases.recommendation.data import Context, inner_split, movielens, rebuild_split, user_split
+from usecases.recommendation.data import ITEM, USER, Context, inner_split, movielens, rebuild_split, user_split
 from usecases.recommendation.model import Gram, catalogue_slots, time_pairs
 from usecases.recommendation.model import scores as model_scores
 from usecases.recommendation.peers import EASE, ItemKNN, MostPopular, knn_neighbours, top_k
@@ -418,6 +418,22 @@ def test_a_batch_list_never_offers_what_the_user_already_has_in_the_data():
         code = list(map(str, ctx.data.user_ids)).index(uid)
         have = set(map(str, ctx.data.item_ids[np.r_[ctx.seen[code].indices, ctx.truth[code].indices]]))
         assert not set(out.loc[out["user_id"].astype(str) == uid, "item_id"].astype(str)) & have, uid
+
+
+def test_a_quick_models_batch_reads_the_users_it_did_not_sample_from_their_rows(quick):
+    """A quick model samples 80 users; the others' rows are in neither part of its split, so a batch gave them an empty
+    history — the most popular list, "none of this user's items is in the model's catalogue", with items they already had
+    (513 of 1,200 in a sweep of messy exports, 2026-12-04). Their rows are now their history, and never offered back."""
+    ctx = serving.context(quick)
+    out_codes = np.unique(ctx.data.frame[USER].to_numpy()[ctx.split.fold < 0])[:5]
+    ids = [str(ctx.data.user_ids[c]) for c in out_codes]
+    out = rec.score(quick, ids, 10)
+    assert len(out) == 50 and set(out["basis"]) == {"this user's history"}, out["basis"].value_counts()
+    rows = ctx.data.frame
+    for c, uid in zip(out_codes, ids):
+        have = set(map(str, ctx.data.item_ids[rows[ITEM].to_numpy()[rows[USER].to_numpy() == c]]))
+        assert have and not set(out.loc[out["user_id"].astype(str) == uid, "item_id"].astype(str)) & have, uid
+    assert any(n.startswith("5 users of the file were not among the 80 users this quick model sampled") for n in out.attrs["notes"])
 
 
 def test_a_file_with_fewer_items_than_the_list_trains_and_scores():

@@ -17,7 +17,7 @@ import torch
 
 from usecases.core.tables import DataProblem
 
-from .data import ITEM, MIN_USER_INTERACTIONS, USER, Context
+from .data import ITEM, MIN_USER_INTERACTIONS, USER, Context, matrix
 from .evaluation import catalogue_slot, fit_peers
 from .files import read_user_ids
 from .model import popular_fallback
@@ -307,12 +307,30 @@ def left_out_flags(ctx: Context, new_ids: list[str]) -> np.ndarray:
     return np.array([u in short for u in new_ids], dtype=bool)
 
 
+def unsampled(ctx: Context) -> sp.csr_matrix | None:
+    """The rows of users a quick model did not sample (``max_users``: their rows are in neither part of the split), or None.
+    Batch scoring reads them as those users' histories, as a new visitor's: with an empty history they had got the most
+    popular list "none of this user's items is in the model's catalogue", with items they already had in it (513 of 1,200
+    in a sweep of messy exports, 2026-12-04)."""
+    out = ctx.split.fold < 0
+    if not out.any():
+        return None
+    return matrix(ctx.data.frame[out], ctx.data.n_users, ctx.data.n_items)
+
+
+def _histories(ctx: Context) -> sp.csr_matrix:
+    extra = unsampled(ctx)
+    return ctx.seen if extra is None else (ctx.seen + extra).tocsr()
+
+
 def with_new_visitors(ctx: Context, new_ids: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-    """``(histories, user ids)`` indexed by the codes of ``resolve_users``: the known users', then a history per id the model
-    was not trained on (``new_visitor_rows``; the matrix is copied only when there is one)."""
+    """``(histories, user ids)`` indexed by the codes of ``resolve_users``: the known users' (their training part, or all
+    their rows for a user a quick model did not sample), then a history per id the model was not trained on
+    (``new_visitor_rows``; the matrix is copied only when there is one)."""
+    base = _histories(ctx)
     if not new_ids:
-        return ctx.seen, np.asarray(ctx.data.user_ids, dtype=object)
-    seen = sp.vstack([ctx.seen, new_visitor_rows(ctx, new_ids)]).tocsr()
+        return base, np.asarray(ctx.data.user_ids, dtype=object)
+    seen = sp.vstack([base, new_visitor_rows(ctx, new_ids)]).tocsr()
     return seen, np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)])
 
 
@@ -321,7 +339,8 @@ def known_items(ctx: Context, new_ids: list[str]) -> sp.csr_matrix:
     training — indexed like ``with_new_visitors``: a batch list never offers one of them (the shipped model listed films
     user 2 had already rated, 3 of 10, because only the training part counted as seen). The model still reads the training
     part alone, as it learned."""
-    have = (ctx.seen + ctx.truth).tocsr()
+    extra = unsampled(ctx)
+    have = (ctx.seen + ctx.truth + (extra if extra is not None else 0)).tocsr()
     if not new_ids:
         return have
     return sp.vstack([have, new_visitor_rows(ctx, new_ids)]).tocsr()
@@ -364,6 +383,13 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
         raw = model_scores(trained.model, seen, beta)
     raw, none = with_fallback(trained, raw)
     items, scores = top_k(raw, known_items(ctx, new_ids)[codes], n)
+    extra = unsampled(ctx)
+    if extra is not None:
+        out_of_sample = known & (np.asarray(extra.sum(axis=1)).ravel()[np.minimum(codes, n_users - 1)] > 0)
+        if out_of_sample.any():
+            notes.append(f"{int(out_of_sample.sum()):,} user{'s' if out_of_sample.sum() > 1 else ''} of the file {'were' if out_of_sample.sum() > 1 else 'was'} "
+                         f"not among the {int(trained.card.get('training', {}).get('max_users') or 0):,} users this quick model sampled: "
+                         "their lists are built from their rows in the file, read as a new visitor's history, and never offer one of them")
     meta = ctx.data.items
     ok = items.ravel() >= 0
     out = pd.DataFrame({
