@@ -354,3 +354,11 @@ def test_per_cent_signs_are_read_when_the_whole_column_carries_them():
     n, problem = text_to_numbers(pd.Series(["1.6%", "0.02"]))  # per cent beside a bare number: 0.016 or 1.6? not guessed
     assert n.isna().all() and problem == "some values carry a % sign ('1.6%') and others do not ('0.02'); write them all one way"
     assert text_to_numbers(pd.Series(["12,5 %", "3,0 %"]))[0].tolist() == [12.5, 3.0]
+
+
+def test_rows_longer_than_the_header_by_different_amounts_say_so():
+    """Unquoted decimal commas in a comma file add one field per decimal number: the rows differ in length."""
+    with pytest.raises(DataProblem, match=r"every row has 4 to 5 fields where the header has 3"):  # pandas had said "the header has 4"
+        read_table(b"user,item,rating\n1,2,4,5\n3,4,3,5\n5,6,1,0,5\n")
+    with pytest.raises(DataProblem, match=r"2 of its 3 rows \(the first on line 2\) have 4 fields where the header has 3"):
+        read_table(b"user,item,rating\n1,2,4,5\n3,4,3,5\n5,6,1\n")

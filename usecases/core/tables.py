@@ -471,7 +471,11 @@ def read_table(
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
-            raise DataProblem(f"line {m.group(2)} has {m.group(3)} fields where the header has {m.group(1)}", subject) from None
+            width = len(rows[0]) if header else int(m.group(1))
+            if header and int(m.group(1)) != width:  # pandas had taken the extra fields of the first rows as an index: its
+                # "expected" was theirs, not the header's ("line 4 has 5 fields where the header has 4" of a 3-column header)
+                _check_shape(text, delim, pd.DataFrame(columns=range(width)), False, subject, skipped, header_width=width)
+            raise DataProblem(f"line {int(m.group(2)) + skipped} has {m.group(3)} fields where the header has {width}", subject) from None
         raise DataProblem(f"it is not a well-formed delimited table ({str(exc).strip()[:160]})", subject) from None
     except pd.errors.EmptyDataError:
         raise DataProblem("it holds no rows", subject) from None
@@ -508,7 +512,8 @@ def read_table(
     return df, info
 
 
-def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str, offset: int = 0) -> list[int]:
+def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str, offset: int = 0,
+                 header_width: int | None = None) -> list[int]:
     """Refuse what pandas would quietly accept: duplicate column names (pandas renames them ``x.1``), ragged rows (fewer
     fields than the header, which pandas fills with blanks) and rows that all have more fields than the header (pandas
     takes the extra leading fields as an index and shifts every column: a trailing delimiter on each data row read users as
@@ -524,9 +529,10 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
             raise DataProblem(f"the header repeats column name{'s' if len(dups) > 1 else ''} {', '.join(map(str, dups[:5]))}; "
                               "give every column its own name", subject)
     width = df.shape[1]
+    skip_first = header or header_width is not None  # ``header_width``: only the row-length check, of a file pandas could not read
     short: list[int] = []
     n_short = 0
-    longest, n_long, first_long = 0, 0, 0
+    longest, n_long, first_long, shortest_long = 0, 0, 0, 0
     starts, end = [], 0
     reader = csv.reader(io.StringIO(text), delimiter=delim, skipinitialspace=True)
     try:
@@ -535,7 +541,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
             if not rec or (len(rec) == 1 and not rec[0].strip()):
                 continue
             starts.append(start)
-            if header and len(starts) == 1:
+            if skip_first and len(starts) == 1:
                 continue  # the header itself
             if len(rec) < width:
                 n_short += 1
@@ -544,15 +550,18 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
             elif len(rec) > width:
                 n_long += 1
                 longest = max(longest, len(rec))
+                shortest_long = min(shortest_long or len(rec), len(rec))
                 first_long = first_long or reader.line_num + offset
     except csv.Error as exc:
         raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
     if n_long:
-        rows = len(starts) - (1 if header else 0)
+        rows = len(starts) - (1 if skip_first else 0)
         who = "every row" if n_long == rows else f"{n_long:,} of its {rows:,} rows (the first on line {first_long})"
         name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
-        why = f"a {name} at the end of each row" + (", or decimal commas in a comma-separated file" if delim == "," else "")
-        raise DataProblem(f"{who} {'has' if n_long == 1 or n_long == rows else 'have'} {longest} fields where the header has {width} "
+        why = (f"a {name} at the end of {'each row' if n_long == rows else 'those rows'}"
+               + (", or decimal commas in a comma-separated file" if delim == "," else ""))
+        fields = f"{longest} fields" if shortest_long == longest else f"{shortest_long} to {longest} fields"
+        raise DataProblem(f"{who} {'has' if n_long == 1 or n_long == rows else 'have'} {fields} where the header has {width} "
                           f"({why}?); make the header and the rows agree", subject)
     if n_short:
         more = f" and {n_short - len(short)} more" if n_short > len(short) else ""
