@@ -474,7 +474,7 @@ def read_table(
             width = len(rows[0]) if header else int(m.group(1))
             if header and int(m.group(1)) != width:  # pandas had taken the extra fields of the first rows as an index: its
                 # "expected" was theirs, not the header's ("line 4 has 5 fields where the header has 4" of a 3-column header)
-                _check_shape(text, delim, pd.DataFrame(columns=range(width)), False, subject, skipped, header_width=width)
+                _check_shape(text, delim, None, True, subject, skipped, width=width)
             raise DataProblem(f"line {int(m.group(2)) + skipped} has {m.group(3)} fields where the header has {width}", subject) from None
         raise DataProblem(f"it is not a well-formed delimited table ({str(exc).strip()[:160]})", subject) from None
     except pd.errors.EmptyDataError:
@@ -500,7 +500,8 @@ def read_table(
         df.attrs[FILE_LINES] = lines
     if header and len(df) and df.shape[1] > 1:
         # two exports joined: the header again among the rows ("sex" scored as a patient's sex code, "rating" as a rating)
-        again = np.flatnonzero((df.to_numpy(dtype=object) == np.array(list(df.columns), dtype=object)).all(axis=1))
+        first = np.flatnonzero(df.iloc[:, 0].to_numpy(dtype=object) == df.columns[0])  # one column first, then whole rows
+        again = first[(df.iloc[first].to_numpy(dtype=object) == np.array(list(df.columns), dtype=object)).all(axis=1)]
         if len(again):
             at = ", ".join(str(file_line(df, int(i))) for i in again[:_MAX_SHOWN]) + (f" and {len(again) - _MAX_SHOWN} more" if len(again) > _MAX_SHOWN else "")
             raise DataProblem(f"line{'s' if len(again) > 1 else ''} {at} {'repeat' if len(again) > 1 else 'repeats'} the header (files joined "
@@ -512,14 +513,15 @@ def read_table(
     return df, info
 
 
-def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject: str, offset: int = 0,
-                 header_width: int | None = None) -> list[int]:
+def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, subject: str, offset: int = 0,
+                 width: int | None = None) -> list[int]:
     """Refuse what pandas would quietly accept: duplicate column names (pandas renames them ``x.1``), ragged rows (fewer
     fields than the header, which pandas fills with blanks) and rows that all have more fields than the header (pandas
     takes the extra leading fields as an index and shifts every column: a trailing delimiter on each data row read users as
     items and items as times, and trained). Returns the line on which each non-blank record (the header included) starts,
-    read in the same pass; ``offset``: lines above ``text`` in the file (Excel's ``sep=`` line)."""
-    if header:
+    read in the same pass; ``offset``: lines above ``text`` in the file (Excel's ``sep=`` line). ``width``: the header's width
+    when pandas could not read the table (``df`` is then None and only the rows' lengths are checked)."""
+    if header and width is None:
         # pandas renames a repeated "x" to "x.1"; names equal up to case and punctuation clash too.
         renamed = {c.rsplit(".", 1)[0] for c in df.columns if "." in c and c.rsplit(".", 1)[-1].isdigit() and c.rsplit(".", 1)[0] in df.columns}
         names = [normalise_name(c) for c in df.columns]
@@ -528,8 +530,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
         if dups:
             raise DataProblem(f"the header repeats column name{'s' if len(dups) > 1 else ''} {', '.join(map(str, dups[:5]))}; "
                               "give every column its own name", subject)
-    width = df.shape[1]
-    skip_first = header or header_width is not None  # ``header_width``: only the row-length check, of a file pandas could not read
+    width = df.shape[1] if width is None else width
     short: list[int] = []
     n_short = 0
     longest, n_long, first_long, shortest_long = 0, 0, 0, 0
@@ -541,7 +542,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
             if not rec or (len(rec) == 1 and not rec[0].strip()):
                 continue
             starts.append(start)
-            if skip_first and len(starts) == 1:
+            if header and len(starts) == 1:
                 continue  # the header itself
             if len(rec) < width:
                 n_short += 1
@@ -555,7 +556,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame, header: bool, subject:
     except csv.Error as exc:
         raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
     if n_long:
-        rows = len(starts) - (1 if skip_first else 0)
+        rows = len(starts) - (1 if header else 0)
         who = "every row" if n_long == rows else f"{n_long:,} of its {rows:,} rows (the first on line {first_long})"
         name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
         why = (f"a {name} at the end of {'each row' if n_long == rows else 'those rows'}"

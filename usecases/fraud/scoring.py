@@ -55,7 +55,8 @@ def far_outside(trained: Trained, rows: Dataset, out: pd.DataFrame) -> str | Non
     if rows.layout != "table" or not ranges or not len(out):
         return None
     X = rows.X
-    lo = np.array([ranges[f][0] for f in rows.features]); hi = np.array([ranges[f][1] for f in rows.features])
+    lo = np.array([ranges[f][0] for f in rows.features])
+    hi = np.array([ranges[f][1] for f in rows.features])
     span = np.maximum(hi - lo, 1e-12)
     off = (X > hi + FAR * span) | (X < lo - FAR * span)
     bad = np.flatnonzero(off.any(axis=1))

@@ -82,11 +82,12 @@ def shared_state(trained, ctx, new_ids: list[str]) -> dict:
     """What every scoring actor reads once: the model's state, the histories (plus one per id the model was not trained on,
     coded past the known users as ``serving.resolve_users`` codes them: empty for an unknown id, a left-out user's few
     items otherwise), ids and titles."""
-    from .serving import known_items, left_out_flags, with_new_visitors
+    from .serving import known_items, left_out_flags, unsampled, with_new_visitors
 
-    seen, user_ids = with_new_visitors(ctx, new_ids)
+    extra = unsampled(ctx)
+    seen, user_ids = with_new_visitors(ctx, new_ids, extra)
     seen = seen.tocsr()
-    have = known_items(ctx, new_ids)
+    have = known_items(ctx, new_ids, extra)
     meta = ctx.data.items
     return {
         "state": {k: v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}, "n_items": trained.model.n_items,

@@ -318,28 +318,27 @@ def unsampled(ctx: Context) -> sp.csr_matrix | None:
     return matrix(ctx.data.frame[out], ctx.data.n_users, ctx.data.n_items)
 
 
-def _histories(ctx: Context) -> sp.csr_matrix:
-    extra = unsampled(ctx)
-    return ctx.seen if extra is None else (ctx.seen + extra).tocsr()
+_UNSET = object()
 
 
-def with_new_visitors(ctx: Context, new_ids: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+def with_new_visitors(ctx: Context, new_ids: list[str], extra=_UNSET) -> tuple[sp.csr_matrix, np.ndarray]:
     """``(histories, user ids)`` indexed by the codes of ``resolve_users``: the known users' (their training part, or all
     their rows for a user a quick model did not sample), then a history per id the model was not trained on
-    (``new_visitor_rows``; the matrix is copied only when there is one)."""
-    base = _histories(ctx)
+    (``new_visitor_rows``; the matrix is copied only when there is one). ``extra``: :func:`unsampled`, when the caller has it."""
+    extra = unsampled(ctx) if extra is _UNSET else extra
+    base = ctx.seen if extra is None else (ctx.seen + extra).tocsr()
     if not new_ids:
         return base, np.asarray(ctx.data.user_ids, dtype=object)
     seen = sp.vstack([base, new_visitor_rows(ctx, new_ids)]).tocsr()
     return seen, np.concatenate([np.asarray(ctx.data.user_ids, dtype=object), np.asarray(new_ids, dtype=object)])
 
 
-def known_items(ctx: Context, new_ids: list[str]) -> sp.csr_matrix:
+def known_items(ctx: Context, new_ids: list[str], extra=_UNSET) -> sp.csr_matrix:
     """Every item each user has anywhere in the data — training and held-out rows, and the items of a user left out of
     training — indexed like ``with_new_visitors``: a batch list never offers one of them (the shipped model listed films
     user 2 had already rated, 3 of 10, because only the training part counted as seen). The model still reads the training
     part alone, as it learned."""
-    extra = unsampled(ctx)
+    extra = unsampled(ctx) if extra is _UNSET else extra
     have = (ctx.seen + ctx.truth + (extra if extra is not None else 0)).tocsr()
     if not new_ids:
         return have
@@ -373,7 +372,8 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     codes, new_ids, notes = resolve_users(ctx, ids)
     n_users = ctx.data.n_users
     known = codes < n_users
-    histories, user_ids = with_new_visitors(ctx, new_ids)
+    extra = unsampled(ctx)  # once: both the histories and the items never offered read it
+    histories, user_ids = with_new_visitors(ctx, new_ids, extra)
     seen = histories[codes]
     if using:  # the peer scores the users it knows; a new visitor gets the model's most popular items whoever serves
         raw = np.empty((len(codes), seen.shape[1]), dtype=np.float32)
@@ -382,8 +382,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     else:
         raw = model_scores(trained.model, seen, beta)
     raw, none = with_fallback(trained, raw)
-    items, scores = top_k(raw, known_items(ctx, new_ids)[codes], n)
-    extra = unsampled(ctx)
+    items, scores = top_k(raw, known_items(ctx, new_ids, extra)[codes], n)
     if extra is not None:
         out_of_sample = known & (np.asarray(extra.sum(axis=1)).ravel()[np.minimum(codes, n_users - 1)] > 0)
         if out_of_sample.any():

@@ -385,19 +385,19 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
 def runs_against_the_vitals(recs: pd.DataFrame, min_rows: int = 30) -> tuple[float, int] | None:
     """``(ρ, patients)`` when the file's levels run clearly against what its vital signs and complaints say — the ESI-style
     rule's levels (1 = most urgent) and the file's, read with the mapping's end as most urgent, correlate negatively (Spearman
-    ρ below −0.2 at p < 0.01, over patients with a vital sign or a complaint the rule reads); ``None`` otherwise. A file whose
+    ρ below −0.2 at p < 0.01, over patients with a vital sign or a complaint); ``None`` otherwise. A file whose
     level 5 is the most urgent, read with the guess's "level 1", trained upside down with κ 0.53 and one note (a sweep of
     messy exports, 2026-12-04); on correctly read synthetic files ρ is about +0.6."""
     from scipy.stats import spearmanr
 
-    from .rules import esi_level, match_complaint
+    from .rules import esi_level
 
     if "level" not in recs or recs["level"].notna().sum() < min_rows:
         return None
     vitals = [c for c in ("sbp", "dbp", "hr", "rr", "temp", "spo2") if c in recs]
     read = recs[vitals].notna().any(axis=1) if vitals else pd.Series(False, index=recs.index)
-    if "complaint" in recs:
-        read |= recs["complaint"].fillna("").map(match_complaint).notna()
+    if "complaint" in recs:  # a complaint to read (esi_level matches it against the vocabulary, once per row)
+        read |= recs["complaint"].fillna("").astype(str).str.strip() != ""
     rows = recs[read & recs["level"].notna()]
     if len(rows) < min_rows or rows["level"].nunique() < 2:
         return None
