@@ -254,7 +254,7 @@ def tab_ops(active, ev0) -> None:
              f"Paired mean over {ops.runs} runs; 90 % interval of unassisted minus model-assisted {fmt.between(lo, hi, num)} (below 0 = more late "
              "with the model)."),
             ("Net value / month", fmt.money(val.monthly[1]), "After the system's running cost; low – high in the line below.")]
-    widgets.kpi_row(kpis, widths=[1, 1.5, 1.3, 1])  # "60.15 → 58.30" was cut to "60.15 → 58…" in an equal quarter
+    widgets.kpi_row(kpis, widths=[1.35, 1.5, 1.3, 1])  # "60.15 → 58.30" was cut to "60.15 → 58…" in an equal quarter; "Doctor utilisation, both arms" to "…, both…"
     # one pair of brackets per figure: "−€4.0k (−€6.0k to −€2.5k) (base, low – high)" had two
     st.caption(f"Net value per month after system cost: {fmt.span_words(*val.monthly)}. "
                "Paired difference in levels 1–2 seen late per week, unassisted minus model-assisted, the mean with its 90 % interval: "
