@@ -42,10 +42,12 @@ def candidates() -> dict[str, Config]:
     parameters, served on the dashboard's CPU at the CPU model's speed) with the GPU spent on tokens: batches of
     64 × 256 instead of 8 × 256 and 8,000 iterations (≈ 131 M tokens) instead of 800. ``larger``: nanoGPT's
     shakespeare-char size (6 × 384, context 256, batch 64, dropout 0.1; ≈ 12 M parameters here), the size the issue
-    names for a GPU."""
+    names for a GPU. ``xl``: 8 × 512 (≈ 27 M parameters here) with dropout 0.2, the next step of size on the same
+    ~7.6 M-token corpus (more epochs than tokens per parameter, hence the dropout)."""
     serving = Config.gpu()
     larger = dataclasses.replace(serving, model=GPTConfig(block_size=256, n_layer=6, n_head=6, n_embd=384, dropout=0.1), lr=1e-3, min_lr=1e-4)
-    return {"serving": serving, "larger": larger}
+    xl = dataclasses.replace(serving, model=GPTConfig(block_size=256, n_layer=8, n_head=8, n_embd=512, dropout=0.2), lr=6e-4, min_lr=6e-5)
+    return {"serving": serving, "larger": larger, "xl": xl}
 
 
 def export_corpus(path: Path) -> dict:
@@ -89,6 +91,7 @@ def main() -> int:
     ap.add_argument("--corpus")
     ap.add_argument("--out")
     ap.add_argument("--only", default="serving,larger")
+    ap.add_argument("--pack", default=None, help="candidates whose model files come back (default: all; the device returns at most 64 MiB)")
     ap.add_argument("--loop-seconds", type=float, default=120.0, help="training-loop time per candidate the schedule is fitted to")
     ap.add_argument("--iters", type=int, default=None, help="cap every candidate's iterations (a smoke test)")
     ap.add_argument("--device", default=None)
@@ -141,12 +144,13 @@ def main() -> int:
             card = trained.card
             store = ModelStore(Path(tempfile.mkdtemp(prefix=f"uclab-{name}-")))
             serving.save(trained, store)
-            files = pack(store.dir("textgen"), out, name)
+            files = pack(store.dir("textgen"), out, name) if a.pack is None or name in a.pack.split(",") else []
             q = card["quality"]
             write(name, {"iterations": card["model"]["iterations"], "stopped": card["model"]["stopped"], "parameters": card["model"]["parameters"],
                          "seconds_per_iter": round(sec, 5), "training_seconds": card["training_seconds"], "fit_seconds": round(time.perf_counter() - t1, 1),
                          "val_bpb": card["metrics"]["val_bpb"], "baselines": card["baselines"], "vs_ngram": card["metrics"].get("vs_ngram"),
                          "passed_ngram_after_seconds": card["passed_ngram_after_seconds"], "usable_share": q.get("usable_share"),
+                         "samples": q.get("samples"), "unusable_because": q.get("unusable_because"),
                          "in_vocab_share": q.get("in_vocab_share"), "greedy_longest_repeat_max": q.get("greedy_longest_repeat_max"),
                          "curve": [(r.get("iter"), r.get("val_bpb")) for r in card["history"] if r.get("val_bpb") is not None], "files": files})
         except Exception as exc:  # one candidate failing must not lose the other's figures
