@@ -1,4 +1,4 @@
-"""Should the fraud model average its members' probabilities or their log-odds? (Measured; not built.)
+"""Should the fraud model average its members' probabilities or their log-odds? (Measured on 2026-12-02; built on 2026-12-04.)
 
 The fraud TabM learner cross-fits 5 members; each is Platt-calibrated on the inner-validation rows it did not learn from,
 and the operating threshold is chosen on those rows — each scored by one member. New rows are scored by the mean of the
@@ -27,13 +27,14 @@ import torch
 from sklearn.metrics import average_precision_score
 
 from usecases import fraud
+from usecases.core.tabular import pool_members
 from usecases.fraud.business import _rates, choose, monthly
 from usecases.fraud.pipeline import make_learner, plan_rows
 
 from .fraud_threshold_transfer import RATES, hindsight
 from .own_data_fraud import REAL, _real
 
-POOLS = ("mean of probabilities (shipped)", "mean of log-odds")
+POOLS = ("mean of probabilities (shipped until 2026-12-04)", "mean of log-odds (shipped since)")
 
 
 def member_probs(learner, X: np.ndarray) -> np.ndarray:
@@ -46,8 +47,9 @@ def member_probs(learner, X: np.ndarray) -> np.ndarray:
 
 
 def pool(P: np.ndarray) -> dict[str, np.ndarray]:
-    p = np.clip(P, 1e-7, 1 - 1e-7)
-    return {POOLS[0]: P.mean(0), POOLS[1]: 1 / (1 + np.exp(-np.log(p / (1 - p)).mean(0)))}
+    """(members, rows) P(fraud) → each pool's scores, through the product's own pooling (``tabular.pool_members``)."""
+    probs = torch.as_tensor(np.stack([1 - P, P], axis=-1))
+    return {name: pool_members(probs, how)[:, 1].numpy() for name, how in zip(POOLS, ("probabilities", "log_odds"))}
 
 
 def gross(y, s, amount, thr, a, has_amount) -> float:

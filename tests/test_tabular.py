@@ -244,3 +244,45 @@ def test_ordinal_peers_give_probabilities_for_every_level():
         proba = p.predict_proba(X[:50], cats[:50])
         assert proba.shape == (50, 5)
         np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-6)
+
+
+def test_log_odds_pooling_keeps_a_confident_majority_confident():
+    """The fraud model's threshold is chosen on rows each scored by one member; a payment three members put at
+    0.99 and two at 0.30 got the mean 0.714, below a 0.89 threshold all three confident members clear. The
+    logarithmic opinion pool (mean log-odds) gives 0.918, above it; where members agree both pools give the same."""
+    from usecases.core.tabular import pool_members
+
+    p = torch.tensor([0.99, 0.99, 0.99, 0.30, 0.30])
+    probs = torch.stack([1 - p, p], dim=1)[:, None, :]  # (members, 1 row, 2 classes)
+    mean = pool_members(probs, "probabilities")[0, 1].item()
+    lo = pool_members(probs, "log_odds")[0, 1].item()
+    assert abs(mean - 0.714) < 1e-3
+    z = np.log(0.99 / 0.01) * 3 / 5 + np.log(0.3 / 0.7) * 2 / 5
+    assert abs(lo - 1 / (1 + np.exp(-z))) < 1e-4 and lo > 0.9
+    same = torch.full((5, 1), 0.2)
+    agree = torch.cat([1 - same, same], 1)[:, None, :]
+    assert abs(pool_members(agree, "log_odds")[0, 1].item() - 0.2) < 1e-6
+    np.testing.assert_allclose(pool_members(probs, "log_odds").sum(1).numpy(), 1.0, atol=1e-6)
+
+
+def test_the_pooling_is_stored_with_the_network_and_old_networks_keep_the_mean():
+    """A model saved with log-odds pooling scores the same after a reload; a config saved before the pooling was a
+    setting (no "pool" key) is rebuilt with the mean of probabilities it was evaluated with."""
+    from usecases.core.tabular import TabularNet
+
+    X, y, _ = _threshold_table(400, 3)
+    m = TabularLearner("binary", seed=0, max_epochs=3, patience=2, pool="log_odds", **{**SMALL, "n_folds": 3}).fit(X, y)
+    cfg, tensors = m.config_dict(), m.state_dict()
+    assert cfg["pool"] == "log_odds" and len(m.net_.members) == 3
+    again = TabularLearner.from_state(cfg, tensors)
+    np.testing.assert_allclose(again.predict_proba(X), m.predict_proba(X), atol=1e-6)
+    old = TabularLearner.from_state({k: v for k, v in cfg.items() if k != "pool"}, tensors)
+    assert old.net_.pool == "probabilities"
+    x = torch.as_tensor(m._check_X(X, None, None, n_expected=0)[0])
+    with torch.no_grad():
+        xq, cats = m.net_.inputs(x, torch.zeros(len(x), 0, dtype=torch.int64))
+        members = torch.stack([mm.proba(mm.raw(xq, cats, None)) for mm in m.net_.members])
+    np.testing.assert_allclose(old.predict_proba(X), members.mean(0).numpy(), atol=1e-6)
+    assert np.abs(old.predict_proba(X)[:, 1] - m.predict_proba(X)[:, 1]).max() > 1e-3  # the two pools differ on these rows
+    with pytest.raises(ValueError, match="log_odds"):
+        TabularLearner("ordinal", 5, pool="log_odds")

@@ -59,6 +59,7 @@ from .runner import CancelToken, Progress, RunConfig, TrainingCancelled, require
 from .tables import DataProblem
 
 TASKS = ("binary", "ordinal")
+POOLS = ("probabilities", "log_odds")
 _MISSING_CATEGORY = "\x00<missing>"
 _PAD_HASH = torch.iinfo(torch.int64).max
 
@@ -419,8 +420,12 @@ class Member(nn.Module):
 class TabularNet(nn.Module):
     """Preprocessing buffers + one or more :class:`Member` networks (a cross-fitted ensemble).
 
-    ``forward(x_num, cat_hash, bag_ids)`` → calibrated class probabilities (n, n_classes), the mean
-    over members. Build it from :meth:`TabularLearner.config_dict` and load a ``state_dict``.
+    ``forward(x_num, cat_hash, bag_ids)`` → calibrated class probabilities (n, n_classes), pooled over
+    the members as ``config["pool"]`` says: the mean of their probabilities (``"probabilities"``, the
+    default, and what a config without the key — every checkpoint saved before 2026-12-04 — gets), or,
+    for a binary task, the mean of their log-odds (``"log_odds"``, the logarithmic opinion pool: Genest &
+    Zidek 1986, *Statistical Science* 1(1)), which keeps a confident majority confident where one member
+    is unsure. Build it from :meth:`TabularLearner.config_dict` and load a ``state_dict``.
     """
 
     def __init__(self, config: dict):
@@ -428,6 +433,9 @@ class TabularNet(nn.Module):
         c = dict(config)
         self.config = c
         self.task, self.n_classes = c["task"], int(c["n_classes"])
+        self.pool = c.get("pool", "probabilities")
+        if self.pool not in POOLS or (self.pool == "log_odds" and self.task != "binary"):
+            raise ValueError(f"unknown pooling {self.pool!r} for a {self.task} task")
         self.pre = Preprocess(int(c["n_num"]), int(c["n_quantiles"]), c["cat_vocab_sizes"], c["miss_cols"])
         cards = self.pre.cardinalities
         self.members = nn.ModuleList(
@@ -442,7 +450,16 @@ class TabularNet(nn.Module):
 
     def forward(self, x_num: torch.Tensor, cat_hash: torch.Tensor, bag_ids: torch.Tensor | None = None) -> torch.Tensor:
         xq, cats = self.inputs(x_num, cat_hash)
-        return torch.stack([m.proba(m.raw(xq, cats, bag_ids)) for m in self.members]).mean(0)
+        probs = torch.stack([m.proba(m.raw(xq, cats, bag_ids)) for m in self.members])
+        return pool_members(probs, self.pool)
+
+
+def pool_members(probs: torch.Tensor, pool: str = "probabilities") -> torch.Tensor:
+    """Members' class probabilities (members, n, n_classes) → (n, n_classes), pooled as :class:`TabularNet` says."""
+    if pool == "probabilities" or len(probs) == 1:
+        return probs.mean(0)
+    p = torch.sigmoid(torch.logit(probs[..., 1].clamp(1e-7, 1 - 1e-7)).mean(0))
+    return torch.stack([1 - p, p], dim=1)
 
 
 def inner_splits(y: np.ndarray, n_folds: int, val_fraction: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -557,10 +574,13 @@ class TabularLearner:
                  weight_decay: float | None = None, batch_size: int | None = None, max_epochs: int | None = None,
                  patience: int | None = None, n_folds: int | None = None, val_fraction: float = 0.2, monitor: str = "auto",
                  calibrate: bool = True, bag_buckets: int = 0, bag_dim: int = 16, min_category_count: int = 2,
-                 n_quantiles: int = 256, field_dropout: float = 0.0, seed: int = 0, device: str | None = None,
-                 budget_seconds: float | None = None):
+                 n_quantiles: int = 256, field_dropout: float = 0.0, pool: str = "probabilities", seed: int = 0,
+                 device: str | None = None, budget_seconds: float | None = None):
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, not {task!r}")
+        if pool not in POOLS or (pool == "log_odds" and task != "binary"):
+            raise ValueError(f"pool must be one of {POOLS} ('log_odds' for a binary task only), not {pool!r}")
+        self.pool = pool
         self.task = task
         self.n_classes = 2 if task == "binary" else (n_classes or 5)
         if self.n_classes < 2 or (task == "ordinal" and self.n_classes < 3):
@@ -659,7 +679,7 @@ class TabularLearner:
         config = dict(task=self.task, n_classes=self.n_classes, n_num=x.shape[1], n_quantiles=n_q, cat_vocab_sizes=vocab_sizes,
                       miss_cols=miss_cols, bag_buckets=int(self.bag_buckets) if b is not None else 0, bag_dim=int(self.bag_dim),
                       k=sz.k, d_block=sz.d_block, n_blocks=sz.n_blocks, dropout=sz.dropout, d_embedding=sz.d_embedding, n_bins=[],
-                      seed=int(self.seed), val_fraction=float(self.val_fraction), given_validation=val_rows is not None)
+                      seed=int(self.seed), val_fraction=float(self.val_fraction), given_validation=val_rows is not None, pool=self.pool)
         pre = Preprocess(x.shape[1], n_q, vocab_sizes, miss_cols)
         pre.fit(x, c, self.min_category_count)
         with torch.no_grad():

@@ -34,6 +34,11 @@ class TabMConfig(Overrides):
     """Settings of the fraud TabM learner (cross-fitted over 5 inner folds); ``None`` follows :func:`usecases.core.tabular.auto_sizes`."""
 
     n_folds: int | None = 5
+    #: How the cross-fitted members' P(fraud) are combined for new rows (since 2026-12-04 their mean log-odds, the
+    #: logarithmic opinion pool; before, the mean of their probabilities). The threshold is chosen on validation rows
+    #: scored by one member each; where one or two members are unsure and the rest confident, the mean of probabilities
+    #: lands below such one-member scores, the mean of log-odds much less so (`benchmarks.fraud_pooling`).
+    pool: str = "log_odds"
 
 
 class TabMLearner:
@@ -97,8 +102,9 @@ class TabMLearner:
     def from_state(cls, config: dict, tensors: dict[str, torch.Tensor], *, load: Callable[[torch.nn.Module, dict], None] | None = None) -> "TabMLearner":
         spec = config["inputs"]
         inputs = Inputs(int(spec["n_in"]), tuple(spec["log_cols"]), spec["amount_col"], tuple(spec["mean_cols"]))
-        learner = cls(inputs, TabMConfig(**config.get("settings", {})))
         tab_cfg = config["tabular"]
+        # A checkpoint saved before the pooling was a setting averaged probabilities: its settings say so, as its network does.
+        learner = cls(inputs, TabMConfig(**{"pool": tab_cfg.get("pool", "probabilities"), **config.get("settings", {})}))
         net = TabularNet(tab_cfg)
         (load or (lambda m, t: m.load_state_dict(t, strict=True)))(net, tensors)
         tab = TabularLearner(task=tab_cfg["task"], n_classes=int(tab_cfg["n_classes"]))
