@@ -198,6 +198,8 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         elsewhere = ev.ahead_elsewhere({"average_precision": "average precision", "auc_roc": "AUC ROC", "card_precision@100": "card precision@100"})
         if elsewhere:
             st.caption(elsewhere)
+        if caveat := ev.caveat():  # training cut short by its time budget: a peer's lead may be the budget's
+            st.warning(caveat, icon=":material/timer:")
         for n in ev.notes:  # what reading the file left out or doubts (a label in disguise), under the figures it concerns
             (st.warning if "meaningless" in n else st.caption)(fmt.sentence(n) + ".")
         winner_in_view(ev, active, choice, runs)

@@ -88,6 +88,7 @@ class MLPEnsemble:
         self.batch_size, self.seed, self.device, self.budget_seconds = batch_size, seed, device, budget_seconds
         self.module: FraudDetector | None = None
         self.history_: list[dict] = []
+        self.stopped_: list[str] = []  # per member: "max_steps", "early_stopping" or "budget" (core.runner)
         self.validation_ = (np.zeros(0, np.int64), np.zeros(0, np.float32))
 
     def fit(self, X: np.ndarray, y: np.ndarray, *, progress: Progress | None = None, cancel: CancelToken | None = None) -> "MLPEnsemble":
@@ -159,8 +160,9 @@ class MLPEnsemble:
             if progress is not None:
                 progress(s, total_steps, {**row, "step": s})
 
-        run_training(step, evaluate, RunConfig(max_steps=self.max_epochs, patience=self.patience, monitor="val_ap", mode="max",
-                                               budget_seconds=budget), model=member, progress=member_progress, cancel=cancel)
+        result = run_training(step, evaluate, RunConfig(max_steps=self.max_epochs, patience=self.patience, monitor="val_ap", mode="max",
+                                                        budget_seconds=budget), model=member, progress=member_progress, cancel=cancel)
+        self.stopped_.append(result.stopped)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         p = predict(self.module, np.asarray(X, np.float32)).astype(np.float64)
@@ -241,6 +243,7 @@ class BlendLearner:
                 raise TrainingCancelled()
             self.parts[name].fit(X, y, progress=part_progress(i), cancel=cancel)
         self.history_ = [{**h, "part": {"mlp": "MLP", "tabm": "TabM"}[name]} for name, lr in self.parts.items() for h in lr.history_]
+        self.stopped_ = [s for lr in self.parts.values() for s in getattr(lr, "stopped_", [])]
         self.validation_ = _common(*(lr.validation_ for lr in self.parts.values()))
         return self
 

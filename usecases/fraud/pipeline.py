@@ -163,7 +163,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
     device = select_device(config.device)
     X, y = ds.X, ds.y
     k = len(plan.folds)
-    learners, peers_by_fold, parts, histories = [], [], [], []
+    learners, peers_by_fold, parts, histories, stopped = [], [], [], [], []
     for f, (tr, te) in enumerate(plan.folds):
         if cancel is not None and cancel.cancelled:
             raise TrainingCancelled()
@@ -177,6 +177,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
 
         learner.fit(X[tr], y[tr], progress=fold_progress, cancel=cancel)
         histories += [{**h, "fold": f + 1} for h in getattr(learner, "history_", [])]
+        stopped.append(list(getattr(learner, "stopped_", [])))
         peers = fit_peers(X[tr], y[tr], seed=config.seed, names=tuple(config.peers), cancel=cancel)
         validation = {"model": learner.validation_, **{n: p.validation_ for n, p in peers.items()}}
         parts.append(fold_arrays(ds, f, tr, te, learner, peers, validation))
@@ -208,7 +209,9 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                  "amount_median": float(np.median(ds.frame["TX_AMOUNT"])) if ds.has_amount and "TX_AMOUNT" in ds.frame else None, "spread": spread_words(plan, arrays), "test_days": int(len(np.unique(days[days >= 0])))},
         "training": config.as_dict(),
         "model": {"architecture": ARCHITECTURE.get(config.learner, config.learner),
-                  "learner": config.learner, **ensemble.config_dict()},
+                  "learner": config.learner, **ensemble.config_dict(),
+                  # how each network of each fold stopped ("budget": cut short by config.budget_seconds; see runner.budget_caveat)
+                  "stopped": stopped},
         "device": device_info(device).as_dict(),
         "training_seconds": round(train_seconds, 2),
         "metrics": point["model"],

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 from usecases.core import protocol
+from usecases.core.runner import budget_caveat
 from usecases.core.spec import DataInfo, Evaluation
 from usecases.core.tables import DataProblem
 
@@ -74,6 +75,12 @@ class FraudEvaluation(Evaluation):
     history: list[dict] = field(default_factory=list)
     whatif: WhatIf | None = None
     published: dict[str, dict[str, float]] = field(default_factory=dict)
+    stopped: list[list[str]] = field(default_factory=list)  # per fold, how each network stopped (card "model.stopped")
+    budget_seconds: float | None = None  # the training budget, when one was set
+
+    def caveat(self) -> str:
+        """Home's card, the CLI and the Model tab: training cut short by its time budget (``runner.budget_caveat``) — "" otherwise."""
+        return budget_caveat(self.stopped, self.budget_seconds)
 
     @property
     def names(self) -> list[str]:
@@ -123,6 +130,7 @@ def build(card: dict, arrays: dict[str, np.ndarray], *, model: dict, baselines: 
         test=test, validation=validation, layout=d["layout"], has_amount=bool(d.get("has_amount", True)),
         test_days=0 if test.day is None else int(len(np.unique(test.day))), curves=curves_of(test.y, test.scores),
         history=list(card.get("history", [])), whatif=whatif, published=published,
+        stopped=[list(f) for f in card.get("model", {}).get("stopped", [])], budget_seconds=card.get("training", {}).get("budget_seconds"),
         notes=() if info.kind == "external" else tuple(d.get("notes", ())))  # what reading the training file left out: not about another file
 
 

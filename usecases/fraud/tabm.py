@@ -52,6 +52,7 @@ class TabMLearner:
         self.seed, self.device, self.budget_seconds = seed, device, budget_seconds
         self.tab: TabularLearner | None = None
         self.history_: list[dict] = []
+        self.stopped_: list[str] = []
         self.validation_ = (np.zeros(0, np.int64), np.zeros(0, np.float32))
 
     def _design(self, X: np.ndarray) -> np.ndarray:
@@ -66,6 +67,7 @@ class TabMLearner:
                                   **self.settings.overrides())
         self.tab.fit(self._design(X), np.asarray(y).astype(int), progress=progress, cancel=cancel)
         self.history_ = list(self.tab.history_)
+        self.stopped_ = list(self.tab.stopped_)  # per cross-fitted member: "max_steps", "early_stopping" or "budget"
         idx, p = self.tab.validation_
         self.validation_ = (idx, p[:, 1].astype(np.float32))
         return self
