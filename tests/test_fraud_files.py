@@ -574,3 +574,23 @@ def test_the_file_a_table_model_was_trained_on_can_be_scored_label_column_and_al
     assert "label" not in bare and bare["fraud_probability"].tolist() == out["fraud_probability"].tolist()
     with pytest.raises(DataProblem, match=r"unexpected extra"):  # any other column is still refused
         fraud.score_file(m, table.assign(extra=1.0).to_csv(index=False).encode(), "extra.csv")
+
+
+def test_ids_written_two_ways_dates_without_times_and_numeric_dates(model):
+    """A real-file sweep (2026-12-04): customer "C1194" beside "c1194" (or "1194" beside "001194") was two customers, and
+    their history features changed 1,515 of 1,680 probabilities; a date-only column put every payment at midnight, so
+    every payment was a night-time one; spreadsheet day numbers were "unparseable" with nothing on what to do."""
+    df = raw_frame(120)
+    clean = fraud.score_file(model, df.to_csv(index=False).encode(), "tx.csv")
+    mixed = df.assign(customer_id=[c.lower() if i % 2 else c for i, c in enumerate(df["customer_id"])],
+                      terminal_id=[t.replace("M", "m") if i % 3 == 0 else t for i, t in enumerate(df["terminal_id"])])
+    out = fraud.score_file(model, mixed.to_csv(index=False).encode(), "mixed.csv")
+    np.testing.assert_allclose(out["fraud_probability"].to_numpy(), clean["fraud_probability"].to_numpy(), atol=1e-9)
+    notes = " ".join(out.attrs["notes"])
+    assert "customer ids are written more than one way" in notes and "terminal ids are written more than one way" in notes
+    day = df.assign(datetime=pd.to_datetime(df["datetime"]).dt.strftime("%Y-%m-%d"))
+    with pytest.raises(DataProblem, match="dates without a time of day"):
+        fraud.score_file(model, day.to_csv(index=False).encode(), "days.csv")
+    serial = df.assign(datetime=(pd.to_datetime(df["datetime"]) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1))
+    with pytest.raises(DataProblem, match=r"they are numbers \(spreadsheet day numbers or Unix seconds\?\)"):
+        fraud.score_file(model, serial.to_csv(index=False).encode(), "serial.csv")

@@ -874,3 +874,24 @@ def test_the_user_shown_first_is_a_typical_one_with_reasons(quick):
             first = int(code)
             break
     assert d["code"] == first and d["user_id"] == users.loc[users.code == first, "user_id"].iloc[0]
+
+
+def test_ids_written_two_ways_blank_ratings_and_swapped_columns(ml):
+    """A real-file sweep (2026-12-04): a user written "7" and "007" was two users (199 instead of 100, NDCG 0.32 → 0.09);
+    blank ratings trained as NaN weights; a headerless file with items first trained films as users. Now: one user with
+    a note, a refusal naming the lines, and a note asking whether the columns are the other way round."""
+    df = pd.read_csv(io.BytesIO(_ml_file(ml, range(40))), dtype={"user": str, "item": str})
+    clean = rec.read_data(_csv(df), "clean.csv")
+    padded = df.assign(user=[u.zfill(3) if i % 2 else u for i, u in enumerate(df["user"])],
+                       item=[f"{x}.0" if i % 3 == 0 else x for i, x in enumerate(df["item"])])
+    both = rec.read_data(_csv(padded), "padded.csv")
+    assert (both.n_users, both.n_items, len(both.frame)) == (clean.n_users, clean.n_items, len(clean.frame))
+    assert any(n.startswith("40 user ids are written more than one way") for n in both.notes)
+    assert any("item ids are written more than one way" in n for n in both.notes)
+    blank = df.assign(rating=df["rating"].where(np.arange(len(df)) % 50 != 3))
+    with pytest.raises(DataProblem, match=r"rows have no rating \(lines 5, 55, 105, 155, 205 …\)"):
+        rec.read_data(_csv(blank), "blank.csv")
+    swapped = _csv(df[["item", "user"]], header=False)
+    notes = " ".join(rec.read_data(swapped, "swapped.csv").notes)
+    assert "are the user and item columns the other way round? Without a header" in notes
+    assert not any("other way round" in n for n in clean.notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 
@@ -514,3 +515,19 @@ def test_a_mapping_of_the_levels_alone_says_it_replaces_the_guess():
     with pytest.raises(DataProblem, match=r"no column is mapped to a triage field \(age, vitals, complaint …\): a mapping file replaces "
                                           r"the app's guess, so list them in its \"columns\" — the guess would take \"age\": \"age\", "):
         triage.read_data(cohort_csv(100, 3), "levels-only.csv", mapping=mapping)
+
+
+def test_a_mostly_implausible_vital_sign_and_swapped_pressures_are_refused_and_mixed_fahrenheit_is_named():
+    """A real-file sweep (2026-12-04): respiratory rates under the name "hr" lost 255 of 367 values as implausible heart
+    rates and the other 112 were read as heart rates — 92 more patients at level 1, with a note; systolic and diastolic
+    swapped dropped every pressure with a note; a note on °F values among °C ones said only "outside 30–44 °C"."""
+    df = pd.read_csv(io.BytesIO(cohort_csv(300, 5)))
+    rr_as_hr = df.rename(columns={"hr": "rr", "rr": "hr"})  # 63 % of these respiratory rates are below 20
+    with pytest.raises(DataProblem, match=r"Heart rate: \d+ of the \d+ values of 'hr' lie outside 20–250 /min .* more than half"):
+        triage.read_data(rr_as_hr.to_csv(index=False).encode(), "rr.csv", accept_guess=True)
+    swapped = df.rename(columns={"sbp": "dbp", "dbp": "sbp"})
+    with pytest.raises(DataProblem, match="look swapped — check which is which"):
+        triage.read_data(swapped.to_csv(index=False).encode(), "bp.csv", accept_guess=True)
+    f = df.assign(temp=df["temp"].where(np.arange(len(df)) % 4 != 0, (df["temp"] * 9 / 5 + 32).round(1)))
+    ds = triage.read_data(f.to_csv(index=False).encode(), "f.csv", accept_guess=True)
+    assert any("values outside 30–44 °C treated as not recorded" in n and "they look like °F" in n for n in ds.notes)

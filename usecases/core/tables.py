@@ -171,11 +171,33 @@ def _file_kind(data: bytes) -> str | None:
     return None
 
 
+def _is_json(data: bytes) -> bool:
+    """A JSON document, or JSON lines (each line an object), rather than a delimited table."""
+    import json
+
+    start = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+    if start not in (b"{", b"["):
+        return False
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        json.loads(body)
+        return True
+    except (ValueError, UnicodeDecodeError):
+        pass
+    first = body.lstrip().split(b"\n", 1)[0]
+    try:
+        return isinstance(json.loads(first), (dict, list))
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
 def sniff_binary(data: bytes, want: str = "table") -> str | None:
     """A reason why ``data`` is not what is wanted — a delimited text table (``want="table"``) or a corpus of prose
     (``want="text"``) — naming what it is (Word, Excel, OpenDocument, PDF, RTF, an HTML page, a zip archive…) and what to do;
     ``None`` when it is plain text."""
     kind = _file_kind(data)
+    if kind is None and want == "table" and _is_json(data):  # it had been read as a table whose header "repeats column names"
+        return "it is JSON data, not a CSV table; export it as CSV (a header line, then one line per record)"
     if kind is None:
         return None
     if kind == "gzip-compressed":
@@ -327,6 +349,9 @@ def text_to_numbers(raw: pd.Series, *, thousands: bool = True) -> tuple[pd.Serie
         return pd.Series(np.nan, index=raw.index), (f"values in more than one currency ({', '.join(map(repr, ex))}); "
                                                     "convert them to one currency")
     s = s.str.replace(_CURRENCY_LEAD, r"\1", regex=True).str.replace(_CURRENCY_TRAIL, "", regex=True)
+    # Accounting negatives: "(106.47)" and SAP's trailing minus "106.47-" are −106.47 (they had been "non-numeric", while
+    # "−106.47" in the same place got the reader's explanation of negative values)
+    s = s.str.replace(r"^\((\d[\d.,' \u00a0\u202f]*)\)$", r"-\1", regex=True).str.replace(r"^(\d[\d.,' \u00a0\u202f]*)-$", r"-\1", regex=True)
     # "22.1%" / "88 %": the number, in per cent — when every number of the column carries the sign (beside bare numbers it
     # could be 0.221 or 22.1, so such a column is not read). It had been refused as "text values … encode categories".
     pct = s.str.match(_PERCENT)
@@ -475,7 +500,15 @@ def read_table(
             if header and int(m.group(1)) != width:  # pandas had taken the extra fields of the first rows as an index: its
                 # "expected" was theirs, not the header's ("line 4 has 5 fields where the header has 4" of a 3-column header)
                 _check_shape(text, delim, None, True, subject, skipped, width=width)
-            raise DataProblem(f"line {int(m.group(2)) + skipped} has {m.group(3)} fields where the header has {width}", subject) from None
+            if header and width == 1:  # a title above the header, or texts with unquoted commas: _check_shape tells which
+                _check_shape(text, delim, None, True, subject, skipped, width=1)
+            bad = text.split("\n")[int(m.group(2)) - 1] if int(m.group(2)) <= text.count("\n") + 1 else ""
+            quote = " — it opens a quote (\") that is never closed: close it or remove it" if bad.count('"') % 2 else ""
+            raise DataProblem(f"line {int(m.group(2)) + skipped} has {m.group(3)} fields where the header has {width}{quote}", subject) from None
+        q = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if q:  # pandas' "row" counts the header's line as row 0: the file's line is one more
+            raise DataProblem(f"line {int(q.group(1)) + 1 + skipped} opens a quote (\") that is never closed, so the rest of the file "
+                              "would be read as one cell — close the quote or remove it", subject) from None
         raise DataProblem(f"it is not a well-formed delimited table ({str(exc).strip()[:160]})", subject) from None
     except pd.errors.EmptyDataError:
         raise DataProblem("it holds no rows", subject) from None
@@ -507,6 +540,19 @@ def read_table(
             raise DataProblem(f"line{'s' if len(again) > 1 else ''} {at} {'repeat' if len(again) > 1 else 'repeats'} the header (files joined "
                               "one after the other?); delete "
                               f"{'them' if len(again) > 1 else 'it'}", subject)
+    if len(df) >= 2 and df.shape[1] > 1:
+        # a spreadsheet's summary line under the records ("Mean,,,125.3,80.1,…", "Total;;1.234,56"): scored as one more
+        # patient (level 3) or payment, or counted as a user; the file's last rows, first or second cell a summary word
+        tail = df.iloc[-3:, :2].astype(str)
+        # … and once in its column: "MIN" and "SD" are baseball teams (Minnesota, San Diego) on thousands of rows
+        once = [df.iloc[:, j].value_counts() for j in range(tail.shape[1])]
+        hit = pd.DataFrame({c: tail.iloc[:, j].map(lambda v, j=j: bool(_SUMMARY.fullmatch(v)) and once[j].get(v, 0) == 1)
+                            for j, c in enumerate(tail.columns)}).any(axis=1)
+        if hit.any():
+            i = int(np.flatnonzero(hit.to_numpy())[0]) + len(df) - len(tail)
+            word = next(v for v in df.iloc[i, :2] if _SUMMARY.fullmatch(str(v)))
+            raise DataProblem(f"line {file_line(df, i, bool(header))} looks like a summary row (“{word}”), not a record — delete the "
+                              "summary lines under the records", subject)
     cells = [c.strip() for r in rows[1:] for c in r]
     df.attrs[COMMA_LOCALE] = delim == ";" or any((_NUM_COMMA.match(c) and not _GROUPED.match(c)) or _DE_SURE.match(c) for c in cells)
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
@@ -557,11 +603,21 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
         raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
     if n_long:
         rows = len(starts) - (1 if header else 0)
+        if header and width == 1 and n_long >= max(1, rows - 1) and starts:
+            # a report's title above the header ("Transactions export 2026-11-01"): one field, then the real header and the
+            # rows — it had been read as the header, and blamed on "a comma at the end of each row"
+            raise DataProblem(f"line {starts[0] + offset} looks like a title, not the header (it has one field; the rows below have "
+                              f"{shortest_long if shortest_long == longest else f'{shortest_long} to {longest}'}) — delete the "
+                              "lines above the column names, so that they come first", subject)
         who = "every row" if n_long == rows else f"{n_long:,} of its {rows:,} rows (the first on line {first_long})"
         name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
         why = (f"a {name} at the end of {'each row' if n_long == rows else 'those rows'}"
                + (", or decimal commas in a comma-separated file" if delim == "," else ""))
         fields = f"{longest} fields" if shortest_long == longest else f"{shortest_long} to {longest} fields"
+        if width == 1:  # one column of text ("def add(a, b):"): its own commas split it unless it is quoted
+            raise DataProblem(f"{who} {'has' if n_long == 1 or n_long == rows else 'have'} {fields} where the header has 1: a {name} "
+                              "inside a text splits it unless the text is in double quotes — write such a text as \"def add(a, b):\"",
+                              subject)
         raise DataProblem(f"{who} {'has' if n_long == 1 or n_long == rows else 'have'} {fields} where the header has {width} "
                           f"({why}?); make the header and the rows agree", subject)
     if n_short:
@@ -572,6 +628,9 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
     return starts
 
 
+# the words a spreadsheet's summary lines start with (English, German, French, Spanish), alone in their cell
+_SUMMARY = re.compile(r"(grand |sub-?)?(total|totals|sum|mean|average|avg|median|std|sd|count|n|min|max|gesamt|summe|mittelwert|"
+                      r"durchschnitt|moyenne|somme|suma|promedio|total général)\s*:?", re.IGNORECASE)
 _ID_LIKE = re.compile(r"[0-9@]")  # a "header" cell like an id (u17, SKU-31, a@b.com): see ``validate``
 FILE_LINES = "file_lines"  # df.attrs key: the file line each data row starts on, set only when blank lines shift them
 # df.attrs key, set by read_table: the file is written the way decimal-comma locales write tables — separated by semicolons
@@ -610,6 +669,35 @@ def file_line(values: pd.Series | pd.DataFrame, row: int, header: bool = True) -
     if lines is not None and 0 <= int(row) < len(lines):
         return int(lines[int(row)])
     return int(row) + (2 if header else 1)
+
+
+def merge_id_spellings(values: pd.Series, what: str) -> tuple[pd.Series, str | None]:
+    """Ids written more than one way for one thing, read as one: ``"7"`` and ``"007"`` or ``"7.0"`` (a file that went
+    through a spreadsheet, or was pasted together from two exports) and ``"C15"`` and ``"c15"``. Each group of spellings
+    takes the one most of its rows use (ties: the first in sort order), so ids written one way keep their spelling; the
+    note names how many ids were merged, with an example. ``(values, None)`` when every id is written one way.
+
+    Read as different ids they had split users, items, customers and terminals in two without a word: a recommendation
+    file with "7" and "007" for one user had 199 users instead of 100 and NDCG 0.094 instead of 0.321; a fraud file
+    with "1194" and "001194" moved 85 probabilities by more than 0.01 (one from 0.108 to 0.858)."""
+    text = values.astype(str).str.strip()
+    numeric = text.str.fullmatch(r"\d+(\.0+)?")
+    key = text.str.casefold().where(~numeric, text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0"))
+    pairs = pd.DataFrame({"raw": text.to_numpy(), "key": key.to_numpy()})
+    spellings = pairs.drop_duplicates().groupby("key")["raw"].agg(list)
+    merged = spellings[spellings.map(len) > 1]
+    if merged.empty:
+        return values, None
+    counts = pairs.value_counts().rename("n").reset_index()
+    best = counts.sort_values(["key", "n", "raw"], ascending=[True, False, True]).drop_duplicates("key").set_index("key")["raw"]
+    out = pd.Series(key.map(best).to_numpy(), index=values.index, name=values.name)
+    k = merged.index[0]
+    example = " = ".join(f"“{r}”" for r in sorted(merged[k], key=lambda r: (r != best[k], r))[:3])
+    n = len(merged)
+    note = (f"{n:,} {what} id{'s are' if n > 1 else ' is'} written more than one way (e.g. {example}: leading zeros, a trailing "
+            f"“.0” or upper/lower case) — read as one {what} each, under the spelling most of its rows use; if they are "
+            "different, make their ids differ by more than that")
+    return out, note
 
 
 def normalise_name(name: str) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core import protocol
-from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, match_columns, normalise_name,
+from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, match_columns, merge_id_spellings, normalise_name,
                                   parse_dates, read_table, text_to_numbers, validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
@@ -177,11 +177,18 @@ def parse_datetimes(raw: pd.Series, subject: str) -> pd.Series:
     problems = []
     bad = parsed.isna()
     if bad.any():
-        problems.append(f"column datetime: {int(bad.sum())} unparseable date{'s' if bad.sum() > 1 else ''} ({_lines(bad, s)})")
+        numbers = pd.to_numeric(s[bad], errors="coerce").notna().mean() > 0.5
+        problems.append(f"column datetime: {int(bad.sum())} unparseable date{'s' if bad.sum() > 1 else ''} ({_lines(bad, s)})"
+                        + ("; they are numbers (spreadsheet day numbers or Unix seconds?) — write each as a date and time, "
+                           "e.g. 2018-08-08 13:45:10" if numbers else ""))
     out = (parsed < DATE_MIN) | (parsed >= DATE_MAX)
     if out.any():
         problems.append(f"column datetime: {int(out.sum())} date{'s' if out.sum() > 1 else ''} outside {DATE_MIN:%Y-%m-%d} … "
                         f"{DATE_MAX - pd.Timedelta(days=1):%Y-%m-%d} ({_lines(out, s)}); check the year")
+    if not problems and len(parsed) >= 2 and (parsed == parsed.dt.normalize()).all():
+        # dates alone: every payment at midnight made every one a night-time payment, and same-day windows meaningless
+        problems.append(f"column datetime has dates without a time of day (every value is at 00:00, e.g. {s.iloc[0]!r}): the "
+                        "detector's night-time and hour-based features need when each payment happened — export the date and time")
     if problems:
         raise DataProblem(problems, subject)
     return parsed.astype("datetime64[us]")
@@ -251,6 +258,10 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
         raise
     label_name = next((str(f) for f, t in match_columns(df, RAW_SCHEMA)[0].items() if t == "label"), "label") if info.header else "label"
     tx = raw_transactions(data, subject, require_labels=require_labels, label_name=label_name)
+    for col, what in (("CUSTOMER_ID", "customer"), ("TERMINAL_ID", "terminal")):  # "1194" and "001194": one customer (the whole file;
+        tx[col], merged = merge_id_spellings(tx[col], what)  # the Ray path reads in batches and does not merge — README)
+        if merged:
+            notes.append(merged)
     tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
 

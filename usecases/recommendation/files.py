@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, file_line, parse_dates, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, file_line, merge_id_spellings, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -160,6 +160,16 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
+    for col in ("user", "item"):  # "7" and "007", "1029" and "1029.0": one user, one item (it had split them, NDCG 0.32 → 0.09)
+        data[col], merged = merge_id_spellings(data[col], col)
+        if merged:
+            notes.append(merged)
+    if "rating" in data and data["rating"].isna().any():  # blank ratings had trained as NaN weights without a word
+        blank = data["rating"].isna()
+        lines = ", ".join(str(file_line(df, i, info.header)) for i in blank[blank].index[:5]) + (" …" if blank.sum() > 5 else "")
+        raise DataProblem(f"{int(blank.sum()):,} of {len(data):,} rows have no rating (line{'s' if blank.sum() > 1 else ''} {lines}) — fill "
+                          "them in, delete those rows, or leave the rating column out to use every row as an interaction without a "
+                          "rating", subject)
     if "rating" in data:
         data["rating"] = _off_scale(data["rating"], first_line=2 if info.header else 1, notes=notes)
     if "timestamp" in data:
@@ -187,7 +197,13 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     if few:
         left_out = data.loc[~data["user"].isin(enough.index), ["user", "item"]].reset_index(drop=True)
         data = data[data["user"].isin(enough.index)]
-        notes.append(f"{few:,} user{'s' if few > 1 else ''} with fewer than {MIN_USER_INTERACTIONS} interactions left out")
+        swapped = ""
+        if few > 0.5 * len(counts):  # most "users" seen once or twice: the columns the other way round (a headerless file trained
+            # on films as users, with nothing but this count to show for it)
+            swapped = (f" — {few / len(counts):.0%} of them: are the user and item columns the other way round? "
+                       + ("Without a header the first column is read as the user; add a header line naming them (user,item,…)"
+                          if not named else "check which column holds the users"))
+        notes.append(f"{few:,} user{'s' if few > 1 else ''} with fewer than {MIN_USER_INTERACTIONS} interactions left out{swapped}")
     n_items = data["item"].nunique()
     most = data.groupby("user").size()
     most = most[most >= max(0.9 * n_items, 20)]  # a power user of a small subset can hold half (MovieLens, 15 users): not this

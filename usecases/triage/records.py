@@ -88,10 +88,18 @@ def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Seri
     elif known.sum() >= 3 and out_of[known].all():
         problems.append(f"{label}: all {int(known.sum())} values of {raw.name!r} lie outside {lo:g}–{hi:g} {unit} "
                         f"(from {v[known].min():g} to {v[known].max():g}){_fahrenheit_hint(canon, v[known])}")
+    elif known.sum() >= 3 and out_of[known].mean() > 0.5:
+        # most of the column implausible: another measurement under this name (respiratory rates named "hr"), whose few
+        # plausible values had been read as this field — 92 more patients put at level 1, with a note
+        ex = sorted({f"{x:g}" for x in v[out_of].head(20)})[:3]
+        problems.append(f"{label}: {int(out_of.sum())} of the {int(known.sum())} values of {raw.name!r} lie outside {lo:g}–{hi:g} {unit} "
+                        f"(e.g. {', '.join(ex)}) — more than half, so its other values cannot be trusted either: does the column hold "
+                        f"another measurement or unit? Check which column holds which vital sign{_fahrenheit_hint(canon, v[out_of]) if canon == 'temp' else ''}")
     elif out_of.any():
         ex = sorted({f"{x:g}" for x in v[out_of].head(20)})[:3]
+        unit_hint = _fahrenheit_hint(canon, v[out_of])  # some rows in °F among °C ones: say so, not only "outside 30–44 °C"
         notes.append(f"{label}: {int(out_of.sum())} of {int(known.sum())} values outside {lo:g}–{hi:g} {unit} treated as not recorded "
-                     f"(e.g. {', '.join(ex)})")
+                     f"(e.g. {', '.join(ex)}){unit_hint if 'look like' in unit_hint else ''}")
     return v.where(~out_of)
 
 
@@ -235,7 +243,11 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             out[canon] = text.where(~text.isin(PLACEHOLDERS), "")
     if "sbp" in out and "dbp" in out:
         inv = out["dbp"] >= out["sbp"]
-        if inv.any():
+        both = int((out["dbp"].notna() & out["sbp"].notna()).sum())
+        if both >= 3 and inv.sum() > 0.5 * both:  # swapped columns: every pressure had been dropped with a note
+            problems.append(f"Diastolic ≥ systolic in {int(inv.sum())} of the {both} rows that have both: the columns read as systolic "
+                            "and diastolic blood pressure look swapped — check which is which (the systolic is the higher number)")
+        elif inv.any():
             notes.append(f"Diastolic ≥ systolic in {int(inv.sum())} rows: both treated as not recorded there")
             out.loc[inv, ["sbp", "dbp"]] = np.nan
     if require_labels and "level" in out:
