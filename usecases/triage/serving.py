@@ -18,7 +18,7 @@ from . import SPEC, learner
 from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
-from .pipeline import Trained, as_trained, unreadable_complaints, unreadable_note, unseen_held, unseen_note
+from .pipeline import Trained, as_trained, unknown_words_note, unreadable_complaints, unreadable_note, unseen_held, unseen_note
 from .records import MIN_VITALS, Records, check_enough, read_raw, read_records, thin_rows
 from .rules import esi_level, news2_level
 
@@ -139,6 +139,8 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
         notes.append(unreadable_note(recs.frame, unread, f" (line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
                                                          f"{' …' if unread.sum() > 5 else ''})"))
         out.attrs["unreadable"] = notes[-1]  # the page shows this one as a warning, not among the reading notes
+    if words := unknown_words_note(trained.card, recs.frame):
+        notes.append(words)
     if recs.mapping.most_urgent == 5:  # back to the file's own scale, which the mapping says runs the other way
         for c in ("suggested_level", "news2_level", "esi_rule_level", "reference_level"):
             if c in out:
