@@ -551,3 +551,16 @@ def test_words_the_model_never_learned_are_left_out_of_a_complaint_not_averaged_
     kept, dropped = without_unknown_words(t.card, row)
     assert kept.tolist() == ["vmoiting since this morning"] and dropped == ["xyzzy"]  # the typo stays, the noise goes
     assert as_trained(t.card, row)[0]["complaint"].tolist() == ["vmoiting since this morning"]
+
+
+def test_blood_pressure_charted_as_systolic_over_diastolic_is_read_as_two_columns():
+    """A real-file sweep (2026-12-04): a "bp" column of "132/88" was "not used" and both pressures "not in the file" (11 of 400
+    levels changed). It is split into systolic and diastolic now, and scores exactly as the file with two columns."""
+    t = shipped()
+    df = pd.read_csv(io.BytesIO(cohort_csv(200, 13)))
+    two = triage.score_file(t, df.to_csv(index=False).encode(), "two.csv", accept_guess=True)
+    charted = df.drop(columns=["sbp", "dbp"]).assign(bp=[f"{s:.0f}/{d:.0f}" if s == s and d == d else "" for s, d in zip(df["sbp"], df["dbp"])])
+    one = triage.score_file(t, charted.to_csv(index=False).encode(), "one.csv", accept_guess=True)
+    np.testing.assert_allclose(one[[f"p_level_{i}" for i in range(1, 6)]].to_numpy(float), two[[f"p_level_{i}" for i in range(1, 6)]].to_numpy(float),
+                               atol=1e-9)
+    assert any(n.startswith("column 'bp' holds blood pressures as systolic/diastolic (e.g. ") for n in one.attrs["notes"])

@@ -336,7 +336,38 @@ def read_raw(raw: bytes, filename: str) -> tuple[pd.DataFrame, object, list[str]
     df, dropped = scrub(df)
     if df.shape[1] == 0:
         raise DataProblem("no usable columns remain after removing identifiers", subject)
+    df = split_pressures(df)
     return df, info, dropped
+
+
+_PRESSURE = re.compile(r"\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*hg)?\s*", re.IGNORECASE)
+
+
+def split_pressures(df: pd.DataFrame) -> pd.DataFrame:
+    """A blood-pressure column written as charted ("132/88", "132 / 88 mmHg") → two columns, ``systolic`` and ``diastolic``,
+    which the guess then reads by name; ``df.attrs["pressure_note"]`` says so. A column qualifies when at least 80 % of its
+    filled cells are such pairs; a file that already has systolic or diastolic columns is left as it is. It had been left
+    out as "not used", with both pressures "not in the file" (a real-file sweep, 2026-12-04: 11 levels changed)."""
+    names = {normalise_name(c) for c in df.columns}
+    if names & {"sbp", "dbp", "systolic", "diastolic"}:
+        return df
+    for col in df.columns:
+        text = df[col].astype(str).str.strip()
+        filled = text[~text.isin(PLACEHOLDERS) & (text != "")]
+        if len(filled) < 3:
+            continue
+        pairs = filled.str.fullmatch(_PRESSURE)
+        if pairs.mean() < 0.8:
+            continue
+        parts = text.str.extract(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})", expand=True)
+        out = df.drop(columns=[col]).assign(systolic=parts[0].fillna(""), diastolic=parts[1].fillna(""))
+        out.attrs.update(df.attrs)
+        example = filled[pairs].iloc[0]
+        out.attrs["pressure_note"] = (f"column {col!r} holds blood pressures as systolic/diastolic (e.g. {example!r}): read as two "
+                                      f"columns, systolic and diastolic" + (f"; {int((~pairs).sum())} other values left as not recorded"
+                                                                           if (~pairs).any() else ""))
+        return out
+    return df
 
 
 def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, require_labels: bool = True, min_per_level: int = 2,
@@ -367,6 +398,8 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
     recs, notes = apply_mapping(df, mapping, require_labels=require_labels, subject=subject)
     if guess is not None:
         notes = guess.lines() + notes
+    if df.attrs.get("pressure_note"):
+        notes = [df.attrs["pressure_note"], *notes]
     against = runs_against_the_vitals(recs)
     if against is not None:
         rho, n = against
