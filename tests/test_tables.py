@@ -385,6 +385,8 @@ def test_ids_written_two_ways_are_read_as_one_and_said():
     ('id,when,amount\na,2020-01-01,1\nb,"2020-01-02,2\nc,2020-01-03,3\n', 'line 3 opens a quote (") that is never closed'),
     ("id,when,amount\na,2020-01-01,1\nb,2020-01-02,2\nTotal,,3\n", "line 4 looks like a summary row (“Total”), not a record"),
     ("id;when;amount\na;2020-01-01;1\nb;2020-01-02;2\nc;2020-01-03;3\nMittelwert:;;2\n", "line 5 looks like a summary row (“Mittelwert:”)"),
+    ("Report,Bank XY,2026-11-01,,\nid,when,amount,note,x\na,2020-01-01,1,n,1\nb,2020-01-02,2,n,2\n",
+     "line 1 looks like a title (Report, Bank XY, 2026-11-01), and line 2 like the header"),
     ('[{"id": "a", "when": "2020-01-01", "amount": 1}]', "it is JSON data, not a CSV table"),
     ('{"id": "a", "when": "2020-01-01", "amount": 1}\n{"id": "b", "when": "2020-01-02", "amount": 2}\n', "it is JSON data"),
 ])

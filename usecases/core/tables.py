@@ -531,6 +531,18 @@ def read_table(
         lines = FileLines(l for l, e in zip(base, empty) if not e)
     if lines is not None:  # blank lines: row i is not on line i + 2 (pandas carries attrs through columns and masks)
         df.attrs[FILE_LINES] = lines
+    if header and len(df) >= 2 and df.shape[1] > 1:
+        # a report's title line above the header that has as many commas as the rows ("Report,Bank XY,2026-11-01,page 1,,"):
+        # a header with many empty names, then a first row of names only, then rows with numbers — it had been refused
+        # column by column ("a featurised table takes numbers only …", "no column is mapped to a triage field")
+        names = [str(c) for c in df.columns]
+        empty_names = sum(n == "" or n.startswith("Unnamed:") for n in names)
+        first = [str(v) for v in df.iloc[0]]
+        numbers_below = max((sum(_looks_numeric(str(v)) for v in df.iloc[i]) for i in range(1, min(len(df), 6))), default=0)
+        if (3 * empty_names >= len(names) and all(first) and not any(_looks_numeric(v) for v in first) and numbers_below >= 1):
+            raise DataProblem(f"line {1 + skipped} looks like a title ({', '.join(n for n in names if n and not n.startswith('Unnamed:'))[:60]}), "
+                              f"and line {file_line(df, 0) if lines is not None else 2 + skipped} like the header — delete the lines above the "
+                              "column names, so that they come first", subject)
     if header and len(df) and df.shape[1] > 1:
         # two exports joined: the header again among the rows ("sex" scored as a patient's sex code, "rating" as a rating)
         first = np.flatnonzero(df.iloc[:, 0].to_numpy(dtype=object) == df.columns[0])  # one column first, then whole rows
