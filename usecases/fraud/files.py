@@ -416,7 +416,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
         y = ds.frame[LABEL]
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
         if n_pos < 10 or n_neg < 10:
-            raise DataProblem(f"it has {n_pos} frauds and {n_neg} legitimate rows; at least 10 of each are needed to train and evaluate", subject)
+            raise DataProblem(f"it has {n_pos:,} frauds and {n_neg:,} legitimate rows; at least 10 of each are needed to train and evaluate", subject)
         warnings = label_in_disguise(ds) if ds.layout == "table" else ()
         if n_pos > n_neg:  # AER::CreditCard's card = yes (78 % of rows) trained without a word and reported AP 0.999
             warnings += (f"the label is 1 (fraud) on {n_pos / (n_pos + n_neg):.0%} of the rows: fraud is the rare outcome, and every "
