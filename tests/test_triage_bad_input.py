@@ -564,3 +564,7 @@ def test_blood_pressure_charted_as_systolic_over_diastolic_is_read_as_two_column
     np.testing.assert_allclose(one[[f"p_level_{i}" for i in range(1, 6)]].to_numpy(float), two[[f"p_level_{i}" for i in range(1, 6)]].to_numpy(float),
                                atol=1e-9)
     assert any(n.startswith("column 'bp' holds blood pressures as systolic/diastolic (e.g. ") for n in one.attrs["notes"])
+    from usecases.triage.records import split_pressures
+
+    gcs = pd.DataFrame({"gcs": ["15/15", "14/15", "15/15", "13/15"], "when": ["12/05", "13/05", "14/05", "15/05"]})
+    assert split_pressures(gcs).columns.tolist() == ["gcs", "when"]  # a coma score or a date is not a pressure
