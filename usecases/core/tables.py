@@ -351,7 +351,8 @@ def text_to_numbers(raw: pd.Series, *, thousands: bool = True) -> tuple[pd.Serie
     s = s.str.replace(_CURRENCY_LEAD, r"\1", regex=True).str.replace(_CURRENCY_TRAIL, "", regex=True)
     # Accounting negatives: "(106.47)" and SAP's trailing minus "106.47-" are −106.47 (they had been "non-numeric", while
     # "−106.47" in the same place got the reader's explanation of negative values)
-    s = s.str.replace(r"^\((\d[\d.,' \u00a0\u202f]*)\)$", r"-\1", regex=True).str.replace(r"^(\d[\d.,' \u00a0\u202f]*)-$", r"-\1", regex=True)
+    if (s.str.startswith("(") | s.str.endswith("-")).any():  # (two regex passes over every numeric column of every file otherwise)
+        s = s.str.replace(r"^\((\d[\d.,' \u00a0\u202f]*)\)$", r"-\1", regex=True).str.replace(r"^(\d[\d.,' \u00a0\u202f]*)-$", r"-\1", regex=True)
     # "22.1%" / "88 %": the number, in per cent — when every number of the column carries the sign (beside bare numbers it
     # could be 0.221 or 22.1, so such a column is not read). It had been refused as "text values … encode categories".
     pct = s.str.match(_PERCENT)
@@ -556,9 +557,9 @@ def read_table(
         # a spreadsheet's summary line under the records ("Mean,,,125.3,80.1,…", "Total;;1.234,56"): scored as one more
         # patient (level 3) or payment, or counted as a user; the file's last rows, first or second cell a summary word
         tail = df.iloc[-3:, :2].astype(str)
-        # … and once in its column: "MIN" and "SD" are baseball teams (Minnesota, San Diego) on thousands of rows
-        once = [df.iloc[:, j].value_counts() for j in range(tail.shape[1])]
-        hit = pd.DataFrame({c: tail.iloc[:, j].map(lambda v, j=j: bool(_SUMMARY.fullmatch(v)) and once[j].get(v, 0) == 1)
+        # … and once in its column: "MIN" and "SD" are baseball teams (Minnesota, San Diego) on thousands of rows (counted
+        # only for a cell that is a summary word, not for every file)
+        hit = pd.DataFrame({c: tail.iloc[:, j].map(lambda v, j=j: bool(_SUMMARY.fullmatch(v)) and int((df.iloc[:, j] == v).sum()) == 1)
                             for j, c in enumerate(tail.columns)}).any(axis=1)
         if hit.any():
             i = int(np.flatnonzero(hit.to_numpy())[0]) + len(df) - len(tail)

@@ -433,9 +433,7 @@ class TabularNet(nn.Module):
         c = dict(config)
         self.config = c
         self.task, self.n_classes = c["task"], int(c["n_classes"])
-        self.pool = c.get("pool", "probabilities")
-        if self.pool not in POOLS or (self.pool == "log_odds" and self.task != "binary"):
-            raise ValueError(f"unknown pooling {self.pool!r} for a {self.task} task")
+        self.pool = _check_pool(c.get("pool", "probabilities"), self.task)
         self.pre = Preprocess(int(c["n_num"]), int(c["n_quantiles"]), c["cat_vocab_sizes"], c["miss_cols"])
         cards = self.pre.cardinalities
         self.members = nn.ModuleList(
@@ -452,6 +450,12 @@ class TabularNet(nn.Module):
         xq, cats = self.inputs(x_num, cat_hash)
         probs = torch.stack([m.proba(m.raw(xq, cats, bag_ids)) for m in self.members])
         return pool_members(probs, self.pool)
+
+
+def _check_pool(pool: str, task: str) -> str:
+    if pool not in POOLS or (pool == "log_odds" and task != "binary"):
+        raise ValueError(f"pool must be one of {POOLS} ('log_odds' for a binary task only), not {pool!r} for a {task} task")
+    return pool
 
 
 def pool_members(probs: torch.Tensor, pool: str = "probabilities") -> torch.Tensor:
@@ -578,9 +582,7 @@ class TabularLearner:
                  device: str | None = None, budget_seconds: float | None = None):
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, not {task!r}")
-        if pool not in POOLS or (pool == "log_odds" and task != "binary"):
-            raise ValueError(f"pool must be one of {POOLS} ('log_odds' for a binary task only), not {pool!r}")
-        self.pool = pool
+        self.pool = _check_pool(pool, task)
         self.task = task
         self.n_classes = 2 if task == "binary" else (n_classes or 5)
         if self.n_classes < 2 or (task == "ordinal" and self.n_classes < 3):

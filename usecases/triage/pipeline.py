@@ -339,10 +339,14 @@ def without_unknown_words(card: dict, frame: pd.DataFrame) -> tuple[np.ndarray |
     from .rules import normalise_text
 
     known, triples = _known(tuple(vocab))
+    readable: dict[str, bool] = {}  # per distinct word: a file repeats its words row after row
     out, changed, dropped = [], False, []
     for text in frame["complaint"].to_numpy(object):
         words = normalise_text(text if isinstance(text, str) else "").split()
-        keep = [w for w in words if _readable_word(w, known, triples)]
+        for w in words:
+            if w not in readable:
+                readable[w] = _readable_word(w, known, triples)
+        keep = [w for w in words if readable[w]]
         if keep and len(keep) < len(words):
             changed = True
             dropped += [w for w in words if w not in keep and w not in dropped][: 3 - len(dropped)]

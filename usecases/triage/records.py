@@ -356,12 +356,12 @@ def split_pressures(df: pd.DataFrame) -> pd.DataFrame:
         filled = text[~text.isin(PLACEHOLDERS) & (text != "")]
         if len(filled) < 3:
             continue
-        nums = filled.str.extract(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})", expand=True).astype(float)
+        parts = text.str.extract(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})", expand=True)
+        nums = parts.loc[filled.index].astype(float)
         # pairs that read as pressures: the first the higher, in a pressure's range (a "15/15" coma score or a "12/05" date is not)
         pairs = filled.str.fullmatch(_PRESSURE) & nums[0].between(50, 300) & nums[1].between(20, 200) & (nums[0] > nums[1])
         if pairs.mean() < 0.8:
             continue
-        parts = text.str.extract(r"^\s*(\d{2,3})\s*/\s*(\d{2,3})", expand=True)
         out = df.drop(columns=[col]).assign(systolic=parts[0].fillna(""), diastolic=parts[1].fillna(""))
         out.attrs.update(df.attrs)
         example = filled[pairs].iloc[0]
