@@ -163,6 +163,34 @@ def test_streaming_fraud_scoring_matches_the_local_path(ray_cluster, fraud_file,
 
 
 @pytest.mark.ray
+def test_streaming_fraud_scoring_reads_ids_written_two_ways_as_the_page_does(ray_cluster, fraud_file, tmp_path, capsys):
+    """"7" beside "007" and "M3" beside "m3" are one customer and one terminal on the page (``tables.merge_id_spellings``);
+    the Ray path read its batches without merging, so such a file had split histories there only (reported 2026-12-04)."""
+    from usecases import fraud
+    from usecases.core.store import ModelStore
+    from usecases.fraud import distributed as fd
+
+    store = ModelStore(ROOT / "models")
+    df = pd.read_csv(fraud_file, dtype=str)
+    mixed = df.assign(customer_id=[f"00{c}" if i % 3 == 0 else c for i, c in enumerate(df["customer_id"])],
+                      terminal_id=[f"{t}.0" if i % 4 == 1 else t for i, t in enumerate(df["terminal_id"])])
+    mixed.to_csv(tmp_path / "mixed.csv", index=False)
+    page = fraud.score_file(fraud.load(store), (tmp_path / "mixed.csv").read_bytes(), "mixed.csv")
+    clean = fd.score_local(str(fraud_file), store=store).sort_values("transaction_id").reset_index(drop=True)
+    local = fd.score_local(str(tmp_path / "mixed.csv"), store=store).sort_values("transaction_id").reset_index(drop=True)
+    capsys.readouterr()
+    fd.score(dataclasses.replace(ray_cluster, workers=2), str(tmp_path / "mixed.csv"), str(tmp_path / "out"), store=store, n_buckets=3)
+    said = [l.removeprefix("note: ") for l in capsys.readouterr().err.splitlines() if l.startswith("note: ")]
+    ray_out = eng.read_output(str(tmp_path / "out")).sort_values("transaction_id").reset_index(drop=True)
+    assert said == [n for n in page.attrs["notes"] if "written more than one way" in n] and len(said) == 2, said
+    assert "customer ids are written more than one way" in said[0] and "terminal ids" in said[1]
+    for out in (local, ray_out):  # each customer and terminal under its majority spelling: the clean file's ids and figures
+        assert (out["customer_id"].astype(str).to_numpy() == clean["customer_id"].astype(str).to_numpy()).all()
+        assert (out["terminal_id"].astype(str).to_numpy() == clean["terminal_id"].astype(str).to_numpy()).all()
+        assert np.abs(out["fraud_probability"].to_numpy(float) - clean["fraud_probability"].to_numpy(float)).max() <= 1e-6
+
+
+@pytest.mark.ray
 def test_streaming_fraud_scoring_refuses_bad_rows_in_one_line(ray_cluster, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("transaction_id,datetime,customer_id,terminal_id,amount\nt1,2018-04-01 10:00:00,c1,m1,20.5\n"

@@ -684,33 +684,65 @@ def file_line(values: pd.Series | pd.DataFrame, row: int, header: bool = True) -
     return int(row) + (2 if header else 1)
 
 
-def merge_id_spellings(values: pd.Series, what: str) -> tuple[pd.Series, str | None]:
-    """Ids written more than one way for one thing, read as one: ``"7"`` and ``"007"`` or ``"7.0"`` (a file that went
-    through a spreadsheet, or was pasted together from two exports) and ``"C15"`` and ``"c15"``. Each group of spellings
-    takes the one most of its rows use (ties: the first in sort order), so ids written one way keep their spelling; the
-    note names how many ids were merged, with an example. ``(values, None)`` when every id is written one way.
-
-    Read as different ids they had split users, items, customers and terminals in two without a word: a recommendation
-    file with "7" and "007" for one user had 199 users instead of 100 and NDCG 0.094 instead of 0.321; a fraud file
-    with "1194" and "001194" moved 85 probabilities by more than 0.01 (one from 0.108 to 0.858)."""
+def id_key(values: pd.Series) -> pd.Series:
+    """The id each spelling stands for: digits with leading zeros or a trailing ``.0`` dropped (``"007"``, ``"7.0"`` → ``"7"``),
+    any other id in lower case (``"C15"`` → ``"c15"``). Two ids with one key are one user, item, customer or terminal."""
     text = values.astype(str).str.strip()
     numeric = text.str.fullmatch(r"\d+(\.0+)?")
-    key = text.str.casefold().where(~numeric, text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0"))
+    return text.str.casefold().where(~numeric, text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0"))
+
+
+@dataclass(frozen=True)
+class IdSpellings:
+    """What :func:`id_spellings` found: how many ids are written more than one way, and the first of them (in the order of
+    their keys) with its spellings, the one kept first. Counts of disjoint parts of a file add up (the Ray path merges
+    within buckets of keys and sums them); the example of the smallest key is the one the whole file would give."""
+    n: int = 0
+    key: str = ""
+    example: tuple[str, ...] = ()
+
+    def __add__(self, other: "IdSpellings") -> "IdSpellings":
+        first = min((s for s in (self, other) if s.n), key=lambda s: s.key, default=IdSpellings())
+        return IdSpellings(self.n + other.n, first.key, first.example)
+
+    def note(self, what: str) -> str | None:
+        if not self.n:
+            return None
+        example = " = ".join(f"“{r}”" for r in self.example)
+        return (f"{self.n:,} {what} id{'s are' if self.n > 1 else ' is'} written more than one way (e.g. {example}: leading zeros, a "
+                f"trailing “.0” or upper/lower case) — read as one {what} each, under the spelling most of its rows use; if they "
+                "are different, make their ids differ by more than that")
+
+
+def id_spellings(values: pd.Series) -> tuple[pd.Series, IdSpellings]:
+    """Ids written more than one way for one thing (same :func:`id_key`), each group read under the spelling most of its
+    rows use (ties: the first in sort order), so ids written one way keep their spelling. ``(values, IdSpellings())`` when
+    every id is written one way."""
+    text = values.astype(str).str.strip()
+    key = id_key(text)
     pairs = pd.DataFrame({"raw": text.to_numpy(), "key": key.to_numpy()})
     spellings = pairs.drop_duplicates().groupby("key")["raw"].agg(list)
     merged = spellings[spellings.map(len) > 1]
     if merged.empty:
-        return values, None
+        return values, IdSpellings()
     counts = pairs.value_counts().rename("n").reset_index()
     best = counts.sort_values(["key", "n", "raw"], ascending=[True, False, True]).drop_duplicates("key").set_index("key")["raw"]
     out = pd.Series(key.map(best).to_numpy(), index=values.index, name=values.name)
     k = merged.index[0]
-    example = " = ".join(f"“{r}”" for r in sorted(merged[k], key=lambda r: (r != best[k], r))[:3])
-    n = len(merged)
-    note = (f"{n:,} {what} id{'s are' if n > 1 else ' is'} written more than one way (e.g. {example}: leading zeros, a trailing "
-            f"“.0” or upper/lower case) — read as one {what} each, under the spelling most of its rows use; if they are "
-            "different, make their ids differ by more than that")
-    return out, note
+    example = tuple(sorted(merged[k], key=lambda r: (r != best[k], r))[:3])
+    return out, IdSpellings(len(merged), str(k), example)
+
+
+def merge_id_spellings(values: pd.Series, what: str) -> tuple[pd.Series, str | None]:
+    """Ids written more than one way for one thing, read as one: ``"7"`` and ``"007"`` or ``"7.0"`` (a file that went
+    through a spreadsheet, or was pasted together from two exports) and ``"C15"`` and ``"c15"`` (:func:`id_spellings`);
+    the note names how many ids were merged, with an example. ``(values, None)`` when every id is written one way.
+
+    Read as different ids they had split users, items, customers and terminals in two without a word: a recommendation
+    file with "7" and "007" for one user had 199 users instead of 100 and NDCG 0.094 instead of 0.321; a fraud file
+    with "1194" and "001194" moved 85 probabilities by more than 0.01 (one from 0.108 to 0.858)."""
+    out, found = id_spellings(values)
+    return out, found.note(what)
 
 
 def normalise_name(name: str) -> str:

@@ -27,6 +27,10 @@ them, and the two kinds need different groupings. The pipeline therefore runs:
    scores batches with the local path's ``scoring.score``.
 5. **Write** partitioned Parquet (or CSV when OUTPUT ends in ``.csv``), swapped into place at the end.
 
+Ids written more than one way ("1194" and "001194", "C15" and "c15") are bucketed by the id they stand for
+(``tables.id_key``), so each stage sees every spelling of its ids and reads them as one, under the spelling most
+rows use — the local reader's rule over the whole file, with the same note (the counts of the buckets add up).
+
 Identity with the local path: keys and times are exact, counts are integers, and the rolling sums
 restart at every customer/terminal (``features._rolling_count_sum``), so each feature is the same
 float64 bits as in the in-memory path — a test compares them row by row. The probability is the same
@@ -52,13 +56,14 @@ distributions), and is the same whether run in this process or on any number of 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from usecases.core.tables import DataProblem, detect_delimiter, validate
+from usecases.core.tables import DataProblem, IdSpellings, detect_delimiter, id_key, id_spellings, validate
 
 from .files import RAW_SCHEMA, raw_transactions
 from .features import FEATURES, customer_windows, fraud_labels, seconds_since, terminal_windows, time_flags
@@ -71,8 +76,10 @@ ORDER = ["TX_DATETIME", "TRANSACTION_ID"]  # the local path's row order (from_ra
 # ---- stage functions (run on the cluster; plain pandas, tested locally too) -------------------
 
 def _bucket(values: pd.Series, n: int) -> np.ndarray:
-    """A stable bucket per key (pandas' fixed-key SipHash; the same in every process and run)."""
-    return (pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy() % np.uint64(n)).astype(np.int64)
+    """A stable bucket per id (pandas' fixed-key SipHash; the same in every process and run). Hashed on the id's
+    :func:`~usecases.core.tables.id_key`, so "7", "007" and "7.0" land in one bucket, where the stage reads them as one id as
+    the local path does."""
+    return (pd.util.hash_pandas_object(id_key(values), index=False).to_numpy() % np.uint64(n)).astype(np.int64)
 
 
 def normalise(batch: pd.DataFrame, n_buckets: int, subject: str) -> pd.DataFrame:
@@ -99,26 +106,30 @@ def _origin(dt: pd.Series, origin_ns: int) -> pd.Timestamp:
     return pd.Timestamp(origin_ns, unit="ns").as_unit(dt.dt.unit)  # same unit as the data: same arithmetic as local
 
 
-def terminal_stage(group: pd.DataFrame, origin_ns: int) -> pd.DataFrame:
-    """All transactions of the terminals of one bucket → + the six terminal features."""
+def terminal_stage(group: pd.DataFrame, origin_ns: int) -> tuple[pd.DataFrame, IdSpellings]:
+    """All transactions of the terminals of one bucket → + the six terminal features, each terminal id written more than one
+    way read as one (every row of such a terminal is in this bucket: the same merge as the local path's, over the file)."""
     g = _in_local_order(group, "terminal")
+    g["TERMINAL_ID"], merged = id_spellings(g["TERMINAL_ID"])
     dt = pd.to_datetime(g["TX_DATETIME"])
     seconds = seconds_since(dt, _origin(dt, origin_ns))
     for k, v in terminal_windows(g["TERMINAL_ID"], seconds, fraud_labels(g)).items():
         g[k] = v
-    return g
+    return g, merged
 
 
-def customer_stage(group: pd.DataFrame, origin_ns: int) -> pd.DataFrame:
-    """All transactions of the customers of one bucket → + the customer features and time flags."""
+def customer_stage(group: pd.DataFrame, origin_ns: int) -> tuple[pd.DataFrame, IdSpellings]:
+    """All transactions of the customers of one bucket → + the customer features and time flags (customer ids merged as
+    :func:`terminal_stage` merges terminal ids)."""
     g = _in_local_order(group, "customer")
+    g["CUSTOMER_ID"], merged = id_spellings(g["CUSTOMER_ID"])
     dt = pd.to_datetime(g["TX_DATETIME"])
     seconds = seconds_since(dt, _origin(dt, origin_ns))
     for k, v in time_flags(dt).items():
         g[k] = v
     for k, v in customer_windows(g["CUSTOMER_ID"], seconds, g["TX_AMOUNT"].to_numpy(dtype=np.float64)).items():
         g[k] = v
-    return g
+    return g, merged
 
 
 class FraudScorer:
@@ -198,18 +209,18 @@ def _split(block: pd.DataFrame, key: str, n: int) -> list:
     return [*parts, int(block["_ns"].min()) if len(block) else -1] if key == "_tb" else parts
 
 
-def _reduce(stage: str, origin_ns: int, n_out: int, *parts: pd.DataFrame):
-    """The reduce side: all rows of one bucket → the stage's features; split again for the next stage."""
+def _reduce(stage: str, origin_ns: int, n_out: int, *parts: pd.DataFrame) -> list:
+    """The reduce side: all rows of one bucket → the stage's features, split again for the next stage (``n_out`` parts),
+    and last the ids it found written more than one way (:class:`IdSpellings`)."""
     group = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
-    if stage == "terminal":
-        out = terminal_stage(group, origin_ns) if len(group) else group
-        return _split(out, "_cb", n_out) if n_out > 1 else out
-    return customer_stage(group, origin_ns) if len(group) else group
+    run = terminal_stage if stage == "terminal" else customer_stage
+    out, merged = run(group, origin_ns) if len(group) else (group, IdSpellings())
+    return [*(_split(out, "_cb", n_out) if n_out > 1 else [out]), merged]
 
 
-def featurized_refs(engine, input_path: str, *, n_buckets: int | None = None, progress=None) -> list:
+def featurized_refs(engine, input_path: str, *, n_buckets: int | None = None, progress=None) -> tuple[list, list[str]]:
     """Stages 1–3: object refs of DataFrames, one per customer bucket, each holding whole customer
-    histories with all 15 features.
+    histories with all 15 features; and the notes the local path gives on ids written more than one way.
 
     The reading is a streaming Ray Data pipeline; the two keyed regroupings are plain Ray tasks
     (map: split a block by bucket, ``num_returns=P``; reduce: concatenate one bucket's parts from every
@@ -236,20 +247,23 @@ def featurized_refs(engine, input_path: str, *, n_buckets: int | None = None, pr
     if not mins:
         raise DataProblem("it has no data rows", f"“{Path(input_path).name}”")
     origin = min(mins)
-    by_terminal = ray.remote(_reduce).options(num_returns=P)
+    by_terminal = ray.remote(_reduce).options(num_returns=P + 1)
     t_out = [by_terminal.remote("terminal", origin, P, *[parts[j] for parts in mapped]) for j in range(P)]
-    if P == 1:
-        t_out = [[r] for r in t_out]
-    by_customer = ray.remote(_reduce)
-    refs = [by_customer.remote("customer", origin, 1, *[parts[j] for parts in t_out]) for j in range(P)]
-    pending, done = list(refs), 0
-    while pending:  # wait for the features (progress per finished bucket); a failure surfaces here
+    by_customer = ray.remote(_reduce).options(num_returns=2)
+    c_out = [by_customer.remote("customer", origin, 1, *[parts[j] for parts in t_out]) for j in range(P)]
+    refs = [c[0] for c in c_out]
+    found = {"terminal": IdSpellings(), "customer": IdSpellings()}
+    pending, done = [c[1] for c in c_out], 0
+    while pending:  # wait for the features (progress per finished bucket; only the small counts travel); a failure surfaces here
         ready, pending = ray.wait(pending, num_returns=1)
-        eng.get(ready[0])
+        found["customer"] += eng.get(ready[0])
         done += 1
         if progress is not None:
             progress(done, P, {})
-    return refs
+    for merged in eng.get([t[-1] for t in t_out]):
+        found["terminal"] += merged
+    notes = [n for n in (found[w].note(w) for w in ("customer", "terminal")) if n]  # the local path's order and words
+    return refs, notes
 
 
 def score(engine, input_path: str, output: str, *, store, key: str = "fraud", with_features: bool = False,
@@ -270,7 +284,9 @@ def score(engine, input_path: str, output: str, *, store, key: str = "fraud", wi
     model_ref = ray.put((weights, trained.card, default_threshold(trained)))
     gpus = engine.gpus_per_worker if eng.cluster_gpus() > 0 else 0
     workers = engine.workers or max(1, min(eng.cluster_cpus(), 4))
-    refs = featurized_refs(engine, input_path, n_buckets=n_buckets, progress=progress)
+    refs, notes = featurized_refs(engine, input_path, n_buckets=n_buckets, progress=progress)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     scored = eng.actor_pool(ray.data.from_pandas_refs(refs), FraudScorer, workers=workers, gpus=gpus, batch_format="pandas",
                             batch_size=65_536, fn_constructor_kwargs={"model": [model_ref], "threads": 1, "with_features": with_features,
                                                                       "csv": output.lower().endswith(".csv")})
@@ -298,6 +314,8 @@ def score_local(path: str, *, store, key: str = "fraud", with_features: bool = F
         df, _ = read_table(p.read_bytes(), max_bytes=1 << 40, subject=f"“{p.name}”")
     subject = f"“{p.name}”"
     tx = raw_transactions(validate(df, RAW_SCHEMA, header=True, subject=subject), subject)
+    for col in ("CUSTOMER_ID", "TERMINAL_ID"):  # as the page's reader does (files._raw)
+        tx[col], _ = id_spellings(tx[col])
     ds = from_raw(tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True), p.name)
     out = score_rows(trained, ds)
     if with_features:

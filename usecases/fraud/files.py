@@ -258,8 +258,8 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
         raise
     label_name = next((str(f) for f, t in match_columns(df, RAW_SCHEMA)[0].items() if t == "label"), "label") if info.header else "label"
     tx = raw_transactions(data, subject, require_labels=require_labels, label_name=label_name)
-    for col, what in (("CUSTOMER_ID", "customer"), ("TERMINAL_ID", "terminal")):  # "1194" and "001194": one customer (the whole file;
-        tx[col], merged = merge_id_spellings(tx[col], what)  # the Ray path reads in batches and does not merge — README)
+    for col, what in (("CUSTOMER_ID", "customer"), ("TERMINAL_ID", "terminal")):  # "1194" and "001194": one customer (the
+        tx[col], merged = merge_id_spellings(tx[col], what)  # Ray path merges within its id buckets, to the same result)
         if merged:
             notes.append(merged)
     tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
