@@ -531,6 +531,23 @@ def test_a_batch_with_some_unknown_ids_scores_the_known_users_and_gives_the_new_
     assert peer[peer.user_id == "new-1"]["item_id"].tolist() == new["item_id"].tolist()
 
 
+def test_a_list_that_writes_ids_another_way_scores_the_models_users(quick):
+    """A user list saved from a spreadsheet ("0042", "42.0") or typed in another case named users the model knows under
+    "42": they were unknown ids and got the most popular items. Now they are read as those users, with one note; an id
+    that matches no user under any spelling is still unknown."""
+    ctx = serving.context(quick)
+    a, b = (quick.data.user_ids[int(u)] for u in ctx.test_users[:2])
+    assert a.isdigit() and b.isdigit()
+    alone = rec.score(quick, [a, b])
+    out = rec.score_file(quick, f"user_id\n00{a}\n{b}.0\nnew-1\n".encode(), "users.csv")
+    assert list(dict.fromkeys(out["user_id"])) == [a, b, "new-1"]  # the model's spelling, as the Ray path writes it
+    pd.testing.assert_frame_equal(out[out.user_id.isin([a, b])].reset_index(drop=True), alone)
+    respelled, unknown = out.attrs["notes"]
+    assert respelled.startswith(f"2 ids of the list are written another way than the model writes them (e.g. “00{a}” for user “{a}”")
+    assert unknown.startswith("1 unknown user id ('new-1')")
+    assert rec.score(quick, [a]).attrs["notes"] == []  # written as the model writes it: nothing to say
+
+
 def test_headerless_files_of_text_ids_read_their_first_row_as_data():
     """"u17\nu18" was refused as "missing column user_id (found: u17; rename the columns)", and a headerless interactions file
     of e-mails and SKUs as "missing columns user, item" — the README says the header is optional."""

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from usecases.core.tables import DataProblem
+from usecases.core.tables import DataProblem, id_key
 
 from .data import ITEM, MIN_USER_INTERACTIONS, USER, Context, matrix
 from .evaluation import catalogue_slot, fit_peers
@@ -260,6 +260,29 @@ def _left_out_ids(ctx: Context) -> set[str]:
     return set() if lo is None or lo.empty else set(lo["user"].astype(str))
 
 
+def respell(ctx: Context, ids: list[str]) -> tuple[list[str], str | None]:
+    """Ids of a list written another way than the model writes them — "007" or "7.0" for user "7", "c15" for "C15"
+    (``tables.id_key``; a list that went through a spreadsheet) — read as that user, with a note; an id the model holds as
+    written, or whose spelling matches no user or more than one, stays as it is. They had been unknown users, given the most
+    popular items."""
+    known = set(ctx.data.user_ids) | _left_out_ids(ctx)
+    odd = list(dict.fromkeys(u for u in ids if u not in known))
+    if not odd:
+        return ids, None
+    model = pd.Series(sorted(known), dtype=object)
+    keys = id_key(model)
+    unique = keys[~keys.duplicated(keep=False)]
+    by_key = dict(zip(unique.to_numpy(), model[unique.index].to_numpy()))
+    found = {u: by_key[k] for u, k in zip(odd, id_key(pd.Series(odd, dtype=object))) if k in by_key}
+    if not found:
+        return ids, None
+    u, m = next(iter(found.items()))
+    note = (f"{len(found):,} id{'s' if len(found) > 1 else ''} of the list {'are' if len(found) > 1 else 'is'} written another way than "
+            f"the model writes {'them' if len(found) > 1 else 'it'} (e.g. “{u}” for user “{m}”: leading zeros, a trailing “.0” or "
+            "upper/lower case) — read as the model's user" + ("s" if len(found) > 1 else ""))
+    return [found.get(i, i) for i in ids], note
+
+
 def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], list[str]]:
     """The batch rule, shared by local and Ray scoring. Each distinct id once, in file order: ``(codes, new_ids, notes)``,
     where a known user has its code and the ``j``-th id the model was not trained on the code ``n_users + j``
@@ -268,6 +291,7 @@ def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], 
     already had among them — or an unknown id: a new visitor with no history, who gets the most popular items, said in the
     ``basis`` column and in one note. A list in which no id is known either way is refused (another system's ids, or the
     wrong model)."""
+    ids, respelled = respell(ctx, ids)
     short = _left_out_ids(ctx)
     codes = [ctx.data.user_code(u) for u in ids]
     unknown = [None if c is None and u not in short else (c if c is not None else -1) for u, c in zip(ids, codes)]
@@ -277,7 +301,7 @@ def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], 
     new_ids = list(dict.fromkeys(u for u, c in zip(ids, codes) if c is None))
     new_code = {u: ctx.data.n_users + j for j, u in enumerate(new_ids)}
     out = [c if c is not None else new_code[u] for u, c in zip(ids, codes)]
-    notes = [f"{said}. They get the most popular items, with basis “{UNKNOWN_BASIS}”"] if said else []
+    notes = [*([respelled] if respelled else []), *([f"{said}. They get the most popular items, with basis “{UNKNOWN_BASIS}”"] if said else [])]
     held = [u for u in new_ids if u in short]
     if held:
         notes.append(f"{len(held):,} user{'s' if len(held) > 1 else ''} ({', '.join(map(repr, held[:5]))}{' …' if len(held) > 5 else ''}) "
