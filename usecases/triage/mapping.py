@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, normalise_name, text_to_numbers
+from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, normalise_name, on_distinct, text_to_numbers
 
 CANONICAL = ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2", "level", "nurse_level")
 INPUTS = CANONICAL[:12]
@@ -218,7 +218,11 @@ _UNIT = re.compile(r"(?<=\d)\s*(?:bpm|beats?/min|breaths?/min|b/min|/min|per min
 def to_number(s: pd.Series) -> pd.Series:
     """Numbers from text cells: decimal commas decided for the whole column (``text_to_numbers``: a comma that may be a
     thousands separator is not guessed, so such a cell stays unread and is counted as such), placeholders (``??``, ``-``,
-    ``#N/A``) → missing, a unit after the number (:data:`_UNIT`, and ``%``) dropped."""
+    ``#N/A``) → missing, a unit after the number (:data:`_UNIT`, and ``%``) dropped. Computed once per distinct value."""
+    return on_distinct(_to_number, s)
+
+
+def _to_number(s: pd.Series) -> pd.Series:
     t = s.astype(str).str.strip().str.replace(_UNIT, "", regex=True)
     return text_to_numbers(t.where(~t.isin(PLACEHOLDERS), ""), thousands=False)[0]  # no vital sign reaches a thousand: 98.000 is 98
 
@@ -242,7 +246,12 @@ def to_level(s: pd.Series, most_urgent: int = 1) -> pd.Series:
     ``ESI 3``, ``KTAS-1``, ``P4``) — the digit is the level — and the scales' level names (``Very urgent``, ``Green``,
     ``Non-urgent``, the Australasian ``Emergency``: :data:`LEVEL_NAMES`), an EHR's coded label (``2 - Emergent``: the
     digit) and Roman numerals (``II``, ``Level IV``); anything else is not a level. Names always mean 1 = most urgent, so with
-    ``most_urgent == 5`` they are written on that scale (the caller turns the whole column round)."""
+    ``most_urgent == 5`` they are written on that scale (the caller turns the whole column round). Computed once per
+    distinct value."""
+    return on_distinct(lambda d: _to_level(d, most_urgent), s)
+
+
+def _to_level(s: pd.Series, most_urgent: int) -> pd.Series:
     t = s.astype(str).str.strip()
     worded = t.str.extract(_LEVEL_WORDS)[0]
     worded = worded.where(worded.notna(), t.str.extract(_DIGIT_LABEL)[0])
@@ -250,7 +259,7 @@ def to_level(s: pd.Series, most_urgent: int = 1) -> pd.Series:
     named = t.str.lower().str.replace(r"[-_\s]+", " ", regex=True).map(LEVEL_NAMES)
     if most_urgent == 5:
         named = 6 - named
-    num = to_number(s)
+    num = _to_number(s)
     return num.where(worded.isna(), pd.to_numeric(worded, errors="coerce")).where(named.isna(), named)
 
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from dataclasses import dataclass
@@ -42,12 +43,17 @@ class NetConfig:
 
 def tokens(text: str) -> list[int]:
     """Hashed word and character-trigram ids (1..N_BUCKETS; 0 is padding)."""
-    words = re.findall(WORD, str(text).lower())
+    return list(_tokens(str(text)))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a file repeats its complaints: 111,000 rows hold a few thousand distinct ones
+def _tokens(text: str) -> tuple[int, ...]:
+    words = re.findall(WORD, text.lower())
     grams = [f"w:{w}" for w in words]
     for w in words:
         padded = f"<{w}>"
         grams += [f"c:{padded[i:i + 3]}" for i in range(len(padded) - 2)]
-    return [zlib.crc32(g.encode()) % N_BUCKETS + 1 for g in grams] or [0]
+    return tuple(zlib.crc32(g.encode()) % N_BUCKETS + 1 for g in grams) or (0,)
 
 
 def encode_text(texts) -> tuple[torch.Tensor, torch.Tensor]:

@@ -407,7 +407,8 @@ def unreadable_complaints(card: dict, frame: pd.DataFrame) -> np.ndarray:
         grams = [g for w in words for g in _trigrams(w)]
         return sum(g in triples for g in grams) < READABLE_SHARE * len(grams)
 
-    return np.fromiter((unreadable(t) for t in frame["complaint"]), bool, count=len(frame))
+    codes, texts = pd.factorize(frame["complaint"].map(lambda t: t if isinstance(t, str) else ""))  # once per distinct complaint
+    return np.fromiter((unreadable(t) for t in texts), bool, count=len(texts))[codes]
 
 
 def unreadable_note(frame: pd.DataFrame, mask: np.ndarray, where: str = "") -> str:

@@ -16,6 +16,7 @@ C. expected resources from the complaint: ≥ 2 → 3 (and up to 2 if a danger-z
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -78,6 +79,11 @@ def normalise_text(s: str) -> str:
 
 def match_complaint(text: str) -> str | None:
     """The vocabulary complaint named in free text (longest alias wins), or None."""
+    return _match_complaint(str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a file repeats its complaints: looked up once per distinct text
+def _match_complaint(text: str) -> str | None:
     t = f" {normalise_text(text)} "
     best, best_len = None, 0
     for name, aliases in _ALIASES.items():
