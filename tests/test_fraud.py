@@ -239,6 +239,29 @@ def test_assumptions_from_scenario_values():
     assert (a.cost_per_alert, a.mode, a.threshold, a.fraud_rate_bps) == (7.5, "Manual", 0.3, 2)
     bad = fraud.assumptions_from({"fraud.a.cost_per_alert": -3, "fraud.mode": "Chaos", "fraud.threshold": "x"})
     assert bad == fraud.Assumptions()
+    # One bad value falls back alone: a fraud rate of 0 had reset the volume of 1,000,000 to the default 5,000,000 too
+    # (a sweep, 2026-12-04); "manual" is the Manual mode (it had become Profit-optimal).
+    one = fraud.assumptions_from({"fraud.a.monthly_transactions": 1e6, "fraud.a.fraud_rate_bps": 0, "fraud.a.avg_fraud_amount": float("nan"),
+                                  "fraud.mode": " manual"})
+    assert (one.monthly_transactions, one.fraud_rate_bps, one.avg_fraud_amount, one.mode) == \
+        (1e6, fraud.Assumptions().fraud_rate_bps, fraud.Assumptions().avg_fraud_amount, "Manual")
+
+
+def test_absurd_assumptions_built_in_python_are_refused_by_every_value():
+    """business.check ran only when assumptions were read from a dict: built in Python, a negative volume gave the fraud page
+    +€34.9M a month and "−164,474 alerts/day", a fraud rate of 200 % €681M. Every use case's value() now refuses them."""
+    import dataclasses as dc
+
+    from usecases.core.store import REPO_ROOT, ModelStore
+    from usecases.core.tables import DataProblem
+
+    ev = fraud.evaluate(fraud.load(ModelStore(REPO_ROOT / "models")))
+    base = fraud.Assumptions()
+    assert fraud.value(ev, base).monthly[1] == fraud.value(ev, fraud.assumptions_from({})).monthly[1]
+    for field, v, said in (("monthly_transactions", -5e6, "must be at least"), ("fraud_rate_bps", 20_000, "must be at most"),
+                           ("avg_fraud_amount", float("nan"), "must be a finite number")):
+        with pytest.raises(DataProblem, match=said):
+            fraud.value(ev, dc.replace(base, **{field: v}))
 
 
 # ---- the contract, a quick model, storage ------------------------------------------------------------

@@ -118,6 +118,20 @@ def from_dict(cls, values: dict) -> Any:
     return obj
 
 
+def from_values(cls, values: dict) -> Any:
+    """Assumptions from values that may hold anything (a saved scenario, a URL): each value of the wrong type or out of range
+    falls back to its default, one field at a time — one bad value had reset every other assumption of the fraud page to
+    its default too (a volume of 1,000,000 read back as 5,000,000 beside a fraud rate of 0)."""
+    kept: dict = {}
+    for name, v in values.items():
+        try:
+            from_dict(cls, {**kept, name: v})
+        except (DataProblem, TypeError, ValueError):
+            continue
+        kept[name] = v
+    return cls(**kept)
+
+
 # ---- money over time --------------------------------------------------------------------------
 
 def npv(monthly_cashflows: Sequence[float], annual_rate: float, upfront: float = 0.0) -> float:

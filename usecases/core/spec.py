@@ -398,17 +398,13 @@ def assumptions_from(mod: ModuleType, values: Mapping[str, Any]) -> Any:
     own = getattr(mod, "assumptions_from", None)
     if callable(own):
         return own(values)
-    from .business import fields_of, from_dict
-    from .tables import DataProblem
+    from .business import fields_of, from_values
 
     cls = mod.Assumptions
     prefix = mod.SPEC.assumptions_prefix + "."
     names = {f.name for f in fields_of(cls)}
     picked = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix) and k[len(prefix):] in names}
-    try:
-        return from_dict(cls, picked)
-    except (DataProblem, TypeError, ValueError):
-        return cls()
+    return from_values(cls, picked)
 
 
 @dataclass

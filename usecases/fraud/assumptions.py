@@ -75,12 +75,9 @@ def assumptions_from(values: Mapping[str, Any]) -> FraudAssumptions:
     """Assumptions from scenario values (``fraud.a.<field>``, ``fraud.mode``, ``fraud.threshold``); bad values → defaults."""
     names = {f.name for f in business.fields_of(FraudAssumptions)}
     picked = {k[len("fraud.a."):]: v for k, v in values.items() if k.startswith("fraud.a.") and k[len("fraud.a."):] in names}
-    try:
-        a = business.from_dict(FraudAssumptions, picked)
-    except (ValueError, TypeError):
-        a = FraudAssumptions()
-    mode = values.get("fraud.mode")
-    a = dataclasses.replace(a, mode=mode if mode in MODES else "Profit-optimal")
+    a = business.from_values(FraudAssumptions, picked)  # a bad value falls back alone (it had reset every assumption)
+    mode = next((m for m in MODES if str(values.get("fraud.mode", "")).strip().casefold() == m.casefold()), "Profit-optimal")
+    a = dataclasses.replace(a, mode=mode)  # "manual" is Manual
     try:
         t = float(values.get("fraud.threshold", a.threshold))
         if 0.0 <= t <= 1.0:

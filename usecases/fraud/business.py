@@ -263,8 +263,11 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
 
 
 def value(evaluation, assumptions: FraudAssumptions) -> Value:
-    """Monthly net value at your volume after the system's running cost (low, base, high) — Home and the page."""
+    """Monthly net value at your volume after the system's running cost (low, base, high) — Home and the page. Absurd
+    assumptions are refused (``business.check``): built in Python they had given a negative volume €34.9M a month."""
     from usecases.core import fmt
+
+    business.check(assumptions)
 
     c = case(evaluation, assumptions)
     op = operating(evaluation, assumptions)

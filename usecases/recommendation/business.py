@@ -129,7 +129,9 @@ def over_best_peer(ev: Evaluation, a: Assumptions) -> tuple[str, float, float] |
 
 
 def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
-    """Net value per month at the user's volume after running cost (low, base, high) — Home and the page."""
+    """Net value per month at the user's volume after running cost (low, base, high) — Home and the page; absurd assumptions
+    are refused (``business.check``)."""
+    business.check(assumptions)
     lift = evaluation_lift(evaluation)
     c = case(lift or 0.0, assumptions)
     if lift is None:

@@ -159,7 +159,8 @@ class TextValue(Value):
 
 def value(evaluation: TextEvaluation, assumptions: TextAssumptions) -> TextValue:
     """Net value per month at the user's draft volume after the self-hosting cost (low, base, high), at the
-    throughput measured on this deployment and the machine price of that device."""
+    throughput measured on this deployment and the machine price of that device. Absurd assumptions are refused."""
+    business.check(assumptions)
     a, tp = assumptions, evaluation.throughput
     on_gpu = tp.device.startswith("cuda")
     per_1k = cost_per_1k(a.gpu_price if on_gpu else a.cpu_price, tp.per_second)

@@ -145,7 +145,8 @@ def judged(evaluation: TriageEvaluation, assumptions: Assumptions) -> TriageEval
 
 def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     """Net value per month after the running cost: fewer critical patients seen late × the assumed cost of
-    each, priced only when the paired interval excludes zero. (low, base, high)."""
+    each, priced only when the paired interval excludes zero. (low, base, high). Absurd assumptions are refused."""
+    business.check(assumptions)
     a = assumptions
     costs = [business.scenario(a, w) for w in business.SCENARIOS]
     ops = operations(evaluation, a)
