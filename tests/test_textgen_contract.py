@@ -212,6 +212,17 @@ def test_score_continues_every_prompt_and_score_file_uses_it(quick):
     assert out["tokens"].tolist() == [30, 30] and all(len(c) == 30 for c in out["completion"])  # characters: one token each
     via_file = textgen.score_file(t, b"prompt\ndef f\nclass A\n", "p.csv", sampling=greedy)
     assert via_file["completion"].tolist() == out["completion"].tolist()  # greedy: the same continuations
+    # Prompts as written: indented code kept its spaces only in the model's eyes when quoted … and not even then (every cell
+    # was stripped: "    return x" was scored as "return x"); "None" and "NA" are prompts, not empty cells (a sweep, 2026-12-04).
+    prompts = ["    def f", "        class A"]  # characters this small model knows
+    indented = textgen.score_file(t, b'prompt\n"    def f"\n        class A\n', "p.csv", sampling=greedy)
+    assert indented["prompt"].tolist() == prompts
+    assert indented["completion"].tolist() == textgen.score(t, pd.DataFrame({"prompt": prompts}), greedy)["completion"].tolist()
+    from usecases.core.tables import read_table, validate
+    from usecases.textgen.serving import PROMPTS_SCHEMA
+
+    df, info = read_table(b"prompt\nNone\nNA\nnull\n", strip=False, subject="p")
+    assert validate(df, PROMPTS_SCHEMA, header=info.header)["prompt"].tolist() == ["None", "NA", "null"]
     with pytest.raises(DataProblem, match="no column 'prompt'"):
         textgen.score(t, pd.DataFrame({"text": ["x"]}))
 

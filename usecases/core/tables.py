@@ -464,8 +464,10 @@ def read_table(
     subject: str = "the file",
     header: bool | None = None,
     drop_empty_rows: bool = False,
+    strip: bool = True,
 ) -> tuple[pd.DataFrame, ReadInfo]:
-    """Parse a delimited text table into a DataFrame of stripped strings (no type conversion yet). ``drop_empty_rows``: rows
+    """Parse a delimited text table into a DataFrame of stripped strings (no type conversion yet; ``strip=False``: cells as
+    written, for texts whose leading spaces mean something — a prompt of indented code). ``drop_empty_rows``: rows
     whose every cell is empty (``,,,,`` as a spreadsheet writes them) are left out like blank lines — for readers that would
     otherwise refuse each column for them (fraud); triage's scoring keeps such a row and says it got no level."""
     if data is None or len(data) == 0:
@@ -514,7 +516,7 @@ def read_table(
             keep_default_na=False,
             header=0 if header else None,
             skip_blank_lines=True,
-            skipinitialspace=True,
+            skipinitialspace=strip,
             engine="python" if delim not in (",", ";", "\t") else "c",
         )
     except pd.errors.ParserError as exc:
@@ -542,7 +544,8 @@ def read_table(
         df.columns = [f"column_{i + 1}" for i in range(df.shape[1])]
     df.columns = [str(c).strip() for c in df.columns]
     starts = [st + skipped for st in _check_shape(text, delim, df, bool(header), subject, skipped)]
-    df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
+    if strip:
+        df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     lines = _record_lines(starts, bool(header), len(df))
     empty = (df == "").all(axis=1).to_numpy() if drop_empty_rows and df.shape[1] and len(df) else np.zeros(len(df), bool)
     if empty.any():  # ",,,,,," — a spreadsheet's empty rows carry nothing: read like the blank lines pandas skips (they had

@@ -18,7 +18,7 @@ from .generate import Sampling, complete
 from .model import TextModel, Trained
 
 PROMPTS_SCHEMA = Schema(title="prompts file", columns=(Column("prompt", "str", description="Text to continue", example="The with statement"),),
-                        min_rows=1, max_bytes=5 * 1024 * 1024)
+                        min_rows=1, max_bytes=5 * 1024 * 1024, na_values=("",))
 SCORE_SAMPLING = Sampling(max_new_tokens=200, temperature=0.0)
 THROUGHPUT_TOKENS, THROUGHPUT_WARMUP = 64, 16
 
@@ -81,7 +81,10 @@ def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None
 
 def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling | None = None) -> pd.DataFrame:
     """Generate a continuation for every prompt in a CSV (column ``prompt``) — the CLI ``score``."""
-    df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=f"“{filename}”")
+    # Cells as written: "    return x" (a line of indented code) had been scored as "return x", a different prompt with a
+    # different continuation (a sweep, 2026-12-04); and only an empty cell is empty — "None" and "NA" are prompts too.
+    df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=f"“{filename}”",
+                          strip=False)
     refuse_mixed_encodings(raw, info.encoding, f"“{filename}”")
     return score(trained, validate(df, PROMPTS_SCHEMA, header=info.header, subject=f"“{filename}”"), sampling)
 
