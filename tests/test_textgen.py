@@ -144,7 +144,7 @@ def test_empty_prompt_is_refused():
 
 
 def test_training_lowers_validation_loss_and_beats_uniform():
-    corpus = read_corpus([("a.txt", (("def f(x):\n    return x + 1\n\n" * 200) + ("class A:\n    pass\n\n" * 200)).encode())])
+    corpus = read_corpus([("a.txt", ("".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(200)) + "".join(f"class A{i}:\n    pass\n\n" for i in range(200))).encode())])
     cfg = textgen.Config.quick()
     t = textgen.train(cfg, data=corpus)
     hist = [r for r in t.card["history"] if "val_loss" in r]
@@ -175,11 +175,16 @@ def test_ngram_baseline_is_a_proper_distribution():
                                             "it holds the same text as 'kjv.txt', given before it; a second copy would put text"),
                                            # one line 2,000 times: the n-gram scored 0.000 bits per byte, "vs n-gram +6,400,823"
                                            ([("rep.txt", b"The quick brown fox jumps over the lazy dog.\n" * 2000)],
-                                            r"100% of its held-out part \(the last 10 %\) repeats lines of the part the model trains on"),
+                                            r"100% of its held-out part \(the last 10 %\) repeats text of the part the model trains on"),
+                                           # the same without line breaks (one line of 90,000 characters) had trained and reported
+                                           ([("rep1.txt", b"The quick brown fox jumps over the lazy dog near the river bank. " * 2000)],
+                                            r"100% of its held-out part \(the last 10 %\) repeats text of the part the model trains on"),
+                                           ([("emoji.txt", "\U0001F600\U0001F680\u2764\ufe0f\U0001F389 ab cd ef ".encode() * 3000)],
+                                            "repeats text of the part the model trains on"),
                                            # a near copy (one line changed) escapes the exact-copy check, not this one
                                            ([("a.txt", "".join(f"Verse {i}: a line of prose that is long enough.\n" for i in range(300)).encode()),
                                              ("b.txt", "".join(f"Verse {i}: a line of prose that is long enough.\n" for i in range(1, 300)).encode())],
-                                            "repeats lines of the part the model trains on, word for word")])
+                                            "repeats text of the part the model trains on, word for word")])
 def test_bad_corpus_uploads(files, needle):
     with pytest.raises(DataProblem, match=needle):
         read_corpus(files)
@@ -324,7 +329,7 @@ def test_vectorised_ngram_equals_the_reference_formula():
 # ---- training: budget, progress, sizing, warnings -------------------------------------------------
 
 def _code_corpus():
-    return read_corpus([("a.txt", (("def f(x):\n    return x + 1\n\n" * 200) + ("class A:\n    pass\n\n" * 200)).encode())])
+    return read_corpus([("a.txt", ("".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(200)) + "".join(f"class A{i}:\n    pass\n\n" for i in range(200))).encode())])
 
 
 def test_budget_is_checked_every_iteration_not_every_step():
@@ -567,7 +572,7 @@ def test_a_second_model_on_a_prepared_corpus_trains_as_in_a_run_of_its_own(monke
     from usecases.textgen import training
 
     monkeypatch.setattr(tq, "measure", lambda *a, **k: {})
-    corpus = read_corpus([("a.txt", ("def f(x):\n    return x + 1\n\nclass A:\n    pass\n\n" * 300).encode())])
+    corpus = read_corpus([("a.txt", "".join(f"def f{i}(x):\n    return x + {i}\n\nclass A{i}:\n    pass\n\n" for i in range(300)).encode())])
     first = textgen.Config.quick()
     other = dataclasses.replace(first, model=dataclasses.replace(first.model, n_embd=32, n_head=2), seed=5, max_iters=30)
     prep = training.prepare(first, corpus)
@@ -802,7 +807,7 @@ def test_utf16_and_windows_1252_corpora_are_read_as_their_text_and_mixed_encodin
     # read as 1252 (every byte of these UTF-8 letters is a 1252 character), each "é" became "Ã©" and "€" "â‚¬" in the corpus
     with pytest.raises(DataProblem, match=r"it mixes encodings: its accented letters are UTF-8, but byte 0xdf on line \d+ is not"):
         read_corpus([("a.txt", mixed)])
-    german = ("Der Spaß“ ist groß. Grüße aus Köln. " * 100).encode("cp1252")  # real 1252 text with "ß“" (a UTF-8-like pair) still reads
+    german = "".join(f"Der Spaß“ ist groß. Grüße aus Köln, Tag {i}. " for i in range(100)).encode("cp1252")  # real 1252 text with "ß“" (a UTF-8-like pair) still reads
     assert read_corpus([("de.txt", german)]).text.startswith("Der Spaß“ ist groß")
 
 

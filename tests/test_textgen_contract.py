@@ -27,12 +27,12 @@ from usecases.textgen.quality import Quality
 
 
 def _code_corpus():
-    return read_corpus([("a.txt", (("def f(x):\n    return x + 1\n\n" * 200) + ("class A:\n    pass\n\n" * 200)).encode())])
+    return read_corpus([("a.txt", ("".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(200)) + "".join(f"class A{i}:\n    pass\n\n" for i in range(200))).encode())])
 
 
 def _other_corpus():
     """Text the quick model never saw, in the characters it knows."""
-    return read_corpus([("notes.txt", ("class A:\n    def f(x):\n        return x + 1 + 1\n\n" * 300).encode())])
+    return read_corpus([("notes.txt", "".join(f"class A{i}:\n    def f(x):\n        return x + 1 + {i}\n\n" for i in range(300)).encode())])
 
 
 def _no_samples(*args, **kwargs) -> dict:
@@ -103,7 +103,7 @@ def test_another_corpus_is_an_external_test_and_says_what_the_ngram_saw(quick):
     assert ev.data.kind == "external" and ev.data.source.startswith("your corpus (notes.txt")
     assert "first 90 %" in ev.data.split and "the GPT has not" in ev.data.split
     with pytest.raises(DataProblem, match="outside the model's vocabulary"):
-        textgen.evaluate(t, read_corpus([("é.txt", ("Ça coûte très cher, déjà " * 200).encode())]))
+        textgen.evaluate(t, read_corpus([("é.txt", "".join(f"Ça coûte très cher, déjà {i} " for i in range(200)).encode())]))
 
 
 def test_a_shipped_model_opens_without_its_corpus(monkeypatch):

@@ -99,7 +99,7 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
 
 
 def _code_corpus():
-    return read_corpus([("a.txt", (("def f(x):\n    return x + 1\n\n" * 200) + ("class A:\n    pass\n\n" * 200)).encode())])
+    return read_corpus([("a.txt", ("".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(200)) + "".join(f"class A{i}:\n    pass\n\n" for i in range(200))).encode())])
 
 
 def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypatch):
@@ -113,7 +113,7 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
-    text = ("The function returns a value. The class holds state. " * 120).encode()
+    text = "".join(f"The function {i} returns a value. The class {i} holds state. " for i in range(120)).encode()
     at.file_uploader(key="tg.corpus").set_value(("notes.txt", text, "text/plain")).run()
     at.select_slider(key="tg.budget").set_value(10).run()
     at.button(key="tg.train").click().run()
