@@ -287,6 +287,11 @@ def test_a_model_reads_a_file_given_without_a_mapping_with_its_own_mapping(tmp_p
     for e in (ev, ev_mapped, triage.evaluate(t), ev.at_cost(8)):
         assert e.file_most_urgent == 5 and sum(n.startswith("Levels here are on the app's scale") for n in e.notes) == 1, e.notes
         assert "your file's 5 is level 1" in next(n for n in e.notes if n.startswith("Levels here"))
+    # the same patients in a file written 1 = most urgent: the same rows, so the same figures, named on that file's scale
+    # (it had been told "your file's 5 is level 1" from the training file's mapping — a sweep, 2026-12-04)
+    plain = triage.evaluate(t, triage.read_data(ktas_export(400), "plain.csv", mapping=json.dumps(KTAS_MAPPING)))
+    assert plain.data.kind == "cross-validation" and plain.model == pytest.approx(ev.model)
+    assert plain.file_most_urgent == 1 and not any(n.startswith("Levels here") or "in your file" in n for n in plain.notes), plain.notes
     # another file, read with the mapping: an external test, its figures named on that file's scale too
     other_df = pd.read_csv(io.BytesIO(ktas_export(200, seed=29)), sep=";", encoding="latin-1", dtype=str, keep_default_na=False)
     for c in ("KTAS_expert", "KTAS_RN"):

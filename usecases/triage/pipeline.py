@@ -583,15 +583,18 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
     frame = _frame(data)[list(CANONICAL)]
     split = protocol.recover(card["data"].get("split_record"), frame, _rebuild(frame))
     source = getattr(data, "source", f"{len(frame):,} records")
+    # The notes name levels on the scale of the file given now: the training file read with "5 = most urgent" and the same
+    # patients in a file written 1 = most urgent had been told "your file's 5 is level 1" (a sweep, 2026-12-04).
+    file_scale = getattr(getattr(data, "mapping", None), "most_urgent", None) or _most_urgent(card)
     if split is not None:  # the training file: only rows the model did not learn from
         info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)),
                         unit="patients")
         if trained.artefacts is not None:
-            return from_artefacts(trained.artefacts, info, notes, _most_urgent(card))
+            return from_artefacts(trained.artefacts, info, notes, file_scale)
         if card["data"].get("synthetic"):
             return _evaluate_synthetic(trained, cfg)
         arts, _, _ = _score_folds(frame, split, cfg, list(trained.model.members), tuple(card.get("peers", {}) or cfg.peers))
-        return from_artefacts(arts, info, notes, _most_urgent(card))
+        return from_artefacts(arts, info, notes, file_scale)
     return _external(trained, frame, source, cfg, getattr(getattr(data, "mapping", None), "most_urgent", 1))
 
 
