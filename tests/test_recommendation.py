@@ -912,3 +912,27 @@ def test_ids_written_two_ways_blank_ratings_and_swapped_columns(ml):
     notes = " ".join(rec.read_data(swapped, "swapped.csv").notes)
     assert "are the user and item columns the other way round? Without a header" in notes
     assert not any("other way round" in n for n in clean.notes)
+
+
+def test_titles_files_that_cannot_be_placed_are_refused_and_ids_written_another_way_are_matched():
+    """A sweep (2026-12-04): a u.item-like file with 5 genre flags instead of 19 was read by position (every film's genres
+    its release date); a titles file of other ids (100031 for 31) trained with "4,382 items have no title"; one whose ids
+    were "000031" or "31.0" lost every title. Now the first two are refused in one line and the third is matched."""
+    rng = np.random.default_rng(3)
+    rows = pd.DataFrame({"user": [f"u{u}" for u in range(60) for _ in range(6)],
+                         "item": [str(i) for u in range(60) for i in rng.choice(np.arange(1, 40), 6, replace=False)], "rating": 4.0})
+    raw = rows.to_csv(index=False).encode()
+    items = sorted(rows["item"].unique(), key=int)
+    good = "item_id,title\n" + "".join(f"{i},Film {i} (1995)\n" for i in items)
+    assert rec.read_data(raw, "r.csv", items=good.encode(), items_name="t.csv").items.set_index("item_id").loc["7", "title"] == "Film 7"
+    padded = "item_id,title\n" + "".join(f"{int(i):06d},Film {i} (1995)\n" for i in items)
+    as_float = "item_id,title\n" + "".join(f"{i}.0,Film {i} (1995)\n" for i in items)
+    for titles in (padded, as_float):
+        d = rec.read_data(raw, "r.csv", items=titles.encode(), items_name="t.csv")
+        assert not any("no title" in n for n in d.notes) and d.items.set_index("item_id").loc["7", "title"] == "Film 7"
+    offset = "item_id,title\n" + "".join(f"{100000 + int(i)},Film {i} (1995)\n" for i in items)
+    with pytest.raises(DataProblem, match=r"only 0 of the \d+ items of the ratings file have a title in t\.csv \(its ids look like '1000"):
+        rec.read_data(raw, "r.csv", items=offset.encode(), items_name="t.csv")
+    five = "".join(f"{i}|Film {i} (1995)|01-Jan-1995||http://x|0|1|0|0|1\n" for i in items)
+    with pytest.raises(DataProblem, match=r"no header and 10 columns.*its last 5 columns are 0/1 flags, as MovieLens u\.item's 19"):
+        rec.read_data(raw, "r.csv", items=five.encode(), items_name="u.item")

@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, file_line, merge_id_spellings, parse_dates, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, file_line, id_key, merge_id_spellings, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -214,16 +214,35 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
                      "method's figures alike; leave them out if they are test or aggregate accounts")
     meta = read_titles(items, items_name or "titles.csv") if items is not None else None
     if meta is not None:
+        meta = meta.assign(item_id=_as_spelled(meta["item_id"], data["item"]))  # "000031" / "31.0" for the ratings' "31"
         known = set(meta.loc[meta["title"].notna(), "item_id"])
-        missing = data["item"].nunique() - len(set(data["item"]) & known)
+        items_all = data["item"].unique()
+        missing = len(items_all) - len(set(items_all) & known)
+        where = items_name or "the titles file"
+        if missing and missing > 0.9 * len(items_all):  # another file's ids: every title would be lost, or worse, misplaced
+            raise DataProblem(f"only {len(items_all) - missing:,} of the {len(items_all):,} items of the ratings file have a title in {where} "
+                              f"(its ids look like {', '.join(map(repr, meta['item_id'].head(3)))}; the ratings' like "
+                              f"{', '.join(map(repr, items_all[:3]))}) — is it the titles file of these ratings, with the id first? "
+                              "Give the matching one, or leave the titles out", "the titles")
         if missing:
-            notes.append(f"{missing:,} items have no title in {items_name or 'the titles file'}")
+            notes.append(f"{missing:,} items have no title in {where}")
     note = f"; {'; '.join(notes)}" if notes else ""
     inter = encode(data, meta, f"your file “{filename}” ({len(data):,} interactions{note})")
     inter.read_info = info
     inter.notes = tuple(notes)
     inter.left_out = left_out
     return inter
+
+
+def _as_spelled(ids: pd.Series, spelled: pd.Series) -> pd.Series:
+    """Titles-file ids written another way than the ratings file writes them (``tables.id_key``: "000031" or "31.0" for
+    "31") under the ratings' spelling; an id that matches as written, or matches no item or several, stays."""
+    own = pd.Series(pd.unique(spelled.astype(str)), dtype=object)
+    keys = id_key(own)
+    by_key = dict(zip(keys[~keys.duplicated(keep=False)], own[~keys.duplicated(keep=False)]))
+    exact = set(own)
+    text = ids.astype(str)
+    return pd.Series([t if t in exact else by_key.get(k, t) for t, k in zip(text, id_key(text))], index=ids.index, name=ids.name)
 
 
 def read_titles(raw: bytes, filename: str) -> pd.DataFrame:
@@ -239,6 +258,15 @@ def read_titles(raw: bytes, filename: str) -> pd.DataFrame:
         df, header = out, True
     else:
         header = info.header
+        if not header and df.shape[1] > len(TITLES_SCHEMA.columns):
+            # read by position, a u.item-like file with another number of genre flags had its release date read as the genres
+            # of every film and its other columns dropped without a word (a sweep, 2026-12-04)
+            like = (f" — its last {int(df.isin(['0', '1']).all().to_numpy()[::-1].cumprod().sum())} columns are 0/1 flags, as MovieLens "
+                    f"u.item's {len(ML100K_GENRES)} genre flags are, but u.item has {5 + len(ML100K_GENRES)} columns"
+                    if df.iloc[:, -1].isin(["0", "1"]).all() else "")
+            raise DataProblem(f"it has no header and {df.shape[1]} columns, so which column is which cannot be told{like}; add a header "
+                              "row naming item_id and title (optional: year, genres), or give MovieLens's u.item or movies.dat as "
+                              "they are", subject)
     meta = validate(df, TITLES_SCHEMA, header=header, subject=subject)
     meta["title"], year = _split_year(meta["title"])
     meta["year"] = meta["year"].fillna(year) if "year" in meta else year
