@@ -78,6 +78,13 @@ def test_missing_model_is_not_trained_yet(tmp_store):
     with pytest.raises(ModelMissing, match="not trained yet"):
         tmp_store.load("demo", format_version=1)
     assert tmp_store.status("demo").state == "missing"
+    # a model of one's own asked of the wrong use case says whose it is (it said only "not trained yet": a sweep, 2026-12-04)
+    _save(tmp_store, Tiny(), key="textgen/custom/tg-base")
+    with pytest.raises(ModelMissing, match=r"fraud/custom/tg-base model is not trained yet; 'tg-base' is a textgen model — score it "
+                                           r"with that use case, or train it on your file"):
+        tmp_store.load("fraud/custom/tg-base", format_version=1)
+    with pytest.raises(ModelMissing, match=r"not trained yet; train it on your file"):
+        tmp_store.load("fraud/custom/nobody", format_version=1)
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "delete_weights", "bad_json", "delete_card"])

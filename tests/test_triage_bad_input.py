@@ -41,7 +41,10 @@ def test_mapping_of_the_wrong_shape_is_refused_naming_the_key(doc, needle):
 
 
 @pytest.mark.parametrize("raw, needle", [(b"", "it is empty"), (b"  \n", "it is empty"), (b"{nope", "not valid JSON"),
-                                         (b"\xff\xfe{", "not UTF-8")])
+                                         (b"\xff\xfe{", "not UTF-8"),
+                                         # a key given twice: JSON keeps the last; the refusal had blamed the data for it
+                                         (b'{"columns": {"hr": "hr", "age": "age", "hr": "rr"}}',
+                                          r"it names 'hr' more than once in one place; keep one of each")])
 def test_empty_or_unreadable_mapping_files_are_refused(raw, needle):
     with pytest.raises(DataProblem, match=needle):
         triage.read_data(cohort_csv(60, 1), "x.csv", mapping=raw)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import hashlib
 import json
 import os
@@ -52,14 +53,17 @@ class ModelUnusable(RuntimeError):
 
 
 class ModelMissing(ModelUnusable):
-    """No model has been trained yet (not an error state, but nothing to load either)."""
+    """No model has been trained yet (not an error state, but nothing to load either). ``elsewhere``: the use cases that
+    have a model of that name — asked of the wrong one, "fraud/custom/tg-base is not trained yet" said nothing of it."""
 
-    def __init__(self, usecase: str):
+    def __init__(self, usecase: str, elsewhere: tuple[str, ...] = ()):
         self.usecase = usecase
         self.reason = "not trained yet"
         name, custom, model = usecase.partition("/custom/")
         how = (f"train it on your file with `python -m usecases train {name} --data FILE --model-name {model}`" if custom else
                "train it with `make train` or the Retrain button")  # a named model of one's own is not what `make train` makes
+        if elsewhere:
+            how = f"{model!r} is a {' and a '.join(elsewhere)} model — score it with that use case, or {how}"
         RuntimeError.__init__(self, f"{usecase} model is not trained yet; {how}")
 
 
@@ -285,7 +289,10 @@ class ModelStore:
         if not card_path.exists():
             if (d / WEIGHTS).exists():
                 raise ModelUnusable(key, f"{CARD} is missing next to {WEIGHTS}")
-            raise ModelMissing(key)
+            name, custom, model = key.partition("/custom/")
+            others = tuple(sorted(p.parents[2].name for p in self.root.glob(f"*/custom/{glob.escape(model)}/{CARD}")
+                                  if p.parents[2].name != name)) if custom and model else ()
+            raise ModelMissing(key, others)
         try:
             card = json.loads(card_path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:

@@ -82,10 +82,20 @@ class Mapping:
         if not text.strip():
             raise DataProblem('it is empty; a mapping looks like {"columns": {"hr": "Pulse"}, "codes": {"sex": {"w": "F"}}, "most_urgent": 1}',
                               MAPPING_SUBJECT)
+        twice: list[str] = []
+
+        def no_repeats(pairs):  # {"hr": "Puls", "hr": "AF"}: the last had won without a word, and the file was blamed for it
+            keys = [k for k, _ in pairs]
+            twice.extend(k for k in dict.fromkeys(keys) if keys.count(k) > 1)
+            return dict(pairs)
+
         try:
-            d = json.loads(text)
+            d = json.loads(text, object_pairs_hook=no_repeats)
         except ValueError as exc:
             raise DataProblem(f"it is not valid JSON ({exc})", MAPPING_SUBJECT) from None
+        if twice:
+            raise DataProblem(f"it names {', '.join(map(repr, dict.fromkeys(twice)))} more than once in one place; keep one of each "
+                              "(JSON keeps only the last, which may not be the one you meant)", MAPPING_SUBJECT)
         problems = check_mapping(d)
         if problems:
             raise DataProblem(problems, MAPPING_SUBJECT)
