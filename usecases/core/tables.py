@@ -718,6 +718,21 @@ def id_key(values: pd.Series) -> pd.Series:
     return text.str.casefold().where(~numeric, text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0"))
 
 
+def match_spellings(ids, known) -> dict[str, str]:
+    """``{id: known id}`` for each of ``ids`` that ``known`` does not hold as written but holds under another spelling of
+    one :func:`id_key` ("0042" or "42.0" for "42", "c15" for "C15"); an id whose key matches no known id, or more than one,
+    is left out. For a list matched against another file's or a model's ids (a user list, a titles file)."""
+    known = pd.Series(list(dict.fromkeys(str(k) for k in known)), dtype=object)
+    exact = set(known)
+    odd = list(dict.fromkeys(str(i) for i in ids if str(i) not in exact))
+    if not odd:
+        return {}
+    keys = id_key(known)
+    one = ~keys.duplicated(keep=False)
+    by_key = dict(zip(keys[one], known[one]))
+    return {u: by_key[k] for u, k in zip(odd, id_key(pd.Series(odd, dtype=object))) if k in by_key}
+
+
 @dataclass(frozen=True)
 class IdSpellings:
     """What :func:`id_spellings` found: how many ids are written more than one way, and the first of them (in the order of

@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, file_line, id_key, merge_id_spellings, parse_dates, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, file_line, match_spellings, merge_id_spellings, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -237,12 +237,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
 def _as_spelled(ids: pd.Series, spelled: pd.Series) -> pd.Series:
     """Titles-file ids written another way than the ratings file writes them (``tables.id_key``: "000031" or "31.0" for
     "31") under the ratings' spelling; an id that matches as written, or matches no item or several, stays."""
-    own = pd.Series(pd.unique(spelled.astype(str)), dtype=object)
-    keys = id_key(own)
-    by_key = dict(zip(keys[~keys.duplicated(keep=False)], own[~keys.duplicated(keep=False)]))
-    exact = set(own)
-    text = ids.astype(str)
-    return pd.Series([t if t in exact else by_key.get(k, t) for t, k in zip(text, id_key(text))], index=ids.index, name=ids.name)
+    found = match_spellings(ids, pd.unique(spelled.astype(str)))
+    return ids.astype(str).map(lambda t: found.get(t, t))
 
 
 def read_titles(raw: bytes, filename: str) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from usecases.core.tables import DataProblem, id_key
+from usecases.core.tables import DataProblem, match_spellings
 
 from .data import ITEM, MIN_USER_INTERACTIONS, USER, Context, matrix
 from .evaluation import catalogue_slot, fit_peers
@@ -265,15 +265,7 @@ def respell(ctx: Context, ids: list[str]) -> tuple[list[str], str | None]:
     (``tables.id_key``; a list that went through a spreadsheet) — read as that user, with a note; an id the model holds as
     written, or whose spelling matches no user or more than one, stays as it is. They had been unknown users, given the most
     popular items."""
-    known = set(ctx.data.user_ids) | _left_out_ids(ctx)
-    odd = list(dict.fromkeys(u for u in ids if u not in known))
-    if not odd:
-        return ids, None
-    model = pd.Series(sorted(known), dtype=object)
-    keys = id_key(model)
-    unique = keys[~keys.duplicated(keep=False)]
-    by_key = dict(zip(unique.to_numpy(), model[unique.index].to_numpy()))
-    found = {u: by_key[k] for u, k in zip(odd, id_key(pd.Series(odd, dtype=object))) if k in by_key}
+    found = match_spellings(ids, [*ctx.data.user_ids, *_left_out_ids(ctx)])
     if not found:
         return ids, None
     u, m = next(iter(found.items()))
