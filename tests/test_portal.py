@@ -39,6 +39,26 @@ def test_scenario_file_validation():
         assert needle in str(err.value)
 
 
+def test_scenario_file_with_values_the_pages_cannot_take_is_refused_naming_them():
+    """A hand-edited file with a manual threshold of 1.5 had loaded and priced a threshold of 1.0 without a word (the
+    slider clamps; the business case read 0.5); out-of-range assumptions fell back to defaults the same way."""
+    def parse(values):
+        return scenario.parse(json.dumps({"format": scenario.FORMAT, "version": 1, "values": values}).encode())
+
+    with pytest.raises(DataProblem) as err:
+        parse({"fraud.mode": "Manual", "fraud.threshold": 1.5, "fraud.a.recovery_share": 7, "triage.ops.runs": 10 ** 9})
+    text = str(err.value)
+    assert "fraud.threshold = 1.5 would be read as 0.5 (allowed: a fraud probability from 0 to 1)" in text, text
+    assert "fraud.a.recovery_share = 7 would be read as" in text and "(allowed: 0 to 1" in text, text
+    assert "triage.ops.runs = 1000000000 would be read as 20 (allowed: 5 to 60 whole runs)" in text, text
+    with pytest.raises(DataProblem, match="fraud.mode = 'Manuel' would be read as 'Profit-optimal'"):
+        parse({"fraud.mode": "Manuel"})
+    # values inside the ranges load as written, whatever their case or type (a saved file holds ints for whole numbers)
+    ok = {"fraud.mode": "manual", "fraud.threshold": 0.25, "fraud.a.recovery_share": 0.5, "triage.ops.runs": 10,
+          "fraud.a.recovery_share%": 50.0, "rec.a.order_value": 99}
+    assert parse(ok) == ok
+
+
 def _app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=300)
 
@@ -66,6 +86,10 @@ def test_scenario_travels_in_the_url():
     assert not at2.exception
     # a share is typed in per cent (its box has a key of its own); the URL and the state keep the share
     assert at2.number_input(key="fraud.a.recovery_share%").value == 100.0 and at2.session_state["fraud.a.recovery_share"] == 1.0
+    # ... and the sidebar says which values of the link were not taken (it had priced them without a word)
+    warned = " ".join(w.value for w in at2.sidebar.warning)
+    assert "fraud.a.recovery_share = 7 would be read as" in warned and "fraud.threshold = 'not-a-number' would be read as 0.5" in warned, warned
+    assert not at.sidebar.warning  # a link with values in range says nothing
 
 
 def test_reset_to_defaults_clears_url_and_values():

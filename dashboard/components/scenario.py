@@ -23,6 +23,7 @@ HOME_PREFIX = "home."
 STATE = "_scenario"
 FORMAT = "ai-usecase-lab-scenario"
 MAX_FILE_BYTES = 256 * 1024
+URL_NOTE = "_scenario_url_note"  # the one line saying which values from the link were not taken
 
 
 def prefixes() -> tuple[str, ...]:
@@ -68,11 +69,17 @@ def restore() -> None:
     scen = st.session_state.setdefault(STATE, {})
     if not st.session_state.get("_scenario_from_url"):
         st.session_state["_scenario_from_url"] = True
+        from_url = {}
         for k in st.query_params.keys():
             if tracked(k):
                 v = decode(st.query_params[k])
                 if _valid(v):
-                    scen[k] = v
+                    from_url[k] = v
+        scen.update(from_url)
+        unused = not_used(from_url)
+        if unused:  # shown once by the sidebar: a link with fraud.threshold=1.5 had priced 1.0 without a word
+            st.session_state[URL_NOTE] = ("This link holds values the pages cannot take, so defaults or the nearest allowed values are "
+                                          "used instead: " + "; ".join(unused[:5]) + ("…" if len(unused) > 5 else "") + ".")
     for k, v in scen.items():
         if k not in st.session_state:
             st.session_state[k] = v
@@ -98,6 +105,7 @@ def reset(prefix: str) -> None:
     for k in list(scen):
         if k.startswith(prefix):
             del scen[k]
+    st.session_state.pop(URL_NOTE, None)
     for k in list(st.session_state.keys()):
         if isinstance(k, str) and k.startswith(prefix):
             del st.session_state[k]
@@ -135,9 +143,22 @@ def parse(raw: bytes) -> dict[str, Any]:
     bad = [k for k, v in values.items() if tracked(k) and not _valid(v)]
     if bad:
         problems.append(f"invalid value{'s' if len(bad) > 1 else ''} for {', '.join(bad[:5])} (numbers must be finite)")
+    if not problems:  # a value of the right type but out of range would be replaced or clamped without a word
+        unused = not_used(values)
+        if unused:
+            problems.append("values the pages cannot take: " + "; ".join(unused[:5]) + (f" (and {len(unused) - 5} more)" if len(unused) > 5 else "")
+                            + " — correct them in the file, or set them on the page and save the scenario again")
     if problems:
         raise DataProblem(problems, subject)
     return values
+
+
+def not_used(values: dict[str, Any]) -> list[str]:
+    """Every value a use case would not take as given (``usecases.core.spec.settings_not_used``), over all use cases."""
+    import usecases
+    from usecases.core.spec import settings_not_used
+
+    return [line for m in usecases.all_modules() for line in settings_not_used(m, values)]
 
 
 def load(values: dict[str, Any]) -> None:
@@ -147,6 +168,7 @@ def load(values: dict[str, Any]) -> None:
         if tracked(k):
             del st.session_state[k]
     scen.clear()
+    st.session_state.pop(URL_NOTE, None)
     scen.update(values)
 
 

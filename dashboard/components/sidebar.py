@@ -65,6 +65,9 @@ def _model_statuses() -> None:
 
 def scenario_box() -> None:
     """Save the current scenario as JSON, or load one back (validated)."""
+    note = st.session_state.get(scenario.URL_NOTE)  # until a scenario is loaded or a page reset
+    if note:
+        st.sidebar.warning(note, icon=":material/link_off:")
     with st.sidebar.expander("Scenario", icon=":material/tune:"):
         st.caption("Every assumption is in the page URL — copy the link to share this view, or save it as a file.")
         st.download_button("Save scenario (JSON)", scenario.to_json(), "ai-lab-scenario.json", "application/json", key="scenario.save",

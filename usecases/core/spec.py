@@ -407,6 +407,44 @@ def assumptions_from(mod: ModuleType, values: Mapping[str, Any]) -> Any:
     return from_values(cls, picked)
 
 
+def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> list[str]:
+    """One line per scenario value the use case would not use as given (``["fraud.threshold = 1.5 would be read as 0.5
+    (allowed: 0 to 1)"]``): :func:`assumptions_from` replaces a value of the wrong type or out of range by its default
+    one field at a time, and the page's widgets clamp it, so a hand-edited scenario file or URL with ``fraud.threshold``
+    1.5 priced a manual threshold of 1 (or 0.5) without a word. Keys under the assumptions prefix are compared with the
+    field of that name; a package may name further keys in ``SCENARIO_FIELDS = {key: (field, allowed in words)}``."""
+    from .business import fields_of
+
+    a = assumptions_from(mod, values)
+    meta = {f.name: f for f in fields_of(a)}
+    prefix = mod.SPEC.assumptions_prefix + "."
+    keys = {k: (k[len(prefix):], None) for k in values if isinstance(k, str) and k.startswith(prefix)}
+    keys.update({k: v for k, v in getattr(mod, "SCENARIO_FIELDS", {}).items() if k in values})
+    out = []
+    for key, (name, allowed) in keys.items():
+        if not hasattr(a, name):
+            continue  # a widget's own key (e.g. a share typed in per cent), not a setting
+        given, used = values[key], getattr(a, name)
+        if _same_setting(given, used):
+            continue
+        f = meta.get(name)
+        if allowed is None and f is not None and f.min is not None and f.max is not None:
+            allowed = f"{f.min:g} to {f.max:g} {f.unit}".rstrip()
+        out.append(f"{key} = {given!r} would be read as {used!r}" + (f" (allowed: {allowed})" if allowed else ""))
+    return out
+
+
+def _same_setting(given: Any, used: Any) -> bool:
+    if isinstance(given, str) and isinstance(used, str):
+        return given.strip().casefold() == used.casefold()
+    if isinstance(given, bool) or isinstance(used, bool):
+        return given is used
+    try:
+        return float(given) == float(used)
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 @dataclass
 class Report:
     """Legacy untyped result (being replaced by :class:`Evaluation` use case by use case)."""

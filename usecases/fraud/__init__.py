@@ -23,6 +23,10 @@ SPEC = Spec(
     data_source="Simulated card transactions (Le Borgne et al. handbook design)",
 )
 
+# Scenario keys outside the assumptions prefix and the fields they set (``spec.settings_not_used`` checks them).
+SCENARIO_FIELDS = {"fraud.threshold": ("threshold", "a fraud probability from 0 to 1"),
+                   "fraud.mode": ("mode", "Profit-optimal, Team capacity or Manual")}
+
 from .bench import bench  # noqa: E402
 from .assumptions import Assumptions, FraudAssumptions, assumptions_from  # noqa: E402
 from .business import value  # noqa: E402

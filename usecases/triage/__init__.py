@@ -22,6 +22,12 @@ SPEC = Spec(
     data_source="Synthetic emergency-department cohort (generator documented in the README)",
 )
 
+from .economics import RUNS as _RUNS, WEEKS as _WEEKS  # noqa: E402
+
+# Simulation settings kept beside the prices, with their ranges in words (``spec.settings_not_used`` names them).
+SCENARIO_FIELDS = {"triage.ops.runs": ("runs", f"{_RUNS[0]} to {_RUNS[1]} whole runs"),
+                   "triage.ops.weeks": ("weeks", f"{_WEEKS[0]} to {_WEEKS[1]} whole weeks")}
+
 from .bench import bench  # noqa: E402
 from .evaluation import TriageEvaluation  # noqa: E402
 from .explain import assess  # noqa: E402
