@@ -225,6 +225,13 @@ def test_score_continues_every_prompt_and_score_file_uses_it(quick):
     assert validate(df, PROMPTS_SCHEMA, header=info.header)["prompt"].tolist() == ["None", "NA", "null"]
     with pytest.raises(DataProblem, match="no column 'prompt'"):
         textgen.score(t, pd.DataFrame({"text": ["x"]}))
+    # The file's other columns come back beside each continuation (ids, to join the output back: the output had held only
+    # the prompt), as written; a name the output uses itself is marked as the file's; an empty column left by trailing
+    # separators is not carried.
+    carried = textgen.score_file(t, b"id,prompt,completion,,\n007,def f,old,,\n8,class A,,,\n", "p.csv", sampling=greedy)
+    assert list(carried.columns) == ["id", "completion (your file)", "prompt", "completion", "tokens", "seconds", "tokens_per_second"]
+    assert carried["id"].tolist() == ["007", "8"] and carried["completion (your file)"].tolist() == ["old", ""]
+    assert carried["completion"].tolist() == out["completion"].tolist()
 
 
 def test_throughput_is_measured_once_per_run_and_feeds_the_evaluation(quick):

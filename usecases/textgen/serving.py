@@ -10,7 +10,7 @@ import torch
 
 from usecases.core.spec import Throughput
 from usecases.core.store import ModelStore, load_module
-from usecases.core.tables import Column, DataProblem, Schema, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, match_columns, read_table, validate
 
 from . import SPEC
 from .corpus import Corpus, read_corpus, refuse_mixed_encodings
@@ -86,7 +86,15 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=f"“{filename}”",
                           strip=False)
     refuse_mixed_encodings(raw, info.encoding, f"“{filename}”")
-    return score(trained, validate(df, PROMPTS_SCHEMA, header=info.header, subject=f"“{filename}”"), sampling)
+    rows = validate(df, PROMPTS_SCHEMA, header=info.header, subject=f"“{filename}”")
+    out = score(trained, rows, sampling)
+    # The file's other columns (an id, a customer, a channel) come back beside each continuation, as written: the output
+    # had held only prompt and completion, so a file of 500 tickets could not be joined back (a sweep, 2026-12-04).
+    used = set(match_columns(df, PROMPTS_SCHEMA)[0]) if info.header else {df.columns[0]}
+    kept = df[[c for c in df.columns if c not in used and not (str(c).startswith("Unnamed:") and df[c].astype(str).str.strip().eq("").all())]]
+    kept = kept.reset_index(drop=True)  # (an empty column left by trailing separators is not carried)
+    kept.columns = [f"{c} (your file)" if str(c) in out.columns else str(c) for c in kept.columns]
+    return pd.concat([kept, out], axis=1) if len(kept.columns) else out
 
 
 # One measurement per training run and device for the whole process: the evaluation (which prices the
