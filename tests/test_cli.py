@@ -80,6 +80,25 @@ def test_train_evaluate_score_round_trip(tmp_path, monkeypatch, capsys):
     lib = fraud.score_file(fraud.load(ModelStore()), _raw_csv(label=False), "tx.csv")
     assert scored["fraud_probability"].tolist() == pytest.approx(lib["fraud_probability"].astype(float).tolist(), abs=1e-6)
     assert scored["flagged"].tolist() == lib["flagged"].tolist()
+    # a second run over the same output replaces it, and says so (it had replaced it without a word)
+    assert main(["score", "fraud", str(src), "-o", str(dst)]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"→ {dst} (replaced the file that was there)")
+
+
+def test_a_text_model_behind_its_ngram_is_said_with_what_the_budget_allowed(tmp_path, monkeypatch, capsys):
+    """`train textgen --data … --budget-seconds 0.001` saved a model of one iteration (5.96 bits per byte against the
+    n-gram's 1.86) and printed the two numbers without a word."""
+    import argparse as ap_mod
+    import csv as csv_mod
+    import inspect
+
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    corpus = tmp_path / "docs.txt"
+    corpus.write_text(inspect.getsource(csv_mod) + inspect.getsource(ap_mod))
+    assert main(["train", "textgen", "--data", str(corpus), "--budget-seconds", "0.001", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "textgen: warning: the model is behind its best baseline, char_" in out and "gram_witten_bell, on held-out data (bits per byte " in out, out
+    assert "its time budget of 0.001 s allowed 1 training iteration; train again with a longer budget" in out, out
 
 
 def test_bad_input_file_for_score_is_one_line(tmp_path, monkeypatch, capsys):
