@@ -862,3 +862,25 @@ def test_the_value_headline_reads_without_nested_brackets():
     t = textgen.load(ModelStore())
     v = textgen.value(textgen.evaluate(t), TextAssumptions())
     assert "))" not in v.headline and v.headline.startswith("No editor time counted: only 46 % of its drafts are usable (92 of 200")
+
+
+def test_text_without_spaces_between_words_counts_its_ideographs_as_words():
+    """Chinese and Japanese write no spaces between words: a Chinese corpus of 65,000 characters read as "only 40 words"
+    (its paragraphs) and was refused, and a CSV column of Chinese reviews as "no column reads like text". Each ideograph or kana now counts
+    as a word, as word processors count them."""
+    from usecases.textgen.corpus import word_count
+
+    assert word_count("人工智能可以帮助医生。 AI helps 医生") == 10 + 2 + 2
+    assert word_count("ひらがなとカタカナ") == 9 and word_count("plain English words") == 3
+    rng = np.random.default_rng(0)
+    han = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+
+    def sentence() -> str:
+        return "".join(rng.choice(han, rng.integers(8, 20))) + "。"
+
+    text = "\n".join("".join(sentence() for _ in range(120)) for _ in range(40))  # 40 paragraphs, 65,000 characters
+    assert len(text.split()) < 50 < word_count(text)  # what the check had counted, and what it counts now
+    corpus = textgen.read_data(text.encode(), "zh.txt")
+    assert corpus.train + corpus.val == text
+    reviews = "id,review\n" + "".join(f"{i},{sentence()}{sentence()}\n" for i in range(300))
+    assert textgen.read_data(reviews.encode(), "reviews.csv").source.startswith("your corpus (reviews.csv, column 'review';")
