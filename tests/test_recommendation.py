@@ -669,6 +669,20 @@ def test_titles_files_u_item_and_csv():
     assert meta.loc["1", "title"] == "Heat, the film" and meta.loc["1", "genres"] == "Action|Crime" and meta.loc["2", "title"] == "Casino"
     with pytest.raises(DataProblem, match="movies.csv"):
         rec.read_data(ratings, "u.data", items=b"item_id,title\n1,A\n1,B\n", items_name="movies.csv")
+    # movies.dat saved as UTF-16 (its bytes hold no "::") is read as movies.dat is, ratings.dat likewise; it was read as one
+    # column and blamed on "a pipe inside a text"
+    dat = "1::Toy Story (1995)::Animation|Comedy\n2::Heat (1995)::Action\n3::Être et avoir (2002)::Documentary\n"
+    for enc in ("utf-16", "utf-16-be"):
+        raw = dat.encode(enc) if enc == "utf-16" else b"\xfe\xff" + dat.encode(enc)
+        meta = rec.read_data(ratings, "u.data", items=raw, items_name="movies.dat").items.set_index("item_id")
+        assert meta.loc["3", "title"] == "Être et avoir" and meta.loc["1", "genres"] == "Animation|Comedy", enc
+    colons = "".join(f"{u}::{i}::{(u + i) % 5 + 1}::{1000 + u * 10 + i}\n" for u in range(12) for i in range(1, 6))
+    assert rec.read_data(colons.encode("utf-16"), "ratings.dat").frame.shape == rec.read_data(ratings, "u.data").frame.shape
+    # titles with unquoted commas: every such row counted, and the likely cause named (it said "line 3 has 4 fields" alone)
+    unquoted = b"item_id,title,genres\n1,Heat (1995),Action\n2,Godfather, The (1972),Drama\n3,Casino (1995),Drama\n4,Good, the Bad, The (1966),Western\n"
+    with pytest.raises(DataProblem, match=r"2 of its 4 rows \(the first on line 3\) have 4 to 5 fields where the header has 3 \(a comma "
+                                          r"inside a text that is not in double quotes, .* A text with a comma must be quoted"):
+        rec.read_data(ratings, "u.data", items=unquoted, items_name="movies.csv")
 
 
 def _ev(model_ndcg=0.3, pop_ndcg=0.2):

@@ -526,8 +526,9 @@ def read_table(
             if header and int(m.group(1)) != width:  # pandas had taken the extra fields of the first rows as an index: its
                 # "expected" was theirs, not the header's ("line 4 has 5 fields where the header has 4" of a 3-column header)
                 _check_shape(text, delim, None, True, subject, skipped, width=width)
-            if header and width == 1:  # a title above the header, or texts with unquoted commas: _check_shape tells which
-                _check_shape(text, delim, None, True, subject, skipped, width=1)
+            if header:  # a title above the header, texts with unquoted commas, a delimiter at the end of rows: _check_shape
+                # tells which, counting every such row ("line 7 has 4 fields where the header has 3" named one and no cause)
+                _check_shape(text, delim, None, True, subject, skipped, width=width)
             bad = text.split("\n")[int(m.group(2)) - 1] if int(m.group(2)) <= text.count("\n") + 1 else ""
             quote = " — it opens a quote (\") that is never closed: close it or remove it" if bad.count('"') % 2 else ""
             raise DataProblem(f"line {int(m.group(2)) + skipped} has {m.group(3)} fields where the header has {width}{quote}", subject) from None
@@ -648,17 +649,20 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
             raise DataProblem(f"line {starts[0] + offset} looks like a title, not the header (it has one field; the rows below have "
                               f"{shortest_long if shortest_long == longest else f'{shortest_long} to {longest}'}) — delete the "
                               "lines above the column names, so that they come first", subject)
-        who = "every row" if n_long == rows else f"{n_long:,} of its {rows:,} rows (the first on line {first_long})"
+        who = ("every row" if n_long == rows else f"line {first_long}" if n_long == 1 else
+               f"{n_long:,} of its {rows:,} rows (the first on line {first_long})")
         name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
-        why = (f"a {name} at the end of {'each row' if n_long == rows else 'those rows'}"
-               + (", or decimal commas in a comma-separated file" if delim == "," else ""))
+        why = (f"a {name} at the end of each row" + (", or decimal commas in a comma-separated file" if delim == "," else "") + "?"
+               if n_long == rows else  # some rows only: most often a text holding the delimiter, unquoted
+               f"a {name} inside a text that is not in double quotes" + (", a decimal comma" if delim == "," else "")
+               + f" or a {name} at the end of {'that row' if n_long == 1 else 'those rows'}? A text with a {name} must be quoted: \"Godfather, The\"")
         fields = f"{longest} fields" if shortest_long == longest else f"{shortest_long} to {longest} fields"
         if width == 1:  # one column of text ("def add(a, b):"): its own commas split it unless it is quoted
             raise DataProblem(f"{who} {'has' if n_long == 1 or n_long == rows else 'have'} {fields} where the header has 1: a {name} "
                               "inside a text splits it unless the text is in double quotes — write such a text as \"def add(a, b):\"",
                               subject)
         raise DataProblem(f"{who} {'has' if n_long == 1 or n_long == rows else 'have'} {fields} where the header has {width} "
-                          f"({why}?); make the header and the rows agree", subject)
+                          f"({why}); make the header and the rows agree", subject)
     if n_short:
         more = f" and {n_short - len(short)} more" if n_short > len(short) else ""
         raise DataProblem(f"line{'s' if n_short > 1 else ''} {', '.join(map(str, short))}{more} "

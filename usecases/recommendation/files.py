@@ -63,7 +63,18 @@ ML100K_GENRES = ("unknown", "Action", "Adventure", "Animation", "Children's", "C
 
 
 def _colons_to_tabs(raw: bytes) -> bytes:
-    """MovieLens ``.dat`` files separate fields with ``::``; read them as tab-separated."""
+    """MovieLens ``.dat`` files separate fields with ``::``; read them as tab-separated. A UTF-16 file (a byte-order mark)
+    is looked at as text and written back in UTF-16: its bytes hold no ``::``, so a ``movies.dat`` saved as UTF-16 was read
+    as one column and refused as "a pipe inside a text splits it" (a sweep, 2026-12-04)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return raw  # read_table says what is wrong with it
+        head = [line for line in text[:10_000].splitlines()[:50] if line.strip()]
+        if head and all("::" in line for line in head) and "\t" not in text[:10_000]:
+            return text.replace("::", "\t").encode("utf-16")
+        return raw
     head = [line for line in raw[:20_000].splitlines()[:50] if line.strip()]
     if head and all(b"::" in line for line in head) and b"\t" not in raw[:20_000]:
         return raw.replace(b"::", b"\t")
