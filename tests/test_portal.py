@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.components import scenario
 from usecases import portfolio as pf
+from usecases.fraud.assumptions import FraudAssumptions
 from usecases.core.report import Section, build_html
 from usecases.core.tables import DataProblem
 
@@ -48,10 +49,10 @@ def test_scenario_file_with_values_the_pages_cannot_take_is_refused_naming_them(
     with pytest.raises(DataProblem) as err:
         parse({"fraud.mode": "Manual", "fraud.threshold": 1.5, "fraud.a.recovery_share": 7, "triage.ops.runs": 10 ** 9})
     text = str(err.value)
-    assert "fraud.threshold = 1.5 would be read as 0.5 (allowed: a fraud probability from 0 to 1)" in text, text
-    assert "fraud.a.recovery_share = 7 would be read as" in text and "(allowed: 0 to 1" in text, text
-    assert "triage.ops.runs = 1000000000 would be read as 20 (allowed: 5 to 60 whole runs)" in text, text
-    with pytest.raises(DataProblem, match="fraud.mode = 'Manuel' would be read as 'Profit-optimal'"):
+    assert "fraud.threshold = 1.5 (allowed: a fraud probability from 0 to 1)" in text, text
+    assert "fraud.a.recovery_share = 7 (allowed: 0 to 1" in text, text
+    assert "triage.ops.runs = 1000000000 (allowed: 5 to 60 whole runs)" in text, text
+    with pytest.raises(DataProblem, match=r"fraud.mode = 'Manuel' \(allowed: Profit-optimal, Team capacity or Manual\)"):
         parse({"fraud.mode": "Manuel"})
     # values inside the ranges load as written, whatever their case or type (a saved file holds ints for whole numbers)
     ok = {"fraud.mode": "manual", "fraud.threshold": 0.25, "fraud.a.recovery_share": 0.5, "triage.ops.runs": 10,
@@ -76,19 +77,25 @@ def test_scenario_travels_in_the_url():
     at.number_input(key="fraud.a.false_alert_cost").set_value(3.5).run()
     qp = at.query_params
     assert qp["fraud.a.false_alert_cost"] == "3.5" and qp["fraud.a.cost_per_alert"] == "9.5" and qp["fraud.mode"] == "Manual"
-    # A garbled URL value is clamped to the widget's range, not a crash.
+    # A garbled URL value is not taken (the default is used, on every page), not a crash.
     at2 = _app()
     at2.query_params["fraud.a.recovery_share"] = "7"
     at2.query_params["fraud.threshold"] = "not-a-number"
     at2.query_params["fraud.mode"] = "Manual"
+    at2.query_params["fraud.a.cost_per_alert"] = "6.5"
     at2.run()
     at2.switch_page("views/fraud_detection.py").run()
     assert not at2.exception
-    # a share is typed in per cent (its box has a key of its own); the URL and the state keep the share
-    assert at2.number_input(key="fraud.a.recovery_share%").value == 100.0 and at2.session_state["fraud.a.recovery_share"] == 1.0
-    # ... and the sidebar says which values of the link were not taken (it had priced them without a word)
+    assert at2.number_input(key="fraud.a.cost_per_alert").value == 6.5  # the values in range are taken
+    # ... and the sidebar says which values of the link were not taken (it had priced them without a word); they are not
+    # taken, so the page and Home use the same default (the slider had clamped 7 to 100 % while Home read the default 80 %)
     warned = " ".join(w.value for w in at2.sidebar.warning)
-    assert "fraud.a.recovery_share = 7 would be read as" in warned and "fraud.threshold = 'not-a-number' would be read as 0.5" in warned, warned
+    assert "fraud.a.recovery_share = 7 (allowed: 0 to 1" in warned and "fraud.threshold = 'not-a-number' (allowed:" in warned, warned
+    assert "fraud.a.cost_per_alert" not in warned
+    # a share is typed in per cent (its box has a key of its own); the URL and the state keep the share
+    share = FraudAssumptions().recovery_share
+    assert at2.number_input(key="fraud.a.recovery_share%").value == pytest.approx(100 * share)
+    assert at2.session_state["fraud.a.recovery_share"] == pytest.approx(FraudAssumptions().recovery_share)
     assert not at.sidebar.warning  # a link with values in range says nothing
 
 

@@ -75,11 +75,14 @@ def restore() -> None:
                 v = decode(st.query_params[k])
                 if _valid(v):
                     from_url[k] = v
-        scen.update(from_url)
         unused = not_used(from_url)
-        if unused:  # shown once by the sidebar: a link with fraud.threshold=1.5 had priced 1.0 without a word
-            st.session_state[URL_NOTE] = ("This link holds values the pages cannot take, so defaults or the nearest allowed values are "
-                                          "used instead: " + "; ".join(unused[:5]) + ("…" if len(unused) > 5 else "") + ".")
+        # Not taken, so every page uses the same default: a link with fraud.threshold=1.5 had priced 1.0 on the fraud page
+        # (the slider clamps) and 0.5 on Home (assumptions fall back to their default), without a word. The sidebar says so.
+        scen.update({k: v for k, v in from_url.items() if k not in unused})
+        if unused:
+            lines = list(unused.values())
+            st.session_state[URL_NOTE] = ("This link holds values the pages cannot take, so their defaults are used instead: "
+                                          + "; ".join(lines[:5]) + ("…" if len(lines) > 5 else "") + ".")
     for k, v in scen.items():
         if k not in st.session_state:
             st.session_state[k] = v
@@ -144,7 +147,7 @@ def parse(raw: bytes) -> dict[str, Any]:
     if bad:
         problems.append(f"invalid value{'s' if len(bad) > 1 else ''} for {', '.join(bad[:5])} (numbers must be finite)")
     if not problems:  # a value of the right type but out of range would be replaced or clamped without a word
-        unused = not_used(values)
+        unused = list(not_used(values).values())
         if unused:
             problems.append("values the pages cannot take: " + "; ".join(unused[:5]) + (f" (and {len(unused) - 5} more)" if len(unused) > 5 else "")
                             + " — correct them in the file, or set them on the page and save the scenario again")
@@ -153,12 +156,12 @@ def parse(raw: bytes) -> dict[str, Any]:
     return values
 
 
-def not_used(values: dict[str, Any]) -> list[str]:
-    """Every value a use case would not take as given (``usecases.core.spec.settings_not_used``), over all use cases."""
+def not_used(values: dict[str, Any]) -> dict[str, str]:
+    """Every value a use case cannot take as given, with what is allowed (``usecases.core.spec.settings_not_used``)."""
     import usecases
     from usecases.core.spec import settings_not_used
 
-    return [line for m in usecases.all_modules() for line in settings_not_used(m, values)]
+    return {k: line for m in usecases.all_modules() for k, line in settings_not_used(m, values).items()}
 
 
 def load(values: dict[str, Any]) -> None:

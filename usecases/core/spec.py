@@ -407,12 +407,12 @@ def assumptions_from(mod: ModuleType, values: Mapping[str, Any]) -> Any:
     return from_values(cls, picked)
 
 
-def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> list[str]:
-    """One line per scenario value the use case would not use as given (``["fraud.threshold = 1.5 would be read as 0.5
-    (allowed: 0 to 1)"]``): :func:`assumptions_from` replaces a value of the wrong type or out of range by its default
-    one field at a time, and the page's widgets clamp it, so a hand-edited scenario file or URL with ``fraud.threshold``
-    1.5 priced a manual threshold of 1 (or 0.5) without a word. Keys under the assumptions prefix are compared with the
-    field of that name; a package may name further keys in ``SCENARIO_FIELDS = {key: (field, allowed in words)}``."""
+def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> dict[str, str]:
+    """``{key: "fraud.threshold = 1.5 (allowed: a fraud probability from 0 to 1)"}`` for each scenario value the use case
+    cannot take as given: :func:`assumptions_from` replaces a value of the wrong type or out of range by its default one
+    field at a time and the page's widgets clamp it, so a hand-edited scenario file or link with ``fraud.threshold`` 1.5
+    priced a threshold of 1.0 on the page and of 0.5 on Home, without a word. Keys under the assumptions prefix are compared
+    with the field of that name; a package may name further keys in ``SCENARIO_FIELDS = {key: (field, allowed in words)}``."""
     from .business import fields_of
 
     a = assumptions_from(mod, values)
@@ -420,7 +420,7 @@ def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> list[str]:
     prefix = mod.SPEC.assumptions_prefix + "."
     keys = {k: (k[len(prefix):], None) for k in values if isinstance(k, str) and k.startswith(prefix)}
     keys.update({k: v for k, v in getattr(mod, "SCENARIO_FIELDS", {}).items() if k in values})
-    out = []
+    out = {}
     for key, (name, allowed) in keys.items():
         if not hasattr(a, name):
             continue  # a widget's own key (e.g. a share typed in per cent), not a setting
@@ -430,7 +430,7 @@ def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> list[str]:
         f = meta.get(name)
         if allowed is None and f is not None and f.min is not None and f.max is not None:
             allowed = f"{f.min:g} to {f.max:g} {f.unit}".rstrip()
-        out.append(f"{key} = {given!r} would be read as {used!r}" + (f" (allowed: {allowed})" if allowed else ""))
+        out[key] = f"{key} = {given!r}" + (f" (allowed: {allowed})" if allowed else " (not a value it takes)")
     return out
 
 
