@@ -504,11 +504,18 @@ def test_levels_that_run_against_the_vital_signs_are_not_read_upside_down():
     cols = {c: c for c in ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2")}
     one = triage.read_data(raw, "reversed.csv", mapping=json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"},
                                                                      "most_urgent": 1}))
-    assert any(n.startswith("Check which end is most urgent: its levels run against the vital signs") for n in one.notes), one.notes
+    # a warning, not one note among many: the page draws it as a warning box and the CLI prints it as `warning:`
+    assert [w[:70] for w in one.warnings] == ["Check which end is most urgent: its levels run against the vital signs"], one.warnings
+    assert 'say "most_urgent": 5 in the mapping' in one.warnings[0] and not any("run against" in n for n in one.notes)
+    from usecases.core.store import ModelStore
+
+    given = json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"}, "most_urgent": 1})
+    scored = triage.score_file(triage.load(ModelStore()), raw, "reversed.csv", mapping=given)  # scoring the file says it too
+    assert scored.attrs["warnings"] == one.warnings and not any("run against" in n for n in scored.attrs["notes"])
     five = triage.read_data(raw, "reversed.csv", mapping=json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"},
                                                                       "most_urgent": 5}))
-    assert not any("run against" in n for n in five.notes)
-    assert not any("run against" in n for n in triage.read_data(cohort_csv(400, 7), "clean.csv").notes)
+    assert not any("run against" in n for n in five.notes + five.warnings)
+    assert not triage.read_data(cohort_csv(400, 7), "clean.csv").warnings
 
 
 def test_a_mapping_of_the_levels_alone_says_it_replaces_the_guess():

@@ -296,6 +296,8 @@ def cmd_score(args) -> int:
                             **_extra_inputs(mod.score_file, argparse.Namespace(**{**vars(args), "items": None}), mod.SPEC.name))
     for note in result.attrs.get("notes", []) or []:  # what the reader noticed (guessed mappings, dropped values)
         print(f"note: {note}", file=sys.stderr)
+    for warning in result.attrs.get("warnings", []) or []:  # what must not pass unseen (triage: levels against the vital signs)
+        print(f"warning: {warning}", file=sys.stderr)
     from usecases.core.tables import to_safe_csv
 
     replaced = out.exists()  # said, not asked: a second run over last week's scores should not pass unnoticed

@@ -373,6 +373,8 @@ def tab_score(active, a, choice) -> None:
     none = len(out) - int(lv.sum())  # rows with too little recorded get no level; the counts said 199 of "200 records scored"
     st.success(f"{fmt.count(len(out))} records scored; suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items())
                + (f"; no level for {fmt.count(none)} (too little recorded — see the notes)" if none else "") + ".")
+    for w in out.attrs.get("warnings", []):  # levels that run against the vital signs under this mapping
+        st.warning(w, icon=":material/swap_vert:")
     unread = out.attrs.get("unreadable")
     if unread:  # levels that rest on fewer fields than the file holds: said where it is seen, not in the collapsed notes
         st.warning(fmt.sentence(unread) + ".", icon=":material/translate:")
@@ -486,6 +488,8 @@ def _own_file(up, jm, runs) -> None:
     except DataProblem as exc:
         widgets.show_problem(exc)
         return
+    for w in recs.warnings:  # levels that run against the vital signs: not one caption among the reading notes
+        st.warning(w, icon=":material/swap_vert:")
     for n in recs.notes:
         st.caption(f"• {n}")
     st.success(f"{fmt.count(len(recs.frame))} labelled records ready; level mix " +

@@ -317,6 +317,9 @@ class Records:
     read_info: object = None
     guess: Guess | None = None  # set when the mapping was guessed
     filename: str = ""
+    # what must not pass unseen among the reading notes — levels that run against the vital signs under the mapping given:
+    # the page draws it as a warning box, the CLI prints it as `warning:` (it had been one caption among a dozen notes)
+    warnings: list[str] = field(default_factory=list)
     _fp: str | None = field(default=None, repr=False)
 
     @property
@@ -402,6 +405,7 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         notes = guess.lines() + notes
     if df.attrs.get("pressure_note"):
         notes = [df.attrs["pressure_note"], *notes]
+    warnings: list[str] = []
     against = runs_against_the_vitals(recs)
     if against is not None:
         rho, n = against
@@ -413,7 +417,8 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
             raise DataProblem(f"{said} — is level {6 - mapping.most_urgent} the most urgent? Say so in a mapping file "
                               f"(\"most_urgent\": {6 - mapping.most_urgent}), or, if level {mapping.most_urgent} is, pass a mapping "
                               "that says that", subject)
-        notes.append(f"Check which end is most urgent: {said}, so level {6 - mapping.most_urgent} may be the most urgent")
+        warnings.append(f"Check which end is most urgent: {said}, so level {6 - mapping.most_urgent} may be the most urgent — if it is, "
+                        f"say \"most_urgent\": {6 - mapping.most_urgent} in the mapping (on the page: the last question above)")
     if require_labels:
         counts = recs["level"].value_counts()
         present = [int(l) for l in counts.index]
@@ -426,7 +431,7 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
             raise DataProblem(f"it has {len(recs)} labelled rows; at least {MIN_ROWS} are needed", subject)
     check_enough(recs, subject)  # what scoring needs, so a model is never trained on records it could not score
     return Records(frame=recs, source=f"your file “{filename}” ({len(recs):,} records)", dropped=dropped, notes=notes, mapping=mapping,
-                   read_info=info, guess=guess, filename=filename)
+                   read_info=info, guess=guess, filename=filename, warnings=warnings)
 
 
 def runs_against_the_vitals(recs: pd.DataFrame, min_rows: int = 30) -> tuple[float, int] | None:

@@ -149,6 +149,7 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
         out[[f"p_level_{i}" for i in range(1, 6)]] = p[:, ::-1]
         notes.append("Levels and p_level_1 … p_level_5 are on your file's scale (5 = most urgent), as the mapping says")
     out.attrs["notes"] = notes
+    out.attrs["warnings"] = list(recs.warnings)  # shown beside the scores (page) and as `warning:` (CLI), not among the notes
     return out
 
 
