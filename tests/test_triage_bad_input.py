@@ -506,7 +506,7 @@ def test_levels_that_run_against_the_vital_signs_are_not_read_upside_down():
                                                                      "most_urgent": 1}))
     # a warning, not one note among many: the page draws it as a warning box and the CLI prints it as `warning:`
     assert [w[:70] for w in one.warnings] == ["Check which end is most urgent: its levels run against the vital signs"], one.warnings
-    assert 'say "most_urgent": 5 in the mapping' in one.warnings[0] and not any("run against" in n for n in one.notes)
+    assert 'say so: "most_urgent": 5 in a mapping file, or "level 5 is most urgent" on the Your records tab' in one.warnings[0] and not any("run against" in n for n in one.notes)
     from usecases.core.store import ModelStore
 
     given = json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"}, "most_urgent": 1})

@@ -418,7 +418,8 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
                               f"(\"most_urgent\": {6 - mapping.most_urgent}), or, if level {mapping.most_urgent} is, pass a mapping "
                               "that says that", subject)
         warnings.append(f"Check which end is most urgent: {said}, so level {6 - mapping.most_urgent} may be the most urgent — if it is, "
-                        f"say \"most_urgent\": {6 - mapping.most_urgent} in the mapping (on the page: the last question above)")
+                        f"say so: \"most_urgent\": {6 - mapping.most_urgent} in a mapping file, or \"level {6 - mapping.most_urgent} is most urgent\" "
+                        "on the Your records tab")
     if require_labels:
         counts = recs["level"].value_counts()
         present = [int(l) for l in counts.index]
