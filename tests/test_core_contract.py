@@ -61,6 +61,41 @@ def test_class_split_shrinks_k_for_rare_classes():
         protocol.class_split(np.ones(20), pd.DataFrame({"a": range(20)}))
 
 
+def test_rows_repeated_by_joined_exports_are_read_once():
+    """ISLR::Default given twice (two exports joined) read "random forest wins: 0.825 vs 0.488": every row's copy sat in
+    another fold, so each test row had been learned. Repeats in the same order as earlier rows are now read once (in no
+    fold: neither trained on nor tested); a file without repeats is split exactly as before; copies that fall anywhere
+    (tables of answers, coded profiles — MASS::housing, ISLR::Caravan) stay separate records, with a clause saying so."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=1000), "label": np.r_[np.ones(100), np.zeros(900)].astype(int)})
+    y = frame["label"].to_numpy()
+    once = protocol.binary_split(y, frame)
+    assert "repeat" not in once.description
+    for joined in (pd.concat([frame, frame]), pd.concat([frame, frame.tail(300)])):  # exported twice; overlapping exports
+        joined = joined.reset_index(drop=True)
+        n_rep = len(joined) - 1000
+        for s in (protocol.binary_split(joined["label"].to_numpy(), joined), protocol.class_split(joined["label"].to_numpy(), joined)):
+            assert f"{n_rep:,} of the {len(joined):,} rows repeat earlier rows exactly and in the same order" in s.description
+            assert (s.fold[1000:] == -1).all() and (s.fold[:1000] >= 0).all()
+            for _, tr, te in s.folds():
+                assert tr.max() < 1000 and te.max() < 1000
+            assert len(s.test_rows) == 1000
+        s = protocol.binary_split(joined["label"].to_numpy(), joined)
+        assert (s.fold[:1000] == once.fold).all()  # the distinct rows are split as the file alone was
+        rec = s.record()
+        assert protocol.recover(rec, joined, lambda kind, seed: protocol.binary_split(joined["label"].to_numpy(), joined, seed=seed,
+                                                                                      prefer=kind)).record() == rec
+    # 10,000 distinct rows given twice are cross-validated as the file once is (20,000 rows would have been a hold-out)
+    big = pd.DataFrame({"a": rng.normal(size=12_000), "label": np.r_[np.ones(600), np.zeros(11_400)].astype(int)})
+    twice = pd.concat([big, big]).reset_index(drop=True)
+    assert protocol.binary_split(twice["label"].to_numpy(), twice).kind == "cv"
+    # natural copies (answers of a survey, expanded by their counts) are records of their own: split as they come, and said
+    answers = pd.DataFrame({"q": rng.integers(0, 3, 600), "level": rng.integers(1, 4, 600)})
+    s = protocol.class_split(answers["level"].to_numpy(), answers)
+    assert "rows repeat another row exactly and are read as separate records" in s.description
+    assert (s.fold == protocol._stratified_folds(answers["level"].to_numpy(), 5, 0)).all()
+
+
 def test_formats_by_kind():
     assert [fmt.money(x) for x in (250_000, 5_000_000, 0.002, -1234, None, float("nan"))] == ["€250k", "€5.0M", "€0.0020", "−€1.2k", "—", "—"]
     assert fmt.money(0.0137) == "€0.014" and fmt.money(0.5) == "€0.50" and fmt.money(2.5) == "€2.50"  # not "€0.01" beside "€0.0059"

@@ -109,9 +109,10 @@ class Split:
         return tuple(range(self.k)) if self.kind == "cv" else (1,)
 
     def folds(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """(fold id, training row indices, test row indices) for each test fold."""
+        """(fold id, training row indices, test row indices) for each test fold. Rows in no fold (``fold`` −1: the repeats of
+        joined exports, see :func:`_copies`) are in neither."""
         for f in self.test_folds:
-            yield f, np.flatnonzero(self.fold != f), np.flatnonzero(self.fold == f)
+            yield f, np.flatnonzero((self.fold != f) & (self.fold >= 0)), np.flatnonzero(self.fold == f)
 
     @property
     def test_rows(self) -> np.ndarray:
@@ -126,6 +127,76 @@ class Split:
         return {"kind": self.kind, "seed": self.seed, "k": self.k, "fingerprint": self.fingerprint, "rows": int(len(self.fold)),
                 "test_rows": int(len(self.test_rows)), "description": self.description,
                 "fold_sha": hashlib.sha256(self.fold.astype(np.int8).tobytes()).hexdigest()[:16]}
+
+
+@dataclass(frozen=True)
+class Copies:
+    """Rows of a file that repeat another row exactly (the same value in every column)."""
+
+    first: np.ndarray  # the index of each distinct row's first occurrence
+    inverse: np.ndarray  # for every row, the distinct row it is
+    exported_twice: bool  # the copies repeat earlier rows in blocks, in the same order (exports joined): grouped by fold
+
+    @property
+    def extra(self) -> int:
+        return len(self.inverse) - len(self.first)
+
+
+def _copies(frame: pd.DataFrame) -> Copies | None:
+    """The file's exact copies, or ``None`` when every row differs. A copy of a row split into another fold is scored by a
+    model that learned it (ISLR::Default given twice read "random forest wins: 0.825 vs 0.488" where the file once ties at
+    0.525; a triage file of 400 patients given twice read κ 0.752 against 0.530 — a sweep, 2026-12-05). But many tables hold
+    copies by nature — MASS::housing is 72 distinct answers over 1,681 households, ISLR::Caravan 602 customers with another's
+    coded profile — and keeping a copy away from the rows like it would hide from the model the very answers it is tested on.
+    What tells them apart here is order: joined exports repeat a block of earlier rows in the same order (three or more
+    consecutive rows copying three or more consecutive rows), natural copies fall anywhere. Only the former are grouped."""
+    if len(frame) < 2:
+        return None
+    h = row_hashes(frame)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    if len(first) == len(h):
+        return None
+    order = np.argsort(first, kind="stable")  # distinct rows in file order, so they are split as the file without repeats is
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    first, inverse = first[order], rank[inverse.ravel()]
+    orig = first[inverse]  # for each row, the first row with the same values
+    j = np.flatnonzero(orig != np.arange(len(h)))  # the copies, in file order
+    step = (np.diff(j) == 1) & (np.diff(orig[j]) == 1)  # the next copy continues this one's run of originals
+    in_run = np.zeros(len(j), dtype=bool)
+    k = 0
+    while k < len(step):  # runs of two or more steps (three or more rows)
+        if not step[k]:
+            k += 1
+            continue
+        end = k
+        while end < len(step) and step[end]:
+            end += 1
+        if end - k >= 2:
+            in_run[k:end + 1] = True
+        k = end
+    blocks = int(in_run.sum()) >= max(3, len(j) // 2)
+    return Copies(first=first, inverse=inverse, exported_twice=blocks)
+
+
+def _read_once(fold_of_distinct: np.ndarray, copies: Copies) -> np.ndarray:
+    """Every row's fold from its distinct row's, with the repeats of joined exports in no fold (−1): read once, they neither
+    train nor test — kept in their row's fold instead, the peers' inner validation still met copies of its training rows
+    and chose settings that memorise (the random forest's AP fell from 0.495 to 0.355 on ISLR::Default given twice)."""
+    fold = fold_of_distinct[copies.inverse]
+    fold[np.arange(len(fold)) != copies.first[copies.inverse]] = -1
+    return fold
+
+
+def _copies_said(copies: Copies | None, n: int) -> str:
+    if copies is None:
+        return ""
+    if copies.exported_twice:
+        return (f"; {copies.extra:,} of the {n:,} rows repeat earlier rows exactly and in the same order (was the file exported "
+                "twice?) and are read once: left out of training and testing, so no row is scored by a model that learned its copy")
+    return (f"; {copies.extra:,} of the {n:,} rows repeat another row exactly and are read as separate records, as in a table of "
+            "answers or coded profiles — if the file holds the same records twice, remove the repeats: a copy in another fold "
+            "is scored by a model that learned it")
 
 
 def _stratified_folds(y: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -144,7 +215,7 @@ def _class_counts(y: np.ndarray) -> dict:
 
 def _check_binary_sides(y: np.ndarray, fold: np.ndarray, test_folds, what: str, positive: str, suggest: str) -> None:
     for f in test_folds:
-        tr, te = y[fold != f], y[fold == f]
+        tr, te = y[(fold != f) & (fold >= 0)], y[fold == f]
         problems = []
         if (tr == 1).sum() < MIN_POS_TRAIN:
             problems.append(f"{int((tr == 1).sum())} {positive} to learn from (at least {MIN_POS_TRAIN} are needed)")
@@ -170,20 +241,30 @@ def binary_split(y: np.ndarray, frame: pd.DataFrame, *, times: np.ndarray | None
     if pos < need or n - pos < need:
         raise DataProblem(f"it has {pos:,} {positive} and {n - pos:,} others; at least {need} of each are needed "
                           f"({MIN_POS_TRAIN} to learn from and {MIN_POS_TEST} to test on)", "this data")
+    # Rows repeated by joined exports go to the fold of the row they repeat (see _copies); the distinct rows are split as a
+    # file without copies is, so a file without such repeats gets the same split as before (and the same choice of split:
+    # a file of 10,000 rows given twice is cross-validated as the file once is).
+    copies = _copies(frame) if prefer != "time" else None
+    grouped = copies is not None and copies.exported_twice
     kind = prefer
     if prefer == "auto":
-        kind = "cv" if n < CV_BELOW else ("time" if times is not None else "stratified")
+        kind = "cv" if (len(copies.first) if grouped else n) < CV_BELOW else ("time" if times is not None else "stratified")
     if kind == "time" and times is None:
         raise DataProblem("a time-ordered hold-out needs a time column; use the stratified hold-out", "this data")
+    if kind == "time":
+        copies, grouped = None, False  # copies share their time: they fall on the same side of the cut
+    yu = y[copies.first] if grouped else y
+    expand = (lambda f: _read_once(f, copies)) if grouped else (lambda f: f)
     if kind == "cv":
-        k = int(min(K_FOLDS, pos // MIN_POS_TEST, (n - pos) // MIN_POS_TEST))
+        pos_u, n_u = int((yu == 1).sum()), len(yu)
+        k = int(min(K_FOLDS, pos_u // MIN_POS_TEST, (n_u - pos_u) // MIN_POS_TEST))
         # Each fold's training part must also hold MIN_POS_TRAIN positives.
-        while k > 2 and pos - pos // k < MIN_POS_TRAIN:
+        while k > 2 and pos_u - pos_u // k < MIN_POS_TRAIN:
             k -= 1
         if k < 2:
-            raise DataProblem(f"{pos} {positive} are too few for cross-validation", "this data")
-        fold = _stratified_folds(y, k, seed)
-        desc = f"{k}-fold stratified cross-validation (every row is scored by a model that did not learn from it)"
+            raise DataProblem(f"{pos_u} {'distinct ' if grouped else ''}{positive} are too few for cross-validation", "this data")
+        fold = expand(_stratified_folds(yu, k, seed))
+        desc = f"{k}-fold stratified cross-validation (every row is scored by a model that did not learn from it)" + _copies_said(copies, n)
         _check_binary_sides(y, fold, range(k), "cross-validation", positive, "add rows")
     elif kind == "time":
         order = np.argsort(np.asarray(times), kind="mergesort")
@@ -195,10 +276,11 @@ def binary_split(y: np.ndarray, frame: pd.DataFrame, *, times: np.ndarray | None
     elif kind == "stratified":
         from sklearn.model_selection import train_test_split
 
-        _, te = train_test_split(np.arange(n), test_size=HOLDOUT_SHARE, stratify=y, random_state=seed)
-        fold = np.zeros(n, dtype=np.int64)
+        _, te = train_test_split(np.arange(len(yu)), test_size=HOLDOUT_SHARE, stratify=yu, random_state=seed)
+        fold = np.zeros(len(yu), dtype=np.int64)
         fold[te] = 1
-        desc = f"stratified random hold-out: {1 - HOLDOUT_SHARE:.0%} train / {HOLDOUT_SHARE:.0%} test"
+        fold = expand(fold)
+        desc = f"stratified random hold-out: {1 - HOLDOUT_SHARE:.0%} train / {HOLDOUT_SHARE:.0%} test" + _copies_said(copies, n)
         _check_binary_sides(y, fold, (1,), "stratified hold-out", positive, "add rows")
     else:
         raise ValueError(f"unknown split {prefer!r}")
@@ -213,27 +295,35 @@ def class_split(y: np.ndarray, frame: pd.DataFrame, *, prefer: str = "auto", see
     if n < min_rows:
         raise DataProblem(f"it has {n} labelled rows; at least {min_rows} are needed to train and test honestly", "this data")
     fp = fingerprint(frame)
-    counts = _class_counts(y)
-    kind = prefer if prefer != "auto" else ("cv" if n < CV_BELOW else "stratified")
-    strat = y if min(counts.values()) >= 2 else None
+    # rows repeated by joined exports are kept in the fold of the row they repeat (see _copies)
+    copies = _copies(frame)
+    grouped = copies is not None and copies.exported_twice
+    yu = y[copies.first] if grouped else y
+    nu = len(yu)
+    expand = (lambda f: _read_once(f, copies)) if grouped else (lambda f: f)
+    counts = _class_counts(yu)
+    kind = prefer if prefer != "auto" else ("cv" if nu < CV_BELOW else "stratified")
+    strat = yu if min(counts.values()) >= 2 else None
     if kind == "cv":
         k = int(min(K_FOLDS, max(2, min(counts.values()))))
         if strat is None:
             from sklearn.model_selection import KFold
 
-            fold = np.zeros(n, dtype=np.int64)
-            for i, (_, te) in enumerate(KFold(k, shuffle=True, random_state=seed).split(np.zeros(n))):
+            fold = np.zeros(nu, dtype=np.int64)
+            for i, (_, te) in enumerate(KFold(k, shuffle=True, random_state=seed).split(np.zeros(nu))):
                 fold[te] = i
         else:
-            fold = _stratified_folds(y, k, seed)
-        desc = f"{k}-fold stratified cross-validation (every row is scored by a model that did not learn from it)"
+            fold = _stratified_folds(yu, k, seed)
+        fold = expand(fold)
+        desc = f"{k}-fold stratified cross-validation (every row is scored by a model that did not learn from it)" + _copies_said(copies, n)
     elif kind == "stratified":
         from sklearn.model_selection import train_test_split
 
-        _, te = train_test_split(np.arange(n), test_size=HOLDOUT_SHARE, stratify=strat, random_state=seed)
-        fold = np.zeros(n, dtype=np.int64)
+        _, te = train_test_split(np.arange(nu), test_size=HOLDOUT_SHARE, stratify=strat, random_state=seed)
+        fold = np.zeros(nu, dtype=np.int64)
         fold[te] = 1
-        desc = f"stratified random hold-out: {1 - HOLDOUT_SHARE:.0%} train / {HOLDOUT_SHARE:.0%} test"
+        fold = expand(fold)
+        desc = f"stratified random hold-out: {1 - HOLDOUT_SHARE:.0%} train / {HOLDOUT_SHARE:.0%} test" + _copies_said(copies, n)
     else:
         raise ValueError(f"unknown split {prefer!r}")
     return Split(kind, seed, fold, fp, desc)
