@@ -344,6 +344,10 @@ def test_a_header_repeated_among_the_rows_is_named_by_its_line():
     with pytest.raises(DataProblem, match=r"lines 3, 5 repeat the header .*delete them"):
         read_table(b"a;b\n1;2\na;b\n3;4\n a ; b \n")
     assert read_table(b"a,b\n1,a\nb,2\n")[0].shape == (2, 2)  # a header word in one cell is data
+    # with R's row names the header's first cell is empty ("Unnamed: 0" to pandas): the repeat was scored as a patient
+    r_joined = pd.DataFrame({"a": [1, 2], "b": [3, 4]}, index=[1, 2]).to_csv(index_label="") * 2
+    with pytest.raises(DataProblem, match=r"line 4 repeats the header"):
+        read_table(r_joined.encode())
 
 
 def test_per_cent_signs_are_read_when_the_whole_column_carries_them():
@@ -443,3 +447,11 @@ def test_columns_of_repeated_values_are_parsed_once_per_distinct_value(monkeypat
     np.testing.assert_array_equal(got.to_numpy(float), want.to_numpy(float))
     levels = mapping.to_level(pd.Series(["ESI 2", "Level IV", "3", "urgent", "x"] * 1_000))
     np.testing.assert_array_equal(levels[:5].to_numpy(float), [2.0, 4.0, 3.0, 3.0, np.nan])
+
+
+def test_a_nul_byte_past_the_binary_sniff_is_refused_naming_its_line():
+    """NUL bytes 200 kB into a ratings file were read into a user id ("57\\x00\\x00"), a phantom user counted only as
+    "1 user with fewer than 4 interactions left out" (a sweep, 2026-12-05)."""
+    with pytest.raises(DataProblem, match=r"line 6,001 holds a NUL byte, which no table's text holds: the file is damaged or binary"):
+        read_table(b"a,b\n" + b"1,2\n" * 5999 + b"5\x00\x00,6\n")
+    assert read_table("a,b\n1,2\n".encode("utf-16"))[0].shape == (1, 2)  # UTF-16's zero bytes are no NUL characters

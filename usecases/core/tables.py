@@ -480,6 +480,10 @@ def read_table(
     text, enc = decode_text(data, (*encodings, "utf-16"), subject)  # UTF-16 from its byte-order mark: Excel's "Unicode text"
     if "\r" in text:  # Windows (CR LF) and classic-Mac (CR alone: Excel's "CSV (Macintosh)") line ends read as plain ones
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:  # past the first 4 kB the binary sniff does not look: "57\x00\x00" had been read as a user of its own
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataProblem(f"line {line:,} holds a NUL byte, which no table's text holds: the file is damaged or binary; save it again as CSV (UTF-8)",
+                          subject)
     # Excel's delimiter line ("sep=;" above the header, which Excel writes and reads): the delimiter, said by the file itself.
     # It had been read as the header ("no column 'default' … (columns: sep=, Unnamed: 1)") by every reader.
     hint = _SEP_LINE.match(text)
@@ -573,8 +577,14 @@ def read_table(
                               "column names, so that they come first", subject)
     if header and len(df) and df.shape[1] > 1:
         # two exports joined: the header again among the rows ("sex" scored as a patient's sex code, "rating" as a rating)
-        first = np.flatnonzero(df.iloc[:, 0].to_numpy(dtype=object) == df.columns[0])  # one column first, then whole rows
-        again = first[(df.iloc[first].to_numpy(dtype=object) == np.array(list(df.columns), dtype=object)).all(axis=1)]
+        # compared with the header as written: pandas names an empty header cell "Unnamed: 0" (R's write.csv row names), which
+        # the repeated line holds as "" — such a file's repeated header had been scored as a patient (a sweep, 2026-12-05)
+        written = np.array(["" if re.fullmatch(r"Unnamed: \d+(?:\.\d+)?", str(c)) else c for c in df.columns], dtype=object)
+        key = next((j for j, w in enumerate(written) if w != ""), 0)
+        first = np.flatnonzero(df.iloc[:, key].to_numpy(dtype=object) == written[key])  # one column first, then whole rows
+        cells = df.iloc[first].to_numpy(dtype=object)
+        cells = np.where(pd.isna(cells), "", cells)
+        again = first[(cells == written).all(axis=1)]
         if len(again):
             at = ", ".join(str(file_line(df, int(i))) for i in again[:_MAX_SHOWN]) + (f" and {len(again) - _MAX_SHOWN} more" if len(again) > _MAX_SHOWN else "")
             raise DataProblem(f"line{'s' if len(again) > 1 else ''} {at} {'repeat' if len(again) > 1 else 'repeats'} the header (files joined "
