@@ -950,3 +950,15 @@ def test_titles_files_that_cannot_be_placed_are_refused_and_ids_written_another_
     five = "".join(f"{i}|Film {i} (1995)|01-Jan-1995||http://x|0|1|0|0|1\n" for i in items)
     with pytest.raises(DataProblem, match=r"no header and 10 columns.*its last 5 columns are 0/1 flags, as MovieLens u\.item's 19"):
         rec.read_data(raw, "r.csv", items=five.encode(), items_name="u.item")
+
+
+def test_columns_not_read_are_named_with_what_the_file_is_read_without():
+    """A French export (note, horodatage) and a German one (Bewertung, Datum) trained as implicit feedback — every row liked,
+    0.5 stars included — without a word (NDCG 0.303 instead of 0.323 with the ratings; a sweep, 2026-12-05)."""
+    rows = "".join(f"u{u},i{i},{(u + i) % 5 + 1},{1000 + u * 10 + i}\n" for u in range(12) for i in range(1, 6))
+    data = rec.read_data(("user_id,movie_id,note,horodatage\n" + rows).encode(), "fr.csv")
+    assert data.notes[-1].startswith("not used: 'note', 'horodatage' — read without ratings or times (every row counts as an "
+                                     "interaction, whatever its rating); if one of them holds ratings or times, name it rating or timestamp")
+    named = rec.read_data(("user_id,movie_id,rating,Datum\n" + rows).encode(), "de.csv")
+    assert "not used: 'Datum' — read without times; if one of them holds times, name it timestamp" in named.notes
+    assert not any(n.startswith("not used") for n in rec.read_data(("user,item,rating,timestamp\n" + rows).encode(), "ok.csv").notes)

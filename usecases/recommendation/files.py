@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, file_line, match_spellings, merge_id_spellings, parse_dates, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, file_line, match_columns, match_spellings, merge_id_spellings, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -171,6 +171,14 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
+    unused = [str(c) for c in match_columns(df, INTERACTIONS_SCHEMA)[1] if named and not str(c).startswith("Unnamed:")]
+    if unused:  # a rating column named "note" or "Bewertung" had been dropped without a word: every row then counted as liked
+        lost = [w for w, col in (("ratings", "rating"), ("times", "timestamp")) if col not in data]
+        notes.append(f"not used: {', '.join(map(repr, unused[:6]))}{' …' if len(unused) > 6 else ''}"
+                     + (f" — read without {' or '.join(lost)}"
+                        + (" (every row counts as an interaction, whatever its rating)" if "ratings" in lost else "")
+                        + f"; if one of them holds {' or '.join(lost)}, name it {' or '.join(c for w, c in (('ratings', 'rating'), ('times', 'timestamp')) if w in lost)}"
+                        if lost else ""))
     for col in ("user", "item"):  # "7" and "007", "1029" and "1029.0": one user, one item (it had split them, NDCG 0.32 → 0.09)
         data[col], merged = merge_id_spellings(data[col], col)
         if merged:
