@@ -83,6 +83,10 @@ def test_train_evaluate_score_round_trip(tmp_path, monkeypatch, capsys):
     # a second run over the same output replaces it, and says so (it had replaced it without a word)
     assert main(["score", "fraud", str(src), "-o", str(dst)]) == 0
     assert capsys.readouterr().out.strip().endswith(f"→ {dst} (replaced the file that was there)")
+    # an output named for another format is refused, not filled with CSV text under that name
+    for name in ("scores.xlsx", "scores.parquet"):
+        assert main(["score", "fraud", str(src), "-o", str(tmp_path / name)]) == 2
+        assert "scores are written as CSV; give a name ending in .csv" in capsys.readouterr().err and not (tmp_path / name).exists()
 
 
 def test_a_text_model_behind_its_ngram_is_said_with_what_the_budget_allowed(tmp_path, monkeypatch, capsys):

@@ -294,10 +294,12 @@ def cmd_score(args) -> int:
         trained = dataclasses.replace(trained, data=_read_user_data(mod, args))
     result = mod.score_file(trained, raw, Path(args.input).name,
                             **_extra_inputs(mod.score_file, argparse.Namespace(**{**vars(args), "items": None}), mod.SPEC.name))
-    for note in result.attrs.get("notes", []) or []:  # what the reader noticed (guessed mappings, dropped values)
-        print(f"note: {note}", file=sys.stderr)
-    for warning in result.attrs.get("warnings", []) or []:  # what must not pass unseen (triage: levels against the vital signs)
+    warnings = list(result.attrs.get("warnings", []) or [])  # what must not pass unseen: amounts on another scale, too little history
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for note in result.attrs.get("notes", []) or []:  # what the reader noticed (guessed mappings, dropped values)
+        if note not in warnings:
+            print(f"note: {note}", file=sys.stderr)
     from usecases.core.tables import to_safe_csv
 
     replaced = out.exists()  # said, not asked: a second run over last week's scores should not pass unnoticed
@@ -309,6 +311,9 @@ def cmd_score(args) -> int:
 def _output_path(output: str, input_: str) -> Path:
     """Where ``score`` may write: not the input file, not a directory, inside an existing folder."""
     out = Path(output)
+    if out.suffix and out.suffix.lower() != ".csv":  # -o scores.xlsx had written CSV text under that name, which Excel refuses
+        raise CliError(f"{output}: scores are written as CSV; give a name ending in .csv (--engine ray writes a folder of Parquet "
+                       "files)")
     for parent in out.parents:
         if parent.exists() and not parent.is_dir():
             raise CliError(f"{output}: {parent} is a file, not a folder")
