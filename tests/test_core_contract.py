@@ -188,3 +188,20 @@ def test_a_peer_ahead_on_another_metric_is_named_with_how_often():
                     "The verdict reads average precision, the primary metric."), text
     assert ev.ahead_elsewhere({"ap": "average precision", "p100": "precision@100"}) == ""
 
+
+
+def test_the_training_file_saved_again_is_not_taken_for_new_data():
+    """ISLR::Default saved with its numbers written "44,361.63" matched no training row exactly and was evaluated as "a file
+    the model never saw" (a sweep, 2026-12-05). A file with exactly as many rows as the training file, most of them unmatched,
+    is said to be possibly that file saved again."""
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"a": rng.normal(size=500), "b": rng.normal(size=500)})
+    stored = protocol.row_hashes(train)
+    keep, note = protocol.external_rows(stored, train.round(2), "x")
+    assert keep.all() and note.startswith("it has exactly as many rows as the model's training file (500) but only 0 of them equal a "
+                                          "training row in every value: if it is that file saved again")
+    other = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    assert protocol.external_rows(stored, other, "x")[1] is None  # another file of another size: a plain external test
+    mixed = pd.concat([train.head(100), train.tail(400).round(2)])
+    keep, note = protocol.external_rows(stored, mixed, "x")
+    assert int((~keep).sum()) == 100 and "; it has exactly as many rows" in note

@@ -74,8 +74,19 @@ def external_rows(stored, frame: pd.DataFrame, subject: str) -> tuple[np.ndarray
     keep = np.ones(len(frame), dtype=bool)
     if stored is None or not len(frame):
         return keep, None
-    keep = ~np.isin(row_hashes(frame), np.asarray(stored).view(np.int64))
+    stored = np.asarray(stored).view(np.int64)
+    keep = ~np.isin(row_hashes(frame), stored)
     seen = int((~keep).sum())
+    if len(frame) == len(stored) and seen < len(frame) // 2:
+        # the training file saved again — numbers rounded or written "44,361.63", times without their seconds — matches no row
+        # exactly, and had been scored as "a file the model never saw" (a sweep, 2026-12-05)
+        resaved = (f"it has exactly as many rows as the model's training file ({len(frame):,}) but only {seen:,} of them equal a training "
+                   "row in every value: if it is that file saved again (numbers rounded, times without seconds, another format), "
+                   "the model learned these rows and this is not an external test — evaluate the training file as it was given")
+        if not seen:
+            return keep, resaved
+    else:
+        resaved = ""
     if not seen:
         return keep, None
     if not keep.any():
@@ -83,7 +94,7 @@ def external_rows(stored, frame: pd.DataFrame, subject: str) -> tuple[np.ndarray
                           "it is not new data, and scoring it would measure memory; evaluate the training file as it was given "
                           "(its held-out rows), or give rows the model never saw", subject)
     return keep, (f"{seen:,} of its {len(frame):,} rows are rows of the model's training file (the same values in every column) and "
-                  f"are left out: the figures are on the other {int(keep.sum()):,}")
+                  f"are left out: the figures are on the other {int(keep.sum()):,}" + (f"; {resaved}" if resaved else ""))
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,7 @@ def external(trained: Trained, data: Dataset) -> FraudEvaluation:
     split = (f"external test: all {len(y):,} rows of a file the model never saw, scored by the model; the operating threshold comes "
              f"from the model's own validation rows; spread: {BOOTSTRAP} bootstrap resamples of {'days' if by_day else 'blocks of rows'}{note}")
     if seen_note:
-        split = split.replace(f"all {len(y):,} rows of a file the model never saw", f"{len(y):,} rows of this file; {seen_note}")
+        split = split.replace(f"all {len(y):,} rows of a file the model never saw", f"{len(y):,} rows of this file") + f"; {seen_note}"
     info = DataInfo(source=data.source, rows=len(y), split=split, kind="external", test_rows=len(y), synthetic=False)
     ev = build(card, arrays, model=point["model"], baselines={n: point[n] for n in scores if n != "model"}, folds=folds, info=info,
                pooled=True)
