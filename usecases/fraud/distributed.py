@@ -65,7 +65,7 @@ import pandas as pd
 
 from usecases.core.tables import DataProblem, IdSpellings, detect_delimiter, id_key, id_spellings, validate
 
-from .files import RAW_SCHEMA, raw_transactions
+from .files import RAW_SCHEMA, joined_date_and_time, raw_transactions
 from .features import FEATURES, customer_windows, fraud_labels, seconds_since, terminal_windows, time_flags
 from .simulate import SimConfig, _profiles, draw_transactions
 
@@ -84,7 +84,7 @@ def _bucket(values: pd.Series, n: int) -> np.ndarray:
 
 def normalise(batch: pd.DataFrame, n_buckets: int, subject: str) -> pd.DataFrame:
     """One batch of raw rows → validated simulator columns + ``_ns`` (time in ns) + bucket numbers."""
-    strings = pd.DataFrame({c: batch[c].astype(str).str.strip() for c in batch.columns})
+    strings = joined_date_and_time(pd.DataFrame({c: batch[c].astype(str).str.strip() for c in batch.columns}), [])  # as files._raw
     data = validate(strings, RAW_SCHEMA, header=True, subject=subject)
     tx = raw_transactions(data, subject)
     tx["_ns"] = tx["TX_DATETIME"].to_numpy().astype("datetime64[ns]").astype(np.int64)
@@ -313,7 +313,7 @@ def score_local(path: str, *, store, key: str = "fraud", with_features: bool = F
     else:
         df, _ = read_table(p.read_bytes(), max_bytes=1 << 40, subject=f"“{p.name}”")
     subject = f"“{p.name}”"
-    tx = raw_transactions(validate(df, RAW_SCHEMA, header=True, subject=subject), subject)
+    tx = raw_transactions(validate(joined_date_and_time(df, []), RAW_SCHEMA, header=True, subject=subject), subject)
     for col in ("CUSTOMER_ID", "TERMINAL_ID"):  # as the page's reader does (files._raw)
         tx[col], _ = id_spellings(tx[col])
     ds = from_raw(tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True), p.name)

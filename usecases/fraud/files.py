@@ -219,10 +219,12 @@ def _one_id_column(columns, subject: str) -> None:
     if len(named) == 1 and next(iter(named)) in ("transaction_id", "customer_id", "terminal_id") and len(features) >= 2:
         col = next(iter(named.values()))
         others = [c for c in columns if str(c) != col]
-        raise DataProblem(f"column {col} names each row (an id) and is the only column of the raw-transaction layout "
-                          f"(transaction_id, datetime, customer_id, terminal_id, amount); if this is a featurised table "
+        # "names each row (an id)" was said of a French export's `terminal` (400 terminals over 14,305 rows), whose other raw
+        # columns were only named in French (a sweep, 2026-12-05): both readings are offered
+        raise DataProblem(f"column {col} is the only column named as in the raw-transaction layout (transaction_id, datetime, "
+                          f"customer_id, terminal_id, amount); if this is a featurised table "
                           f"({', '.join(map(str, others[:4]))}{' …' if len(others) > 4 else ''}), drop column {col} — an id is no feature — "
-                          "else add the other raw columns", subject)
+                          "and if these are raw transactions, rename the other columns to those names", subject)
 
 
 def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False, label_name: str = "label") -> pd.DataFrame:
@@ -244,7 +246,28 @@ def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool =
     return tx
 
 
+_DATE_ONLY = {"date", "day", "datum", "fecha", "tx_date", "transaction_date"}
+_TIME_ONLY = {"time", "hour", "heure", "uhrzeit", "hora", "tx_time", "transaction_time"}
+
+
+def joined_date_and_time(df: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A date column and a time-of-day column (``date``, ``time``: how many banking exports write them) joined into the one
+    ``datetime`` the layout reads, said in a note — it had been refused as "unexpected column date" (a sweep, 2026-12-05)."""
+    names = {normalise_name(c): c for c in df.columns}
+    named_dt = [c for c in df.columns if normalise_name(c) in {"datetime", "tx_datetime", "timestamp", "date_time"}]
+    date = next((names[n] for n in _DATE_ONLY if n in names), None)
+    time_ = next((names[n] for n in _TIME_ONLY if n in names), None)
+    if named_dt or date is None or time_ is None:
+        return df
+    out = df.drop(columns=[date, time_])
+    out.insert(list(df.columns).index(date), "datetime", df[date].astype(str).str.strip() + " " + df[time_].astype(str).str.strip())
+    notes.append(f"columns {date} and {time_} joined into the date and time of each payment")
+    return out
+
+
 def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, notes: list[str]) -> Dataset:
+    if info.header:
+        df = joined_date_and_time(df, notes)
     try:
         data = validate(df, RAW_SCHEMA, header=info.header, subject=subject)
     except DataProblem as exc:  # the dates too, so one message names every problem (a date problem surfaced only after a fix)
