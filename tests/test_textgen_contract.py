@@ -232,6 +232,12 @@ def test_score_continues_every_prompt_and_score_file_uses_it(quick):
     assert list(carried.columns) == ["id", "completion (your file)", "prompt", "completion", "tokens", "seconds", "tokens_per_second"]
     assert carried["id"].tolist() == ["007", "8"] and carried["completion (your file)"].tolist() == ["old", ""]
     assert carried["completion"].tolist() == out["completion"].tolist()
+    # a .txt file is one prompt per line, as written (it was refused as "line 1 looks like a title")
+    lines = textgen.score_file(t, b"def f\n\n        class A\n", "prompts.txt", sampling=greedy)
+    assert lines["prompt"].tolist() == ["def f", "        class A"]
+    assert lines["completion"].tolist()[0] == out["completion"].tolist()[0]
+    with pytest.raises(DataProblem, match="holds no prompt"):
+        textgen.score_file(t, b"\n \n", "prompts.txt", sampling=greedy)
 
 
 def test_throughput_is_measured_once_per_run_and_feeds_the_evaluation(quick):

@@ -10,7 +10,7 @@ import torch
 
 from usecases.core.spec import Throughput
 from usecases.core.store import ModelStore, load_module
-from usecases.core.tables import Column, DataProblem, Schema, match_columns, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, decode_text, match_columns, read_table, sniff_binary, validate
 
 from . import SPEC
 from .corpus import Corpus, read_corpus, refuse_mixed_encodings
@@ -83,10 +83,13 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     """Generate a continuation for every prompt in a CSV (column ``prompt``) — the CLI ``score``."""
     # Cells as written: "    return x" (a line of indented code) had been scored as "return x", a different prompt with a
     # different continuation (a sweep, 2026-12-04); and only an empty cell is empty — "None" and "NA" are prompts too.
-    df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=f"“{filename}”",
+    subject = f"“{filename}”"
+    if filename.lower().endswith((".txt", ".md")):  # one prompt per line: it was refused as "line 1 looks like a title" (a sweep)
+        return score(trained, _prompt_lines(raw, subject), sampling)
+    df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=subject,
                           strip=False)
-    refuse_mixed_encodings(raw, info.encoding, f"“{filename}”")
-    rows = validate(df, PROMPTS_SCHEMA, header=info.header, subject=f"“{filename}”")
+    refuse_mixed_encodings(raw, info.encoding, subject)
+    rows = validate(df, PROMPTS_SCHEMA, header=info.header, subject=subject)
     out = score(trained, rows, sampling)
     # The file's other columns (an id, a customer, a channel) come back beside each continuation, as written: the output
     # had held only prompt and completion, so a file of 500 tickets could not be joined back (a sweep, 2026-12-04).
@@ -95,6 +98,23 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     kept = kept.reset_index(drop=True)  # (an empty column left by trailing separators is not carried)
     kept.columns = [f"{c} (your file)" if str(c) in out.columns else str(c) for c in kept.columns]
     return pd.concat([kept, out], axis=1) if len(kept.columns) else out
+
+
+def _prompt_lines(raw: bytes, subject: str) -> pd.DataFrame:
+    """A text file's non-blank lines, each a prompt as written (leading spaces kept)."""
+    if len(raw) > PROMPTS_SCHEMA.max_bytes:
+        raise DataProblem(f"it is larger than {PROMPTS_SCHEMA.max_bytes // (1024 * 1024)} MB", subject)
+    reason = sniff_binary(raw, "text")
+    if reason:
+        raise DataProblem(reason, subject)
+    text, encoding = decode_text(raw, ("utf-8", "utf-16", "cp1252"), subject)
+    refuse_mixed_encodings(raw, encoding, subject)
+    if "\x00" in text:
+        raise DataProblem("it contains a NUL byte: it is binary or damaged, not plain text", subject)
+    lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    if not lines:
+        raise DataProblem("it holds no prompt (only blank lines); write one prompt per line", subject)
+    return pd.DataFrame({"prompt": lines})
 
 
 # One measurement per training run and device for the whole process: the evaluation (which prices the
