@@ -326,7 +326,8 @@ def test_rows_with_more_fields_than_the_header_are_refused_not_shifted():
     extra leading field as an index and shifted every column — users read as items, items as times — and the recommender
     trained on it (NDCG 0.000) without a word."""
     with pytest.raises(DataProblem, match=r"every row has 4 fields where the header has 3 \(a comma at the end of each row, or "
-                                          r"decimal commas in a comma-separated file\?\); make the header and the rows agree"):
+                                          r"numbers written with a comma \(12,5 or 44,361\.63\) in a comma-separated file\?\); make the header "
+                                          r"and the rows agree"):
         read_table(b"user,item,time\n1,2,3,\n4,5,6,\n")
     with pytest.raises(DataProblem, match=r"every row has 4 fields where the header has 3 \(a semicolon at the end of each row\?\)"):
         read_table(b"a;b;c\n1;2;3;\n4;5;6;\n")

@@ -662,9 +662,12 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
         who = ("every row" if n_long == rows else f"line {first_long}" if n_long == 1 else
                f"{n_long:,} of its {rows:,} rows (the first on line {first_long})")
         name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
-        why = (f"a {name} at the end of each row" + (", or decimal commas in a comma-separated file" if delim == "," else "") + "?"
+        # numbers written with a comma: decimal (12,5) or thousands (44,361.63 — Excel's "Number" format; blamed on decimal
+        # commas alone until 2026-12-05)
+        why = (f"a {name} at the end of each row" + (", or numbers written with a comma (12,5 or 44,361.63) in a comma-separated "
+                                                      "file" if delim == "," else "") + "?"
                if n_long == rows else  # some rows only: most often a text holding the delimiter, unquoted
-               f"a {name} inside a text that is not in double quotes" + (", a decimal comma" if delim == "," else "")
+               f"a {name} inside a text that is not in double quotes" + (", a number written with a comma (12,5 or 44,361.63)" if delim == "," else "")
                + f" or a {name} at the end of {'that row' if n_long == 1 else 'those rows'}? A text with a {name} must be quoted: \"Godfather, The\"")
         fields = f"{longest} fields" if shortest_long == longest else f"{shortest_long} to {longest} fields"
         if width == 1:  # one column of text ("def add(a, b):"): its own commas split it unless it is quoted
