@@ -962,3 +962,16 @@ def test_columns_not_read_are_named_with_what_the_file_is_read_without():
     named = rec.read_data(("user_id,movie_id,rating,Datum\n" + rows).encode(), "de.csv")
     assert "not used: 'Datum' — read without times; if one of them holds times, name it timestamp" in named.notes
     assert not any(n.startswith("not used") for n in rec.read_data(("user,item,rating,timestamp\n" + rows).encode(), "ok.csv").notes)
+
+
+def test_ratings_written_with_their_unit_or_out_of_a_maximum_are_read():
+    """"2.5 stars" and "3/5" were refused as non-numeric ratings with nothing to do about it (a sweep, 2026-12-05)."""
+    base = [(f"u{u}", f"i{i}", (u + i) % 5 + 1) for u in range(12) for i in range(1, 6)]
+    plain = rec.read_data(("user,item,rating\n" + "".join(f"{u},{i},{r}\n" for u, i, r in base)).encode(), "p.csv")
+    for write, said in ((lambda r: f"{r} stars" if r != 1 else "1 star", "(the number; its unit dropped)"),
+                        (lambda r: f"{r}/5", "(the number; out of 5)")):
+        data = rec.read_data(("user,item,rating\n" + "".join(f"{u},{i},{write(r)}\n" for u, i, r in base)).encode(), "w.csv")
+        assert (data.frame["rating"].to_numpy() == plain.frame["rating"].to_numpy()).all()
+        assert any(n.startswith("ratings read from text like ") and said in n for n in data.notes), data.notes
+    with pytest.raises(DataProblem, match="non-numeric"):  # a column of other words is still refused
+        rec.read_data(("user,item,rating\n" + "".join(f"{u},{i},{'good' if r > 2 else '3 stars'}\n" for u, i, r in base)).encode(), "x.csv")

@@ -145,6 +145,28 @@ def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Se
     return rating.where(~off, None)
 
 
+_RATING_WORDS = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:(?:stars?|sterne?|étoiles?|estrellas?|points?|pts?)\.?|/\s*(\d+(?:[.,]\d+)?))\s*$",
+                           re.IGNORECASE)
+
+
+def _ratings_in_words(col: pd.Series) -> tuple[pd.Series, str]:
+    """Ratings written with their unit ("4 stars", "4,5 Sterne") or out of a maximum ("3/5"): the number, when every
+    non-empty cell of the column is written one of those ways or as a plain number; else the column as it was."""
+    text = col.astype(str).str.strip()
+    m = text.str.extract(_RATING_WORDS)
+    worded = m[0].notna()
+    if not worded.any():
+        return col, ""
+    plain = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").notna() | text.eq("")
+    if not (worded | plain).all():
+        return col, ""
+    tops = set(m.loc[m[1].notna(), 1])
+    out = col.where(~worded, m[0].str.replace(",", ".", regex=False))
+    example = text[worded].iloc[0]
+    return out, (f"ratings read from text like {example!r} (the number; "
+                 + (f"out of {', '.join(sorted(tops))}" if tops else "its unit dropped") + f") in {int(worded.sum()):,} rows")
+
+
 def read_interactions(raw: bytes, filename: str, items: bytes | None = None, items_name: str | None = None) -> Interactions:
     """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
     subject = f"“{filename}”"
@@ -170,6 +192,13 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             # user, item, time, rating: read in the MovieLens order (rating, then time) it had made the times the ratings
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
+    if named:  # "4 stars", "3/5": the number is the rating (any scale is read); they were refused as non-numeric, with no way out
+        src = next((f for f, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items() if t == "rating"), None)
+        if src is not None:
+            df = df.copy()
+            df[src], said = _ratings_in_words(df[src])
+            if said:
+                notes.append(said)
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
     unused = [str(c) for c in match_columns(df, INTERACTIONS_SCHEMA)[1] if named and not str(c).startswith("Unnamed:")]
     if unused:  # a rating column named "note" or "Bewertung" had been dropped without a word: every row then counted as liked
