@@ -44,7 +44,11 @@ def test_mapping_of_the_wrong_shape_is_refused_naming_the_key(doc, needle):
                                          (b"\xff\xfe{", "not UTF-8"),
                                          # a key given twice: JSON keeps the last; the refusal had blamed the data for it
                                          (b'{"columns": {"hr": "hr", "age": "age", "hr": "rr"}}',
-                                          r"it names 'hr' more than once in one place; keep one of each")])
+                                          r"it names 'hr' more than once in one place; keep one of each"),
+                                         # the commonest slip, named (it showed the decoder's "Expecting property name …")
+                                         (b'{"columns": {"hr": "hr",\n  "age": "age",}}',
+                                          r"it is not valid JSON: a comma before the closing '}' at line 2, column 16 — JSON allows none "
+                                          r"there; remove it")])
 def test_empty_or_unreadable_mapping_files_are_refused(raw, needle):
     with pytest.raises(DataProblem, match=needle):
         triage.read_data(cohort_csv(60, 1), "x.csv", mapping=raw)
@@ -578,3 +582,22 @@ def test_blood_pressure_charted_as_systolic_over_diastolic_is_read_as_two_column
 
     gcs = pd.DataFrame({"gcs": ["15/15", "14/15", "15/15", "13/15"], "when": ["12/05", "13/05", "14/05", "15/05"]})
     assert split_pressures(gcs).columns.tolist() == ["gcs", "when"]  # a coma score or a date is not a pressure
+
+
+def test_a_pain_column_on_another_scale_is_told_how_to_convert_it():
+    """A 0–100 pain column was refused as "outside 0–10 0–10 … Check which column holds which vital sign" (a sweep)."""
+    df = pd.read_csv(io.BytesIO(cohort_csv(120, 3)), dtype=str, keep_default_na=False)
+    df["pain"] = (pd.to_numeric(df["pain"], errors="coerce") * 10).astype("Int64").astype(str).replace("<NA>", "")
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(df.to_csv(index=False).encode(), "vas.csv")
+    msg = str(err.value)
+    assert "lie outside 0–10 points (e.g." in msg and "0–10 0–10" not in msg and "vital sign" not in msg
+    assert "a 0–100 pain scale (VAS) divided by 10 gives the 0–10 score" in msg
+
+
+def test_an_empty_nurse_level_column_is_said():
+    """A nurse_level column left empty made the nurse vanish from every table without a word (a sweep, 2026-12-05)."""
+    df = pd.read_csv(io.BytesIO(cohort_csv(120, 3)), dtype=str, keep_default_na=False).assign(nurse_level="")
+    recs = triage.read_data(df.to_csv(index=False).encode(), "n.csv")
+    assert "Nurse level: column 'nurse_level' holds no level in any row, so there is no nurse to compare with" in recs.notes
+    assert not any("holds no level" in n for n in triage.read_data(cohort_csv(120, 3), "ok.csv").notes)

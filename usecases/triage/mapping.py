@@ -92,7 +92,15 @@ class Mapping:
         try:
             d = json.loads(text, object_pairs_hook=no_repeats)
         except ValueError as exc:
-            raise DataProblem(f"it is not valid JSON ({exc})", MAPPING_SUBJECT) from None
+            # the decoder's own words ("Expecting property name enclosed in double quotes: line 1 column 123 (char 122)") for
+            # the commonest slip, a comma before } or ], which JSON does not allow (a sweep, 2026-12-05)
+            pos = getattr(exc, "pos", None)
+            where = f"line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+            before = text[:pos].rstrip() if isinstance(pos, int) else ""
+            if before.endswith(",") and text[pos:pos + 1] in ("}", "]"):
+                raise DataProblem(f"it is not valid JSON: a comma before the closing {text[pos]!r} at {where} — JSON allows none there; "
+                                  "remove it", MAPPING_SUBJECT) from None
+            raise DataProblem(f"it is not valid JSON ({getattr(exc, 'msg', exc)}{' at ' + where if where else ''})", MAPPING_SUBJECT) from None
         if twice:
             raise DataProblem(f"it names {', '.join(map(repr, dict.fromkeys(twice)))} more than once in one place; keep one of each "
                               "(JSON keeps only the last, which may not be the one you meant)", MAPPING_SUBJECT)

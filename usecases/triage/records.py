@@ -31,7 +31,7 @@ __all__ = ["CANONICAL", "CODED", "FIELD_LABELS", "PLACEHOLDERS", "Mapping", "Rec
            "apply_mapping", "check_patient", "check_enough", "thin_rows", "scrub"]
 
 # Plausible ranges (units) for single entries and file values.
-RANGES = {"age": (0, 120, "years"), "pain": (0, 10, "0–10"), "sbp": (40, 300, "mmHg"), "dbp": (20, 200, "mmHg"),
+RANGES = {"age": (0, 120, "years"), "pain": (0, 10, "points"), "sbp": (40, 300, "mmHg"), "dbp": (20, 200, "mmHg"),
           "hr": (20, 250, "/min"), "rr": (4, 80, "/min"), "temp": (30.0, 44.0, "°C"), "spo2": (50, 100, "%")}
 VITALS = ("avpu", "sbp", "hr", "rr", "temp", "spo2")
 MIN_VITALS = 3  # without a complaint, a suggested level needs at least this many vital signs
@@ -94,7 +94,9 @@ def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Seri
         ex = sorted({f"{x:g}" for x in v[out_of].head(20)})[:3]
         problems.append(f"{label}: {int(out_of.sum())} of the {int(known.sum())} values of {raw.name!r} lie outside {lo:g}–{hi:g} {unit} "
                         f"(e.g. {', '.join(ex)}) — more than half, so its other values cannot be trusted either: does the column hold "
-                        f"another measurement or unit? Check which column holds which vital sign{_fahrenheit_hint(canon, v[out_of]) if canon == 'temp' else ''}")
+                        f"another measurement or unit? Check which column holds which "
+                        f"{'measurement' if canon in ('age', 'pain') else 'vital sign'}{_fahrenheit_hint(canon, v[out_of]) if canon == 'temp' else ''}"
+                        + (" — a 0–100 pain scale (VAS) divided by 10 gives the 0–10 score" if canon == "pain" and v[known].max() <= 100 else ""))
     elif out_of.any():
         ex = sorted({f"{x:g}" for x in v[out_of].head(20)})[:3]
         unit_hint = _fahrenheit_hint(canon, v[out_of])  # some rows in °F among °C ones: say so, not only "outside 30–44 °C"
@@ -250,6 +252,9 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
         elif inv.any():
             notes.append(f"Diastolic ≥ systolic in {int(inv.sum())} rows: both treated as not recorded there")
             out.loc[inv, ["sbp", "dbp"]] = np.nan
+    if "nurse_level" in out and len(out) and out["nurse_level"].isna().all():  # the nurse row had vanished from every table
+        notes.append(f"{FIELD_LABELS['nurse_level']}: column {mapping.columns['nurse_level']!r} holds no level in any row, so there is "
+                     "no nurse to compare with")
     if require_labels and "level" in out:
         n_missing = int(out["level"].isna().sum())
         if n_missing:
