@@ -212,3 +212,14 @@ def test_overview_names_the_threshold_new_rows_get_beside_the_per_fold_ones(cv_m
     cap = next(c.value for c in at.caption if c.value.startswith("Threshold "))
     assert "(one per fold, each on its own test rows)" in cap and f"new transactions are scored at {op.threshold:.3f}" in cap, cap
     st.cache_resource.clear()
+
+
+def test_raw_transactions_are_scored_back_in_the_files_order(cv_model):
+    """Raw rows are read in time order for their history features; the scores came back in that order, not the file's (a
+    sweep, 2026-12-05). The same probabilities, each on its own row, in the order the file gave them."""
+    new = raw_frame(n=300, n_customers=50, n_terminals=500, n_days=30, seed=11).drop(columns=["label"])
+    shuffled = new.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    out = fraud.score_file(cv_model, shuffled.to_csv(index=False).encode(), "s.csv")
+    assert out["transaction_id"].tolist() == shuffled["transaction_id"].tolist()
+    in_time = fraud.score_file(cv_model, new.to_csv(index=False).encode(), "t.csv").set_index("transaction_id")["fraud_probability"]
+    assert out.set_index("transaction_id")["fraud_probability"].loc[in_time.index].tolist() == in_time.tolist()

@@ -54,6 +54,9 @@ class Dataset:
     # held one value only). The card keeps the training file's, and every later file is read with them (``recode``).
     codings: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what makes every figure on this file doubtful (a column that is the label in disguise)
+    # raw transactions are read in time order; each row's place in the file (0 = the first under the header), so scores come
+    # back in the file's order (they came back in time order: a sweep, 2026-12-05). None: the frame is in the file's order.
+    file_order: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def subject(self) -> str:

@@ -286,8 +286,9 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
         tx[col], merged = merge_id_spellings(tx[col], what)  # Ray path merges within its id buckets, to the same result)
         if merged:
             notes.append(merged)
-    tx = tx.sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
-    return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes))
+    tx = tx.assign(_file_row=np.arange(len(tx))).sort_values(["TX_DATETIME", "TRANSACTION_ID"], kind="mergesort").reset_index(drop=True)
+    order = tx.pop("_file_row").to_numpy()
+    return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes), file_order=order)
 
 
 def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None,

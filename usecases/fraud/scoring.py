@@ -119,6 +119,8 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     if rows.layout == "table":  # back to the file's order (a Time column had sorted the rows); transaction_id = row in the file
         out = out.rename(columns={"transaction_id": "row"}).assign(row=lambda d: d["row"].astype(int))
         out = out.iloc[np.argsort(out["row"].to_numpy(), kind="stable")].reset_index(drop=True)
+    elif rows.file_order is not None and len(rows.file_order) == len(out):  # raw rows are read in time order: back to the file's
+        out = out.iloc[np.argsort(rows.file_order, kind="stable")].reset_index(drop=True)
     # Flagging nothing was silent: at the default fraud rate the profit-optimal threshold is high, and a file of real
     # positives could come back with 0 flags and no word of why.
     why = (f"the profit-optimal threshold under the default assumptions (fraud rate {rate_words(FraudAssumptions())}, chosen on "
