@@ -266,6 +266,14 @@ def test_recommendation_on_ray_gives_a_user_without_catalogue_items_the_popular_
     cols = ["user_id", "rank", "item_id", "basis"]
     pd.testing.assert_frame_equal(out[cols].astype(str), local[cols].astype(str))
     assert out[out.user_id == "loner"]["basis"].str.startswith("most popular: none").all()
+    # ids written another way ("U1" for "u1") come back as the list wrote them on both paths
+    from usecases.recommendation.serving import as_written
+
+    ids2 = ["U1", "loner"]
+    codes2, new2, _ = resolve_users(ctx, ids2)
+    out2 = rd.RecScorer([ray.put(rd.shared_state(trained, ctx, new2, as_written(ctx, ids2)))])({"code": codes2})
+    pd.testing.assert_frame_equal(out2[cols].astype(str), rec.score(trained, ids2)[cols].astype(str))
+    assert list(dict.fromkeys(out2["user_id"])) == ["U1", "loner"]
 
 
 @pytest.mark.ray

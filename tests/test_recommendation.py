@@ -540,8 +540,11 @@ def test_a_list_that_writes_ids_another_way_scores_the_models_users(quick):
     assert a.isdigit() and b.isdigit()
     alone = rec.score(quick, [a, b])
     out = rec.score_file(quick, f"user_id\n00{a}\n{b}.0\nnew-1\n".encode(), "users.csv")
-    assert list(dict.fromkeys(out["user_id"])) == [a, b, "new-1"]  # the model's spelling, as the Ray path writes it
-    pd.testing.assert_frame_equal(out[out.user_id.isin([a, b])].reset_index(drop=True), alone)
+    # each named as the list wrote it, so the output joins back to it (it had the model's spelling); the Ray path does the same
+    assert list(dict.fromkeys(out["user_id"])) == [f"00{a}", f"{b}.0", "new-1"]
+    pd.testing.assert_frame_equal(out[out.user_id.isin([f"00{a}", f"{b}.0"])].reset_index(drop=True),
+                                  alone.assign(user_id=alone["user_id"].map({a: f"00{a}", b: f"{b}.0"})))
+    assert serving.as_written(ctx, [f"00{a}", f"{b}.0", "new-1", a]) == {a: f"00{a}", b: f"{b}.0"}
     respelled, unknown = out.attrs["notes"]
     assert respelled.startswith(f"2 ids of the list are written another way than the model writes them (e.g. “00{a}” for user “{a}”")
     assert unknown.startswith("1 unknown user id ('new-1')")

@@ -78,7 +78,18 @@ def user_codes(ctx, input_path: str) -> tuple[np.ndarray, list[str], list[str]]:
         raise DataProblem(exc.problems, f"“{p.name}”") from None
 
 
-def shared_state(trained, ctx, new_ids: list[str]) -> dict:
+def written_ids(ctx, input_path: str) -> dict[str, str]:
+    """``serving.as_written`` for a file of ids: the model's id → the file's spelling, so both paths name users alike."""
+    from .files import read_user_ids
+    from .serving import as_written
+
+    if input_path == "all":
+        return {}
+    p = Path(input_path)
+    return as_written(ctx, list(read_user_ids(p.read_bytes(), p.name)))
+
+
+def shared_state(trained, ctx, new_ids: list[str], written: dict[str, str] | None = None) -> dict:
     """What every scoring actor reads once: the model's state, the histories (plus one per id the model was not trained on,
     coded past the known users as ``serving.resolve_users`` codes them: empty for an unknown id, a left-out user's few
     items otherwise), ids and titles."""
@@ -94,7 +105,8 @@ def shared_state(trained, ctx, new_ids: list[str]) -> dict:
         "catalog_items": int(trained.card["model"]["catalog_items"]), "n_known": ctx.data.n_users,
         "seen_data": seen.data, "seen_indices": seen.indices, "seen_indptr": seen.indptr, "seen_shape": seen.shape,
         "have_data": have.data, "have_indices": have.indices, "have_indptr": have.indptr,
-        "user_ids": user_ids, "left_out": left_out_flags(ctx, new_ids),
+        "user_ids": np.array([(written or {}).get(str(u), u) for u in user_ids], dtype=object) if written else user_ids,
+        "left_out": left_out_flags(ctx, new_ids),
         "item_ids": meta["item_id"].to_numpy(), "titles": meta["title"].to_numpy(),
     }
 
@@ -110,7 +122,7 @@ def score(engine, input_path: str, output: str, *, store, key: str = "recommenda
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     ray = eng.init(engine)
-    shared = ray.put(shared_state(trained, ctx, new_ids))
+    shared = ray.put(shared_state(trained, ctx, new_ids, written_ids(ctx, input_path)))
     gpus = engine.gpus_per_worker if eng.cluster_gpus() > 0 else 0
     workers = engine.workers or max(1, min(eng.cluster_cpus(), 4))
     ds = ray.data.from_numpy(codes).rename_columns({"data": "code"})

@@ -275,6 +275,16 @@ def respell(ctx: Context, ids: list[str]) -> tuple[list[str], str | None]:
     return [found.get(i, i) for i in ids], note
 
 
+def as_written(ctx: Context, ids: list[str]) -> dict[str, str]:
+    """The model's id → the list's spelling of it ("1" → "0001"), for ids the list writes another way: the output names each
+    user as the list did, so it joins back to the list (it named them as the model does: a sweep, 2026-12-05)."""
+    out: dict[str, str] = {}
+    for model_id, file_id in zip(respell(ctx, ids)[0], ids):
+        if model_id != file_id:
+            out.setdefault(model_id, file_id)
+    return out
+
+
 def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], list[str]]:
     """The batch rule, shared by local and Ray scoring. Each distinct id once, in file order: ``(codes, new_ids, notes)``,
     where a known user has its code and the ``j``-th id the model was not trained on the code ``n_users + j``
@@ -407,8 +417,9 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
                          "their lists are built from their rows in the file, read as a new visitor's history, and never offer one of them")
     meta = ctx.data.items
     ok = items.ravel() >= 0
+    written = as_written(ctx, ids)
     out = pd.DataFrame({
-        "user_id": np.repeat(user_ids[codes], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
+        "user_id": np.repeat([written.get(str(u), str(u)) for u in user_ids[codes]], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
         "score": batch_scores(scores, none),
         "basis": np.repeat(batch_basis(codes, none, n_users, left_out_flags(ctx, new_ids)), items.shape[1]),
