@@ -456,3 +456,11 @@ def test_a_nul_byte_past_the_binary_sniff_is_refused_naming_its_line():
     with pytest.raises(DataProblem, match=r"line 6,001 holds a NUL byte, which no table's text holds: the file is damaged or binary"):
         read_table(b"a,b\n" + b"1,2\n" * 5999 + b"5\x00\x00,6\n")
     assert read_table("a,b\n1,2\n".encode("utf-16"))[0].shape == (1, 2)  # UTF-16's zero bytes are no NUL characters
+
+
+def test_a_parquet_file_is_named_as_one():
+    """A .parquet given to the local command line was "a binary file, not a CSV table" (a sweep, 2026-12-05)."""
+    buf = io.BytesIO()
+    pd.DataFrame({"a": [1, 2]}).to_parquet(buf)
+    with pytest.raises(DataProblem, match=r"it is a Parquet file; the pages and the local command line read CSV .* --engine ray"):
+        read_table(buf.getvalue())

@@ -154,7 +154,7 @@ def _file_kind(data: bytes) -> str | None:
             return "a damaged zip archive"
         return kind or "a zip archive"
     for magic, kind in ((b"\xd0\xcf\x11\xe0", "an old Office document (.doc or .xls)"), (b"%PDF", "a PDF document"),
-                        (b"\x1f\x8b", "gzip-compressed")):
+                        (b"\x1f\x8b", "gzip-compressed"), (b"PAR1", "a Parquet file")):
         if head.startswith(magic):
             return kind
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
@@ -219,6 +219,9 @@ def sniff_binary(data: bytes, want: str = "table") -> str | None:
         return f"it is an old Excel workbook (.xls) or Word document (.doc); {SAVE_AS_CSV}"
     if kind == "an HTML page":  # some systems "export to Excel" as an HTML page named .xls
         return f"it is an HTML page (some systems export those as .xls), not a CSV table; open it in a spreadsheet and {SAVE_AS_CSV[0].lower()}{SAVE_AS_CSV[1:]}"
+    if kind == "a Parquet file":  # it had been "a binary file, not a CSV table" (a sweep, 2026-12-05)
+        return ("it is a Parquet file; the pages and the local command line read CSV — save it as CSV, or score it on a cluster "
+                "with --engine ray, which reads Parquet")
     if kind == "a zip archive":
         return "it is a zip archive; unzip it and upload the CSV file inside"
     if kind == "a damaged zip archive":
