@@ -146,7 +146,7 @@ class Copies:
 
     first: np.ndarray  # the index of each distinct row's first occurrence
     inverse: np.ndarray  # for every row, the distinct row it is
-    exported_twice: bool  # the copies repeat earlier rows in blocks, in the same order (exports joined): grouped by fold
+    exported_twice: bool  # the copies repeat earlier rows in blocks, in the same order (exports joined): read once
 
     @property
     def extra(self) -> int:
@@ -160,7 +160,8 @@ def _copies(frame: pd.DataFrame) -> Copies | None:
     copies by nature — MASS::housing is 72 distinct answers over 1,681 households, ISLR::Caravan 602 customers with another's
     coded profile — and keeping a copy away from the rows like it would hide from the model the very answers it is tested on.
     What tells them apart here is order: joined exports repeat a block of earlier rows in the same order (three or more
-    consecutive rows copying three or more consecutive rows), natural copies fall anywhere. Only the former are grouped."""
+    consecutive rows copying three or more consecutive rows), natural copies fall anywhere. Only the former are read once
+    (:func:`_read_once`); the latter stay records, and the split's description counts them."""
     if len(frame) < 2:
         return None
     h = row_hashes(frame)
@@ -252,9 +253,9 @@ def binary_split(y: np.ndarray, frame: pd.DataFrame, *, times: np.ndarray | None
     if pos < need or n - pos < need:
         raise DataProblem(f"it has {pos:,} {positive} and {n - pos:,} others; at least {need} of each are needed "
                           f"({MIN_POS_TRAIN} to learn from and {MIN_POS_TEST} to test on)", "this data")
-    # Rows repeated by joined exports go to the fold of the row they repeat (see _copies); the distinct rows are split as a
-    # file without copies is, so a file without such repeats gets the same split as before (and the same choice of split:
-    # a file of 10,000 rows given twice is cross-validated as the file once is).
+    # Rows repeated by joined exports are read once (see _copies): the distinct rows are split as a file without repeats is,
+    # so such a file gets the same split as before (and the same choice of split: a file of 10,000 rows given twice is
+    # cross-validated as the file once is).
     copies = _copies(frame) if prefer != "time" else None
     grouped = copies is not None and copies.exported_twice
     kind = prefer
@@ -306,7 +307,7 @@ def class_split(y: np.ndarray, frame: pd.DataFrame, *, prefer: str = "auto", see
     if n < min_rows:
         raise DataProblem(f"it has {n} labelled rows; at least {min_rows} are needed to train and test honestly", "this data")
     fp = fingerprint(frame)
-    # rows repeated by joined exports are kept in the fold of the row they repeat (see _copies)
+    # rows repeated by joined exports are read once (see _copies)
     copies = _copies(frame)
     grouped = copies is not None and copies.exported_twice
     yu = y[copies.first] if grouped else y
