@@ -601,3 +601,15 @@ def test_an_empty_nurse_level_column_is_said():
     recs = triage.read_data(df.to_csv(index=False).encode(), "n.csv")
     assert "Nurse level: column 'nurse_level' holds no level in any row, so there is no nurse to compare with" in recs.notes
     assert not any("holds no level" in n for n in triage.read_data(cohort_csv(120, 3), "ok.csv").notes)
+
+
+def test_spanish_and_french_sex_codes_are_read_as_they_mean():
+    """Spanish files write H (hombre) and M (mujer): M was read as male, and only H was flagged (a sweep, 2026-12-05)."""
+    from usecases.triage.mapping import guess_mapping
+
+    base = pd.read_csv(io.BytesIO(cohort_csv(60, 1)), dtype=str, keep_default_na=False)
+    es = guess_mapping(base.assign(sex=base["sex"].map({"F": "M", "M": "H"})))
+    assert es.mapping.codes["sex"] == {"M": "F", "H": "M"} and "sex" not in es.unmapped
+    fr = guess_mapping(base.assign(sex=base["sex"].map({"F": "F", "M": "H"})))
+    assert fr.mapping.codes["sex"] == {"F": "F", "H": "M"}
+    assert guess_mapping(base).mapping.codes["sex"] == {"F": "F", "M": "M"}  # without an H, M is a man

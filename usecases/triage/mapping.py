@@ -51,7 +51,9 @@ ALIASES = {
 
 # Word codes only: a number says nothing about which category it stands for.
 CODE_WORDS = {
-    "sex": {"f": "F", "female": "F", "w": "F", "woman": "F", "weiblich": "F", "m": "M", "male": "M", "man": "M", "männlich": "M"},
+    "sex": {"f": "F", "female": "F", "w": "F", "woman": "F", "weiblich": "F", "m": "M", "male": "M", "man": "M", "männlich": "M",
+            "mujer": "F", "femenino": "F", "femme": "F", "féminin": "F", "hombre": "M", "masculino": "M", "varón": "M", "varon": "M",
+            "homme": "M", "masculin": "M"},
     "arrival": {"walk-in": "walk-in", "walkin": "walk-in", "walk in": "walk-in", "walk": "walk-in", "self": "walk-in", "selbst": "walk-in",
                 "private vehicle": "walk-in", "ambulance": "ambulance", "ems": "ambulance", "amb": "ambulance", "rtw": "ambulance",
                 "public ambulance": "ambulance", "private ambulance": "ambulance", "other": "other", "police": "other", "transfer": "other"},
@@ -361,6 +363,10 @@ def guess_mapping(df: pd.DataFrame) -> Guess:
         if canon not in cols:
             continue
         vals = _values(df[cols[canon]])
+        if canon == "sex" and "h" in {v.lower() for v in vals}:
+            # H/M is Spanish (hombre / mujer) and H/F French (homme / femme): with an H in the column, M is a woman — read as
+            # English, a Spanish file's women had been men (a sweep, 2026-12-05)
+            words = {**words, "h": "M", "m": "F", "v": "M"}
         g.mapping.codes[canon] = {v: words[v.lower()] for v in vals if v.lower() in words}
         numeric = [v for v in vals if v.lower() not in words and _is_number(v)]
         other = [v for v in vals if v.lower() not in words and not _is_number(v)]
