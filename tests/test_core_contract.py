@@ -89,6 +89,10 @@ def test_rows_repeated_by_joined_exports_are_read_once():
     big = pd.DataFrame({"a": rng.normal(size=12_000), "label": np.r_[np.ones(600), np.zeros(11_400)].astype(int)})
     twice = pd.concat([big, big]).reset_index(drop=True)
     assert protocol.binary_split(twice["label"].to_numpy(), twice).kind == "cv"
+    # too few rows once the repeats are read once: refused saying so (40 rows cycling through 3 had failed inside scikit-learn)
+    cycle = pd.DataFrame({"a": np.arange(40) % 3, "level": np.arange(40) % 3 + 1})
+    with pytest.raises(DataProblem, match=r"once its 37 repeated rows are read once .* it has 3 labelled rows; at least 30 are needed"):
+        protocol.class_split(cycle["level"].to_numpy(), cycle, min_rows=30)
     # natural copies (answers of a survey, expanded by their counts) are records of their own: split as they come, and said
     answers = pd.DataFrame({"q": rng.integers(0, 3, 600), "level": rng.integers(1, 4, 600)})
     s = protocol.class_split(answers["level"].to_numpy(), answers)

@@ -188,8 +188,15 @@ MESSY = (
 
 
 def _messy(rows=40):
+    """An export of ``rows`` patients with the three stories above; from the fourth on each has another age (rows that only
+    cycle through three would be three rows repeated in order, which the own-data protocol reads once)."""
     lines = MESSY.strip().split("\n")
-    body = [lines[1 + i % 3] for i in range(rows)]
+    body = []
+    for i in range(rows):
+        cells = lines[1 + i % 3].split(";")
+        if i >= 3:
+            cells[4] = str(20 + (i * 7) % 60)
+        body.append(";".join(cells))
     return ("\n".join([lines[0], *body]) + "\n").encode("latin-1")
 
 

@@ -267,6 +267,10 @@ def binary_split(y: np.ndarray, frame: pd.DataFrame, *, times: np.ndarray | None
         copies, grouped = None, False  # copies share their time: they fall on the same side of the cut
     yu = y[copies.first] if grouped else y
     expand = (lambda f: _read_once(f, copies)) if grouped else (lambda f: f)
+    if grouped and (int((yu == 1).sum()) < need or int((yu != 1).sum()) < need):
+        raise DataProblem(f"once its {copies.extra:,} repeated rows are read once (they repeat earlier rows in the same order: was the "
+                          f"file exported twice?), it has {int((yu == 1).sum()):,} {positive} and {int((yu != 1).sum()):,} others; at least "
+                          f"{need} of each are needed", "this data")
     if kind == "cv":
         pos_u, n_u = int((yu == 1).sum()), len(yu)
         k = int(min(K_FOLDS, pos_u // MIN_POS_TEST, (n_u - pos_u) // MIN_POS_TEST))
@@ -313,6 +317,10 @@ def class_split(y: np.ndarray, frame: pd.DataFrame, *, prefer: str = "auto", see
     yu = y[copies.first] if grouped else y
     nu = len(yu)
     expand = (lambda f: _read_once(f, copies)) if grouped else (lambda f: f)
+    if grouped and nu < min_rows:  # 40 rows that cycle through 3 had trained on 3 and failed inside scikit-learn
+        raise DataProblem(f"once its {copies.extra:,} repeated rows are read once (they repeat earlier rows in the same order: was the "
+                          f"file exported twice?), it has {nu:,} labelled rows; at least {min_rows} are needed to train and test honestly",
+                          "this data")
     counts = _class_counts(yu)
     kind = prefer if prefer != "auto" else ("cv" if nu < CV_BELOW else "stratified")
     strat = yu if min(counts.values()) >= 2 else None
