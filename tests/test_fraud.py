@@ -247,6 +247,22 @@ def test_assumptions_from_scenario_values():
         (1e6, fraud.Assumptions().fraud_rate_bps, fraud.Assumptions().avg_fraud_amount, "Manual")
 
 
+def test_manual_mode_without_a_threshold_prices_the_profit_optimal_one_everywhere():
+    """A link with fraud.mode=Manual and no threshold: Home priced the old default threshold 0.5 (€9.0k a month) while the page,
+    opened, started its slider at the profit-optimal 0.91 (€10.7k; a sweep, 2026-12-05). Both now price the latter."""
+    from usecases.core.store import ModelStore
+    from usecases.fraud import business as fb
+
+    ev = fraud.evaluate(fraud.load(ModelStore()))
+    manual = fraud.assumptions_from({"fraud.mode": "Manual"})
+    assert manual.mode == "Manual" and manual.threshold is None
+    opt = fb.operating(ev, fraud.Assumptions())
+    op = fb.operating(ev, manual)
+    assert op.threshold == pytest.approx(round(opt.threshold, 3))
+    at_slider = fb.operating(ev, dataclasses.replace(manual, threshold=float(round(opt.threshold, 3))))
+    assert fraud.value(ev, manual).monthly == fraud.value(ev, dataclasses.replace(manual, threshold=at_slider.threshold)).monthly
+
+
 def test_absurd_assumptions_built_in_python_are_refused_by_every_value():
     """business.check ran only when assumptions were read from a dict: built in Python, a negative volume gave the fraud page
     +€34.9M a month and "−164,474 alerts/day", a fraud rate of 200 % €681M. Every use case's value() now refuses them."""

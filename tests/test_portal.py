@@ -55,9 +55,13 @@ def test_scenario_file_with_values_the_pages_cannot_take_is_refused_naming_them(
     with pytest.raises(DataProblem, match=r"fraud.mode = 'Manuel' \(allowed: Profit-optimal, Team capacity or Manual\)"):
         parse({"fraud.mode": "Manuel"})
     # values inside the ranges load as written, whatever their case or type (a saved file holds ints for whole numbers)
-    ok = {"fraud.mode": "manual", "fraud.threshold": 0.25, "fraud.a.recovery_share": 0.5, "triage.ops.runs": 10,
-          "fraud.a.recovery_share%": 50.0, "rec.a.order_value": 99}
-    assert parse(ok) == ok
+    ok = {"fraud.mode": "manual", "fraud.threshold": 0.25, "fraud.a.recovery_share": 0.5, "triage.ops.runs": 10, "rec.a.order_value": 99}
+    assert parse({**ok, "fraud.a.recovery_share%": 50.0}) == ok  # a per-cent box's value that agrees with its share
+    # A share's per-cent value (files saved from 2026-12-03 held both): edited alone it is read as the share; edited so that
+    # the two disagree, it is refused naming both. The edit had been ignored without a word (a sweep, 2026-12-05).
+    assert parse({"fraud.a.recovery_share%": 50.0}) == {"fraud.a.recovery_share": 0.5}
+    with pytest.raises(DataProblem, match=r"fraud.a.recovery_share% = 50.0 and fraud.a.recovery_share = 0.8 disagree"):
+        parse({"fraud.a.recovery_share%": 50.0, "fraud.a.recovery_share": 0.8})
 
 
 def _app() -> AppTest:
@@ -97,6 +101,15 @@ def test_scenario_travels_in_the_url():
     assert at2.number_input(key="fraud.a.recovery_share%").value == pytest.approx(100 * share)
     assert at2.session_state["fraud.a.recovery_share"] == pytest.approx(FraudAssumptions().recovery_share)
     assert not at.sidebar.warning  # a link with values in range says nothing
+    # a per-cent value in a link is read as its share; NaN is named, not dropped without a word
+    at3 = _app()
+    at3.query_params["fraud.a.recovery_share%"] = "50"
+    at3.query_params["fraud.a.avg_fraud_amount"] = "NaN"
+    at3.run()
+    at3.switch_page("views/fraud_detection.py").run()
+    assert at3.number_input(key="fraud.a.recovery_share%").value == 50.0 and at3.session_state["fraud.a.recovery_share"] == 0.5
+    assert "fraud.a.avg_fraud_amount = 'NaN' (numbers must be finite)" in " ".join(w.value for w in at3.sidebar.warning)
+    assert "fraud.a.recovery_share%" not in at3.query_params  # the per-cent box is the share's widget, not a setting
 
 
 def test_reset_to_defaults_clears_url_and_values():

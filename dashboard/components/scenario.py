@@ -34,7 +34,35 @@ def prefixes() -> tuple[str, ...]:
 
 
 def tracked(key: object) -> bool:
-    return isinstance(key, str) and key.startswith(prefixes())
+    # a share's per-cent box ("fraud.a.recovery_share%") is the widget of the share, not a setting of its own: saved beside
+    # it, an edit of the per-cent value in a file was ignored without a word (a sweep, 2026-12-05)
+    return isinstance(key, str) and key.startswith(prefixes()) and not key.endswith("%")
+
+
+def from_percent(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Values with each per-cent key ("…share%": 50, as files saved from 2026-12-03 to 2026-12-05 hold them) read as its share
+    (0.5) where the share is not given, and ``problems`` naming a per-cent value that disagrees with its share."""
+    out, problems = {}, []
+    for k, v in values.items():
+        if not (isinstance(k, str) and k.endswith("%") and tracked(k[:-1])):
+            out.setdefault(k, v)
+            continue
+        base = k[:-1]
+        try:
+            share = float(v) / 100
+        except (TypeError, ValueError):
+            problems.append(f"{k} = {v!r} is not a number of per cent")
+            continue
+        if base in values:
+            try:
+                same = abs(float(values[base]) - share) <= 1e-9
+            except (TypeError, ValueError):
+                same = False
+            if not same:
+                problems.append(f"{k} = {v!r} and {base} = {values[base]!r} disagree (the same setting in per cent and as a share): keep one")
+        else:
+            out[base] = share
+    return out, problems
 
 
 def encode(value: Any) -> str:
@@ -69,13 +97,16 @@ def restore() -> None:
     scen = st.session_state.setdefault(STATE, {})
     if not st.session_state.get("_scenario_from_url"):
         st.session_state["_scenario_from_url"] = True
-        from_url = {}
+        from_url, bad = {}, []
         for k in st.query_params.keys():
-            if tracked(k):
+            if tracked(k) or (k.endswith("%") and tracked(k[:-1])):
                 v = decode(st.query_params[k])
                 if _valid(v):
                     from_url[k] = v
-        unused = not_used(from_url)
+                else:  # NaN, inf: dropped without a word until 2026-12-05
+                    bad.append(f"{k} = {st.query_params[k]!r} (numbers must be finite)")
+        from_url, clash = from_percent(from_url)  # a share and its per-cent value that disagree: the share is kept, and said
+        unused = {**{b: b for b in bad + clash}, **not_used(from_url)}
         # Not taken, so every page uses the same default: a link with fraud.threshold=1.5 had priced 1.0 on the fraud page
         # (the slider clamps) and 0.5 on Home (assumptions fall back to their default), without a word. The sidebar says so.
         scen.update({k: v for k, v in from_url.items() if k not in unused})
@@ -139,7 +170,7 @@ def parse(raw: bytes) -> dict[str, Any]:
     values = data.get("values")
     if not isinstance(values, dict):
         raise DataProblem("it has no \"values\" object", subject)
-    problems = []
+    values, problems = from_percent(values)
     unknown = [k for k in values if not tracked(k)]
     if unknown:
         problems.append(f"unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown[:5]))}")

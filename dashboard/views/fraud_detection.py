@@ -68,7 +68,7 @@ def operating_inputs(tab, ev, a: fb.FraudAssumptions) -> fb.FraudAssumptions:
             opt = fb.operating(ev, dataclasses.replace(a, mode="Profit-optimal"))
             scenario.default("fraud.threshold", float(min(1.0, round(opt.threshold, 3))), lo=0.0, hi=1.0)
             threshold = st.slider("Alert threshold (fraud probability)", 0.0, 1.0, step=0.001, key="fraud.threshold", format="%.3f")
-    return dataclasses.replace(a, mode=mode, threshold=float(threshold))
+    return dataclasses.replace(a, mode=mode, threshold=None if threshold is None else float(threshold))
 
 
 def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:

@@ -63,7 +63,9 @@ class FraudAssumptions:
     )
     # Operating settings (kept under the scenario keys fraud.mode / fraud.threshold, not assumptions with a range).
     mode: str = "Profit-optimal"
-    threshold: float = 0.5  # the manual threshold
+    # the manual threshold; None: the profit-optimal one (to three decimals), where the page's slider starts — Home had priced
+    # a link's Manual mode at 0.5 while the page, opened, priced 0.91 (€9.0k against €10.7k a month; a sweep, 2026-12-05)
+    threshold: float | None = None
 
     @property
     def capacity_per_day(self) -> float:
@@ -81,10 +83,10 @@ def assumptions_from(values: Mapping[str, Any]) -> FraudAssumptions:
     mode = next((m for m in MODES if str(values.get("fraud.mode", "")).strip().casefold() == m.casefold()), "Profit-optimal")
     a = dataclasses.replace(a, mode=mode)  # "manual" is Manual
     try:
-        t = float(values.get("fraud.threshold", a.threshold))
+        t = float(values["fraud.threshold"])
         if 0.0 <= t <= 1.0:
             a = dataclasses.replace(a, threshold=t)
-    except (TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         pass
     return a
 

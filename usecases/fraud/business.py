@@ -149,6 +149,7 @@ def _rates(y, flag, amount, has_amount):
 def operating(ev, a: FraudAssumptions, name: str = "model") -> Operating:
     """Thresholds on ``name``'s validation rows under ``a``, outcomes on the test rows, figures at your volume."""
     val = ev.validation.get(name)
+    a = manual_threshold(ev, a, name)
     if val is None or a.mode == "Manual":
         groups = np.unique(ev.test.group)
         thresholds = tuple(float(a.threshold) for _ in range(int(groups.max()) + 1 if len(groups) else 1))
@@ -205,9 +206,20 @@ class Case:
     thresholds: tuple[float, float, float]
 
 
+def manual_threshold(ev, a: FraudAssumptions, name: str = "model") -> FraudAssumptions:
+    """``a`` with a threshold when its mode is Manual and none is given: the profit-optimal one under ``a``, to three decimals —
+    where the page's slider starts. Home had priced a link's Manual mode at a default 0.5 while the page, opened, priced
+    0.91 (€9.0k against €10.7k a month; a sweep, 2026-12-05)."""
+    if a.mode != "Manual" or a.threshold is not None:
+        return a
+    opt = operating(ev, dataclasses.replace(a, mode="Profit-optimal"), name)
+    return dataclasses.replace(a, threshold=float(min(1.0, round(opt.threshold, 3))))
+
+
 def case(ev, a: FraudAssumptions, name: str = "model") -> Case:
     """Base: base assumptions on the test rows. Low/high: the assumptions' low/high values (threshold chosen
     again under them) and the 5th/95th percentile of a bootstrap over test days."""
+    a = manual_threshold(ev, a, name)  # chosen once, under the base assumptions, as the page's slider is
     out = {}
     for which in business.SCENARIOS:
         aa = business.scenario(a, which)
@@ -268,7 +280,7 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
     from usecases.core import fmt
 
     business.check(assumptions)
-
+    assumptions = manual_threshold(evaluation, assumptions)
     c = case(evaluation, assumptions)
     op = operating(evaluation, assumptions)
     running = tuple(business.scenario(assumptions, w).yearly_system_cost / 12.0 for w in business.SCENARIOS)
