@@ -247,6 +247,20 @@ def test_assumptions_from_scenario_values():
         (1e6, fraud.Assumptions().fraud_rate_bps, fraud.Assumptions().avg_fraud_amount, "Manual")
 
 
+def test_a_case_shown_as_the_base_carries_the_bases_roi_and_payback(monkeypatch):
+    """The Low/Base/High table clamped a high case below the base to the base's net, but kept its own ROI: one row read the
+    base's −€13.1k beside −151 % where the base row said −63 % (a sweep, 2026-12-05)."""
+    from usecases.core.store import ModelStore
+    from usecases.fraud import business as fb
+
+    ev = fraud.evaluate(fraud.load(ModelStore()))
+    a = fb.FraudAssumptions(yearly_system_cost=900_000.0)
+    monkeypatch.setattr(fb, "bootstrap_net", lambda ev, aa, op, name: np.full(50, -60_000.0))  # every resample below the base
+    c = fb.case(ev, a)
+    assert c.monthly[2] == c.monthly[1] and c.roi[2] == c.roi[1] and c.payback_months[2] == c.payback_months[1]
+    assert c.monthly[0] == -60_000.0 and c.roi[0] < c.roi[1]
+
+
 def test_manual_mode_without_a_threshold_prices_the_profit_optimal_one_everywhere():
     """A link with fraud.mode=Manual and no threshold: Home priced the old default threshold 0.5 (€9.0k a month) while the page,
     opened, started its slider at the profit-optimal 0.91 (€10.7k; a sweep, 2026-12-05). Both now price the latter."""

@@ -231,7 +231,10 @@ def case(ev, a: FraudAssumptions, name: str = "model") -> Case:
             net = float(np.quantile(boot, 0.05 if which == "low" else 0.95))
         out[which] = (net, 12 * net, *business.year_one(net + aa.yearly_system_cost / 12, aa.yearly_system_cost / 12), op.threshold)
     lo, base, hi = (out[w] for w in business.SCENARIOS)
-    monthly = (min(lo[0], base[0]), base[0], max(hi[0], base[0]))
+    # A low case above the base (or a high case below it) is shown as the base — its ROI and payback too: only the net had
+    # been clamped, so one row read the base's net beside another ROI (−€13.1k with −151 % against −63 %; a sweep, 2026-12-05).
+    lo, hi = (lo if lo[0] <= base[0] else base), (hi if hi[0] >= base[0] else base)
+    monthly = (lo[0], base[0], hi[0])
     return Case(monthly=monthly, annual=tuple(12 * m for m in monthly), roi=(lo[2], base[2], hi[2]),
                 payback_months=(lo[3], base[3], hi[3]), thresholds=(lo[4], base[4], hi[4]))
 
