@@ -207,9 +207,10 @@ def test_out_of_range_values_are_counted_per_column_in_the_notes():
     df.loc[2, "hr"] = -50
     df.loc[3:5, "spo2"] = "inf"
     recs = triage.read_data(df.to_csv(index=False).encode(), "odd.csv")
-    notes = " | ".join(recs.notes)
-    assert "Age: 2 of 300 values outside 0–120 years" in notes
-    assert "Heart rate: 1 of" in notes and "SpO₂: 3 of" in notes
+    # warnings, with their lines: a heart rate of 400 had been dropped with a note inside the collapsed notes (a sweep)
+    notes = " | ".join(recs.warnings)
+    assert "Age: 2 of 300 values outside 0–120 years treated as not recorded (line 2: 200, line 3: 200)" in notes
+    assert "Heart rate: 1 of" in notes and "SpO₂: 3 of" in notes and not any("values outside" in n for n in recs.notes)
     assert recs.frame["age"].isna().sum() == 2 and recs.frame["hr"].isna().sum() >= 1
 
 
@@ -544,7 +545,7 @@ def test_a_mostly_implausible_vital_sign_and_swapped_pressures_are_refused_and_m
         triage.read_data(swapped.to_csv(index=False).encode(), "bp.csv", accept_guess=True)
     f = df.assign(temp=df["temp"].where(np.arange(len(df)) % 4 != 0, (df["temp"] * 9 / 5 + 32).round(1)))
     ds = triage.read_data(f.to_csv(index=False).encode(), "f.csv", accept_guess=True)
-    assert any("values outside 30–44 °C treated as not recorded" in n and "they look like °F" in n for n in ds.notes)
+    assert any("values outside 30–44 °C treated as not recorded" in n and "they look like °F" in n for n in ds.warnings)
 
 
 def test_words_the_model_never_learned_are_left_out_of_a_complaint_not_averaged_in():

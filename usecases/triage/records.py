@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core.protocol import fingerprint
-from usecases.core.tables import FILE_LINES, DataProblem, normalise_name, read_table
+from usecases.core.tables import FILE_LINES, DataProblem, file_line, normalise_name, read_table
 
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
@@ -68,6 +68,11 @@ def _fahrenheit_hint(canon: str, v: pd.Series) -> str:
     return " — check the column and its unit"
 
 
+# What a value outside its plausible range becomes: a warning, not one reading note among many — a heart rate of 400 had
+# been dropped and the patient given level 2 with a note inside the collapsed notes (a sweep, 2026-12-05).
+IGNORED = "treated as not recorded"
+
+
 def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Series:
     label = FIELD_LABELS[canon]
     v = to_number(raw)
@@ -100,8 +105,9 @@ def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Seri
     elif out_of.any():
         ex = sorted({f"{x:g}" for x in v[out_of].head(20)})[:3]
         unit_hint = _fahrenheit_hint(canon, v[out_of])  # some rows in °F among °C ones: say so, not only "outside 30–44 °C"
-        notes.append(f"{label}: {int(out_of.sum())} of {int(known.sum())} values outside {lo:g}–{hi:g} {unit} treated as not recorded "
-                     f"(e.g. {', '.join(ex)}){unit_hint if 'look like' in unit_hint else ''}")
+        where = ", ".join(f"line {file_line(raw, int(i))}: {v[i]:g}" for i in raw.index[out_of.to_numpy()][:3]) + (" …" if out_of.sum() > 3 else "")
+        notes.append(f"{label}: {int(out_of.sum())} of {int(known.sum())} values outside {lo:g}–{hi:g} {unit} {IGNORED} "
+                     f"({where}){unit_hint if 'look like' in unit_hint else ''}")
     return v.where(~out_of)
 
 
@@ -410,7 +416,8 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         notes = guess.lines() + notes
     if df.attrs.get("pressure_note"):
         notes = [df.attrs["pressure_note"], *notes]
-    warnings: list[str] = []
+    warnings: list[str] = [n for n in notes if f"{IGNORED} (line" in n]  # implausible values, with their lines
+    notes = [n for n in notes if n not in warnings]
     against = runs_against_the_vitals(recs)
     if against is not None:
         rho, n = against
