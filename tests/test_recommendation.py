@@ -585,12 +585,12 @@ def test_batch_bad_input(quick, content, needle):
 @pytest.mark.parametrize("content, needle", [
     (b"user,item,rating\nu1,i1,5\n", "has 1 data row; at least 2"),
     (b"user,item,rating\nu1,i1,great\nu1,i2,4\n", "column rating: 1 non-numeric value (line 2: 'great')"),
-    (b"user,item\nu1,i1\nu1,i1\nu1,i2\nu1,i3\n", "repeat a (user, item) pair, e.g. (u1, i1)"),
+    (b"user,item\nu1,i1\nu1,i1\nu1,i2\nu1,i3\n", "1 row repeats an earlier (user, item) pair, e.g. (u1, i1)"),
     (b"user,item\nu1,i1\nu1,i2\nu2,i1\n", "no user has the 4 interactions needed"),
     ("user,item\n" + "".join(f"u{u},i{i}\n" for u in range(5) for i in range(6)), "only 5 users have 4 or more interactions"),
     ("user,item\n" + "".join(f"u1,i{i}\n" for i in range(6)) + "u2,i1\n", "only 1 user has 4 or more interactions"),
     ("user,item\n" + "".join(f"u{u},i1\nu{u},i1\n" for u in range(600)) + "".join(f"u1,i{i}\n" for i in range(3, 7)),
-     "1,200 rows repeat a (user, item) pair"),
+     "600 rows repeat an earlier (user, item) pair"),  # the repeats, not every row of a pair (it said 1,200)
     ("user,item\n" + "".join(f"u{u},i1\n" for u in range(20)), "fewer than 2 distinct items"),
     (b"user,item,time\nu1,i1,yesterday\nu1,i2,2020-01-01\n", "column timestamp: 1 value is neither Unix seconds nor dates"),
     # Line numbers are the file's own after blank lines (it said line 3 for line 4), headerless too.

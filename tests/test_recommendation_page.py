@@ -181,7 +181,7 @@ def test_own_file_upload_is_read_and_bad_files_get_one_line(at):
     assert not at.exception
     assert any("15 users, 8 items" in s.value and s.value.startswith("Your file") for s in at.success)  # a sentence, capitalised
     at.file_uploader(key="rec.own").set_value(("bad.csv", b"user,item\nu1,i1\nu1,i1\n", "text/csv")).run()
-    assert any("repeat a (user, item) pair" in e.value for e in at.error)
+    assert any("1 row repeats an earlier (user, item) pair" in e.value for e in at.error)
 
 
 def teardown_module():

@@ -345,6 +345,8 @@ def test_a_header_repeated_among_the_rows_is_named_by_its_line():
     with pytest.raises(DataProblem, match=r"lines 3, 5 repeat the header .*delete them"):
         read_table(b"a;b\n1;2\na;b\n3;4\n a ; b \n")
     assert read_table(b"a,b\n1,a\nb,2\n")[0].shape == (2, 2)  # a header word in one cell is data
+    with pytest.raises(DataProblem, match=r"line 3 repeats the header"):  # one column: "user_id" had been served as a user
+        read_table(b"user_id\n1\nuser_id\n2\n")
     # with R's row names the header's first cell is empty ("Unnamed: 0" to pandas): the repeat was scored as a patient
     r_joined = pd.DataFrame({"a": [1, 2], "b": [3, 4]}, index=[1, 2]).to_csv(index_label="") * 2
     with pytest.raises(DataProblem, match=r"line 4 repeats the header"):

@@ -614,3 +614,15 @@ def test_spanish_and_french_sex_codes_are_read_as_they_mean():
     fr = guess_mapping(base.assign(sex=base["sex"].map({"F": "F", "M": "H"})))
     assert fr.mapping.codes["sex"] == {"F": "F", "H": "M"}
     assert guess_mapping(base).mapping.codes["sex"] == {"F": "F", "M": "M"}  # without an H, M is a man
+
+
+def test_a_file_given_twice_is_cautioned_about_what_training_reads():
+    """"800 labelled records ready", and the small-file caution gone, for a 400-record file given twice — training reads 400
+    (a sweep, 2026-12-05)."""
+    from usecases.triage.records import caution
+
+    df = pd.read_csv(io.BytesIO(cohort_csv(400, 7)), dtype=str, keep_default_na=False)
+    recs = triage.read_data(pd.concat([df, df]).to_csv(index=False).encode(), "twice.csv")
+    said = caution(recs.frame)
+    assert said[0].startswith("400 of the 800 records repeat earlier ones exactly and in the same order") and "on 400 records" in said[0]
+    assert said[1].startswith("Small file: 400 records") and caution(triage.read_data(cohort_csv(400, 7), "once.csv").frame) == said[1:]

@@ -191,6 +191,13 @@ def _copies(frame: pd.DataFrame) -> Copies | None:
     return Copies(first=first, inverse=inverse, exported_twice=blocks)
 
 
+def repeats(frame: pd.DataFrame) -> Copies | None:
+    """The rows of joined exports that the split reads once (:func:`_copies`), for what a page says before training; None
+    when there are none."""
+    c = _copies(frame)
+    return c if c is not None and c.exported_twice else None
+
+
 def _read_once(fold_of_distinct: np.ndarray, copies: Copies) -> np.ndarray:
     """Every row's fold from its distinct row's, with the repeats of joined exports in no fold (−1): read once, they neither
     train nor test — kept in their row's fold instead, the peers' inner validation still met copies of its training rows

@@ -578,7 +578,8 @@ def read_table(
             raise DataProblem(f"line {1 + skipped} looks like a title ({', '.join(n for n in names if n and not n.startswith('Unnamed:'))[:60]}), "
                               f"and line {file_line(df, 0) if lines is not None else 2 + skipped} like the header — delete the lines above the "
                               "column names, so that they come first", subject)
-    if header and len(df) and df.shape[1] > 1:
+    if header and len(df) and (df.shape[1] > 1 or (not _looks_numeric(str(df.columns[0])) and str(df.columns[0]).strip())):
+        # (one column too, unless its name is a number: "user_id" among a list's ids had been served as a user — a sweep)
         # two exports joined: the header again among the rows ("sex" scored as a patient's sex code, "rating" as a rating)
         # compared with the header as written: pandas names an empty header cell "Unnamed: 0" (R's write.csv row names), which
         # the repeated line holds as "" — such a file's repeated header had been scored as a patient (a sweep, 2026-12-05)

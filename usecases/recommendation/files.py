@@ -226,7 +226,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     dup = data.duplicated(["user", "item"], keep=False)
     if dup.any():
         first = data[dup].head(3)
-        problems.append(f"{int(dup.sum()):,} rows repeat a (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
+        again = int(data.duplicated(["user", "item"], keep="first").sum())  # it counted every row of a pair, the first too
+        problems.append(f"{again:,} row{'s repeat' if again != 1 else ' repeats'} an earlier (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
                         + " — keep one row per pair")
     counts = data.groupby("user").size()
     enough = counts[counts >= MIN_USER_INTERACTIONS]

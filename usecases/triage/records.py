@@ -285,6 +285,13 @@ def caution(frame: pd.DataFrame) -> list[str]:
     """What a file too small or too uneven to judge by point figures should be told before training (empty when nothing):
     how many records each fold tests on, which levels hold only a handful, which never appear."""
     out = []
+    from usecases.core.protocol import repeats
+
+    rep = repeats(frame)
+    if rep is not None:  # a file given twice: training reads its repeats once, so the caution is about what it reads
+        out.append(f"{rep.extra:,} of the {len(frame):,} records repeat earlier ones exactly and in the same order (was the file "
+                   f"exported twice?): they are read once, so the model trains and is tested on {len(rep.first):,} records.")
+        frame = frame.iloc[rep.first]
     counts = frame["level"].value_counts()
     n = len(frame)
     thin = [f"level {int(l)}: {int(c)}" for l, c in counts.sort_index().items() if c < SMALL_LEVEL]
