@@ -52,6 +52,9 @@ def test_scenario_file_with_values_the_pages_cannot_take_is_refused_naming_them(
     assert "fraud.threshold = 1.5 (allowed: a fraud probability from 0 to 1)" in text, text
     assert "fraud.a.recovery_share = 7 (allowed: 0 to 1" in text, text
     assert "triage.ops.runs = 1000000000 (allowed: 5 to 60 whole runs)" in text, text
+    with pytest.raises(DataProblem, match=r"fraud.a.investigators = 4.5 \(allowed: whole numbers from 0 to 10000 people\)"):
+        parse({"fraud.a.investigators": 4.5})  # the page's box had shown 4 without a word
+    assert parse({"fraud.a.investigators": 6.0}) == {"fraud.a.investigators": 6.0}
     with pytest.raises(DataProblem, match=r"fraud.mode = 'Manuel' \(allowed: Profit-optimal, Team capacity or Manual\)"):
         parse({"fraud.mode": "Manuel"})
     # values inside the ranges load as written, whatever their case or type (a saved file holds ints for whole numbers)

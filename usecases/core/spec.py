@@ -425,9 +425,15 @@ def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> dict[str, s
         if not hasattr(a, name):
             continue  # a widget's own key (e.g. a share typed in per cent), not a setting
         given, used = values[key], getattr(a, name)
+        f = meta.get(name)
+        whole = f is not None and isinstance(f.default, int) and not isinstance(f.default, bool)  # the page's box takes whole numbers
+        if whole and _same_setting(given, used) and float(given) == int(float(given)):
+            continue
+        if whole and _same_setting(given, used):  # 4.5 investigators: the box had shown 4 without a word (a sweep, 2026-12-05)
+            out[key] = f"{key} = {given!r} (allowed: whole numbers from {f.min:g} to {f.max:g} {f.unit})".replace(" )", ")")
+            continue
         if _same_setting(given, used):
             continue
-        f = meta.get(name)
         if allowed is None and f is not None and f.min is not None and f.max is not None:
             allowed = f"{f.min:g} to {f.max:g} {f.unit}".rstrip()
         out[key] = f"{key} = {given!r}" + (f" (allowed: {allowed})" if allowed else " (not a value it takes)")
