@@ -235,8 +235,12 @@ def table_model():
 def test_a_file_of_the_other_layout_is_refused_naming_the_file(model, table_model):
     """A featurised table given to the transactions model (and the reverse) was refused as "This file cannot be used";
     every other refusal of an upload names the file."""
-    with pytest.raises(DataProblem, match=r"^“ulb.csv” cannot be used: this model scores raw transactions"):
+    with pytest.raises(DataProblem, match=r"^“ulb.csv” cannot be used: this model scores raw transactions .*; this file is a "
+                                          r"featurised table with the columns student, V1, V2"):
         fraud.score_file(model, table_model[1].to_csv(index=False).encode(), "ulb.csv")
+    # the page's batch tab scores what it read: the refusal names the file there too (it said "This file cannot be used")
+    with pytest.raises(DataProblem, match=r"^Your file “ulb.csv” cannot be used: this model scores raw transactions"):
+        fraud.score(model, fraud.read_rows(model, table_model[1].to_csv(index=False).encode(), "ulb.csv"))
     with pytest.raises(DataProblem, match=r"^“tx.csv” cannot be used: this model scores a featurised table"):
         fraud.score_file(table_model[0], raw_frame().to_csv(index=False).encode(), "tx.csv")
 

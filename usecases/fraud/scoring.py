@@ -97,10 +97,14 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     profit-optimal one under default assumptions."""
     rows = recode(rows, trained.card["data"].get("codings"))  # text columns read as the training file read them
     if rows.layout != trained.layout or tuple(rows.features) != trained.features:
-        raise DataProblem("this model scores raw transactions (transaction_id, datetime, customer_id, terminal_id, amount)"
-                          if trained.layout == "handbook" else
-                          f"this model scores a featurised table with the columns {', '.join(trained.features[:8])}"
-                          f"{'…' if len(trained.features) > 8 else ''}", "this file")
+        found = ", ".join(map(str, rows.features[:8])) + ("…" if len(rows.features) > 8 else "")  # what the file holds, named
+        raise DataProblem(("this model scores raw transactions (transaction_id, datetime, customer_id, terminal_id, amount)"
+                           if trained.layout == "handbook" else
+                           f"this model scores a featurised table with the columns {', '.join(trained.features[:8])}"
+                           f"{'…' if len(trained.features) > 8 else ''}")
+                          + (f"; this file is {'raw transactions' if rows.layout == 'handbook' else 'a featurised table'}"
+                             + (f" with the columns {found}" if rows.layout == "table" else "")),
+                          rows.subject if "”" in rows.source else "this file")
     X = rows.X
     p = np.concatenate([trained.model.predict_proba(X[i : i + batch_size])[:, 1] for i in range(0, len(X), batch_size)]) if len(X) else np.zeros(0)
     t = default_threshold(trained) if threshold is None else float(threshold)
