@@ -626,3 +626,12 @@ def test_a_file_given_twice_is_cautioned_about_what_training_reads():
     said = caution(recs.frame)
     assert said[0].startswith("400 of the 800 records repeat earlier ones exactly and in the same order") and "on 400 records" in said[0]
     assert said[1].startswith("Small file: 400 records") and caution(triage.read_data(cohort_csv(400, 7), "once.csv").frame) == said[1:]
+
+
+def test_a_file_with_no_triage_column_is_told_so_without_talk_of_a_mapping_file():
+    """A file `a,b,c` was told "a mapping file replaces the app's guess" though no mapping file had been given (a sweep)."""
+    with pytest.raises(DataProblem) as err:
+        triage.read_data(b"a,b,c\n1,2,3\n4,5,6\n", "abc.csv", accept_guess=True)
+    msg = str(err.value)
+    assert "no column is recognised as a triage field (age, sex, complaint, vital signs …) — the file's columns: a, b, c" in msg
+    assert "replaces the app's guess" not in msg

@@ -189,9 +189,13 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
         # a mapping file replaces the guess: one that names only the levels left every field unread, and said so vaguely
         others = guess_mapping(df).mapping.columns
         took = [f'"{c}": {json.dumps(str(col), ensure_ascii=False)}' for c, col in others.items() if c not in LABELS]
-        problems.append("no column is mapped to a triage field (age, vitals, complaint …): a mapping file replaces the app's guess, so "
-                        "list them in its \"columns\"" + (f" — the guess would take {', '.join(took[:8])}{' …' if len(took) > 8 else ''}"
-                                                          if took else ""))
+        if took:
+            problems.append("no column is mapped to a triage field (age, vitals, complaint …): a mapping file replaces the app's guess, "
+                            f"so list them in its \"columns\" — the guess would take {', '.join(took[:8])}{' …' if len(took) > 8 else ''}")
+        else:  # nothing to guess either: no mapping file need be involved (it spoke of one to a user who had given none)
+            problems.append(f"no column is recognised as a triage field (age, sex, complaint, vital signs …) — the file's columns: "
+                            f"{', '.join(map(str, df.columns[:12]))}{' …' if len(df.columns) > 12 else ''}; name them as the example "
+                            "export does (age, sex, complaint, sbp, hr, spo2 …), or map them (the Your records tab, or a mapping file)")
     if problems:
         raise DataProblem(problems, subject)
     out = pd.DataFrame(index=df.index)
