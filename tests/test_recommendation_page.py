@@ -305,3 +305,12 @@ def test_the_typical_user_sentence_agrees_with_one_hit():
     assert "1 of the ten films below (at the default β) is one the user went on to have" in one, one
     assert "3 of the ten films below (at the default β) are ones" in demo_sentence({"typical": True, "user_id": "7", "hits": 3, "users": 50}, "7", "films")
     assert demo_sentence({"typical": True, "user_id": "7", "hits": 1, "users": 50}, "8", "films") == ""
+
+
+def test_the_page_report_carries_the_business_case_tiles(at):
+    """The HTML report left out the revenue uplift (€23.1k a month) and the click-through uplift (30.1 %) shown on the
+    Business case tab (a sweep, 2026-12-05)."""
+    reported = dict(at.session_state["_report_sections"].kpis)
+    tiles = {m.label: m.value for m in at.metric}
+    assert reported["Revenue uplift / month"].startswith(tiles["Revenue uplift / month"])
+    assert reported["Click-through uplift (relative)"].startswith(tiles["Click-through uplift (relative)"])

@@ -73,6 +73,10 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     # The comparison box said "158,647 scored" (of what?) and gave the split as code ("int(sha256(module name)[:8], 16) % 100 < 5").
     box = " ".join([s.value for s in at.success] + [s.value for s in at.info] + [s.value for s in at.warning])
     assert "158,647 bytes scored" in box and "5 % of the module names, picked by a hash of the name" in box and "sha256(" not in box
+    # the page's report carries every Model tile: it had the parameters and bits per byte, not the real words (97 %) or the
+    # usable drafts (46 %) that gate the editor time (a sweep, 2026-12-05)
+    reported = dict(at.session_state["_report_sections"].kpis)
+    assert reported["Usable drafts"] == "46 %" and "Real words" in reported and "Longest loop, tokens" in reported, reported
     # The held-out docs are nearly ASCII: bits per character equalled bits per byte (1.111) in a second column. One column, one line why.
     tables = [t.value for t in at.dataframe if "Bits per byte" in t.value.columns]
     assert tables and "Bits per character" not in tables[0].columns

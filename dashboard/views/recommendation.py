@@ -335,7 +335,11 @@ def tab_business(active, ev) -> rec.Assumptions:
     fig.add_hline(y=0, line_dash="dot", line_color="#64748b")
     fig.update_layout(title="Cumulative net value after the one-off cost (€)", xaxis_title="Month", height=340, margin=MARGIN)
     st.plotly_chart(fig, width="stretch")
-    report_ui.kpis([("Net value / month, after system cost", fmt.span(*v.monthly)), ("ROI, year 1", roi), ("Payback", pay)])
+    # every tile, with its low – high (the report had left out the revenue uplift and the click-through uplift)
+    report_ui.kpis([("Net value / month, after system cost", fmt.span(*v.monthly)),
+                    ("Revenue uplift / month", fmt.span(*c.revenue)),
+                    ("Click-through uplift (relative)", fmt.span(*c.uplift, lambda x: fmt.rate(x, 1))),
+                    ("ROI, year 1", roi), ("Payback", pay)])
     report_ui.figure(fig, "Cumulative net value, low / base / high")
     return a
 
