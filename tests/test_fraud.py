@@ -259,6 +259,8 @@ def test_a_case_shown_as_the_base_carries_the_bases_roi_and_payback(monkeypatch)
     c = fb.case(ev, a)
     assert c.monthly[2] == c.monthly[1] and c.roi[2] == c.roi[1] and c.payback_months[2] == c.payback_months[1]
     assert c.monthly[0] == -60_000.0 and c.roi[0] < c.roi[1]
+    assert c.shown_as_base().startswith("Here the high case prices −€60k a month, below the base's ")  # and the page says why
+    assert "its row shows the base's figures" in c.shown_as_base()
 
 
 def test_manual_mode_without_a_threshold_prices_the_profit_optimal_one_everywhere():

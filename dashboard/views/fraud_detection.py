@@ -165,6 +165,8 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
             "Threshold": [fmt.metric(t) for t in c.thresholds],
         })
         st.dataframe(ranges, hide_index=True, width="stretch")
+        if c.shown_as_base():  # a High row equal to the base had said nothing of why
+            st.caption(c.shown_as_base())
         report_ui.table(ranges, "Value with low / base / high range")
         st.caption("Net value = recovered share × fraud amount caught − investigation cost × alerts − customer cost × false alerts − yearly "
                    "system cost / 12, per month at your volume and fraud rate. " + business.YEAR_ONE_RULE[:-1] + " (here: no one-off cost, so "

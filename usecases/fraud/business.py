@@ -204,6 +204,20 @@ class Case:
     roi: tuple[float | None, float | None, float | None]
     payback_months: tuple[float | None, float | None, float | None]
     thresholds: tuple[float, float, float]
+    # the low and high cases' own net values, where one of them is shown as the base (a high case below the base: the
+    # optimistic assumptions chose another threshold on the validation rows) — the page says so beside the table
+    priced: tuple[float, float, float] | None = None
+
+    def shown_as_base(self) -> str:
+        """One sentence when a low or high case is shown as the base, else ""."""
+        if self.priced is None:
+            return ""
+        from usecases.core import fmt
+
+        said = [f"the {w} case prices {fmt.money(p)} a month, {'above' if w == 'low' else 'below'} the base's {fmt.money(self.monthly[1])}"
+                for w, p, shown in (("low", self.priced[0], self.monthly[0]), ("high", self.priced[2], self.monthly[2])) if p != shown]
+        return ("Here " + " and ".join(said) + " — its assumptions choose another threshold on the validation rows — so its row shows "
+                "the base's figures." if said else "")
 
 
 def manual_threshold(ev, a: FraudAssumptions, name: str = "model") -> FraudAssumptions:
@@ -233,10 +247,12 @@ def case(ev, a: FraudAssumptions, name: str = "model") -> Case:
     lo, base, hi = (out[w] for w in business.SCENARIOS)
     # A low case above the base (or a high case below it) is shown as the base — its ROI and payback too: only the net had
     # been clamped, so one row read the base's net beside another ROI (−€13.1k with −151 % against −63 %; a sweep, 2026-12-05).
+    priced = (lo[0], base[0], hi[0])
     lo, hi = (lo if lo[0] <= base[0] else base), (hi if hi[0] >= base[0] else base)
     monthly = (lo[0], base[0], hi[0])
     return Case(monthly=monthly, annual=tuple(12 * m for m in monthly), roi=(lo[2], base[2], hi[2]),
-                payback_months=(lo[3], base[3], hi[3]), thresholds=(lo[4], base[4], hi[4]))
+                payback_months=(lo[3], base[3], hi[3]), thresholds=(lo[4], base[4], hi[4]),
+                priced=priced if priced != monthly else None)
 
 
 def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple[list[dict], str]:
