@@ -175,19 +175,10 @@ def _copies(frame: pd.DataFrame) -> Copies | None:
     orig = first[inverse]  # for each row, the first row with the same values
     j = np.flatnonzero(orig != np.arange(len(h)))  # the copies, in file order
     step = (np.diff(j) == 1) & (np.diff(orig[j]) == 1)  # the next copy continues this one's run of originals
-    in_run = np.zeros(len(j), dtype=bool)
-    k = 0
-    while k < len(step):  # runs of two or more steps (three or more rows)
-        if not step[k]:
-            k += 1
-            continue
-        end = k
-        while end < len(step) and step[end]:
-            end += 1
-        if end - k >= 2:
-            in_run[k:end + 1] = True
-        k = end
-    blocks = int(in_run.sum()) >= max(3, len(j) // 2)
+    edges = np.flatnonzero(np.diff(np.r_[0, step.astype(np.int8), 0]))  # where runs of steps start and end
+    steps = edges[1::2] - edges[::2]
+    in_runs = int((steps[steps >= 2] + 1).sum())  # copies in runs of two or more steps (three or more rows)
+    blocks = in_runs >= max(3, len(j) // 2)
     return Copies(first=first, inverse=inverse, exported_twice=blocks)
 
 

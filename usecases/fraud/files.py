@@ -110,11 +110,15 @@ def drop_index_column(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     while df.shape[1] >= 2:
         col = df.columns[0]
         name = normalise_name(col)
+        def numbers(values: pd.Series) -> bool:
+            return bool(name in INDEX_NAMES and _row_numbers(values, consecutive=False)
+                        or ROW_NUMBER_NAME.match(name) and _row_numbers(values, consecutive=True))
+
         # rows that repeat an earlier row whole (exports joined) repeat its row number too: read without them, the column is
-        # still row numbers — in a file given twice, `rownames` had become a feature (a sweep, 2026-12-05)
-        first = df[col][~df.duplicated(keep="first").to_numpy()]
-        if not (name in INDEX_NAMES and _row_numbers(first, consecutive=False)
-                or ROW_NUMBER_NAME.match(name) and _row_numbers(first, consecutive=True)):
+        # still row numbers — in a file given twice, `rownames` had become a feature (a sweep, 2026-12-05). The whole rows
+        # are compared only for a column so named whose numbers repeat.
+        if not (numbers(df[col]) or (name in INDEX_NAMES or ROW_NUMBER_NAME.match(name)) and df[col].duplicated().any()
+                and numbers(df[col][~df.duplicated(keep="first").to_numpy()])):
             break
         shown = col if str(col).strip() and not str(col).startswith("Unnamed") else "unnamed"
         notes.append(f"ignored the {shown} first column: it holds row numbers (an index written by pandas or R), not data")

@@ -98,6 +98,18 @@ def kjv_corpus(max_bytes: int = 1_000_000) -> Corpus:
 
 # ---- users' files --------------------------------------------------------------------------------
 
+def plain_text(raw: bytes, subject: str) -> str:
+    """A text file's text (UTF-8, UTF-16 with its byte-order mark, or Windows-1252), refused when its encodings are mixed or
+    it holds a NUL byte — past the first 4 kB the binary sniff does not look, and a NUL is no character of any text. Read
+    by the corpus reader and by the prompts reader (a .txt of prompts)."""
+    text, enc = decode_text(raw, ENCODINGS, subject)
+    refuse_mixed_encodings(raw, enc, subject)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataProblem(f"it contains a NUL byte (line {line:,}): it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
+    return text
+
+
 def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) -> Corpus:
     """.txt / .md files (concatenated) or a CSV's text column → a corpus."""
     if not files:
@@ -128,14 +140,10 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             texts.append("\n\n".join(t for t in df[col].astype(str) if t.strip()))
             name = f"{name}, column {col!r}"  # the source says which column was read
         else:
-            text, enc = decode_text(raw, ENCODINGS, subject)
-            refuse_mixed_encodings(raw, enc, subject)
+            text = plain_text(raw, subject)
             if not text.strip():
                 raise DataProblem("it holds only whitespace; give it some text", subject)
-            texts.append(text)
-        if "\x00" in texts[-1]:  # past the first 4 kB the binary sniff does not look; a NUL is no character of any text
-            line = texts[-1].count("\n", 0, texts[-1].index("\x00")) + 1
-            raise DataProblem(f"it contains a NUL byte (line {line:,}): it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
+            texts.append(text)  # (a CSV's NUL bytes are refused by read_table)
         same = next((n for n, t in zip(names, texts[:-1]) if t.strip() == texts[-1].strip()), None)
         if same is not None:  # the validation slice is the end of the joined text: a second copy of a file is text it trained on
             raise DataProblem(f"it holds the same text as {same!r}, given before it; a second copy would put text the model trains on "

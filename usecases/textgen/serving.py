@@ -10,10 +10,10 @@ import torch
 
 from usecases.core.spec import Throughput
 from usecases.core.store import ModelStore, load_module
-from usecases.core.tables import Column, DataProblem, Schema, decode_text, match_columns, read_table, sniff_binary, validate
+from usecases.core.tables import Column, DataProblem, Schema, match_columns, read_table, sniff_binary, validate
 
 from . import SPEC
-from .corpus import Corpus, read_corpus, refuse_mixed_encodings
+from .corpus import Corpus, plain_text, read_corpus, refuse_mixed_encodings
 from .generate import Sampling, complete
 from .model import TextModel, Trained
 
@@ -107,11 +107,7 @@ def _prompt_lines(raw: bytes, subject: str) -> pd.DataFrame:
     reason = sniff_binary(raw, "text")
     if reason:
         raise DataProblem(reason, subject)
-    text, encoding = decode_text(raw, ("utf-8", "utf-16", "cp1252"), subject)
-    refuse_mixed_encodings(raw, encoding, subject)
-    if "\x00" in text:
-        raise DataProblem("it contains a NUL byte: it is binary or damaged, not plain text", subject)
-    lines = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    lines = [line.rstrip("\r") for line in plain_text(raw, subject).split("\n") if line.strip()]
     if not lines:
         raise DataProblem("it holds no prompt (only blank lines); write one prompt per line", subject)
     return pd.DataFrame({"prompt": lines})
