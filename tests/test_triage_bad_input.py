@@ -635,3 +635,40 @@ def test_a_file_with_no_triage_column_is_told_so_without_talk_of_a_mapping_file(
     msg = str(err.value)
     assert "no column is recognised as a triage field (age, sex, complaint, vital signs …) — the file's columns: a, b, c" in msg
     assert "replaces the app's guess" not in msg
+
+
+def test_pain_charted_out_of_ten_and_ages_in_months_are_read():
+    """Pain charted as "7/10" was dropped ("'pain' has no numbers", then "Not in the file … Pain score": 72 of 600 suggested
+    levels changed), and an infant's "24 mo" / "10 days" was "unreadable, treated as not recorded" (a sweep, 2026-12-05).
+    "24 mo" is two years, not 24."""
+    clean = pd.read_csv(io.BytesIO(cohort_csv(300, 3)), dtype=str, keep_default_na=False)
+    messy = clean.copy()
+    messy["pain"] = [f"{v}/10" if v else v for v in clean["pain"]]
+    months = messy["age"].astype(float) < 3
+    messy.loc[months, "age"] = [f"{round(float(a) * 12)} mo" for a in clean.loc[months, "age"]]
+    messy.loc[messy.index[0], "age"] = "10 days"
+    assert months.sum() >= 3
+    a = triage.read_data(clean.to_csv(index=False).encode(), "clean.csv")
+    b = triage.read_data(messy.to_csv(index=False).encode(), "messy.csv")
+    assert not any("has no numbers" in n or "Pain score" in n and "Not in the file" in n for n in b.notes), b.notes
+    pd.testing.assert_series_equal(a.frame["pain"], b.frame["pain"])
+    assert b.frame["age"][0] == pytest.approx(10 / 365.25)
+    assert np.allclose(b.frame["age"][months][1:], np.round(a.frame["age"][months][1:] * 12) / 12)
+    assert any(n.startswith(f"Age: {int(months.sum()) + (not months[0])} ages in months, weeks or days read in years") for n in b.notes), b.notes
+
+
+def test_level_words_missing_levels_and_left_out_identifiers_are_said():
+    """A 3-tier "Emergent / Urgent / Non-urgent" file was read as levels 2, 3 and 5 with no word beyond "level 1 is the most
+    urgent end", and a column taken for an identifier (a name, or a pain column charted "7.0/10", read as a date) was left
+    out without a word (a sweep, 2026-12-05)."""
+    df = pd.read_csv(io.BytesIO(cohort_csv(300, 3)), dtype=str, keep_default_na=False)
+    df["level"] = df["level"].map({"1": "Emergent", "2": "Emergent", "3": "Urgent", "4": "Non-urgent", "5": "Non-urgent"})
+    df["name"] = "Bob"
+    notes = triage.read_data(df.to_csv(index=False).encode(), "tiers.csv").notes
+    assert "Reference level words read as levels: 'Emergent' → 2, 'Urgent' → 3, 'Non-urgent' → 5" in notes, notes
+    assert any(n.startswith("No patient at levels 1, 4 of 1–5 in 'level': the model cannot suggest them, and the figures for "
+                            "levels 1–2 rest on level 2 alone — a scale of fewer levels?") for n in notes), notes
+    assert "Left out as identifiers, never read (names, ids, phone numbers, e-mails, dates of birth): 'name'" in notes, notes
+    plain = pd.read_csv(io.BytesIO(cohort_csv(300, 3)), dtype=str, keep_default_na=False)
+    notes = triage.read_data(plain.to_csv(index=False).encode(), "plain.csv").notes  # numbers 1–5, every level: nothing to say
+    assert not any("words read as levels" in n or n.startswith("No patient at level") or "identifiers" in n for n in notes), notes

@@ -231,8 +231,30 @@ def _values(s: pd.Series, limit: int = 50) -> list[str]:
 # A unit written after a vital sign or an age ("141 bpm", "37.9 °C", "74 mmHg", "25/min", "62 y"): the number is read. A
 # temperature in °F keeps its number, which the plausibility check then names as °F. Every vital of a file with units had
 # been dropped as "has no numbers" (a sweep of messy exports, 2026-12-04).
-_UNIT = re.compile(r"(?<=\d)\s*(?:bpm|beats?/min|breaths?/min|b/min|/min|per min|mm ?hg|[°º]\s?[cf]|deg ?[cf]|years?|yrs?|y/o|y)\.?$",
+# A pain score charted out of its maximum ("7/10", "7 / 10") is its number: such a column had been dropped as "has no numbers"
+# and pain called "not in the file" (a sweep, 2026-12-05: 72 of 600 suggested levels changed).
+_UNIT = re.compile(r"(?<=\d)\s*(?:bpm|beats?/min|breaths?/min|b/min|/min|per min|mm ?hg|[°º]\s?[cf]|deg ?[cf]|years?|yrs?|y/o|y|/\s*10)\.?$",
                    re.IGNORECASE)
+# An age in months, weeks or days ("24 mo", "6 months", "10 days", "3 wk"): a child's age, read in years. It had been
+# "unreadable, treated as not recorded" (and "24 mo" cannot simply lose its unit: 24 years).
+_AGE_UNIT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(months?|mos?|mths?|m/o|weeks?|wks?|w/o|days?|d/o|d)\.?\s*$", re.IGNORECASE)
+_PER_YEAR = {"m": 12.0, "w": 365.25 / 7, "d": 365.25}
+
+
+def young_ages(s: pd.Series) -> pd.Series:
+    """Ages written in months, weeks or days (:data:`_AGE_UNIT`), in years; NaN for every other cell."""
+    m = s.astype(str).str.extract(_AGE_UNIT)
+    n = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
+    return n / m[1].str.lower().str[0].map(_PER_YEAR)
+
+
+def field_number(canon: str, s: pd.Series) -> pd.Series:
+    """``to_number`` for one field: an age in months, weeks or days is read in years (:func:`young_ages`)."""
+    v = to_number(s)
+    if canon == "age":
+        young = young_ages(s)
+        v = v.where(young.isna(), young)
+    return v
 
 
 def to_number(s: pd.Series) -> pd.Series:
@@ -336,7 +358,7 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
                            f"'Level 2', or a triage scale's name); not used as {FIELD_LABELS[canon]} — to use it, map it and say which "
                            f"level each value is (on the page: the boxes under the column mapping; in a mapping file: \"columns\": {{\"{canon}\": {json.dumps(str(col), ensure_ascii=False)}}}, "
                            f"\"codes\": {{\"{canon}\": {{{ex}, …}}}}, each n a level 1–5)")
-        elif canon in NUMERIC_FIELDS and to_number(df[col]).notna().sum() == 0 and len(_values(df[col])):
+        elif canon in NUMERIC_FIELDS and field_number(canon, df[col]).notna().sum() == 0 and len(_values(df[col])):
             skipped.append(f"{col!r} has no numbers; not used as {FIELD_LABELS[canon]}")
         elif canon == "rr" and to_number(df[col]).median() > RR_MEDIAN_MAX:
             # German records write the blood pressure as "RR" (Riva-Rocci): read as breaths a minute, 783 of 800 values were

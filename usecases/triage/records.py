@@ -25,7 +25,7 @@ from usecases.core.tables import FILE_LINES, DataProblem, file_line, normalise_n
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
 from .mapping import (ALIASES, CANONICAL, CODED, FIELD_LABELS, INPUTS, LABELS, NUMERIC_FIELDS, PLACEHOLDERS, Guess, Mapping,
-                      guess_mapping, is_flag, to_level, to_number)
+                      field_number, guess_mapping, is_flag, to_level, to_number, young_ages)
 
 __all__ = ["CANONICAL", "CODED", "FIELD_LABELS", "PLACEHOLDERS", "Mapping", "Records", "RANGES", "read_raw", "read_records",
            "apply_mapping", "check_patient", "check_enough", "thin_rows", "scrub"]
@@ -40,7 +40,8 @@ _ID_NAME = re.compile(r"(^|_)(name|first_?name|last_?name|surname|patient|patien
                       r"geburtsdatum|date_of_birth|address|street|zip|postcode|email|ssn|nhs|insurance|id)($|_)")
 _PHONE = re.compile(r"^\+?[\d\s().-]{9,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
-_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+# the same separator twice: "7.0/10" (a pain score charted out of ten) had been dropped as a date of birth
+_DATE = re.compile(r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$")
 
 
 def scrub(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -75,7 +76,11 @@ IGNORED = "treated as not recorded"
 
 def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Series:
     label = FIELD_LABELS[canon]
-    v = to_number(raw)
+    v = field_number(canon, raw)
+    if canon == "age" and (young := young_ages(raw).notna()).any():
+        ex = raw[young].astype(str).head(2).tolist()
+        notes.append(f"{label}: {int(young.sum())} ages in months, weeks or days read in years (e.g. "
+                     + ", ".join(f"{e!r} = {v[young].iloc[i]:.2g}" for i, e in enumerate(ex)) + ")")
     text = raw.astype(str).str.strip()
     unreadable = ~text.isin(PLACEHOLDERS) & v.isna()
     if unreadable.any():
@@ -250,6 +255,22 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
                 else:
                     notes.append(f"{said}: those rows are scored without a reference level")
             out[canon] = 6 - v if mapping.most_urgent == 5 else v
+            # Which level each word became, and which levels never occur: a 3-tier "Emergent / Urgent / Non-urgent" file was
+            # read as levels 2, 3 and 5 with no word beyond "level 1 is the most urgent end" (a sweep, 2026-12-05).
+            words = text[~text.isin(PLACEHOLDERS) & (text != "") & to_number(text).isna() & out[canon].notna()]
+            if len(words):
+                pairs = words.groupby(words.map(str.lower)).first().to_frame("w").assign(l=out[canon][words.index].groupby(words.map(str.lower)).first())
+                pairs = pairs.sort_values("l")
+                notes.append(f"{FIELD_LABELS[canon]} words read as levels: " + ", ".join(f"{w!r} → {int(l)}" for w, l in
+                                                                                           zip(pairs["w"][:8], pairs["l"][:8]))
+                             + (" …" if len(pairs) > 8 else ""))
+            seen = set(out[canon].dropna().astype(int))
+            if canon == "level" and len(seen) >= 2 and (missing := [l for l in range(1, 6) if l not in seen]):
+                notes.append(f"No patient at level{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} of 1–5 in {raw.name!r}: "
+                             f"the model cannot suggest {'them' if len(missing) > 1 else 'it'}"
+                             + (", and the figures for levels 1–2 rest on level 2 alone" if 1 in missing and 2 in seen else "")
+                             + (" — a scale of fewer levels? Say which level each value is (a mapping file's \"codes\")"
+                                if len(seen) <= 3 else ""))
         else:  # complaint
             text = raw.astype(str).str.strip()
             out[canon] = text.where(~text.isin(PLACEHOLDERS), "")
@@ -427,6 +448,9 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         notes = guess.lines() + notes
     if df.attrs.get("pressure_note"):
         notes = [df.attrs["pressure_note"], *notes]
+    if dropped:  # they were left out without a word: a pain column charted "7.0/10" had gone as a date of birth (2026-12-05)
+        notes.append(f"Left out as identifiers, never read (names, ids, phone numbers, e-mails, dates of birth): "
+                     f"{', '.join(map(repr, dropped))}")
     warnings: list[str] = [n for n in notes if f"{IGNORED} (line" in n]  # implausible values, with their lines
     notes = [n for n in notes if n not in warnings]
     against = runs_against_the_vitals(recs)
