@@ -154,6 +154,14 @@ def test_home_prices_each_use_case_under_the_page_scenario():
     smaller = _money(_card_value(at2, "Average precision"))
     assert smaller < base, (smaller, base)  # less volume, less value after the same system cost
     assert any(b.label == "Download the portfolio report (HTML)" for b in at2.get("download_button"))
+    # the report says what each figure was priced under: it listed Home's five inputs alone beside a fraud value priced at
+    # this volume, and wrote shares as 0.4 beside the pages' 40 % (a walkthrough, 2026-12-05)
+    from tests.test_registry import download_bytes
+
+    report = download_bytes(at2, "Download the portfolio report").decode()
+    assert "Card transactions per month (transactions)</td>\n      <td>500,000<" in report, report[report.find("Card transactions"):][:200]
+    assert "Margin kept on the extra sales (%)</td>\n      <td>40 %<" in report, report[report.find("Margin kept"):][:200]
+    assert "(share)" not in report
 
 
 def test_home_shows_each_use_cases_own_value_function():
@@ -369,3 +377,19 @@ def test_the_server_does_not_collect_all_garbage_after_every_run():
 
     assert tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["runner"]["postScriptGC"] is False
     assert config.get_config_options(force_reparse=True)["runner.postScriptGC"].value is False  # and Streamlit reads it so
+
+
+def test_report_tables_name_metrics_as_the_pages_do_and_keep_written_spreads():
+    """The reports' headers were made by rule alone ("Ndcg@10", "Auc roc", "Under triage l12", "Κ linear min – max" with a
+    capital kappa), and the text report's spread column ("0.932 – 1.243" on the page) read "—" (a walkthrough, 2026-12-05)."""
+    from usecases.core import fmt
+    from usecases.core.report import _table
+
+    df = pd.DataFrame({"model": ["GPT"], "ndcg@10": [0.4], "auc_roc": [0.9], "under_triage_l12": [0.07], "κ linear min – max": ["0.1 – 0.2"],
+                       "bits per byte min – max": ["0.932 – 1.243"], "val_bpb": [1.111]})
+    shown = fmt.table(df, {c: "metric" for c in df.columns if c != "model"})
+    assert list(shown.columns) == ["Model", "NDCG@10", "AUC ROC", "Under-triage L1–2", "κ linear min – max", "Bits per byte min – max",
+                                   "Bits per byte"]
+    assert shown.iloc[0].tolist() == ["GPT", "0.400", "0.900", "0.070", "0.1 – 0.2", "0.932 – 1.243", "1.111"]
+    html = _table(df)
+    assert "<th>NDCG@10</th>" in html and "<th>κ linear min – max</th>" in html and "Ndcg" not in html

@@ -121,6 +121,9 @@ def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
         pat = re.escape(k[0].lower() + k[1:]) + r": [\d.,]+( min| pts)? (fewer|more|lower|higher|shorter|longer) with the model \(90 % interval [\d.,]+( pts)? – [\d.,]+"
         assert re.search(pat, said), (k, said)
     assert ("Measurably worse" in said) == bool(worse) and ("Measurably better" in said) == bool(better)
+    # the ranges in words are sizes with their direction: a sign rule beside them ("the paired interval is below zero" next to
+    # "0.9 min longer (90 % interval 0.4 – 1.4)") contradicted them
+    assert "zero" not in said and ("on the worse side" in said) == bool(worse), said
 
 
 def _ops_paired(at) -> dict:

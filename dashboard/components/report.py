@@ -68,9 +68,11 @@ def verdict_text(spec, ev) -> str:
     return f"{spec.purpose} {ev.verdict().sentence} {caveat + ' ' if caveat else ''}Data: {ev.data.source}. Rows: {ev.data.split}."
 
 
-def portfolio_download(values, evaluations: dict, pa) -> None:
+def portfolio_download(values, evaluations: dict, pa, assumptions: dict | None = None) -> None:
     """The whole portfolio: Home's figures plus one section per use case — verdict, model vs baselines
-    on the same rows, net value per month with its range — from the same evaluations and values as the cards."""
+    on the same rows, net value per month with its range, and the assumptions it was priced under (``assumptions``: use
+    case → its assumptions object; the report had listed Home's five inputs alone beside figures priced at a fraud volume
+    and a margin it did not show) — from the same evaluations and values as the cards."""
     import usecases
     from usecases.core import fmt
 
@@ -89,8 +91,10 @@ def portfolio_download(values, evaluations: dict, pa) -> None:
         kpis = [(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric)))]
         if v is not None:
             kpis.append(("Net value / month (after system cost)", fmt.span(*v.monthly)))
+        asm = (assumptions or {}).get(name)
         secs.append(Section(title=spec.title, text=verdict_text(spec, ev),
-                            kpis=kpis, tables=[("Model vs baselines (same rows)", comparison_rows(ev))]))
+                            kpis=kpis, tables=[("Model vs baselines (same rows)", comparison_rows(ev))],
+                            assumptions=assumptions_table(asm) if asm is not None else {}))
     html = build_html("AI Use-Case Lab — portfolio report", secs)
     st.download_button("Download the portfolio report (HTML)", html.encode("utf-8"), file_name="portfolio-report.html", mime="text/html",
                        icon=":material/description:", key="report-portfolio", type="primary")

@@ -19,16 +19,16 @@ _ICON = {"ready": ":green[:material/check_circle:]", "training": ":blue[:materia
 
 
 def model_status_line(name: str) -> tuple[str, str]:
-    """(state, text) for one use case: ready / training / missing / unusable, version, headline metric."""
-    mod = usecases.get(name)
+    """(state, text) for one use case: ready / training / missing / unusable, and the version. The pages' figures follow the
+    user's assumptions; the sidebar shows none of them."""
     job = jobs().get(name)
     st_ = holder().status(name)
     if job is not None and job.running:
         return "training", f"training… {job.fraction:.0%} · {job.elapsed:.0f} s"
     if st_.state == "ready":
-        m = st_.card.get("metrics", {}).get(mod.SPEC.primary_metric)
-        metric = f" · {mod.SPEC.primary_label} {m:.3f}" if isinstance(m, (int, float)) else ""
-        return "ready", f"ready v{st_.version}{metric}"
+        # the status without its metric, as on Home: "Linear weighted κ 0.912" (as trained, at the 3× rule) stayed in the sidebar
+        # of every page while the triage page and Home read 0.888 at the 6× rule a user had set (a walkthrough, 2026-12-05)
+        return "ready", f"ready v{st_.version}"
     if st_.state == "missing":
         return "missing", "not trained yet"
     return "unusable", "unusable — open the page to retrain"

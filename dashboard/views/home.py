@@ -26,7 +26,7 @@ st.markdown(f"What applied AI is worth in {len(usecases.NAMES)} domains. Each pa
             "under assumptions you can change — here they add up to one portfolio.")
 
 scen = st.session_state.get(scenario.STATE, {})
-values, evaluations, trained_models = [], {}, {}
+values, evaluations, trained_models, priced_under = [], {}, {}, {}
 cards = st.columns(2)
 for i, name in enumerate(usecases.NAMES):
     mod = usecases.get(name)
@@ -52,6 +52,7 @@ for i, name in enumerate(usecases.NAMES):
             continue
         values.append(v)
         evaluations[name] = ev
+        priced_under[name] = asm
         trained_models[name] = trained
         m = ev.model.get(spec.primary_metric)
         best = ev.best_baseline()
@@ -169,4 +170,4 @@ if rows:
     st.caption("Throughput is measured once per model version on this server, after a warm-up (single stream or one batch, CPU threads as "
                "configured). GPU figures appear when the app runs on a GPU; `python benchmarks/gpu_check.py` measures them on a GPU machine.")
 
-report_ui.portfolio_download(values, evaluations, pa)
+report_ui.portfolio_download(values, evaluations, pa, priced_under)

@@ -288,11 +288,13 @@ def tab_ops(active, ev0) -> None:
 
     better = [said(k, kind) for k, (label, kind) in names.items() if k in ops.paired and ops.paired[k][0] > 0]
     worse = [said(k, kind) for k, (label, kind) in names.items() if k in ops.paired and ops.paired[k][2] < 0]
+    # The sentence gives sizes with their direction ("0.9 min longer, 90 % interval 0.4 – 1.4"): it had said "the paired
+    # interval is below zero" beside that positive range (the table's signed one is −1.4 – −0.4; a walkthrough, 2026-12-05).
     # A real effect either way is said, not left in a table cell — both sides: the warning named only what got worse, beside a
     # measurable improvement for levels 1–2 in the row above it.
-    found = ((f"measurably better with the model (the paired interval is above zero): {'; '.join(better)}" if better else "")
+    found = ((f"measurably better with the model (the whole 90 % interval on the better side): {'; '.join(better)}" if better else "")
              + (". " if better and worse else "")
-             + (f"Measurably worse (the paired interval is below zero): {'; '.join(worse)} — a model that puts "
+             + (f"Measurably worse (the whole 90 % interval on the worse side): {'; '.join(worse)} — a model that puts "
                 "more patients at urgent levels moves the others back in the doctors' queue" if worse else ""))
     if found:
         (st.warning if worse else st.info)(fmt.sentence(found) + ".", icon=":material/trending_down:" if worse else ":material/trending_up:")

@@ -210,10 +210,22 @@ def per_unit(x: float | None, unit: str, currency: str = "€") -> str:
 FORMATTERS: dict[str, Callable[[Any], str]] = {"money": money, "count": count, "rate": rate, "metric": metric, "number": number}
 
 
+# Metric keys as the pages write them: the reports turned keys into headers by rule alone ("Ndcg@10", "Auc roc", "Under
+# triage l12", "Val bpb") beside the pages' "NDCG@10", "Under-triage L1–2" (a walkthrough, 2026-12-05).
+METRIC_LABELS = {"auc_roc": "AUC ROC", "ndcg@10": "NDCG@10", "hr@10": "Hit rate@10", "map@10": "MAP@10", "precision@10": "Precision@10",
+                 "recall@10": "Recall@10", "val_bpb": "Bits per byte", "val_bpc": "Bits per character", "val_loss": "Loss (nats/token)",
+                 "val_perplexity": "Perplexity", "kappa_linear": "κ linear", "kappa_quadratic": "κ quadratic",
+                 "under_triage_l12": "Under-triage L1–2", "under_triage": "Under-triage", "over_triage": "Over-triage",
+                 "sensitivity_l12": "Sensitivity L1–2"}
+
+
 def headers(name: str) -> str:
-    """snake_case → "Snake case" for table headers."""
+    """A table header: a metric key as the pages name it (:data:`METRIC_LABELS`), else snake_case → "Snake case" — a Greek
+    letter keeps its case ("κ linear" had become "Κ linear", a capital kappa)."""
+    if str(name) in METRIC_LABELS:
+        return METRIC_LABELS[str(name)]
     s = str(name).replace("_", " ").strip()
-    return s[:1].upper() + s[1:]
+    return s if "α" <= s[:1] <= "ω" else s[:1].upper() + s[1:]
 
 
 def table(df: pd.DataFrame, kinds: Mapping[str, str] | None = None, *, rename: bool = True) -> pd.DataFrame:
@@ -223,8 +235,8 @@ def table(df: pd.DataFrame, kinds: Mapping[str, str] | None = None, *, rename: b
     out = pd.DataFrame(index=df.index)
     for c in df.columns:
         f = FORMATTERS.get(kinds.get(c, ""))
-        if f is not None:
-            out[c] = df[c].map(f)
+        if f is not None:  # a cell already written as text ("0.932 – 1.243", a spread) is kept: it had become "—"
+            out[c] = df[c].map(lambda v, f=f: v if isinstance(v, str) else f(v))
         else:
             out[c] = df[c].map(lambda v: DASH if v is None or (isinstance(v, float) and not math.isfinite(v)) else v)
     if rename:

@@ -149,9 +149,11 @@ def go_figure_with_template(fig):
 
 
 def assumptions_table(obj) -> dict[str, str]:
-    """Readable ``label (unit): value`` rows of an assumptions dataclass."""
+    """Readable ``label (unit): value`` rows of an assumptions dataclass; a share in per cent, as the pages' inputs show it
+    (the reports wrote "Margin … (share) 0.4" beside the page's 40.0 %)."""
     from .business import fields_of
 
     from .fmt import number
 
-    return {f"{f.label} ({f.unit})": number(getattr(obj, f.name), 4) for f in fields_of(obj)}
+    return {(f"{f.label} (%)" if f.unit == "share" else f"{f.label} ({f.unit})"):
+            (f"{number(100 * getattr(obj, f.name), 4)} %" if f.unit == "share" else number(getattr(obj, f.name), 4)) for f in fields_of(obj)}
