@@ -314,3 +314,16 @@ def test_the_page_report_carries_the_business_case_tiles(at):
     tiles = {m.label: m.value for m in at.metric}
     assert reported["Revenue uplift / month"].startswith(tiles["Revenue uplift / month"])
     assert reported["Click-through uplift (relative)"].startswith(tiles["Click-through uplift (relative)"])
+
+
+def test_a_typed_assumption_is_said_to_be_held_in_the_low_and_high_cases(at):
+    """Only assumptions still at their defaults move in the low and high cases, so a typed running cost showed "at the low,
+    base and high assumptions alike" — certainty the page never explained (a walkthrough, 2026-12-05)."""
+    pin = "Held at your value in the low and high cases too"
+    assert not any(pin in c.value for c in at.caption)  # the defaults: nothing held
+    at.number_input(key="rec.a.monthly_cost").set_value(7_000.0).run()
+    assert not at.exception
+    said = [c.value for c in at.caption if pin in c.value]
+    assert len(said) == 1 and "Running cost —" in said[0], said
+    at.number_input(key="rec.a.monthly_sessions").set_value(500_000).run()  # no range of its own: not named
+    assert "Sessions per month" not in next(c.value for c in at.caption if pin in c.value)

@@ -166,6 +166,9 @@ def assumptions_form(obj: Any, key: str, *, columns: int = 2, fields: Iterable[s
             values[name] = assumption_input(obj, name, key)
     new = dataclasses.replace(obj, **values)
     business.check(new)
+    if fixed := business.held_fixed(new, names):
+        st.caption(f":material/push_pin: Held at your value in the low and high cases too: {', '.join(fixed)} — the low – high "
+                   "range moves only the assumptions still at their defaults.")
     return new
 
 

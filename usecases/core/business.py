@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -101,6 +101,15 @@ def scenario(obj, which: str):
         if target is not None and getattr(obj, f.name) == f.default:
             changes[f.name] = target
     return dataclasses.replace(obj, **changes)
+
+
+def held_fixed(obj, names: Iterable[str] | None = None) -> list[str]:
+    """Labels of the ranged assumptions (of ``names``, or all) that the user set away from their defaults: :func:`scenario`
+    keeps them in the low and high cases, so the range no longer reflects their uncertainty — pages say so (a typed running
+    cost had shown "−€2.0k at the low, base and high assumptions alike" as if it were certain; a walkthrough, 2026-12-05)."""
+    wanted = None if names is None else set(names)
+    return [f.label for f in fields_of(obj) if (wanted is None or f.name in wanted)
+            and (f.low is not None or f.high is not None) and getattr(obj, f.name) != f.default]
 
 
 def as_dict(obj) -> dict[str, float]:
