@@ -78,3 +78,5 @@ def test_money_labels():
 
     # a probability just under 1 is not written as certainty ("Fraud probability 100.00 %" on the What-if tab)
     assert (fmt.rate(0.99996, 2), fmt.rate(0.996), fmt.rate(1.0, 2), fmt.rate(0.5, 1)) == ("> 99.99 %", "> 99 %", "100.00 %", "50.0 %")
+    # and at the other end a tiny share is not written as none: "0.0 %" beside "5 %" read as impossible (2026-12-05)
+    assert (fmt.rate(0.0004), fmt.rate(0.00004, 2), fmt.rate(0.0), fmt.rate(-0.0001)) == ("< 0.1 %", "< 0.01 %", "0 %", "0.0 %")

@@ -185,7 +185,7 @@ def test_every_level_probability_bar_carries_its_label(at):
                 if "how close the call is" in json.loads(el.proto.spec)["layout"]["title"]["text"])
     assert len(spec["data"]) == 5
     for tr in spec["data"]:
-        share = float(tr["text"][0].rstrip(" %")) / 100  # "91 %", "0.0 %" (x itself is a typed array in the spec)
+        share = float(tr["text"][0].rstrip(" %").lstrip("< ")) / 100  # "91 %", "< 0.1 %" (x itself is a typed array in the spec)
         assert tr["textposition"] == ("inside" if share > 0.5 else "outside") and tr["cliponaxis"] is False, tr
 
 

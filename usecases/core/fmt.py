@@ -73,6 +73,8 @@ def rate(x: float | None, digits: int = 0) -> str:
     if digits == 0 and p != 0 and abs(p) < 1:
         digits = 1
     if round(p, digits) == 0:
+        if p > 0:  # a probability of 0.04 % read "0.0 %" beside "5 %" — impossible, not small (a walkthrough, 2026-12-05)
+            return f"< {10 ** -digits:.{digits}f} %"
         p = 0.0  # "-0.0 %" read as a loss
     if 99 < p < 100 and round(p, digits) >= 100:  # a fraud probability of 0.99996 read "100.00 %": certainty it is not
         return f"> {100 - 10 ** -digits:.{digits}f} %"
