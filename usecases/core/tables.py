@@ -818,20 +818,47 @@ def _fmt_lines(idx, values, header: bool, total: int) -> str:
     return f"line{'s' if total > 1 else ''} {shown}{more}"
 
 
-def match_columns(df: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], list[str]]:
-    """Map file columns to schema columns by name/alias (case, spaces and dashes ignored)."""
-    lookup = {}
+def _candidates(df: pd.DataFrame, schema: Schema) -> dict[str, list[tuple[int, str]]]:
+    """Each schema column's candidate file columns: (0 for its own name, 1 for an alias; file column), best first."""
+    found: dict[str, list[tuple[int, str]]] = {}
     for c in schema.columns:
-        for n in (c.name, *c.aliases):
-            lookup[normalise_name(n)] = c.name
-    mapping, extras = {}, []
-    for col in df.columns:
-        target = lookup.get(normalise_name(col))
-        if target and target not in mapping.values():
-            mapping[col] = target
-        else:
-            extras.append(col)
-    return mapping, extras
+        own, alias = normalise_name(c.name), {normalise_name(a) for a in c.aliases}
+        hits = [(0 if normalise_name(col) == own else 1, col) for col in df.columns if normalise_name(col) in alias | {own}]
+        if hits:
+            found[c.name] = sorted(hits, key=lambda h: h[0])  # stable: in file order within each rank
+    return found
+
+
+def match_columns(df: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], list[str]]:
+    """Map file columns to schema columns by name/alias (case, spaces and dashes ignored).
+
+    A column named as the schema names it beats an alias, wherever it stands; among aliases the first in the file wins.
+    Since 2026-12-05: before, the first file column whose name or alias matched won, so a titles file ``id,item_id,title``
+    put every title on the wrong item (``id`` read as the item id) and ``…,score,rating`` read ``score`` as the rating."""
+    mapping: dict[str, str] = {}
+    found = _candidates(df, schema)
+    for rank in (0, 1):  # every own name first: a column named as one schema column is never taken as another's alias
+        for target, hits in found.items():
+            col = next((c for r, c in hits if r == rank and c not in mapping), None)
+            if col is not None and target not in mapping.values():
+                mapping[col] = target
+    order = list(df.columns)
+    mapping = dict(sorted(mapping.items(), key=lambda kv: order.index(kv[0])))
+    return mapping, [c for c in df.columns if c not in mapping]
+
+
+def column_choices(df: pd.DataFrame, schema: Schema) -> list[str]:
+    """One note per schema column that more than one file column could be: which was used, and that the others are not."""
+    mapping = match_columns(df, schema)[0]
+    notes = []
+    for target, hits in _candidates(df, schema).items():
+        used = next((c for c, t in mapping.items() if t == target), None)
+        others = [c for _, c in hits if c != used and c not in mapping]
+        if used is not None and others:
+            why = "its name" if normalise_name(used) == normalise_name(target) else "the first in the file"
+            notes.append(f"{', '.join(map(repr, [str(used), *map(str, others)]))} could each be the {target} column: "
+                         f"{str(used)!r} is used ({why}), {', '.join(repr(str(o)) for o in others)} not")
+    return notes
 
 
 def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: str | None = None,

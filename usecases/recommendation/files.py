@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, file_line, match_columns, match_spellings, merge_id_spellings, parse_dates, read_table, validate
+from usecases.core.tables import Column, DataProblem, Schema, column_choices, file_line, match_columns, match_spellings, merge_id_spellings, parse_dates, read_table, validate
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -200,6 +200,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             if said:
                 notes.append(said)
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
+    if named:  # "score" and "rating": the one named rating is read, and the note says so (the first in the file had won)
+        notes.extend(column_choices(df, INTERACTIONS_SCHEMA))
     unused = [str(c) for c in match_columns(df, INTERACTIONS_SCHEMA)[1] if named and not str(c).startswith("Unnamed:")]
     if unused:  # a rating column named "note" or "Bewertung" had been dropped without a word: every row then counted as liked
         lost = [w for w, col in (("ratings", "rating"), ("times", "timestamp")) if col not in data]
@@ -263,6 +265,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
                      "method's figures alike; leave them out if they are test or aggregate accounts")
     meta = read_titles(items, items_name or "titles.csv") if items is not None else None
     if meta is not None:
+        title_notes = list(meta.attrs.get("notes", ()))
         meta = meta.assign(item_id=_as_spelled(meta["item_id"], data["item"]))  # "000031" / "31.0" for the ratings' "31"
         known = set(meta.loc[meta["title"].notna(), "item_id"])
         items_all = data["item"].unique()
@@ -275,6 +278,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
                               "Give the matching one, or leave the titles out", "the titles")
         if missing:
             notes.append(f"{missing:,} items have no title in {where}")
+        notes.extend(f"{where}: {n}" for n in title_notes)
     note = f"; {'; '.join(notes)}" if notes else ""
     inter = encode(data, meta, f"your file “{filename}” ({len(data):,} interactions{note})")
     inter.read_info = info
@@ -313,12 +317,15 @@ def read_titles(raw: bytes, filename: str) -> pd.DataFrame:
                               "row naming item_id and title (optional: year, genres), or give MovieLens's u.item or movies.dat as "
                               "they are", subject)
     meta = validate(df, TITLES_SCHEMA, header=header, subject=subject)
+    choices = column_choices(df, TITLES_SCHEMA) if header else []  # "id" and "item_id": item_id is the id (it took "id")
     meta["title"], year = _split_year(meta["title"])
     meta["year"] = meta["year"].fillna(year) if "year" in meta else year
     if "genres" not in meta:
         meta["genres"] = ""
     meta["genres"] = meta["genres"].fillna("").astype(str).replace({"(no genres listed)": ""})
-    return meta[["item_id", "title", "year", "genres"]]
+    meta = meta[["item_id", "title", "year", "genres"]]
+    meta.attrs["notes"] = choices
+    return meta
 
 
 _YEAR = re.compile(r"^(.*\S)\s*\((\d{4})\)\s*$")
