@@ -6,9 +6,10 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pytest
 
 from usecases import recommendation as rec
-from usecases.core.tables import Column, Schema, column_choices, match_columns
+from usecases.core.tables import Column, DataProblem, Schema, column_choices, match_columns
 
 
 def _csv(df: pd.DataFrame, **kw) -> bytes:
@@ -56,3 +57,19 @@ def test_rating_and_timestamp_by_name_over_score_and_date():
     assert got.frame.timestamp.equals(ref.frame.timestamp)  # the full times, not the day-only dates
     assert any("'timestamp' is used (its name), 'date' not" in n for n in got.notes), got.notes
 
+
+def test_a_time_of_day_is_joined_with_its_date_or_refused():
+    df = _ratings()
+    ref = rec.read_data(_csv(df), "ref.csv")
+    when = pd.to_datetime(df.timestamp, unit="s")
+    split = df.drop(columns="timestamp").assign(time=when.dt.strftime("%H:%M:%S"), date=when.dt.strftime("%Y-%m-%d"))
+    got = rec.read_data(_csv(split), "split.csv")  # user_id,item_id,rating,time,date: "time" had been read as today's times
+    assert got.frame.timestamp.equals(ref.frame.timestamp)
+    assert any("columns date and time joined into the date and time of each interaction" in n for n in got.notes), got.notes
+    got = rec.read_data(_csv(split[["user_id", "item_id", "rating", "date", "time"]]), "split2.csv")
+    assert got.frame.timestamp.equals(ref.frame.timestamp)
+    with pytest.raises(DataProblem, match=r"column time holds times of day only \(e.g. '\d\d:\d\d:\d\d'\) .* times of day need their dates"):
+        rec.read_data(_csv(split.drop(columns="date")), "times.csv")
+    # full times beside a time of day: the full times are read
+    both = df.assign(time=when.dt.strftime("%H:%M"))
+    assert rec.read_data(_csv(both), "both.csv").frame.timestamp.equals(ref.frame.timestamp)

@@ -454,6 +454,26 @@ def parse_dates(raw: pd.Series, *, utc: bool = False) -> tuple[pd.Series, str | 
     return (pd.concat(parts).reindex(s.index) if parts else pd.Series(pd.NaT, index=s.index)), None
 
 
+_TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[ap]\.?m\.?)?$", re.IGNORECASE)
+
+
+def times_of_day_only(values: pd.Series) -> bool:
+    """Every non-empty cell is a time of day ("14:05", "14:05:09", "2:05 pm") and no cell holds a date."""
+    s = values.dropna().astype(str).str.strip()
+    s = s[s != ""]
+    return bool(len(s)) and bool(s.str.match(_TIME_OF_DAY).all())
+
+
+def join_date_and_time(df: pd.DataFrame, date: str, time: str, into: str) -> pd.DataFrame:
+    """The date column and the time-of-day column as one ``into`` column ("2018-04-01 14:05:09"), where the date stood."""
+    out = df.drop(columns=[date, time])
+    d, t = df[date].astype(str).str.strip(), df[time].astype(str).str.strip()
+    joined = (d + " " + t).where((d != "") & (t != ""), d.where(d != "", ""))
+    cols = list(df.columns)
+    out.insert(cols.index(date) - (cols.index(time) < cols.index(date)), into, joined)
+    return out
+
+
 def _looks_numeric(s: str) -> bool:
     s = s.strip()
     return bool(_NUM.match(s) or _NUM_COMMA.match(s))

@@ -12,7 +12,8 @@ import re
 
 import pandas as pd
 
-from usecases.core.tables import Column, DataProblem, Schema, column_choices, file_line, match_columns, match_spellings, merge_id_spellings, parse_dates, read_table, validate
+from usecases.core.tables import (Column, DataProblem, Schema, column_choices, file_line, join_date_and_time, match_columns, match_spellings, merge_id_spellings,
+                                  normalise_name, parse_dates, read_table, times_of_day_only, validate)
 
 from .data import MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -167,6 +168,42 @@ def _ratings_in_words(col: pd.Series) -> tuple[pd.Series, str]:
                  + (f"out of {', '.join(sorted(tops))}" if tops else "its unit dropped") + f") in {int(worded.sum()):,} rows")
 
 
+_DATE_NAMES = {"date", "day", "datum", "fecha", "jour"}
+
+
+def _day_only(values: pd.Series) -> bool:
+    """Dates without a time of day ("2018-04-01", "01.04.2018", 20180401) — not Unix times, not dates with times."""
+    s = values.dropna().astype(str).str.strip()
+    s = s[s != ""]
+    if not len(s) or s.str.contains(":").any():
+        return False
+    return not pd.to_numeric(s, errors="coerce").notna().all() or bool(s.str.fullmatch(r"\d{8}").all())
+
+
+def _date_and_time(df: pd.DataFrame, subject: str, notes: list[str]) -> pd.DataFrame:
+    """A time-of-day column (``time`` = 14:05:09) joined with the file's date column into the time of each interaction, said
+    in a note; refused when there is no date to join it to. Since 2026-12-05: before, ``user_id,item_id,rating,time,date``
+    read ``time`` as full times, every one on the day of reading (20 years of ratings in one day), and ``date`` not at all."""
+    ts = INTERACTIONS_SCHEMA.column("timestamp")
+    names = {normalise_name(n) for n in (ts.name, *ts.aliases)} | _DATE_NAMES
+    cands = [c for c in df.columns if normalise_name(c) in names]
+    tod = [c for c in cands if times_of_day_only(df[c])]
+    if not tod:
+        return df
+    used = next((c for c, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items() if t == "timestamp"), None)
+    dated = [c for c in cands if c not in tod and _day_only(df[c])]
+    if used is not None and used not in tod and used not in dated:
+        return df  # full dates and times (or Unix times) are there: a time of day beside them is not needed
+    time = tod[0]
+    if not dated:
+        ex = next(v for v in df[time].astype(str).str.strip() if v)
+        raise DataProblem(f"column {time} holds times of day only (e.g. {ex!r}) and there is no date column — times of day need "
+                          "their dates: add a date column, give dates and times together, or leave the column out", subject)
+    date = used if used in dated else dated[0]
+    notes.append(f"columns {date} and {time} joined into the date and time of each interaction")
+    return join_date_and_time(df, date, time, "timestamp")
+
+
 def read_interactions(raw: bytes, filename: str, items: bytes | None = None, items_name: str | None = None) -> Interactions:
     """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
     subject = f"“{filename}”"
@@ -199,6 +236,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             df[src], said = _ratings_in_words(df[src])
             if said:
                 notes.append(said)
+    if named:
+        df = _date_and_time(df, subject, notes)
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
     if named:  # "score" and "rating": the one named rating is read, and the note says so (the first in the file had won)
         notes.extend(column_choices(df, INTERACTIONS_SCHEMA))
