@@ -85,15 +85,36 @@ def _colons_to_tabs(raw: bytes) -> bytes:
 MILLISECONDS = 1e11  # Unix seconds this large are past the year 5000: 13-digit times are milliseconds (Java, JavaScript exports)
 
 
+def _compact_dates(cells: pd.Series) -> tuple[pd.Series, int, str] | None:
+    """Every cell 8 digits that are a calendar date (``YYYYMMDD``) or 14 that are a date and time (``YYYYMMDDhhmmss``), years
+    1900–2100: (the times, the digits, the layout); else None. Since 2026-12-05: 14 digits had been read as "13-digit Unix times
+    read as milliseconds" (the year 2606) and 8 as seconds apart."""
+    if not len(cells):
+        return None
+    for digits, fmt, what in ((8, "%Y%m%d", "YYYYMMDD"), (14, "%Y%m%d%H%M%S", "YYYYMMDDhhmmss")):
+        if cells.str.fullmatch(rf"(?:19|20|21)\d{{{digits - 2}}}").all():
+            when = pd.to_datetime(cells, format=fmt, errors="coerce")
+            if when.notna().all() and when.dt.year.between(1900, 2100).all():
+                return when, digits, what
+    return None
+
+
 def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | None = None) -> pd.Series:
     """Unix seconds from numbers (seconds, or milliseconds said in a note) or dates; one message naming the first lines that
     are neither. Dates like 01/04/2018 are read day- or month-first for the whole column (``parse_dates``)."""
     present = values.notna() & (values.astype(str).str.strip() != "")
+    compact = _compact_dates(values[present].astype(str).str.strip())
+    if compact is not None:  # 20180401 / 20180401140509: dates written as numbers (they were seconds apart / "milliseconds")
+        when, digits, what = compact
+        if notes is not None:
+            notes.append(f"column timestamp: {digits}-digit numbers read as dates written {what} (e.g. {values[present].iloc[0]!s})")
+        secs = (when - pd.Timestamp(0)).dt.total_seconds()
+        return secs.reindex(values.index).where(present).astype(float)
     num = pd.to_numeric(values.where(present), errors="coerce")
     if num[present].notna().all():
         known = num[present]
         if len(known) and known.max() >= MILLISECONDS:
-            if known.min() >= MILLISECONDS and known.max() < MILLISECONDS * 1000:
+            if known.min() >= MILLISECONDS and known.max() < MILLISECONDS * 100:  # 12–13 digits; 14 are not milliseconds before 2286
                 if notes is not None:
                     notes.append("column timestamp: 13-digit Unix times read as milliseconds")
                 return (num / 1000.0).astype(float)

@@ -1,0 +1,40 @@
+"""Recommendation own files: times written as numbers that are dates, YYYYMMDD and YYYYMMDDhhmmss (2026-12-05)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from usecases import recommendation as rec
+from usecases.core.tables import DataProblem
+
+
+def _csv(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode()
+
+
+def _ratings() -> pd.DataFrame:
+    rows = [(u, i, (u * 7 + i) % 5 + 1, 964982703 + 86400 * (u * 13 + i) + 3600 * (i % 5)) for u in range(12) for i in range(1, 8)]
+    return pd.DataFrame(rows, columns=["user_id", "item_id", "rating", "timestamp"])
+
+
+def test_compact_dates_are_read_as_dates_and_said():
+    df = _ratings()
+    ref = rec.read_data(_csv(df), "ref.csv")
+    when = pd.to_datetime(df.timestamp, unit="s")
+    got = rec.read_data(_csv(df.assign(timestamp=when.dt.strftime("%Y%m%d%H%M%S").astype("int64"))), "c14.csv")
+    assert got.frame.timestamp.equals(ref.frame.timestamp)
+    assert any("14-digit numbers read as dates written YYYYMMDDhhmmss" in n for n in got.notes), got.notes
+    assert not any("milliseconds" in n for n in got.notes)
+    got = rec.read_data(_csv(df.assign(timestamp=when.dt.strftime("%Y%m%d").astype("int64"))), "c8.csv")
+    days = pd.to_datetime(when.dt.strftime("%Y-%m-%d"))
+    assert got.frame.timestamp.equals(rec.read_data(_csv(df.assign(timestamp=days.dt.strftime("%Y-%m-%d"))), "d.csv").frame.timestamp)
+    assert any("8-digit numbers read as dates written YYYYMMDD" in n for n in got.notes), got.notes
+    assert not any("seconds apart" in n for n in got.notes)
+    # 13 digits are still milliseconds; 14 digits that are no date are refused, not read as milliseconds
+    ms = rec.read_data(_csv(df.assign(timestamp=df.timestamp * 1000)), "ms.csv")
+    assert ms.frame.timestamp.equals(ref.frame.timestamp) and any("13-digit Unix times read as milliseconds" in n for n in ms.notes)
+    with pytest.raises(DataProblem, match="not Unix seconds"):
+        rec.read_data(_csv(df.assign(timestamp=df.timestamp * 100000)), "x.csv")
