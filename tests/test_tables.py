@@ -167,9 +167,19 @@ def test_headerless_detection():
 def test_safe_csv_neutralises_formulas_but_keeps_numbers():
     df = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", "+1", "-cmd", "@SUM(A1)", "plain", "\tTab"], "amount": [-5.0, 1, 2, 3, 4, 5]})
     out = pd.read_csv(io.BytesIO(to_safe_csv(df)))
-    assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "'+1", "'-cmd", "'@SUM(A1)", "plain", "'\tTab"]
+    assert out["name"].tolist() == ["'=HYPERLINK(\"x\")", "+1", "'-cmd", "'@SUM(A1)", "plain", "'\tTab"]  # "+1" is a number
     assert out["amount"].tolist()[0] == -5.0 and np.issubdtype(out["amount"].dtype, np.number)
     assert to_safe_csv(pd.DataFrame({"=bad": [1]})).startswith(b"'=bad")
+
+
+def test_safe_csv_leaves_numbers_held_as_text_alone():
+    """A number held as text (a score CSV carries the file's cells back as written) is a number, not a formula: it stays as
+    written; anything else starting with = + - @ tab or CR is still neutralised (since 2026-12-05: "-12.5" came back "'-12.5")."""
+    numbers = ["-12.5", "+3", "-1e5", "-5", "+.5", "-0.25E-3"]
+    others = ["+49 151 2345678", "-SKU1", "=HYPERLINK(\"http://x\",\"y\")", "@SUM(1)", "-1+2", "+inf", "-nan", "\t-1", "-", "+1_000"]
+    out = pd.read_csv(io.BytesIO(to_safe_csv(pd.DataFrame({"v": numbers + others}))), dtype=str, keep_default_na=False)["v"].tolist()
+    assert out[:len(numbers)] == numbers
+    assert out[len(numbers):] == ["'" + o for o in others]
 
 
 def test_decimal_commas_are_decided_per_column_and_thousands_are_never_guessed():

@@ -1004,9 +1004,15 @@ def load_table(data: bytes, schema: Schema, *, subject: str | None = None) -> tu
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def neutralise(value):
-    """Prefix a quote to text that a spreadsheet would run as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Prefix a quote to text that a spreadsheet would run as a formula (CSV injection). A cell that is a plain finite number
+    (``-12.5``, ``+3``, ``-1e5``), even one held as text, stays as it is: a spreadsheet reads it as that number and runs
+    nothing. Since 2026-12-05: every cell starting with ``-`` or ``+`` was prefixed, so a score CSV carried ``-12.5`` back as
+    ``'-12.5``; ``+49 151 …``, ``-SKU1``, ``=HYPERLINK(…)`` and ``@SUM(1)`` are still prefixed."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
