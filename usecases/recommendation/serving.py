@@ -195,7 +195,12 @@ def fold_in(trained: Trained, liked_items: list[int], genres: list[str] | None =
     items, scores = top_k(s, seen, n)
     out = _ranked(ctx, items[0], scores[0])
     reasons = _reasons(trained, ctx, np.asarray(liked_items, dtype=int), items[0])
-    out["because you liked"] = [r or ("your genres" if genres else "") for r in reasons]
+    # "your genres" only for a film that has one of them (since 2026-12-05 — it was said of every film without a liked reason,
+    # Beauty and the Beast for Comedy); another film came in through the genres' most popular films that seed the list
+    shown = items[0][items[0] >= 0]
+    mine = in_genre[shown] if in_genre is not None else np.zeros(len(shown), dtype=bool)
+    out["because you liked"] = [r or ("your genres" if m else "watched with your genres' popular films" if genres else "")
+                                for r, m in zip(reasons, mine)]
     return out
 
 
