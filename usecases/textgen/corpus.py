@@ -29,6 +29,7 @@ class Corpus:
     prompts: tuple[str, ...] = ()  # fixed prompts from validation text, for the quality figures
     choice_text: str | None = None  # held-out text for the live curve and the checkpoint choice, disjoint from ``scored_text``
     # (None: the first windows of the scored text itself — a user's corpus has no other held-out text; the card says which)
+    notes: tuple[str, ...] = ()  # what the reader decided that the user should know (the CLI prints each as a note: line)
 
     @property
     def fingerprint(self) -> str:
@@ -119,6 +120,7 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
                           "to read the text files whole", "your corpus")
     texts = []
     names = []
+    notes: list[str] = []
     for name, raw in files:
         subject = f"“{name}”"
         if not raw:
@@ -131,7 +133,17 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
         if name.lower().endswith((".csv", ".tsv")):
             df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject)
             refuse_mixed_encodings(raw, info.encoding, subject)
+            if info.header and df.shape[1] == 1 and _reads_like_prose(str(df.columns[0])) and text_column is None:
+                # a one-column file written without a header (to_csv(header=False)): its first paragraph is text, not a name
+                # (since 2026-12-05 — it had been the column's name, lost from the corpus: "column 'Copyright (C) 2007 …'")
+                first = str(df.columns[0])
+                df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject, header=False)
+                df = df.set_axis(["text"], axis=1)
+                notes.append(f"{name}: read without a header — its first line ({first[:40]!r}…) is text, not a column name")
             col = text_column or _guess_text_column(df, subject)
+            if text_column is None and df.shape[1] > 1:  # a ticket file trained on body_html without a word
+                notes.append(f"{name}: column {col!r} read as the text (the longest cells of {', '.join(map(repr, map(str, df.columns)))}); "
+                             "name another with --text-column (on the page: Text column)")
             if col not in df.columns:
                 raise DataProblem(f"it has no column {col!r} (columns: {', '.join(df.columns)})", subject)
             if not df[col].astype(str).str.contains(r"[^\W\d_]", regex=True).any():  # a column of numbers trained "bits per byte 2.67" on digits
@@ -156,7 +168,14 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
         raise DataProblem(f"{repeated:.0%} of its held-out part (the last 10 %) repeats text of the part the model trains on, word for "
                           "word: the held-out check would measure memory, not writing (one line repeated 2,000 times scored the n-gram "
                           "0.000 bits per byte); remove the repeated text — a file pasted twice, boilerplate — and train again", "your corpus")
+    corpus.notes = tuple(notes)
     return corpus
+
+
+def _reads_like_prose(cell: str) -> bool:
+    """A header cell that is a sentence, not a name: over 60 characters, or 4 words or more with sentence punctuation."""
+    cell = cell.strip()
+    return len(cell) > 60 or (word_count(cell) >= 4 and bool(re.search(r"[.!?;:,]", cell)))
 
 
 MAX_REPEATED = 0.5  # the Python reference documentation repeats 9 % of its held-out lines (boilerplate), the KJV sample none
