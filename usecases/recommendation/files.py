@@ -15,7 +15,7 @@ import pandas as pd
 from usecases.core.tables import (Column, DataProblem, Schema, column_choices, file_line, join_date_and_time, match_columns, match_spellings, merge_id_spellings,
                                   normalise_name, parse_dates, read_table, times_of_day_only, validate)
 
-from .data import MIN_USER_INTERACTIONS, Interactions, encode
+from .data import LIKED_SHARE, MIN_USER_INTERACTIONS, Interactions, encode
 
 ENCODINGS = ("utf-8", "cp1252", "latin-1")  # latin-1 decodes any byte: MovieLens' u.item is Latin-1
 MIN_USERS = 10  # fewer users than this cannot be split, tuned and tested honestly
@@ -143,6 +143,20 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
         raise DataProblem(f"column timestamp: {int(bad.sum()):,} value{'s are' if bad.sum() != 1 else ' is'} neither Unix seconds nor dates ({lines(bad)})", subject)
     secs = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     return secs.where(present).astype(float)
+
+
+def _ratings_note(r: pd.Series) -> str:
+    """What the ratings do: every rated row is an interaction (the model learns what people rate, not how much they like it);
+    the ratings decide only which items the reasons call "liked". Negative ratings (thumbs down) are interactions too."""
+    lo, hi = float(r.min()), float(r.max())
+    cut = float(r[r >= lo + LIKED_SHARE * (hi - lo) - 1e-9].min())
+    note = ("every rated row is read as an interaction, whatever its rating — the model learns which items people rate, not how "
+            f"much they like them; the ratings only decide which items the reasons call “liked” ({cut:g} or more)")
+    neg = int((r < 0).sum())
+    if neg:
+        note += (f"; the {neg:,} row{'s' if neg > 1 else ''} with a negative rating (e.g. {float(r[r < 0].iloc[0]):g}) count as "
+                 "interactions too — remove the rows you do not want counted")
+    return note
 
 
 def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Series:
@@ -323,6 +337,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         notes.append(f"{len(top):,} user{'s hold' if len(top) > 1 else ' holds'} 90 % of the items or more (e.g. {top.index[0]}: "
                      f"{int(top.iloc[0]):,} of {n_items:,}) — almost any list hits their held-out items, which flatters every "
                      "method's figures alike; leave them out if they are test or aggregate accounts")
+    if "rating" in data and data["rating"].notna().any():  # a file of dislikes trained the same model, unsaid (since 2026-12-05)
+        notes.append(_ratings_note(pd.to_numeric(data["rating"], errors="coerce").dropna()))
     meta = read_titles(items, items_name or "titles.csv") if items is not None else None
     if meta is not None:
         title_notes = list(meta.attrs.get("notes", ()))
