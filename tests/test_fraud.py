@@ -479,3 +479,35 @@ def test_a_model_cut_short_by_its_time_budget_says_so_beside_its_verdict():
     assert f"{cut} of its 2 networks stopped at the budget" in said and "longer budget" in said
     assert "time budget of 1 s" in budget_caveat([["budget"]], 1.0) and "1 of its 1 network stopped" in budget_caveat([["budget"]], 1.0)
     assert budget_caveat([["early_stopping", "max_steps"]], 60.0) == "" and budget_caveat([], None) == ""
+
+
+def test_team_capacity_says_when_the_test_rows_raise_more_alerts_than_the_team_can_handle():
+    """2026-12-05: capacity mode fitted the threshold to the team on the validation rows (20 alerts/day) and the tiles, the
+    profit curve's marker and Home showed the test rows' 40 a day with nothing said; the warning called 20.1 "20 … more than
+    your team's capacity of 20". The threshold stays chosen on the validation rows; the page and Home say the test rows' count
+    is above the capacity, and every model's line says how it was priced."""
+    # Test rows: the fraud at 0.95 and two legitimate payments at 0.99, 0.98 pass the validation's 0.9.
+    ev = hand_evaluation(test_scores=np.array([0.95, 0.65, 0.55, 0.15, 0.99, 0.98, 0.35, 0.25, 0.12, 0.02]))
+    tight = dataclasses.replace(HAND, mode="Team capacity", investigators=1, cases_per_day=5)
+    op = fb.operating(ev, tight)
+    assert op.thresholds == (0.9,)  # still chosen on the validation rows, where it fits: 100 alerts a month
+    assert op.validation_alerts_per_day == pytest.approx(100 / 30.4) and op.validation_false_alerts == 0
+    assert op.alerts_per_day == pytest.approx(300 / 30.4) and op.over_capacity_on_test
+    test_warning = next(t for k, t in fb.capacity_messages(op) if k == "warning" and t.startswith("On the test week"))
+    assert "raised 10 alerts/day at your volume, above your capacity of 5/day" in test_warning
+    assert "where it raised 3 (0 false alerts among 6 legitimate validation payments at this threshold, 2 among" in test_warning
+    assert "Expect about 10 a day" in test_warning
+    assert "above your team's capacity of 5/day" in fraud.value(ev, tight).headline
+    rows, sentence = fb.peer_money(ev, tight)
+    assert "profit-optimal" not in sentence and "fit your team's 5 a day on its validation rows" in sentence
+    assert "more alerts a day than your capacity of 5: the model 10" in sentence
+    # Within capacity on the test rows: no such warning, no such headline.
+    fits = fb.operating(hand_evaluation(), tight)
+    assert not fits.over_capacity_on_test and not any(t.startswith("On the test") for _, t in fb.capacity_messages(fits))
+    assert "above your team's capacity" not in fraud.value(hand_evaluation(), tight).headline
+    assert "profit-optimal threshold (chosen on its validation rows)" in fb.peer_money(ev, HAND)[1]
+    # "more than" is never said of two figures that read the same.
+    close = dataclasses.replace(op, optimal_alerts_per_day=20.109, capacity_per_day=20.0)
+    w = next(t for k, t in fb.capacity_messages(close) if t.startswith("The profit-optimal"))
+    assert "raised 20.1 alerts/day there at your volume — more than your team's capacity of 20.0/day" in w
+    assert fb._pair(20.004, 20.0) == ("20.004", "20.000") and fb._pair(40.2, 20) == ("40", "20")

@@ -93,7 +93,8 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                 ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")
              + f", and {fmt.rate(a.recovery_share)} of it is recovered: {fmt.rate(op.amount_recall)} × "
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
-            ("Alerts", fmt.count(op.alerts_per_day), "per day · your volume",
+            ("Alerts", fmt.count(op.alerts_per_day),
+             f"per day · above your capacity of {fmt.count(op.capacity_per_day)}" if op.over_capacity_on_test else "per day · your volume",
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
             ("Precision", fmt.rate(op.precision), "your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."),
@@ -121,15 +122,11 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                       f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs follow the fraud mix of the "
                       f"{week} too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false "
                                          "alarm than a fraud." if op.precision < 0.5 else ".")))
-        if op.mode == "Team capacity" and not op.over_capacity:
-            st.caption(f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
-                       f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(a.capacity_per_day)} your "
-                       f"investigators can handle; on the {week} it raises {fmt.count(op.alerts_per_day)} a day (the Alerts figure).")
-        if op.over_capacity:
-            st.warning(f"The profit-optimal threshold, chosen on the validation rows, raised {fmt.count(op.optimal_alerts_per_day)} alerts/day "
-                       f"there at your volume — more than your team's capacity of {fmt.count(a.capacity_per_day)}/day." +
-                       (" This mode keeps to the capacity and leaves that value on the table." if op.mode == "Team capacity" else
-                        " Choose “Team capacity” to stay within it, or add investigators."), icon=":material/groups:")
+        for kind, text in fb.capacity_messages(op, week):
+            if kind == "warning":
+                st.warning(text, icon=":material/groups:")
+            else:
+                st.caption(text)
         daily = fcharts.daily_outcomes(ev, a, op)
         if len(daily):
             fig = charts.daily_outcomes(daily)
@@ -184,8 +181,8 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         })
         st.dataframe(peers, hide_index=True, width="stretch")
         report_ui.table(peers, "Every model under the same assumptions (base case, per month at your volume)")
-        st.caption(sentence + " Base case, per month at your volume and fraud rate; each threshold is the profit-optimal one on "
-                   "that model's own validation rows.")
+        st.caption(sentence + " Base case, per month at your volume and fraud rate; each threshold is chosen on that model's own "
+                   "validation rows (Manual: the one threshold for all).")
 
 
 def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> None:

@@ -99,6 +99,11 @@ class Operating:
     month: dict
     capacity_per_day: float
     optimal_alerts_per_day: float  # the profit-optimal point's alerts/day at your volume (validation rows)
+    # The chosen (pooled) threshold on the validation rows: its alerts/day at your volume and its false alerts there. In
+    # capacity mode the threshold fits the team on these rows; the test rows can raise more (see :func:`capacity_messages`).
+    validation_alerts_per_day: float = float("nan")
+    validation_false_alerts: int = 0
+    validation_legit: int = 0
 
     @property
     def missed(self) -> int:
@@ -130,6 +135,65 @@ class Operating:
     def over_capacity(self) -> bool:
         """The profit-optimal point needs more alerts per day than the team can handle."""
         return self.optimal_alerts_per_day > self.capacity_per_day
+
+    @property
+    def over_capacity_on_test(self) -> bool:
+        """Team capacity mode, and the chosen threshold raises more alerts per day on the test rows (the tiles' figure) than
+        the team can handle — it fitted the team on the validation rows, where it was chosen."""
+        return self.mode == "Team capacity" and _more(self.alerts_per_day, self.capacity_per_day)
+
+
+def _more(x: float, y: float) -> bool:
+    """``x`` above ``y`` as the page writes them (to one decimal): 20.04 is not "more than" 20."""
+    return round(float(x), 1) > round(float(y), 1)
+
+
+def _pair(x: float, y: float) -> tuple[str, str]:
+    """Two alerts/day figures for one sentence: whole numbers, or as many decimals (up to 3) as it takes for them not to read
+    the same — "raised 20 alerts/day — more than your capacity of 20/day" stood on the page for 20.1 against 20."""
+    from usecases.core import fmt
+
+    if fmt.count(x) != fmt.count(y):
+        return fmt.count(x), fmt.count(y)
+    for d in (1, 2, 3):
+        if f"{x:.{d}f}" != f"{y:.{d}f}":
+            break
+    return f"{x:,.{d}f}", f"{y:,.{d}f}"
+
+
+def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str, str]]:
+    """("caption" | "warning", text) for the Overview tab about the team's capacity — what the page says under the tiles.
+
+    In Team capacity mode the threshold is the most profitable one whose alerts fit the team on the validation rows (never
+    chosen on the test rows); the tiles show the test rows. Until 2026-12-05 the page said nothing when the test rows then
+    raised more (40 alerts/day against a capacity of 20 on the shipped model: 2 false alerts on the validation rows at that
+    threshold, 9 on the test week) and called 20.1 "more than your team's capacity of 20"."""
+    from usecases.core import fmt
+
+    out: list[tuple[str, str]] = []
+    cap = op.capacity_per_day
+    if op.mode == "Team capacity" and not op.over_capacity:
+        out.append(("caption", f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
+                               f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(cap)} your "
+                               f"investigators can handle; on the {week} it raises {fmt.count(op.alerts_per_day)} a day (the Alerts figure)."))
+    if op.over_capacity:
+        opt, c = _pair(op.optimal_alerts_per_day, cap)
+        out.append(("warning", f"The profit-optimal threshold, chosen on the validation rows, raised {opt} alerts/day there at your volume "
+                               f"— more than your team's capacity of {c}/day." +
+                               (" This mode keeps to the capacity on those rows and leaves that value on the table." if op.mode == "Team capacity"
+                                else " Choose “Team capacity” to stay within it, or add investigators.")))
+    if op.over_capacity_on_test:
+        n, c = _pair(op.alerts_per_day, cap)
+        v = _pair(op.validation_alerts_per_day, cap)[0]
+        why = (f" ({fmt.count(op.validation_false_alerts)} false alert{'s' if op.validation_false_alerts != 1 else ''} among "
+               f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.false_alerts)} among the "
+               f"{week}'s {fmt.count(op.legit)}"
+               + (f" — at your volume each stands for about {fmt.number(op.month['false_alerts'] / op.false_alerts / DAYS_PER_MONTH, 1)} a day"
+                  if op.false_alerts else "") + ")" if op.validation_legit else "")
+        out.append(("warning", f"On the {week} this threshold raised {n} alerts/day at your volume, above your capacity of {c}/day: it was "
+                               f"chosen on the validation rows, where it raised {v}{why}. Expect about {n} a day — add investigators, or raise "
+                               "the threshold under “Manual”, to stay within the capacity."))
+    return out
 
 
 def flags(ev, name: str, op_thresholds: tuple[float, ...]) -> np.ndarray:
@@ -167,9 +231,15 @@ def operating(ev, a: FraudAssumptions, name: str = "model") -> Operating:
     y, amount = ev.test.y.astype(bool), ev.test.amount
     recall, amount_recall, fpr = _rates(y, flag, amount, ev.has_amount)
     month = {k: float(v) for k, v in monthly(recall, amount_recall, fpr, a).items()}
+    v_apd, v_fa, v_legit = float("nan"), 0, 0
+    if val is not None:
+        v_flag, v_y = val.scores[name] >= pooled, val.y.astype(bool)
+        v_r, v_ar, v_fpr = _rates(v_y, v_flag, val.amount, ev.has_amount)
+        v_apd, v_fa, v_legit = float(monthly(v_r, v_ar, v_fpr, a)["alerts_per_day"]), int((v_flag & ~v_y).sum()), int((~v_y).sum())
     return Operating(mode=a.mode, thresholds=thresholds, threshold=float(pooled), frauds=int(y.sum()), caught=int((flag & y).sum()),
                      false_alerts=int((flag & ~y).sum()), legit=int((~y).sum()), recall=recall, amount_recall=amount_recall, fpr=fpr,
-                     month=month, capacity_per_day=a.capacity_per_day, optimal_alerts_per_day=float(opt_apd))
+                     month=month, capacity_per_day=a.capacity_per_day, optimal_alerts_per_day=float(opt_apd),
+                     validation_alerts_per_day=v_apd, validation_false_alerts=v_fa, validation_legit=v_legit)
 
 
 # ---- the value (Home and the page) and its range ----------------------------------------------------
@@ -264,6 +334,7 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
 
     from .peers import LABELS
 
+    a = manual_threshold(ev, a)  # Manual without a threshold: every model at the model's, as the page's slider starts
     rows = []
     for name in ev.test.scores:
         if name != "model" and name not in ev.validation:
@@ -271,18 +342,19 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
         op = operating(ev, a, name)
         rows.append({"name": name, "Model": "PyTorch model" if name == "model" else LABELS.get(name, name),
                      "net": op.month["net"], "alerts_per_day": op.alerts_per_day, "precision": op.precision,
-                     "caught": op.month["caught"], "threshold": op.threshold})
+                     "caught": op.month["caught"], "threshold": op.threshold, "over_capacity": op.over_capacity_on_test})
     rows.sort(key=lambda r: -r["net"])
     model = next(r for r in rows if r["name"] == "model")
     best = rows[0]
     # When every model loses money after the running cost, "earns the most" read as good news beside four negative figures.
     none_pays = (f"At these assumptions no model pays for the system's running cost ({fmt.money(a.yearly_system_cost / 12)} a month): "
                  if best["net"] < 0 else "")
+    basis, over = peer_basis(a, rows)
     if best["name"] == "model":
         if none_pays:
-            return rows, (none_pays + f"the model loses the least of the {len(rows)} ({fmt.money(model['net'])} a month), each at its own "
-                          "profit-optimal threshold.")
-        return rows, f"At these assumptions the model earns the most of the {len(rows)} models, each at its own profit-optimal threshold."
+            return rows, (none_pays + f"the model loses the least of the {len(rows)} ({fmt.money(model['net'])} a month), "
+                          f"{basis}.") + over
+        return rows, f"At these assumptions the model earns the most of the {len(rows)} models, {basis}." + over
     lo, _, hi = (model_case or case(ev, a)).monthly
     inside = lo <= best["net"] <= hi
     peer = re.sub(r"\s*\(.*\)$", "", best["Model"]).lower()
@@ -290,7 +362,30 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
     return rows, ((none_pays + f"the {peer} loses {diff} a month less than the model" if none_pays else
                    f"At these assumptions the {peer} earns {diff} a month more than the model")
                   + f" ({fmt.money(best['net'])} vs {fmt.money(model['net'])}), each at its own threshold — "
-                  + ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better."))
+                  + ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better.")
+                  + over)
+
+
+def peer_basis(a: FraudAssumptions, rows: list[dict]) -> tuple[str, str]:
+    """How :func:`peer_money` prices every model ("each at its own …"), and a sentence naming the models whose threshold
+    raises more alerts on the test rows than the team can handle ("" if none). Until 2026-12-05 the page said "each at its
+    own profit-optimal threshold" in every mode — in Team capacity mode each is at the most profitable threshold that fits
+    the team on its own validation rows, and in Manual mode every model is at the one manual threshold."""
+    from usecases.core import fmt
+
+    if a.mode == "Manual":
+        return f"each at the manual threshold {fmt.metric(a.threshold)}", ""
+    if a.mode != "Team capacity":
+        return "each at its own profit-optimal threshold (chosen on its validation rows)", ""
+    cap = fmt.count(a.capacity_per_day)
+    basis = f"each at its own most profitable threshold whose alerts fit your team's {cap} a day on its validation rows"
+    over = [r for r in rows if r.get("over_capacity")]
+    if not over:
+        return basis, ""
+    said = ", ".join(f"the {'model' if r['name'] == 'model' else re.sub(r'[ ]*[(].*[)]$', '', r['Model']).lower()} "
+                     f"{_pair(r['alerts_per_day'], a.capacity_per_day)[0]}" for r in over)
+    return basis, (f" On the test rows these raise more alerts a day than your capacity of {cap}: {said} — the Alerts / day "
+                   "column; expect about that many.")
 
 
 def value(evaluation, assumptions: FraudAssumptions) -> Value:
@@ -305,4 +400,6 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
     running = tuple(business.scenario(assumptions, w).yearly_system_cost / 12.0 for w in business.SCENARIOS)
     return Value(usecase="fraud", title="Fraud detection", monthly=c.monthly, upfront=(0.0, 0.0, 0.0), running=running,
                  headline=f"{fmt.money(op.month['prevented'])}/month of fraud losses prevented at {fmt.count(op.alerts_per_day)} alerts/day "
-                          f"({assumptions.mode.lower()} threshold, your volume and fraud rate)")
+                          f"({assumptions.mode.lower()} threshold, your volume and fraud rate"
+                          + (f"; above your team's capacity of {_pair(op.alerts_per_day, op.capacity_per_day)[1]}/day, which the threshold fits "
+                             "on the validation rows only" if op.over_capacity_on_test else "") + ")")
