@@ -139,12 +139,31 @@ def test_bad_input_through_the_cli_is_one_line_and_exit_2(tmp_path, capsys, mode
         assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_offsets_on_every_value_are_converted_to_utc():
+def test_offsets_are_set_aside_and_the_local_times_written_are_read():
+    """Offsets were converted to UTC before the night and weekend features (until 2026-12-05): a payment at
+    00:17:00+01:00 became 23:17 the day before, no longer a night-time payment, and with +09:00 the history warning named a
+    date the file did not hold. The wall-clock time written is read, and a note says the offsets were set aside (and, when
+    they differ within the file, that each row keeps its own local time)."""
     df = raw_frame()
-    df["datetime"] = (pd.to_datetime(df["datetime"]).dt.strftime("%Y-%m-%dT%H:%M:%S") + np.where(np.arange(len(df)) % 2, "+05:00", "Z"))
+    local = pd.to_datetime(df["datetime"])
+    df["datetime"] = local.dt.strftime("%Y-%m-%d %H:%M:%S") + "+01:00"
+    df.loc[0, "datetime"] = local.min().strftime("%Y-%m-%d") + " 00:17:00+01:00"
     ds = fraud.files.read_user_file(df.to_csv(index=False).encode(), "tz.csv", require_labels=False)
-    shifted = pd.to_datetime(df["datetime"], utc=True, format="mixed").dt.tz_convert(None)
-    assert sorted(ds.frame["TX_DATETIME"].astype("datetime64[us]")) == sorted(shifted.astype("datetime64[us]"))
+    want = local.copy()
+    want.iloc[0] = local.min().normalize() + pd.Timedelta(minutes=17)
+    assert sorted(ds.frame["TX_DATETIME"].astype("datetime64[us]")) == sorted(want.astype("datetime64[us]"))
+    row = ds.frame[ds.frame["TRANSACTION_ID"] == str(df["transaction_id"].iloc[0])]
+    assert row["TX_DURING_NIGHT"].iloc[0] == 1 and row["TX_DATETIME"].iloc[0] == want.iloc[0]
+    (note,) = [n for n in ds.notes if "offset" in n]
+    assert note.startswith("column datetime: the time-zone offset (+01:00) set aside — times are read as the local times written"), note
+    tokyo = df.assign(datetime=local.dt.strftime("%Y-%m-%d %H:%M:%S") + "+09:00")
+    out = fraud.files.read_user_file(tokyo.to_csv(index=False).encode(), "tokyo.csv", require_labels=False)
+    assert out.frame["TX_DATETIME"].min() == local.min()  # the history warning's first date is one the file holds
+    mixed = df.assign(datetime=local.dt.strftime("%Y-%m-%dT%H:%M:%S") + np.where(np.arange(len(df)) % 2, "+05:00", "Z"))
+    ds = fraud.files.read_user_file(mixed.to_csv(index=False).encode(), "mixed.csv", require_labels=False)
+    assert sorted(ds.frame["TX_DATETIME"].astype("datetime64[us]")) == sorted(local.astype("datetime64[us]"))
+    (note,) = [n for n in ds.notes if "offset" in n]
+    assert "offsets (+00:00, +05:00) set aside" in note and "each row is kept at its own local clock time" in note, note
 
 
 def test_every_problem_of_a_transactions_file_is_named_at_once():

@@ -5,7 +5,7 @@ Two layouts (detected from the column names):
 * **Raw transactions** — ``transaction_id, datetime, customer_id, terminal_id, amount[, label]``
   (names matched case- and punctuation-insensitively, with aliases). Amounts must lie in
   [0, :data:`~usecases.fraud.data.AMOUNT_MAX`]; dates in [1970-01-01, 2100-01-01) and either all
-  with a time-zone offset (converted to UTC) or all without one.
+  with a time-zone offset (set aside: the local time written is read) or all without one.
 * **Your featurised table** — numeric feature columns and a binary label column (``label``,
   ``class``, ``is_fraud``, ``fraud``, ``target`` … or one named with ``label=``), optionally ``Time``
   (seconds, for a time-ordered split) and ``Amount`` (money, for the business case). The ULB
@@ -38,7 +38,7 @@ RAW_SCHEMA = Schema(
     columns=(
         Column("transaction_id", "str", unique=True, description="Unique id of the transaction", example="T000123",
                aliases=("tx_id", "transactionid", "id")),
-        Column("datetime", "str", description="When it happened (ISO 8601 or a spreadsheet date-time; all with a time-zone offset or none), "
+        Column("datetime", "str", description="When it happened, local time (ISO 8601 or a spreadsheet date-time; all with a time-zone offset, set aside, or none), "
                "between 1970 and 2099", example="2018-08-08 13:45:10", aliases=("tx_datetime", "timestamp", "date_time", "time")),
         Column("customer_id", "str", description="Card or customer id", example="C0042", aliases=("card_id", "customer")),
         Column("terminal_id", "str", description="Terminal or merchant id", example="M0917", aliases=("merchant_id", "terminal")),
@@ -166,22 +166,37 @@ def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -
     return out
 
 
-def parse_datetimes(raw: pd.Series, subject: str) -> pd.Series:
-    """Dates and times → naive timestamps; offsets are converted to UTC and must be on every value or none."""
+_OFFSET = re.compile(r"(?<=\d)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+
+
+def parse_datetimes(raw: pd.Series, subject: str, notes: list[str] | None = None) -> pd.Series:
+    """Dates and times → naive timestamps at the wall-clock time written: an offset (on every value or none) is set aside,
+    and a note in ``notes`` says so. Until 2026-12-05 offsets were converted to UTC before the night and weekend features:
+    a local 00:17 payment at +01:00 became 23:17 and no longer a night payment, and with +09:00 the history warning named a
+    date the file did not hold. The features read the customer's local clock (a night-time payment is one at night where
+    it was made), which is the time written before the offset."""
     s = raw.astype(str).str.strip()
     tz = s.str.contains(_TZ, regex=True)
     if tz.any() and not tz.all():
         raise DataProblem(f"column datetime: {int(tz.sum())} values carry a time-zone offset ({_lines(tz, s, 1)}) and {int((~tz).sum())} do not "
                           f"({_lines(~tz, s, 1)}); give every time in one zone — all with offsets, or none", subject)
-    utc = bool(len(s) and tz.all())
+    if len(s) and tz.all():
+        offsets = s.str.extract(_OFFSET.pattern.replace("(?:", "(", 1), flags=re.IGNORECASE)[0].str.upper().str.replace(":", "")
+        offsets = offsets.replace({"Z": "+0000", "UTC": "+0000", "GMT": "+0000"})
+        kinds = sorted(offsets.dropna().unique())
+        s = s.str.replace(_OFFSET, "", regex=True)
+        if notes is not None:
+            shown = ", ".join(f"{k[:3]}:{k[3:]}" for k in kinds[:4]) + (f" and {len(kinds) - 4} more" if len(kinds) > 4 else "")
+            notes.append(f"column datetime: the time-zone offset{'s' if len(kinds) > 1 else ''} ({shown}) set aside — times are read as the "
+                         "local times written (a payment at 00:17+01:00 is a night-time payment at 00:17)"
+                         + (f"; the file holds {len(kinds)} different offsets, each row is kept at its own local clock time, so rows "
+                            "of different zones are not put on one timeline" if len(kinds) > 1 else ""))
     try:
-        parsed, order = parse_dates(s, utc=utc)  # day/month order settled for the whole column, never per value
+        parsed, order = parse_dates(s)  # day/month order settled for the whole column, never per value
     except (ValueError, OverflowError) as exc:  # pandas refuses some mixes outright
         raise DataProblem(f"column datetime: the dates cannot be read together ({str(exc)[:80]})", subject) from None
     if order:
         raise DataProblem(f"column datetime: {order}", subject)
-    if utc:
-        parsed = parsed.dt.tz_convert(None)
     problems = []
     bad = parsed.isna()
     if bad.any():
@@ -235,12 +250,13 @@ def _one_id_column(columns, subject: str) -> None:
                           "and if these are raw transactions, rename the other columns to those names", subject)
 
 
-def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False, label_name: str = "label") -> pd.DataFrame:
-    """Validated raw rows (``RAW_SCHEMA`` columns) → the simulator's columns, in file order (times parsed
-    to UTC-consistent values, labels checked). Shared by the local reader and the Ray scoring path."""
+def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False, label_name: str = "label",
+                     notes: list[str] | None = None) -> pd.DataFrame:
+    """Validated raw rows (``RAW_SCHEMA`` columns) → the simulator's columns, in file order (times parsed at the local
+    wall-clock time written, labels checked). Shared by the local reader and the Ray scoring path."""
     tx = pd.DataFrame({
         "TRANSACTION_ID": data["transaction_id"].astype(str).to_numpy(),
-        "TX_DATETIME": parse_datetimes(data["datetime"], subject).to_numpy(),
+        "TX_DATETIME": parse_datetimes(data["datetime"], subject, notes).to_numpy(),
         "CUSTOMER_ID": data["customer_id"].astype(str).to_numpy(),
         "TERMINAL_ID": data["terminal_id"].astype(str).to_numpy(),
         "TX_AMOUNT": data["amount"].astype(float).to_numpy(),
@@ -288,7 +304,7 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
             raise DataProblem([*exc.problems, *dates.problems], subject) from None
         raise
     label_name = next((str(f) for f, t in match_columns(df, RAW_SCHEMA)[0].items() if t == "label"), "label") if info.header else "label"
-    tx = raw_transactions(data, subject, require_labels=require_labels, label_name=label_name)
+    tx = raw_transactions(data, subject, require_labels=require_labels, label_name=label_name, notes=notes)
     for col, what in (("CUSTOMER_ID", "customer"), ("TERMINAL_ID", "terminal")):  # "1194" and "001194": one customer (the
         tx[col], merged = merge_id_spellings(tx[col], what)  # Ray path merges within its id buckets, to the same result)
         if merged:
