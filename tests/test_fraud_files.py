@@ -202,8 +202,12 @@ def test_tiny_and_extremely_imbalanced_files_get_one_clear_line():
     assert "also read: class, is_fraud, fraud, tx_fraud, target, y), with 1/0, yes/no or true/false" in str(exc.value)
     assert "columns found: default, balance, income" in str(exc.value)
     only_legit = raw_csv(label=True).replace(b",1\n", b",0\n")
-    with pytest.raises(DataProblem, match="at least 10 of each"):
+    with pytest.raises(DataProblem, match="at least 10 of each") as exc:
         fraud.read_data(only_legit, "x.csv")
+    # the minimum to train is said here too, as the split says it with 12 frauds ("at least 10 … to train and evaluate" read
+    # as if 10 would do; 2026-12-05)
+    assert str(exc.value).endswith("at least 10 of each are needed to evaluate a model on it, and at least 30 of each to train on it "
+                                   "(20 to learn from and 10 to test on)"), exc.value
     rare = ulb_frame(n=3000, rate=0.006)  # ≈ 18 frauds: readable, but too few to train and test honestly
     ds = fraud.read_data(rare.to_csv(index=False).encode(), "rare.csv")
     with pytest.raises(DataProblem, match=r"at least 30 of each are needed|too few for cross-validation") as err:

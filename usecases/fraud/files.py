@@ -483,7 +483,12 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
         y = ds.frame[LABEL]
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
         if n_pos < 10 or n_neg < 10:
-            raise DataProblem(f"it has {n_pos:,} frauds and {n_neg:,} legitimate rows; at least 10 of each are needed to train and evaluate", subject)
+            # "at least 10 of each are needed to train" (5 frauds) beside "at least 30 … (20 to learn from and 10 to test on)" (12
+            # frauds): both minimums are said now (2026-12-05) — 10 of each evaluate a model on the file, training needs 30
+            need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
+            raise DataProblem(f"it has {n_pos:,} frauds and {n_neg:,} legitimate rows; at least {protocol.MIN_POS_TEST} of each are needed "
+                              f"to evaluate a model on it, and at least {need} of each to train on it ({protocol.MIN_POS_TRAIN} to learn from "
+                              f"and {protocol.MIN_POS_TEST} to test on)", subject)
         warnings = label_in_disguise(ds) if ds.layout == "table" else ()
         if n_pos > n_neg:  # AER::CreditCard's card = yes (78 % of rows) trained without a word and reported AP 0.999
             warnings += (f"the label is 1 (fraud) on {n_pos / (n_pos + n_neg):.0%} of the rows: fraud is the rare outcome, and every "
