@@ -730,3 +730,15 @@ def test_a_column_in_another_unit_than_the_training_files_is_said_when_scoring()
     assert warned(rows.head(20).assign(balance=rows["balance"].head(20) / 1000)) == []  # too few rows to tell
     old = dataclasses.replace(m, card={**m.card, "data": {k: v for k, v in m.card["data"].items() if k != "feature_quartiles"}})
     assert warned(rows.assign(balance=rows["balance"] / 1000), old) == []
+
+
+def test_a_file_with_only_its_header_says_it_has_no_data_rows(table_model):
+    """`student,balance,income` and nothing under it was refused as "(3 problems) column student: empty in every row —
+    delete the column" (2026-12-05); triage and the raw layout say the file has no data rows."""
+    for raw in (b"student,balance,income\n", b"student;balance;income\r\n"):
+        with pytest.raises(DataProblem) as exc:
+            fraud.files.read_user_file(raw, "h.csv", require_labels=False)
+        assert str(exc.value) == "“h.csv” cannot be used: it has no data rows — only its header (student, balance, income)"
+    with pytest.raises(DataProblem, match="it has no data rows") as exc:
+        fraud.score_file(table_model[0], ",".join(table_model[1].columns.drop("Class")).encode() + b"\n", "h.csv")
+    assert "empty in every row" not in str(exc.value)

@@ -474,6 +474,9 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
         df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, header=True, drop_empty_rows=True)
     df, notes = drop_index_column(df)
     df, notes = drop_empty_unnamed(df, notes)
+    if not len(df) and len(df.columns):  # a header alone read as three "empty in every row — delete the column" (2026-12-05)
+        shown = ", ".join(map(str, df.columns[:5])) + (" …" if len(df.columns) > 5 else "")
+        raise DataProblem(f"it has no data rows — only its header ({shown})", subject)
     _one_id_column(df.columns, subject)
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
