@@ -123,7 +123,8 @@ def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
     assert ("Measurably worse" in said) == bool(worse) and ("Measurably better" in said) == bool(better)
     # the ranges in words are sizes with their direction: a sign rule beside them ("the paired interval is below zero" next to
     # "0.9 min longer (90 % interval 0.4 – 1.4)") contradicted them
-    assert "zero" not in said and ("on the worse side" in said) == bool(worse), said
+    assert "interval is below zero" not in said and "interval is above zero" not in said, said
+    assert ("on the worse side" in said) == bool(worse) and ("on the better side" in said) == bool(better), said
 
 
 def _ops_paired(at) -> dict:
