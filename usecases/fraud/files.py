@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core import protocol
-from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, match_columns, merge_id_spellings, normalise_name,
+from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, join_date_and_time, match_columns, merge_id_spellings, normalise_name,
                                   parse_dates, read_table, text_to_numbers, validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
@@ -166,7 +166,7 @@ def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -
     return out
 
 
-_OFFSET = re.compile(r"(?<=\d)\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_OFFSET = re.compile(r"(?<=\d)\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
 
 def parse_datetimes(raw: pd.Series, subject: str, notes: list[str] | None = None) -> pd.Series:
@@ -181,7 +181,7 @@ def parse_datetimes(raw: pd.Series, subject: str, notes: list[str] | None = None
         raise DataProblem(f"column datetime: {int(tz.sum())} values carry a time-zone offset ({_lines(tz, s, 1)}) and {int((~tz).sum())} do not "
                           f"({_lines(~tz, s, 1)}); give every time in one zone — all with offsets, or none", subject)
     if len(s) and tz.all():
-        offsets = s.str.extract(_OFFSET.pattern.replace("(?:", "(", 1), flags=re.IGNORECASE)[0].str.upper().str.replace(":", "")
+        offsets = s.str.extract(_OFFSET)[0].str.upper().str.replace(":", "")
         offsets = offsets.replace({"Z": "+0000", "UTC": "+0000", "GMT": "+0000"})
         kinds = sorted(offsets.dropna().unique())
         s = s.str.replace(_OFFSET, "", regex=True)
@@ -283,8 +283,7 @@ def joined_date_and_time(df: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     time_ = next((names[n] for n in _TIME_ONLY if n in names), None)
     if named_dt or date is None or time_ is None:
         return df
-    out = df.drop(columns=[date, time_])
-    out.insert(list(df.columns).index(date), "datetime", df[date].astype(str).str.strip() + " " + df[time_].astype(str).str.strip())
+    out = join_date_and_time(df, date, time_, "datetime")
     notes.append(f"columns {date} and {time_} joined into the date and time of each payment")
     return out
 

@@ -75,6 +75,14 @@ UNIT_RATIO = 1.5  # a column whose median and interquartile range both moved by 
 UNIT_MIN_ROWS = 30
 
 
+def _num(v: float) -> str:  # 34,553 and 0.8113 — not 3.455e+04
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def _times(r: float) -> str:  # 1,017 and 1.93 — not 1.02e+03
+    return f"{r:,.0f}" if r >= 10 else f"{r:.3g}"
+
+
 def unit_change(trained: Trained, rows: Dataset) -> list[str]:
     """One line per column of a featurised table whose values look like another unit than the training file's: the median
     and the interquartile range both ≥ 1.5× (or ≤ 1/1.5) the training file's, and by about the same factor (a rescaled
@@ -102,15 +110,9 @@ def unit_change(trained: Trained, rows: Dataset) -> list[str]:
         far = all(r >= UNIT_RATIO for r in (r_med, r_iqr)) or all(r <= 1 / UNIT_RATIO for r in (r_med, r_iqr))
         if not far or not 1 / UNIT_RATIO < r_med / r_iqr < UNIT_RATIO:
             continue
-        def num(v: float) -> str:  # 34,553 and 0.8113 — not 3.455e+04
-            return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
-
-        def times(r: float) -> str:  # 1,017 and 1.93 — not 1.02e+03
-            return f"{r:,.0f}" if r >= 10 else f"{r:.3g}"
-
-        how = f"{times(r_med)}×" if r_med >= 1 else f"1/{times(1 / r_med)} of"
-        out.append(f"column {f}: median {num(smed)} here against {num(med)} in the model's training file, its spread alike "
-                   f"(interquartile range {num(s3 - s1)} against {num(q3 - q1)}) — about {how} the training values: another unit "
+        how = f"{_times(r_med)}×" if r_med >= 1 else f"1/{_times(1 / r_med)} of"
+        out.append(f"column {f}: median {_num(smed)} here against {_num(med)} in the model's training file, its spread alike "
+                   f"(interquartile range {_num(s3 - s1)} against {_num(q3 - q1)}) — about {how} the training values: another unit "
                    "(thousands, another currency)? The model reads the values as given, so these scores are not comparable with what "
                    "it learned; convert the column and score again")
     return out

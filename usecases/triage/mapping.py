@@ -242,7 +242,12 @@ _PER_YEAR = {"m": 12.0, "w": 365.25 / 7, "d": 365.25}
 
 
 def young_ages(s: pd.Series) -> pd.Series:
-    """Ages written in months, weeks or days (:data:`_AGE_UNIT`), in years; NaN for every other cell."""
+    """Ages written in months, weeks or days (:data:`_AGE_UNIT`), in years; NaN for every other cell. Computed once per
+    distinct value, as :func:`to_number` is."""
+    return on_distinct(_young_ages, s)
+
+
+def _young_ages(s: pd.Series) -> pd.Series:
     m = s.astype(str).str.extract(_AGE_UNIT)
     n = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
     return n / m[1].str.lower().str[0].map(_PER_YEAR)
