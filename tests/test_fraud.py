@@ -174,6 +174,24 @@ def test_money_at_your_volume_by_hand():
     assert op.month["net"] == pytest.approx(10_000 - 20 * 300 - 100)  # − yearly 1,200 / 12
     assert op.alerts_per_day == pytest.approx(300 / 30.4) and op.precision == pytest.approx(2 / 3)
     assert fraud.value(ev, HAND).monthly[1] == pytest.approx(op.month["net"])  # Home and the page: the same number, after system cost
+    # Home's line under the net works it out from the losses prevented: 10,000 − 6,000 handling − 100 running = 3,900
+    assert fraud.value(ev, HAND).headline.startswith("€10k/month of fraud losses prevented − €6.0k alert handling − €100 running cost = €3.9k net")
+
+
+def test_precision_with_no_false_alert_on_the_test_rows_is_a_floor_not_100_percent():
+    """The Overview's precision tile read "100 %" when the test rows held no false alert at the threshold — one test-row
+    false alert there is worth about 85 a month at the default volume. With 0 of n legitimate test rows flagged, the rule of
+    three bounds the false-positive rate by 3/n; the tile, the caption and the peers' table read the precision that allows."""
+    ev = hand_evaluation()
+    op = fb.operating(ev, dataclasses.replace(HAND, mode="Manual", threshold=0.9))
+    assert (op.caught, op.false_alerts, op.legit) == (1, 0, 6) and op.precision == pytest.approx(1.0)
+    # caught 100 a month (¼ of 400); at most 3/6 of 600 legitimate payments a month flagged = 300: 100 / 400
+    assert op.precision_floor == pytest.approx(0.25) and op.precision_text == "≥ 25 %"
+    assert "No false alert among the 6 legitimate test payments" in op.precision_words and "up to 300 false alerts a month" in op.precision_words
+    shown = fb.operating(ev, HAND)  # with a false alert the plain figure stands
+    assert shown.precision_floor is None and shown.precision_text == "67 %" and shown.precision_words == ""
+    rows, _ = fb.peer_money(ev, dataclasses.replace(HAND, mode="Manual", threshold=0.9))
+    assert rows[0]["precision_text"] == "≥ 25 %"
 
 
 def test_threshold_is_chosen_on_validation_rows_never_on_test_rows():

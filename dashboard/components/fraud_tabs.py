@@ -38,7 +38,7 @@ def whatif(tab, ev, active, op: fb.Operating) -> None:
         # the probability reads the test rows' fraud mix: "> 99.99 %" was taken literally by a reader who opened only this tab
         week, its = ("test week", "its") if ev.test_days else ("test rows", "their")
         note = (f"The probability follows the fraud mix of the {week} ({fmt.rate(op.test_fraud_share)} of {its} payments are fraud), not "
-                "your fraud rate" + (f": at your rate, payments at or above the threshold are {fmt.rate(op.precision)} fraud (the Overview's "
+                "your fraud rate" + (f": at your rate, payments at or above the threshold are {op.precision_text} fraud (the Overview's "
                                      "precision)" + (", so a flag is more often a false alarm than a fraud." if op.precision < 0.5 else ".")
                                      if op.month["alerts"] > 0 else "."))
         _whatif(ev, active, op.threshold, note)

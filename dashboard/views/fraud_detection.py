@@ -97,8 +97,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
              # short enough for the tile's label ("per day · above your capacity of 20" was cut to "per day · above you…")
              f"per day · capacity {fmt.count(op.capacity_per_day)}" if op.over_capacity_on_test else "per day · your volume",
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
-            ("Precision", fmt.rate(op.precision), "your fraud rate",
-             f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."),
+            ("Precision", op.precision_text, "your fraud rate",
+             f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."
+             + (" " + op.precision_words if op.precision_words else "")),
             ("Net value", fmt.money(value.monthly[1]), "per month",
              f"After alert costs and the system's running cost. Range {fmt.between(value.monthly[0], value.monthly[2])} (low/high "
              "assumptions and a bootstrap over test days)."),
@@ -118,11 +119,12 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                    + f" × {fmt.count(op.month['frauds'])} frauds a month × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)} "
                    f"recovered = {fmt.money(op.month['prevented'])}. "
                    + ("**Precision** is not defined: no payment of the test rows is flagged at this threshold." if not op.alerts else
-                      f"**Precision** {fmt.rate(op.precision)} is at your fraud rate; on the {week}, where "
+                      f"**Precision** {op.precision_text} is at your fraud rate; on the {week}, where "
                       f"{fmt.rate(op.test_fraud_share)} of payments are fraud, the same alerts are "
                       f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs follow the fraud mix of the "
                       f"{week} too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false "
-                                         "alarm than a fraud." if op.precision < 0.5 else ".")))
+                                         "alarm than a fraud." if op.precision < 0.5 else ".")
+                      + (" " + op.precision_words if op.precision_words else "")))
         for kind, text in fb.capacity_messages(op, week):
             if kind == "warning":
                 st.warning(text, icon=":material/groups:")
@@ -176,7 +178,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
             "Model": [r["Model"] for r in rows],
             "Net value / month": [fmt.money(r["net"]) for r in rows],
             "Alerts / day": [fmt.count(r["alerts_per_day"]) for r in rows],
-            "Precision": [fmt.rate(r["precision"]) for r in rows],
+            "Precision": [r["precision_text"] for r in rows],
             "Frauds caught / month": [fmt.count(r["caught"]) for r in rows],
             "Threshold": [fmt.metric(r["threshold"]) for r in rows],
         })
