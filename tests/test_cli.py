@@ -214,3 +214,35 @@ def test_evaluate_says_under_the_verdict_what_the_verdict_hides(capsys):
     assert out[i + 1] == f"but: {caveat}"
     assert main(["evaluate", "triage", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["caveat"] == caveat
+
+
+def test_a_run_well_past_its_budget_says_the_peers_took_the_time():
+    """`train fraud --budget-seconds 20` on a 300-column table trained for 163 s and said nothing: the budget bounds the
+    networks, and the peers are tuned in full after them. The CLI now prints a note naming both (runner.budget_overrun)."""
+    from usecases.core.runner import budget_overrun
+
+    card = {"training": {"budget_seconds": 20.0}, "training_seconds": 163.2, "networks_seconds": 18.9}
+    assert budget_overrun(card) == ("training took 163 s against a budget of 20 s: the budget bounds the PyTorch model's networks "
+                                    "(19 s); the rest, 144 s, went to tuning the peers on the same rows (and to reading and scoring), "
+                                    "which run in full so that the comparison is fair")
+    assert budget_overrun({**card, "training_seconds": 28.0}) == ""  # within 1.2 × 20 + 5 s
+    assert budget_overrun({**card, "training": {"budget_seconds": None}}) == ""
+    assert budget_overrun({k: v for k, v in card.items() if k != "networks_seconds"}) == ""  # cards of earlier models
+
+
+def test_the_cli_prints_the_budget_note_after_training(tmp_path, monkeypatch, capsys):
+    from usecases import fraud
+    from usecases.__main__ import main
+
+    real = fraud.train
+
+    def slow_peers(config, **kw):  # a trained card as a wide table gives it: the peers took most of the time
+        t = real(config, **kw)
+        t.card.update(training_seconds=60.0, networks_seconds=2.0)
+        return t
+
+    monkeypatch.setattr(fraud, "train", slow_peers)
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "store"))
+    assert main(["train", "fraud", "--quick", "--budget-seconds", "5", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "fraud: note: training took 60 s against a budget of 5 s: the budget bounds the PyTorch model's networks (2 s)" in out, out

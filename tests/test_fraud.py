@@ -325,6 +325,7 @@ def test_quick_model_card_storage_and_evaluation(tmp_store):
     card_before, art_before = dict(t.card), {k: v.copy() for k, v in t.artefacts.items()}
     assert set(t.card["baselines"]) == {"logistic_regression", "random_forest", "lightgbm"}
     assert "operating_threshold" not in t.card and t.card["run_id"]
+    assert 0 < t.card["networks_seconds"] <= t.card["training_seconds"]  # what runner.budget_overrun compares
     assert t.card["data"]["split_kind"] == "handbook" and len(t.card["folds"]["model"]["average_precision"]) == 20
     ev = fraud.evaluate(t)
     assert ev.model == t.card["metrics"] and ev.data.kind == "held-out" and ev.test_days == 7

@@ -116,6 +116,7 @@ def test_own_data_trains_one_model_per_fold_and_records_the_split():
     rec = t.card["data"]["split_record"]
     assert rec["kind"] == "cv" and rec["k"] == 5 and rec["rows"] == len(recs.frame) and rec["fingerprint"] == recs.fingerprint
     assert len(t.model) == 5 and t.card["model"]["members"] == 5
+    assert 0 < t.card["networks_seconds"] < t.card["training_seconds"]  # the peers outside it (runner.budget_overrun)
     assert len(t.card["peers"]["logistic_regression"]) == 5  # one peer per fold, on the fold's rows
     assert "5-fold stratified cross-validation" in t.card["data"]["split"] and not t.card["data"]["synthetic"]
 

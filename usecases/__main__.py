@@ -144,6 +144,10 @@ def cmd_train(args) -> int:
             line += f" (best baseline {best[0]}: {best[1]:.4f})"
         line += f" · {card.get('training_seconds', 0):.1f}s on {card.get('device', {}).get('name', '?')}"
         print(line)
+        from usecases.core.runner import budget_overrun
+
+        if overrun := budget_overrun(card):
+            print(f"{name}: note: {overrun}")
         if card.get("verdict"):
             print(f"{name}: {card['verdict']}")
         elif (warning := _behind_baseline(card, mod.SPEC, best)):
@@ -369,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("train", help="train a use case's model (or all) and save it to the model store")
     s.add_argument("name", help=f"one of {', '.join(usecases.NAMES)} or all")
     s.add_argument("--device", default=argparse.SUPPRESS, help="cpu, cuda, cuda:N, mps or auto")
-    s.add_argument("--budget-seconds", type=float, help="stop training after this many seconds (keeps the best so far)")
+    s.add_argument("--budget-seconds", type=float, help="stop training the PyTorch model after this many seconds (keeps the best so "
+                   "far); the peers it is compared with are tuned in full after it (a note says when they took long)")
     s.add_argument("--data", help="train on your own file instead of the default data")
     s.add_argument("--model-name", help="name for a model trained with --data (default: the file name)")
     s.add_argument("--mapping", help="triage: JSON file mapping your columns and codes to the canonical fields")

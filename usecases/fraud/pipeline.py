@@ -152,7 +152,8 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
     """Fit one learner and every peer per fold on the same rows; keep the test and validation scores.
 
     ``config.budget_seconds`` bounds the learners (checked every epoch); the peers' small fixed grids run
-    after each fold's learner (seconds on files of a few thousand rows). ``cancel`` stops either."""
+    after each fold's learner, in full (seconds on files of a few thousand rows, minutes on wide ones: the card's
+    ``networks_seconds`` against ``training_seconds`` and ``runner.budget_overrun`` say so). ``cancel`` stops either."""
     t0 = time.perf_counter()
     if config.split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
@@ -164,6 +165,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
     X, y = ds.X, ds.y
     k = len(plan.folds)
     learners, peers_by_fold, parts, histories, stopped = [], [], [], [], []
+    networks_seconds = 0.0  # the learners' own fits (what the budget bounds), for runner.budget_overrun
     for f, (tr, te) in enumerate(plan.folds):
         if cancel is not None and cancel.cancelled:
             raise TrainingCancelled()
@@ -175,7 +177,9 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                 s = f * per_fold + step
                 progress(s, k * per_fold, {**row, "step": s, "fold": f + 1})
 
+        t_fit = time.perf_counter()
         learner.fit(X[tr], y[tr], progress=fold_progress, cancel=cancel)
+        networks_seconds += time.perf_counter() - t_fit
         histories += [{**h, "fold": f + 1} for h in getattr(learner, "history_", [])]
         stopped.append(list(getattr(learner, "stopped_", [])))
         peers = fit_peers(X[tr], y[tr], seed=config.seed, names=tuple(config.peers), cancel=cancel)
@@ -217,6 +221,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                   "stopped": stopped},
         "device": device_info(device).as_dict(),
         "training_seconds": round(train_seconds, 2),
+        "networks_seconds": round(networks_seconds, 2),
         "metrics": point["model"],
         "baselines": {n: point[n] for n in config.peers},
         "folds": folds,
