@@ -169,14 +169,23 @@ def test_a_recommendation_model_trained_on_your_file_scores_with_that_file(tmp_p
     part = tmp_path / "part.csv"
     part.write_text("\n".join(mine.read_text().splitlines()[:200]) + "\n")
     assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(part), "-o", str(out)]) == 2
-    assert "the file given is not the one it was trained on (its rows differ); pass that file" in capsys.readouterr().err
+    n_part = len(pd.read_csv(part).drop_duplicates(["user", "item"]))
+    n_mine = len(pd.read_csv(mine))
+    assert (f"the file given is not the one it was trained on: it reads as {n_part:,} interactions, that file as {n_mine:,}; pass "
+            "that file") in capsys.readouterr().err
+    # The training file sorted again in a spreadsheet had read "its rows differ": it is the same rows, in another order.
+    resorted = tmp_path / "resorted.csv"
+    pd.read_csv(mine).sort_values(["item", "user"]).to_csv(resorted, index=False)
+    assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(resorted), "-o", str(out)]) == 2
+    assert ("the file given holds the same interactions as the one it was trained on, in another order (sorted again?)"
+            in capsys.readouterr().err) and not out.exists()
     assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(mine), "-o", str(out)]) == 0
     got = pd.read_csv(out, dtype=str)
     assert got["user_id"].value_counts().to_dict() == {"u1": 10, "u2": 10} and got["item_id"].str.startswith("i").all()
     capsys.readouterr()
     # The training file's context is now cached in this process; another file is still refused (it was accepted from the cache).
     assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(part), "-o", str(tmp_path / "r2.csv")]) == 2
-    assert "the file given is not the one it was trained on (its rows differ); pass that file" in capsys.readouterr().err
+    assert "the file given is not the one it was trained on: it reads as" in capsys.readouterr().err
     assert main(["score", "fraud", str(users), "--data", str(mine), "-o", str(tmp_path / "f.csv")]) == 2
     assert "--data is not used by fraud when scoring" in capsys.readouterr().err
 

@@ -42,6 +42,12 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return h.hexdigest()[:20]
 
 
+def rows_fingerprint(frame: pd.DataFrame) -> str:
+    """A fingerprint of a table's rows as a set, whatever their order (:func:`fingerprint` is order-sensitive): it tells the
+    training file sorted again in a spreadsheet from another file, which had both read "its rows differ"."""
+    return hashlib.sha256(np.sort(row_hashes(frame)).tobytes()).hexdigest()[:20]
+
+
 ROW_HASHES = "data.row_hashes"  # the artefact holding one hash per row of a model's training file
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from usecases.core import spec
+from usecases.core import protocol, spec
 from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import DataProblem
 
@@ -64,13 +64,26 @@ def context(trained: Trained) -> Context:
             raise DataProblem("the file given is not the data it was trained on (the default MovieLens ratings); score it without a "
                               "file, or train a model on yours", "this model")
         raise DataProblem("the default data no longer matches the model's recorded fingerprint; retrain the model" if d.get("default") else
-                          "the file given is not the one it was trained on (its rows differ); pass that file", "this model")
+                          _not_its_file(d, record, data), "this model")
     ctx = Context.build(data, split)
     with _LOCK:
         _CONTEXTS[key] = ctx
         while len(_CONTEXTS) > _MAX_CONTEXTS:
             _CONTEXTS.popitem(last=False)
     return ctx
+
+
+def _not_its_file(d: dict, record: dict, data: Interactions) -> str:
+    """Why a file given as a model's training file is not it. The same interactions sorted again (in a spreadsheet, by user or
+    date) had read "its rows differ", which sent the user looking for a file they had: the held-out rows are recorded by their
+    place in the file, so the order matters, and that is what to say."""
+    if d.get("rows_fingerprint") and d["rows_fingerprint"] == protocol.rows_fingerprint(data.frame):
+        return ("the file given holds the same interactions as the one it was trained on, in another order (sorted again?): the "
+                "held-out interactions are recorded by their place in the file, so pass it in the order it was trained on — or train "
+                "a model on this one")
+    n, rows = len(data.frame), record.get("rows")
+    size = f": it reads as {n:,} interactions, that file as {int(rows):,}" if rows and int(rows) != n else " (its rows differ)"
+    return f"the file given is not the one it was trained on{size}; pass that file"
 
 
 def evaluate(trained: Trained, data: Interactions | None = None) -> RecEvaluation:

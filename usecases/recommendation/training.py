@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from usecases.core import protocol
 from usecases.core.device import device_info, seed_everything, select_device
 from usecases.core.runner import CancelToken, Progress, TrainingCancelled
 from usecases.core.spec import ConfigMixin, new_run_id
@@ -119,7 +120,8 @@ def _card(cfg: Config, mcfg: ModelConfig, data: Interactions, ctx: Context, mode
     rated = ctx.data.liked_threshold()
     return {
         "run_id": new_run_id(),
-        "data": {"source": data.source, "default": default, "fingerprint": data.fingerprint, "split": ctx.split.description,
+        "data": {"source": data.source, "default": default, "fingerprint": data.fingerprint,
+                 "rows_fingerprint": protocol.rows_fingerprint(data.frame), "split": ctx.split.description,
                  "split_record": split_record(ctx.split, cfg.ratio), "users": int(ctx.train[USER].nunique()), "items": int(data.n_items),
                  "train_interactions": int(len(ctx.train)), "test_interactions": int(len(ctx.test)),
                  "liked_from_rating": rated, "notes": list(data.notes)},
