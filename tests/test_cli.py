@@ -255,3 +255,27 @@ def test_the_cli_prints_the_budget_note_after_training(tmp_path, monkeypatch, ca
     assert main(["train", "fraud", "--quick", "--budget-seconds", "5", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "fraud: note: training took 60 s against a budget of 5 s: the budget bounds the PyTorch model's networks (2 s)" in out, out
+
+
+def test_scoring_without_the_titles_file_the_model_was_trained_with_says_so(tmp_path, monkeypatch, capsys):
+    """A model trained with `--items TITLES`, scored with `--data FILE` alone, wrote "item 31" in every title without a word:
+    the titles file is not kept with the model. A note now says which file is missing; with it the titles come back — also in
+    the same process after a run without it (the cached training context had kept the first run's item names)."""
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    rng = np.random.default_rng(1)
+    rows = [(f"u{u}", f"i{rng.integers(0, 40)}", int(rng.integers(1, 6))) for u in range(60) for _ in range(12)]
+    mine, titles = tmp_path / "mine.csv", tmp_path / "titles.csv"
+    pd.DataFrame(rows, columns=["user", "item", "rating"]).drop_duplicates(["user", "item"]).to_csv(mine, index=False)
+    pd.DataFrame({"item_id": [f"i{i}" for i in range(40)], "title": [f"Film {i}" for i in range(40)]}).to_csv(titles, index=False)
+    users, out = tmp_path / "users.csv", tmp_path / "recs.csv"
+    users.write_text("user_id\nu1\nu2\n")
+    assert main(["train", "recommendation", "--quick", "--data", str(mine), "--items", str(titles), "--model-name", "mine"]) == 0
+    capsys.readouterr()
+    assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(mine), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "note: the model was trained with a titles file (40 items titled), but none came with its data this time" in err, err
+    assert pd.read_csv(out, dtype=str)["title"].str.startswith("item i").all()
+    assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(mine), "--items", str(titles),
+                 "-o", str(out)]) == 0
+    assert "titles file" not in capsys.readouterr().err
+    assert pd.read_csv(out, dtype=str)["title"].str.startswith("Film ").all()

@@ -73,6 +73,11 @@ class Interactions:
         return None if idx is None else int(idx)
 
     @property
+    def titled_items(self) -> int:
+        """Items with a title of their own (from a titles file), not the stand-in "item <id>"."""
+        return int((self.items["title"].astype(str) != "item " + self.items["item_id"].astype(str)).sum())
+
+    @property
     def has_ratings(self) -> bool:
         return bool(self.frame["rating"].notna().any())
 

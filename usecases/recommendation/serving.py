@@ -451,6 +451,10 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
                          + (f"; {len(who):,} hold none — user{'s' if len(who) > 1 else ''} {', '.join(map(str, who[:5]))}"
                             f"{' …' if len(who) > 5 else ''} already {'have' if len(who) > 1 else 'has'} every such item (one empty row each)"
                             if who else "")]
+    if (titled := int(trained.card.get("data", {}).get("titled_items") or 0)) and not ctx.data.titled_items:
+        # scored with its ratings file but not its titles file, every title read "item 31", unsaid (a sweep, 2026-12-05)
+        notes = [*notes, f"the model was trained with a titles file ({titled:,} items titled), but none came with its data this "
+                         "time: the title column reads “item <id>”; give the titles file too (`--items TITLES`) for the titles"]
     out.attrs["notes"] = notes
     return out
 

@@ -8,6 +8,7 @@ written into the object, so ``evaluate`` and the page never mutate a shared mode
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import OrderedDict
@@ -51,7 +52,9 @@ def context(trained: Trained) -> Context:
     with _LOCK:  # a file passed with the model must be its training file, even when that file's context is cached
         if key in _CONTEXTS and (given is None or given.fingerprint == d.get("fingerprint")):
             _CONTEXTS.move_to_end(key)
-            return _CONTEXTS[key]
+            ctx = _CONTEXTS[key]
+            # the same interactions may come with another titles file (or none): the file given is what names the items
+            return ctx if given is None or ctx.data is given else dataclasses.replace(ctx, data=given)
     data = given
     if data is None:
         if not d.get("default"):

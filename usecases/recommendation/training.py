@@ -123,6 +123,7 @@ def _card(cfg: Config, mcfg: ModelConfig, data: Interactions, ctx: Context, mode
         "data": {"source": data.source, "default": default, "fingerprint": data.fingerprint,
                  "rows_fingerprint": protocol.rows_fingerprint(data.frame), "split": ctx.split.description,
                  "split_record": split_record(ctx.split, cfg.ratio), "users": int(ctx.train[USER].nunique()), "items": int(data.n_items),
+                 "titled_items": data.titled_items,
                  "train_interactions": int(len(ctx.train)), "test_interactions": int(len(ctx.test)),
                  "liked_from_rating": rated, "notes": list(data.notes)},
         "training": dataclasses.replace(cfg, model=mcfg).as_dict(),
