@@ -290,3 +290,26 @@ def test_the_ngram_warning_says_worse_only_when_the_verdict_does():
     assert lost.verdict().winner == "ng" and lost.warning().startswith("This model is worse than a simple n-gram baseline")
     close = _evaluation(model_bpb=(1.0, 1.0, 1.0, 1.0, 1.3), ngram_bpb=(1.1,) * 5)
     assert close.verdict().tie and close.warning().startswith("This model is not reliably better than")
+
+
+def test_a_prompt_longer_than_the_context_is_said_to_be_cut(quick):
+    """A prompt longer than the model's context is continued from its last block_size tokens — a pasted page had been cut to
+    its last ~860 characters without a word. `score` notes which prompts (the CLI prints it), the page shows `prompt_note`."""
+    t, _ = quick
+    greedy = Sampling(max_new_tokens=20, temperature=0.0)
+    block = t.model.gpt.cfg.block_size
+    tail = ("def f(x):\n    return x\n" * block)[:block]  # characters: one token each
+    long = "class A:\n    pass\n" * 4 + tail
+    assert t.prompt_note(tail) == ""
+    assert t.prompt_note(long) == (f"the prompt is {len(long):,} tokens and the model reads {block:,} at most (its context): it continues "
+                                   f"from the prompt's last {block:,} tokens, about {block:,} characters — the start of it does not "
+                                   "shape the continuation")
+    out = textgen.score(t, pd.DataFrame({"prompt": ["def f", long]}), greedy)
+    assert out.attrs["notes"] == [f"1 of 2 prompts is longer than the model's context of {block:,} tokens (prompt 2: {len(long):,} "
+                                  f"tokens): the model continues from its last {block:,} tokens, and the start does not shape the "
+                                  "continuation"]
+    # what the note says is what happens: the long prompt continues as its tail alone does
+    assert out["completion"][1] == textgen.score(t, pd.DataFrame({"prompt": [tail]}), greedy)["completion"][0]
+    assert "notes" not in textgen.score(t, pd.DataFrame({"prompt": ["def f"]}), greedy).attrs
+    carried = textgen.score_file(t, ("id,prompt\n1,def f\n2,\"" + long + "\"\n").encode(), "p.csv", sampling=greedy)
+    assert carried.attrs["notes"][0].startswith("1 of 2 prompts is longer than the model's context")

@@ -146,3 +146,21 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     assert "*looks like* its training corpus" in good_for and "API documentation" not in good_for  # not the shipped model's words
     assert any(b.label == "Save to the shared store" for b in at.button)
     st.cache_resource.clear()
+
+
+def test_the_generate_tab_says_when_a_prompt_is_longer_than_the_context(shipped_only):
+    """A pasted page was continued from its last 256 tokens (~860 characters) and the page did not say so."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    for side in ("A", "B"):
+        at.number_input(key=f"tg.{side}.n").set_value(3)
+    at.text_area(key="tg.prompt").set_value("The with statement is used to wrap a block. " * 10)
+    at.button(key="tg.go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("tokens and the model reads" in i.value for i in at.info)
+    at.text_area(key="tg.prompt").set_value("The with statement is used to wrap a block. " * 80).run()
+    at.button(key="tg.go").click().run()
+    cut = [i.value for i in at.info if "tokens and the model reads 256 at most (its context)" in i.value]
+    assert len(cut) == 1 and cut[0].startswith("The prompt is ") and "the start of it does not shape the continuation" in cut[0], cut

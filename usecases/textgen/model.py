@@ -51,6 +51,11 @@ class TextModel(nn.Module):
         return {k: (v.half() if fp16 and v.is_floating_point() else v) for k, v in sd.items()}
 
 
+def _tail_chars(tokenizer, prompt: str, block: int) -> int:
+    """How many characters the last ``block`` tokens of ``prompt`` decode to."""
+    return len(tokenizer.decode(tokenizer.encode(prompt)[-block:]))
+
+
 @dataclass
 class Trained(spec.Trained):
     """A GPT with its card and, when it was scored at training time, the per-token scores of the
@@ -64,6 +69,19 @@ class Trained(spec.Trained):
 
     def __post_init__(self) -> None:
         self.tokenizer = self.model.make_tokenizer()  # built once here, so reading a model never mutates it later
+
+    def prompt_tokens(self, prompt: str) -> int:
+        return len(self.tokenizer.encode(prompt))
+
+    def prompt_note(self, prompt: str) -> str:
+        """One sentence when ``prompt`` is longer than the model's context, which reads only its last ``block_size`` tokens
+        (a pasted page had been cut to its last ~860 characters without a word), else ""."""
+        n, block = self.prompt_tokens(prompt), self.model.gpt.cfg.block_size
+        if n <= block:
+            return ""
+        return (f"the prompt is {n:,} tokens and the model reads {block:,} at most (its context): it continues from the prompt's last "
+                f"{block:,} tokens, about {_tail_chars(self.tokenizer, prompt, block):,} characters — the start of it does not shape "
+                "the continuation")
 
     def stream(self, prompt: str, sampling: Sampling, use_cache: bool = True):
         tok = self.tokenizer

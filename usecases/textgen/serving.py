@@ -68,15 +68,24 @@ def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None
     if not isinstance(rows, pd.DataFrame) or "prompt" not in rows.columns:
         raise DataProblem("it has no column 'prompt'; give one prompt per row", "the prompts")
     s = sampling or SCORE_SAMPLING
-    out = []
+    out, long = [], []
     for i, p in enumerate(rows["prompt"].astype(str), 1):
         try:
             text, stats = complete(trained.stream(p, s))
+            if hasattr(trained, "prompt_tokens") and (n := trained.prompt_tokens(p)) > trained.model.gpt.cfg.block_size:
+                long.append((i, n))
         except DataProblem as exc:  # say which prompt of the file: "the prompt" alone leaves a long file to search
             raise DataProblem(exc.problems, f"prompt {i:,} of {len(rows):,} ({p[:40]!r})") from None
         out.append({"prompt": p, "completion": text, "tokens": stats["tokens"], "seconds": round(stats["seconds"], 3),
                     "tokens_per_second": round(stats["tokens_per_second"], 1)})
-    return pd.DataFrame(out, columns=["prompt", "completion", "tokens", "seconds", "tokens_per_second"])
+    frame = pd.DataFrame(out, columns=["prompt", "completion", "tokens", "seconds", "tokens_per_second"])
+    if long:  # each was cut to its last block_size tokens, unsaid (a sweep, 2026-12-05)
+        block = trained.model.gpt.cfg.block_size
+        shown = "; ".join(f"prompt {i:,}: {n:,} tokens" for i, n in long[:3]) + (" …" if len(long) > 3 else "")
+        frame.attrs["notes"] = [f"{len(long):,} of {len(rows):,} prompts {'are' if len(long) > 1 else 'is'} longer than the model's "
+                                f"context of {block:,} tokens ({shown}): the model continues from {'each' if len(long) > 1 else 'its'} "
+                                f"last {block:,} tokens, and the start does not shape the continuation"]
+    return frame
 
 
 def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling | None = None) -> pd.DataFrame:
@@ -97,7 +106,11 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     kept = df[[c for c in df.columns if c not in used and not (str(c).startswith("Unnamed:") and df[c].astype(str).str.strip().eq("").all())]]
     kept = kept.reset_index(drop=True)  # (an empty column left by trailing separators is not carried)
     kept.columns = [f"{c} (your file)" if str(c) in out.columns else str(c) for c in kept.columns]
-    return pd.concat([kept, out], axis=1) if len(kept.columns) else out
+    if not len(kept.columns):
+        return out
+    both = pd.concat([kept, out], axis=1)
+    both.attrs["notes"] = list(out.attrs.get("notes", []))
+    return both
 
 
 def _prompt_lines(raw: bytes, subject: str) -> pd.DataFrame:
