@@ -978,3 +978,12 @@ def test_ratings_written_with_their_unit_or_out_of_a_maximum_are_read():
         assert any(n.startswith("ratings read from text like ") and said in n for n in data.notes), data.notes
     with pytest.raises(DataProblem, match="non-numeric"):  # a column of other words is still refused
         rec.read_data(("user,item,rating\n" + "".join(f"{u},{i},{'good' if r > 2 else '3 stars'}\n" for u, i, r in base)).encode(), "x.csv")
+    # "4/5" beside "8/10" (two exports joined) had been read as 4 and 8 on one scale: no /5 rating could reach the "liked"
+    # threshold (8 or more). Each is put on the largest scale, and the note says so.
+    mixed = rec.read_data(("user,item,rating\n" + "".join(f"{u},{i},{f'{2 * r}/10' if int(u[1:]) % 3 == 0 else f'{r}/5'}\n"
+                                                          for u, i, r in base)).encode(), "m.csv")
+    assert (mixed.frame["rating"].to_numpy() == 2 * plain.frame["rating"].to_numpy()).all()
+    assert mixed.liked_threshold() == 8.0 and (mixed.frame["rating"] >= 8).sum() == (plain.frame["rating"] >= 4).sum()
+    said = next(n for n in mixed.notes if n.startswith("ratings read from text like "))
+    assert "(the number; out of 5, 10) in 60 rows; written on 2 scales (40 out of 5, 20 out of 10), all put on one, out of 10 (" in said
+    assert "read as " in said, said

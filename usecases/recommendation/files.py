@@ -196,11 +196,22 @@ def _ratings_in_words(col: pd.Series) -> tuple[pd.Series, str]:
     plain = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").notna() | text.eq("")
     if not (worded | plain).all():
         return col, ""
-    tops = set(m.loc[m[1].notna(), 1])
-    out = col.where(~worded, m[0].str.replace(",", ".", regex=False))
+    number = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
+    top = pd.to_numeric(m[1].str.replace(",", ".", regex=False), errors="coerce")
+    tops = sorted(set(top.dropna()))
+    out = col.where(~worded, number.map(lambda v: f"{v:g}"))
     example = text[worded].iloc[0]
-    return out, (f"ratings read from text like {example!r} (the number; "
-                 + (f"out of {', '.join(sorted(tops))}" if tops else "its unit dropped") + f") in {int(worded.sum()):,} rows")
+    note = (f"ratings read from text like {example!r} (the number; "
+            + (f"out of {', '.join(f'{t:g}' for t in tops)}" if tops else "its unit dropped") + f") in {int(worded.sum()):,} rows")
+    if len(tops) > 1 and 0 not in tops:
+        # "4/5" and "8/10" in one file had been read as 4 and 8 on one scale: every /5 rating fell below the "liked" threshold
+        # (8 or more) and the reasons never named one (a sweep, 2026-12-05). Each is put on the largest scale.
+        scaled = top.notna()
+        out = out.where(~scaled, (number * tops[-1] / top).map(lambda v: f"{v:g}"))
+        counts = ", ".join(f"{int((top == t).sum()):,} out of {t:g}" for t in tops)
+        ex = next(f"{text[i]!r} read as {number[i] * tops[-1] / top[i]:g}" for i in top.index[scaled & (top != tops[-1])][:1])
+        note += f"; written on {len(tops)} scales ({counts}), all put on one, out of {tops[-1]:g} ({ex})"
+    return out, note
 
 
 _DATE_NAMES = {"date", "day", "datum", "fecha", "jour"}
