@@ -542,3 +542,24 @@ def test_swiss_apostrophe_thousands_are_read():
     assert problem is None and v.tolist() == [44361.63, 1234567.0, 12.5, -3000.0]
     v, _ = text_to_numbers(pd.Series(["12'5", "it's"]))  # not thousands: not a number
     assert v.isna().all()
+
+
+def test_ids_of_a_letter_and_digits_are_no_dates_and_mixed_offsets_are_a_problem_not_a_traceback():
+    """"T00123" and "T1" parsed as the years 123 and 1 (the parser takes "T" for the ISO time mark): a fraud table's
+    transaction ids were refused as "dates". And a column mixing time-zone offsets raised pandas' ValueError."""
+    from usecases import fraud
+    from usecases.core.tables import parse_dates
+
+    ids = pd.Series([f"T{i:05d}" for i in range(300)])
+    assert parse_dates(ids)[0].isna().all() and parse_dates(pd.Series(["T1", "T2"]))[0].isna().all()
+    assert parse_dates(pd.Series(["X0099", "0099-01-01"]))[0].isna().tolist() == [True, False]  # a written year 99 is the reader's to refuse
+    got, problem = parse_dates(pd.Series(["2018-01-02", "13/04/2018", "2018-04-01T10:00"]))
+    assert problem is None and got.notna().all()
+    got, problem = parse_dates(pd.Series(["2018-01-01 10:00+01:00", "2018-01-01 10:00"]))
+    assert got.isna().all() and problem.startswith("dates that cannot be compared: some carry different time-zone offsets")
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"txn": ids, "v1": rng.normal(size=300), "Class": (np.arange(300) % 10 == 0).astype(int)})
+    with pytest.raises(DataProblem) as exc:
+        fraud.read_data(table.to_csv(index=False).encode(), "f.csv")
+    assert "column txn: 300 different text values, like names or ids (line 2: 'T00000'" in str(exc.value), str(exc.value)
+    assert "dates" not in str(exc.value)

@@ -436,6 +436,15 @@ def parse_dates(raw: pd.Series, *, utc: bool = False) -> tuple[pd.Series, str | 
     value by value, which would read 01/04 as 4 January and 13/04 as 13 April in one file. When no date settles the order,
     or the dates settle it both ways, nothing is guessed: the problem asks for YYYY-MM-DD. Dates with dots (01.04.2018) are
     day-first unless a date says otherwise: no country writes month-first with dots."""
+    try:
+        return _parse_dates(raw, utc=utc)
+    except (ValueError, OverflowError) as exc:  # e.g. offsets of several time zones in one column (a traceback until 2026-12-05)
+        reason = ("some carry different time-zone offsets; write them all in one time zone, or all without an offset"
+                  if "timezone" in str(exc).lower() else f"they cannot be read together ({str(exc)[:80]})")
+        return pd.Series(pd.NaT, index=raw.index), f"dates that cannot be compared: {reason}"
+
+
+def _parse_dates(raw: pd.Series, *, utc: bool = False) -> tuple[pd.Series, str | None]:
     s = raw.astype(str).str.strip()
     m = s.str.extract(_DMY)
     ambiguous = m[0].notna()
@@ -456,7 +465,14 @@ def parse_dates(raw: pd.Series, *, utc: bool = False) -> tuple[pd.Series, str | 
             return pd.Series(pd.NaT, index=s.index), (f"dates like {ex!r} can be read day-first or month-first and no date in the column "
                                                       "settles which; write them as YYYY-MM-DD")
         parts.append(pd.to_datetime(s[grp.index], format="mixed", dayfirst=bool(day.any()), errors="coerce", utc=utc))
-    return (pd.concat(parts).reindex(s.index) if parts else pd.Series(pd.NaT, index=s.index)), None
+    out = pd.concat(parts).reindex(s.index) if parts else pd.Series(pd.NaT, index=s.index)
+    # Ids like "T00123" or "T1" read as the years 123 and 1 (a letter, then digits: the parser takes "T" for the ISO time
+    # mark), and a column of transaction ids was refused as "dates" (a sweep, 2026-12-05). No such cell is a date, nor is a
+    # year before 1000 read from a cell without a date's separators.
+    ident = s.str.fullmatch(r"[A-Za-z]\d+").fillna(False)
+    if pd.api.types.is_datetime64_any_dtype(out):
+        ident |= (out.dt.year < 1000).fillna(False) & ~s.str.contains(r"[-/.:\s]")  # a written "0001-01-01" stays (out of range)
+    return (out.where(~ident, pd.NaT) if ident.any() else out), None
 
 
 _TIME_OF_DAY = re.compile(r"^\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*[ap]\.?m\.?)?$", re.IGNORECASE)
