@@ -223,3 +223,53 @@ def test_raw_transactions_are_scored_back_in_the_files_order(cv_model):
     assert out["transaction_id"].tolist() == shuffled["transaction_id"].tolist()
     in_time = fraud.score_file(cv_model, new.to_csv(index=False).encode(), "t.csv").set_index("transaction_id")["fraud_probability"]
     assert out.set_index("transaction_id")["fraud_probability"].loc[in_time.index].tolist() == in_time.tolist()
+
+
+def _with_categories(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    country = rng.choice(["DE", "FR", "US", "NG"], n, p=[0.4, 0.3, 0.22, 0.08])
+    amount = rng.gamma(2, 30, n).round(2)
+    fraud_p = 0.02 + 0.4 * (country == "NG") + 0.05 * (amount > 120)
+    return pd.DataFrame({"channel": rng.choice(["web", "app", "pos"], n), "country": country, "amount": amount,
+                         "hour": rng.integers(0, 24, n), "Class": (rng.random(n) < fraud_p).astype(int)})
+
+
+def test_a_text_column_of_a_few_values_is_a_category_of_one_feature_per_value():
+    """A country column (DE, FR, US, NG) was refused as "a yes/no column with a stray value — recode the column or drop those
+    rows": a real export with a channel or a country could not be used at all. Such a column is now a category, one 1/0
+    feature per value (as a practitioner would encode it for any model); a later file is read with the model's values —
+    case aside, a value it never had read as none of them and said, a batch holding two of them not taken for a yes/no."""
+    table = _with_categories()
+    ds = fraud.read_data(table.to_csv(index=False).encode(), "cats.csv")
+    assert ds.features == ("channel=app", "channel=pos", "channel=web", "country=DE", "country=FR", "country=US", "country=NG",
+                           "amount", "hour")  # each category's values most common first (app 528, pos 512, web 460)
+    assert ds.categories["country"] == ["DE", "FR", "US", "NG"]  # most common first
+    assert (ds.frame["country=NG"].to_numpy() == (table["country"] == "NG").to_numpy()).all()
+    said = [n for n in ds.notes if n.startswith("column country: ")]
+    assert said and said[0].startswith("column country: a category of 4 values, read as one 1/0 feature each (DE ")
+    # a stray value in a yes/no column is still a stray value, named with its line
+    stray = table.assign(online=np.where(np.arange(len(table)) % 2, "yes", "no"))
+    stray.loc[7, "online"] = "maybe"
+    with pytest.raises(DataProblem, match=r"column online: 3 different text values .*'maybe' on line 9"):
+        fraud.read_data(stray.to_csv(index=False).encode(), "stray.csv")
+
+    t = fraud.train(fraud.Config.quick(), data=ds)
+    assert t.card["data"]["categories"] == ds.categories and t.features == ds.features
+    batch = table.drop(columns="Class").head(6).copy()
+    batch["country"] = ["NG", "fr ", "BR", "DE", "DE", "FR"]  # a new value, one spelled otherwise
+    batch["channel"] = ["web", "app"] * 3  # two values only: still the model's category, not a yes/no
+    out = fraud.score_file(t, batch.to_csv(index=False).encode(), "batch.csv")
+    notes = out.attrs["notes"]
+    assert any(n.startswith("column country: 1 row holds a value the model's training file never had ('BR' 1×; line 4: 'BR'): "
+                            "read as none of its values") for n in notes), notes
+    rows = fraud.read_rows(t, batch.to_csv(index=False).encode(), "batch.csv")
+    assert rows.frame.loc[1, "country=FR"] == 1.0 and rows.frame.loc[2, ["country=DE", "country=FR", "country=US", "country=NG"]].sum() == 0
+    assert (rows.frame["channel=pos"] == 0).all() and rows.features == t.features
+    assert rows.frame["channel=web"].tolist() == [1.0, 0.0] * 3
+    with pytest.raises(DataProblem, match=r"columns differ from the table the model was trained on \(missing country\)"):
+        fraud.read_rows(t, batch.drop(columns="country").to_csv(index=False).encode(), "b.csv")
+    # another labelled file, whose country column lacks NG, is evaluated with the model's features
+    other = _with_categories(900, seed=5)
+    other = other[other["country"] != "NG"]
+    ev = fraud.evaluate(t, fraud.read_data(other.to_csv(index=False).encode(), "other.csv", trained=t))
+    assert ev.data.kind == "external" and ev.data.rows == len(other)

@@ -112,7 +112,8 @@ def batch(tab, active, op: fb.Operating) -> None:
 @st.fragment
 def _batch(active, threshold: float) -> None:
     if active.layout == "table":  # "customer and terminal history features" meant nothing to a model of a featurised table
-        st.caption(f"Upload rows with the model's {len(active.features)} feature columns to score them at the current threshold "
+        cols = files.file_columns(active.features, active.card["data"].get("categories"))
+        st.caption(f"Upload rows with the model's {len(cols)} feature columns to score them at the current threshold "
                    f"({threshold:.3f}); with the label column it was trained with (blank = not known yet), the evaluation below appears.")
     else:
         st.caption(f"Upload raw transactions to score them at the current threshold ({threshold:.3f}). Customer and terminal history features "

@@ -313,8 +313,29 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes), file_order=order)
 
 
+CATEGORY_MAX = 12  # a text column of 3 to this many values, each held by enough rows, is a category (one 1/0 feature per value)
+
+
+def category_feature(column: str, value: str) -> str:
+    """The name of the 1/0 feature of one value of a category column."""
+    return f"{column}={value}"
+
+
+def file_columns(features, categories: dict | None) -> list[str]:
+    """The columns a file needs for these features: a category's 1/0 features are one column of the file."""
+    of = {category_feature(c, v): c for c, vs in (categories or {}).items() for v in vs}
+    return list(dict.fromkeys(of.get(f, f) for f in features))
+
+
+def _category_min(n: int) -> int:
+    """The fewest rows a value must hold for its column to be read as a category: rarer, it is a stray value in a yes/no
+    column (the reader names it) rather than a category worth a feature."""
+    return max(5, int(0.01 * n))
+
+
 def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None,
-           notes: list[str], feature_names: tuple[str, ...] | None, known_label: str | None = None) -> Dataset:
+           notes: list[str], feature_names: tuple[str, ...] | None, known_label: str | None = None,
+           categories: dict | None = None) -> Dataset:
     norm = {normalise_name(c): c for c in df.columns}
     label_col = None
     if label is not None:
@@ -338,6 +359,9 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     amount_col = norm.get("amount") or norm.get("tx_amount")
     problems: list[str] = []
     codings: dict[str, list] = {}
+    cats: dict[str, list] = {}
+    model_cats = dict(categories or {})
+    names: dict[str, list[str]] = {}  # each column's features: itself, or one per value of a category
     frame = pd.DataFrame(index=df.index)
     for c in df.columns:
         if c == label_col:
@@ -345,6 +369,22 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         raw = df[c]
         # Placeholders (?, -, #N/A …) are empty values, never a category: "1 / ?" had become a 1/0 flag.
         blank = raw.astype(str).str.strip().isin(BLANKS)
+        if str(c) in model_cats:  # the model's category: its values, as its training file held them (case and spaces aside)
+            levels = list(model_cats[str(c)])
+            key = raw.astype(str).str.strip().str.casefold()
+            for lv in levels:
+                frame[category_feature(str(c), lv)] = (key == str(lv).casefold()).astype(float)
+            names[str(c)] = [category_feature(str(c), lv) for lv in levels]
+            cats[str(c)] = levels
+            other = ~blank & ~key.isin({str(lv).casefold() for lv in levels})
+            if other.any():  # a new value (a country the training file never had): none of the model's, said
+                seen = raw[other].astype(str).str.strip().value_counts()
+                notes.append(f"column {c}: {int(other.sum()):,} row{'s hold' if other.sum() > 1 else ' holds'} a value the model's training "
+                             f"file never had ({', '.join(f'{v!r} {n:,}×' for v, n in seen.head(3).items())}"
+                             f"{' …' if len(seen) > 3 else ''}; {_lines(other, raw)}): read as none of its values")
+            if blank.any():
+                notes.append(f"column {c}: {int(blank.sum()):,} empty cell{'s' if blank.sum() > 1 else ''} read as none of its values")
+            continue
         num, commas = text_to_numbers(raw)  # the decimal comma decided from the whole column, not the first lines
         if commas:
             problems.append(f"column {c}: {commas}")
@@ -374,6 +414,22 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                 frame[str(c)] = float(next(iter(words)) in POSITIVE)
                 notes.append(f"column {c}: {levels[0]} = {int(next(iter(words)) in POSITIVE)}")
                 codings[str(c)] = [levels[0], None] if next(iter(words)) in POSITIVE else [None, levels[0]]
+                continue
+            counts = folded.value_counts()
+            if (2 < len(counts) <= CATEGORY_MAX and num[~blank].isna().all() and counts.min() >= _category_min(len(vals))
+                    and parse_dates(pd.Series(list(counts.index)))[0].isna().all()):
+                # a category (country, channel, card type): one 1/0 feature per value, as a practitioner encodes it for
+                # any model — such a column had been refused, three countries named as "a yes/no column with a stray
+                # value" (a sweep, 2026-12-05). Each value is named by its most common spelling; case is ignored.
+                spell = [vals[folded == f].value_counts().index[0] for f in counts.index]
+                key = raw.astype(str).str.strip().str.casefold()
+                for f, lv in zip(counts.index, spell):
+                    frame[category_feature(str(c), lv)] = (key == f).astype(float)
+                names[str(c)] = [category_feature(str(c), lv) for lv in spell]
+                cats[str(c)] = spell
+                notes.append(f"column {c}: a category of {len(spell)} values, read as one 1/0 feature each ("
+                             + ", ".join(f"{lv} {int(n):,}×" for lv, n in zip(spell, counts.to_numpy())) + ")"
+                             + (f"; {int(blank.sum()):,} empty cell{'s' if blank.sum() > 1 else ''} read as none of them" if blank.any() else ""))
                 continue
             if 2 < len(levels) <= 6:  # a yes/no column with a stray value: name every value, and where the rarest are
                 counts = vals.value_counts()
@@ -427,7 +483,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             problems.append(f"column {c}: {int((num > AMOUNT_MAX).sum())} amount(s) above {AMOUNT_MAX:,.0f} € ({_lines(num > AMOUNT_MAX, raw)}); "
                             "check the unit and the decimal separator")
         frame[str(c)] = num.astype(float)
-    features = tuple(str(c) for c in df.columns if c not in (label_col, time_col))
+    features = tuple(f for c in df.columns if c not in (label_col, time_col) for f in names.get(str(c), [str(c)]))
     if not features and not problems:
         problems.append("it has no feature columns besides the label")
     if label_col is not None:
@@ -441,8 +497,8 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         features = tuple(feature_names)  # the same columns in another order: matched by name
         notes.append("columns matched to the model's by name (they are in another order in this file)")
     if feature_names is not None and features != tuple(feature_names):
-        missing = [f for f in feature_names if f not in features]
-        extra = [f for f in features if f not in feature_names]
+        missing = file_columns([f for f in feature_names if f not in features], categories)
+        extra = file_columns([f for f in features if f not in feature_names], cats)
         raise DataProblem("its columns differ from the table the model was trained on"
                           + (f" (missing {', '.join(missing[:6])})" if missing else "") + (f" (unexpected {', '.join(extra[:6])})" if extra else ""),
                           subject)
@@ -462,17 +518,19 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     return Dataset(frame=frame, layout="table", source=f"your file “{filename}” ({what}, {len(frame):,} rows × {len(features)} features)",
                    fingerprint=protocol.fingerprint(frame[list(keys)]), features=features, read_info=info, notes=tuple(notes),
                    has_amount=amount_col is not None, key_columns=keys, label_column=None if label_col is None else str(label_col),
-                   codings=codings)
+                   codings=codings, categories=cats)
 
 
 def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: str | None = None,
-                   feature_names: tuple[str, ...] | None = None, known_label: str | None = None) -> Dataset:
+                   feature_names: tuple[str, ...] | None = None, known_label: str | None = None,
+                   categories: dict | None = None) -> Dataset:
     """Detect the layout, validate, featurise. Raises one DataProblem naming every problem.
 
     ``label`` names the label column of a featurised table (default: a column called label, class,
     is_fraud, fraud, tx_fraud, target or y); ``feature_names`` (when scoring with a model trained on
     a featurised table) requires exactly those feature columns; ``known_label`` (scoring) is the label column
-    that model was trained with — read as the label when the file has it, not refused as an unexpected feature.
+    that model was trained with — read as the label when the file has it, not refused as an unexpected feature;
+    ``categories`` (the card's ``data.categories``) reads those text columns with the model's values, one 1/0 feature each.
     """
     subject = f"“{filename}”"
     df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, drop_empty_rows=True)
@@ -487,7 +545,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
     else:
-        ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names, known_label)
+        ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names, known_label, categories)
     if require_labels:
         y = ds.frame[LABEL]
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())

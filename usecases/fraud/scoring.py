@@ -27,16 +27,18 @@ def read_data(raw: bytes, filename: str, label: str | None = None, trained: Trai
     """A user's labelled file for ``train --data`` / ``evaluate --data`` (``label``: a featurised table's label column; by
     default, for the model ``trained`` to be evaluated, the label column it was trained with — a name like ``default`` or
     ``card`` that the reader does not guess)."""
-    known = trained.card["data"].get("label_column") if label is None and trained is not None and trained.layout == "table" else None
+    table = trained is not None and trained.layout == "table"
+    known = trained.card["data"].get("label_column") if label is None and table else None
+    cats = trained.card["data"].get("categories") if table else None  # its category columns, read with the model's values
     if known:
         try:
-            return read_user_file(raw, filename, require_labels=True, label=known)
+            return read_user_file(raw, filename, require_labels=True, label=known, categories=cats)
         except DataProblem as first:  # a file without that column (its label named otherwise): read as any file
             try:
-                return read_user_file(raw, filename, require_labels=True)
+                return read_user_file(raw, filename, require_labels=True, categories=cats)
             except DataProblem:
                 raise first from None
-    return read_user_file(raw, filename, require_labels=True, label=label)
+    return read_user_file(raw, filename, require_labels=True, label=label, categories=cats)
 
 
 def default_threshold(trained: Trained) -> float:
@@ -195,7 +197,8 @@ def read_rows(trained: Trained, raw: bytes, filename: str) -> Dataset:
     "unexpected" feature, so the very file a model was trained on could not be scored)."""
     table = trained.layout == "table"
     return read_user_file(raw, filename, require_labels=False, feature_names=trained.features if table else None,
-                          known_label=trained.card["data"].get("label_column") if table else None)
+                          known_label=trained.card["data"].get("label_column") if table else None,
+                          categories=trained.card["data"].get("categories") if table else None)
 
 
 def score_file(trained: Trained, raw: bytes, filename: str, threshold: float | None = None) -> pd.DataFrame:
