@@ -321,8 +321,15 @@ def test_a_scoring_batch_matches_columns_by_name_and_reads_placeholders_as_empty
     got = fraud.score_file(m, only_no.to_csv(index=False).encode(), "no.csv")
     assert got["fraud_probability"].tolist() == want[(batch["student"] == "No").to_numpy()].tolist()
     flag = table.assign(extra=np.where(np.arange(len(table)) % 7 == 0, "?", "1"))
-    with pytest.raises(DataProblem, match=r"column extra: \d+ empty values"):
-        fraud.read_data(flag.to_csv(index=False).encode(), "flag.csv")
+    ds = fraud.read_data(flag.to_csv(index=False).encode(), "flag.csv")  # empty cells: filled and marked, never a 1/0 flag
+    assert (ds.frame["extra (empty)"].to_numpy() == (np.arange(len(table)) % 7 == 0)).all() and (ds.frame["extra"] == 1).all()
+    assert any(n.startswith(f"column extra: {int((np.arange(len(table)) % 7 == 0).sum()):,} empty cells") for n in ds.notes)
+    # the model was trained without empty cells there: a batch with one is refused, saying so
+    gap = batch.astype(str)
+    gap.loc[gap.index[2], "V1"] = "?"
+    with pytest.raises(DataProblem, match=r"column V1: 1 empty value \(line 4: '\?'\); fill or drop those rows \(the model was trained on a file "
+                                          r"without empty cells there\)"):
+        fraud.score_file(m, gap.to_csv(index=False).encode(), "gap.csv")
 
 
 def test_scored_labels_stay_0_and_1_with_blank_when_not_known():
@@ -760,8 +767,14 @@ def test_a_few_words_among_numbers_are_named_and_n_a_is_empty():
         fraud.read_data(a.to_csv(index=False).encode(), "x.csv")
     b = df.astype(str)
     b.loc[3, "V2"] = "N.A."
-    with pytest.raises(DataProblem, match=re.escape("column V2: 1 empty value (line 5: 'N.A.'); fill or drop those rows")):
-        fraud.read_data(b.to_csv(index=False).encode(), "x.csv")
+    got = fraud.read_data(b.to_csv(index=False).encode(), "x.csv")  # an empty cell, filled with the median and marked
+    assert any(n.startswith("column V2: 1 empty cell (0%; line 5: 'N.A.') filled with its median") for n in got.notes), got.notes
+    assert got.frame.loc[3, "V2 (empty)"] == 1 and got.frame["V2 (empty)"].sum() == 1
+    c = df.astype(str)
+    c.loc[3, "Amount"] = "N.A."  # an amount is money: never made up
+    with pytest.raises(DataProblem, match=re.escape("column Amount: 1 empty value (line 5: 'N.A.'); fill or drop those rows (the amount "
+                                                    "is never filled in)")):
+        fraud.read_data(c.to_csv(index=False).encode(), "x.csv")
     swiss = df.assign(Amount=[f"{v:,.2f}".replace(",", "'") for v in df["Amount"]])
     ds = fraud.read_data(swiss.to_csv(index=False).encode(), "x.csv")
     assert np.allclose(ds.frame["Amount"].to_numpy(), df["Amount"].to_numpy())

@@ -273,3 +273,29 @@ def test_a_text_column_of_a_few_values_is_a_category_of_one_feature_per_value():
     other = other[other["country"] != "NG"]
     ev = fraud.evaluate(t, fraud.read_data(other.to_csv(index=False).encode(), "other.csv", trained=t))
     assert ev.data.kind == "external" and ev.data.rows == len(other)
+
+
+def test_empty_cells_of_a_feature_are_filled_with_the_training_median_and_marked():
+    """carData::TitanicSurvival was refused for its 263 passengers without an age ("fill or drop those rows"): a feature's
+    empty cells are now its median plus a 1/0 feature marking them; the card keeps the median, and a file scored later is
+    filled with the training rows' median, not its own."""
+    table = _with_categories(1200, seed=2)
+    rng = np.random.default_rng(3)
+    table["age"] = rng.integers(18, 80, len(table)).astype(float)
+    gaps = rng.random(len(table)) < 0.2
+    table.loc[gaps, "age"] = np.nan
+    ds = fraud.read_data(table.to_csv(index=False).encode(), "gaps.csv")
+    med = float(np.median(table["age"].dropna()))
+    assert ds.fills == {"age": med} and "age (empty)" in ds.features and ds.features.index("age (empty)") == ds.features.index("age") + 1
+    assert (ds.frame["age (empty)"].to_numpy() == gaps).all() and (ds.frame.loc[gaps, "age"] == med).all()
+    assert any(n.startswith(f"column age: {int(gaps.sum()):,} empty cells ({gaps.mean():.0%}; ") and f"filled with its median, {med:,.6g}" in n
+               for n in ds.notes), ds.notes
+    t = fraud.train(fraud.Config.quick(), data=ds)
+    assert t.card["data"]["fills"] == {"age": med}
+    batch = table.drop(columns="Class").head(5).copy()
+    batch["age"] = [np.nan, 90.0, np.nan, np.nan, 20.0]  # its own median (≈ 55) is not the one the model learned with
+    rows = fraud.read_rows(t, batch.to_csv(index=False).encode(), "b.csv")
+    assert rows.frame["age"].tolist() == [med, 90.0, med, med, 20.0] and rows.frame["age (empty)"].tolist() == [1, 0, 1, 1, 0]
+    assert any(f"filled with the training rows' median, {med:,.6g}" in n for n in rows.notes), rows.notes
+    full = batch.assign(age=40.0)  # no empty cell in this batch: the marking feature is there, all 0
+    assert fraud.read_rows(t, full.to_csv(index=False).encode(), "f.csv").frame["age (empty)"].sum() == 0

@@ -56,6 +56,9 @@ class Dataset:
     # A featurised table's text columns of 3 to CATEGORY_MAX values, each value read as a 1/0 feature "column=value":
     # column → its values, most common first. The card keeps the training file's; later files are read with them.
     categories: dict = field(default_factory=dict)
+    # A featurised table's numeric columns with empty cells: column → the median that fills them (a 1/0 feature
+    # "column (empty)" marks which); the card keeps the training file's, and later files are filled with them.
+    fills: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # what makes every figure on this file doubtful (a column that is the label in disguise)
     # raw transactions are read in time order; each row's place in the file (0 = the first under the header), so scores come
     # back in the file's order (they came back in time order: a sweep, 2026-12-05). None: the frame is in the file's order.

@@ -335,7 +335,7 @@ def _category_min(n: int) -> int:
 
 def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None,
            notes: list[str], feature_names: tuple[str, ...] | None, known_label: str | None = None,
-           categories: dict | None = None) -> Dataset:
+           categories: dict | None = None, fills: dict | None = None) -> Dataset:
     norm = {normalise_name(c): c for c in df.columns}
     label_col = None
     if label is not None:
@@ -361,6 +361,8 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     codings: dict[str, list] = {}
     cats: dict[str, list] = {}
     model_cats = dict(categories or {})
+    model_fills = dict(fills or {})  # a model's: column → the median its empty cells were filled with
+    fills_out: dict[str, float] = {}
     names: dict[str, list[str]] = {}  # each column's features: itself, or one per value of a category
     frame = pd.DataFrame(index=df.index)
     for c in df.columns:
@@ -461,14 +463,21 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                 problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
                                 "(encode categories as numbers, or give raw transactions)")
             continue
-        if blank.all():  # "10000 empty values … fill or drop those rows" would have dropped every row
+        filled = str(c) in model_fills  # the model learned this column with its gaps filled: so is every later file
+        if blank.all() and not filled:  # "10000 empty values … fill or drop those rows" would have dropped every row
             problems.append(f"column {c}: empty in every row — delete the column")
             continue
-        if blank.any():
-            problems.append(f"column {c}: {int(blank.sum())} empty value{'s' if blank.sum() > 1 else ''} ({_lines(blank, raw)}); fill or drop those rows")
-            continue
-        inf = ~np.isfinite(num.to_numpy(float))
-        big = np.abs(num.to_numpy(float)) > FEATURE_ABS_MAX
+        if blank.any() and not filled:
+            if c in (amount_col, time_col) or fills is not None:  # an amount is money (never made up); a model without a fill
+                # for the column never saw it empty
+                why = (" (the model was trained on a file without empty cells there)" if fills is not None and c not in (amount_col, time_col) else
+                       f" (the {'amount' if c == amount_col else 'time'} is never filled in)")
+                problems.append(f"column {c}: {int(blank.sum())} empty value{'s' if blank.sum() > 1 else ''} ({_lines(blank, raw)}); "
+                                f"fill or drop those rows{why}")
+                continue
+            filled = True
+        inf = ~np.isfinite(num.to_numpy(float)) & ~blank.to_numpy()
+        big = np.abs(num.fillna(0).to_numpy(float)) > FEATURE_ABS_MAX
         if inf.any() or big.any():
             problems.append(f"column {c}: {int((inf | big).sum())} value(s) beyond ±{FEATURE_ABS_MAX:g} ({_lines(inf | big, raw)})")
             continue
@@ -482,6 +491,22 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         if c == amount_col and (num > AMOUNT_MAX).any():
             problems.append(f"column {c}: {int((num > AMOUNT_MAX).sum())} amount(s) above {AMOUNT_MAX:,.0f} € ({_lines(num > AMOUNT_MAX, raw)}); "
                             "check the unit and the decimal separator")
+        if filled:
+            # Empty cells of a feature: the training rows' median in their place, and a 1/0 feature saying which cells were
+            # empty (a practitioner's imputation with missing indicators). Such a file had been refused ("263 empty values
+            # … fill or drop those rows": carData::TitanicSurvival's age, a sweep of 2026-12-05).
+            med = model_fills[str(c)] if str(c) in model_fills else float(np.median(num[~blank].astype(float)))
+            gap = f"{c} (empty)"
+            frame[str(c)] = num.astype(float).where(~blank, med)
+            frame[gap] = blank.astype(float).to_numpy()
+            names[str(c)] = [str(c), gap]
+            fills_out[str(c)] = med
+            whose = "the training rows'" if str(c) in model_fills else "its"
+            if blank.any():
+                notes.append(f"column {c}: {int(blank.sum()):,} empty cell{'s' if blank.sum() > 1 else ''} ({blank.mean():.0%}; {_lines(blank, raw)}) "
+                             f"filled with {whose} median, {med:,.6g}, and marked in a 1/0 "
+                             f"feature “{gap}”")
+            continue
         frame[str(c)] = num.astype(float)
     features = tuple(f for c in df.columns if c not in (label_col, time_col) for f in names.get(str(c), [str(c)]))
     if not features and not problems:
@@ -518,19 +543,21 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     return Dataset(frame=frame, layout="table", source=f"your file “{filename}” ({what}, {len(frame):,} rows × {len(features)} features)",
                    fingerprint=protocol.fingerprint(frame[list(keys)]), features=features, read_info=info, notes=tuple(notes),
                    has_amount=amount_col is not None, key_columns=keys, label_column=None if label_col is None else str(label_col),
-                   codings=codings, categories=cats)
+                   codings=codings, categories=cats, fills=fills_out)
 
 
 def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: str | None = None,
                    feature_names: tuple[str, ...] | None = None, known_label: str | None = None,
-                   categories: dict | None = None) -> Dataset:
+                   categories: dict | None = None, fills: dict | None = None) -> Dataset:
     """Detect the layout, validate, featurise. Raises one DataProblem naming every problem.
 
     ``label`` names the label column of a featurised table (default: a column called label, class,
     is_fraud, fraud, tx_fraud, target or y); ``feature_names`` (when scoring with a model trained on
     a featurised table) requires exactly those feature columns; ``known_label`` (scoring) is the label column
     that model was trained with — read as the label when the file has it, not refused as an unexpected feature;
-    ``categories`` (the card's ``data.categories``) reads those text columns with the model's values, one 1/0 feature each.
+    ``categories`` (the card's ``data.categories``) reads those text columns with the model's values, one 1/0 feature each;
+    ``fills`` (the card's ``data.fills``; None when training) fills those columns' empty cells with the model's medians and
+    refuses empty cells elsewhere — when training, a feature's empty cells are filled with its median.
     """
     subject = f"“{filename}”"
     df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, drop_empty_rows=True)
@@ -545,7 +572,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
     else:
-        ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names, known_label, categories)
+        ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names, known_label, categories, fills)
     if require_labels:
         y = ds.frame[LABEL]
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())

@@ -207,7 +207,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
                  "train_frauds": int(y[tr0].sum()), "test_frauds": int(arrays["test.y"].sum()), "layout": ds.layout,
                  "features": list(ds.features), "has_amount": bool(ds.has_amount), "synthetic": bool(ds.synthetic),
                  "notes": [*ds.warnings, *ds.notes], "label_column": ds.label_column, "codings": dict(ds.codings),
-                 "categories": dict(ds.categories),
+                 "categories": dict(ds.categories), "fills": dict(ds.fills),
                  # each feature's training range, for scoring to name rows far outside it (a featurised table only)
                  "feature_range": ({f: [float(np.nanmin(ds.X[:, i])), float(np.nanmax(ds.X[:, i]))] for i, f in enumerate(ds.features)}
                                    if ds.layout == "table" and len(ds.frame) else None),

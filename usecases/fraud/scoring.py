@@ -30,15 +30,16 @@ def read_data(raw: bytes, filename: str, label: str | None = None, trained: Trai
     table = trained is not None and trained.layout == "table"
     known = trained.card["data"].get("label_column") if label is None and table else None
     cats = trained.card["data"].get("categories") if table else None  # its category columns, read with the model's values
+    fills = trained.card["data"].get("fills", {}) if table else None  # its empty cells, filled with the model's medians
     if known:
         try:
-            return read_user_file(raw, filename, require_labels=True, label=known, categories=cats)
+            return read_user_file(raw, filename, require_labels=True, label=known, categories=cats, fills=fills)
         except DataProblem as first:  # a file without that column (its label named otherwise): read as any file
             try:
-                return read_user_file(raw, filename, require_labels=True, categories=cats)
+                return read_user_file(raw, filename, require_labels=True, categories=cats, fills=fills)
             except DataProblem:
                 raise first from None
-    return read_user_file(raw, filename, require_labels=True, label=label, categories=cats)
+    return read_user_file(raw, filename, require_labels=True, label=label, categories=cats, fills=fills)
 
 
 def default_threshold(trained: Trained) -> float:
@@ -198,7 +199,8 @@ def read_rows(trained: Trained, raw: bytes, filename: str) -> Dataset:
     table = trained.layout == "table"
     return read_user_file(raw, filename, require_labels=False, feature_names=trained.features if table else None,
                           known_label=trained.card["data"].get("label_column") if table else None,
-                          categories=trained.card["data"].get("categories") if table else None)
+                          categories=trained.card["data"].get("categories") if table else None,
+                          fills=trained.card["data"].get("fills", {}) if table else None)
 
 
 def score_file(trained: Trained, raw: bytes, filename: str, threshold: float | None = None) -> pd.DataFrame:
