@@ -357,3 +357,29 @@ def test_cluster_job_streams_progress_and_can_be_cancelled(ray_cluster, tmp_path
     job.thread.join(120)
     assert job.state == "cancelled", (job.state, job.message)
     assert not store.exists("textgen/custom/long")  # nothing saved
+
+
+def test_the_streaming_path_says_what_the_local_path_says_of_offsets_and_joined_columns(tmp_path):
+    """The Ray stages read a time-zone offset, and a date and a time column, as the local path does, but said nothing: the
+    local path's notes ("offset set aside", "columns date and time joined") were missing. ``head_notes`` reads them from the
+    first rows, and ``featurized_refs`` prints them with the others."""
+    from usecases import fraud
+    from usecases.core.store import ModelStore
+    from usecases.fraud.distributed import head_notes
+
+    offsets = tmp_path / "a.csv"
+    offsets.write_text("transaction_id,datetime,customer_id,terminal_id,amount\n"
+                       + "".join(f"T{i},2018-08-0{1 + i % 5} 1{i % 10}:00:00+01:00,C{i % 7},M{i % 3},{10 + i}.5\n" for i in range(40)))
+    joined = tmp_path / "b.csv"
+    joined.write_text("transaction_id;date;time;customer_id;terminal_id;amount\n"
+                      + "".join(f"T{i};0{1 + i % 5}.08.2018;1{i % 10}:00;C{i % 7};M{i % 3};{10 + i},5\n" for i in range(40)))
+    model = fraud.load(ModelStore())
+    for path in (offsets, joined):
+        local = [n for n in fraud.score_file(model, path.read_bytes(), path.name).attrs["notes"]
+                 if n.startswith(("column datetime: the time-zone offset", "columns date and time joined"))]
+        assert len(local) == 1
+        assert head_notes([str(path)]) == [f"{local[0]} (read from the first 40 rows of {path.name})"]
+    assert head_notes([str(tmp_path / "a.csv")], rows=10)[0].endswith("(read from the first 10 rows of a.csv)")
+    plain = tmp_path / "c.csv"
+    plain.write_text("transaction_id,datetime,customer_id,terminal_id,amount\nT1,2018-08-01 10:00:00,C1,M1,5\n")
+    assert head_notes([str(plain)]) == []

@@ -55,6 +55,7 @@ distributions), and is the same whether run in this process or on any number of 
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import time
@@ -195,6 +196,33 @@ def _reader(ray, files: list[str]):
         read_options=pacsv.ReadOptions(block_size=16 << 20))
 
 
+def head_notes(files: list[str], rows: int = 2_000) -> list[str]:
+    """What the local path says about how it read the file (a time-zone offset set aside, a date and a time column joined),
+    from the first rows of the first file: the stages read every batch alike but cannot send words back, so the streaming
+    path had said nothing of either (a sweep, 2026-12-05). A batch mixing offsets is refused by the stage that reads it."""
+    first = files[0]
+    if first.lower().endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(first)
+        df = next(pf.iter_batches(batch_size=rows)).to_pandas() if pf.metadata.num_rows else pd.DataFrame()
+    else:
+        with open(first, encoding="utf-8", errors="replace") as fh:
+            head = [line for line in (next(fh, "") for _ in range(rows + 1)) if line.strip()]
+        if len(head) < 2:
+            return []
+        df = pd.read_csv(io.StringIO("".join(head)), sep=detect_delimiter(head[:200]), dtype=str, keep_default_na=False)
+    if not len(df):
+        return []
+    notes: list[str] = []
+    try:
+        strings = joined_date_and_time(pd.DataFrame({c: df[c].astype(str).str.strip() for c in df.columns}), notes)
+        raw_transactions(validate(strings, RAW_SCHEMA, header=True, subject="the file"), "the file", notes=notes)
+    except DataProblem:
+        return []  # the stages refuse such rows, naming them; the notes are for a file that reads
+    return [f"{n} (read from the first {min(rows, len(df)):,} rows of {Path(first).name})" for n in notes]
+
+
 def _n_buckets(files: list[str]) -> int:
     size = sum(Path(f).stat().st_size for f in files)
     bytes_per_row = 20 if all(f.lower().endswith(".parquet") for f in files) else 60
@@ -263,7 +291,7 @@ def featurized_refs(engine, input_path: str, *, n_buckets: int | None = None, pr
     for merged in eng.get([t[-1] for t in t_out]):
         found["terminal"] += merged
     notes = [n for n in (found[w].note(w) for w in ("customer", "terminal")) if n]  # the local path's order and words
-    return refs, notes
+    return refs, [*head_notes(files), *notes]
 
 
 def score(engine, input_path: str, output: str, *, store, key: str = "fraud", with_features: bool = False,
