@@ -241,6 +241,19 @@ def test_report_is_self_contained_and_has_every_section():
     html = build_html("Portfolio", secs)
     assert html.count("<h2>") == 2 and "Profit curve" in html and "Model card" in html and "Assumptions" in html
     assert "&lt;b&gt;escaped&lt;/b&gt;" in html
+    # the raw card sat alone at the end; a short table says first what the model is, its size, data, time and run id
+    from usecases.core.report import card_brief
+    from usecases.core.store import REPO_ROOT
+
+    shipped = json.loads((REPO_ROOT / "models" / "fraud" / "card.json").read_text())
+    brief = dict(card_brief(shipped))
+    assert brief["What it is"] == shipped["model"]["architecture"] and brief["Parameters"] == f"{shipped['parameter_count']:,}"
+    assert brief["Learned from"] == shipped["data"]["source"] and brief["Run id"] == shipped["run_id"]
+    assert brief["Training time"] == f"{shipped['training_seconds']:,.0f} s on {shipped['device']['name']}"
+    assert card_brief({"usecase": "fraud"}) == []  # nothing made up for a card without those fields
+    with_brief = build_html("One", [Section(title="Fraud", card=shipped)])
+    assert with_brief.index("The model in brief") < with_brief.index("Model card (every field, as stored)")
+    assert "int(sha256" not in dict(card_brief(json.loads((REPO_ROOT / "models" / "textgen" / "card.json").read_text()))).get("Tested on", "")
     import re
 
     assert re.findall(r"<script[^>]*\bsrc=", html) == []  # no external script: Plotly's JavaScript is inline

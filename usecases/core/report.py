@@ -102,6 +102,30 @@ def _figure_html(fig, i: int) -> str:
             f"<script type='application/vnd.uclab.figure+json'>{spec}</script>")
 
 
+def card_brief(card: dict) -> list[tuple[str, str]]:
+    """The fields of a model card a reader asks first, in words: what it is, its size, what it learned from and was tested on,
+    when and where it was trained, and how to find it again. Fields a card lacks are left out."""
+    from usecases.core import fmt
+
+    model, data = card.get("model") or {}, card.get("data") or {}
+    params = card.get("parameter_count") or (model.get("parameters") if isinstance(model, dict) else None)
+    device = (card.get("device") or {}).get("name")
+    seconds = card.get("training_seconds")
+    rows = [
+        ("What it is", model.get("architecture") if isinstance(model, dict) else None),
+        ("Parameters", fmt.count(params) if isinstance(params, (int, float)) else None),
+        ("Learned from", data.get("source")),
+        # (a split written as code — the text model's "int(sha256(module name)[:8], 16) % 100 < 5" — is left to the page's text)
+        ("Tested on", data.get("split") if "sha256(" not in str(data.get("split", "")) else None),
+        ("Trained", str(card.get("created_at") or "")[:16].replace("T", " ") or None),
+        ("Training time", (f"{fmt.count(seconds)} s" if seconds >= 10 else f"{seconds:.1f} s") + (f" on {device}" if device else "")
+         if isinstance(seconds, (int, float)) else None),
+        ("Run id", card.get("run_id")),
+        ("Weights (SHA-256)", str(card["sha256"])[:16] + "…" if card.get("sha256") else None),
+    ]
+    return [(k, str(v)) for k, v in rows if v not in (None, "")]
+
+
 def build_html(title: str, sections: list[Section], *, subtitle: str = "") -> str:
     """A self-contained report: the same charts as the app (plotly.js embedded once, compressed), KPIs,
     tables with numbers formatted by type, assumptions and model cards. Opens offline."""
@@ -132,7 +156,10 @@ def build_html(title: str, sections: list[Section], *, subtitle: str = "") -> st
         if s.assumptions:
             parts.append("<h3>Assumptions</h3>" + _table(pd.DataFrame({"assumption": list(s.assumptions), "value": [str(v) for v in s.assumptions.values()]})))
         if s.card:
-            parts.append("<details><summary>Model card</summary><pre>" + html.escape(json.dumps(s.card, indent=2, default=str)) + "</pre></details>")
+            brief = card_brief(s.card)
+            if brief:  # a reader sees what the model is before the raw card (the report had ended with the JSON alone)
+                parts.append("<h3>The model in brief</h3>" + _table(pd.DataFrame({"": [k for k, _ in brief], "value": [v for _, v in brief]})))
+            parts.append("<details><summary>Model card (every field, as stored)</summary><pre>" + html.escape(json.dumps(s.card, indent=2, default=str)) + "</pre></details>")
     if n_fig:
         parts.append(f"<script type='text/plain' id='plotly-gz'>{base64.b64encode(ASSET.read_bytes()).decode()}</script>{_LOADER}")
     parts.append("</body></html>")
