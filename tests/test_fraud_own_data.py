@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -260,7 +261,7 @@ def test_a_text_column_of_a_few_values_is_a_category_of_one_feature_per_value():
     batch["channel"] = ["web", "app"] * 3  # two values only: still the model's category, not a yes/no
     out = fraud.score_file(t, batch.to_csv(index=False).encode(), "batch.csv")
     notes = out.attrs["notes"]
-    assert any(n.startswith("column country: 1 row holds a value the model's training file never had ('BR' 1×; line 4: 'BR'): "
+    assert any(n.startswith("column country: 1 row holds a value the model did not learn ('BR' 1×; line 4: 'BR'): "
                             "read as none of its values") for n in notes), notes
     rows = fraud.read_rows(t, batch.to_csv(index=False).encode(), "batch.csv")
     assert rows.frame.loc[1, "country=FR"] == 1.0 and rows.frame.loc[2, ["country=DE", "country=FR", "country=US", "country=NG"]].sum() == 0
@@ -299,3 +300,40 @@ def test_empty_cells_of_a_feature_are_filled_with_the_training_median_and_marked
     assert any(f"filled with the training rows' median, {med:,.6g}" in n for n in rows.notes), rows.notes
     full = batch.assign(age=40.0)  # no empty cell in this batch: the marking feature is there, all 0
     assert fraud.read_rows(t, full.to_csv(index=False).encode(), "f.csv").frame["age (empty)"].sum() == 0
+
+
+def test_a_category_of_many_values_keeps_the_frequent_ones_and_words_like_none_are_values():
+    """45 counties were refused as "encode categories as numbers", and a mother's employment "none / parttime / fulltime" had
+    its "none" read as an empty cell (AER::GSOEP9402): values held by enough rows get a feature each, the rest share
+    "(other)" — so does a value a later file brings —, and in a column of words "none" and "unknown" are values."""
+    rng = np.random.default_rng(4)
+    n = 1200
+    county = np.array([f"County {i}" for i in rng.integers(0, 30, n)], dtype=object)
+    county[:6] = ["Tiny A", "Tiny B", "Tiny B", "Tiny C", "Tiny C", "Tiny C"]  # three values held by fewer than 12 rows (1 %)
+    work = rng.choice(["none", "parttime", "fulltime"], n, p=[0.45, 0.4, 0.15])
+    table = pd.DataFrame({"county": county, "work": work, "x": rng.normal(size=n), "Class": (rng.random(n) < 0.1).astype(int)})
+    ds = fraud.read_data(table.to_csv(index=False).encode(), "many.csv")
+    assert ds.categories["county"][-1] == "(other)" and len(ds.categories["county"]) == 31
+    assert ds.frame["county=(other)"].tolist()[:7] == [1, 1, 1, 1, 1, 1, 0] and ds.frame["county=(other)"].sum() == 6
+    said = next(n for n in ds.notes if n.startswith("column county: "))
+    assert said.startswith("column county: a category of 30 values, read as one 1/0 feature each (") and " …" in said
+    assert "; 3 values held by fewer than 12 rows (6 rows) share one, “(other)”" in said, said
+    assert set(ds.categories["work"]) == {"none", "parttime", "fulltime"}
+    assert (ds.frame["work=none"].to_numpy() == (work == "none")).all()
+    t = fraud.train(fraud.Config.quick(), data=ds)
+    batch = table.drop(columns="Class").head(4).assign(county=["County 1", "Tiny A", "Atlantis", "County 2"], work="none")
+    rows = fraud.read_rows(t, batch.to_csv(index=False).encode(), "b.csv")
+    assert rows.frame["county=(other)"].tolist() == [0, 1, 1, 0] and (rows.frame["work=none"] == 1).all()
+    assert any(n.startswith("column county: 2 rows hold a value the model did not learn ('Tiny A' 1×, 'Atlantis' 1×; ")
+               and n.endswith("read as “(other)”, with the values the training file held too rarely") for n in rows.notes), rows.notes
+    assert not any("empty cell" in n for n in rows.notes)
+    # ggplot2::midwest's county names — 320 of them, 3 held 5 times or more — are names, not a category of 3 and an "(other)"
+    names = table.assign(county=[f"Name {i}" if i >= 30 else "Common" + str(i % 3) for i in range(n)])
+    with pytest.raises(DataProblem, match=r"column county: 1,173 different text values, like names or ids"):
+        fraud.read_data(names.to_csv(index=False).encode(), "names.csv")
+    # a column of many values each held by a few rows gets the numbers, and what would make it a category
+    scattered = table.assign(county=[f"Village {i % 200}" for i in range(n)])  # 200 values of 6 rows, below 12
+    with pytest.raises(DataProblem, match=re.escape("column county: text values of 200 kinds (line 2: 'Village 0', line 3: 'Village 1' and "
+                                                    "1198 more), too scattered to read as a category: the 0 held by 12+ rows cover 0% of "
+                                                    "the rows (a category needs 3 to 50 such values covering 75 %) — group the values")):
+        fraud.read_data(scattered.to_csv(index=False).encode(), "scattered.csv")

