@@ -198,8 +198,10 @@ def train(tab, runs: dict) -> None:
 
 def own_file(jm, runs: dict) -> None:
     st.subheader("Your own labelled data")
-    st.caption("Raw transactions with a label column, or your featurised table (numeric columns and a 0/1 label, e.g. the ULB layout "
-               "Time, V1..V28, Amount, Class). The file stays in memory and is never stored; the model stays in this session.")
+    st.caption("Raw transactions with a label column, or your featurised table (numeric, yes/no and category columns and a 0/1 label, "
+               "e.g. the ULB layout Time, V1..V28, Amount, Class; a category becomes one 1/0 feature per value, and a number's empty "
+               "cells are filled with its median and marked). The file stays in memory and is never stored; the model stays in this "
+               "session.")
     split = st.radio("Split", list(SPLITS), format_func=SPLITS.get, horizontal=True, key="fraud.split",
                      help="Small files are cross-validated (every row scored by a model that did not learn from it; the fold models "
                           "become the ensemble). A time-ordered hold-out needs ≥ 20 frauds before and ≥ 10 after the cut.")
