@@ -313,12 +313,13 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
     return from_raw(tx, f"your file “{filename}” ({len(tx):,} transactions)", read_info=info, notes=tuple(notes), file_order=order)
 
 
-CATEGORY_MAX = 50  # a text column with 3 to this many values held by enough rows is a category (one 1/0 feature per value)
+# A text column with 3 to CATEGORY_MAX values held by enough rows (``_category_min``), together 3/4 of its rows, is a category
+# (one 1/0 feature per value): ggplot2::midwest's 320 county names, 3 of them 5 times or more, are names, not a category of
+# 3 values and an "(other)" of 420 rows.
+CATEGORY_MAX = 50
 OTHER = "(other)"  # a category's feature for its values held by too few rows to learn from, and for values it never saw
 # Placeholders that are words: empty among numbers, but a value like any other in a column of words (a mother's employment
 # "none / parttime / fulltime" had its 302 "none" read as empty, and the column refused — AER::GSOEP9402, 2026-12-05).
-# A category's frequent values must hold 3/4 of its rows: ggplot2::midwest's 320 county names, 3 of them 5 times or more,
-# are names, not a category of 3 values and an "(other)" of 420 rows.
 WORD_BLANKS = frozenset({"none", "unknown", "missing"})
 
 
