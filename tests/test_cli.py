@@ -279,3 +279,15 @@ def test_scoring_without_the_titles_file_the_model_was_trained_with_says_so(tmp_
                  "-o", str(out)]) == 0
     assert "titles file" not in capsys.readouterr().err
     assert pd.read_csv(out, dtype=str)["title"].str.startswith("Film ").all()
+
+
+def test_a_page_run_well_past_its_budget_says_why_when_it_finishes():
+    """The page's own-file training has a budget box; a run far past it finished with its figure alone."""
+    from dashboard.components.training import finished_message
+
+    card = {"metrics": {"average_precision": 0.8081}, "training": {"budget_seconds": 30.0}, "training_seconds": 200.0,
+            "networks_seconds": 28.0}
+    msg = finished_message(card, "average_precision", "AP")
+    assert msg.startswith("AP 0.808 — now in view (“Model in view” at the top switches back). Training took 200 s against a budget "
+                          "of 30 s: the budget bounds the PyTorch model's networks (28 s); the rest, 172 s, went to tuning the peers"), msg
+    assert finished_message({**card, "training_seconds": 40.0}, "average_precision", "AP").endswith("switches back).")

@@ -12,6 +12,7 @@ import usecases
 from usecases.core import engine, fmt
 from usecases.core.device import card_device_name
 from usecases.core.holder import Job, JobManager
+from usecases.core.runner import budget_overrun
 from usecases.core.store import ModelMissing, ModelUnusable, StoreReadOnly
 
 from .state import holder, jobs
@@ -137,8 +138,16 @@ def start_session_run(jm: JobManager, key: str, title: str, train: Callable[...,
         return trained
 
     st.session_state[f"_view-after-{key}"] = label  # when it finishes, the model goes into view: a presenter kept showing the old one
-    jm.start(key, title, work,
-             lambda t: f"{metric_label} {t.card['metrics'][metric]:.3f} — now in view (“Model in view” at the top switches back).")
+    jm.start(key, title, work, lambda t: finished_message(t.card, metric, metric_label))
+
+
+def finished_message(card: dict, metric: str, metric_label: str) -> str:
+    """What a finished run in this session says: its figure, that it is in view, and — for a run well past its time budget —
+    why, as the command line says it (the budget bounds the networks; the peers took the rest: a page run of 20 s had
+    taken minutes without a word)."""
+    over = budget_overrun(card)
+    return (f"{metric_label} {card['metrics'][metric]:.3f} — now in view (“Model in view” at the top switches back)."
+            + (f" {over[:1].upper()}{over[1:]}." if over else ""))
 
 
 def job_progress(jm: JobManager, key: str, *, on_finish_rerun: bool = True, chart_metrics: tuple[str, ...] | None = None) -> Job | None:
