@@ -243,3 +243,18 @@ def test_training_curve_title_names_only_the_learners_the_model_has():
     assert "MLP members" in mlp and "TabM" not in mlp
     blend = fraud_charts.training_curve_note("blend")
     assert "TabM members" in blend and "MLP members" in blend and "each learner" in blend
+
+
+def test_the_first_line_names_the_data_of_the_model_in_view(monkeypatch, store):
+    """With a model of the user's file in view, the page's first line still said "Data: Simulated card transactions"."""
+    from tests.test_fraud_own_data import _with_categories
+
+    at = open_page(monkeypatch, store)
+    assert fraud.SPEC.data_source in at.caption[0].value
+    mine = fraud.train(fraud.Config.quick(), data=fraud.read_data(_with_categories(600).to_csv(index=False).encode(), "cats.csv"))
+    at.session_state["fraud.runs"] = {"Your file · cats.csv": mine}
+    at.session_state["fraud.view"] = "Your file · cats.csv"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    head = at.caption[0].value
+    assert "Data: your file “cats.csv” (your featurised table, 600 rows × 9 features)" in head and fraud.SPEC.data_source not in head, head

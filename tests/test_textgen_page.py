@@ -139,6 +139,9 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     # The model just trained is put in view by itself (a presenter kept discussing the shipped one after "pick it under …").
     assert at.selectbox(key="tg.view").value == mine and "now in view" in jm.get("tg-own").message
     assert at.selectbox(key="tg.model").value == mine  # Generate follows the model in view (it stayed on the shipped one)
+    # the page's first line names what the model in view was trained on (it named the shipped model's documentation corpus)
+    head = at.caption[0].value
+    assert "notes.txt" in head and textgen.SPEC.data_source not in head, head
     assert any(mine in m.value and ("wins" in m.value or "Tie" in m.value or "ahead" in m.value) for m in at.markdown)
     at.selectbox(key="tg.view").set_value(mine).run()  # its evaluation and value in the Model and Business tabs
     assert not at.exception, [e.value for e in at.exception]

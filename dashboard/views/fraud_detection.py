@@ -248,13 +248,15 @@ def winner_in_view(ev, active, choice: str, runs: dict) -> None:
 
 report_ui.start("Fraud detection")
 st.title(":material/credit_card: Fraud detection")
-st.caption(f"{SPEC.purpose} Data: {SPEC.data_source}. Model: PyTorch — TabM over piecewise-linear embeddings (calibrated), compared with "
-           "logistic regression, "
-           "a random forest and LightGBM tuned on the same training rows.")
+head = st.empty()  # filled once the model in view is known: with a model of the user's file in view it had named the simulation
 shared = training.require_model(KEY)
 if shared is None:
+    head.caption(f"{SPEC.purpose} Data: {SPEC.data_source}.")
     st.stop()
 choice, active, runs = training.model_in_view(KEY, shared, SHARED_LABEL)
+head.caption(f"{SPEC.purpose} Data: {SPEC.data_source if active is shared else active.card['data']['source']}. Model: PyTorch — TabM "
+             "over piecewise-linear embeddings (calibrated), compared with logistic regression, a random forest and LightGBM tuned on "
+             "the same training rows.")
 ev = cache.page_evaluation(KEY, active, spinner=None)  # read from stored arrays: fast
 t_over, t_bus, t_model, t_what, t_batch, t_train = st.tabs(
     ["Overview", "Business case", "Model", "What-if", "Batch scoring", "Train on other data"], key="fraud.tab")

@@ -332,12 +332,15 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
 # ---- the page ---------------------------------------------------------------------------------------
 report_ui.start("Text generation")
 st.title(":material/edit_note: Text generation")
-st.caption(f"{SPEC.purpose} A small GPT written in this project, trained on {SPEC.data_source}, with a KV cache for "
-           "streaming; local pretrained models (Hugging Face format) run with the same controls.")
+head = st.empty()  # filled once the model in view is known (a model of the user's corpus in view had named the docs)
 shared = training.require_model(KEY)
 if shared is None:
+    head.caption(f"{SPEC.purpose} A small GPT written in this project, trained on {SPEC.data_source}.")
     st.stop()
 choice, active, runs = training.model_in_view("tg", shared, DEFAULT)
+head.caption(f"{SPEC.purpose} A small GPT written in this project, trained on "
+             f"{SPEC.data_source if active is shared else active.card['data']['source']}, with a KV cache for streaming; local "
+             "pretrained models (Hugging Face format) run with the same controls.")
 if st.session_state.get("tg.view.seen") != choice:  # Generate follows the model in view (it kept generating with the shipped
     st.session_state["tg.view.seen"] = choice       # model after a new one was put in view); another can still be picked there
     st.session_state["tg.model"] = choice
