@@ -383,3 +383,28 @@ def test_the_streaming_path_says_what_the_local_path_says_of_offsets_and_joined_
     plain = tmp_path / "c.csv"
     plain.write_text("transaction_id,datetime,customer_id,terminal_id,amount\nT1,2018-08-01 10:00:00,C1,M1,5\n")
     assert head_notes([str(plain)]) == []
+
+
+def test_the_streaming_path_scores_with_the_model_named_by_model(tmp_path, monkeypatch, capsys):
+    """`score … --model mine --engine ray` dropped --model: the shipped model scored the file in the named one's place, and
+    the output said nothing. The stored key reaches each use case's streaming scorer; --data, which the streaming path cannot
+    read, is refused in one line (it had been dropped, then asked for)."""
+    import usecases.fraud.distributed as fd
+    import usecases.recommendation.distributed as rd
+
+    seen = {}
+    monkeypatch.setattr(fd, "score", lambda engine, i, o, *, store, key, progress=None, **kw: seen.setdefault("fraud", []).append(key) or 0)
+    monkeypatch.setattr(rd, "score", lambda engine, i, o, *, store, key, **kw: seen.setdefault("recommendation", []).append(key) or 0)
+    monkeypatch.setattr(eng, "map_score_file",
+                        lambda engine, name, i, o, *, store, key=None, extra=None: seen.setdefault(name, []).append(key or name) or 0)
+    src = tmp_path / "in.csv"
+    src.write_text("user_id\n1\n")
+    for name in ("fraud", "recommendation", "triage"):
+        assert main(["score", name, str(src), "-o", str(tmp_path / f"out-{name}"), "--engine", "ray", "--model", "mine"]) == 0
+        assert main(["score", name, str(src), "-o", str(tmp_path / f"out2-{name}"), "--engine", "ray"]) == 0
+    assert seen == {"fraud": ["fraud/custom/mine", "fraud"], "recommendation": ["recommendation/custom/mine", "recommendation"],
+                    "triage": ["triage/custom/mine", "triage"]}  # the named model, then the shipped one
+    capsys.readouterr()
+    assert main(["score", "recommendation", str(src), "-o", str(tmp_path / "o3"), "--engine", "ray", "--model", "mine",
+                 "--data", str(src)]) == 2
+    assert "--data is not read by --engine ray" in capsys.readouterr().err

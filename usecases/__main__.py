@@ -288,7 +288,11 @@ def cmd_score(args) -> int:
     store = _store()
     mod = usecases.get(args.name)
     if args.engine == "ray":  # streaming, partitioned output on a Ray cluster
-        return engine.run_score(args, store=store)
+        if getattr(args, "data", None):  # it was dropped without a word, and the stage then asked for the very file given
+            raise CliError("--data is not read by --engine ray (the streaming path scores with what the model keeps); a model trained "
+                           "on your own file scores with the local engine: leave out --engine ray")
+        # --model was dropped too: the shipped model scored the file in the named one's place (a sweep, 2026-12-05)
+        return engine.run_score(args, store=store, key=_model_key(args))
     raw = _read_file(args.input)
     out = _output_path(args.output, args.input)
     if getattr(args, "data", None) and "data" not in getattr(getattr(mod, "Trained", None), "__dataclass_fields__", {}):

@@ -562,8 +562,9 @@ def read_output(output: str):
 
 # ---- the CLI's two entry points ---------------------------------------------------------------
 
-def run_score(args, *, store) -> int:
-    """``score NAME INPUT -o OUTPUT --engine ray``: dispatch to the use case's distributed scorer."""
+def run_score(args, *, store, key: str | None = None) -> int:
+    """``score NAME INPUT -o OUTPUT --engine ray``: dispatch to the use case's distributed scorer, with the model stored under
+    ``key`` (``--model``; default: the shipped model)."""
     import usecases
 
     engine = from_args(args)
@@ -578,18 +579,18 @@ def run_score(args, *, store) -> int:
 
         progress, close = tqdm_progress("fraud history features (buckets)") if sys.stderr.isatty() else (None, lambda: None)
         try:
-            n = fraud_score(engine, args.input, args.output, store=store, progress=progress)
+            n = fraud_score(engine, args.input, args.output, store=store, key=key or "fraud", progress=progress)
         finally:
             close()
     elif args.name == "recommendation":
         from usecases.recommendation.distributed import score as rec_score
 
-        n = rec_score(engine, args.input, args.output, store=store)
+        n = rec_score(engine, args.input, args.output, store=store, key=key or "recommendation")
     else:
         extra = {}
         if getattr(args, "mapping", None):
             extra["mapping"] = Path(args.mapping).read_bytes()
-        n = map_score_file(engine, mod.SPEC.name, args.input, args.output, store=store, extra=extra)
+        n = map_score_file(engine, mod.SPEC.name, args.input, args.output, store=store, key=key, extra=extra)
     dt = time.perf_counter() - t0
     print(f"{args.name}: scored {n:,} rows on {engine.describe()} in {dt:.1f} s ({n / max(dt, 1e-9):,.0f} rows/s) → {args.output}/")
     return 0
