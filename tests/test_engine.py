@@ -404,7 +404,11 @@ def test_the_streaming_path_scores_with_the_model_named_by_model(tmp_path, monke
         assert main(["score", name, str(src), "-o", str(tmp_path / f"out2-{name}"), "--engine", "ray"]) == 0
     assert seen == {"fraud": ["fraud/custom/mine", "fraud"], "recommendation": ["recommendation/custom/mine", "recommendation"],
                     "triage": ["triage/custom/mine", "triage"]}  # the named model, then the shipped one
-    capsys.readouterr()
+    # the closing line's rate: 3 rows in 14 s read "0 rows/s"
+    from usecases.core import fmt
+
+    assert [fmt.per_second(3, 14.4), fmt.per_second(1193, 1.0), fmt.per_second(0, 2.0), fmt.per_second(25, 2.0)] == ["0.21", "1,193", "0", "12"]
+    assert "rows/s)" in capsys.readouterr().out
     assert main(["score", "recommendation", str(src), "-o", str(tmp_path / "o3"), "--engine", "ray", "--model", "mine",
                  "--data", str(src)]) == 2
     assert "--data is not read by --engine ray" in capsys.readouterr().err

@@ -566,6 +566,7 @@ def run_score(args, *, store, key: str | None = None) -> int:
     """``score NAME INPUT -o OUTPUT --engine ray``: dispatch to the use case's distributed scorer, with the model stored under
     ``key`` (``--model``; default: the shipped model)."""
     import usecases
+    from usecases.core import fmt
 
     engine = from_args(args)
     mod = usecases.get(args.name)
@@ -592,7 +593,7 @@ def run_score(args, *, store, key: str | None = None) -> int:
             extra["mapping"] = Path(args.mapping).read_bytes()
         n = map_score_file(engine, mod.SPEC.name, args.input, args.output, store=store, key=key, extra=extra)
     dt = time.perf_counter() - t0
-    print(f"{args.name}: scored {n:,} rows on {engine.describe()} in {dt:.1f} s ({n / max(dt, 1e-9):,.0f} rows/s) → {args.output}/")
+    print(f"{args.name}: scored {n:,} rows on {engine.describe()} in {dt:.1f} s ({fmt.per_second(n, dt)} rows/s) → {args.output}/")
     return 0
 
 

@@ -60,6 +60,12 @@ def count(x: float | None) -> str:
     return f"{round(float(x)):,}" if _ok(x) else DASH
 
 
+def per_second(n: float, seconds: float) -> str:
+    """A throughput: 1,193 rows/s is written whole, under 10 with its first significant digits (3 rows in 14 s read "0")."""
+    r = float(n) / max(float(seconds), 1e-9)
+    return f"{r:,.0f}" if r >= 10 or r == 0 else f"{r:.2g}"
+
+
 def sentence(text: str) -> str:
     """``text`` with a capital first letter, for a message that starts with a source ("your file …" → "Your file …")."""
     return text[:1].upper() + text[1:]
