@@ -302,6 +302,39 @@ def test_empty_cells_of_a_feature_are_filled_with_the_training_median_and_marked
     assert fraud.read_rows(t, full.to_csv(index=False).encode(), "f.csv").frame["age (empty)"].sum() == 0
 
 
+def test_each_fold_fills_empty_cells_with_its_own_training_median(monkeypatch):
+    """The fill median had come from every row of the file, test rows included, in every fold: a small leak of the test
+    rows' values into the training features. Each fold now fills with the median of its training rows (the model and every
+    peer alike); the card keeps the whole file's median for files scored later, and re-evaluating the training file
+    reproduces the card."""
+    table = _with_categories(1200, seed=7)
+    rng = np.random.default_rng(8)
+    table["age"] = rng.normal(45, 15, len(table)).round(3)
+    gaps = rng.random(len(table)) < 0.25
+    table.loc[gaps, "age"] = np.nan
+    ds = fraud.read_data(table.to_csv(index=False).encode(), "gaps.csv")
+    file_median = ds.fills["age"]
+    col, gap = ds.features.index("age"), ds.features.index("age (empty)")
+    seen = []
+    real = fraud.pipeline.fit_peers
+
+    def spy(X, y, **kw):
+        seen.append(X.copy())
+        return real(X, y, **kw)
+
+    monkeypatch.setattr(fraud.pipeline, "fit_peers", spy)
+    t = fraud.train(dataclasses.replace(fraud.Config.quick(), split="cv"), data=ds)
+    plan = fraud.pipeline.recover_plan(ds, t.card["data"]["split_record"])
+    assert len(seen) == len(plan.folds) >= 2
+    for X, (tr, _) in zip(seen, plan.folds):
+        blank = X[:, gap] == 1
+        assert blank.any() and np.allclose(X[blank, col], np.median(ds.frame["age"].to_numpy()[tr][~blank]))
+    assert not all(np.isclose(X[X[:, gap] == 1, col][0], file_median) for X in seen)  # the file's median is not what folds used
+    assert t.card["data"]["fills"] == {"age": file_median}
+    again = fraud.evaluate(t, fraud.read_data(table.to_csv(index=False).encode(), "gaps.csv", trained=t))
+    assert again.model["average_precision"] == pytest.approx(t.card["metrics"]["average_precision"], abs=1e-6)
+
+
 def test_a_category_of_many_values_keeps_the_frequent_ones_and_words_like_none_are_values():
     """45 counties were refused as "encode categories as numbers", and a mother's employment "none / parttime / fulltime" had
     its "none" read as an empty cell (AER::GSOEP9402): values held by enough rows get a feature each, the rest share

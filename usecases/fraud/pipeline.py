@@ -162,7 +162,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         raise DataProblem("every row needs a label (1 = fraud, 0 = legitimate) to train on", "this file")
     plan = plan_rows(ds, config.split, config.seed)
     device = select_device(config.device)
-    X, y = ds.X, ds.y
+    y = ds.y
     k = len(plan.folds)
     learners, peers_by_fold, parts, histories, stopped = [], [], [], [], []
     networks_seconds = 0.0  # the learners' own fits (what the budget bounds), for runner.budget_overrun
@@ -171,6 +171,8 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
             raise TrainingCancelled()
         budget = None if config.budget_seconds is None else max(1.0, (config.budget_seconds - (time.perf_counter() - t0)) / (k - f))
         learner = make_learner(config, ds, budget)
+        fold = ds.for_fold(tr)  # empty cells filled with this fold's training median (not the whole file's)
+        X = fold.X
 
         def fold_progress(step: int, per_fold: int, row: dict, f=f) -> None:  # per_fold: the learner's own step count
             if progress is not None:
@@ -184,7 +186,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         stopped.append(list(getattr(learner, "stopped_", [])))
         peers = fit_peers(X[tr], y[tr], seed=config.seed, names=tuple(config.peers), cancel=cancel)
         validation = {"model": learner.validation_, **{n: p.validation_ for n, p in peers.items()}}
-        parts.append(fold_arrays(ds, f, tr, te, learner, peers, validation))
+        parts.append(fold_arrays(fold, f, tr, te, learner, peers, validation))
         learners.append(learner)
         peers_by_fold.append(peers)
     train_seconds = time.perf_counter() - t0
@@ -274,5 +276,5 @@ def peers_for(trained: Trained, ds: Dataset, plan: Plan, names: tuple[str, ...] 
     if trained.peers is not None and names is None:
         return trained.peers
     cfg = config_of(trained)
-    return [fit_peers(ds.X[tr], ds.y[tr], seed=cfg.seed, names=names or tuple(cfg.peers)) for tr, _ in plan.folds]
+    return [fit_peers(ds.for_fold(tr).X[tr], ds.y[tr], seed=cfg.seed, names=names or tuple(cfg.peers)) for tr, _ in plan.folds]
 

@@ -160,7 +160,7 @@ def _validations(trained: Trained, ds: Dataset, plan: Plan) -> list[dict]:
         learner = trained.model.learners[f]
         if not hasattr(learner, "recover_validation"):
             raise DataProblem("the evaluation arrays of this model are missing and its learner cannot recompute them; retrain it", "this model")
-        out.append(learner.recover_validation(ds.X[tr], ds.y[tr], seed))
+        out.append(learner.recover_validation(ds.for_fold(tr).X[tr], ds.y[tr], seed))
     return out
 
 
@@ -171,7 +171,7 @@ def recompute(trained: Trained, ds: Dataset, plan: Plan) -> tuple[dict, dict, di
     parts = []
     for f, (tr, te) in enumerate(plan.folds):
         validation = {"model": vals[f], **{n: p.validation_ for n, p in peers[f].items()}}
-        parts.append(fold_arrays(ds, f, tr, te, trained.model.learners[f], peers[f], validation))
+        parts.append(fold_arrays(ds.for_fold(tr), f, tr, te, trained.model.learners[f], peers[f], validation))
     arrays = concat(parts)
     names = ["model", *peers[0]]
     point, folds = fold_metrics(ds, plan, arrays, names)
