@@ -229,6 +229,25 @@ def test_local_transformers_model_discovered_and_generates(tmp_path, monkeypatch
         complete(loaded.stream("", Sampling()))
 
 
+def test_a_local_model_continues_a_prompt_longer_than_its_positions_from_its_last_tokens(tmp_path):
+    """A prompt that, with the new tokens, passed a local model's positions (GPT-2's n_positions) raised "IndexError: index
+    out of range in self" from the position embedding: it now continues from the prompt's last tokens that fit, the page's
+    note says how many, and asking for more new tokens than the model reads is one line."""
+    loaded = local_hf.LoadedHF(str(_tiny_hf_model(tmp_path / "tiny-gpt2")), torch.device("cpu"))
+    assert loaded.positions == 64
+    prompt = "the quick brown fox jumps over the lazy dog. " * 3  # 135 characters, one token each
+    greedy = Sampling(max_new_tokens=12, temperature=0.0)
+    text, stats = complete(loaded.stream(prompt, greedy))
+    assert stats["tokens"] == 12
+    assert complete(loaded.stream(prompt[-52:], greedy))[0] == text  # the last 64 − 12 = 52 tokens, and nothing before them
+    note = loaded.prompt_note(prompt, max_new_tokens=12)
+    assert note.startswith("the prompt is 135 tokens and this model reads 64 at most, prompt and continuation together: with up to 12 "
+                           "new tokens it continues from the prompt's last 52 tokens, about 52 characters"), note
+    assert loaded.prompt_note("hello world", max_new_tokens=12) == ""
+    with pytest.raises(DataProblem, match=r"reads 64 tokens at most, prompt and continuation together: ask for at most 63 new tokens \(asked for 64\)"):
+        complete(loaded.stream("hello", Sampling(max_new_tokens=64)))
+
+
 def test_local_model_folder_problems(tmp_path):
     with pytest.raises(DataProblem, match="has no config.json"):
         local_hf.LoadedHF(str(tmp_path), torch.device("cpu"))

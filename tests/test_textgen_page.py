@@ -167,3 +167,24 @@ def test_the_generate_tab_says_when_a_prompt_is_longer_than_the_context(shipped_
     at.button(key="tg.go").click().run()
     cut = [i.value for i in at.info if "tokens and the model reads 256 at most (its context)" in i.value]
     assert len(cut) == 1 and cut[0].startswith("The prompt is ") and "the start of it does not shape the continuation" in cut[0], cut
+
+
+def test_the_generate_tab_continues_a_long_prompt_on_a_local_pretrained_model(shipped_only, tmp_path, monkeypatch):
+    """A local pretrained model raised "IndexError: index out of range in self" when prompt and new tokens passed its
+    positions (a traceback on the page): it now continues from the prompt's last tokens that fit, and the box says so."""
+    from tests.test_textgen import _tiny_hf_model
+
+    _tiny_hf_model(tmp_path / "hf" / "tiny-gpt2")  # 64 positions
+    monkeypatch.setenv("UCLAB_HF_DIRS", str(tmp_path / "hf"))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.selectbox(key="tg.model").set_value("Local · tiny-gpt2")
+    at.number_input(key="tg.A.n").set_value(12)
+    at.number_input(key="tg.B.n").set_value(8)
+    at.text_area(key="tg.prompt").set_value("the quick brown fox jumps over the lazy dog. " * 3).run()
+    at.button(key="tg.go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    cut = [i.value for i in at.info if "this model reads 64 at most, prompt and continuation together" in i.value]
+    assert len(cut) == 1 and "with up to 12 new tokens it continues from the prompt's last 52 tokens" in cut[0], [i.value for i in at.info]

@@ -113,7 +113,7 @@ def tab_generate(models: dict) -> None:
     if st.button("Generate both", type="primary", icon=":material/play_arrow:", key="tg.go"):
         try:
             obj = models[label]()
-            if (cut := getattr(obj, "prompt_note", lambda _: "")(prompt)):
+            if (cut := getattr(obj, "prompt_note", lambda *_, **__: "")(prompt, max_new_tokens=max(s_a.max_new_tokens, s_b.max_new_tokens))):
                 st.info(cut[:1].upper() + cut[1:] + ".", icon=":material/content_cut:")
             outs = st.columns(2)
             for col, side, s in ((outs[0], "A", s_a), (outs[1], "B", s_b)):

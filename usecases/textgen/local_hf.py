@@ -97,12 +97,45 @@ class LoadedHF:
         self.device = device
         self.lock = threading.Lock()
         self.n_params = sum(p.numel() for p in self.model.parameters())
+        # How many tokens the model reads, prompt and continuation together (GPT-2's n_positions, most others'
+        # max_position_embeddings); None when the config does not say. A longer input had raised "IndexError: index out of
+        # range in self" out of the position embedding (found 2026-12-06).
+        cfg = self.model.config
+        n = getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None)
+        self.positions = int(n) if isinstance(n, int) and n > 1 else None
+
+    def _room(self, max_new_tokens: int) -> int | None:
+        """How many prompt tokens fit beside ``max_new_tokens`` new ones, or None (no limit known)."""
+        if self.positions is None:
+            return None
+        if max_new_tokens >= self.positions:
+            raise DataProblem(f"this model reads {self.positions:,} tokens at most, prompt and continuation together: ask for at most "
+                              f"{self.positions - 1:,} new tokens (asked for {max_new_tokens:,})", "these decoding settings")
+        return self.positions - max_new_tokens
+
+    def prompt_note(self, prompt: str, max_new_tokens: int = 0) -> str:
+        """One sentence when ``prompt`` and ``max_new_tokens`` new tokens do not fit the model's positions (the prompt is then
+        continued from its last tokens that fit, as the shipped GPT continues from its last 256), else ""."""
+        room = self._room(max_new_tokens)
+        ids = self.tokenizer(prompt).input_ids
+        if room is None or len(ids) <= room:
+            return ""
+        try:  # a fast tokenizer knows where each token starts in the prompt
+            chars = len(prompt) - self.tokenizer(prompt, return_offsets_mapping=True)["offset_mapping"][-room][0]
+        except (NotImplementedError, KeyError, TypeError, IndexError, ValueError):
+            chars = len(self.tokenizer.decode(ids[-room:], skip_special_tokens=True))
+        return (f"the prompt is {len(ids):,} tokens and this model reads {self.positions:,} at most, prompt and continuation together: "
+                f"with up to {max_new_tokens:,} new tokens it continues from the prompt's last {room:,} tokens, about {chars:,} "
+                "characters — the start of it does not shape the continuation")
 
     def stream(self, prompt: str, s: Sampling) -> Iterator[Step]:
         if not prompt:
             raise DataProblem("it is empty; type a few words to continue", "the prompt")
         s.check()
         ids = self.tokenizer(prompt, return_tensors="pt").input_ids.to(self.device)
+        room = self._room(s.max_new_tokens)
+        if room is not None and ids.shape[1] > room:  # the last tokens that fit: prompt_note says so
+            ids = ids[:, -room:]
         state = {"past": None, "ids": ids}
 
         def next_logits(last: int | None) -> torch.Tensor:

@@ -73,9 +73,10 @@ class Trained(spec.Trained):
     def prompt_tokens(self, prompt: str) -> int:
         return len(self.tokenizer.encode(prompt))
 
-    def prompt_note(self, prompt: str) -> str:
+    def prompt_note(self, prompt: str, max_new_tokens: int = 0) -> str:
         """One sentence when ``prompt`` is longer than the model's context, which reads only its last ``block_size`` tokens
-        (a pasted page had been cut to its last ~860 characters without a word), else ""."""
+        (a pasted page had been cut to its last ~860 characters without a word), else "". ``max_new_tokens`` does not
+        matter here: the window slides as it writes (a local pretrained model's note depends on it)."""
         n, block = self.prompt_tokens(prompt), self.model.gpt.cfg.block_size
         if n <= block:
             return ""
