@@ -409,6 +409,37 @@ def test_the_streaming_path_scores_with_the_model_named_by_model(tmp_path, monke
 
     assert [fmt.per_second(3, 14.4), fmt.per_second(1193, 1.0), fmt.per_second(0, 2.0), fmt.per_second(25, 2.0)] == ["0.21", "1,193", "0", "12"]
     assert "rows/s)" in capsys.readouterr().out
-    assert main(["score", "recommendation", str(src), "-o", str(tmp_path / "o3"), "--engine", "ray", "--model", "mine",
+    assert main(["score", "fraud", str(src), "-o", str(tmp_path / "o3"), "--engine", "ray", "--model", "mine",
                  "--data", str(src)]) == 2
-    assert "--data is not read by --engine ray" in capsys.readouterr().err
+    assert "--data is not used by fraud when scoring" in capsys.readouterr().err
+
+
+@pytest.mark.ray
+def test_a_recommendation_model_trained_on_your_file_scores_on_ray_with_that_file(ray_cluster, tmp_path, monkeypatch, capsys):
+    """`score recommendation … --engine ray --model mine --data FILE` was refused ("--data is not read by --engine ray"), so a
+    model trained on a user's own file could not be scored on the streaming path at all: it now reads the file as the local
+    path does, refuses another file alike, and gives the same lists."""
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
+    rng = np.random.default_rng(0)
+    rows = [(f"u{u}", f"i{rng.integers(0, 40)}", int(rng.integers(1, 6))) for u in range(60) for _ in range(12)]
+    mine = tmp_path / "mine.csv"
+    pd.DataFrame(rows, columns=["user", "item", "rating"]).drop_duplicates(["user", "item"]).to_csv(mine, index=False)
+    users = tmp_path / "users.csv"
+    users.write_text("user_id\nu1\nu2\nnew-visitor\n")
+    assert main(["train", "recommendation", "--quick", "--data", str(mine), "--model-name", "mine"]) == 0
+    assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(mine), "-o", str(tmp_path / "local.csv")]) == 0
+    capsys.readouterr()
+    assert main(["score", "recommendation", str(users), "-o", str(tmp_path / "ray"), "--engine", "ray", "--workers", "1",
+                 "--model", "mine", "--data", str(mine)]) == 0
+    assert "note: 1 unknown user id ('new-visitor')" in capsys.readouterr().err
+    local = pd.read_csv(tmp_path / "local.csv", dtype=str).astype({"rank": int}).sort_values(["user_id", "rank"]).reset_index(drop=True)
+    out = eng.read_output(str(tmp_path / "ray")).astype({"user_id": str, "item_id": str, "rank": int})
+    out = out.sort_values(["user_id", "rank"]).reset_index(drop=True)
+    assert len(out) == len(local) == 30
+    for col in ("user_id", "item_id", "basis"):
+        assert (local[col].to_numpy() == out[col].astype(str).to_numpy()).all(), col
+    part = tmp_path / "part.csv"
+    part.write_text("\n".join(mine.read_text().splitlines()[:200]) + "\n")
+    assert main(["score", "recommendation", str(users), "-o", str(tmp_path / "ray2"), "--engine", "ray", "--model", "mine",
+                 "--data", str(part)]) == 2
+    assert "the file given is not the one it was trained on" in capsys.readouterr().err

@@ -288,11 +288,13 @@ def cmd_score(args) -> int:
     store = _store()
     mod = usecases.get(args.name)
     if args.engine == "ray":  # streaming, partitioned output on a Ray cluster
-        if getattr(args, "data", None):  # it was dropped without a word, and the stage then asked for the very file given
-            raise CliError("--data is not read by --engine ray (the streaming path scores with what the model keeps); a model trained "
-                           "on your own file scores with the local engine: leave out --engine ray")
+        data = None
+        if getattr(args, "data", None):  # it had been dropped without a word, and the stage then asked for the very file given
+            if args.name != "recommendation":
+                raise CliError(f"--data is not used by {args.name} when scoring; it reads everything it needs from the input file")
+            data = _read_user_data(mod, args)  # a model trained on a user's file scores from that file's histories (since 2026-12-06)
         # --model was dropped too: the shipped model scored the file in the named one's place (a sweep, 2026-12-05)
-        return engine.run_score(args, store=store, key=_model_key(args))
+        return engine.run_score(args, store=store, key=_model_key(args), data=data)
     raw = _read_file(args.input)
     out = _output_path(args.output, args.input)
     if getattr(args, "data", None) and "data" not in getattr(getattr(mod, "Trained", None), "__dataclass_fields__", {}):

@@ -562,9 +562,10 @@ def read_output(output: str):
 
 # ---- the CLI's two entry points ---------------------------------------------------------------
 
-def run_score(args, *, store, key: str | None = None) -> int:
+def run_score(args, *, store, key: str | None = None, data=None) -> int:
     """``score NAME INPUT -o OUTPUT --engine ray``: dispatch to the use case's distributed scorer, with the model stored under
-    ``key`` (``--model``; default: the shipped model)."""
+    ``key`` (``--model``; default: the shipped model) and, for recommendation, ``data`` (``--data``: the user's training file,
+    whose histories a model trained on it scores from)."""
     import usecases
     from usecases.core import fmt
 
@@ -586,7 +587,7 @@ def run_score(args, *, store, key: str | None = None) -> int:
     elif args.name == "recommendation":
         from usecases.recommendation.distributed import score as rec_score
 
-        n = rec_score(engine, args.input, args.output, store=store, key=key or "recommendation")
+        n = rec_score(engine, args.input, args.output, store=store, key=key or "recommendation", data=data)
     else:
         extra = {}
         if getattr(args, "mapping", None):

@@ -11,6 +11,7 @@ the ``basis`` column), so each user's rows equal the local ``score_file``.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -111,12 +112,17 @@ def shared_state(trained, ctx, new_ids: list[str], written: dict[str, str] | Non
     }
 
 
-def score(engine, input_path: str, output: str, *, store, key: str = "recommendation", n: int = 10, batch_users: int = 256) -> int:
+def score(engine, input_path: str, output: str, *, store, key: str = "recommendation", n: int = 10, batch_users: int = 256,
+          data=None) -> int:
+    """Top-``n`` lists for the ids in ``input_path`` (or ``all``), written as partitioned output. ``data``: the interactions a
+    model trained on a user's own file was trained on (``--data``; the model does not keep them), as the local path takes it."""
     from usecases.core import engine as eng
 
     from .trained import context, load
 
     trained = load(store, key=key)
+    if data is not None:
+        trained = dataclasses.replace(trained, data=data)
     ctx = context(trained)
     codes, new_ids, notes = user_codes(ctx, input_path)
     for note in notes:
