@@ -778,3 +778,19 @@ def test_a_few_words_among_numbers_are_named_and_n_a_is_empty():
     swiss = df.assign(Amount=[f"{v:,.2f}".replace(",", "'") for v in df["Amount"]])
     ds = fraud.read_data(swiss.to_csv(index=False).encode(), "x.csv")
     assert np.allclose(ds.frame["Amount"].to_numpy(), df["Amount"].to_numpy())
+
+
+def test_ids_a_spreadsheet_rounded_into_scientific_notation_are_refused():
+    """Card numbers saved by a spreadsheet as "4.53900E+15" had been read, 188 customers as one, and every history feature
+    changed without a word: such ids are refused in one line naming the column, the lines and what to do. Short codes that
+    look like numbers with an exponent ("2E3") are ids like any other."""
+    df = raw_frame(n=200)
+    codes = {c: i for i, c in enumerate(df["customer_id"].unique())}
+    df["customer_id"] = [f"{4539000000000000 + codes[c] * 1000:.5E}" for c in df["customer_id"]]
+    with pytest.raises(DataProblem, match=re.escape("column customer_id: 200 customer ids written in scientific notation (line 2: "
+                                                    f"{df['customer_id'][0]!r}, line 3: {df['customer_id'][1]!r} …) — a spreadsheet "
+                                                    "rounded these long numbers, so different customers may now share one id; save the "
+                                                    "column as text")):
+        fraud.read_data(df.to_csv(index=False).encode(), "rounded.csv")
+    short = raw_frame(n=200).assign(terminal_id=lambda d: d["terminal_id"].str.replace("M", "", regex=False) + "E3")
+    assert len(fraud.read_data(short.to_csv(index=False).encode(), "codes.csv").frame) == 200

@@ -523,8 +523,9 @@ def test_a_batch_with_some_unknown_ids_scores_the_known_users_and_gives_the_new_
     assert [pop[quick.data.item_code(i)] for i in new["item_id"]] == sorted(pop, reverse=True)[:10]  # the ten most watched (ties in any order)
     assert set(new["item_id"]) <= set(quick.data.item_ids[pop >= sorted(pop, reverse=True)[9]])
     assert new["item_id"].tolist() == out[out.user_id == "new-2"]["item_id"].tolist()
-    (note,) = out.attrs["notes"]
+    note, twice = out.attrs["notes"]
     assert note.startswith("2 unknown user ids ('new-1', 'new-2'); the model knows") and "most popular items" in note
+    assert twice == "1 id appears more than once ('new-1' 2×): each user gets one list, so the output holds 4 users for the file's 5 rows"
     # a peer serving in the model's place scores its known users; the new ones still get the popular list
     peer = rec.score(quick, [a, "new-1"], using="ease")
     assert peer[peer.user_id == a]["item_id"].tolist() == rec.score(quick, [a], using="ease")["item_id"].tolist()
@@ -987,3 +988,36 @@ def test_ratings_written_with_their_unit_or_out_of_a_maximum_are_read():
     said = next(n for n in mixed.notes if n.startswith("ratings read from text like "))
     assert "(the number; out of 5, 10) in 60 rows; written on 2 scales (40 out of 5, 20 out of 10), all put on one, out of 10 (" in said
     assert "read as " in said, said
+
+
+def test_a_user_list_without_a_header_is_read_as_its_writer_meant_and_says_how():
+    """A user list's first column was read without a word: a row index "0, 1, 2" became the users (the real users 1 and 2 got
+    lists in the place of 42, 17 and 99), ids on one line ("42;17;99") became the user 42 alone, and a repeated id shortened
+    the output unsaid. Ids a spreadsheet rounded ("4.53900E+15") are refused, and a "customer" header is read as in the
+    interactions file."""
+    from usecases.recommendation.files import read_interactions, read_user_ids
+
+    ids = read_user_ids(b"0,42\n1,17\n2,99\n", "u.csv")
+    assert list(ids) == ["42", "17", "99"] and ids.attrs["notes"] == ["ignored the first column: it numbers the rows (a row index)"]
+    ids = read_user_ids(b"42;17;99\n", "u.csv")
+    assert list(ids) == ["42", "17", "99"] and ids.attrs["notes"] == ["the ids are written on one line: read as 3 user ids"]
+    ids = read_user_ids(b"42,Ann\n17,Bob\n", "u.csv")
+    assert list(ids) == ["42", "17"] and ids.attrs["notes"][0].startswith("no header and 2 columns: the user ids are read from the first ('42', '17' …)")
+    assert list(read_user_ids(b"customer\n42\n", "u.csv")) == ["42"]
+    assert list(read_user_ids(b"user_id\n15\n", "u.csv")) == ["15"] and read_user_ids(b"user_id\n15\n", "u.csv").attrs["notes"] == []
+    with pytest.raises(DataProblem, match=r"column user_id: 2 user ids written in scientific notation \(line 2: '4.53900E\+15', line 3"):
+        read_user_ids(b"user_id\n4.53900E+15\n4.53910E+15\n", "u.csv")
+    rng = np.random.default_rng(0)
+    rounded = pd.DataFrame({"user": [f"{4539000000000000 + u * 1000:.5E}" for u in rng.integers(0, 40, 400)],
+                            "item": [f"i{i}" for i in rng.integers(0, 50, 400)]})
+    with pytest.raises(DataProblem, match=r"column user: 400 user ids written in scientific notation .* save the column as text"):
+        read_interactions(_csv(rounded), "r.csv")  # it had read "rows repeat an earlier (user, item) pair", blaming the rows
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    shipped = rec.load(ModelStore(REPO_ROOT / "models"))
+    out = rec.score_file(shipped, b"0,1\n1,2\n2,3\n", "u.csv")
+    assert out["user_id"].unique().tolist() == ["1", "2", "3"] and "ignored the first column: it numbers the rows (a row index)" in out.attrs["notes"]
+    out = rec.score_file(shipped, b"user_id\n1\n2\n1\n", "u.csv")
+    assert out["user_id"].value_counts().to_dict() == {"1": 10, "2": 10}
+    assert ("1 id appears more than once ('1' 2×): each user gets one list, so the output holds 2 users for the file's 3 rows"
+            in out.attrs["notes"]), out.attrs["notes"]

@@ -1159,3 +1159,28 @@ def to_safe_csv(df: pd.DataFrame, **kwargs) -> bytes:
     return safe.to_csv(index=False, **kwargs).encode("utf-8")
 
 
+
+
+_SCI_ID = re.compile(r"^[+-]?(\d)(?:[.,](\d+))?[eE]\+?(\d+)$")
+
+
+def rounded_ids(values: pd.Series, column: str, what: str, header: bool = True) -> str | None:
+    """A problem line when ids are written in scientific notation with fewer digits than the number has ("4.53900E+15"):
+    a spreadsheet showed long numeric ids that way and saved them rounded, so different ids became one — 188 card numbers
+    had been read as one customer, and every history feature changed without a word (a sweep, 2026-12-06). None otherwise."""
+    text = values.astype(str).str.strip()
+    parts = text.str.extract(_SCI_ID)
+    sci = parts[2].notna()
+    if not sci.any():
+        return None
+    digits = 1 + parts[1].fillna("").str.len()
+    exponent = pd.to_numeric(parts[2], errors="coerce").fillna(0)
+    # 4.539E+15: 4 digits of 16. Spreadsheets write 12 digits or more this way; "2E3" may be a product code, and is left alone
+    lossy = sci & (exponent >= 11) & (digits <= exponent)
+    if not lossy.any():
+        return None
+    rows = np.flatnonzero(lossy.to_numpy())
+    where = ", ".join(f"line {file_line(values, int(r), header)}: {text.iloc[r]!r}" for r in rows[:2]) + (" …" if len(rows) > 2 else "")
+    return (f"column {column}: {len(rows):,} {what} id{'s' if len(rows) > 1 else ''} written in scientific notation ({where}) — a "
+            f"spreadsheet rounded these long numbers, so different {what}s may now share one id; save the column as text (in a "
+            "spreadsheet, format the column as Text before saving, or open the CSV with that column imported as Text)")

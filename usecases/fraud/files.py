@@ -26,7 +26,7 @@ import pandas as pd
 
 from usecases.core import protocol
 from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, join_date_and_time, match_columns, merge_id_spellings, normalise_name,
-                                  parse_dates, read_table, text_to_numbers, validate)
+                                  parse_dates, read_table, rounded_ids, text_to_numbers, validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
 
@@ -254,6 +254,10 @@ def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool =
                      notes: list[str] | None = None) -> pd.DataFrame:
     """Validated raw rows (``RAW_SCHEMA`` columns) → the simulator's columns, in file order (times parsed at the local
     wall-clock time written, labels checked). Shared by the local reader and the Ray scoring path."""
+    rounded = [p for col, what in (("customer_id", "customer"), ("terminal_id", "terminal"), ("transaction_id", "transaction"))
+               if (p := rounded_ids(data[col], col, what))]
+    if rounded:  # 188 card numbers written "4.53900E+15" had been read as one customer, every history feature changed unsaid
+        raise DataProblem(rounded, subject)
     tx = pd.DataFrame({
         "TRANSACTION_ID": data["transaction_id"].astype(str).to_numpy(),
         "TX_DATETIME": parse_datetimes(data["datetime"], subject, notes).to_numpy(),

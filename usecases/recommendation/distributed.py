@@ -74,7 +74,9 @@ def user_codes(ctx, input_path: str) -> tuple[np.ndarray, list[str], list[str]]:
         return np.arange(ctx.data.n_users, dtype=np.int64), [], []
     p = Path(input_path)
     try:
-        return resolve_users(ctx, read_user_ids(p.read_bytes(), p.name))
+        ids = read_user_ids(p.read_bytes(), p.name)
+        codes, new_ids, notes = resolve_users(ctx, ids)
+        return codes, new_ids, [*ids.attrs.get("notes", []), *notes]
     except DataProblem as exc:
         raise DataProblem(exc.problems, f"“{p.name}”") from None
 

@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from usecases.core.tables import (Column, DataProblem, Schema, column_choices, file_line, join_date_and_time, match_columns, match_spellings, merge_id_spellings,
-                                  normalise_name, parse_dates, read_table, times_of_day_only, validate)
+                                  normalise_name, parse_dates, read_table, rounded_ids, times_of_day_only, validate)
 
 from .data import LIKED_SHARE, MIN_USER_INTERACTIONS, Interactions, encode
 
@@ -52,7 +52,8 @@ TITLES_SCHEMA = Schema(
 
 USERS_SCHEMA = Schema(
     title="user list",
-    columns=(Column("user_id", "str", description="A user id known to the model", example="15", aliases=("user", "userid", "customer_id")),),
+    columns=(Column("user_id", "str", description="A user id known to the model", example="15",
+                    aliases=("user", "userid", "customer", "customer_id")),),  # the interactions file's names ("customer" was refused)
     min_rows=1,
     encodings=ENCODINGS,
     headerless_ok=True,
@@ -250,6 +251,14 @@ def _date_and_time(df: pd.DataFrame, subject: str, notes: list[str]) -> pd.DataF
     return join_date_and_time(df, date, time, "timestamp")
 
 
+def _numbers_rows(col: pd.Series) -> bool:
+    """0, 1, 2, … (or 1, 2, 3, …) down every row of at least two: a row index, such as pandas' ``to_csv`` writes."""
+    first = pd.to_numeric(col, errors="coerce")
+    n = len(col)
+    return bool(n >= 2 and first.notna().all() and int(first.iloc[0]) in (0, 1)
+                and (first.to_numpy() == range(int(first.iloc[0]), int(first.iloc[0]) + n)).all())
+
+
 def read_interactions(raw: bytes, filename: str, items: bytes | None = None, items_name: str | None = None) -> Interactions:
     """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
     subject = f"“{filename}”"
@@ -257,10 +266,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     named = info.header
     notes: list[str] = []
     if not named and df.shape[1] >= 3:
-        first = pd.to_numeric(df.iloc[:, 0], errors="coerce")
-        n = len(df)
-        if n >= 2 and first.notna().all() and (first.to_numpy() == range(int(first.iloc[0]), int(first.iloc[0]) + n)).all() \
-                and int(first.iloc[0]) in (0, 1):
+        if _numbers_rows(df.iloc[:, 0]):
             # 0, 1, 2, … down every row is a row index (pandas' to_csv writes one unless index=False), never a user: a user has
             # at least 4 rows. Read as the user, it had made the users the items and the items the ratings.
             df = df.iloc[:, 1:].set_axis(range(df.shape[1] - 1), axis=1)
@@ -295,6 +301,10 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
                         + (" (every row counts as an interaction, whatever its rating)" if "ratings" in lost else "")
                         + f"; if one of them holds {' or '.join(lost)}, name it {' or '.join(c for w, c in (('ratings', 'rating'), ('times', 'timestamp')) if w in lost)}"
                         if lost else ""))
+    names = {t: str(f) for f, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items()} if named else {}
+    rounded = [p for col in ("user", "item") if (p := rounded_ids(data[col], names.get(col, col), col, info.header))]
+    if rounded:  # they had been refused as "rows repeat an earlier (user, item) pair", which blamed the file's rows
+        raise DataProblem(rounded, subject)
     for col in ("user", "item"):  # "7" and "007", "1029" and "1029.0": one user, one item (it had split them, NDCG 0.32 → 0.09)
         data[col], merged = merge_id_spellings(data[col], col)
         if merged:
@@ -427,7 +437,30 @@ def _split_year(titles: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def read_user_ids(raw: bytes, filename: str) -> pd.Series:
-    """The user ids of a batch file (one per row, header optional)."""
+    """The user ids of a batch file (one per row, header optional); ``.attrs["notes"]`` says how a headerless file of several
+    columns was read. Such a file had been read from its first column without a word (a sweep, 2026-12-06): a row index
+    ``0, 1, 2`` became the users (the real users 1 and 2 got lists in place of 42, 17 and 99), and ids written on one line,
+    ``42;17;99``, became the single user 42."""
     subject = f"“{filename}”"
     df, info = read_table(raw, max_bytes=USERS_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
-    return validate(df, USERS_SCHEMA, header=info.header, subject=subject)["user_id"].astype(str)
+    notes: list[str] = []
+    if not info.header and df.shape[1] > 1:
+        if len(df) == 1:  # one line of ids
+            row = df.iloc[0].astype(str).str.strip()
+            row = row[(row != "") & (row.str.lower() != "nan")]
+            df = pd.DataFrame({"column_1": row.to_numpy()})
+            notes.append(f"the ids are written on one line: read as {len(df):,} user ids")
+        else:
+            if _numbers_rows(df.iloc[:, 0]):
+                df = df.iloc[:, 1:]
+                notes.append("ignored the first column: it numbers the rows (a row index)")
+            if df.shape[1] > 1:
+                ex = ", ".join(repr(str(v)) for v in df.iloc[:2, 0])
+                notes.append(f"no header and {df.shape[1]} columns: the user ids are read from the first ({ex} …) and the others "
+                             "left out — give the file a header naming user_id to read another column")
+            df = df.iloc[:, :1]
+    ids = validate(df, USERS_SCHEMA, header=info.header, subject=subject)["user_id"].astype(str)
+    if rounded := rounded_ids(ids, "user_id", "user", info.header):
+        raise DataProblem(rounded, subject)
+    ids.attrs["notes"] = notes
+    return ids

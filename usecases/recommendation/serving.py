@@ -298,6 +298,8 @@ def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], 
     already had among them — or an unknown id: a new visitor with no history, who gets the most popular items, said in the
     ``basis`` column and in one note. A list in which no id is known either way is refused (another system's ids, or the
     wrong model)."""
+    counts = pd.Series(ids, dtype=object).value_counts()
+    twice = counts[counts > 1]
     ids, respelled = respell(ctx, ids)
     short = _left_out_ids(ctx)
     codes = [ctx.data.user_code(u) for u in ids]
@@ -309,6 +311,10 @@ def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], 
     new_code = {u: ctx.data.n_users + j for j, u in enumerate(new_ids)}
     out = [c if c is not None else new_code[u] for u, c in zip(ids, codes)]
     notes = [*([respelled] if respelled else []), *([f"{said}. They get the most popular items, with basis “{UNKNOWN_BASIS}”"] if said else [])]
+    if len(twice):  # the output had simply had fewer lists than the file had rows (a sweep, 2026-12-06)
+        notes.append(f"{len(twice):,} id{'s' if len(twice) > 1 else ''} appear{'' if len(twice) > 1 else 's'} more than once ("
+                     + ", ".join(f"{u!r} {c}×" for u, c in twice.head(3).items()) + (" …" if len(twice) > 3 else "")
+                     + f"): each user gets one list, so the output holds {len(counts):,} users for the file's {len(ids):,} rows")
     held = [u for u in new_ids if u in short]
     if held:
         notes.append(f"{len(held):,} user{'s' if len(held) > 1 else ''} ({', '.join(map(repr, held[:5]))}{' …' if len(held) > 5 else ''}) "
@@ -401,6 +407,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     ctx = context(trained)
     ids = [str(u) for u in (rows["user_id"] if isinstance(rows, pd.DataFrame) else rows)]
     codes, new_ids, notes = resolve_users(ctx, ids)
+    notes = [*(getattr(rows, "attrs", {}).get("notes") or []), *notes]  # how the file was read (read_user_ids)
     n_users = ctx.data.n_users
     known = codes < n_users
     extra = unsampled(ctx)  # once: both the histories and the items never offered read it
