@@ -196,6 +196,8 @@ def test_csv_text_column():
     assert "Paragraph number 5" in c.text and "id" not in c.text[:5]
     with pytest.raises(DataProblem, match="no column 'text'"):
         read_corpus([("notes.csv", ("id,body\n" + rows).encode())], text_column="text")
+    # the column named in another case is that column ("Body" for "body" was refused; triage reads names in any case)
+    assert read_corpus([("notes.csv", ("id,body\n" + rows).encode())], text_column="Body").text == c.text
 
 
 def _tiny_hf_model(folder):

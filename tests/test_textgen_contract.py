@@ -238,6 +238,14 @@ def test_score_continues_every_prompt_and_score_file_uses_it(quick):
     assert lines["completion"].tolist()[0] == out["completion"].tolist()[0]
     with pytest.raises(DataProblem, match="holds no prompt"):
         textgen.score_file(t, b"\n \n", "prompts.txt", sampling=greedy)
+    # A one-column CSV of prompts without a header: its first prompt is not a column name (it was refused as "missing column
+    # prompt (found: def add(a, b):)", a sweep of 2026-12-06); a column name stays one, and "question" names the prompts.
+    bare = textgen.score_file(t, b"def f(x):\nclass A\n", "p.csv", sampling=greedy)
+    assert bare["prompt"].tolist() == ["def f(x):", "class A"] and bare["completion"].tolist()[1] == out["completion"].tolist()[1]
+    assert bare.attrs["notes"][0] == "read without a header — its first line ('def f(x):') is a prompt, not a column name"
+    assert textgen.score_file(t, b"question\ndef f\n", "p.csv", sampling=greedy)["prompt"].tolist() == ["def f"]
+    with pytest.raises(DataProblem, match=r"missing column prompt \(expected: prompt; found: my_prompts"):
+        textgen.score_file(t, b"my_prompts\ndef f\n", "p.csv", sampling=greedy)
 
 
 def test_throughput_is_measured_once_per_run_and_feeds_the_evaluation(quick):

@@ -141,6 +141,8 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
                 df = df.set_axis(["text"], axis=1)
                 notes.append(f"{name}: read without a header — its first line ({first[:40]!r}…) is text, not a column name")
             col = text_column or _guess_text_column(df, subject)
+            if col not in df.columns:  # "Body" for the file's "body": the column named, in another case (it was refused)
+                col = next((str(c) for c in df.columns if str(c).strip().casefold() == col.strip().casefold()), col)
             if text_column is None and df.shape[1] > 1:  # a ticket file trained on body_html without a word
                 notes.append(f"{name}: column {col!r} read as the text (the longest cells of {', '.join(map(repr, map(str, df.columns)))}); "
                              "name another with --text-column (on the page: Text column)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -13,11 +14,12 @@ from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import Column, DataProblem, Schema, match_columns, read_table, sniff_binary, validate
 
 from . import SPEC
-from .corpus import Corpus, plain_text, read_corpus, refuse_mixed_encodings
+from .corpus import Corpus, _reads_like_prose, plain_text, read_corpus, refuse_mixed_encodings
 from .generate import Sampling, complete
 from .model import TextModel, Trained
 
-PROMPTS_SCHEMA = Schema(title="prompts file", columns=(Column("prompt", "str", description="Text to continue", example="The with statement"),),
+PROMPTS_SCHEMA = Schema(title="prompts file", columns=(Column("prompt", "str", description="Text to continue", example="The with statement",
+                                                              aliases=("prompts", "input", "question", "query")),),
                         min_rows=1, max_bytes=5 * 1024 * 1024, na_values=("",))
 SCORE_SAMPLING = Sampling(max_new_tokens=200, temperature=0.0)
 THROUGHPUT_TOKENS, THROUGHPUT_WARMUP = 64, 16
@@ -98,8 +100,19 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=subject,
                           strip=False)
     refuse_mixed_encodings(raw, info.encoding, subject)
+    read_notes = []
+    if info.header and df.shape[1] == 1 and not match_columns(df, PROMPTS_SCHEMA)[0] and _reads_like_a_prompt(str(df.columns[0])):
+        # a one-column file of prompts written without a header: its first prompt is not a column name (it was refused as
+        # "missing column prompt (found: def add(a, b):)" — a sweep, 2026-12-06; the corpus reader had read such files since 2026-12-05)
+        first = str(df.columns[0])
+        df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=subject,
+                              strip=False, header=False)
+        df = df.set_axis(["prompt"], axis=1)
+        read_notes.append(f"read without a header — its first line ({first[:40]!r}{'…' if len(first) > 40 else ''}) is a prompt, "
+                          "not a column name")
     rows = validate(df, PROMPTS_SCHEMA, header=info.header, subject=subject)
     out = score(trained, rows, sampling)
+    out.attrs["notes"] = [*read_notes, *out.attrs.get("notes", [])]
     # The file's other columns (an id, a customer, a channel) come back beside each continuation, as written: the output
     # had held only prompt and completion, so a file of 500 tickets could not be joined back (a sweep, 2026-12-04).
     used = set(match_columns(df, PROMPTS_SCHEMA)[0]) if info.header else {df.columns[0]}
@@ -111,6 +124,12 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     both = pd.concat([kept, out], axis=1)
     both.attrs["notes"] = list(out.attrs.get("notes", []))
     return both
+
+
+def _reads_like_a_prompt(cell: str) -> bool:
+    """A one-column file's first cell that is text to continue, not a column name: prose (``corpus._reads_like_prose``), or
+    code and sentences with brackets or punctuation (``def add(a, b):``) — a column name is a word or a few."""
+    return _reads_like_prose(cell) or bool(re.search(r"[()\[\]{}.!?;:,=\"']", cell.strip()))
 
 
 def _prompt_lines(raw: bytes, subject: str) -> pd.DataFrame:
