@@ -1021,3 +1021,13 @@ def test_a_user_list_without_a_header_is_read_as_its_writer_meant_and_says_how()
     assert out["user_id"].value_counts().to_dict() == {"1": 10, "2": 10}
     assert ("1 id appears more than once ('1' 2×): each user gets one list, so the output holds 2 users for the file's 3 rows"
             in out.attrs["notes"]), out.attrs["notes"]
+
+
+def test_a_headerless_interactions_file_of_letter_ids_is_told_to_add_a_header():
+    """"alicex,movie_db" on line 1 was taken for a header and the file told only to "rename the columns": the message now
+    says that a first line of data needs a header line, and which."""
+    from usecases.recommendation.files import read_interactions
+
+    with pytest.raises(DataProblem, match=r"found: alicex, movie_db; rename the columns, or if line 1 is data, add a header line "
+                                          r"such as “user,item”\)"):
+        read_interactions(b"alicex,movie_db\nbobby,movie_ab\ncarol,movie_cd\n", "r.csv")

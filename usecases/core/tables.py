@@ -1043,8 +1043,11 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
     missing = [c.name for c in schema.columns if c.required and c.name not in mapping.values()]
     if missing:
         found = ", ".join(map(str, df.columns[:12])) + (" …" if len(df.columns) > 12 else "")
+        # a headerless file whose first line holds no digit ("alicex,movie_db") was only told to rename its columns
+        data_too = (f", or if line 1 is data, add a header line such as “{','.join(c.name for c in schema.columns if c.required)}”"
+                    if schema.headerless_ok and not mapping else "")
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (expected: {expected}; found: {found}; "
-                        "rename the columns)" if header else
+                        f"rename the columns{data_too})" if header else
                         f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (expected: {expected})")
     if extras and not schema.allow_extra:
         problems.append(f"unexpected column{'s' if len(extras) > 1 else ''} {', '.join(map(str, extras))} (expected only: {expected})")
