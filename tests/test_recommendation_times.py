@@ -38,3 +38,23 @@ def test_compact_dates_are_read_as_dates_and_said():
     assert ms.frame.timestamp.equals(ref.frame.timestamp) and any("13-digit Unix times read as milliseconds" in n for n in ms.notes)
     with pytest.raises(DataProblem, match="not Unix seconds"):
         rec.read_data(_csv(df.assign(timestamp=df.timestamp * 100000)), "x.csv")
+
+
+def test_times_with_and_without_a_zone_offset_are_named():
+    """A timestamp column mixing "+05:00" with times that carry none was read without a word (those without one as UTC, so
+    the two kinds may be hours apart in a user's order); a note now says so. One way throughout says nothing."""
+    import numpy as np
+    import pandas as pd
+
+    from usecases.recommendation.files import read_interactions
+
+    rng = np.random.default_rng(0)
+    t = list(pd.date_range("2024-01-01", periods=400, freq="37min").strftime("%Y-%m-%d %H:%M:%S"))
+    users, items = [f"u{u}" for u in rng.integers(0, 30, 400)], [f"i{i}" for i in rng.integers(0, 80, 400)]
+    for times, said in ((t, False), ([x + "+05:00" for x in t], False), ([x + ("+05:00" if i % 2 else "") for i, x in enumerate(t)], True)):
+        df = pd.DataFrame({"user": users, "item": items, "timestamp": times}).drop_duplicates(["user", "item"])
+        notes = read_interactions(df.to_csv(index=False).encode(), "r.csv").notes
+        hit = [n for n in notes if "times carry a time-zone offset" in n]
+        assert bool(hit) == said, notes
+        if said:
+            assert hit[0].startswith(f"column timestamp: {int(df['timestamp'].str.endswith('+05:00').sum()):,} of {len(df):,} times carry")

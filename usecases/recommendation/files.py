@@ -142,6 +142,12 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     bad = present & when.isna()
     if bad.any():
         raise DataProblem(f"column timestamp: {int(bad.sum()):,} value{'s are' if bad.sum() != 1 else ' is'} neither Unix seconds nor dates ({lines(bad)})", subject)
+    zoned = present & values.astype(str).str.strip().str.contains(r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)$", regex=True)
+    if zoned.any() and not zoned[present].all() and notes is not None:  # read silently before (a sweep, 2026-12-06)
+        ex = values[zoned].iloc[0]
+        notes.append(f"column timestamp: {int(zoned.sum()):,} of {int(present.sum()):,} times carry a time-zone offset (e.g. {ex!s}) and the "
+                     "others do not: those without one are read as UTC, so the two kinds may be hours apart in the order of a user's "
+                     "interactions — write every time one way")
     secs = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     return secs.where(present).astype(float)
 
