@@ -347,6 +347,9 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
     for alias in ALIASES[canon]:  # a unit after the name ("HeartRate_bpm", "Temp (F)", "SBP mmHg") was "Not used"
         candidates += [(col, "by name, with its unit") for col, n in names.items()
                        if _UNIT_SUFFIX.sub("", n) == alias and all(col != c for c, _ in candidates)]
+    for alias in ALIASES[canon]:  # "Patient Sex", "patient_gender", "Patient Age (years)": the field after a "patient" prefix
+        candidates += [(col, "by name, after 'patient'") for col, n in names.items() if n.startswith("patient_")
+                       and _UNIT_SUFFIX.sub("", n.removeprefix("patient_")) == alias and all(col != c for c, _ in candidates)]
     for col, n in names.items():
         close = difflib.get_close_matches(n, ALIASES[canon], n=1, cutoff=0.88)
         if close and all(col != c for c, _ in candidates):

@@ -36,29 +36,51 @@ RANGES = {"age": (0, 120, "years"), "pain": (0, 10, "points"), "sbp": (40, 300, 
 VITALS = ("avpu", "sbp", "hr", "rr", "temp", "spo2")
 MIN_VITALS = 3  # without a complaint, a suggested level needs at least this many vital signs
 
-_ID_NAME = re.compile(r"(^|_)(name|first_?name|last_?name|surname|patient|patient_?id|mrn|record|chart|phone|tel|telefon|mobile|dob|birth|"
-                      r"geburtsdatum|date_of_birth|address|street|zip|postcode|email|ssn|nhs|insurance|id)($|_)")
+# "patient" is an identifier alone or with an id, name or number part ("patient", "Patient ID", "patient no"), not as the
+# prefix of a field ("Patient Sex", "patient_gender", "Patient Age (years)" had been left out as identifiers: a sweep, 2026-12-06)
+_ID_NAME = re.compile(r"(^|_)(name|first_?name|last_?name|surname|patient_?id|mrn|record|chart|phone|tel|telefon|mobile|dob|birth|"
+                      r"geburtsdatum|date_of_birth|address|street|zip|postcode|email|ssn|nhs|insurance|id)($|_)"
+                      r"|^patient(_?(id|name|number|num|no|nr))?$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{9,}$")
+# A number written with decimals ("45.123456789", "37.500000", "36,812345") is no phone number, however many digits it has
+# (an age or temperature column exported with six decimals had been left out as phone numbers: a sweep, 2026-12-06). Its
+# whole part has no leading zero, so "030.1234567" (a phone number written with a dot) still counts as one.
+_DECIMAL = re.compile(r"^[+-]?(?:0|[1-9]\d*)[.,]\d+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 # the same separator twice: "7.0/10" (a pain score charted out of ten) had been dropped as a date of birth
 _DATE = re.compile(r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$")
+SCRUBBED = "scrubbed"  # df.attrs key set by scrub: {column: why it was left out}, so a mapping that names one is told why
+
+
+def _why_identifier(col, values: pd.Series) -> str | None:
+    """Why column ``col`` (its filled cells ``values``) looks like a direct identifier, or ``None`` when it does not."""
+    n = normalise_name(col)
+    if _ID_NAME.search(n) and not any(n == a for al in ALIASES.values() for a in al):
+        return "its name is an identifier's"
+    if not len(values):
+        return None
+    share = lambda rx: values.str.match(rx).mean()  # noqa: E731
+    if (values.str.match(_PHONE) & ~values.str.match(_DECIMAL)).mean() > 0.5:
+        return "its values look like phone numbers"
+    if share(_EMAIL) > 0.3:
+        return "its values look like e-mail addresses"
+    if (share(_DATE) > 0.5 and "date" not in n and "time" not in n) or share(_DATE) > 0.8:
+        return "its values look like dates of birth"
+    return None
 
 
 def scrub(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Drop columns that look like names, ids, phone numbers, e-mails or dates of birth."""
-    dropped, keep = [], []
+    """Drop columns that look like names, ids, phone numbers, e-mails or dates of birth; ``attrs[SCRUBBED]`` says why."""
+    why = {}
     for col in df.columns:
-        n = normalise_name(col)
         values = df[col].astype(str).str.strip()
-        values = values[~values.isin(PLACEHOLDERS)].head(200)
-        looks = False
-        if _ID_NAME.search(n) and not any(n == a for al in ALIASES.values() for a in al):
-            looks = True
-        elif len(values):
-            share = lambda rx: values.str.match(rx).mean()  # noqa: E731
-            looks = share(_PHONE) > 0.5 or share(_EMAIL) > 0.3 or (share(_DATE) > 0.5 and "date" not in n and "time" not in n) or share(_DATE) > 0.8
-        (dropped if looks else keep).append(col)
-    return df[keep], dropped
+        reason = _why_identifier(col, values[~values.isin(PLACEHOLDERS)].head(200))
+        if reason:
+            why[col] = reason
+    out = df[[c for c in df.columns if c not in why]]
+    out.attrs.update(df.attrs)
+    out.attrs[SCRUBBED] = why
+    return out, list(why)
 
 
 def _fahrenheit_hint(canon: str, v: pd.Series) -> str:
@@ -183,6 +205,14 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
                                                                                 for c in absent_labels))
         mapping = dataclasses.replace(mapping, columns={c: col for c, col in mapping.columns.items() if c not in absent_labels})
         missing_cols = [c for c in missing_cols if c not in absent_labels]
+    # a mapped column that scrub left out is in the file: say why it was not read (it had been "not in the file")
+    scrubbed = {normalise_name(k): (k, why) for k, why in df.attrs.get(SCRUBBED, {}).items()}
+    left_out = [c for c in missing_cols if normalise_name(mapping.columns[c]) in scrubbed]
+    if left_out:
+        problems.append("mapped column(s) left out as identifiers before anything is read: " + ", ".join(
+            f"{c} → {scrubbed[normalise_name(mapping.columns[c])][0]!r} ({scrubbed[normalise_name(mapping.columns[c])][1]})" for c in left_out)
+            + " — identifiers are never read: map the column that holds the field, or write its values as plain numbers or words")
+        missing_cols = [c for c in missing_cols if c not in left_out]
     if missing_cols:
         close = {c: difflib.get_close_matches(str(mapping.columns[c]), [str(x) for x in df.columns], n=1, cutoff=0.6) for c in missing_cols}
         problems.append("mapped column(s) not in the file: " + ", ".join(

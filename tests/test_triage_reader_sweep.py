@@ -1,0 +1,72 @@
+"""The triage records reader on a reviewer's sweep of messy exports (2026-12-06): each test holds one fix, with the values
+read, not only "no exception"."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from usecases.core.tables import DataProblem
+from usecases.triage.cohort import CohortConfig, generate
+from usecases.triage.records import Mapping, read_records, scrub
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    return generate(CohortConfig(n=200, seed=7))
+
+
+def _read(df: pd.DataFrame | bytes, mapping: Mapping | None = None, **kw):
+    raw = df if isinstance(df, bytes) else df.to_csv(index=False).encode()
+    return read_records(raw, "x.csv", mapping, **kw)
+
+
+# ---- 1. decimals with many digits are no phone numbers ----------------------------------------------------------------
+
+def test_numbers_with_many_decimals_are_read_not_left_out_as_phone_numbers(cohort):
+    d = cohort.copy()
+    d["age"] = d["age"] + 0.123456789
+    d["temp"] = d["temp"].map("{:.6f}".format)
+    recs = _read(d)
+    assert "Left out as identifiers, never read (names, ids, phone numbers, e-mails, dates of birth): 'patient'" in recs.notes
+    assert not any(n.startswith("Not in the file") for n in recs.notes)
+    np.testing.assert_allclose(recs.frame["age"].to_numpy(float), (cohort["age"] + 0.123456789).to_numpy(float))
+    np.testing.assert_allclose(recs.frame["temp"].to_numpy(float), cohort["temp"].round(6).to_numpy(float))
+    # a decimal comma too ("36,812345")
+    comma = cohort.assign(temp=cohort["temp"].map("{:.6f}".format).str.replace(".", ",", regex=False))
+    assert scrub(comma.astype(str))[1] == ["patient"]
+
+
+@pytest.mark.parametrize("phone", ["+49 30 1234567", "030-1234567", "0301234567", "030.1234567", "(030) 123 4567"])
+def test_real_phone_numbers_are_still_left_out(cohort, phone):
+    d = cohort.astype(str).assign(contact=phone)
+    kept, dropped = scrub(d)
+    assert dropped == ["patient", "contact"] and kept.attrs["scrubbed"]["contact"] == "its values look like phone numbers"
+
+
+def test_a_mapped_column_left_out_as_an_identifier_is_named_as_such_not_as_missing(cohort):
+    d = cohort.astype(str).assign(temp="030-1234567")
+    with pytest.raises(DataProblem) as err:
+        _read(d, Mapping(columns={"temp": "temp", "hr": "hr", "sbp": "sbp", "rr": "rr", "level": "level"}))
+    msg = str(err.value)
+    assert "mapped column(s) left out as identifiers before anything is read: temp → 'temp' (its values look like phone numbers)" in msg
+    assert "not in the file" not in msg
+
+
+# ---- 2. "Patient Sex" is the sex, not an identifier -------------------------------------------------------------------
+
+def test_columns_named_patient_something_are_read_as_their_field(cohort):
+    d = cohort.rename(columns={"sex": "Patient Sex", "age": "Patient Age (years)", "patient": "Patient No"})
+    recs = _read(d)
+    assert recs.dropped == ["Patient No"]
+    assert "Sex ← 'Patient Sex' (by name, after 'patient')" in recs.notes[0]
+    assert "Age ← 'Patient Age (years)'" in recs.notes[0]
+    assert recs.frame["sex"].tolist() == cohort["sex"].tolist() and recs.frame["age"].tolist() == cohort["age"].tolist()
+    g = _read(cohort.rename(columns={"sex": "patient_gender"}))
+    assert g.frame["sex"].tolist() == cohort["sex"].tolist()
+    # "patient" with an id, name or number part is still an identifier
+    ids = cohort.astype(str).assign(**{"patient_id": "a", "Patient Name": "b", "patient number": "c", "patient no": "d"})
+    assert scrub(ids)[1] == ["patient", "patient_id", "Patient Name", "patient number", "patient no"]
