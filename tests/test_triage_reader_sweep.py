@@ -70,3 +70,50 @@ def test_columns_named_patient_something_are_read_as_their_field(cohort):
     # "patient" with an id, name or number part is still an identifier
     ids = cohort.astype(str).assign(**{"patient_id": "a", "Patient Name": "b", "patient number": "c", "patient no": "d"})
     assert scrub(ids)[1] == ["patient", "patient_id", "Patient Name", "patient number", "patient no"]
+
+
+# ---- 3. "none" in a pain column is no pain ----------------------------------------------------------------------------
+
+def test_no_pain_words_in_a_pain_column_are_a_score_of_zero_with_a_note(cohort):
+    d = cohort.copy()
+    d["pain"] = d["pain"].astype(object)
+    d.loc[0:9, "pain"] = "none"
+    d.loc[10:12, "pain"] = "No pain"
+    d.loc[13:14, "pain"] = "keine Schmerzen"
+    d.loc[15, "pain"] = "??"  # a placeholder stays not recorded
+    recs = _read(d)
+    assert recs.frame["pain"].iloc[:15].tolist() == [0.0] * 15 and np.isnan(recs.frame["pain"].iloc[15])
+    np.testing.assert_array_equal(recs.frame["pain"].iloc[16:].to_numpy(float), cohort["pain"].iloc[16:].to_numpy(float))
+    assert ("Pain score: 15 values saying no pain ('none', 'No pain', 'keine Schmerzen') read as 0 — if they mean not recorded, "
+            "leave those cells empty") in recs.notes
+    # only in the pain column: "none" elsewhere is still not recorded
+    other = cohort.assign(hr=cohort["hr"].astype(object))
+    other.loc[0:4, "hr"] = "none"
+    got = _read(other)
+    assert got.frame["hr"].iloc[:5].isna().all() and not any("no pain" in n for n in got.notes)
+
+
+# ---- 4. units the reader did not know -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("col, cells, expected", [
+    ("temp", ["37.5C", "37.5 C", "37.5 °", "38.1 °C"], [37.5, 37.5, 37.5, 38.1]),
+    ("spo2", ["97% RA", "97 (RA)", "95 % on room air", "99"], [97.0, 97.0, 95.0, 99.0]),
+    ("rr", ["16 breaths", "16 /min", "22 breaths/min", "18"], [16.0, 16.0, 22.0, 18.0]),
+    ("age", ["45J", "45 Jahre", "45 yrs", "61 years old"], [45.0, 45.0, 45.0, 61.0]),
+])
+def test_vital_signs_and_ages_with_units_are_read_as_their_numbers(cohort, col, cells, expected):
+    d = cohort.assign(**{col: [cells[i % len(cells)] for i in range(len(cohort))]})
+    recs = _read(d)
+    assert recs.frame[col].head(8).tolist() == expected * 2
+    assert not any("has no numbers" in n or "unreadable" in n for n in recs.notes)
+
+
+def test_fahrenheit_with_a_space_gets_the_conversion_hint_and_fractions_of_spo2_are_named(cohort):
+    with pytest.raises(DataProblem, match=r"Temperature: all 200 values of 'temp' lie outside 30–44 °C \(from 98.6 to 98.6\) — "
+                                          r"they look like °F: convert with °C = \(°F − 32\) × 5/9"):
+        _read(cohort.assign(temp="98.6 F"))
+    frac = cohort.assign(spo2=(cohort["spo2"] / 100).round(2))
+    n = int(frac["spo2"].notna().sum())
+    with pytest.raises(DataProblem, match=rf"SpO₂: all {n} values of 'spo2' lie outside 50–100 % \(from [0-9.]+ to 1\) — they look "
+                                          r"like a fraction: multiply by 100 \(0.97 is 97 %\)"):
+        _read(frac)

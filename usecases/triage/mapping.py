@@ -253,9 +253,23 @@ def _young_ages(s: pd.Series) -> pd.Series:
     return n / m[1].str.lower().str[0].map(_PER_YEAR)
 
 
+# Units only one field writes, stripped for that field alone (a bare "C" or "J" after another field's number means nothing):
+# "37.5C", "37.5 C", "37.5 °" and "98.6 F" (kept as °F, which the plausibility check names, as it does "98.6°F"); "97% RA",
+# "97 (RA)" (on room air; a saturation's % is dropped whether or not every value has one); "16 breaths"; "45J", "45 Jahre", "45 yrs old". Each had made its whole column "has no numbers;
+# not used" (a sweep, 2026-12-06).
+_FIELD_UNIT = {
+    "temp": re.compile(r"(?<=\d)\s*(?:[°º]|deg(?:rees?)?)?\s*(?:[cf]|celsius|fahrenheit)?\.?$", re.IGNORECASE),
+    "spo2": re.compile(r"(?<=\d)\s*%?\s*(?:\(\s*(?:ra|room air|on air)\s*\)|(?:on\s+)?(?:ra|room air|air))?\.?$", re.IGNORECASE),
+    "rr": re.compile(r"(?<=\d)\s*(?:breaths?|resp(?:irations?)?|atemzüge)(?:\s*(?:/|per)\s*min(?:ute)?)?\.?$", re.IGNORECASE),
+    "age": re.compile(r"(?<=\d)\s*(?:j|jahre?|jr?s?|years?\s+old|yrs?\s+old|yo)\.?$", re.IGNORECASE),
+}
+
+
 def field_number(canon: str, s: pd.Series) -> pd.Series:
-    """``to_number`` for one field: an age in months, weeks or days is read in years (:func:`young_ages`)."""
-    v = to_number(s)
+    """``to_number`` for one field: an age in months, weeks or days is read in years (:func:`young_ages`), and a unit only
+    this field writes (:data:`_FIELD_UNIT`) is dropped."""
+    unit = _FIELD_UNIT.get(canon)
+    v = to_number(s) if unit is None else on_distinct(lambda d: _to_number(d.astype(str).str.strip().str.replace(unit, "", regex=True)), s)
     if canon == "age":
         young = young_ages(s)
         v = v.where(young.isna(), young)

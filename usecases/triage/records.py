@@ -84,6 +84,8 @@ def scrub(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _fahrenheit_hint(canon: str, v: pd.Series) -> str:
+    if canon == "spo2" and v.between(0, 1).all():  # 0.97 for 97 %: "check the column and its unit" had left the fix to guess
+        return " — they look like a fraction: multiply by 100 (0.97 is 97 %)"
     if canon == "temp" and v.between(86, 112).mean() > 0.8:
         return " — they look like °F: convert with °C = (°F − 32) × 5/9 before uploading"
     if canon == "temp" and v.between(300, 320).mean() > 0.8:
@@ -96,8 +98,20 @@ def _fahrenheit_hint(canon: str, v: pd.Series) -> str:
 IGNORED = "treated as not recorded"
 
 
+# A pain column's words for no pain: a score of 0 ("none" had been a placeholder, so such patients were "not recorded" without a
+# word; a sweep, 2026-12-06). In this column only: elsewhere "none" stays not recorded.
+NO_PAIN = ("none", "no pain", "kein", "keine", "kein schmerz", "keine schmerzen")
+
+
 def _numeric(canon: str, raw: pd.Series, problems: list, notes: list) -> pd.Series:
     label = FIELD_LABELS[canon]
+    if canon == "pain":
+        text = raw.astype(str).str.strip()
+        zero = text.str.lower().isin(NO_PAIN)
+        if zero.any():
+            notes.append(f"{label}: {int(zero.sum())} values saying no pain ({', '.join(map(repr, text[zero].drop_duplicates().head(3)))}) "
+                         "read as 0 — if they mean not recorded, leave those cells empty")
+            raw = raw.where(~zero, "0")
     v = field_number(canon, raw)
     if canon == "age" and (young := young_ages(raw).notna()).any():
         ex = raw[young].astype(str).head(2).tolist()
