@@ -117,3 +117,28 @@ def test_fahrenheit_with_a_space_gets_the_conversion_hint_and_fractions_of_spo2_
     with pytest.raises(DataProblem, match=rf"SpO₂: all {n} values of 'spo2' lie outside 50–100 % \(from [0-9.]+ to 1\) — they look "
                                           r"like a fraction: multiply by 100 \(0.97 is 97 %\)"):
         _read(frac)
+
+
+# ---- 5. a mapping of columns only reads the words the guess reads ---------------------------------------------------
+
+def test_a_mapping_without_codes_reads_word_codes_as_the_guess_does(cohort):
+    d = cohort.assign(sex=cohort["sex"].map({"F": "Female", "M": "Male"}),
+                      avpu=cohort["avpu"].map({"A": "Alert", "V": "Voice", "P": "Pain", "U": "Unresponsive"}),
+                      arrival=cohort["arrival"].map({"walk-in": "Walk in", "ambulance": "EMS", "other": "Other"}))
+    cols = {c: c for c in ("age", "sex", "arrival", "complaint", "avpu", "hr", "sbp", "rr", "level")}
+    recs = _read(d, Mapping(columns=cols))
+    for c in ("sex", "arrival", "avpu"):
+        assert recs.frame[c].tolist() == cohort[c].tolist()
+    assert "Sex: the mapping gives no codes, so its words are read as the guess reads them: 'Female' → F, 'Male' → M" in recs.notes
+    assert any(n.startswith("Mental status (AVPU): the mapping gives no codes") and "'Voice' → V" in n and "'Unresponsive' → U" in n
+               for n in recs.notes)
+    assert any(n.startswith("Arrival mode: the mapping gives no codes") and "'EMS' → ambulance" in n for n in recs.notes)
+    assert not any("not mapped" in n for n in recs.notes)
+    # the same values as the guess reads them
+    guessed = _read(d, accept_guess=True)
+    for c in ("sex", "arrival", "avpu"):
+        assert guessed.frame[c].tolist() == recs.frame[c].tolist()
+    # codes given for a field, even empty, still rule it alone
+    given = _read(d, Mapping(columns=cols, codes={"sex": {"Female": "F"}, "avpu": {}}))
+    assert given.frame["sex"].tolist() == cohort["sex"].where(cohort["sex"] == "F").tolist()
+    assert given.frame["avpu"].isna().all() and given.frame["arrival"].tolist() == cohort["arrival"].tolist()

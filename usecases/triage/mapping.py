@@ -393,6 +393,24 @@ def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, s
     return (*(found or (None, "")), skipped)
 
 
+def _code_words(canon: str, values: list[str]) -> dict[str, str]:
+    """The words (lower case) the guess reads in coded column ``canon`` whose values are ``values``."""
+    words = CODE_WORDS[canon]
+    if canon == "sex" and "h" in {v.lower() for v in values}:
+        # H/M is Spanish (hombre / mujer) and H/F French (homme / femme): with an H in the column, M is a woman — read as
+        # English, a Spanish file's women had been men (a sweep, 2026-12-05)
+        words = {**words, "h": "M", "m": "F", "v": "M"}
+    return words
+
+
+def word_codes(canon: str, values) -> dict[str, str]:
+    """{value: the app's value} for the values of coded column ``canon`` written as words the guess knows (``Female`` → F,
+    ``EMS`` → ambulance, ``Voice`` → V; any case) — the guess's codes, and a mapping's for a field it gives no codes."""
+    values = [str(v) for v in values]
+    words = _code_words(canon, values)
+    return {v: words[v.lower()] for v in values if v.lower() in words}
+
+
 def guess_mapping(df: pd.DataFrame) -> Guess:
     """Best guess from column names and word codes, with everything it could not decide."""
     cols, how, used, skipped = {}, {}, set(), []
@@ -407,11 +425,8 @@ def guess_mapping(df: pd.DataFrame) -> Guess:
         if canon not in cols:
             continue
         vals = _values(df[cols[canon]])
-        if canon == "sex" and "h" in {v.lower() for v in vals}:
-            # H/M is Spanish (hombre / mujer) and H/F French (homme / femme): with an H in the column, M is a woman — read as
-            # English, a Spanish file's women had been men (a sweep, 2026-12-05)
-            words = {**words, "h": "M", "m": "F", "v": "M"}
-        g.mapping.codes[canon] = {v: words[v.lower()] for v in vals if v.lower() in words}
+        words = _code_words(canon, vals)
+        g.mapping.codes[canon] = word_codes(canon, vals)
         numeric = [v for v in vals if v.lower() not in words and _is_number(v)]
         other = [v for v in vals if v.lower() not in words and not _is_number(v)]
         if numeric:

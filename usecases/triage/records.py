@@ -25,7 +25,7 @@ from usecases.core.tables import FILE_LINES, DataProblem, file_line, normalise_n
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
 from .mapping import (ALIASES, CANONICAL, CODED, FIELD_LABELS, INPUTS, LABELS, NUMERIC_FIELDS, PLACEHOLDERS, Guess, Mapping,
-                      field_number, guess_mapping, is_flag, to_level, to_number, young_ages)
+                      field_number, guess_mapping, is_flag, to_level, to_number, word_codes, young_ages)
 
 __all__ = ["CANONICAL", "CODED", "FIELD_LABELS", "PLACEHOLDERS", "Mapping", "Records", "RANGES", "read_raw", "read_records",
            "apply_mapping", "check_patient", "check_enough", "thin_rows", "scrub"]
@@ -164,13 +164,18 @@ def code_key(value) -> str:
 
 def _coded(canon: str, raw: pd.Series, codes: dict | None, notes: list) -> pd.Series:
     """A coded field read through ``codes`` (file code → the app's value). With no codes given for the field at all (a
-    mapping file that names the column and nothing more), values already the app's own (``F``/``M``, ``walk-in`` …,
-    ``A``/``V``/``P``/``U``, any case) are read as themselves: they had all been dropped as "not mapped" (a real-file check,
-    2026-12-03). A field whose codes were given, even empty (codes mapped to null), is read through them alone."""
+    mapping file that names the column and nothing more), values are read as the guess reads them (:func:`word_codes`:
+    the app's own ``F``/``M``, ``walk-in`` …, ``A``/``V``/``P``/``U`` and the words ``Female``, ``EMS``, ``Voice`` …, any
+    case), with a note naming each word read as another value: the app's own had all been dropped as "not mapped" (a
+    real-file check, 2026-12-03), and the words until 2026-12-06. A field whose codes were given, even empty (codes mapped to
+    null), is read through them alone."""
     t = raw.astype(str).str.strip()
-    if codes is None:
-        own = {v.lower(): v for v in CODED[canon]}
-        codes = {c: own[c.lower()] for c in t.unique() if c.lower() in own}
+    if codes is None:  # the words the guess reads ("Female", "EMS", "Voice"): a mapping of columns only had lost them all
+        codes = word_codes(canon, t[~t.isin(PLACEHOLDERS)].unique())
+        read = {k: v for k, v in codes.items() if k.lower() != v.lower()}
+        if read:
+            notes.append(f"{FIELD_LABELS[canon]}: the mapping gives no codes, so its words are read as the guess reads them: "
+                         + ", ".join(f"{k!r} → {v}" for k, v in list(read.items())[:8]) + (" …" if len(read) > 8 else ""))
     # codes match in any case and "1" matches "1.0" ("female" for the file's "Female" had left 84 values not recorded)
     mapped = t.map(code_key).map({code_key(k): v for k, v in codes.items()})
     unmapped = ~t.isin(PLACEHOLDERS) & mapped.isna()
