@@ -142,3 +142,44 @@ def test_a_mapping_without_codes_reads_word_codes_as_the_guess_does(cohort):
     given = _read(d, Mapping(columns=cols, codes={"sex": {"Female": "F"}, "avpu": {}}))
     assert given.frame["sex"].tolist() == cohort["sex"].where(cohort["sex"] == "F").tolist()
     assert given.frame["avpu"].isna().all() and given.frame["arrival"].tolist() == cohort["arrival"].tolist()
+
+
+# ---- 6. a line of units under the header --------------------------------------------------------------------------------
+
+def _with_line(cohort: pd.DataFrame, line: str) -> bytes:
+    rows = cohort.to_csv(index=False).splitlines()
+    return ("\n".join([rows[0], line, *rows[1:]]) + "\n").encode()
+
+
+def test_a_line_of_units_with_a_scale_and_free_text_is_left_out_with_a_note(cohort):
+    units = ",years,,,free text,,0-10,mmHg,mmHg,bpm,/min,°C,%,,"
+    recs = _read(_with_line(cohort, units), require_labels=False)
+    assert recs.notes[0] == "line 2 looks like a line of units under the header (years, 0-10, mmHg, mmHg …): left out, not read as a record"
+    assert len(recs.frame) == len(cohort) and not any("unreadable" in n for n in recs.notes)
+    for c in ("age", "pain", "hr", "temp", "level"):
+        np.testing.assert_array_equal(recs.frame[c].to_numpy(float), cohort[c].to_numpy(float))
+    assert recs.frame.attrs["file_lines"][:2] == (3, 4)  # rows keep their lines in the file
+    # a real first patient is read, even with a range in a cell
+    first = cohort.iloc[:1].to_csv(index=False, header=False).strip().replace(",2.0,92.0,", ",0-10,92.0,")
+    kept = _read(_with_line(cohort, first), require_labels=False)
+    assert len(kept.frame) == len(cohort) + 1 and kept.frame["sbp"].iloc[0] == 92.0 and np.isnan(kept.frame["pain"].iloc[0])
+    assert not any("units" in n for n in kept.notes)
+    # other readers still refuse such a line
+    from usecases.core.tables import read_table
+
+    with pytest.raises(DataProblem, match=r"line 2 looks like a line of units under the header \(years, 0-10, mmHg, mmHg …\), not a record"):
+        read_table(_with_line(cohort, units))
+
+
+def test_score_triage_scores_no_units_line_as_a_patient(cohort):
+    from usecases import triage
+    from tests.triage_support import shipped
+
+    model = shipped()
+    if model is None:
+        pytest.skip("no shipped triage model")
+    raw = _with_line(cohort.drop(columns=["level", "nurse_level"]), ",years,,,free text,,0-10,mmHg,mmHg,bpm,/min,°C,%")
+    out = triage.score_file(model, raw, "u.csv")
+    assert len(out) == len(cohort) and out["line"].tolist()[:3] == [3, 4, 5]
+    assert out["age"].tolist()[:3] == cohort["age"].tolist()[:3]
+    assert any(n.startswith("line 2 looks like a line of units under the header") for n in out.attrs["notes"])

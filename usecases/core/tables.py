@@ -509,11 +509,14 @@ def read_table(
     header: bool | None = None,
     drop_empty_rows: bool = False,
     strip: bool = True,
+    drop_units_line: bool = False,
 ) -> tuple[pd.DataFrame, ReadInfo]:
     """Parse a delimited text table into a DataFrame of stripped strings (no type conversion yet; ``strip=False``: cells as
     written, for texts whose leading spaces mean something — a prompt of indented code). ``drop_empty_rows``: rows
     whose every cell is empty (``,,,,`` as a spreadsheet writes them) are left out like blank lines — for readers that would
-    otherwise refuse each column for them (fraud); triage's scoring keeps such a row and says it got no level."""
+    otherwise refuse each column for them (fraud); triage's scoring keeps such a row and says it got no level.
+    ``drop_units_line``: a line of units under the header (:func:`_units_line`) is left out, and ``attrs[UNITS_LINE]`` says
+    so (triage), instead of refused."""
     if data is None or len(data) == 0:
         raise DataProblem("it is empty", subject)
     if len(data) > max_bytes:
@@ -655,8 +658,14 @@ def read_table(
             word = next(v for v in df.iloc[i, :2] if _SUMMARY.fullmatch(str(v)))
             raise DataProblem(f"line {file_line(df, i, bool(header))} looks like a summary row (“{word}”), not a record — delete the "
                               "summary lines under the records", subject)
-    if header and len(df) >= 4 and df.shape[1] > 1:
-        _refuse_units_line(df, subject)
+    if header and len(df) >= 4 and df.shape[1] > 1 and (units := _units_line(df)):
+        said = f"line {file_line(df, 0)} looks like a line of units under the header ({', '.join(units[:4])}{' …' if len(units) > 4 else ''})"
+        if not drop_units_line:
+            raise DataProblem(f"{said}, not a record — delete it (or put each unit in its column's name)", subject)
+        base = df.attrs.get(FILE_LINES) or range(2, 2 + len(df))  # (without FILE_LINES, row i is on line i + 2)
+        df = df.iloc[1:].reset_index(drop=True)
+        df.attrs[FILE_LINES] = FileLines(base[1:])
+        df.attrs[UNITS_LINE] = f"{said}: left out, not read as a record"
     if len(df) >= 6 and df.shape[1] > 1:
         _refuse_summary_by_value(df, delim, bool(header), subject)
     cells = [c.strip() for r in rows[1:] for c in r]
@@ -685,11 +694,17 @@ def _plain_numbers(col: pd.Series, comma: bool) -> pd.Series:
     return num
 
 
-def _refuse_units_line(df: pd.DataFrame, subject: str) -> None:
-    """A line of units under the header ("", "bpm", "mmHg", "°C" — lab systems, SPSS and survey exports write one): it had
-    been scored as a patient with every vital sign unknown, and a featurised fraud table called each column "text values,
-    like names or ids". Named when the first row holds no number, every column that is numbers below it holds a unit-like
-    word or nothing there, and at least two do."""
+# A scale's range written as its unit ("0-10" over a pain score, "1–5" over a level, "(0-100)"): from 0 or 1, as scales run
+# (a record's "120-130" is a range of readings, not a unit)
+_RANGE_UNIT = re.compile(r"[\[(]?[01]\s*(?:-|–|—|to|bis)\s*\d{1,3}[\])]?(?: ?[^\W\d_]{1,8})?", re.UNICODE)
+
+
+def _units_line(df: pd.DataFrame) -> list[str]:
+    """The units of a line of units under the header ("", "bpm", "mmHg", "°C", "0-10" — lab systems, SPSS and survey exports
+    write one), or ``[]`` when the first row is not one: it had been scored as a patient with every vital sign unknown, and a
+    featurised fraud table called each column "text values, like names or ids". Found when the first row holds no number,
+    every column that is numbers below it holds a unit-like word, a scale's range ("0-10", since 2026-12-06: such a line had
+    been scored as a patient) or nothing there, and at least two hold a unit."""
     first = df.iloc[0].astype(str).str.strip()
     below = df.iloc[1:201]
     units, numeric = [], 0
@@ -701,15 +716,15 @@ def _refuse_units_line(df: pd.DataFrame, subject: str) -> None:
         numeric += 1
         v = first.iloc[j]
         if v in _PLACEHOLDER_CELLS and v != "":
-            return
+            return []
         if v == "":
             continue
-        if _looks_numeric(v) or not _UNIT_LIKE.fullmatch(v):
-            return
+        if _looks_numeric(v) or not (_UNIT_LIKE.fullmatch(v) or _RANGE_UNIT.fullmatch(v)):
+            return []
         units.append(v)
     if len(units) >= 2 and not any(_looks_numeric(v) for v in first if v):
-        raise DataProblem(f"line {file_line(df, 0)} looks like a line of units under the header ({', '.join(units[:4])}"
-                          f"{' …' if len(units) > 4 else ''}), not a record — delete it (or put each unit in its column's name)", subject)
+        return units
+    return []
 
 
 def _refuse_summary_by_value(df: pd.DataFrame, delim: str, header: bool, subject: str) -> None:
@@ -844,6 +859,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
 _SUMMARY = re.compile(r"(grand |sub-?)?(total|totals|sum|mean|average|avg|median|std|sd|count|n|min|max|gesamt|summe|mittelwert|"
                       r"durchschnitt|moyenne|somme|suma|promedio|total général|σ|∑|ø)\s*:?", re.IGNORECASE)
 _ID_LIKE = re.compile(r"[0-9@]")  # a "header" cell like an id (u17, SKU-31, a@b.com): see ``validate``
+UNITS_LINE = "units_line"  # df.attrs key, set by read_table(drop_units_line=True): what it said of the line of units it left out
 FILE_LINES = "file_lines"  # df.attrs key: the file line each data row starts on, set only when blank lines shift them
 # df.attrs key, set by read_table: the file is written the way decimal-comma locales write tables — separated by semicolons
 # (Excel's CSV in German, French, Spanish …; R's write.csv2) or holding a decimal comma such as 12,5 somewhere. In such a file

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core.protocol import fingerprint
-from usecases.core.tables import FILE_LINES, DataProblem, file_line, normalise_name, read_table
+from usecases.core.tables import FILE_LINES, UNITS_LINE, DataProblem, file_line, normalise_name, read_table
 
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
@@ -425,7 +425,8 @@ class Records:
 def read_raw(raw: bytes, filename: str) -> tuple[pd.DataFrame, object, list[str]]:
     """Read a messy export and scrub identifiers. Returns (frame, read info, dropped columns)."""
     subject = f"“{filename}”"
-    df, info = read_table(raw, max_bytes=50 * 1024 * 1024, encodings=("utf-8", "cp1252"), subject=subject)
+    # a line of units under the header ("years", "0-10", "mmHg" …) is left out with a note: it had been scored as a patient
+    df, info = read_table(raw, max_bytes=50 * 1024 * 1024, encodings=("utf-8", "cp1252"), subject=subject, drop_units_line=True)
     if len(df) == 0:
         raise DataProblem("it has no data rows", subject)
     df, dropped = scrub(df)
@@ -497,6 +498,8 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         notes = guess.lines() + notes
     if df.attrs.get("pressure_note"):
         notes = [df.attrs["pressure_note"], *notes]
+    if df.attrs.get(UNITS_LINE):
+        notes = [df.attrs[UNITS_LINE], *notes]
     if dropped:  # they were left out without a word: a pain column charted "7.0/10" had gone as a date of birth (2026-12-05)
         notes.append(f"Left out as identifiers, never read (names, ids, phone numbers, e-mails, dates of birth): "
                      f"{', '.join(map(repr, dropped))}")
