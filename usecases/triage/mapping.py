@@ -255,8 +255,8 @@ def _young_ages(s: pd.Series) -> pd.Series:
 
 # Units only one field writes, stripped for that field alone (a bare "C" or "J" after another field's number means nothing):
 # "37.5C", "37.5 C", "37.5 °" and "98.6 F" (kept as °F, which the plausibility check names, as it does "98.6°F"); "97% RA",
-# "97 (RA)" (on room air; a saturation's % is dropped whether or not every value has one); "16 breaths"; "45J", "45 Jahre", "45 yrs old". Each had made its whole column "has no numbers;
-# not used" (a sweep, 2026-12-06).
+# "97 (RA)" (on room air; a saturation's % is dropped whether or not every value has one); "16 breaths"; "45J", "45 Jahre",
+# "45 yrs old". Each had made its whole column "has no numbers; not used" (a sweep, 2026-12-06).
 _FIELD_UNIT = {
     "temp": re.compile(r"(?<=\d)\s*(?:[°º]|deg(?:rees?)?)?\s*(?:[cf]|celsius|fahrenheit)?\.?$", re.IGNORECASE),
     "spo2": re.compile(r"(?<=\d)\s*%?\s*(?:\(\s*(?:ra|room air|on air)\s*\)|(?:on\s+)?(?:ra|room air|air))?\.?$", re.IGNORECASE),
