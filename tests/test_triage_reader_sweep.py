@@ -183,3 +183,13 @@ def test_score_triage_scores_no_units_line_as_a_patient(cohort):
     assert len(out) == len(cohort) and out["line"].tolist()[:3] == [3, 4, 5]
     assert out["age"].tolist()[:3] == cohort["age"].tolist()[:3]
     assert any(n.startswith("line 2 looks like a line of units under the header") for n in out.attrs["notes"])
+
+
+def test_column_names_with_a_scale_or_a_unit_in_words_are_read_as_their_field(cohort):
+    """"NRS Pain (0-10)", "Temperature Celsius", "Pulse Ox" and "Nurse ESI" were each "Not used", so pain, temperature,
+    saturation and the nurse's level read as not recorded for every patient."""
+    names = {"pain": "NRS Pain (0-10)", "temp": "Temperature Celsius", "spo2": "Pulse Ox", "nurse_level": "Nurse ESI"}
+    recs = _read(cohort.rename(columns=names))
+    assert {c: recs.mapping.columns[c] for c in names} == names
+    for c in ("pain", "temp", "spo2", "nurse_level"):
+        np.testing.assert_array_equal(recs.frame[c].to_numpy(float), cohort[c].to_numpy(float))

@@ -44,9 +44,9 @@ ALIASES = {
     "hr": ("hr", "heart_rate", "heartrate", "pulse", "pr", "puls"),
     "rr": ("rr", "resp_rate", "respiratory_rate", "resprate", "af"),
     "temp": ("temp", "temperature", "bt", "body_temperature"),
-    "spo2": ("spo2", "sat", "o2sat", "o2_sat", "saturation", "sao2"),
+    "spo2": ("spo2", "sat", "o2sat", "o2_sat", "saturation", "sao2", "pulse_ox", "pulseox", "pulse_oximetry"),
     "level": ("level", "acuity", "ktas_expert", "ktas", "esi", "triage_level", "reference_level", "expert_level", "true_level"),
-    "nurse_level": ("nurse_level", "ktas_rn", "nurse", "nurse_acuity", "rn_level"),
+    "nurse_level": ("nurse_level", "ktas_rn", "nurse", "nurse_acuity", "rn_level", "nurse_esi", "nurse_ktas", "nurse_triage", "triage_nurse"),
 }
 
 # Word codes only: a number says nothing about which category it stands for.
@@ -347,7 +347,8 @@ def is_flag(s: pd.Series) -> bool:
     return len(v) >= 5 and bool(v.isin([0, 1]).all())
 
 
-_UNIT_SUFFIX = re.compile(r"_(?:bpm|mmhg|min|per_min|c|f|degc|degf|pct|percent|yrs|years|y)$")
+# "Pain (0-10)", "Temperature Celsius": a scale or a unit in words after the name (each was "Not used": a sweep, 2026-12-06)
+_UNIT_SUFFIX = re.compile(r"_(?:bpm|mmhg|min|per_min|c|f|degc|degf|pct|percent|yrs|years|y|0_10|1_10|celsius|fahrenheit)$")
 RR_MEDIAN_MAX = 60  # breaths a minute: a column named RR with a higher median is a blood pressure
 
 
