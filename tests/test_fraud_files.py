@@ -792,5 +792,7 @@ def test_ids_a_spreadsheet_rounded_into_scientific_notation_are_refused():
                                                     "rounded these long numbers, so different customers may now share one id; save the "
                                                     "column as text")):
         fraud.read_data(df.to_csv(index=False).encode(), "rounded.csv")
+    with pytest.raises(DataProblem, match=r"column card_id: 200 customer ids written in scientific notation"):  # the file's name
+        fraud.read_data(df.rename(columns={"customer_id": "card_id"}).to_csv(index=False).encode(), "rounded.csv")
     short = raw_frame(n=200).assign(terminal_id=lambda d: d["terminal_id"].str.replace("M", "", regex=False) + "E3")
     assert len(fraud.read_data(short.to_csv(index=False).encode(), "codes.csv").frame) == 200

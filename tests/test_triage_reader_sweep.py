@@ -193,3 +193,15 @@ def test_column_names_with_a_scale_or_a_unit_in_words_are_read_as_their_field(co
     assert {c: recs.mapping.columns[c] for c in names} == names
     for c in ("pain", "temp", "spo2", "nurse_level"):
         np.testing.assert_array_equal(recs.frame[c].to_numpy(float), cohort[c].to_numpy(float))
+
+
+def test_a_complaint_column_of_numbers_is_not_read_as_complaints(cohort):
+    """datasets::attitude's numeric "complaints" column was taken as the chief complaint and its numbers hashed as words,
+    with only the guess's note: a column of numbers only is no complaint in words; it reads as not recorded, and a note says so."""
+    d = cohort.assign(complaint=np.arange(len(cohort)) % 60 + 30)
+    recs = _read(d)
+    assert (recs.frame["complaint"] == "").all()
+    assert any(n.startswith("Chief complaint: column 'complaint' holds numbers only (e.g. '30', '31', '32'), not a complaint in words")
+               for n in recs.notes), recs.notes
+    words = _read(cohort)  # a complaint in words is read as before
+    assert (words.frame["complaint"] == cohort["complaint"].fillna("")).mean() > 0.9

@@ -251,11 +251,12 @@ def _one_id_column(columns, subject: str) -> None:
 
 
 def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool = False, label_name: str = "label",
-                     notes: list[str] | None = None) -> pd.DataFrame:
+                     notes: list[str] | None = None, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Validated raw rows (``RAW_SCHEMA`` columns) → the simulator's columns, in file order (times parsed at the local
-    wall-clock time written, labels checked). Shared by the local reader and the Ray scoring path."""
+    wall-clock time written, labels checked). Shared by the local reader and the Ray scoring path. ``names``: the file's name
+    of each schema column (``card_id`` for ``customer_id``), for messages."""
     rounded = [p for col, what in (("customer_id", "customer"), ("terminal_id", "terminal"), ("transaction_id", "transaction"))
-               if (p := rounded_ids(data[col], col, what))]
+               if (p := rounded_ids(data[col], (names or {}).get(col, col), what))]
     if rounded:  # 188 card numbers written "4.53900E+15" had been read as one customer, every history feature changed unsaid
         raise DataProblem(rounded, subject)
     tx = pd.DataFrame({
@@ -307,7 +308,8 @@ def _raw(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_
             raise DataProblem([*exc.problems, *dates.problems], subject) from None
         raise
     label_name = next((str(f) for f, t in match_columns(df, RAW_SCHEMA)[0].items() if t == "label"), "label") if info.header else "label"
-    tx = raw_transactions(data, subject, require_labels=require_labels, label_name=label_name, notes=notes)
+    names = {t: str(f) for f, t in match_columns(df, RAW_SCHEMA)[0].items()} if info.header else None
+    tx = raw_transactions(data, subject, require_labels=require_labels, label_name=label_name, notes=notes, names=names)
     for col, what in (("CUSTOMER_ID", "customer"), ("TERMINAL_ID", "terminal")):  # "1194" and "001194": one customer (the
         tx[col], merged = merge_id_spellings(tx[col], what)  # Ray path merges within its id buckets, to the same result)
         if merged:

@@ -322,6 +322,14 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
                                 if len(seen) <= 3 else ""))
         else:  # complaint
             text = raw.astype(str).str.strip()
+            filled = text[~text.isin(PLACEHOLDERS) & (text != "")]
+            if len(filled) >= 3 and to_number(filled).notna().all():
+                # numbers are no chief complaint (datasets::attitude's "complaints" ratings had been hashed as words: a sweep, 2026-12-06)
+                notes.append(f"{FIELD_LABELS[canon]}: column {raw.name!r} holds numbers only (e.g. "
+                             f"{', '.join(map(repr, filled.drop_duplicates().head(3).tolist()))}), not a complaint in words — treated as "
+                             "not recorded; map the column that holds the complaint's text, or none")
+                out[canon] = ""
+                continue
             out[canon] = text.where(~text.isin(PLACEHOLDERS), "")
     if "sbp" in out and "dbp" in out:
         inv = out["dbp"] >= out["sbp"]
