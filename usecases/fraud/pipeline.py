@@ -162,7 +162,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         raise DataProblem("every row needs a label (1 = fraud, 0 = legitimate) to train on", "this file")
     plan = plan_rows(ds, config.split, config.seed)
     device = select_device(config.device)
-    y = ds.y
+    X_all, y = ds.X, ds.y  # one matrix for every fold, unless a fold fills empty cells its own way
     k = len(plan.folds)
     learners, peers_by_fold, parts, histories, stopped = [], [], [], [], []
     networks_seconds = 0.0  # the learners' own fits (what the budget bounds), for runner.budget_overrun
@@ -172,7 +172,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         budget = None if config.budget_seconds is None else max(1.0, (config.budget_seconds - (time.perf_counter() - t0)) / (k - f))
         learner = make_learner(config, ds, budget)
         fold = ds.for_fold(tr)  # empty cells filled with this fold's training median (not the whole file's)
-        X = fold.X
+        X = X_all if fold is ds else fold.X
 
         def fold_progress(step: int, per_fold: int, row: dict, f=f) -> None:  # per_fold: the learner's own step count
             if progress is not None:
