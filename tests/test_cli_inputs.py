@@ -60,6 +60,41 @@ def test_output_inside_a_file_is_one_line(env, tmp_path):
     _one_line(rc, err, "is a file, not a folder")
 
 
+def test_output_through_a_link_writes_the_file_it_names(env, tmp_path):
+    """``-o`` naming a link: the file it points to is written and the link stays a link (it had been replaced by a plain
+    file, the target left as it was, and the run said "replaced the file that was there")."""
+    src = _csv(tmp_path / "x.csv")
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "scores.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    rc, out, err = _run(env, "score", "toy", str(src), "-o", str(link))
+    assert rc == 0, err
+    assert link.is_symlink() and len(target.read_text().splitlines()) == 201
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_output_that_is_not_a_plain_file_is_refused(env, tmp_path):
+    """A pipe (or a device such as /dev/null, which run as root had been replaced by a plain file) is refused in one line
+    and left as it is."""
+    src = _csv(tmp_path / "x.csv")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    rc, _, err = _run(env, "score", "toy", str(src), "-o", str(fifo))
+    _one_line(rc, err, "is not a plain file")
+    assert fifo.is_fifo()
+
+
+@pytest.mark.parametrize("command", [["score", "toy", "x.csv", "-o", "y.csv", "--model", ""], ["evaluate", "toy", "--model", " "],
+                                     ["train", "toy", "--quick", "--data", "x.csv", "--model-name", ""]])
+def test_an_empty_model_name_is_refused(env, command):
+    """``--model "$MODEL"`` with the variable unset: refused, not read as "the shipped model" (nor, for --model-name, as the
+    file's name, which had replaced a model of that name)."""
+    rc, _, err = _run(env, *command)
+    _one_line(rc, err, "is empty")
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
 def test_budget_must_be_a_positive_finite_number(env, value):
     rc, _, err = _run(env, "train", "toy", "--quick", "--budget-seconds", value)

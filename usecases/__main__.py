@@ -319,8 +319,18 @@ def cmd_score(args) -> int:
 
 
 def _output_path(output: str, input_: str) -> Path:
-    """Where ``score`` may write: not the input file, not a directory, inside an existing folder."""
+    """Where ``score`` may write: not the input file, not a directory, inside an existing folder. A link is followed (the
+    file it names is written), and anything that is not a plain file — a pipe, a device — is refused: the output is written
+    beside the name and renamed over it, which had replaced a link, a FIFO, and (run as root) /dev/null itself with a
+    plain file, saying "replaced the file that was there" (a sweep, 2026-12-06)."""
     out = Path(output)
+    if out.is_symlink():
+        target = out.resolve()
+        if not target.exists() and not target.parent.is_dir():
+            raise CliError(f"{output}: is a link to {target}, whose folder does not exist")
+        out = target
+    if out.exists() and not out.is_dir() and not out.is_file():
+        raise CliError(f"{output}: is not a plain file (a device, pipe or socket); give the name of a .csv file to write")
     if out.suffix and out.suffix.lower() != ".csv":  # -o scores.xlsx had written CSV text under that name, which Excel refuses
         raise CliError(f"{output}: scores are written as CSV; give a name ending in .csv (--engine ray writes a folder of Parquet "
                        "files)")
@@ -442,6 +452,11 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["UCLAB_DEVICE"] = args.device
         elif args.command != "list":
             select_device()  # a bad UCLAB_DEVICE is refused by every command, not only by train
+        for opt in ("model", "model_name"):  # `--model "$MODEL"` with $MODEL unset had scored with the shipped model, without a word
+            if isinstance(getattr(args, opt, None), str) and not getattr(args, opt).strip():
+                flag = "--" + opt.replace("_", "-")
+                raise CliError(f"{flag} is empty; give a model's name (`python -m usecases list` shows them), or leave {flag} out"
+                               + (" for the shipped model" if opt == "model" else " to name the model after the file"))
         if hasattr(args, "engine"):
             engine.check(engine.from_args(args))  # bad engine options or an unreachable cluster fail before any work
         return args.fn(args)
