@@ -44,6 +44,52 @@ def test_semicolon_decimal_comma_and_latin1():
     assert df["amount"].tolist() == [1.5, 2.25] and df["id"].tolist() == ["é1", "é2"]
 
 
+_RU = "Иван Петров купил билет в Москве и поехал домой к своей семье на поезде вечером"
+_FR = "Le cœur a ses raisons que la raison ne connaît point; on le sait en mille choses. Élève, été, façon, Noël, garçon"
+
+
+@pytest.mark.parametrize("encoding, page", [("cp1251", "cp1251"), ("koi8_r", "koi8"), ("cp1253", "1253")])
+def test_another_code_page_is_refused_not_read_as_1252(encoding, page):
+    """Cyrillic or Greek bytes all "decode" as Windows-1252: a table of names had been read as "Èâàí Ïåòðîâ" without a
+    word. Refused in one line that says so and names the likely code page."""
+    text = _RU if encoding != "cp1253" else "Ο Γιάννης αγόρασε εισιτήριο στην Αθήνα και πήγε σπίτι του με το τρένο το βράδυ"
+    rows = "".join(f"{i};2018-01-0{i};{i},5;{text}\n" for i in range(1, 6))
+    data = ("id;when;amount;name\n" + rows).encode(encoding)
+    with pytest.raises(DataProblem) as err:
+        read_table(data, encodings=("utf-8", "cp1252", "latin-1"))
+    msg = str(err.value)
+    assert "its letters come out garbled" in msg and "save it as UTF-8" in msg and page in msg.lower().replace("-", "_"), msg
+
+
+def test_western_text_in_1252_is_still_read():
+    """French with its accents (about one letter in ten) is Western text, read as before."""
+    df, info = read_table(("id\tnote\n" + "".join(f"{i}\t{_FR}\n" for i in range(5))).encode("cp1252"), encodings=("utf-8", "cp1252"))
+    assert info.encoding == "cp1252" and df["note"].iloc[0] == _FR
+
+
+def test_a_gbk_corpus_is_refused_not_trained_on_twice_its_characters():
+    """Chinese in GBK read as 1252 had trained with 40,075 "characters" for 20,237."""
+    from usecases.textgen.corpus import read_corpus
+
+    raw = ("机器学习是人工智能的一个分支，它让计算机从数据中学习规律。" * 200).encode("gbk")
+    with pytest.raises(DataProblem, match="another code page"):
+        read_corpus([("zh.txt", raw)])
+
+
+def test_a_column_name_above_unquoted_commas_is_not_called_a_title():
+    """``prompt`` above a prompt with an unquoted comma had been "line 1 looks like a title … delete the lines above the column
+    names" — deleting the column's name makes the file worse. A real title is still named as one."""
+    with pytest.raises(DataProblem) as err:
+        read_table(b"prompt\nHello world, this is a test\nHow are you today\n")
+    assert "line 2 has 2 fields where the header has 1: a comma inside a text splits it unless the text is in double quotes" in str(err.value)
+    assert "title" not in str(err.value)
+    with pytest.raises(DataProblem, match=r"line 1 has one field \('prompt'\) and the rows below have 2: if it is a title above the column "
+                                          r"names, delete it; if it is the column's name, a comma inside a text splits it"):
+        read_table(b"prompt\nHello world, a test\nHow are you, today\nA, b\n")
+    with pytest.raises(DataProblem, match="line 1 looks like a title, not the header"):
+        read_table(b"Transactions export 2026-11-01\nid,amount\n1,2\n3,4\n")
+
+
 def test_tab_and_pipe_delimiters():
     for d in ("\t", "|"):
         df, info = _load(f"id{d}when{d}amount\na{d}2018-01-01{d}1\n")

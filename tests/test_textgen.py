@@ -250,6 +250,16 @@ def test_a_local_model_continues_a_prompt_longer_than_its_positions_from_its_las
         complete(loaded.stream("hello", Sampling(max_new_tokens=64)))
 
 
+def test_a_local_model_folder_without_tokenizer_files_is_one_line(tmp_path):
+    """Its tokenizer loaded empty, and "Generate" raised "cannot reshape tensor of 0 elements" on the page (a sweep, 2026-12-06)."""
+    folder = _tiny_hf_model(tmp_path / "notok")
+    for f in folder.iterdir():
+        if f.name.startswith(("tokenizer", "special_tokens", "vocab", "merges")):
+            f.unlink()
+    with pytest.raises(DataProblem, match="has no usable tokenizer: it turns text into no tokens; copy the model's tokenizer files"):
+        local_hf.LoadedHF(str(folder), torch.device("cpu"))
+
+
 def test_local_model_folder_problems(tmp_path):
     with pytest.raises(DataProblem, match="has no config.json"):
         local_hf.LoadedHF(str(tmp_path), torch.device("cpu"))
@@ -815,6 +825,23 @@ def test_documents_that_are_not_plain_text_are_refused_naming_the_format_and_the
             read()
         msg = str(exc.value)
         assert "\n" not in msg and "CSV" not in msg and ("plain text (.txt" in msg or "unzip" in msg or "UTF-8" in msg)
+
+
+def test_markup_and_digits_saved_as_txt_are_refused_and_markdown_is_read():
+    """A ``<div>`` fragment, or an XHTML page behind its XML prolog, trained on its tags; a .txt of digits trained "bits per
+    byte 3.58" on numbers (a CSV column of numbers was already refused). Markdown with a little HTML is still text."""
+    lines = _prose().splitlines()
+    fragment = "".join(f"<div class='row'><span>{ln}</span></div>\n" for ln in lines).encode()
+    xhtml = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">\n<html><body>'
+             + "".join(f"<p>{ln}</p>\n" for ln in lines) + "</body></html>").encode()
+    with pytest.raises(DataProblem, match=r"it is markup, not plain text: \d+% of its characters are HTML or XML tags"):
+        read_corpus([("divs.txt", fragment)])
+    with pytest.raises(DataProblem, match="it is an HTML page"):
+        read_corpus([("page.txt", xhtml)])
+    with pytest.raises(DataProblem, match="it holds no letters — numbers only"):
+        read_corpus([("digits.txt", ("3141 5926 5358 9793\n" * 500).encode())])
+    md = "# Notes\n\n<details><summary>More</summary>\n\n" + _prose() + "\n</details>\n"
+    assert "Notes" in read_corpus([("notes.md", md.encode())]).text
 
 
 def test_utf16_and_windows_1252_corpora_are_read_as_their_text_and_mixed_encodings_are_refused():

@@ -5,6 +5,7 @@ usable-draft gate, Home's machine prices, GPU cost only when measured), score an
 from __future__ import annotations
 
 import copy
+import io
 import dataclasses
 import math
 import re
@@ -287,6 +288,18 @@ def test_score_names_the_prompt_it_cannot_continue_and_reads_windows_1252_prompt
     mixed = ("prompt\n" + "def café(x):\n" * 5).encode() + "def straße(x):\n".encode("cp1252")  # UTF-8 and one 1252 byte: garbled
     with pytest.raises(DataProblem, match=r"“p.csv” cannot be used: it mixes encodings: .* byte 0xdf on line 7"):
         textgen.score_file(trained, mixed, "p.csv", Sampling(max_new_tokens=2, temperature=0.0))
+
+
+def test_a_prompts_txt_with_classic_mac_line_ends_is_one_prompt_a_line(quick):
+    """``The assert\\rThe return\\rThe import\\r`` had been one prompt; written back, its bare carriage returns were left
+    unquoted and the CSV read back as three rows, two without a completion."""
+    trained, _ = quick
+    out = textgen.score_file(trained, b"def f(x):\rclass A:\rdef f(x):\r", "p.txt", Sampling(max_new_tokens=2, temperature=0.0))
+    assert out["prompt"].tolist() == ["def f(x):", "class A:", "def f(x):"]
+    from usecases.core.tables import to_safe_csv
+
+    back = pd.read_csv(io.BytesIO(to_safe_csv(pd.DataFrame({"prompt": ["a\rb", "c"], "n": [1, 2]}))))
+    assert back["prompt"].tolist() == ["a\nb", "c"] and back["n"].tolist() == [1, 2]
 
 
 def test_the_ngram_warning_says_worse_only_when_the_verdict_does():

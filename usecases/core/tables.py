@@ -139,6 +139,20 @@ _OPENDOCUMENT = {"application/vnd.oasis.opendocument.text": "an OpenDocument tex
 _SHEETS = ("an Excel workbook (.xlsx)", "an OpenDocument spreadsheet (.ods)")
 
 
+_HTML_START = re.compile(rb"(?:<\?xml[^>]*>\s*|<!--.*?-->\s*)*(?:<!doctype html|<html|<head[\s>]|<body[\s>])", re.S)
+_TAG = re.compile(rb"<[A-Za-z!/?][^<>]{0,300}>")
+
+
+def tag_share(data: bytes) -> float:
+    """The share of a file's first 64 kB (white space left out) that is markup tags: a page fragment (``<div>…``) or an XML
+    export is wrapped in tags from its first line to its last."""
+    sample = data[:65_536]
+    tags = _TAG.findall(sample)
+    if len(tags) < 20:
+        return 0.0
+    return sum(map(len, tags)) / max(1, len(sample) - sum(sample.count(c) for c in b" \t\r\n"))
+
+
 def _file_kind(data: bytes) -> str | None:
     """What ``data`` is when it is not plain text ("a Word document (.docx)", "an HTML page", "a binary file" …); None for text."""
     head = data[:8]
@@ -163,7 +177,7 @@ def _file_kind(data: bytes) -> str | None:
     start = data[:512].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if start.startswith(b"{\\rtf"):
         return "an RTF document"
-    if start.startswith((b"<!doctype html", b"<html")):
+    if _HTML_START.match(start):  # also behind an XML prolog or a comment ("saved from url"), and a page without <html>
         return "an HTML page"
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         if data[1:4096:2].count(0) > 0.4 * len(data[1:4096:2]) or data[0:4096:2].count(0) > 0.4 * len(data[0:4096:2]):
@@ -230,6 +244,41 @@ def sniff_binary(data: bytes, want: str = "table") -> str | None:
     return f"it is {kind}, not a CSV table"
 
 
+_SINGLE_BYTE = {"cp1252", "windows1252", "latin1", "iso88591", "l1"}
+_WESTERN = {"cp1252", "windows1252", "latin1", "latin_1", "iso88591", "iso8859_1", "iso885915", "iso8859_15", "ascii", "utf8", "utf_8"}
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> None:
+    """Text read as Windows-1252 (or Latin-1) whose letters are mostly accented Latin ones is another code page read wrong:
+    every byte of Cyrillic (1251, KOI8-R), Greek, Hebrew, Arabic, Chinese (GBK), Japanese (EUC-JP) or Korean (EUC-KR) text
+    "decodes" as 1252, so such a corpus had trained on "Ïðèâåò ìèð" — with twice the true character count for the
+    two-byte ones — without a word (a sweep, 2026-12-06). Western text has at most about a tenth of its letters accented
+    (French 4 %, German 2 %), these more than nine tenths. One line instead, naming the likely code page
+    (``charset_normalizer``, on a sample) when it is a non-Western one."""
+    sample = text[:200_000]
+    letters = _LETTER.findall(sample)
+    accented = sum(1 for c in letters if ord(c) > 127)
+    if accented < 20 or accented < 0.4 * len(letters):
+        return
+    guess = ""
+    try:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(data[:65_536]).best()
+    except Exception:  # noqa: BLE001 — a guess only; without it the line still says what to do
+        best = None
+    if best is not None:
+        if best.encoding.replace("-", "").lower() in _WESTERN:
+            return  # the detector reads it as Western text too: accented, but not garbled
+        language = best.language if best.language and best.language != "Unknown" else "text"
+        guess = f" (perhaps {language}, {best.encoding})"
+    words = " ".join(sample.split()[:3])[:40]
+    raise DataProblem(f"it is not UTF-8, and read as {'Windows-1252' if '1252' in enc else 'Latin-1'} its letters come out garbled "
+                      f"(“{words}”), so it is in another code page{guess}; save it as UTF-8 (e.g. “CSV UTF-8” in Excel, or “Encoding: UTF-8” when saving "
+                      "in a text editor)", subject)
+
+
 def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: str = "the file") -> tuple[str, str]:
     """Decode ``data`` with the first encoding that fits; UTF-8 with BOM and UTF-16 with BOM are recognised.
     ``"utf-16"`` in ``encodings`` is read only from its byte-order mark: tried blind, it decodes almost any bytes into nonsense."""
@@ -247,9 +296,13 @@ def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: s
     first_error: UnicodeDecodeError | None = None
     for enc in encodings:
         try:
-            return data.decode(enc), enc
+            text = data.decode(enc)
         except UnicodeDecodeError as exc:
             first_error = first_error or exc
+            continue
+        if enc.replace("-", "").replace("_", "").lower() in _SINGLE_BYTE:
+            _refuse_other_code_page(data, text, enc, subject)
+        return text, enc
     assert first_error is not None
     line = data[: first_error.start].count(b"\n") + 1
     byte = data[first_error.start : first_error.start + 1].hex()
@@ -802,6 +855,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
     n_short = 0
     longest, n_long, first_long, shortest_long = 0, 0, 0, 0
     starts, end = [], 0
+    first_rec: list[str] = []
     reader = csv.reader(io.StringIO(text), delimiter=delim, skipinitialspace=True)
     try:
         for rec in reader:
@@ -810,6 +864,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
                 continue
             starts.append(start)
             if header and len(starts) == 1:
+                first_rec = rec
                 continue  # the header itself
             if len(rec) < width:
                 n_short += 1
@@ -824,12 +879,19 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
         raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
     if n_long:
         rows = len(starts) - (1 if header else 0)
-        if header and width == 1 and n_long >= max(1, rows - 1) and starts:
+        # A column's name ("prompt") is no title: with rows that split on an unquoted comma the advice had been to delete it
+        a_name = bool(re.fullmatch(r"[\w.()/-]{1,40}", str(first_rec[0]).strip() if first_rec else ""))
+        if header and width == 1 and n_long >= max(1, rows - 1) and starts and (not a_name or (rows >= 3 and shortest_long == longest)):
             # a report's title above the header ("Transactions export 2026-11-01"): one field, then the real header and the
             # rows — it had been read as the header, and blamed on "a comma at the end of each row"
+            below = f"{shortest_long if shortest_long == longest else f'{shortest_long} to {longest}'}"
+            if a_name:  # "prompt" above rows with an unquoted comma each: deleting a column's name makes the file worse
+                name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
+                raise DataProblem(f"line {starts[0] + offset} has one field ({first_rec[0].strip()!r}) and the rows below have {below}: if "
+                                  f"it is a title above the column names, delete it; if it is the column's name, a {name} inside a text "
+                                  "splits it unless the text is in double quotes — write such a text as \"def add(a, b):\"", subject)
             raise DataProblem(f"line {starts[0] + offset} looks like a title, not the header (it has one field; the rows below have "
-                              f"{shortest_long if shortest_long == longest else f'{shortest_long} to {longest}'}) — delete the "
-                              "lines above the column names, so that they come first", subject)
+                              f"{below}) — delete the lines above the column names, so that they come first", subject)
         who = ("every row" if n_long == rows else f"line {first_long}" if n_long == 1 else
                f"{n_long:,} of its {rows:,} rows (the first on line {first_long})")
         name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
@@ -1169,11 +1231,13 @@ def neutralise(value):
 
 
 def to_safe_csv(df: pd.DataFrame, **kwargs) -> bytes:
-    """CSV bytes with text cells neutralised; numbers stay numbers (a negative amount is not a formula)."""
+    """CSV bytes with text cells neutralised; numbers stay numbers (a negative amount is not a formula). A carriage return
+    inside a cell is written as a line break: the CSV writer quotes a cell for "\n" but not for a lone "\r", so a cell
+    holding one had been written bare and read back as several rows (a sweep, 2026-12-06)."""
     safe = df.copy()
     for c in safe.columns:
         if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
-            safe[c] = safe[c].map(neutralise)
+            safe[c] = safe[c].map(neutralise).map(lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) and "\r" in v else v)
     safe.columns = [neutralise(str(c)) for c in safe.columns]
     return safe.to_csv(index=False, **kwargs).encode("utf-8")
 

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from usecases.core.tables import SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary
+from usecases.core.tables import SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary, tag_share
 
 MIN_CHARS = 2_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -157,6 +157,12 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             text = plain_text(raw, subject)
             if not text.strip():
                 raise DataProblem("it holds only whitespace; give it some text", subject)
+            if (share := tag_share(raw)) >= MAX_TAG_SHARE:  # a <div> fragment, or XHTML behind its prolog, had trained on its tags
+                raise DataProblem(f"it is markup, not plain text: {share:.0%} of its characters are HTML or XML tags (<…>); "
+                                  f"{SAVE_AS_TEXT} — for a web page, copy its text from the browser", subject)
+            if not _LETTER.search(text) and sum(map(str.isdigit, text)) > 0.5 * len("".join(text.split())):
+                # as a CSV column of numbers is: a .txt of digits had trained without a word (a sweep, 2026-12-06)
+                raise DataProblem("it holds no letters — numbers only, not text; give a file of text", subject)
             texts.append(text)  # (a CSV's NUL bytes are refused by read_table)
         same = next((n for n, t in zip(names, texts[:-1]) if t.strip() == texts[-1].strip()), None)
         if same is not None:  # the validation slice is the end of the joined text: a second copy of a file is text it trained on
@@ -219,6 +225,9 @@ def refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
             raise DataProblem(f"it mixes encodings: its accented letters are UTF-8, but byte 0x{raw[exc.start]:02x} on line {line:,} is "
                               "not (read either way, some letters would be garbled); save the whole file as UTF-8", subject) from None
 
+
+MAX_TAG_SHARE = 0.3  # markup: HTML or XML tags make up this share of a file's characters (a Markdown file with some HTML: far less)
+_LETTER = re.compile(r"[^\W\d_]")
 
 MIN_WORDS_PER_CELL = 3  # a guessed text column must read like prose: ids, codes and numbers are not a corpus
 

@@ -139,7 +139,8 @@ def _prompt_lines(raw: bytes, subject: str) -> pd.DataFrame:
     reason = sniff_binary(raw, "text")
     if reason:
         raise DataProblem(reason, subject)
-    lines = [line.rstrip("\r") for line in plain_text(raw, subject).split("\n") if line.strip()]
+    # Windows (CR LF) and classic-Mac (CR alone) line ends too: a CR-only file had been one prompt of three lines
+    lines = [line for line in re.split(r"\r\n|\r|\n", plain_text(raw, subject)) if line.strip()]
     if not lines:
         raise DataProblem("it holds no prompt (only blank lines); write one prompt per line", subject)
     return pd.DataFrame({"prompt": lines})
