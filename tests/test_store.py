@@ -115,6 +115,34 @@ def test_corruption_gives_one_clear_message(tmp_store, damage):
     assert tmp_store.status("demo").state in ("unusable", "ready")  # status reads the card only
 
 
+def test_a_damaged_model_of_ones_own_is_not_sent_to_make_train(tmp_store):
+    """`make train` retrains the shipped model and leaves a damaged named one as it was: the message for a model trained
+    on one's own file says how to train that one again (and no longer reads "starting at at line 1")."""
+    _save(tmp_store, Tiny(), key="demo/custom/mine")
+    tmp_store.dir("demo/custom/mine").joinpath("card.json").write_text('{"usecase": "demo", "x": "unterminated')
+    with pytest.raises(ModelUnusable) as err:
+        tmp_store.load("demo/custom/mine", format_version=1)
+    msg = str(err.value)
+    assert msg.endswith("train it again on its file with `python -m usecases train demo --data FILE --model-name mine` (on the page: "
+                        "the use case's own-data tab)"), msg
+    assert "make train" not in msg and "at at" not in msg and "line 1)" in msg
+
+
+def test_a_model_folder_of_another_use_case_is_named_as_such(tmp_store):
+    """A fraud model's folder copied under textgen/custom/ was "ready" in `list` and then "card.json does not describe the
+    model ('config')"; a card edited to another use case was used without a word. Both now say whose model it is."""
+    _save(tmp_store, Tiny(), key="fraud")
+    import shutil
+
+    shutil.copytree(tmp_store.dir("fraud"), tmp_store.dir("textgen/custom/copied"))
+    status = tmp_store.status("textgen/custom/copied")
+    assert status.state == "unusable" and "card.json says this is a fraud model, not a textgen one" in status.message, status
+    with pytest.raises(ModelUnusable, match="move its folder to models/fraud/custom/copied"):
+        tmp_store.load("textgen/custom/copied", format_version=1)
+    _save(tmp_store, Tiny(), key="textgen/custom/mine")
+    assert tmp_store.status("textgen/custom/mine").state == "ready"
+
+
 def test_hash_matching_but_not_safetensors(tmp_store):
     """A file whose hash matches the card but is not safetensors (e.g. a pickle) is refused, never unpickled."""
     _save(tmp_store, Tiny())

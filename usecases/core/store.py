@@ -47,9 +47,11 @@ class ModelUnusable(RuntimeError):
     def __init__(self, usecase: str, reason: str):
         self.usecase = usecase
         self.reason = reason
-        super().__init__(
-            f"{usecase} model is unusable: {reason}; retrain with `make train` or the Retrain button"
-        )
+        name, custom, model = usecase.partition("/custom/")
+        how = (f"train it again on its file with `python -m usecases train {name} --data FILE --model-name {model}` (on the page: "
+               "the use case's own-data tab)" if custom else  # `make train` retrains the shipped model, not this one (a sweep, 2026-12-06)
+               "retrain with `make train` or the Retrain button")
+        super().__init__(f"{usecase} model is unusable: {reason}; {how}")
 
 
 class ModelMissing(ModelUnusable):
@@ -298,7 +300,7 @@ class ModelStore:
         except UnicodeDecodeError:
             raise ModelUnusable(key, f"{CARD} is not UTF-8 text") from None
         except ValueError as exc:
-            raise ModelUnusable(key, f"{CARD} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            raise ModelUnusable(key, f"{CARD} is not valid JSON ({exc.msg.removesuffix(' at')}, line {exc.lineno})") from None
         except OSError as exc:
             raise ModelUnusable(key, f"{CARD} cannot be read ({exc.strerror})") from None
         if not isinstance(card, dict):
@@ -310,6 +312,11 @@ class ModelStore:
                  for k, types in CARD_TYPES.items() if k in card and (not isinstance(card[k], types) or isinstance(card[k], bool))]
         if wrong:
             raise ModelUnusable(key, f"{CARD} has fields of the wrong type ({'; '.join(wrong)})")
+        theirs, ours = card["usecase"].partition("/custom/")[0], key.partition("/custom/")[0]
+        if theirs != ours:  # a folder copied from another use case: "ready" in `list`, then "does not describe the model ('config')"
+            model = key.partition("/custom/")[2] or ours
+            raise ModelUnusable(key, f"{CARD} says this is a {theirs} model, not a {ours} one — move its folder to "
+                                     f"models/{theirs}/custom/{model} and use it as a {theirs} model")
         return card
 
     def load(self, key: str, *, format_version: int, _retry: bool = True) -> tuple[dict[str, torch.Tensor], dict]:

@@ -94,6 +94,14 @@ class LoadedHF:
             self.model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, use_safetensors=True).to(device).eval()
         except Exception as exc:  # transformers and safetensors raise many types for a broken folder
             raise DataProblem(f"{path} is not a loadable causal language model ({str(exc).splitlines()[0][:200]})", "this model folder") from None
+        try:  # a folder without tokenizer files loads an empty tokenizer, and generating raised "cannot reshape tensor of 0 elements"
+            tokens = len(self.tokenizer("Hello world").input_ids)
+        except Exception:  # noqa: BLE001 — the same: no usable tokenizer
+            tokens = 0
+        if not tokens:
+            raise DataProblem(f"{path} has no usable tokenizer: it turns text into no tokens; copy the model's tokenizer files "
+                              "(tokenizer.json, or vocab.json and merges.txt, with tokenizer_config.json) beside its config.json",
+                              "this model folder")
         self.device = device
         self.lock = threading.Lock()
         self.n_params = sum(p.numel() for p in self.model.parameters())
