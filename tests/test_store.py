@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -141,6 +142,24 @@ def test_a_model_folder_of_another_use_case_is_named_as_such(tmp_store):
         tmp_store.load("textgen/custom/copied", format_version=1)
     _save(tmp_store, Tiny(), key="textgen/custom/mine")
     assert tmp_store.status("textgen/custom/mine").state == "ready"
+
+
+def test_lost_test_scores_of_an_own_file_model_are_named_not_only_the_file():
+    """A model trained on one's own file evaluates from its stored test scores; with that file gone or damaged, `evaluate`
+    had said only "trained on your own file, which the app does not keep" — the user's file blamed for the store's damage."""
+    import dataclasses
+
+    from usecases import triage
+    from usecases.core.store import ModelStore, file_not_kept
+    from usecases.core.tables import DataProblem
+
+    assert file_not_kept({}, "a file", "pass it again") == "this model was trained on a file, which the app does not keep; pass it again"
+    shipped = triage.load(ModelStore(Path(__file__).resolve().parents[1] / "models"))
+    assert isinstance(shipped.card.get("artefacts"), dict)
+    own = dataclasses.replace(shipped, card={**shipped.card, "data": {**shipped.card["data"], "synthetic": False}}, artefacts=None)
+    with pytest.raises(DataProblem, match=r"its stored test scores \(evaluation\.safetensors\) are missing or damaged, and this model "
+                                          r"was trained on your own file, which the app does not keep; pass the file again"):
+        triage.evaluate(own)
 
 
 def test_hash_matching_but_not_safetensors(tmp_store):

@@ -106,6 +106,7 @@ def test_tab_and_pipe_delimiters():
         (b"\x00\x01\x02binary", "binary file"),
         ("id,when,amount\nä,2018-01-01,1\n".encode("latin-1"), "not UTF-8 text (byte 0xe4 on line 2)"),
         ("id,when,amount\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark; save it as UTF-8"),
+        ("id,when,amount\n".encode("utf-32"), "it is UTF-32 text; save it as UTF-8"),  # had been "a NUL byte … binary or damaged"
         (b"x" * 20_000, "over the 9.8 KB limit"),
     ],
 )

@@ -302,6 +302,14 @@ def test_a_prompts_txt_with_classic_mac_line_ends_is_one_prompt_a_line(quick):
     assert back["prompt"].tolist() == ["a\nb", "c"] and back["n"].tolist() == [1, 2]
 
 
+def test_a_headerless_list_of_plain_prompts_is_told_to_add_a_header_line(quick):
+    """"The assert statement" on line 1 of a one-column CSV had been "missing column prompt … rename the columns"."""
+    trained, _ = quick
+    with pytest.raises(DataProblem, match=r"its first line \('The assert statement'\) is not a prompt column's name: if that line is a "
+                                          r"prompt, add a first line “prompt” above it, or save the prompts as a \.txt file"):
+        textgen.score_file(trained, b"The assert statement\nThe return statement\n", "p.csv", Sampling(max_new_tokens=2))
+
+
 def test_the_ngram_warning_says_worse_only_when_the_verdict_does():
     """A model trained on a user's corpus was "worse than a simple n-gram baseline" in the warning and "Tie … neither is
     better" in the verdict box beneath it (worse on average, better in one block). The two now agree."""

@@ -54,6 +54,14 @@ class ModelUnusable(RuntimeError):
         super().__init__(f"{usecase} model is unusable: {reason}; {how}")
 
 
+def file_not_kept(card: dict, what: str, how: str) -> str:
+    """Why a model trained on a user's file cannot be evaluated without it: ``what`` was not kept; ``how`` to go on. When its
+    card says it kept its test scores (``evaluation.safetensors``, read by ``evaluate`` instead of the file), those are what
+    is missing or damaged — the user's file had been blamed alone (a sweep, 2026-12-06)."""
+    lost = f"its stored test scores ({ARTEFACTS}) are missing or damaged, and " if isinstance(card.get("artefacts"), dict) else ""
+    return f"{lost}this model was trained on {what}, which the app does not keep; {how}"
+
+
 class ModelMissing(ModelUnusable):
     """No model has been trained yet (not an error state, but nothing to load either). ``elsewhere``: the use cases that
     have a model of that name — asked of the wrong one, "fraud/custom/tg-base is not trained yet" said nothing of it."""

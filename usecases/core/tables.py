@@ -284,6 +284,8 @@ def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: s
     ``"utf-16"`` in ``encodings`` is read only from its byte-order mark: tried blind, it decodes almost any bytes into nonsense."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # its byte-order mark starts as UTF-16's: "a NUL byte … binary"
+        raise DataProblem("it is UTF-32 text; save it as UTF-8", subject)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         if "utf-16" in encodings:
             try:

@@ -18,6 +18,7 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 from usecases.core import protocol
 from usecases.core.runner import budget_caveat
 from usecases.core.spec import DataInfo, Evaluation
+from usecases.core.store import file_not_kept
 from usecases.core.tables import DataProblem
 
 from . import SPEC
@@ -213,8 +214,8 @@ def evaluate(trained: Trained, data: Dataset | None = None) -> FraudEvaluation:
 
 def _training_data(trained: Trained) -> Dataset:
     if not trained.card["data"].get("synthetic"):
-        raise DataProblem("this model was trained on a file, which the app does not keep; pass the same file again with --data "
-                          "to evaluate it on its held-out rows", "this model")
+        raise DataProblem(file_not_kept(trained.card, "a file", "pass the same file again with --data to evaluate it on its held-out rows"),
+                          "this model")
     return simulated(config_of(trained).sim)
 
 

@@ -110,6 +110,13 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
         df = df.set_axis(["prompt"], axis=1)
         read_notes.append(f"read without a header — its first line ({first[:40]!r}{'…' if len(first) > 40 else ''}) is a prompt, "
                           "not a column name")
+    if info.header and df.shape[1] == 1 and not match_columns(df, PROMPTS_SCHEMA)[0] and len(str(df.columns[0]).split()) >= 3:
+        # one column under three words or more that are no prompt column's name ("The assert statement"): "rename the columns"
+        # was the advice, when such a file is most often a list of prompts without its header line (a sweep, 2026-12-06)
+        first = str(df.columns[0])
+        raise DataProblem(f"it has one column, and its first line ({first[:40]!r}) is not a prompt column's name: if that line is a "
+                          "prompt, add a first line “prompt” above it, or save the prompts as a .txt file (one per line); if it names "
+                          "the column, rename it “prompt”", subject)
     rows = validate(df, PROMPTS_SCHEMA, header=info.header, subject=subject)
     out = score(trained, rows, sampling)
     out.attrs["notes"] = [*read_notes, *out.attrs.get("notes", [])]

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from usecases.core.store import file_not_kept
 from usecases.core.tables import DataProblem
 
 from .cleaning import WORD, NearDuplicates, clean_docstring, is_prose
@@ -253,7 +254,7 @@ def corpus_for(card: dict) -> Corpus:
     """The stack corpus a model was trained on — refused, with the differing versions named, if this machine's stack differs."""
     data = card.get("data", {})
     if not str(data.get("source", "")).startswith("documentation of the installed Python stack"):
-        raise DataProblem("this model was trained on your own corpus, which the app does not keep; pass it again with --data", "this model")
+        raise DataProblem(file_not_kept(card, "your own corpus", "pass it again with --data"), "this model")
     want = data.get("versions") or {}
     have = stack_versions()
     if stack_fingerprint(want) != stack_fingerprint(have) or data.get("fingerprint") != stack_fingerprint(have):

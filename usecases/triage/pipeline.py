@@ -32,6 +32,7 @@ from usecases.core.device import device_info, select_device
 from usecases.core.runner import CancelToken, Progress, TrainingCancelled
 from usecases.core.spec import ConfigMixin, DataInfo, new_run_id
 from usecases.core.spec import Trained as _Trained
+from usecases.core.store import file_not_kept
 from usecases.core.tables import DataProblem
 
 from . import learner
@@ -588,7 +589,7 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
         if trained.artefacts is not None:
             return from_artefacts(trained.artefacts, _info(card), notes, _most_urgent(card))
         if not card["data"].get("synthetic"):
-            raise DataProblem("this model was trained on your own file, which the app does not keep; pass the file again", "this model")
+            raise DataProblem(file_not_kept(card, "your own file", "pass the file again"), "this model")
         return _evaluate_synthetic(trained, cfg)
     frame = _frame(data)[list(CANONICAL)]
     split = protocol.recover(card["data"].get("split_record"), frame, _rebuild(frame))
