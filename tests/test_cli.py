@@ -105,6 +105,17 @@ def test_a_text_model_behind_its_ngram_is_said_with_what_the_budget_allowed(tmp_
     assert "its time budget of 0.001 s allowed 1 training iteration; train again with a longer budget" in out, out
 
 
+def test_the_budget_said_is_the_one_given():
+    """--budget-seconds 5 had been reported as "its time budget of 4.13947 s" (the loop's share after sizing the model)."""
+    from usecases import textgen
+    from usecases.__main__ import _behind_baseline
+
+    card = {"metrics": {textgen.SPEC.primary_metric: 2.0}, "training": {"budget_seconds": 4.13947}, "history": [{"iter": 521}]}
+    text = _behind_baseline(card, textgen.SPEC, ("char_4gram", 0.9), given=5.0)
+    assert "its time budget of 5 s (4.1 s of it left for training after sizing the model) allowed 521 training iterations" in text, text
+    assert "its time budget of 4.14 s allowed" in _behind_baseline(card, textgen.SPEC, ("char_4gram", 0.9))
+
+
 def test_bad_input_file_for_score_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
     assert main(["train", "fraud", "--quick"]) == 0

@@ -122,7 +122,11 @@ def test_sampling_controls():
 
 @pytest.mark.parametrize("bad, needle", [(dict(max_new_tokens=0), "max new tokens"), (dict(max_new_tokens=10**6), "max new tokens"),
                                          (dict(temperature=-1), "temperature"), (dict(temperature=50), "temperature"),
-                                         (dict(top_p=0.0), "top-p"), (dict(top_k=0), "top-k"), (dict(stop=("",)), "stop sequences")])
+                                         (dict(top_p=0.0), "top-p"), (dict(top_k=0), "top-k"), (dict(stop=("",)), "stop sequences"),
+                                         # wrong types had reached torch (TypeError) or, for a bare string, stopped at each letter of it
+                                         (dict(top_k=1.5), "top-k must be a whole number"), (dict(top_k="40"), "top-k must be a whole number"),
+                                         (dict(temperature="hot"), "temperature"), (dict(top_p=float("nan")), "top-p"),
+                                         (dict(stop="and"), r"stop sequences must be a list of texts, e.g. \('and',\)")])
 def test_absurd_decoding_settings(bad, needle):
     with pytest.raises(DataProblem, match=needle):
         Sampling(**bad).check()

@@ -45,3 +45,24 @@ def test_the_cli_prints_the_guessed_column(tmp_path, capsys):
                           "accept_guessed_mapping": False})()
     _read_user_data(textgen, args)
     assert "note: tickets.csv: column 'body_html' read as the text" in capsys.readouterr().err
+
+
+def test_csv_cells_keep_their_indentation_and_a_multi_line_first_cell_is_text():
+    """A ``text`` cell of indented code had lost its leading spaces (cells were stripped); a headerless file whose first cell
+    is a heading with its underline (a line break, no sentence punctuation) lost that record to the column's name."""
+    code = [f"    def f{i}(x):\n        return x + {i}  # an indented method of a class, kept as written" for i in range(60)]
+    corpus = read_corpus([("code.csv", _csv(pd.DataFrame({"text": code})))])
+    assert corpus.text.startswith("    def f0(x):\n        return x + 0")
+    heading = ["Introduction\n============"] + PARAS
+    bare = read_corpus([("doc.csv", _csv(pd.DataFrame({"t": heading}), header=False))])
+    assert bare.text.startswith("Introduction\n============") and any("read without a header" in n for n in bare.notes)
+
+
+def test_the_same_text_with_windows_line_ends_is_named_as_a_copy():
+    import pytest
+
+    from usecases.core.tables import DataProblem
+
+    text = "".join(f"Verse {i}: a line of prose that is long enough to be read as text.\n" for i in range(200))
+    with pytest.raises(DataProblem, match="holds the same text as 'a.txt'"):
+        read_corpus([("a.txt", text.encode()), ("b.txt", text.replace("\n", "\r\n").encode())])

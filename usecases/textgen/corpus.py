@@ -68,7 +68,7 @@ def split(text: str, source: str, ratio: float = 0.9) -> Corpus:
     if len(text) < MIN_CHARS:
         raise DataProblem(f"it has {len(text):,} characters; at least {MIN_CHARS:,} are needed to train and hold out 10 % for validation", "this corpus")
     if (words := word_count(text)) < 50:
-        raise DataProblem(f"it has only {words} words; at least 50 are needed to learn anything", "this corpus")
+        raise DataProblem(f"it has only {words} word{'s' if words != 1 else ''}; at least 50 are needed to learn anything", "this corpus")
     cut = int(len(text) * ratio)
     return Corpus(text=text, source=source, train=text[:cut], val=text[cut:],
                   meta={"split": "contiguous 90 % train / 10 % validation"})
@@ -131,13 +131,14 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
         if reason:
             raise DataProblem(reason, subject)
         if name.lower().endswith((".csv", ".tsv")):
-            df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject)
+            # cells as written: an indented line of code had lost its indentation (a sweep, 2026-12-06; prompts since 2026-12-04)
+            df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject, strip=False)
             refuse_mixed_encodings(raw, info.encoding, subject)
             if info.header and df.shape[1] == 1 and _reads_like_prose(str(df.columns[0])) and text_column is None:
                 # a one-column file written without a header (to_csv(header=False)): its first paragraph is text, not a name
                 # (since 2026-12-05 — it had been the column's name, lost from the corpus: "column 'Copyright (C) 2007 …'")
                 first = str(df.columns[0])
-                df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject, header=False)
+                df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject, header=False, strip=False)
                 df = df.set_axis(["text"], axis=1)
                 notes.append(f"{name}: read without a header — its first line ({first[:40]!r}…) is text, not a column name")
             col = text_column or _guess_text_column(df, subject)
@@ -164,7 +165,10 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
                 # as a CSV column of numbers is: a .txt of digits had trained without a word (a sweep, 2026-12-06)
                 raise DataProblem("it holds no letters — numbers only, not text; give a file of text", subject)
             texts.append(text)  # (a CSV's NUL bytes are refused by read_table)
-        same = next((n for n, t in zip(names, texts[:-1]) if t.strip() == texts[-1].strip()), None)
+        def plain(t: str) -> str:  # the same text with Windows line ends is the same text (it had got the repeated-text message)
+            return t.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+        same = next((n for n, t in zip(names, texts[:-1]) if plain(t) == plain(texts[-1])), None)
         if same is not None:  # the validation slice is the end of the joined text: a second copy of a file is text it trained on
             raise DataProblem(f"it holds the same text as {same!r}, given before it; a second copy would put text the model trains on "
                               "into the held-out part and flatter every figure — remove one copy", subject)
@@ -182,8 +186,8 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
 
 def _reads_like_prose(cell: str) -> bool:
     """A header cell that is a sentence, not a name: over 60 characters, or 4 words or more with sentence punctuation."""
-    cell = cell.strip()
-    return len(cell) > 60 or (word_count(cell) >= 4 and bool(re.search(r"[.!?;:,]", cell)))
+    cell = cell.strip()  # a cell with a line break in it is text: no column name has one (a heading + underline had been one)
+    return "\n" in cell or len(cell) > 60 or (word_count(cell) >= 4 and bool(re.search(r"[.!?;:,]", cell)))
 
 
 MAX_REPEATED = 0.5  # the Python reference documentation repeats 9 % of its held-out lines (boilerplate), the KJV sample none

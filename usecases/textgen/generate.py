@@ -7,6 +7,7 @@ latency figures (time to first token, tokens per second).
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -30,16 +31,26 @@ class Sampling:
     seed: int | None = 0
 
     def check(self) -> None:
+        """One line for settings out of range or of the wrong type (since 2026-12-06: ``top_k=1.5`` or ``"40"`` raised a
+        TypeError inside torch, and ``stop="and"`` — a string, not a tuple — stopped at every "a", "n" or "d")."""
+        def number(v) -> bool:
+            return isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v
+
+        def whole(v) -> bool:
+            return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
         problems = []
-        if not isinstance(self.max_new_tokens, int) or not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
-            problems.append(f"max new tokens must be between 1 and {MAX_NEW_TOKENS:,} (got {self.max_new_tokens})")
-        if not 0.0 <= self.temperature <= 5.0:
-            problems.append(f"temperature must be between 0 (greedy) and 5 (got {self.temperature})")
-        if self.top_k is not None and self.top_k < 1:
-            problems.append(f"top-k must be at least 1 (got {self.top_k})")
-        if self.top_p is not None and not 0.0 < self.top_p <= 1.0:
-            problems.append(f"top-p must be in (0, 1] (got {self.top_p})")
-        if any(not s for s in self.stop):
+        if not whole(self.max_new_tokens) or not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS:
+            problems.append(f"max new tokens must be a whole number between 1 and {MAX_NEW_TOKENS:,} (got {self.max_new_tokens!r})")
+        if not number(self.temperature) or not 0.0 <= self.temperature <= 5.0:
+            problems.append(f"temperature must be between 0 (greedy) and 5 (got {self.temperature!r})")
+        if self.top_k is not None and (not whole(self.top_k) or self.top_k < 1):
+            problems.append(f"top-k must be a whole number of at least 1 (got {self.top_k!r})")
+        if self.top_p is not None and (not number(self.top_p) or not 0.0 < self.top_p <= 1.0):
+            problems.append(f"top-p must be in (0, 1] (got {self.top_p!r})")
+        if isinstance(self.stop, str) or not all(isinstance(s, str) for s in self.stop):
+            problems.append(f"stop sequences must be a list of texts, e.g. ({self.stop!r},) (got {self.stop!r})")
+        elif any(not s for s in self.stop):
             problems.append("stop sequences cannot be empty")
         if problems:
             raise DataProblem(problems, "these decoding settings")
