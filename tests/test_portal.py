@@ -296,6 +296,13 @@ def test_portfolio_timeline_by_hand():
 
     _, t12 = pf.timeline(v, pf.PortfolioAssumptions(horizon_months=12, ramp_months=0, discount_rate=0.0))
     assert t12["base"]["roi"] == pytest.approx(business.year_one(140.0, 40.0, 200.0)[0])
+    # Not paid back within the horizon but still earning at its end is "beyond the horizon", not "never" (Home had read
+    # "never" at 12 months for what pays back in month 17 at 36); a portfolio losing money at its end never pays back.
+    big = [Value("a", "A", (50.0, 100.0, 150.0), (0.0, 2_000.0, 0.0))]
+    _, t4 = pf.timeline(big, p)
+    assert t4["base"]["payback_months"] is None and t4["base"]["payback_beyond_horizon"] is True
+    _, lost = pf.timeline([Value("a", "A", (-50.0, -10.0, 5.0), (100.0, 100.0, 100.0))], p)
+    assert lost["base"]["payback_months"] is None and lost["base"]["payback_beyond_horizon"] is False
 
 
 def test_login_required_when_auth_is_configured():
@@ -392,6 +399,17 @@ def test_the_server_does_not_collect_all_garbage_after_every_run():
     assert config.get_config_options(force_reparse=True)["runner.postScriptGC"].value is False  # and Streamlit reads it so
 
 
+def test_tables_offer_no_export_that_would_keep_formulas():
+    """Streamlit's own "Download as CSV" on a table writes cells as they are: an uploaded complaint "=HYPERLINK(…)" came out
+    as a live formula, beside the app's own download that neutralises it. The built-in export is off."""
+    import tomllib
+
+    from streamlit import config
+
+    assert tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["client"]["disableDataExport"] is True
+    assert config.get_config_options(force_reparse=True)["client.disableDataExport"].value is True
+
+
 def test_report_tables_name_metrics_as_the_pages_do_and_keep_written_spreads():
     """The reports' headers were made by rule alone ("Ndcg@10", "Auc roc", "Under triage l12", "Κ linear min – max" with a
     capital kappa), and the text report's spread column ("0.932 – 1.243" on the page) read "—" (a walkthrough, 2026-12-05)."""
@@ -406,3 +424,12 @@ def test_report_tables_name_metrics_as_the_pages_do_and_keep_written_spreads():
     assert shown.iloc[0].tolist() == ["GPT", "0.400", "0.900", "0.070", "0.1 – 0.2", "0.932 – 1.243", "1.111"]
     html = _table(df)
     assert "<th>NDCG@10</th>" in html and "<th>κ linear min – max</th>" in html and "Ndcg" not in html
+
+
+def test_home_says_payback_lies_beyond_a_short_horizon_not_never():
+    """At a 12-month horizon the tile read "Payback, undiscounted: never" for a portfolio that pays back in month 17 at 36."""
+    at = _app()
+    at.run()
+    next(x for x in at.number_input if x.label.startswith("Horizon")).set_value(12).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(m for m in at.metric if m.label.startswith("Payback")).value == "beyond 12 months"

@@ -69,7 +69,11 @@ def timeline(values: list[Value], p: PortfolioAssumptions) -> tuple[pd.DataFrame
         below = np.flatnonzero(np.asarray(cum) < 0)  # the month the discounted line turns positive for good (Home marks it);
         turns = int(rows["month"][below[-1] + 1]) if len(below) and below[-1] < months - 1 else None  # None: never below, or ends below
         cost = upfront + running
-        totals[which] = {"npv": business.npv(flows, pp.discount_rate, upfront), "payback_months": payback_months(flows, upfront),
+        paid = payback_months(flows, upfront)
+        totals[which] = {"npv": business.npv(flows, pp.discount_rate, upfront), "payback_months": paid,
+                         # not paid back within the horizon, but still earning at its end: later, not never (Home had read
+                         # "never" at a 12-month horizon for what pays back in month 17 at 36; a walkthrough, 2026-12-06)
+                         "payback_beyond_horizon": paid is None and float(flows[-1]) > 0,
                          "npv_positive_month": turns,
                          "upfront": upfront, "system_cost": cost,
                          "roi": business.roi(float(flows.sum()) + running, cost) if cost > 0 else None}

@@ -130,6 +130,7 @@ if values:
     cases = (f"The low and high cases also take a {fmt.number(pl.ramp_months)}- and a {fmt.number(ph.ramp_months)}-month adoption ramp "
              f"and a {fmt.rate(pl.discount_rate)} and a {fmt.rate(ph.discount_rate)} discount rate.")
     pay = dict(zip(("low", "base", "high"), fmt.paybacks(lo["payback_months"], b["payback_months"], hi["payback_months"])))  # one unit
+    pay.update({w: f"beyond {h} months" for w, t in (("low", lo), ("base", b), ("high", hi)) if t.get("payback_beyond_horizon")})
     kpis = [
         (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}. {cases}"),
         # "Payback of one-off costs (undiscounted)" was cut to "… (undis…" on a laptop screen; "undiscounted" stays in sight,
