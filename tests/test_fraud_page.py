@@ -126,6 +126,20 @@ def test_profit_curve_is_linear_and_clipped_and_modes_work(monkeypatch, store):
     assert after <= before and after < before / 5  # the per-month count follows the recall at the threshold
 
 
+def test_a_manual_threshold_is_called_the_users_everywhere(monkeypatch, store):
+    """At a manual 0.510 the legend said "manual on the validation rows", the range caption "threshold chosen again", and the
+    peers' sentence "each at its own threshold" beside a table with 0.510 in every row (a walkthrough, 2026-12-06)."""
+    at = open_page(monkeypatch, store)
+    at.segmented_control(key="fraud.mode").set_value("Manual").run()
+    at.slider(key="fraud.threshold").set_value(0.51).run()
+    assert not at.exception
+    names = [t.get("name", "") for t in _profit_figure(at)["data"]]
+    assert "Your manual threshold (0.510)" in names and not any("on the validation rows" in n for n in names), names
+    text = " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
+    assert "threshold chosen again" not in text and "at your manual threshold in each" in text
+    assert "each at its own threshold" not in text and "each at the manual threshold 0.510" in text
+
+
 def test_batch_and_own_file_uploads(monkeypatch, store):
     from tests.test_fraud_files import raw_csv, raw_frame, ulb_frame
 

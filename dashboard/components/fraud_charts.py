@@ -27,7 +27,9 @@ def profit_curve(curve: pd.DataFrame, x_range: tuple[float, float], op: fb.Opera
                     hovertemplate="%{x:,.0f} alerts/day<br>€%{y:,.0f}/month<br>threshold %{customdata[0]:.3f}"
                                   "<br>precision %{customdata[1]:.0%}<br>recall %{customdata[2]:.0%}<extra></extra>")
     fig.add_scatter(x=[op.alerts_per_day], y=[op.month["net"]], mode="markers", marker=dict(size=13, color="#2563eb", symbol="diamond"),
-                    name=f"Chosen threshold ({op.mode.lower()} on the validation rows, {op.threshold:.3f})"
+                    # a manual threshold is the user's, not chosen on the validation rows (a walkthrough, 2026-12-06)
+                    name=(f"Your manual threshold ({op.threshold:.3f})" if op.mode == "Manual" else
+                          f"Chosen threshold ({op.mode.lower()} on the validation rows, {op.threshold:.3f})")
                          + (" — above the team's capacity on these test rows" if op.over_capacity_on_test else ""))
     if 0 < op.capacity_per_day <= x_range[1]:
         fig.add_vline(x=op.capacity_per_day, line_dash="dash", line_color="#64748b", annotation_text="team capacity")

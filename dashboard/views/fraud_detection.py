@@ -153,8 +153,9 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         fig = charts.profit_curve(*fcharts.profit_curve(ev, a, op), op)
         st.plotly_chart(fig, width="stretch")
         report_ui.figure(fig, "Profit curve")
-        st.caption("The curve is drawn on the test rows; the threshold was chosen on the validation rows, so the marker need not sit "
-                   "at the curve's peak — a threshold picked at the test rows' peak would report a profit no new week would repeat.")
+        st.caption("The curve is drawn on the test rows; " + ("the marker is your manual threshold, the same in every scenario and for "
+                   "every model below." if op.mode == "Manual" else "the threshold was chosen on the validation rows, so the marker need "
+                   "not sit at the curve's peak — a threshold picked at the test rows' peak would report a profit no new week would repeat."))
         c = fb.case(ev, a)
         ranges = pd.DataFrame({
             "Scenario": ["Low", "Base", "High"],
@@ -171,7 +172,8 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         st.caption("Net value = recovered share × fraud amount caught − investigation cost × alerts − customer cost × false alerts − yearly "
                    "system cost / 12, per month at your volume and fraud rate. " + business.YEAR_ONE_RULE[:-1] + " (here: no one-off cost, so "
                    "payback is immediate whenever the net value is positive; the recommendation page uses the same rule). Low/high: the assumptions' "
-                   "low/high values (threshold chosen again under them) and the 5th/95th percentile of a bootstrap over test days.")
+                   "low/high values (" + ("at your manual threshold in each" if op.mode == "Manual" else "threshold chosen again under them")
+                   + ") and the 5th/95th percentile of a bootstrap over test days.")
         st.subheader("Every model under the same assumptions")
         rows, sentence = fb.peer_money(ev, a, c)
         peers = pd.DataFrame({
@@ -184,8 +186,8 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         })
         st.dataframe(peers, hide_index=True, width="stretch")
         report_ui.table(peers, "Every model under the same assumptions (base case, per month at your volume)")
-        st.caption(sentence + " Base case, per month at your volume and fraud rate; each threshold is chosen on that model's own "
-                   "validation rows (Manual: the one threshold for all).")
+        st.caption(sentence + " Base case, per month at your volume and fraud rate; " + ("every model at your manual threshold."
+                   if op.mode == "Manual" else "each threshold is chosen on that model's own validation rows."))
 
 
 def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> None:

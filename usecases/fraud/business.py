@@ -397,7 +397,7 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
     diff = fmt.money(best["net"] - model["net"])
     return rows, ((none_pays + f"the {peer} loses {diff} a month less than the model" if none_pays else
                    f"At these assumptions the {peer} earns {diff} a month more than the model")
-                  + f" ({fmt.money(best['net'])} vs {fmt.money(model['net'])}), each at its own threshold — "
+                  + f" ({fmt.money(best['net'])} vs {fmt.money(model['net'])}), {basis} — "  # "its own threshold" had stood beside one manual one
                   + ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better.")
                   + over)
 
