@@ -103,6 +103,9 @@ def test_operations_tiles_table_and_chart_show_one_value_per_quantity(at):
     before, after = (row[c].split(" (")[0] for c in table.columns[1:3])
     assert tile == f"{before} → {after}"
     assert row["paired difference"].split(" (")[0] == fewer
+    # the headline's week is the tile's (it read "1.45 a week × 4.33 weeks" beside a tile of 1.4)
+    boxes = [b.value for b in [*at.success, *at.info, *at.warning] if "a week × 4.33 weeks" in b.value]
+    assert boxes and f"({size} a week × 4.33 weeks" in boxes[0], (size, boxes)
     # The tiles' and table's means differ by the paired mean, up to the rounding of three numbers to 0.1 (60.14 → 60.1,
     # 58.26 → 58.3, their difference 1.88 → 1.9: the bound is 3 × 0.05, not 0.05).
     assert abs(float(before) - float(after) - float(fewer.replace("−", "-"))) <= 0.15 + 1e-9

@@ -78,6 +78,24 @@ def test_the_headlines_weeks_multiply_out_to_its_month(monkeypatch):
     assert fmt.agreeing_digits(lambda d: False, otherwise=1) == 1 and fmt.agreeing_digits(lambda d: d == 2, otherwise=1) == 2
 
 
+def test_the_tiles_and_the_headline_write_the_week_alike(monkeypatch):
+    """The Operations tile read "1.4" fewer a week (the arms added up at one decimal) while the headline beside it read "6.3
+    per month (1.45 a week × 4.33 weeks)", and the tile's interval "−0.4 to 3.2" a week beside "−1.7 to 14.1" a month. One
+    precision serves both: the arms add up and every week figure, bounds included, multiplies out to its month."""
+    from usecases.triage import economics
+
+    arms = {"unassisted": {"late_l12_per_week": (0, 10.45, 0)}, "model-assisted": {"late_l12_per_week": (0, 9.0, 0)}}
+    ops = economics.Operations(0.8, 5, 1, "the nurse", arms, {"late_l12_per_week": (-0.4, 1.45, 3.25)})
+    d = economics.week_digits(ops)
+    assert d == 2  # at 1 decimal 1.4 (or 1.5) × 4.33 is not 6.3, and 3.2 × 4.33 is not 14.1
+    monkeypatch.setattr(economics, "operations", lambda ev, a: ops)
+    v = economics.value(_ev(nurse_shift=0), triage.Assumptions(runs=5))
+    assert "6.3 fewer per month (1.45 a week × 4.33 weeks)" in v.headline, v.headline
+    simple = economics.Operations(0.8, 5, 1, "the nurse", {"unassisted": {"late_l12_per_week": (0, 10.0, 0)},
+                                                          "model-assisted": {"late_l12_per_week": (0, 9.1, 0)}}, {"late_l12_per_week": (0.2, 0.9, 1.6)})
+    assert economics.week_digits(simple) == 1
+
+
 def test_a_real_effect_is_priced_from_the_paired_mean():
     ev = _ev(nurse_shift=2)
     a = triage.Assumptions(runs=10, arrivals_per_hour=10)

@@ -234,11 +234,9 @@ def tab_ops(active, ev0) -> None:
     u, m = ops.arms["unassisted"], ops.arms["model-assisted"]
     lo, mean, hi = ops.paired["late_l12_per_week"]
 
-    # one precision for the tiles, at which "unassisted → model-assisted" and the paired difference add up (60.1 → 58.3 read
-    # beside "1.9 fewer": the means differ by 1.86)
-    ua, ma = u["late_l12_per_week"][1], m["late_l12_per_week"][1]
-    # figures that add up at no precision (the means and the paired mean from different runs) keep one decimal
-    digits = fmt.agreeing_digits(lambda d: abs(round(ua, d) - round(ma, d) - round(mean, d)) < 0.5 * 10 ** -d, otherwise=1)
+    # one precision for the tiles and the headline below them: the arms and the paired difference add up, and a week × 4.33
+    # makes the headline's month (tval.week_digits)
+    digits = tval.week_digits(ops)
 
     def num(x):  # fixed decimals: "60.15 → 58.3" dropped a trailing zero
         return fmt.number(x, digits, typographic=True) if x == int(x) and digits == 0 else f"{x:,.{digits}f}".replace("-", "−")

@@ -143,6 +143,26 @@ def judged(evaluation: TriageEvaluation, assumptions: Assumptions) -> TriageEval
     return evaluation.at_cost(assumptions.under_cost)
 
 
+def week_digits(ops) -> int:
+    """The decimals of the levels 1–2 late per week, on the *Operations* tiles and in the headline alike: the fewest (1–3) at
+    which the arms' means and their paired difference add up ("60.1 → 58.3" beside "1.9 fewer" had not: 1.86) and each week
+    figure × 4.33 gives the month the headline shows, its interval's bounds included. The tile had read 1.4 (its own rule)
+    while the headline read "6.3 per month (1.45 a week × 4.33 weeks)" (a walkthrough, 2026-12-06). Where no precision does
+    both, the weeks multiply out."""
+    arms = [ops.arms.get(k, {}).get("late_l12_per_week") for k in ("unassisted", "model-assisted")]
+    lo, mean, hi = ops.paired["late_l12_per_week"]
+
+    def adds(d: int) -> bool:
+        if None in arms:  # no arms to show (a headline alone)
+            return True
+        return abs(round(arms[0][1], d) - round(arms[1][1], d) - round(mean, d)) < 0.5 * 10 ** -d + 1e-12
+
+    def multiplies(d: int) -> bool:
+        return all(round(round(abs(x), d) * WEEKS_PER_MONTH, 1) == round(abs(x * WEEKS_PER_MONTH), 1) for x in (lo, mean, hi))
+
+    return next((d for d in range(1, 4) if adds(d) and multiplies(d)), fmt.agreeing_digits(multiplies))
+
+
 def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     """Net value per month after the running cost: fewer critical patients seen late × the assumed cost of
     each, priced only when the paired interval excludes zero. (low, base, high). Absurd assumptions are refused."""
@@ -158,7 +178,7 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     per_month = tuple(x * WEEKS_PER_MONTH for x in (lo, mean, hi))
     # The Operations tab's tiles count per week; the headline says how its month is made of them, in figures that multiply out
     # ("1.6 a week × 4.33 weeks" read beside 7.1 a month: it was 1.64).
-    weekly = fmt.number(abs(mean), fmt.agreeing_digits(lambda d: round(round(abs(mean), d) * WEEKS_PER_MONTH, 1) == round(abs(per_month[1]), 1)))
+    weekly = fmt.number(abs(mean), week_digits(ops))
     if ops.supported():
         low = min(per_month[0] * costs[0].late_critical_cost, per_month[0] * costs[2].late_critical_cost)
         high = max(per_month[2] * costs[0].late_critical_cost, per_month[2] * costs[2].late_critical_cost)
@@ -182,4 +202,4 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     return Value(SPEC.name, SPEC.title, monthly, headline=headline, running=tuple(c.monthly_cost for c in costs))
 
 
-__all__ = ["Assumptions", "assumptions_from", "policies", "operations", "Operations", "value", "utilisation", "TARGET_MINUTES"]
+__all__ = ["Assumptions", "assumptions_from", "policies", "operations", "Operations", "value", "utilisation", "week_digits", "TARGET_MINUTES"]
