@@ -275,6 +275,9 @@ def test_the_score_a_file_tab_scores_with_the_model_in_view_and_asks_before_usin
     assert list(shown.columns) == list(want.columns) and shown.columns[0] == "line"
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
     assert any(s.value.startswith(f"{len(want)} records scored; suggested levels 1: ") for s in at.success)
+    # why a suggested level can be more urgent than the most likely one, and what each column is (a walkthrough, 2026-12-06)
+    assert any("**suggested_level** is the level of least expected cost at your decision rule (one level of under-triage costs 3 of "
+               "over-triage)" in c.value and "**news2_level**" in c.value for c in at.caption)
     # Numeric codes the guess cannot place: nothing is scored until the user accepts the guess (or gives a mapping).
     at.file_uploader(key="triage.score").set_value(("ktas.csv", ktas_export(40), "text/csv")).run()
     assert not at.exception and not any("records scored" in s.value for s in at.success)

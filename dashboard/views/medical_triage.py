@@ -177,8 +177,12 @@ def tab_model(active, ev, choice) -> None:
                         line=dict(color="#1d4ed8", dash="dot"))
         fig.add_vline(x=ev.under_cost, line_dash="dash", line_color="#64748b", annotation_text=f"your rule {fmt.number(ev.under_cost)}×")
         fig.update_layout(title="Under- vs over-triage by cost ratio (validation patients)",
-                          xaxis_title="cost of one level of under-triage ÷ over-triage", yaxis_tickformat=".0%", legend_title=None)
+                          xaxis_title="cost of one level of under-triage ÷ over-triage", yaxis_title="share of validation patients",
+                          yaxis_tickformat=".0%", legend_title=None)
         c1.plotly_chart(_layout(fig, 340), width="stretch")
+        # the table above reads test patients (under-triage of levels 1–2 0.066 at 3×), this chart ~8 % there: say why they differ
+        c1.caption("Drawn on the validation patients, where the decision rule's trade-off can be looked at without touching the test "
+                   "patients; the table above reads the test patients, so the two differ by a little at your rule.")
         report_ui.figure(fig, "Under- vs over-triage as the cost ratio varies (validation patients)")
     cal = pd.DataFrame(ev.calibration())
     fig = go.Figure()
@@ -383,8 +387,13 @@ def tab_score(active, a, choice) -> None:
         with st.expander(f"How the file was read ({len(notes)} note{'s' if len(notes) > 1 else ''})", icon=":material/fact_check:"):
             st.markdown("\n".join(f"- {n}" for n in notes))
     st.dataframe(out.head(500), hide_index=True, width="stretch")
-    if len(out) > 500:
-        st.caption(f"The first 500 of {fmt.count(len(out))} rows; the download holds them all.")
+    # "c/o chronic vomiting": suggested 2 beside p_level_4 0.47 > p_level_2 0.44, unexplained (a walkthrough, 2026-12-06)
+    st.caption(f"**suggested_level** is the level of least expected cost at your decision rule (one level of under-triage costs "
+               f"{fmt.number(a.under_cost)} of over-triage), so it can be more urgent than the most likely level: a patient 47 % likely "
+               "level 4 and 44 % level 2 is suggested level 2. **p_level_1 … p_level_5**: the model's probability of each level. "
+               "**news2_level**, **esi_rule_level**: the levels the NEWS2 score and the ESI-style rule give. **line**: the row's line in "
+               "your file." + (" **reference_level**: the level your file recorded." if "reference_level" in out.columns else "")
+               + (f" The first 500 of {fmt.count(len(out))} rows; the download holds them all." if len(out) > 500 else ""))
     widgets.download_csv(out, f"triaged-{up.name.rsplit('.', 1)[0]}.csv", "Download scored CSV", key="triage.score.dl")
     st.caption("Same from the command line: `python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]`.")
 
