@@ -95,6 +95,14 @@ def test_an_empty_model_name_is_refused(env, command):
     _one_line(rc, err, "is empty")
 
 
+@pytest.mark.parametrize("command", [["list"], ["evaluate", "toy"], ["score", "toy", "x.csv", "-o", "y.csv"]])
+def test_a_model_store_that_does_not_exist_is_named(env, command, tmp_path):
+    """UCLAB_MODEL_DIR naming no folder had read "toy model is not trained yet; train it with `make train`"."""
+    rc, _, err = _run({**env, "UCLAB_MODEL_DIR": str(tmp_path / "nowhere")}, *command)
+    _one_line(rc, err, "UCLAB_MODEL_DIR is")
+    assert "which is not a folder" in err
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
 def test_budget_must_be_a_positive_finite_number(env, value):
     rc, _, err = _run(env, "train", "toy", "--quick", "--budget-seconds", value)

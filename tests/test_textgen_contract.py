@@ -103,7 +103,9 @@ def test_another_corpus_is_an_external_test_and_says_what_the_ngram_saw(quick):
     ev = textgen.evaluate(t, _other_corpus())
     assert ev.data.kind == "external" and ev.data.source.startswith("your corpus (notes.txt")
     assert "first 90 %" in ev.data.split and "the GPT has not" in ev.data.split
-    with pytest.raises(DataProblem, match="outside the model's vocabulary"):
+    # each character named visibly, and what to do (a space had been printed as itself, unseen)
+    with pytest.raises(DataProblem, match=r"characters this model never saw \(.*'Ç'.*\): a model trained on a small corpus reads only the "
+                                          r"characters of its training text — evaluate it on text in the same characters"):
         textgen.evaluate(t, read_corpus([("é.txt", "".join(f"Ça coûte très cher, déjà {i} " for i in range(200)).encode())]))
 
 
@@ -308,6 +310,14 @@ def test_a_headerless_list_of_plain_prompts_is_told_to_add_a_header_line(quick):
     with pytest.raises(DataProblem, match=r"its first line \('The assert statement'\) is not a prompt column's name: if that line is a "
                                           r"prompt, add a first line “prompt” above it, or save the prompts as a \.txt file"):
         textgen.score_file(trained, b"The assert statement\nThe return statement\n", "p.csv", Sampling(max_new_tokens=2))
+
+
+def test_a_prompts_file_with_two_prompt_columns_says_which_it_read(quick):
+    """`input,question`: "input" was read as the prompts and "question" carried back, without a word."""
+    trained, _ = quick
+    out = textgen.score_file(trained, b"input,question\ndef f,class A\n", "p.csv", Sampling(max_new_tokens=2, temperature=0.0))
+    assert out["prompt"].tolist() == ["def f"]
+    assert "'input', 'question' could each be the prompt column: 'input' is used (the first in the file), 'question' not" in out.attrs["notes"]
 
 
 def test_the_ngram_warning_says_worse_only_when_the_verdict_does():

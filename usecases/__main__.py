@@ -47,9 +47,16 @@ def _names(name: str) -> list[str]:
     return [name]
 
 
-def _store():
-    from usecases.core.store import ModelStore
+def _store(reading: bool = True):
+    """The model store. For commands that read models, a ``UCLAB_MODEL_DIR`` naming no folder is said as such (it had read
+    "textgen model is not trained yet; train it with `make train`", and `list` showed every model missing); ``train``
+    creates it."""
+    from usecases.core.store import ENV_VAR, ModelStore
 
+    where = os.environ.get(ENV_VAR)
+    if reading and where and not Path(where).is_dir():
+        raise CliError(f"{ENV_VAR} is {where}, which is not a folder: point it at the folder that holds the models, or unset it "
+                       "to use models/ in the repository")
     return ModelStore()
 
 
@@ -117,7 +124,7 @@ def cmd_train(args) -> int:
     from usecases.core.runner import tqdm_progress
     from usecases.core.spec import best_of
 
-    store = _store()
+    store = _store(reading=False)  # training creates the store
     names = _names(args.name)
     if args.data and len(names) > 1:
         raise CliError("--data needs one use case, not 'all'")

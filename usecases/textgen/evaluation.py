@@ -245,7 +245,13 @@ def _rescore(trained, corpus) -> Scores:
     tok = trained.tokenizer
     missing = tok.unknown(corpus.text)
     if missing:
-        raise DataProblem(f"it has characters outside the model's vocabulary ({''.join(missing[:10])})", "this corpus")
+        # each named visibly (a space had been printed as itself, unseen), and what to do (a sweep, 2026-12-06)
+        from .tokenizer import _show
+
+        shown = ", ".join(_show(c) for c in missing[:10]) + (f" and {len(missing) - 10:,} more" if len(missing) > 10 else "")
+        raise DataProblem(f"it has {len(missing):,} character{'s' if len(missing) != 1 else ''} this model never saw ({shown}): a model trained "
+                          "on a small corpus reads only the characters of its training text — evaluate it on text in the same "
+                          "characters, or on the corpus it was trained on", "this corpus")
     train_np, scored_np = encode(tok, corpus.train), encode(tok, corpus.scored_text)
     if len(scored_np) < 2:
         raise DataProblem("its held-out text is shorter than two tokens", "this corpus")

@@ -11,7 +11,7 @@ import torch
 
 from usecases.core.spec import Throughput
 from usecases.core.store import ModelStore, load_module
-from usecases.core.tables import Column, DataProblem, Schema, match_columns, read_table, sniff_binary, validate
+from usecases.core.tables import Column, DataProblem, Schema, column_choices, match_columns, read_table, sniff_binary, validate
 
 from . import SPEC
 from .corpus import Corpus, _reads_like_prose, plain_text, read_corpus, refuse_mixed_encodings
@@ -117,6 +117,8 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
         raise DataProblem(f"it has one column, and its first line ({first[:40]!r}) is not a prompt column's name: if that line is a "
                           "prompt, add a first line “prompt” above it, or save the prompts as a .txt file (one per line); if it names "
                           "the column, rename it “prompt”", subject)
+    if info.header:  # `input,question`: which one holds the prompts was not said (a sweep, 2026-12-06)
+        read_notes += column_choices(df, PROMPTS_SCHEMA)
     rows = validate(df, PROMPTS_SCHEMA, header=info.header, subject=subject)
     out = score(trained, rows, sampling)
     out.attrs["notes"] = [*read_notes, *out.attrs.get("notes", [])]
