@@ -186,8 +186,8 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         })
         st.dataframe(peers, hide_index=True, width="stretch")
         report_ui.table(peers, "Every model under the same assumptions (base case, per month at your volume)")
-        st.caption(sentence + " Base case, per month at your volume and fraud rate; " + ("every model at your manual threshold."
-                   if op.mode == "Manual" else "each threshold is chosen on that model's own validation rows."))
+        st.caption(sentence + " Base case, per month at your volume and fraud rate" + ("." if op.mode == "Manual" else  # the sentence says it
+                   "; each threshold is chosen on that model's own validation rows."))
 
 
 def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> None:

@@ -130,7 +130,10 @@ if values:
     cases = (f"The low and high cases also take a {fmt.number(pl.ramp_months)}- and a {fmt.number(ph.ramp_months)}-month adoption ramp "
              f"and a {fmt.rate(pl.discount_rate)} and a {fmt.rate(ph.discount_rate)} discount rate.")
     pay = dict(zip(("low", "base", "high"), fmt.paybacks(lo["payback_months"], b["payback_months"], hi["payback_months"])))  # one unit
-    pay.update({w: f"beyond {h} months" for w, t in (("low", lo), ("base", b), ("high", hi)) if t.get("payback_beyond_horizon")})
+    # "> 12 months" fits the tile ("beyond 12 months" was cut to "beyond 12 …"); its tooltip says it in words
+    pay.update({w: f"> {h} months" for w, t in (("low", lo), ("base", b), ("high", hi)) if t.get("payback_beyond_horizon")})
+    later = (f" “> {h} months”: not paid back within the {h}-month horizon, but still earning at its end, so later — lengthen the "
+             "horizon to see when." if any(t.get("payback_beyond_horizon") for t in (lo, b, hi)) else "")
     kpis = [
         (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}. {cases}"),
         # "Payback of one-off costs (undiscounted)" was cut to "… (undis…" on a laptop screen; "undiscounted" stays in sight,
@@ -139,7 +142,7 @@ if values:
          (f"Low: {pay['low']} · high: {pay['high']}. Undiscounted: when the portfolio's "
           f"cumulative net value — every use case, ramping up over {fmt.number(pa.ramp_months)} months, running costs paid from month 1 — "
           "covers the one-off costs. Not a page's payback, which counts one use case alone at full use; the NPV chart is discounted, "
-          f"so it crosses zero a little later. {cases}") if b["upfront"] > 0 else None),
+          f"so it crosses zero a little later.{later} {cases}") if b["upfront"] > 0 else None),
         (f"ROI over {h} months", fmt.roi(b["roi"]),
          (f"Low {fmt.roi(lo['roi'])} · high {fmt.roi(hi['roi'])}. The pages' rule over {h} months: (value before system costs − system "
           f"cost) ÷ system cost, where the system cost is the one-off costs plus {h} months of running costs "
