@@ -48,15 +48,15 @@ def _names(name: str) -> list[str]:
 
 
 def _store(reading: bool = True):
-    """The model store. For commands that read models, a ``UCLAB_MODEL_DIR`` naming no folder is said as such (it had read
-    "textgen model is not trained yet; train it with `make train`", and `list` showed every model missing); ``train``
-    creates it."""
+    """The model store. A ``UCLAB_MODEL_DIR`` naming no folder is an empty store (nothing trained there yet; ``train``
+    creates it), and commands that read models say so in a note: a mistyped path had read "textgen model is not trained
+    yet; train it with `make train`" alone, and `list` showed every model missing (a sweep, 2026-12-06)."""
     from usecases.core.store import ENV_VAR, ModelStore
 
     where = os.environ.get(ENV_VAR)
     if reading and where and not Path(where).is_dir():
-        raise CliError(f"{ENV_VAR} is {where}, which is not a folder: point it at the folder that holds the models, or unset it "
-                       "to use models/ in the repository")
+        print(f"note: {ENV_VAR} is {where}, which is not a folder yet, so no model is found there — check the path if your models "
+              "should be there", file=sys.stderr)
     return ModelStore()
 
 
