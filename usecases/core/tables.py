@@ -881,6 +881,7 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
         raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
     if n_long:
         rows = len(starts) - (1 if header else 0)
+        name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
         # A column's name ("prompt") is no title: with rows that split on an unquoted comma the advice had been to delete it
         a_name = bool(re.fullmatch(r"[\w.()/-]{1,40}", str(first_rec[0]).strip() if first_rec else ""))
         if header and width == 1 and n_long >= max(1, rows - 1) and starts and (not a_name or (rows >= 3 and shortest_long == longest)):
@@ -888,7 +889,6 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
             # rows — it had been read as the header, and blamed on "a comma at the end of each row"
             below = f"{shortest_long if shortest_long == longest else f'{shortest_long} to {longest}'}"
             if a_name:  # "prompt" above rows with an unquoted comma each: deleting a column's name makes the file worse
-                name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
                 raise DataProblem(f"line {starts[0] + offset} has one field ({first_rec[0].strip()!r}) and the rows below have {below}: if "
                                   f"it is a title above the column names, delete it; if it is the column's name, a {name} inside a text "
                                   "splits it unless the text is in double quotes — write such a text as \"def add(a, b):\"", subject)
@@ -896,7 +896,6 @@ def _check_shape(text: str, delim: str, df: pd.DataFrame | None, header: bool, s
                               f"{below}) — delete the lines above the column names, so that they come first", subject)
         who = ("every row" if n_long == rows else f"line {first_long}" if n_long == 1 else
                f"{n_long:,} of its {rows:,} rows (the first on line {first_long})")
-        name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(delim, repr(delim))
         # numbers written with a comma: decimal (12,5) or thousands (44,361.63 — Excel's "Number" format; blamed on decimal
         # commas alone until 2026-12-05)
         why = (f"a {name} at the end of each row" + (", or numbers written with a comma (12,5 or 44,361.63) in a comma-separated "
