@@ -244,9 +244,13 @@ def sniff_binary(data: bytes, want: str = "table") -> str | None:
     return f"it is {kind}, not a CSV table"
 
 
-_SINGLE_BYTE = {"cp1252", "windows1252", "latin1", "iso88591", "l1"}
-_WESTERN = {"cp1252", "windows1252", "latin1", "latin_1", "iso88591", "iso8859_1", "iso885915", "iso8859_15", "ascii", "utf8", "utf_8"}
-_LETTER = re.compile(r"[^\W\d_]")
+_SINGLE_BYTE = {"cp1252", "windows1252", "latin1", "iso88591", "l1"}  # encoding names without "-" and "_" (:func:`_plain_name`)
+_WESTERN = _SINGLE_BYTE | {"iso885915", "ascii", "utf8"}
+LETTER = re.compile(r"[^\W\d_]")  # a letter of any script (not a digit, not "_")
+
+
+def _plain_name(encoding: str) -> str:
+    return encoding.replace("-", "").replace("_", "").lower()
 
 
 def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> None:
@@ -257,7 +261,7 @@ def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> N
     (French 4 %, German 2 %), these more than nine tenths. One line instead, naming the likely code page
     (``charset_normalizer``, on a sample) when it is a non-Western one."""
     sample = text[:200_000]
-    letters = _LETTER.findall(sample)
+    letters = LETTER.findall(sample)
     accented = sum(1 for c in letters if ord(c) > 127)
     if accented < 20 or accented < 0.4 * len(letters):
         return
@@ -269,7 +273,7 @@ def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> N
     except Exception:  # noqa: BLE001 — a guess only; without it the line still says what to do
         best = None
     if best is not None:
-        if best.encoding.replace("-", "").lower() in _WESTERN:
+        if _plain_name(best.encoding) in _WESTERN:
             return  # the detector reads it as Western text too: accented, but not garbled
         language = best.language if best.language and best.language != "Unknown" else "text"
         guess = f" (perhaps {language}, {best.encoding})"
@@ -302,7 +306,7 @@ def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: s
         except UnicodeDecodeError as exc:
             first_error = first_error or exc
             continue
-        if enc.replace("-", "").replace("_", "").lower() in _SINGLE_BYTE:
+        if _plain_name(enc) in _SINGLE_BYTE:
             _refuse_other_code_page(data, text, enc, subject)
         return text, enc
     assert first_error is not None

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from usecases.core.tables import SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary, tag_share
+from usecases.core.tables import LETTER, SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary, tag_share
 
 MIN_CHARS = 2_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -161,19 +161,19 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             if (share := tag_share(raw)) >= MAX_TAG_SHARE:  # a <div> fragment, or XHTML behind its prolog, had trained on its tags
                 raise DataProblem(f"it is markup, not plain text: {share:.0%} of its characters are HTML or XML tags (<…>); "
                                   f"{SAVE_AS_TEXT} — for a web page, copy its text from the browser", subject)
-            if not _LETTER.search(text) and sum(map(str.isdigit, text)) > 0.5 * len("".join(text.split())):
+            if not LETTER.search(text) and sum(map(str.isdigit, text)) > 0.5 * len("".join(text.split())):
                 # as a CSV column of numbers is: a .txt of digits had trained without a word (a sweep, 2026-12-06)
                 raise DataProblem("it holds no letters — numbers only, not text; give a file of text", subject)
             texts.append(text)  # (a CSV's NUL bytes are refused by read_table)
-        def plain(t: str) -> str:  # the same text with Windows line ends is the same text (it had got the repeated-text message)
-            return t.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-        same = next((n for n, t in zip(names, texts[:-1]) if plain(t) == plain(texts[-1])), None)
+        # Windows and classic-Mac line ends read as plain ones, before the copy check: the same text saved with Windows line
+        # ends had got the repeated-text message instead of "the same text as …"
+        texts[-1] = texts[-1].replace("\r\n", "\n").replace("\r", "\n")
+        same = next((n for n, t in zip(names, texts[:-1]) if t.strip() == texts[-1].strip()), None)
         if same is not None:  # the validation slice is the end of the joined text: a second copy of a file is text it trained on
             raise DataProblem(f"it holds the same text as {same!r}, given before it; a second copy would put text the model trains on "
                               "into the held-out part and flatter every figure — remove one copy", subject)
         names.append(name)
-    text = "\n\n".join(t.replace("\r\n", "\n").replace("\r", "\n") for t in texts)  # Windows and classic-Mac line ends
+    text = "\n\n".join(texts)
     corpus = split(text, f"your corpus ({', '.join(names)}; {len(text):,} characters)")
     repeated = repeated_share(corpus.train, corpus.val)
     if repeated > MAX_REPEATED:
@@ -231,7 +231,6 @@ def refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
 
 
 MAX_TAG_SHARE = 0.3  # markup: HTML or XML tags make up this share of a file's characters (a Markdown file with some HTML: far less)
-_LETTER = re.compile(r"[^\W\d_]")
 
 MIN_WORDS_PER_CELL = 3  # a guessed text column must read like prose: ids, codes and numbers are not a corpus
 

@@ -101,7 +101,8 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
                           strip=False)
     refuse_mixed_encodings(raw, info.encoding, subject)
     read_notes = []
-    if info.header and df.shape[1] == 1 and not match_columns(df, PROMPTS_SCHEMA)[0] and _reads_like_a_prompt(str(df.columns[0])):
+    unnamed = info.header and df.shape[1] == 1 and not match_columns(df, PROMPTS_SCHEMA)[0]  # one column, and not a prompt column's name
+    if unnamed and _reads_like_a_prompt(str(df.columns[0])):
         # a one-column file of prompts written without a header: its first prompt is not a column name (it was refused as
         # "missing column prompt (found: def add(a, b):)" — a sweep, 2026-12-06; the corpus reader had read such files since 2026-12-05)
         first = str(df.columns[0])
@@ -110,7 +111,7 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
         df = df.set_axis(["prompt"], axis=1)
         read_notes.append(f"read without a header — its first line ({first[:40]!r}{'…' if len(first) > 40 else ''}) is a prompt, "
                           "not a column name")
-    if info.header and df.shape[1] == 1 and not match_columns(df, PROMPTS_SCHEMA)[0] and len(str(df.columns[0]).split()) >= 3:
+    elif unnamed and len(str(df.columns[0]).split()) >= 3:
         # one column under three words or more that are no prompt column's name ("The assert statement"): "rename the columns"
         # was the advice, when such a file is most often a list of prompts without its header line (a sweep, 2026-12-06)
         first = str(df.columns[0])

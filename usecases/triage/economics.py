@@ -160,7 +160,7 @@ def week_digits(ops) -> int:
     def multiplies(d: int) -> bool:
         return all(round(round(abs(x), d) * WEEKS_PER_MONTH, 1) == round(abs(x * WEEKS_PER_MONTH), 1) for x in (lo, mean, hi))
 
-    return next((d for d in range(1, 4) if adds(d) and multiplies(d)), fmt.agreeing_digits(multiplies))
+    return fmt.agreeing_digits(lambda d: adds(d) and multiplies(d), otherwise=fmt.agreeing_digits(multiplies))
 
 
 def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
