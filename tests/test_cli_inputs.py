@@ -103,7 +103,7 @@ def test_a_model_store_that_does_not_exist_is_named(env, command, tmp_path):
     assert f"note: UCLAB_MODEL_DIR is {tmp_path / 'nowhere'}, which is not a folder yet, so no model is found there" in err, err
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "-inf", "-1e3"])
 def test_budget_must_be_a_positive_finite_number(env, value):
     rc, _, err = _run(env, "train", "toy", "--quick", "--budget-seconds", value)
     _one_line(rc, err, "--budget-seconds must be a positive number of seconds")
@@ -151,6 +151,33 @@ def test_list_notices_truncated_weights_and_wrongly_typed_cards(env, tmp_path):
     card.write_text(json.dumps(c))
     rc, _, err = _run(bad, "evaluate", "toy")
     _one_line(rc, err, "format_version is str, not int")
+
+
+def test_list_calls_a_card_of_another_format_unusable_as_evaluate_does(env, tmp_path, monkeypatch):
+    """A card of format 99 (written by a newer version of the product) had been "ready" in `list` and the sidebar, and then
+    refused by evaluate and score."""
+    import shutil
+
+    from usecases.core.holder import ModelHolder
+    from usecases.core.store import ModelStore
+
+    store = Path(env["UCLAB_MODEL_DIR"])
+    bad = {**env, "UCLAB_MODEL_DIR": str(tmp_path / "m")}
+    shutil.copytree(store / "toy", tmp_path / "m" / "toy")
+    card = tmp_path / "m" / "toy" / "card.json"
+    c = json.loads(card.read_text())
+    ours, c["format_version"] = c["format_version"], 99
+    card.write_text(json.dumps(c))
+    rc, out, err = _run(bad, "list")
+    (toy,) = [l for l in out.splitlines() if l.startswith("toy ")]
+    assert rc == 0 and "unusable" in toy and f"saved in format 99, this code reads format {ours}" in toy, out
+    rc, _, err = _run(bad, "evaluate", "toy")
+    _one_line(rc, err, "saved in format 99")
+    ms = ModelStore(tmp_path / "m")
+    assert ms.status("toy").state == "ready"  # without the reader's format: the card alone is sound
+    assert ms.status("toy", format_version=ours).state == "unusable"
+    monkeypatch.setenv("UCLAB_EXTRA_USECASES", "tests.toy_usecase")
+    assert ModelHolder(ms).status("toy").state == "unusable"  # the sidebar's status
 
 
 def test_list_says_why_a_model_is_unusable_and_which_folders_model_cannot_name(env, tmp_path):

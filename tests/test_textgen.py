@@ -17,6 +17,7 @@ from usecases.core.tables import DataProblem
 from usecases.textgen import business as tb
 from usecases.textgen import local_hf
 from usecases.textgen import quality as tq
+from usecases.textgen import serving
 from usecases.textgen.corpus import pydoc_corpus, read_corpus, split
 from usecases.textgen.cleaning import NearDuplicates, clean_docstring
 from usecases.textgen.generate import Redraw, Sampling, Timed, complete, pick, stream_gpt
@@ -278,6 +279,31 @@ def test_local_model_folder_problems(tmp_path):
     with pytest.raises(DataProblem, match="not a loadable causal language model"):
         local_hf.LoadedHF(str(tmp_path), torch.device("cpu"))
     assert not any(m.path == str(tmp_path) for m in local_hf.discover())  # not a causal LM → not offered
+
+
+def test_local_model_folders_that_are_not_offered_say_why(tmp_path, monkeypatch):
+    """A folder with a malformed config.json, or one naming no causal language model, had been left out of the page's model
+    list without a word; the cache's encoders are still left out quietly (a person did not put them there for this page)."""
+    _tiny_hf_model(tmp_path / "ok")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.json").write_text('{"architectures": ["GPT2LMHeadModel"],')
+    (tmp_path / "encoder").mkdir()
+    (tmp_path / "encoder" / "config.json").write_text(json.dumps({"architectures": ["BertModel"]}))
+    (tmp_path / "bare").mkdir()
+    (tmp_path / "bare" / "config.json").write_text(json.dumps({"model_type": "gpt2"}))
+    hub = tmp_path / "hf" / "hub" / "models--org--bert" / "snapshots" / "abc"
+    hub.mkdir(parents=True)
+    (hub / "config.json").write_text(json.dumps({"architectures": ["BertModel"]}))
+    monkeypatch.setenv(local_hf.ENV_VAR, str(tmp_path))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    found, skipped = local_hf.scan()
+    assert [m.name for m in found] == ["ok"]
+    why = dict(skipped)
+    assert why[str(tmp_path / "broken")].startswith("its config.json is not valid JSON (")
+    assert why[str(tmp_path / "encoder")] == ("its config.json names BertModel, not a causal language model (…ForCausalLM), so it "
+                                              "cannot continue a text")
+    assert why[str(tmp_path / "bare")].startswith("its config.json names no architecture")
+    assert str(hub) not in why and len(why) == 3
 
 
 def test_business_formulas_by_hand():
@@ -846,6 +872,26 @@ def test_markup_and_digits_saved_as_txt_are_refused_and_markdown_is_read():
         read_corpus([("digits.txt", ("3141 5926 5358 9793\n" * 500).encode())])
     md = "# Notes\n\n<details><summary>More</summary>\n\n" + _prose() + "\n</details>\n"
     assert "Notes" in read_corpus([("notes.md", md.encode())]).text
+
+
+def test_json_lines_are_refused_and_terminal_codes_are_removed_with_a_note():
+    """A .txt of JSON lines trained on its quotes, braces and field names; a saved terminal log trained on ESC[31m and the
+    model then wrote colour codes; a file full of other control characters is damaged (a sweep, 2026-12-06)."""
+    lines = [ln for ln in _prose().splitlines() if ln.strip()]
+    jsonl = "".join(json.dumps({"id": i, "text": ln}) + "\n" for i, ln in enumerate(lines)).encode()
+    with pytest.raises(DataProblem, match=r"it is JSON data \(a JSON document or JSON lines\), not plain text"):
+        read_corpus([("chat.txt", jsonl)])
+    with pytest.raises(DataProblem, match="it is JSON data"):
+        serving._prompt_lines(b'{"prompt": "Once upon a time"}\n{"prompt": "The with statement"}\n{"prompt": "In the beginning"}\n', "prompts.txt")
+    coloured = "".join(f"\x1b[32m{ln}\x1b[0m\n" for ln in lines)
+    c = read_corpus([("log.txt", coloured.encode())])
+    assert "\x1b" not in c.text and c.text.strip() == "\n".join(lines).strip()
+    assert c.notes == (f"log.txt: {2 * len(lines):,} terminal colour or cursor codes (ESC[…) removed — they are not text",)
+    assert read_corpus([("plain.txt", "\n".join(lines).encode())]).notes == ()
+    damaged = "".join(ln + "\x02\x03\x04" for ln in lines[:50])
+    with pytest.raises(DataProblem, match=r"of its [\d,]+ characters are control characters \(such as '\\x02'\): it is binary or damaged"):
+        read_corpus([("d.txt", damaged.encode())])
+    assert "\f" in read_corpus([("ff.txt", ("\f\n".join(lines)).encode())]).text  # a form feed (GNU texts, Python source) is text
 
 
 def test_utf16_and_windows_1252_corpora_are_read_as_their_text_and_mixed_encodings_are_refused():

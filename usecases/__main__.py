@@ -65,7 +65,7 @@ def cmd_list(args) -> int:
     rows = []
 
     def row(name, mod, key, title, model=None):
-        st = store.status(key)
+        st = store.status(key, format_version=mod.SPEC.format_version)
         metric, state, reason = "", st.state + (f" v{st.version}" if st.version else ""), ""
         if st.state == "ready":
             m = st.card.get("metrics", {}).get(mod.SPEC.primary_metric)
@@ -450,8 +450,37 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _numbers_attached(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--budget-seconds -inf`` as ``--budget-seconds=-inf``: argparse takes a value starting with "-" that is not a plain
+    negative number ("-inf", "-1e3") for an option, and said "expected one argument" instead of what is wrong with it."""
+    numeric = set()
+    stack = [parser]
+    while stack:
+        for action in stack.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                stack += list(action.choices.values())
+            elif action.type in (int, float) and action.nargs is None:
+                numeric.update(o for o in action.option_strings if o.startswith("--"))
+    out, i = [], 0
+    while i < len(argv):
+        token = argv[i]
+        if token in numeric and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            try:
+                float(argv[i + 1])
+            except ValueError:
+                pass
+            else:
+                out.append(f"{token}={argv[i + 1]}")
+                i += 2
+                continue
+        out.append(token)
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(_numbers_attached(parser, list(sys.argv[1:] if argv is None else argv)))
     from usecases.core.device import DeviceError, select_device
     from usecases.core.runner import TrainingCancelled
     from usecases.core.store import ModelUnusable, StoreReadOnly

@@ -104,6 +104,8 @@ def tab_generate(models: dict) -> None:
     if not any(x.startswith("Local · ") for x in models):
         with st.expander("Use a pretrained model you already have"):
             st.markdown(local_hf.HOW_TO_ADD)
+    for folder, why in local_hf.scan()[1]:
+        st.caption(f"Not offered: `{folder}` — {why}.")
     prompt = st.text_area("Prompt", "The with statement is used to", key="tg.prompt", height=90)
     c1, c2 = st.columns(2)
     with c1:

@@ -53,6 +53,17 @@ class ModelHolder:
 
         return usecases.get(name).load
 
+    def _format(self, name: str) -> int | None:
+        """The format the use case's code reads (None for a loader given by hand, as in tests)."""
+        if self._loaders and name in self._loaders:
+            return None
+        import usecases
+
+        try:
+            return usecases.get(name.partition("/custom/")[0]).SPEC.format_version
+        except (ImportError, ValueError, AttributeError):
+            return None
+
     def _stamp(self, name: str) -> tuple | None:
         try:
             st = (self.store.dir(name) / "card.json").stat()
@@ -93,7 +104,7 @@ class ModelHolder:
         if slot.obj is not None and slot.stamp is None:
             card = getattr(slot.obj, "card", {}) or {}
             return StoreStatus(name, "ready", "in memory only (the model store is read-only)", card)
-        st = self.store.status(name)
+        st = self.store.status(name, format_version=self._format(name))
         if st.state == "ready" and slot.error is not None and slot.error_stamp == self._stamp(name):
             return StoreStatus(name, "unusable", str(slot.error), st.card)
         return st

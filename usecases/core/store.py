@@ -359,14 +359,19 @@ class ModelStore:
             raise ModelUnusable(key, f"{WEIGHTS} is not a valid safetensors file ({exc})") from None
         return tensors, card
 
-    def status(self, key: str) -> StoreStatus:
-        """Cheap check for the sidebar: reads the card only (the hash is checked on load)."""
+    def status(self, key: str, *, format_version: int | None = None) -> StoreStatus:
+        """Cheap check for the sidebar: reads the card only (the hash is checked on load). With ``format_version`` (the
+        reading code's), a card saved in another format is "unusable" here already, as ``load`` would find it."""
         try:
             card = self.read_card(key)
         except ModelMissing as exc:
             return StoreStatus(key, "missing", str(exc))
         except ModelUnusable as exc:
             return StoreStatus(key, "unusable", str(exc))
+        if format_version is not None and card["format_version"] != format_version:
+            # `list` and the sidebar had said "ready" for a card of format 99; evaluate and score then refused it
+            return StoreStatus(key, "unusable", str(ModelUnusable(key, f"it was saved in format {card['format_version']}, "
+                                                                       f"this code reads format {format_version}")), card)
         w = self.dir(key) / WEIGHTS
         if not w.exists():
             return StoreStatus(key, "unusable", str(ModelUnusable(key, f"{WEIGHTS} is missing")), card)

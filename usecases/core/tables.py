@@ -186,8 +186,9 @@ def _file_kind(data: bytes) -> str | None:
     return None
 
 
-def _is_json(data: bytes) -> bool:
-    """A JSON document, or JSON lines (each line an object), rather than a delimited table."""
+def _is_json(data: bytes, lines: int = 1) -> bool:
+    """A JSON document, or JSON lines (each of the first ``lines`` non-blank lines an object or array), rather than a
+    delimited table or text."""
     import json
 
     start = data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
@@ -199,9 +200,9 @@ def _is_json(data: bytes) -> bool:
         return True
     except (ValueError, UnicodeDecodeError):
         pass
-    first = body.lstrip().split(b"\n", 1)[0]
+    first = [ln for ln in body.lstrip().split(b"\n", 50) if ln.strip()][:lines]
     try:
-        return isinstance(json.loads(first), (dict, list))
+        return len(first) == lines and all(isinstance(json.loads(ln), (dict, list)) for ln in first)
     except (ValueError, UnicodeDecodeError):
         return False
 
@@ -213,6 +214,9 @@ def sniff_binary(data: bytes, want: str = "table") -> str | None:
     kind = _file_kind(data)
     if kind is None and want == "table" and _is_json(data):  # it had been read as a table whose header "repeats column names"
         return "it is JSON data, not a CSV table; export it as CSV (a header line, then one line per record)"
+    if kind is None and want == "text" and _is_json(data, lines=3):  # (three lines: a text may open with "[1]")  # JSON lines had trained on their quotes, braces and field names
+        return ("it is JSON data (a JSON document or JSON lines), not plain text: the model would learn its quotes, braces and field "
+                "names as text; save the text itself as a .txt file, or as a CSV with one column of text")
     if kind is None:
         return None
     if kind == "gzip-compressed":

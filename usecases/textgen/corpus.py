@@ -168,6 +168,8 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
         # Windows and classic-Mac line ends read as plain ones, before the copy check: the same text saved with Windows line
         # ends had got the repeated-text message instead of "the same text as …"
         texts[-1] = texts[-1].replace("\r\n", "\n").replace("\r", "\n")
+        texts[-1], said = _without_control_codes(texts[-1], name, subject)
+        notes += said
         same = next((n for n, t in zip(names, texts[:-1]) if t.strip() == texts[-1].strip()), None)
         if same is not None:  # the validation slice is the end of the joined text: a second copy of a file is text it trained on
             raise DataProblem(f"it holds the same text as {same!r}, given before it; a second copy would put text the model trains on "
@@ -182,6 +184,24 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
                           "0.000 bits per byte); remove the repeated text — a file pasted twice, boilerplate — and train again", "your corpus")
     corpus.notes = tuple(notes)
     return corpus
+
+
+_TERMINAL_CODE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")  # CSI, OSC, two-byte ESC
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # C0 controls but tab, line ends, vertical tab and form feed; DEL
+MAX_CONTROL_SHARE = 0.01
+
+
+def _without_control_codes(text: str, name: str, subject: str) -> tuple[str, list[str]]:
+    """``text`` without terminal colour and cursor codes (ESC[31m …), with a note counting them — a saved terminal log had
+    trained on them, and the model then wrote them; refused when other control characters are 1 % or more of it."""
+    notes = []
+    text, n = _TERMINAL_CODE.subn("", text)
+    if n:
+        notes.append(f"{name}: {n:,} terminal colour or cursor codes (ESC[…) removed — they are not text")
+    if (k := len(_CONTROL.findall(text))) and k >= MAX_CONTROL_SHARE * len(text):
+        raise DataProblem(f"{k:,} of its {len(text):,} characters are control characters (such as {_CONTROL.search(text).group()!r}): "
+                          f"it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
+    return text, notes
 
 
 def _reads_like_prose(cell: str) -> bool:

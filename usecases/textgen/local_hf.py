@@ -51,18 +51,54 @@ def _candidates() -> list[Path]:
     return out
 
 
-def discover() -> list[LocalModel]:
-    found = []
+def _in_cache(p: Path) -> bool:
+    return p.parent.name == "snapshots"
+
+
+def scan() -> tuple[list[LocalModel], list[tuple[str, str]]]:
+    """The usable local models, and ``(folder, why not)`` for each folder with a config.json that is not offered — a malformed
+    config.json or one naming no causal language model had been skipped without a word, so a folder put there by hand
+    simply did not appear."""
+    found, skipped = [], []
     for p in _candidates():
+        if _in_cache(p) and not _causal_or_broken(p):
+            continue  # the Hugging Face cache holds encoders and other models a person did not put there for this page
         try:
-            cfg = json.loads((p / "config.json").read_text())
-        except (OSError, ValueError):
+            cfg = json.loads((p / "config.json").read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            skipped.append((str(p), "its config.json is not UTF-8 text"))
             continue
-        arch = next((a for a in cfg.get("architectures") or [] if a.endswith("ForCausalLM") or a.endswith("LMHeadModel")), None)
+        except ValueError as exc:
+            skipped.append((str(p), f"its config.json is not valid JSON ({exc.msg}, line {exc.lineno})"))
+            continue
+        except OSError as exc:
+            skipped.append((str(p), f"its config.json cannot be read ({exc.strerror})"))
+            continue
+        archs = cfg.get("architectures") if isinstance(cfg, dict) else None
+        archs = [a for a in archs if isinstance(a, str)] if isinstance(archs, list) else []
+        arch = next((a for a in archs if a.endswith("ForCausalLM") or a.endswith("LMHeadModel")), None)
         if arch:
-            name = p.parent.parent.name.replace("models--", "").replace("--", "/") if p.parent.name == "snapshots" else p.name
+            name = p.parent.parent.name.replace("models--", "").replace("--", "/") if _in_cache(p) else p.name
             found.append(LocalModel(name=name, path=str(p), architecture=arch))
-    return found
+        elif archs:
+            skipped.append((str(p), f"its config.json names {', '.join(archs)}, not a causal language model (…ForCausalLM), "
+                                    "so it cannot continue a text"))
+        else:
+            skipped.append((str(p), "its config.json names no architecture (an \"architectures\" list such as "
+                                    "[\"GPT2LMHeadModel\"])"))
+    return found, skipped
+
+
+def _causal_or_broken(p: Path) -> bool:
+    try:
+        archs = json.loads((p / "config.json").read_text(encoding="utf-8")).get("architectures")
+    except (OSError, ValueError, AttributeError):
+        return True
+    return not isinstance(archs, list) or any(isinstance(a, str) and a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs)
+
+
+def discover() -> list[LocalModel]:
+    return scan()[0]
 
 
 HOW_TO_ADD = (
