@@ -268,6 +268,7 @@ def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> N
     letters = LETTER.findall(sample)
     accented = sum(1 for c in letters if ord(c) > 127)
     if accented < 20 or accented < 0.4 * len(letters):
+        _refuse_mac_or_turkish(data, sample, letters, enc, subject)
         return
     guess = ""
     try:
@@ -281,7 +282,54 @@ def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> N
             return  # the detector reads it as Western text too: accented, but not garbled
         language = best.language if best.language and best.language != "Unknown" else "text"
         guess = f" (perhaps {language}, {best.encoding})"
-    words = " ".join(sample.split()[:3])[:40]
+    _garbled(sample, enc, guess, subject)
+
+
+_IN_WORD = re.compile(r"(?<=[a-z])[^\x00-\x7f](?=[a-z])")  # a non-ASCII character between two lower-case ASCII letters
+_QUOTES_DASHES = set("\u2018\u2019\u00b4`\u02bc\u2013\u2014\u00b7")  # "don’t", "north–south", "word—word", Catalan "col·lecció"
+_TURKISH_IN_1252 = set("ðýþÐÝÞ")  # Turkish ğ ı ş Ğ İ Ş (cp1254, ISO-8859-9) read as 1252 or Latin-1
+_TURKISH_PAGES = {"cp1254", "windows1254", "iso88599", "latin5", "l5", "macturkish"}
+
+
+def _odd_in_words(text: str) -> tuple[int, int]:
+    """(characters inside lower-case words that are no lower-case letter, non-ASCII characters inside such words), leaving
+    out the quotes and dashes Western text puts there: "MŸller", "fŠhrt", "ch\x89teau" are Mac Roman read as 1252 or
+    Latin-1, where "Müller", "château" and "cœur" have only lower-case letters inside their words."""
+    inside = [c for c in _IN_WORD.findall(text) if c not in _QUOTES_DASHES]
+    return sum(1 for c in inside if not c.islower()), len(inside)
+
+
+def _refuse_mac_or_turkish(data: bytes, sample: str, letters: list[str], enc: str, subject: str) -> None:
+    """Two code pages too close to Windows-1252 for :func:`_refuse_other_code_page`'s share of accented letters (a sweep,
+    2026-12-06: both had trained or scored garbled without a word). **Mac Roman** (an older Mac's export) puts é, ä, ü, ñ
+    on bytes that 1252 reads as Ž, Š, Ÿ, – and Latin-1 as control characters, so its words carry capitals and symbols inside
+    them; refused when most accented characters inside words are such and the bytes read as Mac Roman have none.
+    **Turkish** (cp1254, ISO-8859-9) differs from 1252 in six letters only, ğ ı ş read as ð ý þ — Icelandic letters, so
+    the detector decides: refused only when it names a Turkish code page or the Turkish language (on samples it named
+    cp1250 for Turkish at times, and Swedish for Icelandic)."""
+    odd, inside = _odd_in_words(sample)
+    if odd >= 5 and odd >= 0.5 * inside:
+        try:
+            as_mac = data[:200_000].decode("mac_roman")
+        except UnicodeDecodeError:  # pragma: no cover — every byte has a Mac Roman character
+            as_mac = ""
+        guess = " (perhaps Mac Roman, as older Macs save)" if as_mac and _odd_in_words(as_mac)[0] == 0 else ""
+        _garbled(sample, enc, guess, subject)
+    turkish = sum(1 for c in letters if c in _TURKISH_IN_1252)
+    if turkish < 5 or turkish < 0.005 * len(letters):
+        return
+    try:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(data[:65_536]).best()
+    except Exception:  # noqa: BLE001 — without the detector the text is read as before
+        return
+    if best is not None and (_plain_name(best.encoding) in _TURKISH_PAGES or best.language == "Turkish"):
+        _garbled(sample, enc, " (perhaps Turkish, Windows-1254 or ISO-8859-9)", subject)
+
+
+def _garbled(sample: str, enc: str, guess: str, subject: str) -> None:
+    words = re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", " ".join(sample.split()[:3])[:40])  # Latin-1's control characters shown
     raise DataProblem(f"it is not UTF-8, and read as {'Windows-1252' if '1252' in enc else 'Latin-1'} its letters come out garbled "
                       f"(“{words}”), so it is in another code page{guess}; save it as UTF-8 (e.g. “CSV UTF-8” in Excel, or “Encoding: UTF-8” when saving "
                       "in a text editor)", subject)
