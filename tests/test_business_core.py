@@ -80,3 +80,20 @@ def test_money_labels():
     assert (fmt.rate(0.99996, 2), fmt.rate(0.996), fmt.rate(1.0, 2), fmt.rate(0.5, 1)) == ("> 99.99 %", "> 99 %", "100.00 %", "50.0 %")
     # and at the other end a tiny share is not written as none: "0.0 %" beside "5 %" read as impossible (2026-12-05)
     assert (fmt.rate(0.0004), fmt.rate(0.00004, 2), fmt.rate(0.0), fmt.rate(-0.0001)) == ("< 0.1 %", "< 0.01 %", "0 %", "0.0 %")
+
+
+def test_every_share_is_in_per_cent_in_reports_as_on_the_page():
+    """The reports wrote the fraud recovery rate (unit "share of amount") as 0.8 beside the page's 80.0 % and the margin's
+    40 %: reports checked ``unit == "share"``, the page's inputs ``unit.startswith("share")``. Now one rule for both."""
+    from usecases.core.report import assumptions_table
+    from usecases.fraud.assumptions import FraudAssumptions
+    from usecases.recommendation.business import Assumptions as RecAssumptions
+
+    fraud_rows = assumptions_table(FraudAssumptions())
+    assert fraud_rows["Value recovered per caught fraud (% of amount)"] == "80 %"
+    assert assumptions_table(RecAssumptions())["Margin kept on the extra sales (%)"] == "40 %"
+    assert {f.name for f in b.fields_of(FraudAssumptions) if f.is_share} == {"recovery_share"}
+    # Home's discount rate is a share too: its box read 0.08 beside the tooltip's "12 % and 5 % discount rate".
+    from usecases.portfolio import PortfolioAssumptions
+
+    assert assumptions_table(PortfolioAssumptions())["Discount rate (% per year)"] == "8 %"

@@ -12,6 +12,7 @@ import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from usecases import fraud
+from usecases.core import fmt
 from usecases.core.spec import DataInfo, check_contract
 from usecases.core.tables import DataProblem
 from usecases.fraud import business as fb
@@ -516,6 +517,11 @@ def test_team_capacity_says_when_the_test_rows_raise_more_alerts_than_the_team_c
     assert "raised 10 alerts/day at your volume, above your capacity of 5/day" in test_warning
     assert "where it raised 3 (0 false alerts among 6 legitimate validation payments at this threshold, 2 among" in test_warning
     assert "Expect about 10 a day" in test_warning
+    # One false alert's weight on the average day (the chart's caption gives it on the day it falls on): 2 test false alerts
+    # → 200 a month → 200 / 2 / 30.4 = 3.3 per average day; the warning had said "each stands for about … a day" like the chart.
+    assert op.false_alerts == 2 and op.per_false_alert_per_day == pytest.approx(float(op.month["false_alerts"]) / 2 / 30.4)
+    assert f"each adds about {fmt.number(op.per_false_alert_per_day, 1)} to the average day" in test_warning
+    assert "stands for" not in test_warning
     assert "above your team's capacity of 5/day" in fraud.value(ev, tight).headline
     rows, sentence = fb.peer_money(ev, tight)
     assert "profit-optimal" not in sentence and "fit your team's 5 a day on its validation rows" in sentence

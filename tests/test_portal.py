@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -424,6 +425,10 @@ def test_report_tables_name_metrics_as_the_pages_do_and_keep_written_spreads():
     assert shown.iloc[0].tolist() == ["GPT", "0.400", "0.900", "0.070", "0.1 – 0.2", "0.932 – 1.243", "1.111"]
     html = _table(df)
     assert "<th>NDCG@10</th>" in html and "<th>κ linear min – max</th>" in html and "Ndcg" not in html
+    # Raw metrics (the portfolio report's model tables) as the pages write them: 0.0664 and 0.00333 had stood in the reports
+    # beside the page's 0.066 and 0.003 (an exports sweep, 2026-12-06); counts and large numbers as before.
+    cells = re.findall(r"<td>(.*?)</td>", _table(pd.DataFrame({"a": [0.0664, 0.00333, 0.00004, 12.3456, 3.0, 5_204.0]})))
+    assert cells == ["0.066", "0.003", "4e-05", "12.346", "3", "5,204"]
 
 
 def test_home_says_payback_lies_beyond_a_short_horizon_not_never():

@@ -160,10 +160,14 @@ def test_value_by_hand_is_net_of_the_self_hosting_cost():
     v = textgen.value(_evaluation(usable=0.9, tps=1000.0), a)
     assert v.cost_per_1k == pytest.approx(0.001)  # €3.6/h at 1,000 tokens/s
     per_month = 1000 * 500 / 1000 * 0.001  # €0.50 of compute for 500k tokens
-    # base: 12 min saved per usable draft, €300 fixed; low: 5 min, €600; high: 20 min, €150 (only the usable 90 % save time)
-    assert v.editor_value == pytest.approx((1000 * 0.9 * 5 / 60 * 50, 1000 * 0.9 * 12 / 60 * 50, 1000 * 0.9 * 20 / 60 * 50))
+    # base: 12 min saved per usable draft, €300 fixed (only the usable 90 % save time); low: 5 min, €600, and the usable share at
+    # its interval's low end — 18 of 20 is 70–97 %, and 70 % is below the low case's 90 % required, so nothing is saved; high:
+    # 20 min, €150, at the interval's high end (97 %, above the high case's 70 %)
+    lo, hi = _evaluation(usable=0.9).quality.usable_interval()
+    assert lo == pytest.approx(0.699, abs=1e-3) and hi == pytest.approx(0.972, abs=1e-3)
+    assert v.editor_value == pytest.approx((0.0, 1000 * 0.9 * 12 / 60 * 50, 1000 * hi * 20 / 60 * 50))
     assert v.self_hosted == pytest.approx((600 + per_month, 300 + per_month, 150 + per_month))
-    assert v.monthly == pytest.approx((3750 - 600.5, 9000 - 300.5, 15000 - 150.5)) and isinstance(v, spec.Value)
+    assert v.monthly == pytest.approx((-600.5, 9000 - 300.5, 1000 * hi * 20 / 60 * 50 - 150.5)) and isinstance(v, spec.Value)
     assert v.drafts_per_hour == pytest.approx(1000 * 3600 / 500) and not v.on_gpu
     assert "90 % of drafts usable" in v.headline
     assert textgen.value(_evaluation(usable=0.9, tps=1000.0), a) == v  # pure
@@ -177,7 +181,10 @@ def test_value_by_hand_is_net_of_the_self_hosting_cost():
 def test_value_counts_no_editor_time_below_the_quality_bar(ev, needle):
     a = tb.TextAssumptions(drafts_per_month=1000, tokens_per_draft=500, fixed_monthly=100, cpu_price=3.6)
     v = textgen.value(ev, a)
-    assert v.editor_value == (0.0, 0.0, 0.0) and v.usable_share == 0 and needle in v.gate
+    assert v.editor_value[:2] == (0.0, 0.0) and v.usable_share == 0 and needle in v.gate
+    # The high case reads the usable share at its interval's high end: 10 of 20 reaches 70.1 %, just over the high case's 70 %
+    # required — a draft quality the measurement cannot rule out; a model the n-gram beats saves nothing in any case.
+    assert v.editor_value[2] == (pytest.approx(1000 * ev.quality.usable_interval()[1] * 20 / 60 * a.editor_cost) if "usable" in needle else 0.0)
     assert v.monthly[1] == pytest.approx(-(100 + 500 * 0.001))  # the costs remain
     no_quality = dataclasses.replace(_evaluation(), quality=None)
     assert "no measured draft quality" in textgen.value(no_quality, a).gate
@@ -276,6 +283,14 @@ def test_the_usable_share_carries_its_wilson_interval():
     assert q.failure_counts() == ("of the 108 unusable drafts, 73 have under 97% of their words in the training vocabulary and 68 repeat a "
                                   "sequence of 8 tokens")
     assert dataclasses.replace(q, unusable_because=None).failure_counts() == ""
+    # The low and high cases take the interval's ends: with 40 % required, 46 % passes in the base case, the low end (39 %)
+    # does not — the low case had priced the same editor time as the base (an exports sweep, 2026-12-06).
+    forty = tb.TextAssumptions(min_usable_share=0.4)
+    assert tb.value_gate(forty, q, True) == (0.46, tb.value_gate(forty, q, True)[1])
+    low, why = tb.value_gate(forty, q, True, "low")
+    assert low == 0 and "only 39 % of its drafts are usable at the low end of its interval" in why
+    high, why = tb.value_gate(forty, q, True, "high")
+    assert high == pytest.approx(q.usable_interval()[1]) and "53 % of its drafts are usable at the high end of its interval" in why
 
 
 def test_score_names_the_prompt_it_cannot_continue_and_reads_windows_1252_prompts(quick):

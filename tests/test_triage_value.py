@@ -53,11 +53,14 @@ def test_an_unpriced_interval_below_zero_is_written_with_the_minus_sign(monkeypa
     ops = economics.Operations(0.8, 5, 1, "the nurse", {}, {"late_l12_per_week": (-0.05, 0.9, 3.7)})
     monkeypatch.setattr(economics, "operations", lambda ev, a: ops)
     v = economics.value(_ev(nurse_shift=0), triage.Assumptions(runs=5))
-    assert "interval of that difference (−0.2 to 16 a month; below 0 = more) does not exclude zero: not priced" in v.headline
+    assert "interval of that difference (−0.2 to 16.0 a month; below 0 = more) does not exclude zero: not priced" in v.headline
     assert "-0" not in v.headline
     # The Operations tab's tiles count per week ("Fewer critical late / week 0.9") beside this monthly headline ("3.9 fewer per
     # month"): the headline says how the month is made of weeks.
-    assert "3.9 fewer per month (0.9 a week × 4.33 weeks) on average" in v.headline
+    # Each at the precision the tiles show it (economics.week_digits: 2 here, for the interval's −0.05 a week to multiply out),
+    # trailing zeros kept: the headline had read "0.2 a week" under the tile's "0.20", and "−13 to 11.7 a month" (a sweep,
+    # 2026-12-06).
+    assert "3.9 fewer per month (0.90 a week × 4.33 weeks) on average" in v.headline
 
 
 def test_the_headlines_weeks_multiply_out_to_its_month(monkeypatch):
@@ -94,6 +97,26 @@ def test_the_tiles_and_the_headline_write_the_week_alike(monkeypatch):
     simple = economics.Operations(0.8, 5, 1, "the nurse", {"unassisted": {"late_l12_per_week": (0, 10.0, 0)},
                                                           "model-assisted": {"late_l12_per_week": (0, 9.1, 0)}}, {"late_l12_per_week": (0.2, 0.9, 1.6)})
     assert economics.week_digits(simple) == 1
+    # A weekly figure with a trailing zero keeps it, as the tile writes it: "0.2 a week" had stood under "0.20".
+    twenty = economics.Operations(0.8, 5, 1, "the nurse", {}, {"late_l12_per_week": (-0.05, 0.2, 0.45)})
+    monkeypatch.setattr(economics, "operations", lambda ev, a: twenty)
+    assert economics.week_digits(twenty) == 2 and "(0.20 a week × 4.33 weeks)" in economics.value(_ev(nurse_shift=0), triage.Assumptions(runs=5)).headline
+
+
+def test_a_share_and_its_paired_difference_in_points_add_up():
+    """The Operations table read "21 % → 20 %" beside a paired difference of "0.5 pts" (20.8 % and 20.3 %). The share row's
+    precision is the fewest decimals at which the arms differ by the difference shown."""
+    from usecases.core import fmt
+    from usecases.triage import economics
+
+    def ops(u, m, d):
+        return economics.Operations(0.8, 5, 1, "the nurse", {"unassisted": {"late_share_l12": (0, u, 0)}, "model-assisted": {"late_share_l12": (0, m, 0)}},
+                                    {"late_share_l12": (0.0, d, 0.01)})
+
+    d = economics.share_digits(ops(0.208, 0.203, 0.005))
+    assert d == 1 and (fmt.rate(0.208, d), fmt.rate(0.203, d), fmt.points(0.005, d)) == ("20.8 %", "20.3 %", "0.5 pts")
+    assert economics.share_digits(ops(0.25, 0.20, 0.05)) == 0  # "25 % → 20 %", "5 pts"
+    assert economics.share_digits(economics.Operations(0.8, 5, 1, "the nurse", {}, {})) == 0
 
 
 def test_a_real_effect_is_priced_from_the_paired_mean():

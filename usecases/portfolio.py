@@ -19,7 +19,7 @@ class PortfolioAssumptions:
     horizon_months: float = assumption(36, label="Horizon", unit="months", min=1.0, max=120.0, step=1.0)
     ramp_months: float = assumption(6, label="Adoption ramp", unit="months", low=9.0, high=3.0, min=0.0, max=60.0, step=1.0,
                                     help="Months until a use case delivers its full value (linear ramp).")
-    discount_rate: float = assumption(0.08, label="Discount rate", unit="per year", low=0.12, high=0.05, min=0.0, max=1.0, step=0.01)
+    discount_rate: float = assumption(0.08, label="Discount rate", unit="share per year", low=0.12, high=0.05, min=0.0, max=1.0, step=0.01)
     cpu_price: float = assumption(0.10, label="CPU price", unit="€/h", min=0.0, max=1000.0, step=0.01,
                                   help="Price of one CPU server hour; also prices generated text on the Text page.")
     gpu_price: float = assumption(2.50, label="GPU price", unit="€/h", min=0.0, max=10_000.0, step=0.1,

@@ -138,8 +138,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
             n_fa = daily.attrs.get("test_false_alerts")
             if n_fa is not None and n_fa < 30:
                 st.caption(f"The test rows hold only {fmt.count(n_fa)} false alert{'s' if n_fa != 1 else ''} at this threshold; each stands for "
-                           f"about {fmt.number(daily.attrs['per_false_alert'], 1)} a day at your volume, so the false-alert bars move in "
-                           "steps of that size (days without one show none).")
+                           f"about {fmt.number(daily.attrs['per_false_alert'], 1)} on the day it falls on at your volume, so the false-alert bars move in "
+                           "steps of that size (days without one show none)" + (f"; averaged over the test days, each adds about "
+                           f"{fmt.number(op.per_false_alert_per_day, 1)} to a day." if op.per_false_alert_per_day else "."))
         report_ui.kpis([(f"{k[0]} ({k[2]})", k[1]) for k in kpis])
         synth = "; simulated data" if ev.data.synthetic else ""
         st.caption(f"Data: {ev.data.source}. Split: {ev.data.split}. Amounts in €{synth}. Figures per month and per day are at your volume "

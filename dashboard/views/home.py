@@ -119,6 +119,9 @@ if values:
     c1.plotly_chart(fig, width="stretch", key="home.npv")
     c2.plotly_chart(bars, width="stretch", key="home.bars")
     c2.caption("Each row on its own scale, so small use cases stay visible: bar = base assumptions, whisker = low to high. "
+               "Low and high take each use case's pessimistic and optimistic assumptions; fraud's add the spread over test days "
+               "(a bootstrap) and text's the ends of the usable-draft share's 95 % interval, while recommendation's and triage's "
+               "move with the assumptions only (a range you have fixed by typing every value collapses to a point there). "
                "Shares are of the portfolio's positive value.")
     report_ui.figure(fig, "Cumulative NPV with low–high band")
     report_ui.figure(bars, "Monthly net value per use case")

@@ -154,7 +154,9 @@ def tab_model(active, ev, choice) -> None:
     st.subheader("Model vs tuned peers, rules and nurse — the same patients")
     table = widgets.comparison(ev, metrics=METRICS, lower_better=LOWER_BETTER, metric_labels=METRIC_NAMES,
                                extra_rows=[("Nurse + model (the more urgent of the two)", ev.assisted)] if ev.assisted else None)
-    report_ui.table(fmt.table(table, {v: "metric" for v in METRIC_NAMES.values()}),
+    # the returned table keeps the metric names: renamed first, so the labels' "metric" format applies (the report had written
+    # 0.0664 beside the page's 0.066, an exports sweep, 2026-12-06)
+    report_ui.table(fmt.table(table.rename(columns=METRIC_NAMES), {v: "metric" for v in METRIC_NAMES.values()}),
                     f"Model vs peers, rules and nurse ({ev.data.split}; cost ratio {fmt.number(ev.under_cost)}×)")
     st.caption(f"{ev.data.source} · {ev.data.split} · {fmt.count(ev.data.test_rows)} patients scored. Levels of the learned models follow the "
                f"cost-weighted rule at {fmt.number(ev.under_cost)}× (set at the top). κ linear against the reference level "
@@ -243,7 +245,7 @@ def tab_ops(active, ev0) -> None:
     digits = tval.week_digits(ops)
 
     def num(x):  # fixed decimals: "60.15 → 58.3" dropped a trailing zero
-        return fmt.number(x, digits, typographic=True) if x == int(x) and digits == 0 else f"{x:,.{digits}f}".replace("-", "−")
+        return fmt.fixed(x, digits)
 
     # which arm the utilisation was of, and what "critical" means, were left to guess (an executive walkthrough, 2026-12-04)
     kpis = [("Doctor utilisation, both arms", fmt.rate(ops.utilisation), "Offered load per doctor: arrivals × mean consultation time ÷ "
@@ -270,8 +272,9 @@ def tab_ops(active, ev0) -> None:
     names = {"late_l12_per_week": ("Levels 1–2 seen after target, per week", "number"), "late_share_l12": ("Share of levels 1–2 seen after target", "rate"),
              "mean_wait_l12": ("Mean triage-to-provider time, levels 1–2 (min)", "number"), "p90_wait_l12": ("90th percentile, levels 1–2 (min)", "number"),
              "mean_wait_all": ("Mean triage-to-provider time, everyone (min)", "number")}
-    f = {"number": num, "rate": fmt.rate}
-    diff = {**f, "rate": fmt.points}  # a difference of two shares is in percentage points
+    sd = tval.share_digits(ops)  # the arms' shares and their difference in points at one precision that adds up
+    f = {"number": num, "rate": lambda x: fmt.rate(x, sd)}
+    diff = {**f, "rate": lambda x: fmt.points(x, sd)}  # a difference of two shares is in percentage points
     rows = [{"figure": label, f"unassisted ({ops.unassisted})": fmt.span(*u[k], f[kind]), "model-assisted": fmt.span(*m[k], f[kind]),
              "paired difference": fmt.span(*ops.paired[k], diff[kind]) if k in ops.paired else "—"}
             for k, (label, kind) in names.items()]

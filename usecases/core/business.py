@@ -57,6 +57,12 @@ class AssumptionField:
     help: str
     source: str
 
+    @property
+    def is_share(self) -> bool:
+        """A fraction (unit "share", "share of amount", …) that inputs and reports show in per cent — one rule for both:
+        the reports had written "Value recovered … (share of amount) 0.8" beside the page's 80.0 % (an exports sweep)."""
+        return self.unit.startswith("share")
+
 
 def fields_of(obj_or_cls) -> list[AssumptionField]:
     cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)

@@ -128,6 +128,20 @@ def number(x: float | None, digits: int = 2, typographic: bool = False) -> str:
     return _minus(out) if typographic else out
 
 
+def fixed(x: float | None, digits: int, typographic: bool = True) -> str:
+    """A quantity at exactly ``digits`` decimals, trailing zeros kept ("0.20", "−13.0"): for figures shown beside others of
+    that precision — :func:`number` drops the zeros, so a headline read "0.2 a week" under the tile's "0.20" and an
+    interval "−13 to 11.7 a month" (an exports sweep, 2026-12-06). Exactly 0 stays "0"."""
+    if not _ok(x):
+        return DASH
+    if float(x) == 0:
+        return "0"  # exactly none ("0 to 0 a month"), not a rounded figure
+    out = f"{float(x):,.{digits}f}"
+    if float(out.replace(",", "")) == 0:
+        out = out.lstrip("-")  # −0.00 reads as a sign where there is none
+    return _minus(out) if typographic else out
+
+
 def agreeing_digits(agree: Callable[[int], bool], fewest: int = 1, most: int = 3, otherwise: int | None = None) -> int:
     """The fewest decimals (``fewest`` … ``most``) at which figures shown side by side still add up — ``agree(d)`` checks
     them rounded to ``d``: "60.1 → 58.3" beside "1.9 fewer" (the unrounded means differ by 1.86), "1.6 a week × 4.33

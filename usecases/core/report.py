@@ -58,12 +58,15 @@ class Section:
 
 
 def _cell(v) -> str:
-    from .fmt import DASH, number
+    from .fmt import DASH, metric, number
 
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return DASH
     if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-        return number(float(v), 3) if abs(float(v)) < 1000 else number(float(v), 0)
+        x = float(v)
+        if x != int(x) and abs(x) < 1 and round(x, 3) != 0:  # a metric as the pages write it: 0.066, not 0.0664 (an exports sweep)
+            return metric(x)
+        return number(x, 3) if abs(x) < 1000 else number(x, 0)
     return str(v)
 
 
@@ -182,5 +185,5 @@ def assumptions_table(obj) -> dict[str, str]:
 
     from .fmt import number
 
-    return {(f"{f.label} (%)" if f.unit == "share" else f"{f.label} ({f.unit})"):
-            (f"{number(100 * getattr(obj, f.name), 4)} %" if f.unit == "share" else number(getattr(obj, f.name), 4)) for f in fields_of(obj)}
+    return {(f"{f.label} ({f.unit.replace('share', '%', 1)})" if f.is_share else f"{f.label} ({f.unit})"):
+            (f"{number(100 * getattr(obj, f.name), 4)} %" if f.is_share else number(getattr(obj, f.name), 4)) for f in fields_of(obj)}

@@ -167,6 +167,13 @@ class Operating:
                 f"reads “≥ {fmt.rate(floor)}”, not 100 %.")
 
     @property
+    def per_false_alert_per_day(self) -> float | None:
+        """What one test false alert adds to the average day at the user's volume (None without one). The daily chart's
+        caption gives the other scale, one false alert on the day it falls on (about 7× this on a test week): until
+        2026-12-06 both read "each stands for about … a day" beside 2.8 and 19.6 (an exports sweep)."""
+        return float(self.month["false_alerts"]) / self.false_alerts / DAYS_PER_MONTH if self.false_alerts else None
+
+    @property
     def over_capacity(self) -> bool:
         """The profit-optimal point needs more alerts per day than the team can handle."""
         return self.optimal_alerts_per_day > self.capacity_per_day
@@ -223,7 +230,7 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
         why = (f" ({fmt.count(op.validation_false_alerts)} false alert{'s' if op.validation_false_alerts != 1 else ''} among "
                f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.false_alerts)} among the "
                f"{week}'s {fmt.count(op.legit)}"
-               + (f" — at your volume each stands for about {fmt.number(op.month['false_alerts'] / op.false_alerts / DAYS_PER_MONTH, 1)} a day"
+               + (f" — at your volume each adds about {fmt.number(op.per_false_alert_per_day, 1)} to the average day"
                   if op.false_alerts else "") + ")" if op.validation_legit else "")
         out.append(("warning", f"On the {week} this threshold raised {n} alerts/day at your volume, above your capacity of {c}/day: it was "
                                f"chosen on the validation rows, where it raised {v}{why}. Expect about {n} a day — add investigators, or raise "

@@ -5,7 +5,8 @@ usable drafts save in editor time, and the break-even volume against a hosted AP
     drafts per hour      = tokens per second × 3,600 / tokens per draft
     editor time saved    = drafts × usable share × minutes saved per draft / 60 × editor hourly cost,
                            and 0 unless the model's measured usable share reaches the required share and it
-                           beats the n-gram baseline in every block (a draft an editor must rewrite saves nothing)
+                           beats the n-gram baseline in every block (a draft an editor must rewrite saves nothing);
+                           the low and high cases take the ends of the usable share's 95 % interval
     self-hosted / month  = fixed infrastructure + drafts × tokens per draft / 1,000 × cost per 1k
     net value / month    = editor time saved − self-hosted cost               (``Value.monthly``)
     API / month          = drafts × tokens per draft / 1,000,000 × API price per 1M tokens
@@ -101,17 +102,24 @@ def editor_value(a: TextAssumptions, usable_share: float = 1.0) -> float:
     return a.drafts_per_month * usable_share * a.minutes_saved / 60.0 * a.editor_cost
 
 
-def value_gate(a: TextAssumptions, quality: Quality | None, beats_ngram: bool) -> tuple[float, str]:
-    """(share of drafts that saves time, reason): 0 with a plain reason when the measured quality is not enough."""
+def value_gate(a: TextAssumptions, quality: Quality | None, beats_ngram: bool, which: str = "base") -> tuple[float, str]:
+    """(share of drafts that saves time, reason): 0 with a plain reason when the measured quality is not enough. The low and
+    high cases (``which``) take the ends of the usable share's 95 % interval, as fraud's take its bootstrap: with 40 % required
+    and 46 % measured (interval 39–53 %), the low case had priced €137k like the base, though at 39 % no time is saved (an
+    exports sweep, 2026-12-06)."""
     if quality is None:
         return 0.0, "no measured draft quality for this model (retrain it to measure it), so no editor time is counted"
     if not beats_ngram:
         return 0.0, "the model does not beat a simple n-gram baseline on held-out text, so its drafts are no better than a phrase-frequency table"
-    if quality.usable_share < a.min_usable_share:
-        return 0.0, (f"only {fmt.rate(quality.usable_share)} of its drafts are usable ({quality.usable_counts()}), "
+    share, ci = quality.usable_share, quality.usable_interval()
+    if ci is not None and which in ("low", "high"):
+        share = ci[0] if which == "low" else ci[1]
+    at = "" if which == "base" else f" at the {which} end of its interval"
+    if share < a.min_usable_share:
+        return 0.0, (f"only {fmt.rate(share)} of its drafts are usable{at} ({quality.usable_counts()}), "
                      f"below the {fmt.rate(a.min_usable_share)} required — editors would rewrite them, so no time is saved")
-    return quality.usable_share, (f"{fmt.rate(quality.usable_share)} of its drafts are usable ({quality.usable_counts()}; "
-                                  f"≥ {fmt.rate(a.min_usable_share)} required)")
+    return share, (f"{fmt.rate(share)} of its drafts are usable{at} ({quality.usable_counts()}; "
+                   f"≥ {fmt.rate(a.min_usable_share)} required)")
 
 
 def monthly_costs(a: TextAssumptions, compute_per_1k: float) -> tuple[float, float]:
@@ -168,7 +176,7 @@ def value(evaluation: TextEvaluation, assumptions: TextAssumptions) -> TextValue
     rows = []
     for which in business.SCENARIOS:
         aa = business.scenario(a, which)
-        share, reason = value_gate(aa, evaluation.quality, beats)
+        share, reason = value_gate(aa, evaluation.quality, beats, which)
         saved = editor_value(aa, share)
         hosted, api = monthly_costs(aa, per_1k)
         rows.append((saved - hosted, saved, hosted, api, break_even_tokens(aa, per_1k), share, reason))

@@ -163,6 +163,17 @@ def week_digits(ops) -> int:
     return fmt.agreeing_digits(lambda d: adds(d) and multiplies(d), otherwise=fmt.agreeing_digits(multiplies))
 
 
+def share_digits(ops, key: str = "late_share_l12") -> int:
+    """The decimals (0–2) of a share's row on the *Operations* table — both arms in per cent and their paired difference in
+    points — at which the two arms' means differ by the difference shown: "21 % → 20 %" had stood beside "0.5 pts" (20.8 %
+    and 20.3 %; an exports sweep, 2026-12-06)."""
+    arms = [ops.arms.get(k, {}).get(key) for k in ("unassisted", "model-assisted")]
+    if None in arms or key not in ops.paired:
+        return 0
+    u, m, d = (100 * float(x) for x in (arms[0][1], arms[1][1], ops.paired[key][1]))
+    return fmt.agreeing_digits(lambda n: abs(round(u, n) - round(m, n) - round(d, n)) < 0.5 * 10 ** -n + 1e-9, fewest=0, most=2)
+
+
 def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     """Net value per month after the running cost: fewer critical patients seen late × the assumed cost of
     each, priced only when the paired interval excludes zero. (low, base, high). Absurd assumptions are refused."""
@@ -178,22 +189,22 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     per_month = tuple(x * WEEKS_PER_MONTH for x in (lo, mean, hi))
     # The Operations tab's tiles count per week; the headline says how its month is made of them, in figures that multiply out
     # ("1.6 a week × 4.33 weeks" read beside 7.1 a month: it was 1.64).
-    weekly = fmt.number(abs(mean), week_digits(ops))
+    weekly = fmt.fixed(abs(mean), week_digits(ops))  # as the tiles write it: "0.20", not "0.2"
     if ops.supported():
         low = min(per_month[0] * costs[0].late_critical_cost, per_month[0] * costs[2].late_critical_cost)
         high = max(per_month[2] * costs[0].late_critical_cost, per_month[2] * costs[2].late_critical_cost)
         monthly = (low - costs[0].monthly_cost, per_month[1] * costs[1].late_critical_cost - costs[1].monthly_cost, high - costs[2].monthly_cost)
         what, sign = ("fewer", 1) if mean > 0 else ("more", -1)
         lo_, hi_ = sorted((sign * per_month[0], sign * per_month[2]))
-        headline = (f"{fmt.number(abs(per_month[1]), 1)} {what} critical (level 1–2) patients seen after target per month "
-                    f"({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks; paired runs, {fmt.rate(INTERVAL)} interval {fmt.between(lo_, hi_, lambda x: fmt.number(x, 1, typographic=True))})")
+        headline = (f"{fmt.fixed(abs(per_month[1]), 1)} {what} critical (level 1–2) patients seen after target per month "
+                    f"({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks; paired runs, {fmt.rate(INTERVAL)} interval {fmt.between(lo_, hi_, lambda x: fmt.fixed(x, 1))})")
     else:
         monthly = tuple(-c.monthly_cost for c in costs)
         # It read "(8.2 per month, 90 % interval 0 – 16.2 includes zero)": 8.2 what, and an interval that starts at 0 "includes" it?
-        headline = (f"No measurable change in critical (level 1–2) patients seen after target: {fmt.number(abs(per_month[1]), 1)} "
+        headline = (f"No measurable change in critical (level 1–2) patients seen after target: {fmt.fixed(abs(per_month[1]), 1)} "
                     f"{'fewer' if per_month[1] >= 0 else 'more'} per month ({weekly} a week × {fmt.number(WEEKS_PER_MONTH, 2)} weeks) on "
-                    f"average, but the {fmt.rate(INTERVAL)} interval of that difference ({fmt.number(per_month[0], 1, typographic=True)} to "
-                    f"{fmt.number(per_month[2], 1, typographic=True)} a month; below 0 = more) "
+                    f"average, but the {fmt.rate(INTERVAL)} interval of that difference ({fmt.fixed(per_month[0], 1)} to "
+                    f"{fmt.fixed(per_month[2], 1)} a month; below 0 = more) "
                     # "(0 to 16.2) does not exclude zero" read as a rounded bound hiding the reason: say the bound is exactly zero
                     + ("starts at exactly 0 — no change at all is still inside it" if per_month[0] == 0 else
                        "ends at exactly 0 — no change at all is still inside it" if per_month[2] == 0 else
