@@ -115,8 +115,9 @@ def test_a_share_and_its_paired_difference_in_points_add_up():
 
     d = economics.share_digits(ops(0.208, 0.203, 0.005))
     assert d == 1 and (fmt.rate(0.208, d), fmt.rate(0.203, d), fmt.points(0.005, d)) == ("20.8 %", "20.3 %", "0.5 pts")
-    assert economics.share_digits(ops(0.25, 0.20, 0.05)) == 0  # "25 % → 20 %", "5 pts"
-    assert economics.share_digits(economics.Operations(0.8, 5, 1, "the nurse", {}, {})) == 0
+    assert economics.share_digits(ops(0.25, 0.20, 0.05)) == 1  # "25.0 % → 20.0 %", "5.0 pts": never "1 pts (0 pts to 1 pts)"
+    assert economics.share_digits(ops(0.2084, 0.2036, 0.0049)) == 2  # 20.8 − 20.4 is not 0.5: "20.84 % → 20.36 %", "0.49 pts"
+    assert economics.share_digits(economics.Operations(0.8, 5, 1, "the nurse", {}, {})) == 1
 
 
 def test_a_real_effect_is_priced_from_the_paired_mean():

@@ -164,14 +164,15 @@ def week_digits(ops) -> int:
 
 
 def share_digits(ops, key: str = "late_share_l12") -> int:
-    """The decimals (0–2) of a share's row on the *Operations* table — both arms in per cent and their paired difference in
+    """The decimals (1–2) of a share's row on the *Operations* table — both arms in per cent and their paired difference in
     points — at which the two arms' means differ by the difference shown: "21 % → 20 %" had stood beside "0.5 pts" (20.8 %
-    and 20.3 %; an exports sweep, 2026-12-06)."""
+    and 20.3 %; an exports sweep, 2026-12-06). At least one: whole points read "1 pts (0 pts to 1 pts)", an interval
+    that says nothing."""
     arms = [ops.arms.get(k, {}).get(key) for k in ("unassisted", "model-assisted")]
     if None in arms or key not in ops.paired:
-        return 0
+        return 1
     u, m, d = (100 * float(x) for x in (arms[0][1], arms[1][1], ops.paired[key][1]))
-    return fmt.agreeing_digits(lambda n: abs(round(u, n) - round(m, n) - round(d, n)) < 0.5 * 10 ** -n + 1e-9, fewest=0, most=2)
+    return fmt.agreeing_digits(lambda n: abs(round(u, n) - round(m, n) - round(d, n)) < 0.5 * 10 ** -n + 1e-9, most=2)
 
 
 def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
