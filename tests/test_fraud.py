@@ -370,8 +370,10 @@ def test_throughput_and_scores_match_the_model(tmp_store):
     tp = fraud.throughput(t)
     assert tp.unit == "transactions" and tp.device == "cpu"
     out = fraud.score_file(t, _raw_csv(label=False), "tx.csv")
-    assert list(out.columns) == ["transaction_id", "datetime", "customer_id", "terminal_id", "amount", "fraud_probability", "flagged"]
+    assert list(out.columns) == ["transaction_id", "datetime", "customer_id", "terminal_id", "amount", "fraud_probability", "flagged",
+                                 "flag_threshold"]
     thr = fraud.scoring.default_threshold(t)
+    assert (out["flag_threshold"] == round(thr, 6)).all()  # the file says what its flags were set at
     assert ((out["fraud_probability"] >= thr) == out["flagged"].astype(bool)).all()
 
 

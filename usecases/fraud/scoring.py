@@ -170,6 +170,9 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
         out["label"] = pd.array(f["TX_FRAUD"].to_numpy(), dtype="Float64").astype("Int64")  # 0/1 as in the file, blank when not known (it read 0.0 / 1.0)
     out["fraud_probability"] = np.round(p, 6)
     out["flagged"] = (p >= t).astype(int)
+    # the threshold each flag was set at, in the file itself: the page (in the mode it is in) and the CLI (the default
+    # assumptions) can flag at different ones, and neither file said which (an exports sweep, 2026-12-06)
+    out["flag_threshold"] = round(t, 6)
     if rows.layout == "table":  # back to the file's order (a Time column had sorted the rows); transaction_id = row in the file
         out = out.rename(columns={"transaction_id": "row"}).assign(row=lambda d: d["row"].astype(int))
         out = out.iloc[np.argsort(out["row"].to_numpy(), kind="stable")].reset_index(drop=True)
