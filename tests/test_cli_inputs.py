@@ -287,3 +287,16 @@ def test_the_evaluate_table_shows_each_peer_by_its_whole_name(monkeypatch, capsy
     assert cli.cmd_evaluate(types.SimpleNamespace(name="toy", data=None, json=False, model=None)) == 0
     header, row = capsys.readouterr().out.splitlines()[1:3]
     assert header.endswith(" logistic_regression_tuned") and len(row) == len(header) and row.endswith(" 0.5000")
+
+
+def test_a_long_budget_is_written_as_a_plain_number():
+    """`train textgen --budget-seconds 120` read "(1.2e+02 s of it left for training …)" (a sweep, 2026-12-06)."""
+    import usecases
+    from usecases.__main__ import _behind_baseline
+
+    spec = usecases.get("textgen").SPEC
+    card = {"metrics": {spec.primary_metric: 2.5}, "training": {"budget_seconds": 118.6}, "history": [{"iter": 40}]}
+    text = _behind_baseline(card, spec, ("5-gram", 2.4), given=120.0)
+    assert "its time budget of 120 s (118.6 s of it left for training after sizing the model) allowed 40 training iterations" in text, text
+    card["training"]["budget_seconds"] = 1234.0
+    assert "its time budget of 1,234 s allowed" in _behind_baseline(card, spec, ("5-gram", 2.4)), card

@@ -26,7 +26,7 @@ def test_a_win_must_hold_in_every_fold():
     assert _ev([0.7, 0.71, 0.72], [0.8, 0.82, 0.81]).verdict().winner == "peer"
     tie = _ev([0.80, 0.70, 0.90], [0.78, 0.75, 0.85]).verdict()  # better mean, but worse in one fold
     assert tie.winner == "tie" and tie.tie and "changes sign" in tie.sentence
-    assert "(from −0.050 to +0.050)" in tie.sentence, tie.sentence  # the minus sign, as money and shares write it
+    assert "(from −0.050 to +0.050;" in tie.sentence, tie.sentence  # the minus sign, as money and shares write it
     assert _ev([0.2, 0.21], [0.3, 0.31], higher=False).verdict().winner == "model", "lower is better: smaller wins"
 
 
@@ -163,6 +163,12 @@ def test_the_verdict_names_what_the_spread_is_over():
                        data=DataInfo(source="s", rows=10, split="s"),
                        folds={"model": {"m": [1.0 - 2e-16] * 3}, "b": {"m": [1.0] * 3}}, spread_unit="folds")
     assert noisy.verdict().winner == "tie" and "score the same" in noisy.verdict().sentence
+    # a fold barely ahead is written so it can be read as ahead, and the sentence says how the folds split: it had read "from
+    # −0.096 to +0.000" beside a peer ahead in four folds of five (a sweep, 2026-12-06)
+    barely = Evaluation(usecase="x", primary_metric="m", model={"m": 0.632}, baselines={"b": {"m": 0.682}}, data=DataInfo(source="s", rows=10, split="s"),
+                        folds={"model": {"m": [0.60, 0.62, 0.63, 0.64, 0.6503]}, "b": {"m": [0.696, 0.68, 0.70, 0.69, 0.65]}}, spread_unit="folds")
+    assert barely.verdict().winner == "tie"
+    assert "(from −0.096 to +0.0003; PyTorch model ahead in 1 of 5), so neither is better on this data." in barely.verdict().sentence
     one = Evaluation(usecase="x", primary_metric="m", model={"m": 1.0 - 2e-16}, baselines={"b": {"m": 1.0}},
                      data=DataInfo(source="s", rows=10, split="s"))
     assert one.verdict().winner == "tie" and one.verdict().margin == 0.0

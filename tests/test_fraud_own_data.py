@@ -370,3 +370,21 @@ def test_a_category_of_many_values_keeps_the_frequent_ones_and_words_like_none_a
                                                     "1198 more), too scattered to read as a category: the 0 held by 12+ rows cover 0% of "
                                                     "the rows (a category needs 3 to 50 such values covering 75 %) — group the values")):
         fraud.read_data(scattered.to_csv(index=False).encode(), "scattered.csv")
+    # well filled but one value too many (50 US states and DC, each on 80+ rows of modeldata::mlc_churn) is not "scattered"
+    states = table.assign(county=[f"State {i % 51}" for i in range(n)])
+    with pytest.raises(DataProblem, match=r"column county: 51 different values \(line 2: 'State 0', .*\), more than the 50 a category may "
+                                          r"have — group them into fewer"):
+        fraud.read_data(states.to_csv(index=False).encode(), "states.csv")
+
+
+def test_a_feature_under_an_ids_name_that_numbers_every_row_is_said():
+    """modeldata::credit_data with a zero-padded ``loan_id`` (0000001 … in file order) trained with it as a 28th feature and
+    no word (a sweep, 2026-12-06). Still read (an id may carry meaning), but said, with what to do; a real feature is not."""
+    rng = np.random.default_rng(0)
+    n = 200
+    table = pd.DataFrame({"loan_id": [f"{i:07d}" for i in range(1, n + 1)], "CustomerID": rng.permutation(n) + 5000,
+                          "income": rng.normal(50, 10, n).round(1), "paid": rng.integers(0, 1000, n), "Class": (np.arange(n) % 4 == 0).astype(int)})
+    ds = fraud.read_data(table.to_csv(index=False).encode(), "loans.csv")
+    said = [x for x in ds.notes if "under an id's name" in x]
+    assert [x.split(":")[0] for x in said] == ["column loan_id", "column CustomerID"], ds.notes
+    assert said[0].endswith("drop the column and train again: an id is no feature")

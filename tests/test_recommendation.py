@@ -546,6 +546,12 @@ def test_a_list_that_writes_ids_another_way_scores_the_models_users(quick):
     pd.testing.assert_frame_equal(out[out.user_id.isin([f"00{a}", f"{b}.0"])].reset_index(drop=True),
                                   alone.assign(user_id=alone["user_id"].map({a: f"00{a}", b: f"{b}.0"})))
     assert serving.as_written(ctx, [f"00{a}", f"{b}.0", "new-1", a]) == {a: f"00{a}", b: f"{b}.0"}
+    # the first spelling names the list, the model's own too ("N14228" then "n14228" had come back as "n14228"), and the note
+    # on ids listed twice counts users as the model reads them (it said "32 users" of an output holding 31; a sweep, 2026-12-06)
+    assert serving.as_written(ctx, [a, f"00{a}", b]) == {}
+    both = rec.score_file(quick, f"user_id\n{a}\n00{a}\n{b}\n".encode(), "users.csv")
+    assert list(dict.fromkeys(both["user_id"])) == [a, b]
+    assert any(n.endswith("each user gets one list, so the output holds 2 users for the file's 3 rows") for n in both.attrs["notes"]), both.attrs["notes"]
     respelled, unknown = out.attrs["notes"]
     assert respelled.startswith(f"2 ids of the list are written another way than the model writes them (e.g. “00{a}” for user “{a}”")
     assert unknown.startswith("1 unknown user id ('new-1')")

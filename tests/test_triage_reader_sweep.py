@@ -205,3 +205,25 @@ def test_a_complaint_column_of_numbers_is_not_read_as_complaints(cohort):
                for n in recs.notes), recs.notes
     words = _read(cohort)  # a complaint in words is read as before
     assert (words.frame["complaint"] == cohort["complaint"].fillna("")).mean() > 0.9
+
+
+def test_a_none_among_real_codes_is_said_not_dropped_unsaid():
+    """An ICU export's consciousness column held None / Stupor / Coma ("None": no coma, alert): the 185 "None" rows were read
+    as not recorded and only the 15 others were named (a sweep, 2026-12-06). Still read as missing, but a note says so and how
+    to map it; the unmapped codes' note counts in the singular too ("1 values with codes 'Coma'")."""
+    import pandas as pd
+
+    from usecases.triage.records import _coded
+
+    notes: list[str] = []
+    raw = pd.Series(["None"] * 18 + ["Stupor", "Coma"])
+    out = _coded("avpu", raw, {}, notes)
+    assert out.isna().all()
+    assert any("18 values 'None' read as not recorded — if 'None' is a value in this column, not a blank, map it" in n for n in notes), notes
+    assert any("2 values with codes 'Coma', 'Stupor' not mapped" in n for n in notes), notes
+    notes = []
+    _coded("avpu", pd.Series(["None"] * 18 + ["Coma"]), {}, notes)
+    assert any("1 value with code 'Coma' not mapped" in n for n in notes), notes
+    notes = []  # None rare beside real codes is not worth the note
+    _coded("avpu", pd.Series(["None"] * 3 + ["A"] * 40), None, notes)
+    assert not any("read as not recorded" in n for n in notes), notes

@@ -200,8 +200,10 @@ def best_of(results: Mapping[str, Mapping[str, float]], metric: str, higher_is_b
 
 
 def _signed(x: float) -> str:
-    """A signed difference in a sentence: "+0.005", "−0.012" (the minus sign, as money and shares write it)."""
-    return f"{x:+.3f}".replace("-", "−")
+    """A signed difference in a sentence: "+0.005", "−0.012" (the minus sign, as money and shares write it); one that three
+    decimals would write as zero keeps two significant digits ("+0.00031"): a tie had read "changes sign between folds
+    (from −0.096 to +0.000)" (a sweep, 2026-12-06)."""
+    return (f"{x:+.3f}" if x == 0 or round(x, 3) != 0 else f"{x:+.2g}").replace("-", "−")
 
 
 _NOISE = 1e-9
@@ -246,9 +248,11 @@ def verdict(ev: Evaluation) -> Verdict:
             return Verdict("tie", b_name, margin, True,
                            f"Tie: {name_of('model')} and {name_of(b_name)} score the same, {m:.3f}, in every one of the {len(paired)} "
                            f"{ev.spread_unit}.")
+        ahead = sum(d > 0 for d in paired)  # how the folds split: "ahead in 1 of 5" beside a mean 0.05 behind says more than the range
         return Verdict("tie", b_name, margin, True,
                        f"Tie: {name_of('model')} {m:.3f} vs {name_of(b_name)} {b:.3f} — the difference changes sign between {ev.spread_unit} "
-                       f"(from {_signed(lo)} to {_signed(hi)}), so neither is better on this data.")
+                       f"(from {_signed(lo)} to {_signed(hi)}; {name_of('model')} ahead in {ahead} of {len(paired)}), so neither is better "
+                       "on this data.")
     if margin > 0:
         return Verdict("model", b_name, margin, False,
                        f"{name_of('model')} is ahead: {m:.3f} vs {b:.3f} for {name_of(b_name)}; one split, no spread measured.")

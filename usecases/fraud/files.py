@@ -79,6 +79,12 @@ def _lines(mask: pd.Series | np.ndarray, values: pd.Series, n: int = 3) -> str:
 ROW_NUMBER_NAME = re.compile(r"^(x(_\d+)?|unnamed_\d+(_\d+)?|row_?names?|row_?(id|no|number)|index(_\d+)?)$")
 
 
+# a feature named as an id ("loan_id", "CustomerID", "account_no"): with a different whole number on every row, said in a note
+# — a zero-padded `loan_id` had been learnt as a feature without a word (a sweep, 2026-12-06)
+ID_NAME = re.compile(r"(^|_)(id|no|number|nr|key)$")
+CAMEL_ID = re.compile(r"[a-z](ID|Id)$")  # "CustomerID": normalised to "customerid", like "paid" or "valid"
+
+
 def _row_numbers(values: pd.Series, consecutive: bool) -> bool:
     num = pd.to_numeric(values, errors="coerce")
     if num.isna().any() or (num % 1 != 0).any() or num.duplicated().any():
@@ -487,6 +493,10 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             elif vals.nunique() > max(50, len(vals) // 2):
                 problems.append(f"column {c}: {vals.nunique():,} different text values, like names or ids ({_lines(text, raw, 2)}); "
                                 "a name or an id is no feature — drop the column")
+            elif len(frequent) > CATEGORY_MAX and frequent.sum() >= 0.75 * len(vals):  # well filled, only too many: 50 US states
+                # and DC are 51, each held by 80+ rows — "too scattered" named the wrong cause (a sweep, 2026-12-06)
+                problems.append(f"column {c}: {len(counts):,} different values ({_lines(text, raw, 2)}), more than the {CATEGORY_MAX} a "
+                                "category may have — group them into fewer (regions instead of states, say), or drop the column")
             else:  # a category too scattered to learn from: say how, and what would make it one
                 need = _category_min(len(vals))
                 problems.append(f"column {c}: text values of {len(counts):,} kinds ({_lines(text, raw, 2)}), too scattered to read as "
@@ -604,6 +614,13 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
         ds = _raw(df, info, filename, subject, require_labels, notes)
     else:
         ds = _table(df, info, filename, subject, require_labels, label, notes, feature_names, known_label, categories, fills)
+        if feature_names is None:  # training: a feature named as an id that numbers every row is most likely one
+            ids = [c for c in ds.features if (ID_NAME.search(normalise_name(c)) or CAMEL_ID.search(str(c))) and len(ds.frame) >= 20
+                   and _row_numbers(ds.frame[c], consecutive=False)]
+            if ids:
+                ds = dataclasses.replace(ds, notes=(*ds.notes, *(
+                    f"column {c}: a different whole number on every row, under an id's name — it is learnt as a feature; if it "
+                    "numbers the rows (a loan or customer id), drop the column and train again: an id is no feature" for c in ids)))
     if require_labels:
         y = ds.frame[LABEL]
         n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
@@ -611,7 +628,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
             # "at least 10 of each are needed to train" (5 frauds) beside "at least 30 … (20 to learn from and 10 to test on)" (12
             # frauds): both minimums are said now (2026-12-05) — 10 of each evaluate a model on the file, training needs 30
             need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
-            raise DataProblem(f"it has {n_pos:,} frauds and {n_neg:,} legitimate rows; at least {protocol.MIN_POS_TEST} of each are needed "
+            raise DataProblem(f"it has {n_pos:,} fraud{'s' if n_pos != 1 else ''} and {n_neg:,} legitimate row{'s' if n_neg != 1 else ''}; at least {protocol.MIN_POS_TEST} of each are needed "
                               f"to evaluate a model on it, and at least {need} of each to train on it ({protocol.MIN_POS_TRAIN} to learn from "
                               f"and {protocol.MIN_POS_TEST} to test on)", subject)
         warnings = label_in_disguise(ds) if ds.layout == "table" else ()

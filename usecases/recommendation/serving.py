@@ -284,9 +284,14 @@ def as_written(ctx: Context, ids: list[str]) -> dict[str, str]:
     """The model's id → the list's spelling of it ("1" → "0001"), for ids the list writes another way: the output names each
     user as the list did, so it joins back to the list (it named them as the model does: a sweep, 2026-12-05)."""
     out: dict[str, str] = {}
+    first: set[str] = set()
+    # the list's first spelling of each user names its list, the model's own included: "N14228" then "n14228" had come back
+    # as "n14228" alone, the list's exact id missing from the output (a sweep, 2026-12-06)
     for model_id, file_id in zip(respell(ctx, ids)[0], ids):
-        if model_id != file_id:
-            out.setdefault(model_id, file_id)
+        if model_id not in first:
+            first.add(model_id)
+            if model_id != file_id:
+                out[model_id] = file_id
     return out
 
 
@@ -298,9 +303,11 @@ def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], 
     already had among them — or an unknown id: a new visitor with no history, who gets the most popular items, said in the
     ``basis`` column and in one note. A list in which no id is known either way is refused (another system's ids, or the
     wrong model)."""
+    ids, respelled = respell(ctx, ids)
+    # counted as the model reads them: "N14228" and "n14228" are one user and one list (counted on the file's spellings, the
+    # note had said "32 users for the file's 33 rows" of an output holding 31; a sweep, 2026-12-06)
     counts = pd.Series(ids, dtype=object).value_counts()
     twice = counts[counts > 1]
-    ids, respelled = respell(ctx, ids)
     short = _left_out_ids(ctx)
     codes = [ctx.data.user_code(u) for u in ids]
     unknown = [None if c is None and u not in short else (c if c is not None else -1) for u, c in zip(ids, codes)]

@@ -181,8 +181,17 @@ def _coded(canon: str, raw: pd.Series, codes: dict | None, notes: list) -> pd.Se
     unmapped = ~t.isin(PLACEHOLDERS) & mapped.isna()
     if unmapped.any():
         vals = sorted(t[unmapped].unique())[:6]
-        notes.append(f"{FIELD_LABELS[canon]}: {int(unmapped.sum())} values with codes {', '.join(map(repr, vals))} not mapped — "
-                     "treated as not recorded")
+        n = int(unmapped.sum())
+        notes.append(f"{FIELD_LABELS[canon]}: {n} value{'s' if n != 1 else ''} with code{'s' if len(vals) != 1 else ''} "
+                     f"{', '.join(map(repr, vals))} not mapped — treated as not recorded")
+    # "None" is a missing-value marker to pandas and spreadsheets, but in a coded column beside real codes it can be one of them
+    # ("None" / "Stupor" / "Coma": no coma, i.e. alert) — 185 of 200 such rows had been read as not recorded without a word (a
+    # sweep, 2026-12-06). Still read as missing (it usually is), but said, with how to map it.
+    word_none = t.str.lower().isin(("none", "nil")) & mapped.isna()
+    if word_none.sum() >= max(5, 0.1 * len(t)) and (~t.isin(PLACEHOLDERS)).any():
+        w = t[word_none].mode().iloc[0]
+        notes.append(f"{FIELD_LABELS[canon]}: {int(word_none.sum())} values {w!r} read as not recorded — if {w!r} is a value in this "
+                     f"column, not a blank, map it with a mapping file (codes {{{w!r}: …}}; `--mapping` on the command line)")
     return mapped.astype(object)
 
 
@@ -238,7 +247,9 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             f"{c} → {mapping.columns[c]!r}" + (f" (did you mean {close[c][0]!r}?)" if close[c] else "") for c in missing_cols)
             + f" — the file's columns: {', '.join(map(str, df.columns[:15]))}{' …' if len(df.columns) > 15 else ''}")
     if require_labels and "level" not in mapping.columns:
-        problems.append("no column is mapped to the reference level, which training and evaluation need")
+        problems.append("no column is mapped to the reference level, which training and evaluation need — choose the column that "
+                        "holds each patient's triage level under “Reference level” in the column mapping (on the command line: "
+                        "\"level\": \"your column\" in the mapping file's columns)")
     if not [c for c in mapping.columns if c not in LABELS]:
         # a mapping file replaces the guess: one that names only the levels left every field unread, and said so vaguely
         others = guess_mapping(df).mapping.columns
