@@ -179,7 +179,7 @@ def _behind_baseline(card: dict, spec, best: tuple[str, float] | None, given: fl
         # the card holds what the training loop was given: the user's budget less the time spent sizing the model (it had
         # read "its time budget of 4.13947 s" for --budget-seconds 5; a sweep, 2026-12-06)
         said = (f"its time budget of {given:g} s ({_fmt.number(budget, 1)} s of it left for training after sizing the model)"
-                if given and abs(given - budget) > 0.05 else f"its time budget of {_fmt.number(budget, 1)} s")
+                if given and abs(given - budget) > 0.05 else f"its time budget of {_fmt.number(budget, 2)} s")
         text += (f" — {said} allowed {iters:,} training iteration{'s' if iters != 1 else ''}; "
                  "train again with a longer budget (--budget-seconds) or on more text")
     return text
