@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import usecases
-from usecases.core import engine  # imports Ray only when --engine ray is used
+from usecases.core import engine, fmt  # engine imports Ray only when --engine ray is used
 
 EXIT_USAGE = 2
 
@@ -174,12 +174,11 @@ def _behind_baseline(card: dict, spec, best: tuple[str, float] | None, given: fl
     budget = (card.get("training") or {}).get("budget_seconds")
     history = card.get("history") or []
     iters = history[-1].get("iter") if history and isinstance(history[-1], dict) else None
-    from usecases.core import fmt as _fmt  # "1.2e+02 s of it left" for a budget of 120 s (a sweep, 2026-12-06)
     if budget and iters is not None:
         # the card holds what the training loop was given: the user's budget less the time spent sizing the model (it had
         # read "its time budget of 4.13947 s" for --budget-seconds 5; a sweep, 2026-12-06)
-        said = (f"its time budget of {given:g} s ({_fmt.number(budget, 1)} s of it left for training after sizing the model)"
-                if given and abs(given - budget) > 0.05 else f"its time budget of {_fmt.number(budget, 2)} s")
+        said = (f"its time budget of {given:g} s ({fmt.number(budget, 1)} s of it left for training after sizing the model)"
+                if given and abs(given - budget) > 0.05 else f"its time budget of {fmt.number(budget, 2)} s")
         text += (f" — {said} allowed {iters:,} training iteration{'s' if iters != 1 else ''}; "
                  "train again with a longer budget (--budget-seconds) or on more text")
     return text

@@ -132,7 +132,7 @@ def _percent_input(f, wkey: str, share: float, label: str | None, help_parts: li
     help_parts = [h.replace(f"{f.low:g} / {f.high:g}", f"{pct(f.low):g} % / {pct(f.high):g} %") if f.low is not None and f.high is not None
                   else h for h in help_parts]
     st.number_input(
-        f"{label} (%)" if label else f"{f.label} ({f.unit.replace('share', '%', 1)})",  # "Discount rate (% per year)"
+        f"{label} (%)" if label else f"{f.label} ({f.percent_unit})",  # "Discount rate (% per year)"
         min_value=pct(f.min) if f.min is not None else None,
         max_value=pct(f.max) if f.max is not None else None,
         step=pct(f.step) if f.step is not None else None,

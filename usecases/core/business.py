@@ -63,6 +63,11 @@ class AssumptionField:
         the reports had written "Value recovered … (share of amount) 0.8" beside the page's 80.0 % (an exports sweep)."""
         return self.unit.startswith("share")
 
+    @property
+    def percent_unit(self) -> str:
+        """A share's unit as its per-cent input and the reports write it: "%", "% per year", "% of amount"."""
+        return self.unit.replace("share", "%", 1)
+
 
 def fields_of(obj_or_cls) -> list[AssumptionField]:
     cls = obj_or_cls if isinstance(obj_or_cls, type) else type(obj_or_cls)

@@ -185,5 +185,5 @@ def assumptions_table(obj) -> dict[str, str]:
 
     from .fmt import number
 
-    return {(f"{f.label} ({f.unit.replace('share', '%', 1)})" if f.is_share else f"{f.label} ({f.unit})"):
+    return {(f"{f.label} ({f.percent_unit})" if f.is_share else f"{f.label} ({f.unit})"):
             (f"{number(100 * getattr(obj, f.name), 4)} %" if f.is_share else number(getattr(obj, f.name), 4)) for f in fields_of(obj)}
