@@ -80,6 +80,11 @@ def test_money_labels():
     assert (fmt.rate(0.99996, 2), fmt.rate(0.996), fmt.rate(1.0, 2), fmt.rate(0.5, 1)) == ("> 99.99 %", "> 99 %", "100.00 %", "50.0 %")
     # and at the other end a tiny share is not written as none: "0.0 %" beside "5 %" read as impossible (2026-12-05)
     assert (fmt.rate(0.0004), fmt.rate(0.00004, 2), fmt.rate(0.0), fmt.rate(-0.0001)) == ("< 0.1 %", "< 0.01 %", "0 %", "0.0 %")
+    # A worked sum adds up as written: Home read "€28k − €1.3k − €20.8k = €5.8k"; compact figures stay when they add up.
+    assert fmt.money_sum([45_131, -1_663, -20_800], 22_668) == ["€45,131", "−€1,663", "−€20,800", "€22,668"]
+    assert [fmt.money(x) for x in (45_131, -1_663, -20_800, 22_668)] == ["€45.1k", "−€1.7k", "−€20.8k", "€22.7k"]  # 22.6 as written
+    assert fmt.money_sum([39_100, -7_600, -20_800], 10_700) == ["€39.1k", "−€7.6k", "−€20.8k", "€10.7k"]
+    assert fmt.money_sum([7_254, -247, -20_800], -13_793) == ["€7,254", "−€247", "−€20,800", "−€13,793"]
 
 
 def test_every_share_is_in_per_cent_in_reports_as_on_the_page():

@@ -177,6 +177,16 @@ def test_money_at_your_volume_by_hand():
     assert fraud.value(ev, HAND).monthly[1] == pytest.approx(op.month["net"])  # Home and the page: the same number, after system cost
     # Home's line under the net works it out from the losses prevented: 10,000 − 6,000 handling − 100 running = 3,900
     assert fraud.value(ev, HAND).headline.startswith("€10k/month of fraud losses prevented − €6.0k alert handling − €100 running cost = €3.9k net")
+    # ... in figures that add up as written, whatever the volume (each rounded on its own, €28k − €1.3k − €20.8k had read €5.8k)
+    import re
+
+    from usecases.core.fmt import _shown_money
+
+    for volume in (1_000.0, 2_492.0, 4_567.0, 45_131.0):  # at 2,492: €24.9k − €15k − €100 had read €9.9k
+        said = re.match(r"(\S+)/month of fraud losses prevented − (\S+) alert handling − (\S+) running cost = (\S+) net",
+                        fraud.value(ev, dataclasses.replace(HAND, monthly_transactions=volume)).headline).groups()
+        p, h, r, net = (_shown_money(x)[0] for x in said)
+        assert p - h - r == pytest.approx(net, abs=_shown_money(said[3])[1]), said
 
 
 def test_precision_with_no_false_alert_on_the_test_rows_is_a_floor_not_100_percent():
@@ -514,20 +524,43 @@ def test_team_capacity_says_when_the_test_rows_raise_more_alerts_than_the_team_c
     op = fb.operating(ev, tight)
     assert op.thresholds == (0.9,)  # still chosen on the validation rows, where it fits: 100 alerts a month
     assert op.validation_alerts_per_day == pytest.approx(100 / 30.4) and op.validation_false_alerts == 0
-    assert op.alerts_per_day == pytest.approx(300 / 30.4) and op.over_capacity_on_test
+    assert op.raised == pytest.approx(300 / 30.4) and op.over_capacity_on_test
     test_warning = next(t for k, t in fb.capacity_messages(op) if k == "warning" and t.startswith("On the test week"))
     assert "raised 10 alerts/day at your volume, above your capacity of 5/day" in test_warning
     assert "where it raised 3 (0 false alerts among 6 legitimate validation payments at this threshold, 2 among" in test_warning
-    assert "Expect about 10 a day" in test_warning
-    # One false alert's weight on the average day (the chart's caption gives it on the day it falls on): 2 test false alerts
-    # → 200 a month → 200 / 2 / 30.4 = 3.3 per average day; the warning had said "each stands for about … a day" like the chart.
-    assert op.false_alerts == 2 and op.per_false_alert_per_day == pytest.approx(float(op.month["false_alerts"]) / 2 / 30.4)
-    assert f"each adds about {fmt.number(op.per_false_alert_per_day, 1)} to the average day" in test_warning
+    # One false alert's weight on the average day (the chart's caption gives it on the day it falls on): each legitimate test
+    # row stands for 100 a month → 100 / 30.4 = 3.3 per average day; the warning had said "each stands for about … a day".
+    assert op.raised_false_alerts == 2 and op.per_legit_row_per_day == pytest.approx(100 / 30.4)
+    assert f"each adds about {fmt.number(op.per_legit_row_per_day, 1)} to the average day" in test_warning
     assert "stands for" not in test_warning
-    assert "above your team's capacity of 5/day" in fraud.value(ev, tight).headline
+    # 2026-12-06: the 10 a day were priced as if the team of 5 a day had worked them all. It works the highest-scored first:
+    # 0.99 (legitimate, 100 a month = 3.3 a day) fits, 0.98 beside it would make 6.6 — so only that false alert counts, the
+    # fraud at 0.95 goes unworked, and the month holds no fraud caught and one alert's cost: 0 − 20 × 100 − 1,200 / 12.
+    assert op.capped and op.worked_from == 0.99 and (op.caught, op.false_alerts) == (0, 1)
+    assert op.alerts_per_day == pytest.approx(100 / 30.4) and op.month["prevented"] == 0.0
+    assert op.month["net"] == pytest.approx(-20 * 100 - 100)
+    assert "counts only the alerts your team can work, the highest-scored first — 3.3 a day — and 6.6 a day go unworked" in test_warning
+    assert "Expect about" not in test_warning
+    assert fb.worked(ev, "model", op).tolist() == [False] * 4 + [True] + [False] * 5
+    assert fb.flags(ev, "model", op.thresholds).sum() == 3  # what the threshold flags is unchanged (the scored file's flags)
+    # The range and the daily bars count the same worked alerts: every resample holds that one false alert's cost at most.
+    assert fb.bootstrap_net(ev, tight, op).max() <= -100 + 1e-9
+    from usecases.fraud.charts import daily_outcomes
+
+    day = daily_outcomes(ev, tight, op)
+    assert day.loc[day["outcome"] == "Caught", "per_day"].sum() == 0.0
+    head = fraud.value(ev, tight).headline
+    assert "the threshold raised 10 a day on the test rows, above your team's capacity of 5" in head and "at 3 alerts/day" in head
     rows, sentence = fb.peer_money(ev, tight)
     assert "profit-optimal" not in sentence and "fit your team's 5 a day on its validation rows" in sentence
-    assert "more alerts a day than your capacity of 5: the model 10" in sentence
+    assert "more alerts a day than your capacity of 5: the model 10 — each is priced on the alerts the team can work" in sentence
+    assert rows[0]["alerts_per_day"] == pytest.approx(100 / 30.4) and rows[0]["net"] == pytest.approx(-2100)
+    # Room for all three: nothing is capped and the outcome is the threshold's own.
+    roomy = fb.operating(ev, dataclasses.replace(tight, cases_per_day=10))
+    assert not roomy.capped and roomy.worked_from == float("-inf") and (roomy.caught, roomy.false_alerts) == (1, 2)
+    # Room for none: the top alert alone is 3.3 a day, above a capacity of 3 — nothing is worked, nothing is counted.
+    none = fb.operating(ev, dataclasses.replace(tight, cases_per_day=3))
+    assert none.capped and none.alerts == 0 and none.month["net"] == pytest.approx(-100)
     # Within capacity on the test rows: no such warning, no such headline.
     fits = fb.operating(hand_evaluation(), tight)
     assert not fits.over_capacity_on_test and not any(t.startswith("On the test") for _, t in fb.capacity_messages(fits))

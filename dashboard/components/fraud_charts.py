@@ -30,7 +30,7 @@ def profit_curve(curve: pd.DataFrame, x_range: tuple[float, float], op: fb.Opera
                     # a manual threshold is the user's, not chosen on the validation rows (a walkthrough, 2026-12-06)
                     name=(f"Your manual threshold ({op.threshold:.3f})" if op.mode == "Manual" else
                           f"Chosen threshold ({op.mode.lower()} on the validation rows, {op.threshold:.3f})")
-                         + (" — above the team's capacity on these test rows" if op.over_capacity_on_test else ""))
+                         + (" — the alerts the team can work; it raised more on these test rows" if op.over_capacity_on_test else ""))
     if 0 < op.capacity_per_day <= x_range[1]:
         fig.add_vline(x=op.capacity_per_day, line_dash="dash", line_color="#64748b", annotation_text="team capacity")
     fig.add_hline(y=0, line_color="#94a3b8", line_width=1)

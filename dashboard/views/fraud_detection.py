@@ -95,8 +95,10 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
             ("Alerts", fmt.count(op.alerts_per_day),
              # short enough for the tile's label ("per day · above your capacity of 20" was cut to "per day · above you…")
-             f"per day · capacity {fmt.count(op.capacity_per_day)}" if op.over_capacity_on_test else "per day · your volume",
-             f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false."),
+             f"per day · of {fmt.count(op.raised)} raised" if op.over_capacity_on_test else "per day · your volume",
+             f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false"
+             + (f" — the alerts your team can work, highest score first; the threshold raised {fmt.count(op.raised)} a day on the "
+                f"{week}, above your capacity of {fmt.count(op.capacity_per_day)}." if op.over_capacity_on_test else ".")),
             ("Precision", op.precision_text, "your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."
              + (" " + op.precision_words if op.precision_words else "")),

@@ -55,6 +55,28 @@ def money(x: float | None, currency: str = "€", precise: bool = False) -> str:
     return f"{sign}{currency}{s}"
 
 
+def _shown_money(text: str) -> tuple[float, float]:
+    """The value a :func:`money` text shows, and half its last digit's unit ("€5.8k" → 5,800 and 50)."""
+    t = text.lstrip("−-").lstrip("€$£").replace(",", "")
+    scale = {"k": 1e3, "M": 1e6, "B": 1e9}.get(t[-1:], 1.0)
+    t = t[:-1] if scale != 1.0 else t
+    decimals = len(t.split(".")[1]) if "." in t else 0
+    v = float(t) * scale
+    return (-v if text[:1] in "−-" else v), 0.5 * scale * 10.0 ** -decimals
+
+
+def money_sum(terms: list[float], total: float) -> list[str]:
+    """:func:`money` for each term and their total (``terms`` signed, summing to ``total``), or — when the compact figures do
+    not add up as written — every euro: Home read "€28k − €1.3k − €20.8k = €5.8k" for €27,950 − €1,301 − €20,800 = €5,849
+    (a sweep, 2026-12-06)."""
+    out = [money(x) for x in (*terms, total)]
+    if all(_ok(x) for x in (*terms, total)):
+        shown = [_shown_money(t)[0] for t in out]
+        if abs(sum(shown[:-1]) - shown[-1]) > _shown_money(out[-1])[1] + 1e-9:
+            out = [money(round(x), precise=True) for x in (*terms, total)]
+    return out
+
+
 def count(x: float | None) -> str:
     """A count of things: 1,193 (rounded to a whole number)."""
     return f"{round(float(x)):,}" if _ok(x) else DASH

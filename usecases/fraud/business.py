@@ -104,6 +104,13 @@ class Operating:
     validation_alerts_per_day: float = float("nan")
     validation_false_alerts: int = 0
     validation_legit: int = 0
+    # Team capacity mode, when the test rows raise more alerts a day than the team can handle: the alerts a day the threshold
+    # raised there (at your volume), and the score from which the team works them — highest first, as many as fit. Every
+    # outcome above (caught, false alerts, month) counts the worked alerts only. Until 2026-12-06 the test week's 40 alerts a
+    # day were priced as if a team of 20 a day had handled them all (a sweep; the page warned, the value was not capped).
+    raised_alerts_per_day: float = float("nan")
+    worked_from: float = float("-inf")
+    raised_false_alerts: int = 0  # false alerts among the raised test alerts (= false_alerts when nothing is capped)
 
     @property
     def missed(self) -> int:
@@ -174,15 +181,31 @@ class Operating:
         return float(self.month["false_alerts"]) / self.false_alerts / DAYS_PER_MONTH if self.false_alerts else None
 
     @property
+    def per_legit_row_per_day(self) -> float:
+        """What one legitimate test row stands for on the average day at your volume (flagged, it is that many false alerts)."""
+        return float(self.month["legit"]) / max(self.legit, 1) / DAYS_PER_MONTH
+
+    @property
     def over_capacity(self) -> bool:
         """The profit-optimal point needs more alerts per day than the team can handle."""
         return self.optimal_alerts_per_day > self.capacity_per_day
 
     @property
+    def raised(self) -> float:
+        """Alerts a day the threshold raises on the test rows at your volume — above :attr:`alerts_per_day` (the worked ones)
+        only when the team's capacity caps them."""
+        return self.raised_alerts_per_day if np.isfinite(self.raised_alerts_per_day) else self.alerts_per_day
+
+    @property
     def over_capacity_on_test(self) -> bool:
-        """Team capacity mode, and the chosen threshold raises more alerts per day on the test rows (the tiles' figure) than
-        the team can handle — it fitted the team on the validation rows, where it was chosen."""
-        return self.mode == "Team capacity" and _more(self.alerts_per_day, self.capacity_per_day)
+        """Team capacity mode, and the chosen threshold raises more alerts per day on the test rows than the team can handle —
+        it fitted the team on the validation rows, where it was chosen. The outcomes then count the alerts the team works."""
+        return self.mode == "Team capacity" and _more(self.raised, self.capacity_per_day)
+
+    @property
+    def capped(self) -> bool:
+        """The outcomes count fewer alerts than the threshold raised: the team works the highest-scored ones it has room for."""
+        return self.over_capacity_on_test and self.worked_from > float("-inf")
 
 
 def _more(x: float, y: float) -> bool:
@@ -225,22 +248,39 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
                                (" This mode keeps to the capacity on those rows and leaves that value on the table." if op.mode == "Team capacity"
                                 else " Choose “Team capacity” to stay within it, or add investigators.")))
     if op.over_capacity_on_test:
-        n, c = _pair(op.alerts_per_day, cap)
+        n, c = _pair(op.raised, cap)
         v = _pair(op.validation_alerts_per_day, cap)[0]
         why = (f" ({fmt.count(op.validation_false_alerts)} false alert{'s' if op.validation_false_alerts != 1 else ''} among "
-               f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.false_alerts)} among the "
+               f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.raised_false_alerts)} among the "
                f"{week}'s {fmt.count(op.legit)}"
-               + (f" — at your volume each adds about {fmt.number(op.per_false_alert_per_day, 1)} to the average day"
-                  if op.false_alerts else "") + ")" if op.validation_legit else "")
+               + (f" — at your volume each adds about {fmt.number(op.per_legit_row_per_day, 1)} to the average day"
+                  if op.raised_false_alerts else "") + ")" if op.validation_legit else "")
         out.append(("warning", f"On the {week} this threshold raised {n} alerts/day at your volume, above your capacity of {c}/day: it was "
-                               f"chosen on the validation rows, where it raised {v}{why}. Expect about {n} a day — add investigators, or raise "
-                               "the threshold under “Manual”, to stay within the capacity."))
+                               f"chosen on the validation rows, where it raised {v}{why}. Every figure here counts only the alerts your "
+                               f"team can work, the highest-scored first — {fmt.number(op.alerts_per_day, 1)} a day — and "
+                               f"{fmt.number(max(op.raised - op.alerts_per_day, 0.0), 1)} a day go unworked: the frauds among them are "
+                               "not prevented. Add investigators, or raise the threshold under “Manual”, to stay within the capacity."))
     return out
 
 
 def flags(ev, name: str, op_thresholds: tuple[float, ...]) -> np.ndarray:
+    """The test rows flagged at these thresholds (one per fold group)."""
     t = np.asarray(op_thresholds)[np.clip(ev.test.group, 0, len(op_thresholds) - 1)]
     return ev.test.scores[name] >= t
+
+
+def worked(ev, name: str, op: Operating) -> np.ndarray:
+    """The flagged test rows whose alerts are counted: all of them, or under a capacity cap those the team works."""
+    return flags(ev, name, op.thresholds) & (ev.test.scores[name] >= op.worked_from)
+
+
+def work_from(y, score, flag, amount, a: FraudAssumptions, has_amount: bool) -> float:
+    """The lowest score from which the flagged rows' alerts, highest score first, fit the team's capacity a day at your volume
+    (∞: not even the top one fits). A tie at the boundary is worked whole or not at all."""
+    c = cutoffs(y, np.where(flag, score, -np.inf), amount, has_amount)
+    apd = monthly(c["recall"].to_numpy(), c["amount_recall"].to_numpy(), c["fpr"].to_numpy(), a)["alerts_per_day"]
+    fits = np.flatnonzero((apd <= a.capacity_per_day * (1 + 1e-12)) & (c["threshold"].to_numpy() > -np.inf))
+    return float(c["threshold"].iloc[fits[-1]])  # fits[0] = 0: working nothing always fits
 
 
 def _rates(y, flag, amount, has_amount):
@@ -273,6 +313,13 @@ def operating(ev, a: FraudAssumptions, name: str = "model") -> Operating:
     y, amount = ev.test.y.astype(bool), ev.test.amount
     recall, amount_recall, fpr = _rates(y, flag, amount, ev.has_amount)
     month = {k: float(v) for k, v in monthly(recall, amount_recall, fpr, a).items()}
+    raised, start, raised_fa = month["alerts_per_day"], float("-inf"), int((flag & ~y).sum())
+    if a.mode == "Team capacity" and _more(raised, a.capacity_per_day):
+        # More alerts than the team can handle: it works the highest-scored ones it has room for, and only those count.
+        start = work_from(y, ev.test.scores[name], flag, amount, a, ev.has_amount)
+        flag = flag & (ev.test.scores[name] >= start)
+        recall, amount_recall, fpr = _rates(y, flag, amount, ev.has_amount)
+        month = {k: float(v) for k, v in monthly(recall, amount_recall, fpr, a).items()}
     v_apd, v_fa, v_legit = float("nan"), 0, 0
     if val is not None:
         v_flag, v_y = val.scores[name] >= pooled, val.y.astype(bool)
@@ -281,7 +328,8 @@ def operating(ev, a: FraudAssumptions, name: str = "model") -> Operating:
     return Operating(mode=a.mode, thresholds=thresholds, threshold=float(pooled), frauds=int(y.sum()), caught=int((flag & y).sum()),
                      false_alerts=int((flag & ~y).sum()), legit=int((~y).sum()), recall=recall, amount_recall=amount_recall, fpr=fpr,
                      month=month, capacity_per_day=a.capacity_per_day, optimal_alerts_per_day=float(opt_apd),
-                     validation_alerts_per_day=v_apd, validation_false_alerts=v_fa, validation_legit=v_legit)
+                     validation_alerts_per_day=v_apd, validation_false_alerts=v_fa, validation_legit=v_legit,
+                     raised_alerts_per_day=float(raised), worked_from=start, raised_false_alerts=raised_fa)
 
 
 # ---- the value (Home and the page) and its range ----------------------------------------------------
@@ -293,8 +341,9 @@ def _units(ev) -> np.ndarray:
 
 
 def bootstrap_net(ev, a: FraudAssumptions, op: Operating, name: str = "model", n: int = 1000, seed: int = 0) -> np.ndarray:
-    """Monthly net value over ``n`` bootstrap resamples of test days (or row blocks) at ``op``'s thresholds."""
-    flag = flags(ev, name, op.thresholds)
+    """Monthly net value over ``n`` bootstrap resamples of test days (or row blocks) at ``op``'s thresholds (the alerts the
+    team works, under a capacity cap)."""
+    flag = worked(ev, name, op)
     y = ev.test.y.astype(bool)
     amount = ev.test.amount if ev.has_amount else np.ones(len(y))
     _, inv = np.unique(_units(ev), return_inverse=True)
@@ -385,7 +434,8 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
         rows.append({"name": name, "Model": "PyTorch model" if name == "model" else LABELS.get(name, name),
                      "net": op.month["net"], "alerts_per_day": op.alerts_per_day, "precision": op.precision,
                      "precision_text": op.precision_text,
-                     "caught": op.month["caught"], "threshold": op.threshold, "over_capacity": op.over_capacity_on_test})
+                     "caught": op.month["caught"], "threshold": op.threshold, "over_capacity": op.over_capacity_on_test,
+                     "raised_per_day": op.raised})
     rows.sort(key=lambda r: -r["net"])
     model = next(r for r in rows if r["name"] == "model")
     best = rows[0]
@@ -426,9 +476,10 @@ def peer_basis(a: FraudAssumptions, rows: list[dict]) -> tuple[str, str]:
     if not over:
         return basis, ""
     said = ", ".join(f"the {'model' if r['name'] == 'model' else re.sub(r'[ ]*[(].*[)]$', '', r['Model']).lower()} "
-                     f"{_pair(r['alerts_per_day'], a.capacity_per_day)[0]}" for r in over)
-    return basis, (f" On the test rows these raise more alerts a day than your capacity of {cap}: {said} — the Alerts / day "
-                   "column; expect about that many.")
+                     f"{_pair(r.get('raised_per_day', r['alerts_per_day']), a.capacity_per_day)[0]}" for r in over)
+    return basis, (f" On the test rows these raise more alerts a day than your capacity of {cap}: {said} — each is priced on the "
+                   "alerts the team can work, highest score first (the Alerts / day column), and the frauds among the rest are not "
+                   "prevented.")
 
 
 def value(evaluation, assumptions: FraudAssumptions) -> Value:
@@ -441,12 +492,16 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
     c = case(evaluation, assumptions)
     op = operating(evaluation, assumptions)
     running = tuple(business.scenario(assumptions, w).yearly_system_cost / 12.0 for w in business.SCENARIOS)
+    # figures that add up as written (the net is the prevented losses less the other two, so rounding each on its own could not)
+    said = fmt.money_sum([op.month["prevented"], -(op.month["prevented"] - op.month["gross"]), -assumptions.yearly_system_cost / 12.0],
+                         op.month["net"])
     return Value(usecase="fraud", title="Fraud detection", monthly=c.monthly, upfront=(0.0, 0.0, 0.0), running=running,
                  # the net beside it worked out from the losses prevented: Home had shown "€39.1k … prevented" under a net of
                  # €10.7k and named neither the alerts' handling nor the running cost between them (a walkthrough, 2026-12-05)
-                 headline=f"{fmt.money(op.month['prevented'])}/month of fraud losses prevented − {fmt.money(op.month['prevented'] - op.month['gross'])} "
-                          f"alert handling − {fmt.money(assumptions.yearly_system_cost / 12.0)} running cost = {fmt.money(op.month['net'])} net, "
+                 headline=f"{said[0]}/month of fraud losses prevented − {said[1].lstrip('−')} "
+                          f"alert handling − {said[2].lstrip('−')} running cost = {said[3]} net, "
                           f"at {fmt.count(op.alerts_per_day)} alerts/day "
                           f"({assumptions.mode.lower()} threshold, your volume and fraud rate"
-                          + (f"; above your team's capacity of {_pair(op.alerts_per_day, op.capacity_per_day)[1]}/day, which the threshold fits "
-                             "on the validation rows only" if op.over_capacity_on_test else "") + ")")
+                          + (f"; the threshold raised {_pair(op.raised, op.capacity_per_day)[0]} a day on the test rows, above your team's "
+                             f"capacity of {_pair(op.raised, op.capacity_per_day)[1]}, and only the highest-scored ones it can work are counted"
+                             if op.over_capacity_on_test else "") + ")")

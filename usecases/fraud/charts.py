@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .assumptions import DAYS_PER_MONTH, FraudAssumptions
-from .business import Operating, cutoffs, flags, monthly
+from .business import Operating, cutoffs, monthly, worked
 
 def profit_curve(ev, a: FraudAssumptions, op: Operating, name: str = "model", points: int = 400) -> tuple[pd.DataFrame, tuple[float, float]]:
     """Net value per month (after system cost) and alerts/day at your volume for the thresholds on the test rows,
@@ -38,11 +38,12 @@ def curve_range(curve: pd.DataFrame, op: Operating) -> tuple[float, float]:
 
 def daily_outcomes(ev, a: FraudAssumptions, op: Operating, name: str = "model") -> pd.DataFrame:
     """Caught / missed / false alerts per test day, each test day rescaled to a day at your volume and fraud rate
-    (so the bars and the KPIs share one scale). Columns: day (a date, or "day N"), outcome, per_day. Empty without days."""
+    (so the bars and the KPIs share one scale); under a capacity cap only the alerts the team works count, so a fraud among the
+    unworked ones is missed. Columns: day (a date, or "day N"), outcome, per_day. Empty without days."""
     if ev.test.day is None:
         return pd.DataFrame(columns=["day", "outcome", "per_day"])
     y = ev.test.y.astype(bool)
-    flag = flags(ev, name, op.thresholds)
+    flag = worked(ev, name, op)
     days = max(len(np.unique(ev.test.day)), 1)
     frauds_day = a.fraud_rate_bps / 1e4 * a.monthly_transactions / DAYS_PER_MONTH
     legit_day = a.monthly_transactions / DAYS_PER_MONTH - frauds_day
