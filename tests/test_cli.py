@@ -248,6 +248,15 @@ def test_a_run_well_past_its_budget_says_the_peers_took_the_time():
     assert budget_overrun({**card, "training_seconds": 28.0}) == ""  # within 1.2 × 20 + 5 s
     assert budget_overrun({**card, "training": {"budget_seconds": None}}) == ""
     assert budget_overrun({k: v for k, v in card.items() if k != "networks_seconds"}) == ""  # cards of earlier models
+    # The networks themselves past the budget: "the budget bounds the networks (74 s)" had stood beside a budget of 40 s (a
+    # sweep, 2026-12-06) — preparing their inputs (bin edges per column) comes before the first epoch the budget can stop.
+    wide = {"training": {"budget_seconds": 40.0}, "training_seconds": 92.0, "networks_seconds": 74.0, "networks_setup_seconds": 51.0}
+    assert budget_overrun(wide) == ("training took 92 s against a budget of 40 s: the PyTorch model's networks took 74 s, 51 s of it "
+                                    "preparing their inputs (bin edges for each column, set before the first epoch) — the budget stops "
+                                    "their epochs, not what comes before them, so with little time left each network trained briefly; "
+                                    "the rest, 18 s, went to tuning the peers on the same rows (and to reading and scoring), which run "
+                                    "in full so that the comparison is fair")
+    assert "bounds the PyTorch model's networks" not in budget_overrun({k: v for k, v in wide.items() if k != "networks_setup_seconds"})
 
 
 def test_the_cli_prints_the_budget_note_after_training(tmp_path, monkeypatch, capsys):

@@ -337,6 +337,7 @@ def test_quick_model_card_storage_and_evaluation(tmp_store):
     assert set(t.card["baselines"]) == {"logistic_regression", "random_forest", "lightgbm"}
     assert "operating_threshold" not in t.card and t.card["run_id"]
     assert 0 < t.card["networks_seconds"] <= t.card["training_seconds"]  # what runner.budget_overrun compares
+    assert 0 < t.card["networks_setup_seconds"] < t.card["networks_seconds"]  # of which preparing the inputs, before any epoch
     assert t.card["data"]["split_kind"] == "handbook" and len(t.card["folds"]["model"]["average_precision"]) == 20
     ev = fraud.evaluate(t)
     assert ev.model == t.card["metrics"] and ev.data.kind == "held-out" and ev.test_days == 7

@@ -627,6 +627,28 @@ def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():
     assert "days" in renamed.features and not any("read as the time" in n for n in renamed.notes)
 
 
+def test_a_time_column_of_a_few_values_is_a_feature_not_the_rows_clock():
+    """A loan table's term, named `Time` (36 or 60 months), was read as each row's time in seconds: it ordered the rows,
+    chose a time split and left the features — with a note telling the user to rename it (a sweep, 2026-12-06). A clock has
+    many values; a column of a few is read as a feature, said, and read so again when the model scores a file."""
+    rng = np.random.default_rng(0)
+    n = 400
+    loans = pd.DataFrame({"amount": rng.uniform(1, 500, n).round(2), "Time": rng.choice([36, 60], n),
+                          "rate": rng.uniform(3, 20, n).round(2), "label": (np.arange(n) % 5 == 0).astype(int)})
+    ds = fraud.read_data(loans.to_csv(index=False).encode(), "loans.csv")
+    assert ds.features == ("amount", "Time", "rate") and ds.times is None
+    assert ds.key_columns == ("amount", "Time", "rate", "TX_FRAUD")  # "Time" once, as a feature
+    assert "column Time: 2 different values (36, 60) — too few for the time of each row, so it is read as a feature" in ds.notes[0]
+    t = fraud.train(fraud.Config.quick(), data=ds)
+    assert t.features == ("amount", "Time", "rate")
+    scored = fraud.read_rows(t, loans.drop(columns="label").head(3).to_csv(index=False).encode(), "three.csv")
+    assert scored.features == ("amount", "Time", "rate") and scored.frame["Time"].tolist() == loans["Time"].head(3).tolist()
+    # a clock (seconds, many values) still orders the rows and is no feature
+    clock = loans.assign(Time=np.sort(rng.uniform(0, 1e5, n)).round())
+    timed = fraud.read_data(clock.to_csv(index=False).encode(), "clock.csv")
+    assert timed.features == ("amount", "rate") and timed.times is not None and "Time" in timed.key_columns
+
+
 def test_scoring_says_how_many_rows_it_flagged_and_at_which_threshold(table_model):
     """Scoring MASS::Pima.te flagged 0 of 332 rows (109 positive) with nothing saying why: the default threshold is the
     profit-optimal one at 1.5 frauds in 10,000."""

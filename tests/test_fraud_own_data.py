@@ -367,9 +367,20 @@ def test_a_category_of_many_values_keeps_the_frequent_ones_and_words_like_none_a
     # a column of many values each held by a few rows gets the numbers, and what would make it a category
     scattered = table.assign(county=[f"Village {i % 200}" for i in range(n)])  # 200 values of 6 rows, below 12
     with pytest.raises(DataProblem, match=re.escape("column county: text values of 200 kinds (line 2: 'Village 0', line 3: 'Village 1' and "
-                                                    "1198 more), too scattered to read as a category: the 0 held by 12+ rows cover 0% of "
-                                                    "the rows (a category needs 3 to 50 such values covering 75 %) — group the values")):
+                                                    "1198 more), too scattered to read as a category: none is held by 12 or more rows "
+                                                    "(a category needs 3 to 50 such values covering 75 %) — group the values")):
         fraud.read_data(scattered.to_csv(index=False).encode(), "scattered.csv")
+    some = table.assign(county=[f"Village {i % 200}" if i % 4 else f"Town {i % 8}" for i in range(n)])  # 2 towns of 300 rows
+    with pytest.raises(DataProblem, match=re.escape("too scattered to read as a category: the 2 held by 12+ rows cover 25 % of the rows")):
+        fraud.read_data(some.to_csv(index=False).encode(), "some.csv")
+    # A tiny file is told its frauds first: fixing its columns could not make 5 frauds enough (2026-12-06: the text column
+    # was named, and after the user dropped it, the frauds) — and 12 frauds, enough to evaluate on, are named with the rest.
+    tiny = pd.DataFrame({"amount": np.arange(25) * 3.5 + 1, "note": [f"txn {i} ok" for i in range(25)], "label": [1] * 5 + [0] * 20})
+    with pytest.raises(DataProblem, match=r"it has 5 frauds and 20 legitimate rows; at least 10 of each .*\)$"):
+        fraud.read_data(tiny.to_csv(index=False).encode(), "tiny.csv")
+    with pytest.raises(DataProblem, match=r"\(2 problems\): \(1\) it has 12 frauds and 13 legitimate rows — enough to evaluate a model on, but "
+                                          r"training needs at least 30 of each .* \(2\) column note: text values of 25 kinds"):
+        fraud.read_data(tiny.assign(label=[1] * 12 + [0] * 13).to_csv(index=False).encode(), "tiny.csv")
     # well filled but one value too many (50 US states and DC, each on 80+ rows of modeldata::mlc_churn) is not "scattered"
     states = table.assign(county=[f"State {i % 51}" for i in range(n)])
     with pytest.raises(DataProblem, match=r"column county: 51 different values \(line 2: 'State 0', .*\), more than the 50 a category may "

@@ -87,7 +87,7 @@ class Dataset:
         if "TX_DATETIME" in self.frame:
             dt = pd.to_datetime(self.frame["TX_DATETIME"])
             return (dt - dt.min()).dt.total_seconds().to_numpy()
-        if "Time" in self.frame:
+        if "Time" in self.frame and "Time" not in self.features:  # a "Time" of a few values is a feature (files.py)
             return self.frame["Time"].to_numpy(float)
         return None
 

@@ -24,7 +24,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from usecases.core import protocol
+from usecases.core import fmt, protocol
 from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, join_date_and_time, match_columns, merge_id_spellings, normalise_name,
                                   parse_dates, read_table, rounded_ids, text_to_numbers, validate)
 
@@ -94,7 +94,7 @@ def _row_numbers(values: pd.Series, consecutive: bool) -> bool:
 
 def _keys(features: tuple[str, ...], frame: pd.DataFrame) -> tuple[str, ...]:
     """The columns a featurised table's fingerprint (and so a recorded split) is computed on, in this order."""
-    return (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame else []))
+    return (*features, *([LABEL] if LABEL in frame else []), *(["Time"] if "Time" in frame and "Time" not in features else []))
 
 
 def in_model_order(ds: Dataset, feature_names: tuple[str, ...]) -> Dataset:
@@ -374,7 +374,26 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         raise DataProblem("it has no label column: name the column that marks fraud “label” (also read: "
                           f"{', '.join(n for n in LABEL_NAMES if n != 'label')}), with 1/0, yes/no or true/false (1 = fraud) — "
                           f"columns found: {', '.join(map(str, df.columns[:12]))}{' …' if len(df.columns) > 12 else ''}", subject)
+    label_counts = None
+    if label_col is not None and require_labels:  # too few frauds is said first: no change to the other columns can mend it
+        try:
+            early = parse_labels(df[label_col], str(label_col), subject, required=True)
+        except DataProblem:
+            early = None  # said below, with the other columns' problems
+        if early is not None:
+            label_counts = enough_labels(early, subject)
     time_col = norm.get("time")
+    if time_col is not None and feature_names is not None:  # scoring: as the model read it
+        time_col = None if str(time_col) in feature_names else time_col
+    elif time_col is not None and time_col != label_col:
+        # A clock orders rows: a "Time" of a few values is a feature (a loan's term of 36 or 60 months had been read as
+        # seconds, ordered the rows and left the features; a sweep, 2026-12-06)
+        kinds = pd.to_numeric(df[time_col].astype(str).str.strip(), errors="coerce").dropna().unique()
+        if len(kinds) <= max(10, len(df) // 100):
+            notes.append(f"column {time_col}: {len(kinds)} different value{'s' if len(kinds) != 1 else ''} ("
+                         f"{', '.join(f'{v:g}' for v in sorted(kinds)[:4])}{' …' if len(kinds) > 4 else ''}) — too few for the time of "
+                         "each row, so it is read as a feature; a time column (seconds since the first row) orders the rows")
+            time_col = None
     amount_col = norm.get("amount") or norm.get("tx_amount")
     problems: list[str] = []
     codings: dict[str, list] = {}
@@ -499,8 +518,10 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                                 "category may have — group them into fewer (regions instead of states, say), or drop the column")
             else:  # a category too scattered to learn from: say how, and what would make it one
                 need = _category_min(len(vals))
+                held = (f"none is held by {need} or more rows" if not len(frequent) else  # "the 0 held by 5+ rows cover 0%" (2026-12-06)
+                        f"the {len(frequent):,} held by {need}+ rows cover {fmt.rate(frequent.sum() / len(vals))} of the rows")
                 problems.append(f"column {c}: text values of {len(counts):,} kinds ({_lines(text, raw, 2)}), too scattered to read as "
-                                f"a category: the {len(frequent):,} held by {need}+ rows cover {frequent.sum() / len(vals):.0%} of the rows "
+                                f"a category: {held} "
                                 f"(a category needs 3 to {CATEGORY_MAX} such values covering 75 %) — group the values into fewer, "
                                 "or drop the column")
             continue
@@ -558,6 +579,11 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         except DataProblem as exc:
             problems.extend(exc.problems)
     if problems:
+        need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
+        if label_counts is not None and min(label_counts) < need:  # enough to evaluate on, too few to train on: said first
+            problems.insert(0, f"it has {label_counts[0]:,} frauds and {label_counts[1]:,} legitimate rows — enough to evaluate a model on, "
+                               f"but training needs at least {need} of each ({protocol.MIN_POS_TRAIN} to learn from and "
+                               f"{protocol.MIN_POS_TEST} to test on)")
         raise DataProblem(problems, subject)
     if feature_names is not None and features != tuple(feature_names) and sorted(features) == sorted(feature_names):
         features = tuple(feature_names)  # the same columns in another order: matched by name
@@ -623,14 +649,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
                     "numbers the rows (a loan or customer id), drop the column and train again: an id is no feature" for c in ids)))
     if require_labels:
         y = ds.frame[LABEL]
-        n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
-        if n_pos < 10 or n_neg < 10:
-            # "at least 10 of each are needed to train" (5 frauds) beside "at least 30 … (20 to learn from and 10 to test on)" (12
-            # frauds): both minimums are said now (2026-12-05) — 10 of each evaluate a model on the file, training needs 30
-            need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
-            raise DataProblem(f"it has {n_pos:,} fraud{'s' if n_pos != 1 else ''} and {n_neg:,} legitimate row{'s' if n_neg != 1 else ''}; at least {protocol.MIN_POS_TEST} of each are needed "
-                              f"to evaluate a model on it, and at least {need} of each to train on it ({protocol.MIN_POS_TRAIN} to learn from "
-                              f"and {protocol.MIN_POS_TEST} to test on)", subject)
+        n_pos, n_neg = enough_labels(y, subject)
         warnings = label_in_disguise(ds) if ds.layout == "table" else ()
         if n_pos > n_neg:  # AER::CreditCard's card = yes (78 % of rows) trained without a word and reported AP 0.999
             warnings += (f"the label is 1 (fraud) on {n_pos / (n_pos + n_neg):.0%} of the rows: fraud is the rare outcome, and every "
@@ -638,6 +657,21 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
                          "code the rare one as 1 and train again",)
         ds = dataclasses.replace(ds, warnings=warnings)
     return ds
+
+
+def enough_labels(y: pd.Series, subject: str) -> tuple[int, int]:
+    """(frauds, legitimate rows), or a refusal when either is under the 10 a file needs to evaluate a model on. A table's file
+    is checked as soon as its label is read, before its other columns: a 25-row file with 5 frauds had been refused for a
+    text column, and once that was dropped, for its frauds (a sweep, 2026-12-06)."""
+    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+    if n_pos < 10 or n_neg < 10:
+        # "at least 10 of each are needed to train" (5 frauds) beside "at least 30 … (20 to learn from and 10 to test on)" (12
+        # frauds): both minimums are said now (2026-12-05) — 10 of each evaluate a model on the file, training needs 30
+        need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
+        raise DataProblem(f"it has {n_pos:,} fraud{'s' if n_pos != 1 else ''} and {n_neg:,} legitimate row{'s' if n_neg != 1 else ''}; at least {protocol.MIN_POS_TEST} of each are needed "
+                          f"to evaluate a model on it, and at least {need} of each to train on it ({protocol.MIN_POS_TRAIN} to learn from "
+                          f"and {protocol.MIN_POS_TEST} to test on)", subject)
+    return n_pos, n_neg
 
 
 NEAR_LABEL_AP, NEAR_LABEL_AUC = 0.98, 0.995  # a column that alone ranks the label this well is almost the label

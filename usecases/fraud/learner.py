@@ -244,6 +244,7 @@ class BlendLearner:
             self.parts[name].fit(X, y, progress=part_progress(i), cancel=cancel)
         self.history_ = [{**h, "part": {"mlp": "MLP", "tabm": "TabM"}[name]} for name, lr in self.parts.items() for h in lr.history_]
         self.stopped_ = [s for lr in self.parts.values() for s in getattr(lr, "stopped_", [])]
+        self.setup_seconds_ = sum(float(getattr(lr, "setup_seconds_", 0.0)) for lr in self.parts.values())
         self.validation_ = _common(*(lr.validation_ for lr in self.parts.values()))
         return self
 

@@ -166,6 +166,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
     k = len(plan.folds)
     learners, peers_by_fold, parts, histories, stopped = [], [], [], [], []
     networks_seconds = 0.0  # the learners' own fits (what the budget bounds), for runner.budget_overrun
+    setup_seconds = 0.0  # of which preparing their inputs (bin edges per column), before any epoch
     for f, (tr, te) in enumerate(plan.folds):
         if cancel is not None and cancel.cancelled:
             raise TrainingCancelled()
@@ -182,6 +183,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         t_fit = time.perf_counter()
         learner.fit(X[tr], y[tr], progress=fold_progress, cancel=cancel)
         networks_seconds += time.perf_counter() - t_fit
+        setup_seconds += float(getattr(learner, "setup_seconds_", 0.0))
         histories += [{**h, "fold": f + 1} for h in getattr(learner, "history_", [])]
         stopped.append(list(getattr(learner, "stopped_", [])))
         peers = fit_peers(X[tr], y[tr], seed=config.seed, names=tuple(config.peers), cancel=cancel)
@@ -225,6 +227,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         "device": device_info(device).as_dict(),
         "training_seconds": round(train_seconds, 2),
         "networks_seconds": round(networks_seconds, 2),
+        "networks_setup_seconds": round(setup_seconds, 2),
         "metrics": point["model"],
         "baselines": {n: point[n] for n in config.peers},
         "folds": folds,

@@ -68,6 +68,7 @@ class TabMLearner:
         self.tab.fit(self._design(X), np.asarray(y).astype(int), progress=progress, cancel=cancel)
         self.history_ = list(self.tab.history_)
         self.stopped_ = list(self.tab.stopped_)  # per cross-fitted member: "max_steps", "early_stopping" or "budget"
+        self.setup_seconds_ = float(self.tab.setup_seconds_)  # preparing the inputs, before any epoch (core.tabular)
         idx, p = self.tab.validation_
         self.validation_ = (idx, p[:, 1].astype(np.float32))
         return self
