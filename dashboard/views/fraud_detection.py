@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pandas as pd
 import streamlit as st
@@ -78,7 +79,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
             st.caption(f"Threshold {ts}{' (one per fold, each on its own test rows)' if len(op.thresholds) > 1 else ''}, chosen on validation rows"
                        + (f" · new transactions are scored at {op.threshold:.3f}, chosen on all validation rows (the one the Business case "
                           "and Model tabs show)" if len(op.thresholds) > 1 else "")
-                       + (f" · team capacity {fmt.count(op.capacity_per_day)} cases/day" if op.mode == "Team capacity" else ""))
+                       + (f" · team capacity {fmt.count(op.capacity_per_day)} cases/day" if op.mode == "Team capacity" else "")
+                       + (f" · the team works the alerts scored {op.worked_from:.3f} and above, highest first" if op.capped
+                          and math.isfinite(op.worked_from) else " · the team has room for none of the alerts" if op.capped else ""))
         week = "test week" if ev.test_days else "test rows"
         kpis = [
             # per month like the tiles beside it: "232 — test week, of 423" stood beside "€37.1k per month" and "30 per day"
