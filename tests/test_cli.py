@@ -277,6 +277,25 @@ def test_the_cli_prints_the_budget_note_after_training(tmp_path, monkeypatch, ca
     assert "fraud: note: training took 60 s against a budget of 5 s: the budget bounds the PyTorch model's networks (2 s)" in out, out
 
 
+def test_the_saved_line_says_the_whole_runs_time_beside_the_models_own(tmp_path, monkeypatch, capsys):
+    """`train recommendation` printed "0.3s on CPU" for a run of 13 s: the card's training_seconds is the model's tuning and
+    fit alone (what its time is compared on), and the peers and the evaluation took the rest (a sweep, 2026-12-06)."""
+    from usecases import recommendation
+
+    real = recommendation.train
+
+    def timed(config, **kw):
+        t = real(config, **kw)
+        t.card.update(training_seconds=0.3, total_seconds=13.2)
+        return t
+
+    monkeypatch.setattr(recommendation, "train", timed)
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "store"))
+    assert main(["train", "recommendation", "--quick", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert " · 0.3s for the model, 13.2s in all with the peers and the evaluation on CPU" in out, out
+
+
 def test_scoring_without_the_titles_file_the_model_was_trained_with_says_so(tmp_path, monkeypatch, capsys):
     """A model trained with `--items TITLES`, scored with `--data FILE` alone, wrote "item 31" in every title without a word:
     the titles file is not kept with the model. A note now says which file is missing; with it the titles come back — also in

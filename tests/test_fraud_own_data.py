@@ -300,6 +300,15 @@ def test_empty_cells_of_a_feature_are_filled_with_the_training_median_and_marked
     assert any(f"filled with the training rows' median, {med:,.6g}" in n for n in rows.notes), rows.notes
     full = batch.assign(age=40.0)  # no empty cell in this batch: the marking feature is there, all 0
     assert fraud.read_rows(t, full.to_csv(index=False).encode(), "f.csv").frame["age (empty)"].sum() == 0
+    # The columns a file to score needs are the training file's: "age (empty)" is the app's, not one to upload (the batch tab
+    # had asked for "the model's 15 feature columns" of a model trained on a file of 12; a sweep, 2026-12-06) ...
+    from usecases.fraud.files import file_columns
+
+    asked = file_columns(t.features, t.card["data"].get("categories"), t.card["data"].get("fills"))
+    assert "age (empty)" not in asked and sorted(asked) == sorted(c for c in table.columns if c != "Class")
+    # ... and a file without the column is told of "age" once
+    with pytest.raises(DataProblem, match=r"\(missing age\)$"):
+        fraud.read_rows(t, batch.drop(columns="age").to_csv(index=False).encode(), "b.csv")
 
 
 def test_each_fold_fills_empty_cells_with_its_own_training_median(monkeypatch):

@@ -112,7 +112,7 @@ def batch(tab, active, op: fb.Operating) -> None:
 @st.fragment
 def _batch(active, threshold: float) -> None:
     if active.layout == "table":  # "customer and terminal history features" meant nothing to a model of a featurised table
-        cols = files.file_columns(active.features, active.card["data"].get("categories"))
+        cols = files.file_columns(active.features, active.card["data"].get("categories"), active.card["data"].get("fills"))
         st.caption(f"Upload rows with the model's {len(cols)} feature columns to score them at the current threshold "
                    f"({threshold:.3f}); with the label column it was trained with (blank = not known yet), the evaluation below appears.")
     else:

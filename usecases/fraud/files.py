@@ -340,9 +340,17 @@ def category_feature(column: str, value: str) -> str:
     return f"{column}={value}"
 
 
-def file_columns(features, categories: dict | None) -> list[str]:
-    """The columns a file needs for these features: a category's 1/0 features are one column of the file."""
+def gap_feature(column: str) -> str:
+    """The 1/0 feature that marks a column's empty cells (filled with the median)."""
+    return f"{column} (empty)"
+
+
+def file_columns(features, categories: dict | None, fills: dict | None = None) -> list[str]:
+    """The columns a file needs for these features: a category's 1/0 features are one column of the file, and so is the 1/0
+    feature marking a column's empty cells (``fills``: the card's ``data.fills``) — the batch tab had asked for "the model's
+    15 feature columns" of a model trained on a file of 12 (a sweep, 2026-12-06)."""
     of = {category_feature(c, v): c for c, vs in (categories or {}).items() for v in vs}
+    of.update({gap_feature(c): c for c in (fills or {})})
     return list(dict.fromkeys(of.get(f, f) for f in features))
 
 
@@ -558,7 +566,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             # empty (a practitioner's imputation with missing indicators). Such a file had been refused ("263 empty values
             # … fill or drop those rows": carData::TitanicSurvival's age, a sweep of 2026-12-05).
             med = model_fills[str(c)] if str(c) in model_fills else float(np.median(num[~blank].astype(float)))
-            gap = f"{c} (empty)"
+            gap = gap_feature(str(c))
             frame[str(c)] = num.astype(float).where(~blank, med)
             frame[gap] = blank.astype(float).to_numpy()
             names[str(c)] = [str(c), gap]
@@ -589,8 +597,8 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         features = tuple(feature_names)  # the same columns in another order: matched by name
         notes.append("columns matched to the model's by name (they are in another order in this file)")
     if feature_names is not None and features != tuple(feature_names):
-        missing = file_columns([f for f in feature_names if f not in features], categories)
-        extra = file_columns([f for f in features if f not in feature_names], cats)
+        missing = file_columns([f for f in feature_names if f not in features], categories, model_fills)
+        extra = file_columns([f for f in features if f not in feature_names], cats, fills_out)
         raise DataProblem("its columns differ from the table the model was trained on"
                           + (f" (missing {', '.join(missing[:6])})" if missing else "") + (f" (unexpected {', '.join(extra[:6])})" if extra else ""),
                           subject)
