@@ -627,6 +627,23 @@ def test_a_time_column_of_a_featurised_table_is_said_not_silently_dropped():
     assert "days" in renamed.features and not any("read as the time" in n for n in renamed.notes)
 
 
+def test_a_wide_table_is_read_without_a_flood_of_pandas_warnings():
+    """modeldata::ad_data (131 columns) printed about 30 "DataFrame is highly fragmented" warnings on each of train, evaluate
+    and score (a sweep, 2026-12-06): its columns are added one by one. Read quietly, and the frame is whole again."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    n = 300
+    wide = pd.DataFrame(rng.normal(size=(n, 140)).round(3), columns=[f"f{i}" for i in range(140)])
+    wide.loc[rng.random(n) < 0.1, "f3"] = np.nan
+    wide["label"] = (np.arange(n) % 6 == 0).astype(int)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ds = fraud.read_data(wide.to_csv(index=False).encode(), "wide.csv")
+    assert not [w for w in seen if issubclass(w.category, pd.errors.PerformanceWarning)], [str(w.message)[:80] for w in seen]
+    assert len(ds.features) == 141 and "f3 (empty)" in ds.features
+
+
 def test_a_time_column_of_a_few_values_is_a_feature_not_the_rows_clock():
     """A loan table's term, named `Time` (36 or 60 months), was read as each row's time in seconds: it ordered the rows,
     chose a time split and left the features — with a note telling the user to rename it (a sweep, 2026-12-06). A clock has
@@ -647,6 +664,9 @@ def test_a_time_column_of_a_few_values_is_a_feature_not_the_rows_clock():
     clock = loans.assign(Time=np.sort(rng.uniform(0, 1e5, n)).round())
     timed = fraud.read_data(clock.to_csv(index=False).encode(), "clock.csv")
     assert timed.features == ("amount", "rate") and timed.times is not None and "Time" in timed.key_columns
+    # ... also written with decimal commas in a ;-file ("16,0"), which had counted as no number: "0 different values ()"
+    semi = fraud.read_data(clock.assign(Time=clock["Time"] + 0.5).to_csv(index=False, sep=";", decimal=",").encode(), "semi.csv")
+    assert semi.features == ("amount", "rate") and semi.times is not None
 
 
 def test_scoring_says_how_many_rows_it_flagged_and_at_which_threshold(table_model):
@@ -762,6 +782,25 @@ def test_a_column_in_another_unit_than_the_training_files_is_said_when_scoring()
     assert warned(rows.assign(balance=rows["balance"] / 1000), old) == []
 
 
+def test_a_small_random_draw_of_the_training_rows_is_not_called_another_unit():
+    """40 rows drawn at random from modeldata::credit_data were told "Seniority: median 2.5 here against 5 … another unit?"
+    in 3.5 % of draws (AER::CreditCard 14 %; a sweep, 2026-12-06): a column of a few tied values moves a small sample's
+    median and spread together. Such a draw is not flagged; the same rows rescaled are."""
+    import types
+
+    from usecases.fraud.scoring import unit_change
+
+    rng = np.random.default_rng(0)
+    train = rng.geometric(0.12, 3000) - 1  # years of seniority: quartiles 2, 5, 10
+    model = types.SimpleNamespace(card={"data": {"feature_quartiles": {"seniority": [float(q) for q in np.quantile(train, [0.25, 0.5, 0.75])]}}})
+    draw = np.random.default_rng(12).choice(train, 40)  # median 8, spread 13.5: both 1.6× the file's, by chance
+    rows = fraud.files.read_user_file(pd.DataFrame({"seniority": draw}).to_csv(index=False).encode(), "d.csv", require_labels=False)
+    assert unit_change(model, rows) == []
+    months = fraud.files.read_user_file(pd.DataFrame({"seniority": draw * 12}).to_csv(index=False).encode(), "m.csv", require_labels=False)
+    (w,) = unit_change(model, months)
+    assert w.startswith("column seniority: median 96 here against 5 in the model's training file"), w
+
+
 def test_a_file_with_only_its_header_says_it_has_no_data_rows(table_model):
     """`student,balance,income` and nothing under it was refused as "(3 problems) column student: empty in every row —
     delete the column" (2026-12-05); triage and the raw layout say the file has no data rows."""
@@ -790,7 +829,7 @@ def test_a_few_words_among_numbers_are_named_and_n_a_is_empty():
     b = df.astype(str)
     b.loc[3, "V2"] = "N.A."
     got = fraud.read_data(b.to_csv(index=False).encode(), "x.csv")  # an empty cell, filled with the median and marked
-    assert any(n.startswith("column V2: 1 empty cell (0%; line 5: 'N.A.') filled with its median") for n in got.notes), got.notes
+    assert any(n.startswith("column V2: 1 empty cell (0.2 %; line 5: 'N.A.') filled with its median") for n in got.notes), got.notes  # "0%" before
     assert got.frame.loc[3, "V2 (empty)"] == 1 and got.frame["V2 (empty)"].sum() == 1
     c = df.astype(str)
     c.loc[3, "Amount"] = "N.A."  # an amount is money: never made up

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from usecases import fraud
+from usecases.core import fmt
 from usecases.core.tables import DataProblem
 
 from tests.test_fraud_files import raw_frame
@@ -289,7 +290,7 @@ def test_empty_cells_of_a_feature_are_filled_with_the_training_median_and_marked
     med = float(np.median(table["age"].dropna()))
     assert ds.fills == {"age": med} and "age (empty)" in ds.features and ds.features.index("age (empty)") == ds.features.index("age") + 1
     assert (ds.frame["age (empty)"].to_numpy() == gaps).all() and (ds.frame.loc[gaps, "age"] == med).all()
-    assert any(n.startswith(f"column age: {int(gaps.sum()):,} empty cells ({gaps.mean():.0%}; ") and f"filled with its median, {med:,.6g}" in n
+    assert any(n.startswith(f"column age: {int(gaps.sum()):,} empty cells ({fmt.rate(gaps.mean())}; ") and f"filled with its median, {med:,.6g}" in n
                for n in ds.notes), ds.notes
     t = fraud.train(fraud.Config.quick(), data=ds)
     assert t.card["data"]["fills"] == {"age": med}
@@ -306,6 +307,10 @@ def test_empty_cells_of_a_feature_are_filled_with_the_training_median_and_marked
 
     asked = file_columns(t.features, t.card["data"].get("categories"), t.card["data"].get("fills"))
     assert "age (empty)" not in asked and sorted(asked) == sorted(c for c in table.columns if c != "Class")
+    # ... a file carrying a column of that name is told it is the app's (it had read "its columns differ", naming none) ...
+    with pytest.raises(DataProblem, match=r"cannot be used: column age \(empty\): the app makes a 1/0 column of that name itself, "
+                                          r"marking the empty cells of age — drop it from the file$"):
+        fraud.read_rows(t, batch.assign(**{"age (empty)": 0}).to_csv(index=False).encode(), "b.csv")
     # ... and a file without the column is told of "age" once
     with pytest.raises(DataProblem, match=r"\(missing age\)$"):
         fraud.read_rows(t, batch.drop(columns="age").to_csv(index=False).encode(), "b.csv")
@@ -366,7 +371,7 @@ def test_a_category_of_many_values_keeps_the_frequent_ones_and_words_like_none_a
     batch = table.drop(columns="Class").head(4).assign(county=["County 1", "Tiny A", "Atlantis", "County 2"], work="none")
     rows = fraud.read_rows(t, batch.to_csv(index=False).encode(), "b.csv")
     assert rows.frame["county=(other)"].tolist() == [0, 1, 1, 0] and (rows.frame["work=none"] == 1).all()
-    assert any(n.startswith("column county: 2 rows hold a value the model did not learn ('Tiny A' 1×, 'Atlantis' 1×; ")
+    assert any(n.startswith("column county: 2 rows hold a value without a 1/0 feature of its own in the model ('Tiny A' 1×, 'Atlantis' 1×; ")
                and n.endswith("read as “(other)”, with the values the training file held too rarely") for n in rows.notes), rows.notes
     assert not any("empty cell" in n for n in rows.notes)
     # ggplot2::midwest's county names — 320 of them, 3 held 5 times or more — are names, not a category of 3 and an "(other)"
@@ -390,6 +395,24 @@ def test_a_category_of_many_values_keeps_the_frequent_ones_and_words_like_none_a
     with pytest.raises(DataProblem, match=r"\(2 problems\): \(1\) it has 12 frauds and 13 legitimate rows — enough to evaluate a model on, but "
                                           r"training needs at least 30 of each .* \(2\) column note: text values of 25 kinds"):
         fraud.read_data(tiny.assign(label=[1] * 12 + [0] * 13).to_csv(index=False).encode(), "tiny.csv")
+    # ... also when some label cells are blank or odd (the label could not be read whole, so nothing had been counted first)
+    odd = tiny.assign(label=["1"] * 5 + ["", "maybe"] + ["0"] * 18)
+    with pytest.raises(DataProblem, match=r"cannot be used: it has 5 frauds and 18 legitimate rows; at least 10 of each"):
+        fraud.read_data(odd.to_csv(index=False).encode(), "odd.csv")
+    # ... and a file with a raw layout's column name is told its frauds with the layout's problem, not after it
+    named = tiny.rename(columns={"amount": "balance"}).assign(label=[1] * 12 + [0] * 13, customer=[f"Cust{i:03d}" for i in range(25)])
+    with pytest.raises(DataProblem, match=r"\(1\) it has 12 frauds and 13 legitimate rows — enough to evaluate .* \(2\) column customer is "
+                                          r"the only column named as in the raw-transaction layout"):
+        fraud.read_data(named.to_csv(index=False).encode(), "named.csv")
+    # Evaluating a model on such a file (the CLI's evaluate, which gives the model): 12 frauds are enough, and not a problem.
+    from usecases.fraud.files import read_user_file
+
+    with pytest.raises(DataProblem) as evaluated:
+        read_user_file(tiny.assign(label=[1] * 12 + [0] * 13).to_csv(index=False).encode(), "tiny.csv", require_labels=True, training=False)
+    assert "training needs" not in str(evaluated.value) and "column note: text values of 25 kinds" in str(evaluated.value)
+    # A label coded 1/2 is not "no frauds": it keeps its own message.
+    with pytest.raises(DataProblem, match=r"the column holds two values, '1' \(12 rows\) and '2' \(13 rows\)"):
+        fraud.read_data(tiny.assign(label=[1] * 12 + [2] * 13).to_csv(index=False).encode(), "codes.csv")
     # well filled but one value too many (50 US states and DC, each on 80+ rows of modeldata::mlc_churn) is not "scattered"
     states = table.assign(county=[f"State {i % 51}" for i in range(n)])
     with pytest.raises(DataProblem, match=r"column county: 51 different values \(line 2: 'State 0', .*\), more than the 50 a category may "

@@ -150,6 +150,8 @@ def cmd_train(args) -> int:
         if best:
             line += f" (best baseline {best[0]}: {best[1]:.4f})"
         own, whole = card.get("training_seconds", 0), card.get("total_seconds")
+        if isinstance(card.get("networks_seconds"), (int, float)):  # fraud, triage: the networks' fit within the whole run
+            own, whole = card["networks_seconds"], card.get("training_seconds")
         line += (f" · {own:.1f}s for the model, {whole:.1f}s in all with the peers and the evaluation"
                  # recommendation's card counts the model's tuning and fit alone: "0.3s on CPU" had stood for a 13 s run
                  # (a sweep, 2026-12-06)

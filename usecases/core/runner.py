@@ -227,9 +227,14 @@ def budget_overrun(card: dict) -> str:
              "in full so that the comparison is fair")
     setup = card.get("networks_setup_seconds")
     if nets > 1.2 * budget + 5:  # "the budget bounds the networks (74 s)" had stood beside a budget of 40 s (a sweep, 2026-12-06)
-        said = (f", {setup:,.0f} s of it preparing their inputs (bin edges for each column, set before the first epoch)"
-                if isinstance(setup, (int, float)) and setup >= 1 else "")
+        why = []
+        if isinstance(setup, (int, float)) and setup >= 1:
+            why.append(f"{setup:,.0f} s of it preparing their inputs (bin edges for each column, set before the first epoch, "
+                       "which the budget does not stop)")
+        floor = card.get("networks_fold_floor") or {}
+        if floor.get("folds", 0) > 1 and floor.get("seconds"):  # the peers of the first folds had spent the budget
+            why.append(f"each of the {floor['folds']} folds' networks trains for at least {floor['seconds']:g} s, however little of "
+                       "the budget the folds before it left")
         return (f"training took {total:,.0f} s against a budget of {budget:,.0f} s: the PyTorch model's networks took {nets:,.0f} s"
-                f"{said} — the budget stops their epochs, not what comes before them, so with little time left each network "
-                f"trained briefly; {peers}")
+                + (" — " + "; ".join(why) if why else "") + f", so each trained only briefly; {peers}")
     return f"training took {total:,.0f} s against a budget of {budget:,.0f} s: the budget bounds the PyTorch model's networks ({nets:,.0f} s); {peers}"

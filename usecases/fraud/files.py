@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -144,12 +145,35 @@ def drop_empty_unnamed(df: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame
                                               "each line)"]
 
 
-def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -> pd.Series:
-    """0/1 (or yes/no, true/false …) → float 1.0 / 0.0; blank → NaN (refused when ``required``)."""
+def _label_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A label column's cells as lower-case text, and which are blank."""
     s = raw.astype(str).str.strip().str.lower()
     # an empty cell is missing after astype(str) under pandas' string dtype (it was "nan" before): it is blank too — it
     # read "1 value that are not 1/0 (line 2: 'nan')" for the blank label the batch tab invites
-    blank = s.isna() | s.isin(["", "nan", "na", "n/a", "null", "none", "<na>"])
+    return s, s.isna() | s.isin(["", "nan", "na", "n/a", "null", "none", "<na>"])
+
+
+def early_label_counts(df: pd.DataFrame, label: str | None, known_label: str | None = None) -> tuple[int, int] | None:
+    """(frauds, legitimate rows) among the label cells that read as 1/0, yes/no …, before anything else of the file is read —
+    or None when no label column is found or more than a stray cell or two (1 % of them) do not read so (a label coded 1/2
+    is not "no legitimate rows": it gets its own message)."""
+    norm = {normalise_name(c): c for c in df.columns}
+    col = (norm.get(normalise_name(label)) if label is not None else next((norm[n] for n in LABEL_NAMES if n in norm), None))
+    if col is None and known_label is not None:
+        col = norm.get(normalise_name(known_label))
+    if col is None or isinstance(df[col], pd.DataFrame):  # a repeated header: said by the reader
+        return None
+    s, blank = _label_text(df[col])
+    pos, neg = s.isin(POSITIVE), s.isin(NEGATIVE)
+    filled = int((~blank).sum())
+    if not filled or filled - int((pos | neg).sum()) > max(2, 0.01 * filled):
+        return None
+    return int(pos.sum()), int(neg.sum())
+
+
+def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -> pd.Series:
+    """0/1 (or yes/no, true/false …) → float 1.0 / 0.0; blank → NaN (refused when ``required``)."""
+    s, blank = _label_text(raw)
     out = pd.Series(np.nan, index=raw.index)
     out[s.isin(POSITIVE)] = 1.0
     out[s.isin(NEGATIVE)] = 0.0
@@ -382,21 +406,14 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         raise DataProblem("it has no label column: name the column that marks fraud “label” (also read: "
                           f"{', '.join(n for n in LABEL_NAMES if n != 'label')}), with 1/0, yes/no or true/false (1 = fraud) — "
                           f"columns found: {', '.join(map(str, df.columns[:12]))}{' …' if len(df.columns) > 12 else ''}", subject)
-    label_counts = None
-    if label_col is not None and require_labels:  # too few frauds is said first: no change to the other columns can mend it
-        try:
-            early = parse_labels(df[label_col], str(label_col), subject, required=True)
-        except DataProblem:
-            early = None  # said below, with the other columns' problems
-        if early is not None:
-            label_counts = enough_labels(early, subject)
     time_col = norm.get("time")
     if time_col is not None and feature_names is not None:  # scoring: as the model read it
         time_col = None if str(time_col) in feature_names else time_col
     elif time_col is not None and time_col != label_col:
         # A clock orders rows: a "Time" of a few values is a feature (a loan's term of 36 or 60 months had been read as
         # seconds, ordered the rows and left the features; a sweep, 2026-12-06)
-        kinds = pd.to_numeric(df[time_col].astype(str).str.strip(), errors="coerce").dropna().unique()
+        kinds = text_to_numbers(df[time_col])[0].dropna().unique()  # as the column is read: "16,0" is 16 in a ;-file with
+        # decimal commas (counted as no number at all, a clock had been read as a feature "of 0 different values ()")
         if len(kinds) <= max(10, len(df) // 100):
             notes.append(f"column {time_col}: {len(kinds)} different value{'s' if len(kinds) != 1 else ''} ("
                          f"{', '.join(f'{v:g}' for v in sorted(kinds)[:4])}{' …' if len(kinds) > 4 else ''}) — too few for the time of "
@@ -430,8 +447,11 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             if other.any():  # a value the model never learned (a country the training file never had, or held too rarely), said
                 seen = raw[other].astype(str).str.strip().value_counts()
                 never = OTHER in levels
-                notes.append(f"column {c}: {int(other.sum()):,} row{'s hold' if other.sum() > 1 else ' holds'} a value the model did not "
-                             f"learn ({', '.join(f'{v!r} {n:,}×' for v, n in seen.head(3).items())}"
+                # with an "(other)" feature the value may be one the training file held too rarely: "did not learn" had been
+                # said of the training file's own rows when the model was evaluated on it (a sweep, 2026-12-06)
+                notes.append(f"column {c}: {int(other.sum()):,} row{'s hold' if other.sum() > 1 else ' holds'} "
+                             + ("a value without a 1/0 feature of its own in the model" if never else "a value the model did not learn")
+                             + f" ({', '.join(f'{v!r} {n:,}×' for v, n in seen.head(3).items())}"
                              f"{' …' if len(seen) > 3 else ''}; {_lines(other, raw)}): read as "
                              + (f"“{OTHER}”, with the values the training file held too rarely" if never else "none of its values"))
             if blank.any():
@@ -573,7 +593,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
             fills_out[str(c)] = med
             whose = "the training rows'" if str(c) in model_fills else "its"
             if blank.any():
-                notes.append(f"column {c}: {int(blank.sum()):,} empty cell{'s' if blank.sum() > 1 else ''} ({blank.mean():.0%}; {_lines(blank, raw)}) "
+                notes.append(f"column {c}: {int(blank.sum()):,} empty cell{'s' if blank.sum() > 1 else ''} ({fmt.rate(blank.mean())}; {_lines(blank, raw)}) "
                              f"filled with {whose} median, {med:,.6g}, and marked in a 1/0 "
                              f"feature “{gap}”")
             continue
@@ -581,17 +601,17 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     features = tuple(f for c in df.columns if c not in (label_col, time_col) for f in names.get(str(c), [str(c)]))
     if not features and not problems:
         problems.append("it has no feature columns besides the label")
+    for f in dict.fromkeys(f for f in features if features.count(f) > 1):  # a file's own "Income (empty)" beside Income's gaps:
+        # "its columns differ from the table the model was trained on", naming none (a sweep, 2026-12-06)
+        base = next((c for c in map(str, df.columns) if gap_feature(c) == f), None)
+        problems.append(f"column {f}: the app makes a 1/0 column of that name itself, marking the empty cells of {base} — drop it "
+                        "from the file" if base is not None else f"column {f}: two columns come to this one name — rename one")
     if label_col is not None:
         try:
             frame[LABEL] = parse_labels(df[label_col], str(label_col), subject, required=require_labels)
         except DataProblem as exc:
             problems.extend(exc.problems)
     if problems:
-        need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
-        if label_counts is not None and min(label_counts) < need:  # enough to evaluate on, too few to train on: said first
-            problems.insert(0, f"it has {label_counts[0]:,} frauds and {label_counts[1]:,} legitimate rows — enough to evaluate a model on, "
-                               f"but training needs at least {need} of each ({protocol.MIN_POS_TRAIN} to learn from and "
-                               f"{protocol.MIN_POS_TEST} to test on)")
         raise DataProblem(problems, subject)
     if feature_names is not None and features != tuple(feature_names) and sorted(features) == sorted(feature_names):
         features = tuple(feature_names)  # the same columns in another order: matched by name
@@ -623,7 +643,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
 
 def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: str | None = None,
                    feature_names: tuple[str, ...] | None = None, known_label: str | None = None,
-                   categories: dict | None = None, fills: dict | None = None) -> Dataset:
+                   categories: dict | None = None, fills: dict | None = None, training: bool | None = None) -> Dataset:
     """Detect the layout, validate, featurise. Raises one DataProblem naming every problem.
 
     ``label`` names the label column of a featurised table (default: a column called label, class,
@@ -632,7 +652,9 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     that model was trained with — read as the label when the file has it, not refused as an unexpected feature;
     ``categories`` (the card's ``data.categories``) reads those text columns with the model's values, one 1/0 feature each;
     ``fills`` (the card's ``data.fills``; None when training) fills those columns' empty cells with the model's medians and
-    refuses empty cells elsewhere — when training, a feature's empty cells are filled with its median.
+    refuses empty cells elsewhere — when training, a feature's empty cells are filled with its median. ``training``: the file
+    is to train on (True), to evaluate a model on (False) or either (None); a labelled file with too few frauds for that is
+    told so first, and one with enough to evaluate on but too few to train on hears it beside any other problem.
     """
     subject = f"“{filename}”"
     df, info = read_table(raw, max_bytes=RAW_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject, drop_empty_rows=True)
@@ -643,6 +665,37 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     if not len(df) and len(df.columns):  # a header alone read as three "empty in every row — delete the column" (2026-12-05)
         shown = ", ".join(map(str, df.columns[:5])) + (" …" if len(df.columns) > 5 else "")
         raise DataProblem(f"it has no data rows — only its header ({shown})", subject)
+    counts = early_label_counts(df, label, known_label) if require_labels else None
+    if counts is not None:  # no change to the other columns can mend too few frauds: said before them
+        enough_labels(*counts, subject)
+    try:
+        with warnings.catch_warnings():  # a wide table's columns are added one by one: ~30 "highly fragmented" lines per command
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)  # on ad_data's 131 columns (a sweep, 2026-12-06)
+            ds = _layout(df, info, filename, subject, require_labels, label, notes, feature_names, known_label, categories, fills)
+        ds = dataclasses.replace(ds, frame=ds.frame.copy())  # one block per dtype again
+    except DataProblem as exc:
+        need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
+        if counts is not None and training is not False and min(counts) < need:  # enough to evaluate on, too few to train on
+            raise DataProblem([f"it has {counts[0]:,} fraud{'s' if counts[0] != 1 else ''} and {counts[1]:,} legitimate rows — "
+                               f"enough to evaluate a model on, but training needs at least {need} of each "
+                               f"({protocol.MIN_POS_TRAIN} to learn from and {protocol.MIN_POS_TEST} to test on)", *exc.problems],
+                              exc.subject) from None
+        raise
+    if require_labels:
+        y = ds.frame[LABEL]
+        n_pos, n_neg = enough_labels(int((y == 1).sum()), int((y == 0).sum()), subject)
+        cautions = label_in_disguise(ds) if ds.layout == "table" else ()
+        if n_pos > n_neg:  # AER::CreditCard's card = yes (78 % of rows) trained without a word and reported AP 0.999
+            cautions += (f"the label is 1 (fraud) on {n_pos / (n_pos + n_neg):.0%} of the rows: fraud is the rare outcome, and every "
+                         "figure here ranks and prices the rows labelled 1 as frauds — if 1 is the common outcome in this file, "
+                         "code the rare one as 1 and train again",)
+        ds = dataclasses.replace(ds, warnings=cautions)
+    return ds
+
+
+def _layout(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, require_labels: bool, label: str | None, notes: list[str],
+            feature_names, known_label, categories, fills) -> Dataset:
+    """The file read in its layout: raw transactions or a featurised table."""
     _one_id_column(df.columns, subject)
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
@@ -655,23 +708,13 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
                 ds = dataclasses.replace(ds, notes=(*ds.notes, *(
                     f"column {c}: a different whole number on every row, under an id's name — it is learnt as a feature; if it "
                     "numbers the rows (a loan or customer id), drop the column and train again: an id is no feature" for c in ids)))
-    if require_labels:
-        y = ds.frame[LABEL]
-        n_pos, n_neg = enough_labels(y, subject)
-        warnings = label_in_disguise(ds) if ds.layout == "table" else ()
-        if n_pos > n_neg:  # AER::CreditCard's card = yes (78 % of rows) trained without a word and reported AP 0.999
-            warnings += (f"the label is 1 (fraud) on {n_pos / (n_pos + n_neg):.0%} of the rows: fraud is the rare outcome, and every "
-                         "figure here ranks and prices the rows labelled 1 as frauds — if 1 is the common outcome in this file, "
-                         "code the rare one as 1 and train again",)
-        ds = dataclasses.replace(ds, warnings=warnings)
     return ds
 
 
-def enough_labels(y: pd.Series, subject: str) -> tuple[int, int]:
-    """(frauds, legitimate rows), or a refusal when either is under the 10 a file needs to evaluate a model on. A table's file
-    is checked as soon as its label is read, before its other columns: a 25-row file with 5 frauds had been refused for a
-    text column, and once that was dropped, for its frauds (a sweep, 2026-12-06)."""
-    n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
+def enough_labels(n_pos: int, n_neg: int, subject: str) -> tuple[int, int]:
+    """(frauds, legitimate rows), or a refusal when either is under the 10 a file needs to evaluate a model on. A file is
+    checked as soon as its label column is found (:func:`early_label_counts`), before its other columns: a 25-row file with
+    5 frauds had been refused for a text column, and once that was dropped, for its frauds (a sweep, 2026-12-06)."""
     if n_pos < 10 or n_neg < 10:
         # "at least 10 of each are needed to train" (5 frauds) beside "at least 30 … (20 to learn from and 10 to test on)" (12
         # frauds): both minimums are said now (2026-12-05) — 10 of each evaluate a model on the file, training needs 30

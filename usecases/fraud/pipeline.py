@@ -41,6 +41,7 @@ from .peers import LABELS, PEERS, Peer, fit_peers
 from .simulate import SimConfig
 
 SPLITS = ("auto", "cv", "time", "stratified")
+FOLD_FLOOR_SECONDS = 1.0  # each fold's networks get at least this much of a time budget, however little is left
 ARCHITECTURE = {"mlp": "cross-validated ensemble of MLPs (Platt-calibrated)",
                 "tabm": "TabM-mini over piecewise-linear embeddings with tree-split bin edges, cross-fitted over inner folds "
                         "(Platt-calibrated)",
@@ -170,7 +171,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
     for f, (tr, te) in enumerate(plan.folds):
         if cancel is not None and cancel.cancelled:
             raise TrainingCancelled()
-        budget = None if config.budget_seconds is None else max(1.0, (config.budget_seconds - (time.perf_counter() - t0)) / (k - f))
+        budget = None if config.budget_seconds is None else max(FOLD_FLOOR_SECONDS, (config.budget_seconds - (time.perf_counter() - t0)) / (k - f))
         learner = make_learner(config, ds, budget)
         fold = ds.for_fold(tr)  # empty cells filled with this fold's training median (not the whole file's)
         X = X_all if fold is ds else fold.X
@@ -228,6 +229,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
         "training_seconds": round(train_seconds, 2),
         "networks_seconds": round(networks_seconds, 2),
         "networks_setup_seconds": round(setup_seconds, 2),
+        "networks_fold_floor": {"folds": k, "seconds": FOLD_FLOOR_SECONDS},  # for runner.budget_overrun
         "metrics": point["model"],
         "baselines": {n: point[n] for n in config.peers},
         "folds": folds,
