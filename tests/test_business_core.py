@@ -85,6 +85,10 @@ def test_money_labels():
     assert [fmt.money(x) for x in (45_131, -1_663, -20_800, 22_668)] == ["€45.1k", "−€1.7k", "−€20.8k", "€22.7k"]  # 22.6 as written
     assert fmt.money_sum([39_100, -7_600, -20_800], 10_700) == ["€39.1k", "−€7.6k", "−€20.8k", "€10.7k"]
     assert fmt.money_sum([7_254, -247, -20_800], -13_793) == ["€7,254", "−€247", "−€20,800", "−€13,793"]
+    # "€10k" is not "€10.1k": the compact total must be the compact terms' sum written alike; every euro adds up exactly
+    assert fmt.money_sum([38_256, -7_414, -20_833], 10_009) == ["€38,256", "−€7,414", "−€20,833", "€10,009"]
+    assert fmt.money_sum([6_772.4, -1_312.4, -20_833.4], -15_373.4) == ["€6,772", "−€1,312", "−€20,833", "−€15,373"]
+    assert fmt.money_sum([6_772.4, -1_311.6, -20_833.4], -15_372.6) == ["€6,772", "−€1,312", "−€20,833", "−€15,373"]
 
 
 def test_every_share_is_in_per_cent_in_reports_as_on_the_page():

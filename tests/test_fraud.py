@@ -182,11 +182,11 @@ def test_money_at_your_volume_by_hand():
 
     from usecases.core.fmt import _shown_money
 
-    for volume in (1_000.0, 2_492.0, 4_567.0, 45_131.0):  # at 2,492: €24.9k − €15k − €100 had read €9.9k
+    for volume in (1_000.0, 2_492.0, 4_567.0, 4_892.0, 45_131.0):  # at 2,492: €24.9k − €15k − €100 had read €9.9k
         said = re.match(r"(\S+)/month of fraud losses prevented − (\S+) alert handling − (\S+) running cost = (\S+) net",
                         fraud.value(ev, dataclasses.replace(HAND, monthly_transactions=volume)).headline).groups()
-        p, h, r, net = (_shown_money(x)[0] for x in said)
-        assert p - h - r == pytest.approx(net, abs=_shown_money(said[3])[1]), said
+        p, h, r, _ = (_shown_money(x)[0] for x in said)
+        assert said[3] in (fmt.money(p - h - r), fmt.money(round(p - h - r), precise=True)), said  # written as the terms sum
 
 
 def test_precision_with_no_false_alert_on_the_test_rows_is_a_floor_not_100_percent():
@@ -441,7 +441,7 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
     rich = dataclasses.replace(a, fraud_rate_bps=71.0, avg_fraud_amount=117.0)
     rows, sentence = fb.peer_money(bad, rich)
     assert rows[0]["name"] != "model"
-    peer = rows[0]["Model"].split(" (")[0].lower()
+    peer = fb.plain_name(rows[0]["Model"])  # "LightGBM", "random forest"
     assert f"the {peer} earns" in sentence and fmt.money(rows[0]["net"]) in sentence
     assert "outside the model's range" in sentence, sentence
     # When every model loses money after the running cost, the sentence does not call the first of them an earner.
@@ -551,11 +551,22 @@ def test_team_capacity_says_when_the_test_rows_raise_more_alerts_than_the_team_c
     day = daily_outcomes(ev, tight, op)
     assert day.loc[day["outcome"] == "Caught", "per_day"].sum() == 0.0
     head = fraud.value(ev, tight).headline
-    assert "the threshold raised 10 a day on the test rows, above your team's capacity of 5" in head and "at 3 alerts/day" in head
+    assert "the threshold raised 10 a day on the test rows, above your team's capacity of 5" in head and "at 3.3 alerts/day" in head
     rows, sentence = fb.peer_money(ev, tight)
     assert "profit-optimal" not in sentence and "fit your team's 5 a day on its validation rows" in sentence
     assert "more alerts a day than your capacity of 5: the model 10 — each is priced on the alerts the team can work" in sentence
     assert rows[0]["alerts_per_day"] == pytest.approx(100 / 30.4) and rows[0]["net"] == pytest.approx(-2100)
+    # A walkthrough of the capped page (2026-12-06): precision and the Model tab's counts are those of alerts scored 0.99 and
+    # up, not of every payment above 0.9; the profit-optimal caption gave the worked 3.3 as "it raises … a day"; peers are
+    # named as written ("the lightgbm 8"); alerts below 10 a day keep a decimal ("0 alerts/day" beside frauds caught); a
+    # threshold of 0.9999 is not written "1.000".
+    assert op.flags_from == 0.99 and fb.operating(hand_evaluation(), tight).flags_from == 0.9
+    fits_val = dataclasses.replace(op, optimal_alerts_per_day=3.0)  # the profit-optimal point fitted the team on validation
+    cap = next(t for k, t in fb.capacity_messages(fits_val) if k == "caption")
+    assert "on the test week it raises 10 a day — more than that, below." in cap and "(the Alerts figure)" not in cap
+    assert fb.plain_name("LightGBM (tuned, early-stopped)") == "LightGBM" and fb.plain_name("Random forest (tuned)") == "random forest"
+    assert (fb.alerts_text(0.23), fb.alerts_text(9.96), fb.alerts_text(39.8)) == ("0.2", "10", "40")
+    assert (fb.threshold_text(0.9999), fb.threshold_text(0.913), fb.threshold_text(1.0)) == ("0.9999", "0.913", "1.000")
     # Room for all three: nothing is capped and the outcome is the threshold's own.
     roomy = fb.operating(ev, dataclasses.replace(tight, cases_per_day=10))
     assert not roomy.capped and roomy.worked_from == float("-inf") and (roomy.caught, roomy.false_alerts) == (1, 2)

@@ -29,8 +29,9 @@ def profit_curve(curve: pd.DataFrame, x_range: tuple[float, float], op: fb.Opera
     fig.add_scatter(x=[op.alerts_per_day], y=[op.month["net"]], mode="markers", marker=dict(size=13, color="#2563eb", symbol="diamond"),
                     # a manual threshold is the user's, not chosen on the validation rows (a walkthrough, 2026-12-06)
                     name=(f"Your manual threshold ({op.threshold:.3f})" if op.mode == "Manual" else
-                          f"Chosen threshold ({op.mode.lower()} on the validation rows, {op.threshold:.3f})")
-                         + (" — the alerts the team can work; it raised more on these test rows" if op.over_capacity_on_test else ""))
+                          f"Chosen threshold ({op.mode.lower()} on the validation rows, {fb.threshold_text(op.threshold)})")
+                         + (f" — the alerts the team can work, scored {fb.threshold_text(op.worked_from)} and above; it raised more on "
+                            "these test rows" if op.capped else ""))
     if 0 < op.capacity_per_day <= x_range[1]:
         fig.add_vline(x=op.capacity_per_day, line_dash="dash", line_color="#64748b", annotation_text="team capacity")
     fig.add_hline(y=0, line_color="#94a3b8", line_width=1)
@@ -63,9 +64,9 @@ def roc_pr(ev) -> tuple[go.Figure, go.Figure]:
     return roc, pr
 
 
-def confusion(cm: np.ndarray, threshold: float, rows: str = "Test rows") -> go.Figure:
+def confusion(cm: np.ndarray, threshold: float, rows: str = "Test rows", title: str | None = None) -> go.Figure:
     fig = px.imshow(cm, x=["Not flagged", "Flagged"], y=["Legitimate", "Fraud"], text_auto=",", color_continuous_scale="Blues",
-                    title=f"{rows} at threshold {threshold:.3f}", height=330)
+                    title=title or f"{rows} at threshold {fb.threshold_text(threshold)}", height=330)
     fig.update_layout(margin=MARGIN, coloraxis_showscale=False)
     return fig
 

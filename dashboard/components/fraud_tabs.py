@@ -38,8 +38,9 @@ def whatif(tab, ev, active, op: fb.Operating) -> None:
         # the probability reads the test rows' fraud mix: "> 99.99 %" was taken literally by a reader who opened only this tab
         week, its = ("test week", "its") if ev.test_days else ("test rows", "their")
         note = (f"The probability follows the fraud mix of the {week} ({fmt.rate(op.test_fraud_share)} of {its} payments are fraud), not "
-                "your fraud rate" + (f": at your rate, payments at or above the threshold are {op.precision_text} fraud (the Overview's "
-                                     "precision)" + (", so a flag is more often a false alarm than a fraud." if op.precision < 0.5 else ".")
+                "your fraud rate" + (f": at your rate, payments at or above "
+                                     + (f"{fmt.rate(op.flags_from, 1)}, the score your team works from," if op.capped else "the threshold")
+                                     + f" are {op.precision_text} fraud (the Overview's precision)" + (", so a flag is more often a false alarm than a fraud." if op.precision < 0.5 else ".")
                                      if op.month["alerts"] > 0 else "."))
         _whatif(ev, active, op.threshold, note)
 

@@ -75,12 +75,13 @@ def operating_inputs(tab, ev, a: fb.FraudAssumptions) -> fb.FraudAssumptions:
 def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
     with tab:
         if op.mode != "Manual":
-            ts = ", ".join(f"{t:.3f}" for t in op.thresholds)
+            ts = ", ".join(fb.threshold_text(t) for t in op.thresholds)
             st.caption(f"Threshold {ts}{' (one per fold, each on its own test rows)' if len(op.thresholds) > 1 else ''}, chosen on validation rows"
-                       + (f" · new transactions are scored at {op.threshold:.3f}, chosen on all validation rows (the one the Business case "
+                       + (f" · new transactions are scored at {fb.threshold_text(op.threshold)}, chosen on all validation rows (the one the Business case "
                           "and Model tabs show)" if len(op.thresholds) > 1 else "")
-                       + (f" · team capacity {fmt.count(op.capacity_per_day)} cases/day" if op.mode == "Team capacity" else "")
-                       + (f" · the team works the alerts scored {op.worked_from:.3f} and above, highest first" if op.capped
+                       + (f" · team capacity {fmt.count(op.capacity_per_day)} case{'s' if op.capacity_per_day != 1 else ''}/day"
+                          if op.mode == "Team capacity" else "")
+                       + (f" · the team works the alerts scored {fb.threshold_text(op.worked_from)} and above, highest first" if op.capped
                           and math.isfinite(op.worked_from) else " · the team has room for none of the alerts" if op.capped else ""))
         week = "test week" if ev.test_days else "test rows"
         kpis = [
@@ -96,9 +97,10 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                 ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")
              + f", and {fmt.rate(a.recovery_share)} of it is recovered: {fmt.rate(op.amount_recall)} × "
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
-            ("Alerts", fmt.count(op.alerts_per_day),
-             # short enough for the tile's label ("per day · above your capacity of 20" was cut to "per day · above you…")
-             f"per day · of {fmt.count(op.raised)} raised" if op.over_capacity_on_test else "per day · your volume",
+            ("Alerts", fb.alerts_text(op.alerts_per_day),
+             # short enough for the tile's label ("per day · above your capacity of 20" was cut to "per day · above you…"); as
+             # many decimals as it takes to tell raised from worked ("20, of 20 raised" stood beside "over capacity")
+             f"per day · of {fb._pair(op.raised, op.alerts_per_day)[0]} raised" if op.over_capacity_on_test else "per day · your volume",
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false"
              + (f" — the alerts your team can work, highest score first; the threshold raised {fmt.count(op.raised)} a day on the "
                 f"{week}, above your capacity of {fmt.count(op.capacity_per_day)}." if op.over_capacity_on_test else ".")),
@@ -127,7 +129,8 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                       f"**Precision** {op.precision_text} is at your fraud rate; on the {week}, where "
                       f"{fmt.rate(op.test_fraud_share)} of payments are fraud, the same alerts are "
                       f"{fmt.rate(op.precision_test)} fraud. The fraud probabilities on the Model and What-if tabs follow the fraud mix of the "
-                      f"{week} too" + (f", so at your rate an alert above the {fmt.rate(op.threshold, 1)} threshold is more often a false "
+                      f"{week} too" + (f", so at your rate an alert above the {fmt.rate(op.flags_from, 1)} "
+                                         + ("score the team works from" if op.capped else "threshold") + " is more often a false "
                                          "alarm than a fraud." if op.precision < 0.5 else ".")
                       + (" " + op.precision_words if op.precision_words else "")))
         for kind, text in fb.capacity_messages(op, week):
@@ -140,9 +143,14 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
             fig = charts.daily_outcomes(daily)
             st.plotly_chart(fig, width="stretch")
             report_ui.figure(fig, "Outcomes per day at your volume")
+            if op.capped:  # a busy day's bars had shown the team working 31 alerts against a capacity of 20 (a walkthrough)
+                st.caption(f"Your team's capacity ({fmt.count(op.capacity_per_day)} a day) is applied to the average day of the {week}: "
+                           "the alerts counted are its highest-scored, as many as fit the capacity on average, so on a busy "
+                           "day the bars can stand above it and on a quiet one below.")
             n_fa = daily.attrs.get("test_false_alerts")
             if n_fa is not None and n_fa < 30:
-                st.caption(f"The test rows hold only {fmt.count(n_fa)} false alert{'s' if n_fa != 1 else ''} at this threshold; each stands for "
+                st.caption((f"The test rows hold only {fmt.count(n_fa)} false alert{'s' if n_fa != 1 else ''}" if n_fa else
+                            "The test rows hold no false alert") + " among the alerts counted; " + ("each stands" if n_fa else "one would stand") + " for "
                            f"about {fmt.number(daily.attrs['per_false_alert'], 1)} on the day it falls on at your volume, so the false-alert bars move in "
                            "steps of that size (days without one show none)" + (f"; averaged over the test days, each adds about "
                            f"{fmt.number(op.per_false_alert_per_day, 1)} to a day." if op.per_false_alert_per_day else "."))
@@ -169,7 +177,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
             "Net value / year": [fmt.money(v) for v in c.annual],
             "ROI (year 1)": [fmt.roi(r) for r in c.roi],
             "Payback": fmt.paybacks(*c.payback_months),
-            "Threshold": [fmt.metric(t) for t in c.thresholds],
+            "Threshold": [fb.threshold_text(t) for t in c.thresholds],
         })
         st.dataframe(ranges, hide_index=True, width="stretch")
         if c.shown_as_base():  # a High row equal to the base had said nothing of why
@@ -185,10 +193,10 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         peers = pd.DataFrame({
             "Model": [r["Model"] for r in rows],
             "Net value / month": [fmt.money(r["net"]) for r in rows],
-            "Alerts / day": [fmt.count(r["alerts_per_day"]) for r in rows],
+            "Alerts / day": [fb.alerts_text(r["alerts_per_day"]) for r in rows],
             "Precision": [r["precision_text"] for r in rows],
             "Frauds caught / month": [fmt.count(r["caught"]) for r in rows],
-            "Threshold": [fmt.metric(r["threshold"]) for r in rows],
+            "Threshold": [fb.threshold_text(r["threshold"]) for r in rows],
         })
         st.dataframe(peers, hide_index=True, width="stretch")
         report_ui.table(peers, "Every model under the same assumptions (base case, per month at your volume)")
@@ -219,7 +227,9 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         c2.plotly_chart(pr, width="stretch")
         report_ui.figure(pr, "Precision–recall curves")
         c1, c2 = st.columns(2)
-        c1.plotly_chart(charts.confusion(fcharts.confusion(op), op.threshold), width="stretch")
+        c1.plotly_chart(charts.confusion(fcharts.confusion(op), op.threshold,  # under a cap, the counts are the worked alerts'
+                                         title=f"Test rows: the alerts your team works (scores from {fb.threshold_text(op.flags_from)})"
+                                         if op.capped else None), width="stretch")
         with c2:
             st.markdown(f"**Training curve** ({charts.training_curve_note(active.card.get('model', {}).get('learner'))})")  # it described MLP members a TabM model has not
             fig = charts.training_curve(ev.history)
@@ -281,4 +291,9 @@ tabs.whatif(t_what, ev, active, op)
 tabs.batch(t_batch, active, op)
 tabs.train(t_train, runs)
 st.divider()
-report_ui.download(assumptions=assumptions, card=active.card, text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}.")
+# the operating point and what the Overview warns about: the report had priced a capped week with neither (a walkthrough, 2026-12-06)
+said = [f"Operating point: {op.mode.lower()}, threshold {fb.threshold_text(op.threshold)}"
+        + (f", the team working the alerts scored {fb.threshold_text(op.worked_from)} and above" if op.capped else "") + ".",
+        *(text for _, text in fb.capacity_messages(op, "test week" if ev.test_days else "test rows"))]
+report_ui.download(assumptions=assumptions, card=active.card,
+                   text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}. " + " ".join(said))

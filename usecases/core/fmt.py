@@ -71,9 +71,11 @@ def money_sum(terms: list[float], total: float) -> list[str]:
     (a sweep, 2026-12-06)."""
     out = [money(x) for x in (*terms, total)]
     if all(_ok(x) for x in (*terms, total)):
-        shown = [_shown_money(t)[0] for t in out]
-        if abs(sum(shown[:-1]) - shown[-1]) > _shown_money(out[-1])[1] + 1e-9:
-            out = [money(round(x), precise=True) for x in (*terms, total)]
+        # the compact total must be what the compact terms sum to, written alike: "€38.3k − €7.4k − €20.8k = €10k" passed a
+        # check at "€10k"'s own precision (a walkthrough, 2026-12-06)
+        if money(sum(_shown_money(t)[0] for t in out[:-1])) != out[-1]:
+            whole = [round(x) for x in terms]  # every euro, the total their sum: rounded on its own it could be €1 off
+            out = [money(x, precise=True) for x in whole] + [money(sum(whole), precise=True)]
     return out
 
 

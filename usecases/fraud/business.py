@@ -186,6 +186,12 @@ class Operating:
         return float(self.month["legit"]) / max(self.legit, 1) / DAYS_PER_MONTH
 
     @property
+    def flags_from(self) -> float:
+        """The score from which the alerts counted start: the threshold, or under a capacity cap the score the team works from
+        — the What-if tab had called the worked alerts' 55 % precision that of every payment above the 0.913 threshold (37 %)."""
+        return max(self.threshold, self.worked_from) if self.capped and np.isfinite(self.worked_from) else self.threshold
+
+    @property
     def over_capacity(self) -> bool:
         """The profit-optimal point needs more alerts per day than the team can handle."""
         return self.optimal_alerts_per_day > self.capacity_per_day
@@ -238,14 +244,17 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
     out: list[tuple[str, str]] = []
     cap = op.capacity_per_day
     if op.mode == "Team capacity" and not op.over_capacity:
+        # under a cap the Alerts figure is the worked alerts: "raises 28 a day (the Alerts figure)" had stood above "raised 40"
         out.append(("caption", f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
                                f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(cap)} your "
-                               f"investigators can handle; on the {week} it raises {fmt.count(op.alerts_per_day)} a day (the Alerts figure)."))
+                               f"investigators can handle; on the {week} it raises {fmt.count(op.raised)} a day"
+                               + (" — more than that, below." if op.over_capacity_on_test else " (the Alerts figure).")))
     if op.over_capacity:
         opt, c = _pair(op.optimal_alerts_per_day, cap)
         out.append(("warning", f"The profit-optimal threshold, chosen on the validation rows, raised {opt} alerts/day there at your volume "
                                f"— more than your team's capacity of {c}/day." +
-                               (" This mode keeps to the capacity on those rows and leaves that value on the table." if op.mode == "Team capacity"
+                               (" This mode keeps to the capacity on those rows, with a higher threshold that earns less than the profit-optimal "
+                                  "one would with a larger team." if op.mode == "Team capacity"
                                 else " Choose “Team capacity” to stay within it, or add investigators.")))
     if op.over_capacity_on_test:
         n, c = _pair(op.raised, cap)
@@ -450,13 +459,34 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
         return rows, f"At these assumptions the model earns the most of the {len(rows)} models, {basis}." + over
     lo, _, hi = (model_case or case(ev, a)).monthly
     inside = lo <= best["net"] <= hi
-    peer = re.sub(r"\s*\(.*\)$", "", best["Model"]).lower()
+    peer = plain_name(best["Model"])
     diff = fmt.money(best["net"] - model["net"])
     return rows, ((none_pays + f"the {peer} loses {diff} a month less than the model" if none_pays else
                    f"At these assumptions the {peer} earns {diff} a month more than the model")
                   + f" ({fmt.money(best['net'])} vs {fmt.money(model['net'])}), {basis} — "  # "its own threshold" had stood beside one manual one
                   + ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better.")
                   + over)
+
+
+def plain_name(label: str) -> str:
+    """A peer's label inside a sentence: "Random forest (tuned)" → "random forest", "LightGBM (…)" → "LightGBM" (it had
+    read "the lightgbm 8")."""
+    name = re.sub(r"\s*\(.*\)$", "", label)
+    first = name.split(" ")[0]
+    return name if any(ch.isupper() for ch in first[1:]) else name[:1].lower() + name[1:]
+
+
+def alerts_text(x: float) -> str:
+    """Alerts a day as every fraud table and tile writes them: whole numbers, one decimal below 10 — "0 alerts/day" had stood
+    beside "7 frauds caught a month" (0.23 a day)."""
+    from usecases.core import fmt
+
+    return fmt.count(x) if not np.isfinite(x) or abs(x) >= 10 else fmt.number(x, 1)
+
+
+def threshold_text(t: float) -> str:
+    """A threshold to three decimals, or four when three would read 1.000 (flag nothing) for 0.9999."""
+    return f"{t:.3f}" if t >= 1 or f"{t:.3f}" != "1.000" else f"{t:.4f}" if f"{t:.4f}" != "1.0000" else f"{t:.6f}"
 
 
 def peer_basis(a: FraudAssumptions, rows: list[dict]) -> tuple[str, str]:
@@ -475,7 +505,7 @@ def peer_basis(a: FraudAssumptions, rows: list[dict]) -> tuple[str, str]:
     over = [r for r in rows if r.get("over_capacity")]
     if not over:
         return basis, ""
-    said = ", ".join(f"the {'model' if r['name'] == 'model' else re.sub(r'[ ]*[(].*[)]$', '', r['Model']).lower()} "
+    said = ", ".join(f"the {'model' if r['name'] == 'model' else plain_name(r['Model'])} "
                      f"{_pair(r.get('raised_per_day', r['alerts_per_day']), a.capacity_per_day)[0]}" for r in over)
     return basis, (f" On the test rows these raise more alerts a day than your capacity of {cap}: {said} — each is priced on the "
                    "alerts the team can work, highest score first (the Alerts / day column), and the frauds among the rest are not "
@@ -500,7 +530,7 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
                  # €10.7k and named neither the alerts' handling nor the running cost between them (a walkthrough, 2026-12-05)
                  headline=f"{said[0]}/month of fraud losses prevented − {said[1].lstrip('−')} "
                           f"alert handling − {said[2].lstrip('−')} running cost = {said[3]} net, "
-                          f"at {fmt.count(op.alerts_per_day)} alerts/day "
+                          f"at {alerts_text(op.alerts_per_day)} alerts/day "
                           f"({assumptions.mode.lower()} threshold, your volume and fraud rate"
                           + (f"; the threshold raised {_pair(op.raised, op.capacity_per_day)[0]} a day on the test rows, above your team's "
                              f"capacity of {_pair(op.raised, op.capacity_per_day)[1]}, and only the highest-scored ones it can work are counted"
