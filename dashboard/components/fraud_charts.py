@@ -64,8 +64,9 @@ def roc_pr(ev) -> tuple[go.Figure, go.Figure]:
     return roc, pr
 
 
-def confusion(cm: np.ndarray, threshold: float, rows: str = "Test rows", title: str | None = None) -> go.Figure:
-    fig = px.imshow(cm, x=["Not flagged", "Flagged"], y=["Legitimate", "Fraud"], text_auto=",", color_continuous_scale="Blues",
+def confusion(cm: np.ndarray, threshold: float, rows: str = "Test rows", title: str | None = None,
+              columns: tuple[str, str] = ("Not flagged", "Flagged")) -> go.Figure:
+    fig = px.imshow(cm, x=list(columns), y=["Legitimate", "Fraud"], text_auto=",", color_continuous_scale="Blues",
                     title=title or f"{rows} at threshold {fb.threshold_text(threshold)}", height=330)
     fig.update_layout(margin=MARGIN, coloraxis_showscale=False)
     return fig

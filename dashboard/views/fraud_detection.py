@@ -229,7 +229,9 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         c1, c2 = st.columns(2)
         c1.plotly_chart(charts.confusion(fcharts.confusion(op), op.threshold,  # under a cap, the counts are the worked alerts'
                                          title=f"Test rows: the alerts your team works (scores from {fb.threshold_text(op.flags_from)})"
-                                         if op.capped else None), width="stretch")
+                                         if op.capped else None,
+                                         columns=("Not worked", "Worked") if op.capped else
+                                         ("Not flagged", "Flagged")), width="stretch")
         with c2:
             st.markdown(f"**Training curve** ({charts.training_curve_note(active.card.get('model', {}).get('learner'))})")  # it described MLP members a TabM model has not
             fig = charts.training_curve(ev.history)
