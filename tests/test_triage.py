@@ -261,13 +261,28 @@ def test_a_mapping_that_names_columns_only_reads_the_apps_own_values():
     d["sex"] = d["sex"].str.lower()  # any case
     raw = d.to_csv(index=False).encode()
     recs = triage.read_data(raw, "c.csv", mapping=json.dumps({"columns": {k: k for k in d}}))
-    assert not any("not mapped" in n for n in recs.notes)
+    assert not any("not mapped" in n for n in [*recs.notes, *recs.warnings])
     assert recs.frame["sex"].tolist() == d["sex"].str.upper().tolist()
     assert recs.frame["arrival"].tolist() == d["arrival"].tolist() and recs.frame["avpu"].tolist() == d["avpu"].tolist()
     # "U" means "unknown" in this export: mapped to null, it is not recorded (not read as unresponsive).
     given = triage.read_data(raw, "c.csv", mapping=json.dumps({"columns": {k: k for k in d}, "codes": {"avpu": {"A": "A", "V": "V", "P": "P", "U": None}}}))
     assert (d["avpu"] == "U").any() and not (given.frame["avpu"] == "U").any()
     assert given.frame["avpu"].isna().sum() == (d["avpu"] == "U").sum()
+    # ... and said as the mapping's choice, not as "not mapped" (it had read "codes 'Boat', 'Helicopter' not mapped" beside a
+    # mapping that sent Helicopter to null on purpose; a sweep, 2026-12-06)
+    n_u = int((d["avpu"] == "U").sum())
+    assert any(n.startswith(f"Mental status (AVPU): {n_u} values with code 'U' read as not recorded, as the mapping says") for n in given.notes), given.notes
+    assert not any("not mapped" in n for n in [*given.notes, *given.warnings])
+    # A code a given mapping does not name ('C', ACVPU's new confusion) is new to it: a warning, not a note among the others —
+    # it had been dropped as not recorded with a note alone, where the same code under a guess is refused.
+    d2 = d.copy()
+    d2.loc[d2.index[:20], "avpu"] = "C"
+    new = triage.read_data(d2.to_csv(index=False).encode(), "c.csv",
+                           mapping=json.dumps({"columns": {k: k for k in d}, "codes": {"avpu": {"A": "A", "V": "V", "P": "P", "U": "U"}}}))
+    (w,) = [x for x in new.warnings if "not mapped" in x]
+    assert w.startswith("Mental status (AVPU): 20 values with code 'C' not mapped — treated as not recorded — the mapping does not "
+                        "name these codes; if they mean something, add them to it and read the file again"), w
+    assert not any("not mapped" in n for n in new.notes) and new.frame["avpu"].iloc[:20].isna().all()
 
 
 def test_levels_outside_one_to_five_say_what_to_do_and_do_not_stop_scoring():

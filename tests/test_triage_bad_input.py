@@ -56,7 +56,7 @@ def test_empty_or_unreadable_mapping_files_are_refused(raw, needle):
 
 def test_a_valid_mapping_still_reads():
     m = Mapping.from_json(json.dumps({"columns": {"hr": "HR"}, "codes": {"sex": {"w": "F", "x": None}}, "most_urgent": 5}))
-    assert m.columns == {"hr": "HR"} and m.codes == {"sex": {"w": "F"}} and m.most_urgent == 5
+    assert m.columns == {"hr": "HR"} and m.codes == {"sex": {"w": "F", "x": None}} and m.most_urgent == 5  # null kept (2026-12-06)
 
 
 # ---- missing inputs are "not recorded", never the most alarming value ---------------------------

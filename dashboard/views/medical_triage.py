@@ -467,12 +467,12 @@ def _own_file(up, jm, runs) -> None:
         codes = {}
         for j, v in enumerate(vals):
             opts = ["not recorded", *allowed]
-            g = guess.mapping.codes.get(canon, {}).get(v, "not recorded")
+            g = guess.mapping.codes.get(canon, {}).get(v)
+            g = "not recorded" if g is None else g
             if f"triage.code.{canon}.{v}" not in st.session_state:  # first shown for this file: the guess
                 st.session_state[f"triage.code.{canon}.{v}"] = g
             pick = cc[j % len(cc)].selectbox(f"“{v}”", opts, key=f"triage.code.{canon}.{v}")
-            if pick != "not recorded":
-                codes[v] = pick
+            codes[v] = None if pick == "not recorded" else pick  # chosen as not recorded: named, so not "not mapped" later
         mapping.codes[canon] = codes
     for canon in tmap.LABELS:  # a level scale of one's own in words (High / Medium / Low): which level is each word?
         if canon not in mapping.columns:

@@ -109,9 +109,10 @@ class Mapping:
         problems = check_mapping(d)
         if problems:
             raise DataProblem(problems, MAPPING_SUBJECT)
-        # a level coded null is "not known" (kept: it must not read as a value the mapping forgot); a category coded null
-        # is "not recorded", which its absence from the codes already says
-        return cls(columns=dict(d.get("columns", {})), codes={k: {str(a): b for a, b in v.items() if b is not None or k in LABELS}
+        # a code given null is "not known" / "not recorded", and kept: it must not read as a code the mapping forgot (a
+        # category's null had been dropped, so a file's 'Helicopter', sent to null on purpose, read as "not mapped"; since
+        # 2026-12-06 a code a given mapping does not name is a warning)
+        return cls(columns=dict(d.get("columns", {})), codes={k: {str(a): b for a, b in v.items()}
                                                               for k, v in d.get("codes", {}).items()},
                    most_urgent=int(d.get("most_urgent", 1)))
 

@@ -96,6 +96,7 @@ def _fahrenheit_hint(canon: str, v: pd.Series) -> str:
 # What a value outside its plausible range becomes: a warning, not one reading note among many — a heart rate of 400 had
 # been dropped and the patient given level 2 with a note inside the collapsed notes (a sweep, 2026-12-05).
 IGNORED = "treated as not recorded"
+UNMAPPED = "treated as not recorded"  # a code the mapping does not name; with a mapping given (not guessed), a warning
 
 
 # A pain column's words for no pain: a score of 0 ("none" had been a placeholder, so such patients were "not recorded" without a
@@ -177,13 +178,21 @@ def _coded(canon: str, raw: pd.Series, codes: dict | None, notes: list) -> pd.Se
             notes.append(f"{FIELD_LABELS[canon]}: the mapping gives no codes, so its words are read as the guess reads them: "
                          + ", ".join(f"{k!r} → {v}" for k, v in list(read.items())[:8]) + (" …" if len(read) > 8 else ""))
     # codes match in any case and "1" matches "1.0" ("female" for the file's "Female" had left 84 values not recorded)
-    mapped = t.map(code_key).map({code_key(k): v for k, v in codes.items()})
-    unmapped = ~t.isin(PLACEHOLDERS) & mapped.isna()
+    keys = t.map(code_key)
+    mapped = keys.map({code_key(k): v for k, v in codes.items()})
+    named = keys.isin({code_key(k) for k in codes})
+    unmapped = ~t.isin(PLACEHOLDERS) & ~named
     if unmapped.any():
         vals = sorted(t[unmapped].unique())[:6]
         n = int(unmapped.sum())
         notes.append(f"{FIELD_LABELS[canon]}: {n} value{'s' if n != 1 else ''} with code{'s' if len(vals) != 1 else ''} "
-                     f"{', '.join(map(repr, vals))} not mapped — treated as not recorded")
+                     f"{', '.join(map(repr, vals))} not mapped — {UNMAPPED}")
+    nulled = ~t.isin(PLACEHOLDERS) & named & mapped.isna()  # mapped to null on purpose: not "not mapped" (a sweep, 2026-12-06)
+    if nulled.any():
+        vals = sorted(t[nulled].unique())[:6]
+        n = int(nulled.sum())
+        notes.append(f"{FIELD_LABELS[canon]}: {n} value{'s' if n != 1 else ''} with code{'s' if len(vals) != 1 else ''} "
+                     f"{', '.join(map(repr, vals))} read as not recorded, as the mapping says")
     # "None" is a missing-value marker to pandas and spreadsheets, but in a coded column beside real codes it can be one of them
     # ("None" / "Stupor" / "Coma": no coma, i.e. alert) — 185 of 200 such rows had been read as not recorded without a word (a
     # sweep, 2026-12-06). Still read as missing (it usually is), but said, with how to map it.
@@ -523,6 +532,12 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         notes.append(f"Left out as identifiers, never read (names, ids, phone numbers, e-mails, dates of birth): "
                      f"{', '.join(map(repr, dropped))}")
     warnings: list[str] = [n for n in notes if f"{IGNORED} (line" in n]  # implausible values, with their lines
+    if guess is None:  # a mapping given (or the model's own): a code it does not name is new to it — 'C' (ACVPU's new
+        # confusion) had been dropped as not recorded with a note alone, where the same code under a guess is refused (a
+        # sweep, 2026-12-06)
+        warnings += [n + " — the mapping does not name these codes; if they mean something, add them to it and read the file again"
+                     for n in notes if n.endswith(f"not mapped — {UNMAPPED}")]
+        notes = [n for n in notes if not n.endswith(f"not mapped — {UNMAPPED}")]
     notes = [n for n in notes if n not in warnings]
     against = runs_against_the_vitals(recs)
     if against is not None:
