@@ -185,7 +185,7 @@ def test_money_at_your_volume_by_hand():
     for volume in (1_000.0, 2_492.0, 4_567.0, 4_892.0, 45_131.0):  # at 2,492: €24.9k − €15k − €100 had read €9.9k
         said = re.match(r"(\S+)/month of fraud losses prevented − (\S+) alert handling − (\S+) running cost = (\S+) net",
                         fraud.value(ev, dataclasses.replace(HAND, monthly_transactions=volume)).headline).groups()
-        p, h, r, _ = (_shown_money(x)[0] for x in said)
+        p, h, r, _ = (_shown_money(x) for x in said)
         assert said[3] in (fmt.money(p - h - r), fmt.money(round(p - h - r), precise=True)), said  # written as the terms sum
 
 

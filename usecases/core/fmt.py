@@ -55,14 +55,12 @@ def money(x: float | None, currency: str = "€", precise: bool = False) -> str:
     return f"{sign}{currency}{s}"
 
 
-def _shown_money(text: str) -> tuple[float, float]:
-    """The value a :func:`money` text shows, and half its last digit's unit ("€5.8k" → 5,800 and 50)."""
+def _shown_money(text: str) -> float:
+    """The value a :func:`money` text shows ("€5.8k" → 5,800; "−€1,312" → −1,312)."""
     t = text.lstrip("−-").lstrip("€$£").replace(",", "")
     scale = {"k": 1e3, "M": 1e6, "B": 1e9}.get(t[-1:], 1.0)
-    t = t[:-1] if scale != 1.0 else t
-    decimals = len(t.split(".")[1]) if "." in t else 0
-    v = float(t) * scale
-    return (-v if text[:1] in "−-" else v), 0.5 * scale * 10.0 ** -decimals
+    v = float(t[:-1] if scale != 1.0 else t) * scale
+    return -v if text[:1] in "−-" else v
 
 
 def money_sum(terms: list[float], total: float) -> list[str]:
@@ -73,7 +71,7 @@ def money_sum(terms: list[float], total: float) -> list[str]:
     if all(_ok(x) for x in (*terms, total)):
         # the compact total must be what the compact terms sum to, written alike: "€38.3k − €7.4k − €20.8k = €10k" passed a
         # check at "€10k"'s own precision (a walkthrough, 2026-12-06)
-        if money(sum(_shown_money(t)[0] for t in out[:-1])) != out[-1]:
+        if money(sum(_shown_money(t) for t in out[:-1])) != out[-1]:
             whole = [round(x) for x in terms]  # every euro, the total their sum: rounded on its own it could be €1 off
             out = [money(x, precise=True) for x in whole] + [money(sum(whole), precise=True)]
     return out

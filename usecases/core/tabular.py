@@ -236,24 +236,24 @@ class Preprocess(nn.Module):
             keep = np.sort(vals[counts >= min_count])[: self.cat_vocab_sizes[j]]
             self.vocab[j, : len(keep)] = torch.as_tensor(keep)
 
+    def _normal(self, xt: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
+        """Rows of values (F', n), filled, and their rows of knots (F', Q) → quantile-normal values (F', n)."""
+        # scikit-learn's QuantileTransformer: average the forward and backward interpolation so that
+        # tied knots (repeated values) map to the middle of their quantile range.
+        u = 0.5 * (_interp(xt, knots, self.refs) - _interp(-xt, -knots.flip(1), -self.refs.flip(0)))
+        return torch.special.ndtri(u.clamp(1e-7, 1 - 1e-7))
+
     def numeric(self, x_num: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(quantile-normal values (n, F), missing mask (n, F))."""
         miss = torch.isnan(x_num)
         x = torch.where(miss, self.median, x_num)
-        # scikit-learn's QuantileTransformer: average the forward and backward interpolation so that
-        # tied knots (repeated values) map to the middle of their quantile range.
-        xt = x.T.float()
-        u = 0.5 * (_interp(xt, self.knots, self.refs) - _interp(-xt, -self.knots.flip(1), -self.refs.flip(0)))
-        u = u.clamp(1e-7, 1 - 1e-7)
-        return torch.special.ndtri(u).T, miss
+        return self._normal(x.T.float(), self.knots).T, miss
 
     def numeric_column(self, j: int, v: torch.Tensor) -> torch.Tensor:
         """Column ``j`` of :meth:`numeric`'s values for the values ``v`` of that column alone — the same arithmetic on one row
         of knots, where building a full-width matrix per column had made the bin edges of a 100-column table cost O(F²)."""
         x = torch.where(torch.isnan(v), self.median[j], v).float()[None, :]
-        k = self.knots[j : j + 1]
-        u = 0.5 * (_interp(x, k, self.refs) - _interp(-x, -k.flip(1), -self.refs.flip(0)))
-        return torch.special.ndtri(u.clamp(1e-7, 1 - 1e-7))[0]
+        return self._normal(x, self.knots[j : j + 1])[0]
 
     def categories(self, cat_hash: torch.Tensor, miss: torch.Tensor) -> torch.Tensor:
         """Category codes (n, C) → indices (0 = unknown), then the missing-indicators."""

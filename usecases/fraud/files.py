@@ -715,7 +715,7 @@ def enough_labels(n_pos: int, n_neg: int, subject: str) -> tuple[int, int]:
     """(frauds, legitimate rows), or a refusal when either is under the 10 a file needs to evaluate a model on. A file is
     checked as soon as its label column is found (:func:`early_label_counts`), before its other columns: a 25-row file with
     5 frauds had been refused for a text column, and once that was dropped, for its frauds (a sweep, 2026-12-06)."""
-    if n_pos < 10 or n_neg < 10:
+    if n_pos < protocol.MIN_POS_TEST or n_neg < protocol.MIN_POS_TEST:
         # "at least 10 of each are needed to train" (5 frauds) beside "at least 30 … (20 to learn from and 10 to test on)" (12
         # frauds): both minimums are said now (2026-12-05) — 10 of each evaluate a model on the file, training needs 30
         need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
