@@ -583,3 +583,30 @@ def test_team_capacity_says_when_the_test_rows_raise_more_alerts_than_the_team_c
     w = next(t for k, t in fb.capacity_messages(close) if t.startswith("The profit-optimal"))
     assert "raised 20.1 alerts/day there at your volume — more than your team's capacity of 20.0/day" in w
     assert fb._pair(20.004, 20.0) == ("20.004", "20.000") and fb._pair(40.2, 20) == ("40", "20")
+
+
+def test_a_capped_or_manual_point_that_nets_more_than_profit_optimal_says_why():
+    """2026-12-07: a capacity of 30 a day read €11.9k a month beside the profit-optimal threshold's €10.7k, and nothing said
+    why "optimal" earned less (that threshold is chosen on the validation rows; the figures are the test week's)."""
+    ev = hand_evaluation()  # profit-optimal: 0.6 on validation → on the test rows 2 frauds and 1 false alert, €3.9k a month
+    assert fb.operating(ev, HAND).month["net"] == pytest.approx(3900)
+    low = dataclasses.replace(HAND, mode="Manual", threshold=0.5)  # + the fraud at 0.55: €6.9k
+    why = fb.beats_optimal(ev, low, fb.operating(ev, low))
+    assert why.startswith("On the test week this operating point nets €6.9k a month, more than the profit-optimal threshold's €3.9k.")
+    assert "before the test week is seen; on the test week, a lower threshold happens to pay more" in why
+    assert "would not be expected to repeat on new payments" in why
+    high = dataclasses.replace(HAND, mode="Manual", threshold=0.9)  # the fraud at 0.95 alone: €2.9k, less — nothing to explain
+    assert fb.beats_optimal(ev, high, fb.operating(ev, high)) == ""
+    assert fb.beats_optimal(ev, HAND, fb.operating(ev, HAND)) == ""
+    # Capped: three legitimate payments at 0.62, 0.61, 0.605 pass 0.6 on the test rows (5 alerts = 16.4 a day against a team of
+    # 14); the team works the top four and nets €1.9k, where every alert worked nets −€100.
+    busy = hand_evaluation(test_scores=np.array([0.95, 0.65, 0.55, 0.15, 0.62, 0.61, 0.605, 0.25, 0.12, 0.02]))
+    team = dataclasses.replace(HAND, mode="Team capacity", cases_per_day=14)
+    op = fb.operating(busy, team)
+    assert op.capped and op.threshold == 0.6 and op.month["net"] == pytest.approx(1900)
+    why = fb.beats_optimal(busy, team, op, week="test rows")
+    assert "nets €1.9k a month, more than the profit-optimal threshold's −€100" in why
+    assert "before the test rows are seen; on the test rows, working only the highest-scored alerts, as your team's capacity does," in why
+    # Two figures that read the same are never "more than" each other.
+    same = dataclasses.replace(op, month={**op.month, "net": -99.6})  # reads −€100
+    assert fb.beats_optimal(busy, team, same) == ""

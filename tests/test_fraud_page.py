@@ -138,6 +138,17 @@ def test_a_manual_threshold_is_called_the_users_everywhere(monkeypatch, store):
     text = " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
     assert "threshold chosen again" not in text and "at your manual threshold in each" in text
     assert "each at its own threshold" not in text and "each at the manual threshold 0.510" in text
+    assert "more than the profit-optimal threshold's" not in text  # 0.510 nets less than the profit-optimal point
+    # At 0.700 the quick model's test rows net more than at its profit-optimal 0.945, and the page says why (2026-12-07).
+    at.slider(key="fraud.threshold").set_value(0.7).run()
+    from usecases.core.store import ModelStore
+    from usecases.fraud import business as fb
+
+    ev = fraud.evaluate(fraud.load(ModelStore(store)))
+    a = dataclasses.replace(fraud.Assumptions(), mode="Manual", threshold=0.7)
+    why = fb.beats_optimal(ev, a, fb.operating(ev, a), week="test week" if ev.test_days else "test rows")
+    assert why and "a lower threshold happens to pay more" in why
+    assert any(c.value == why for c in at.caption), why
 
 
 def test_batch_and_own_file_uploads(monkeypatch, store):

@@ -138,6 +138,8 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                 st.warning(text, icon=":material/groups:")
             else:
                 st.caption(text)
+        if why := fb.beats_optimal(ev, a, op, week=week):
+            st.caption(why)
         daily = fcharts.daily_outcomes(ev, a, op)
         if len(daily):
             fig = charts.daily_outcomes(daily)
@@ -296,6 +298,7 @@ st.divider()
 # the operating point and what the Overview warns about: the report had priced a capped week with neither (a walkthrough, 2026-12-06)
 said = [f"Operating point: {op.mode.lower()}, threshold {fb.threshold_text(op.threshold)}"
         + (f", the team working the alerts scored {fb.threshold_text(op.worked_from)} and above" if op.capped else "") + ".",
-        *(text for _, text in fb.capacity_messages(op, "test week" if ev.test_days else "test rows"))]
+        *(text for _, text in fb.capacity_messages(op, "test week" if ev.test_days else "test rows")),
+        fb.beats_optimal(ev, assumptions, op, week="test week" if ev.test_days else "test rows")]
 report_ui.download(assumptions=assumptions, card=active.card,
-                   text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}. " + " ".join(said))
+                   text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}. " + " ".join(t for t in said if t))
