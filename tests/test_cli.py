@@ -176,7 +176,10 @@ def test_a_recommendation_model_trained_on_your_file_scores_with_that_file(tmp_p
     assert main(["train", "recommendation", "--quick", "--data", str(mine), "--model-name", "mine"]) == 0
     capsys.readouterr()
     assert main(["score", "recommendation", str(users), "--model", "mine", "-o", str(out)]) == 2
-    assert "pass that file again (`score recommendation USERS --model NAME --data FILE`" in capsys.readouterr().err and not out.exists()
+    err = capsys.readouterr().err
+    assert "pass that file again (`score recommendation USERS --model NAME --data FILE`" in err and not out.exists()
+    # The model is what cannot be used here, not the user list (it read "“users.csv” cannot be used", a sweep, 2026-12-07).
+    assert "This model cannot be used: this model was trained on your own file" in err and "users.csv" not in err
     part = tmp_path / "part.csv"
     part.write_text("\n".join(mine.read_text().splitlines()[:200]) + "\n")
     assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(part), "-o", str(out)]) == 2
@@ -188,8 +191,10 @@ def test_a_recommendation_model_trained_on_your_file_scores_with_that_file(tmp_p
     resorted = tmp_path / "resorted.csv"
     pd.read_csv(mine).sort_values(["item", "user"]).to_csv(resorted, index=False)
     assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(resorted), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
     assert ("the file given holds the same interactions as the one it was trained on, in another order (sorted again?)"
-            in capsys.readouterr().err) and not out.exists()
+            in err) and not out.exists()
+    assert "This model with --data “resorted.csv” cannot be used" in err and "users.csv" not in err
     assert main(["score", "recommendation", str(users), "--model", "mine", "--data", str(mine), "-o", str(out)]) == 0
     got = pd.read_csv(out, dtype=str)
     assert got["user_id"].value_counts().to_dict() == {"u1": 10, "u2": 10} and got["item_id"].str.startswith("i").all()

@@ -319,8 +319,16 @@ def cmd_score(args) -> int:
     trained = mod.load(store, key=_model_key(args))
     if getattr(args, "data", None):  # recommendation: a model trained on a user's file needs that file's histories to score
         trained = dataclasses.replace(trained, data=_read_user_data(mod, args))
-    result = mod.score_file(trained, raw, Path(args.input).name,
-                            **_extra_inputs(mod.score_file, argparse.Namespace(**{**vars(args), "items": None}), mod.SPEC.name))
+    from usecases.core.tables import DataProblem
+
+    try:
+        result = mod.score_file(trained, raw, Path(args.input).name,
+                                **_extra_inputs(mod.score_file, argparse.Namespace(**{**vars(args), "items": None}), mod.SPEC.name))
+    except DataProblem as exc:
+        if exc.subject != "this model" or not getattr(args, "data", None):
+            raise
+        # "the file given" is the --data file here, not the input: name it
+        raise DataProblem(exc.problems, f"this model with --data “{Path(args.data).name}”") from None
     warnings = list(result.attrs.get("warnings", []) or [])  # what must not pass unseen: amounts on another scale, too little history
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)

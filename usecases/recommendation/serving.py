@@ -479,4 +479,6 @@ def score_file(trained: Trained, raw: bytes, filename: str, n: int = 10, using: 
     try:
         return score(trained, ids, n, using=using)
     except DataProblem as exc:
+        if exc.subject == "this model":  # the model or the training file given with it, not the user list (a sweep, 2026-12-07:
+            raise  # "“users.csv” cannot be used: the file given holds the same interactions … in another order" named the list)
         raise DataProblem(exc.problems, f"“{filename}”") from None
