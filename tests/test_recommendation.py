@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -935,6 +936,8 @@ def test_ids_written_two_ways_blank_ratings_and_swapped_columns(ml):
     swapped = _csv(df[["item", "user"]], header=False)
     notes = " ".join(rec.read_data(swapped, "swapped.csv").notes)
     assert "are the user and item columns the other way round? Without a header" in notes
+    # the share is of every user of the file ("— 71% of them" had read as a share of those left out)
+    assert re.search(r"left out — \d+ % of the file's [\d,]+ users: are the user", notes), notes
     assert not any("other way round" in n for n in clean.notes)
 
 
@@ -957,6 +960,13 @@ def test_titles_files_that_cannot_be_placed_are_refused_and_ids_written_another_
     offset = "item_id,title\n" + "".join(f"{100000 + int(i)},Film {i} (1995)\n" for i in items)
     with pytest.raises(DataProblem, match=r"only 0 of the \d+ items of the ratings file have a title in t\.csv \(its ids look like '1000"):
         rec.read_data(raw, "r.csv", items=offset.encode(), items_name="t.csv")
+    # The right ids with the titles left blank: said as such (it had asked "is it the titles file of these ratings?" above two
+    # lists of the same ids; a sweep, 2026-12-07).
+    blank = "item_id,title\n" + "".join(f"{i},\n" for i in items)
+    with pytest.raises(DataProblem) as exc:
+        rec.read_data(raw, "r.csv", items=blank.encode(), items_name="t.csv")
+    assert (f"t.csv names {len(items)} of the {len(items)} items of the ratings file, but none of them with a title — its title column "
+            "is empty; fill in the titles") in str(exc.value) and "is it the titles file" not in str(exc.value), str(exc.value)
     five = "".join(f"{i}|Film {i} (1995)|01-Jan-1995||http://x|0|1|0|0|1\n" for i in items)
     with pytest.raises(DataProblem, match=r"no header and 10 columns.*its last 5 columns are 0/1 flags, as MovieLens u\.item's 19"):
         rec.read_data(raw, "r.csv", items=five.encode(), items_name="u.item")
@@ -985,6 +995,16 @@ def test_ratings_written_with_their_unit_or_out_of_a_maximum_are_read():
         assert any(n.startswith("ratings read from text like ") and said in n for n in data.notes), data.notes
     with pytest.raises(DataProblem, match="non-numeric"):  # a column of other words is still refused
         rec.read_data(("user,item,rating\n" + "".join(f"{u},{i},{'good' if r > 2 else '3 stars'}\n" for u, i, r in base)).encode(), "x.csv")
+    # One cell not written so among 60 "… stars": the refusal names that cell alone (it listed the readable "4 stars" lines as
+    # non-numeric — every one of them — and never line 12's "great"; a sweep, 2026-12-07).
+    one = "user,item,rating\n" + "".join(f"{u},{i},{'great' if k == 10 else f'{r} stars'}\n" for k, (u, i, r) in enumerate(base))
+    with pytest.raises(DataProblem) as exc:
+        rec.read_data(one.encode(), "one.csv")
+    assert "column rating: 1 non-numeric value (line 12: 'great')" in str(exc.value) and "stars" not in str(exc.value), str(exc.value)
+    # "n/a" beside "… stars" is a missing rating, said as such — not a reason to read none of the column
+    with pytest.raises(DataProblem) as exc:
+        rec.read_data(one.replace("great", "n/a").encode(), "na.csv")
+    assert "have no rating (line 12)" in str(exc.value) and "stars" not in str(exc.value), str(exc.value)
     # "4/5" beside "8/10" (two exports joined) had been read as 4 and 8 on one scale: no /5 rating could reach the "liked"
     # threshold (8 or more). Each is put on the largest scale, and the note says so.
     mixed = rec.read_data(("user,item,rating\n" + "".join(f"{u},{i},{f'{2 * r}/10' if int(u[1:]) % 3 == 0 else f'{r}/5'}\n"

@@ -639,3 +639,12 @@ def test_ids_of_a_letter_and_digits_are_no_dates_and_mixed_offsets_are_a_problem
         fraud.read_data(table.to_csv(index=False).encode(), "f.csv")
     assert "column txn: 300 different text values, like names or ids (line 2: 'T00000'" in str(exc.value), str(exc.value)
     assert "dates" not in str(exc.value)
+
+
+def test_counts_in_a_refusal_carry_thousands_separators():
+    """"column rating: 18480 non-numeric values" stood in a product that writes 18,480 everywhere else (a sweep, 2026-12-07)."""
+    big = Schema(title="test file", columns=(Column("id", "str", unique=True), Column("amount", "float", min=0)), allow_extra=False)
+    rows = "".join(f"r{i},{'x' if i < 1200 else -1 if i < 2400 else 1}\n" for i in range(2500))
+    with pytest.raises(DataProblem) as exc:
+        _load("id,amount\n" + rows, big)
+    assert "column amount: 1,200 non-numeric values" in str(exc.value) and "column amount: 1,200 values below 0" in str(exc.value)

@@ -1201,7 +1201,7 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
         raw = df[src].astype(str)
         is_na = raw.isin(na)
         if is_na.any() and not col.nullable and col.required:
-            problems.append(f"column {name}: {int(is_na.sum())} empty value{'s' if is_na.sum() > 1 else ''} ({_fmt_lines(raw.index[is_na], raw[is_na], lines_header, int(is_na.sum()))})")
+            problems.append(f"column {name}: {int(is_na.sum()):,} empty value{'s' if is_na.sum() > 1 else ''} ({_fmt_lines(raw.index[is_na], raw[is_na], lines_header, int(is_na.sum()))})")
         values, bad, whole = _convert(raw.where(~is_na, None), col)
         if whole:
             problems.append(f"column {name}: {whole}")
@@ -1212,22 +1212,22 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
             what = {"int": "non-integer", "float": "non-numeric", "datetime": "unparseable date", "category": "unknown"}.get(col.kind, "invalid")
             extra = f" (allowed: {', '.join(map(str, col.choices))})" if col.choices else ""
             problems.append(
-                f"column {name}: {int(bad.sum())} {what} value{'s' if bad.sum() > 1 else ''}{extra} ({_fmt_lines(raw.index[bad], raw[bad], lines_header, int(bad.sum()))})"
+                f"column {name}: {int(bad.sum()):,} {what} value{'s' if bad.sum() > 1 else ''}{extra} ({_fmt_lines(raw.index[bad], raw[bad], lines_header, int(bad.sum()))})"
             )
         if col.kind in ("int", "float"):
             num = pd.to_numeric(values, errors="coerce")
             inf = np.isinf(num.to_numpy(dtype=float, na_value=np.nan))
             if inf.any():
-                problems.append(f"column {name}: {int(inf.sum())} infinite value{'s' if inf.sum() > 1 else ''} ({_fmt_lines(raw.index[inf], raw[inf], lines_header, int(inf.sum()))})")
+                problems.append(f"column {name}: {int(inf.sum()):,} infinite value{'s' if inf.sum() > 1 else ''} ({_fmt_lines(raw.index[inf], raw[inf], lines_header, int(inf.sum()))})")
             if col.min is not None:
                 low = (num < col.min).to_numpy(dtype=bool, na_value=False)
                 if low.any():
-                    problems.append(f"column {name}: {int(low.sum())} value{'s' if low.sum() > 1 else ''} below {col.min:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[low], raw[low], lines_header, int(low.sum()))})"
+                    problems.append(f"column {name}: {int(low.sum()):,} value{'s' if low.sum() > 1 else ''} below {col.min:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[low], raw[low], lines_header, int(low.sum()))})"
                                     + (f"; {col.low_hint}" if col.low_hint else ""))
             if col.max is not None:
                 high = (num > col.max).to_numpy(dtype=bool, na_value=False) & ~inf
                 if high.any():
-                    problems.append(f"column {name}: {int(high.sum())} value{'s' if high.sum() > 1 else ''} above {col.max:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[high], raw[high], lines_header, int(high.sum()))})")
+                    problems.append(f"column {name}: {int(high.sum()):,} value{'s' if high.sum() > 1 else ''} above {col.max:g}{(' ' + col.unit) if col.unit else ''} ({_fmt_lines(raw.index[high], raw[high], lines_header, int(high.sum()))})")
         if col.unique:
             dup = raw.duplicated(keep=False) & ~is_na
             if dup.any():

@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 
+from usecases.core import fmt
 from usecases.core.tables import (Column, DataProblem, Schema, column_choices, file_line, join_date_and_time, match_columns, match_spellings, merge_id_spellings,
                                   normalise_name, parse_dates, read_table, rounded_ids, times_of_day_only, validate)
 
@@ -200,9 +201,13 @@ def _ratings_in_words(col: pd.Series) -> tuple[pd.Series, str]:
     worded = m[0].notna()
     if not worded.any():
         return col, ""
-    plain = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").notna() | text.eq("")
+    plain = (pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").notna() | text.eq("")
+             | text.isin(INTERACTIONS_SCHEMA.na_values))  # "n/a" is a missing rating, said as such later, not a reason to read none
     if not (worded | plain).all():
-        return col, ""
+        # One cell not written so ("great" among 18,480 "4 stars") had left the whole column as it was, and the refusal then
+        # listed every readable "… stars" cell as non-numeric and never the one to fix (a sweep, 2026-12-07). The worded cells
+        # are read, the others left as they are, so the refusal names those alone.
+        return col.where(~worded, pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce").map(lambda v: f"{v:g}")), ""
     number = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
     top = pd.to_numeric(m[1].str.replace(",", ".", regex=False), errors="coerce")
     tops = sorted(set(top.dropna()))
@@ -352,7 +357,8 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         swapped = ""
         if few > 0.5 * len(counts):  # most "users" seen once or twice: the columns the other way round (a headerless file trained
             # on films as users, with nothing but this count to show for it)
-            swapped = (f" — {few / len(counts):.0%} of them: are the user and item columns the other way round? "
+            # "— 71% of them" had read as a share of the users left out; it is of every user in the file (a sweep, 2026-12-07)
+            swapped = (f" — {fmt.rate(few / len(counts))} of the file's {len(counts):,} users: are the user and item columns the other way round? "
                        + ("Without a header the first column is read as the user; add a header line naming them (user,item,…)"
                           if not named else "check which column holds the users"))
         notes.append(f"{few:,} user{'s' if few > 1 else ''} with fewer than {MIN_USER_INTERACTIONS} interactions left out{swapped}")
@@ -374,6 +380,13 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         items_all = data["item"].unique()
         missing = len(items_all) - len(set(items_all) & known)
         where = items_name or "the titles file"
+        ids_found = len(set(items_all) & set(meta["item_id"]))
+        if missing and missing > 0.9 * len(items_all) and ids_found > 0.9 * len(items_all):
+            # the ids match but the titles are blank: it had said "is it the titles file of these ratings?" above two lists of
+            # the same ids (a sweep, 2026-12-07)
+            raise DataProblem(f"{where} names {ids_found:,} of the {len(items_all):,} items of the ratings file, but "
+                              + (f"only {len(items_all) - missing:,} of them with a title" if len(items_all) > missing else "none of them with a title")
+                              + " — its title column is empty; fill in the titles, or leave the titles file out", "the titles")
         if missing and missing > 0.9 * len(items_all):  # another file's ids: every title would be lost, or worse, misplaced
             raise DataProblem(f"only {len(items_all) - missing:,} of the {len(items_all):,} items of the ratings file have a title in {where} "
                               f"(its ids look like {', '.join(map(repr, meta['item_id'].head(3)))}; the ratings' like "
