@@ -235,8 +235,11 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     assert "careers.csv" in intro and "MovieLens" not in intro and "film" not in intro and "Microsoft Recommenders" not in said
     tuning = next(d.value for d in app.dataframe if "chosen" in d.value.columns)
     assert "no time weight (the file has no times)" in tuning["chosen"].iloc[0] and "τ" not in tuning["chosen"].iloc[0]
+    helps = " ".join(m.proto.help for m in app.metric)  # Home prices the shared model (it said "the figure Home shows" of this one)
+    assert "Home prices the shared model, not this one" in helps and "the figure Home shows" not in helps
     app.slider(key="rec.div").set_value(0.45).run()
     app.selectbox(key="rec.view").set_value("Shared model · MovieLens").run()
+    assert "the figure Home shows" in " ".join(m.proto.help for m in app.metric)
     shipped = rec.load(ModelStore(REPO_ROOT / "models"))
     assert app.slider(key="rec.div").value == pytest.approx(round(rec.evaluate(shipped).diversity, 2))
     assert app.text_input(key="rec.sim.q").value == "Matrix"

@@ -148,6 +148,10 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     good_for = next(m.value for m in at.markdown if m.value.startswith("**What it is good for, and what not.**"))
     assert "*looks like* its training corpus" in good_for and "API documentation" not in good_for  # not the shipped model's words
     assert any(b.label == "Save to the shared store" for b in at.button)
+    # Home prices the shipped model: the Business tab had called this model's −€300 "the figure and range Home shows" while
+    # Home read €12.1k (a sweep, 2026-12-07)
+    said = " ".join([c.value for c in at.caption] + [m.proto.help for m in at.metric])
+    assert "Home prices the shared model, not this one" in said and "Home shows" not in said and "Home's card shows" not in said
     st.cache_resource.clear()
 
 

@@ -275,7 +275,7 @@ def tab_model(active, ev, choice: str) -> None:
 
 # ---- business case ----------------------------------------------------------------------------
 
-def tab_business(active, ev) -> rec.Assumptions:
+def tab_business(active, ev, shared=None) -> rec.Assumptions:
     lift = rb.evaluation_lift(ev)
     st.info(f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 0) if lift is not None else '—'} above "
             f"most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to rise by that lift times the transfer share "
@@ -290,7 +290,7 @@ def tab_business(active, ev) -> rec.Assumptions:
     pay = f"{p_base} ({p_lo} – {p_hi})"
     tiles = [
         ("Net value / month, after system cost", v.monthly, fmt.money, "The margin kept on the incremental revenue minus the running "
-                                                                        "cost, at your volume — the figure Home shows."),
+                                                                        f"cost, at your volume — {training.home_says(active, shared, 'the figure Home shows')}."),
         ("Revenue uplift / month", c.revenue, fmt.money, "Sessions × click-through × assumed uplift × conversion × order value. Revenue, "
                                                          "not profit: the net value keeps the margin on it."),
         ("Click-through uplift (relative)", c.uplift, lambda x: fmt.rate(x, 1),
@@ -489,7 +489,7 @@ with tabs[2]:
 with tabs[3]:
     tab_model(active, ev, choice)
 with tabs[4]:
-    a = tab_business(active, ev)
+    a = tab_business(active, ev, shared)
 with tabs[5]:
     tab_ab(ev)
 with tabs[6]:

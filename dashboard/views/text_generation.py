@@ -264,7 +264,7 @@ def tab_train(runs: dict) -> None:
 
 
 # ---- business ---------------------------------------------------------------------------------------
-def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
+def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Assumptions:
     st.markdown("**Machine prices** — shared with Home (its portfolio and cost table): a change here changes Home, and back.")
     c1, c2, _ = st.columns(3)
     with c1:
@@ -286,7 +286,7 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
         f"**{'Editor time counts for usable drafts only' if v.usable_share > 0 else 'No editor time is counted'}:** {v.gate}.",
         icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
     gpu_note = "No GPU was measured on this deployment; `python benchmarks/gpu_check.py` measures one on a GPU machine."
-    per_1k = "— the figure Home's cost table shows per 1M predictions."
+    per_1k = "— " + training.home_says(active, shared, "the figure Home's cost table shows per 1M predictions") + "."
     cost = [("CPU cost / 1M tokens", fmt.money(v.cost_per_1m) if not v.on_gpu else "not measured",
              f"{fmt.money(a.cpu_price, precise=True)}/h ÷ ({fmt.count(tp.per_second)} tokens/s × 3,600 s) × 1M {per_1k}" if not v.on_gpu else
              "The model runs on a GPU here."),
@@ -299,12 +299,13 @@ def tab_business(active, ev: textgen.TextEvaluation) -> textgen.Assumptions:
     money = [("Editor time saved / month", fmt.money(v.editor_value[1]), f"Under the low / high assumptions: {cases(v.editor_value)}."),
              ("Self-hosting / month", fmt.money(v.self_hosted[1]), f"Fixed cost plus compute for {fmt.count(a.drafts_per_month)} drafts; "
                                                                     f"{cases(v.self_hosted)}."),
-             ("Net value / month", fmt.money(v.monthly[1]), f"After the self-hosting cost; {cases(v.monthly)}. Home's card shows the same figure.")]
+             ("Net value / month", fmt.money(v.monthly[1]), f"After the self-hosting cost; {cases(v.monthly)}. " + fmt.sentence(training.home_says(active, shared, "Home's card shows the same figure")) + ".")]
     widgets.kpi_row(cost)
     widgets.kpi_row(money)
     # Home's card showed this range ("−€600 to −€150") while this tab kept it in a tooltip
     # "−€300 (−€600 to −€150) (base, low – high assumptions)": two pairs of brackets in a row
-    st.caption(f"Net value per month after the self-hosting cost: {fmt.span_words(*v.monthly)} — the figure and range Home shows.")
+    st.caption(f"Net value per month after the self-hosting cost: {fmt.span_words(*v.monthly)} — "
+               f"{training.home_says(active, shared, 'the figure and range Home shows')}.")
     kpis = cost + money
     be = v.break_even[1]
     st.markdown(f"**Self-hosted vs hosted API at your volume ({fmt.count(a.drafts_per_month)} drafts), per month:** {fmt.money(v.self_hosted[1])} "
@@ -355,6 +356,6 @@ with t_model:
 with t_train:
     tab_train(runs)
 with t_bus:
-    a = tab_business(active, ev)
+    a = tab_business(active, ev, shared)
 st.divider()
 report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}. {ev.verdict().sentence}")
