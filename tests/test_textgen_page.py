@@ -192,3 +192,22 @@ def test_the_generate_tab_continues_a_long_prompt_on_a_local_pretrained_model(sh
     assert not at.error, [e.value for e in at.error]
     cut = [i.value for i in at.info if "this model reads 64 at most, prompt and continuation together" in i.value]
     assert len(cut) == 1 and "with up to 12 new tokens it continues from the prompt's last 52 tokens" in cut[0], [i.value for i in at.info]
+
+
+def test_an_uploaded_file_name_is_shown_as_written_never_as_markup(shipped_only):
+    """A file named with Markdown (a link, bold, a formula, a colour directive) had put live links in four places of the page
+    (a sweep, 2026-12-07): the name is made harmless where the upload arrives (``upload.safe_name``)."""
+    from dashboard.components.upload import safe_name
+
+    hostile = "x [lnk](http://example.invalid/a) **st** $x^2$ :red[R] `c` <b>B</b>.txt"
+    assert safe_name(hostile) == "x (lnk)(http---example.invalid-a) --st-- -x^2- -red(R) 'c' (b)B(-b).txt"
+    assert safe_name("sales_2024 (final).csv") == "sales_2024 (final).csv" and safe_name("a\nb.txt") == "a b.txt"
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE).run()
+    text = "".join(f"The function {i} returns a value. The class {i} holds state. " for i in range(120)).encode()
+    at.file_uploader(key="tg.corpus").set_value((hostile, text, "text/plain")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for e in [*at.success, *at.markdown, *at.caption, *at.info] if isinstance(e.value, str)]
+    assert any("(lnk)(http---example.invalid-a)" in v for v in shown), shown
+    assert not any("](http" in v or "$x^2$" in v or "**st**" in v or ":red[" in v for v in shown), shown

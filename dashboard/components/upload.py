@@ -15,6 +15,25 @@ import streamlit as st
 from usecases.core.tables import DEFAULT_MAX_BYTES, DataProblem, ReadInfo, Schema, read_table, to_safe_csv, validate
 
 
+_MARKUP = str.maketrans({"[": "(", "]": ")", "<": "(", ">": ")", "*": "-", "$": "-", "`": "'", "\\": "-", "/": "-", "~": "-",
+                         "|": "-", ":": "-", "\n": " ", "\r": " ", "\t": " "})
+
+
+def safe_name(name: str) -> str:
+    """An uploaded file's name as the page may write it: Markdown's active characters replaced, so a name is shown as
+    written, never as a link, a formula, bold or coloured text. A name such as ``x [lnk](http://example.invalid/a) **st**
+    $x^2$ :red[R].txt`` had put live links in four places of the text page (a sweep, 2026-12-07); the name travels into
+    captions, labels, model cards and reports, so it is made harmless once, where the upload arrives."""
+    return (name or "").translate(_MARKUP).strip() or "upload"
+
+
+def named(up):
+    """``up`` (one uploaded file, a list of them, or None) with :func:`safe_name` names."""
+    for f in (up if isinstance(up, list) else [up] if up is not None else []):
+        f.name = safe_name(f.name)
+    return up
+
+
 def upload_table(
     schema: Schema | None,
     *,
@@ -46,7 +65,7 @@ def upload_table(
                     "Download an example file", to_safe_csv(example), file_name=example_name, mime="text/csv",
                     key=f"{key}-example", icon=":material/download:",
                 )
-    up = st.file_uploader(label, type=list(types), key=key, help=help, max_upload_size=max(1, max_bytes // (1024 * 1024)))
+    up = named(st.file_uploader(label, type=list(types), key=key, help=help, max_upload_size=max(1, max_bytes // (1024 * 1024))))
     if up is None:
         return None
     raw = up.getvalue()

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 import streamlit as st
 
-from dashboard.components import cache, scenario, training, widgets
+from dashboard.components import cache, scenario, training, upload, widgets
 from dashboard.components import report as report_ui
 from dashboard.components.state import session_jobs
 from usecases import triage
@@ -337,10 +337,10 @@ def tab_score(active, a, choice) -> None:
                f"scored by the model in view (**{choice}**). Columns that look like names, ids, phone numbers or dates of birth are "
                "dropped before anything is read, so each row starts with `line`, its line in your file, to join the result back. "
                "The file stays in memory.")
-    up = st.file_uploader("Records to score (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.score", max_upload_size=50)
-    mp = st.file_uploader("Mapping (optional: the JSON the *Your records* tab downloads; without it a model trained on your records "
+    up = upload.named(st.file_uploader("Records to score (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.score", max_upload_size=50))
+    mp = upload.named(st.file_uploader("Mapping (optional: the JSON the *Your records* tab downloads; without it a model trained on your records "
                           "reads the file with the mapping it was trained with, and otherwise the app guesses)", type=["json"],
-                          key="triage.score.mapping")
+                          key="triage.score.mapping"))
     if up is None:
         st.caption("Command line: `python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]`.")
         return
@@ -407,7 +407,7 @@ def tab_own(runs) -> None:
             icon=":material/lock:")
     st.download_button("Download an example export (synthetic, ; separated, decimal commas)", trec.example_export(),
                        "triage-example.csv", "text/csv", key="triage.own.example")
-    up = st.file_uploader("De-identified triage records (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.own", max_upload_size=50)
+    up = upload.named(st.file_uploader("De-identified triage records (CSV/TSV)", type=["csv", "txt", "tsv"], key="triage.own", max_upload_size=50))
     jm = session_jobs()
     if up is not None:
         _own_file(up, jm, runs)

@@ -442,7 +442,7 @@ def tab_own(runs) -> None:
                "evaluated with the same protocol, in this session only; your files stay in memory.")
     ex = pd.DataFrame({"user": ["u1", "u1", "u1", "u1", "u2"], "item": ["i1", "i2", "i3", "i4", "i2"], "rating": [5, 3, 4, 2, 5],
                        "timestamp": [1260759144, 1260759179, 1260759182, 1260759185, 1260759205]})
-    titles = st.file_uploader("Item titles (optional)", type=["csv", "txt", "tsv", "item", "dat"], key="rec.own.titles")
+    titles = upload.named(st.file_uploader("Item titles (optional)", type=["csv", "txt", "tsv", "item", "dat"], key="rec.own.titles"))
     got = upload.upload_table(rfiles.INTERACTIONS_SCHEMA, key="rec.own", label="Interactions file", example=ex,
                               example_name="interactions-example.csv", types=("csv", "txt", "tsv", "data", "dat"),
                               parse=lambda raw, name: rec.read_data(raw, name, items=titles.getvalue() if titles else None,

@@ -12,7 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import cache, charts, scenario, training, widgets
+from dashboard.components import cache, charts, scenario, training, upload, widgets
 from dashboard.components import report as report_ui
 from dashboard.components.state import holder, session_jobs
 from usecases import portfolio as pf
@@ -212,8 +212,8 @@ def tab_train(runs: dict) -> None:
     st.caption(f"Upload .txt / .md files (concatenated, at most {limit_mb} MB each) or a CSV with a text column. The model's size is "
                "picked for your corpus and your time budget (subword tokens above ~1 MB of text, characters below). Your files and the "
                "model stay in this browser session; nothing is written to disk unless you press “Save to the shared store”.")
-    files = st.file_uploader("Corpus files", type=["txt", "md", "csv", "tsv"], accept_multiple_files=True, key="tg.corpus",
-                             max_upload_size=limit_mb)
+    files = upload.named(st.file_uploader("Corpus files", type=["txt", "md", "csv", "tsv"], accept_multiple_files=True, key="tg.corpus",
+                             max_upload_size=limit_mb))
     c1, c2, c3 = st.columns(3)
     col = c1.text_input("Text column (CSV only; empty = the longest)", "", key="tg.col")
     budget = c2.select_slider("Time budget", BUDGETS, 120, key="tg.budget", format_func=_budget_label,
