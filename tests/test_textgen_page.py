@@ -211,3 +211,8 @@ def test_an_uploaded_file_name_is_shown_as_written_never_as_markup(shipped_only)
     shown = [e.value for e in [*at.success, *at.markdown, *at.caption, *at.info] if isinstance(e.value, str)]
     assert any("(lnk)(http---example.invalid-a)" in v for v in shown), shown
     assert not any("](http" in v or "$x^2$" in v or "**st**" in v or ":red[" in v for v in shown), shown
+    # What the reader decided is said on the page as on the command line (the page had shown the character counts alone).
+    table = "id,body,channel\n" + "".join(f'{i},"The function {i} returns a value. The class {i} holds state.",web\n' for i in range(120))
+    at.file_uploader(key="tg.corpus").set_value(("posts.csv", table.encode(), "text/csv")).run()
+    said = read_corpus([("posts.csv", table.encode())]).notes
+    assert said and all(any(c.value == f"Note: {n}" for c in at.caption) for n in said), (said, [c.value for c in at.caption])

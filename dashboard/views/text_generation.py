@@ -235,6 +235,8 @@ def tab_train(runs: dict) -> None:
             widgets.show_problem(exc)
         else:
             st.success(f"{fmt.sentence(corpus.source)}: {fmt.count(len(corpus.train))} training and {fmt.count(len(corpus.val))} validation characters.")
+            for note in corpus.notes:  # what the reader decided (the column read as the text, escape codes removed): the CLI said
+                st.caption(f"Note: {note}")  # it, the page did not (a sweep, 2026-12-07)
             if st.button("Train", type="primary", key="tg.train", icon=":material/play_arrow:"):
                 cfg = textgen.Config(budget_seconds=float(budget))
                 label = f"Your model · {safe} (this session)"
