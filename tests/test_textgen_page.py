@@ -216,3 +216,34 @@ def test_an_uploaded_file_name_is_shown_as_written_never_as_markup(shipped_only)
     at.file_uploader(key="tg.corpus").set_value(("posts.csv", table.encode(), "text/csv")).run()
     said = read_corpus([("posts.csv", table.encode())]).notes
     assert said and all(any(c.value == f"Note: {n}" for c in at.caption) for n in said), (said, [c.value for c in at.caption])
+
+
+def test_saving_over_another_shared_model_of_that_name_asks_first(tmp_path, monkeypatch):
+    """"Save to the shared store" had replaced another session's model of the same name without a word (a German corpus's
+    model over the French "fr"; a sweep, 2026-12-07). Now the page names the one there and saves only once "replace" is ticked."""
+    store_dir = tmp_path / "models"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(textgen.quality, "measure", lambda *a, **k: {})
+        textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))
+        other = textgen.train(textgen.Config.quick(), data=_code_corpus())
+        textgen.save(other, ModelStore(store_dir), key="textgen/custom/notes")
+        mine = textgen.train(textgen.Config.quick(), data=_code_corpus())
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE)
+    at.session_state["tg.runs"] = {"Your model · notes (this session)": mine}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    warn = next(w.value for w in at.warning if "A shared model named “notes” exists" in w.value)
+    assert "saving this one replaces it for every session" in warn
+    save = next(b for b in at.button if b.label == "Save to the shared store")
+    assert save.disabled and ModelStore(store_dir).read_card("textgen/custom/notes")["run_id"] == other.run_id
+    at.checkbox(key="tg.replace.notes").check().run()
+    next(b for b in at.button if b.label == "Save to the shared store").click().run()
+    assert any("it replaced the one of that name" in s.value for s in at.success), [s.value for s in at.success]
+    assert ModelStore(store_dir).read_card("textgen/custom/notes")["run_id"] == mine.run_id
+    at.run()  # saved: the model there is this one, nothing to ask
+    assert not any("A shared model named" in w.value for w in at.warning)
+    st.cache_resource.clear()

@@ -255,11 +255,26 @@ def tab_train(runs: dict) -> None:
             if ev.warning():
                 st.warning(ev.warning(), icon=":material/warning:")
             nm = label.removeprefix("Your model · ").removesuffix(" (this session)")
-            if st.button("Save to the shared store", key=f"tg.save.{nm}", icon=":material/save:",
+            store, key = holder().store, f"{KEY}/custom/{nm}"
+            try:
+                there = store.read_card(key) if store.exists(key) else None
+            except Exception:  # noqa: BLE001 — an unreadable card is still a model of that name
+                there = {}
+            replace = True
+            if there is not None and str(there.get("run_id")) != t.run_id:
+                # Saving had replaced another shared model of the same name without a word (a sweep, 2026-12-07: a German
+                # corpus's model saved over the French "fr" another session used).
+                src = (there.get("data") or {}).get("source")
+                st.warning(f"A shared model named “{nm}” exists{f' ({src})' if src else ''}: saving this one replaces it for every "
+                           "session (the store keeps the replaced version under previous/). Name this corpus's model otherwise "
+                           "above and train again to keep both.", icon=":material/warning:")
+                replace = st.checkbox(f"Replace the shared “{nm}”", key=f"tg.replace.{nm}")
+            if st.button("Save to the shared store", key=f"tg.save.{nm}", icon=":material/save:", disabled=not replace,
                          help="Writes the model to the server's model store, where every user of this app can pick it."):
                 try:
-                    textgen.save(t, holder().store, key=f"{KEY}/custom/{nm}")
-                    st.success(f"Saved as {KEY}/custom/{nm}: other sessions now list it.")
+                    textgen.save(t, store, key=key)
+                    st.success(f"Saved as {key}: other sessions now list it"
+                               + (" (it replaced the one of that name)." if there is not None and str(there.get("run_id")) != t.run_id else "."))
                 except StoreReadOnly as exc:
                     st.error(f"Not saved: {exc}")
     st.caption("Command line: `python -m usecases train textgen --data notes.md --model-name notes` (saves to models/textgen/custom/notes).")
