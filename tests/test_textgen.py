@@ -405,6 +405,19 @@ def test_budget_is_checked_every_iteration_not_every_step():
     assert c["training_seconds"] < 1.0 + 2.0
 
 
+def test_a_users_corpus_is_sampled_from_its_own_prompts():
+    """Every user corpus's five unedited samples had continued the documentation's fixed prompts ("Parameters\n----------\nx :
+    array_like") — a Polish corpus's model too (a sweep, 2026-12-07); they come from its held-out prompts now."""
+    import dataclasses
+
+    prose = "".join(f"The river {i} runs past the old mill and the quiet village green.\n" for i in range(300))
+    corpus = read_corpus([("river.txt", prose.encode())])
+    assert not corpus.prompts
+    t = textgen.train(dataclasses.replace(textgen.Config.quick(), max_iters=10, quality_prompts=3), data=corpus)
+    shown = [s["prompt"] for s in t.card["quality"]["readme_samples"]]
+    assert shown and set(shown) <= set(t.card["quality"]["prompts"]) and not set(shown) & set(tq.README_PROMPTS), shown
+
+
 def test_progress_counts_iterations_of_the_run():
     import dataclasses
 
@@ -527,6 +540,15 @@ def test_quality_figures_by_hand():
     assert tq.failures("return the valeu", list(range(8)) * 2, vocab) == ("words", "repeat")
     assert tq.failures("return the value", list(range(7)) * 2, vocab) == ()  # a repeated 7-token sequence is allowed
     assert tq.failures("42 + 7", [1, 2], vocab) == ("words",)
+    # Words of any script (a sweep, 2026-12-07): "café" was "caf", and a Chinese draft had no word at all, so it could never
+    # be usable, while Latin gibberish from a Chinese corpus's model read "Real words 100 %".
+    assert tq.words("Café naïve 東京に 한국어 x_y") == ["café", "naïve", "東", "京", "に", "한국어", "x", "y"]
+    cjk = tq.vocabulary("東京は日本の首都です")
+    assert tq.in_vocab_share("東京の首都", cjk) == 1.0 and tq.in_vocab_share("nua rrcbe 京", cjk) == pytest.approx(1 / 3)
+    assert tq.failures("東京の首都", [1, 2, 3], cjk) == ()
+    # prompts from a corpus without capitals or spaces: it had found none and measured every draft from one prompt
+    val = "x\n" + "".join(f"{c}京は日本の首都であり、多くの人々が住んでいる大きな都市です。\n" for c in "東西南北")
+    assert tq.prompts_from(val, 5) == [f"{c}京は日本の首都であり、" for c in "東西南北"]
 
 
 def test_training_records_quality_figures_and_samples():

@@ -21,7 +21,12 @@ from usecases.core.tables import DataProblem
 
 from .generate import Sampling, complete
 
-WORD = re.compile(r"[A-Za-z]+")
+# A word is a run of letters of any script; a character of a script written without spaces (Chinese, Japanese) is a word of
+# its own. Until 2026-12-07 a word was a run of ASCII letters: "café" counted as "caf", and a model of a Chinese corpus whose
+# samples were Latin gibberish read "Real words 100 %" while its Chinese drafts, with no "word" at all, could never be usable
+# (a sweep). The Python-docs figures did not move: its samples hold next to no letters beyond ASCII.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD = re.compile(rf"[{_UNSPACED}]|[^\W\d_{_UNSPACED}]+")
 MIN_IN_VOCAB = 0.97
 MAX_REPEAT = 8  # a draft that repeats an 8-token sequence is not usable
 
@@ -105,7 +110,9 @@ def measure(trained, corpus, *, ng_beaten: bool, n_prompts: int) -> dict:
         steps = list(trained.stream(p, Sampling(max_new_tokens=300, temperature=0.0, top_k=None, top_p=None)))
         greedy.append(longest_repeat([s.token for s in steps if s.token >= 0]))
     samples = []
-    for p in README_PROMPTS:
+    # the fixed prompts are the documentation corpus's (the README shows them); a user's corpus is sampled from its own
+    # held-out prompts — a Polish corpus's model had been shown continuing "Parameters\n----------\nx : array_like"
+    for p in (README_PROMPTS if corpus.prompts else prompts[:5]):
         try:
             text, _ = complete(trained.stream(p, SAMPLE_SETTINGS))
         except DataProblem:  # a character model may not know a character of the prompt
@@ -134,12 +141,16 @@ USABLE_RULE = (f"a 100-token sample at temperature 0.8 with ≥ {MIN_IN_VOCAB:.0
 
 
 def prompts_from(text: str, n: int) -> list[str]:
-    """Prompts for a user's corpus: the first five words of lines of the validation text that start a sentence."""
+    """Prompts for a user's corpus: the first five words of lines of the validation text that start a sentence — in a
+    script written without spaces (Chinese, Japanese; no capitals either), the first 12 characters of lines of 24 or more,
+    where it had found none and measured every draft from one prompt."""
     out = []
     for line in text.splitlines()[1:]:  # the validation text may start mid-line
         ws = line.split()
         if len(ws) >= 8 and line[:1].isupper():
             out.append(" ".join(ws[:5]))
+        elif re.match(f"[{_UNSPACED}]", line[:1]) and len(line.strip()) >= 24:
+            out.append(line.strip()[:12])
         if len(out) == n:
             break
     return out or [text[:40]]
