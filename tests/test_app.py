@@ -317,3 +317,11 @@ def test_the_best_cells_are_read_as_displayed_and_a_tie_marks_both_rows():
     more = pd.concat([values, pd.DataFrame({"κ": [0.95], "over": [0.06]}, index=["published"])])
     shown_more = more.apply(lambda c: c.map(fmt.metric))
     assert best_cells(more, shown_more, ["over"], tie=("κ", ["model", "LightGBM"]))["κ"].tolist() == [False, False, False, True]
+
+
+def test_the_progress_line_says_its_metrics_in_words():
+    """"val_bpb 3.478 · ngram_bpb 2.867 · beats_ngram 0" had stood under a training's progress bar (a sweep, 2026-12-07)."""
+    from dashboard.components.training import progress_text
+
+    line = progress_text(3, 10, {"step": 3, "train_loss": 1.25, "val_bpb": 3.478, "ngram_bpb": 2.867, "beats_ngram": 0.0, "stage": "fold 2"})
+    assert line == "step 3 of 10 · fold 2 · training loss 1.25 · validation bits per byte 3.478 · n-gram bits per byte 2.867"
