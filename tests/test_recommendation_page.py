@@ -300,6 +300,28 @@ def test_a_tie_does_not_price_what_choosing_the_model_adds(monkeypatch):
            "that part is not measured, and €" in text and "is what these rows support." in text
 
 
+def test_a_tie_does_not_say_the_peer_earns_more_without_saying_it_is_a_tie(monkeypatch):
+    """The other way round (a sweep, 2026-12-07): under "Tie … neither is better", the business case said "The best peer would
+    earn more on its own: €18,840, €365/month more than this model's", and the headline "EASE would earn more", unqualified."""
+    from usecases.core.spec import Verdict
+    from usecases.recommendation import business as rb
+    from usecases.recommendation.evaluation import RecEvaluation
+
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    monkeypatch.setattr(RecEvaluation, "verdict", lambda self: Verdict("tie", "ease", -0.003, True, "Tie: … neither is better on this data."))
+    monkeypatch.setattr(rb, "over_best_peer", lambda ev, a: ("ease", 18_840.0, -365.0))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = next(m.value for m in at.markdown if m.value.startswith("**Where the revenue uplift comes from**"))
+    assert "would earn more on its own" in text and "at the point estimates only: the verdict is a tie" in text, text
+    from usecases.core.store import ModelStore
+
+    shipped = rec.load(ModelStore(REPO_ROOT / "models"))
+    head = rb.value(rec.evaluate(shipped), rec.Assumptions()).headline
+    assert "would earn more: €18.8k at the point estimates (the verdict is a tie)" in head, head
+
+
 def test_the_typical_user_sentence_agrees_with_one_hit():
     """'1 of the ten films … are ones the user went on to have' — the verb follows the count."""
     from dashboard.views.recommendation import demo_sentence

@@ -325,7 +325,10 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
         else:  # "would earn €4,583 of the €4,188 … adds −€394" read as a part larger than its whole
             where = (f"The best peer, {ev.label(peer)}, would earn more on its own: {fmt.money(round(peer_rev), precise=True)}, "
                      f"{fmt.money(-shown, precise=True)}/month more than this model's {fmt.money(round(c.revenue[1]), precise=True)} (this "
-                     f"model's {ndcgs}).")
+                     f"model's {ndcgs})"
+                     # "€365/month more" stood under "Tie … neither is better" with no word of it (a sweep, 2026-12-07)
+                     + (" — at the point estimates only: the verdict is a tie (the difference changes sign between resamples of the "
+                        "test users), so neither is measured to earn more." if ev.verdict().winner == "tie" else "."))
         st.markdown(f"**Where the revenue uplift comes from** (base case, per month): the baseline is most-popular lists, what many shops "
                     f"run today. {where} These are revenue; the net value keeps the {fmt.rate(a.margin)} margin on them.")
     months = np.arange(1, 37)

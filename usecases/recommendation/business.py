@@ -144,7 +144,8 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
         if split is not None:  # Home showed the whole uplift over most-popular as this model's; most of it is any good recommender's
             peer, peer_rev, extra = split
             headline += (f"; {evaluation.label(peer)} alone would earn {fmt.money(peer_rev)} of it" if extra >= 0 else
-                         f"; {evaluation.label(peer)} would earn more: {fmt.money(peer_rev)}")
+                         f"; {evaluation.label(peer)} would earn more: {fmt.money(peer_rev)}"
+                         + (" at the point estimates (the verdict is a tie)" if evaluation.verdict().winner == "tie" else ""))
         # revenue is not profit (it ended "keeps €9.3k of the model's", the noun lost)
         headline += f"; a {fmt.rate(assumptions.margin)} margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit"
         # Home's tile beside it read €3.3k net under "keeps €9.3k as profit", with the €6k between them said nowhere.
