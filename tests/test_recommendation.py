@@ -473,9 +473,17 @@ def test_a_user_left_out_of_training_for_too_few_interactions_is_scored_from_tho
     pop = np.linspace(3, 0.2, 25)
     rows = [(f"u{u}", f"i{i}", 4.0) for u in range(40) for i in rng.choice(25, 8, replace=False, p=pop / pop.sum())]
     rows += [("few", "i0", 5.0), ("few", "i1", 5.0), ("few", "i2", 5.0)]  # the three most popular items
+    rows += [("rare", "z1", 5.0), ("rare", "z2", 5.0)]  # left out too, with items no one else has
     data = rec.read_data(pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(index=False).encode(), "shop.csv")
-    assert any("1 user with fewer than 4 interactions left out" in n for n in data.notes)
+    assert any("2 users with fewer than 4 interactions left out" in n for n in data.notes)
     t = rec.train(QUICK_OWN, data=data)
+    # One of them has no item the model knows: the note had said every such list was built from the user's own items while
+    # the output read "most popular" for it (a sweep, 2026-12-07). The note names it.
+    both = rec.score(t, ["few", "rare"], 10)
+    assert (both[both.user_id == "rare"]["basis"] == serving.NO_BASIS).all()
+    assert any(n.startswith("of those left out of training, 1 ('rare') has no item in the model's catalogue, so the list is the most "
+                            "popular items") for n in both.attrs["notes"]), both.attrs["notes"]
+    assert not any("of those left out" in n for n in rec.score(t, ["few"], 10).attrs["notes"])
     out = rec.score(t, ["few", "u1", "nobody"], 10)
     few = out[out.user_id == "few"]
     assert len(few) == 10 and not set(few["item_id"]) & {"i0", "i1", "i2"}

@@ -428,6 +428,12 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
         raw = model_scores(trained.model, seen, beta)
     raw, none = with_fallback(trained, raw)
     items, scores = top_k(raw, known_items(ctx, new_ids, extra)[codes], n)
+    short = left_out_flags(ctx, new_ids)
+    bare = [str(user_ids[c]) for c, f in zip(codes, none) if f and c >= n_users and len(short) and short[c - n_users]]
+    if bare:  # the note above said every left-out user's list was built from their items; these have none the model knows
+        notes.append(f"of those left out of training, {len(bare):,} ({', '.join(map(repr, bare[:5]))}{' …' if len(bare) > 5 else ''}) "
+                     f"{'have' if len(bare) > 1 else 'has'} no item in the model's catalogue, so "
+                     f"{'their lists are' if len(bare) > 1 else 'the list is'} the most popular items (basis “{NO_BASIS}”)")
     if extra is not None:
         out_of_sample = known & (np.asarray(extra.sum(axis=1)).ravel()[np.minimum(codes, n_users - 1)] > 0)
         if out_of_sample.any():
@@ -441,7 +447,7 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
         "user_id": np.repeat([written.get(str(u), str(u)) for u in user_ids[codes]], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
         "score": batch_scores(scores, none),
-        "basis": np.repeat(batch_basis(codes, none, n_users, left_out_flags(ctx, new_ids)), items.shape[1]),
+        "basis": np.repeat(batch_basis(codes, none, n_users, short), items.shape[1]),
     })
     # A user with nothing left to recommend kept no row at all: the output skipped them without a word. They keep one row,
     # empty but for the id and the basis, and the note names them.
