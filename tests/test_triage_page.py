@@ -341,3 +341,10 @@ def test_a_level_scale_in_words_is_placed_level_by_level_on_the_page(at):
     assert not at.exception and _ready(at)
     mix = next(s.value for s in at.success if "labelled records ready" in s.value)
     assert mix.endswith(", ".join(f"{l}: {c}" for l, c in before.items()))
+
+
+def test_the_reports_simulation_table_names_each_columns_spread(at):
+    """The report titled the whole table "mean (10th – 90th percentile)", its paired difference's 90 % interval too (a sweep,
+    2026-12-07); the page's caption had it right."""
+    caption = next(c for c, _ in at.session_state["_report_sections"].tables if c.startswith("ED simulation over"))
+    assert "each arm's mean (10th – 90th percentile of the runs); the paired difference's mean (its 90 % interval)" in caption

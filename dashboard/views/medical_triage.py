@@ -307,7 +307,9 @@ def tab_ops(active, ev0) -> None:
     st.caption("Unassisted and model-assisted: mean over the runs (10th – 90th percentile of the runs). Paired difference: "
                "unassisted minus model-assisted, the mean over the paired runs (so the two columns' means differ by it) with its 90 % "
                "interval — above 0, the model does better (fewer late, shorter waits); below 0, worse.")
-    report_ui.table(table, f"ED simulation over {ops.runs} paired runs of {ops.weeks} week(s): mean (10th – 90th percentile)")
+    # the report's title had called every column "mean (10th – 90th percentile)", the paired difference's 90 % interval too (a sweep)
+    report_ui.table(table, f"ED simulation over {ops.runs} paired runs of {ops.weeks} week(s): each arm's mean (10th – 90th percentile "
+                           "of the runs); the paired difference's mean (its 90 % interval)")
     # The difference on its own axis: beside two bars near 60 on one axis it was a flat line, the one number that matters unseen.
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.12,
                         subplot_titles=("each arm: mean, 10th–90th pct of runs", "paired difference: mean, 90 % interval"))
