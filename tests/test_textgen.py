@@ -195,6 +195,20 @@ def test_bad_corpus_uploads(files, needle):
         read_corpus(files)
 
 
+def test_the_repeated_text_refusal_quotes_what_repeats():
+    """It said "remove the repeated text — a file pasted twice, boilerplate" of pydoc's output, whose repeats are lines such
+    as "|  Methods defined here:" — which one, it did not say (a sweep, 2026-12-07)."""
+    body = "".join(f"Section {i} describes the tool.\n|  Methods inherited from the base class here:\n"
+                   "|  ----------------------------------------------------------------------\n" for i in range(400))
+    with pytest.raises(DataProblem) as err:
+        read_corpus([("pydoc.txt", body.encode())])
+    assert "(most often: “|  -------" in str(err.value) and "; “|  Methods inherited from the base class here:”, 40 of its held-out " \
+           "lines)" in str(err.value), str(err.value)
+    with pytest.raises(DataProblem) as err:  # one sentence on one line: no line of its own to quote
+        read_corpus([("rep1.txt", b"The quick brown fox jumps over the lazy dog near the river bank. " * 2000)])
+    assert "most often" not in str(err.value)
+
+
 def test_csv_text_column():
     rows = "\n".join(f'{i},"Paragraph number {i} explains the option in detail."' for i in range(100))
     c = read_corpus([("notes.csv", ("id,body\n" + rows).encode())])

@@ -181,7 +181,8 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
     if repeated > MAX_REPEATED:
         raise DataProblem(f"{repeated:.0%} of its held-out part (the last 10 %) repeats text of the part the model trains on, word for "
                           "word: the held-out check would measure memory, not writing (one line repeated 2,000 times scored the n-gram "
-                          "0.000 bits per byte); remove the repeated text — a file pasted twice, boilerplate — and train again", "your corpus")
+                          "0.000 bits per byte); remove the repeated text — a file pasted twice, boilerplate — and train again"
+                          + most_repeated(corpus.train, corpus.val), "your corpus")
     corpus.notes = tuple(notes)
     return corpus
 
@@ -229,6 +230,22 @@ def repeated_share(train: str, held_out: str, min_chars: int = 20, window: int =
     picked = range(0, n, max(1, n // windows))
     by_slice = sum(held_out[i * window:(i + 1) * window] in train for i in picked) / len(picked)
     return max(by_line, by_slice)
+
+
+def most_repeated(train: str, held_out: str, min_chars: int = 20) -> str:
+    """" (most often: “…”, 37 of its held-out lines)" — the held-out line found in the training text that repeats most, so the
+    refusal says what to remove (it had said "boilerplate" of pydoc's "|  Methods defined here:"; a sweep, 2026-12-07); "" when
+    the repetition has no line of its own (one sentence repeated on a single line)."""
+    seen = {ln.strip() for ln in train.split("\n") if len(ln.strip()) >= min_chars}
+    counts: dict[str, int] = {}
+    for ln in held_out.split("\n"):
+        if (ln := ln.strip()) in seen:
+            counts[ln] = counts.get(ln, 0) + 1
+    if not counts:
+        return ""
+    top = sorted(counts, key=lambda k: -counts[k] * len(k))[:2]
+    said = "; ".join(f"“{t if len(t) <= 60 else t[:57] + '…'}”, {counts[t]:,} of its held-out lines" for t in top)
+    return f" (most often: {said})"
 
 
 _UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
