@@ -235,6 +235,8 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     assert "careers.csv" in intro and "MovieLens" not in intro and "film" not in intro and "Microsoft Recommenders" not in said
     tuning = next(d.value for d in app.dataframe if "chosen" in d.value.columns)
     assert "no time weight (the file has no times)" in tuning["chosen"].iloc[0] and "τ" not in tuning["chosen"].iloc[0]
+    report = app.session_state["_report_sections"].text  # "Model in view: …. your file “careers.csv” …" began a sentence in lower case
+    assert report.startswith("Model in view: Your file · careers.csv. Your file “careers.csv”"), report
     helps = " ".join(m.proto.help for m in app.metric)  # Home prices the shared model (it said "the figure Home shows" of this one)
     assert "Home prices the shared model, not this one" in helps and "the figure Home shows" not in helps
     app.slider(key="rec.div").set_value(0.45).run()

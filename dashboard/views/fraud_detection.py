@@ -301,4 +301,4 @@ said = [f"Operating point: {op.mode.lower()}, threshold {fb.threshold_text(op.th
         *(text for _, text in fb.capacity_messages(op, "test week" if ev.test_days else "test rows")),
         fb.beats_optimal(ev, assumptions, op, week="test week" if ev.test_days else "test rows")]
 report_ui.download(assumptions=assumptions, card=active.card,
-                   text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}. " + " ".join(t for t in said if t))
+                   text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. " + " ".join(t for t in said if t))

@@ -546,5 +546,5 @@ st.divider()
 report_ui.kpis([(f"{triage.SPEC.primary_label} (model)", fmt.metric(ev.model["kappa_linear"])),
                 ("Under-triage of levels 1–2 (model)", fmt.rate(ev.model["under_triage_l12"], 1)), ("Over-triage (model)", fmt.rate(ev.model["over_triage"], 1)),
                 ("Verdict", ev.verdict().sentence)])
-report_ui.download(assumptions=a, card=active.card, text=f"Decision support, not a diagnosis. Model in view: {choice}. {ev.data.source}; {ev.data.split}. "
+report_ui.download(assumptions=a, card=active.card, text=f"Decision support, not a diagnosis. Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. "
                    f"{ev.verdict().sentence}")

@@ -501,4 +501,4 @@ with tabs[7]:
     tab_own(runs)
 
 st.divider()
-report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}.")
+report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}.")

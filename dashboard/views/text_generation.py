@@ -375,4 +375,4 @@ with t_train:
 with t_bus:
     a = tab_business(active, ev, shared)
 st.divider()
-report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {ev.data.source}; {ev.data.split}. {ev.verdict().sentence}")
+report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. {ev.verdict().sentence}")
