@@ -354,3 +354,23 @@ def test_a_typed_assumption_is_said_to_be_held_in_the_low_and_high_cases(at):
     assert len(said) == 1 and "Running cost —" in said[0], said
     at.number_input(key="rec.a.monthly_sessions").set_value(500_000).run()  # no range of its own: not named
     assert "Sessions per month" not in next(c.value for c in at.caption if pin in c.value)
+
+
+def test_a_title_with_markup_is_drawn_as_written_in_the_similar_items_chart(monkeypatch):
+    """Plotly reads <b>, <a href> in labels: a title "<b>bold</b>" was drawn bold (a sweep, 2026-12-07)."""
+    import pandas as pd
+
+    from dashboard.components.charts import plain_label
+    from usecases.recommendation import serving
+
+    assert plain_label("<b>B</b> <a href='x'>l</a>") == "‹b›B‹/b› ‹a href='x'›l‹/a›"
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    monkeypatch.setattr(serving, "similar_items", lambda trained, code, n: pd.DataFrame(
+        {"title": ["<b>bold</b>", "plain"], "year": [1995, None], "genres": ["<i>Drama</i>", None], "weight": [0.4, 0.2]}))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if json.loads(el.proto.spec)["layout"].get("title", {}).get("text", "").startswith("Nearest neighbours"))
+    drawn = [y for t in spec["data"] for y in t["y"]]
+    assert "‹b›bold‹/b›" in drawn and not any("<" in str(y) for y in drawn), drawn

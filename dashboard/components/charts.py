@@ -27,6 +27,13 @@ def style(fig, *, title: str | None = None, height: int = 340, **layout):
     return fig
 
 
+def plain_label(text) -> str:
+    """A label from a user's file as Plotly should draw it: Plotly reads <b>, <i>, <br> and <a href> in text and tick labels, so
+    a title "<b>bold</b>" had been drawn bold in the Similar-items chart (a sweep, 2026-12-07); the angle brackets are drawn
+    as look-alikes instead, never as markup."""
+    return str(text).replace("<", "‹").replace(">", "›")
+
+
 def money_ticks(span: float) -> str:
     """One d3 tick format for a money axis of this span: Plotly's own switches mid-axis ("−6000 €" beside "−20k €")."""
     return "~s" if span >= 1e6 else ",.0f" if span >= 10 else ",.2f"

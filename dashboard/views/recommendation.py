@@ -12,7 +12,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.components import cache, scenario, training, upload, widgets
+from dashboard.components import cache, charts, scenario, training, upload, widgets
 from dashboard.components import report as report_ui
 from dashboard.components.state import session_jobs
 from usecases import recommendation as rec
@@ -166,7 +166,9 @@ def tab_similar(active) -> None:
         st.info(f"Too few {people} for this {one}: it is outside the model's catalogue (at least {active.card['model']['min_count']} "
                 f"training {people} are needed).")
         return
-    fig = px.bar(sim.iloc[::-1], x="weight", y="title", orientation="h", hover_data=["year", "genres"], height=380,
+    plain = lambda v: charts.plain_label(v) if isinstance(v, str) else v  # noqa: E731 — a missing genre stays missing
+    drawn = sim.iloc[::-1].assign(title=lambda d: d["title"].map(plain), genres=lambda d: d["genres"].map(plain))
+    fig = px.bar(drawn, x="weight", y="title", orientation="h", hover_data=["year", "genres"], height=380,
                  title="Nearest neighbours: the model's learnt item-to-item weight")
     # "weight B[film, neighbour]" named a matrix entry, not what it means
     fig.update_layout(margin=MARGIN, yaxis_title=None, xaxis_title=f"learnt weight: how much having this {one} adds to the neighbour's score")
