@@ -325,3 +325,17 @@ def test_the_progress_line_says_its_metrics_in_words():
 
     line = progress_text(3, 10, {"step": 3, "train_loss": 1.25, "val_bpb": 3.478, "ngram_bpb": 2.867, "beats_ngram": 0.0, "stage": "fold 2"})
     assert line == "step 3 of 10 · fold 2 · training loss 1.25 · validation bits per byte 3.478 · n-gram bits per byte 2.867"
+
+
+def test_the_command_lines_bar_drops_a_stage_once_it_is_over(capsys):
+    """Text training says "preparing …" before its loop; the loop's rows name no stage, and the CLI's bar had kept the word
+    through the whole run (2026-12-07)."""
+    from usecases.core.runner import tqdm_progress
+
+    update, close = tqdm_progress("train textgen")
+    update(0, 1, {"stage": "preparing: tokenizer"})
+    assert "preparing" in capsys.readouterr().err.split("\r")[-1]
+    update(5, 10, {"train_loss": 1.25})
+    last = capsys.readouterr().err.split("\r")[-1]
+    close()
+    assert last.startswith("train textgen:") and "preparing" not in last and "train_loss=1.25" in last, last

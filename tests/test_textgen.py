@@ -439,9 +439,13 @@ def test_progress_counts_iterations_of_the_run():
     cfg = dataclasses.replace(textgen.Config.quick(), max_iters=40, iters_per_step=40, eval_every_steps=1, quality_prompts=2)
     textgen.train(cfg, data=_code_corpus(), progress=lambda step, total, m: calls.append((step, total, dict(m))))
     assert calls, "progress was reported"
-    assert all(total == 40 for _, total, _ in calls)  # iterations, not "step 1 of 1"
-    assert calls[-1][0] == 40
-    assert all("ngram_bpb" in m for _, _, m in calls)  # the n-gram baseline travels beside the live loss
+    # what runs before and after the loop is said (the bar had stood at "step 0 of 1", then "step 40 of 40", with no word)
+    first, *loop, last = calls
+    assert first == (0, 1, {"stage": "preparing: tokenizer, n-gram baseline, model size"})
+    assert last[:2] == (40, 40) and last[2]["stage"].startswith("scoring the held-out text")
+    assert loop and all(total == 40 for _, total, _ in loop)  # iterations, not "step 1 of 1"
+    assert loop[-1][0] == 40
+    assert all("ngram_bpb" in m for _, _, m in loop)  # the n-gram baseline travels beside the live loss
 
 
 def test_budget_run_reports_iterations_of_the_budget():

@@ -183,6 +183,8 @@ def tqdm_progress(description: str) -> tuple[Progress, Callable[[], None]]:
         shown = {k: f"{v:.4g}" for k, v in metrics.items() if k not in ("step", "seconds") and isinstance(v, float)}
         if isinstance(metrics.get("stage"), str):  # what runs now, where a domain says (triage: the fold, the linear model, a peer)
             b.set_description(f"{description} · {metrics['stage']}", refresh=False)
+        else:  # a stage said once (text: "preparing …") is over when the next row names none
+            b.set_description(description, refresh=False)
         b.set_postfix(shown, refresh=False)
         b.refresh()
 
