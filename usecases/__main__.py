@@ -149,13 +149,13 @@ def cmd_train(args) -> int:
         best = best_of(card.get("baselines", {}), mod.SPEC.primary_metric, mod.SPEC.higher_is_better)
         if best:
             line += f" (best baseline {best[0]}: {best[1]:.4f})"
-        own, whole = card.get("training_seconds", 0), card.get("total_seconds")
-        if isinstance(card.get("networks_seconds"), (int, float)):  # fraud, triage: the networks' fit within the whole run
-            own, whole = card["networks_seconds"], card.get("training_seconds")
-        line += (f" · {own:.1f}s for the model, {whole:.1f}s in all with the peers and the evaluation"
+        from usecases.core.report import training_times
+
+        own, whole = training_times(card)  # fraud, triage: the networks within the run; recommendation: its fit, the run apart
+        line += (f" · {own or 0:.1f}s for the model, {whole:.1f}s in all with the peers and the evaluation"
                  # recommendation's card counts the model's tuning and fit alone: "0.3s on CPU" had stood for a 13 s run
                  # (a sweep, 2026-12-06)
-                 if isinstance(whole, (int, float)) and whole > own + 1 else f" · {own:.1f}s") + f" on {card.get('device', {}).get('name', '?')}"
+                 if whole else f" · {own or 0:.1f}s") + f" on {card.get('device', {}).get('name', '?')}"
         print(line)
         from usecases.core.runner import budget_overrun
 

@@ -33,6 +33,15 @@ def download_csv(df: pd.DataFrame, filename: str, label: str = "Download CSV", k
     st.download_button(label, to_safe_csv(df), file_name=filename, mime="text/csv", key=key, icon=":material/download:")
 
 
+def _training_time(card: dict) -> str:
+    from usecases.core.report import training_times
+
+    own, whole = training_times(card)  # recommendation's card keeps its fit apart from the run: say both, as the CLI does
+    if own is None:
+        return "not recorded"
+    return f"{own:.1f} s" + (f" for the model, {whole:.1f} s in all with the peers and the evaluation" if whole else "")
+
+
 def card_rows(card: dict) -> list[tuple[str, str]]:
     """The card's summary as (field, value). The store fills version, date, parameter count and hash when it saves a model;
     a model trained in this session and not saved has none of them, and its card read "Parameters 0", blank fields and
@@ -51,7 +60,7 @@ def card_rows(card: dict) -> list[tuple[str, str]]:
         ("Split", card.get("data", {}).get("split")),
         ("Parameters", f"{int(params):,}" if isinstance(params, (int, float)) and params else "counted when saved" if not saved else "—"),
         ("Trained on", dev.get("name") if isinstance(dev, dict) else dev),
-        ("Training time", f"{card['training_seconds']:.1f} s" if isinstance(card.get("training_seconds"), (int, float)) else "not recorded"),
+        ("Training time", _training_time(card)),
         ("Weights sha256", card["sha256"][:16] + "…" if saved else unsaved),
     ]
 

@@ -105,6 +105,19 @@ def _figure_html(fig, i: int) -> str:
             f"<script type='application/vnd.uclab.figure+json'>{spec}</script>")
 
 
+def training_times(card: dict) -> tuple[float | None, float | None]:
+    """(the model's own training seconds, the whole run's — with the peers and the evaluation — or None when they are the
+    same). Cards count them two ways: fraud and triage keep the networks' time apart (``networks_seconds``) within
+    ``training_seconds``; recommendation's ``training_seconds`` is the model's tuning and fit alone, the run in
+    ``total_seconds``. One reading for the CLI's "saved" line and the reports (a report had said 9.8 s of a 35 s run)."""
+    own, whole = card.get("training_seconds"), card.get("total_seconds")
+    if isinstance(card.get("networks_seconds"), (int, float)):
+        own, whole = card["networks_seconds"], card.get("training_seconds")
+    if not isinstance(own, (int, float)):
+        return None, None
+    return float(own), (float(whole) if isinstance(whole, (int, float)) and whole > own + 1 else None)
+
+
 def card_brief(card: dict) -> list[tuple[str, str]]:
     """The fields of a model card a reader asks first, in words: what it is, its size, what it learned from and was tested on,
     when and where it was trained, and how to find it again. Fields a card lacks are left out."""
@@ -113,7 +126,8 @@ def card_brief(card: dict) -> list[tuple[str, str]]:
     model, data = card.get("model") or {}, card.get("data") or {}
     params = card.get("parameter_count") or (model.get("parameters") if isinstance(model, dict) else None)
     device = (card.get("device") or {}).get("name")
-    seconds = card.get("training_seconds")
+    seconds, whole = training_times(card)
+    secs = lambda x: f"{fmt.count(x)} s" if x >= 10 else f"{x:.1f} s"  # noqa: E731
     rows = [
         ("What it is", model.get("architecture") if isinstance(model, dict) else None),
         ("Parameters", fmt.count(params) if isinstance(params, (int, float)) else None),
@@ -121,8 +135,8 @@ def card_brief(card: dict) -> list[tuple[str, str]]:
         # (a split written as code — the text model's "int(sha256(module name)[:8], 16) % 100 < 5" — is left to the page's text)
         ("Tested on", data.get("split") if "sha256(" not in str(data.get("split", "")) else None),
         ("Trained", str(card.get("created_at") or "")[:16].replace("T", " ") or None),
-        ("Training time", (f"{fmt.count(seconds)} s" if seconds >= 10 else f"{seconds:.1f} s") + (f" on {device}" if device else "")
-         if isinstance(seconds, (int, float)) else None),
+        ("Training time", secs(seconds) + (f" for the model, {secs(whole)} in all with the peers and the evaluation" if whole else "")
+         + (f" on {device}" if device else "") if seconds is not None else None),
         ("Run id", card.get("run_id")),
         ("Weights (SHA-256)", str(card["sha256"])[:16] + "…" if card.get("sha256") else None),
     ]
