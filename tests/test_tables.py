@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from usecases.core.tables import FILE_LINES, Column, DataProblem, Schema, file_line, load_table, read_table, to_safe_csv
+from usecases.core.tables import FILE_LINES, Column, DataProblem, Schema, decode_text, file_line, load_table, read_table, to_safe_csv
 
 SCHEMA = Schema(
     title="test file",
@@ -133,7 +133,7 @@ def test_tab_and_pipe_delimiters():
         (b"PK\x03\x04rest-of-zip", "it is a damaged zip archive or Excel workbook, not a CSV table"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1xls", "old Excel workbook"),
         (b"\x00\x01\x02binary", "binary file"),
-        ("id,when,amount\nä,2018-01-01,1\n".encode("latin-1"), "not UTF-8 text (byte 0xe4 on line 2)"),
+        ("id,when,amount\nä,2018-01-01,1\n".encode("latin-1"), "not UTF-8 text (byte 0xe4 on line 2 cannot be read as UTF-8); save"),
         ("id,when,amount\n".encode("utf-16-le"), "UTF-16 text without a byte-order mark; save it as UTF-8"),
         ("id,when,amount\n".encode("utf-32"), "it is UTF-32 text; save it as UTF-8"),  # had been "a NUL byte … binary or damaged"
         (b"x" * 20_000, "over the 9.8 KB limit"),
@@ -648,3 +648,63 @@ def test_counts_in_a_refusal_carry_thousands_separators():
     with pytest.raises(DataProblem) as exc:
         _load("id,amount\n" + rows, big)
     assert "column amount: 1,200 non-numeric values" in str(exc.value) and "column amount: 1,200 values below 0" in str(exc.value)
+
+
+# Central European prose (Windows-1250 / ISO-8859-2) and Western prose of the same length (written for these tests).
+_PL = ("Wczoraj wieczorem w małym mieście nad rzeką odbyło się spotkanie mieszkańców. Rozmawiano o tym, jak zadbać o zieleń, "
+      "gdzie postawić nowe ławki i kiedy naprawić drogę prowadzącą do szkoły. Każdy mógł zabrać głos, a pani sołtys zapisywała "
+      "wszystkie pomysły w zeszycie. Ktoś zaproponował, żeby w przyszłym roku zorganizować festyn z muzyką i pieczeniem chleba. "
+      "Dzieci cieszyły się najbardziej, bo obiecano im plac zabaw przy świetlicy. Spotkanie skończyło się późno, ale wszyscy "
+      "wracali do domów zadowoleni, że ich głos się liczy.\n")
+_HU = ("A kis falu lakói tegnap este összegyűltek a művelődési házban, hogy megbeszéljék a jövő évi terveket. Szóba került az út "
+      "felújítása, a régi híd javítása és egy új játszótér építése az iskola mellett. A polgármester elmondta, hogy a pályázat "
+      "eredményétől függően ősszel kezdődhetnek a munkák. Többen javasolták, hogy tavasszal rendezzenek vásárt, ahol a helyi "
+      "termelők árulhatnák a portékájukat. A gyűlés késő estig tartott, de mindenki elégedetten ment haza.\n")
+_FR_LONG = ("Hier soir, dans la petite ville au bord de la rivière, les habitants se sont réunis à la salle des fêtes. On a parlé de "
+      "l'entretien des jardins, de l'endroit où placer de nouveaux bancs et du moment où réparer la route qui mène à l'école. "
+      "Chacun a pu prendre la parole, et la secrétaire a noté toutes les idées dans un cahier. Quelqu'un a proposé d'organiser "
+      "l'été prochain une fête avec de la musique et du pain cuit au four. Les enfants étaient les plus contents : on leur a "
+      "promis une aire de jeux près de la maison des associations. La réunion s'est terminée tard, mais tout le monde est "
+      "rentré sûr que sa voix compte, même à côté des décisions déjà prises.\n")
+_DE_LONG = ("Gestern Abend trafen sich die Bewohner der kleinen Stadt am Fluss im Gemeindehaus. Man sprach über die Pflege der Grünflächen, "
+      "über neue Bänke und darüber, wann die Straße zur Schule repariert werden soll. Jeder durfte etwas sagen, und die Schriftführerin "
+      "schrieb alle Vorschläge in ein Heft. Jemand schlug vor, im nächsten Sommer ein Fest mit Musik und frisch gebackenem Brot zu feiern. "
+      "Die Kinder freuten sich am meisten, denn man versprach ihnen einen Spielplatz neben dem Jugendzentrum.\n")
+_PT_LONG = ("Ontem à noite, na pequena cidade à beira do rio, os moradores reuniram-se no salão paroquial. Falou-se da manutenção dos jardins, "
+      "de onde colocar novos bancos e de quando reparar a estrada que leva à escola. Todos puderam falar, e a secretária anotou as "
+      "sugestões num caderno. Alguém propôs organizar no próximo verão uma festa com música e pão cozido no forno. As crianças foram "
+      "as mais contentes: prometeram-lhes um parque infantil junto à associação, com informações e lições para todos.\n")
+
+
+@pytest.mark.parametrize("text, encoding, language", [(_PL, "cp1250", "Polish"), (_PL, "iso8859_2", "Polish"), (_HU, "cp1250", "Hungarian"),
+                                                      (_HU, "iso8859_2", "Hungarian")])
+def test_central_european_text_is_refused_not_read_garbled(text, encoding, language):
+    """A Polish corpus in Windows-1250 had trained on "siê", "ca³¹ lekcjê" without a word, and a Polish prompt was then refused
+    for its "ę" and "ł"; Hungarian "mûködniük" likewise (a sweep, 2026-12-07). Most of their letters are ASCII, so the share of
+    accented letters never saw them. Now one line, quoting words that read wrong and naming the likely code page — in a corpus
+    and in a table alike."""
+    from usecases.textgen.corpus import read_corpus
+
+    with pytest.raises(DataProblem) as err:
+        read_corpus([("notes.txt", (text * 8).encode(encoding))])
+    msg = str(err.value)
+    assert "its letters come out garbled" in msg and f"(perhaps {language}, Windows-1250 or ISO-8859-2)" in msg, msg
+    quoted = msg.split("(“")[1].split("”)")[0]
+    assert any(c in quoted for c in "³¹¿ñæê" if language == "Polish") or any(c in quoted for c in "õû"), msg
+    rows = "".join(f"{i};{line}\n" for i, line in enumerate((text * 8).split(". "), 1))
+    with pytest.raises(DataProblem, match=f"perhaps {language}"):
+        read_table(("id;note\n" + rows).encode(encoding), encodings=("utf-8", "cp1252", "latin-1"))
+
+
+@pytest.mark.parametrize("text, encoding", [(_FR_LONG, "cp1252"), (_FR_LONG, "latin-1"), (_DE_LONG, "cp1252"), (_PT_LONG, "cp1252")])
+def test_western_prose_is_still_read_beside_the_central_european_rule(text, encoding):
+    """French è à ê û, Portuguese õ ã read as other letters in Windows-1250 too: the detector's language keeps them."""
+    assert decode_text((text * 5).encode(encoding), ("utf-8", "cp1252"), "x")[0] == text * 5
+
+
+def test_an_undecodable_file_names_a_byte_its_last_code_page_lacks():
+    """Czech in Windows-1250 ("ť" is 0x9d, which 1252 lacks) had been refused naming 0xed — "í" in 1252 too, only not UTF-8."""
+    czech = "Příliš žluťoučký kůň úpěl ďábelské ódy. " * 40
+    with pytest.raises(DataProblem) as err:
+        decode_text(czech.encode("cp1250"), ("utf-8", "cp1252"), "x")
+    assert "(byte 0x9d on line 1 cannot be read as Windows-1252" in str(err.value), str(err.value)

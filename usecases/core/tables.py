@@ -268,6 +268,7 @@ def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> N
     letters = LETTER.findall(sample)
     accented = sum(1 for c in letters if ord(c) > 127)
     if accented < 20 or accented < 0.4 * len(letters):
+        _refuse_central_european(data, sample, letters, enc, subject)
         _refuse_mac_or_turkish(data, sample, letters, enc, subject)
         return
     guess = ""
@@ -328,8 +329,43 @@ def _refuse_mac_or_turkish(data: bytes, sample: str, letters: list[str], enc: st
         _garbled(sample, enc, " (perhaps Turkish, Windows-1254 or ISO-8859-9)", subject)
 
 
-def _garbled(sample: str, enc: str, guess: str, subject: str) -> None:
-    words = re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", " ".join(sample.split()[:3])[:40])  # Latin-1's control characters shown
+_WESTERN_LANGUAGES = {"English", "German", "French", "Spanish", "Portuguese", "Italian", "Dutch", "Danish", "Swedish", "Norwegian",
+                      "Finnish", "Catalan", "Icelandic", "Unknown", "", None}
+_CENTRAL_EUROPEAN = {"Polish", "Czech", "Slovak", "Hungarian", "Croatian", "Slovene", "Slovenian", "Romanian", "Serbian", "Bosnian"}
+
+
+def _refuse_central_european(data: bytes, sample: str, letters: list[str], enc: str, subject: str) -> None:
+    """Central European text (Windows-1250 or ISO-8859-2) read as 1252 or Latin-1: most of its letters are ASCII and many
+    accented ones land on other accented letters or on symbols ("siê", "ca³¹ lekcjê", "mûködniük"), so neither the share
+    of accented letters nor the Mac Roman rule sees it; a Polish corpus had trained on such text without a word, and a
+    Polish prompt was then refused for its "ę" and "ł" (a sweep, 2026-12-07). Looked at when enough of the accented
+    characters read as another character in Windows-1250; the detector's language decides — on the vim tutors it named
+    cp1250 for German, Spanish and Dutch read right too, but their language correctly."""
+    alt = data[: len(sample)].decode("cp1250", errors="replace")
+    moved = sum(1 for a, b in zip(sample, alt) if a != b)
+    if moved < 5 or moved < 0.005 * len(letters):
+        return
+    # On a few hundred letters the detector is not to be trusted alone (a Spanish line with "niño" and "compañeros" came out
+    # Polish): a short text is looked at only when symbols stand inside its words ("ma³ym", "rzek¹" — Polish ł, ą, ż read as ³ ¹ ¿)
+    if len(letters) < 2_000 and _odd_in_words(sample)[0] < 3:
+        return
+    try:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(data[:65_536]).best()
+    except Exception:  # noqa: BLE001 — without the detector the text is read as before
+        return
+    if best is not None and best.language in _CENTRAL_EUROPEAN:
+        moved_words = [w for w, v in zip(sample.split(), alt.split()) if w != v]  # "mûködniük", not "Üdvözöljük", read right in both
+        _garbled(sample, enc, f" (perhaps {best.language}, Windows-1250 or ISO-8859-2)", subject, moved_words)
+
+
+def _garbled(sample: str, enc: str, guess: str, subject: str, words: list[str] | None = None) -> None:
+    # words with characters beyond ASCII, longer ones first, which is where the garbling shows ("========" had been quoted as
+    # garbled letters, and "ä Ï Â" said little); ``words``: the ones known to read wrong
+    beyond = [w for w in (words or sample.split()) if any(ord(c) > 127 for c in w)]
+    shown = ([w for w in beyond if len(w) >= 4] or beyond)[:3] or sample.split()[:3]
+    words = re.sub(r"[\x00-\x1f\x7f-\x9f]", "\ufffd", " ".join(shown)[:40])  # Latin-1's control characters shown
     raise DataProblem(f"it is not UTF-8, and read as {'Windows-1252' if '1252' in enc else 'Latin-1'} its letters come out garbled "
                       f"(“{words}”), so it is in another code page{guess}; save it as UTF-8 (e.g. “CSV UTF-8” in Excel, or “Encoding: UTF-8” when saving "
                       "in a text editor)", subject)
@@ -351,22 +387,37 @@ def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: s
                                   "save it as UTF-8", subject) from None
         raise DataProblem("it is UTF-16 text; save it as UTF-8 (e.g. “CSV UTF-8” in Excel)", subject)
     encodings = tuple(e for e in encodings if e != "utf-16")
-    first_error: UnicodeDecodeError | None = None
+    last_error: UnicodeDecodeError | None = None
+    last_enc = ""
     for enc in encodings:
         try:
             text = data.decode(enc)
         except UnicodeDecodeError as exc:
-            first_error = first_error or exc
+            last_error, last_enc = exc, enc
             continue
         if _plain_name(enc) in _SINGLE_BYTE:
             _refuse_other_code_page(data, text, enc, subject)
         return text, enc
-    assert first_error is not None
-    line = data[: first_error.start].count(b"\n") + 1
-    byte = data[first_error.start : first_error.start + 1].hex()
+    assert last_error is not None
+    # The byte named is one the last encoding tried has no character for: the first byte that is not UTF-8 (0xed, "í" in
+    # Windows-1252 too) had been named for a Czech file — and the likely code page, as for text that decodes garbled (a sweep,
+    # 2026-12-07: Czech and Slovak Windows-1250, Shift-JIS and Big5 got the byte alone).
+    line = data[: last_error.start].count(b"\n") + 1
+    byte = data[last_error.start : last_error.start + 1].hex()
+    guess = ""
+    try:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(data[:65_536]).best()
+    except Exception:  # noqa: BLE001 — a guess only
+        best = None
+    if best is not None and _plain_name(best.encoding) not in _WESTERN and best.language not in _WESTERN_LANGUAGES:
+        # (the detector names cp1250 for German and Spanish read right: no guess for a Western language)
+        guess = f"; it may be {best.language + ' text in ' if best.language and best.language != 'Unknown' else ''}{best.encoding}"
     raise DataProblem(
-        f"it is not {' or '.join(e.upper() for e in encodings)} text (byte 0x{byte} on line {line}); "
-        "save it as UTF-8 (e.g. “CSV UTF-8” in Excel)",
+        f"it is not {' or '.join(e.upper() for e in encodings)} text (byte 0x{byte} on line {line} cannot be read as "
+        f"{'Windows-' + last_enc[2:] if last_enc.lower().startswith('cp') else last_enc.upper()}"
+        f"{guess}); save it as UTF-8 (e.g. “CSV UTF-8” in Excel, or “Encoding: UTF-8” when saving in a text editor)",
         subject,
     )
 
@@ -1148,6 +1199,23 @@ def column_choices(df: pd.DataFrame, schema: Schema) -> list[str]:
     return notes
 
 
+def header_as_data(df: pd.DataFrame, schema: Schema) -> pd.DataFrame | None:
+    """``df`` with its header read back as the first row of data, when it is data — else None. Ids only, no header:
+    "u17" / "user1@example.com, SKU-31" are data, not column names (it said "missing column user_id (found: u17; rename the
+    columns)"). Taken as a header only when no name matches the schema and every one holds a digit or an @, as ids do and
+    column names rarely do. (A reader that looks at the columns before :func:`validate` asks first: a headerless
+    recommendation file's dates were read as ratings, since the reader took its first line for names.)"""
+    if not schema.headerless_ok or match_columns(df, schema)[0] \
+            or not all(_ID_LIKE.search(str(c)) and not str(c).startswith("Unnamed:") for c in df.columns):  # "Unnamed: 0": an empty name
+        return None
+    lines = df.attrs.get(FILE_LINES)
+    first = pd.DataFrame([[str(c) for c in df.columns]])
+    out = pd.concat([first, df.set_axis(range(df.shape[1]), axis=1)], ignore_index=True)
+    if lines is not None:
+        out.attrs[FILE_LINES] = [1, *lines]
+    return out
+
+
 def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: str | None = None,
              header_row: bool | None = None) -> pd.DataFrame:
     """Check and convert ``df`` (strings) to the schema's types; raise one DataProblem listing everything.
@@ -1155,17 +1223,8 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
     ``header``: the columns are named (else they are taken in the schema's order). ``header_row``: the file's first line
     was a header, for the line numbers in messages — ``header`` unless the caller named a headerless file's columns."""
     subject = subject or f"the {schema.title}"
-    if header and schema.headerless_ok and not match_columns(df, schema)[0] \
-            and all(_ID_LIKE.search(str(c)) and not str(c).startswith("Unnamed:") for c in df.columns):  # "Unnamed: 0": an empty name
-        # Ids only, no header: "u17" / "user1@example.com, SKU-31" are data, not column names (it said "missing column
-        # user_id (found: u17; rename the columns)"). Taken as a header only when no name matches the schema and every one
-        # holds a digit or an @, as ids do and column names rarely do.
-        lines = df.attrs.get(FILE_LINES)
-        first = pd.DataFrame([[str(c) for c in df.columns]])
-        df = pd.concat([first, df.set_axis(range(df.shape[1]), axis=1)], ignore_index=True)
-        if lines is not None:
-            df.attrs[FILE_LINES] = [1, *lines]
-        header, header_row = False, False
+    if header and (back := header_as_data(df, schema)) is not None:
+        df, header, header_row = back, False, False
     lines_header = header if header_row is None else header_row
     problems: list[str] = []
     if not header and schema.headerless_ok:
