@@ -889,6 +889,11 @@ def test_ratings_far_off_the_files_scale_are_read_as_not_given_and_said(ml):
     assert len(got.frame) == len(ref.frame) and got.liked_threshold() == ref.liked_threshold() == 4.0
     assert got.frame["rating"].isna().sum() == 2
     assert not any("far outside" in n for n in ref.notes)  # the real file: nothing said
+    # Both ends shown when both occur: three 1e9 lines had stood for five −5 ones too, never shown (a sweep, 2026-12-07).
+    both = df.reset_index(drop=True).astype({"rating": float})
+    both.loc[[3, 4, 5, 20], "rating"] = [1e9, 1e9, 1e9, -5.0]
+    said = rec.read_data(_csv(both), "both.csv").notes[0]
+    assert "4 ratings far outside the scale most rows use (0.5–5; line 5: 1e+09, line 6: 1e+09, line 22: -5)" in said, said
 
 
 def test_a_user_who_holds_most_of_the_catalogue_is_said(ml):
@@ -990,6 +995,19 @@ def test_columns_not_read_are_named_with_what_the_file_is_read_without():
     named = rec.read_data(("user_id,movie_id,rating,Datum\n" + rows).encode(), "de.csv")
     assert "not used: 'Datum' — read without times; if one of them holds times, name it timestamp" in named.notes
     assert not any(n.startswith("not used") for n in rec.read_data(("user,item,rating,timestamp\n" + rows).encode(), "ok.csv").notes)
+
+
+def test_a_headerless_file_with_dates_third_reads_them_as_times():
+    """user, item, date without a header: the dates had been read as ratings, each refused as "non-numeric" (a sweep,
+    2026-12-07) — the first line taken for column names hid that the file has none."""
+    rng = np.random.default_rng(0)
+    days = [f"2020-0{m}-1{d}" for m, d in zip(rng.integers(1, 10, 320), rng.integers(0, 9, 320))]
+    pairs = [(f"u{u}", f"i{i}") for u in range(40) for i in rng.choice(30, 8, replace=False)]
+    data = rec.read_data("".join(f"{u},{i},{day}\n" for (u, i), day in zip(pairs, days)).encode(), "dated.csv")
+    assert "no header: the third column holds dates, so it is read as the time of each interaction" in data.notes
+    assert len(data.frame) == 320 and "rating" not in data.frame or data.frame["rating"].isna().all()
+    first = pd.Timestamp(days[0]).timestamp()
+    assert data.frame["timestamp"].iloc[0] == pytest.approx(first, abs=86_400)
 
 
 def test_ratings_written_with_their_unit_or_out_of_a_maximum_are_read():

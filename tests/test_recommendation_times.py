@@ -58,3 +58,16 @@ def test_times_with_and_without_a_zone_offset_are_named():
         assert bool(hit) == said, notes
         if said:
             assert hit[0].startswith(f"column timestamp: {int(df['timestamp'].str.endswith('+05:00').sum()):,} of {len(df):,} times carry")
+
+
+def test_unix_times_with_a_decimal_comma_are_read_as_the_ratings_are():
+    """A `;` export with "2,5" ratings and "1260759144,0" times read the ratings and refused the times (a sweep, 2026-12-07)."""
+    df = _ratings()
+    ref = rec.read_data(_csv(df), "ref.csv")
+    text = df.assign(rating=df.rating.map(lambda r: f"{r / 2:.1f}".replace(".", ",")), timestamp=df.timestamp.map(lambda t: f"{t},0"))
+    got = rec.read_data(text.to_csv(index=False, sep=";").encode(), "comma.csv")
+    assert got.frame.timestamp.equals(ref.frame.timestamp)
+    assert any(n.startswith("column timestamp: decimal commas read as decimal points (e.g. '") for n in got.notes), got.notes
+    # thousands separators are not decimal commas (read as 965.072703 they would be a quiet wrong answer): still refused
+    with pytest.raises(DataProblem, match="neither Unix seconds nor dates"):
+        rec.read_data(_csv(df.assign(timestamp=df.timestamp.map(lambda t: f"{t:,}"))), "th.csv")

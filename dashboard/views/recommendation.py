@@ -455,7 +455,12 @@ def tab_own(runs) -> None:
     jm = session_jobs()
     if got is not None:
         inter = got[0]
-        st.success(f"{fmt.sentence(inter.source)}: {fmt.count(inter.n_users)} users, {fmt.count(inter.n_items)} items.")
+        # what the reader noticed, each on its own line: they had all stood inside the green success box, a warning about
+        # ratings read as not given among them (a sweep, 2026-12-07)
+        st.success(f"Ready to train: {fmt.count(len(inter.frame))} interactions, {fmt.count(inter.n_users)} users, "
+                   f"{fmt.count(inter.n_items)} items.")
+        for note in inter.notes:
+            st.info(fmt.sentence(note) + ".", icon=":material/info:")
         if st.button("Train and evaluate on my file", type="primary", key="rec.own.go", icon=":material/play_arrow:"):
             training.start_session_run(jm, "rec-own", f"Training on {got[2]}", functools.partial(rec.train, rec.Config(), data=inter), runs,
                                        f"Your file · {got[2]}", metric=SPEC.primary_metric, metric_label=SPEC.primary_label)

@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from usecases.core import fmt
-from usecases.core.tables import (Column, DataProblem, Schema, column_choices, file_line, join_date_and_time, match_columns, match_spellings, merge_id_spellings,
+from usecases.core.tables import (Column, DataProblem, Schema, column_choices, file_line, header_as_data, join_date_and_time, match_columns, match_spellings, merge_id_spellings,
                                   normalise_name, parse_dates, read_table, rounded_ids, times_of_day_only, validate)
 
 from .data import LIKED_SHARE, MIN_USER_INTERACTIONS, Interactions, encode
@@ -105,6 +105,12 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     """Unix seconds from numbers (seconds, or milliseconds said in a note) or dates; one message naming the first lines that
     are neither. Dates like 01/04/2018 are read day- or month-first for the whole column (``parse_dates``)."""
     present = values.notna() & (values.astype(str).str.strip() != "")
+    cells = values[present].astype(str).str.strip()
+    if len(cells) and cells.str.fullmatch(r"-?\d+,\d+").all() and not cells.str.fullmatch(r"\d{1,3}(?:,\d{3})+").all():
+        # "1260759144,0": a decimal comma, as the file's ratings had it read — the times were refused (a sweep, 2026-12-07)
+        if notes is not None:
+            notes.append(f"column timestamp: decimal commas read as decimal points (e.g. {cells.iloc[0]!r})")
+        values = values.where(~present, values.astype(str).str.strip().str.replace(",", ".", regex=False))
     compact = _compact_dates(values[present].astype(str).str.strip())
     if compact is not None:  # 20180401 / 20180401140509: dates written as numbers (they were seconds apart / "milliseconds")
         when, digits, what = compact
@@ -183,7 +189,10 @@ def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Se
     off = num.notna() & ((num < lo - (hi - lo)) | (num > hi + (hi - lo)))
     if not off.any():
         return rating
-    ex = ", ".join(f"line {file_line(rating, i, first_line == 2)}: {num[i]:g}" for i in num.index[off][:3])
+    # both ends when both occur: three 1e9 lines had stood for five −5 ones too, never shown (a sweep, 2026-12-07)
+    high, low = list(num.index[off & (num > hi)]), list(num.index[off & (num < lo)])
+    shown = sorted(high[:2] + low[:1]) if high and low else (high or low)[:3]
+    ex = ", ".join(f"line {file_line(rating, i, first_line == 2)}: {num[i]:g}" for i in shown)
     notes.append(f"{int(off.sum()):,} rating{'s' if off.sum() > 1 else ''} far outside the scale most rows use ({lo:g}–{hi:g}; {ex}) "
                  "read as not given — the interactions stay; fix them in the file if they are real")
     return rating.where(~off, None)
@@ -274,7 +283,9 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
     subject = f"“{filename}”"
     df, info = read_table(_colons_to_tabs(raw), max_bytes=INTERACTIONS_SCHEMA.max_bytes, encodings=ENCODINGS, subject=subject)
-    named = info.header
+    named = header_row = info.header
+    if named and (back := header_as_data(df, INTERACTIONS_SCHEMA)) is not None:  # "u0,i25,2020-06-14" is data, not names
+        df, named, header_row = back, False, False
     notes: list[str] = []
     if not named and df.shape[1] >= 3:
         if _numbers_rows(df.iloc[:, 0]):
@@ -286,6 +297,10 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         third = pd.to_numeric(df.iloc[:, 2], errors="coerce")
         if third.notna().all() and (third > UNIX_SECONDS).all():  # user, item, time: implicit feedback with times
             df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
+        elif third.isna().all() and parse_dates(df.iloc[:, 2].head(200))[0].notna().all():
+            # user, item, date ("2009-12-14"): read as ratings, every cell had been refused as "non-numeric" (a sweep, 2026-12-07)
+            df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
+            notes.append("no header: the third column holds dates, so it is read as the time of each interaction")
     if not named and df.shape[1] == 4:
         third, fourth = (pd.to_numeric(df.iloc[:, j], errors="coerce") for j in (2, 3))
         if third.notna().all() and (third > UNIX_SECONDS).all() and fourth.notna().all() and (fourth.abs() < UNIX_SECONDS).all():
@@ -301,7 +316,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
                 notes.append(said)
     if named:
         df = _date_and_time(df, subject, notes)
-    data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=info.header)
+    data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=header_row)
     if named:  # "score" and "rating": the one named rating is read, and the note says so (the first in the file had won)
         notes.extend(column_choices(df, INTERACTIONS_SCHEMA))
     unused = [str(c) for c in match_columns(df, INTERACTIONS_SCHEMA)[1] if named and not str(c).startswith("Unnamed:")]
@@ -313,7 +328,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
                         + f"; if one of them holds {' or '.join(lost)}, name it {' or '.join(c for w, c in (('ratings', 'rating'), ('times', 'timestamp')) if w in lost)}"
                         if lost else ""))
     names = {t: str(f) for f, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items()} if named else {}
-    rounded = [p for col in ("user", "item") if (p := rounded_ids(data[col], names.get(col, col), col, info.header))]
+    rounded = [p for col in ("user", "item") if (p := rounded_ids(data[col], names.get(col, col), col, header_row))]
     if rounded:  # they had been refused as "rows repeat an earlier (user, item) pair", which blamed the file's rows
         raise DataProblem(rounded, subject)
     for col in ("user", "item"):  # "7" and "007", "1029" and "1029.0": one user, one item (it had split them, NDCG 0.32 → 0.09)
@@ -322,14 +337,14 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             notes.append(merged)
     if "rating" in data and data["rating"].isna().any():  # blank ratings had trained as NaN weights without a word
         blank = data["rating"].isna()
-        lines = ", ".join(str(file_line(df, i, info.header)) for i in blank[blank].index[:5]) + (" …" if blank.sum() > 5 else "")
+        lines = ", ".join(str(file_line(df, i, header_row)) for i in blank[blank].index[:5]) + (" …" if blank.sum() > 5 else "")
         raise DataProblem(f"{int(blank.sum()):,} of {len(data):,} rows have no rating (line{'s' if blank.sum() > 1 else ''} {lines}) — fill "
                           "them in, delete those rows, or leave the rating column out to use every row as an interaction without a "
                           "rating", subject)
     if "rating" in data:
-        data["rating"] = _off_scale(data["rating"], first_line=2 if info.header else 1, notes=notes)
+        data["rating"] = _off_scale(data["rating"], first_line=2 if header_row else 1, notes=notes)
     if "timestamp" in data:
-        data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if info.header else 1, notes=notes)
+        data["timestamp"] = _times(data["timestamp"], subject, first_line=2 if header_row else 1, notes=notes)
     problems = []
     dup = data.duplicated(["user", "item"], keep=False)
     if dup.any():
