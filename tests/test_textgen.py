@@ -441,7 +441,7 @@ def test_progress_counts_iterations_of_the_run():
     assert calls, "progress was reported"
     # what runs before and after the loop is said (the bar had stood at "step 0 of 1", then "step 40 of 40", with no word)
     first, *loop, last = calls
-    assert first == (0, 1, {"stage": "preparing: tokenizer, n-gram baseline, model size"})
+    assert first == (0, 1, {"step": 0, "stage": "preparing: tokenizer, n-gram baseline, model size"})  # a step: histories index it
     assert last[:2] == (40, 40) and last[2]["stage"].startswith("scoring the held-out text")
     assert loop and all(total == 40 for _, total, _ in loop)  # iterations, not "step 1 of 1"
     assert loop[-1][0] == 40
@@ -453,9 +453,10 @@ def test_budget_run_reports_iterations_of_the_budget():
 
     calls = []
     cfg = dataclasses.replace(textgen.Config.quick(), max_iters=100_000, iters_per_step=100_000, budget_seconds=1.5, quality_prompts=2)
-    t = textgen.train(cfg, data=_code_corpus(), progress=lambda step, total, m: calls.append((step, total)))
+    t = textgen.train(cfg, data=_code_corpus(), progress=lambda step, total, m: calls.append((step, total, "stage" in m)))
     done = t.card["model"]["iterations"]
-    assert calls[-1][0] == done and calls[-1][1] < 100_000  # total = the iterations the budget allows, not max_iters
+    loop = [c for c in calls if not c[2]]  # the rows of the loop (the first and the last name a stage before and after it)
+    assert loop[-1][0] == done and loop[-1][1] < 100_000  # total = the iterations the budget allows, not max_iters
 
 
 def test_auto_size_follows_the_budget():

@@ -169,7 +169,7 @@ def train(config: Config = Config(), *, data: Corpus | None = None, progress: Pr
     """Fit a GPT on ``data`` (default: the stack's documentation) and score it on the held-out text."""
     t0 = time.perf_counter()
     if progress is not None:  # the bar had read "step 0 of 1" for the seconds this takes on a few MB (a sweep, 2026-12-07)
-        progress(0, 1, {"stage": "preparing: tokenizer, n-gram baseline, model size"})
+        progress(0, 1, {"step": 0, "stage": "preparing: tokenizer, n-gram baseline, model size"})
     return fit(prepare(config, data), progress=progress, cancel=cancel, t0=t0)
 
 
@@ -279,7 +279,8 @@ def fit(prep: Prepared, *, progress: Progress | None = None, cancel: CancelToken
                                     budget_seconds=config.budget_seconds, monitor="val_loss", mode="min"),
                           model=model.gpt, progress=relay, cancel=cancel)
     if progress is not None:  # it had stood at "step 50 of 50" with no word while the drafts were sampled and scored
-        progress(state["it"], max(state["it"], 1), {"stage": "scoring the held-out text and sampling drafts for the quality figures"})
+        progress(state["it"], max(state["it"], 1), {"step": state["it"],
+                                                    "stage": "scoring the held-out text and sampling drafts for the quality figures"})
     return finish(prep, model, result, state["it"], t0, {"schedule_refit": {**schedule, **({"later": later} if later else {})}} if schedule else None)
 
 
