@@ -252,6 +252,12 @@ def test_retrain_buttons_say_what_they_train_on_and_how_long_it_took():
                     "Every session gets the new model when it finishes.")
     assert "took 45 s." in training.retrain_intro({"training_seconds": 45.0}, "x")
     assert "took" not in training.retrain_intro({}, "x")
+    # recommendation's card keeps its fit (90 s) apart from the run (164 s): a Retrain runs all of it (a review, 2026-12-07)
+    assert "took 2.7 min." in training.retrain_intro({"training_seconds": 89.99, "total_seconds": 164.28}, "x")
+    # a text card's 101 s and 102 s are one run, not "for the model" and "with the peers"
+    from usecases.core.report import training_times
+
+    assert training_times({"training_seconds": 101.28, "total_seconds": 102.32}) == (101.28, None)
     # the shipped fraud card of 2026-11-29, written before the device wording was fixed, made the line read "on CPU (x86_64, 1 threads)"
     legacy = {"training_seconds": 409.48, "device": {"name": "CPU (x86_64, 1 threads)"}}
     line = training.retrain_intro(legacy, "x")

@@ -1008,6 +1008,13 @@ def test_a_headerless_file_with_dates_third_reads_them_as_times():
     assert len(data.frame) == 320 and "rating" not in data.frame or data.frame["rating"].isna().all()
     first = pd.Timestamp(days[0]).timestamp()
     assert data.frame["timestamp"].iloc[0] == pytest.approx(first, abs=86_400)
+    # "4/5" reads as a date (5 April of the year 1): a headerless file of such ratings is not taken for times, and a column
+    # named timestamp holding them is one line, not OutOfBoundsDatetime (a traceback on the page; a review, 2026-12-07)
+    fifths = "".join(f"{u},{i},{(int(u[1:]) + int(i[1:])) % 5 + 1}/5\n" for u, i in pairs)
+    with pytest.raises(DataProblem, match="column rating: 320 non-numeric values"):
+        rec.read_data(fifths.encode(), "fifths.csv")
+    with pytest.raises(DataProblem, match=r"column timestamp: 320 values read as dates before 1900 .* name it rating"):
+        rec.read_data(("user,item,timestamp\n" + fifths).encode(), "named.csv")
 
 
 def test_ratings_written_with_their_unit_or_out_of_a_maximum_are_read():

@@ -68,6 +68,10 @@ def test_unix_times_with_a_decimal_comma_are_read_as_the_ratings_are():
     got = rec.read_data(text.to_csv(index=False, sep=";").encode(), "comma.csv")
     assert got.frame.timestamp.equals(ref.frame.timestamp)
     assert any(n.startswith("column timestamp: decimal commas read as decimal points (e.g. '") for n in got.notes), got.notes
+    # the same without a header: the third column is the times, not ratings of 9.6e8 (a review, 2026-12-07)
+    bare = text[["user_id", "item_id", "timestamp"]].to_csv(index=False, header=False, sep=";").encode()
+    headerless = rec.read_data(bare, "bare.csv")
+    assert headerless.frame.timestamp.equals(ref.frame.timestamp) and headerless.frame["rating"].isna().all()
     # thousands separators are not decimal commas (read as 965.072703 they would be a quiet wrong answer): still refused
     with pytest.raises(DataProblem, match="neither Unix seconds nor dates"):
         rec.read_data(_csv(df.assign(timestamp=df.timestamp.map(lambda t: f"{t:,}"))), "th.csv")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 
 import numpy as np
@@ -696,7 +697,22 @@ def test_central_european_text_is_refused_not_read_garbled(text, encoding, langu
         read_table(("id;note\n" + rows).encode(encoding), encodings=("utf-8", "cp1252", "latin-1"))
 
 
-@pytest.mark.parametrize("text, encoding", [(_FR_LONG, "cp1252"), (_FR_LONG, "latin-1"), (_DE_LONG, "cp1252"), (_PT_LONG, "cp1252")])
+_IS_LONG = ("Í gær komu íbúar litla bæjarins við ána saman í félagsheimilinu. Þar var rætt um garðana, nýja bekki og hvenær ætti að "
+            "gera við veginn að skólanum. Allir fengu að tala og ritarinn skrifaði hugmyndirnar í bók. Einhver lagði til að halda "
+            "hátíð næsta sumar með tónlist og nýbökuðu brauði. Börnin voru glöðust, því þeim var lofað leikvelli við æskulýðshúsið. "
+            "Fundurinn stóð fram eftir kvöldi, en allir fóru heim sáttir við að rödd þeirra skipti máli.\n")
+
+
+# eight Icelandic sentences (a reviewer's), shuffled into eight lines: the detector named this Slovak, Windows-1250
+_IS_LINES = ["Við fórum í gönguferð upp á fjallið í góðu veðri.", "Börnin léku sér á ströndinni allan daginn.",
+             "Þetta er fallegasta land sem ég hef séð á ævinni.", "Hún keypti nýjan bíl og ók til Akureyrar.",
+             "Það rigndi mikið í gær en í dag skín sólin.", "Ég þarf að læra íslensku betur áður en ég fer heim.",
+             "Fiskurinn var ferskur og maturinn mjög góður.", "Hestarnir hlupu yfir túnið þegar bóndinn kallaði."]
+_IS_SHUFFLED = "\n".join(" ".join(random.Random(k).sample(_IS_LINES, 8)) for k in range(8))
+
+
+@pytest.mark.parametrize("text, encoding", [(_FR_LONG, "cp1252"), (_FR_LONG, "latin-1"), (_DE_LONG, "cp1252"), (_PT_LONG, "cp1252"),
+                                            (_IS_LONG, "cp1252"), (_IS_LONG, "latin-1"), (_IS_SHUFFLED, "cp1252"), (_IS_SHUFFLED, "latin-1")])
 def test_western_prose_is_still_read_beside_the_central_european_rule(text, encoding):
     """French è à ê û, Portuguese õ ã read as other letters in Windows-1250 too: the detector's language keeps them."""
     assert decode_text((text * 5).encode(encoding), ("utf-8", "cp1252"), "x")[0] == text * 5

@@ -84,7 +84,10 @@ def retrain_config(mod: Any) -> Any:
 def retrain_intro(card: dict, data: str) -> str:
     """The line above a Retrain button: what it trains on and how long the last training took (the recommendation and triage
     pages had a bare "Retrain" button, with no word of what it replaces or how long it runs)."""
-    secs = card.get("training_seconds")
+    from usecases.core.report import training_times
+
+    own, whole = training_times(card)  # the whole run: a Retrain button runs all of it (recommendation's card keeps its fit apart,
+    secs = whole or own  # and "took 90 s" had stood for a 164 s run; a review, 2026-12-07)
     took = ""
     if isinstance(secs, (int, float)) and secs > 0:
         device = card_device_name((card.get("device") or {}).get("name", ""))

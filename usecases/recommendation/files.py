@@ -101,12 +101,24 @@ def _compact_dates(cells: pd.Series) -> tuple[pd.Series, int, str] | None:
     return None
 
 
+def _decimal_commas(cells: pd.Series) -> bool:
+    """Every cell a number written with a decimal comma ("1260759144,0", "2,5") — not thousands separators ("1,260,759")."""
+    return bool(len(cells) and cells.str.fullmatch(r"-?\d+,\d+").all() and not cells.str.fullmatch(r"\d{1,3}(?:,\d{3})+").all())
+
+
+def _numbers(col: pd.Series) -> pd.Series:
+    """A headerless column's numbers, decimal commas read as points (a headerless `;` file's "1260759144,0" times had been read
+    as ratings of 1.26e9 without a word; a review, 2026-12-07)."""
+    cells = col.astype(str).str.strip()
+    return pd.to_numeric(cells.str.replace(",", ".", regex=False) if _decimal_commas(cells) else col, errors="coerce")
+
+
 def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | None = None) -> pd.Series:
     """Unix seconds from numbers (seconds, or milliseconds said in a note) or dates; one message naming the first lines that
     are neither. Dates like 01/04/2018 are read day- or month-first for the whole column (``parse_dates``)."""
     present = values.notna() & (values.astype(str).str.strip() != "")
     cells = values[present].astype(str).str.strip()
-    if len(cells) and cells.str.fullmatch(r"-?\d+,\d+").all() and not cells.str.fullmatch(r"\d{1,3}(?:,\d{3})+").all():
+    if _decimal_commas(cells):
         # "1260759144,0": a decimal comma, as the file's ratings had it read — the times were refused (a sweep, 2026-12-07)
         if notes is not None:
             notes.append(f"column timestamp: decimal commas read as decimal points (e.g. {cells.iloc[0]!r})")
@@ -155,6 +167,10 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
         notes.append(f"column timestamp: {int(zoned.sum()):,} of {int(present.sum()):,} times carry a time-zone offset (e.g. {ex!s}) and the "
                      "others do not: those without one are read as UTC, so the two kinds may be hours apart in the order of a user's "
                      "interactions — write every time one way")
+    early = present & (when.dt.year < 1900)  # "4/5" read as a date is 5 April of the year 1: no interaction time, and the
+    if early.any():  # subtraction below had raised OutOfBoundsDatetime (a traceback on the page; a review, 2026-12-07)
+        raise DataProblem(f"column timestamp: {int(early.sum()):,} value{'s read as dates before' if early.sum() != 1 else ' reads as a date before'} "
+                          f"1900 ({lines(early)}) — if the column holds ratings (“4/5”), name it rating; times need a year", subject)
     secs = (when - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
     return secs.where(present).astype(float)
 
@@ -294,15 +310,16 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             df = df.iloc[:, 1:].set_axis(range(df.shape[1] - 1), axis=1)
             notes.append("ignored the first column: it numbers the rows (a row index)")
     if not named and df.shape[1] == 3:
-        third = pd.to_numeric(df.iloc[:, 2], errors="coerce")
+        third = _numbers(df.iloc[:, 2])
         if third.notna().all() and (third > UNIX_SECONDS).all():  # user, item, time: implicit feedback with times
             df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
-        elif third.isna().all() and parse_dates(df.iloc[:, 2].head(200))[0].notna().all():
+        elif (third.isna().all() and not df.iloc[:, 2].astype(str).str.match(_RATING_WORDS).any()
+              and (parse_dates(df.iloc[:, 2].head(200))[0].dt.year >= 1900).all()):  # "4/5" is a rating, not 5 April of the year 1
             # user, item, date ("2009-12-14"): read as ratings, every cell had been refused as "non-numeric" (a sweep, 2026-12-07)
             df, named = df.set_axis(["user", "item", "timestamp"], axis=1), True
             notes.append("no header: the third column holds dates, so it is read as the time of each interaction")
     if not named and df.shape[1] == 4:
-        third, fourth = (pd.to_numeric(df.iloc[:, j], errors="coerce") for j in (2, 3))
+        third, fourth = (_numbers(df.iloc[:, j]) for j in (2, 3))
         if third.notna().all() and (third > UNIX_SECONDS).all() and fourth.notna().all() and (fourth.abs() < UNIX_SECONDS).all():
             # user, item, time, rating: read in the MovieLens order (rating, then time) it had made the times the ratings
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True

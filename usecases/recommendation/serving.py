@@ -429,7 +429,8 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
     raw, none = with_fallback(trained, raw)
     items, scores = top_k(raw, known_items(ctx, new_ids, extra)[codes], n)
     short = left_out_flags(ctx, new_ids)
-    bare = [str(user_ids[c]) for c, f in zip(codes, none) if f and c >= n_users and len(short) and short[c - n_users]]
+    written = as_written(ctx, ids)  # each user as the list writes them, in the notes as in the output
+    bare = [written.get(str(user_ids[c]), str(user_ids[c])) for c, f in zip(codes, none) if f and c >= n_users and len(short) and short[c - n_users]]
     if bare:  # the note above said every left-out user's list was built from their items; these have none the model knows
         notes.append(f"of those left out of training, {len(bare):,} ({', '.join(map(repr, bare[:5]))}{' …' if len(bare) > 5 else ''}) "
                      f"{'have' if len(bare) > 1 else 'has'} no item in the model's catalogue, so "
@@ -442,7 +443,6 @@ def score(trained: Trained, rows, n: int = 10, beta: float | None = None, using:
                          "their lists are built from their rows in the file, read as a new visitor's history, and never offer one of them")
     meta = ctx.data.items
     ok = items.ravel() >= 0
-    written = as_written(ctx, ids)
     out = pd.DataFrame({
         "user_id": np.repeat([written.get(str(u), str(u)) for u in user_ids[codes]], items.shape[1]), "rank": np.tile(np.arange(1, items.shape[1] + 1), len(codes)),
         "item_id": meta["item_id"].to_numpy()[np.maximum(items.ravel(), 0)], "title": meta["title"].to_numpy()[np.maximum(items.ravel(), 0)],
