@@ -184,6 +184,11 @@ def test_own_file_upload_is_read_and_bad_files_get_one_line(at):
     assert any(i.value.startswith("Every rated row is read as an interaction") for i in at.info), [i.value for i in at.info]
     at.file_uploader(key="rec.own").set_value(("bad.csv", b"user,item\nu1,i1\nu1,i1\n", "text/csv")).run()
     assert any("1 row repeats an earlier (user, item) pair" in e.value for e in at.error)
+    # A file in the titles box alone is said to wait for the interactions (a ratings file dropped there had gone unnoticed).
+    at.file_uploader(key="rec.own").set_value(None).run()
+    at.file_uploader(key="rec.own.titles").set_value(("ratings.csv", rows.encode(), "text/csv")).run()
+    assert any(w.value.startswith("A titles file is given but no interactions file") for w in at.warning), [w.value for w in at.warning]
+    at.file_uploader(key="rec.own.titles").set_value(None).run()
 
 
 def teardown_module():
@@ -241,6 +246,8 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     assert report.startswith("Model in view: Your file · careers.csv. Your file “careers.csv”"), report
     helps = " ".join(m.proto.help for m in app.metric)  # Home prices the shared model (it said "the figure Home shows" of this one)
     assert "Home prices the shared model, not this one" in helps and "the figure Home shows" not in helps
+    # and in a line under the tiles, not only in their tooltips (a walkthrough, 2026-12-07)
+    assert any(c.value.startswith("These figures are the model in view's. Home prices the shared model, not this one") for c in app.caption)
     app.slider(key="rec.div").set_value(0.45).run()
     app.selectbox(key="rec.view").set_value("Shared model · MovieLens").run()
     assert "the figure Home shows" in " ".join(m.proto.help for m in app.metric)

@@ -309,6 +309,9 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
         for col, (label, (lo, base, hi), f, help_) in zip(st.columns(3), row):
             col.metric(label, f(base), help=help_, border=True)
             col.caption(f"low {f(lo)} · high {f(hi)}")
+    if active is not shared:  # said in a tooltip only, beside Home's €3.3k for the shared model (a walkthrough, 2026-12-07)
+        st.caption(f"These figures are the model in view's. {training.home_says(active, shared, '')}: its card there reads "
+                   "the shared model's value.")
     # The headline ends with "… keeps €9.3k … as profit, €3.3k net after the €6.0k/month running cost" (Home shows it too).
     st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {fmt.sentence(v.headline)}.")
     split = rb.over_best_peer(ev, a)
@@ -447,11 +450,19 @@ def tab_own(runs) -> None:
                "evaluated with the same protocol, in this session only; your files stay in memory.")
     ex = pd.DataFrame({"user": ["u1", "u1", "u1", "u1", "u2"], "item": ["i1", "i2", "i3", "i4", "i2"], "rating": [5, 3, 4, 2, 5],
                        "timestamp": [1260759144, 1260759179, 1260759182, 1260759185, 1260759205]})
-    titles = upload.named(st.file_uploader("Item titles (optional)", type=["csv", "txt", "tsv", "item", "dat"], key="rec.own.titles"))
-    got = upload.upload_table(rfiles.INTERACTIONS_SCHEMA, key="rec.own", label="Interactions file", example=ex,
-                              example_name="interactions-example.csv", types=("csv", "txt", "tsv", "data", "dat"),
-                              parse=lambda raw, name: rec.read_data(raw, name, items=titles.getvalue() if titles else None,
-                                                                    items_name=titles.name if titles else None))
+    # the interactions first, the optional titles below them: a ratings file dropped on the first box had landed in the titles
+    # slot without a word (a walkthrough, 2026-12-07); the titles are read first, as the interactions' reader needs them
+    first = st.container()
+    titles = upload.named(st.file_uploader("Item titles (optional; give the interactions above first)", type=["csv", "txt", "tsv", "item", "dat"],
+                                           key="rec.own.titles"))
+    with first:
+        got = upload.upload_table(rfiles.INTERACTIONS_SCHEMA, key="rec.own", label="Interactions file", example=ex,
+                                  example_name="interactions-example.csv", types=("csv", "txt", "tsv", "data", "dat"),
+                                  parse=lambda raw, name: rec.read_data(raw, name, items=titles.getvalue() if titles else None,
+                                                                        items_name=titles.name if titles else None))
+    if titles is not None and got is None and not st.session_state.get("rec.own"):
+        st.warning("A titles file is given but no interactions file: the titles are read with the interactions — give those in the "
+                   "box above.", icon=":material/upload_file:")
     jm = session_jobs()
     if got is not None:
         inter = got[0]
