@@ -147,6 +147,13 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     assert not at.exception, [e.value for e in at.exception]
     good_for = next(m.value for m in at.markdown if m.value.startswith("**What it is good for, and what not.**"))
     assert "*looks like* its training corpus" in good_for and "API documentation" not in good_for  # not the shipped model's words
+    ev = textgen.evaluate(at.session_state["tg.runs"][mine])
+    # a model behind the n-gram is not praised for writing like its corpus, and the time reads in seconds ("0.09 min")
+    assert ("It writes text that" in good_for) == ev.beats_ngram and ("this one does not yet" in good_for) != ev.beats_ngram
+    assert " min on " not in good_for or ev.facts.training_seconds >= 90
+    report = at.session_state["_report_sections"].text  # the report says what the page says beside its figures
+    assert "Home prices the shared model, not this one." in report and "editor time" in report.lower()
+    assert (ev.warning() or "") in report
     assert any(b.label == "Save to the shared store" for b in at.button)
     # Home prices the shipped model: the Business tab had called this model's −€300 "the figure and range Home shows" while
     # Home read €12.1k (a sweep, 2026-12-07)

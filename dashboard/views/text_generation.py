@@ -164,22 +164,27 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
         fig.add_bar(x=blocks, y=ev.folds[name]["val_bpb"], name=ev.label(name), marker_color=color)
     charts.style(fig, title="Bits per byte in each block of the held-out text (lower is better)", height=300, yaxis_title="bits per byte")
     st.plotly_chart(fig, width="stretch")
-    st.caption(f"Data: {ev.data.source}. Trained {fmt.number(f.training_seconds / 60, 1)} min, {fmt.count(f.iterations)} iterations "
+    took = f"{fmt.number(f.training_seconds, 0)} s" if f.training_seconds < 90 else f"{fmt.number(f.training_seconds / 60, 1)} min"  # not "0.09 min"
+    st.caption(f"Data: {ev.data.source}. Trained {took}, {fmt.count(f.iterations)} iterations "
                f"on {f.trained_on}; each bar pair is one fifth of the held-out text, scored by both models.")
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Verdict", ev.verdict().sentence)])  # every tile (the report had two of five)
     report_ui.table(fmt.table(table, {c: "metric" for c in table.columns if c != "model"}), "Model vs n-gram on the same held-out text")
     report_ui.figure(fig, "Bits per byte per block: model vs n-gram")
     own = str(ev.data.source).startswith("your corpus")  # a model of a user's corpus was described as writing API documentation
-    st.markdown("**What it is good for, and what not.** It writes text that *looks like* "
+    # a model behind the n-gram had been praised for writing text that "looks like" its corpus beside "Real words 23.9 %" and a
+    # warning that it is worse than the n-gram (a walkthrough, 2026-12-07)
+    st.markdown("**What it is good for, and what not.** " + ("It writes text that *looks like* " if ev.beats_ngram else
+                                                            "It is meant to write text that *looks like* ")
                 + ("its training corpus — its phrasing and its most frequent words —" if own else
                    "API documentation — the phrasing of parameter lists, “Returns …”, “If … is None” —")
+                + ("" if ev.beats_ngram else " but this one does not yet: it is behind a simple n-gram on the held-out text (above) —")
                 + " and shows, with real figures, what a small model trained from scratch "
-                f"in minutes ({fmt.number(f.training_seconds / 60, 1)} min on {f.trained_on}) "
+                f"in {took} on {f.trained_on} "
                 "can and cannot do. It is **not** a " + ("writer: it knows no facts beyond the patterns of its text"
                                                          if own else "documentation writer: it knows no facts about your code")
                 + ", it invents names and behaviour, and its drafts need a full rewrite. Use a large pretrained model (see *Use a pretrained model*) for real drafts.")
     if q and q.samples:
-        with st.expander(f"{len(q.samples)} unedited samples (fixed prompts, {q.sample_settings})"):
+        with st.expander(f"{len(q.samples)} unedited samples ({'prompts from its held-out text' if own else 'fixed prompts'}, {q.sample_settings})"):
             for smp in q.samples:
                 st.code(smp.prompt + smp.completion, language=None, wrap_lines=True)
     if len(ev.curve) > 1:
@@ -375,4 +380,10 @@ with t_train:
 with t_bus:
     a = tab_business(active, ev, shared)
 st.divider()
-report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. {ev.verdict().sentence}")
+# what the page says beside its figures: a report of a model behind the n-gram read "Editor time saved €0 / Net −€300" with no
+# reason (a walkthrough, 2026-12-07)
+_v = cache.value(KEY, active, ev, a)
+report_ui.download(assumptions=a, card=active.card, text=" ".join(x for x in (
+    f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. {ev.verdict().sentence}", ev.warning() or "",
+    f"{'Editor time counts for usable drafts only' if _v.usable_share > 0 else 'No editor time is counted'}: {_v.gate}.",
+    "Home prices the shared model, not this one." if active is not shared else "") if x))
