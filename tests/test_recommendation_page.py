@@ -383,3 +383,20 @@ def test_a_title_with_markup_is_drawn_as_written_in_the_similar_items_chart(monk
                 if json.loads(el.proto.spec)["layout"].get("title", {}).get("text", "").startswith("Nearest neighbours"))
     drawn = [y for t in spec["data"] for y in t["y"]]
     assert "‹b›bold‹/b›" in drawn and not any("<" in str(y) for y in drawn), drawn
+
+
+def test_the_lambda_chart_says_why_its_peak_is_not_the_chosen_lambda():
+    """λ is chosen at the best (λ, β) pair, then β is raised within one standard error: at the served β another λ can read a
+    little higher. The table's 0.181 stood above a chart peaking at λ 500 with nothing said (a walkthrough, 2026-12-07)."""
+    import pandas as pd
+
+    from dashboard.views.recommendation import lambda_note
+
+    hist = pd.DataFrame({"lambda": [250.0, 500.0, 250.0, 500.0], "alpha": 0.0, "tau": 0.0, "beta": [0.0, 0.0, 0.3, 0.3],
+                         "val_ndcg@10": [0.1812, 0.1790, 0.1801, 0.1810]})
+    m = {"lambda": 250.0, "alpha": 0.0, "tau_seconds": 0.0, "beta": 0.3}
+    sub = hist[hist.beta == 0.3]
+    assert lambda_note(hist, sub, m, 10) == ("λ 250 was chosen where validation is best, at β 0 (0.181, the table's figure); β was then "
+                                             "raised to 0.3, the most diverse setting within one standard error of it. At β 0.3 this "
+                                             "chart's λ 500 reads 0.181 — a difference inside that error.")
+    assert lambda_note(hist, hist[hist.beta == 0.0], {**m, "beta": 0.0}, 10) == ""  # chart at the chosen pair: nothing to say

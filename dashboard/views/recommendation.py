@@ -269,10 +269,25 @@ def tab_model(active, ev, choice: str) -> None:
             fig.update_layout(margin=MARGIN, xaxis_title="λ (L2 penalty, log scale)", yaxis_title=f"validation NDCG@{k}",
                               xaxis=dict(tickmode="array", tickvals=lams, ticktext=[fmt.number(v, 0) for v in lams]))
             st.plotly_chart(fig, width="stretch")
+            if note := lambda_note(hist, sub, m, k):
+                st.caption(note)
     widgets.model_card(active.card)
     if choice == SHARED:
         st.markdown(training.retrain_intro(active.card, "the MovieLens ratings, with the tuning shown above"))
         training.retrain_panel(KEY)
+
+
+def lambda_note(hist: pd.DataFrame, sub: pd.DataFrame, m: dict, k: int) -> str:
+    """Why the λ chart's peak need not be the chosen λ: λ is chosen at the best (λ, β) pair on validation, then β is raised to
+    the most diverse setting within one standard error (``tuning.default_beta``), and the chart is drawn at that β. The table's
+    0.181 (λ 250 at β 0) had stood above a chart peaking at λ 500 (at β 0.3) with nothing said (a walkthrough, 2026-12-07)."""
+    col = f"val_ndcg@{k}"
+    top, best = sub.loc[sub[col].idxmax()], hist.loc[hist[col].idxmax()]
+    if float(top["lambda"]) == float(best["lambda"]) or float(best["beta"]) == float(m["beta"]):
+        return ""
+    return (f"λ {fmt.number(best['lambda'], 0)} was chosen where validation is best, at β {best['beta']:g} ({fmt.metric(best[col])}, "
+            f"the table's figure); β was then raised to {m['beta']:g}, the most diverse setting within one standard error of it. At "
+            f"β {m['beta']:g} this chart's λ {fmt.number(top['lambda'], 0)} reads {fmt.metric(top[col])} — a difference inside that error.")
 
 
 # ---- business case ----------------------------------------------------------------------------
