@@ -563,7 +563,8 @@ def test_team_capacity_says_when_the_test_rows_raise_more_alerts_than_the_team_c
     assert op.flags_from == 0.99 and fb.operating(hand_evaluation(), tight).flags_from == 0.9
     fits_val = dataclasses.replace(op, optimal_alerts_per_day=3.0)  # the profit-optimal point fitted the team on validation
     cap = next(t for k, t in fb.capacity_messages(fits_val) if k == "caption")
-    assert "on the test week it raises 10 a day — more than that, below." in cap and "(the Alerts figure)" not in cap
+    assert cap.startswith("The profit-optimal threshold fitted your team on the validation rows only: there it raised 3 alerts/day")
+    assert "on the test week it raises 10 a day — more than that, as the warning below says." in cap and "(the Alerts figure)" not in cap
     assert fb.plain_name("LightGBM (tuned, early-stopped)") == "LightGBM" and fb.plain_name("Random forest (tuned)") == "random forest"
     assert (fb.alerts_text(0.23), fb.alerts_text(9.96), fb.alerts_text(39.8)) == ("0.2", "10", "40")
     assert (fb.threshold_text(0.9999), fb.threshold_text(0.913), fb.threshold_text(1.0)) == ("0.9999", "0.913", "1.000")

@@ -142,6 +142,7 @@ def test_a_manual_threshold_is_called_the_users_everywhere(monkeypatch, store):
     assert "threshold chosen again" not in text and "at your manual threshold in each" in text
     assert "each at its own threshold" not in text and "each at the manual threshold 0.510" in text
     assert "more than the profit-optimal threshold's" not in text  # 0.510 nets less than the profit-optimal point
+    assert "is the floor the test rows allow" not in text  # no "≥" in the peers' table at 0.510
     # At 0.700 the quick model's test rows net more than at its profit-optimal 0.945, and the page says why (2026-12-07).
     at.slider(key="fraud.threshold").set_value(0.7).run()
     from usecases.core.store import ModelStore
@@ -152,6 +153,11 @@ def test_a_manual_threshold_is_called_the_users_everywhere(monkeypatch, store):
     why = fb.beats_optimal(ev, a, fb.operating(ev, a), week="test week" if ev.test_days else "test rows")
     assert why and "a lower threshold happens to pay more" in why
     assert any(c.value == why for c in at.caption), why
+    # At 0.95 the peers' alerts hold no false alert on the test rows: their "≥ 3 %" is explained under the table (2026-12-07)
+    at.slider(key="fraud.threshold").set_value(0.95).run()
+    peers = next(d.value for d in at.dataframe if "Precision" in d.value.columns and "Net value / month" in d.value.columns)
+    assert peers["Precision"].astype(str).str.startswith("≥").any()
+    assert any("is the floor the test rows allow" in c.value and "rule of three" in c.value for c in at.caption)
 
 
 def test_batch_and_own_file_uploads(monkeypatch, store):

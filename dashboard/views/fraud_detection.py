@@ -202,8 +202,13 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         })
         st.dataframe(peers, hide_index=True, width="stretch")
         report_ui.table(peers, "Every model under the same assumptions (base case, per month at your volume)")
+        floors = [r["Model"] for r in rows if str(r["precision_text"]).startswith("≥")]
         st.caption(sentence + " Base case, per month at your volume and fraud rate" + ("." if op.mode == "Manual" else  # the sentence says it
-                   "; each threshold is chosen on that model's own validation rows."))
+                   "; each threshold is chosen on that model's own validation rows.")
+                   # "≥ 22 %" stood in the table unexplained (a walkthrough, 2026-12-07)
+                   + (f" A precision written “≥ …” ({', '.join(fb.plain_name(m) for m in floors)}) is the floor the test rows allow: that "
+                      "model's alerts hold no false alert there, and no false alert among n legitimate rows is consistent with up to 3 in n "
+                      "(the rule of three)." if floors else ""))
 
 
 def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> None:

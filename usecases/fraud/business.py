@@ -245,10 +245,15 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
     cap = op.capacity_per_day
     if op.mode == "Team capacity" and not op.over_capacity:
         # under a cap the Alerts figure is the worked alerts: "raises 28 a day (the Alerts figure)" had stood above "raised 40"
-        out.append(("caption", f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
-                               f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(cap)} your "
-                               f"investigators can handle; on the {week} it raises {fmt.count(op.raised)} a day"
-                               + (" — more than that, below." if op.over_capacity_on_test else " (the Alerts figure).")))
+        # "fits your team" above a warning that it raised 40 against 30 read as a contradiction (a walkthrough, 2026-12-07):
+        # when the test week does not fit, the caption says so first
+        out.append(("caption", (f"The profit-optimal threshold fitted your team on the validation rows only: there it raised "
+                                f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(cap)} your "
+                                f"investigators can handle; on the {week} it raises {fmt.count(op.raised)} a day — more than that, "
+                                "as the warning below says.") if op.over_capacity_on_test else
+                               (f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
+                                f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(cap)} your "
+                                f"investigators can handle; on the {week} it raises {fmt.count(op.raised)} a day (the Alerts figure).")))
     if op.over_capacity:
         opt, c = _pair(op.optimal_alerts_per_day, cap)
         out.append(("warning", f"The profit-optimal threshold, chosen on the validation rows, raised {opt} alerts/day there at your volume "
