@@ -30,8 +30,8 @@ def style(fig, *, title: str | None = None, height: int = 340, **layout):
 def plain_label(text) -> str:
     """A label from a user's file as Plotly should draw it: Plotly reads <b>, <i>, <br> and <a href> in text and tick labels, so
     a title "<b>bold</b>" had been drawn bold in the Similar-items chart (a sweep, 2026-12-07); the angle brackets are drawn
-    as look-alikes instead, never as markup."""
-    return str(text).replace("<", "‹").replace(">", "›")
+    as look-alikes instead, never as markup. Anything but text (a missing genre) is returned as it is."""
+    return text.replace("<", "‹").replace(">", "›") if isinstance(text, str) else text
 
 
 def money_ticks(span: float) -> str:

@@ -130,11 +130,14 @@ def model_in_view(prefix: str, shared: Any, shared_label: str) -> tuple[str, Any
     return choice, (shared if choice == shared_label else runs[choice]), runs
 
 
+HOME_PRICES_SHARED = "Home prices the shared model, not this one"
+
+
 def home_says(active: Any, shared: Any, same: str) -> str:
     """``same`` ("the figure Home shows") when the shared model is in view; else that Home prices the shared model. With a
     model of the user's corpus in view the text page had said "−€300 … — the figure and range Home shows" while Home read
     €12.1k for the shipped model (a sweep, 2026-12-07)."""
-    return same if active is shared else "Home prices the shared model, not this one"
+    return same if active is shared else HOME_PRICES_SHARED
 
 
 def start_session_run(jm: JobManager, key: str, title: str, train: Callable[..., Any], runs: dict, label: str, *,

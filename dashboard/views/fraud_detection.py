@@ -72,7 +72,7 @@ def operating_inputs(tab, ev, a: fb.FraudAssumptions) -> fb.FraudAssumptions:
     return dataclasses.replace(a, mode=mode, threshold=None if threshold is None else float(threshold))
 
 
-def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
+def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str = "") -> None:
     with tab:
         if op.mode != "Manual":
             ts = ", ".join(fb.threshold_text(t) for t in op.thresholds)
@@ -138,7 +138,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value) -> None:
                 st.warning(text, icon=":material/groups:")
             else:
                 st.caption(text)
-        if why := fb.beats_optimal(ev, a, op, week=week):
+        if why:  # fb.beats_optimal, worked out once for the tab and the report
             st.caption(why)
         daily = fcharts.daily_outcomes(ev, a, op)
         if len(daily):
@@ -295,7 +295,9 @@ except DataProblem as exc:
     widgets.show_problem(exc)
     st.stop()
 op = fb.operating(ev, assumptions)
-overview(t_over, ev, assumptions, op, cache.value(KEY, active, ev, assumptions))
+week = "test week" if ev.test_days else "test rows"
+why = fb.beats_optimal(ev, assumptions, op, week=week)  # once: it prices the profit-optimal point too (the tab and the report)
+overview(t_over, ev, assumptions, op, cache.value(KEY, active, ev, assumptions), why)
 business_case(t_bus, ev, assumptions, op)
 model_tab(t_model, ev, active, op, choice, runs)
 tabs.whatif(t_what, ev, active, op)
@@ -305,7 +307,6 @@ st.divider()
 # the operating point and what the Overview warns about: the report had priced a capped week with neither (a walkthrough, 2026-12-06)
 said = [f"Operating point: {op.mode.lower()}, threshold {fb.threshold_text(op.threshold)}"
         + (f", the team working the alerts scored {fb.threshold_text(op.worked_from)} and above" if op.capped else "") + ".",
-        *(text for _, text in fb.capacity_messages(op, "test week" if ev.test_days else "test rows")),
-        fb.beats_optimal(ev, assumptions, op, week="test week" if ev.test_days else "test rows")]
+        *(text for _, text in fb.capacity_messages(op, week)), why]
 report_ui.download(assumptions=assumptions, card=active.card,
                    text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. " + " ".join(t for t in said if t))

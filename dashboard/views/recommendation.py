@@ -166,8 +166,7 @@ def tab_similar(active) -> None:
         st.info(f"Too few {people} for this {one}: it is outside the model's catalogue (at least {active.card['model']['min_count']} "
                 f"training {people} are needed).")
         return
-    plain = lambda v: charts.plain_label(v) if isinstance(v, str) else v  # noqa: E731 — a missing genre stays missing
-    drawn = sim.iloc[::-1].assign(title=lambda d: d["title"].map(plain), genres=lambda d: d["genres"].map(plain))
+    drawn = sim.iloc[::-1].assign(title=lambda d: d["title"].map(charts.plain_label), genres=lambda d: d["genres"].map(charts.plain_label))
     fig = px.bar(drawn, x="weight", y="title", orientation="h", hover_data=["year", "genres"], height=380,
                  title="Nearest neighbours: the model's learnt item-to-item weight")
     # "weight B[film, neighbour]" named a matrix entry, not what it means
@@ -325,8 +324,8 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
             col.metric(label, f(base), help=help_, border=True)
             col.caption(f"low {f(lo)} · high {f(hi)}")
     if active is not shared:  # said in a tooltip only, beside Home's €3.3k for the shared model (a walkthrough, 2026-12-07)
-        st.caption(f"These figures are the model in view's. {training.home_says(active, shared, '')}: its card there reads "
-                   "the shared model's value.")
+        st.caption(f"These figures are the model in view's. {training.HOME_PRICES_SHARED}: its card there reads the shared "
+                   "model's value.")
     # The headline ends with "… keeps €9.3k … as profit, €3.3k net after the €6.0k/month running cost" (Home shows it too).
     st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {fmt.sentence(v.headline)}.")
     split = rb.over_best_peer(ev, a)

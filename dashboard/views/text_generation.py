@@ -265,8 +265,9 @@ def tab_train(runs: dict) -> None:
                 there = store.read_card(key) if store.exists(key) else None
             except Exception:  # noqa: BLE001 — an unreadable card is still a model of that name
                 there = {}
+            replaces = there is not None and str(there.get("run_id")) != t.run_id
             replace = True
-            if there is not None and str(there.get("run_id")) != t.run_id:
+            if replaces:
                 # Saving had replaced another shared model of the same name without a word (a sweep, 2026-12-07: a German
                 # corpus's model saved over the French "fr" another session used).
                 src = (there.get("data") or {}).get("source")
@@ -279,13 +280,18 @@ def tab_train(runs: dict) -> None:
                 try:
                     textgen.save(t, store, key=key)
                     st.success(f"Saved as {key}: other sessions now list it"
-                               + (" (it replaced the one of that name)." if there is not None and str(there.get("run_id")) != t.run_id else "."))
+                               + (" (it replaced the one of that name)." if replaces else "."))
                 except StoreReadOnly as exc:
                     st.error(f"Not saved: {exc}")
     st.caption("Command line: `python -m usecases train textgen --data notes.md --model-name notes` (saves to models/textgen/custom/notes).")
 
 
 # ---- business ---------------------------------------------------------------------------------------
+def _editor_time(v) -> str:
+    """Whether the value counts editor time — the tab's box and the report say it alike."""
+    return "Editor time counts for usable drafts only" if v.usable_share > 0 else "No editor time is counted"
+
+
 def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Assumptions:
     st.markdown("**Machine prices** — shared with Home (its portfolio and cost table): a change here changes Home, and back.")
     c1, c2, _ = st.columns(3)
@@ -304,9 +310,8 @@ def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Ass
                "KV cache, measured once per model version after a warm-up). A generation on the *Generate* tab shows its own engine "
                "speed, which differs with the decoding, the prompt and what else this server is doing at that moment; costs use this "
                "one measurement so they do not move from one visit to the next.")
-    (st.info if v.usable_share > 0 else st.warning)(
-        f"**{'Editor time counts for usable drafts only' if v.usable_share > 0 else 'No editor time is counted'}:** {v.gate}.",
-        icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
+    (st.info if v.usable_share > 0 else st.warning)(f"**{_editor_time(v)}:** {v.gate}.",
+                                                    icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
     gpu_note = "No GPU was measured on this deployment; `python benchmarks/gpu_check.py` measures one on a GPU machine."
     per_1k = "— " + training.home_says(active, shared, "the figure Home's cost table shows per 1M predictions") + "."
     cost = [("CPU cost / 1M tokens", fmt.money(v.cost_per_1m) if not v.on_gpu else "not measured",
@@ -385,5 +390,4 @@ st.divider()
 _v = cache.value(KEY, active, ev, a)
 report_ui.download(assumptions=a, card=active.card, text=" ".join(x for x in (
     f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. {ev.verdict().sentence}", ev.warning() or "",
-    f"{'Editor time counts for usable drafts only' if _v.usable_share > 0 else 'No editor time is counted'}: {_v.gate}.",
-    "Home prices the shared model, not this one." if active is not shared else "") if x))
+    f"{_editor_time(_v)}: {_v.gate}.", f"{training.HOME_PRICES_SHARED}." if active is not shared else "") if x))
