@@ -12,6 +12,7 @@ first offending lines. Nothing is written to disk: uploads stay in memory.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -257,6 +258,22 @@ def _plain_name(encoding: str) -> str:
     return encoding.replace("-", "").replace("_", "").lower()
 
 
+def _detected(data: bytes):
+    """``charset_normalizer``'s best reading of the file's first 64 kB, or None (no reading, or no detector). Asked once per
+    file: the Central European, Turkish and undecodable-file rules each asked it again of the same bytes."""
+    return _detect(data[:65_536])
+
+
+@functools.lru_cache(maxsize=4)
+def _detect(sample: bytes):
+    try:
+        import charset_normalizer
+
+        return charset_normalizer.from_bytes(sample).best()
+    except Exception:  # noqa: BLE001 — a guess only; every rule reads None as "no guess"
+        return None
+
+
 def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> None:
     """Text read as Windows-1252 (or Latin-1) whose letters are mostly accented Latin ones is another code page read wrong:
     every byte of Cyrillic (1251, KOI8-R), Greek, Hebrew, Arabic, Chinese (GBK), Japanese (EUC-JP) or Korean (EUC-KR) text
@@ -272,12 +289,7 @@ def _refuse_other_code_page(data: bytes, text: str, enc: str, subject: str) -> N
         _refuse_mac_or_turkish(data, sample, letters, enc, subject)
         return
     guess = ""
-    try:
-        import charset_normalizer
-
-        best = charset_normalizer.from_bytes(data[:65_536]).best()
-    except Exception:  # noqa: BLE001 — a guess only; without it the line still says what to do
-        best = None
+    best = _detected(data)  # a guess only; without it the line still says what to do
     if best is not None:
         if _plain_name(best.encoding) in _WESTERN:
             return  # the detector reads it as Western text too: accented, but not garbled
@@ -319,12 +331,7 @@ def _refuse_mac_or_turkish(data: bytes, sample: str, letters: list[str], enc: st
     turkish = sum(1 for c in letters if c in _TURKISH_IN_1252)
     if turkish < 5 or turkish < 0.005 * len(letters):
         return
-    try:
-        import charset_normalizer
-
-        best = charset_normalizer.from_bytes(data[:65_536]).best()
-    except Exception:  # noqa: BLE001 — without the detector the text is read as before
-        return
+    best = _detected(data)  # None without the detector: the text is read as before
     if best is not None and (_plain_name(best.encoding) in _TURKISH_PAGES or best.language == "Turkish"):
         _garbled(sample, enc, " (perhaps Turkish, Windows-1254 or ISO-8859-9)", subject)
 
@@ -351,12 +358,7 @@ def _refuse_central_european(data: bytes, sample: str, letters: list[str], enc: 
     # Polish): a short text is looked at only when symbols stand inside its words ("ma³ym", "rzek¹" — Polish ł, ą, ż read as ³ ¹ ¿)
     if len(letters) < 2_000 and _odd_in_words(sample)[0] < 3:
         return
-    try:
-        import charset_normalizer
-
-        best = charset_normalizer.from_bytes(data[:65_536]).best()
-    except Exception:  # noqa: BLE001 — without the detector the text is read as before
-        return
+    best = _detected(data)  # None without the detector: the text is read as before
     if best is not None and best.language in _CENTRAL_EUROPEAN:
         moved_words = [w for w, v in zip(sample.split(), alt.split()) if w != v]  # "mûködniük", not "Üdvözöljük", read right in both
         _garbled(sample, enc, f" (perhaps {best.language}, Windows-1250 or ISO-8859-2)", subject, moved_words)
@@ -407,12 +409,7 @@ def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: s
     line = data[: last_error.start].count(b"\n") + 1
     byte = data[last_error.start : last_error.start + 1].hex()
     guess = ""
-    try:
-        import charset_normalizer
-
-        best = charset_normalizer.from_bytes(data[:65_536]).best()
-    except Exception:  # noqa: BLE001 — a guess only
-        best = None
+    best = _detected(data)  # a guess only
     if best is not None and _plain_name(best.encoding) not in _WESTERN and best.language in _GUESSED_LANGUAGES:
         # (the detector names cp1250 for German and Spanish read right, and "hp_roman8" for Finnish: a guess only for a
         # language that is written in another code page)
