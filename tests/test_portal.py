@@ -385,7 +385,32 @@ def test_the_portfolio_range_is_written_under_the_tiles_not_only_in_tooltips():
     assert f"runs from {low} to {high} (the shaded band)" in line
     net = next(m for m in at.metric if m.label == "Monthly net, full adoption")
     lo, hi = re.search(r"range (\S+) to (\S+)$", net.help).groups()
-    assert line.endswith(f"the monthly net at full adoption from {lo} to {hi}.")
+    assert f"the monthly net at full adoption from {lo} to {hi}. " in line
+
+
+def test_the_monthly_net_tile_adds_up_to_the_cards_as_written():
+    """Home's tile read "€9.6k" under cards of −€300, €10.7k, €3.3k and −€4.0k, which add to €9.7k (a walkthrough, 2026-12-07):
+    the tile now equals the cards added as a line under it writes them, every euro when the rounded ones would not add up."""
+    import re
+
+    from usecases.core import fmt
+
+    at = _app()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    cards = [m.value for m in at.metric if m.label == "Net value / month"]
+    assert len(cards) == 4
+    tile = next(m for m in at.metric if m.label == "Monthly net, full adoption").value
+    line = next(c.value for c in at.caption if "The monthly net is the cards' net values added" in c.value)
+    found = re.findall(r"([+−] )?(−?€[\d.,]+k?) \(", line.split("added", 1)[1].split(": ", 1)[1])
+    terms = [t for _, t in found]
+    shown = [(-1 if op == "− " else 1) * fmt._shown_money(t) for op, t in found]
+    assert len(shown) == 4 and line.endswith(f"= {tile}.")
+    assert abs(sum(shown) - fmt._shown_money(tile)) < 1  # what the line writes adds up to the tile
+    cards_sum = sum(fmt._shown_money(c) for c in cards)
+    if fmt.money(cards_sum) != tile:  # the cards as rounded do not add up to the exact total: the line says why it is precise
+        assert "to the euro, as the cards' rounded figures would not add up to it" in line
+        assert all(re.fullmatch(r"−?€[\d,]+", t) for t in terms)
 
 
 def test_the_server_does_not_collect_all_garbage_after_every_run():

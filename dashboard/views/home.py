@@ -137,6 +137,9 @@ if values:
     pay.update({w: f"> {h} months" for w, t in (("low", lo), ("base", b), ("high", hi)) if t.get("payback_beyond_horizon")})
     later = (f" “> {h} months”: not paid back within the {h}-month horizon, but still earning at its end, so later — lengthen the "
              "horizon to see when." if any(t.get("payback_beyond_horizon") for t in (lo, b, hi)) else "")
+    # the tile is the cards added, written so that it adds up: "€9.6k" had stood under cards of −€300, €10.7k, €3.3k and −€4.0k
+    net_sum, net_total, to_the_euro = fmt.money_equation([v.monthly[1] for v in values], sum(v.monthly[1] for v in values),
+                                                        [usecases.get(v.usecase).SPEC.title.lower() for v in values])
     kpis = [
         (f"NPV over {h} months", fmt.money(b["npv"]), f"Low {fmt.money(lo['npv'])} · high {fmt.money(hi['npv'])}. {cases}"),
         # "Payback of one-off costs (undiscounted)" was cut to "… (undis…" on a laptop screen; "undiscounted" stays in sight,
@@ -150,15 +153,17 @@ if values:
          (f"Low {fmt.roi(lo['roi'])} · high {fmt.roi(hi['roi'])}. The pages' rule over {h} months: (value before system costs − system "
           f"cost) ÷ system cost, where the system cost is the one-off costs plus {h} months of running costs "
           f"({fmt.money(b['system_cost'])}). {cases}") if b["roi"] is not None else "No system cost to return."),
-        ("Monthly net, full adoption", fmt.money(sum(v.monthly[1] for v in values)),
-         f"The sum of the cards' net values above (each card is rounded, so adding the cards by hand can differ slightly); "
-         f"after system costs; range {fmt.between(sum(v.monthly[0] for v in values), sum(v.monthly[2] for v in values))}"),
+        ("Monthly net, full adoption", net_total,
+         f"The sum of the cards' net values above, after system costs: {net_sum}; "
+         f"range {fmt.between(sum(v.monthly[0] for v in values), sum(v.monthly[2] for v in values))}"),
     ]
     widgets.kpi_row(kpis)
     # The tiles' low and high cases sat in tooltips only, beside a chart whose band (−€1.3M to €2.8M) dwarfed the base line.
     st.caption(f"Base assumptions above; under the low and high cases the NPV over {h} months runs from {fmt.money(lo['npv'])} to "
                f"{fmt.money(hi['npv'])} (the shaded band) and the monthly net at full adoption from "
-               f"{fmt.money(sum(v.monthly[0] for v in values))} to {fmt.money(sum(v.monthly[2] for v in values))}.")
+               f"{fmt.money(sum(v.monthly[0] for v in values))} to {fmt.money(sum(v.monthly[2] for v in values))}. "
+               f"The monthly net is the cards' net values added"
+               + (", to the euro, as the cards' rounded figures would not add up to it: " if to_the_euro else ": ") + f"{net_sum}.")
     report_ui.kpis([(k[0], f"{k[1]} ({k[2]})" if k[2] else k[1]) for k in kpis])
 
 st.divider()

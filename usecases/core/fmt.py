@@ -77,6 +77,17 @@ def money_sum(terms: list[float], total: float) -> list[str]:
     return out
 
 
+def money_equation(terms: list[float], total: float, names: list[str] | None = None) -> tuple[str, str, bool]:
+    """``terms`` added up as written, "€10.7k + €3.3k − €300 = €13.7k", by :func:`money_sum` (every euro when the compact
+    figures would not add up), each term followed by its name in brackets when ``names`` are given; returns the equation,
+    the total as written in it, and whether every euro had to be written. Home's tile read "€9.6k" under four cards of
+    −€300, €10.7k, €3.3k and −€4.0k, which add to €9.7k (a walkthrough, 2026-12-07)."""
+    said = money_sum(terms, total)
+    named = [s + (f" ({n})" if names else "") for s, n in zip(said[:-1], names or [""] * len(terms))]
+    parts = [named[0]] + [f"− {t.removeprefix('−')}" if t.startswith("−") else f"+ {t}" for t in named[1:]]
+    return " ".join(parts) + f" = {said[-1]}", said[-1], said[-1] != money(total)
+
+
 def count(x: float | None) -> str:
     """A count of things: 1,193 (rounded to a whole number)."""
     return f"{round(float(x)):,}" if _ok(x) else DASH
