@@ -123,6 +123,13 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     text = "".join(f"The function {i} returns a value. The class {i} holds state. " for i in range(120)).encode()
     at.file_uploader(key="tg.corpus").set_value(("notes.txt", text, "text/plain")).run()
     at.select_slider(key="tg.budget").set_value(10).run()
+    measure = textgen.quality.measure
+
+    def slow(*a, **kw):  # the drafts take a second and a half more, so the whole run reads longer than the loop
+        time.sleep(1.5)
+        return measure(*a, **kw)
+
+    monkeypatch.setattr(textgen.quality, "measure", slow)
     at.button(key="tg.train").click().run()
     for _ in range(120):
         time.sleep(1)
@@ -151,6 +158,11 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     # a model behind the n-gram is not praised for writing like its corpus, and the time reads in seconds ("0.09 min")
     assert ("It writes text that" in good_for) == ev.beats_ngram and ("this one does not yet" in good_for) != ev.beats_ngram
     assert ev.facts.training_seconds < 90 and f"in {round(ev.facts.training_seconds)} s on " in good_for, good_for
+    # the job's "done after 13 s" had stood beside the card's 10 s: the whole run is the job's time, and the page gives both
+    job, card = jm.get("tg-own"), at.session_state["tg.runs"][mine].card
+    assert abs(job.elapsed - card["total_seconds"]) < 1.0, (job.elapsed, card["total_seconds"])
+    trained_line = next(c.value for c in at.caption if c.value.startswith("Data: ") and " Trained " in c.value)
+    assert f"({round(card['total_seconds'])} s in all, with preparing the corpus" in trained_line, trained_line
     report = at.session_state["_report_sections"].text  # the report says what the page says beside its figures
     assert "Home prices the shared model, not this one." in report and "editor time" in report.lower()
     assert (ev.warning() or "") in report and ("No editor time is counted: " in report or "Editor time counts for usable drafts only: " in report)

@@ -164,8 +164,11 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
         fig.add_bar(x=blocks, y=ev.folds[name]["val_bpb"], name=ev.label(name), marker_color=color)
     charts.style(fig, title="Bits per byte in each block of the held-out text (lower is better)", height=300, yaxis_title="bits per byte")
     st.plotly_chart(fig, width="stretch")
-    took = f"{fmt.number(f.training_seconds, 0)} s" if f.training_seconds < 90 else f"{fmt.number(f.training_seconds / 60, 1)} min"  # not "0.09 min"
-    st.caption(f"Data: {ev.data.source}. Trained {took}, {fmt.count(f.iterations)} iterations "
+    took = _seconds(f.training_seconds)
+    # the run's whole time beside the loop's: the job's "done after 13 s" had stood beside "Trained 10 s" (a walkthrough, 2026-12-07)
+    whole = (f" ({_seconds(f.total_seconds)} in all, with preparing the corpus and the n-gram and writing the sample drafts)"
+             if f.total_seconds is not None and _seconds(f.total_seconds) != took else "")
+    st.caption(f"Data: {ev.data.source}. Trained {took}{whole}, {fmt.count(f.iterations)} iterations "
                f"on {f.trained_on}; each bar pair is one fifth of the held-out text, scored by both models.")
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Verdict", ev.verdict().sentence)])  # every tile (the report had two of five)
     report_ui.table(fmt.table(table, {c: "metric" for c in table.columns if c != "model"}), "Model vs n-gram on the same held-out text")
@@ -206,6 +209,10 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
 # Training budgets offered, in seconds: up to an hour, since on one CPU thread a corpus the size of the Python documentation
 # needs about 36 minutes to pass its 5-gram (the slider stopped at 15 minutes, so a user could not get there from the page).
 BUDGETS = (10, 30, 60, 120, 300, 600, 900, 1800, 2400, 3600)
+
+
+def _seconds(x: float) -> str:
+    return f"{fmt.number(x, 0)} s" if x < 90 else f"{fmt.number(x / 60, 1)} min"  # not "0.09 min"
 
 
 def _budget_label(seconds: int) -> str:

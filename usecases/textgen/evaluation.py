@@ -116,6 +116,7 @@ class ModelFacts:
     stopped: str
     training_seconds: float
     trained_on: str
+    total_seconds: float | None = None  # the whole run: preparing the corpus, the n-gram, the loop, the drafts
 
     @classmethod
     def from_card(cls, card: dict) -> "ModelFacts":
@@ -124,7 +125,8 @@ class ModelFacts:
         return cls(parameters=int(m.get("parameters", 0)), tokenizer=str(tk.get("kind", "")), vocab_size=int(tk.get("vocab_size", 0)),
                    shape=f"{c.get('n_layer')} × {c.get('n_embd')}, context {c.get('block_size')}", iterations=int(m.get("iterations", 0)),
                    stopped=str(m.get("stopped", "")), training_seconds=float(card.get("training_seconds", 0.0)),
-                   trained_on=str(card.get("device", {}).get("name", "")))
+                   trained_on=str(card.get("device", {}).get("name", "")),
+                   total_seconds=float(card["total_seconds"]) if isinstance(card.get("total_seconds"), (int, float)) else None)
 
 
 @dataclass(kw_only=True)
