@@ -57,8 +57,13 @@ def comparison_rows(ev):
 
     rows = [{"model": ev.label(n), **{k: x for k, x in m.items() if isinstance(x, (int, float))}}
             for n, m in (("model", ev.model), *ev.baselines.items())]
+    from usecases.core import fmt
+
     df = pd.DataFrame(rows)
-    return df.rename(columns={c: f"{c[3:].replace('ngram', 'n-gram')}: relative change of the model" for c in df.columns if c.startswith("vs_")})
+    rel = [c for c in df.columns if c.startswith("vs_")]
+    for c in rel:  # in per cent, as the page says it ("21 % fewer"): the report wrote −0.206 (a walkthrough, 2026-12-07)
+        df[c] = [fmt.rate(x, 1) if isinstance(x, (int, float)) and x == x else None for x in df[c]]
+    return df.rename(columns={c: f"{c[3:].replace('ngram', 'n-gram')}: relative change of the model" for c in rel})
 
 
 def verdict_text(spec, ev) -> str:
