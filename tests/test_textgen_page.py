@@ -266,3 +266,39 @@ def test_saving_over_another_shared_model_of_that_name_asks_first(tmp_path, monk
     at.run()  # saved: the model there is this one, nothing to ask
     assert not any("A shared model named" in w.value for w in at.warning)
     st.cache_resource.clear()
+
+
+def test_models_saved_in_the_shared_store_can_be_put_in_view(tmp_path, monkeypatch):
+    """A model trained with `python -m usecases train NAME --data FILE --model-name N` (or saved from a page) lands in the shared
+    store's custom/ folder, where no page's "Model in view" listed it: it could be scored with the command line only (a review,
+    2026-12-07). Now every page but recommendation's (whose models need their training file) offers it as "Saved · N", and one
+    that cannot be loaded is named with the reason while the shared model stays in view."""
+    from dashboard.components import training
+
+    store_dir = tmp_path / "models"
+    prose = read_corpus([("river.txt", "".join(f"The river {i} runs past the old mill.\n" for i in range(400)).encode())])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(textgen.quality, "measure", lambda *a, **k: {})
+        textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))
+        textgen.save(textgen.train(textgen.Config.quick(), data=prose), ModelStore(store_dir), key="textgen/custom/river")
+    broken = store_dir / "textgen" / "custom" / "broken"
+    shutil.copytree(store_dir / "textgen" / "custom" / "river", broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    view = at.selectbox(key="tg.view")
+    assert view.options == ["Documentation GPT (shipped)", f"{training.SAVED}broken", f"{training.SAVED}river"], view.options
+    view.set_value(f"{training.SAVED}river").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "river.txt" in at.caption[0].value and not at.error, at.caption[0].value  # its corpus, its figures
+    assert at.selectbox(key="tg.model").value == f"{training.SAVED}river"  # Generate follows the model in view
+    at.selectbox(key="tg.view").set_value(f"{training.SAVED}broken").run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [e.value for e in at.error]
+    assert any(s.startswith("The saved model “broken” cannot be used: ") and s.endswith("The shared model is in view.") for s in said), said
+    assert "river.txt" not in at.caption[0].value and textgen.SPEC.data_source in at.caption[0].value
+    st.cache_resource.clear()

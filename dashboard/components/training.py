@@ -117,17 +117,50 @@ def retrain_panel(name: str, *, label: str = "Retrain", config: Any = None, help
 _VIEW_REQUEST = "_view-request"  # the label of a session model to put in view on the next run (a finished training job)
 
 
-def model_in_view(prefix: str, shared: Any, shared_label: str) -> tuple[str, Any, dict]:
-    """The "Model in view" choice between the shared model and the models this session trained (kept in
-    ``st.session_state[f"{prefix}.runs"]``); returns ``(label, model, runs)``. No selector until there is a choice."""
+SAVED = "Saved · "  # the label of a model in the shared store's custom/ folder: "Saved · notes"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _load_saved(usecase: str, key: str, stamp: str) -> Any:
+    return usecases.get(usecase).load(holder().store, key)
+
+
+def load_saved(usecase: str, key: str) -> Any:
+    """A saved model of the shared store, loaded once per version of its card (ModelUnusable, OSError when it cannot be)."""
+    return _load_saved(usecase, key, str((holder().store.dir(key) / "card.json").stat().st_mtime_ns))
+
+
+def saved_models(usecase: str) -> dict[str, str]:
+    """The models of ``usecase`` saved in the shared store's ``custom/`` folder — by the command line's ``train NAME --data
+    FILE --model-name N`` or a page's *Save to the shared store* — as label → store key. They could be scored with the
+    command line only: no page listed them (a review, 2026-12-07)."""
+    return {f"{SAVED}{key.rsplit('/', 1)[-1]}": key for key in holder().store.keys(f"{usecase}/custom")}
+
+
+def model_in_view(prefix: str, shared: Any, shared_label: str, usecase: str | None = None) -> tuple[str, Any, dict]:
+    """The "Model in view" choice between the shared model, the models this session trained (kept in
+    ``st.session_state[f"{prefix}.runs"]``) and, given ``usecase``, the models saved to the shared store's ``custom/``
+    folder; returns ``(label, model, runs)``. No selector until there is a choice. A saved model that cannot be loaded is
+    named with the reason, and the shared model stays in view."""
     runs: dict = st.session_state.setdefault(f"{prefix}.runs", {})
+    saved = saved_models(usecase) if usecase else {}
     choice = shared_label
     if st.session_state.get(_VIEW_REQUEST) in runs:  # a model this session just trained is put in view (set before the widget exists)
         st.session_state[f"{prefix}.view"] = st.session_state.pop(_VIEW_REQUEST)
-    if runs:
-        choice = st.selectbox("Model in view", [shared_label, *runs], key=f"{prefix}.view",
-                              help="Models you trained in this session (on your own data or what-if runs) are kept in this browser session only.")
-    return choice, (shared if choice == shared_label else runs[choice]), runs
+    if runs or saved:
+        choice = st.selectbox("Model in view", [shared_label, *runs, *(k for k in saved if k not in runs)], key=f"{prefix}.view",
+                              help="Models you trained in this session (on your own data or what-if runs) are kept in this browser session "
+                                   "only. “Saved · …” models are in the server's shared store, for every user: trained with "
+                                   "`python -m usecases train … --data FILE --model-name NAME` or saved from a page.")
+    if choice in runs:
+        return choice, runs[choice], runs
+    if choice in saved:
+        try:
+            return choice, load_saved(usecase, saved[choice]), runs
+        except (ModelUnusable, OSError, ValueError) as exc:
+            st.error(f"The saved model “{choice.removeprefix(SAVED)}” cannot be used: {exc}. The shared model is in view.",
+                     icon=":material/error:")
+    return shared_label, shared, runs
 
 
 HOME_PRICES_SHARED = "Home prices the shared model, not this one"

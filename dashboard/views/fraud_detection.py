@@ -282,7 +282,7 @@ shared = training.require_model(KEY)
 if shared is None:
     head.caption(f"{SPEC.purpose} Data: {SPEC.data_source}.")
     st.stop()
-choice, active, runs = training.model_in_view(KEY, shared, SHARED_LABEL)
+choice, active, runs = training.model_in_view(KEY, shared, SHARED_LABEL, KEY)
 head.caption(f"{SPEC.purpose} Data: {SPEC.data_source if active is shared else active.card['data']['source']}. Model: PyTorch — TabM "
              "over piecewise-linear embeddings (calibrated), compared with logistic regression, a random forest and LightGBM tuned on "
              "the same training rows.")

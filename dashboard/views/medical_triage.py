@@ -526,7 +526,7 @@ st.warning("**Decision support for triage nurses — not a diagnosis.** The sugg
 shared = training.require_model(KEY)
 if shared is None:
     st.stop()
-choice, active, runs = training.model_in_view(KEY, shared, SHARED)
+choice, active, runs = training.model_in_view(KEY, shared, SHARED, KEY)
 ev0 = cache.page_evaluation(KEY, active)
 widgets.assumption_input(triage.Assumptions(), "under_cost", A, label="Decision rule: levels of over-triage that one level of under-triage is worth")
 a = _assumptions()

@@ -498,6 +498,7 @@ def tab_own(runs) -> None:
 shared = training.require_model(KEY)
 if shared is None:
     st.stop()
+# (no saved models: one trained on a user's file needs that file, which the store does not keep — `score … --data FILE` reads it)
 choice, active, runs = training.model_in_view("rec", shared, SHARED)
 INTRO.caption(intro(active))
 held_out = f"the held-out {serving.feedback_word(active)}"

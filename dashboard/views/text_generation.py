@@ -40,11 +40,6 @@ def _load_hf(path: str):
     return local_hf.LoadedHF(path, select_device())
 
 
-@st.cache_resource(show_spinner=False)
-def _load_saved(key: str, stamp: str):
-    return textgen.load(holder().store, key)
-
-
 def _assumptions() -> textgen.Assumptions:
     """The scenario's assumptions, read the way Home reads them (so the net value is the same number)."""
     values = dict(st.session_state.get(scenario.STATE, {}))
@@ -56,9 +51,8 @@ def _generators(shared, runs: dict) -> dict:
     """Every model the Generate tab offers: label → a loader returning something with ``stream(prompt, sampling)``."""
     out = {DEFAULT: lambda: shared}
     out.update({label: (lambda t=t: t) for label, t in runs.items()})
-    for key in holder().store.keys(f"{KEY}/custom"):
-        card = holder().store.dir(key) / "card.json"
-        out[f"Saved model · {key.rsplit('/', 1)[-1]}"] = lambda key=key, card=card: _load_saved(key, str(card.stat().st_mtime_ns))
+    for label, key in training.saved_models(KEY).items():  # the labels "Model in view" gives them, so Generate follows it
+        out.setdefault(label, lambda key=key: training.load_saved(KEY, key))
     for m in local_hf.discover():
         out[f"Local · {m.name}"] = lambda path=m.path: _load_hf(path)
     return out
@@ -374,7 +368,7 @@ shared = training.require_model(KEY)
 if shared is None:
     head.caption(f"{SPEC.purpose} A small GPT written in this project, trained on {SPEC.data_source}.")
     st.stop()
-choice, active, runs = training.model_in_view("tg", shared, DEFAULT)
+choice, active, runs = training.model_in_view("tg", shared, DEFAULT, KEY)
 head.caption(f"{SPEC.purpose} A small GPT written in this project, trained on "
              f"{SPEC.data_source if active is shared else active.card['data']['source']}, with a KV cache for streaming; local "
              "pretrained models (Hugging Face format) run with the same controls.")
