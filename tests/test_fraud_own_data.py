@@ -166,6 +166,28 @@ def test_transactions_scored_without_the_history_their_features_read_are_said(cv
     assert [w for w in out.attrs["warnings"] if "history" in w][0].startswith(f"{early:,} of the {len(longer):,} transactions fall within 37 days")
 
 
+def test_transactions_scored_without_the_labels_their_terminal_risk_reads_are_said(cv_model):
+    """The terminal-risk features count each terminal's known frauds a week back, and an unknown label counts as legitimate:
+    4,132 transactions scored without their label column flagged 132 instead of 241, the mean probability 0.042 instead of
+    0.110, and nothing said so (a sweep, 2026-12-07)."""
+    month = raw_frame(n=3000, n_customers=60, n_terminals=200, n_days=60, seed=11)
+    labelled = fraud.score_file(cv_model, month.to_csv(index=False).encode(), "with.csv")
+    assert not any("terminal-risk" in w for w in labelled.attrs["warnings"])
+    bare = fraud.score_file(cv_model, month.drop(columns=["label"]).to_csv(index=False).encode(), "without.csv")
+    (w,) = [w for w in bare.attrs["warnings"] if "terminal-risk" in w]
+    assert w.startswith("this file has no label column, so the terminal-risk features") and "give the labels you know" in w
+    assert w in bare.attrs["notes"]
+    assert (bare["fraud_probability"] != labelled["fraud_probability"]).any()  # the warning is about a real change
+    # the payments still to be checked (the last week) may be blank: only labels the features read count
+    t = pd.to_datetime(month["datetime"])
+    recent = month.assign(label=month["label"].astype("Int64").astype(object).where(t <= t.max() - pd.Timedelta(days=7), ""))
+    assert not any("terminal-risk" in w for w in fraud.score_file(cv_model, recent.to_csv(index=False).encode(), "r.csv").attrs["warnings"])
+    older = recent.assign(label=recent["label"].where(t > t.min() + pd.Timedelta(days=10), ""))
+    n = int(((t <= t.min() + pd.Timedelta(days=10)) & (t <= t.max() - pd.Timedelta(days=7))).sum())
+    (w,) = [w for w in fraud.score_file(cv_model, older.to_csv(index=False).encode(), "o.csv").attrs["warnings"] if "terminal-risk" in w]
+    assert w.startswith(f"{n:,} of the {int((t <= t.max() - pd.Timedelta(days=7)).sum()):,} transactions more than 7 days before its last have a label"), w
+
+
 def test_same_file_recomputed_without_arrays_matches_the_recorded_evaluation(cv_model, small_csv):
     ds = fraud.read_data(small_csv, "mine.csv")
     stored = fraud.evaluate(cv_model, ds)

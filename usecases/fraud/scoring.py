@@ -153,6 +153,29 @@ def short_history(rows: Dataset) -> str | None:
             "before the transactions you want scored (score them along and keep the rows you need)")
 
 
+def unknown_labels(rows: Dataset) -> str | None:
+    """One line when raw transactions the terminal-risk features read have no label. Those features count each terminal's
+    known frauds over the days ending ``DELAY`` days before a payment, and an unknown label counts as legitimate, so a file
+    without labels reads no terminal risk at all: the same 4,132 transactions scored without their label column flagged 132
+    instead of 241, the mean probability 0.042 instead of 0.110, every number changed without a word (a sweep, 2026-12-07)."""
+    from .features import DELAY
+
+    f = rows.frame
+    if rows.layout != "handbook" or "TX_DATETIME" not in f or not len(f):
+        return None
+    t = pd.to_datetime(f["TX_DATETIME"])
+    read = (t <= t.max() - pd.Timedelta(days=DELAY)).to_numpy()  # the rows some later payment's terminal risk reads
+    unknown = (f["TX_FRAUD"].isna().to_numpy() if "TX_FRAUD" in f else np.ones(len(f), bool)) & read
+    if not unknown.any():
+        return None
+    n, of = int(unknown.sum()), int(read.sum())
+    what = ("this file has no label column" if "TX_FRAUD" not in f else
+            f"{'none' if n == of else f'{n:,}'} of the {of:,} transactions more than {DELAY} days before its last {'has' if n == 1 else 'have'} a label")
+    return (f"{what}, so the terminal-risk features (each terminal's known frauds over the 30 days ending {DELAY} days before a "
+            "payment) count them as legitimate: the probabilities read lower than the model's test figures, by far at terminals with "
+            "fraud — give the labels you know (1 = fraud, 0 = legitimate), blank only for the payments still to be checked")
+
+
 def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, batch_size: int = 65_536) -> pd.DataFrame:
     """Fraud probability and flag for every row (batched; on the model's device). ``threshold`` defaults to the
     profit-optimal one under default assumptions."""
@@ -199,7 +222,7 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     if far:
         out.attrs["notes"].append(far)
     out.attrs["warnings"] = []
-    for warning in (amount_scale(trained, f), short_history(rows), *unit_change(trained, rows)):
+    for warning in (amount_scale(trained, f), short_history(rows), unknown_labels(rows), *unit_change(trained, rows)):
         if warning:
             out.attrs["notes"].insert(0, warning)
             out.attrs["warnings"].append(warning)
