@@ -321,3 +321,30 @@ def test_a_model_reads_a_file_given_without_a_mapping_with_its_own_mapping(tmp_p
     assert t.card["data"]["mapping_guessed"] is False
     guessed = dataclasses.replace(t, card={**t.card, "data": {**t.card["data"], "mapping_guessed": True}})
     assert triage.trained_mapping(guessed, raw, "reversed.csv") is None
+
+
+def test_a_model_never_suggests_a_level_its_training_file_never_held():
+    """A model trained on levels 2–3 alone suggested level 1 for 55 of 600 patients (p up to 0.67) while its training note said
+    it "cannot suggest" level 1: the networks give an unseen level a share, and the cost-weighted rule weighs urgent levels
+    up (a sweep, 2026-12-07). Unseen levels now get probability 0 — when scoring, in the Assess tab and in the evaluation."""
+    from usecases.triage import explain
+    from usecases.triage.pipeline import held_only
+
+    p = np.array([[0.3, 0.5, 0.2, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]])
+    assert np.allclose(held_only(p, [1, 4, 5]), [[0, 5 / 7, 2 / 7, 0, 0], [1, 0, 0, 0, 0]])  # nothing left: kept as it was
+    assert held_only(p, []) is p
+    df = pd.read_csv(io.BytesIO(cohort_csv(500, seed=4)))
+    two = df[df["level"].isin([2, 3])]
+    recs = triage.read_data(two.to_csv(index=False).encode(), "two.csv")
+    assert any("the model cannot suggest them" in n for n in recs.notes)
+    t = triage.train(triage.Config(**FAST), data=recs)
+    assert triage.pipeline.never_seen(t.card)[1] == [1, 4, 5]
+    out = triage.score_file(t, cohort_csv(300, seed=8), "all.csv")
+    assert set(out["suggested_level"].dropna().astype(int)) <= {2, 3}
+    assert (out[["p_level_1", "p_level_4", "p_level_5"]].fillna(0) == 0).all().all()
+    ev = triage.evaluate(t)
+    assert set(np.unique(ev.levels("model"))) <= {2, 3}  # the cross-validated figures too
+    urgent = {"age": 70, "sex": "M", "arrival": "ambulance", "complaint": "chest pain", "avpu": "V", "pain": 9, "sbp": 80, "dbp": 40,
+              "hr": 140, "rr": 32, "temp": 39.5, "spo2": 85}
+    said = explain.assess(t, urgent)
+    assert said.level in (2, 3) and said.probs[0] == 0, said

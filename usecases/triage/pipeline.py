@@ -160,6 +160,20 @@ def _fold_rows(frame: pd.DataFrame, split: protocol.Split, cfg: Config):
         yield f, tr[fit_pos], tr[val_pos], te
 
 
+def held_only(probs: np.ndarray, missing: list[int] | tuple[int, ...]) -> np.ndarray:
+    """``probs`` with the levels the training rows never held (``missing``, 1–5) set to 0 and each row renormalised. The
+    networks give such a level a share all the same — nothing in their loss pulls it to zero — and the cost-weighted rule,
+    which weighs an urgent level up, then suggested it: a model trained on levels 2–3 alone suggested level 1 for 55 of 600
+    patients (p up to 0.67) while its training note said it "cannot suggest" level 1 (a sweep, 2026-12-07). The peers, fit
+    on the levels they saw, never suggest one either."""
+    if not len(missing) or not len(probs):
+        return probs
+    out = np.array(probs, dtype=np.float64, copy=True)
+    out[:, [int(l) - 1 for l in missing]] = 0.0
+    total = out.sum(axis=1, keepdims=True)
+    return np.where(total > 0, out / np.where(total > 0, total, 1.0), probs).astype(np.asarray(probs).dtype)
+
+
 def _score_folds(frame: pd.DataFrame, split: protocol.Split, cfg: Config, members: list, peers: tuple[str, ...], *, fit=None,
                  cancel: CancelToken | None = None, peer_started=None) -> tuple[dict, dict[str, list[FittedPeer]], list]:
     """Scores of every test row by the fold model that did not learn from it (``fit(f, fit_df, val_df)``
@@ -170,6 +184,7 @@ def _score_folds(frame: pd.DataFrame, split: protocol.Split, cfg: Config, member
     probs = {n: np.zeros((len(test), 5)) for n in ("model", *peers)}
     fitted: dict[str, list[FittedPeer]] = {n: [] for n in peers}
     val_y, val_p = [], []
+    missing = [l for l in range(1, 6) if l not in set(frame["level"].to_numpy(int))]  # levels the file never holds
     for i, (f, fit_rows, val_rows, te) in enumerate(_fold_rows(frame, split, cfg)):
         if cancel is not None and cancel.cancelled:
             raise TrainingCancelled()
@@ -178,9 +193,9 @@ def _score_folds(frame: pd.DataFrame, split: protocol.Split, cfg: Config, member
         if i >= len(members):
             members.append(member)
         at = [pos[r] for r in te]
-        probs["model"][at] = learner.predict_proba(member, te_df)
+        probs["model"][at] = held_only(learner.predict_proba(member, te_df), missing)
         val_y.append(val_df["level"].to_numpy(int))
-        val_p.append(learner.predict_proba(member, val_df))
+        val_p.append(held_only(learner.predict_proba(member, val_df), missing))
         for j, n in enumerate(peers):
             if peer_started is not None:
                 peer_started(i, j, n)
@@ -643,7 +658,7 @@ def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config, m
         notes.append(unreadable_note(frame, unread) + " (for the peers too)")
     if words := unknown_words_note(trained.card, frame):
         notes.append(words)
-    probs = {"model": learner.predict_proba(trained.model, seen)}
+    probs = {"model": held_only(learner.predict_proba(trained.model, seen), never_seen(trained.card)[1])}
     probs.update({n: np.mean([p.predict_proba(seen) for p in ps], axis=0) for n, ps in peers.items()})
     info = DataInfo(source=source, rows=len(frame), split=(f"external test: {len(frame):,} rows of this file; {seen_note}" if seen_note else
                                                            f"external test: all {len(frame):,} rows (the model never saw this file)"),
