@@ -135,6 +135,8 @@ def cmd_train(args) -> int:
         key = name
         if args.data:
             data = _read_user_data(mod, args)
+            for line in getattr(mod, "train_caution", lambda d: [])(data):  # what the page cautions before training (triage)
+                print(f"warning: {line}", file=sys.stderr)
             key = _custom_key(name, args.model_name or Path(args.data).stem)
         progress, close = tqdm_progress(f"train {name}")
         try:

@@ -125,9 +125,19 @@ def synthetic_split(levels, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def inner_split(levels, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (fit, validation) inside a fold's training rows — the model and the peers tune on the same ones."""
+    """Positions (fit, validation) inside a fold's training rows — the model and the peers tune on the same ones. On a
+    small file 15 % of a fold can be fewer rows than it has levels, which a stratified split cannot share out: the
+    validation part then takes one row of each level (a 30-row file with every level had stopped on scikit-learn's "The
+    test_size = 4 should be greater or equal to the number of classes = 5"; a sweep, 2026-12-07). Larger files split as
+    before, so recorded splits rebuild the same."""
     idx = np.arange(len(levels))
-    return train_test_split(idx, test_size=INNER_VALIDATION, random_state=seed, stratify=_strat(levels))
+    strat, size = _strat(levels), INNER_VALIDATION
+    if strat is not None:
+        k, n = strat.nunique(), len(idx)
+        if int(np.ceil(INNER_VALIDATION * n)) < k:
+            size = k if n - k >= k else INNER_VALIDATION
+            strat = strat if n - k >= k else None
+    return train_test_split(idx, test_size=size, random_state=seed, stratify=strat)
 
 
 def rule_levels(df: pd.DataFrame) -> dict[str, np.ndarray]:
