@@ -561,6 +561,19 @@ def test_a_label_coded_as_two_other_values_names_both():
     assert "1 value that is not 1/0" in str(err.value) and "two values" not in str(err.value)
 
 
+def test_one_and_zero_are_read_however_a_tool_writes_them():
+    """"1.00"/"0.00", "1,0"/"0,0" in a ";" file with decimal commas and "'1'"/"'0'" quoted as OpenML's ULB export has them
+    were refused as "two values … and does not say which one is fraud" (a sweep, 2026-12-07)."""
+    rng = np.random.default_rng(0)
+    y = (np.arange(300) % 10 == 0).astype(int)
+    t = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    for written, kw in (([f"{v:.2f}" for v in y], {}), (y.astype(float), dict(sep=";", decimal=",")), ([f"'{v}'" for v in y], {})):
+        ds = fraud.read_data(t.assign(is_fraud=written).to_csv(index=False, **kw).encode(), "t.csv")
+        assert ds.label_column == "is_fraud" and int(ds.y.sum()) == 30 and len(ds.y) == 300
+    with pytest.raises(DataProblem, match="two values, '10' .* and '11'"):  # digits that are not 1 and 0 still are two codes
+        fraud.read_data(t.assign(is_fraud=np.where(y == 1, "11", "10")).to_csv(index=False).encode(), "t.csv")
+
+
 def test_negative_amounts_say_what_to_do():
     """"Amount: 688 negative values" said no more (a real-file check, 2026-12-03). A few negative payments are named as refunds
     to leave out; a column mostly negative is named as probably not an amount, to rename; raw transactions say it too."""

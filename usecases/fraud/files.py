@@ -148,6 +148,10 @@ def drop_empty_unnamed(df: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame
 def _label_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A label column's cells as lower-case text, and which are blank."""
     s = raw.astype(str).str.strip().str.lower()
+    # 1 and 0 however a tool writes them: "1.00" (two decimals), "1,0" (a decimal comma, in a file whose other columns are read
+    # with it), "'1'" (quoted, as OpenML's ULB export has it) had been refused as "two values … does not say which one is
+    # fraud" (a sweep, 2026-12-07)
+    s = s.str.replace(r"""^(['"])(.*)\1$""", r"\2", regex=True).str.replace(r"^\+?([01])(?:[.,]0+)?$", r"\1", regex=True)
     # an empty cell is missing after astype(str) under pandas' string dtype (it was "nan" before): it is blank too — it
     # read "1 value that are not 1/0 (line 2: 'nan')" for the blank label the batch tab invites
     return s, s.isna() | s.isin(["", "nan", "na", "n/a", "null", "none", "<na>"])
