@@ -574,6 +574,19 @@ def test_one_and_zero_are_read_however_a_tool_writes_them():
         fraud.read_data(t.assign(is_fraud=np.where(y == 1, "11", "10")).to_csv(index=False).encode(), "t.csv")
 
 
+def test_label_names_the_label_of_raw_transactions_too():
+    """--label was read for a featurised table only: on raw transactions the column it named was refused as "unexpected
+    column chargeback", and a name no column has went unsaid while the file's label column was read (a sweep, 2026-12-07)."""
+    raw = raw_frame(n=400, n_customers=40, n_terminals=100, n_days=60, seed=3)
+    assert raw["label"].sum() >= 10
+    ds = fraud.read_data(raw.rename(columns={"label": "chargeback"}).to_csv(index=False).encode(), "cb.csv", label="chargeback")
+    assert ds.layout == "handbook" and int(ds.y.sum()) == int(raw["label"].sum())
+    with pytest.raises(DataProblem, match="it has no column 'nosuchcol' to use as the label"):
+        fraud.read_data(raw.to_csv(index=False).encode(), "r.csv", label="nosuchcol")
+    with pytest.raises(DataProblem, match="column label is read as the label of raw transactions, and 'chargeback' was named"):
+        fraud.read_data(raw.assign(chargeback=raw["label"]).to_csv(index=False).encode(), "r.csv", label="chargeback")
+
+
 def test_negative_amounts_say_what_to_do():
     """"Amount: 688 negative values" said no more (a real-file check, 2026-12-03). A few negative payments are named as refunds
     to leave out; a column mostly negative is named as probably not an amount, to rename; raw transactions say it too."""

@@ -701,6 +701,8 @@ def _layout(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requi
             feature_names, known_label, categories, fills) -> Dataset:
     """The file read in its layout: raw transactions or a featurised table."""
     _one_id_column(df.columns, subject)
+    if label is not None and _is_raw(df.columns):
+        df = _raw_label(df, label, subject)
     if _is_raw(df.columns):
         ds = _raw(df, info, filename, subject, require_labels, notes)
     else:
@@ -713,6 +715,21 @@ def _layout(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requi
                     f"column {c}: a different whole number on every row, under an id's name — it is learnt as a feature; if it "
                     "numbers the rows (a loan or customer id), drop the column and train again: an id is no feature" for c in ids)))
     return ds
+
+
+def _raw_label(df: pd.DataFrame, label: str, subject: str) -> pd.DataFrame:
+    """Raw transactions whose label column ``label`` (``--label``) names: read as the label. ``--label`` was read for a
+    featurised table only — on raw transactions the column it named was refused as "unexpected column chargeback", and a
+    name no column has went unsaid while another label column was read (a sweep, 2026-12-07)."""
+    norm = {normalise_name(c): c for c in df.columns}
+    col = norm.get(normalise_name(label))
+    if col is None:
+        raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
+    others = [str(c) for n, c in norm.items() if n in LABEL_NAMES and c != col]
+    if others:
+        raise DataProblem(f"column {others[0]} is read as the label of raw transactions, and {label!r} was named as the label too — "
+                          f"drop one of them, or rename {others[0]}", subject)
+    return df.rename(columns={col: "label"})
 
 
 def enough_labels(n_pos: int, n_neg: int, subject: str) -> tuple[int, int]:
