@@ -694,3 +694,29 @@ def test_the_smallest_file_with_every_level_trains_and_the_command_line_cautions
     assert main(["train", "triage", "--quick", "--data", str(f), "--model-name", "r30"]) == 0
     err = capsys.readouterr().err
     assert "warning: Small file: 30 records (level 1: 6, level 2: 6, level 3: 6, level 4: 6, level 5: 6 patients)" in err, err
+
+
+def test_scoring_notes_say_each_odd_reference_value_once_and_write_levels_as_whole_numbers():
+    """A level column with a sixth value gave two notes for the same 7 rows ("7 values that are not one of the levels 1–5" and
+    "7 values not read as a level"), and the scored file wrote reference_level "4.0" beside suggested_level "3" (a sweep,
+    2026-12-07)."""
+    t = shipped() or quick_model()
+    b = pd.read_csv(io.BytesIO(cohort_csv(200, seed=21)))
+    b.loc[b.index[:7], "level"] = 6
+    out = triage.score_file(t, b.to_csv(index=False).encode(), "six.csv")
+    said = [n for n in out.attrs["notes"] if n.startswith("Reference level: 7 values")]
+    assert said == ["Reference level: 7 values that are not one of the levels 1–5 (e.g. '6'): those rows are scored without a reference level"], said
+    written = pd.read_csv(io.StringIO(out.to_csv(index=False)), dtype=str, keep_default_na=False)["reference_level"]
+    assert (written.iloc[:7] == "").all() and set(written.iloc[7:]) <= {"1", "2", "3", "4", "5"}, written.head(9).tolist()
+
+
+def test_a_placeholder_like_word_read_as_a_level_is_named_in_the_note():
+    """vcd::Arthritis writes its levels None / Some / Marked: mapped None → 3, half the rows were read from it, and the note
+    named 'Marked' → 1, 'Some' → 2 alone (a sweep, 2026-12-07)."""
+    b = pd.read_csv(io.BytesIO(cohort_csv(200, seed=22)))
+    b = b[b["level"].isin([1, 2, 3])].assign(level=lambda d: d["level"].map({1: "Marked", 2: "Some", 3: "None"}))
+    m = {"columns": {"age": "age", "sex": "sex", "complaint": "complaint", "level": "level", "hr": "hr", "sbp": "sbp"},
+         "codes": {"level": {"Marked": 1, "Some": 2, "None": 3}}}
+    recs = triage.read_data(b.to_csv(index=False).encode(), "arth.csv", mapping=json.dumps(m))
+    assert "Reference level words read as levels: 'Marked' → 1, 'Some' → 2, 'None' → 3" in recs.notes, recs.notes
+    assert int((recs.frame["level"] == 3).sum()) == int((b["level"] == "None").sum()) > 0

@@ -306,7 +306,9 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             # A level written in words the app does not know was read as blank: 157 "emergency" rows (the Australasian
             # scale's level 2) left out as "rows without a reference level", and a model trained with no level 2 at all.
             text = raw.astype(str).str.strip()
-            unread = v.isna() & raw.notna() & ~text.isin(PLACEHOLDERS) & (text != "")
+            # (values already said above as not one of the levels are not said again: "7 values … not one of the levels 1–5"
+            # and "7 values not read as a level" had both stood for the same 7 rows; a sweep, 2026-12-07)
+            unread = v.isna() & ~bad & raw.notna() & ~text.isin(PLACEHOLDERS) & (text != "")
             none = (text.str.lower() == "none") & ~text.str.lower().isin([str(k).strip().lower() for k in (given or {})])
             worded = (~text.isin(PLACEHOLDERS) & (text != "") & to_number(text).isna()).any()  # the column writes its levels in words
             if worded and none.any():  # vcd::Arthritis's Improved: None / Some / Marked — "None" is a level there, not a blank
@@ -326,7 +328,9 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
             out[canon] = 6 - v if mapping.most_urgent == 5 else v
             # Which level each word became, and which levels never occur: a 3-tier "Emergent / Urgent / Non-urgent" file was
             # read as levels 2, 3 and 5 with no word beyond "level 1 is the most urgent end" (a sweep, 2026-12-05).
-            words = text[~text.isin(PLACEHOLDERS) & (text != "") & to_number(text).isna() & out[canon].notna()]
+            # (a placeholder-like word read as a level is said too: Arthritis's "None" → 3 had been left out of the note while
+            # half the rows were read from it; a sweep, 2026-12-07)
+            words = text[(text != "") & to_number(text).isna() & out[canon].notna()]
             if len(words):
                 pairs = words.groupby(words.map(str.lower)).first().to_frame("w").assign(l=out[canon][words.index].groupby(words.map(str.lower)).first())
                 pairs = pairs.sort_values("l")

@@ -124,7 +124,7 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
     # Identifier columns are dropped on reading (privacy), so the file's line number is what ties a result back to its record.
     out.insert(0, "line", [file_line(recs.frame, i) for i in recs.frame.index])
     if recs.frame["level"].notna().any():
-        out["reference_level"] = recs.frame["level"]
+        out["reference_level"] = pd.array(recs.frame["level"], dtype="Float64").astype("Int64")  # "4", as suggested_level (it read "4.0")
     notes = list(recs.notes)
     thin = np.flatnonzero(thin_rows(recs.frame).to_numpy())
     if len(thin):
