@@ -3,6 +3,8 @@ formats, and the store's evaluation artefacts."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,3 +217,24 @@ def test_the_training_file_saved_again_is_not_taken_for_new_data():
     mixed = pd.concat([train.head(100), train.tail(400).round(2)])
     keep, note = protocol.external_rows(stored, mixed, "x")
     assert int((~keep).sum()) == 100 and "; it has exactly as many rows" in note
+
+
+
+def test_a_slice_of_the_training_file_saved_again_is_not_taken_for_new_data():
+    """The first 2,000 of ISLR::Default's 3,000 training rows saved again to cents were evaluated as "all 2,000 rows of a file the
+    model never saw" (a sweep, 2026-12-07): the same-size rule above did not apply. The model keeps a hash of each training row
+    with numbers at 3 significant digits and times to the minute, and a file most of whose rows match one is said to be
+    possibly the training file saved again; a new file from the same source is not."""
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"balance": rng.gamma(2, 400, size=3000), "income": rng.normal(33_000, 13_000, size=3000),
+                          "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**7, 3000), unit="s")})
+    exact, near = protocol.row_hashes(train), protocol.near_row_hashes(train)
+    slice_ = train.head(2000).assign(balance=lambda d: d["balance"].round(2), income=lambda d: d["income"].round(2),
+                                     when=lambda d: d["when"].dt.floor("min"))
+    keep, note = protocol.external_rows(exact, slice_, "x", near=near)
+    assert keep.all() and re.match(r"1,9\d\d of its 2,000 rows equal a training row once numbers are rounded to 3 significant "
+                                   "digits and times to the minute: if they come from the model's training file saved again", note), note
+    assert protocol.external_rows(exact, slice_, "x")[1] is None  # a model without the near hashes: as before
+    new = pd.DataFrame({"balance": rng.gamma(2, 400, size=2000), "income": rng.normal(33_000, 13_000, size=2000),
+                        "when": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**7, 2000), unit="s")})
+    assert protocol.external_rows(exact, new, "x", near=near)[1] is None  # rows from the same source, not the same rows

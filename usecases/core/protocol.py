@@ -71,7 +71,44 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     return np.array(pd.util.hash_pandas_object(_canonical(frame), index=False).to_numpy(), dtype=np.uint64).view(np.int64)
 
 
-def external_rows(stored, frame: pd.DataFrame, subject: str) -> tuple[np.ndarray, str | None]:
+NEAR_HASHES = "data.near_row_hashes"  # one hash per training row with numbers at 3 significant digits and times to the minute
+
+
+def _three_digits(x: np.ndarray) -> np.ndarray:
+    """``x`` at 3 significant digits (0, NaN and infinities as they are), in whole powers of ten so that 44,361.63 reads
+    44,400.0 exactly and 0.012345 reads 0.0123 — the same double however the value was written."""
+    out = x.copy()
+    ok = np.isfinite(x) & (x != 0)
+    mag = np.floor(np.log10(np.abs(x[ok]))).astype(int) - 2
+    big = mag >= 0
+    v = x[ok]
+    v = np.where(big, np.round(v / 10.0 ** np.maximum(mag, 0)) * 10.0 ** np.maximum(mag, 0),
+                 np.round(v * 10.0 ** np.maximum(-mag, 0)) / 10.0 ** np.maximum(-mag, 0))
+    out[ok] = v
+    return out
+
+
+def _near(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as a re-save would leave it: numbers at 3 significant digits, times to the minute (text as it is)."""
+    out = {}
+    for c in frame.columns:
+        v = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(v):
+            out[c] = v.dt.floor("min")
+        elif pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
+            out[c] = _three_digits(pd.to_numeric(v, errors="coerce").astype(float).to_numpy())
+        else:
+            out[c] = v
+    return pd.DataFrame(out, index=frame.index)
+
+
+def near_row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """:func:`row_hashes` of the rows as a re-save would leave them (:func:`_near`): a slice of the training file saved again
+    with its numbers rounded to cents had been scored as "all 2,000 rows of a file the model never saw" (a sweep, 2026-12-07)."""
+    return row_hashes(_near(frame))
+
+
+def external_rows(stored, frame: pd.DataFrame, subject: str, near=None) -> tuple[np.ndarray, str | None]:
     """For an external test: ``(keep, note)`` — the rows of ``frame`` that are not rows of the model's training file
     (``stored``: its :data:`ROW_HASHES`, or ``None`` for a model without them) and what to say about the others.
 
@@ -83,7 +120,16 @@ def external_rows(stored, frame: pd.DataFrame, subject: str) -> tuple[np.ndarray
     stored = np.asarray(stored).view(np.int64)
     keep = ~np.isin(row_hashes(frame), stored)
     seen = int((~keep).sum())
-    if len(frame) == len(stored) and seen < len(frame) // 2:
+    # rows that equal a training row once rounded as a re-save rounds them (``near``: the model's :data:`NEAR_HASHES`)
+    close = (np.isin(near_row_hashes(frame), np.asarray(near).view(np.int64)) & keep) if near is not None else np.zeros(len(frame), bool)
+    if close.sum() >= max(10, (len(frame) - seen) // 2):
+        resaved = (f"{int(close.sum()):,} of its {len(frame) - seen:,} {'other ' if seen else ''}rows equal a training row once numbers are rounded to 3 "
+                   "significant digits and times to the minute: if they come from the model's training file saved again (numbers "
+                   "rounded, times without seconds, another format), the model learned them and this is not an external test — "
+                   "evaluate the training file as it was given, or give rows the model never saw")
+        if not seen:
+            return keep, resaved
+    elif len(frame) == len(stored) and seen < len(frame) // 2:
         # the training file saved again — numbers rounded or written "44,361.63", times without their seconds — matches no row
         # exactly, and had been scored as "a file the model never saw" (a sweep, 2026-12-05)
         resaved = (f"it has exactly as many rows as the model's training file ({len(frame):,}) but only {seen:,} of them equal a training "

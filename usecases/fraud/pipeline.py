@@ -202,6 +202,7 @@ def train(config: Config = Config(), *, data: Dataset | None = None, progress: P
     arrays.pop("test.row")
     if not ds.synthetic:  # so that an external test can leave out this file's rows (core/protocol.py)
         arrays[protocol.ROW_HASHES] = protocol.row_hashes(ds.frame[list(ds.key_columns)])
+        arrays[protocol.NEAR_HASHES] = protocol.near_row_hashes(ds.frame[list(ds.key_columns)])
     test_rows = int(len(arrays["test.y"]))
     days = arrays["test.day"]
     card = {

@@ -246,7 +246,9 @@ def external(trained: Trained, data: Dataset) -> FraudEvaluation:
     """Every row of a file the model never saw, scored by the (fold-averaged) model; peers are refit on the
     model's training rows when those can be regenerated (the simulation), otherwise left out."""
     card = trained.card
-    keep, seen_note = protocol.external_rows((trained.artefacts or {}).get(protocol.ROW_HASHES), data.frame[list(data.key_columns)], data.subject)
+    arts = trained.artefacts or {}
+    keep, seen_note = protocol.external_rows(arts.get(protocol.ROW_HASHES), data.frame[list(data.key_columns)], data.subject,
+                                             near=arts.get(protocol.NEAR_HASHES))
     if seen_note:  # rows of the training file are not a test of it (a slice of ISLR::Default read as "never saw")
         data = dataclasses.replace(data, frame=data.frame[keep].reset_index(drop=True))
         if LABEL in data.frame and not data.y.any():

@@ -280,6 +280,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
     arts = stored_form(arts)  # the evaluation below reads exactly what a reload will read
     if data is not None:  # so that an external test can leave out this file's rows (core/protocol.py)
         arts[protocol.ROW_HASHES] = protocol.row_hashes(frame)
+        arts[protocol.NEAR_HASHES] = protocol.near_row_hashes(frame)
     info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)),
                     synthetic=data is None, unit="patients")
     y_all = frame["level"].to_numpy(int)
@@ -648,7 +649,8 @@ def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config, m
     peers are the ones fit on the model's training rows."""
     notes = served_notes(trained.card)
     keep, seen_note = protocol.external_rows((trained.artefacts or {}).get(protocol.ROW_HASHES), frame,
-                                            source[: source.index("”") + 1] if "”" in source else "this file")
+                                            source[: source.index("”") + 1] if "”" in source else "this file",
+                                            near=(trained.artefacts or {}).get(protocol.NEAR_HASHES))
     if seen_note:  # a 400-row slice of the training file read κ 0.754 as "never saw this file" (0.691 cross-validated)
         frame = frame[keep].reset_index(drop=True)
         notes.append(seen_note[:1].upper() + seen_note[1:])
