@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from usecases.core import fmt
 from usecases.core.tables import LETTER, SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary, tag_share
 
 MIN_CHARS = 2_000
@@ -161,9 +162,15 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             if (share := tag_share(raw)) >= MAX_TAG_SHARE:  # a <div> fragment, or XHTML behind its prolog, had trained on its tags
                 raise DataProblem(f"it is markup, not plain text: {share:.0%} of its characters are HTML or XML tags (<…>); "
                                   f"{SAVE_AS_TEXT} — for a web page, copy its text from the browser", subject)
-            if not LETTER.search(text) and sum(map(str.isdigit, text)) > 0.5 * len("".join(text.split())):
+            dense = "".join(text.split())
+            digits, letters = sum(map(str.isdigit, dense)), len(LETTER.findall(dense))
+            if not letters and digits > 0.5 * len(dense):
                 # as a CSV column of numbers is: a .txt of digits had trained without a word (a sweep, 2026-12-06)
                 raise DataProblem("it holds no letters — numbers only, not text; give a file of text", subject)
+            if digits > 0.5 * len(dense) and letters < 0.05 * len(dense):
+                # a table of numbers saved as .txt, its header the only letters, had trained as text (a review, 2026-12-07)
+                raise DataProblem(f"it is {fmt.rate(digits / len(dense))} digits and {fmt.rate(letters / len(dense), 1)} letters — numbers, not text "
+                                  "(a table saved as .txt?); give a file of text, or a CSV with a column of text", subject)
             texts.append(text)  # (a CSV's NUL bytes are refused by read_table)
         # Windows and classic-Mac line ends read as plain ones, before the copy check: the same text saved with Windows line
         # ends had got the repeated-text message instead of "the same text as …"
