@@ -292,3 +292,32 @@ def test_the_first_line_names_the_data_of_the_model_in_view(monkeypatch, store):
     assert not at.exception, [e.value for e in at.exception]
     head = at.caption[0].value
     assert "Data: your file “cats.csv” (your featurised table, 600 rows × 9 features)" in head and fraud.SPEC.data_source not in head, head
+
+
+def test_the_alerts_tile_says_why_the_team_works_fewer_than_its_capacity(monkeypatch, tmp_path):
+    """At a capacity of 30 a day the tile read "28 per day · of 40 raised": each legitimate test row stands for about 2.8 alerts a
+    day at your volume, so the alerts worked move in steps — the warning said so, the tile did not (a walkthrough, 2026-12-07)."""
+    import shutil
+
+    from usecases.core.store import REPO_ROOT, ModelStore
+    from usecases.fraud import business as fb
+
+    if not (REPO_ROOT / "models" / "fraud" / "card.json").exists():
+        pytest.skip("no shipped fraud checkpoint")  # the quick model's test rows weigh 85 alerts a day each: no step fits a team
+    store = tmp_path / "models"
+    shutil.copytree(REPO_ROOT / "models" / "fraud", store / "fraud", ignore=shutil.ignore_patterns("custom", "previous"))
+    ev = fraud.evaluate(fraud.load(ModelStore(store)))
+    found = None
+    for cases in range(1, 400):
+        a = dataclasses.replace(fraud.Assumptions(), mode="Team capacity", investigators=1, cases_per_day=cases)
+        op = fb.operating(ev, a)
+        if op.over_capacity_on_test and op.capacity_per_day - op.alerts_per_day >= 0.5 and op.per_legit_row_per_day >= 0.5:
+            found = (cases, op)
+            break
+    assert found, "no capacity leaves a step below it on these test rows"
+    cases, op = found
+    at = open_page(monkeypatch, store, **{"fraud.mode": "Team capacity", "fraud.a.investigators": "1.0", "fraud.a.cases_per_day": f"{cases}.0"})
+    tile = next(m for m in at.metric if m.label == "Alerts")
+    assert "raised" in tile.delta, tile.delta
+    assert (f"each legitimate test row stands for about {fmt.number(op.per_legit_row_per_day, 1)} alerts a day at your volume, so the "
+            "alerts worked move in steps of up to that size") in tile.help, tile.help

@@ -103,7 +103,12 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
              f"per day · of {fb._pair(op.raised, op.alerts_per_day)[0]} raised" if op.over_capacity_on_test else "per day · your volume",
              f"{fmt.count(op.month['alerts'])} a month, of which {fmt.count(op.month['false_alerts'])} false"
              + (f" — the alerts your team can work, highest score first; the threshold raised {fmt.count(op.raised)} a day on the "
-                f"{week}, above your capacity of {fmt.count(op.capacity_per_day)}." if op.over_capacity_on_test else ".")),
+                f"{week}, above your capacity of {fmt.count(op.capacity_per_day)}"
+                # "28 of 40 raised" under a capacity of 30 read as a team left idle (a walkthrough, 2026-12-07)
+                + (f"; each legitimate test row stands for about {fmt.number(op.per_legit_row_per_day, 1)} alerts a day at your "
+                   f"volume, so the alerts worked move in steps of up to that size and stop at the last one within the capacity"
+                   if op.per_legit_row_per_day >= 0.5 and op.capacity_per_day - op.alerts_per_day >= 0.5 else "")
+                + "." if op.over_capacity_on_test else ".")),
             ("Precision", op.precision_text, "your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."
              + (" " + op.precision_words if op.precision_words else "")),
