@@ -587,6 +587,18 @@ def test_label_names_the_label_of_raw_transactions_too():
         fraud.read_data(raw.assign(chargeback=raw["label"]).to_csv(index=False).encode(), "r.csv", label="chargeback")
 
 
+def test_a_clock_time_column_is_called_a_time_not_a_date():
+    """"Time" holding 01:05 in a TabFormer-like export was refused as "dates … write the dates as numbers" (a sweep, 2026-12-07)."""
+    rng = np.random.default_rng(0)
+    t = pd.DataFrame({"a": rng.normal(size=300), "Time": [f"{h:02d}:{m:02d}" for h, m in zip(rng.integers(0, 24, 300), rng.integers(0, 60, 300))],
+                      "class": (np.arange(300) % 10 == 0).astype(int)})
+    with pytest.raises(DataProblem, match=r"column Time: times of day \(line 2: .*write the times as numbers \(the hour, or minutes since "
+                                          r"midnight\); raw transactions .* read a date and a time column joined"):
+        fraud.read_data(t.to_csv(index=False).encode(), "t.csv")
+    with pytest.raises(DataProblem, match=r"column Time: dates \(line 2: '2024-01-01'.*write the dates as numbers"):
+        fraud.read_data(t.assign(Time=pd.date_range("2024-01-01", periods=300).strftime("%Y-%m-%d")).to_csv(index=False).encode(), "t.csv")
+
+
 def test_negative_amounts_say_what_to_do():
     """"Amount: 688 negative values" said no more (a real-file check, 2026-12-03). A few negative payments are named as refunds
     to leave out; a column mostly negative is named as probably not an amount, to rename; raw transactions say it too."""

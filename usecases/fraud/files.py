@@ -539,8 +539,13 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                                 f"{'numbers' if text.sum() > 1 else 'a number'} among {int(num.notna().sum()):,} numbers ({kinds}; "
                                 f"{_lines(text, raw)}); write a number, or leave the cell empty if it is not known and fill or drop those rows")
             elif dates is not None and dates.notna().mean() >= 0.9:
-                problems.append(f"column {c}: dates ({_lines(text, raw, 2)}); a featurised table takes numbers only — drop the column, "
-                                "or write the dates as numbers (days since a start date, the day of the week …)")
+                # a clock time ("01:05") parses as a date too, and was called one (a sweep, 2026-12-07)
+                clock = sample.astype(str).str.strip().str.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?(\s*[AaPp][Mm])?").mean() >= 0.9
+                problems.append(f"column {c}: {'times of day' if clock else 'dates'} ({_lines(text, raw, 2)}); a featurised table takes "
+                                "numbers only — drop the column, or write the " + ("times as numbers (the hour, or minutes since midnight)"
+                                if clock else "dates as numbers (days since a start date, the day of the week …)")
+                                + ("; raw transactions (transaction_id, datetime, customer_id, terminal_id, amount) read a date and a "
+                                   "time column joined" if clock else ""))
             elif vals.nunique() > max(50, len(vals) // 2):
                 problems.append(f"column {c}: {vals.nunique():,} different text values, like names or ids ({_lines(text, raw, 2)}); "
                                 "a name or an id is no feature — drop the column")
