@@ -321,3 +321,29 @@ def test_the_alerts_tile_says_why_the_team_works_fewer_than_its_capacity(monkeyp
     assert "raised" in tile.delta, tile.delta
     assert (f"each legitimate test row stands for about {fmt.number(op.per_legit_row_per_day, 1)} alerts a day at your volume, so the "
             "alerts worked move in steps of up to that size") in tile.help, tile.help
+
+
+def test_a_saved_model_in_view_is_said_to_differ_from_homes_and_the_hint_names_it(monkeypatch, tmp_path):
+    """With "Saved · fr2000" in view the Overview read €9.8k a month beside Home's €10.7k with no word, the command-line hint
+    scored with the shipped model, and a file of 11 days was called "the test week" (a walkthrough, 2026-12-07)."""
+    import shutil
+
+    from tests.test_fraud import quick_model
+    from usecases.core.store import ModelStore
+
+    store = tmp_path / "models"
+    fraud.save(quick_model(), ModelStore(store))
+    shutil.copytree(store / "fraud", tmp_path / "mine")
+    shutil.copytree(tmp_path / "mine", store / "fraud" / "custom" / "mine", ignore=shutil.ignore_patterns("custom", "previous"))
+    at = open_page(monkeypatch, store)
+    assert not any("Home prices the shared model" in c.value for c in at.caption)
+    assert any("`python -m usecases score fraud transactions.csv -o scored.csv`" in c.value for c in at.caption)
+    at.selectbox(key="fraud.view").set_value("Saved · mine").run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [c.value for c in at.caption]
+    assert any(c.startswith("These figures are the model in view's. Home prices the shared model, not this one") for c in said), said
+    assert any("`python -m usecases score fraud transactions.csv --model mine -o scored.csv`" in c for c in said), said
+    ev = fraud.evaluate(quick_model())
+    week = "test week" if ev.test_days == 7 else "test rows"
+    tile = next(m for m in at.metric if m.label == "Frauds caught")
+    assert f"with the recall measured on the {week}:" in tile.help, (ev.test_days, tile.help)

@@ -3,6 +3,7 @@ stated only when measured, no corpus rebuild on a visit, own-corpus models priva
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 
@@ -280,7 +281,8 @@ def test_models_saved_in_the_shared_store_can_be_put_in_view(tmp_path, monkeypat
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(textgen.quality, "measure", lambda *a, **k: {})
         textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))
-        textgen.save(textgen.train(textgen.Config.quick(), data=prose), ModelStore(store_dir), key="textgen/custom/river")
+    river = textgen.train(dataclasses.replace(textgen.Config.quick(), quality_prompts=2), data=prose)  # with its own prompts
+    textgen.save(river, ModelStore(store_dir), key="textgen/custom/river")
     broken = store_dir / "textgen" / "custom" / "broken"
     shutil.copytree(store_dir / "textgen" / "custom" / "river", broken)
     (broken / "model.safetensors").write_bytes(b"not weights")
@@ -296,9 +298,12 @@ def test_models_saved_in_the_shared_store_can_be_put_in_view(tmp_path, monkeypat
     assert not at.exception, [e.value for e in at.exception]
     assert "river.txt" in at.caption[0].value and not at.error, at.caption[0].value  # its corpus, its figures
     assert at.selectbox(key="tg.model").value == f"{training.SAVED}river"  # Generate follows the model in view
+    # and so does the prompt: the documentation's "The with statement is used to" was refused for letters it never saw
+    assert at.text_area(key="tg.prompt").value == river.card["quality"]["prompts"][0]
     at.selectbox(key="tg.view").set_value(f"{training.SAVED}broken").run()
     assert not at.exception, [e.value for e in at.exception]
     said = [e.value for e in at.error]
     assert any(s.startswith("The saved model “broken” cannot be used: ") and s.endswith("The shared model is in view.") for s in said), said
     assert "river.txt" not in at.caption[0].value and textgen.SPEC.data_source in at.caption[0].value
+    assert at.text_area(key="tg.prompt").value == "The with statement is used to"  # the shared model's prompt again
     st.cache_resource.clear()

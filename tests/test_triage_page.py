@@ -348,3 +348,30 @@ def test_the_reports_simulation_table_names_each_columns_spread(at):
     2026-12-07); the page's caption had it right."""
     caption = next(c for c, _ in at.session_state["_report_sections"].tables if c.startswith("ED simulation over"))
     assert "each arm's mean (10th – 90th percentile of the runs); the paired difference's mean (its 90 % interval)" in caption
+
+
+def test_a_saved_model_in_view_is_said_to_differ_from_homes_and_the_hint_names_it(tmp_path, monkeypatch):
+    """With "Saved · ed600" in view the Operations tab gave its weeks beside Home's card for the shared model with no word, and
+    the Score a file hint scored with the shared model (a walkthrough, 2026-12-07)."""
+    import shutil
+
+    from usecases.core.store import REPO_ROOT
+
+    src = REPO_ROOT / "models" / "triage"
+    if not (src / "card.json").exists():
+        pytest.skip("no shipped triage checkpoint")
+    store = tmp_path / "models"
+    shutil.copytree(src, store / "triage", ignore=shutil.ignore_patterns("custom", "previous"))
+    shutil.copytree(src, store / "triage" / "custom" / "ed", ignore=shutil.ignore_patterns("custom", "previous"))
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store))
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not any("Home prices the shared model" in c.value for c in app.caption)
+    assert any("`python -m usecases score triage records.csv -o scored.csv" in c.value for c in app.caption)
+    app.selectbox(key="triage.view").set_value("Saved · ed").run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [c.value for c in app.caption]
+    assert any("These figures are the model in view's. Home prices the shared model, not this one" in c for c in said), said
+    assert any("`python -m usecases score triage records.csv --model ed -o scored.csv" in c for c in said), said

@@ -36,7 +36,7 @@ def whatif(tab, ev, active, op: fb.Operating) -> None:
             st.info("The what-if form needs the PyTorch model trained on raw transactions (the 15 handbook features).")
             return
         # the probability reads the test rows' fraud mix: "> 99.99 %" was taken literally by a reader who opened only this tab
-        week, its = ("test week", "its") if ev.test_days else ("test rows", "their")
+        week, its = fb.test_period(ev)
         note = (f"The probability follows the fraud mix of the {week} ({fmt.rate(op.test_fraud_share)} of {its} payments are fraud), not "
                 "your fraud rate" + (f": at your rate, payments at or above "
                                      + (f"{fmt.rate(op.flags_from, 1)}, the score your team works from," if op.capped else "the threshold")
@@ -105,13 +105,13 @@ def _whatif(ev, active, threshold: float, mix_note: str = "") -> None:
                        "values to this transaction's in a random order (100 orders).")
 
 
-def batch(tab, active, op: fb.Operating) -> None:
+def batch(tab, active, op: fb.Operating, cli: str = "`python -m usecases score fraud transactions.csv -o scored.csv`") -> None:
     with tab:
-        _batch(active, op.threshold)
+        _batch(active, op.threshold, cli)
 
 
 @st.fragment
-def _batch(active, threshold: float) -> None:
+def _batch(active, threshold: float, cli: str) -> None:
     if active.layout == "table":  # "customer and terminal history features" meant nothing to a model of a featurised table
         cols = files.file_columns(active.features, active.card["data"].get("categories"), active.card["data"].get("fills"))
         st.caption(f"Upload rows with the model's {len(cols)} feature columns to score them at the current threshold "
@@ -123,8 +123,7 @@ def _batch(active, threshold: float) -> None:
     got = upload.upload_table(files.RAW_SCHEMA, key="fraud.batch", label="Transactions CSV", example=EXAMPLE, example_name="transactions-example.csv",
                               parse=lambda raw, name: fraud.read_rows(active, raw, name))
     if got is None:
-        st.caption("Same result from the command line: `python -m usecases score fraud transactions.csv -o scored.csv` (at the profit-optimal "
-                   "threshold under default assumptions).")
+        st.caption(f"Same result from the command line: {cli} (at the profit-optimal threshold under default assumptions).")
         return
     ds, _, fname = got
     for note in ds.notes:

@@ -163,6 +163,20 @@ def model_in_view(prefix: str, shared: Any, shared_label: str, usecase: str | No
     return shared_label, shared, runs
 
 
+def cli_command(command: str, choice: str, active: Any, shared: Any, usecase: str) -> str:
+    """The page's "same from the command line" hint for the model in view: ``--model N`` for a saved one (the hint had scored
+    with the shipped model while "Saved · fr2000" was in view; a walkthrough, 2026-12-07), and for a model of this session, which
+    the command line cannot reach, how to make one it can."""
+    if active is shared:
+        return f"`{command}`"
+    if choice.startswith(SAVED):
+        name = choice.removeprefix(SAVED)
+        head, _, rest = command.partition(" -o ")
+        return f"`{head} --model {name}" + (f" -o {rest}`" if rest else "`")
+    return (f"`{command} --model NAME`, for a model trained there with `python -m usecases train {usecase} --data FILE --model-name NAME` "
+            "— the one in view was trained in this session and is not in the store")
+
+
 HOME_PRICES_SHARED = "Home prices the shared model, not this one"
 
 

@@ -219,7 +219,7 @@ def _operations(run_id: str, data_fp: str, a: triage.Assumptions, _ev) -> tval.O
     return triage.operations(_ev, a)
 
 
-def tab_ops(active, ev0) -> None:
+def tab_ops(active, ev0, shared=None) -> None:
     st.caption("An ED queue simulation: arrivals, triage nurses and doctors; doctors see patients by *assigned* level. Both policies run on "
                "the **same simulated weeks** (common random numbers), so each run gives a paired difference due to triage alone.")
     fields = [f.name for f in business.fields_of(triage.Assumptions) if f.name != "under_cost"]
@@ -262,7 +262,10 @@ def tab_ops(active, ev0) -> None:
     # one pair of brackets per figure: "−€4.0k (−€6.0k to −€2.5k) (base, low – high)" had two
     st.caption(f"Net value per month after system cost: {fmt.span_words(*val.monthly)}. "
                "Paired difference in levels 1–2 seen late per week, unassisted minus model-assisted, the mean with its 90 % interval: "
-               f"{fmt.span(lo, mean, hi, num)}; below 0 = more late with the model.")
+               f"{fmt.span(lo, mean, hi, num)}; below 0 = more late with the model."
+               # Home's card reads the shared model's weeks beside these (a walkthrough, 2026-12-07)
+               + ("" if shared is None or active is shared else f" These figures are the model in view's. {training.HOME_PRICES_SHARED}: "
+                                                               "its triage card reads the shared model's."))
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", fmt.between(val.monthly[0], val.monthly[2]))])
     # A measured change for the worse ("24 more critical patients seen after target") had sat in a green box with a money icon.
     if ops.supported() and mean < 0:
@@ -332,7 +335,9 @@ def tab_ops(active, ev0) -> None:
 
 
 # ---- own records ------------------------------------------------------------------------------------
-def tab_score(active, a, choice) -> None:
+def tab_score(active, a, choice, shared=None) -> None:
+    cli = training.cli_command("python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]", choice, active,
+                               active if shared is None else shared, KEY)
     """A file of records → the model's suggested level for each (the CLI's ``score triage``), with the page's decision rule."""
     st.caption("Upload records (the reference level is optional) → for each patient the suggested level at your decision rule "
                f"({fmt.number(a.under_cost)}×, set at the top), the five level probabilities and the NEWS2 and ESI-style rule levels, "
@@ -344,7 +349,7 @@ def tab_score(active, a, choice) -> None:
                           "reads the file with the mapping it was trained with, and otherwise the app guesses)", type=["json"],
                           key="triage.score.mapping"))
     if up is None:
-        st.caption("Command line: `python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]`.")
+        st.caption(f"Command line: {cli}.")
         return
     accept = False
     try:  # a model trained on your records reads a file given without a mapping with its own (the card keeps it)
@@ -400,7 +405,7 @@ def tab_score(active, a, choice) -> None:
                "your file." + (" **reference_level**: the level your file recorded." if "reference_level" in out.columns else "")
                + (f" The first 500 of {fmt.count(len(out))} rows; the download holds them all." if len(out) > 500 else ""))
     widgets.download_csv(out, f"triaged-{up.name.rsplit('.', 1)[0]}.csv", "Download scored CSV", key="triage.score.dl")
-    st.caption("Same from the command line: `python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]`.")
+    st.caption(f"Same from the command line: {cli}.")
 
 
 def tab_own(runs) -> None:
@@ -537,9 +542,9 @@ with t_assess:
 with t_model:
     tab_model(active, ev, choice)
 with t_ops:
-    tab_ops(active, ev0)
+    tab_ops(active, ev0, shared)
 with t_score:
-    tab_score(active, a, choice)
+    tab_score(active, a, choice, shared)
 with t_own:
     tab_own(runs)
 st.divider()

@@ -100,7 +100,8 @@ def tab_generate(models: dict) -> None:
             st.markdown(local_hf.HOW_TO_ADD)
     for folder, why in local_hf.scan()[1]:
         st.caption(f"Not offered: `{folder}` — {why}.")
-    prompt = st.text_area("Prompt", "The with statement is used to", key="tg.prompt", height=90)
+    st.session_state.setdefault("tg.prompt", DEFAULT_PROMPT)
+    prompt = st.text_area("Prompt", key="tg.prompt", height=90)
     c1, c2 = st.columns(2)
     with c1:
         s_a = _controls("A", {"t": 0.7, "k": 40, "p": 0.95})
@@ -207,6 +208,9 @@ BUDGETS = (10, 30, 60, 120, 300, 600, 900, 1800, 2400, 3600)
 
 def _seconds(x: float) -> str:
     return f"{fmt.number(x, 0)} s" if x < 90 else f"{fmt.number(x / 60, 1)} min"  # not "0.09 min"
+
+
+DEFAULT_PROMPT = "The with statement is used to"
 
 
 def _budget_label(seconds: int) -> str:
@@ -375,6 +379,10 @@ head.caption(f"{SPEC.purpose} A small GPT written in this project, trained on "
 if st.session_state.get("tg.view.seen") != choice:  # Generate follows the model in view (it kept generating with the shipped
     st.session_state["tg.view.seen"] = choice       # model after a new one was put in view); another can still be picked there
     st.session_state["tg.model"] = choice
+    # and the prompt starts from one of the model's own held-out prompts: a model of a user's corpus had been given the
+    # documentation's "The with statement is used to" and refused it for letters it never saw (a walkthrough, 2026-12-07)
+    own = [p for p in ((active.card.get("quality") or {}).get("prompts") or []) if isinstance(p, str) and p.strip()]
+    st.session_state["tg.prompt"] = DEFAULT_PROMPT if active is shared or not own else own[0]
 ev = cache.page_evaluation(KEY, active)
 t_gen, t_model, t_train, t_bus = st.tabs(["Generate", "Model", "Train on your corpus", "Business case"], key="tg.tab")
 with t_gen:

@@ -277,6 +277,13 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
     return out
 
 
+def test_period(ev) -> tuple[str, str]:
+    """("test week", "its") when the test rows are seven days (the handbook's split, or a user's file held out by time), else
+    ("test rows", "their"). Every test day had been called a "test week": a user's file of 11 days, cross-validated, read "the
+    recall measured on the test week" (a walkthrough, 2026-12-07)."""
+    return ("test week", "its") if getattr(ev, "test_days", 0) == 7 else ("test rows", "their")
+
+
 def beats_optimal(ev, a: FraudAssumptions, op: Operating, name: str = "model", week: str = "test week") -> str:
     """Why a team-capacity or manual operating point can net more than the profit-optimal one — or "" when it does not.
 
