@@ -225,6 +225,9 @@ def test_a_model_on_a_file_no_rule_can_read_draws_its_model_tab(tmp_path, monkey
     assert triage.pipeline.never_seen(t.card)[0][:2] == ["Mental status (AVPU)", "Pain score"]
     assert t.card["data"]["recorded"] == ["age", "sex", "arrival", "complaint"]
     assert triage.pipeline.never_seen({"data": {"level_mix": {"1": 0.2, "2": 0.5, "3": 0.3, "4": 0.0, "5": 0.0}}}) == ([], [4, 5])
+    # cross-validated: every patient is a test patient ("the table above reads the test patients" read oddly; 2026-12-07)
+    drawn = next(c.value for c in app.caption if c.value.startswith("Drawn on the validation patients"))
+    assert "(each fold's inner validation patients)" in drawn and "reads every patient of the file, each scored by the fold model" in drawn
     st.cache_resource.clear()
 
 

@@ -183,8 +183,13 @@ def tab_model(active, ev, choice) -> None:
                           yaxis_tickformat=".0%", legend_title=None)
         c1.plotly_chart(_layout(fig, 340), width="stretch")
         # the table above reads test patients (under-triage of levels 1–2 0.066 at 3×), this chart ~8 % there: say why they differ
-        c1.caption("Drawn on the validation patients, where the decision rule's trade-off can be looked at without touching the test "
-                   "patients; the table above reads the test patients, so the two differ by a little at your rule.")
+        # under cross-validation every patient is a test patient, scored by the fold model that did not learn from it; the
+        # validation patients are each fold's inner ones ("the table above reads the test patients" read oddly; 2026-12-07)
+        cv = ev.data.kind == "cross-validation"
+        c1.caption("Drawn on the validation patients" + (" (each fold's inner validation patients)" if cv else "")
+                   + ", where the decision rule's trade-off can be looked at without touching the test patients; the table above reads "
+                   + ("every patient of the file, each scored by the fold model that did not learn from it" if cv else "the test patients")
+                   + ", so the two differ by a little at your rule.")
         report_ui.figure(fig, "Under- vs over-triage as the cost ratio varies (validation patients)")
     cal = pd.DataFrame(ev.calibration())
     fig = go.Figure()
