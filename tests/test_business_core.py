@@ -89,6 +89,8 @@ def test_money_labels():
     assert fmt.money_sum([38_256, -7_414, -20_833], 10_009) == ["€38,256", "−€7,414", "−€20,833", "€10,009"]
     assert fmt.money_sum([6_772.4, -1_312.4, -20_833.4], -15_373.4) == ["€6,772", "−€1,312", "−€20,833", "−€15,373"]
     assert fmt.money_sum([6_772.4, -1_311.6, -20_833.4], -15_372.6) == ["€6,772", "−€1,312", "−€20,833", "−€15,373"]
+    # "about" figures: one decimal below 10, whole from there ("about 1,054.2 on the day it falls on"; 2026-12-07)
+    assert (fmt.about(2.84), fmt.about(1054.23), fmt.about(None)) == ("2.8", "1,054", fmt.DASH)
     # Home's tile "€9.6k" under cards of −€300, €10.7k, €3.3k and −€4.0k (2026-12-07): written out, the equation adds up
     assert fmt.money_equation([-300, 10_661, 3_266, -3_987], 9_640, ["text", "fraud", "rec", "triage"]) == (
         "−€300 (text) + €10,661 (fraud) + €3,266 (rec) − €3,987 (triage) = €9,640", "€9,640", True)

@@ -545,7 +545,7 @@ def test_team_capacity_says_when_the_test_rows_raise_more_alerts_than_the_team_c
     # One false alert's weight on the average day (the chart's caption gives it on the day it falls on): each legitimate test
     # row stands for 100 a month → 100 / 30.4 = 3.3 per average day; the warning had said "each stands for about … a day".
     assert op.raised_false_alerts == 2 and op.per_legit_row_per_day == pytest.approx(100 / 30.4)
-    assert f"each adds about {fmt.number(op.per_legit_row_per_day, 1)} to the average day" in test_warning
+    assert f"each adds about {fmt.about(op.per_legit_row_per_day)} to the average day" in test_warning
     assert "stands for" not in test_warning
     # 2026-12-06: the 10 a day were priced as if the team of 5 a day had worked them all. It works the highest-scored first:
     # 0.99 (legitimate, 100 a month = 3.3 a day) fits, 0.98 beside it would make 6.6 — so only that false alert counts, the

@@ -319,7 +319,7 @@ def test_the_alerts_tile_says_why_the_team_works_fewer_than_its_capacity(monkeyp
     at = open_page(monkeypatch, store, **{"fraud.mode": "Team capacity", "fraud.a.investigators": "1.0", "fraud.a.cases_per_day": f"{cases}.0"})
     tile = next(m for m in at.metric if m.label == "Alerts")
     assert "raised" in tile.delta, tile.delta
-    assert (f"each legitimate test row stands for about {fmt.number(op.per_legit_row_per_day, 1)} alerts a day at your volume, so the "
+    assert (f"each legitimate test row stands for about {fmt.about(op.per_legit_row_per_day)} alerts a day at your volume, so the "
             "alerts worked move in steps of up to that size") in tile.help, tile.help
 
 

@@ -105,7 +105,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
              + (f" — the alerts your team can work, highest score first; the threshold raised {fmt.count(op.raised)} a day on the "
                 f"{week}, above your capacity of {fmt.count(op.capacity_per_day)}"
                 # "28 of 40 raised" under a capacity of 30 read as a team left idle (a walkthrough, 2026-12-07)
-                + (f"; each legitimate test row stands for about {fmt.number(op.per_legit_row_per_day, 1)} alerts a day at your "
+                + (f"; each legitimate test row stands for about {fmt.about(op.per_legit_row_per_day)} alerts a day at your "
                    f"volume, so the alerts worked move in steps of up to that size and stop at the last one within the capacity"
                    if op.per_legit_row_per_day >= 0.5 and op.capacity_per_day - op.alerts_per_day >= 0.5 else "")
                 + "." if op.over_capacity_on_test else ".")),
@@ -160,7 +160,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
             if n_fa is not None and n_fa < 30:
                 st.caption((f"The test rows hold only {fmt.count(n_fa)} false alert{'s' if n_fa != 1 else ''}" if n_fa else
                             "The test rows hold no false alert") + " among the alerts counted; " + ("each stands" if n_fa else "one would stand") + " for "
-                           f"about {fmt.number(daily.attrs['per_false_alert'], 1)} on the day it falls on at your volume, so the false-alert bars move in "
+                           f"about {fmt.about(daily.attrs['per_false_alert'])} on the day it falls on at your volume, so the false-alert bars move in "
                            "steps of that size (days without one show none)" + (f"; averaged over the test days, each adds about "
                            f"{fmt.number(op.per_false_alert_per_day, 1)} to a day." if op.per_false_alert_per_day else "."))
         report_ui.kpis([(f"{k[0]} ({k[2]})", k[1]) for k in kpis])

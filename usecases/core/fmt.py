@@ -88,6 +88,12 @@ def money_equation(terms: list[float], total: float, names: list[str] | None = N
     return " ".join(parts) + f" = {said[-1]}", said[-1], said[-1] != money(total)
 
 
+def about(x: float | None) -> str:
+    """A figure said with "about": one decimal below 10, whole from there ("about 1,054.2 on the day it falls on" gave a
+    rough figure a precision it does not have; a walkthrough, 2026-12-07)."""
+    return number(x, 1) if _ok(x) and abs(x) < 10 else count(x)
+
+
 def count(x: float | None) -> str:
     """A count of things: 1,193 (rounded to a whole number)."""
     return f"{round(float(x)):,}" if _ok(x) else DASH

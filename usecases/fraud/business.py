@@ -267,7 +267,7 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
         why = (f" ({fmt.count(op.validation_false_alerts)} false alert{'s' if op.validation_false_alerts != 1 else ''} among "
                f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.raised_false_alerts)} among the "
                f"{week}'s {fmt.count(op.legit)}"
-               + (f" — at your volume each adds about {fmt.number(op.per_legit_row_per_day, 1)} to the average day"
+               + (f" — at your volume each adds about {fmt.about(op.per_legit_row_per_day)} to the average day"
                   if op.raised_false_alerts else "") + ")" if op.validation_legit else "")
         out.append(("warning", f"On the {week} this threshold raised {n} alerts/day at your volume, above your capacity of {c}/day: it was "
                                f"chosen on the validation rows, where it raised {v}{why}. Every figure here counts only the alerts your "
