@@ -185,7 +185,10 @@ def test_transactions_scored_without_the_labels_their_terminal_risk_reads_are_sa
     older = recent.assign(label=recent["label"].where(t > t.min() + pd.Timedelta(days=10), ""))
     n = int(((t <= t.min() + pd.Timedelta(days=10)) & (t <= t.max() - pd.Timedelta(days=7))).sum())
     (w,) = [w for w in fraud.score_file(cv_model, older.to_csv(index=False).encode(), "o.csv").attrs["warnings"] if "terminal-risk" in w]
-    assert w.startswith(f"{n:,} of the {int((t <= t.max() - pd.Timedelta(days=7)).sum()):,} transactions more than 7 days before its last have a label"), w
+    assert w.startswith(f"{n:,} of the {int((t <= t.max() - pd.Timedelta(days=7)).sum()):,} transactions more than 7 days before its last have no label"), w
+    none = month.assign(label="")  # every label blank
+    (w,) = [w for w in fraud.score_file(cv_model, none.to_csv(index=False).encode(), "n.csv").attrs["warnings"] if "terminal-risk" in w]
+    assert w.startswith(f"none of the {int((t <= t.max() - pd.Timedelta(days=7)).sum()):,} transactions more than 7 days before its last has a label"), w
 
 
 def test_same_file_recomputed_without_arrays_matches_the_recorded_evaluation(cv_model, small_csv):

@@ -938,7 +938,7 @@ def test_markup_and_digits_saved_as_txt_are_refused_and_markdown_is_read():
         read_corpus([("digits.txt", ("3141 5926 5358 9793\n" * 500).encode())])
     # a table of numbers saved as .txt, its header the only letters, had trained as text (a review, 2026-12-07)
     table = "a,b,c,d,e\n" + "".join(f"{i * 0.731:.3f},{-i * 1.27:.3f},{i % 7},{i * 3.1:.2f},{i / 9:.4f}\n" for i in range(2000))
-    with pytest.raises(DataProblem, match=r"it is \d+ % digits and < 0.1 % letters — numbers, not text \(a table saved as .txt\?\)"):
+    with pytest.raises(DataProblem, match=r"it is \d+ % digits and under 5 % letters \(< 0.1 %\) — numbers, not text \(a table saved as .txt\?\)"):
         read_corpus([("table.txt", table.encode())])
     dated = "".join(f"In {1900 + i} the mill made {i * 37} sacks of flour, {i * 3} more than in {1899 + i}.\n" for i in range(300))
     assert read_corpus([("mill.txt", dated.encode())]).text  # prose with many numbers is text

@@ -126,8 +126,8 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     at.select_slider(key="tg.budget").set_value(10).run()
     measure = textgen.quality.measure
 
-    def slow(*a, **kw):  # the drafts take a second and a half more, so the whole run reads longer than the loop
-        time.sleep(1.5)
+    def slow(*a, **kw):  # the drafts take four seconds more, so the whole run reads longer than the loop (by over 10 % and 1 s)
+        time.sleep(4.0)
         return measure(*a, **kw)
 
     monkeypatch.setattr(textgen.quality, "measure", slow)
@@ -161,7 +161,7 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     assert ev.facts.training_seconds < 90 and f"in {round(ev.facts.training_seconds)} s on " in good_for, good_for
     # the job's "done after 13 s" had stood beside the card's 10 s: the whole run is the job's time, and the page gives both
     job, card = jm.get("tg-own"), at.session_state["tg.runs"][mine].card
-    assert abs(job.elapsed - card["total_seconds"]) < 1.0, (job.elapsed, card["total_seconds"])
+    assert abs(job.elapsed - card["total_seconds"]) < 2.0, (job.elapsed, card["total_seconds"])
     trained_line = next(c.value for c in at.caption if c.value.startswith("Data: ") and " Trained " in c.value)
     assert f"({round(card['total_seconds'])} s in all, with preparing the corpus" in trained_line, trained_line
     report = at.session_state["_report_sections"].text  # the report says what the page says beside its figures
@@ -286,6 +286,8 @@ def test_models_saved_in_the_shared_store_can_be_put_in_view(tmp_path, monkeypat
     broken = store_dir / "textgen" / "custom" / "broken"
     shutil.copytree(store_dir / "textgen" / "custom" / "river", broken)
     (broken / "model.safetensors").write_bytes(b"not weights")
+    for odd in ("a/river", "with space"):  # nested (it read "Saved · river" twice) or a name `--model` cannot reach: not listed
+        shutil.copytree(store_dir / "textgen" / "custom" / "river", store_dir / "textgen" / "custom" / odd)
     monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=300)

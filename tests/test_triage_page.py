@@ -378,3 +378,5 @@ def test_a_saved_model_in_view_is_said_to_differ_from_homes_and_the_hint_names_i
     said = [c.value for c in app.caption]
     assert any("These figures are the model in view's. Home prices the shared model, not this one" in c for c in said), said
     assert any("`python -m usecases score triage records.csv --model ed -o scored.csv" in c for c in said), said
+    # a docstring below a statement is drawn by Streamlit's magic: tab_score's had appeared on the page (a review, 2026-12-07)
+    assert not any(m.value.startswith("A file of records →") for m in app.markdown)

@@ -14,7 +14,9 @@ from usecases.core.device import card_device_name
 from usecases.core.holder import Job, JobManager
 from usecases.core.runner import budget_overrun
 from usecases.core.store import ModelMissing, ModelUnusable, StoreReadOnly
+from usecases.core.tables import DataProblem
 
+from . import cache
 from .state import holder, jobs
 
 
@@ -134,7 +136,12 @@ def saved_models(usecase: str) -> dict[str, str]:
     """The models of ``usecase`` saved in the shared store's ``custom/`` folder — by the command line's ``train NAME --data
     FILE --model-name N`` or a page's *Save to the shared store* — as label → store key. They could be scored with the
     command line only: no page listed them (a review, 2026-12-07)."""
-    return {f"{SAVED}{key.rsplit('/', 1)[-1]}": key for key in holder().store.keys(f"{usecase}/custom")}
+    import re
+
+    # one level under custom/, under a name the command line reaches (`--model N`): a hand-made custom/a/mine and custom/mine
+    # both read "Saved · mine", and "with space" cannot be named (a review, 2026-12-07)
+    keys = [k for k in holder().store.keys(f"{usecase}/custom") if k.count("/") == 2 and re.fullmatch(r"[A-Za-z0-9_.-]+", k.rsplit("/", 1)[-1])]
+    return {f"{SAVED}{key.rsplit('/', 1)[-1]}": key for key in keys}
 
 
 def model_in_view(prefix: str, shared: Any, shared_label: str, usecase: str | None = None) -> tuple[str, Any, dict]:
@@ -156,8 +163,10 @@ def model_in_view(prefix: str, shared: Any, shared_label: str, usecase: str | No
         return choice, runs[choice], runs
     if choice in saved:
         try:
-            return choice, load_saved(usecase, saved[choice]), runs
-        except (ModelUnusable, OSError, ValueError) as exc:
+            model = load_saved(usecase, saved[choice])
+            cache.evaluation(usecase, model)  # (cached) one that loads but cannot be evaluated would stop the page
+            return choice, model, runs
+        except (ModelUnusable, OSError, ValueError, DataProblem) as exc:
             st.error(f"The saved model “{choice.removeprefix(SAVED)}” cannot be used: {exc}. The shared model is in view.",
                      icon=":material/error:")
     return shared_label, shared, runs

@@ -341,9 +341,9 @@ def tab_ops(active, ev0, shared=None) -> None:
 
 # ---- own records ------------------------------------------------------------------------------------
 def tab_score(active, a, choice, shared=None) -> None:
+    """A file of records → the model's suggested level for each (the CLI's ``score triage``), with the page's decision rule."""
     cli = training.cli_command("python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]", choice, active,
                                active if shared is None else shared, KEY)
-    """A file of records → the model's suggested level for each (the CLI's ``score triage``), with the page's decision rule."""
     st.caption("Upload records (the reference level is optional) → for each patient the suggested level at your decision rule "
                f"({fmt.number(a.under_cost)}×, set at the top), the five level probabilities and the NEWS2 and ESI-style rule levels, "
                f"scored by the model in view (**{choice}**). Columns that look like names, ids, phone numbers or dates of birth are "

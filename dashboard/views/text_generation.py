@@ -161,8 +161,10 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
     st.plotly_chart(fig, width="stretch")
     took = _seconds(f.training_seconds)
     # the run's whole time beside the loop's: the job's "done after 13 s" had stood beside "Trained 10 s" (a walkthrough, 2026-12-07)
-    whole = (f" ({_seconds(f.total_seconds)} in all, with preparing the corpus and the n-gram and writing the sample drafts)"
-             if f.total_seconds is not None and _seconds(f.total_seconds) != took else "")
+    from usecases.core.report import training_times  # one rule with the report's "model in brief" and the CLI
+
+    whole_s = training_times({"training_seconds": f.training_seconds, "total_seconds": f.total_seconds})[1]
+    whole = (f" ({_seconds(whole_s)} in all, with preparing the corpus and the n-gram and writing the sample drafts)" if whole_s else "")
     st.caption(f"Data: {ev.data.source}. Trained {took}{whole}, {fmt.count(f.iterations)} iterations "
                f"on {f.trained_on}; each bar pair is one fifth of the held-out text, scored by both models.")
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Verdict", ev.verdict().sentence)])  # every tile (the report had two of five)

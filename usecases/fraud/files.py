@@ -151,7 +151,7 @@ def _label_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     # 1 and 0 however a tool writes them: "1.00" (two decimals), "1,0" (a decimal comma, in a file whose other columns are read
     # with it), "'1'" (quoted, as OpenML's ULB export has it) had been refused as "two values … does not say which one is
     # fraud" (a sweep, 2026-12-07)
-    s = s.str.replace(r"""^(['"])(.*)\1$""", r"\2", regex=True).str.replace(r"^\+?([01])(?:[.,]0+)?$", r"\1", regex=True)
+    s = s.str.replace(r"""^(['"])(.*)\1$""", r"\2", regex=True).str.replace(r"^\+?([01])(?:[.,]0*)?$", r"\1", regex=True)
     # an empty cell is missing after astype(str) under pandas' string dtype (it was "nan" before): it is blank too — it
     # read "1 value that are not 1/0 (line 2: 'nan')" for the blank label the batch tab invites
     return s, s.isna() | s.isin(["", "nan", "na", "n/a", "null", "none", "<na>"])
@@ -730,7 +730,8 @@ def _raw_label(df: pd.DataFrame, label: str, subject: str) -> pd.DataFrame:
     col = norm.get(normalise_name(label))
     if col is None:
         raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
-    others = [str(c) for n, c in norm.items() if n in LABEL_NAMES and c != col]
+    # (the columns the raw layout itself would read as its label: `target` or `y` are a featurised table's names only)
+    others = [str(f) for f, t in match_columns(df.drop(columns=[col]), RAW_SCHEMA)[0].items() if t == "label"]
     if others:
         raise DataProblem(f"column {others[0]} is read as the label of raw transactions, and {label!r} was named as the label too — "
                           f"drop one of them, or rename {others[0]}", subject)

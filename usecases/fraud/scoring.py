@@ -170,7 +170,8 @@ def unknown_labels(rows: Dataset) -> str | None:
         return None
     n, of = int(unknown.sum()), int(read.sum())
     what = ("this file has no label column" if "TX_FRAUD" not in f else
-            f"{'none' if n == of else f'{n:,}'} of the {of:,} transactions more than {DELAY} days before its last {'has' if n == 1 else 'have'} a label")
+            f"none of the {of:,} transaction{'s' if of != 1 else ''} more than {DELAY} days before its last has a label" if n == of else
+            f"{n:,} of the {of:,} transactions more than {DELAY} days before its last {'has' if n == 1 else 'have'} no label")
     return (f"{what}, so the terminal-risk features (each terminal's known frauds over the 30 days ending {DELAY} days before a "
             "payment) count them as legitimate: the probabilities read lower than the model's test figures, by far at terminals with "
             "fraud — give the labels you know (1 = fraud, 0 = legitimate), blank only for the payments still to be checked")

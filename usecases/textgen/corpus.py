@@ -169,7 +169,7 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
                 raise DataProblem("it holds no letters — numbers only, not text; give a file of text", subject)
             if digits > 0.5 * len(dense) and letters < 0.05 * len(dense):
                 # a table of numbers saved as .txt, its header the only letters, had trained as text (a review, 2026-12-07)
-                raise DataProblem(f"it is {fmt.rate(digits / len(dense))} digits and {fmt.rate(letters / len(dense), 1)} letters — numbers, not text "
+                raise DataProblem(f"it is {fmt.rate(digits / len(dense))} digits and under 5 % letters ({fmt.rate(letters / len(dense), 1)}) — numbers, not text "
                                   "(a table saved as .txt?); give a file of text, or a CSV with a column of text", subject)
             texts.append(text)  # (a CSV's NUL bytes are refused by read_table)
         # Windows and classic-Mac line ends read as plain ones, before the copy check: the same text saved with Windows line
