@@ -517,6 +517,12 @@ def test_levels_that_run_against_the_vital_signs_are_not_read_upside_down():
     given = json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"}, "most_urgent": 1})
     scored = triage.score_file(triage.load(ModelStore()), raw, "reversed.csv", mapping=given)  # scoring the file says it too
     assert scored.attrs["warnings"] == one.warnings and not any("run against" in n for n in scored.attrs["notes"])
+    # scoring the same file on the guess needs no reference level: it is left out, and said, where the file had been refused
+    # for a column scoring does not read (a sweep, 2026-12-07)
+    guessed = triage.score_file(triage.load(ModelStore()), raw, "reversed.csv")
+    (w,) = [w for w in guessed.attrs["warnings"] if "run against" in w]
+    assert w.startswith("Reference levels left out: its levels run against the vital signs") and '"most_urgent": 5 in a mapping file' in w, w
+    assert "reference_level" not in guessed.columns and guessed["suggested_level"].notna().all()
     five = triage.read_data(raw, "reversed.csv", mapping=json.dumps({"columns": {**cols, "level": "Acuity", "nurse_level": "Nurse acuity"},
                                                                       "most_urgent": 5}))
     assert not any("run against" in n for n in five.notes + five.warnings)

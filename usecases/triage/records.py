@@ -550,13 +550,20 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
         said = (f"its levels run against the vital signs and complaints: the patients the ESI-style rule puts at its most urgent "
                 f"levels hold the {'high' if mapping.most_urgent == 1 else 'low'} numbers of '{mapping.columns.get('level', 'level')}' (Spearman ρ {rho_s} over {n:,} patients; "
                 f"a file whose level {mapping.most_urgent} is the most urgent reads about +0.6)")
-        if guess is not None:  # the guess assumed the end; the file says the other — a model trained on it would learn it upside down
+        if guess is not None and not require_labels:  # scoring reads no reference level: it is left out, and said (the file had
+            # been refused for a column scoring does not need; a sweep, 2026-12-07)
+            recs["level"] = np.nan
+            warnings.append(f"Reference levels left out: {said}, so level {6 - mapping.most_urgent} may be the most urgent. Scoring does not "
+                            f"need them; to keep them in the scored file, say which end is most urgent (\"most_urgent\": "
+                            f"{6 - mapping.most_urgent} in a mapping file)")
+        elif guess is not None:  # the guess assumed the end; the file says the other — a model trained on it would learn it upside down
             raise DataProblem(f"{said} — is level {6 - mapping.most_urgent} the most urgent? Say so in a mapping file "
                               f"(\"most_urgent\": {6 - mapping.most_urgent}), or, if level {mapping.most_urgent} is, pass a mapping "
                               "that says that", subject)
-        warnings.append(f"Check which end is most urgent: {said}, so level {6 - mapping.most_urgent} may be the most urgent — if it is, "
-                        f"say so: \"most_urgent\": {6 - mapping.most_urgent} in a mapping file, or \"level {6 - mapping.most_urgent} is most urgent\" "
-                        "on the Your records tab")
+        else:
+            warnings.append(f"Check which end is most urgent: {said}, so level {6 - mapping.most_urgent} may be the most urgent — if it is, "
+                            f"say so: \"most_urgent\": {6 - mapping.most_urgent} in a mapping file, or \"level {6 - mapping.most_urgent} is most urgent\" "
+                            "on the Your records tab")
     if require_labels:
         counts = recs["level"].value_counts()
         present = [int(l) for l in counts.index]
