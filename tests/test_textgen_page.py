@@ -106,6 +106,17 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     assert _metric(at, "Net value / month") == page_net
 
 
+def _open_on(store_dir, monkeypatch) -> AppTest:
+    """The text page on the model store ``store_dir``, opened through Home as a visitor would."""
+    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _code_corpus():
     return read_corpus([("a.txt", ("".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(200)) + "".join(f"class A{i}:\n    pass\n\n" for i in range(200))).encode())])
 
@@ -115,12 +126,7 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     with pytest.MonkeyPatch.context() as mp:  # a small "shipped" model; its quality samples are not read here
         mp.setattr(textgen.quality, "measure", lambda *a, **k: {})
         textgen.save(textgen.train(textgen.Config.quick(), data=_code_corpus()), ModelStore(store_dir))
-    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = _open_on(store_dir, monkeypatch)
     text = "".join(f"The function {i} returns a value. The class {i} holds state. " for i in range(120)).encode()
     at.file_uploader(key="tg.corpus").set_value(("notes.txt", text, "text/plain")).run()
     at.select_slider(key="tg.budget").set_value(10).run()
@@ -288,12 +294,7 @@ def test_models_saved_in_the_shared_store_can_be_put_in_view(tmp_path, monkeypat
     (broken / "model.safetensors").write_bytes(b"not weights")
     for odd in ("a/river", "with space"):  # nested (it read "Saved · river" twice) or a name `--model` cannot reach: not listed
         shutil.copytree(store_dir / "textgen" / "custom" / "river", store_dir / "textgen" / "custom" / odd)
-    monkeypatch.setenv("UCLAB_MODEL_DIR", str(store_dir))
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = _open_on(store_dir, monkeypatch)
     view = at.selectbox(key="tg.view")
     assert view.options == ["Documentation GPT (shipped)", f"{training.SAVED}broken", f"{training.SAVED}river"], view.options
     view.set_value(f"{training.SAVED}river").run()

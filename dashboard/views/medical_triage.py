@@ -224,7 +224,7 @@ def _operations(run_id: str, data_fp: str, a: triage.Assumptions, _ev) -> tval.O
     return triage.operations(_ev, a)
 
 
-def tab_ops(active, ev0, shared=None) -> None:
+def tab_ops(active, ev0, shared) -> None:
     st.caption("An ED queue simulation: arrivals, triage nurses and doctors; doctors see patients by *assigned* level. Both policies run on "
                "the **same simulated weeks** (common random numbers), so each run gives a paired difference due to triage alone.")
     fields = [f.name for f in business.fields_of(triage.Assumptions) if f.name != "under_cost"]
@@ -269,8 +269,8 @@ def tab_ops(active, ev0, shared=None) -> None:
                "Paired difference in levels 1–2 seen late per week, unassisted minus model-assisted, the mean with its 90 % interval: "
                f"{fmt.span(lo, mean, hi, num)}; below 0 = more late with the model."
                # Home's card reads the shared model's weeks beside these (a walkthrough, 2026-12-07)
-               + ("" if shared is None or active is shared else f" These figures are the model in view's. {training.HOME_PRICES_SHARED}: "
-                                                               "its triage card reads the shared model's."))
+               + ("" if active is shared else f" These figures are the model in view's. {training.HOME_PRICES_SHARED}: "
+                                              "its triage card reads the shared model's."))
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", fmt.between(val.monthly[0], val.monthly[2]))])
     # A measured change for the worse ("24 more critical patients seen after target") had sat in a green box with a money icon.
     if ops.supported() and mean < 0:
@@ -340,10 +340,10 @@ def tab_ops(active, ev0, shared=None) -> None:
 
 
 # ---- own records ------------------------------------------------------------------------------------
-def tab_score(active, a, choice, shared=None) -> None:
+def tab_score(active, a, choice, shared) -> None:
     """A file of records → the model's suggested level for each (the CLI's ``score triage``), with the page's decision rule."""
     cli = training.cli_command("python -m usecases score triage records.csv -o scored.csv [--mapping triage-mapping.json]", choice, active,
-                               active if shared is None else shared, KEY)
+                               shared, KEY)
     st.caption("Upload records (the reference level is optional) → for each patient the suggested level at your decision rule "
                f"({fmt.number(a.under_cost)}×, set at the top), the five level probabilities and the NEWS2 and ESI-style rule levels, "
                f"scored by the model in view (**{choice}**). Columns that look like names, ids, phone numbers or dates of birth are "

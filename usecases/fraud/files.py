@@ -394,9 +394,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     norm = {normalise_name(c): c for c in df.columns}
     label_col = None
     if label is not None:
-        label_col = norm.get(normalise_name(label))
-        if label_col is None:
-            raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
+        label_col = _named_label(df, label, subject)
     else:
         label_col = next((norm[n] for n in LABEL_NAMES if n in norm), None)
         others = [norm[n] for n in LABEL_NAMES if n in norm and norm[n] != label_col]
@@ -722,14 +720,19 @@ def _layout(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requi
     return ds
 
 
+def _named_label(df: pd.DataFrame, label: str, subject: str):
+    """The file's column ``label`` (``--label``) names, in any case and punctuation, or a refusal naming the columns there are."""
+    col = {normalise_name(c): c for c in df.columns}.get(normalise_name(label))
+    if col is None:
+        raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
+    return col
+
+
 def _raw_label(df: pd.DataFrame, label: str, subject: str) -> pd.DataFrame:
     """Raw transactions whose label column ``label`` (``--label``) names: read as the label. ``--label`` was read for a
     featurised table only — on raw transactions the column it named was refused as "unexpected column chargeback", and a
     name no column has went unsaid while another label column was read (a sweep, 2026-12-07)."""
-    norm = {normalise_name(c): c for c in df.columns}
-    col = norm.get(normalise_name(label))
-    if col is None:
-        raise DataProblem(f"it has no column {label!r} to use as the label (columns: {', '.join(map(str, df.columns[:12]))})", subject)
+    col = _named_label(df, label, subject)
     # (the columns the raw layout itself would read as its label: `target` or `y` are a featurised table's names only)
     others = [str(f) for f, t in match_columns(df.drop(columns=[col]), RAW_SCHEMA)[0].items() if t == "label"]
     if others:

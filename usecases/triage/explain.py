@@ -19,11 +19,10 @@ import pandas as pd
 
 from usecases.core import fmt
 
-from . import learner
 from .mapping import FIELD_LABELS, INPUTS, blank_value
 from .metrics import DEFAULT_UNDER_COST
 from .model import NUMERIC, decide
-from .pipeline import as_trained, held_only, never_seen, unreadable_complaints, unseen_inputs
+from .pipeline import model_proba, unreadable_complaints, unseen_inputs
 from .records import RANGES, check_enough, check_patient
 from .rules import esi_level, immediate_signs, news2, news2_level, normalise_text, red_flags
 
@@ -129,9 +128,8 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
         row[c] = pd.to_numeric(row[c], errors="coerce")
     row["complaint"] = row["complaint"].fillna("").astype(str)
     check_enough(row, "this patient's entry")
-    model = trained.model
     unseen = set(unseen_inputs(trained.card))  # fields the training rows never recorded: the model reads them as not recorded
-    probs = held_only(learner.predict_proba(model, as_trained(trained.card, row)[0]), never_seen(trained.card)[1])[0].astype(float)  # float64: numbers the formatter knows
+    probs = model_proba(trained, row)[0].astype(float)  # float64: numbers the formatter knows
     levels = np.arange(1, 6)
     cost = np.where(levels[:, None] - levels[None, :] > 0, under_cost * (levels[:, None] - levels[None, :]),
                     levels[None, :] - levels[:, None]).astype(float)
@@ -155,8 +153,7 @@ def assess(trained, patient: dict, under_cost: float = DEFAULT_UNDER_COST) -> As
         r = row.copy()
         r["complaint"] = " ".join(words[:i] + words[i + 1:])
         variants.append(r)
-    vp = (held_only(learner.predict_proba(model, as_trained(trained.card, pd.concat(variants, ignore_index=True))[0]), never_seen(trained.card)[1])
-          if variants else np.zeros((0, 5)))
+    vp = model_proba(trained, pd.concat(variants, ignore_index=True)) if variants else np.zeros((0, 5))
     q = _p_at_least(vp, L) if len(vp) else np.zeros(0)
     effects = sorted((Effect(f, _value_label(f, p[f]), base - float(q[i])) for i, f in enumerate(fields)),
                      key=lambda e: -abs(e.effect))

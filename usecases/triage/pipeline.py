@@ -184,6 +184,12 @@ def held_only(probs: np.ndarray, missing: list[int] | tuple[int, ...]) -> np.nda
     return np.where(total > 0, out / np.where(total > 0, total, 1.0), probs).astype(np.asarray(probs).dtype)
 
 
+def model_proba(trained: Trained, rows: pd.DataFrame) -> np.ndarray:
+    """The model's five level probabilities for canonical ``rows``: read as its training file was (:func:`as_trained`), a
+    level that file never held at 0 (:func:`held_only`) — for scoring and assessing alike."""
+    return held_only(learner.predict_proba(trained.model, as_trained(trained.card, rows)[0]), never_seen(trained.card)[1])
+
+
 def _score_folds(frame: pd.DataFrame, split: protocol.Split, cfg: Config, members: list, peers: tuple[str, ...], *, fit=None,
                  cancel: CancelToken | None = None, peer_started=None) -> tuple[dict, dict[str, list[FittedPeer]], list]:
     """Scores of every test row by the fold model that did not learn from it (``fit(f, fit_df, val_df)``

@@ -18,8 +18,7 @@ from . import SPEC, learner
 from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
-from .pipeline import (Trained, as_trained, held_only, never_seen, unknown_words_note, unreadable_complaints, unreadable_note, unseen_held,
-                       unseen_note)
+from .pipeline import Trained, model_proba, unknown_words_note, unreadable_complaints, unreadable_note, unseen_held, unseen_note
 from .records import MIN_VITALS, Records, check_enough, read_raw, read_records, thin_rows
 from .rules import esi_level, news2_level
 
@@ -97,7 +96,7 @@ def read_data(raw: bytes, filename: str, mapping: bytes | str | Mapping | None =
 
 def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDER_COST) -> pd.DataFrame:
     """Suggested level (cost-weighted), the five probabilities and the rule levels for canonical rows."""
-    probs = held_only(learner.predict_proba(trained.model, as_trained(trained.card, rows)[0]), never_seen(trained.card)[1])
+    probs = model_proba(trained, rows)
     out = pd.DataFrame(index=rows.index)
     out["suggested_level"] = decide(probs, under_cost)
     for i in range(5):
