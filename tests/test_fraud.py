@@ -431,7 +431,8 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
     if rows[0]["name"] == "model":
         assert "the model earns the most" in sentence
     else:
-        assert "more than the model" in sentence and fmt.money(rows[0]["net"]) in sentence
+        model_net = next(r["net"] for r in rows if r["name"] == "model")
+        assert "more than the model" in sentence and fmt.money_sum([model_net, rows[0]["net"] - model_net], rows[0]["net"])[2] in sentence
     # A model that ranks every fraud last flags nothing at its profit-optimal threshold: at the simulation's own
     # fraud rate every tuned peer earns more, far outside that model's range, and the sentence must say so.
     flipped = {n: dataclasses.replace(r, scores={**r.scores, "model": 1.0 - r.y.astype(float)}) if n == "model" else r
@@ -442,7 +443,8 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
     rows, sentence = fb.peer_money(bad, rich)
     assert rows[0]["name"] != "model"
     peer = fb.plain_name(rows[0]["Model"])  # "LightGBM", "random forest"
-    assert f"the {peer} earns" in sentence and fmt.money(rows[0]["net"]) in sentence
+    model_net = next(r["net"] for r in rows if r["name"] == "model")
+    assert f"the {peer} earns" in sentence and fmt.money_sum([model_net, rows[0]["net"] - model_net], rows[0]["net"])[2] in sentence
     assert "outside the model's range" in sentence, sentence
     # When every model loses money after the running cost, the sentence does not call the first of them an earner.
     dear = dataclasses.replace(a, yearly_system_cost=1e9)
@@ -460,7 +462,11 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
     rows, sentence = fb.peer_money(best, rich)
     assert rows[0]["name"] == "model" and "the model earns the most" in sentence, sentence
     second = fb.plain_name(rows[1]["Model"])
-    assert f"{fmt.money(rows[0]['net'] - rows[1]['net'])} a month more than the {second} ({fmt.money(rows[1]['net'])})" in sentence, sentence
+    # written so that it adds up to the model's figure: "€1.7k a month more than the random forest (€8.9k)" had stood beside
+    # the model's €10.7k (a walkthrough, 2026-12-07)
+    s_second, s_more, _ = fmt.money_sum([rows[1]["net"], rows[0]["net"] - rows[1]["net"]], rows[0]["net"])
+    assert f"{s_more} a month more than the {second} ({s_second})" in sentence, sentence
+    assert fmt.money(fmt._shown_money(s_second) + fmt._shown_money(s_more)) == fmt.money(rows[0]["net"]), (s_second, s_more)
     lo, _, hi = fb.case(best, rich).monthly
     assert ("inside the model's range (a tie in money)" if lo <= rows[1]["net"] <= hi else "outside the model's range") in sentence, sentence
     assert str(rows[0]["precision_text"]).startswith("≥") and "hold no false alert among the test rows" in sentence, sentence
@@ -625,3 +631,20 @@ def test_a_capped_or_manual_point_that_nets_more_than_profit_optimal_says_why():
     # Two figures that read the same are never "more than" each other.
     same = dataclasses.replace(op, month={**op.month, "net": -99.6})  # reads −€100
     assert fb.beats_optimal(busy, team, same) == ""
+
+
+def test_the_losses_prevented_multiply_out_as_written():
+    """"75 % × 1,500 frauds a month × €87 × 80 % recovered = €78.2k" multiplied out to €78.3k: the money share had been rounded
+    to a whole per cent (a walkthrough, 2026-12-07). The share keeps the decimals the product needs, at every volume."""
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    ev = fraud.evaluate(fraud.load(ModelStore(REPO_ROOT / "models")))
+    seen = set()
+    for volume in (1e6, 5e6, 1e7, 2.3e7, 4.1e7):
+        a = fb.FraudAssumptions(monthly_transactions=volume)
+        op = fb.operating(ev, a)
+        text = fb.money_share_text(op, a)
+        seen.add(text)
+        shown = float(text.removesuffix(" %")) / 100 * float(fmt.count(op.month["frauds"]).replace(",", "")) * a.avg_fraud_amount * a.recovery_share
+        assert fmt.money(shown) == fmt.money(op.month["prevented"]), (volume, text, fmt.money(shown), fmt.money(op.month["prevented"]))
+    assert any("." in t for t in seen), seen  # the premise: at some volume a whole per cent does not multiply out

@@ -347,3 +347,25 @@ def test_a_saved_model_in_view_is_said_to_differ_from_homes_and_the_hint_names_i
     week = "test week" if ev.test_days == 7 else "test rows"
     tile = next(m for m in at.metric if m.label == "Frauds caught")
     assert f"with the recall measured on the {week}:" in tile.help, (ev.test_days, tile.help)
+
+
+def test_the_page_report_says_what_the_page_says(monkeypatch, store):
+    """The page's HTML report had carried the tiles and tables without the words beside them: the verdict, which peer leads on
+    another metric, the line that works out the losses prevented, and how each peer's money compares — €10.7k beside the random
+    forest's €8.9k read as a win where the page calls it a tie in money (a walkthrough, 2026-12-07)."""
+    from tests.test_registry import download_bytes
+    from usecases.core.report import plain
+
+    at = open_page(monkeypatch, store)
+    report = download_bytes(at, "Download this page as an HTML report").decode()
+    said = report[report.index("What the page says"):]
+    verdict = next(x.value for x in [*at.success, *at.info, *at.warning] if x.icon == ":material/balance:")
+    losses = next(c.value for c in at.caption if c.value.startswith("**Losses prevented** ="))
+    peers = next(c.value for c in at.caption if "Base case, per month at your volume and fraud rate" in c.value)
+    import html
+
+    for line in (verdict, losses, peers):
+        assert html.escape(plain(line)).split("\n")[0] in said, plain(line)[:80]
+    assert "**" not in said and ":material/" not in said  # Markdown and icon codes are the page's, not the report's
+    sec = at.session_state["_report_sections"]
+    assert sec.notes[0][0] != "caption" and [k for k, _ in sec.notes].count("caption") >= 2

@@ -163,6 +163,10 @@ def test_home_prices_each_use_case_under_the_page_scenario():
     assert "Card transactions per month (transactions)</td>\n      <td>500,000<" in report, report[report.find("Card transactions"):][:200]
     assert "Margin kept on the extra sales (%)</td>\n      <td>40 %<" in report, report[report.find("Margin kept"):][:200]
     assert "(share)" not in report
+    # and how each card's net value is made, as the card says under it: the report had the figures alone, so triage's −€4.0k
+    # stood without "not priced" and fraud's net without the losses and costs it is worked out from (a walkthrough, 2026-12-07)
+    assert "alert handling" in report and "running cost = " in report and "not priced" in report
+    assert "<div class='v'>" in report and not any(len(v) > 40 for v in re.findall(r"<div class='v'>([^<]*)</div>", report))
 
 
 def test_home_shows_each_use_cases_own_value_function():
@@ -464,3 +468,31 @@ def test_home_says_payback_lies_beyond_a_short_horizon_not_never():
     assert not at.exception, [e.value for e in at.exception]
     tile = next(m for m in at.metric if m.label.startswith("Payback"))
     assert tile.value == "> 12 months" and "not paid back within the 12-month horizon, but still earning at its end" in tile.help
+
+
+def test_a_report_puts_the_pages_words_under_its_figures_and_a_tiles_explanation_in_small_type():
+    """Home's report set each tile's whole tooltip in the value's headline type ("16.8 months (Low: never · high: 1.5 months.
+    Undiscounted: …)"), and the page reports left out the lines beside their figures (a walkthrough, 2026-12-07)."""
+    sec = Section(title="P", kpis=[("Payback", "16.8 months", "Low: never · high: 1.5 months.")])
+    sec.say("warning", "**Careful:** :material/warning: the net is negative")
+    sec.say("caption", "Losses prevented = `75 %` × 750")
+    sec.say("success", "**PyTorch wins**: 0.733 vs 0.699  \nRows: a week")
+    sec.say("warning", "**Careful:** :material/warning: the net is negative")  # drawn twice on a page: said once
+    html = build_html("One", [sec])
+    assert "<div class='v'>16.8 months</div><div class='h'>Low: never · high: 1.5 months.</div>" in html
+    said = html[html.index("What the page says"):]
+    assert said.count("<li") == 3 and "**" not in said and "`" not in said and ":material/" not in said
+    # verdicts and warnings first, in the page's order, then the workings
+    assert said.index("Careful: the net is negative") < said.index("PyTorch wins: 0.733 vs 0.699<br>Rows: a week") < said.index("Losses prevented")
+
+
+def test_the_portfolio_report_leaves_out_bits_per_character_where_the_page_does():
+    from dashboard.components.report import comparison_rows
+    from usecases.core.spec import DataInfo, Evaluation
+
+    def ev(bpc):
+        return Evaluation(usecase="t", primary_metric="val_bpb", higher_is_better=False, model={"val_bpb": 1.111, "val_bpc": bpc},
+                          baselines={"ngram": {"val_bpb": 1.399, "val_bpc": 1.3994}}, data=DataInfo(source="s", rows=1, split="s"))
+
+    assert "val_bpc" not in comparison_rows(ev(1.1112)).columns  # "1.111" twice: the page shows one column and says why
+    assert "val_bpc" in comparison_rows(ev(1.25)).columns  # text of many two-byte characters: both are shown

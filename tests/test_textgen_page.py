@@ -170,9 +170,12 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     assert abs(job.elapsed - card["total_seconds"]) < 2.0, (job.elapsed, card["total_seconds"])
     trained_line = next(c.value for c in at.caption if c.value.startswith("Data: ") and " Trained " in c.value)
     assert f"({round(card['total_seconds'])} s in all, with preparing the corpus" in trained_line, trained_line
-    report = at.session_state["_report_sections"].text  # the report says what the page says beside its figures
-    assert "Home prices the shared model, not this one." in report and "editor time" in report.lower()
-    assert (ev.warning() or "") in report and ("No editor time is counted: " in report or "Editor time counts for usable drafts only: " in report)
+    from usecases.core.report import plain
+
+    sec = at.session_state["_report_sections"]  # the report says what the page says beside its figures, in "What the page says"
+    report = sec.text + " " + " ".join(t for _, t in sec.notes)
+    assert "Home prices the shared model, not this one." in sec.text and "editor time" in report.lower()
+    assert plain(ev.warning() or "") in report and ("No editor time is counted: " in report or "Editor time counts for usable drafts only: " in report)
     assert any(b.label == "Save to the shared store" for b in at.button)
     # Home prices the shipped model: the Business tab had called this model's −€300 "the figure and range Home shows" while
     # Home read €12.1k (a sweep, 2026-12-07)

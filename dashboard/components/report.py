@@ -24,6 +24,13 @@ def section() -> Section:
     return st.session_state.setdefault(_KEY, Section(title="Report"))
 
 
+def say(show, text: str, **kwargs) -> None:
+    """Show a line on the page (``st.warning``, ``st.info``, ``st.caption`` …) and put it in the page's report, so the report
+    carries the verdicts, warnings and workings the page shows beside its figures, in the page's words."""
+    show(text, **kwargs)
+    section().say(getattr(show, "__name__", "caption"), text)
+
+
 def figure(fig, caption: str = "") -> None:
     section().figures.append((caption, fig))
 
@@ -33,7 +40,8 @@ def table(df, caption: str) -> None:
 
 
 def kpis(items) -> None:
-    section().kpis.extend((i[0], i[1]) for i in items)
+    """(label, value) or (label, value, what it is — set in small type under the value)."""
+    section().kpis.extend(tuple(i[:3]) if len(i) > 2 and i[2] else (i[0], i[1]) for i in items)
 
 
 def download(*, assumptions=None, card: dict | None = None, text: str = "") -> None:
@@ -60,6 +68,8 @@ def comparison_rows(ev):
     from usecases.core import fmt
 
     df = pd.DataFrame(rows)
+    if {"val_bpc", "val_bpb"} <= set(df.columns) and all(fmt.metric(c) == fmt.metric(b) for c, b in zip(df["val_bpc"], df["val_bpb"])):
+        df = df.drop(columns="val_bpc")  # as the text page: on (nearly) one-byte text they repeat bits per byte (a walkthrough)
     rel = [c for c in df.columns if c.startswith("vs_")]
     for c in rel:  # in per cent, as the page says it ("21 % fewer"): the report wrote −0.206 (a walkthrough, 2026-12-07)
         df[c] = [fmt.rate(x, 1) if isinstance(x, (int, float)) and x == x else None for x in df[c]]
@@ -97,9 +107,11 @@ def portfolio_download(values, evaluations: dict, pa, assumptions: dict | None =
         if v is not None:
             kpis.append(("Net value / month (after system cost)", fmt.span(*v.monthly)))
         asm = (assumptions or {}).get(name)
-        secs.append(Section(title=spec.title, text=verdict_text(spec, ev),
-                            kpis=kpis, tables=[("Model vs baselines (same rows)", comparison_rows(ev))],
-                            assumptions=assumptions_table(asm) if asm is not None else {}))
+        sec = Section(title=spec.title, text=verdict_text(spec, ev), kpis=kpis, tables=[("Model vs baselines (same rows)", comparison_rows(ev))],
+                      assumptions=assumptions_table(asm) if asm is not None else {})
+        if v is not None:  # the card's line under its tiles: how the net value is made ("… − €20.8k running cost = €10.7k net",
+            sec.say("caption", v.headline)  # "not priced, so the net is the running cost"); the report had the figure alone
+        secs.append(sec)
     html = build_html("AI Use-Case Lab — portfolio report", secs)
     st.download_button("Download the portfolio report (HTML)", html.encode("utf-8"), file_name="portfolio-report.html", mime="text/html",
                        icon=":material/description:", key="report-portfolio", type="primary")

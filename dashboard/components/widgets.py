@@ -200,7 +200,10 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     text = f"**{v.sentence}**  \nRows: {ev.data.split}" + (f" · {fmt.count(ev.data.test_rows)} {ev.data.unit} scored" if ev.data.test_rows else "")
     if ev.data.kind == "external":
         text += " · **external test** (a file the model never saw, scored whole)"
-    (st.success if v.winner == "model" else st.info if v.tie else st.warning)(text, icon=":material/balance:")
+    from . import report as report_ui
+
+    # in the page's report too: it had set the tables down without the verdict, so a tie read as the larger number's win
+    report_ui.say(st.success if v.winner == "model" else st.info if v.tie else st.warning, text, icon=":material/balance:")
     metric_names = list(metrics) if metrics is not None else list(ev.model)
     metric_labels = metric_labels or {}
     primary = metric_labels.get(ev.primary_metric, ev.primary_metric)

@@ -84,6 +84,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                        + (f" · the team works the alerts scored {fb.threshold_text(op.worked_from)} and above, highest first" if op.capped
                           and math.isfinite(op.worked_from) else " · the team has room for none of the alerts" if op.capped else ""))
         week, its = fb.test_period(ev)
+        share = fb.money_share_text(op, a)  # as many decimals as the product written out needs to give the losses prevented
         kpis = [
             # per month like the tiles beside it: "232 — test week, of 423" stood beside "€37.1k per month" and "30 per day"
             ("Frauds caught", fmt.count(op.month["caught"]), f"per month, of {fmt.count(op.month['frauds'])}",
@@ -92,10 +93,10 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
              f"{fmt.count(op.frauds + op.legit)} scored rows."),
             ("Losses prevented", fmt.money(op.month["prevented"]), "per month",
              f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate "
-             f"({fmt.rate(op.recall)} of the frauds); they carry {fmt.rate(op.amount_recall)} of the fraud amount"
+             f"({fmt.rate(op.recall)} of the frauds); they carry {share} of the fraud amount"
              + (", since larger frauds are caught more often" if op.amount_recall > op.recall + 0.005 else
                 ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")
-             + f", and {fmt.rate(a.recovery_share)} of it is recovered: {fmt.rate(op.amount_recall)} × "
+             + f", and {fmt.rate(a.recovery_share)} of it is recovered: {share} × "
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
             ("Alerts", fb.alerts_text(op.alerts_per_day),
              # short enough for the tile's label ("per day · above your capacity of 20" was cut to "per day · above you…"); as
@@ -118,16 +119,16 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
         ]
         widgets.kpi_scaled(kpis)
         if home:  # a model of the user's file in view: Home's card reads the shared model's €10.7k beside this €9.8k
-            st.caption(home)  # (nothing had said so; a walkthrough, 2026-12-07)
+            report_ui.say(st.caption, home)  # (nothing had said so; a walkthrough, 2026-12-07)
         if value.monthly[1] < 0:
-            st.warning(f"At these assumptions the model does not pay for itself: {fmt.money(value.monthly[1])} a month after the system's "
+            report_ui.say(st.warning, f"At these assumptions the model does not pay for itself: {fmt.money(value.monthly[1])} a month after the system's "
                        f"running cost ({fmt.money(a.yearly_system_cost / 12)} a month). The Business case tab shows the assumptions and "
                        "every model under them.", icon=":material/trending_down:")
         st.caption(f"Every tile is at your volume ({fmt.count(a.monthly_transactions)} payments a month) and fraud rate "
                    f"({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost. "
                    f"The frauds caught a month (the Business case's figure) apply the recall measured on the {week}, where the model "
                    f"caught {fmt.count(op.caught)} of {fmt.count(op.frauds)} frauds.")
-        st.caption(f"**Losses prevented** = {fmt.rate(op.amount_recall)} of the fraud money flagged"
+        report_ui.say(st.caption, f"**Losses prevented** = {share} of the fraud money flagged"
                    + (f" (more than the {fmt.rate(op.recall)} of frauds: larger frauds are caught more often)" if op.amount_recall > op.recall + 0.005 else
                       f" (less than the {fmt.rate(op.recall)} of frauds: smaller frauds are caught more often)" if op.amount_recall < op.recall - 0.005 else "")
                    + f" × {fmt.count(op.month['frauds'])} frauds a month × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)} "
@@ -142,11 +143,11 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                       + (" " + op.precision_words if op.precision_words else "")))
         for kind, text in fb.capacity_messages(op, week):
             if kind == "warning":
-                st.warning(text, icon=":material/groups:")
+                report_ui.say(st.warning, text, icon=":material/groups:")
             else:
-                st.caption(text)
+                report_ui.say(st.caption, text)
         if why:  # fb.beats_optimal, worked out once for the tab and the report
-            st.caption(why)
+            report_ui.say(st.caption, why)
         daily = fcharts.daily_outcomes(ev, a, op)
         if len(daily):
             fig = charts.daily_outcomes(daily)
@@ -190,7 +191,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         })
         st.dataframe(ranges, hide_index=True, width="stretch")
         if c.shown_as_base():  # a High row equal to the base had said nothing of why
-            st.caption(c.shown_as_base())
+            report_ui.say(st.caption, c.shown_as_base())
         report_ui.table(ranges, "Value with low / base / high range")
         st.caption("Net value = recovered share × fraud amount caught − investigation cost × alerts − customer cost × false alerts − yearly "
                    "system cost / 12, per month at your volume and fraud rate. " + business.YEAR_ONE_RULE[:-1] + " (here: no one-off cost, so "
@@ -210,7 +211,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         st.dataframe(peers, hide_index=True, width="stretch")
         report_ui.table(peers, "Every model under the same assumptions (base case, per month at your volume)")
         floors = [r["Model"] for r in rows if str(r["precision_text"]).startswith("≥")]
-        st.caption(sentence + " Base case, per month at your volume and fraud rate" + ("." if op.mode == "Manual" else  # the sentence says it
+        report_ui.say(st.caption, sentence + " Base case, per month at your volume and fraud rate" + ("." if op.mode == "Manual" else  # the sentence says it
                    "; each threshold is chosen on that model's own validation rows.")
                    # "≥ 22 %" stood in the table unexplained (a walkthrough, 2026-12-07)
                    + (f" A precision written “≥ …” ({', '.join(fb.plain_name(m) for m in floors)}) is the floor the test rows allow: that "
@@ -229,11 +230,11 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
                    "the same simulator design (for orientation, not a comparison on our rows).")
         elsewhere = ev.ahead_elsewhere({"average_precision": "average precision", "auc_roc": "AUC ROC", "card_precision@100": "card precision@100"})
         if elsewhere:
-            st.caption(elsewhere)
+            report_ui.say(st.caption, elsewhere)
         if caveat := ev.caveat():  # training cut short by its time budget: a peer's lead may be the budget's
-            st.warning(caveat, icon=":material/timer:")
+            report_ui.say(st.warning, caveat, icon=":material/timer:")
         for n in ev.notes:  # what reading the file left out or doubts (a label in disguise), under the figures it concerns
-            (st.warning if "meaningless" in n else st.caption)(fmt.sentence(n) + ".")
+            report_ui.say(st.warning if "meaningless" in n else st.caption, fmt.sentence(n) + ".")
         winner_in_view(ev, active, choice, runs)
         c1, c2 = st.columns(2)
         roc, pr = charts.roc_pr(ev)
@@ -313,9 +314,9 @@ tabs.whatif(t_what, ev, active, op)
 tabs.batch(t_batch, active, op, training.cli_command("python -m usecases score fraud transactions.csv -o scored.csv", choice, active, shared, KEY))
 tabs.train(t_train, runs)
 st.divider()
-# the operating point and what the Overview warns about: the report had priced a capped week with neither (a walkthrough, 2026-12-06)
-said = [f"Operating point: {op.mode.lower()}, threshold {fb.threshold_text(op.threshold)}"
-        + (f", the team working the alerts scored {fb.threshold_text(op.worked_from)} and above" if op.capped else "") + ".",
-        *(text for _, text in fb.capacity_messages(op, week)), why]
+# the operating point: the report had priced a capped week without it (a walkthrough, 2026-12-06); what the Overview warns
+# about is in the report's "What the page says", as the page says it (report_ui.say)
+said = (f"Operating point: {op.mode.lower()}, threshold {fb.threshold_text(op.threshold)}"
+        + (f", the team working the alerts scored {fb.threshold_text(op.worked_from)} and above" if op.capped else "") + ".")
 report_ui.download(assumptions=assumptions, card=active.card,
-                   text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. " + " ".join(t for t in said if t))
+                   text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. {said}")

@@ -164,7 +164,7 @@ if values:
                f"{fmt.money(sum(v.monthly[0] for v in values))} to {fmt.money(sum(v.monthly[2] for v in values))}. "
                f"The monthly net is the cards' net values added"
                + (", to the euro, as the cards' rounded figures would not add up to it: " if to_the_euro else ": ") + f"{net_sum}.")
-    report_ui.kpis([(k[0], f"{k[1]} ({k[2]})" if k[2] else k[1]) for k in kpis])
+    report_ui.kpis(kpis)  # the value, and its explanation under it in small type
 
 st.divider()
 st.subheader("Compute cost per 1 million predictions")

@@ -163,12 +163,12 @@ def tab_model(active, ev, choice) -> None:
                "(KTAS nurse–expert agreement in Moon et al. 2019: 0.83). Under-triage = assigned less urgent than the reference.")
     urgent = ev.most_urgent()
     if urgent is not None:
-        (st.warning if urgent[1] else st.caption)(urgent[0], **({"icon": ":material/emergency:"} if urgent[1] else {}))
+        report_ui.say(st.warning if urgent[1] else st.caption, urgent[0], **({"icon": ":material/emergency:"} if urgent[1] else {}))
     for n in ev.notes:  # which learner serves (own files: per fold) stands out; the rest are footnotes
         if n.startswith("Served"):
-            st.info(n, icon=":material/model_training:")
+            report_ui.say(st.info, n, icon=":material/model_training:")
         else:
-            st.caption(n)
+            report_ui.say(st.caption, n)
     trade = pd.DataFrame(ev.tradeoff())
     c1, c2 = st.columns(2)
     if len(trade):
@@ -265,7 +265,7 @@ def tab_ops(active, ev0, shared) -> None:
             ("Net value / month", fmt.money(val.monthly[1]), "After the system's running cost; low – high in the line below.")]
     widgets.kpi_row(kpis, widths=[1.35, 1.5, 1.3, 1])  # "60.15 → 58.30" was cut to "60.15 → 58…" in an equal quarter; "Doctor utilisation, both arms" to "…, both…"
     # one pair of brackets per figure: "−€4.0k (−€6.0k to −€2.5k) (base, low – high)" had two
-    st.caption(f"Net value per month after system cost: {fmt.span_words(*val.monthly)}. "
+    report_ui.say(st.caption, f"Net value per month after system cost: {fmt.span_words(*val.monthly)}. "
                "Paired difference in levels 1–2 seen late per week, unassisted minus model-assisted, the mean with its 90 % interval: "
                f"{fmt.span(lo, mean, hi, num)}; below 0 = more late with the model."
                # Home's card reads the shared model's weeks beside these (a walkthrough, 2026-12-07)
@@ -274,9 +274,9 @@ def tab_ops(active, ev0, shared) -> None:
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", fmt.between(val.monthly[0], val.monthly[2]))])
     # A measured change for the worse ("24 more critical patients seen after target") had sat in a green box with a money icon.
     if ops.supported() and mean < 0:
-        st.warning(val.headline, icon=":material/trending_down:")
+        report_ui.say(st.warning, val.headline, icon=":material/trending_down:")
     else:
-        (st.success if ops.supported() else st.info)(val.headline, icon=":material/payments:")
+        report_ui.say(st.success if ops.supported() else st.info, val.headline, icon=":material/payments:")
     names = {"late_l12_per_week": ("Levels 1–2 seen after target, per week", "number"), "late_share_l12": ("Share of levels 1–2 seen after target", "rate"),
              "mean_wait_l12": ("Mean triage-to-provider time, levels 1–2 (min)", "number"), "p90_wait_l12": ("90th percentile, levels 1–2 (min)", "number"),
              "mean_wait_all": ("Mean triage-to-provider time, everyone (min)", "number")}
@@ -310,7 +310,7 @@ def tab_ops(active, ev0, shared) -> None:
              + (f"Measurably worse (the whole 90 % interval on the worse side): {'; '.join(worse)} — a model that puts "
                 "more patients at urgent levels moves the others back in the doctors' queue" if worse else ""))
     if found:
-        (st.warning if worse else st.info)(fmt.sentence(found) + ".", icon=":material/trending_down:" if worse else ":material/trending_up:")
+        report_ui.say(st.warning if worse else st.info, fmt.sentence(found) + ".", icon=":material/trending_down:" if worse else ":material/trending_up:")
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption("Unassisted and model-assisted: mean over the runs (10th – 90th percentile of the runs). Paired difference: "
                "unassisted minus model-assisted, the mean over the paired runs (so the two columns' means differ by it) with its 90 % "
@@ -554,7 +554,6 @@ with t_own:
     tab_own(runs)
 st.divider()
 report_ui.kpis([(f"{triage.SPEC.primary_label} (model)", fmt.metric(ev.model["kappa_linear"])),
-                ("Under-triage of levels 1–2 (model)", fmt.rate(ev.model["under_triage_l12"], 1)), ("Over-triage (model)", fmt.rate(ev.model["over_triage"], 1)),
-                ("Verdict", ev.verdict().sentence)])
-report_ui.download(assumptions=a, card=active.card, text=f"Decision support, not a diagnosis. Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. "
-                   f"{ev.verdict().sentence}")
+                ("Under-triage of levels 1–2 (model)", fmt.rate(ev.model["under_triage_l12"], 1)), ("Over-triage (model)", fmt.rate(ev.model["over_triage"], 1))])
+# the verdict is in "What the page says", as the Model tab says it (it had stood in the text and again as a tile)
+report_ui.download(assumptions=a, card=active.card, text=f"Decision support, not a diagnosis. Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}.")

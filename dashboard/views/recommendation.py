@@ -210,7 +210,7 @@ def tab_model(active, ev, choice: str) -> None:
     elsewhere = ev.ahead_elsewhere({f"ndcg@{k}": f"NDCG@{k}", f"recall@{k}": f"recall@{k}", f"hr@{k}": f"hit rate@{k}",
                                     "coverage": "coverage"})
     if elsewhere:
-        st.caption(elsewhere)
+        report_ui.say(st.caption, elsewhere)
     c1, c2 = st.columns(2)
     with c1:
         curve = pd.DataFrame(ev.curve)
@@ -293,7 +293,7 @@ def lambda_note(hist: pd.DataFrame, sub: pd.DataFrame, m: dict, k: int) -> str:
 
 def tab_business(active, ev, shared=None) -> rec.Assumptions:
     lift = rb.evaluation_lift(ev)
-    st.info(f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 0) if lift is not None else '—'} above "
+    report_ui.say(st.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 0) if lift is not None else '—'} above "
             f"most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to rise by that lift times the transfer share "
             "below — an assumption to test, not a measurement (use the A/B planner).", icon=":material/info:")
     a = widgets.assumptions_form(rec.Assumptions(), SPEC.assumptions_prefix, columns=3)
@@ -324,10 +324,10 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
             col.metric(label, f(base), help=help_, border=True)
             col.caption(f"low {f(lo)} · high {f(hi)}")
     if active is not shared:  # said in a tooltip only, beside Home's €3.3k for the shared model (a walkthrough, 2026-12-07)
-        st.caption(f"These figures are the model in view's. {training.HOME_PRICES_SHARED}: its card there reads the shared "
-                   "model's value.")
+        report_ui.say(st.caption, f"These figures are the model in view's. {training.HOME_PRICES_SHARED}: its card there reads the "
+                      "shared model's value.")
     # The headline ends with "… keeps €9.3k … as profit, €3.3k net after the €6.0k/month running cost" (Home shows it too).
-    st.caption(f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {fmt.sentence(v.headline)}.")
+    report_ui.say(st.caption, f"Per month at {fmt.count(a.monthly_sessions)} sessions, after the system's running cost. {fmt.sentence(v.headline)}.")
     split = rb.over_best_peer(ev, a)
     if split is not None:
         peer, peer_rev, extra = split
@@ -348,7 +348,7 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
                      # "€365/month more" stood under "Tie … neither is better" with no word of it (a sweep, 2026-12-07)
                      + (" — at the point estimates only: the verdict is a tie (the difference changes sign between resamples of the "
                         "test users), so neither is measured to earn more." if ev.verdict().winner == "tie" else "."))
-        st.markdown(f"**Where the revenue uplift comes from** (base case, per month): the baseline is most-popular lists, what many shops "
+        report_ui.say(st.markdown, f"**Where the revenue uplift comes from** (base case, per month): the baseline is most-popular lists, what many shops "
                     f"run today. {where} These are revenue; the net value keeps the {fmt.rate(a.margin)} margin on them.")
     months = np.arange(1, 37)
     fig = go.Figure()
@@ -413,7 +413,7 @@ def tab_ab(ev) -> None:
                "weekday effects. Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14).")
     be = rb.break_even_uplift(a) if follow else None
     if be is not None and be >= up > 0:
-        st.warning(f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the margin "
+        report_ui.say(st.warning, f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the margin "
                    f"on the extra revenue just covers the {fmt.money(a.monthly_cost)}/month running cost: even confirmed by the test, the "
                    "recommender would not pay for itself at this traffic.", icon=":material/trending_down:")
     elif be is not None and 0 < be < up:
@@ -427,7 +427,7 @@ def tab_ab(ev) -> None:
             year = rb.break_even_uplift(a, 12) if a.upfront_cost > 0 else None
             one_off = (f" — at it the {fmt.money(a.upfront_cost)} one-off cost is never earned back; earning it back within a year "
                        f"takes {fmt.rate(year, 1)}" if year is not None else "")
-            st.info(f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still covers its running cost. The "
+            report_ui.say(st.info, f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still covers its running cost. The "
                     f"**break-even uplift is {fmt.rate(be, 1)}** (the margin on its extra revenue just covers the {fmt.money(a.monthly_cost)}/month "
                     f"running cost{one_off}); to detect the break-even: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
 

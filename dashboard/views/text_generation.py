@@ -131,7 +131,7 @@ def tab_generate(models: dict) -> None:
 def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
     q, f = ev.quality, ev.facts
     if ev.warning():
-        st.warning(ev.warning(), icon=":material/warning:")
+        report_ui.say(st.warning, ev.warning(), icon=":material/warning:")
     ng_label = ev.label(ev.ngram)
     fewer = -ev.model["vs_ngram"]
     kpis = [("Parameters", f"{fmt.number(f.parameters / 1e6, 2)} M", f"{f.shape}; {f.tokenizer}, {fmt.count(f.vocab_size)} tokens"),
@@ -167,13 +167,13 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
     whole = (f" ({_seconds(whole_s)} in all, with preparing the corpus and the n-gram and writing the sample drafts)" if whole_s else "")
     st.caption(f"Data: {ev.data.source}. Trained {took}{whole}, {fmt.count(f.iterations)} iterations "
                f"on {f.trained_on}; each bar pair is one fifth of the held-out text, scored by both models.")
-    report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Verdict", ev.verdict().sentence)])  # every tile (the report had two of five)
+    report_ui.kpis([(k[0], k[1]) for k in kpis])  # every tile (the report had two of five); the verdict is in "What the page says"
     report_ui.table(fmt.table(table, {c: "metric" for c in table.columns if c != "model"}), "Model vs n-gram on the same held-out text")
     report_ui.figure(fig, "Bits per byte per block: model vs n-gram")
     own = str(ev.data.source).startswith("your corpus")  # a model of a user's corpus was described as writing API documentation
     # a model behind the n-gram had been praised for writing text that "looks like" its corpus beside "Real words 23.9 %" and a
     # warning that it is worse than the n-gram (a walkthrough, 2026-12-07)
-    st.markdown("**What it is good for, and what not.** " + ("It writes text that *looks like* " if ev.beats_ngram else
+    report_ui.say(st.markdown, "**What it is good for, and what not.** " + ("It writes text that *looks like* " if ev.beats_ngram else
                                                             "It is meant to write text that *looks like* ")
                 + ("its training corpus — its phrasing and its most frequent words —" if own else
                    "API documentation — the phrasing of parameter lists, “Returns …”, “If … is None” —")
@@ -317,8 +317,8 @@ def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Ass
                "KV cache, measured once per model version after a warm-up). A generation on the *Generate* tab shows its own engine "
                "speed, which differs with the decoding, the prompt and what else this server is doing at that moment; costs use this "
                "one measurement so they do not move from one visit to the next.")
-    (st.info if v.usable_share > 0 else st.warning)(f"**{_editor_time(v)}:** {v.gate}.",
-                                                    icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
+    report_ui.say(st.info if v.usable_share > 0 else st.warning, f"**{_editor_time(v)}:** {v.gate}.",
+                  icon=":material/check_circle:" if v.usable_share > 0 else ":material/block:")
     gpu_note = "No GPU was measured on this deployment; `python benchmarks/gpu_check.py` measures one on a GPU machine."
     per_1k = "— " + training.home_says(active, shared, "the figure Home's cost table shows per 1M predictions") + "."
     cost = [("CPU cost / 1M tokens", fmt.money(v.cost_per_1m) if not v.on_gpu else "not measured",
@@ -338,11 +338,11 @@ def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Ass
     widgets.kpi_row(money)
     # Home's card showed this range ("−€600 to −€150") while this tab kept it in a tooltip
     # "−€300 (−€600 to −€150) (base, low – high assumptions)": two pairs of brackets in a row
-    st.caption(f"Net value per month after the self-hosting cost: {fmt.span_words(*v.monthly)} — "
+    report_ui.say(st.caption, f"Net value per month after the self-hosting cost: {fmt.span_words(*v.monthly)} — "
                f"{training.home_says(active, shared, 'the figure and range Home shows')}.")
     kpis = cost + money
     be = v.break_even[1]
-    st.markdown(f"**Self-hosted vs hosted API at your volume ({fmt.count(a.drafts_per_month)} drafts), per month:** {fmt.money(v.self_hosted[1])} "
+    report_ui.say(st.markdown, f"**Self-hosted vs hosted API at your volume ({fmt.count(a.drafts_per_month)} drafts), per month:** {fmt.money(v.self_hosted[1])} "
                 f"vs {fmt.money(v.api[1])}. "
                 + (f"Self-hosting is cheaper above **{fmt.number(be / 1e6, 1)} M tokens per month** ({fmt.count(be / a.tokens_per_draft)} drafts)."
                    if be else "At these prices the API is always cheaper per token.")
@@ -396,9 +396,8 @@ with t_train:
 with t_bus:
     a = tab_business(active, ev, shared)
 st.divider()
-# what the page says beside its figures: a report of a model behind the n-gram read "Editor time saved €0 / Net −€300" with no
-# reason (a walkthrough, 2026-12-07)
-_v = cache.value(KEY, active, ev, a)
-report_ui.download(assumptions=a, card=active.card, text=" ".join(x for x in (
-    f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}. {ev.verdict().sentence}", ev.warning() or "",
-    f"{_editor_time(_v)}: {_v.gate}.", f"{training.HOME_PRICES_SHARED}." if active is not shared else "") if x))
+# what the page says beside its figures — the verdict, the n-gram warning, why no editor time is counted, the API comparison — is
+# in the report's "What the page says" (report_ui.say): a report of a model behind the n-gram had read "Editor time saved €0 /
+# Net −€300" with no reason (a walkthrough, 2026-12-07), and the cost conclusion had been left out (another, later)
+report_ui.download(assumptions=a, card=active.card, text=f"Model in view: {choice}. {fmt.sentence(ev.data.source)}; {ev.data.split}."
+                   + (f" {training.HOME_PRICES_SHARED}." if active is not shared else ""))

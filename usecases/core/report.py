@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,13 @@ CSS = """
 body{font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#0f172a;max-width:1100px;margin:32px auto;padding:0 20px}
 h1{font-size:1.8rem;margin-bottom:4px} h2{margin-top:36px;border-bottom:2px solid #e2e8f0;padding-bottom:4px} h3{margin-top:22px}
 .meta{color:#64748b;font-size:.9rem} .kpis{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
-.kpi{border:1px solid #e2e8f0;border-radius:10px;padding:10px 14px;min-width:150px} .kpi .l{color:#64748b;font-size:.8rem} .kpi .v{font-size:1.35rem;font-weight:600}
+.kpi{border:1px solid #e2e8f0;border-radius:10px;padding:10px 14px;min-width:150px} .kpi .l{color:#64748b;font-size:.8rem} .kpi .v{font-size:1.35rem;font-weight:600} .kpi .h{color:#64748b;font-size:.78rem;max-width:320px;margin-top:4px}
 table{border-collapse:collapse;margin:8px 0;font-size:.88rem} th,td{border:1px solid #e2e8f0;padding:4px 8px;text-align:right} th{background:#f3f6fb}
 td:first-child,th:first-child{text-align:left} details{margin:10px 0} pre{background:#f3f6fb;padding:10px;border-radius:8px;overflow:auto;font-size:.8rem}
 .note{color:#475569;font-size:.9rem}
+.says{margin:10px 0;padding:0;list-style:none} .says li{margin:6px 0;padding:6px 10px;border-left:4px solid #cbd5e1;background:#f8fafc;font-size:.92rem}
+.says li.success{border-color:#22c55e} .says li.info{border-color:#0068c9} .says li.warning{border-color:#f59e0b;background:#fffbeb}
+.says li.error{border-color:#ef4444;background:#fef2f2} .says li.caption{color:#475569}
 """
 
 
@@ -50,11 +54,32 @@ def register_template() -> None:
 class Section:
     title: str
     text: str = ""
-    kpis: list[tuple[str, str]] = field(default_factory=list)
+    kpis: list[tuple[str, ...]] = field(default_factory=list)  # (label, value) or (label, value, what it is)
     figures: list[tuple[str, Any]] = field(default_factory=list)  # (caption, plotly figure)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     assumptions: dict[str, Any] = field(default_factory=dict)
     card: dict | None = None
+    # What the page says in words beside its figures — verdicts, warnings, the lines that work a figure out — as (kind, text),
+    # kind "success", "info", "warning", "error" or "caption". The page reports had carried the tiles and tables without them:
+    # €10.7k beside the random forest's €8.9k with no "a tie in money", triage's −€4.0k with no "not priced" (a walkthrough,
+    # 2026-12-07).
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    def say(self, kind: str, text: str) -> None:
+        t = plain(text)
+        if t and (kind, t) not in self.notes:  # a page run draws some lines twice (a tab and its summary)
+            self.notes.append((kind, t))
+
+
+_ICON = re.compile(r":material/[a-z0-9_]+:\s*")
+_DIRECTIVE = re.compile(r":(?:[a-z]+-badge|red|green|orange|blue|violet|gray|grey|rainbow|primary)\[([^\]]*)\]")
+
+
+def plain(text: str) -> str:
+    """A page's Markdown line as plain text for a report: no bold marks, code ticks, icon codes or colour directives."""
+    t = _DIRECTIVE.sub(r"\1", _ICON.sub("", str(text)))
+    t = t.replace("**", "").replace("`", "").replace("\\$", "$").replace("  \n", "\n")
+    return t.strip()
 
 
 def _cell(v) -> str:
@@ -161,8 +186,15 @@ def build_html(title: str, sections: list[Section], *, subtitle: str = "") -> st
         if s.text:
             parts.append(f"<p class='note'>{html.escape(s.text)}</p>")
         if s.kpis:
-            parts.append("<div class='kpis'>" + "".join(f"<div class='kpi'><div class='l'>{html.escape(str(l))}</div><div class='v'>{html.escape(str(v))}</div></div>"
-                                                         for l, v in s.kpis) + "</div>")
+            # (label, value) or (label, value, what it is): the explanation in small type under the value — Home's report had set
+            # each tile's whole tooltip in the value's headline type, five lines of it per tile (a walkthrough, 2026-12-07)
+            parts.append("<div class='kpis'>" + "".join(
+                f"<div class='kpi'><div class='l'>{html.escape(str(k[0]))}</div><div class='v'>{html.escape(str(k[1]))}</div>"
+                + (f"<div class='h'>{html.escape(str(k[2]))}</div>" if len(k) > 2 and k[2] else "") + "</div>" for k in s.kpis) + "</div>")
+        if s.notes:  # verdicts and warnings first, then the lines that explain the figures, each in the page's order
+            ordered = sorted(s.notes, key=lambda n: n[0] == "caption")
+            parts.append("<h3>What the page says</h3><ul class='says'>" + "".join(
+                f"<li class='{html.escape(k)}'>{html.escape(t).replace(chr(10), '<br>')}</li>" for k, t in ordered) + "</ul>")
         for caption, fig in s.figures:
             if caption:
                 parts.append(f"<h3>{html.escape(caption)}</h3>")

@@ -496,9 +496,11 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
         lo, _, hi = (model_case or case(ev, a)).monthly
         second = rows[1] if len(rows) > 1 else None
         lead = ""
-        if second is not None:
-            lead = (f" — {fmt.money(model['net'] - second['net'])} a month more than the {plain_name(second['Model'])} "
-                    f"({fmt.money(second['net'])}), " + ("inside the model's range (a tie in money)" if lo <= second["net"] <= hi
+        if second is not None:  # written so that it adds up to the model's figure: "€1.7k more than the random forest (€8.9k)"
+            # stood beside the model's €10.7k (€10,690 − €8,945 = €1,745; a walkthrough, 2026-12-07)
+            s_second, s_more, _ = fmt.money_sum([second["net"], model["net"] - second["net"]], model["net"])
+            lead = (f" — {s_more} a month more than the {plain_name(second['Model'])} "
+                    f"({s_second}), " + ("inside the model's range (a tie in money)" if lo <= second["net"] <= hi
                                                         else "outside the model's range"))
         unmeasured = (" Its alerts hold no false alert among the test rows, so the false alerts it would raise at your volume — "
                       "and what they cost — rest on none observed (see its precision, a floor): the ranking rests on that too."
@@ -507,10 +509,10 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
     lo, _, hi = (model_case or case(ev, a)).monthly
     inside = lo <= best["net"] <= hi
     peer = plain_name(best["Model"])
-    diff = fmt.money(best["net"] - model["net"])
+    s_model, diff, s_best = fmt.money_sum([model["net"], best["net"] - model["net"]], best["net"])  # adds up as written
     return rows, ((none_pays + f"the {peer} loses {diff} a month less than the model" if none_pays else
                    f"At these assumptions the {peer} earns {diff} a month more than the model")
-                  + f" ({fmt.money(best['net'])} vs {fmt.money(model['net'])}), {basis} — "  # "its own threshold" had stood beside one manual one
+                  + f" ({s_best} vs {s_model}), {basis} — "  # "its own threshold" had stood beside one manual one
                   + ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better.")
                   + over)
 
@@ -582,3 +584,24 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
                           + (f"; the threshold raised {_pair(op.raised, op.capacity_per_day)[0]} a day on the test rows, above your team's "
                              f"capacity of {_pair(op.raised, op.capacity_per_day)[1]}, and only the highest-scored ones it can work are counted"
                              if op.over_capacity_on_test else "") + ")")
+
+
+def money_share_text(op: "Operating", a: FraudAssumptions) -> str:
+    """The share of fraud money flagged, with as many decimals as it takes for "share × frauds a month × amount × recovered"
+    to give the losses prevented as written: "75 % × 1,500 frauds a month × €87 × 80 % recovered = €78.2k" multiplied out to
+    €78.3k (74.6 % had been rounded to 75 %; a walkthrough, 2026-12-07)."""
+    from usecases.core import fmt
+
+    def shown(text: str) -> float:  # the number a count, amount or per-cent text shows
+        return float(text.replace(",", "").removesuffix(" %")) / (100 if text.endswith(" %") else 1)
+
+    target = fmt.money(op.month["prevented"])
+    try:
+        factors = shown(fmt.count(op.month["frauds"])) * shown(fmt.number(a.avg_fraud_amount)) * shown(fmt.rate(a.recovery_share))
+        for digits in (0, 1, 2):
+            text = fmt.rate(op.amount_recall, digits)
+            if fmt.money(shown(text) * factors) == target:
+                return text
+    except ValueError:  # "< 0.1 %", "> 99.9 %": no plain number to multiply out
+        pass
+    return fmt.rate(op.amount_recall)
