@@ -353,3 +353,24 @@ def test_the_command_lines_bar_drops_a_stage_once_it_is_over(capsys):
     last = capsys.readouterr().err.split("\r")[-1]
     close()
     assert last.startswith("train textgen:") and "preparing" not in last and "train_loss=1.25" in last, last
+
+
+def test_a_paired_win_beside_overlapping_ranges_says_why():
+    """"Better in all 100 resamples" stood beside min – max columns that overlap (NDCG 0.372–0.435 against EASE's 0.347–0.406),
+    which an executive reads as a tie (a walkthrough, 2026-12-07): the verdict says the ranges overlap because each resample
+    holds other rows and the models are compared on the same rows of each."""
+    from dashboard.components.widgets import paired_note
+    from usecases.core.spec import DataInfo, Evaluation
+
+    def ev(model, peer):
+        return Evaluation(usecase="t", primary_metric="ndcg", higher_is_better=True, model={"ndcg": sum(model) / len(model)},
+                          baselines={"ease": {"ndcg": sum(peer) / len(peer)}}, data=DataInfo(source="s", rows=1, split="s"),
+                          folds={"model": {"ndcg": model}, "ease": {"ndcg": peer}}, spread_unit="resamples")
+
+    overlapping = ev([0.40, 0.43, 0.37, 0.41], [0.38, 0.40, 0.35, 0.39])
+    assert overlapping.verdict().winner == "model" and "overlap because each of the resamples holds other rows" in paired_note(
+        overlapping, overlapping.verdict())
+    apart = ev([0.50, 0.52, 0.51, 0.53], [0.38, 0.40, 0.35, 0.39])
+    assert apart.verdict().winner == "model" and paired_note(apart, apart.verdict()) == ""  # nothing to explain
+    tie = ev([0.40, 0.38, 0.37, 0.41], [0.38, 0.40, 0.36, 0.39])
+    assert tie.verdict().tie and paired_note(tie, tie.verdict()) == ""

@@ -92,11 +92,12 @@ def tab_user(active, ev) -> None:
     left, right = st.columns([2, 3])
     with left:
         # An implicit file (who had what) has no rating to show or sort by: a column of blanks read "None".
-        st.markdown("**History, best rated first** (training part)" if rated else "**History** (training part, latest first where the file has times)")
-        h = serving.history(active, code, 10)
+        h = serving.history(active, code, 10)  # the first 10: "learned from 34 of this user's films" stood above ten, unsaid
+        st.markdown(f"**History, best rated first** (training part, the first {len(h)})" if rated else
+                    f"**History** (training part, latest first where the file has times; the first {len(h)})")
         h["title"] = [f"{t} ({y})" if y else t for t, y in zip(h["title"], h["year"])]
         st.dataframe(h[["title", "rating"] if rated else ["title"]], hide_index=True, width="stretch",
-                     column_config={"title": st.column_config.TextColumn("Title", width=220),
+                     column_config={"title": st.column_config.TextColumn("Title", width=330),  # 220 cut "The Empire Strikes Ba…"
                                     "rating": st.column_config.NumberColumn("Rating", format="%.1f ★", width=64)})
     with right:
         st.markdown("**Top-10 recommendations**")
@@ -108,7 +109,8 @@ def tab_user(active, ev) -> None:
         st.dataframe(recs[["rank", "title", "because you liked", "watched later"]], hide_index=True, width="stretch",
                      column_config={"rank": st.column_config.NumberColumn("#", width=36),
                                     "title": st.column_config.TextColumn("Title", width=260),
-                                    "because you liked": st.column_config.TextColumn("Because you liked", width=170),
+                                    # 170 cut "Raiders of the Lost Ark (India…" (a walkthrough, 2026-12-07)
+                                    "because you liked": st.column_config.TextColumn("Because you liked", width=300),
                                     "watched later": st.column_config.TextColumn("Held out", width=64,
                                                                                  help=f"✓ = among the {many} this user {had} in the held-out part")})
     thr = active.card.get("data", {}).get("liked_from_rating")
