@@ -369,3 +369,20 @@ def test_the_page_report_says_what_the_page_says(monkeypatch, store):
     assert "**" not in said and ":material/" not in said  # Markdown and icon codes are the page's, not the report's
     sec = at.session_state["_report_sections"]
     assert sec.notes[0][0] != "caption" and [k for k, _ in sec.notes].count("caption") >= 2
+
+
+def test_a_team_capacity_off_the_profit_curves_edge_is_said(monkeypatch, store):
+    """The curve marks the team's capacity only near its points: at the defaults (4 investigators × 40 = 160 alerts a day) the
+    axis ended at about 78 with no word of the capacity (a walkthrough, 2026-12-07)."""
+    from usecases.core.store import ModelStore
+    from usecases.fraud import business as fb
+    from usecases.fraud import charts as fcharts
+
+    for query, beyond in (({}, True), ({"fraud.a.investigators": "1.0", "fraud.a.cases_per_day": "5.0"}, False)):
+        at = open_page(monkeypatch, store, **query)
+        ev, a = fraud.evaluate(fraud.load(ModelStore(store))), fraud.Assumptions(**{k.split(".")[-1]: float(v) for k, v in query.items()})
+        op = fb.operating(ev, a)
+        _, x_range = fcharts.profit_curve(ev, a, op)
+        assert (op.capacity_per_day > x_range[1]) == beyond, (op.capacity_per_day, x_range)  # the premise of each case
+        cap = next(c.value for c in at.caption if c.value.startswith("The curve is drawn on the test rows"))
+        assert ("lies beyond the right edge" in cap) == beyond and (not beyond or f"{fmt.count(op.capacity_per_day)} alerts a day" in cap), cap

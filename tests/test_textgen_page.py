@@ -86,6 +86,14 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     assert tables and "Bits per character" not in tables[0].columns
     assert any("nearly every character of the held-out text is one byte (158,647 bytes, 158,646 characters)" in c.value for c in at.caption), \
         [c.value for c in at.caption]
+    # The cost chart's break-even label had not shown (on a log axis an annotation's x is the exponent) and your volume was not
+    # marked (a walkthrough, 2026-12-07): both labels stand inside the axis, at the lines they name.
+    import math
+
+    fig = next(f for c, f in at.session_state["_report_sections"].figures if c.startswith("Monthly cost by volume"))
+    lines = {round(math.log10(sh.x0), 6) for sh in fig.layout.shapes}
+    labels = {a.text.split(" ")[0]: a.x for a in fig.layout.annotations if a.text.startswith(("break-even", "your volume"))}
+    assert set(labels) == {"break-even", "your"} and all(round(x, 6) in lines and 4 <= x <= 10 for x in labels.values()), (labels, lines)
     # "€300 vs €3.60" was left without saying which way it points; the page says which option costs less at this volume.
     md = " ".join(m.value for m in at.markdown)
     assert "It writes text that *looks like* API documentation" in md  # the shipped model's own description

@@ -174,12 +174,17 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
 def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
     with tab:
         st.subheader("Profit curve")
-        fig = charts.profit_curve(*fcharts.profit_curve(ev, a, op), op)
+        curve, x_range = fcharts.profit_curve(ev, a, op)
+        fig = charts.profit_curve(curve, x_range, op)
         st.plotly_chart(fig, width="stretch")
         report_ui.figure(fig, "Profit curve")
-        st.caption("The curve is drawn on the test rows; " + ("the marker is your manual threshold, the same in every scenario and for "
-                   "every model below." if op.mode == "Manual" else "the threshold was chosen on the validation rows, so the marker need "
-                   "not sit at the curve's peak — a threshold picked at the test rows' peak would report a profit no new week would repeat."))
+        # the capacity is marked only near the curve's points: 160 a day beside an axis ending at 78 had been left unsaid
+        beyond = (f" Your team's capacity, {fmt.count(op.capacity_per_day)} alerts a day, lies beyond the right edge: every point "
+                  "shown fits it." if op.capacity_per_day > x_range[1] else "")
+        report_ui.say(st.caption, "The curve is drawn on the test rows; " + ("the marker is your manual threshold, the same in every "
+                      "scenario and for every model below." if op.mode == "Manual" else "the threshold was chosen on the validation rows, "
+                      "so the marker need not sit at the curve's peak — a threshold picked at the test rows' peak would report a profit no "
+                      "new week would repeat.") + beyond)
         c = fb.case(ev, a)
         ranges = pd.DataFrame({
             "Scenario": ["Low", "Base", "High"],

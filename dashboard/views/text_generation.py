@@ -5,6 +5,8 @@ server-wide caches, so Home shows the same numbers)."""
 
 from __future__ import annotations
 
+import math
+
 import re
 
 import numpy as np
@@ -353,8 +355,14 @@ def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Ass
                    f" **At your volume self-hosting costs less**, by {fmt.money(v.api[1] - v.self_hosted[1])} a month."))
     fig = px.line(tb.cost_by_volume(a, v.cost_per_1k, np.logspace(4, 10, 60)), x="tokens per month", y="€ per month", color="option",
                   log_x=True, log_y=True)
-    if be:
-        fig.add_vline(x=be, line_dash="dash", line_color=charts.GREY, annotation_text="break-even")
+    # Both lines labelled, your volume marked beside the break-even: its label had not shown — on a log axis an annotation's x is
+    # the exponent, so add_vline's own label stood far off the chart — and your volume was not marked (a walkthrough, 2026-12-07)
+    volume = a.drafts_per_month * a.tokens_per_draft
+    for x, label, dash, color, y in (((be, f"break-even {fmt.number(be / 1e6, 1)} M tokens", "dash", charts.GREY, 1.0),) if be else ()) + (
+            (volume, f"your volume {fmt.number(volume / 1e6, 1)} M", "dot", charts.BLUE, 0.9),):
+        if x > 0:
+            fig.add_vline(x=x, line_dash=dash, line_color=color)
+            fig.add_annotation(x=math.log10(x), y=y, yref="paper", text=label, showarrow=False, xanchor="left", font=dict(color=color))
     charts.style(fig, title=f"Monthly cost by volume ({where} serving at the measured speed)", height=340)
     st.plotly_chart(fig, width="stretch")
     st.caption("The costs are real for any model of this size; the value is not, until a model's drafts pass the quality bar. "
