@@ -151,10 +151,10 @@ def cmd_train(args) -> int:
         best = best_of(card.get("baselines", {}), mod.SPEC.primary_metric, mod.SPEC.higher_is_better)
         if best:
             line += f" (best baseline {best[0]}: {best[1]:.4f})"
-        from usecases.core.report import training_times
+        from usecases.core.report import training_times, whole_run_words
 
         own, whole = training_times(card)  # fraud, triage: the networks within the run; recommendation: its fit, the run apart
-        line += (f" · {own or 0:.1f}s for the model, {whole:.1f}s in all with the peers and the evaluation"
+        line += (f" · {own or 0:.1f}s for the model, {whole:.1f}s in all {whole_run_words(card)}"
                  # recommendation's card counts the model's tuning and fit alone: "0.3s on CPU" had stood for a 13 s run
                  # (a sweep, 2026-12-06)
                  if whole else f" · {own or 0:.1f}s") + f" on {card.get('device', {}).get('name', '?')}"

@@ -34,12 +34,12 @@ def download_csv(df: pd.DataFrame, filename: str, label: str = "Download CSV", k
 
 
 def _training_time(card: dict) -> str:
-    from usecases.core.report import training_times
+    from usecases.core.report import training_times, whole_run_words
 
     own, whole = training_times(card)  # recommendation's card keeps its fit apart from the run: say both, as the CLI does
     if own is None:
         return "not recorded"
-    return f"{own:.1f} s" + (f" for the model, {whole:.1f} s in all with the peers and the evaluation" if whole else "")
+    return f"{own:.1f} s" + (f" for the model, {whole:.1f} s in all {whole_run_words(card)}" if whole else "")
 
 
 def card_rows(card: dict) -> list[tuple[str, str]]:

@@ -145,6 +145,15 @@ def training_times(card: dict) -> tuple[float | None, float | None]:
     return float(own), (float(whole) if isinstance(whole, (int, float)) and whole > 1.1 * own + 1 else None)
 
 
+def whole_run_words(card: dict) -> str:
+    """What the whole run holds besides the model's own training, in words: the text model has no peers — its run prepares the
+    corpus and the n-gram and writes the sample drafts ("18.1s for the model, 147.6s in all with the peers" had been said of
+    it; a sweep, 2026-12-07)."""
+    if card.get("usecase") == "textgen":
+        return "with preparing the corpus and the n-gram and writing the sample drafts"
+    return "with the peers and the evaluation"
+
+
 def card_brief(card: dict) -> list[tuple[str, str]]:
     """The fields of a model card a reader asks first, in words: what it is, its size, what it learned from and was tested on,
     when and where it was trained, and how to find it again. Fields a card lacks are left out."""
@@ -162,7 +171,7 @@ def card_brief(card: dict) -> list[tuple[str, str]]:
         # (a split written as code — the text model's "int(sha256(module name)[:8], 16) % 100 < 5" — is left to the page's text)
         ("Tested on", data.get("split") if "sha256(" not in str(data.get("split", "")) else None),
         ("Trained", str(card.get("created_at") or "")[:16].replace("T", " ") or None),
-        ("Training time", secs(seconds) + (f" for the model, {secs(whole)} in all with the peers and the evaluation" if whole else "")
+        ("Training time", secs(seconds) + (f" for the model, {secs(whole)} in all {whole_run_words(card)}" if whole else "")
          + (f" on {device}" if device else "") if seconds is not None else None),
         ("Run id", card.get("run_id")),
         ("Weights (SHA-256)", str(card["sha256"])[:16] + "…" if card.get("sha256") else None),
