@@ -52,3 +52,23 @@ def test_an_external_file_with_zero_padded_ids_gives_the_figures_of_the_same_fil
     assert b.model["ndcg@10"] == pytest.approx(a.model["ndcg@10"])
     assert any("user ids written another way than the model writes them (e.g. “0" in n for n in b.notes)
     assert any("item ids written another way than the model writes them" in n for n in b.notes) == items_padded
+
+
+def test_a_user_id_column_beside_a_column_of_first_names_is_read_by_the_ids(ml):
+    """``user_id,user,item_id,item,…`` (user a first name several people share, item a title): the schema's own names won,
+    so the names were read — 58 users merged into 12 with only a note that user_id was not used."""
+    f = _frame(ml, range(1, 61))
+    names = ["Mary", "John", "Anna", "Paul", "Lena", "Omar", "Ines", "Carl", "Nora", "Ivan", "Rosa", "Tom"]
+    f["name"] = [names[u % len(names)] for u in f.user]
+    f["title"] = f.item.astype(str).map(ml.items.set_index(ml.items.item_id.astype(str))["title"])
+    f = f.drop_duplicates(["name", "title"])  # each (name, title) once: read by the names it is a valid file, merged unsaid
+    raw = _csv(pd.DataFrame({"user_id": f.user, "user": f.name, "item_id": f.item, "item": f.title, "rating": f.rating,
+                             "timestamp": f.timestamp}))
+    data = rec.read_data(raw, "names.csv")
+    kept = f.groupby("user").size()
+    assert data.n_users == int((kept >= 4).sum()) > 12
+    assert set(data.user_ids) <= {str(u) for u in f.user}
+    n_ids, n_names = f.user.nunique(), f.name.nunique()
+    assert any(f"'user_id', 'user' could each be the user column (distinct values: 'user_id' {n_ids:,}, 'user' {n_names:,}): "
+               f"'user_id' is used (it tells the most users apart; read by 'user', {n_ids:,} users would have been merged into "
+               f"{n_names:,}), 'user' not" == n for n in data.notes)

@@ -295,6 +295,43 @@ def _numbers_rows(col: pd.Series) -> bool:
                 and (first.to_numpy() == range(int(first.iloc[0]), int(first.iloc[0]) + n)).all())
 
 
+def _id_or_name(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Of several columns that could each be the user (or item) column — ``user_id`` and ``user``, ``item_id`` and ``item``
+    — the one with the most distinct values, the others left out of the table; ties keep the column the names pick (the
+    schema's own name first). One note per choice, naming each column's distinct count.
+
+    Since 2026-12-07: the schema's own name always won, so ``user_id,user,item_id,item,…`` with ``user`` a first name shared
+    by several people and ``item`` a title read the names — 58 users merged into 12, with only a note that ``user_id`` was
+    not used."""
+    notes: list[str] = []
+    mapping = match_columns(df, INTERACTIONS_SCHEMA)[0]
+    drop: list = []
+    for target in ("user", "item"):
+        col = INTERACTIONS_SCHEMA.column(target)
+        names = {normalise_name(n) for n in (col.name, *col.aliases)}
+        cands = [c for c in df.columns if normalise_name(c) in names and mapping.get(c, target) == target]
+        if len(cands) < 2:
+            continue
+        distinct = {c: int(df[c].astype(str).str.strip().replace("", None).dropna().nunique()) for c in cands}
+        named = next((c for c, t in mapping.items() if t == target), cands[0])
+        best = max(cands, key=lambda c: (distinct[c], c == named))  # ties: the column the names pick
+        others = [c for c in cands if c != best]
+        drop.extend(others)
+        counts = ", ".join(f"{str(c)!r} {distinct[c]:,}" for c in cands)
+        if distinct[best] > distinct[named]:
+            why = (f"it tells the most {target}s apart; read by {str(named)!r}, {distinct[best]:,} {target}s would have been merged "
+                   f"into {distinct[named]:,}")
+        else:
+            why = "its name" if normalise_name(best) == target else "the first in the file"
+        notes.append(f"{', '.join(repr(str(c)) for c in cands)} could each be the {target} column (distinct values: {counts}): "
+                     f"{str(best)!r} is used ({why}), {', '.join(repr(str(o)) for o in others)} not")
+    if not drop:
+        return df, notes
+    out = df.drop(columns=drop)
+    out.attrs = df.attrs
+    return out, notes
+
+
 def read_interactions(raw: bytes, filename: str, items: bytes | None = None, items_name: str | None = None) -> Interactions:
     """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
     subject = f"“{filename}”"
@@ -324,6 +361,9 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             # user, item, time, rating: read in the MovieLens order (rating, then time) it had made the times the ratings
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
+    if named:  # user_id beside user (a first name): the one that tells more users (items) apart is read, and said
+        df, chose = _id_or_name(df)
+        notes.extend(chose)
     if named:  # "4 stars", "3/5": the number is the rating (any scale is read); they were refused as non-numeric, with no way out
         src = next((f for f, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items() if t == "rating"), None)
         if src is not None:
