@@ -192,16 +192,29 @@ def _ratings_note(r: pd.Series) -> str:
 def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Series:
     """Ratings far outside the scale the file uses, read as not given (the interaction stays), with a note naming them.
 
-    The scale is the range of the values that at least 1 % of the rated rows hold (0.5–5 on MovieLens); a value more than
+    The scale is the range of the values that at least 1 % of the rated rows hold (0.5–5 on MovieLens) — or, when those
+    values hold fewer than half the rated rows (continuous ratings), the 1st to the 99th percentile; a value more than
     that range's width beyond either end (250 or 99 among 0.5–5 stars) is off it. One such value stretched the scale the
     "liked" threshold reads — the top 30 % of 0.5–250 is 175 and up, so no film was "liked" any more — without a word."""
     num = pd.to_numeric(rating, errors="coerce")
     known = num.dropna()
     share = known.value_counts(normalize=True)
     common = share[share >= 0.01].index
-    if len(known) < 20 or len(common) < 2:
+    if len(known) < 20:
         return rating
-    lo, hi = float(min(common)), float(max(common))
+    if share[share >= 0.01].sum() >= 0.5:  # a scale of a few values (stars): the values most rows use
+        if len(common) < 2:
+            return rating
+        lo, hi = float(min(common)), float(max(common))
+        scale = f"the scale most rows use ({lo:g}–{hi:g}"
+    else:
+        # continuous ratings (weights, prices): few values repeat, so the "common" ones were a handful near the bottom —
+        # ChickWeight's 39–157, and 23 real weights up to 373 were dropped while 157 of 578 rows lay above 157 (a sweep,
+        # 2026-12-07). The range from the 1st to the 99th percentile is the scale instead.
+        lo, hi = float(known.quantile(0.01)), float(known.quantile(0.99))
+        if hi <= lo:
+            return rating
+        scale = f"the range 98 % of the ratings fall in ({lo:g}–{hi:g}, the 1st to the 99th percentile"
     off = num.notna() & ((num < lo - (hi - lo)) | (num > hi + (hi - lo)))
     if not off.any():
         return rating
@@ -209,7 +222,7 @@ def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Se
     high, low = list(num.index[off & (num > hi)]), list(num.index[off & (num < lo)])
     shown = sorted(high[:2] + low[:1]) if high and low else (high or low)[:3]
     ex = ", ".join(f"line {file_line(rating, i, first_line == 2)}: {num[i]:g}" for i in shown)
-    notes.append(f"{int(off.sum()):,} rating{'s' if off.sum() > 1 else ''} far outside the scale most rows use ({lo:g}–{hi:g}; {ex}) "
+    notes.append(f"{int(off.sum()):,} rating{'s' if off.sum() > 1 else ''} far outside {scale}; {ex}) "
                  "read as not given — the interactions stay; fix them in the file if they are real")
     return rating.where(~off, None)
 
