@@ -137,7 +137,28 @@ def held_out(trained, ctx: Context) -> RecEvaluation:
         curve = diversity_curve(trained, rows, ctx.truth[users], item_share(ctx.seen), None, k)
     info = DataInfo(source=ctx.data.source, rows=int(len(ctx.data.frame)), split=f"{ctx.split.description}; spread: {BOOTSTRAP} bootstrap "
                     "resamples of the test users", kind="held-out", test_rows=int(len(ctx.test)), unit="held-out interactions")
-    return build(trained, recs, ctx.truth[users], item_share(ctx.seen), ctx.data.n_items, curve, info)
+    ev = build(trained, recs, ctx.truth[users], item_share(ctx.seen), ctx.data.n_items, curve, info)
+    if small := small_list_note(ctx.seen[users], trained.model.catalog.numpy(), k):
+        ev.notes = (*ev.notes, small)
+    return ev
+
+
+def small_list_note(rows: sp.csr_matrix, catalog: np.ndarray, k: int) -> str:
+    """A note when the top-k list holds (nearly) every item left to recommend for most test users: the catalogue items not in
+    their history (``rows``) number 1.5 k or fewer. Since 2026-12-07: 10 users of the same 4 items, or 21 items, read NDCG@10
+    1.000 for every method without a word (the "users hold 90 % of the items" note needs 20 items per user)."""
+    if rows.shape[0] == 0 or len(catalog) == 0:
+        return ""
+    left = len(catalog) - np.asarray((rows[:, catalog] > 0).sum(axis=1)).ravel()
+    close = left <= 1.5 * k
+    if close.mean() < 0.5:
+        return ""
+    every = bool((left[close] <= k).mean() >= 0.5)
+    return (f"For {int(close.sum()):,} of the {len(left):,} test users the list of {k} holds {'every' if every else 'nearly every'} "
+            f"item they could be recommended (a median of {float(np.median(left)):g} of the catalogue's {len(catalog):,} items once their "
+            f"history is set aside): any method's list holds {'all' if every else 'nearly all'} their held-out items and only the order "
+            "within it differs, so this comparison cannot tell the models apart — "
+            f"compare them on a file with many more items than {k} plus a user's history")
 
 
 def catalogue_slot(trained) -> np.ndarray:
@@ -204,7 +225,7 @@ def external(trained, train_ctx: Context, data: Interactions) -> RecEvaluation:
                   + f"; spread: {BOOTSTRAP} bootstrap resamples of the test users")
     info = DataInfo(source=data.source, rows=int(len(data.frame)), split=split_text, kind="external", test_rows=int(n_rel.sum()), unit="held-out interactions")
     ev = build(trained, recs, truth[users], share, n_items, curve, info, n_rel)
-    said = [n for n in (seen_note, spelled) if n]
+    said = [n for n in (seen_note, spelled, small_list_note(rows, trained.model.catalog.numpy(), k)) if n]
     if said:
         ev.notes = tuple(n[:1].upper() + n[1:] for n in said)
     return ev
