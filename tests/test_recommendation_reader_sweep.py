@@ -112,3 +112,21 @@ def test_a_catalogue_the_top_10_list_nearly_holds_is_said_to_tell_no_model_apart
                          r"\(a median of [\d.]+ of the catalogue's 15 items", said[0]), said[0]
     # the whole MovieLens catalogue: nothing said
     assert not any("the list of 10 holds" in n for n in rec.evaluate(quick).notes)
+
+
+def test_times_a_spreadsheet_saved_in_scientific_notation_are_said_to_be_rounded(ml):
+    """"8.322288e+08" (a spreadsheet's way of saving Unix times) was read rounded to 100 s without a word, which moves
+    interactions in the order the time weighting reads."""
+    plain = _frame(ml, range(1, 21))
+    sci = plain.assign(timestamp=plain.timestamp.map(lambda t: f"{t:.6e}"))
+    got = rec.read_data(_csv(sci), "sci.csv")
+    said = [n for n in got.notes if "scientific notation" in n]
+    first = sci.timestamp.iloc[0]
+    assert said == [f"column timestamp: {len(sci):,} times are written in scientific notation (line 2: {first!r}, line 3: "
+                    f"{sci.timestamp.iloc[1]!r} …) — a spreadsheet rounded them to the nearest 1,000 s, so interactions closer together "
+                    "than that may be read out of order or as at once; they are read as written — save the column as plain numbers or "
+                    "text (in a spreadsheet, format it as Number with no decimals or as Text) to keep the exact times"]
+    assert not any("scientific notation" in n for n in rec.read_data(_csv(plain), "plain.csv").notes)
+    # a time written exactly ("1.260759144e+09": every digit kept) is not rounded, and not said
+    exact = plain.assign(timestamp=plain.timestamp.map(lambda t: f"{t:.9e}"))
+    assert not any("scientific notation" in n for n in rec.read_data(_csv(exact), "exact.csv").notes)

@@ -113,6 +113,35 @@ def _numbers(col: pd.Series) -> pd.Series:
     return pd.to_numeric(cells.str.replace(",", ".", regex=False) if _decimal_commas(cells) else col, errors="coerce")
 
 
+_SCI = re.compile(r"^[+-]?\d(?:\.(\d*))?[eE]\+?(\d+)$")
+
+
+def _rounded_times(cells: pd.Series, per_second: int, values: pd.Series, first_line: int) -> str | None:
+    """A note when Unix times are written in scientific notation with fewer digits than the number has ("8.322288e+08", as
+    a spreadsheet saves them): they were read rounded — to 100 s there — without a word, moving interactions in time and in
+    the order the time weighting reads (a sweep, 2026-12-07). None otherwise."""
+    parts = cells.str.extract(_SCI)
+    sci = parts[1].notna()
+    if not sci.any():
+        return None
+    exponent = pd.to_numeric(parts[1], errors="coerce").fillna(0)
+    decimals = parts[0].fillna("").str.len()
+    lossy = sci & (decimals < exponent)
+    if not lossy.any():
+        return None
+    step = float(10.0 ** (exponent[lossy] - decimals[lossy]).max()) / per_second  # the coarsest rounding, in seconds
+    shown = ", ".join(f"line {file_line(values, i, first_line == 2)}: {cells[i]!r}" for i in cells.index[lossy][:2])
+    return (f"column timestamp: {int(lossy.sum()):,} time{'s are' if lossy.sum() > 1 else ' is'} written in scientific notation ({shown}"
+            f"{' …' if lossy.sum() > 2 else ''}) — a spreadsheet rounded {'them' if lossy.sum() > 1 else 'it'} to the nearest "
+            f"{_fmt_step(step)}, so interactions closer together than that may be read out of order or as at once; they are read as "
+            "written — save the column as plain numbers or text (in a spreadsheet, format it as Number with no decimals or as Text) "
+            "to keep the exact times")
+
+
+def _fmt_step(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds >= 1 else f"{seconds:g} s"
+
+
 def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | None = None) -> pd.Series:
     """Unix seconds from numbers (seconds, or milliseconds said in a note) or dates; one message naming the first lines that
     are neither. Dates like 01/04/2018 are read day- or month-first for the whole column (``parse_dates``)."""
@@ -133,8 +162,11 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     num = pd.to_numeric(values.where(present), errors="coerce")
     if num[present].notna().all():
         known = num[present]
+        ms = bool(len(known) and known.min() >= MILLISECONDS and known.max() < MILLISECONDS * 100)
+        if notes is not None and (said := _rounded_times(values[present].astype(str).str.strip(), 1000 if ms else 1, values, first_line)):
+            notes.append(said)
         if len(known) and known.max() >= MILLISECONDS:
-            if known.min() >= MILLISECONDS and known.max() < MILLISECONDS * 100:  # 12–13 digits; 14 are not milliseconds before 2286
+            if ms:  # 12–13 digits; 14 are not milliseconds before 2286
                 if notes is not None:
                     notes.append("column timestamp: 13-digit Unix times read as milliseconds")
                 return (num / 1000.0).astype(float)
