@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from usecases import recommendation as rec
+from usecases.core.tables import DataProblem
 from usecases.recommendation import serving
 from usecases.recommendation.data import movielens
 
@@ -130,3 +131,19 @@ def test_times_a_spreadsheet_saved_in_scientific_notation_are_said_to_be_rounded
     # a time written exactly ("1.260759144e+09": every digit kept) is not rounded, and not said
     exact = plain.assign(timestamp=plain.timestamp.map(lambda t: f"{t:.9e}"))
     assert not any("scientific notation" in n for n in rec.read_data(_csv(exact), "exact.csv").notes)
+
+
+def test_unix_times_among_mostly_dates_are_named_as_unix_times(ml):
+    """A column two thirds dates, one third Unix seconds was refused as "3,066 values are neither Unix seconds nor dates
+    (line 2: '1260759144')" — they are Unix seconds; the reverse mix already said which kind was the odd one."""
+    plain = _frame(ml, range(1, 21))
+    mixed = plain.assign(timestamp=plain.timestamp.astype(object))
+    iso = pd.to_datetime(plain.timestamp, unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
+    dated = mixed.index % 3 != 0
+    mixed.loc[dated, "timestamp"] = iso[dated]
+    n_unix = int((~dated).sum())
+    with pytest.raises(DataProblem) as err:
+        rec.read_data(_csv(mixed), "mixed.csv")
+    assert (f"column timestamp: {n_unix:,} values are Unix times, where the other {len(mixed) - n_unix:,} are dates (line 2: "
+            f"'{plain.timestamp[0]}', line 5: '{plain.timestamp[3]}', line 8: '{plain.timestamp[6]}'); give every time the same way") in str(err.value)
+    assert "neither" not in str(err.value)

@@ -191,6 +191,11 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     if order:
         raise DataProblem(f"column timestamp: {order}", subject)
     bad = present & when.isna()
+    unix = bad & (num >= UNIX_SECONDS)  # "4" among dates is no Unix time (1973 onwards): that stays "neither"
+    if unix.any() and unix.sum() == bad.sum():  # mostly dates with some Unix times: the reverse of the mix above, said as it is
+        # (it had said "neither Unix seconds nor dates (line 2: '1260759144')" of Unix seconds; a sweep, 2026-12-07)
+        raise DataProblem(f"column timestamp: {int(unix.sum()):,} value{'s are Unix times' if unix.sum() != 1 else ' is a Unix time'}, where "
+                          f"the other {int(present.sum() - unix.sum()):,} are dates ({lines(unix)}); give every time the same way", subject)
     if bad.any():
         raise DataProblem(f"column timestamp: {int(bad.sum()):,} value{'s are' if bad.sum() != 1 else ' is'} neither Unix seconds nor dates ({lines(bad)})", subject)
     zoned = present & values.astype(str).str.strip().str.contains(r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)$", regex=True)
