@@ -147,3 +147,29 @@ def test_unix_times_among_mostly_dates_are_named_as_unix_times(ml):
     assert (f"column timestamp: {n_unix:,} values are Unix times, where the other {len(mixed) - n_unix:,} are dates (line 2: "
             f"'{plain.timestamp[0]}', line 5: '{plain.timestamp[3]}', line 8: '{plain.timestamp[6]}'); give every time the same way") in str(err.value)
     assert "neither" not in str(err.value)
+
+
+def test_repeats_that_come_from_ids_written_two_ways_quote_both_spellings_and_their_lines(ml):
+    """Rows of user 8 given again as "008" (or item "abc31" again as "ABC31") repeat pairs once the spellings are read as
+    one: the refusal said "(2, abc111), (2, abc111)" — one pair twice, under the merged spelling, as if the file held the
+    same row twice."""
+    plain = _frame(ml, range(1, 21)).astype({"user": str, "item": str})
+    eight = plain[plain.user == "8"].head(3).assign(user="008")
+    padded = pd.concat([plain, eight], ignore_index=True)
+    with pytest.raises(DataProblem) as err:
+        rec.read_data(_csv(padded), "padded.csv")
+    i0, i1 = eight.index[:2]
+    n = len(plain)
+    assert (f"3 rows repeat an earlier (user, item) pair only because ids written two ways are read as one "
+            f"((8, {eight.item.iloc[0]}) on line {i0 + 2} and (008, {eight.item.iloc[0]}) on line {n + 2}; "
+            f"(8, {eight.item.iloc[1]}) on line {i1 + 2} and (008, {eight.item.iloc[1]}) on line {n + 3}: upper/lower case, "
+            "leading zeros or a trailing “.0”); keep one row per pair") in str(err.value), str(err.value)
+    cased = plain.assign(item="abc" + plain.item)
+    again = cased[cased.user == "2"].head(2).assign(item=lambda d: d.item.str.upper())
+    with pytest.raises(DataProblem) as err:
+        rec.read_data(_csv(pd.concat([cased, again], ignore_index=True)), "cased.csv")
+    msg = str(err.value)
+    a, b = again.item
+    assert "2 rows repeat an earlier (user, item) pair only because ids written two ways are read as one" in msg
+    assert f"(2, {a.lower()}) on line" in msg and f"(2, {a}) on line {n + 2}" in msg and f"(2, {b}) on line {n + 3}" in msg
+    assert msg.count(f"(2, {a.lower()})") == 1  # each pair once

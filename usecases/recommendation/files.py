@@ -438,6 +438,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     rounded = [p for col in ("user", "item") if (p := rounded_ids(data[col], names.get(col, col), col, header_row))]
     if rounded:  # they had been refused as "rows repeat an earlier (user, item) pair", which blamed the file's rows
         raise DataProblem(rounded, subject)
+    written = data[["user", "item"]].astype(str).apply(lambda c: c.str.strip())  # as the file writes them, for the repeats below
     for col in ("user", "item"):  # "7" and "007", "1029" and "1029.0": one user, one item (it had split them, NDCG 0.32 → 0.09)
         data[col], merged = merge_id_spellings(data[col], col)
         if merged:
@@ -455,10 +456,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     problems = []
     dup = data.duplicated(["user", "item"], keep=False)
     if dup.any():
-        first = data[dup].head(3)
-        again = int(data.duplicated(["user", "item"], keep="first").sum())  # it counted every row of a pair, the first too
-        problems.append(f"{again:,} row{'s repeat' if again != 1 else ' repeats'} an earlier (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
-                        + " — keep one row per pair")
+        problems.append(_repeats(data, dup, written, df, header_row))
     counts = data.groupby("user").size()
     enough = counts[counts >= MIN_USER_INTERACTIONS]
     if len(enough) == 0:
@@ -523,6 +521,34 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     inter.notes = tuple(notes)
     inter.left_out = left_out
     return inter
+
+
+def _repeats(data: pd.DataFrame, dup: pd.Series, written: pd.DataFrame, df: pd.DataFrame, header_row: bool) -> str:
+    """The problem of rows that repeat a (user, item) pair: how many, distinct pairs as examples, and — when the repeats
+    come from ids written two ways read as one ("ABC111" and "abc111", "8" and "008") — both spellings with their lines.
+    Since 2026-12-07: the examples named one pair several times ("(2, abc111), (2, abc111)") under the merged spelling, so
+    the file seemed to hold the same row twice."""
+    again = int(data.duplicated(["user", "item"], keep="first").sum())  # it counted every row of a pair, the first too
+    rows = data.loc[dup, ["user", "item"]].assign(w=(written.loc[dup, "user"] + "\x00" + written.loc[dup, "item"]))
+    spellings = rows.groupby(["user", "item"], sort=False)["w"].nunique()
+    two = spellings[spellings > 1]
+    head = f"{again:,} row{'s repeat' if again != 1 else ' repeats'} an earlier (user, item) pair"
+    plain = spellings.index[spellings <= 1][:3]
+    text = head + ", e.g. " + ", ".join(f"({u}, {i})" for u, i in plain)
+    if two.empty:
+        return text + " — keep one row per pair"
+    by_pair = rows.groupby(["user", "item"], sort=False)
+    n_two = int(sum(len(by_pair.get_group(k)) - 1 for k in two.index))
+    ex = []
+    for key in two.index[:2]:
+        g = by_pair.get_group(key).drop_duplicates("w").head(2)
+        ex.append(" and ".join(f"({written.at[i, 'user']}, {written.at[i, 'item']}) on line {file_line(df, i, header_row)}" for i in g.index))
+    why = (f"because ids written two ways are read as one ({'; '.join(ex)}: upper/lower case, leading zeros or a trailing “.0”); "
+           "keep one row per pair, or, if they are different users or items, make their ids differ by more than that")
+    if n_two == again:
+        return f"{head} only {why}"
+    return f"{text}; {n_two:,} of them {why}"
+
 
 
 def _as_spelled(ids: pd.Series, spelled: pd.Series) -> pd.Series:
