@@ -113,6 +113,35 @@ def _numbers(col: pd.Series) -> pd.Series:
     return pd.to_numeric(cells.str.replace(",", ".", regex=False) if _decimal_commas(cells) else col, errors="coerce")
 
 
+_SCI = re.compile(r"^[+-]?\d(?:\.(\d*))?[eE]\+?(\d+)$")
+
+
+def _rounded_times(cells: pd.Series, per_second: int, values: pd.Series, first_line: int) -> str | None:
+    """A note when Unix times are written in scientific notation with fewer digits than the number has ("8.322288e+08", as
+    a spreadsheet saves them): they were read rounded — to 100 s there — without a word, moving interactions in time and in
+    the order the time weighting reads (a sweep, 2026-12-07). None otherwise."""
+    parts = cells.str.extract(_SCI)
+    sci = parts[1].notna()
+    if not sci.any():
+        return None
+    exponent = pd.to_numeric(parts[1], errors="coerce").fillna(0)
+    decimals = parts[0].fillna("").str.len()
+    lossy = sci & (decimals < exponent)
+    if not lossy.any():
+        return None
+    step = float(10.0 ** (exponent[lossy] - decimals[lossy]).max()) / per_second  # the coarsest rounding, in seconds
+    shown = ", ".join(f"line {file_line(values, i, first_line == 2)}: {cells[i]!r}" for i in cells.index[lossy][:2])
+    return (f"column timestamp: {int(lossy.sum()):,} time{'s are' if lossy.sum() > 1 else ' is'} written in scientific notation ({shown}"
+            f"{' …' if lossy.sum() > 2 else ''}) — a spreadsheet rounded {'them' if lossy.sum() > 1 else 'it'} to the nearest "
+            f"{_fmt_step(step)}, so interactions closer together than that may be read out of order or as at once; they are read as "
+            "written — save the column as plain numbers or text (in a spreadsheet, format it as Number with no decimals or as Text) "
+            "to keep the exact times")
+
+
+def _fmt_step(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds >= 1 else f"{seconds:g} s"
+
+
 def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | None = None) -> pd.Series:
     """Unix seconds from numbers (seconds, or milliseconds said in a note) or dates; one message naming the first lines that
     are neither. Dates like 01/04/2018 are read day- or month-first for the whole column (``parse_dates``)."""
@@ -133,8 +162,11 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     num = pd.to_numeric(values.where(present), errors="coerce")
     if num[present].notna().all():
         known = num[present]
+        ms = bool(len(known) and known.min() >= MILLISECONDS and known.max() < MILLISECONDS * 100)
+        if notes is not None and (said := _rounded_times(values[present].astype(str).str.strip(), 1000 if ms else 1, values, first_line)):
+            notes.append(said)
         if len(known) and known.max() >= MILLISECONDS:
-            if known.min() >= MILLISECONDS and known.max() < MILLISECONDS * 100:  # 12–13 digits; 14 are not milliseconds before 2286
+            if ms:  # 12–13 digits; 14 are not milliseconds before 2286
                 if notes is not None:
                     notes.append("column timestamp: 13-digit Unix times read as milliseconds")
                 return (num / 1000.0).astype(float)
@@ -159,6 +191,11 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
     if order:
         raise DataProblem(f"column timestamp: {order}", subject)
     bad = present & when.isna()
+    unix = bad & (num >= UNIX_SECONDS)  # "4" among dates is no Unix time (1973 onwards): that stays "neither"
+    if unix.any() and unix.sum() == bad.sum():  # mostly dates with some Unix times: the reverse of the mix above, said as it is
+        # (it had said "neither Unix seconds nor dates (line 2: '1260759144')" of Unix seconds; a sweep, 2026-12-07)
+        raise DataProblem(f"column timestamp: {int(unix.sum()):,} value{'s are Unix times' if unix.sum() != 1 else ' is a Unix time'}, where "
+                          f"the other {int(present.sum() - unix.sum()):,} are dates ({lines(unix)}); give every time the same way", subject)
     if bad.any():
         raise DataProblem(f"column timestamp: {int(bad.sum()):,} value{'s are' if bad.sum() != 1 else ' is'} neither Unix seconds nor dates ({lines(bad)})", subject)
     zoned = present & values.astype(str).str.strip().str.contains(r"(?:[+-]\d\d:?\d\d|Z|UTC|GMT)$", regex=True)
@@ -192,16 +229,29 @@ def _ratings_note(r: pd.Series) -> str:
 def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Series:
     """Ratings far outside the scale the file uses, read as not given (the interaction stays), with a note naming them.
 
-    The scale is the range of the values that at least 1 % of the rated rows hold (0.5–5 on MovieLens); a value more than
+    The scale is the range of the values that at least 1 % of the rated rows hold (0.5–5 on MovieLens) — or, when those
+    values hold fewer than half the rated rows (continuous ratings), the 1st to the 99th percentile; a value more than
     that range's width beyond either end (250 or 99 among 0.5–5 stars) is off it. One such value stretched the scale the
     "liked" threshold reads — the top 30 % of 0.5–250 is 175 and up, so no film was "liked" any more — without a word."""
     num = pd.to_numeric(rating, errors="coerce")
     known = num.dropna()
     share = known.value_counts(normalize=True)
     common = share[share >= 0.01].index
-    if len(known) < 20 or len(common) < 2:
+    if len(known) < 20:
         return rating
-    lo, hi = float(min(common)), float(max(common))
+    if share[share >= 0.01].sum() >= 0.5:  # a scale of a few values (stars): the values most rows use
+        if len(common) < 2:
+            return rating
+        lo, hi = float(min(common)), float(max(common))
+        scale = f"the scale most rows use ({lo:g}–{hi:g}"
+    else:
+        # continuous ratings (weights, prices): few values repeat, so the "common" ones were a handful near the bottom —
+        # ChickWeight's 39–157, and 23 real weights up to 373 were dropped while 157 of 578 rows lay above 157 (a sweep,
+        # 2026-12-07). The range from the 1st to the 99th percentile is the scale instead.
+        lo, hi = float(known.quantile(0.01)), float(known.quantile(0.99))
+        if hi <= lo:
+            return rating
+        scale = f"the range 98 % of the ratings fall in ({lo:g}–{hi:g}, the 1st to the 99th percentile"
     off = num.notna() & ((num < lo - (hi - lo)) | (num > hi + (hi - lo)))
     if not off.any():
         return rating
@@ -209,7 +259,7 @@ def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Se
     high, low = list(num.index[off & (num > hi)]), list(num.index[off & (num < lo)])
     shown = sorted(high[:2] + low[:1]) if high and low else (high or low)[:3]
     ex = ", ".join(f"line {file_line(rating, i, first_line == 2)}: {num[i]:g}" for i in shown)
-    notes.append(f"{int(off.sum()):,} rating{'s' if off.sum() > 1 else ''} far outside the scale most rows use ({lo:g}–{hi:g}; {ex}) "
+    notes.append(f"{int(off.sum()):,} rating{'s' if off.sum() > 1 else ''} far outside {scale}; {ex}) "
                  "read as not given — the interactions stay; fix them in the file if they are real")
     return rating.where(~off, None)
 
@@ -295,6 +345,43 @@ def _numbers_rows(col: pd.Series) -> bool:
                 and (first.to_numpy() == range(int(first.iloc[0]), int(first.iloc[0]) + n)).all())
 
 
+def _id_or_name(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Of several columns that could each be the user (or item) column — ``user_id`` and ``user``, ``item_id`` and ``item``
+    — the one with the most distinct values, the others left out of the table; ties keep the column the names pick (the
+    schema's own name first). One note per choice, naming each column's distinct count.
+
+    Since 2026-12-07: the schema's own name always won, so ``user_id,user,item_id,item,…`` with ``user`` a first name shared
+    by several people and ``item`` a title read the names — 58 users merged into 12, with only a note that ``user_id`` was
+    not used."""
+    notes: list[str] = []
+    mapping = match_columns(df, INTERACTIONS_SCHEMA)[0]
+    drop: list = []
+    for target in ("user", "item"):
+        col = INTERACTIONS_SCHEMA.column(target)
+        names = {normalise_name(n) for n in (col.name, *col.aliases)}
+        cands = [c for c in df.columns if normalise_name(c) in names and mapping.get(c, target) == target]
+        if len(cands) < 2:
+            continue
+        distinct = {c: int(df[c].astype(str).str.strip().replace("", None).dropna().nunique()) for c in cands}
+        named = next((c for c, t in mapping.items() if t == target), cands[0])
+        best = max(cands, key=lambda c: (distinct[c], c == named))  # ties: the column the names pick
+        others = [c for c in cands if c != best]
+        drop.extend(others)
+        counts = ", ".join(f"{str(c)!r} {distinct[c]:,}" for c in cands)
+        if distinct[best] > distinct[named]:
+            why = (f"it tells the most {target}s apart; read by {str(named)!r}, {distinct[best]:,} {target}s would have been merged "
+                   f"into {distinct[named]:,}")
+        else:
+            why = "its name" if normalise_name(best) == target else "the first in the file"
+        notes.append(f"{', '.join(repr(str(c)) for c in cands)} could each be the {target} column (distinct values: {counts}): "
+                     f"{str(best)!r} is used ({why}), {', '.join(repr(str(o)) for o in others)} not")
+    if not drop:
+        return df, notes
+    out = df.drop(columns=drop)
+    out.attrs = df.attrs
+    return out, notes
+
+
 def read_interactions(raw: bytes, filename: str, items: bytes | None = None, items_name: str | None = None) -> Interactions:
     """Validate a user's ratings / implicit-feedback file (delimiter and header detected)."""
     subject = f"“{filename}”"
@@ -324,6 +411,9 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
             # user, item, time, rating: read in the MovieLens order (rating, then time) it had made the times the ratings
             df, named = df.set_axis(["user", "item", "timestamp", "rating"], axis=1), True
             notes.append("no header: the third column holds Unix times and the fourth the ratings, so they are read that way round")
+    if named:  # user_id beside user (a first name): the one that tells more users (items) apart is read, and said
+        df, chose = _id_or_name(df)
+        notes.extend(chose)
     if named:  # "4 stars", "3/5": the number is the rating (any scale is read); they were refused as non-numeric, with no way out
         src = next((f for f, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items() if t == "rating"), None)
         if src is not None:
@@ -348,6 +438,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     rounded = [p for col in ("user", "item") if (p := rounded_ids(data[col], names.get(col, col), col, header_row))]
     if rounded:  # they had been refused as "rows repeat an earlier (user, item) pair", which blamed the file's rows
         raise DataProblem(rounded, subject)
+    written = data[["user", "item"]].astype(str).apply(lambda c: c.str.strip())  # as the file writes them, for the repeats below
     for col in ("user", "item"):  # "7" and "007", "1029" and "1029.0": one user, one item (it had split them, NDCG 0.32 → 0.09)
         data[col], merged = merge_id_spellings(data[col], col)
         if merged:
@@ -365,10 +456,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     problems = []
     dup = data.duplicated(["user", "item"], keep=False)
     if dup.any():
-        first = data[dup].head(3)
-        again = int(data.duplicated(["user", "item"], keep="first").sum())  # it counted every row of a pair, the first too
-        problems.append(f"{again:,} row{'s repeat' if again != 1 else ' repeats'} an earlier (user, item) pair, e.g. " + ", ".join(f"({u}, {i})" for u, i in zip(first["user"], first["item"]))
-                        + " — keep one row per pair")
+        problems.append(_repeats(data, dup, written, df, header_row))
     counts = data.groupby("user").size()
     enough = counts[counts >= MIN_USER_INTERACTIONS]
     if len(enough) == 0:
@@ -433,6 +521,34 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     inter.notes = tuple(notes)
     inter.left_out = left_out
     return inter
+
+
+def _repeats(data: pd.DataFrame, dup: pd.Series, written: pd.DataFrame, df: pd.DataFrame, header_row: bool) -> str:
+    """The problem of rows that repeat a (user, item) pair: how many, distinct pairs as examples, and — when the repeats
+    come from ids written two ways read as one ("ABC111" and "abc111", "8" and "008") — both spellings with their lines.
+    Since 2026-12-07: the examples named one pair several times ("(2, abc111), (2, abc111)") under the merged spelling, so
+    the file seemed to hold the same row twice."""
+    again = int(data.duplicated(["user", "item"], keep="first").sum())  # it counted every row of a pair, the first too
+    rows = data.loc[dup, ["user", "item"]].assign(w=(written.loc[dup, "user"] + "\x00" + written.loc[dup, "item"]))
+    spellings = rows.groupby(["user", "item"], sort=False)["w"].nunique()
+    two = spellings[spellings > 1]
+    head = f"{again:,} row{'s repeat' if again != 1 else ' repeats'} an earlier (user, item) pair"
+    plain = spellings.index[spellings <= 1][:3]
+    text = head + ", e.g. " + ", ".join(f"({u}, {i})" for u, i in plain)
+    if two.empty:
+        return text + " — keep one row per pair"
+    by_pair = rows.groupby(["user", "item"], sort=False)
+    n_two = int(sum(len(by_pair.get_group(k)) - 1 for k in two.index))
+    ex = []
+    for key in two.index[:2]:
+        g = by_pair.get_group(key).drop_duplicates("w").head(2)
+        ex.append(" and ".join(f"({written.at[i, 'user']}, {written.at[i, 'item']}) on line {file_line(df, i, header_row)}" for i in g.index))
+    why = (f"because ids written two ways are read as one ({'; '.join(ex)}: upper/lower case, leading zeros or a trailing “.0”); "
+           "keep one row per pair, or, if they are different users or items, make their ids differ by more than that")
+    if n_two == again:
+        return f"{head} only {why}"
+    return f"{text}; {n_two:,} of them {why}"
+
 
 
 def _as_spelled(ids: pd.Series, spelled: pd.Series) -> pd.Series:
