@@ -93,3 +93,34 @@ def test_a_held_out_part_partly_copied_gets_a_note():
     share = int(note.split("%")[0])
     assert 20 <= share <= 40, note
     assert not read_corpus([("a.txt", "\n".join(lines).encode())]).notes  # clean: no note
+
+
+def _page(rows: int = 3000) -> str:
+    return ("<!DOCTYPE html><html><head><title>t</title></head><body>"
+            + "".join(f'<div class="row"><p><a href="/x/{i}">{i}</a> <span>item {i}</span></p></div>\n' for i in range(rows)) + "</body></html>")
+
+
+def _json_lines(rows: int = 3000) -> str:
+    import json
+
+    return "".join(json.dumps({"id": i, "text": f"a line of text number {i} with words", "label": "x"}) + "\n" for i in range(rows))
+
+
+@pytest.mark.parametrize("body, needle", [(_page(), "it is an HTML page"), (_json_lines(), "it is JSON data")])
+def test_markup_and_json_in_utf16_are_refused_as_in_utf8(body, needle):
+    """An HTML page or JSON lines saved as UTF-16 with its byte-order mark had trained: the sniffs read raw bytes."""
+    with pytest.raises(DataProblem, match=needle):
+        read_corpus([("f.txt", body.encode())])
+    with pytest.raises(DataProblem, match=needle):
+        read_corpus([("f.txt", b"\xff\xfe" + body.encode("utf-16-le"))])
+
+
+@pytest.mark.parametrize("body, needle", [(_page(), r"part of it is markup, not plain text: \d+% of the characters of the 64 kB from line"),
+                                          (_json_lines(), r"part of it is JSON data, not plain text: \d+% of the lines of the 64 kB from line")])
+def test_markup_after_the_first_64_kb_is_refused(body, needle):
+    """Markup or JSON lines after 64 kB of prose had trained: the tag count read the first 64 kB, the JSON sniff 3 lines."""
+    prose = "\n".join(" ".join(_prose(3, seed=i)) for i in range(400))
+    assert len(prose.encode()) > 70_000
+    read_corpus([("f.txt", prose.encode())])  # the prose alone is read
+    with pytest.raises(DataProblem, match=needle):
+        read_corpus([("f.txt", (prose + "\n" + body).encode())])

@@ -159,9 +159,7 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
             text = plain_text(raw, subject)
             if not text.strip():
                 raise DataProblem("it holds only whitespace; give it some text", subject)
-            if (share := tag_share(raw)) >= MAX_TAG_SHARE:  # a <div> fragment, or XHTML behind its prolog, had trained on its tags
-                raise DataProblem(f"it is markup, not plain text: {share:.0%} of its characters are HTML or XML tags (<…>); "
-                                  f"{SAVE_AS_TEXT} — for a web page, copy its text from the browser", subject)
+            _refuse_markup(text, subject)
             dense = "".join(text.split())
             digits, letters = sum(map(str.isdigit, dense)), len(LETTER.findall(dense))
             if not letters and digits > 0.5 * len(dense):
@@ -205,6 +203,53 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
 def squeezed(text: str) -> str:
     """``text`` with every run of white space (line breaks included) made one space, and none at the ends."""
     return " ".join(text.split())
+
+
+PIECE = 65_536  # characters: the markup and JSON checks read the whole text in pieces of this size
+
+
+def _refuse_markup(text: str, subject: str) -> None:
+    """One line when any 64 kB piece of ``text`` is markup (HTML or XML tags) or JSON lines: a <div> fragment, or XHTML behind
+    its prolog, had trained on its tags; and the checks had read only the file's first 64 kB (tags) and first lines (JSON), so
+    an HTML page or JSON lines after 64 kB of prose trained on their tags and braces (a sweep, 2026-12-07)."""
+    data = text.encode("utf-8")
+    for start in range(0, max(1, len(data)), PIECE):
+        if (share := tag_share(data, start)) >= MAX_TAG_SHARE:
+            if start == 0:
+                raise DataProblem(f"it is markup, not plain text: {share:.0%} of its characters are HTML or XML tags (<…>); "
+                                  f"{SAVE_AS_TEXT} — for a web page, copy its text from the browser", subject)
+            raise DataProblem(f"part of it is markup, not plain text: {share:.0%} of the characters of the 64 kB from line "
+                              f"{_line_at(data, start):,} on are HTML or XML tags (<…>); remove the markup or {SAVE_AS_TEXT} "
+                              "— for a web page, copy its text from the browser", subject)
+        if start and (share := _json_share(data[start:start + PIECE])) >= MAX_JSON_SHARE:
+            raise DataProblem(f"part of it is JSON data, not plain text: {share:.0%} of the lines of the 64 kB from line "
+                              f"{_line_at(data, start):,} on are JSON objects or arrays — the model would learn their quotes, "
+                              "braces and field names as text; remove them, or save the text itself as a .txt file or a CSV with one "
+                              "column of text", subject)
+
+
+def _line_at(data: bytes, start: int) -> int:
+    return data.count(b"\n", 0, start) + 1
+
+
+MAX_JSON_SHARE = 0.5  # of a piece's non-blank lines
+
+
+def _json_share(piece: bytes) -> float:
+    """The share of a piece's non-blank lines (its first and last left out: the piece may cut them) that are JSON objects or arrays."""
+    import json
+
+    lines = [ln.strip() for ln in piece.split(b"\n")[1:-1] if ln.strip()]
+    if len(lines) < 3:
+        return 0.0
+    hits = 0
+    for ln in lines:
+        if ln[:1] in (b"{", b"[") and ln[-1:] in (b"}", b"]"):
+            try:
+                hits += isinstance(json.loads(ln), (dict, list))
+            except ValueError:
+                pass
+    return hits / len(lines)
 
 
 _TERMINAL_CODE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")  # CSI, OSC, two-byte ESC
