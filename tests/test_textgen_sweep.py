@@ -124,3 +124,27 @@ def test_markup_after_the_first_64_kb_is_refused(body, needle):
     read_corpus([("f.txt", prose.encode())])  # the prose alone is read
     with pytest.raises(DataProblem, match=needle):
         read_corpus([("f.txt", (prose + "\n" + body).encode())])
+
+
+def test_an_external_text_says_whether_the_gpt_was_trained_on_it(tmp_path):
+    """`evaluate --data` on the model's own training text (re-wrapped, so with another fingerprint) had been labelled "the
+    n-gram … has seen this kind of text, the GPT has not"; it now says how much of the scored text the training text holds."""
+    import textwrap
+
+    from usecases.core.store import ModelStore
+
+    own = "\n".join(" ".join(_prose(3, seed=i)) for i in range(900))
+    other = "\n".join(" ".join(_prose(3, seed=10_000 + i)) for i in range(900))
+    cfg = dataclasses.replace(textgen.Config.quick(), max_iters=10, iters_per_step=10, quality_prompts=1)
+    t = textgen.train(cfg, data=split(own, "own"))
+    textgen.save(t, ModelStore(tmp_path))
+    t = textgen.load(ModelStore(tmp_path))  # the sample survives saving
+    trained_on = own[: int(len(own) * 0.9)]  # the part the GPT trained on, re-wrapped (so another fingerprint)
+    seen = textgen.evaluate(t, split(textwrap.fill(trained_on, 72), "own, re-wrapped")).data
+    assert seen.kind == "external" and "the GPT has not" not in seen.split
+    assert "occur in the GPT's training text — the GPT has seen part of this text" in seen.split, seen.split
+    unseen = textgen.evaluate(t, split(other, "other")).data.split
+    assert "little or none" in textgen.evaluate(t, split(textwrap.fill(own, 72), "own")).data.split  # its end: the held-out part
+    assert "little or none of it was in the GPT's training text" in unseen, unseen
+    old = dataclasses.replace(t, artefacts={k: v for k, v in t.artefacts.items() if k != "train_shingles"})
+    assert "cannot be checked" in textgen.evaluate(old, split(other, "other")).data.split

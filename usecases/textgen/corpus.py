@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from usecases.core import fmt
 from usecases.core.tables import LETTER, SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary, tag_share
 
@@ -198,6 +200,28 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
                      "n-gram — are flattered by that share; remove the repeated text for figures that measure writing, not memory")
     corpus.notes = tuple(notes)
     return corpus
+
+
+SHINGLE_WORDS = 8  # a run of this many words (white space aside) is one shingle
+SHINGLE_KEEP = 64  # the sample keeps the shingles whose hash is divisible by this: the same runs in any text, wherever they fall
+
+
+def shingle_sample(text: str) -> np.ndarray:
+    """A content-defined sample of the 8-word runs of ``text``: sorted unique 64-bit hashes (as int64), about one run in 64.
+    Two texts' samples meet wherever the texts share runs, however they are wrapped, spaced or cut — so a card can keep a
+    small sample of its training text and a later text can be checked against it."""
+    import zlib
+
+    from .ngram import _mix
+
+    words = np.fromiter((zlib.crc32(w.encode()) for w in text.split()), dtype=np.int64)
+    n = len(words) - SHINGLE_WORDS + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    h = np.zeros(n, dtype=np.uint64)
+    for j in range(SHINGLE_WORDS):
+        h = _mix(h, words[j:j + n])
+    return np.unique(h[h % np.uint64(SHINGLE_KEEP) == 0]).view(np.int64)
 
 
 def squeezed(text: str) -> str:

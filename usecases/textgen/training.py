@@ -19,7 +19,7 @@ from usecases.core.tables import DataProblem
 
 from . import quality
 from .config import Config, batch, resolve
-from .corpus import Corpus
+from .corpus import Corpus, shingle_sample
 from .evaluation import LN2, compare, ngram_name, score, token_nats
 from .model import TextModel, Trained
 from .ngram import tuned_ngram
@@ -319,7 +319,8 @@ def finish(prep: Prepared, model: TextModel, result, iterations: int, t0: float,
     scores = score(model.gpt, prep.ngram, prep.scored_np)
     name = ngram_name(kind, prep.ng_info["order"])
     metrics, baselines, _ = compare(tok, scores, name)
-    trained = Trained(model=model, card={}, artefacts=scores.as_artefacts())
+    # a sample of the training text's 8-word runs, so text given to evaluate later can be checked for overlap with it
+    trained = Trained(model=model, card={}, artefacts={**scores.as_artefacts(), "train_shingles": shingle_sample(prep.corpus.train)})
     # the drafts are written and judged before the run's time is read: taken first, "total_seconds" left out the seconds they
     # take, and the page's "done after 13 s" stood beside the card's 10 s (a walkthrough, 2026-12-07)
     drafts = quality.measure(trained, prep.corpus, ng_beaten=metrics["val_bpb"] < baselines[name]["val_bpb"], n_prompts=config.quality_prompts)
