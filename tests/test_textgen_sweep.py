@@ -148,3 +148,19 @@ def test_an_external_text_says_whether_the_gpt_was_trained_on_it(tmp_path):
     assert "little or none of it was in the GPT's training text" in unseen, unseen
     old = dataclasses.replace(t, artefacts={k: v for k, v in t.artefacts.items() if k != "train_shingles"})
     assert "cannot be checked" in textgen.evaluate(old, split(other, "other")).data.split
+
+
+@pytest.mark.parametrize("command", [["list"], ["evaluate", "textgen"]])
+def test_a_closed_pipe_is_no_bug(command, tmp_path):
+    """`evaluate … | head -2` had said "unexpected BrokenPipeError … this is a bug in AI Use-Case Lab"."""
+    import os
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-m", "usecases", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**os.environ, "UCLAB_DEVICE": "cpu"})
+    p.stdout.close()  # the reader stops before the first line is written
+    err = p.stderr.read().decode()
+    rc = p.wait(timeout=120)
+    assert "BrokenPipe" not in err and "bug" not in err and "Traceback" not in err, err
+    assert rc == 141, (rc, err)
