@@ -515,7 +515,12 @@ def main(argv: list[str] | None = None) -> int:
                                + (" for the shipped model" if opt == "model" else " to name the model after the file"))
         if hasattr(args, "engine"):
             engine.check(engine.from_args(args))  # bad engine options or an unreachable cluster fail before any work
-        return args.fn(args)
+        rc = args.fn(args)
+        sys.stdout.flush()  # here, so a reader that stopped reading (`| head -2`) is met below, not at the interpreter's exit
+        return rc
+    except BrokenPipeError:  # the reader of stdout stopped reading (`evaluate … | head -2`): not a bug, and nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush would fail again
+        return 141  # as a shell reports a command ended by SIGPIPE
     except (CliError, usecases.UnknownUseCase, DataProblem, ModelUnusable, DeviceError, StoreReadOnly, engine.EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -144,10 +144,22 @@ _HTML_START = re.compile(rb"(?:<\?xml[^>]*>\s*|<!--.*?-->\s*)*(?:<!doctype html|
 _TAG = re.compile(rb"<[A-Za-z!/?][^<>]{0,300}>")
 
 
-def tag_share(data: bytes) -> float:
-    """The share of a file's first 64 kB (white space left out) that is markup tags: a page fragment (``<div>…``) or an XML
-    export is wrapped in tags from its first line to its last."""
-    sample = data[:65_536]
+def _utf16_as_utf8(data: bytes) -> bytes:
+    """UTF-16 text with its byte-order mark as UTF-8 bytes, so the sniffs below read its characters (an HTML page or JSON lines
+    saved as UTF-16 — Notepad's "Unicode" — had passed them: they look at bytes, and every other byte was a NUL); other data
+    as it is."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data.startswith(b"\xff\xfe\x00\x00"):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data
+    return data
+
+
+def tag_share(data: bytes, start: int = 0) -> float:
+    """The share of 64 kB of a file from ``start`` (white space left out) that is markup tags: a page fragment (``<div>…``) or
+    an XML export is wrapped in tags from its first line to its last."""
+    sample = _utf16_as_utf8(data)[start:start + 65_536]
     tags = _TAG.findall(sample)
     if len(tags) < 20:
         return 0.0
@@ -212,6 +224,8 @@ def sniff_binary(data: bytes, want: str = "table") -> str | None:
     """A reason why ``data`` is not what is wanted — a delimited text table (``want="table"``) or a corpus of prose
     (``want="text"``) — naming what it is (Word, Excel, OpenDocument, PDF, RTF, an HTML page, a zip archive…) and what to do;
     ``None`` when it is plain text."""
+    if (utf8 := _utf16_as_utf8(data)) is not data:
+        return sniff_binary(utf8, want)
     kind = _file_kind(data)
     if kind is None and want == "table" and _is_json(data):  # it had been read as a table whose header "repeats column names"
         return "it is JSON data, not a CSV table; export it as CSV (a header line, then one line per record)"

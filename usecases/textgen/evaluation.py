@@ -210,7 +210,8 @@ def evaluate(trained, data=None) -> TextEvaluation:
     * ``data`` = the corpus it was trained on (same fingerprint): its recorded held-out text, scored again
       with the n-gram of the recorded order refitted on the same training text (the reproduction check).
     * another corpus: an external test — both score its last 10 %; the n-gram is fitted on its first
-      90 % (it has seen this kind of text, the GPT has not), and the data says so.
+      90 %, and the data says so, with how much of the scored text the GPT's training text holds (a sample of its 8-word runs
+      kept with the model; a model without that sample says it cannot be checked).
 
     Never retrains the GPT and never changes ``trained``."""
     from .serving import throughput
@@ -228,7 +229,7 @@ def evaluate(trained, data=None) -> TextEvaluation:
     if data is not None and data.fingerprint != d.get("fingerprint"):
         info = DataInfo(source=data.source, rows=len(data.text.encode()), kind="external", test_rows=scored, unit="bytes",
                         split=f"the last 10 % of this text, scored in {BLOCKS} contiguous blocks; the n-gram was fitted "
-                              "on its first 90 % — it has seen this kind of text, the GPT has not")
+                              f"on its first 90 %; {overlap_with_training(trained, data.scored_text)}")
     else:
         split = d.get("split", "")
         if "sha256(module name)" in split:  # the card's rule is code ("int(sha256(module name)[:8], 16) % 100 < 5"); the page says it in words
@@ -236,6 +237,30 @@ def evaluate(trained, data=None) -> TextEvaluation:
         info = DataInfo(source=d.get("source", ""), rows=int(d.get("train_bytes", 0)) + int(d.get("val_bytes", 0)), test_rows=scored,
                         split=f"{split}; held-out text scored in {BLOCKS} contiguous blocks", unit="bytes")
     return build(card, trained.tokenizer, scores, info, throughput(trained))
+
+
+OVERLAP_SEEN = 0.05  # of the scored text's sampled 8-word runs found in the training text's sample: the GPT has seen part of it
+
+
+def overlap_with_training(trained, text: str) -> str:
+    """What can be said of whether the GPT was trained on ``text``: its sampled 8-word runs (white space aside) looked up in the
+    sample of the training text's runs kept with the model. It had said "the GPT has not [seen this kind of text]" of any
+    other text — of the model's own training text too (a sweep, 2026-12-07)."""
+    from .corpus import SHINGLE_WORDS, shingle_sample
+
+    kept = (trained.artefacts or {}).get("train_shingles")
+    if kept is None:
+        return ("whether the GPT was trained on any of it cannot be checked (this model keeps no sample of its training text): "
+                "if it was, the GPT's figures are flattered")
+    runs = shingle_sample(text)
+    if len(runs) < 10:
+        return (f"whether the GPT was trained on any of it cannot be checked: the scored text is too short ({len(runs)} sampled "
+                f"{SHINGLE_WORDS}-word runs, at least 10 are needed)")
+    share = float(np.isin(runs, np.asarray(kept, dtype=np.int64)).mean())
+    said = f"{share:.0%} of the scored text's sampled {SHINGLE_WORDS}-word runs ({len(runs):,}) occur in the GPT's training text"
+    if share >= OVERLAP_SEEN:
+        return f"{said} — the GPT has seen part of this text, and its figures here are flattered"
+    return f"{said} — little or none of it was in the GPT's training text"
 
 
 def _rescore(trained, corpus) -> Scores:

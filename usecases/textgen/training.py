@@ -19,7 +19,7 @@ from usecases.core.tables import DataProblem
 
 from . import quality
 from .config import Config, batch, resolve
-from .corpus import Corpus
+from .corpus import Corpus, shingle_sample
 from .evaluation import LN2, compare, ngram_name, score, token_nats
 from .model import TextModel, Trained
 from .ngram import tuned_ngram
@@ -74,7 +74,8 @@ class Prepared:
     bytes_per_token: float
     live_ids: torch.Tensor | None = None  # the live check's text (None: the scored text's first windows)
     live_bytes_per_token: float = 0.0
-    ng_live_bpb: float = 0.0  # the n-gram on the live check's text: the curve's reference line
+    ng_live_bpb: float = 0.0  # the n-gram on the whole live text (the curve's line is on its scored windows: ``live``)
+    _live_cache: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def new_model(self) -> TextModel:
         model = TextModel(self.config.model, "characters" if self.kind == "characters" else "bpe",
@@ -89,30 +90,51 @@ class Prepared:
         return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
                                  lr=cfg.lr, betas=(0.9, 0.99), fused=self.device.type == "cuda")
 
+    def live_windows(self, ids=None) -> int:
+        """How many ``block_size`` windows of the live text the live check scores (the first ones)."""
+        cfg = self.config
+        ids = self.live_source if ids is None else ids
+        return max(1, min(cfg.eval_batches * cfg.batch_size, (len(ids) - 1) // cfg.model.block_size))
+
+    @property
+    def live_source(self) -> torch.Tensor:
+        return self.scored_ids if self.live_ids is None else self.live_ids
+
     @property
     def live(self) -> tuple[torch.Tensor, float, float]:
-        """(token ids, bytes per token, n-gram bits per byte) of the text the live check reads."""
-        if self.live_ids is None:
-            return self.scored_ids, self.bytes_per_token, self.ng_bpb
-        return self.live_ids, self.live_bytes_per_token, self.ng_live_bpb
+        """(token ids, bytes per token, n-gram bits per byte) of the text the live check reads: the bytes per token and the
+        n-gram's figure are those of the windows it scores — the tokens ``ids[1 : windows × block_size + 1]`` — not of the whole
+        text. Both had been the whole text's: on a KJV model the n-gram on the live windows read 1.777 bits per byte while its
+        line read 2.134, and the GPT's points were divided by the whole text's 3.759 bytes per token instead of the windows'
+        3.928, so a run could be marked past the n-gram while the n-gram was ahead on the text the curve read (2026-12-07)."""
+        ids = self.live_source
+        n = self.live_windows(ids) * self.config.model.block_size
+        key = (id(ids), n)
+        if key not in self._live_cache:
+            head = ids[: n + 1].numpy()
+            nbytes = int(self.tok.token_bytes()[head[1:]].sum())
+            ng = float(self.ngram.token_nats(head).sum()) / LN2 / max(1, nbytes)
+            self._live_cache[key] = (nbytes / max(1, len(head) - 1), ng)
+        bpt, ng = self._live_cache[key]
+        return ids, bpt, ng
 
     def choice_section(self) -> dict:
         """The card's record of what the live curve and the kept checkpoint were measured on."""
         ids, _, ng = self.live
+        scored = self.live_windows(ids) * self.config.model.block_size
         if self.live_ids is None:
             return {"text": "the first windows of the scored held-out text (this corpus has no other held-out text)", "disjoint": False,
-                    "ngram_bpb": ng}
+                    "ngram_bpb": ng, "scored_tokens": scored}
         return {"text": "held-out validation text outside the scored slice", "disjoint": True, "tokens": int(len(ids)), "ngram_bpb": ng,
-                **({"slice": self.corpus.meta["choice_slice"]} if "choice_slice" in self.corpus.meta else {})}
+                "scored_tokens": scored, **({"slice": self.corpus.meta["choice_slice"]} if "choice_slice" in self.corpus.meta else {})}
 
     def val_loss(self, gpt) -> dict:
         """Live validation: the same fixed windows every time, of the held-out text kept for this check — disjoint from the scored
         text when the corpus has such text (the stack's documentation), so choosing the kept checkpoint does not touch the
-        card's figures — beside the n-gram's bits per byte on the same windows' text."""
+        card's figures — beside the n-gram's bits per byte on the same windows, both per byte of those windows."""
         cfg = self.config
         ids, bpt, ng = self.live
-        windows = max(1, min(cfg.eval_batches * cfg.batch_size, (len(ids) - 1) // cfg.model.block_size))
-        loss = float(token_nats(gpt, ids, cfg.model.block_size, max_windows=windows).mean())
+        loss = float(token_nats(gpt, ids, cfg.model.block_size, max_windows=self.live_windows(ids)).mean())
         bpb = loss / LN2 / bpt
         return {"val_loss": loss, "val_bpb": bpb, "ngram_bpb": ng, "beats_ngram": float(bpb < ng)}
 
@@ -297,7 +319,8 @@ def finish(prep: Prepared, model: TextModel, result, iterations: int, t0: float,
     scores = score(model.gpt, prep.ngram, prep.scored_np)
     name = ngram_name(kind, prep.ng_info["order"])
     metrics, baselines, _ = compare(tok, scores, name)
-    trained = Trained(model=model, card={}, artefacts=scores.as_artefacts())
+    # a sample of the training text's 8-word runs, so text given to evaluate later can be checked for overlap with it
+    trained = Trained(model=model, card={}, artefacts={**scores.as_artefacts(), "train_shingles": shingle_sample(prep.corpus.train)})
     # the drafts are written and judged before the run's time is read: taken first, "total_seconds" left out the seconds they
     # take, and the page's "done after 13 s" stood beside the card's 10 s (a walkthrough, 2026-12-07)
     drafts = quality.measure(trained, prep.corpus, ng_beaten=metrics["val_bpb"] < baselines[name]["val_bpb"], n_prompts=config.quality_prompts)

@@ -1,0 +1,166 @@
+"""Text generation's "train on your corpus" path: a tester's sweep (2026-12-07)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from usecases import textgen
+from usecases.core.tables import DataProblem
+from usecases.textgen import training
+from usecases.textgen.corpus import read_corpus, split
+
+LN2 = math.log(2)
+
+
+def _uneven_corpus():
+    """Training text of plain and accented sentences; a held-out part that starts plain and ASCII (the live windows) and ends
+    in accented, unpredictable words — so the live windows' n-gram figure and bytes per token differ from the whole part's."""
+    rng = np.random.default_rng(0)
+    plain = [f"The river runs past the mill number {i % 9} and the miller counts the sacks of grain." for i in range(330)]
+    accented = ["".join(rng.choice(list("àéèêëîïôûüç ç ékr")) for _ in range(60)) for _ in range(40)]
+    train = "\n".join(plain[:300] + accented[:20])
+    held = "\n".join(plain[300:] + accented[20:] * 3)
+    text = train + "\n" + held
+    corpus = split(text, "uneven")
+    return dataclasses.replace(corpus, train=text[: len(train) + 1], val=text[len(train) + 1:])
+
+
+def test_the_live_ngram_line_is_scored_on_the_live_windows():
+    """The live curve's n-gram line and bytes per token are those of the windows the live check scores, not of the whole
+    held-out text (they had been: the line read 2.134 where the n-gram on the live windows read 1.777)."""
+    cfg = dataclasses.replace(textgen.Config.quick(), eval_batches=1, batch_size=4)
+    prep = training.prepare(cfg, _uneven_corpus())
+    ids, bpt, ng = prep.live
+    block = prep.config.model.block_size
+    n = min(cfg.eval_batches * cfg.batch_size, (len(ids) - 1) // block) * block  # the windows val_loss scores
+    assert n < len(ids) - 1  # the windows are a part of the held-out text
+    head = ids[: n + 1].numpy()
+    nbytes = int(prep.tok.token_bytes()[head[1:]].sum())
+    assert ng == pytest.approx(prep.ngram.nats(head) / LN2 / nbytes, rel=1e-9)
+    assert bpt == pytest.approx(nbytes / n, rel=1e-9)
+    assert abs(ng - prep.ng_bpb) > 0.2 and abs(bpt - prep.bytes_per_token) > 0.05  # the case differs from the whole text
+    # the GPT's live point is divided by the same windows' bytes
+    gpt = prep.new_model().gpt
+    row = prep.val_loss(gpt)
+    nats = training.token_nats(gpt, ids, prep.config.model.block_size, max_windows=n // block)
+    assert len(nats) == n
+    assert row["val_bpb"] == pytest.approx(float(nats.sum()) / LN2 / nbytes, rel=1e-5)
+    assert row["ngram_bpb"] == ng and row["beats_ngram"] == float(row["val_bpb"] < ng)
+    assert prep.choice_section()["ngram_bpb"] == ng and prep.choice_section()["scored_tokens"] == n
+
+
+def _prose(n_sentences: int, seed: int = 1) -> list[str]:
+    rng = np.random.default_rng(seed)
+    words = "the river mill grain miller counts sacks of and a stone wheel turns slowly under morning light while boys carry water".split()
+    return [" ".join(rng.choice(words, size=int(rng.integers(8, 16)))).capitalize() + "." for _ in range(n_sentences)]
+
+
+def test_a_rewrapped_copy_of_the_training_text_is_refused():
+    """The training text followed by the same text re-wrapped at 72 columns had trained with no word (its n-gram read 1.022 bits
+    per byte, 2.134 on clean text): lines and 128-character slices were compared verbatim."""
+    import textwrap
+
+    sentences = _prose(1500)
+    original = "\n".join(" ".join(sentences[i:i + 3]) for i in range(0, len(sentences), 3))  # lines of three sentences
+    rewrapped = textwrap.fill(" ".join(sentences), 72)
+    with pytest.raises(DataProblem, match=r"repeats text of the part the model trains on, word for word \(line breaks and spacing aside\)"):
+        read_corpus([("kjv.txt", (original + "\n\n" + rewrapped).encode())])
+    respaced = original.replace(". ", ".  ")  # two spaces after each full stop, as typists do
+    with pytest.raises(DataProblem, match="it holds the same text as 'a.txt'"):
+        read_corpus([("a.txt", original.encode()), ("b.txt", respaced.encode())])
+    # one sentence per CSV row
+    csv = "text\n" + "".join(f'"{s}"\n' for s in sentences)
+    with pytest.raises(DataProblem, match="it holds the same text as 'a.txt'"):
+        read_corpus([("a.txt", original.encode()), ("b.csv", csv.encode())])
+    read_corpus([("a.txt", original.encode())])  # the text once is read
+
+
+def test_a_held_out_part_partly_copied_gets_a_note():
+    """A held-out part 41 % copied from the training part had been read with no note (its n-gram read 1.663 bits per byte,
+    2.143 clean): above 15 % the reader says the held-out figures are flattered, and by what share."""
+    sentences = _prose(3000)
+    lines = [" ".join(sentences[i:i + 2]) for i in range(0, len(sentences), 2)]  # 1,500 lines
+    cut = int(len(lines) * 0.9)
+    held = [lines[i - cut] if i % 10 < 3 else ln for i, ln in enumerate(lines[cut:], start=cut)]  # 30 % copied from the start
+    corpus = read_corpus([("a.txt", "\n".join(lines[:cut] + held).encode())])
+    note = next((n for n in corpus.notes if "held-out figures" in n), None)
+    assert note is not None and "flattered" in note, corpus.notes
+    share = int(note.split("%")[0])
+    assert 20 <= share <= 40, note
+    assert not read_corpus([("a.txt", "\n".join(lines).encode())]).notes  # clean: no note
+
+
+def _page(rows: int = 3000) -> str:
+    return ("<!DOCTYPE html><html><head><title>t</title></head><body>"
+            + "".join(f'<div class="row"><p><a href="/x/{i}">{i}</a> <span>item {i}</span></p></div>\n' for i in range(rows)) + "</body></html>")
+
+
+def _json_lines(rows: int = 3000) -> str:
+    import json
+
+    return "".join(json.dumps({"id": i, "text": f"a line of text number {i} with words", "label": "x"}) + "\n" for i in range(rows))
+
+
+@pytest.mark.parametrize("body, needle", [(_page(), "it is an HTML page"), (_json_lines(), "it is JSON data")])
+def test_markup_and_json_in_utf16_are_refused_as_in_utf8(body, needle):
+    """An HTML page or JSON lines saved as UTF-16 with its byte-order mark had trained: the sniffs read raw bytes."""
+    with pytest.raises(DataProblem, match=needle):
+        read_corpus([("f.txt", body.encode())])
+    with pytest.raises(DataProblem, match=needle):
+        read_corpus([("f.txt", b"\xff\xfe" + body.encode("utf-16-le"))])
+
+
+@pytest.mark.parametrize("body, needle", [(_page(), r"part of it is markup, not plain text: \d+% of the characters of the 64 kB from line"),
+                                          (_json_lines(), r"part of it is JSON data, not plain text: \d+% of the lines of the 64 kB from line")])
+def test_markup_after_the_first_64_kb_is_refused(body, needle):
+    """Markup or JSON lines after 64 kB of prose had trained: the tag count read the first 64 kB, the JSON sniff 3 lines."""
+    prose = "\n".join(" ".join(_prose(3, seed=i)) for i in range(400))
+    assert len(prose.encode()) > 70_000
+    read_corpus([("f.txt", prose.encode())])  # the prose alone is read
+    with pytest.raises(DataProblem, match=needle):
+        read_corpus([("f.txt", (prose + "\n" + body).encode())])
+
+
+def test_an_external_text_says_whether_the_gpt_was_trained_on_it(tmp_path):
+    """`evaluate --data` on the model's own training text (re-wrapped, so with another fingerprint) had been labelled "the
+    n-gram … has seen this kind of text, the GPT has not"; it now says how much of the scored text the training text holds."""
+    import textwrap
+
+    from usecases.core.store import ModelStore
+
+    own = "\n".join(" ".join(_prose(3, seed=i)) for i in range(900))
+    other = "\n".join(" ".join(_prose(3, seed=10_000 + i)) for i in range(900))
+    cfg = dataclasses.replace(textgen.Config.quick(), max_iters=10, iters_per_step=10, quality_prompts=1)
+    t = textgen.train(cfg, data=split(own, "own"))
+    textgen.save(t, ModelStore(tmp_path))
+    t = textgen.load(ModelStore(tmp_path))  # the sample survives saving
+    trained_on = own[: int(len(own) * 0.9)]  # the part the GPT trained on, re-wrapped (so another fingerprint)
+    seen = textgen.evaluate(t, split(textwrap.fill(trained_on, 72), "own, re-wrapped")).data
+    assert seen.kind == "external" and "the GPT has not" not in seen.split
+    assert "occur in the GPT's training text — the GPT has seen part of this text" in seen.split, seen.split
+    unseen = textgen.evaluate(t, split(other, "other")).data.split
+    assert "little or none" in textgen.evaluate(t, split(textwrap.fill(own, 72), "own")).data.split  # its end: the held-out part
+    assert "little or none of it was in the GPT's training text" in unseen, unseen
+    old = dataclasses.replace(t, artefacts={k: v for k, v in t.artefacts.items() if k != "train_shingles"})
+    assert "cannot be checked" in textgen.evaluate(old, split(other, "other")).data.split
+
+
+@pytest.mark.parametrize("command", [["list"], ["evaluate", "textgen"]])
+def test_a_closed_pipe_is_no_bug(command, tmp_path):
+    """`evaluate … | head -2` had said "unexpected BrokenPipeError … this is a bug in AI Use-Case Lab"."""
+    import os
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-m", "usecases", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**os.environ, "UCLAB_DEVICE": "cpu"})
+    p.stdout.close()  # the reader stops before the first line is written
+    err = p.stderr.read().decode()
+    rc = p.wait(timeout=120)
+    assert "BrokenPipe" not in err and "bug" not in err and "Traceback" not in err, err
+    assert rc == 141, (rc, err)
