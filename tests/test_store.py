@@ -252,3 +252,17 @@ def test_keys_and_invalid_keys(tmp_store):
     assert tmp_store.keys("demo") == ["demo", "demo/custom/mine"]
     with pytest.raises(ValueError):
         tmp_store.dir("../outside")
+
+
+def test_one_rule_names_a_model_on_the_page_and_on_the_command_line():
+    """The text page had no length cap, so a 61-character name saved there could not be named with --model (60), and a
+    300-character one failed as "store not writable" (a review, 2026-12-07)."""
+    from usecases.__main__ import _safe_name
+    from usecases.core.store import safe_model_name
+
+    long = "notes-" + "x" * 300
+    assert safe_model_name(long) == _safe_name(long) == long[:60] and len(safe_model_name(long)) == 60
+    assert safe_model_name("../../etc/passwd") == "etc-passwd" and safe_model_name("a" * 59 + "-b") == "a" * 59
+    assert safe_model_name(" ✓ ") == ""
+    page = (Path(__file__).resolve().parents[1] / "dashboard" / "views" / "text_generation.py").read_text()
+    assert "safe_model_name(" in page  # the page names its models by the same rule

@@ -164,3 +164,21 @@ def test_a_closed_pipe_is_no_bug(command, tmp_path):
     rc = p.wait(timeout=120)
     assert "BrokenPipe" not in err and "bug" not in err and "Traceback" not in err, err
     assert rc == 141, (rc, err)
+
+
+def test_a_users_corpus_is_never_written_to_disk(tmp_path, monkeypatch):
+    """A corpus over 1 MB had its BPE tokenizer (merges: fragments of the user's text) saved under .cache, and one over 2 M
+    characters its token ids (which decode back to the text), never deleted (a review, 2026-12-07). Only public text — the
+    stack's documentation — is cached."""
+    from usecases.textgen import prep
+
+    monkeypatch.setenv("UCLAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(prep, "ENCODE_CACHE_ABOVE", 100)
+    text = "".join(f"Note {i}: confidential patient diagnosis {i * 7919 % 1000}, merger code 4711-secret.\n" for i in range(2000))
+    mine = read_corpus([("private-notes.txt", text.encode())])
+    tok = prep.build_tokenizer("bpe", mine, 400)
+    ids = prep.encode(tok, mine.train)
+    assert len(ids) > 100 and list(tmp_path.iterdir()) == []
+    public = dataclasses.replace(mine, meta={**mine.meta, "public": True})  # the same calls on public text do cache
+    prep.encode(prep.build_tokenizer("bpe", public, 400), public.train, cache=True)
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npy"]

@@ -254,9 +254,9 @@ def _safe_name_or_none(name: str) -> str | None:
 
 
 def _safe_name(name: str) -> str:
-    import re
+    from usecases.core.store import safe_model_name
 
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:60]
+    s = safe_model_name(name)
     if not s:
         raise CliError("model name must contain letters or digits")
     return s

@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from usecases.core.tables import DataProblem
+from usecases.core.tables import DataProblem, json_loads, json_problem
 
 HOME_PREFIX = "home."
 STATE = "_scenario"
@@ -68,7 +68,7 @@ def from_percent(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 def encode(value: Any) -> str:
     if isinstance(value, str):
         try:
-            json.loads(value)
+            json_loads(value)
         except ValueError:
             return value
         return json.dumps(value)
@@ -77,7 +77,7 @@ def encode(value: Any) -> str:
 
 def decode(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_loads(text)  # a link nested 1,000 levels deep had raised RecursionError on the page (a review, 2026-12-07)
     except ValueError:
         return text
 
@@ -160,11 +160,11 @@ def parse(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_FILE_BYTES:
         raise DataProblem(f"it is larger than {MAX_FILE_BYTES // 1024} KB; a scenario is a few KB", subject)
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json_loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise DataProblem("it is not UTF-8 text", subject) from None
     except ValueError as exc:
-        raise DataProblem(f"it is not valid JSON ({exc.msg} at line {exc.lineno})", subject) from None
+        raise DataProblem(f"it is not valid JSON ({json_problem(exc)})", subject) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DataProblem(f"it is not an AI Use-Case Lab scenario (expected \"format\": \"{FORMAT}\")", subject)
     values = data.get("values")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 
-import re
 
 import numpy as np
 import plotly.express as px
@@ -242,7 +241,9 @@ def tab_train(runs: dict) -> None:
         try:
             corpus = read_corpus([(f.name, f.getvalue()) for f in files], text_column=col.strip() or None)
             # Named after the first file unless a name is given ("my-model" for every corpus hid which one was in view).
-            safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip() or files[0].name.rsplit(".", 1)[0]).strip("-.")
+            from usecases.core.store import safe_model_name  # the command line's rule: --model can name it
+
+            safe = safe_model_name(name.strip() or files[0].name.rsplit(".", 1)[0])
             if not safe:
                 raise DataProblem("the name must contain letters or digits", "the model name")
         except DataProblem as exc:

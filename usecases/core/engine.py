@@ -521,8 +521,10 @@ def write(ds, output: str) -> int:
     out = Path(output)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
-        if out.suffix.lower() == ".csv":
-            ds.write_csv(str(tmp))
+        if out.suffix.lower() == ".csv":  # text cells neutralised as the local CSV's are (tables.to_safe_csv): a complaint or a
+            from usecases.core.tables import safe_cells  # prompt "=HYPERLINK(…)" had been written live (a review, 2026-12-07)
+
+            ds.map_batches(safe_cells, batch_format="pandas").write_csv(str(tmp))
         else:
             ds.write_parquet(str(tmp))
         (tmp / _MARK).write_text("written by python -m usecases score --engine ray\n")

@@ -18,6 +18,8 @@ The arrows are plain calls with typed values::
 
 from __future__ import annotations
 
+import difflib
+
 import dataclasses
 import inspect
 import math
@@ -427,7 +429,12 @@ def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> dict[str, s
     out = {}
     for key, (name, allowed) in keys.items():
         if not hasattr(a, name):
-            continue  # a widget's own key (e.g. a share typed in per cent), not a setting
+            if not name.endswith("%") and allowed is None:  # (a share's per-cent box is the share's widget, not a setting)
+                # a misspelt or made-up setting ("fraud.a.cost_per_alrt") had been taken and used nowhere, without a word
+                # (a review, 2026-12-07)
+                near = difflib.get_close_matches(name, list(meta), n=1)
+                out[key] = f"{key} (no such setting{f'; did you mean {prefix}{near[0]}?' if near else ''})"
+            continue
         given, used = values[key], getattr(a, name)
         f = meta.get(name)
         whole = f is not None and isinstance(f.default, int) and not isinstance(f.default, bool)  # the page's box takes whole numbers

@@ -30,6 +30,8 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from .tables import json_loads, json_problem
+
 ENV_VAR = "UCLAB_MODEL_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEIGHTS = "model.safetensors"
@@ -39,6 +41,16 @@ PREVIOUS = "previous"
 REQUIRED_CARD_KEYS = ("usecase", "version", "format_version", "created_at", "sha256", "metrics")
 CARD_TYPES = {"usecase": (str,), "version": (int,), "format_version": (int,), "created_at": (str,), "sha256": (str,), "metrics": (dict,),
               "weights_bytes": (int,), "baselines": (dict,), "data": (dict,)}
+
+
+def safe_model_name(name: str) -> str:
+    """A model's folder name under ``<use case>/custom/``, the one rule for the command line's ``--model-name`` and the pages'
+    names: letters, digits, ``_ . -``, at most 60 characters ("" when nothing is left). The text page had no cap, so a name of
+    61 characters saved there could not be named with ``--model``, and one of 300 failed as "store not writable" (a review,
+    2026-12-07)."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:60].strip("-.")
 
 
 class ModelUnusable(RuntimeError):
@@ -288,7 +300,7 @@ class ModelStore:
     @staticmethod
     def _read_card_quiet(d: Path) -> dict:
         try:
-            return json.loads((d / CARD).read_text())
+            return json_loads((d / CARD).read_text())
         except (OSError, ValueError):
             return {}
 
@@ -304,11 +316,11 @@ class ModelStore:
                                   if p.parents[2].name != name)) if custom and model else ()
             raise ModelMissing(key, others)
         try:
-            card = json.loads(card_path.read_text(encoding="utf-8"))
+            card = json_loads(card_path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
             raise ModelUnusable(key, f"{CARD} is not UTF-8 text") from None
         except ValueError as exc:
-            raise ModelUnusable(key, f"{CARD} is not valid JSON ({exc.msg.removesuffix(' at')}, line {exc.lineno})") from None
+            raise ModelUnusable(key, f"{CARD} is not valid JSON ({json_problem(exc)})") from None
         except OSError as exc:
             raise ModelUnusable(key, f"{CARD} cannot be read ({exc.strerror})") from None
         if not isinstance(card, dict):

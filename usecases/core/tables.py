@@ -209,13 +209,13 @@ def _is_json(data: bytes, lines: int = 1) -> bool:
         return False
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        json.loads(body)
+        json_loads(body)
         return True
     except (ValueError, UnicodeDecodeError):
         pass
     first = [ln for ln in body.lstrip().split(b"\n", 50) if ln.strip()][:lines]
     try:
-        return len(first) == lines and all(isinstance(json.loads(ln), (dict, list)) for ln in first)
+        return len(first) == lines and all(isinstance(json_loads(ln), (dict, list)) for ln in first)
     except (ValueError, UnicodeDecodeError):
         return False
 
@@ -1350,6 +1350,34 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
+def json_loads(text, **kwargs):
+    """``json.loads`` whose every failure is a ``ValueError`` a reader can name in one line: a file nested about 1,000 levels
+    deep made the decoder raise ``RecursionError`` — a traceback on the page from a link or a scenario file, "unexpected
+    RecursionError … a bug" from the command line — and an integer of more than 4,300 digits a ``ValueError`` without the
+    decoder's ``msg`` and ``lineno``, which the readers' messages use (a review, 2026-12-07). See :func:`json_problem`."""
+    import json
+
+    try:
+        return json.loads(text, **kwargs)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise ValueError("nested too deeply: lists or objects more than about 1,000 levels inside each other") from None
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion: value has 5001 digits; …"
+        digits = re.search(r"value has (\d+) digits", str(exc))
+        raise ValueError(f"a number of {int(digits.group(1)):,} digits, more than the 4,300 a number may have" if digits
+                         else f"a value that cannot be read: {str(exc).split(';')[0]}") from None
+
+
+def json_problem(exc: ValueError) -> str:
+    """A :func:`json_loads` failure in words: the decoder's message and line ("Expecting ',' delimiter, line 3"), or the
+    sentence of a nesting or number problem."""
+    msg = getattr(exc, "msg", None)
+    if msg is None:
+        return str(exc)
+    return f"{msg.removesuffix(' at')}, line {exc.lineno}"
+
+
 def neutralise(value):
     """Prefix a quote to text that a spreadsheet would run as a formula (CSV injection). A cell that is a plain finite number
     (``-12.5``, ``+3``, ``-1e5``), even one held as text, stays as it is: a spreadsheet reads it as that number and runs
@@ -1364,12 +1392,19 @@ def to_safe_csv(df: pd.DataFrame, **kwargs) -> bytes:
     """CSV bytes with text cells neutralised; numbers stay numbers (a negative amount is not a formula). A carriage return
     inside a cell is written as a line break: the CSV writer quotes a cell for "\n" but not for a lone "\r", so a cell
     holding one had been written bare and read back as several rows (a sweep, 2026-12-06)."""
+    return safe_cells(df).to_csv(index=False, **kwargs).encode("utf-8")
+
+
+def safe_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and headers are neutralised (:func:`neutralise`), carriage returns written as line
+    breaks: what :func:`to_safe_csv` writes, for writers of their own (the Ray engine's CSV partitions, which had written a
+    triage complaint ``=HYPERLINK(…)`` as a live formula; a review, 2026-12-07)."""
     safe = df.copy()
     for c in safe.columns:
         if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
             safe[c] = safe[c].map(neutralise).map(lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) and "\r" in v else v)
     safe.columns = [neutralise(str(c)) for c in safe.columns]
-    return safe.to_csv(index=False, **kwargs).encode("utf-8")
+    return safe
 
 
 

@@ -196,7 +196,9 @@ def build(card: dict, tok, scores: Scores, data: DataInfo, throughput: Throughpu
                           spread_unit="blocks of the held-out text", ngram=name, ngram_order=order, quality=Quality.from_card(card), facts=ModelFacts.from_card(card), curve=curve,
                           throughput=throughput, scored_bytes=int(tok.token_bytes()[scores.ids[1:]].sum()),
                           curve_text="held-out validation text outside the scored slice" if disjoint else "the first windows of the held-out text",
-                          curve_ngram_bpb=float(choice["ngram_bpb"]) if disjoint and "ngram_bpb" in choice else None)
+                          # the n-gram on the windows the curve scored — the scored text's first windows too, since 2026-12-07
+                          # (a user corpus's curve had been drawn against the whole held-out text's n-gram)
+                          curve_ngram_bpb=float(choice["ngram_bpb"]) if "ngram_bpb" in choice else None)
 
 
 # ---- the contract's evaluate -------------------------------------------------------------------------
@@ -279,7 +281,8 @@ def _rescore(trained, corpus) -> Scores:
         raise DataProblem(f"it has {len(missing):,} character{'s' if len(missing) != 1 else ''} this model never saw ({shown}): a model trained "
                           "on a small corpus reads only the characters of its training text — evaluate it on text in the same "
                           "characters, or on the corpus it was trained on", "this corpus")
-    train_np, scored_np = encode(tok, corpus.train), encode(tok, corpus.scored_text)
+    public = bool(corpus.meta.get("public"))  # a user's text is never cached on disk (prep.encode)
+    train_np, scored_np = encode(tok, corpus.train, cache=public), encode(tok, corpus.scored_text, cache=public)
     if len(scored_np) < 2:
         raise DataProblem("its held-out text is shorter than two tokens", "this corpus")
     order = trained.card.get("ngram", {}).get("order")  # the order picked at training time, on training text only

@@ -20,7 +20,7 @@ from typing import Iterator
 import torch
 
 from usecases.core.store import REPO_ROOT
-from usecases.core.tables import DataProblem
+from usecases.core.tables import DataProblem, json_loads, json_problem
 
 from .generate import Sampling, Step, stream_logits
 
@@ -64,12 +64,12 @@ def scan() -> tuple[list[LocalModel], list[tuple[str, str]]]:
         if _in_cache(p) and not _causal_or_broken(p):
             continue  # the Hugging Face cache holds encoders and other models a person did not put there for this page
         try:
-            cfg = json.loads((p / "config.json").read_text(encoding="utf-8"))
+            cfg = json_loads((p / "config.json").read_text(encoding="utf-8"))
         except UnicodeDecodeError:
             skipped.append((str(p), "its config.json is not UTF-8 text"))
             continue
         except ValueError as exc:
-            skipped.append((str(p), f"its config.json is not valid JSON ({exc.msg}, line {exc.lineno})"))
+            skipped.append((str(p), f"its config.json is not valid JSON ({json_problem(exc)})"))
             continue
         except OSError as exc:
             skipped.append((str(p), f"its config.json cannot be read ({exc.strerror})"))
@@ -91,7 +91,7 @@ def scan() -> tuple[list[LocalModel], list[tuple[str, str]]]:
 
 def _causal_or_broken(p: Path) -> bool:
     try:
-        archs = json.loads((p / "config.json").read_text(encoding="utf-8")).get("architectures")
+        archs = json_loads((p / "config.json").read_text(encoding="utf-8")).get("architectures")
     except (OSError, ValueError, AttributeError):
         return True
     return not isinstance(archs, list) or any(isinstance(a, str) and a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs)

@@ -31,11 +31,16 @@ def ngram_orders(requested: tuple[int, ...], kind: str) -> tuple[int, ...]:
 
 
 def build_tokenizer(kind: str, corpus: Corpus, vocab: int):
-    """The tokenizer for a corpus; BPE is trained on the training split only."""
+    """The tokenizer for a corpus; BPE is trained on the training split only. Cached on disk only for public text (the stack's
+    documentation, ``meta["public"]``): a user's corpus stays in memory — its BPE merges, fragments of its text, had been
+    saved under .cache and never deleted (a review, 2026-12-07)."""
     if kind == "characters":
         return CharTokenizer.from_text(corpus.text)
     import tokenizers
 
+    if not corpus.meta.get("public"):
+        step = 1 << 16
+        return BPETokenizer.train([corpus.train[i : i + step] for i in range(0, len(corpus.train), step)], vocab_size=vocab)
     path = _cache_file(f"textgen-bpe-{_sha(f'{tokenizers.__version__}|{vocab}|{_sha(corpus.train)}')[:16]}.json")
     if path.exists():
         try:
@@ -50,9 +55,10 @@ def build_tokenizer(kind: str, corpus: Corpus, vocab: int):
     return tok
 
 
-def encode(tok, text: str) -> np.ndarray:
-    """Token ids of a text (long texts cached as .npy by tokenizer and text, loaded without pickle)."""
-    if len(text) < ENCODE_CACHE_ABOVE:
+def encode(tok, text: str, *, cache: bool = False) -> np.ndarray:
+    """Token ids of a text; long public texts (``cache``) are cached as .npy by tokenizer and text, loaded without pickle. A
+    user's text is never written to disk (its token ids decode back to it)."""
+    if not cache or len(text) < ENCODE_CACHE_ABOVE:
         return tok.encode_array(text)
     ident = tok.tk.to_str() if isinstance(tok, BPETokenizer) else "".join(tok.chars)
     path = _cache_file(f"textgen-ids-{_sha(_sha(ident) + _sha(text))[:16]}.npy")

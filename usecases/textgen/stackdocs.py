@@ -231,6 +231,7 @@ def stack_corpus() -> Corpus:
     by_pkg = df.assign(b=df["text"].str.len()).groupby("package")["b"].sum().sort_values(ascending=False)
     meta = {
         "fingerprint": fp, "versions": versions, "licences": licences, "build_version": BUILD_VERSION,
+        "public": True,  # text of installed packages: its tokenizer and token ids may be cached on disk (prep.build_tokenizer)
         "documents": len(df), "modules": int(df["module"].nunique()),
         "val_modules": int(va["module"].nunique()), "val_documents": len(va),
         "train_bytes": len(train.encode()), "val_bytes": len(val.encode()),

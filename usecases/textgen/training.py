@@ -149,7 +149,8 @@ def prepare(config: Config, data: Corpus | None, device=None) -> Prepared:
     corpus = data
     kind = choose_tokenizer(config.tokenizer, corpus)
     tok = build_tokenizer(kind, corpus, config.bpe_vocab)
-    train_np, scored_np = encode(tok, corpus.train), encode(tok, corpus.scored_text)
+    public = bool(corpus.meta.get("public"))  # only public text is cached on disk (prep.encode)
+    train_np, scored_np = encode(tok, corpus.train, cache=public), encode(tok, corpus.scored_text, cache=public)
     device = device if device is not None else select_device(config.device)
     gen = seed_everything(config.seed)
     train_ids, scored_ids = torch.from_numpy(train_np), torch.from_numpy(scored_np)
@@ -168,7 +169,7 @@ def prepare(config: Config, data: Corpus | None, device=None) -> Prepared:
         raise DataProblem(f"the corpus is too small to split with a {config.model.block_size}-token context; add text", "this corpus")
     live = {}
     if corpus.choice_text:
-        live_np = encode(tok, corpus.choice_text)
+        live_np = encode(tok, corpus.choice_text, cache=public)
         if len(live_np) >= config.model.block_size + 2:
             live_bytes = int(tok.token_bytes()[live_np[1:]].sum())
             live = {"live_ids": torch.from_numpy(live_np), "live_bytes_per_token": live_bytes / max(1, len(live_np) - 1),

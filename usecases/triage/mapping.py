@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, normalise_name, on_distinct, text_to_numbers
+from usecases.core.tables import DEFAULT_NA, SPREADSHEET_NA, DataProblem, json_loads, normalise_name, on_distinct, text_to_numbers
 
 CANONICAL = ("age", "sex", "arrival", "complaint", "avpu", "pain", "sbp", "dbp", "hr", "rr", "temp", "spo2", "level", "nurse_level")
 INPUTS = CANONICAL[:12]
@@ -92,7 +92,7 @@ class Mapping:
             return dict(pairs)
 
         try:
-            d = json.loads(text, object_pairs_hook=no_repeats)
+            d = json_loads(text, object_pairs_hook=no_repeats)
         except ValueError as exc:
             # the decoder's own words ("Expecting property name enclosed in double quotes: line 1 column 123 (char 122)") for
             # the commonest slip, a comma before } or ], which JSON does not allow (a sweep, 2026-12-05)
