@@ -261,7 +261,7 @@ MAX_JSON_SHARE = 0.5  # of a piece's non-blank lines
 
 def _json_share(piece: bytes) -> float:
     """The share of a piece's non-blank lines (its first and last left out: the piece may cut them) that are JSON objects or arrays."""
-    import json
+    from usecases.core.tables import json_loads  # (a line nested 1,000 levels deep is a ValueError there, not a RecursionError)
 
     lines = [ln.strip() for ln in piece.split(b"\n")[1:-1] if ln.strip()]
     if len(lines) < 3:
@@ -270,7 +270,7 @@ def _json_share(piece: bytes) -> float:
     for ln in lines:
         if ln[:1] in (b"{", b"[") and ln[-1:] in (b"}", b"]"):
             try:
-                hits += isinstance(json.loads(ln), (dict, list))
+                hits += isinstance(json_loads(ln), (dict, list))
             except ValueError:
                 pass
     return hits / len(lines)
