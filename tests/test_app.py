@@ -290,9 +290,10 @@ def test_home_warns_beside_the_triage_verdict_what_it_hides(monkeypatch):
     at.run()  # Home
     _no_exceptions(at)
     assert [w.value for w in at.warning if w.value.startswith("On level 1 alone")] == [caveat]
-    from dashboard.components.report import verdict_text  # and the portfolio report's triage section
+    from dashboard.components.report import use_case_section  # and the portfolio report's triage section, as a warning
 
-    assert f"neither is better on this data. {caveat} Data: " in verdict_text(triage.SPEC, evaluate(triage.load(ModelStore(ROOT / "models"))))
+    sec = use_case_section(triage.SPEC, evaluate(triage.load(ModelStore(ROOT / "models"))))
+    assert ("warning", caveat) in sec.notes and sec.notes[0][1].endswith("neither is better on this data.") and caveat not in sec.text
 
 
 def test_a_share_is_typed_in_per_cent_and_kept_as_a_share():

@@ -478,6 +478,9 @@ def test_a_report_puts_the_pages_words_under_its_figures_and_a_tiles_explanation
     sec.say("caption", "Losses prevented = `75 %` × 750")
     sec.say("success", "**PyTorch wins**: 0.733 vs 0.699  \nRows: a week")
     sec.say("warning", "**Careful:** :material/warning: the net is negative")  # drawn twice on a page: said once
+    sec.say("caption", "It writes text that *looks like* its corpus; 2 * 3 * 4 = 24")
+    assert sec.notes[-1][1] == "It writes text that looks like its corpus; 2 * 3 * 4 = 24"  # emphasis marks go, arithmetic stays
+    sec.notes.pop()
     html = build_html("One", [sec])
     assert "<div class='v'>16.8 months</div><div class='h'>Low: never · high: 1.5 months.</div>" in html
     said = html[html.index("What the page says"):]

@@ -853,9 +853,11 @@ def test_the_revenue_uplift_splits_into_the_best_peer_and_what_the_model_adds():
     pop, m, p = ev.baselines["most_popular"]["ndcg@10"], ev.model["ndcg@10"], ev.baselines[peer]["ndcg@10"]
     assert extra == pytest.approx(2e6 * 0.04 * 0.08 * 12.0 * 0.3 * (m - p) / pop)  # by hand, at the default assumptions
     # Home's card shows value()'s headline: it credited this model with the whole uplift over most-popular.
-    assert f"; {ev.label(peer)} alone would earn {fmt.money(peer_rev)} of it; " in rec.value(ev, a).headline
+    # rounded once, to the whole euros the page's paragraph writes (€20,549.6 read €20.5k beside its €20,550)
+    assert f"; {ev.label(peer)} alone would earn {fmt.money(round(peer_rev))} of it; " in rec.value(ev, a).headline
+    assert f"× transfer {fmt.rate(a.transfer)})" in rec.value(ev, a).headline  # in per cent, as its box: not "× transfer 0.3"
     worse = dataclasses.replace(ev, model={**ev.model, "ndcg@10": p - 0.01})
-    assert f"; {ev.label(peer)} would earn more: {fmt.money(peer_rev)}; " in rec.value(worse, a).headline
+    assert f"; {ev.label(peer)} would earn more: {fmt.money(round(peer_rev))}; " in rec.value(worse, a).headline
     c = rb.case(rb.evaluation_lift(ev), a)  # revenue is not profit: the headline says what the margin keeps
     assert rec.value(ev, a).headline.endswith(f"; a 40 % margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit, "
                                               f"{fmt.money(c.net[1])} net after the €6.0k/month running cost")  # the tile's net, said

@@ -76,11 +76,27 @@ def comparison_rows(ev):
     return df.rename(columns={c: f"{c[3:].replace('ngram', 'n-gram')}: relative change of the model" for c in rel})
 
 
-def verdict_text(spec, ev) -> str:
-    """A use case's paragraph in the portfolio report: purpose, verdict, what the verdict hides (``Evaluation.caveat``, as
-    Home's card shows it) and the rows it was measured on."""
-    caveat = ev.caveat()
-    return f"{spec.purpose} {ev.verdict().sentence} {caveat + ' ' if caveat else ''}Data: {ev.data.source}. Rows: {ev.data.split}."
+def use_case_section(spec, ev, v=None, asm=None) -> Section:
+    """A use case's section of the portfolio report: its purpose and the rows it was measured on; under *What the page says*
+    the verdict, what the verdict hides (``Evaluation.caveat``) as a warning — as Home's card shows it (it had stood in the
+    grey paragraph, where triage's level-1 comparison with the nurse read as a footnote; a walkthrough, 2026-12-07) — and
+    the card's line on how its net value is made; its primary metric and net value; the model against its baselines; the
+    assumptions it was priced under."""
+    from usecases.core import fmt
+
+    kpis = [(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric)))]
+    if v is not None:
+        kpis.append(("Net value / month (after system cost)", fmt.span(*v.monthly)))
+    sec = Section(title=spec.title, text=f"{spec.purpose} Data: {ev.data.source}. Rows: {ev.data.split}.", kpis=kpis,
+                  tables=[("Model vs baselines (same rows)", comparison_rows(ev))],
+                  assumptions=assumptions_table(asm) if asm is not None else {})
+    verdict = ev.verdict()
+    sec.say("success" if verdict.winner == "model" else "info" if verdict.tie else "warning", verdict.sentence)
+    if caveat := ev.caveat():
+        sec.say("warning", caveat)
+    if v is not None:  # the card's line under its tiles: how the net value is made ("… − €20.8k running cost = €10.7k net",
+        sec.say("caption", v.headline)  # "not priced, so the net is the running cost"); the report had the figure alone
+    return sec
 
 
 def portfolio_download(values, evaluations: dict, pa, assumptions: dict | None = None) -> None:
@@ -89,7 +105,6 @@ def portfolio_download(values, evaluations: dict, pa, assumptions: dict | None =
     case → its assumptions object; the report had listed Home's five inputs alone beside figures priced at a fraud volume
     and a margin it did not show) — from the same evaluations and values as the cards."""
     import usecases
-    from usecases.core import fmt
 
     home = section()
     home.title = "Portfolio"
@@ -102,16 +117,7 @@ def portfolio_download(values, evaluations: dict, pa, assumptions: dict | None =
         if ev is None:
             secs.append(Section(title=spec.title, text="No usable model: open its page to train it."))
             continue
-        v = by_name.get(name)
-        kpis = [(spec.primary_label, fmt.metric(ev.model.get(spec.primary_metric)))]
-        if v is not None:
-            kpis.append(("Net value / month (after system cost)", fmt.span(*v.monthly)))
-        asm = (assumptions or {}).get(name)
-        sec = Section(title=spec.title, text=verdict_text(spec, ev), kpis=kpis, tables=[("Model vs baselines (same rows)", comparison_rows(ev))],
-                      assumptions=assumptions_table(asm) if asm is not None else {})
-        if v is not None:  # the card's line under its tiles: how the net value is made ("… − €20.8k running cost = €10.7k net",
-            sec.say("caption", v.headline)  # "not priced, so the net is the running cost"); the report had the figure alone
-        secs.append(sec)
+        secs.append(use_case_section(spec, ev, by_name.get(name), (assumptions or {}).get(name)))
     html = build_html("AI Use-Case Lab — portfolio report", secs)
     st.download_button("Download the portfolio report (HTML)", html.encode("utf-8"), file_name="portfolio-report.html", mime="text/html",
                        icon=":material/description:", key="report-portfolio", type="primary")

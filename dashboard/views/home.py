@@ -154,7 +154,8 @@ if values:
           f"cost) ÷ system cost, where the system cost is the one-off costs plus {h} months of running costs "
           f"({fmt.money(b['system_cost'])}). {cases}") if b["roi"] is not None else "No system cost to return."),
         ("Monthly net, full adoption", net_total,
-         f"The sum of the cards' net values above, after system costs: {net_sum}; "
+         # "the cards' … above" read oddly in the report, where the use cases' sections come below (a walkthrough, 2026-12-07)
+         f"The sum of the use cases' net values, after system costs: {net_sum}; "
          f"range {fmt.between(sum(v.monthly[0] for v in values), sum(v.monthly[2] for v in values))}"),
     ]
     widgets.kpi_row(kpis)

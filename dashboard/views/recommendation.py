@@ -89,30 +89,27 @@ def tab_user(active, ev) -> None:
     code = int(users.loc[users.user_id == uid, "code"].iloc[0])
     rated = serving.feedback_word(active) == "ratings"
     had = "rated" if rated else "had"
-    left, right = st.columns([2, 3])
-    with left:
-        # An implicit file (who had what) has no rating to show or sort by: a column of blanks read "None".
-        h = serving.history(active, code, 10)  # the first 10: "learned from 34 of this user's films" stood above ten, unsaid
-        st.markdown(f"**History, best rated first** (training part, the first {len(h)})" if rated else
-                    f"**History** (training part, latest first where the file has times; the first {len(h)})")
-        h["title"] = [f"{t} ({y})" if y else t for t, y in zip(h["title"], h["year"])]
-        st.dataframe(h[["title", "rating"] if rated else ["title"]], hide_index=True, width="stretch",
-                     column_config={"title": st.column_config.TextColumn("Title", width=330),  # 220 cut "The Empire Strikes Ba…"
-                                    "rating": st.column_config.NumberColumn("Rating", format="%.1f ★", width=64)})
-    with right:
-        st.markdown("**Top-10 recommendations**")
-        recs = serving.recommend(active, code, 10, beta=div)
-        later = serving.watched_later(active, code)
-        recs["watched later"] = ["✓" if i in later else "" for i in recs["item_id"]]
-        recs["because you liked"] = recs["because you liked"].replace("", "—")
-        recs["title"] = [f"{t} ({y})" if y else t for t, y in zip(recs["title"], recs["year"])]
-        st.dataframe(recs[["rank", "title", "because you liked", "watched later"]], hide_index=True, width="stretch",
-                     column_config={"rank": st.column_config.NumberColumn("#", width=36),
-                                    "title": st.column_config.TextColumn("Title", width=260),
-                                    # 170 cut "Raiders of the Lost Ark (India…" (a walkthrough, 2026-12-07)
-                                    "because you liked": st.column_config.TextColumn("Because you liked", width=300),
-                                    "watched later": st.column_config.TextColumn("Held out", width=64,
-                                                                                 help=f"✓ = among the {many} this user {had} in the held-out part")})
+    # One above the other, each the page's width: side by side (2 : 3) the titles, the reasons and the "Held out" marks were cut
+    # off at 1,400 px — "Raiders of the Lost Ark (India…", a rating column read "Ratin" (walkthroughs, 2026-12-07)
+    h = serving.history(active, code, 10)  # the first 10: "learned from 34 of this user's films" stood above ten, unsaid
+    st.markdown(f"**History, best rated first** (training part, the first {len(h)})" if rated else
+                f"**History** (training part, latest first where the file has times; the first {len(h)})")
+    h["title"] = [f"{t} ({y})" if y else t for t, y in zip(h["title"], h["year"])]
+    st.dataframe(h[["title", "rating"] if rated else ["title"]], hide_index=True, width="stretch",
+                 column_config={"title": st.column_config.TextColumn("Title", width=480),
+                                "rating": st.column_config.NumberColumn("Rating", format="%.1f ★", width=80)})
+    st.markdown("**Top-10 recommendations**")
+    recs = serving.recommend(active, code, 10, beta=div)
+    later = serving.watched_later(active, code)
+    recs["watched later"] = ["✓" if i in later else "" for i in recs["item_id"]]
+    recs["because you liked"] = recs["because you liked"].replace("", "—")
+    recs["title"] = [f"{t} ({y})" if y else t for t, y in zip(recs["title"], recs["year"])]
+    st.dataframe(recs[["rank", "title", "because you liked", "watched later"]], hide_index=True, width="stretch",
+                 column_config={"rank": st.column_config.NumberColumn("#", width=36),
+                                "title": st.column_config.TextColumn("Title", width=300),
+                                "because you liked": st.column_config.TextColumn("Because you liked", width=380),
+                                "watched later": st.column_config.TextColumn("Held out", width=72,
+                                                                             help=f"✓ = among the {many} this user {had} in the held-out part")})
     thr = active.card.get("data", {}).get("liked_from_rating")
     liked_rule = (f"rated {fmt.number(thr, 2)} or more" if thr is not None else "every interaction counts: the file has no ratings")
     hits = int((recs['watched later'] == '✓').sum())

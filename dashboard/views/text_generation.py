@@ -183,7 +183,7 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
                 f"in {took} on {f.trained_on} "
                 "can and cannot do. It is **not** a " + ("writer: it knows no facts beyond the patterns of its text"
                                                          if own else "documentation writer: it knows no facts about your code")
-                + ", it invents names and behaviour, and its drafts need a full rewrite. Use a large pretrained model (see *Use a pretrained model*) for real drafts.")
+                + ", it invents names and behaviour, and its drafts need a full rewrite. Use a large pretrained model (the Generate tab's *Use a pretrained model you already have*) for real drafts.")
     if q and q.samples:
         with st.expander(f"{len(q.samples)} unedited samples ({'prompts from its held-out text' if own else 'fixed prompts'}, {q.sample_settings})"):
             for smp in q.samples:

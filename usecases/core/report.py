@@ -72,6 +72,7 @@ class Section:
 
 
 _ICON = re.compile(r":material/[a-z0-9_]+:\s*")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")  # *word* but not 2 * 3 * 4 or a**b
 _DIRECTIVE = re.compile(r":(?:[a-z]+-badge|red|green|orange|blue|violet|gray|grey|rainbow|primary)\[([^\]]*)\]")
 
 
@@ -79,6 +80,7 @@ def plain(text: str) -> str:
     """A page's Markdown line as plain text for a report: no bold marks, code ticks, icon codes or colour directives."""
     t = _DIRECTIVE.sub(r"\1", _ICON.sub("", str(text)))
     t = t.replace("**", "").replace("`", "").replace("\\$", "$").replace("  \n", "\n")
+    t = _EMPHASIS.sub(r"\1", t)  # *looks like* (the text page's "It writes text that *looks like* …" kept its asterisks)
     return t.strip()
 
 

@@ -249,8 +249,8 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
         # when the test week does not fit, the caption says so first
         out.append(("caption", (f"The profit-optimal threshold fitted your team on the validation rows only: there it raised "
                                 f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(cap)} your "
-                                f"investigators can handle; on the {week} it raises {fmt.count(op.raised)} a day — more than that, "
-                                "as the warning below says.") if op.over_capacity_on_test else
+                                f"investigators can handle; on the {week} it raises {fmt.count(op.raised)} a day — more than that: "
+                                "see the warning on the alerts your team can work.") if op.over_capacity_on_test else
                                (f"The profit-optimal threshold fits your team: chosen on the validation rows, where it raised "
                                 f"{fmt.count(op.optimal_alerts_per_day)} alerts/day at your volume, within the {fmt.count(cap)} your "
                                 f"investigators can handle; on the {week} it raises {fmt.count(op.raised)} a day (the Alerts figure).")))
@@ -263,6 +263,11 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
                                 else " Choose “Team capacity” to stay within it, or add investigators.")))
     if op.over_capacity_on_test:
         n, c = _pair(op.raised, cap)
+        # raised = worked + unworked as written: "27.6 a day — and 12.2 a day go unworked" had stood beside "raised 40" (39.8;
+        # a walkthrough, 2026-12-07), so the raised figure takes the decimal the other two have
+        worked, raised = round(op.alerts_per_day, 1), round(op.raised, 1)
+        if "." not in n:
+            n = fmt.number(raised, 1) if raised != int(raised) else n
         v = _pair(op.validation_alerts_per_day, cap)[0]
         why = (f" ({fmt.count(op.validation_false_alerts)} false alert{'s' if op.validation_false_alerts != 1 else ''} among "
                f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.raised_false_alerts)} among the "
@@ -271,8 +276,8 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
                   if op.raised_false_alerts else "") + ")" if op.validation_legit else "")
         out.append(("warning", f"On the {week} this threshold raised {n} alerts/day at your volume, above your capacity of {c}/day: it was "
                                f"chosen on the validation rows, where it raised {v}{why}. Every figure here counts only the alerts your "
-                               f"team can work, the highest-scored first — {fmt.number(op.alerts_per_day, 1)} a day — and "
-                               f"{fmt.number(max(op.raised - op.alerts_per_day, 0.0), 1)} a day go unworked: the frauds among them are "
+                               f"team can work, the highest-scored first — {fmt.number(worked, 1)} a day — and "
+                               f"{fmt.number(max(raised - worked, 0.0), 1)} a day go unworked: the frauds among them are "
                                "not prevented. Add investigators, or raise the threshold under “Manual”, to stay within the capacity."))
     return out
 
@@ -600,7 +605,10 @@ def money_share_text(op: "Operating", a: FraudAssumptions) -> str:
         factors = shown(fmt.count(op.month["frauds"])) * shown(fmt.number(a.avg_fraud_amount)) * shown(fmt.rate(a.recovery_share))
         for digits in (0, 1, 2):
             text = fmt.rate(op.amount_recall, digits)
-            if fmt.money(shown(text) * factors) == target:
+            product = shown(text) * factors
+            # on either side of a rounding tie too: 75 % × 750 × €87 × 80 % is €39,150, which a reader rounds to €39.2k while
+            # the float 39.15 formats as "39.1" (a walkthrough, 2026-12-07)
+            if all(fmt.money(product * (1 + e)) == target for e in (-1e-9, 0.0, 1e-9)):
                 return text
     except ValueError:  # "< 0.1 %", "> 99.9 %": no plain number to multiply out
         pass

@@ -139,12 +139,15 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
     else:
         plus = lambda x, d: ("+" if x > 0 else "") + fmt.rate(x, d)  # noqa: E731 — the tile's format ("+5.5 %"; it read "+5%" beside it)
         headline = (f"{fmt.money(c.revenue[1])}/month incremental revenue at an assumed click-through uplift of {plus(c.uplift[1], 1)} "
-                    f"(offline NDCG lift {plus(lift, 1)} × transfer {assumptions.transfer:g})")  # "+100 % × 0.3" beside 30.1 %: it was 100.3 %
+                    # the share in per cent, as its input box reads it ("× transfer 0.3" beside "30.0"; a walkthrough, 2026-12-07)
+                    f"(offline NDCG lift {plus(lift, 1)} × transfer {fmt.rate(assumptions.transfer)})")  # "+100 % × 0.3" beside 30.1 %: it was 100.3 %
         split = over_best_peer(evaluation, assumptions)
         if split is not None:  # Home showed the whole uplift over most-popular as this model's; most of it is any good recommender's
             peer, peer_rev, extra = split
-            headline += (f"; {evaluation.label(peer)} alone would earn {fmt.money(peer_rev)} of it" if extra >= 0 else
-                         f"; {evaluation.label(peer)} would earn more: {fmt.money(peer_rev)}"
+            # the whole euros the page's paragraph writes, rounded once: €20,549.6 read "€20.5k" here beside the paragraph's
+            # "€20,550" (which reads €20.6k; a walkthrough, 2026-12-07)
+            headline += (f"; {evaluation.label(peer)} alone would earn {fmt.money(round(peer_rev))} of it" if extra >= 0 else
+                         f"; {evaluation.label(peer)} would earn more: {fmt.money(round(peer_rev))}"
                          + (" at the point estimates (the verdict is a tie)" if evaluation.verdict().winner == "tie" else ""))
         # revenue is not profit (it ended "keeps €9.3k of the model's", the noun lost)
         headline += f"; a {fmt.rate(assumptions.margin)} margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit"
