@@ -652,3 +652,17 @@ def test_the_losses_prevented_multiply_out_as_written():
         # on either side of a rounding tie too: "75 % × 750 × €87 × 80 % = €39.1k" is €39,150, which a reader rounds up
         assert all(fmt.money(shown * (1 + e)) == fmt.money(op.month["prevented"]) for e in (-1e-9, 0, 1e-9)), (volume, text, shown)
     assert any("." in t for t in seen), seen  # the premise: at some volume a whole per cent does not multiply out
+
+
+def test_homes_fraud_line_says_when_a_capped_point_beats_profit_optimal_on_the_test_week_only():
+    """With a team of 30 a day Home's card read €11.9k — more than the profit-optimal €10.7k — with nothing of why; the page said
+    it (`beats_optimal`), the card and the portfolio report did not (a walkthrough, 2026-12-07)."""
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    ev = fraud.evaluate(fraud.load(ModelStore(REPO_ROOT / "models")))
+    capped = fb.FraudAssumptions(mode="Team capacity", investigators=1, cases_per_day=30)
+    line = fraud.value(ev, capped).headline
+    best = fb.operating(ev, fb.FraudAssumptions())
+    assert fraud.value(ev, capped).monthly[1] > best.month["net"]  # the premise: the capped week nets more
+    assert f"more than the profit-optimal threshold's {fmt.money(best.month['net'])} on the test week only" in line, line
+    assert "more than the profit-optimal" not in fraud.value(ev, fb.FraudAssumptions()).headline
