@@ -724,3 +724,15 @@ def test_an_undecodable_file_names_a_byte_its_last_code_page_lacks():
     with pytest.raises(DataProblem) as err:
         decode_text(czech.encode("cp1250"), ("utf-8", "cp1252"), "x")
     assert "(byte 0x9d on line 1 cannot be read as Windows-1252" in str(err.value), str(err.value)
+
+
+def test_a_table_of_utf8_with_a_few_windows_1252_lines_is_named_as_mixed():
+    """A ratings file of UTF-8 titles with six Windows-1252 lines appended was refused as "in another code page (perhaps
+    Romanian, Windows-1250 …)", quoting its UTF-8 letters read as 1252 (a sweep, 2026-12-07): the table readers now say what
+    the text readers said — which byte, on which line, is not UTF-8."""
+    from usecases.core.tables import read_table
+
+    good = "".join(f"{u},Amélie Café {u % 7},4\n" for u in range(400)).encode("utf-8")
+    bad = "".join(f"{u},Amélie Café {u % 7},3\n" for u in range(400, 406)).encode("cp1252")
+    with pytest.raises(DataProblem, match=r"it mixes encodings: its accented letters are UTF-8, but byte 0xe9 on line 402 is not"):
+        read_table(b"user,item,rating\n" + good + bad, encodings=("utf-8", "utf-16", "cp1252"))  # as the ratings reader reads

@@ -389,6 +389,28 @@ def _garbled(sample: str, enc: str, guess: str, subject: str, words: list[str] |
                       "in a text editor)", subject)
 
 
+_UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
+    """A file read as Windows-1252 whose non-ASCII bytes are mostly UTF-8 characters is UTF-8 with a stray byte or two
+    (e.g. two files pasted together): read as 1252 every "é" would become "Ã©", without a word. One line instead — for every
+    reader since 2026-12-07 (it was the text corpus's alone: a ratings file of UTF-8 titles with six Windows-1252 lines was
+    blamed on "another code page (perhaps Romanian …)", its garbled letters being the UTF-8 ones; a sweep)."""
+    if encoding != "cp1252":
+        return
+    high = sum(raw.count(bytes([b])) for b in range(0x80, 0x100))
+    in_utf8 = sum(len(m) for m in _UTF8_CHAR.findall(raw))
+    if high and in_utf8 > 0.5 * high:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DataProblem(f"it mixes encodings: its accented letters are UTF-8, but byte 0x{raw[exc.start]:02x} on line {line:,} is "
+                              "not (read either way, some letters would be garbled); save the whole file as UTF-8", subject) from None
+
+
+
 def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: str = "the file") -> tuple[str, str]:
     """Decode ``data`` with the first encoding that fits; UTF-8 with BOM and UTF-16 with BOM are recognised.
     ``"utf-16"`` in ``encodings`` is read only from its byte-order mark: tried blind, it decodes almost any bytes into nonsense."""
@@ -414,6 +436,7 @@ def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: s
             last_error, last_enc = exc, enc
             continue
         if _plain_name(enc) in _SINGLE_BYTE:
+            refuse_mixed_encodings(data, enc, subject)
             _refuse_other_code_page(data, text, enc, subject)
         return text, enc
     assert last_error is not None

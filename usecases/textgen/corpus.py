@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from usecases.core import fmt
-from usecases.core.tables import LETTER, SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary, tag_share
+from usecases.core.tables import (LETTER, SAVE_AS_TEXT, DataProblem, decode_text, read_table, refuse_mixed_encodings,
+                                  sniff_binary, tag_share)
 
 MIN_CHARS = 2_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -340,25 +341,6 @@ def most_repeated(train: str, held_out: str, min_chars: int = 20) -> str:
     top = sorted(counts, key=lambda k: -counts[k] * len(k))[:2]
     said = "; ".join(f"“{t if len(t) <= 60 else t[:57] + '…'}”, {counts[t]:,} of its held-out lines" for t in top)
     return f" (most often: {said})"
-
-
-_UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-
-
-def refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
-    """A file read as Windows-1252 whose non-ASCII bytes are mostly UTF-8 characters is UTF-8 with a stray byte or two
-    (e.g. two files pasted together): read as 1252 every "é" would become "Ã©" in the corpus, without a word. One line instead."""
-    if encoding != "cp1252":
-        return
-    high = sum(raw.count(bytes([b])) for b in range(0x80, 0x100))
-    in_utf8 = sum(len(m) for m in _UTF8_CHAR.findall(raw))
-    if high and in_utf8 > 0.5 * high:
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise DataProblem(f"it mixes encodings: its accented letters are UTF-8, but byte 0x{raw[exc.start]:02x} on line {line:,} is "
-                              "not (read either way, some letters would be garbled); save the whole file as UTF-8", subject) from None
 
 
 MAX_TAG_SHARE = 0.3  # markup: HTML or XML tags make up this share of a file's characters (a Markdown file with some HTML: far less)
