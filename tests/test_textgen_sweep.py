@@ -182,3 +182,12 @@ def test_a_users_corpus_is_never_written_to_disk(tmp_path, monkeypatch):
     public = dataclasses.replace(mine, meta={**mine.meta, "public": True})  # the same calls on public text do cache
     prep.encode(prep.build_tokenizer("bpe", public, 400), public.train, cache=True)
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npy"]
+
+
+def test_a_byte_order_mark_inside_a_corpus_is_not_trained_on():
+    """`cat a.txt b.txt` of two files saved with a UTF-8 byte-order mark keeps the second mark in the middle of the text: it
+    had been read, and trained on, as a character (a sweep, 2026-12-07)."""
+    bom = b"\xef\xbb\xbf"
+    part = "".join(f"Line {i} of the notes says something plain about item {i % 13}.\n" for i in range(300))
+    corpus = read_corpus([("joined.txt", bom + part.encode() + bom + part.replace("notes", "minutes").encode())])
+    assert "\ufeff" not in corpus.text and corpus.text.count("Line 0 of the") == 2

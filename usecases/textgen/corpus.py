@@ -109,6 +109,9 @@ def plain_text(raw: bytes, subject: str) -> str:
     by the corpus reader and by the prompts reader (a .txt of prompts)."""
     text, enc = decode_text(raw, ENCODINGS, subject)
     refuse_mixed_encodings(raw, enc, subject)
+    # a byte-order mark inside the text is two files joined (`cat a.txt b.txt` of two saved with one): invisible, no character
+    # of the text, and it had been trained on as one (a sweep, 2026-12-07)
+    text = text.replace("\ufeff", "")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise DataProblem(f"it contains a NUL byte (line {line:,}): it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
