@@ -191,3 +191,22 @@ def test_a_byte_order_mark_inside_a_corpus_is_not_trained_on():
     part = "".join(f"Line {i} of the notes says something plain about item {i % 13}.\n" for i in range(300))
     corpus = read_corpus([("joined.txt", bom + part.encode() + bom + part.replace("notes", "minutes").encode())])
     assert "\ufeff" not in corpus.text and corpus.text.count("Line 0 of the") == 2
+
+
+def test_a_csv_column_of_markup_or_json_is_refused_as_a_txt_of_it_is():
+    """A ticket export's body_html column, or a column of JSON payloads, trained on its tags and braces: the markup and JSON
+    checks a .txt gets had been skipped for a CSV's text column (a sweep, 2026-12-07)."""
+    import json
+
+    import pandas as pd
+
+    html = pd.DataFrame({"id": range(300), "body_html": [f"<div class='msg'><p>Hello <b>customer {i}</b>, your order <span>{i}</span> "
+                                                         "shipped.</p></div>" for i in range(300)]})
+    payload = pd.DataFrame({"id": range(300), "payload": [json.dumps({"text": f"Order {i} shipped to the customer today", "n": i})
+                                                          for i in range(300)]})
+    prose = pd.DataFrame({"id": range(300), "text": [f"The order {i} was shipped to the customer today and arrived well." for i in range(300)]})
+    with pytest.raises(DataProblem, match=r"column 'body_html' cannot be used: it is markup, not plain text"):
+        read_corpus([("tickets.csv", html.to_csv(index=False).encode())])
+    with pytest.raises(DataProblem, match=r"column 'payload' cannot be used: it is JSON data, not plain text: 100% of its lines"):
+        read_corpus([("events.csv", payload.to_csv(index=False).encode())])
+    assert "shipped to the customer" in read_corpus([("notes.csv", prose.to_csv(index=False).encode())]).text

@@ -160,6 +160,9 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
                 raise DataProblem(f"column {col!r} holds no letters — numbers only, not text; name the column that holds the text "
                                   f"(columns: {', '.join(df.columns)})", subject)
             texts.append("\n\n".join(t for t in df[col].astype(str) if t.strip()))
+            # a column of HTML (a ticket export's body_html) or JSON payloads is markup too: the checks a .txt gets had been
+            # skipped for a CSV's column, which trained on its tags and braces (a sweep, 2026-12-07)
+            _refuse_markup(texts[-1], f"{subject}, column {col!r}", json_from=0)
             name = f"{name}, column {col!r}"  # the source says which column was read
         else:
             text = plain_text(raw, subject)
@@ -236,7 +239,7 @@ def squeezed(text: str) -> str:
 PIECE = 65_536  # characters: the markup and JSON checks read the whole text in pieces of this size
 
 
-def _refuse_markup(text: str, subject: str) -> None:
+def _refuse_markup(text: str, subject: str, json_from: int = PIECE) -> None:
     """One line when any 64 kB piece of ``text`` is markup (HTML or XML tags) or JSON lines: a <div> fragment, or XHTML behind
     its prolog, had trained on its tags; and the checks had read only the file's first 64 kB (tags) and first lines (JSON), so
     an HTML page or JSON lines after 64 kB of prose trained on their tags and braces (a sweep, 2026-12-07)."""
@@ -249,9 +252,11 @@ def _refuse_markup(text: str, subject: str) -> None:
             raise DataProblem(f"part of it is markup, not plain text: {share:.0%} of the characters of the 64 kB from line "
                               f"{_line_at(data, start):,} on are HTML or XML tags (<…>); remove the markup or {SAVE_AS_TEXT} "
                               "— for a web page, copy its text from the browser", subject)
-        if start and (share := _json_share(data[start:start + PIECE])) >= MAX_JSON_SHARE:
-            raise DataProblem(f"part of it is JSON data, not plain text: {share:.0%} of the lines of the 64 kB from line "
-                              f"{_line_at(data, start):,} on are JSON objects or arrays — the model would learn their quotes, "
+        # (a .txt's first piece has its own JSON check, before this one; a CSV column's has none: ``json_from`` 0)
+        if start >= json_from and (share := _json_share(data[start:start + PIECE], whole=start == 0)) >= MAX_JSON_SHARE:
+            raise DataProblem((f"it is JSON data, not plain text: {share:.0%} of its lines are JSON objects or arrays" if start == 0 else
+                               f"part of it is JSON data, not plain text: {share:.0%} of the lines of the 64 kB from line "
+                               f"{_line_at(data, start):,} on are JSON objects or arrays") + " — the model would learn their quotes, "
                               "braces and field names as text; remove them, or save the text itself as a .txt file or a CSV with one "
                               "column of text", subject)
 
@@ -263,11 +268,13 @@ def _line_at(data: bytes, start: int) -> int:
 MAX_JSON_SHARE = 0.5  # of a piece's non-blank lines
 
 
-def _json_share(piece: bytes) -> float:
-    """The share of a piece's non-blank lines (its first and last left out: the piece may cut them) that are JSON objects or arrays."""
+def _json_share(piece: bytes, whole: bool = False) -> float:
+    """The share of a piece's non-blank lines (its first and last left out: the piece may cut them — unless ``whole``, the
+    text's first piece, whose first line is whole) that are JSON objects or arrays."""
     from usecases.core.tables import json_loads  # (a line nested 1,000 levels deep is a ValueError there, not a RecursionError)
 
-    lines = [ln.strip() for ln in piece.split(b"\n")[1:-1] if ln.strip()]
+    cut = piece.split(b"\n")
+    lines = [ln.strip() for ln in (cut if whole and len(piece) < PIECE else cut[:-1] if whole else cut[1:-1]) if ln.strip()]
     if len(lines) < 3:
         return 0.0
     hits = 0
