@@ -367,7 +367,6 @@ def test_a_paired_win_beside_overlapping_ranges_says_why():
     """"Better in all 100 resamples" stood beside min – max columns that overlap (NDCG 0.372–0.435 against EASE's 0.347–0.406),
     which an executive reads as a tie (a walkthrough, 2026-12-07): the verdict says the ranges overlap because each resample
     holds other rows and the models are compared on the same rows of each."""
-    from dashboard.components.widgets import paired_note
     from usecases.core.spec import DataInfo, Evaluation
 
     def ev(model, peer):
@@ -376,9 +375,8 @@ def test_a_paired_win_beside_overlapping_ranges_says_why():
                           folds={"model": {"ndcg": model}, "ease": {"ndcg": peer}}, spread_unit="resamples")
 
     overlapping = ev([0.40, 0.43, 0.37, 0.41], [0.38, 0.40, 0.35, 0.39])
-    assert overlapping.verdict().winner == "model" and "overlap because each of the resamples holds other rows" in paired_note(
-        overlapping, overlapping.verdict())
+    assert overlapping.verdict().winner == "model" and "overlap because each of the resamples holds other rows" in overlapping.paired_note()
     apart = ev([0.50, 0.52, 0.51, 0.53], [0.38, 0.40, 0.35, 0.39])
-    assert apart.verdict().winner == "model" and paired_note(apart, apart.verdict()) == ""  # nothing to explain
+    assert apart.verdict().winner == "model" and apart.paired_note() == ""  # nothing to explain
     tie = ev([0.40, 0.38, 0.37, 0.41], [0.38, 0.40, 0.36, 0.39])
-    assert tie.verdict().tie and paired_note(tie, tie.verdict()) == ""
+    assert tie.verdict().tie and tie.paired_note() == ""

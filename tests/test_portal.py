@@ -490,15 +490,18 @@ def test_a_report_puts_the_pages_words_under_its_figures_and_a_tiles_explanation
 
 
 def test_the_portfolio_report_leaves_out_bits_per_character_where_the_page_does():
+    """One rule (``TextEvaluation.bpc_repeats_bpb``) for the page and the report: the report had a "Bits per character 1.111"
+    column the page leaves out, saying why (a walkthrough, 2026-12-07)."""
+    import dataclasses
+
     from dashboard.components.report import comparison_rows
-    from usecases.core.spec import DataInfo, Evaluation
+    from usecases import textgen
+    from usecases.core.store import ModelStore
 
-    def ev(bpc):
-        return Evaluation(usecase="t", primary_metric="val_bpb", higher_is_better=False, model={"val_bpb": 1.111, "val_bpc": bpc},
-                          baselines={"ngram": {"val_bpb": 1.399, "val_bpc": 1.3994}}, data=DataInfo(source="s", rows=1, split="s"))
-
-    assert "val_bpc" not in comparison_rows(ev(1.1112)).columns  # "1.111" twice: the page shows one column and says why
-    assert "val_bpc" in comparison_rows(ev(1.25)).columns  # text of many two-byte characters: both are shown
+    ev = textgen.evaluate(textgen.load(ModelStore(ROOT / "models")))  # the held-out documentation: nearly one byte a character
+    assert ev.bpc_repeats_bpb and "val_bpc" not in comparison_rows(ev).columns
+    wide = dataclasses.replace(ev, model={**ev.model, "val_bpc": ev.model["val_bpb"] * 1.2})  # text of many two-byte characters
+    assert not wide.bpc_repeats_bpb and "val_bpc" in comparison_rows(wide).columns
 
 
 def test_json_nested_too_deeply_or_with_a_huge_number_is_one_line_everywhere(tmp_path, monkeypatch):
@@ -539,3 +542,5 @@ def test_a_misspelt_setting_is_named_not_taken_and_used_nowhere():
         scenario.parse(raw)
     assert scenario.parse(json.dumps({"format": scenario.FORMAT, "values": {"fraud.a.cost_per_alert": 5}}).encode()) == {"fraud.a.cost_per_alert": 5}
     assert "fraud.a.cost_per_alrt" in scenario.not_used({"fraud.a.cost_per_alrt": 5})  # a link's value: the sidebar names it
+    # a property of the assumptions (investigators × cases a day) is no setting either (a review, 2026-12-07)
+    assert "no such setting" in scenario.not_used({"fraud.a.capacity_per_day": 160}).get("fraud.a.capacity_per_day", "")

@@ -173,3 +173,27 @@ def test_repeats_that_come_from_ids_written_two_ways_quote_both_spellings_and_th
     assert "2 rows repeat an earlier (user, item) pair only because ids written two ways are read as one" in msg
     assert f"(2, {a.lower()}) on line" in msg and f"(2, {a}) on line {n + 2}" in msg and f"(2, {b}) on line {n + 3}" in msg
     assert msg.count(f"(2, {a.lower()})") == 1  # each pair once
+
+
+def test_a_heavy_tailed_continuous_rating_keeps_its_tail(ml):
+    """Prices or amounts as ratings have a real tail far beyond their 1st–99th percentile: a log-normal's 902.58 beyond 1.2–373
+    had been dropped as off the scale (a review, 2026-12-07); the continuous rule looks ten widths beyond it."""
+    rng = np.random.default_rng(0)
+    df = _frame(ml, range(1, 41))
+    df["rating"] = np.round(rng.lognormal(3, 1.2, len(df)), 2)
+    q1, q99 = np.quantile(df["rating"], [0.01, 0.99])
+    assert df["rating"].max() > q99 + (q99 - q1)  # the premise: values the old rule dropped
+    got = rec.read_data(_csv(df), "prices.csv")
+    assert not any("far outside" in n for n in got.notes) and got.frame["rating"].notna().all(), got.notes
+
+
+def test_a_true_repeat_beside_a_merged_spelling_is_not_blamed_on_the_spelling(ml):
+    """(8, i) twice beside (008, i): one repeat is in the file as written, one comes from the merge — "2 rows repeat … only
+    because ids written two ways are read as one" had blamed both on the spelling (a review, 2026-12-07)."""
+    plain = _frame(ml, range(1, 21)).astype({"user": str, "item": str})
+    row = plain[plain.user == "8"].head(1)
+    with pytest.raises(DataProblem) as err:
+        rec.read_data(_csv(pd.concat([plain, row, row.assign(user="008")], ignore_index=True)), "both.csv")
+    msg = str(err.value)
+    assert "2 rows repeat an earlier (user, item) pair" in msg and "only because" not in msg
+    assert "; 1 of them because ids written two ways are read as one" in msg, msg

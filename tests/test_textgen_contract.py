@@ -105,7 +105,8 @@ def test_another_corpus_is_an_external_test_and_says_what_the_ngram_saw(quick):
     # whether the GPT saw this text is measured from the sample of its training text's 8-word runs it keeps (since 2026-12-07:
     # "the GPT has not" had been said of any text, the model's own training text included)
     assert "first 90 %" in ev.data.split and "the GPT has not" not in ev.data.split
-    assert "GPT's training text" in ev.data.split or "cannot be checked" in ev.data.split, ev.data.split
+    # (this short text holds too few 8-word runs to check; tests/test_textgen_sweep.py checks texts long enough, seen and unseen)
+    assert "cannot be checked: the scored text is too short" in ev.data.split, ev.data.split
     # each character named visibly, and what to do (a space had been printed as itself, unseen)
     with pytest.raises(DataProblem, match=r"characters this model never saw \(.*'Ç'.*\): a model trained on a small corpus reads only the "
                                           r"characters of its training text — evaluate it on text in the same characters"):

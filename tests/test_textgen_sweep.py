@@ -179,6 +179,9 @@ def test_a_users_corpus_is_never_written_to_disk(tmp_path, monkeypatch):
     tok = prep.build_tokenizer("bpe", mine, 400)
     ids = prep.encode(tok, mine.train)
     assert len(ids) > 100 and list(tmp_path.iterdir()) == []
+    # and through training's own preparation of a user's corpus (BPE, long texts), where a call site could pass cache=True
+    training.prepare(dataclasses.replace(textgen.Config.quick(), tokenizer="bpe", bpe_vocab=400), mine)
+    assert list(tmp_path.iterdir()) == []
     public = dataclasses.replace(mine, meta={**mine.meta, "public": True})  # the same calls on public text do cache
     prep.encode(prep.build_tokenizer("bpe", public, 400), public.train, cache=True)
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npy"]
@@ -210,3 +213,18 @@ def test_a_csv_column_of_markup_or_json_is_refused_as_a_txt_of_it_is():
     with pytest.raises(DataProblem, match=r"column 'payload' cannot be used: it is JSON data, not plain text: 100% of its lines"):
         read_corpus([("events.csv", payload.to_csv(index=False).encode())])
     assert "shipped to the customer" in read_corpus([("notes.csv", prose.to_csv(index=False).encode())]).text
+
+
+def test_a_few_json_lines_after_a_64_kb_boundary_do_not_refuse_a_corpus():
+    """The last 64 kB piece could be a few bytes: 65,512 bytes of prose then five JSON lines read "100 % JSON" and the whole
+    corpus was refused — where the same tail after less prose was read (a review, 2026-12-07). The last piece is the text's
+    last 64 kB."""
+    import json
+
+    prose = "".join(f"Paragraph {i} tells of the harbour, the boats and the weather of that year.\n" for i in range(900))
+    tail = "".join(json.dumps({"id": i, "note": "kept"}) + "\n" for i in range(5))
+    assert len(prose.encode()) > 65_536  # the premise: the tail starts a piece of its own
+    assert "harbour" in read_corpus([("notes.txt", (prose + tail).encode())]).text
+    lots = "".join(json.dumps({"id": i, "note": f"a record of the day {i}"}) + "\n" for i in range(3000))
+    with pytest.raises(DataProblem, match="part of it is JSON data"):
+        read_corpus([("notes.txt", (prose + lots).encode())])

@@ -28,7 +28,8 @@ def say(show, text: str, **kwargs) -> None:
     """Show a line on the page (``st.warning``, ``st.info``, ``st.caption`` …) and put it in the page's report, so the report
     carries the verdicts, warnings and workings the page shows beside its figures, in the page's words."""
     show(text, **kwargs)
-    section().say(getattr(show, "__name__", "caption"), text)
+    kind = getattr(show, "__name__", "caption")  # a Markdown paragraph is a working, not a verdict: listed after them
+    section().say(kind if kind in ("success", "info", "warning", "error") else "caption", text)
 
 
 def figure(fig, caption: str = "") -> None:
@@ -68,7 +69,7 @@ def comparison_rows(ev):
     from usecases.core import fmt
 
     df = pd.DataFrame(rows)
-    if {"val_bpc", "val_bpb"} <= set(df.columns) and all(fmt.metric(c) == fmt.metric(b) for c, b in zip(df["val_bpc"], df["val_bpb"])):
+    if "val_bpc" in df.columns and getattr(ev, "bpc_repeats_bpb", False):
         df = df.drop(columns="val_bpc")  # as the text page: on (nearly) one-byte text they repeat bits per byte (a walkthrough)
     rel = [c for c in df.columns if c.startswith("vs_")]
     for c in rel:  # in per cent, as the page says it ("21 % fewer"): the report wrote −0.206 (a walkthrough, 2026-12-07)

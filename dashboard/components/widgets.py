@@ -200,7 +200,8 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
     text = f"**{v.sentence}**  \nRows: {ev.data.split}" + (f" · {fmt.count(ev.data.test_rows)} {ev.data.unit} scored" if ev.data.test_rows else "")
     if ev.data.kind == "external":
         text += " · **external test** (a file the model never saw, scored whole)"
-    text += paired_note(ev, v)
+    if note := ev.paired_note():  # (usecases.core.spec: the evaluation's own reading)
+        text += "  \n" + note
     from . import report as report_ui
 
     # in the page's report too: it had set the tables down without the verdict, so a tie read as the larger number's win
@@ -245,19 +246,6 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
                                                             f"model over the {ev.spread_unit}: lowest – highest")} if ev.folds else None
     st.dataframe(style, width="stretch", column_config=config)
     return table.reset_index()
-
-
-def paired_note(ev: Any, v: Any) -> str:
-    """Why "better in all 100 resamples" can stand beside min – max columns that overlap: each resample draws other rows, and
-    the verdict compares the models on the same rows of each. The overlap read as a tie to an executive (a walkthrough,
-    2026-12-07: NDCG 0.372–0.435 beside EASE's 0.347–0.406 under "wins … in all 100 resamples")."""
-    if v.tie or v.best_baseline is None or not ev.folds:
-        return ""
-    a, b = ev.spread("model"), ev.spread(v.best_baseline)
-    if not a or not b or a[0] > b[1] or b[0] > a[1]:
-        return ""
-    return (f"  \nThe min – max columns overlap because each of the {ev.spread_unit} holds other rows; the verdict compares the two "
-            "models on the same rows of each (paired), which is what decides it.")
 
 
 def best_cells(values: pd.DataFrame, shown: pd.DataFrame, lower_better: Iterable[str] = (),

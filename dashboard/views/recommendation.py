@@ -412,7 +412,8 @@ def tab_ab(ev) -> None:
                "weekday effects. Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14).")
     be = rb.break_even_uplift(a) if follow else None
     if be is not None and be >= up > 0:
-        report_ui.say(st.warning, f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the margin "
+        # (plain st.warning: this tab is a fragment, whose reruns would add lines to a report built on the last full run)
+        st.warning(f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the margin "
                    f"on the extra revenue just covers the {fmt.money(a.monthly_cost)}/month running cost: even confirmed by the test, the "
                    "recommender would not pay for itself at this traffic.", icon=":material/trending_down:")
     elif be is not None and 0 < be < up:
@@ -426,7 +427,7 @@ def tab_ab(ev) -> None:
             year = rb.break_even_uplift(a, 12) if a.upfront_cost > 0 else None
             one_off = (f" — at it the {fmt.money(a.upfront_cost)} one-off cost is never earned back; earning it back within a year "
                        f"takes {fmt.rate(year, 1)}" if year is not None else "")
-            report_ui.say(st.info, f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still covers its running cost. The "
+            st.info(f"A test sized for the projected {fmt.rate(up, 1)} can miss a smaller uplift that still covers its running cost. The "
                     f"**break-even uplift is {fmt.rate(be, 1)}** (the margin on its extra revenue just covers the {fmt.money(a.monthly_cost)}/month "
                     f"running cost{one_off}); to detect the break-even: **{fmt.count(q.per_arm)} sessions per arm, {weeks}**.", icon=":material/target:")
 

@@ -146,7 +146,7 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
              "Longest token sequence repeated within a 300-token greedy continuation. Target < 8.")]
     widgets.kpi_row(kpis)
     # On (nearly) ASCII text a byte is a character, so bits per character repeat bits per byte: one column, and a line saying why.
-    same = all(m.get("val_bpc") is not None and fmt.metric(m["val_bpc"]) == fmt.metric(m["val_bpb"]) for m in (ev.model, *ev.baselines.values()))
+    same = ev.bpc_repeats_bpb
     shown = [k for k in METRICS if not (same and k == "val_bpc")]
     table = widgets.comparison(ev, metrics=shown, lower_better=shown, metric_labels=METRICS)
     if same:
@@ -347,8 +347,10 @@ def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Ass
     be = v.break_even[1]
     report_ui.say(st.markdown, f"**Self-hosted vs hosted API at your volume ({fmt.count(a.drafts_per_month)} drafts), per month:** {fmt.money(v.self_hosted[1])} "
                 f"vs {fmt.money(v.api[1])}. "
-                + (f"Self-hosting is cheaper above **{fmt.number(be / 1e6, 1)} M tokens per month** ({fmt.count(be / a.tokens_per_draft)} drafts)."
-                   if be else "At these prices the API is always cheaper per token.")
+                # (a break-even of 0 — no fixed cost — is self-hosting cheaper at any volume, not "never": a review, 2026-12-07)
+                + ("With no fixed cost, self-hosting is cheaper at any volume." if be == 0 else
+                   f"Self-hosting is cheaper above **{fmt.number(be / 1e6, 1)} M tokens per month** ({fmt.count(be / a.tokens_per_draft)} drafts)."
+                   if be is not None else "At these prices the API is always cheaper per token.")
                 # The two numbers were left side by side (€300 vs €3.60) without saying which way they point.
                 + (f" **At your volume the hosted API costs less**, by {fmt.money(v.self_hosted[1] - v.api[1])} a month — on cost alone: its "
                    "model is not the one measured here, so judge its drafts the same way before choosing it."
@@ -358,7 +360,7 @@ def tab_business(active, ev: textgen.TextEvaluation, shared=None) -> textgen.Ass
                   log_x=True, log_y=True)
     # Both lines labelled, your volume marked beside the break-even: its label had not shown — on a log axis an annotation's x is
     # the exponent, so add_vline's own label stood far off the chart — and your volume was not marked (a walkthrough, 2026-12-07)
-    volume = a.drafts_per_month * a.tokens_per_draft
+    volume = tb.monthly_tokens(a)
     for x, label, dash, color, y in (((be, f"break-even {fmt.number(be / 1e6, 1)} M tokens", "dash", charts.GREY, 1.0),) if be else ()) + (
             (volume, f"your volume {fmt.number(volume / 1e6, 1)} M", "dot", charts.BLUE, 0.9),):
         if x > 0:

@@ -291,7 +291,7 @@ class ModelStore:
             _atomic_write(d / CARD, prev_c)
             _atomic_write(prev / WEIGHTS, cur_w)
             _atomic_write(prev / CARD, cur_c)
-        return json.loads(prev_c)
+        return json_loads(prev_c)
 
     def delete(self, key: str) -> None:
         shutil.rmtree(self.dir(key), ignore_errors=True)

@@ -399,7 +399,7 @@ def refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
     blamed on "another code page (perhaps Romanian …)", its garbled letters being the UTF-8 ones; a sweep)."""
     if encoding != "cp1252":
         return
-    high = sum(raw.count(bytes([b])) for b in range(0x80, 0x100))
+    high = len(raw) - len(raw.translate(None, bytes(range(0x80, 0x100))))  # one pass (it had been 128)
     in_utf8 = sum(len(m) for m in _UTF8_CHAR.findall(raw))
     if high and in_utf8 > 0.5 * high:
         try:

@@ -252,7 +252,10 @@ def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Se
         if hi <= lo:
             return rating
         scale = f"the range 98 % of the ratings fall in ({lo:g}–{hi:g}, the 1st to the 99th percentile"
-    off = num.notna() & ((num < lo - (hi - lo)) | (num > hi + (hi - lo)))
+    # how far beyond the scale is off it: its width for a scale of a few values; ten widths for continuous ones, whose tail is
+    # real (prices: a log-normal's 902.58 beyond 1.2–373 had been dropped; a review, 2026-12-07) — a typo stays far beyond
+    reach = (hi - lo) * (1 if scale.startswith("the scale") else 10)
+    off = num.notna() & ((num < lo - reach) | (num > hi + reach))
     if not off.any():
         return rating
     # both ends when both occur: three 1e9 lines had stood for five −5 ones too, never shown (a sweep, 2026-12-07)
@@ -538,7 +541,10 @@ def _repeats(data: pd.DataFrame, dup: pd.Series, written: pd.DataFrame, df: pd.D
     if two.empty:
         return text + " — keep one row per pair"
     by_pair = rows.groupby(["user", "item"], sort=False)
-    n_two = int(sum(len(by_pair.get_group(k)) - 1 for k in two.index))
+    # repeats that come from the merge alone: all repeats less those written the same way too ((8, i) twice beside (008, i) is
+    # one true repeat and one from the merge; a review, 2026-12-07)
+    as_written = int(written.loc[dup].duplicated(["user", "item"], keep="first").sum())
+    n_two = again - as_written
     ex = []
     for key in two.index[:2]:
         g = by_pair.get_group(key).drop_duplicates("w").head(2)

@@ -122,9 +122,14 @@ def value_gate(a: TextAssumptions, quality: Quality | None, beats_ngram: bool, w
                    f"≥ {fmt.rate(a.min_usable_share)} required)")
 
 
+def monthly_tokens(a: TextAssumptions) -> float:
+    """Tokens generated a month at the draft volume (the cost chart marks it; the costs are priced on it)."""
+    return a.drafts_per_month * a.tokens_per_draft
+
+
 def monthly_costs(a: TextAssumptions, compute_per_1k: float) -> tuple[float, float]:
     """(self-hosted, hosted API) cost per month for the draft volume."""
-    k_tokens = a.drafts_per_month * a.tokens_per_draft / 1000.0
+    k_tokens = monthly_tokens(a) / 1000.0
     return a.fixed_monthly + k_tokens * compute_per_1k, k_tokens * a.api_price_per_m / 1000.0
 
 

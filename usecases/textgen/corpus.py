@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from usecases.core import fmt
-from usecases.core.tables import (LETTER, SAVE_AS_TEXT, DataProblem, decode_text, read_table, refuse_mixed_encodings,
-                                  sniff_binary, tag_share)
+from usecases.core.tables import LETTER, SAVE_AS_TEXT, DataProblem, decode_text, read_table, sniff_binary, tag_share
 
 MIN_CHARS = 2_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -107,8 +106,7 @@ def plain_text(raw: bytes, subject: str) -> str:
     """A text file's text (UTF-8, UTF-16 with its byte-order mark, or Windows-1252), refused when its encodings are mixed or
     it holds a NUL byte — past the first 4 kB the binary sniff does not look, and a NUL is no character of any text. Read
     by the corpus reader and by the prompts reader (a .txt of prompts)."""
-    text, enc = decode_text(raw, ENCODINGS, subject)
-    refuse_mixed_encodings(raw, enc, subject)
+    text, _ = decode_text(raw, ENCODINGS, subject)  # (which refuses UTF-8 mixed with Windows-1252: tables.refuse_mixed_encodings)
     # a byte-order mark inside the text is two files joined (`cat a.txt b.txt` of two saved with one): invisible, no character
     # of the text, and it had been trained on as one (a sweep, 2026-12-07)
     text = text.replace("\ufeff", "")
@@ -140,7 +138,6 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
         if name.lower().endswith((".csv", ".tsv")):
             # cells as written: an indented line of code had lost its indentation (a sweep, 2026-12-06; prompts since 2026-12-04)
             df, info = read_table(raw, max_bytes=MAX_BYTES, encodings=ENCODINGS, subject=subject, strip=False)
-            refuse_mixed_encodings(raw, info.encoding, subject)
             if info.header and df.shape[1] == 1 and _reads_like_prose(str(df.columns[0])) and text_column is None:
                 # a one-column file written without a header (to_csv(header=False)): its first paragraph is text, not a name
                 # (since 2026-12-05 — it had been the column's name, lost from the corpus: "column 'Copyright (C) 2007 …'")
@@ -244,7 +241,10 @@ def _refuse_markup(text: str, subject: str, json_from: int = PIECE) -> None:
     its prolog, had trained on its tags; and the checks had read only the file's first 64 kB (tags) and first lines (JSON), so
     an HTML page or JSON lines after 64 kB of prose trained on their tags and braces (a sweep, 2026-12-07)."""
     data = text.encode("utf-8")
-    for start in range(0, max(1, len(data)), PIECE):
+    starts = list(range(0, max(1, len(data)), PIECE))
+    if len(starts) > 1:  # the last piece is the text's last 64 kB, not a few bytes after a boundary: five JSON lines ending
+        starts[-1] = len(data) - PIECE  # 65 kB of prose had been "100 % JSON" (a review, 2026-12-07)
+    for start in starts:
         if (share := tag_share(data, start)) >= MAX_TAG_SHARE:
             if start == 0:
                 raise DataProblem(f"it is markup, not plain text: {share:.0%} of its characters are HTML or XML tags (<…>); "

@@ -144,6 +144,15 @@ class TextEvaluation(Evaluation):
     curve_ngram_bpb: float | None = None  # the n-gram on that text (None: ``ngram_bpb``, the curve read the scored text)
 
     @property
+    def bpc_repeats_bpb(self) -> bool:
+        """On (nearly) one-byte text bits per character equal bits per byte at the three decimals shown, for every model: the
+        page and the reports then show one column and say why (one rule for both; a review, 2026-12-07)."""
+        from usecases.core import fmt
+
+        return all(m.get("val_bpc") is not None and fmt.metric(m["val_bpc"]) == fmt.metric(m["val_bpb"])
+                   for m in (self.model, *self.baselines.values()))
+
+    @property
     def ngram_bpb(self) -> float:
         return self.baselines[self.ngram]["val_bpb"]
 

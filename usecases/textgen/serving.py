@@ -14,7 +14,7 @@ from usecases.core.store import ModelStore, load_module
 from usecases.core.tables import Column, DataProblem, Schema, column_choices, match_columns, read_table, sniff_binary, validate
 
 from . import SPEC
-from .corpus import Corpus, _reads_like_prose, plain_text, read_corpus, refuse_mixed_encodings
+from .corpus import Corpus, _reads_like_prose, plain_text, read_corpus
 from .generate import Sampling, complete
 from .model import TextModel, Trained
 
@@ -99,7 +99,6 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
         return score(trained, _prompt_lines(raw, subject), sampling)
     df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=subject,
                           strip=False)
-    refuse_mixed_encodings(raw, info.encoding, subject)
     read_notes = []
     unnamed = info.header and df.shape[1] == 1 and not match_columns(df, PROMPTS_SCHEMA)[0]  # one column, and not a prompt column's name
     if unnamed and _reads_like_a_prompt(str(df.columns[0])):
