@@ -458,6 +458,9 @@ def test_report_tables_name_metrics_as_the_pages_do_and_keep_written_spreads():
     # beside the page's 0.066 and 0.003 (an exports sweep, 2026-12-06); counts and large numbers as before.
     cells = re.findall(r"<td>(.*?)</td>", _table(pd.DataFrame({"a": [0.0664, 0.00333, 0.00004, 12.3456, 3.0, 5_204.0]})))
     assert cells == ["0.066", "0.003", "4e-05", "12.346", "3", "5,204"]
+    # a column of metrics keeps three decimals throughout: "Novelty 2.69" beside "2.472" (a walkthrough, 2026-12-07)
+    cells = re.findall(r"<td>(.*?)</td>", _table(pd.DataFrame({"novelty": [2.69, 2.472, 3.0, 0.00004]})))
+    assert cells == ["2.690", "2.472", "3", "4e-05"]
 
 
 def test_home_says_payback_lies_beyond_a_short_horizon_not_never():

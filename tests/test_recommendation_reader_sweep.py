@@ -197,3 +197,23 @@ def test_a_true_repeat_beside_a_merged_spelling_is_not_blamed_on_the_spelling(ml
     msg = str(err.value)
     assert "2 rows repeat an earlier (user, item) pair" in msg and "only because" not in msg
     assert "; 1 of them because ids written two ways are read as one" in msg, msg
+
+
+def test_ratings_written_out_of_a_maximum_in_words_are_read_as_3_slash_5_is(ml):
+    """"4 out of 5" was refused as non-numeric while "4/5" was read (a sweep, 2026-12-07); "4 von 5", "4 sur 5" too."""
+    df = _frame(ml, range(1, 21))
+    base = rec.read_data(_csv(df.assign(rating=[f"{r:g}/5" for r in df.rating])), "slash.csv")
+    for spelt in ("{r:g} out of 5", "{r:g} von 5", "{r:g} sur 5", "{r:g} out of 5 stars"):
+        got = rec.read_data(_csv(df.assign(rating=[spelt.format(r=r) for r in df.rating])), "words.csv")
+        assert got.frame["rating"].tolist() == base.frame["rating"].tolist(), spelt
+
+
+def test_a_time_of_0_among_unix_times_is_named_as_perhaps_missing(ml):
+    """0 standing for a missing time was read as 1 January 1970, the oldest interaction by decades, without a word (a sweep,
+    2026-12-07)."""
+    df = _frame(ml, range(1, 21))
+    df.loc[[0, 5, 9], "timestamp"] = 0
+    got = rec.read_data(_csv(df), "zeros.csv")
+    said = next(n for n in got.notes if "are 0" in n)
+    assert said.startswith("column timestamp: 3 times are 0 (line 2, line 7, line 11), read as 1 January 1970") and "leave those cells empty" in said
+    assert not any("are 0" in n for n in rec.read_data(_csv(_frame(ml, range(1, 21))), "plain.csv").notes)

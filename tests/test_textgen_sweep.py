@@ -194,6 +194,14 @@ def test_a_byte_order_mark_inside_a_corpus_is_not_trained_on():
     part = "".join(f"Line {i} of the notes says something plain about item {i % 13}.\n" for i in range(300))
     corpus = read_corpus([("joined.txt", bom + part.encode() + bom + part.replace("notes", "minutes").encode())])
     assert "\ufeff" not in corpus.text and corpus.text.count("Line 0 of the") == 2
+    # soft hyphens (text copied from a PDF or a web page), in a .txt or a CSV's text column alike
+    shy = part.replace("something", "some\u00adthing")
+    import pandas as pd
+
+    column = pd.DataFrame({"text": shy.splitlines()}).to_csv(index=False).encode()
+    for files in ([("shy.txt", shy.encode())], [("shy.csv", column)]):
+        got = read_corpus(files).text
+        assert "\u00ad" not in got and "something plain" in got, files[0][0]
 
 
 def test_a_csv_column_of_markup_or_json_is_refused_as_a_txt_of_it_is():

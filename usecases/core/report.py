@@ -99,10 +99,18 @@ def _cell(v) -> str:
 
 def _table(df: pd.DataFrame) -> str:
     from .fmt import headers
+    from .fmt import metric as fmt_metric
 
     out = df.copy()
     for c in out.columns:
-        out[c] = out[c].map(_cell)
+        vals = pd.to_numeric(out[c], errors="coerce") if out[c].dtype != object else None
+        finite = vals[np.isfinite(vals)] if vals is not None else None
+        if finite is not None and len(finite) and (finite.abs() < 1000).all() and (finite != finite.round()).any():
+            # a column of metrics at the pages' three decimals throughout: "Novelty 2.69" had stood beside "2.472" (a walkthrough)
+            out[c] = [fmt_metric(v) if isinstance(v, (float, np.floating)) and np.isfinite(v) and v != round(v) and round(v, 3) != 0
+                      else _cell(v) for v in out[c]]
+        else:
+            out[c] = out[c].map(_cell)
     out.columns = [headers(c) for c in out.columns]
     return out.to_html(index=False, border=0, escape=True)
 

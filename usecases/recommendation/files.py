@@ -178,6 +178,13 @@ def _times(values: pd.Series, subject: str, first_line: int, notes: list[str] | 
                          + (" — they look like years; " if years else " (as Unix times they would all fall in 1970–73); ")
                          + "if they are years, days or spreadsheet dates, give dates instead (only the time weighting — "
                            "interactions close together count more — reads them)")
+        zero = present & (num == 0)
+        if zero.any() and notes is not None and len(known) and known.max() >= UNIX_SECONDS:
+            # 0 beside Unix times of later years is a placeholder for "no time" far more often than 1 January 1970: it had
+            # been read as that instant without a word, the oldest interaction by decades (a sweep, 2026-12-07)
+            notes.append(f"column timestamp: {int(zero.sum()):,} time{'s are' if zero.sum() != 1 else ' is'} 0 ("
+                         + ", ".join(f"line {file_line(values, i, first_line == 2)}" for i in values.index[zero][:3]) + "), read as "
+                         "1 January 1970 among times of later years — if 0 stands for a missing time, leave those cells empty")
         return num.astype(float)
 
     def lines(bad: pd.Series) -> str:
@@ -267,8 +274,9 @@ def _off_scale(rating: pd.Series, *, first_line: int, notes: list[str]) -> pd.Se
     return rating.where(~off, None)
 
 
-_RATING_WORDS = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:(?:stars?|sterne?|étoiles?|estrellas?|points?|pts?)\.?|/\s*(\d+(?:[.,]\d+)?))\s*$",
-                           re.IGNORECASE)
+# "4 stars", "3/5" and "4 out of 5" ("out of" had been refused as non-numeric while "4/5" was read; a sweep, 2026-12-07)
+_RATING_WORDS = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:(?:stars?|sterne?|étoiles?|estrellas?|points?|pts?)\.?|(?:/|out\s+of|von|sur|de)\s*"
+                           r"(\d+(?:[.,]\d+)?)(?:\s*(?:stars?|sterne?|étoiles?|estrellas?|points?|pts?)\.?)?)\s*$", re.IGNORECASE)
 
 
 def _ratings_in_words(col: pd.Series) -> tuple[pd.Series, str]:

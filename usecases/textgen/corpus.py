@@ -107,9 +107,6 @@ def plain_text(raw: bytes, subject: str) -> str:
     it holds a NUL byte — past the first 4 kB the binary sniff does not look, and a NUL is no character of any text. Read
     by the corpus reader and by the prompts reader (a .txt of prompts)."""
     text, _ = decode_text(raw, ENCODINGS, subject)  # (which refuses UTF-8 mixed with Windows-1252: tables.refuse_mixed_encodings)
-    # a byte-order mark inside the text is two files joined (`cat a.txt b.txt` of two saved with one): invisible, no character
-    # of the text, and it had been trained on as one (a sweep, 2026-12-07)
-    text = text.replace("\ufeff", "")
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise DataProblem(f"it contains a NUL byte (line {line:,}): it is binary or damaged, not plain text; {SAVE_AS_TEXT}", subject)
@@ -179,6 +176,9 @@ def read_corpus(files: list[tuple[str, bytes]], text_column: str | None = None) 
         # Windows and classic-Mac line ends read as plain ones, before the copy check: the same text saved with Windows line
         # ends had got the repeated-text message instead of "the same text as …"
         texts[-1] = texts[-1].replace("\r\n", "\n").replace("\r", "\n")
+        # invisible marks that are no character of the text, in a .txt or a CSV's column alike: a byte-order mark inside it (two
+        # files joined with `cat`) and soft hyphens (text copied from a PDF or a web page) had been trained on (a sweep, 2026-12-07)
+        texts[-1] = texts[-1].replace("\ufeff", "").replace("\u00ad", "")
         texts[-1], said = _without_control_codes(texts[-1], name, subject)
         notes += said
         # white space aside: the same text re-wrapped or re-spaced is the same text (an exact comparison had let it through)
