@@ -236,3 +236,21 @@ def test_a_few_json_lines_after_a_64_kb_boundary_do_not_refuse_a_corpus():
     lots = "".join(json.dumps({"id": i, "note": f"a record of the day {i}"}) + "\n" for i in range(3000))
     with pytest.raises(DataProblem, match="part of it is JSON data"):
         read_corpus([("notes.txt", (prose + lots).encode())])
+
+
+def test_every_prompt_is_read_before_any_is_generated(monkeypatch):
+    """A character the model never saw in prompt 38 of 40 had stopped the run after 37 generations (a sweep, 2026-12-07): all
+    prompts are checked first, so nothing is generated for a file that cannot be scored whole."""
+    import pandas as pd
+
+    from usecases.textgen import serving
+    from usecases.textgen.generate import Sampling
+
+    corpus = read_corpus([("code.txt", "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(400)).encode())])
+    trained = textgen.train(dataclasses.replace(textgen.Config.quick(), quality_prompts=2, max_iters=5, budget_seconds=None), data=corpus)
+    calls = []
+    monkeypatch.setattr(serving, "complete", lambda *a, **k: calls.append(1) or ("", {"tokens": 0, "seconds": 0.0, "tokens_per_second": 0.0}))
+    rows = pd.DataFrame({"prompt": ["def f(x):"] * 3 + ["caf\u00e9 = 1"]})
+    with pytest.raises(DataProblem, match=r"^Prompt 4 of 4 \('café = 1'\) cannot be used"):
+        serving.score(trained, rows, Sampling(max_new_tokens=2, temperature=0.0))
+    assert calls == []  # nothing was generated before the refusal

@@ -70,8 +70,15 @@ def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None
     if not isinstance(rows, pd.DataFrame) or "prompt" not in rows.columns:
         raise DataProblem("it has no column 'prompt'; give one prompt per row", "the prompts")
     s = sampling or SCORE_SAMPLING
+    prompts = rows["prompt"].astype(str)
+    if hasattr(trained, "prompt_tokens"):  # every prompt read before any is generated: a character the model never saw in
+        for i, p in enumerate(prompts, 1):  # prompt 38 had stopped the run after 37 generations (a sweep, 2026-12-07)
+            try:
+                trained.prompt_tokens(p)
+            except DataProblem as exc:
+                raise DataProblem(exc.problems, f"prompt {i:,} of {len(rows):,} ({p[:40]!r})") from None
     out, long = [], []
-    for i, p in enumerate(rows["prompt"].astype(str), 1):
+    for i, p in enumerate(prompts, 1):
         try:
             text, stats = complete(trained.stream(p, s))
             if hasattr(trained, "prompt_tokens") and (n := trained.prompt_tokens(p)) > trained.model.gpt.cfg.block_size:
