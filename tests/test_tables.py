@@ -736,3 +736,24 @@ def test_a_table_of_utf8_with_a_few_windows_1252_lines_is_named_as_mixed():
     bad = "".join(f"{u},Amélie Café {u % 7},3\n" for u in range(400, 406)).encode("cp1252")
     with pytest.raises(DataProblem, match=r"it mixes encodings: its accented letters are UTF-8, but byte 0xe9 on line 402 is not"):
         read_table(b"user,item,rating\n" + good + bad, encodings=("utf-8", "utf-16", "cp1252"))  # as the ratings reader reads
+
+
+def test_a_table_of_thousands_of_columns_is_refused_at_once_and_a_long_header_is_quoted_short():
+    """A 159 KB file of 10,000 columns kept the fraud and triage pages busy for minutes, then was accepted or refused for
+    something else; a 6,000-character header was quoted whole in the error box (a sweep through the pages, 2026-12-07)."""
+    from usecases.core.tables import MAX_COLUMNS, read_table
+    from usecases.fraud import files as ff
+    from usecases.recommendation.files import read_interactions
+
+    wide = (",".join(f"c{i}" for i in range(10_000)) + "\n" + "\n".join(",".join("1" for _ in range(10_000)) for _ in range(5))).encode()
+    with pytest.raises(DataProblem, match=rf"it has 10,000 columns; a table here has at most {MAX_COLUMNS:,}"):
+        read_table(wide)  # (refused before any column is built: it had taken minutes through the fraud reader)
+    with pytest.raises(DataProblem, match="it has 10,000 columns"):
+        ff.read_user_file(wide, "wide.csv", require_labels=False)  # the fraud reader had accepted it, after 159 s
+    ok = (",".join(f"c{i}" for i in range(MAX_COLUMNS)) + "\n" + ",".join("1" for _ in range(MAX_COLUMNS))).encode()
+    assert read_table(ok)[0].shape == (1, MAX_COLUMNS)
+    deep = ("[" * 3000 + "]" * 3000).encode()
+    for read in (lambda: ff.read_user_file(deep, "deep.csv", require_labels=False), lambda: read_interactions(deep, "deep.csv")):
+        with pytest.raises(DataProblem) as err:
+            read()
+        assert "[" * 39 + "…" in str(err.value) and "[" * 41 not in str(err.value) and len(str(err.value)) < 600, str(err.value)[:300]

@@ -21,6 +21,13 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MAX_COLUMNS = 1_000  # no table a page reads has more than a few dozen (the ULB card-fraud layout: 31)
+
+
+def short_name(name, limit: int = 40) -> str:
+    """A column name as a message quotes it: at most ``limit`` characters ("[[[[…" of 6,000 had filled the error box)."""
+    text = str(name)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 DEFAULT_NA = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none")
 SPREADSHEET_NA = ("??", "?", "-", "--", ".", "#N/A", "#NA", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "missing", "unknown",
                   "N.A.", "n.a.", "N/A.", "n/a.", "NA.", "k.A.", "k. A.", "n.d.", "N.D.")  # "not available" as offices write it (k. A.: German)
@@ -746,6 +753,11 @@ def read_table(
         rows = list(csv.reader(sample, delimiter=delim))
     except csv.Error as exc:
         raise DataProblem(f"it is not a well-formed delimited table ({exc})", subject) from None
+    if (width := max(len(r) for r in rows)) > MAX_COLUMNS:
+        # a file of 10,000 columns kept the page busy for minutes (the readers convert column by column) and was then accepted
+        # or refused for something else (a sweep, 2026-12-07): one line, at once
+        raise DataProblem(f"it has {width:,} columns; a table here has at most {MAX_COLUMNS:,} — is it the right file, or saved with "
+                          "another delimiter?", subject)
     # Decimal comma: only possible when the comma is not the delimiter.
     decimal = "."
     if delim != ",":
@@ -1273,7 +1285,7 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
     expected = ", ".join(c.name for c in schema.columns if c.required) + (f"; optional: {', '.join(optional)}" if optional else "")
     missing = [c.name for c in schema.columns if c.required and c.name not in mapping.values()]
     if missing:
-        found = ", ".join(map(str, df.columns[:12])) + (" …" if len(df.columns) > 12 else "")
+        found = ", ".join(map(short_name, df.columns[:12])) + (" …" if len(df.columns) > 12 else "")
         # a headerless file whose first line holds no digit ("alicex,movie_db") was only told to rename its columns
         data_too = (f", or if line 1 is data, add a header line such as “{','.join(c.name for c in schema.columns if c.required)}”"
                     if schema.headerless_ok and not mapping else "")
