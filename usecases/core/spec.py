@@ -440,8 +440,9 @@ def settings_not_used(mod: ModuleType, values: Mapping[str, Any]) -> dict[str, s
     keys = {k: (k[len(prefix):], None) for k in values if isinstance(k, str) and k.startswith(prefix)}
     keys.update({k: v for k, v in getattr(mod, "SCENARIO_FIELDS", {}).items() if k in values})
     out = {}
+    settings = {f.name for f in dataclasses.fields(a)}  # (a property such as capacity_per_day is no setting: a review)
     for key, (name, allowed) in keys.items():
-        if name not in {f.name for f in dataclasses.fields(a)}:  # (a property such as capacity_per_day is no setting: a review)
+        if name not in settings:
             if not name.endswith("%") and allowed is None:  # (a share's per-cent box is the share's widget, not a setting)
                 # a misspelt or made-up setting ("fraud.a.cost_per_alrt") had been taken and used nowhere, without a word
                 # (a review, 2026-12-07)

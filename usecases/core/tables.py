@@ -22,12 +22,6 @@ import pandas as pd
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_COLUMNS = 1_000  # no table a page reads has more than a few dozen (the ULB card-fraud layout: 31)
-
-
-def short_name(name, limit: int = 40) -> str:
-    """A column name as a message quotes it: at most ``limit`` characters ("[[[[…" of 6,000 had filled the error box)."""
-    text = str(name)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 DEFAULT_NA = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "none")
 SPREADSHEET_NA = ("??", "?", "-", "--", ".", "#N/A", "#NA", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "missing", "unknown",
                   "N.A.", "n.a.", "N/A.", "n/a.", "NA.", "k.A.", "k. A.", "n.d.", "N.D.")  # "not available" as offices write it (k. A.: German)
@@ -145,6 +139,12 @@ _OPENDOCUMENT = {"application/vnd.oasis.opendocument.text": "an OpenDocument tex
                  "application/vnd.oasis.opendocument.spreadsheet": "an OpenDocument spreadsheet (.ods)",
                  "application/epub+zip": "an EPUB e-book"}
 _SHEETS = ("an Excel workbook (.xlsx)", "an OpenDocument spreadsheet (.ods)")
+
+
+def short_name(name, limit: int = 40) -> str:
+    """A column name as a message quotes it: at most ``limit`` characters ("[[[[…" of 6,000 had filled the error box)."""
+    text = str(name)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _HTML_START = re.compile(rb"(?:<\?xml[^>]*>\s*|<!--.*?-->\s*)*(?:<!doctype html|<html|<head[\s>]|<body[\s>])", re.S)
@@ -407,15 +407,15 @@ def refuse_mixed_encodings(raw: bytes, encoding: str, subject: str) -> None:
     if encoding != "cp1252":
         return
     high = len(raw) - len(raw.translate(None, bytes(range(0x80, 0x100))))  # one pass (it had been 128)
-    in_utf8 = sum(len(m) for m in _UTF8_CHAR.findall(raw))
-    if high and in_utf8 > 0.5 * high:
+    if not high:  # plain ASCII: nothing to look for
+        return
+    if sum(len(m) for m in _UTF8_CHAR.findall(raw)) > 0.5 * high:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             raise DataProblem(f"it mixes encodings: its accented letters are UTF-8, but byte 0x{raw[exc.start]:02x} on line {line:,} is "
                               "not (read either way, some letters would be garbled); save the whole file as UTF-8", subject) from None
-
 
 
 def decode_text(data: bytes, encodings: tuple[str, ...] = ("utf-8",), subject: str = "the file") -> tuple[str, str]:

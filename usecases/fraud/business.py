@@ -266,8 +266,8 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
         # raised = worked + unworked as written: "27.6 a day — and 12.2 a day go unworked" had stood beside "raised 40" (39.8;
         # a walkthrough, 2026-12-07), so the raised figure takes the decimal the other two have
         worked, raised = round(op.alerts_per_day, 1), round(op.raised, 1)
-        if "." not in n:
-            n = fmt.number(raised, 1) if raised != int(raised) else n
+        if "." not in n and raised != int(raised):
+            n = fmt.number(raised, 1)
         v = _pair(op.validation_alerts_per_day, cap)[0]
         why = (f" ({fmt.count(op.validation_false_alerts)} false alert{'s' if op.validation_false_alerts != 1 else ''} among "
                f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.raised_false_alerts)} among the "

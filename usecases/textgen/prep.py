@@ -38,9 +38,12 @@ def build_tokenizer(kind: str, corpus: Corpus, vocab: int):
         return CharTokenizer.from_text(corpus.text)
     import tokenizers
 
-    if not corpus.meta.get("public"):
+    def train() -> BPETokenizer:
         step = 1 << 16
         return BPETokenizer.train([corpus.train[i : i + step] for i in range(0, len(corpus.train), step)], vocab_size=vocab)
+
+    if not corpus.meta.get("public"):
+        return train()
     path = _cache_file(f"textgen-bpe-{_sha(f'{tokenizers.__version__}|{vocab}|{_sha(corpus.train)}')[:16]}.json")
     if path.exists():
         try:
@@ -49,8 +52,7 @@ def build_tokenizer(kind: str, corpus: Corpus, vocab: int):
             return BPETokenizer(Tokenizer.from_file(str(path)))
         except Exception:  # a damaged cache entry is rebuilt, never trusted
             path.unlink(missing_ok=True)
-    step = 1 << 16
-    tok = BPETokenizer.train([corpus.train[i : i + step] for i in range(0, len(corpus.train), step)], vocab_size=vocab)
+    tok = train()
     _write_quietly(path, lambda tmp: tok.tk.save(tmp))
     return tok
 
