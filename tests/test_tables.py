@@ -757,3 +757,19 @@ def test_a_table_of_thousands_of_columns_is_refused_at_once_and_a_long_header_is
         with pytest.raises(DataProblem) as err:
             read()
         assert "[" * 39 + "…" in str(err.value) and "[" * 41 not in str(err.value) and len(str(err.value)) < 600, str(err.value)[:300]
+
+
+def test_a_header_alone_gets_the_same_line_from_every_reader():
+    """A file of only a header (or one byte) got "no data rows — only its header (x)" on the fraud page, a bare "it has no
+    data rows" on the triage page and the bare line again on the recommendation page (a browser upload sweep, 2026-12-07):
+    one line, naming the header, from every reader."""
+    from usecases import fraud, recommendation, triage
+
+    readers = {"fraud": lambda r: fraud.read_data(r, "h.csv"), "triage": lambda r: triage.read_data(r, "h.csv"),
+               "recommendation": lambda r: recommendation.read_data(r, "h.csv")}
+    for raw in (b"x", b"a,b\n", b"a;b\r\n\r\n"):
+        want = "it has no data rows — only its header (x)" if raw == b"x" else "it has no data rows — only its header (a, b)"
+        for name, read in readers.items():
+            with pytest.raises(DataProblem) as exc:
+                read(raw)
+            assert want in str(exc.value), (name, raw, str(exc.value))

@@ -254,3 +254,11 @@ def test_every_prompt_is_read_before_any_is_generated(monkeypatch):
     with pytest.raises(DataProblem, match=r"^Prompt 4 of 4 \('café = 1'\) cannot be used"):
         serving.score(trained, rows, Sampling(max_new_tokens=2, temperature=0.0))
     assert calls == []  # nothing was generated before the refusal
+    # The refusal names the prompt's line in the file: blank lines and a header make "prompt 4" another line (a sweep, 2026-12-07).
+    txt = b"def f(x):\n\n\ndef f1(x):\n\ndef f2(x):\ncaf\xc3\xa9 = 1\n"
+    with pytest.raises(DataProblem, match=r"^Prompt 4 of 4 \(line 7, 'café = 1'\) cannot be used"):
+        serving.score_file(trained, txt, "prompts.txt", Sampling(max_new_tokens=2, temperature=0.0))
+    csv = "id,prompt\n1,def f(x):\n2,\"def f1(x):\n    return x\"\n3,caf\u00e9 = 1\n".encode()
+    with pytest.raises(DataProblem, match=r"^Prompt 3 of 3 \(line 5, 'café = 1'\) cannot be used"):
+        serving.score_file(trained, csv, "prompts.csv", Sampling(max_new_tokens=2, temperature=0.0))
+    assert calls == []

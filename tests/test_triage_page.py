@@ -301,6 +301,10 @@ def test_the_score_a_file_tab_scores_with_the_model_in_view_and_asks_before_usin
     assert not at.exception
     line = next(s.value for s in at.success if "records scored" in s.value)
     assert line.endswith("; no level for 1 (too little recorded — see the notes).") and line.startswith(f"{len(thin)} records scored")
+    # One record reads "1 record scored", not "1 records" (a browser upload sweep, 2026-12-07).
+    one = trec.example_export().decode().splitlines()[:2]
+    at.file_uploader(key="triage.score").set_value(("one.csv", ("\n".join(one) + "\n").encode(), "text/csv")).run()
+    assert not at.exception and any(s.value.startswith("1 record scored; suggested levels ") for s in at.success)
     # Complaints the model cannot read are said in a warning, not only among the collapsed reading notes.
     de = trec.example_export().decode().splitlines()
     col = de[0].split(";").index("complaint")

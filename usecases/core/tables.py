@@ -147,6 +147,15 @@ def short_name(name, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def no_rows(columns) -> str:
+    """The one line for a file with no data rows, naming its header when it has one: every reader says the same
+    ("it has no data rows — only its header (a, b)"; a browser upload sweep found each page saying it its own way)."""
+    cols = [c for c in columns if str(c).strip()]
+    if not cols:
+        return "it has no data rows"
+    return "it has no data rows — only its header (" + ", ".join(map(short_name, cols[:5])) + (" …" if len(cols) > 5 else "") + ")"
+
+
 _HTML_START = re.compile(rb"(?:<\?xml[^>]*>\s*|<!--.*?-->\s*)*(?:<!doctype html|<html|<head[\s>]|<body[\s>])", re.S)
 _TAG = re.compile(rb"<[A-Za-z!/?][^<>]{0,300}>")
 
@@ -1296,7 +1305,7 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
         problems.append(f"unexpected column{'s' if len(extras) > 1 else ''} {', '.join(map(str, extras))} (expected only: {expected})")
     if len(df) < schema.min_rows:
         problems.append(
-            "it has no data rows" if len(df) == 0 else f"it has {len(df)} data row{'s' if len(df) != 1 else ''}; at least {schema.min_rows} are needed"
+            no_rows(df.columns) if len(df) == 0 else f"it has {len(df)} data row{'s' if len(df) != 1 else ''}; at least {schema.min_rows} are needed"
         )
     if problems and (missing or len(df) == 0):
         raise DataProblem(problems, subject)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core import fmt, protocol
-from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, short_name, join_date_and_time, match_columns, merge_id_spellings, normalise_name,
+from usecases.core.tables import (DEFAULT_NA, SPREADSHEET_NA, Column, DataProblem, ReadInfo, Schema, file_line, no_rows, short_name, join_date_and_time, match_columns, merge_id_spellings, normalise_name,
                                   parse_dates, read_table, rounded_ids, text_to_numbers, validate)
 
 from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Dataset, from_raw
@@ -670,8 +670,7 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     df, notes = drop_index_column(df)
     df, notes = drop_empty_unnamed(df, notes)
     if not len(df) and len(df.columns):  # a header alone read as three "empty in every row — delete the column" (2026-12-05)
-        shown = ", ".join(map(short_name, df.columns[:5])) + (" …" if len(df.columns) > 5 else "")
-        raise DataProblem(f"it has no data rows — only its header ({shown})", subject)
+        raise DataProblem(no_rows(df.columns), subject)
     counts = early_label_counts(df, label, known_label) if require_labels else None
     if counts is not None:  # no change to the other columns can mend too few frauds: said before them
         enough_labels(*counts, subject)

@@ -11,7 +11,7 @@ import torch
 
 from usecases.core.spec import Throughput
 from usecases.core.store import ModelStore, load_module
-from usecases.core.tables import Column, DataProblem, Schema, column_choices, match_columns, read_table, sniff_binary, validate
+from usecases.core.tables import Column, DataProblem, Schema, column_choices, file_line, match_columns, read_table, sniff_binary, validate
 
 from . import SPEC
 from .corpus import Corpus, _reads_like_prose, plain_text, read_corpus
@@ -64,19 +64,26 @@ def read_data(raw: bytes, filename: str, text_column: str | None = None) -> Corp
     return read_corpus([(filename, raw)], text_column=text_column)
 
 
-def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None) -> pd.DataFrame:
+def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None, lines: list[int] | None = None) -> pd.DataFrame:
     """A continuation for every row's ``prompt`` (greedy, 200 new tokens unless ``sampling`` says otherwise),
-    one prompt after another on the model's device, with its token count and speed."""
+    one prompt after another on the model's device, with its token count and speed. ``lines``: each prompt's line in the
+    user's file, named when a prompt cannot be used."""
     if not isinstance(rows, pd.DataFrame) or "prompt" not in rows.columns:
         raise DataProblem("it has no column 'prompt'; give one prompt per row", "the prompts")
     s = sampling or SCORE_SAMPLING
     prompts = rows["prompt"].astype(str)
+    lines = lines if lines is not None and len(lines) == len(rows) else None
+
+    def which(i: int, p: str) -> str:  # "prompt 38 of 40" left a file with blank lines to count by hand (a sweep, 2026-12-07)
+        where = f"line {lines[i - 1]:,}, " if lines else ""
+        return f"prompt {i:,} of {len(rows):,} ({where}{p[:40]!r})"
+
     if hasattr(trained, "prompt_tokens"):  # every prompt read before any is generated: a character the model never saw in
         for i, p in enumerate(prompts, 1):  # prompt 38 had stopped the run after 37 generations (a sweep, 2026-12-07)
             try:
                 trained.prompt_tokens(p)
             except DataProblem as exc:
-                raise DataProblem(exc.problems, f"prompt {i:,} of {len(rows):,} ({p[:40]!r})") from None
+                raise DataProblem(exc.problems, which(i, p)) from None
     out, long = [], []
     for i, p in enumerate(prompts, 1):
         try:
@@ -84,7 +91,7 @@ def score(trained: Trained, rows: pd.DataFrame, sampling: Sampling | None = None
             if hasattr(trained, "prompt_tokens") and (n := trained.prompt_tokens(p)) > trained.model.gpt.cfg.block_size:
                 long.append((i, n))
         except DataProblem as exc:  # say which prompt of the file: "the prompt" alone leaves a long file to search
-            raise DataProblem(exc.problems, f"prompt {i:,} of {len(rows):,} ({p[:40]!r})") from None
+            raise DataProblem(exc.problems, which(i, p)) from None
         out.append({"prompt": p, "completion": text, "tokens": stats["tokens"], "seconds": round(stats["seconds"], 3),
                     "tokens_per_second": round(stats["tokens_per_second"], 1)})
     frame = pd.DataFrame(out, columns=["prompt", "completion", "tokens", "seconds", "tokens_per_second"])
@@ -103,7 +110,8 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     # different continuation (a sweep, 2026-12-04); and only an empty cell is empty — "None" and "NA" are prompts too.
     subject = f"“{filename}”"
     if filename.lower().endswith((".txt", ".md")):  # one prompt per line: it was refused as "line 1 looks like a title" (a sweep)
-        return score(trained, _prompt_lines(raw, subject), sampling)
+        rows = _prompt_lines(raw, subject)
+        return score(trained, rows, sampling, lines=rows.pop("line").tolist())
     df, info = read_table(raw, max_bytes=PROMPTS_SCHEMA.max_bytes, encodings=("utf-8", "utf-16", "cp1252"), subject=subject,
                           strip=False)
     read_notes = []
@@ -127,7 +135,7 @@ def score_file(trained: Trained, raw: bytes, filename: str, sampling: Sampling |
     if info.header:  # `input,question`: which one holds the prompts was not said (a sweep, 2026-12-06)
         read_notes += column_choices(df, PROMPTS_SCHEMA)
     rows = validate(df, PROMPTS_SCHEMA, header=info.header, subject=subject)
-    out = score(trained, rows, sampling)
+    out = score(trained, rows, sampling, lines=[file_line(df, r, info.header) for r in range(len(df))])
     out.attrs["notes"] = [*read_notes, *out.attrs.get("notes", [])]
     # The file's other columns (an id, a customer, a channel) come back beside each continuation, as written: the output
     # had held only prompt and completion, so a file of 500 tickets could not be joined back (a sweep, 2026-12-04).
@@ -156,10 +164,10 @@ def _prompt_lines(raw: bytes, subject: str) -> pd.DataFrame:
     if reason:
         raise DataProblem(reason, subject)
     # Windows (CR LF) and classic-Mac (CR alone) line ends too: a CR-only file had been one prompt of three lines
-    lines = [line for line in re.split(r"\r\n|\r|\n", plain_text(raw, subject)) if line.strip()]
+    lines = [(n, line) for n, line in enumerate(re.split(r"\r\n|\r|\n", plain_text(raw, subject)), 1) if line.strip()]
     if not lines:
         raise DataProblem("it holds no prompt (only blank lines); write one prompt per line", subject)
-    return pd.DataFrame({"prompt": lines})
+    return pd.DataFrame({"prompt": [p for _, p in lines], "line": [n for n, _ in lines]})
 
 
 # One measurement per training run and device for the whole process: the evaluation (which prices the

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from usecases.core.protocol import fingerprint
-from usecases.core.tables import FILE_LINES, UNITS_LINE, DataProblem, file_line, normalise_name, read_table
+from usecases.core.tables import FILE_LINES, UNITS_LINE, DataProblem, file_line, no_rows, normalise_name, read_table
 
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
@@ -460,7 +460,7 @@ def read_raw(raw: bytes, filename: str) -> tuple[pd.DataFrame, object, list[str]
     # a line of units under the header ("years", "0-10", "mmHg" …) is left out with a note: it had been scored as a patient
     df, info = read_table(raw, max_bytes=50 * 1024 * 1024, encodings=("utf-8", "cp1252"), subject=subject, drop_units_line=True)
     if len(df) == 0:
-        raise DataProblem("it has no data rows", subject)
+        raise DataProblem(no_rows(df.columns), subject)
     df, dropped = scrub(df)
     if df.shape[1] == 0:
         raise DataProblem("no usable columns remain after removing identifiers", subject)
