@@ -479,3 +479,29 @@ def test_fraud_tabm_variants_handbook_mode_flags_the_amount_rule_at_the_validati
     assert tabular.auto_sizes(68_526).weight_decay == 3e-4  # restored
     with pytest.raises(SystemExit, match="leave out 'seeds'"):
         bench.main(["--handbook", "--variants", "seed1,seeds"])
+
+
+def test_realmlp_check_fits_each_fold_on_the_products_rows_and_scores_the_peer_as_the_readme_says(monkeypatch):
+    """``benchmarks/realmlp_check.py`` (the README's RealMLP rows): RealMLP learns from each fold's fit + validation rows
+    only and is scored on that fold's test rows, with the same cost-weighted rule as the regression; the regression is the
+    product's peer (κ 0.259 on Arthritis, the README's figure); without pytabkit the benchmark says how to install it."""
+    import sys
+
+    import benchmarks.realmlp_check as bench
+
+    seen = []
+
+    def fake(X_fit, y_fit, X_test, seed):  # a stand-in learner: every test row gets the fit rows' level shares
+        seen.append((len(X_fit), len(X_test), X_fit.shape[1] == X_test.shape[1]))
+        classes, counts = np.unique(y_fit, return_counts=True)
+        return classes, np.tile(counts / counts.sum(), (len(X_test), 1))
+
+    monkeypatch.setattr(bench, "_fit_predict", fake)
+    name, raw, mapping = next(f for f in bench._triage_files() if "Arthritis" in f[0])
+    out = bench.triage_file(name, raw, mapping, echo=lambda _: None)
+    assert len(seen) == 5 and sum(n_te for _, n_te, _ in seen) == 84 and all(n_fit + n_te == 84 and same for n_fit, n_te, same in seen)
+    assert out["logistic_regression"]["kappa_linear"] == pytest.approx(0.259, abs=5e-4)
+    assert out["realmlp"]["kappa_linear"] == pytest.approx(0.0)  # one level for everyone: no agreement beyond chance
+    monkeypatch.setitem(sys.modules, "pytabkit", None)
+    with pytest.raises(SystemExit, match="pip install pytabkit"):
+        bench._realmlp(0)

@@ -182,7 +182,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         beyond = (f" Your team's capacity, {fmt.count(op.capacity_per_day)} alerts a day, lies beyond the right edge: every point "
                   "shown fits it." if op.capacity_per_day > x_range[1] else "")
         report_ui.say(st.caption, "The curve is drawn on the test rows; " + ("the marker is your manual threshold, the same in every "
-                      "scenario and for every model below." if op.mode == "Manual" else "the threshold was chosen on the validation rows, "
+                      "scenario and for every model compared." if op.mode == "Manual" else "the threshold was chosen on the validation rows, "
                       "so the marker need not sit at the curve's peak — a threshold picked at the test rows' peak would report a profit no "
                       "new week would repeat.") + beyond)
         c = fb.case(ev, a)

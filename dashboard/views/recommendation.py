@@ -294,7 +294,8 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
     lift = rb.evaluation_lift(ev)
     report_ui.say(st.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 0) if lift is not None else '—'} above "
             f"most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to rise by that lift times the transfer share "
-            "below — an assumption to test, not a measurement (use the A/B planner).", icon=":material/info:")
+            "(the part of an offline lift that carries over online) — an assumption to test with an A/B test, not a measurement.",
+            icon=":material/info:")
     a = widgets.assumptions_form(rec.Assumptions(), SPEC.assumptions_prefix, columns=3)
     widgets.reset_button(SPEC.assumptions_prefix)
     v = cache.value(KEY, active, ev, a)

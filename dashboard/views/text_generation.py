@@ -142,8 +142,8 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
             ("Usable drafts", fmt.rate(q.usable_share) if q else "—",
              f"{q.usable_counts()} (Wilson): {q.usable_rule}." + (f" {q.failure_counts().capitalize()}." if q.failure_counts() else "")
              if q else None),
-            ("Longest loop, tokens", fmt.count(q.longest_loop) if q else "—",
-             "Longest token sequence repeated within a 300-token greedy continuation. Target < 8.")]
+            ("Longest repeated run, tokens", fmt.count(q.longest_loop) if q else "—",
+             "The longest stretch of tokens the model writes twice within one 300-token continuation (greedy): a stuck model repeats itself. Target < 8.")]
     widgets.kpi_row(kpis)
     # On (nearly) ASCII text a byte is a character, so bits per character repeat bits per byte: one column, and a line saying why.
     same = ev.bpc_repeats_bpb
@@ -178,7 +178,7 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
                                                             "It is meant to write text that *looks like* ")
                 + ("its training corpus — its phrasing and its most frequent words —" if own else
                    "API documentation — the phrasing of parameter lists, “Returns …”, “If … is None” —")
-                + ("" if ev.beats_ngram else " but this one does not yet: it is behind a simple n-gram on the held-out text (above) —")
+                + ("" if ev.beats_ngram else " but this one does not yet: it is behind a simple n-gram on the held-out text —")
                 + " and shows, with real figures, what a small model trained from scratch "
                 f"in {took} on {f.trained_on} "
                 "can and cannot do. It is **not** a " + ("writer: it knows no facts beyond the patterns of its text"

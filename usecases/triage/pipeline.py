@@ -520,8 +520,8 @@ def served_notes(card: dict) -> list[str]:
     also = (f" On this small file the costs also count out-of-fold predictions of each fold's {rows} training "
             f"patients (both learners refit on {learner.INNER_FOLDS} inner folds), so the choice does not rest on the validation "
             "patients alone." if inner else "")
-    return [f"{head} (mean cost per {who} at training's rule, 3 per level under-triaged, 1 per level over, whatever the decision rule "
-            f"set above — {costs}).{also} "
+    return [f"{head} (mean cost per {who} at training's rule, 3 per level under-triaged, 1 per level over, whatever decision rule "
+            f"you choose — {costs}).{also} "
             f"Test patients played no part in the choice.{averaged}"]
 
 
@@ -557,8 +557,8 @@ def _mixture_note(sel: list[dict], served: list[str], who: str) -> str:
     rows = "the same" if k == 1 else "each fold's"
     return (f"{head}. A {lin} was also fit on {rows} rows, and the share w of it in "
             f"(1 − w) × the {blend} + w × the {lin} was chosen from 0, ¼, ½, ¾ and 1 as the one that fitted the validation patients best ({figures}; "
-            f"for reference, the triage cost per {who} at training's rule, 3 per level under-triaged, 1 per level over, whatever the "
-            f"decision rule set above — {costs}). The log loss reads every "
+            f"for reference, the triage cost per {who} at training's rule, 3 per level under-triaged, 1 per level over, whatever "
+            f"decision rule you choose — {costs}). The log loss reads every "
             "probability, so on few validation patients it is a steadier guide than the cost, which counts only the level each one gets.")
 
 
