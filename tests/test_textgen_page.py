@@ -78,7 +78,7 @@ def test_home_and_the_text_page_show_one_net_value_and_share_machine_prices(ship
     # usable drafts (46 %) that gate the editor time (a sweep, 2026-12-05)
     reported = dict(at.session_state["_report_sections"].kpis)
     tiles = {m.label: m.value for m in at.metric}
-    for label in ("Parameters", "Bits per byte", "Real words", "Usable drafts", "Longest repeated run, tokens"):
+    for label in ("Parameters", "Bits per byte", "Real words", "Usable drafts", "Repeat, tokens"):
         assert reported[label] == tiles[label], (label, reported)
     assert reported["Usable drafts"] == "46 %"
     # The held-out docs are nearly ASCII: bits per character equalled bits per byte (1.111) in a second column. One column, one line why.

@@ -390,7 +390,9 @@ def tab_score(active, a, choice, shared) -> None:
         return
     lv = out["suggested_level"].dropna().astype(int).value_counts().sort_index()
     none = len(out) - int(lv.sum())  # rows with too little recorded get no level; the counts said 199 of "200 records scored"
-    st.success(f"{fmt.count(len(out))} record{'s' if len(out) != 1 else ''} scored; suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items())
+    levels = (f"suggested level {lv.index[0]}" if len(out) == 1 and len(lv) == 1 else  # one record: not "suggested levels 4: 1"
+              "suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items()) if len(lv) else "")
+    st.success(f"{fmt.count(len(out))} record{'s' if len(out) != 1 else ''} scored" + (f"; {levels}" if levels else "")
                + (f"; no level for {fmt.count(none)} (too little recorded — see the notes)" if none else "") + ".")
     for w in out.attrs.get("warnings", []):  # levels that run against the vital signs under this mapping
         st.warning(w, icon=":material/swap_vert:")

@@ -142,8 +142,8 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
             ("Usable drafts", fmt.rate(q.usable_share) if q else "—",
              f"{q.usable_counts()} (Wilson): {q.usable_rule}." + (f" {q.failure_counts().capitalize()}." if q.failure_counts() else "")
              if q else None),
-            ("Longest repeated run, tokens", fmt.count(q.longest_loop) if q else "—",
-             "The longest stretch of tokens the model writes twice within one 300-token continuation (greedy): a stuck model repeats itself. Target < 8.")]
+            ("Repeat, tokens", fmt.count(q.longest_loop) if q else "—",
+             "The longest stretch of tokens the model writes twice within one 300-token continuation (greedy): a model that is stuck repeats itself. Target < 8.")]
     widgets.kpi_row(kpis)
     # On (nearly) ASCII text a byte is a character, so bits per character repeat bits per byte: one column, and a line saying why.
     same = ev.bpc_repeats_bpb
