@@ -293,7 +293,7 @@ def test_home_warns_beside_the_triage_verdict_what_it_hides(monkeypatch):
     from dashboard.components.report import use_case_section  # and the portfolio report's triage section, as a warning
 
     sec = use_case_section(triage.SPEC, evaluate(triage.load(ModelStore(ROOT / "models"))))
-    assert ("warning", caveat) in sec.notes and sec.notes[0][1].endswith("neither is better on this data.") and caveat not in sec.text
+    assert ("warning", caveat) in sec.notes and sec.notes[0][1].endswith("neither is shown to be better on this data.") and caveat not in sec.text
 
 
 def test_a_share_is_typed_in_per_cent_and_kept_as_a_share():

@@ -170,7 +170,7 @@ def test_the_verdict_names_what_the_spread_is_over():
     barely = Evaluation(usecase="x", primary_metric="m", model={"m": 0.632}, baselines={"b": {"m": 0.682}}, data=DataInfo(source="s", rows=10, split="s"),
                         folds={"model": {"m": [0.60, 0.62, 0.63, 0.64, 0.6503]}, "b": {"m": [0.696, 0.68, 0.70, 0.69, 0.65]}}, spread_unit="folds")
     assert barely.verdict().winner == "tie"
-    assert "(from −0.096 to +0.0003; PyTorch model ahead in 1 of 5), so neither is better on this data." in barely.verdict().sentence
+    assert "(from −0.096 to +0.0003; PyTorch model ahead in 1 of 5), so neither is shown to be better on this data." in barely.verdict().sentence
     one = Evaluation(usecase="x", primary_metric="m", model={"m": 1.0 - 2e-16}, baselines={"b": {"m": 1.0}},
                      data=DataInfo(source="s", rows=10, split="s"))
     assert one.verdict().winner == "tie" and one.verdict().margin == 0.0

@@ -189,6 +189,26 @@ def test_money_at_your_volume_by_hand():
         assert said[3] in (fmt.money(p - h - r), fmt.money(round(p - h - r), precise=True)), said  # written as the terms sum
 
 
+def test_home_says_when_a_peer_is_a_tie_or_better_in_money():
+    """Home and the portfolio report said "PyTorch detector wins" beside the model's €10.7k while the page called the random
+    forest's €8.9k a tie in money (a walkthrough, 2026-12-07): the headline carries the money verdict, from the same rows."""
+    from types import SimpleNamespace
+
+    from usecases.fraud import business as fb
+
+    c = SimpleNamespace(monthly=(8_000.0, 10_700.0, 13_000.0))
+    row = lambda name, label, net: {"name": name, "Model": label, "net": net}  # noqa: E731
+    lead = [row("model", "PyTorch model", 10_700.0), row("random_forest", "Random forest (tuned)", 8_944.0)]
+    assert fb.money_word(lead, c) == "in money a tie with the random forest (€8.9k a month, inside the model's range)"
+    assert fb.money_word([lead[0], row("random_forest", "Random forest (tuned)", 7_000.0)], c) == ""  # a lead outside the range
+    behind = [row("lightgbm", "LightGBM (tuned)", 12_000.0), lead[0]]
+    assert fb.money_word(behind, c) == "in money a tie with the LightGBM, which earns €12k a month (inside the model's range)"
+    far = [row("lightgbm", "LightGBM (tuned)", 14_000.0), lead[0]]
+    assert fb.money_word(far, c) == ("in money the LightGBM is better: €14k a month against the model's €10.7k, outside the "
+                                     "model's range")
+    assert fb.money_word(lead[:1], c) == ""
+
+
 def test_precision_with_no_false_alert_on_the_test_rows_is_a_floor_not_100_percent():
     """The Overview's precision tile read "100 %" when the test rows held no false alert at the threshold — one test-row
     false alert there is worth about 85 a month at the default volume. With 0 of n legitimate test rows flagged, the rule of

@@ -856,6 +856,7 @@ def test_the_revenue_uplift_splits_into_the_best_peer_and_what_the_model_adds():
     # rounded once, to the whole euros the page's paragraph writes (€20,549.6 read €20.5k beside its €20,550)
     assert f"; {ev.label(peer)} alone would earn {fmt.money(round(peer_rev))} of it; " in rec.value(ev, a).headline
     assert f"× transfer {fmt.rate(a.transfer)})" in rec.value(ev, a).headline  # in per cent, as its box: not "× transfer 0.3"
+    assert "(offline NDCG lift over most-popular +" in rec.value(ev, a).headline  # the baseline of the lift named (Home read "+100.5 %" beside "+0.022 vs best baseline")
     worse = dataclasses.replace(ev, model={**ev.model, "ndcg@10": p - 0.01})
     assert f"; {ev.label(peer)} would earn more: {fmt.money(round(peer_rev))}; " in rec.value(worse, a).headline
     c = rb.case(rb.evaluation_lift(ev), a)  # revenue is not profit: the headline says what the margin keeps

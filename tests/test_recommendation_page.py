@@ -49,6 +49,12 @@ def test_page_shows_the_verdict_and_the_value_home_shows(at, shipped):
     assert len(table) == 1 + len(ev.baselines)
     assert list(table.columns)[:5] == ["NDCG@10", "Recall@10", "Hit rate@10", "Coverage", "Popularity (lower: less bias)"]
     assert table.loc[ev.label("model"), "NDCG@10"] == fmt.metric(ev.model["ndcg@10"])
+    from usecases.recommendation import business as rb
+
+    # the assumption box writes the lift as Home's line does ("100 %" stood above "+100.5 %"; a walkthrough, 2026-12-07)
+    lift = fmt.rate(rb.evaluation_lift(ev), 1)
+    box = next(i.value for i in at.info if "stated plainly" in i.value)
+    assert f"NDCG@10 is {lift} above most-popular" in box and f"lift over most-popular +{lift}" in v.headline, (box, v.headline)
 
 
 def test_payback_help_does_not_claim_homes_rule(at):
@@ -111,7 +117,7 @@ def test_reasons_are_films_the_user_liked(at, shipped):
     assert at.selectbox(key="rec.user").value == demo["user_id"] == "10" and demo["median_hits"] == 3
     assert (recs["because you liked"] != "—").all() and (recs["watched later"] == "✓").sum() == 3
     assert any("Shown first because this user is typical: 3 of the ten films below (at the default β) are ones the user went on to "
-               "have — marked “Held out” — the median over the 671 test users; each has a reason." in c.value for c in at.caption)
+               "have (marked “Held out”), the median across the 671 test users. Each one comes with a reason." in c.value for c in at.caption)
     at.selectbox(key="rec.user").set_value("1").run()
     frames = [d.value for d in at.dataframe]
     recs = next(f for f in frames if "because you liked" in f.columns)

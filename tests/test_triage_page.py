@@ -227,7 +227,10 @@ def test_a_model_on_a_file_no_rule_can_read_draws_its_model_tab(tmp_path, monkey
     assert triage.pipeline.never_seen({"data": {"level_mix": {"1": 0.2, "2": 0.5, "3": 0.3, "4": 0.0, "5": 0.0}}}) == ([], [4, 5])
     # cross-validated: every patient is a test patient ("the table above reads the test patients" read oddly; 2026-12-07)
     drawn = next(c.value for c in app.caption if c.value.startswith("Drawn on the validation patients"))
-    assert "(each fold's inner validation patients)" in drawn and "reads every patient of the file, each scored by the fold model" in drawn
+    assert "(each fold's inner validation patients)" in drawn and "on every patient of the file, each scored by the fold model" in drawn
+    # the figures at the rule both ways, not "differ by a little" (8.3 % beside the tiles' 6.6 %; a walkthrough, 2026-12-07)
+    assert re.search(r"At your rule it reads under-triage of levels 1–2 [\d.]+ % and over-triage [\d.]+ %; the comparison table reads "
+                     r"[\d.]+ % and [\d.]+ % on every patient", drawn), drawn
     st.cache_resource.clear()
 
 
@@ -385,3 +388,14 @@ def test_a_saved_model_in_view_is_said_to_differ_from_homes_and_the_hint_names_i
     assert any("`python -m usecases score triage records.csv --model ed -o scored.csv" in c for c in said), said
     # a docstring below a statement is drawn by Streamlit's magic: tab_score's had appeared on the page (a review, 2026-12-07)
     assert not any(m.value.startswith("A file of records →") for m in app.markdown)
+
+
+def test_the_report_defines_model_assisted_and_gives_the_charts_figures_at_the_rule(at):
+    """The Operations tab never said what "model-assisted" is, and the report dropped the line on why the trade-off chart (8.3 %
+    at 3×, validation patients) differs from the tiles (6.6 %, test patients) — a walkthrough, 2026-12-07."""
+    said = [t for _, t in at.session_state["_report_sections"].notes]
+    ops = next(t for t in said if t.startswith("An ED queue simulation"))
+    assert "model-assisted, the more urgent of the nurse's and the model's level" in ops
+    drawn = next(t for t in said if t.startswith("Drawn on the validation patients"))
+    assert re.search(r"At your rule it reads under-triage of levels 1–2 [\d.]+ % and over-triage [\d.]+ %; the comparison table reads "
+                     r"[\d.]+ % and [\d.]+ % on the test patients", drawn), drawn

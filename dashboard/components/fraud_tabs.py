@@ -99,8 +99,9 @@ def _whatif(ev, active, threshold: float, mix_note: str = "") -> None:
             st.plotly_chart(charts.attributions(top), width="stretch")
             rest = attr["attribution"].iloc[10:].sum()
             st.caption(f"The bars add up to the change from the reference's {fmt.rate(attr.attrs['baseline_score'], 2)} to "
-                       f"{fmt.rate(p, 2)}: {fmt.points(p - attr.attrs['baseline_score'])}"
-                       + (f", of which the {len(attr) - 10} features not drawn carry {fmt.points(rest)}" if len(attr) > 10 else "")
+                       # to the rates' two decimals: "0.15 % to 0.12 %: 0.0 pts" beside bars of ±0.03 (a walkthrough, 2026-12-07)
+                       f"{fmt.rate(p, 2)}: {fmt.points(p - attr.attrs['baseline_score'], 2)}"
+                       + (f", of which the {len(attr) - 10} features not drawn carry {fmt.points(rest, 2)}" if len(attr) > 10 else "")
                        + ". Each bar is the feature's Shapley value: its average effect when the features switch from the reference's "
                        "values to this transaction's in a random order (100 orders).")
 

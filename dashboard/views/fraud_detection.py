@@ -110,7 +110,8 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                    f"volume, so the alerts worked move in steps of up to that size and stop at the last one within the capacity"
                    if op.per_legit_row_per_day >= 0.5 and op.capacity_per_day - op.alerts_per_day >= 0.5 else "")
                 + "." if op.over_capacity_on_test else ".")),
-            ("Precision", op.precision_text, "your fraud rate",
+            # "your fraud rate" under 37 % read as a fraud rate of 37 % (a walkthrough, 2026-12-07)
+            ("Precision", op.precision_text, "of alerts are fraud, at your fraud rate",
              f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."
              + (" " + op.precision_words if op.precision_words else "")),
             ("Net value", fmt.money(value.monthly[1]), "per month",

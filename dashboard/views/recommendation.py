@@ -65,7 +65,8 @@ def demo_sentence(demo: dict | None, uid, many: str) -> str:
     # the 671 test users, and each has a reason." — hard to parse (an executive walkthrough, 2026-12-04)
     are = "is one" if demo["hits"] == 1 else "are ones"
     return (f" Shown first because this user is typical: {demo['hits']} of the ten {many} below (at the default β) {are} the user "
-            f"went on to have — marked “Held out” — the median over the {fmt.count(demo['users'])} test users; each has a reason.")
+            f"went on to have (marked “Held out”), the median across the {fmt.count(demo['users'])} test users. Each one comes with a "
+            "reason.")  # two dashes and a semicolon in one line read as garbled (a walkthrough, 2026-12-07)
 
 
 @st.fragment
@@ -292,7 +293,7 @@ def lambda_note(hist: pd.DataFrame, sub: pd.DataFrame, m: dict, k: int) -> str:
 
 def tab_business(active, ev, shared=None) -> rec.Assumptions:
     lift = rb.evaluation_lift(ev)
-    report_ui.say(st.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 0) if lift is not None else '—'} above "
+    report_ui.say(st.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 1) if lift is not None else '—'} above "
             f"most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to rise by that lift times the transfer share "
             "(the part of an offline lift that carries over online) — an assumption to test with an A/B test, not a measurement.",
             icon=":material/info:")

@@ -266,7 +266,7 @@ def verdict(ev: Evaluation) -> Verdict:
         ahead = sum(d > 0 for d in paired)  # how the folds split: "ahead in 1 of 5" beside a mean 0.05 behind says more than the range
         return Verdict("tie", b_name, margin, True,
                        f"Tie: {name_of('model')} {m:.3f} vs {name_of(b_name)} {b:.3f} — the difference changes sign between {ev.spread_unit} "
-                       f"(from {_signed(lo)} to {_signed(hi)}; {name_of('model')} ahead in {ahead} of {len(paired)}), so neither is better "
+                       f"(from {_signed(lo)} to {_signed(hi)}; {name_of('model')} ahead in {ahead} of {len(paired)}), so neither is shown to be better "
                        "on this data.")
     if margin > 0:
         return Verdict("model", b_name, margin, False,

@@ -525,6 +525,25 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
                   + over)
 
 
+def money_word(rows: list[dict], c: "Case") -> str:
+    """Home's and the portfolio report's short word on :func:`peer_money`'s ``rows``: whether the next model in money is a tie
+    with the model (inside its low–high range) or better — "" when the model leads outside its range. Home had said "PyTorch
+    detector wins" beside €10.7k while the page called the random forest's €8.9k a tie in money (a walkthrough, 2026-12-07)."""
+    from usecases.core import fmt
+
+    if len(rows) < 2:
+        return ""
+    lo, _, hi = c.monthly
+    model = next(r for r in rows if r["name"] == "model")
+    other = rows[1] if rows[0]["name"] == "model" else rows[0]
+    peer, inside = plain_name(other["Model"]), lo <= other["net"] <= hi
+    if rows[0]["name"] == "model":
+        return f"in money a tie with the {peer} ({fmt.money(other['net'])} a month, inside the model's range)" if inside else ""
+    return (f"in money a tie with the {peer}, which earns {fmt.money(other['net'])} a month (inside the model's range)" if inside else
+            f"in money the {peer} is better: {fmt.money(other['net'])} a month against the model's {fmt.money(model['net'])}, outside "
+            "the model's range")
+
+
 def plain_name(label: str) -> str:
     """A peer's label inside a sentence: "Random forest (tuned)" → "random forest", "LightGBM (…)" → "LightGBM" (it had
     read "the lightgbm 8")."""
@@ -592,7 +611,8 @@ def value(evaluation, assumptions: FraudAssumptions) -> Value:
                           + (f"; the threshold raised {_pair(op.raised, op.capacity_per_day)[0]} a day on the test rows, above your team's "
                              f"capacity of {_pair(op.raised, op.capacity_per_day)[1]}, and only the highest-scored ones it can work are counted"
                              if op.over_capacity_on_test else "") + ")"
-                          + (f"; {more}" if (more := beats_optimal(evaluation, assumptions, op, week=test_period(evaluation)[0], short=True)) else ""))
+                          + (f"; {more}" if (more := beats_optimal(evaluation, assumptions, op, week=test_period(evaluation)[0], short=True)) else "")
+                          + (f"; {money}" if (money := money_word(peer_money(evaluation, assumptions, c)[0], c)) else ""))
 
 
 def money_share_text(op: "Operating", a: FraudAssumptions) -> str:

@@ -140,7 +140,7 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
         plus = lambda x, d: ("+" if x > 0 else "") + fmt.rate(x, d)  # noqa: E731 — the tile's format ("+5.5 %"; it read "+5%" beside it)
         headline = (f"{fmt.money(c.revenue[1])}/month incremental revenue at an assumed click-through uplift of {plus(c.uplift[1], 1)} "
                     # the share in per cent, as its input box reads it ("× transfer 0.3" beside "30.0"; a walkthrough, 2026-12-07)
-                    f"(offline NDCG lift {plus(lift, 1)} × transfer {fmt.rate(assumptions.transfer)})")  # "+100 % × 0.3" beside 30.1 %: it was 100.3 %
+                    f"(offline NDCG lift over most-popular {plus(lift, 1)} × transfer {fmt.rate(assumptions.transfer)})")  # "+100 % × 0.3" beside 30.1 %: it was 100.3 %
         split = over_best_peer(evaluation, assumptions)
         if split is not None:  # Home showed the whole uplift over most-popular as this model's; most of it is any good recommender's
             peer, peer_rev, extra = split
