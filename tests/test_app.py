@@ -290,6 +290,10 @@ def test_home_warns_beside_the_triage_verdict_what_it_hides(monkeypatch):
     at.run()  # Home
     _no_exceptions(at)
     assert [w.value for w in at.warning if w.value.startswith("On level 1 alone")] == [caveat]
+    # the whisker's low case can rise with a typed cost: the caption says a typed value is held in both cases (2026-12-07)
+    assert any("A value you typed on a page is held at your value in both cases" in c.value for c in at.caption)
+    # and the fraud card carries the Business case's word on money (a tie with the random forest at the shipped defaults)
+    assert any("in money a tie with the random forest" in c.value for c in at.caption)
     from dashboard.components.report import use_case_section  # and the portfolio report's triage section, as a warning
 
     sec = use_case_section(triage.SPEC, evaluate(triage.load(ModelStore(ROOT / "models"))))

@@ -414,3 +414,17 @@ def test_what_ifs_bars_are_summed_to_the_decimals_of_its_rates(monkeypatch, stor
         assert not at.exception, [e.value for e in at.exception]
         bars = next(c.value for c in at.caption if c.value.startswith("The bars add up to the change"))
         assert re.search(r"from the reference's [\d.]+ % to [\d.,]+ %: −?[\d,]+\.\d\d pts", bars), bars
+
+
+def test_the_model_tabs_counts_say_they_are_the_test_periods(monkeypatch, store):
+    """"Test rows at threshold 0.910" (58,837 / 9 / 172 / 251) sat beside per-day and per-month tiles without its scale — one
+    test week, counted (a walkthrough, 2026-12-07)."""
+    import json
+
+    from usecases.core.store import ModelStore
+    from usecases.fraud import business as fb
+
+    at = open_page(monkeypatch, store)
+    titles = [json.loads(el.proto.spec)["layout"].get("title", {}).get("text", "") for el in at.get("plotly_chart")]
+    period = fb.test_period(fraud.evaluate(fraud.load(ModelStore(store))))[0]
+    assert any(t.startswith(f"{period[:1].upper()}{period[1:]}, counted at threshold ") for t in titles), titles

@@ -250,9 +250,13 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         report_ui.figure(pr, f"Precision–recall curves on the test rows, where {fmt.rate(op.test_fraud_share, 1)} of payments are fraud — "
                              f"at your fraud rate the same alerts are {op.precision_text} fraud (the Overview's precision)")
         c1, c2 = st.columns(2)
+        # the counts are the test week's, beside tiles per day and per month: the title says so ("Test rows" left the scale to
+        # guess; a walkthrough, 2026-12-07)
+        period = fb.test_period(ev)[0]
         c1.plotly_chart(charts.confusion(fcharts.confusion(op), op.threshold,  # under a cap, the counts are the worked alerts'
-                                         title=f"Test rows: the alerts your team works (scores from {fb.threshold_text(op.flags_from)})"
-                                         if op.capped else None,
+                                         rows=f"{period[:1].upper()}{period[1:]}, counted",
+                                         title=f"{period[:1].upper()}{period[1:]}, counted: the alerts your team works (scores from "
+                                               f"{fb.threshold_text(op.flags_from)})" if op.capped else None,
                                          columns=("Not worked", "Worked") if op.capped else
                                          ("Not flagged", "Flagged")), width="stretch")
         with c2:

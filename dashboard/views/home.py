@@ -121,7 +121,9 @@ if values:
     c2.caption("Each row on its own scale, so small use cases stay visible: bar = base assumptions, whisker = low to high. "
                "Low and high take each use case's pessimistic and optimistic assumptions; fraud's add the spread over test days "
                "(a bootstrap) and text's the ends of the usable-draft share's 95 % interval, while recommendation's and triage's "
-               "move with the assumptions only (a range you have fixed by typing every value collapses to a point there). "
+               "move with the assumptions only. A value you typed on a page is held at your value in both cases, so only the ones "
+               "left at their defaults move: raising a cost can lift the low case, which had priced a higher cost of its own "
+               "(a range you have fixed by typing every value collapses to a point). "
                "Shares are of the portfolio's positive value.")
     report_ui.figure(fig, "Cumulative NPV with low–high band")
     report_ui.figure(bars, "Monthly net value per use case")
