@@ -41,7 +41,7 @@ def intro(active) -> str:
         what, source, rows = ("Recommend the next item each user is most likely to want, from your file.", fmt.sentence(str(data.get("source", "your file"))),
                               serving.feedback_word(active))
     return (f"{what} Data: {source}. Model: a time-aware item-item autoencoder in PyTorch with a popularity re-ranking, compared "
-            "with most-popular, item-kNN, EASE and ALS (`implicit`), each tuned on the same validation split and fit on the same "
+            f"with most-popular, item-kNN, EASE and ALS (`implicit`), each tuned on {serving.inner_splits_word(active)} and fit on the same "
             f"75 % of each user's {rows}.")
 
 
@@ -237,8 +237,8 @@ def tab_model(active, ev, choice: str) -> None:
         report_ui.figure(fig, "Average recommendation popularity")
         st.caption(f"Average recommendation popularity: lower bars recommend {many} fewer people already had.")
     cap = active.card.get("training", {}).get("max_configs")
-    st.markdown(f"**Tuning** — every method could fit {f'up to {cap}' if cap else 'the same number of'} settings on the same inner "
-                f"validation split (carved from the training {fb}; the test {fb} were not used). Fewer fitted means its search "
+    st.markdown(f"**Tuning** — every method could fit {f'up to {cap}' if cap else 'the same number of'} settings on "
+                f"{serving.inner_splits_word(active)} (carved from the training {fb}; the test {fb} were not used). Fewer fitted means its search "
                 "ended sooner (a short grid, or nothing to tune); each of the model's fits is also scored at every diversity weight "
                 "β, a re-ranking that needs no fit. Validation NDCG is lower than the test figure above because the inner split holds "
                 f"back part of each user's training {fb}: less history to recommend from, and fewer held-out {fb} to hit.")
@@ -379,11 +379,32 @@ def tab_ab(ev) -> None:
     scenario.default("rec.ab.alpha", 0.05, options=[0.01, 0.05, 0.1])
     scenario.default("rec.ab.power", 0.8, options=[0.7, 0.8, 0.9, 0.95])
     scenario.default("rec.ab.share", 0.5, lo=0.01, hi=1.0)
+    control = "most_popular"
     if follow:
-        p1, up, daily = a.baseline_ctr, c.uplift[1], rb.sessions_per_day(a)
-        st.markdown(f"From the business case: baseline click-through **{fmt.rate(p1, 1)}**, uplift to detect **{fmt.rate(up, 1)}** "
-                    f"(relative: {fmt.rate(p1, 1)} → {fmt.rate(p1 * (1 + up), 1)} click-through; the base projection), "
-                    f"**{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ {rb.DAYS_PER_MONTH:g} days).")
+        peer = rb.best_peer(ev)
+        if peer is not None and rb.against(ev, a, peer) is not None:
+            # the planner sized only the test against most-popular; a site already running EASE must detect the lead over it
+            names = {"most_popular": "Most popular (no recommender today)", peer: f"{ev.label(peer)} (a simpler recommender, the best peer here)"}
+            scenario.default("rec.ab.control", "most_popular", options=list(names))
+            control = st.radio("The test's control arm shows", list(names), format_func=names.get, key="rec.ab.control", horizontal=True,
+                               help="What visitors outside the model's arm see: what runs on your site today.")
+        p1, up = rb.against(ev, a, control) or (a.baseline_ctr, c.uplift[1])
+        daily = rb.sessions_per_day(a)
+        if control != "most_popular" and up <= 0:
+            st.info(f"On these rows the model does not lead {ev.label(control)} (NDCG@10 {fmt.number(ev.model[ev.primary_metric], 3)} against "
+                    f"{fmt.number(ev.baselines[control][ev.primary_metric], 3)}), so there is no lead for a test to detect.",
+                    icon=":material/balance:")
+            return
+        if control == "most_popular":
+            st.markdown(f"From the business case: baseline click-through **{fmt.rate(p1, 1)}**, uplift to detect **{fmt.rate(up, 1)}** "
+                        f"(relative: {fmt.rate(p1, 1)} → {fmt.rate(p1 * (1 + up), 1)} click-through; the base projection), "
+                        f"**{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ {rb.DAYS_PER_MONTH:g} days).")
+        else:
+            st.markdown(f"From the business case: {ev.label(control)}'s click-through **{fmt.rate(p1, 2)}** (the baseline "
+                        f"{fmt.rate(a.baseline_ctr, 1)} × (1 + its offline lift over most-popular × the transfer share)), the model's lead "
+                        f"over it to detect **{fmt.rate(up, 1)}** (relative: {fmt.rate(p1, 2)} → {fmt.rate(p1 * (1 + up), 2)} click-through), "
+                        f"**{fmt.count(daily)} sessions per day**. The lead over a good recommender is much smaller than over "
+                        "most-popular, so the test is much longer.")
     else:
         scenario.default("rec.ab.p1", float(a.baseline_ctr), lo=0.0001, hi=0.9999)
         scenario.default("rec.ab.up", float(round(min(5.0, max(-0.9, c.uplift[1])), 4)), lo=-0.9, hi=5.0)
@@ -412,7 +433,9 @@ def tab_ab(ev) -> None:
                                                 f"sample size after {reached}.")])
     st.caption(f"The sample size is reached after **{reached}** at this traffic; the test runs whole weeks (at least one) to cover "
                "weekday effects. Two-sided two-proportion z-test without continuity correction (Fleiss, Levin & Paik, eq. 4.14).")
-    be = rb.break_even_uplift(a) if follow else None
+    # the break-even is the uplift that pays the recommender's running cost against having none; against another recommender
+    # both arms carry a running cost, so it does not apply
+    be = rb.break_even_uplift(a) if follow and control == "most_popular" else None
     if be is not None and be >= up > 0:
         # (plain st.warning: this tab is a fragment, whose reruns would add lines to a report built on the last full run)
         st.warning(f"The projected uplift ({fmt.rate(up, 1)}) is below the **break-even uplift ({fmt.rate(be, 1)})**, where the margin "

@@ -119,13 +119,38 @@ def over_best_peer(ev: Evaluation, a: Assumptions) -> tuple[str, float, float] |
     case is linear in the offline lift, so the model's figure splits into what any recommender as good as the best peer
     would earn over most-popular and what choosing this model rather than that peer adds. ``None`` without most-popular."""
     pop = ev.baselines.get("most_popular", {}).get(ev.primary_metric)
-    peers = {n: m[ev.primary_metric] for n, m in ev.baselines.items() if n != "most_popular" and ev.primary_metric in m}
-    if pop is None or not peers:
+    best = best_peer(ev)
+    if pop is None or best is None:
         return None
-    best = max(peers, key=peers.get)
+    peers = {best: ev.baselines[best][ev.primary_metric]}
     model = incremental_revenue(a, (evaluation_lift(ev) or 0.0) * a.transfer)
     peer = incremental_revenue(a, offline_lift(peers[best], pop) * a.transfer)
     return best, peer, model - peer
+
+
+def best_peer(ev: Evaluation) -> str | None:
+    """The recommender peer (not most-popular) with the highest primary metric on ``ev``'s rows, or None."""
+    peers = {n: m[ev.primary_metric] for n, m in ev.baselines.items() if n != "most_popular" and ev.primary_metric in m}
+    return max(peers, key=peers.get) if peers else None
+
+
+def against(ev: Evaluation, a: Assumptions, control: str = "most_popular") -> tuple[float, float] | None:
+    """``(the control arm's click-through, the model's relative uplift over it)`` at the base assumptions, when an A/B test's
+    control arm shows ``control``'s lists: most-popular (what the business case assumes runs today) or a peer — a site that
+    already runs a simpler recommender such as EASE must detect the model's lead over *it*, a far smaller uplift than over
+    most-popular. Each method's click-through is the baseline's × (1 + its offline NDCG lift over most-popular × the transfer
+    share), as the business case assumes for the model. None without most-popular on these rows or without ``control``."""
+    pop = ev.baselines.get("most_popular", {}).get(ev.primary_metric)
+    lift = evaluation_lift(ev)
+    if pop is None or lift is None:
+        return None
+    if control == "most_popular":
+        return a.baseline_ctr, lift * a.transfer
+    ctrl = ev.baselines.get(control, {}).get(ev.primary_metric)
+    if ctrl is None:
+        return None
+    p_ctrl = a.baseline_ctr * (1 + offline_lift(ctrl, pop) * a.transfer)
+    return p_ctrl, (1 + lift * a.transfer) / (1 + offline_lift(ctrl, pop) * a.transfer) - 1
 
 
 def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:

@@ -39,6 +39,7 @@ class Config(ConfigMixin):
     max_users: int | None = None  # subsample users (quick runs)
     device: str | None = None
     budget_seconds: float | None = None  # bounds the tuning searches (each method fits at least one setting)
+    inner_splits: int | None = None  # inner validation splits every method is tuned on; None: inner_splits_for (3 on small files)
 
     def __post_init__(self):  # from a card's JSON: nested lists back to tuples (the config stays hashable)
         super().__post_init__()
@@ -54,6 +55,18 @@ class Config(ConfigMixin):
 def min_count_for(cfg: Config, train_users: int) -> int:
     """The catalogue threshold: ``cfg.model.min_count`` training users, fewer for small files (1 % of users, at least 2)."""
     return int(min(cfg.model.min_count, max(2, int(np.ceil(0.01 * train_users)))))
+
+
+SMALL_USERS = 500  # at most this many training users: several inner splits (a 100-user split is noisy)
+SMALL_SPLITS = 3
+
+
+def inner_splits_for(cfg: Config, train_users: int) -> int:
+    """How many inner validation splits tuning scores every method on: ``cfg.inner_splits`` when set, else 3 for a file of at
+    most ``SMALL_USERS`` training users and 1 above (the shipped MovieLens model, 671 users, is tuned as before)."""
+    if cfg.inner_splits is not None:
+        return max(1, int(cfg.inner_splits))
+    return SMALL_SPLITS if train_users <= SMALL_USERS else 1
 
 
 def fit_final(ctx: Context, mcfg: ModelConfig, device: torch.device):
@@ -88,11 +101,12 @@ def train(config: Config = Config(), *, data: Interactions | None = None, progre
         if progress is not None:
             progress(min(step, total), total, {"step": step, **metrics})
 
-    # 1. Every method tuned on the same inner split of the training rows, with the same budget.
-    tr2, va = inner_split(ctx.train, cfg.ratio, cfg.seed + 1)
-    val = Validation(tr2, va, data.n_users, data.n_items, cfg.k)
+    # 1. Every method tuned on the same inner split(s) of the training rows, with the same budget.
+    cfg = dataclasses.replace(cfg, inner_splits=inner_splits_for(cfg, ctx.train[USER].nunique()))
+    vals = [Validation(*inner_split(ctx.train, cfg.ratio, cfg.seed + 1 + i), data.n_users, data.n_items, cfg.k)
+            for i in range(cfg.inner_splits)]
     deadline = t0 + cfg.budget_seconds if cfg.budget_seconds else None
-    tuned, history, tuning_seconds = tune_all(val, cfg, tick, deadline)
+    tuned, history, tuning_seconds = tune_all(vals, cfg, tick, deadline)
     mcfg = ModelConfig(**tuned["model"])
     # 2. The model on the whole training part.
     t_fit = time.perf_counter()

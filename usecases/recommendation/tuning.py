@@ -1,6 +1,9 @@
-"""Hyper-parameters of the model and of every peer, chosen on one inner validation split carved from
+"""Hyper-parameters of the model and of every peer, chosen on an inner validation split carved from
 the training rows only (never the test rows), with the same budget for all: at most
 ``Config.max_configs`` fitted configurations each, scored by NDCG@k on the same validation users.
+On small files (``training.inner_splits_for``) every method is scored on several such splits of the same
+training rows (repeated hold-out, other seeds) and each validation user's NDCG is the mean over them: one
+split of 100 users is noisy enough to pick λ 31 where EASE picks 100 (the accented-titles file, 2026-11-29).
 
 * Model: λ over a grid at the default time weight, then the time weight (α, τ) at the best λ, then a
   line search on λ (halving or doubling the best) at the best (α, τ) while the budget lasts. Each fit is also scored at every popularity exponent β of
@@ -45,6 +48,24 @@ class Validation:
         return per, float(len(np.unique(items[items >= 0])) / self.n_items)
 
 
+Splits = "Validation | list[Validation]"
+
+
+def _as_list(vals) -> list[Validation]:
+    return list(vals) if isinstance(vals, (list, tuple)) else [vals]
+
+
+def pooled(vals: list[Validation], per_split: list[np.ndarray], covs: list[float]) -> tuple[np.ndarray, float]:
+    """One per-user NDCG array and one coverage from a score on each split: each user's mean over the splits when every
+    split holds the same validation users (the per-user split of the same rows does), else the users of every split in
+    turn; coverage is the mean over the splits."""
+    if len(per_split) == 1:
+        return per_split[0], covs[0]
+    same = all(len(v.users) == len(vals[0].users) and np.array_equal(v.users, vals[0].users) for v in vals)
+    per = np.mean(np.stack(per_split), axis=0) if same else np.concatenate(per_split)
+    return per, float(np.mean(covs))
+
+
 class Budget:
     """Stops a search at ``max_configs`` fits or when the wall-clock budget is spent (one fit at least)."""
 
@@ -57,37 +78,43 @@ class Budget:
         return done < self.max_configs and (self.deadline is None or time.perf_counter() < self.deadline)
 
 
-def tune_model(val: Validation, cfg, budget: Budget) -> tuple[ModelConfig, list[dict]]:
-    """The model's λ, α, τ and default β (see module docstring)."""
-    slot = catalogue_slots(val.tr, val.n_items, cfg.model.min_count)
-    catalog = np.flatnonzero(slot >= 0)
-    if len(catalog) < 2:
-        return dataclasses.replace(cfg.model, beta=0.0), []
-    gram = Gram(val.tr, slot, val.X.shape[0])
-    pop = np.maximum(np.bincount(val.tr["item"].to_numpy(), minlength=val.n_items)[catalog], 1).astype(np.float32)
-    rows = val.rows[:, catalog]
+def tune_model(vals: Splits, cfg, budget: Budget) -> tuple[ModelConfig, list[dict]]:
+    """The model's λ, α, τ and default β (see module docstring); ``vals``: one inner split or several."""
+    vals = _as_list(vals)
+    parts = []
+    for val in vals:
+        slot = catalogue_slots(val.tr, val.n_items, cfg.model.min_count)
+        catalog = np.flatnonzero(slot >= 0)
+        if len(catalog) < 2:
+            return dataclasses.replace(cfg.model, beta=0.0), []
+        pop = np.maximum(np.bincount(val.tr["item"].to_numpy(), minlength=val.n_items)[catalog], 1).astype(np.float32)
+        parts.append((val, catalog, Gram(val.tr, slot, val.X.shape[0]), pop, val.rows[:, catalog]))
+    k = vals[0].k
     history: list[dict] = []
     per_beta: dict[tuple, dict[float, np.ndarray]] = {}
 
     def trial(lam: float, alpha: float, tau: float) -> None:
-        B = solve_weights(gram.matrix(alpha, tau), lam).numpy()
-        base = np.asarray(rows @ B)
+        scored = []  # per split: {β: (per-user NDCG, coverage)}
+        for val, catalog, gram, pop, rows in parts:
+            base = np.asarray(rows @ solve_weights(gram.matrix(alpha, tau), lam).numpy())
+            scored.append({beta: val.ndcg(base / pop[None, :] ** beta if beta else base, catalog) for beta in cfg.beta_grid})
         per_beta[(lam, alpha, tau)] = {}
         for beta in cfg.beta_grid:
-            per, cov = val.ndcg(base / pop[None, :] ** beta if beta else base, catalog)
+            per, cov = pooled(vals, [d[beta][0] for d in scored], [d[beta][1] for d in scored])
             per_beta[(lam, alpha, tau)][beta] = per
-            history.append({"lambda": lam, "alpha": alpha, "tau": tau, "beta": beta, f"val_ndcg@{val.k}": float(per.mean()),
+            history.append({"lambda": lam, "alpha": alpha, "tau": tau, "beta": beta, f"val_ndcg@{k}": float(per.mean()),
                             "val_coverage": cov})
-        budget.tick({"model λ": lam, f"val_ndcg@{val.k}": max(float(p.mean()) for p in per_beta[(lam, alpha, tau)].values())})
+        budget.tick({"model λ": lam, f"val_ndcg@{k}": max(float(p.mean()) for p in per_beta[(lam, alpha, tau)].values())})
 
     def best() -> tuple[tuple, float]:
         return max(((key, b) for key, d in per_beta.items() for b in d), key=lambda kb: per_beta[kb[0]][kb[1]].mean())
 
-    a0, t0 = (cfg.model.alpha, cfg.model.tau_seconds) if gram.has_times else (0.0, cfg.model.tau_seconds)
+    has_times = parts[0][2].has_times
+    a0, t0 = (cfg.model.alpha, cfg.model.tau_seconds) if has_times else (0.0, cfg.model.tau_seconds)
     for lam in cfg.lambda_grid:
         if budget.allows(len(per_beta)):
             trial(lam, a0, t0)
-    if gram.has_times:
+    if has_times:
         lam = best()[0][0]
         for alpha, tau in cfg.time_grid:
             if (lam, alpha, tau) not in per_beta and budget.allows(len(per_beta)):
@@ -119,65 +146,89 @@ def default_beta(per_beta: dict[float, np.ndarray], best: float, max_loss: float
     return float(max(ok))
 
 
-def tune_ease(val: Validation, cfg, slot: np.ndarray, gram: np.ndarray, budget: Budget) -> tuple[dict, list[dict]]:
-    catalog = np.flatnonzero(slot >= 0)
-    rows = val.rows[:, catalog]
+def _ease_parts(vals: list[Validation], cfg) -> list[tuple[Validation, np.ndarray, np.ndarray]] | None:
+    """Per split: (split, catalogue columns, Gram matrix over them) — EASE ranks the model's catalogue; None when a split's
+    catalogue holds fewer than 2 items."""
+    out = []
+    for val in vals:
+        catalog = np.flatnonzero(catalogue_slots(val.tr, val.n_items, cfg.model.min_count) >= 0)
+        if len(catalog) < 2:
+            return None
+        Xc = val.X[:, catalog]
+        out.append((val, catalog, (Xc.T @ Xc).toarray()))
+    return out
+
+
+def tune_ease(vals: Splits, cfg, budget: Budget, parts=None) -> tuple[dict, list[dict]]:
+    vals = _as_list(vals)
+    parts = parts if parts is not None else _ease_parts(vals, cfg)
+    k = vals[0].k
     hist = []
     for lam in cfg.ease_grid:
         if not budget.allows(len(hist)):
             break
-        per, cov = val.ndcg(np.asarray(rows @ solve_weights(gram, lam).numpy()), catalog)
-        hist.append({"params": {"lam": lam}, f"val_ndcg@{val.k}": float(per.mean()), "val_coverage": cov})
-        budget.tick({"EASE λ": lam, f"val_ndcg@{val.k}": float(per.mean())})
-    return _best(hist, val.k), hist
+        scored = [val.ndcg(np.asarray(val.rows[:, catalog] @ solve_weights(gram, lam).numpy()), catalog) for val, catalog, gram in parts]
+        per, cov = pooled(vals, [p for p, _ in scored], [c for _, c in scored])
+        hist.append({"params": {"lam": lam}, f"val_ndcg@{k}": float(per.mean()), "val_coverage": cov})
+        budget.tick({"EASE λ": lam, f"val_ndcg@{k}": float(per.mean())})
+    return _best(hist, k), hist
 
 
-def tune_knn(val: Validation, cfg, budget: Budget) -> tuple[dict, list[dict]]:
+def tune_knn(vals: Splits, cfg, budget: Budget) -> tuple[dict, list[dict]]:
+    vals = _as_list(vals)
+    k_ = vals[0].k
     hist = []
     k_max = max(k for k, _ in cfg.knn_grid)
-    neighbours = {}
+    neighbours: dict[tuple[int, float], object] = {}
     for k, shrink in cfg.knn_grid:
         if not budget.allows(len(hist)):
             break
-        if shrink not in neighbours:  # one similarity matrix per shrinkage serves every k
-            neighbours[shrink] = knn_neighbours(val.X, shrink, k_max)
-        m = ItemKNN(k, shrink).fit(val.X, neighbours[shrink])
-        per, cov = val.ndcg(m.scores(val.rows))
-        hist.append({"params": {"k": int(k), "shrink": float(shrink)}, f"val_ndcg@{val.k}": float(per.mean()), "val_coverage": cov})
-        budget.tick({"kNN k": k, f"val_ndcg@{val.k}": float(per.mean())})
-    return _best(hist, val.k), hist
+        scored = []
+        for i, val in enumerate(vals):
+            if (i, shrink) not in neighbours:  # one similarity matrix per split and shrinkage serves every k
+                neighbours[(i, shrink)] = knn_neighbours(val.X, shrink, k_max)
+            scored.append(val.ndcg(ItemKNN(k, shrink).fit(val.X, neighbours[(i, shrink)]).scores(val.rows)))
+        per, cov = pooled(vals, [p for p, _ in scored], [c for _, c in scored])
+        hist.append({"params": {"k": int(k), "shrink": float(shrink)}, f"val_ndcg@{k_}": float(per.mean()), "val_coverage": cov})
+        budget.tick({"kNN k": k, f"val_ndcg@{k_}": float(per.mean())})
+    return _best(hist, k_), hist
 
 
-def tune_als(val: Validation, cfg, budget: Budget, seed: int) -> tuple[dict, list[dict]]:
+def tune_als(vals: Splits, cfg, budget: Budget, seed: int) -> tuple[dict, list[dict]]:
+    vals = _as_list(vals)
+    k = vals[0].k
     hist = []
     for factors, reg, alpha in cfg.als_grid:
         if not budget.allows(len(hist)):
             break
         params = {"factors": int(factors), "regularization": float(reg), "alpha": float(alpha)}
-        m = ImplicitALS(**params, seed=seed).fit(val.X)
-        per, cov = val.ndcg(m.scores(val.rows, val.users))
-        hist.append({"params": params, f"val_ndcg@{val.k}": float(per.mean()), "val_coverage": cov})
-        budget.tick({"ALS factors": factors, f"val_ndcg@{val.k}": float(per.mean())})
-    return _best(hist, val.k), hist
+        scored = [val.ndcg(ImplicitALS(**params, seed=seed).fit(val.X).scores(val.rows, val.users)) for val in vals]
+        per, cov = pooled(vals, [p for p, _ in scored], [c for _, c in scored])
+        hist.append({"params": params, f"val_ndcg@{k}": float(per.mean()), "val_coverage": cov})
+        budget.tick({"ALS factors": factors, f"val_ndcg@{k}": float(per.mean())})
+    return _best(hist, k), hist
 
 
 def _best(hist: list[dict], k: int) -> dict:
     return dict(max(hist, key=lambda h: h[f"val_ndcg@{k}"])["params"]) if hist else {}
 
 
-def tune_all(val: Validation, cfg, tick: Callable[[dict], None], deadline: float | None) -> tuple[dict, dict, dict]:
-    """(tuned settings, validation history, seconds) per method; the model's settings under "model"."""
-    slot = catalogue_slots(val.tr, val.n_items, cfg.model.min_count)
-    catalog = np.flatnonzero(slot >= 0)
-    Xc = val.X[:, catalog]
+def tune_all(vals: Splits, cfg, tick: Callable[[dict], None], deadline: float | None) -> tuple[dict, dict, dict]:
+    """(tuned settings, validation history, seconds) per method; the model's settings under "model". ``vals``: one inner split
+    or several, the same for every method."""
+    vals = _as_list(vals)
+    k = vals[0].k
+    ease = _ease_parts(vals, cfg)
     searches = {
-        "model": lambda b: tune_model(val, cfg, b),
-        "ease": (lambda b: tune_ease(val, cfg, slot, (Xc.T @ Xc).toarray(), b)) if len(catalog) >= 2 else None,
-        "item_knn": lambda b: tune_knn(val, cfg, b),
-        "implicit_als": lambda b: tune_als(val, cfg, b, cfg.seed),
+        "model": lambda b: tune_model(vals, cfg, b),
+        "ease": (lambda b: tune_ease(vals, cfg, b, ease)) if ease is not None else None,
+        "item_knn": lambda b: tune_knn(vals, cfg, b),
+        "implicit_als": lambda b: tune_als(vals, cfg, b, cfg.seed),
     }
-    per, cov = val.ndcg(MostPopular().fit(val.X).scores(val.rows))  # nothing to tune; its validation score for the record
-    tuned, history, seconds = {"most_popular": {}}, {"most_popular": [{"params": {}, f"val_ndcg@{val.k}": float(per.mean()), "val_coverage": cov}]}, {}
+    # nothing to tune; its validation score for the record
+    scored = [val.ndcg(MostPopular().fit(val.X).scores(val.rows)) for val in vals]
+    per, cov = pooled(vals, [p for p, _ in scored], [c for _, c in scored])
+    tuned, history, seconds = {"most_popular": {}}, {"most_popular": [{"params": {}, f"val_ndcg@{k}": float(per.mean()), "val_coverage": cov}]}, {}
     for name, search in searches.items():
         if search is None:
             continue
