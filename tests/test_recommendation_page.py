@@ -111,7 +111,7 @@ def test_ab_planner_sizes_the_test_against_the_best_peer_when_asked(at, shipped)
     at.radio(key="rec.ab.control").set_value("ease").run()
     assert not at.exception
     p1, up = rb.against(ev, a, "ease")
-    assert any(f"lead over it to detect **{fmt.rate(up, 1)}**" in m.value and fmt.rate(p1, 2) in m.value for m in at.markdown)
+    assert any(f"lead over it to detect **{fmt.rate(up, 1)}**" in m.value and f"EASE's click-through **{fmt.rate(p1, 2)}**" in m.value for m in at.markdown)
     plan = rb.plan(p1, up, rb.sessions_per_day(a), 0.5, 0.05, 0.8)
     assert _metric(at, "Sessions per arm") == fmt.count(plan.per_arm)
     assert int(_metric(at, "Run the test for").split()[0]) > int(weeks_pop.split()[0])

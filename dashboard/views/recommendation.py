@@ -241,7 +241,9 @@ def tab_model(active, ev, choice: str) -> None:
                 f"{serving.inner_splits_word(active)} (carved from the training {fb}; the test {fb} were not used). Fewer fitted means its search "
                 "ended sooner (a short grid, or nothing to tune); each of the model's fits is also scored at every diversity weight "
                 "β, a re-ranking that needs no fit. Validation NDCG is lower than the test figure above because the inner split holds "
-                f"back part of each user's training {fb}: less history to recommend from, and fewer held-out {fb} to hit.")
+                f"back part of each user's training {fb}: less history to recommend from, and fewer held-out {fb} to hit."
+                + ("" if int(active.card.get("training", {}).get("inner_splits") or 1) == 1 else
+                   " On a file this small one split is noisy, so each validation user's NDCG is the mean over the splits, for every method."))
     timed = serving.context(active).data.has_times
     rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"], words, timed), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
             for n, t in ev.tuning.items()]
@@ -400,7 +402,7 @@ def tab_ab(ev) -> None:
                         f"(relative: {fmt.rate(p1, 1)} → {fmt.rate(p1 * (1 + up), 1)} click-through; the base projection), "
                         f"**{fmt.count(daily)} sessions per day** ({fmt.count(a.monthly_sessions)} per month ÷ {rb.DAYS_PER_MONTH:g} days).")
         else:
-            st.markdown(f"From the business case: {ev.label(control)}'s click-through **{fmt.rate(p1, 2)}** (the baseline "
+            st.markdown(f"From the business case: {ev.label(control).split(' (')[0]}'s click-through **{fmt.rate(p1, 2)}** (the baseline "
                         f"{fmt.rate(a.baseline_ctr, 1)} × (1 + its offline lift over most-popular × the transfer share)), the model's lead "
                         f"over it to detect **{fmt.rate(up, 1)}** (relative: {fmt.rate(p1, 2)} → {fmt.rate(p1 * (1 + up), 2)} click-through), "
                         f"**{fmt.count(daily)} sessions per day**. The lead over a good recommender is much smaller than over "

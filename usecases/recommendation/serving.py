@@ -99,10 +99,9 @@ def feedback_word(trained: Trained) -> str:
 
 def inner_splits_word(trained: Trained) -> str:
     """What every method was tuned on, for the page: "the same inner validation split", or, on a small file (since 2026-12-07,
-    ``training.inner_splits_for``), "the same 3 inner validation splits, each validation user's NDCG averaged over them"."""
+    ``training.inner_splits_for``), "the same 3 inner validation splits"."""
     n = int(trained.card.get("training", {}).get("inner_splits") or 1)
-    return ("the same inner validation split" if n == 1 else
-            f"the same {n} inner validation splits (each validation user's score averaged over them: one split of a small file is noisy)")
+    return "the same inner validation split" if n == 1 else f"the same {n} inner validation splits"
 
 
 NO_BASIS = "most popular: none of this user's items is in the model's catalogue"
