@@ -217,3 +217,19 @@ def test_a_time_of_0_among_unix_times_is_named_as_perhaps_missing(ml):
     said = next(n for n in got.notes if "are 0" in n)
     assert said.startswith("column timestamp: 3 times are 0 (line 2, line 7, line 11), read as 1 January 1970") and "leave those cells empty" in said
     assert not any("are 0" in n for n in rec.read_data(_csv(_frame(ml, range(1, 21))), "plain.csv").notes)
+
+
+def test_an_id_written_na_is_refused_saying_it_may_be_a_real_id_and_what_to_do():
+    """Country codes as user ids: Namibia's "NA" was refused as "8 empty values (lines 2: 'NA' …)" with nothing to do about it;
+    the line now says that if 'NA' is a real value it must be written another way, else the rows filled or removed. A blank
+    cell (nothing written) keeps the plain line."""
+    users = ["NA", "DE", "FR", "IT", "ES", "PT", "NL", "BE", "AT", "CH", "SE", "NO", "DK", "FI"]
+    df = pd.DataFrame([(u, f"item{(7 * k + j) % 30}") for k, u in enumerate(users) for j in range(8)], columns=["user", "item"])
+    with pytest.raises(DataProblem, match=re.escape("column user: 8 empty values (lines 2: 'NA', 3: 'NA', 4: 'NA' and 5 more); if 'NA' is "
+                                                    "a real value here, not a missing one, write it another way (e.g. 'NAM'); otherwise fill "
+                                                    "or remove those rows")):
+        rec.read_data(df.to_csv(index=False).encode(), "countries.csv")
+    blank = df.assign(user=df["user"].replace("NA", ""))
+    with pytest.raises(DataProblem) as exc:
+        rec.read_data(blank.to_csv(index=False).encode(), "countries.csv")
+    assert "column user: 8 empty values (lines 2: '', 3: ''" in str(exc.value) and "real value" not in str(exc.value)

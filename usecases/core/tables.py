@@ -1318,7 +1318,14 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
         raw = df[src].astype(str)
         is_na = raw.isin(na)
         if is_na.any() and not col.nullable and col.required:
-            problems.append(f"column {name}: {int(is_na.sum()):,} empty value{'s' if is_na.sum() > 1 else ''} ({_fmt_lines(raw.index[is_na], raw[is_na], lines_header, int(is_na.sum()))})")
+            n_na = int(is_na.sum())
+            written = sorted(set(raw[is_na].str.strip()) - {""})
+            # A text column whose "empty" cells are written "NA" may hold a real value: a country code (Namibia), initials.
+            # The refusal had called them empty and left the user nothing to do (a review, 2026-12-07).
+            hint = (f"; if {' or '.join(repr(w) for w in written[:3])} is a real value here, not a missing one, write it another way "
+                    "(e.g. 'NAM'); otherwise fill or remove those rows" if col.kind in ("str", "category") and written else "")
+            problems.append(f"column {name}: {n_na:,} empty value{'s' if n_na > 1 else ''} "
+                            f"({_fmt_lines(raw.index[is_na], raw[is_na], lines_header, n_na)}){hint}")
         values, bad, whole = _convert(raw.where(~is_na, None), col)
         if whole:
             problems.append(f"column {name}: {whole}")
