@@ -134,6 +134,10 @@ def test_reasons_are_films_the_user_liked(at, shipped):
     demo = serving.demo_user(trained, at.slider(key="rec.div").value)
     assert at.selectbox(key="rec.user").value == demo["user_id"] == "10" and demo["median_hits"] == 3
     assert (recs["because you liked"] != "—").all() and (recs["watched later"] == "✓").sum() == 3
+    # two long titles as reasons ("Star Wars: Episode V - The Empire Strikes Back; Star Wars: Episode VI - Return of the Jedi")
+    # were cut off in one-line rows: rows tall enough to wrap (Streamlit wraps above 4 rem)
+    assert recs["because you liked"].str.len().max() > 80
+    assert next(d for d in at.dataframe if "because you liked" in d.value.columns).proto.row_height > 64
     assert any("Shown first because this user is typical: 3 of the ten films below (at the default β) are ones the user went on to "
                "have (marked “Held out”), the median across the 671 test users. Each one comes with a reason." in c.value for c in at.caption)
     at.selectbox(key="rec.user").set_value("1").run()

@@ -69,6 +69,9 @@ def demo_sentence(demo: dict | None, uid, many: str) -> str:
             "reason.")  # two dashes and a semicolon in one line read as garbled (a walkthrough, 2026-12-07)
 
 
+WRAP_ROW, WRAP_CHARS = 66, 50  # px (Streamlit wraps a cell's text only in rows taller than 4 rem, 64 px); reasons longer than fit
+
+
 @st.fragment
 def tab_user(active, ev) -> None:
     users = serving.test_users(active)
@@ -105,7 +108,10 @@ def tab_user(active, ev) -> None:
     recs["watched later"] = ["✓" if i in later else "" for i in recs["item_id"]]
     recs["because you liked"] = recs["because you liked"].replace("", "—")
     recs["title"] = [f"{t} ({y})" if y else t for t, y in zip(recs["title"], recs["year"])]
+    # Rows tall enough to wrap (Streamlit wraps text in rows above 4 rem) when a reason is long: two titles such as "Star Wars:
+    # Episode V - The Empire Strikes Back; Star Wars: Episode VI - Return of the Jedi" were cut off mid-title.
     st.dataframe(recs[["rank", "title", "because you liked", "watched later"]], hide_index=True, width="stretch",
+                 row_height=WRAP_ROW if recs["because you liked"].str.len().max() > WRAP_CHARS else None,
                  column_config={"rank": st.column_config.NumberColumn("#", width=36),
                                 "title": st.column_config.TextColumn("Title", width=300),
                                 "because you liked": st.column_config.TextColumn("Because you liked", width=380),
@@ -143,6 +149,7 @@ def tab_cold(active) -> None:
     out["title"] = [f"{t} ({y})" if y else t for t, y in zip(out["title"], out["year"])]
     out["genres"] = out["genres"].fillna("").astype(str).str.replace("|", ", ", regex=False)  # "Crime|Horror|Thriller" as words
     st.dataframe(out[["rank", "title", "genres", "because you liked"]], hide_index=True, width="stretch",
+                 row_height=WRAP_ROW if out["because you liked"].str.len().max() > WRAP_CHARS // 2 else None,
                  column_config={"rank": st.column_config.NumberColumn("#", width=40),
                                 "title": st.column_config.TextColumn("Title", width=380),  # 280 cut "… Empire Strikes Back (198"
                                 "genres": st.column_config.TextColumn("Genres", width=220),
