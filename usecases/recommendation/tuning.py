@@ -159,9 +159,11 @@ def _ease_parts(vals: list[Validation], cfg) -> list[tuple[Validation, np.ndarra
     return out
 
 
-def tune_ease(vals: Splits, cfg, budget: Budget, parts=None) -> tuple[dict, list[dict]]:
+def tune_ease(vals: Splits, cfg, budget: Budget) -> tuple[dict, list[dict]]:
     vals = _as_list(vals)
-    parts = parts if parts is not None else _ease_parts(vals, cfg)
+    parts = _ease_parts(vals, cfg)
+    if parts is None:
+        return {}, []
     k = vals[0].k
     hist = []
     for lam in cfg.ease_grid:
@@ -218,10 +220,11 @@ def tune_all(vals: Splits, cfg, tick: Callable[[dict], None], deadline: float | 
     or several, the same for every method."""
     vals = _as_list(vals)
     k = vals[0].k
-    ease = _ease_parts(vals, cfg)
+    # EASE's Gram matrices are built when its search starts (dense, one per split: not held through the model's search)
+    ease_ok = all((catalogue_slots(v.tr, v.n_items, cfg.model.min_count) >= 0).sum() >= 2 for v in vals)
     searches = {
         "model": lambda b: tune_model(vals, cfg, b),
-        "ease": (lambda b: tune_ease(vals, cfg, b, ease)) if ease is not None else None,
+        "ease": (lambda b: tune_ease(vals, cfg, b)) if ease_ok else None,
         "item_knn": lambda b: tune_knn(vals, cfg, b),
         "implicit_als": lambda b: tune_als(vals, cfg, b, cfg.seed),
     }
