@@ -791,6 +791,18 @@ def test_an_ab_test_against_a_peer_detects_the_models_lead_over_it():
     assert rb.against(ev, a, "als") is None and rb.against(_ev(), a, "ease") is None
     assert rb.best_peer(_ev()) is None
 
+
+def test_a_negative_lift_keeps_the_low_case_below_the_high_case():
+    """A model ranking below most-popular: the high case (a larger transfer share and margin) had the largest loss of revenue,
+    "−€73, low −€24 · high −€121", beside a net value ordered the other way. Now every figure reads low ≤ base ≤ high."""
+    c = rb.case(-0.01, rec.Assumptions())
+    for triple in (c.uplift, c.revenue, c.profit, c.net):
+        assert triple[0] <= triple[1] <= triple[2] and triple[0] < triple[2], triple
+    # by hand, the low case: transfer 0.5 (the high value) and margin 0.55: 2M × 4 % × (−0.01 × 0.5) × 8 % × €12 = −€384, × 0.55
+    assert c.revenue[0] == pytest.approx(-384.0) and c.profit[0] == pytest.approx(-384.0 * 0.55)
+    up = rb.case(0.5, rec.Assumptions())  # a gain is unchanged: the high case has the larger transfer and margin
+    assert up.revenue[2] == pytest.approx(2e6 * 0.04 * 0.25 * 0.08 * 12) and up.profit[2] == pytest.approx(up.revenue[2] * 0.55)
+
 def test_sample_size_textbook_example():
     # 10 % → 12 % at α = 0.05 two-sided, power 0.8: 3,841 per group (Fleiss et al., no continuity correction).
     assert rb.sample_size_per_arm(0.10, 0.20, 0.05, 0.80) == 3841

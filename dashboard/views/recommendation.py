@@ -19,6 +19,7 @@ from usecases import recommendation as rec
 from usecases.core import fmt
 from usecases.core.spec import assumptions_from
 from usecases.recommendation import business as rb
+from usecases.recommendation import evaluation as revaluation
 from usecases.recommendation import files as rfiles
 from usecases.recommendation import serving
 
@@ -399,7 +400,8 @@ def tab_ab(ev) -> None:
                                help="What visitors outside the model's arm see: what runs on your site today.")
         p1, up = rb.against(ev, a, control) or (a.baseline_ctr, c.uplift[1])
         daily = rb.sessions_per_day(a)
-        if control != "most_popular" and up <= 0:
+        if up <= 0 and control in ev.baselines:
+            # against most-popular too: a projected −0.1 % had been sized as a test of 3,641 weeks (an analyst walkthrough, 2026-12-07)
             st.info(f"On these rows the model does not lead {ev.label(control)} (NDCG@10 {fmt.number(ev.model[ev.primary_metric], 3)} against "
                     f"{fmt.number(ev.baselines[control][ev.primary_metric], 3)}), so there is no lead for a test to detect.",
                     icon=":material/balance:")
@@ -468,7 +470,7 @@ def tab_ab(ev) -> None:
 
 # ---- batch and own data -----------------------------------------------------------------------
 
-def tab_batch(active, ev) -> None:
+def tab_batch(active, ev, choice: str) -> None:
     st.caption("Upload a list of user ids (one per row, header optional) → top-N for each as a CSV, never an item the user already has "
                f"in the data — held-out {serving.feedback_word(active)} included, which the *For a user* tab marks “Held out”. An id the model does not know "
                "(a customer newer than the model) gets the most popular items, like a new visitor; the `basis` column says so.")
@@ -488,7 +490,10 @@ def tab_batch(active, ev) -> None:
             st.warning(fmt.sentence(note) + ".", icon=":material/person_add:")
         st.dataframe(out.head(200), hide_index=True, width="stretch")
         widgets.download_csv(out, "recommendations.csv", "Download recommendations CSV", key="rec.batch.dl")
-    st.caption("Same from the command line: `python -m usecases score recommendation users.csv -o recommendations.csv`.")
+    # the hint scored the shipped model while a model of the user's file was in view, and the ids coincided (a walkthrough, 2026-12-07)
+    command = ("python -m usecases score recommendation users.csv -o recommendations.csv" if active is shared else
+               "python -m usecases score recommendation users.csv --data FILE -o recommendations.csv")
+    st.caption(f"Same from the command line: {training.cli_command(command, choice, active, shared, KEY)}.")
 
 
 def tab_own(runs) -> None:
@@ -538,6 +543,12 @@ INTRO.caption(intro(active))
 held_out = f"the held-out {serving.feedback_word(active)}"
 ev = cache.page_evaluation(KEY, active, f"Scoring {held_out}…")
 st.caption(f"NDCG@10 on {held_out}. {ev.verdict().sentence}")  # "…ratings: PyTorch model wins: …" had two colons
+# What the evaluation says about its own figures (a catalogue too small to rank, held-out rows that were training rows): the
+# command line printed them and the page and its report never did — a tie at NDCG 0.99 stood there as a measurement (an
+# analyst walkthrough, 2026-12-07).
+for note in ev.notes:
+    report_ui.say(st.warning if revaluation.undermines(note) else st.caption, fmt.sentence(note) + ("" if note.endswith(".") else "."),
+                  **({"icon": ":material/report:"} if revaluation.undermines(note) else {}))
 # Widgets that start from the model in view start again when another model is put in view: kept, the diversity slider
 # showed the shipped model's β 0.20 beside an own-file model evaluated at β 0 (the list shown was not the one evaluated),
 # and Similar items searched a file of teams for "Matrix".
@@ -563,7 +574,7 @@ with tabs[4]:
 with tabs[5]:
     tab_ab(ev)
 with tabs[6]:
-    tab_batch(active, ev)
+    tab_batch(active, ev, choice)
 with tabs[7]:
     tab_own(runs)
 

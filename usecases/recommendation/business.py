@@ -17,6 +17,7 @@ Methods for Rates and Proportions*, 3rd ed., eq. 4.14, without continuity correc
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -101,10 +102,21 @@ def break_even_uplift(a: Assumptions, payback_months: float | None = None) -> fl
     return (a.monthly_cost + extra) / per_unit
 
 
+LOSS_FLIPPED = ("transfer", "margin")  # the assumptions whose optimistic value is the smaller one when the lift is a loss
+OTHER_CASE = {"low": "high", "base": "base", "high": "low"}
+
+
 def case(lift: float, a: Assumptions) -> Case:
+    """The low / base / high business case of an offline ``lift``. When the lift is negative (the model ranks below most-popular)
+    the optimistic case is the one where less of the loss reaches the clicks and less margin goes with it, so the transfer share
+    and the margin take the other case's value: "high" had read −€121 of revenue beside "low" −€24 while its net value was the
+    better one (an analyst walkthrough, 2026-12-07)."""
     out = {}
     for which in business.SCENARIOS:
         aa = business.scenario(a, which)
+        if lift < 0:
+            other = business.scenario(a, OTHER_CASE[which])
+            aa = dataclasses.replace(aa, **{f: getattr(other, f) for f in LOSS_FLIPPED})
         up = lift * aa.transfer
         rev = incremental_revenue(aa, up)
         profit = rev * aa.margin

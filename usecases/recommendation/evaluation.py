@@ -143,6 +143,15 @@ def held_out(trained, ctx: Context) -> RecEvaluation:
     return ev
 
 
+UNDERMINING = ("cannot tell the models apart", "may measure nothing")
+
+
+def undermines(note: str) -> bool:
+    """Whether a note says the evaluation's figures cannot be read as a comparison (a catalogue too small to rank, ids that
+    mean other things) — the page shows those as a warning beside the verdict, the rest as footnotes."""
+    return any(m in note for m in UNDERMINING)
+
+
 def small_list_note(rows: sp.csr_matrix, catalog: np.ndarray, k: int) -> str:
     """A note when the top-k list holds (nearly) every item left to recommend for most test users: the catalogue items not in
     their history (``rows``) number 1.5 k or fewer. Since 2026-12-07: 10 users of the same 4 items, or 21 items, read NDCG@10
