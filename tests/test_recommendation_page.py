@@ -467,3 +467,30 @@ def test_an_own_file_model_shows_its_evaluation_notes_and_a_cli_hint_that_reache
     app.run()
     assert any("does not lead Most popular" in i.value and "no lead for a test to detect" in i.value for i in app.info)
     assert not any(m.label == "Sessions per arm" for m in app.metric)
+
+
+def test_the_model_in_view_stays_in_view_after_a_visit_to_home(monkeypatch):
+    """Streamlit drops a widget's state on a run that does not draw it: an analyst who trained on a file, opened Home and came
+    back read the shared model's figures, with the own model still in the list (a walkthrough, 2026-12-07). Every page's
+    "Model in view" (``training.model_in_view``) keeps the choice."""
+    import dataclasses
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    rows = [(f"player{u}", f"team{i}") for u in range(60) for i in rng.choice(15, 6, replace=False)]
+    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item"]).to_csv(index=False).encode(), "careers.csv")
+    own = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.switch_page(PAGE)
+    app.session_state["rec.runs"] = {"Your file · careers.csv": own}
+    app.run()
+    app.selectbox(key="rec.view").set_value("Your file · careers.csv").run()
+    app.switch_page("views/home.py").run()
+    assert "rec.view" not in app.session_state  # what Streamlit does: the check below would pass empty otherwise
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key="rec.view").value == "Your file · careers.csv"
+    assert any("careers.csv" in c.value for c in app.caption)  # the figures are the own model's

@@ -259,3 +259,30 @@ def test_an_external_file_whose_item_ids_mean_other_things_says_so():
     assert abs(rho) < 0.1 and "train a model on this file instead" in note
     real = rec.evaluate(trained, rec.read_data(some.to_csv(index=False).encode(), "real.csv"))
     assert not any("may not mean" in n for n in real.notes)
+
+
+def test_titles_and_genres_in_the_interactions_file_are_read_as_titles():
+    """MovieLens as R's write.csv saves it (row numbers, then movieId,title,year,genres,userId,rating,timestamp): its titles
+    and genres were "not used", so every page read "item 2245" and Cold start offered no genres (an analyst walkthrough,
+    2026-12-07). With no titles file given, a title column beside the item column is read as the titles; an item given two
+    titles is not guessed at."""
+    raw = movielens()
+    ml = raw.frame
+    some = ml[ml["user"] < 40]
+    frame = pd.DataFrame({"movieId": raw.item_ids[some["item"].to_numpy()], "userId": raw.user_ids[some["user"].to_numpy()],
+                          "rating": some["rating"].to_numpy()})
+    titles = raw.items.set_index("item_id")
+    frame["title"] = titles.loc[frame["movieId"].astype(str), "title"].to_numpy()
+    frame["genres"] = titles.loc[frame["movieId"].astype(str), "genres"].to_numpy()
+    data = rec.read_data(frame.to_csv().encode(), "export.csv")  # with pandas' row numbers, as R writes them
+    assert any(n.startswith("titles and genres read from its columns 'title', 'genres'") for n in data.notes), data.notes
+    assert not any(n.startswith("not used") for n in data.notes)
+    assert data.titled_items == frame["movieId"].nunique()
+    shown = data.items.set_index("item_id")
+    first = str(frame["movieId"].iloc[0])
+    assert shown.loc[first, "title"] == titles.loc[first, "title"] and shown.loc[first, "genres"] == titles.loc[first, "genres"]
+    clash = frame.copy()
+    clash.loc[clash["movieId"] == clash["movieId"].iloc[0], "title"] = ["A", "B"] + ["A"] * (int((clash["movieId"] == clash["movieId"].iloc[0]).sum()) - 2)
+    data = rec.read_data(clash.to_csv(index=False).encode(), "clash.csv")
+    assert any("more than one title" in n and "give the titles as a separate file" in n for n in data.notes)
+    assert data.titled_items == 0

@@ -172,6 +172,9 @@ def test_page_keeps_own_corpus_models_private_to_the_session(tmp_path, monkeypat
     ev = textgen.evaluate(at.session_state["tg.runs"][mine])
     # a model behind the n-gram is not praised for writing like its corpus, and the time reads in seconds ("0.09 min")
     assert ("It writes text that" in good_for) == ev.beats_ngram and ("this one does not yet" in good_for) != ev.beats_ngram
+    # "behind a simple n-gram" under a verdict of a tie (an analyst walkthrough, 2026-12-07): the words follow the verdict
+    assert ("is behind a simple n-gram" in good_for) == (ev.verdict().winner not in ("model", "tie"))
+    assert ("is no better than a simple n-gram" in good_for) == (ev.verdict().winner == "tie")
     assert ev.facts.training_seconds < 90 and f"in {round(ev.facts.training_seconds)} s on " in good_for, good_for
     # the job's "done after 13 s" had stood beside the card's 10 s: the whole run is the job's time, and the page gives both
     job, card = jm.get("tg-own"), at.session_state["tg.runs"][mine].card

@@ -302,7 +302,9 @@ def test_the_score_a_file_tab_scores_with_the_model_in_view_and_asks_before_usin
     blank = ";".join("" if c not in ("level",) else "3" for c in head)
     at.file_uploader(key="triage.score").set_value(("thin.csv", ("\n".join(thin + [blank]) + "\n").encode(), "text/csv")).run()
     assert not at.exception
-    line = next(s.value for s in at.success if "records scored" in s.value)
+    # …in a warning box, not a green one (a patient in coma without a level had stood under green; an analyst walkthrough, 2026-12-07)
+    assert not any("records scored" in s.value for s in at.success)
+    line = next(s.value for s in at.warning if "records scored" in s.value)
     assert line.endswith("; no level for 1 (too little recorded — see the notes).") and line.startswith(f"{len(thin)} records scored")
     # One record reads "1 record scored", not "1 records" (a browser upload sweep, 2026-12-07).
     one = trec.example_export().decode().splitlines()[:2]

@@ -227,3 +227,30 @@ def test_a_none_among_real_codes_is_said_not_dropped_unsaid():
     notes = []  # None rare beside real codes is not worth the note
     _coded("avpu", pd.Series(["None"] * 3 + ["A"] * 40), None, notes)
     assert not any("read as not recorded" in n for n in notes), notes
+
+
+def test_a_thin_row_with_a_danger_sign_gets_the_rules_level_not_none():
+    """An analyst walkthrough (2026-12-07), vcdExtra::ICU: a patient in coma whose systolic BP of 36 fell outside 40–300 had only
+    two vital signs left (AVPU and pulse), so "too little recorded": no level at all, under a green "80 records scored" box.
+    A row too thin for the model whose recorded signs put it at level 1 or 2 by the ESI-style rule now gets that level, with
+    a warning naming its line; a thin row without a danger sign still gets none."""
+    from usecases import triage
+    from usecases.core.store import REPO_ROOT, ModelStore
+
+    store = ModelStore(REPO_ROOT / "models")
+    if not store.exists("triage"):
+        pytest.skip("no shipped triage checkpoint")
+    trained = triage.load(store)
+    rows = pd.DataFrame({"age": [68, 63, 50, 41], "sex": ["M", "F", "F", "M"], "consciousness": ["Alert", "Coma", "Alert", "Stupor"],
+                         "systolic": [112, 36, 130, None], "hrtrate": [64, 86, None, 70]})
+    mapping = {"columns": {"age": "age", "sex": "sex", "avpu": "consciousness", "sbp": "systolic", "hr": "hrtrate"},
+               "codes": {"avpu": {"Alert": "A", "Coma": "U", "Stupor": "P"}, "sex": {"Female": "F", "Male": "M", "F": "F", "M": "M"}}}
+    out = triage.score_file(trained, rows.to_csv(index=False).encode(), "icu.csv", mapping=json.dumps(mapping).encode())
+    by_line = out.set_index("line")
+    assert by_line.loc[3, "suggested_level"] == 1 and by_line.loc[3, "esi_rule_level"] == 1  # coma: level 1
+    assert pd.isna(by_line.loc[3, "p_level_1"])  # not the model's: it had too little to go on
+    assert by_line.loc[5, "suggested_level"] == 2  # responds to pain only: level 2 by the rule
+    assert pd.isna(by_line.loc[4, "suggested_level"])  # alert, one vital sign: still no level
+    warning = out.attrs["rule_only"]
+    assert warning in out.attrs["warnings"] and "line 3: level 1 (unresponsive)" in warning and "line 5: level 2 (responds to pain only)" in warning
+    assert any("no level suggested" in n and "(line 4)" in n for n in out.attrs["notes"])

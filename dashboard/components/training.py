@@ -154,11 +154,19 @@ def model_in_view(prefix: str, shared: Any, shared_label: str, usecase: str | No
     choice = shared_label
     if st.session_state.get(_VIEW_REQUEST) in runs:  # a model this session just trained is put in view (set before the widget exists)
         st.session_state[f"{prefix}.view"] = st.session_state.pop(_VIEW_REQUEST)
+    options = [shared_label, *runs, *(k for k in saved if k not in runs)]
+    # Streamlit drops a widget's state on a run that does not draw it: after a visit to Home the page came back with the
+    # shared model in view while the analyst's own model was still in the list (an analyst walkthrough, 2026-12-07). The
+    # choice is kept under a key of its own and put back.
+    kept = f"{prefix}.view.kept"
+    if f"{prefix}.view" not in st.session_state and st.session_state.get(kept) in options:
+        st.session_state[f"{prefix}.view"] = st.session_state[kept]
     if runs or saved:
-        choice = st.selectbox("Model in view", [shared_label, *runs, *(k for k in saved if k not in runs)], key=f"{prefix}.view",
+        choice = st.selectbox("Model in view", options, key=f"{prefix}.view",
                               help="Models you trained in this session (on your own data or what-if runs) are kept in this browser session "
                                    "only. “Saved · …” models are in the server's shared store, for every user: trained with "
                                    "`python -m usecases train … --data FILE --model-name NAME` or saved from a page.")
+        st.session_state[kept] = choice
     if choice in runs:
         return choice, runs[choice], runs
     if choice in saved:

@@ -402,14 +402,19 @@ def tab_score(active, a, choice, shared) -> None:
     none = len(out) - int(lv.sum())  # rows with too little recorded get no level; the counts said 199 of "200 records scored"
     levels = (f"suggested level {lv.index[0]}" if len(out) == 1 and len(lv) == 1 else  # one record: not "suggested levels 4: 1"
               "suggested levels " + ", ".join(f"{l}: {fmt.count(c)}" for l, c in lv.items()) if len(lv) else "")
-    st.success(f"{fmt.count(len(out))} record{'s' if len(out) != 1 else ''} scored" + (f"; {levels}" if levels else "")
-               + (f"; no level for {fmt.count(none)} (too little recorded — see the notes)" if none else "") + ".")
+    # rows with no level or with the rule's level alone are not a plain success (a patient in coma had stood under a green box)
+    (st.warning if none or out.attrs.get("rule_only") else st.success)(
+        f"{fmt.count(len(out))} record{'s' if len(out) != 1 else ''} scored" + (f"; {levels}" if levels else "")
+        + (f"; no level for {fmt.count(none)} (too little recorded — see the notes)" if none else "") + ".")
+    if out.attrs.get("rule_only"):  # too little recorded for the model, but a danger sign: said where it is seen
+        st.error(fmt.sentence(out.attrs["rule_only"]) + ".", icon=":material/emergency:")
     for w in out.attrs.get("warnings", []):  # levels that run against the vital signs under this mapping
-        st.warning(w, icon=":material/swap_vert:")
+        if w != out.attrs.get("rule_only"):
+            st.warning(w, icon=":material/swap_vert:")
     unread = out.attrs.get("unreadable")
     if unread:  # levels that rest on fewer fields than the file holds: said where it is seen, not in the collapsed notes
         st.warning(fmt.sentence(unread) + ".", icon=":material/translate:")
-    notes = [n for n in out.attrs.get("notes", []) if n != unread]
+    notes = [n for n in out.attrs.get("notes", []) if n not in (unread, out.attrs.get("rule_only"))]
     if notes:
         with st.expander(f"How the file was read ({len(notes)} note{'s' if len(notes) > 1 else ''})", icon=":material/fact_check:"):
             st.markdown("\n".join(f"- {n}" for n in notes))

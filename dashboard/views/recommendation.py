@@ -256,6 +256,8 @@ def tab_model(active, ev, choice: str) -> None:
     rows = [{"method": _short(ev, n).split(" (")[0], "chosen": _settings(n, t["params"], words, timed), "val": t[f"val_ndcg@{k}"], "fits": t["fits"]}
             for n, t in ev.tuning.items()]
     st.dataframe(fmt.table(pd.DataFrame(rows), {"val": "metric", "fits": "count"}, rename=False), hide_index=True, width="stretch",
+                 # "… · items with ≥ 4" was cut off on a file without times (an analyst walkthrough, 2026-12-07)
+                 row_height=WRAP_ROW if max(len(r["chosen"]) for r in rows) > WRAP_CHARS + 10 else None,
                  column_config={"method": st.column_config.TextColumn("Method", width=140),
                                 "chosen": st.column_config.TextColumn("Chosen setting", width=380),
                                 "val": st.column_config.TextColumn(f"Validation NDCG@{k}", width=140),

@@ -178,7 +178,9 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
                                                             "It is meant to write text that *looks like* ")
                 + ("its training corpus — its phrasing and its most frequent words —" if own else
                    "API documentation — the phrasing of parameter lists, “Returns …”, “If … is None” —")
-                + ("" if ev.beats_ngram else " but this one does not yet: it is behind a simple n-gram on the held-out text —")
+                # "behind" under a verdict "Tie … neither is shown to be better" (an analyst walkthrough, 2026-12-07): the words follow it
+                + ("" if ev.beats_ngram else " but this one does not yet: it is " + ("behind" if ev.verdict().winner not in ("model", "tie") else
+                                                                                    "no better than") + " a simple n-gram on the held-out text —")
                 + " and shows, with real figures, what a small model trained from scratch "
                 f"in {took} on {f.trained_on} "
                 "can and cannot do. It is **not** a " + ("writer: it knows no facts beyond the patterns of its text"

@@ -8,6 +8,7 @@ Latin-1, 19 genre flags), ``movies.dat`` (``::``) or a CSV ``item_id,title[,genr
 
 from __future__ import annotations
 
+import io
 import re
 
 import pandas as pd
@@ -438,6 +439,11 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     if named:  # "score" and "rating": the one named rating is read, and the note says so (the first in the file had won)
         notes.extend(column_choices(df, INTERACTIONS_SCHEMA))
     unused = [str(c) for c in match_columns(df, INTERACTIONS_SCHEMA)[1] if named and not str(c).startswith("Unnamed:")]
+    if named and items is None and unused:  # titles in the interactions file itself (an export with a title column)
+        found = _titles_in_file(df, unused, notes)
+        if found is not None:
+            items, items_name, used = found
+            unused = [c for c in unused if c not in used]
     if unused:  # a rating column named "note" or "Bewertung" had been dropped without a word: every row then counted as liked
         lost = [w for w, col in (("ratings", "rating"), ("times", "timestamp")) if col not in data]
         notes.append(f"not used: {', '.join(map(repr, unused[:6]))}{' …' if len(unused) > 6 else ''}"
@@ -524,7 +530,7 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
                               f"{', '.join(map(repr, items_all[:3]))}) — is it the titles file of these ratings, with the id first? "
                               "Give the matching one, or leave the titles out", "the titles")
         if missing:
-            notes.append(f"{missing:,} items have no title in {where}")
+            notes.append(f"{missing:,} item{'s have' if missing > 1 else ' has'} no title in {where}")  # "1 items have" (a walkthrough)
         notes.extend(f"{where}: {n}" for n in title_notes)
     note = f"; {'; '.join(notes)}" if notes else ""
     inter = encode(data, meta, f"your file “{filename}” ({len(data):,} interactions{note})")
@@ -532,6 +538,38 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
     inter.notes = tuple(notes)
     inter.left_out = left_out
     return inter
+
+
+def _titles_in_file(df: pd.DataFrame, unused: list[str], notes: list[str]) -> tuple[bytes, str, list[str]] | None:
+    """``(a titles file made of the interactions file's own columns, its name in messages, the columns it uses)`` when the
+    file has a title column (``title``, ``name`` …) beside its item column and no titles file is given, or None. Such an
+    export (MovieLens as R writes it: ``movieId,title,year,genres,userId,rating,timestamp``) had its titles and genres "not
+    used", so every page read "item 2245" and Cold start offered no genres (an analyst walkthrough, 2026-12-07). An item
+    given two different titles is not guessed at: the columns stay unused, and a note says why."""
+    item_col = next((f for f, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items() if t == "item"), None)
+    if item_col is None:
+        return None
+    sub = df[[item_col, *unused]].rename(columns={item_col: "item_id"})
+    chosen = {t: f for f, t in match_columns(sub, TITLES_SCHEMA)[0].items() if f != "item_id"}
+    if "title" not in chosen:
+        return None
+    cols = {"item_id": "item_id", **{t: f for t, f in chosen.items() if t in ("title", "genres", "year")}}
+    table = sub[list(cols.values())].set_axis(list(cols), axis=1)
+    text = table.assign(title=table["title"].astype(str).str.strip())
+    two = text.groupby("item_id")["title"].nunique()
+    if (two > 1).any():
+        ex = two[two > 1].index[0]
+        notes.append(f"its column {chosen['title']!r} gives {int((two > 1).sum()):,} items more than one title (e.g. item {ex}: "
+                     + ", ".join(map(repr, text.loc[text['item_id'] == ex, 'title'].drop_duplicates().head(2)))
+                     + ") — not read as titles; give the titles as a separate file")
+        return None
+    used = [chosen[t] for t in cols if t != "item_id"]
+    what = ["titles", *(w for w, c in (("genres", "genres"), ("years", "year")) if c in cols)]
+    notes.append(f"{', '.join(what[:-1]) + ' and ' + what[-1] if len(what) > 1 else what[0]} read from its "
+                 f"column{'s' if len(used) > 1 else ''} {', '.join(map(repr, used))} (no titles file given)")
+    buf = io.StringIO()
+    table.drop_duplicates("item_id").to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8"), f"its column {chosen['title']!r}", used
 
 
 def _repeats(data: pd.DataFrame, dup: pd.Series, written: pd.DataFrame, df: pd.DataFrame, header_row: bool) -> str:

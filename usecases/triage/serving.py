@@ -20,7 +20,7 @@ from .metrics import DEFAULT_UNDER_COST
 from .model import decide
 from .pipeline import Trained, model_proba, unknown_words_note, unreadable_complaints, unreadable_note, unseen_held, unseen_note
 from .records import MIN_VITALS, Records, check_enough, read_raw, read_records, thin_rows
-from .rules import esi_level, news2_level
+from .rules import esi_level, news2_level, red_flags
 
 
 def save(trained: Trained, store: ModelStore, key: str | None = None) -> dict:
@@ -105,10 +105,32 @@ def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDE
     out["esi_rule_level"] = esi_level(rows)
     thin = thin_rows(rows).to_numpy()
     if thin.any():  # a blank row came back "level 3, 69 %": the cohort's average, not a suggestion — left empty, and said
+        # …unless what is recorded is a danger sign: a patient in coma (AVPU U) with one other vital sign had been given no
+        # level at all, under a green "scored" box (an analyst walkthrough, 2026-12-07). Such a row gets the ESI-style rule's
+        # level (1 or 2), not the model's, which has too little to go on.
+        urgent = rule_only_rows(rows).to_numpy()
+        empty = thin & ~urgent
+        out["suggested_level"] = pd.array(np.where(urgent, out["esi_rule_level"], out["suggested_level"]), dtype="Int64")
         for c in ("suggested_level", "news2_level", "esi_rule_level"):
-            out[c] = pd.array(np.where(thin, None, out[c].to_numpy()), dtype="Int64")
+            out[c] = pd.array(np.where(empty | (thin & (c == "news2_level")), None, out[c].to_numpy()), dtype="Int64")
         out.loc[thin, [f"p_level_{i + 1}" for i in range(5)]] = np.nan
     return out
+
+
+def rule_only_rows(rows: pd.DataFrame) -> pd.Series:
+    """Rows too thin for the model (:func:`thin_rows`) whose recorded signs put them at level 1 or 2 by the ESI-style rule
+    (unresponsive or responding only to voice or pain, a vital sign beyond the rule's immediate limits, severe pain)."""
+    return thin_rows(rows) & pd.Series(esi_level(rows) <= 2, index=rows.index)
+
+
+def rule_only_note(frame: pd.DataFrame, urgent: np.ndarray, levels) -> str:
+    """The note for rows :func:`score` gave the ESI-style rule's level because too little was recorded for the model."""
+    idx = np.flatnonzero(urgent)
+    where = ", ".join(f"line {file_line(frame, frame.index[i])}: level {int(levels[i])} ({'; '.join(red_flags(frame.iloc[i].to_dict())) or 'a danger sign'})"
+                      for i in idx[:5]) + (" …" if len(idx) > 5 else "")
+    return (f"{len(idx):,} row{'s' if len(idx) > 1 else ''} with too little recorded for the model but a danger sign "
+            f"{'get' if len(idx) > 1 else 'gets'} the ESI-style rule's level ({where}): see {'them' if len(idx) > 1 else 'this patient'} "
+            "at once and record the missing vital signs")
 
 
 def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str | Mapping | None = None, accept_guess: bool = False,
@@ -125,7 +147,12 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
     if recs.frame["level"].notna().any():
         out["reference_level"] = pd.array(recs.frame["level"], dtype="Float64").astype("Int64")  # "4", as suggested_level (it read "4.0")
     notes = list(recs.notes)
-    thin = np.flatnonzero(thin_rows(recs.frame).to_numpy())
+    urgent = rule_only_rows(recs.frame).to_numpy()
+    if urgent.any():
+        levels = out["suggested_level"].to_numpy()
+        notes.append(rule_only_note(recs.frame, urgent, 6 - levels if recs.mapping.most_urgent == 5 else levels))  # the file's scale
+        out.attrs["rule_only"] = notes[-1]  # the page shows it as a warning, not among the reading notes
+    thin = np.flatnonzero(thin_rows(recs.frame).to_numpy() & ~urgent)
     if len(thin):
         notes.append(f"{len(thin):,} row{'s' if len(thin) > 1 else ''} with no complaint and fewer than {MIN_VITALS} vital signs recorded "
                      f"(line{'s' if len(thin) > 1 else ''} {', '.join(str(file_line(recs.frame, recs.frame.index[i])) for i in thin[:5])}"
@@ -150,6 +177,8 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
         notes.append("Levels and p_level_1 … p_level_5 are on your file's scale (5 = most urgent), as the mapping says")
     out.attrs["notes"] = notes
     out.attrs["warnings"] = list(recs.warnings)  # shown beside the scores (page) and as `warning:` (CLI), not among the notes
+    if out.attrs.get("rule_only"):  # the command line says it as a warning too
+        out.attrs["warnings"].append(out.attrs["rule_only"])
     return out
 
 
