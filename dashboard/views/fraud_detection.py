@@ -93,9 +93,12 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
              f"{fmt.count(op.frauds + op.legit)} scored rows."),
             ("Losses prevented", fmt.money(op.month["prevented"]), "per month",
              f"{fmt.count(op.month['caught'])} of {fmt.count(op.month['frauds'])} frauds a month caught at your volume and fraud rate "
-             f"({fmt.rate(op.recall)} of the frauds); they carry {share} of the fraud amount"
-             + (", since larger frauds are caught more often" if op.amount_recall > op.recall + 0.005 else
-                ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")
+             f"({fmt.rate(op.recall)} of the frauds); "
+             + ((f"they carry {share} of the fraud amount"
+                 + (", since larger frauds are caught more often" if op.amount_recall > op.recall + 0.005 else
+                    ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")) if ev.has_amount else
+                # no amount column: no "fraud amount" to carry a share of (an analyst walkthrough, 2026-12-07)
+                f"the file has no amount column, so each counts at the average €{fmt.number(a.avg_fraud_amount)}")
              + f", and {fmt.rate(a.recovery_share)} of it is recovered: {share} × "
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
             ("Alerts", fb.alerts_text(op.alerts_per_day),
@@ -129,11 +132,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                    f"({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost. "
                    f"The frauds caught a month (the Business case's figure) apply the recall measured on the {week}, where the model "
                    f"caught {fmt.count(op.caught)} of {fmt.count(op.frauds)} frauds.")
-        report_ui.say(st.caption, f"**Losses prevented** = {share} of the fraud money flagged"
-                   + (f" (more than the {fmt.rate(op.recall)} of frauds: larger frauds are caught more often)" if op.amount_recall > op.recall + 0.005 else
-                      f" (less than the {fmt.rate(op.recall)} of frauds: smaller frauds are caught more often)" if op.amount_recall < op.recall - 0.005 else "")
-                   + f" × {fmt.count(op.month['frauds'])} frauds a month × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)} "
-                   f"recovered = {fmt.money(op.month['prevented'])}. "
+        report_ui.say(st.caption, fb.prevented_text(op, a, ev.has_amount) + " "
                    + ("**Precision** is not defined: no payment of the test rows is flagged at this threshold." if not op.alerts else
                       f"**Precision** {op.precision_text} is at your fraud rate; on the {week}, where "
                       f"{fmt.rate(op.test_fraud_share)} of payments are fraud, the same alerts are "
@@ -167,7 +166,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                            f"{fmt.number(op.per_false_alert_per_day, 1)} to a day." if op.per_false_alert_per_day else "."))
         report_ui.kpis([(f"{k[0]} ({k[2]})", k[1]) for k in kpis])
         synth = "; simulated data" if ev.data.synthetic else ""
-        st.caption(f"Data: {ev.data.source}. Split: {ev.data.split}. Amounts in €{synth}. Figures per month and per day are at your volume "
+        money = ("Amounts in €" if ev.has_amount else  # none to be in € (an analyst walkthrough, 2026-12-07)
+                 f"No amount column: every fraud counts at the average €{fmt.number(a.avg_fraud_amount)}")
+        st.caption(f"Data: {ev.data.source}. Split: {ev.data.split}. {money}{synth}. Figures per month and per day are at your volume "
                    f"and fraud rate ({fb.rate_words(a)} of payments, €{fmt.number(a.avg_fraud_amount)} each): the test rows' per-class rates "
                    "carry over, their fraud rate does not.")
 

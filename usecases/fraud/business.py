@@ -627,7 +627,9 @@ def money_share_text(op: "Operating", a: FraudAssumptions) -> str:
     target = fmt.money(op.month["prevented"])
     try:
         factors = shown(fmt.count(op.month["frauds"])) * shown(fmt.number(a.avg_fraud_amount)) * shown(fmt.rate(a.recovery_share))
-        for digits in (0, 1, 2):
+        # up to four decimals: 1 of 517 frauds read "0.2 %" beside "× 750 × €87 × 80 % = €101", which multiplies out to €104
+        # (0.193 % does; an analyst walkthrough, 2026-12-07)
+        for digits in (0, 1, 2, 3, 4):
             text = fmt.rate(op.amount_recall, digits)
             product = shown(text) * factors
             # on either side of a rounding tie too: 75 % × 750 × €87 × 80 % is €39,150, which a reader rounds to €39.2k while
@@ -637,3 +639,20 @@ def money_share_text(op: "Operating", a: FraudAssumptions) -> str:
     except ValueError:  # "< 0.1 %", "> 99.9 %": no plain number to multiply out
         pass
     return fmt.rate(op.amount_recall)
+
+
+def prevented_text(op: "Operating", a: FraudAssumptions, has_amount: bool = True) -> str:
+    """The Overview's "**Losses prevented** = share × frauds a month × amount × recovered = €…", multiplying out as written.
+    Without an amount column the share is one of frauds, not of fraud money: a file without one (its "Montant (EUR)" not yet
+    read as the amount) had read "0.2 % of the fraud money flagged" (an analyst walkthrough, 2026-12-07)."""
+    from usecases.core import fmt
+
+    share = money_share_text(op, a)
+    if has_amount:
+        head = (f"{share} of the fraud money flagged"
+                + (f" (more than the {fmt.rate(op.recall)} of frauds: larger frauds are caught more often)" if op.amount_recall > op.recall + 0.005 else
+                   f" (less than the {fmt.rate(op.recall)} of frauds: smaller frauds are caught more often)" if op.amount_recall < op.recall - 0.005 else ""))
+    else:
+        head = f"{share} of the frauds flagged (the file has no amount column, so every fraud counts at the average amount)"
+    return (f"**Losses prevented** = {head} × {fmt.count(op.month['frauds'])} frauds a month × €{fmt.number(a.avg_fraud_amount)} × "
+            f"{fmt.rate(a.recovery_share)} recovered = {fmt.money(op.month['prevented'])}.")

@@ -44,7 +44,7 @@ RAW_SCHEMA = Schema(
         Column("customer_id", "str", description="Card or customer id", example="C0042", aliases=("card_id", "customer")),
         Column("terminal_id", "str", description="Terminal or merchant id", example="M0917", aliases=("merchant_id", "terminal")),
         Column("amount", "float", min=0.0, max=AMOUNT_MAX, unit="€", description="Amount of the transaction", example=57.16,
-               aliases=("tx_amount",), low_hint=NEGATIVE_AMOUNT_HINT),
+               aliases=("tx_amount", "montant", "betrag", "importe", "monto", "importo", "bedrag", "valor"), low_hint=NEGATIVE_AMOUNT_HINT),
         Column("label", "str", required=False, nullable=True, description="1 = fraud, 0 = legitimate (also yes/no, true/false); "
                "blank = not known yet", example=0, aliases=("tx_fraud", "is_fraud", "fraud", "class")),
     ),
@@ -54,6 +54,25 @@ RAW_SCHEMA = Schema(
 )
 RAW_ONLY = ("transaction_id", "customer_id", "terminal_id", "datetime")  # a file naming any of these is raw transactions
 LABEL_NAMES = ("label", "class", "is_fraud", "fraud", "tx_fraud", "target", "y")
+# A featurised table's amount in the languages of the product's users, its unit in the name or not ("Montant (EUR)",
+# "Betrag (€)", "amount_usd"), first in this order: a French export's "Montant (EUR)" had been read as a plain feature, the
+# business case priced frauds at the assumed average amount and still spoke of "fraud money" and "amounts in €" (an analyst
+# walkthrough, 2026-12-07)
+AMOUNT_NAMES = ("amount", "tx_amount", "transaction_amount", "montant", "betrag", "importe", "monto", "importo", "bedrag", "valor")
+_UNIT = re.compile(r"(?:_(?:in|en|em))?_(?:eur|euros?|usd|gbp|chf|dollars?|pounds?)$")
+
+
+def amount_name(name) -> bool:
+    """Whether a column's name reads as a payment's amount (:data:`AMOUNT_NAMES`, with or without its unit)."""
+    return _UNIT.sub("", normalise_name(name)) in AMOUNT_NAMES
+
+
+def amount_column(columns):
+    """The column read as each row's amount, or None: the first of :data:`AMOUNT_NAMES` the columns hold."""
+    named = {}
+    for c in columns:
+        named.setdefault(_UNIT.sub("", normalise_name(c)), c)
+    return next((named[n] for n in AMOUNT_NAMES if n in named), None)
 INDEX_NAMES = ("", "unnamed_0", "rownames", "index")
 # yes/no in the languages of the product's users too: German Ja/Nein had been coded alphabetically, Nein = 1 (a sweep, 2026-12-05)
 POSITIVE = {"1", "1.0", "yes", "y", "true", "t", "fraud", "ja", "j", "wahr", "oui", "vrai", "sí", "si", "verdadero"}
@@ -200,6 +219,25 @@ def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -
     return out
 
 
+def label_words(raw: pd.Series, column: str) -> str:
+    """A note naming the value read as fraud when a label is written in words ("oui"/"non", "yes"/"no"), else "" — the
+    note had said "517 frauds" and never that "oui" was read as one (an analyst walkthrough, 2026-12-07)."""
+    s, blank = _label_text(raw)
+    if s[~blank].isin(["0", "1"]).all():
+        return ""
+    shown = raw[~blank].astype(str).str.strip()
+
+    def said(values) -> str:
+        counts = shown[s[~blank].isin(values)].value_counts()
+        return " and ".join(f"{v!r} ({n:,} row{'s' if n != 1 else ''})" for v, n in counts.items())
+
+    pos, neg = said(POSITIVE - {"1", "1.0"}), said(NEGATIVE - {"0", "0.0"})
+    if not pos and not neg:
+        return ""
+    return (f"column {column}: " + (f"{pos} read as fraud" if pos else "") + (" and " if pos and neg else "")
+            + (f"{neg} as legitimate" if neg else ""))
+
+
 _OFFSET = re.compile(r"(?<=\d)\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
 
@@ -302,6 +340,8 @@ def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool =
     })
     if "label" in data:
         tx[LABEL] = parse_labels(data["label"], label_name, subject, required=require_labels).to_numpy()
+        if notes is not None and (said := label_words(data["label"], label_name)):
+            notes.append(said)
     elif require_labels:
         raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row, in a column "
                           f"named “label” (also read: {', '.join(n for n in LABEL_NAMES if n != 'label')}); yes/no and true/false are read too",
@@ -421,7 +461,7 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
                          f"{', '.join(f'{v:g}' for v in sorted(kinds)[:4])}{' …' if len(kinds) > 4 else ''}) — too few for the time of "
                          "each row, so it is read as a feature; a time column (seconds since the first row) orders the rows")
             time_col = None
-    amount_col = norm.get("amount") or norm.get("tx_amount")
+    amount_col = amount_column(c for c in df.columns if c not in (label_col, time_col))
     problems: list[str] = []
     codings: dict[str, list] = {}
     cats: dict[str, list] = {}
@@ -616,6 +656,8 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     if label_col is not None:
         try:
             frame[LABEL] = parse_labels(df[label_col], str(label_col), subject, required=require_labels)
+            if said := label_words(df[label_col], str(label_col)):
+                notes.append(said)
         except DataProblem as exc:
             problems.extend(exc.problems)
     if problems:
@@ -639,6 +681,13 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         frame = frame.sort_values("Time", kind="mergesort").reset_index(drop=True)
     if amount_col is not None:
         frame["TX_AMOUNT"] = frame[str(amount_col)]
+        if normalise_name(amount_col) not in ("amount", "tx_amount"):  # said: the business case counts its money
+            notes.append(f"column {amount_col}: read as each payment's amount (the business case counts the money of the frauds "
+                         "caught) — and it stays a feature")
+    elif require_labels:  # said, never silent (an analyst walkthrough, 2026-12-07): "Montant (EUR)" went unread without a word
+        notes.append("no amount column (amount, montant, Betrag, importe … with its unit or not): the business case counts "
+                     "frauds, each at the assumed average fraud amount, not the money each one moved — name the amount column "
+                     "“amount” to have it counted")
     ulb = {normalise_name(f) for f in features} == {*(f"v{i}" for i in range(1, 29)), "amount"}
     what = "ULB layout" if ulb else "your featurised table"
     keys = _keys(features, frame)

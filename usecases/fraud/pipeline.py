@@ -34,6 +34,7 @@ from . import SPEC
 from .data import Dataset, simulated
 from .artefacts import concat, fold_arrays, fold_metrics, spread_words, whatif_arrays
 from .evaluation import split_indices
+from .files import amount_column
 from .learner import LEARNERS, BlendLearner, FoldEnsemble, MLPEnsemble
 from .tabm import TabMConfig, TabMLearner
 from .model import Inputs, NetConfig
@@ -129,8 +130,10 @@ def recover_plan(ds: Dataset, record: dict) -> Plan | None:
 def make_learner(config: Config, ds: Dataset, budget: float | None) -> Any:
     if config.learner not in LEARNERS:
         raise ValueError(f"unknown learner {config.learner!r}; known: {', '.join(LEARNERS)}")
+    # the amount as the file reader found it ("Montant (EUR)" too; an analyst walkthrough, 2026-12-07): logged like "Amount"
+    amount = amount_column(ds.features) if ds.has_amount else None
     inputs = Inputs.handbook() if ds.layout == "handbook" else Inputs(
-        len(ds.features), tuple(i for i, f in enumerate(ds.features) if ds.has_amount and f.lower() in ("amount", "tx_amount")))
+        len(ds.features), tuple(i for i, f in enumerate(ds.features) if f == amount))
     half = None if budget is None else budget / 2  # a blend gives each part half of the time
 
     def mlp(b):

@@ -1,0 +1,89 @@
+"""Fraud findings of an analyst walkthrough (2026-12-07): own files in other languages, the report's and the tabs' wording
+for a cross-validated file, the profit curve, the peers' rows, an early word on too few frauds, and the command-line hints."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from usecases import fraud
+from usecases.core import fmt
+from usecases.fraud import business as fb
+from usecases.fraud import files
+
+
+def _table(amount_name: str | None, n: int = 400, frauds: int = 40, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, frauds, replace=False)] = 1
+    df = pd.DataFrame({"Taux (%)": np.round(rng.normal(12, 3, n) + 2 * y, 2), "Revenu": np.round(rng.lognormal(11, 0.4, n), 0)})
+    if amount_name is not None:
+        df.insert(0, amount_name, np.round(rng.lognormal(9, 0.6, n) + 3000 * y, 2))
+    df["Défaut"] = np.where(y == 1, "oui", "non")
+    return df
+
+
+def _french(df: pd.DataFrame) -> bytes:
+    """As a French Excel writes it: semicolons, decimal commas, Windows-1252 (Latin-1 with its €)."""
+    return df.to_csv(index=False, sep=";", decimal=",").encode("cp1252")
+
+
+@pytest.mark.parametrize("name", ["Montant (EUR)", "Montant (€)", "Betrag", "Betrag (EUR)", "importe", "Importo", "bedrag",
+                                  "valor", "amount_usd", "Montant en euros", "Amount (€)"])
+def test_an_amount_column_in_another_language_or_with_its_unit_is_the_amount(name):
+    """``Montant (EUR)`` of a French export had been read as a plain feature, with no word that the file had no amount: the
+    business case priced every fraud at the assumed average and still spoke of "fraud money"."""
+    df = _table(name)
+    ds = fraud.read_data(_french(df), "fr.csv", label="Défaut")
+    assert ds.has_amount, ds.notes
+    np.testing.assert_allclose(np.sort(ds.frame["TX_AMOUNT"].to_numpy()), np.sort(df[name].to_numpy()))
+    assert name in ds.features  # it stays a feature, as "Amount" does
+    if files.normalise_name(name) != "amount":
+        assert any(n.startswith(f"column {name}: read as each payment's amount") for n in ds.notes), ds.notes
+    assert not any(n.startswith("no amount column") for n in ds.notes)
+
+
+def test_a_file_without_an_amount_column_is_told_so_and_the_label_note_names_the_value_read_as_fraud():
+    ds = fraud.read_data(_french(_table(None)), "fr.csv", label="Défaut")
+    assert not ds.has_amount
+    said = [n for n in ds.notes if n.startswith("no amount column")]
+    assert said and "average fraud amount" in said[0], ds.notes
+    # "517 frauds" had never said that "oui" was read as fraud
+    assert "column Défaut: 'oui' (40 rows) read as fraud and 'non' (360 rows) as legitimate" in ds.notes, ds.notes
+    # 1/0 needs no word
+    plain = _table("Amount").assign(**{"Défaut": lambda d: (d["Défaut"] == "oui").astype(int)})
+    assert not any("read as fraud" in n for n in fraud.read_data(_french(plain), "p.csv", label="Défaut").notes)
+
+
+def test_the_french_amount_is_logged_like_amount_in_the_models_inputs():
+    from usecases.fraud.pipeline import make_learner
+
+    ds = fraud.read_data(_french(_table("Montant (EUR)")), "fr.csv", label="Défaut")
+    assert make_learner(fraud.Config.quick(), ds, None).inputs.log_cols == (ds.features.index("Montant (EUR)"),)
+
+
+def _op(amount_recall: float, frauds: float, prevented: float) -> types.SimpleNamespace:
+    return types.SimpleNamespace(amount_recall=amount_recall, recall=amount_recall, month={"frauds": frauds, "prevented": prevented})
+
+
+def test_the_share_keeps_the_decimals_its_product_needs_below_one_per_cent():
+    """"0.2 % × 750 frauds × €87 × 80 % = €101" did not multiply out (1 of 517 frauds is 0.193 %)."""
+    a = fb.FraudAssumptions()
+    share = 1 / 517
+    op = _op(share, 750.0, share * 750 * a.avg_fraud_amount * a.recovery_share)
+    text = fb.money_share_text(op, a)
+    assert text == "0.193 %"
+    assert fmt.money(0.00193 * 750 * 87 * 0.8) == fmt.money(op.month["prevented"]) == "€101"
+
+
+def test_without_an_amount_column_the_losses_prevented_speak_of_frauds_not_money():
+    a = fb.FraudAssumptions()
+    op = _op(0.4, 750.0, 0.4 * 750 * 87 * 0.8)
+    without = fb.prevented_text(op, a, has_amount=False)
+    assert "fraud money" not in without and without.startswith("**Losses prevented** = 40 % of the frauds flagged (the file has no "
+                                                                "amount column"), without
+    assert without.endswith("× 750 frauds a month × €87 × 80 % recovered = €20.9k.")
+    assert "40 % of the fraud money flagged ×" in fb.prevented_text(op, a, has_amount=True)
