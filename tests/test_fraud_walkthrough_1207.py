@@ -87,3 +87,22 @@ def test_without_an_amount_column_the_losses_prevented_speak_of_frauds_not_money
                                                                 "amount column"), without
     assert without.endswith("× 750 frauds a month × €87 × 80 % recovered = €20.9k.")
     assert "40 % of the fraud money flagged ×" in fb.prevented_text(op, a, has_amount=True)
+
+
+def _operating(caught: int, false_alerts: int, frauds: int = 517, legit: int = 9340, **kw) -> fb.Operating:
+    recall, fpr = caught / frauds, false_alerts / legit
+    a = fb.FraudAssumptions()
+    month = {k: float(v) for k, v in fb.monthly(recall, recall, fpr, a).items()}
+    return fb.Operating(mode="Profit-optimal", thresholds=(0.448,) * 5, threshold=0.448, frauds=frauds, caught=caught,
+                        false_alerts=false_alerts, legit=legit, recall=recall, amount_recall=recall, fpr=fpr, month=month,
+                        capacity_per_day=160.0, optimal_alerts_per_day=0.0, **kw)
+
+
+def test_the_reports_precision_recall_caption_is_a_sentence_when_no_test_payment_is_flagged():
+    """"… where 5.2 % of payments are fraud — at your fraud rate the same alerts are — fraud": a 5-fold file whose
+    profit-optimal thresholds flagged none of its test rows has no precision; the caption says so instead of a dash."""
+    none = fb.pr_caption(_operating(0, 0))
+    assert "—  " not in none and "are — fraud" not in none and "flags none of them" in none, none
+    assert none.startswith("Precision–recall curves on the test rows, where 5.2 % of payments are fraud — ")
+    some = fb.pr_caption(_operating(40, 200))
+    assert some.endswith(f"at your fraud rate the same alerts are {_operating(40, 200).precision_text} fraud (the Overview's precision)")

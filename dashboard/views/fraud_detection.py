@@ -115,7 +115,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                 + "." if op.over_capacity_on_test else ".")),
             # "your fraud rate" under 37 % read as a fraud rate of 37 % (a walkthrough, 2026-12-07)
             ("Precision", op.precision_text, "of alerts are fraud, at your fraud rate",
-             f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."
+             (f"Share of alerts that are fraud when {fb.rate_words(a)} payments are fraud (on the test rows: {fmt.rate(op.precision_test)})."
+              if op.alerts else "Not defined: no payment of the test rows is flagged at this threshold, so there is no alert to "
+              "count the frauds of.")  # "(on the test rows: —)" (an analyst walkthrough, 2026-12-07)
              + (" " + op.precision_words if op.precision_words else "")),
             ("Net value", fmt.money(value.monthly[1]), "per month",
              f"After alert costs and the system's running cost. Range {fmt.between(value.monthly[0], value.monthly[2])} (low/high "
@@ -248,8 +250,7 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         c1.plotly_chart(roc, width="stretch")
         c2.plotly_chart(pr, width="stretch")
         # its precision is at the test rows' fraud mix, not at yours: the report set 0.97 beside the tile's 49 % with no word
-        report_ui.figure(pr, f"Precision–recall curves on the test rows, where {fmt.rate(op.test_fraud_share, 1)} of payments are fraud — "
-                             f"at your fraud rate the same alerts are {op.precision_text} fraud (the Overview's precision)")
+        report_ui.figure(pr, fb.pr_caption(op))
         c1, c2 = st.columns(2)
         # the counts are the test week's, beside tiles per day and per month: the title says so ("Test rows" left the scale to
         # guess; a walkthrough, 2026-12-07)

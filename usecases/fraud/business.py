@@ -656,3 +656,17 @@ def prevented_text(op: "Operating", a: FraudAssumptions, has_amount: bool = True
         head = f"{share} of the frauds flagged (the file has no amount column, so every fraud counts at the average amount)"
     return (f"**Losses prevented** = {head} × {fmt.count(op.month['frauds'])} frauds a month × €{fmt.number(a.avg_fraud_amount)} × "
             f"{fmt.rate(a.recovery_share)} recovered = {fmt.money(op.month['prevented'])}.")
+
+
+def pr_caption(op: Operating, week: str = "test rows") -> str:
+    """The caption of the precision–recall chart in the report: the test rows' fraud mix beside the Overview's precision at
+    your rate — or, when the operating point flags no test payment, that there is none to set beside it. A 5-fold file whose
+    profit-optimal thresholds flagged none of its test rows (at 1.5 frauds in 10,000 payments no alert paid for itself) had
+    read "the same alerts are — fraud" (an analyst walkthrough, 2026-12-07)."""
+    from usecases.core import fmt
+
+    head = f"Precision–recall curves on the {week}, where {fmt.rate(op.test_fraud_share, 1)} of payments are fraud — "
+    if op.month["alerts"] > 0:
+        return head + f"at your fraud rate the same alerts are {op.precision_text} fraud (the Overview's precision)"
+    return head + ("the operating point flags none of them, so the Overview has no precision at your fraud rate to set beside "
+                   "these curves (no alert is raised)")
