@@ -3,6 +3,7 @@ for a cross-validated file, the profit curve, the peers' rows, an early word on 
 
 from __future__ import annotations
 
+import dataclasses
 import types
 
 import numpy as np
@@ -106,3 +107,32 @@ def test_the_reports_precision_recall_caption_is_a_sentence_when_no_test_payment
     assert none.startswith("Precision–recall curves on the test rows, where 5.2 % of payments are fraud — ")
     some = fb.pr_caption(_operating(40, 200))
     assert some.endswith(f"at your fraud rate the same alerts are {_operating(40, 200).precision_text} fraud (the Overview's precision)")
+
+
+def test_flagging_nothing_on_the_validation_rows_flags_no_test_row_either():
+    """A peer whose profit optimum on its inner validation rows was to flag nothing got a threshold just above those rows'
+    highest score, and flagged every test row scoring higher: 159–529 alerts a day, −€54k to −€133k a month beside the
+    model's −€20.8k for flagging nothing."""
+    rng = np.random.default_rng(0)
+    y = (rng.random(2000) < 0.05).astype(int)
+    score = rng.random(2000) * 0.3  # uninformative: at 1.5 frauds in 10,000 no alert pays
+    a = fb.FraudAssumptions()
+    t, apd, _ = fb.choose(y, score, np.ones(2000), a)
+    assert apd == 0 and t > 1.0, t  # above every probability, not 0.3
+    assert not (np.array([0.31, 0.5, 0.99, 1.0]) >= t).any()
+    assert fb.threshold_text(t) == "1.000"
+
+
+def test_the_peers_sentence_says_when_their_alerts_exceed_the_team_and_why_their_thresholds_lose():
+    a = fb.FraudAssumptions()  # a team of 160 a day
+    rows = [{"name": "model", "Model": "PyTorch model", "alerts_per_day": 0.0, "val_alerts": 0, "val_false_alerts": 0,
+             "test_false_alerts": 0, "per_legit_row_per_day": 17.8},
+            {"name": "lightgbm", "Model": "LightGBM (tuned, early-stopped)", "alerts_per_day": 422.9, "val_alerts": 10,
+             "val_false_alerts": 0, "test_false_alerts": 24, "per_legit_row_per_day": 17.8}]
+    said = fb.beyond_team(a, rows)
+    assert "the LightGBM raises 423 alerts a day — more than your team's 160 a day can work" in said, said
+    assert "does not heed the team (the Team capacity mode does)" in said
+    assert "flagged only frauds among the validation rows (10 alerts, none false)" in said and "about 18 false alerts a day" in said
+    assert "flagging nothing would lose only the running cost (−€20.8k a month)" in said
+    assert fb.beyond_team(dataclasses.replace(a, mode="Team capacity"), rows) == ""  # that mode caps and says so itself
+    assert fb.beyond_team(a, rows[:1]) == ""

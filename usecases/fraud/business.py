@@ -76,7 +76,11 @@ def choose(y: np.ndarray, score: np.ndarray, amount: np.ndarray, a: FraudAssumpt
         pick = int(ok[np.argmax(gross[ok])])
     t = float(c["threshold"].iloc[pick])
     if not np.isfinite(t):
-        t = float(np.nextafter(np.max(score), np.inf)) if len(score) else 1.0
+        # Flag nothing: above every probability, not just above these rows' highest score — test rows (or new payments) that
+        # score higher than every validation row had been flagged: a 5-fold file's peers, best flagging nothing on their
+        # inner validation rows, raised 159–529 alerts a day on the test rows and lost −€54k to −€133k a month beside the
+        # model's −€20.8k (an analyst walkthrough, 2026-12-07)
+        t = float(np.nextafter(max(1.0, float(np.max(score))) if len(score) else 1.0, np.inf))
     return t, float(m["alerts_per_day"][pick]), float(m["alerts_per_day"][best])
 
 
@@ -487,7 +491,7 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
                      "net": op.month["net"], "alerts_per_day": op.alerts_per_day, "precision": op.precision,
                      "precision_text": op.precision_text,
                      "caught": op.month["caught"], "threshold": op.threshold, "over_capacity": op.over_capacity_on_test,
-                     "raised_per_day": op.raised})
+                     "raised_per_day": op.raised, **_validation_alerts(ev, name, op)})
     rows.sort(key=lambda r: -r["net"])
     model = next(r for r in rows if r["name"] == "model")
     best = rows[0]
@@ -495,6 +499,7 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
     none_pays = (f"At these assumptions no model pays for the system's running cost ({fmt.money(a.yearly_system_cost / 12)} a month): "
                  if best["net"] < 0 else "")
     basis, over = peer_basis(a, rows)
+    over += beyond_team(a, rows)
     if best["name"] == "model":
         if none_pays:
             return rows, (none_pays + f"the model loses the least of the {len(rows)} ({fmt.money(model['net'])} a month), "
@@ -523,6 +528,48 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
                   + f" ({s_best} vs {s_model}), {basis} — "  # "its own threshold" had stood beside one manual one
                   + ("inside the model's range (a tie in money)." if inside else "outside the model's range: on this money, the peer is better.")
                   + over)
+
+
+def _validation_alerts(ev, name: str, op: Operating) -> dict:
+    """The alerts ``name``'s thresholds raise on its own validation rows (each fold's threshold on that fold's rows), the
+    false ones among them, and what one legitimate test row flagged stands for a day at your volume."""
+    val = ev.validation.get(name)
+    if val is None:
+        return {}
+    t = np.asarray(op.thresholds)[np.clip(val.group, 0, len(op.thresholds) - 1)]
+    flag = val.scores[name] >= t
+    return {"val_alerts": int(flag.sum()), "val_false_alerts": int((flag & (val.y != 1)).sum()),
+            "test_false_alerts": op.false_alerts, "per_legit_row_per_day": op.per_legit_row_per_day}
+
+
+def beyond_team(a: FraudAssumptions, rows: list[dict]) -> str:
+    """Outside the Team capacity mode (which heeds it), a sentence naming the models whose threshold raises more alerts a day
+    than the team can work — and, when their thresholds flagged only frauds on their validation rows but legitimate test rows
+    too, why that loses money. A 5-fold file at 1.5 frauds in 10,000 had shown every peer "at its own profit-optimal threshold"
+    losing −€47k to −€110k with 123–423 alerts a day beside a team of 160, unexplained (an analyst walkthrough, 2026-12-07)."""
+    from usecases.core import fmt
+
+    if a.mode == "Team capacity":
+        return ""
+    over = [r for r in rows if _more(r["alerts_per_day"], a.capacity_per_day)]
+    if not over:
+        return ""
+    name = lambda r: "the model" if r["name"] == "model" else f"the {plain_name(r['Model'])}"  # noqa: E731
+    said = ", ".join(f"{name(r)} raises {alerts_text(r['alerts_per_day'])}" for r in over)
+    out = (f" On the test rows {said} alerts a day — more than your team's {fmt.count(a.capacity_per_day)} a day can work: "
+           + ("a profit-optimal threshold does not heed the team (the Team capacity mode does)" if a.mode != "Manual" else
+              "the manual threshold does not heed the team (the Team capacity mode does)")
+           + ", so these figures count alerts nobody would work, and their cost.")
+    lucky = [r for r in over if r.get("val_alerts") and not r.get("val_false_alerts") and r.get("test_false_alerts")]
+    if lucky and a.mode != "Manual":
+        per = max(r["per_legit_row_per_day"] for r in lucky)
+        out += (f" {'Their thresholds' if len(lucky) > 1 else 'Its threshold'} ({', '.join(name(r) for r in lucky)}) flagged only "
+                f"frauds among the validation rows ({', '.join(fmt.count(r['val_alerts']) for r in lucky)} alert"
+                f"{'s' if len(lucky) > 1 or lucky[0]['val_alerts'] != 1 else ''}, none false) — at {rate_words(a)} payments an alert "
+                "pays only when it is almost surely a fraud — and legitimate test rows too, each standing for about "
+                f"{fmt.about(per)} false alerts a day at your volume: a threshold resting on so few alerts does not carry over, and "
+                f"flagging nothing would lose only the running cost ({fmt.money(-a.yearly_system_cost / 12)} a month).")
+    return out
 
 
 def money_word(rows: list[dict], c: "Case") -> str:
