@@ -136,3 +136,22 @@ def test_the_peers_sentence_says_when_their_alerts_exceed_the_team_and_why_their
     assert "flagging nothing would lose only the running cost (−€20.8k a month)" in said
     assert fb.beyond_team(dataclasses.replace(a, mode="Team capacity"), rows) == ""  # that mode caps and says so itself
     assert fb.beyond_team(a, rows[:1]) == ""
+
+
+def test_the_profit_curve_shows_a_curve_when_flagging_nothing_is_best():
+    """f1 (LendingClub defaults as frauds, 1.5 frauds in 10,000): every alert lost money, each legitimate test row stood for
+    ≈ 18 alerts a day, and the axis ran 0–2 alerts a day — one marker at (0, −€20.8k), no curve, the team's 160 "beyond the
+    right edge"."""
+    from tests.test_fraud import hand_evaluation
+    from usecases.fraud import charts as fcharts
+
+    ev = hand_evaluation(val_scores=np.array([0.6, 0.5, 0.4, 0.2, 0.9, 0.8, 0.7, 0.3, 0.1, 0.05]))  # legitimate rows on top
+    a = fb.FraudAssumptions()
+    op = fb.operating(ev, a)
+    assert op.alerts_per_day == 0  # the premise: flagging nothing is best on the validation rows
+    curve, (lo, hi) = fcharts.profit_curve(ev, a, op)
+    assert lo == 0 and hi > 2 and len(curve) >= fcharts.FEW_POINTS == 10, (hi, curve)  # the hand rows' 11 steps: 10 shown
+    assert curve["alerts_per_day"].max() <= hi and curve["net"].iloc[0] == pytest.approx(op.month["net"])
+    # a team whose capacity is near those steps is drawn inside the axis, not said to lie beyond it
+    near = dataclasses.replace(a, cases_per_day=curve["alerts_per_day"].iloc[3] / a.investigators)
+    assert fcharts.profit_curve(ev, near, fb.operating(ev, near))[1][1] >= near.capacity_per_day

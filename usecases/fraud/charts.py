@@ -33,7 +33,18 @@ def curve_range(curve: pd.DataFrame, op: Operating) -> tuple[float, float]:
     hi = 2.0 * core
     if 0 < op.capacity_per_day <= 3 * core:
         hi = max(hi, 1.25 * op.capacity_per_day)
+    steps = curve["alerts_per_day"].to_numpy()  # ascending: thresholds from "flag nothing" down
+    if (steps <= hi).sum() < 3 and len(steps) >= 3:  # a point or two: no curve
+        # Flagging nothing was best and each legitimate test row stands for many alerts a day at your volume (≈ 18 for 9,340
+        # of them at 5 M payments a month): an axis of 0–2 alerts a day held the one point (0, −€20.8k) and no curve, while
+        # the caption put the team's 160 beyond its edge (an analyst walkthrough, 2026-12-07). It reaches the tenth step.
+        hi = max(hi, float(steps[min(FEW_POINTS, len(steps)) - 1]))
+        if 0 < op.capacity_per_day <= 3 * hi:
+            hi = max(hi, 1.25 * op.capacity_per_day)
     return 0.0, float(min(hi, max(curve["alerts_per_day"].max(), 1.0)))
+
+
+FEW_POINTS = 10  # the steps an x-range holding a point or two of the curve is widened to
 
 
 def daily_outcomes(ev, a: FraudAssumptions, op: Operating, name: str = "model") -> pd.DataFrame:
