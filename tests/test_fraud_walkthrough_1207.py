@@ -155,3 +155,22 @@ def test_the_profit_curve_shows_a_curve_when_flagging_nothing_is_best():
     # a team whose capacity is near those steps is drawn inside the axis, not said to lie beyond it
     near = dataclasses.replace(a, cases_per_day=curve["alerts_per_day"].iloc[3] / a.investigators)
     assert fcharts.profit_curve(ev, near, fb.operating(ev, near))[1][1] >= near.capacity_per_day
+
+
+def test_the_business_case_and_model_tab_words_follow_the_model_in_view():
+    """A 5-fold featurised file read "a bootstrap over test days", "a profit no new week would repeat" and, under a table of
+    average precision and AUC alone, "on the simulation, the handbook's card precision@100 … Published rows: Le Borgne et al.\""""
+    from tests.test_fraud import hand_evaluation
+
+    sim = hand_evaluation()  # five test days
+    own = dataclasses.replace(sim, test=dataclasses.replace(sim.test, day=None), test_days=0)
+    assert fb.bootstrap_words(sim) == "a bootstrap over test days"
+    assert fb.bootstrap_words(own) == "a bootstrap over 10 blocks of test rows (the file has no days to resample)"
+    op = fb.operating(own, fb.FraudAssumptions())
+    assert "new payments would not repeat" in fb.curve_words(op, fb.test_period(own)[0])
+    assert "no new week would repeat" in fb.curve_words(op, "test week")
+    plain = fb.metrics_caption(own, ["average_precision", "auc_roc"])
+    assert plain == "Average precision (primary) and AUC ROC. Peers are tuned on inner validation rows of the same training rows."
+    shipped = dataclasses.replace(sim, published={"XGBoost (handbook, tuned; published)": {"average_precision": 0.687}})
+    full = fb.metrics_caption(shipped, ["average_precision", "auc_roc", "card_precision@100"])
+    assert "card precision@100 (daily mean)" in full and "Le Borgne et al." in full

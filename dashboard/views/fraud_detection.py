@@ -121,7 +121,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
              + (" " + op.precision_words if op.precision_words else "")),
             ("Net value", fmt.money(value.monthly[1]), "per month",
              f"After alert costs and the system's running cost. Range {fmt.between(value.monthly[0], value.monthly[2])} (low/high "
-             "assumptions and a bootstrap over test days)."),
+             f"assumptions and {fb.bootstrap_words(ev)})."),
         ]
         widgets.kpi_scaled(kpis)
         if home:  # a model of the user's file in view: Home's card reads the shared model's €10.7k beside this €9.8k
@@ -185,10 +185,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
         # the capacity is marked only near the curve's points: 160 a day beside an axis ending at 78 had been left unsaid
         beyond = (f" Your team's capacity, {fmt.count(op.capacity_per_day)} alerts a day, lies beyond the right edge: every point "
                   "shown fits it." if op.capacity_per_day > x_range[1] else "")
-        report_ui.say(st.caption, "The curve is drawn on the test rows; " + ("the marker is your manual threshold, the same in every "
-                      "scenario and for every model compared." if op.mode == "Manual" else "the threshold was chosen on the validation rows, "
-                      "so the marker need not sit at the curve's peak — a threshold picked at the test rows' peak would report a profit no "
-                      "new week would repeat.") + beyond)
+        report_ui.say(st.caption, fb.curve_words(op, fb.test_period(ev)[0]) + beyond)
         c = fb.case(ev, a)
         ranges = pd.DataFrame({
             "Scenario": ["Low", "Base", "High"],
@@ -206,7 +203,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
                    "system cost / 12, per month at your volume and fraud rate. " + business.YEAR_ONE_RULE[:-1] + " (here: no one-off cost, so "
                    "payback is immediate whenever the net value is positive; the recommendation page uses the same rule). Low/high: the assumptions' "
                    "low/high values (" + ("at your manual threshold in each" if op.mode == "Manual" else "threshold chosen again under them")
-                   + ") and the 5th/95th percentile of a bootstrap over test days.")
+                   + f") and the 5th/95th percentile of {fb.bootstrap_words(ev)}.")
         st.subheader("Every model under the same assumptions")
         rows, sentence = fb.peer_money(ev, a, c)
         peers = pd.DataFrame({
@@ -234,9 +231,7 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         metrics = [m for m in ("average_precision", "auc_roc", "card_precision@100") if m in ev.model]
         table = widgets.comparison(ev, metrics=metrics, extra_rows=list(ev.published.items()), metric_labels=METRICS)
         report_ui.table(table, "Model vs peers on the same rows")
-        st.caption("Average precision (primary), AUC ROC and, on the simulation, the handbook's card precision@100 (daily mean). Peers are tuned "
-                   "on inner validation rows of the same training rows. Published rows: Le Borgne et al., handbook chapter 5, their own run of "
-                   "the same simulator design (for orientation, not a comparison on our rows).")
+        st.caption(fb.metrics_caption(ev, metrics))  # the model in view's metrics and rows, not always the simulation's
         elsewhere = ev.ahead_elsewhere({"average_precision": "average precision", "auc_roc": "AUC ROC", "card_precision@100": "card precision@100"})
         if elsewhere:
             report_ui.say(st.caption, elsewhere)

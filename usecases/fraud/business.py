@@ -717,3 +717,37 @@ def pr_caption(op: Operating, week: str = "test rows") -> str:
         return head + f"at your fraud rate the same alerts are {op.precision_text} fraud (the Overview's precision)"
     return head + ("the operating point flags none of them, so the Overview has no precision at your fraud rate to set beside "
                    "these curves (no alert is raised)")
+
+
+def bootstrap_words(ev) -> str:
+    """What the low/high range resamples, as :func:`bootstrap_net` does: test days, or blocks of test rows when the file has
+    no days. A cross-validated featurised file had read "a bootstrap over test days" (an analyst walkthrough, 2026-12-07)."""
+    if ev.test.day is not None and len(np.unique(ev.test.day)) >= 5:
+        return "a bootstrap over test days"
+    return f"a bootstrap over {len(np.unique(_units(ev)))} blocks of test rows (the file has no days to resample)"
+
+
+def curve_words(op: Operating, week: str) -> str:
+    """The profit curve's caption: where its marker comes from. "… a profit no new week would repeat" had been said of a
+    cross-validated file without weeks (an analyst walkthrough, 2026-12-07)."""
+    if op.mode == "Manual":
+        return ("The curve is drawn on the test rows; the marker is your manual threshold, the same in every scenario and for every "
+                "model compared.")
+    again = "no new week would repeat" if week == "test week" else "new payments would not repeat"
+    return ("The curve is drawn on the test rows; the threshold was chosen on the validation rows, so the marker need not sit at "
+            f"the curve's peak — a threshold picked at the test rows' peak would report a profit {again}.")
+
+
+def metrics_caption(ev, metrics) -> str:
+    """The caption under the Model tab's table: its metrics, and the published rows only when the table holds them. It had
+    named the simulation's card precision@100 and Le Borgne et al.'s rows under a user's file's table holding neither (an
+    analyst walkthrough, 2026-12-07)."""
+    named = ["Average precision (primary)", "AUC ROC" if "auc_roc" in metrics else ""]
+    if "card_precision@100" in metrics:
+        named.append("the handbook's card precision@100 (daily mean)")
+    named = [n for n in named if n]
+    out = (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]) + ". Peers are tuned on inner validation rows of the same training rows."
+    if ev.published:
+        out += (" Published rows: Le Borgne et al., handbook chapter 5, their own run of the same simulator design (for orientation, "
+                "not a comparison on our rows).")
+    return out
