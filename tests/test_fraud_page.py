@@ -191,11 +191,12 @@ def test_batch_and_own_file_uploads(monkeypatch, store):
     import numpy as np
     import pandas as pd
 
-    table = pd.DataFrame({"default": (["No"] * 14 + ["Yes"]) * 12, "balance": np.arange(180.0), "income": np.arange(180.0) % 7})
+    # 30 frauds: 12 are too few to train on, which is said at upload since 2026-12-07 (an analyst walkthrough)
+    table = pd.DataFrame({"default": (["No"] * 14 + ["Yes"]) * 30, "balance": np.arange(450.0), "income": np.arange(450.0) % 7})
     at.file_uploader(key="fraud.own").set_value(("default.csv", table.to_csv(index=False).encode(), "text/csv")).run()
     assert not at.exception and any("no label column" in e.value and "columns found: default, balance, income" in e.value for e in at.error)
     at.text_input(key="fraud.own.label").set_value("default").run()
-    assert not at.exception and any("12 frauds" in s.value for s in at.success), [s.value for s in at.success]
+    assert not at.exception and any("30 frauds" in s.value for s in at.success), [s.value for s in at.success]
     at.text_input(key="fraud.own.label").set_value("").run()
     at.file_uploader(key="fraud.own").set_value(("creditcard.csv", ulb_frame().to_csv().encode(), "text/csv")).run()
     # training on your file has its own budget input (the only one on the tab belonged to the simulation form)

@@ -174,3 +174,20 @@ def test_the_business_case_and_model_tab_words_follow_the_model_in_view():
     shipped = dataclasses.replace(sim, published={"XGBoost (handbook, tuned; published)": {"average_precision": 0.687}})
     full = fb.metrics_caption(shipped, ["average_precision", "auc_roc", "card_precision@100"])
     assert "card precision@100 (daily mean)" in full and "Le Borgne et al." in full
+
+
+def test_too_few_frauds_to_train_on_is_said_as_the_file_is_read():
+    """f4 (8,000 rows, 25 frauds, nothing else wrong) showed a green ready box and a Train button; only the click said that
+    30 of each are needed. It is said at upload now, as a file with other problems was told beside them."""
+    from usecases.core.tables import DataProblem
+
+    df = _table("Amount", n=2000, frauds=25)
+    with pytest.raises(DataProblem) as err:
+        fraud.read_data(_french(df), "f4.csv", label="Défaut")
+    msg = str(err.value)
+    assert ("it has 25 frauds and 1,975 legitimate rows — enough to evaluate a model on, but training needs at least 30 of each "
+            "(20 to learn from and 10 to test on)") in msg and "Traceback" not in msg, msg
+    # to evaluate a model on, 25 are enough
+    ds = files.read_user_file(_french(df), "f4.csv", require_labels=True, label="Défaut", training=False)
+    assert int(ds.frame["TX_FRAUD"].sum()) == 25
+    assert int(fraud.read_data(_french(_table("Amount", n=2000, frauds=30)), "ok.csv", label="Défaut").frame["TX_FRAUD"].sum()) == 30

@@ -739,6 +739,13 @@ def read_user_file(raw: bytes, filename: str, *, require_labels: bool, label: st
     if require_labels:
         y = ds.frame[LABEL]
         n_pos, n_neg = enough_labels(int((y == 1).sum()), int((y == 0).sum()), subject)
+        need = protocol.MIN_POS_TRAIN + protocol.MIN_POS_TEST
+        if training is True and min(n_pos, n_neg) < need:  # said as the file is read, as it is beside other problems: a clean
+            # file of 25 frauds had shown a green "ready" box and a Train button, and only the click said it (an analyst
+            # walkthrough, 2026-12-07)
+            raise DataProblem(f"it has {n_pos:,} fraud{'s' if n_pos != 1 else ''} and {n_neg:,} legitimate rows — enough to evaluate "
+                              f"a model on, but training needs at least {need} of each ({protocol.MIN_POS_TRAIN} to learn from and "
+                              f"{protocol.MIN_POS_TEST} to test on)", subject)
         cautions = label_in_disguise(ds) if ds.layout == "table" else ()
         if n_pos > n_neg:  # AER::CreditCard's card = yes (78 % of rows) trained without a word and reported AP 0.999
             cautions += (f"the label is 1 (fraud) on {n_pos / (n_pos + n_neg):.0%} of the rows: fraud is the rare outcome, and every "
