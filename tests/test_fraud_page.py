@@ -197,6 +197,8 @@ def test_batch_and_own_file_uploads(monkeypatch, store):
     assert not at.exception and any("no label column" in e.value and "columns found: default, balance, income" in e.value for e in at.error)
     at.text_input(key="fraud.own.label").set_value("default").run()
     assert not at.exception and any("30 frauds" in s.value for s in at.success), [s.value for s in at.success]
+    # the command-line hint names the label column typed (it read `train fraud --data labelled.csv` alone)
+    assert any("train fraud --data labelled.csv --label default" in c.value for c in at.caption)
     at.text_input(key="fraud.own.label").set_value("").run()
     at.file_uploader(key="fraud.own").set_value(("creditcard.csv", ulb_frame().to_csv().encode(), "text/csv")).run()
     # training on your file has its own budget input (the only one on the tab belonged to the simulation form)

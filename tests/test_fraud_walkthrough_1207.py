@@ -191,3 +191,21 @@ def test_too_few_frauds_to_train_on_is_said_as_the_file_is_read():
     ds = files.read_user_file(_french(df), "f4.csv", require_labels=True, label="Défaut", training=False)
     assert int(ds.frame["TX_FRAUD"].sum()) == 25
     assert int(fraud.read_data(_french(_table("Amount", n=2000, frauds=30)), "ok.csv", label="Défaut").frame["TX_FRAUD"].sum()) == 30
+
+
+def test_the_command_line_hint_and_the_refusal_name_label():
+    """The page's hint read `train fraud --data labelled.csv` for a file whose label column (Défaut) the user had named, and
+    the command's refusal "it has no label column …" never mentioned --label."""
+    from usecases.core.tables import DataProblem
+
+    assert files.train_command("Défaut") == "python -m usecases train fraud --data labelled.csv --label 'Défaut'"
+    assert files.train_command("default") == "python -m usecases train fraud --data labelled.csv --label default"
+    assert files.train_command(None) == "python -m usecases train fraud --data labelled.csv"
+    with pytest.raises(DataProblem) as err:
+        fraud.read_data(_french(_table("Amount")), "fr.csv")  # Défaut is no name the reader guesses
+    assert "or give its name with --label (the page's label-column box)" in str(err.value), err.value
+    raw = pd.DataFrame({"transaction_id": ["T1", "T2"], "datetime": ["2018-08-08 09:12:00", "2018-08-08 12:40:31"],
+                        "customer_id": ["C1", "C1"], "terminal_id": ["M7", "M9"], "amount": [23.5, 318.0]})
+    with pytest.raises(DataProblem) as err:
+        fraud.read_data(raw.to_csv(index=False).encode(), "raw.csv")
+    assert "--label" in str(err.value), err.value

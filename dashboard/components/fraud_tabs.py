@@ -230,5 +230,5 @@ def own_file(jm, runs: dict) -> None:
             training.start_session_run(jm, "fraud-own", f"Training on {fname}", functools.partial(fraud.train, cfg, data=ds), runs,
                                        f"Your file · {fname}", metric="average_precision", metric_label="AP")
     training.job_progress(jm, "fraud-own", chart_metrics=("val_ap", "train_loss"))
-    st.caption("Command line: `python -m usecases train fraud --data labelled.csv` (saved as a named model), then "
+    st.caption(f"Command line: `{files.train_command(label_col or None)}` (saved as a named model), then "
                "`python -m usecases evaluate fraud --model labelled --data labelled.csv --json` (its held-out rows).")

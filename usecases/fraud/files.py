@@ -219,6 +219,14 @@ def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -
     return out
 
 
+def train_command(label: str | None = None, data: str = "labelled.csv") -> str:
+    """The command line that trains on the file the page was given: with ``--label`` when its label column was named by hand
+    ("Défaut") — the page's hint had left it out, and the command refused the file (an analyst walkthrough, 2026-12-07)."""
+    import shlex
+
+    return f"python -m usecases train fraud --data {data}" + (f" --label {shlex.quote(label)}" if label else "")
+
+
 def label_words(raw: pd.Series, column: str) -> str:
     """A note naming the value read as fraud when a label is written in words ("oui"/"non", "yes"/"no"), else "" — the
     note had said "517 frauds" and never that "oui" was read as one (an analyst walkthrough, 2026-12-07)."""
@@ -344,7 +352,8 @@ def raw_transactions(data: pd.DataFrame, subject: str, *, require_labels: bool =
             notes.append(said)
     elif require_labels:
         raise DataProblem("it has no label column; training and evaluation need 1 = fraud / 0 = legitimate for each row, in a column "
-                          f"named “label” (also read: {', '.join(n for n in LABEL_NAMES if n != 'label')}); yes/no and true/false are read too",
+                          f"named “label” (also read: {', '.join(n for n in LABEL_NAMES if n != 'label')}); yes/no and true/false are read too; "
+                          "or give the label column's name with --label (the page's label-column box)",
                           subject)
     return tx
 
@@ -445,8 +454,10 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
     if label_col is None and known_label is not None:  # scoring: the label column the model was trained with, when the file has it
         label_col = norm.get(normalise_name(known_label))
     if label_col is None and require_labels:
+        # --label named too: the refusal had never said a column of another name can be chosen (an analyst walkthrough, 2026-12-07)
         raise DataProblem("it has no label column: name the column that marks fraud “label” (also read: "
-                          f"{', '.join(n for n in LABEL_NAMES if n != 'label')}), with 1/0, yes/no or true/false (1 = fraud) — "
+                          f"{', '.join(n for n in LABEL_NAMES if n != 'label')}), with 1/0, yes/no or true/false (1 = fraud), "
+                          "or give its name with --label (the page's label-column box) — "
                           f"columns found: {', '.join(map(str, df.columns[:12]))}{' …' if len(df.columns) > 12 else ''}", subject)
     time_col = norm.get("time")
     if time_col is not None and feature_names is not None:  # scoring: as the model read it
