@@ -232,11 +232,11 @@ def _operations(run_id: str, data_fp: str, a: triage.Assumptions, _ev) -> tval.O
 def tab_ops(active, ev0, shared) -> None:
     # "model-assisted" was never defined here, and its 0.103 → 0.012 under-triage beside a 2 % drop in late patients read as a
     # contradiction (a walkthrough, 2026-12-07)
+    # The arms are the ones that run (tval.arms): the caption had named the nurse and "Nurse + model" above a table whose header
+    # read "unassisted (ESI-style rule)" (an analyst walkthrough, 2026-12-07)
     report_ui.say(st.caption, "An ED queue simulation: arrivals, triage nurses and doctors; doctors see patients by *assigned* level. Two "
-               "policies: *unassisted*, the simulated nurse's level; *model-assisted*, the more urgent of the nurse's and the model's level "
-               "(the Model tab's \"Nurse + model\" row). Both run on the **same simulated weeks** (common random numbers), so each run gives a "
-               "paired difference due to triage alone. Fewer patients under-triaged need not mean as many fewer seen late: the more "
-               "urgent of the two levels also puts more patients ahead in the queue, and they wait for the same doctors.")
+               f"policies: {tval.arms(ev0)}. Both run on the **same simulated weeks** (common random numbers), so each run gives a "
+               "paired difference due to triage alone.")
     fields = [f.name for f in business.fields_of(triage.Assumptions) if f.name != "under_cost"]
     widgets.assumptions_form(triage.Assumptions(), A, columns=4, fields=fields)
     c1, c2 = st.columns(2)
@@ -283,7 +283,9 @@ def tab_ops(active, ev0, shared) -> None:
                                               "its triage card reads the shared model's."))
     report_ui.kpis([(k[0], k[1]) for k in kpis] + [("Net value / month, low – high", fmt.between(val.monthly[0], val.monthly[2]))])
     # A measured change for the worse ("24 more critical patients seen after target") had sat in a green box with a money icon.
-    if ops.supported() and mean < 0:
+    if ops.rule_missing:  # against a rule run without most of its inputs: said as no baseline, in a warning, not priced
+        report_ui.say(st.warning, val.headline, icon=":material/block:")
+    elif ops.supported() and mean < 0:
         report_ui.say(st.warning, val.headline, icon=":material/trending_down:")
     else:
         report_ui.say(st.success if ops.supported() else st.info, val.headline, icon=":material/payments:")
@@ -319,7 +321,7 @@ def tab_ops(active, ev0, shared) -> None:
              + (". " if better and worse else "")
              + (f"Measurably worse (the whole 90 % interval on the worse side): {'; '.join(worse)} — a model that puts "
                 "more patients at urgent levels moves the others back in the doctors' queue" if worse else ""))
-    if found:
+    if found and not ops.rule_missing:  # "measurably better with the model" against a crippled rule is no finding
         report_ui.say(st.warning if worse else st.info, fmt.sentence(found) + ".", icon=":material/trending_down:" if worse else ":material/trending_up:")
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption("Unassisted and model-assisted: mean over the runs (10th – 90th percentile of the runs). Paired difference: "
@@ -345,7 +347,8 @@ def tab_ops(active, ev0, shared) -> None:
     st.plotly_chart(_layout(fig, 360).update_layout(margin=dict(t=80)), width="stretch")
     report_ui.figure(fig, "Critical patients seen after target per week, unassisted vs model-assisted, and the paired difference")
     st.caption(f"Value per month, low / base / high: {' / '.join(fmt.money(v) for v in val.monthly)} — fewer late critical patients × the assumed cost "
-               f"of each, minus the running cost; priced only when the paired interval excludes zero. KTAS targets for time to provider: "
+               f"of each, minus the running cost; priced only when the paired interval excludes zero and the unassisted arm is a real "
+               f"baseline (a nurse's level, or the ESI-style rule with the complaint and at least half of the signs it reads). KTAS targets for time to provider: "
                f"{', '.join(f'level {i + 1} ' + ('at once' if t == 0 else f'within {fmt.number(t)} min') for i, t in enumerate(TARGET_MINUTES))}.")
 
 

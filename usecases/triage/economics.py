@@ -2,9 +2,11 @@
 as the runs support it. ``value()`` is the one definition Home and the page share.
 
 * The policies are confusion matrices P(assigned level | true level) measured on the evaluation's
-  rows: unassisted = the simulated nurse (or the ESI-style rule when the rows have no nurse level),
-  model-assisted = the more urgent of nurse and model, with the model's level from the cost-weighted
-  rule at the user's cost ratio.
+  rows: unassisted = the simulated nurse, model-assisted = the more urgent of nurse and model, with the
+  model's level from the cost-weighted rule at the user's cost ratio. When the rows have no nurse level,
+  unassisted = the ESI-style rule and model-assisted = the model alone (:func:`arms`) — and when the file
+  lacks most of the rule's inputs (``evaluation.rule_unfit``) that rule is no baseline, and nothing is
+  priced against it.
 * Both policies run on the same simulated weeks (common random numbers): run i of each uses seed i,
   so the difference per run is due to triage alone. The figure that is priced is the mean paired
   difference in critical (level 1–2) patients seen after their target per week, with a 90 %
@@ -25,7 +27,7 @@ from usecases.core.business import assumption
 from usecases.core.spec import Value
 
 from . import SPEC
-from .evaluation import TriageEvaluation
+from .evaluation import TriageEvaluation, listed
 from .metrics import DEFAULT_UNDER_COST, confusion
 from .queue import TARGET_MINUTES, EDAssumptions, simulate, summarize, utilisation
 
@@ -96,26 +98,56 @@ class Operations:
     # paired mean, so the page's tiles, table and chart show one value per quantity (its table had medians: 62.5 → 60 beside
     # tiles of 60.1 → 58.2 and 1.9 fewer)
     paired: dict  # figure → (low, mean, high): unassisted − model-assisted, 90 % interval of the mean over paired runs
+    # The ESI-style rule's inputs the file lacks when that rule is the unassisted arm and is no baseline (evaluation.rule_unfit):
+    # the runs are still shown, but nothing is priced against it (an analyst walkthrough, 2026-12-07: "€216k a month" against a
+    # rule right for 5 % of the patients)
+    rule_missing: tuple = ()
 
     @property
     def overloaded(self) -> bool:
         return self.utilisation >= 1.0
 
     def supported(self, figure: str = "late_l12_per_week") -> bool:
-        """Does the interval of the paired difference exclude zero?"""
+        """Does the interval of the paired difference exclude zero — against a real baseline (not a rule run without most of
+        its inputs)?"""
+        if self.rule_missing:
+            return False
         lo, _, hi = self.paired.get(figure, (0.0, 0.0, 0.0))
         return lo > 0 or hi < 0
+
+
+def arms(ev: TriageEvaluation) -> str:
+    """What the two arms are, in words, for the *Operations* tab's caption and its report: the caption had described the nurse
+    and "Nurse + model" arms while the table's header read "unassisted (ESI-style rule)" (an analyst walkthrough, 2026-12-07)."""
+    if ev.has_nurse:
+        who = "the simulated nurse's" if ev.data.synthetic else "the level the nurse in your file gave"
+        return (f"*unassisted*, {who} level; *model-assisted*, the more urgent of the nurse's and the model's level (the Model tab's "
+                "\"Nurse + model\" row). Fewer patients under-triaged need not mean as many fewer seen late: the more urgent of the two "
+                "levels also puts more patients ahead in the queue, and they wait for the same doctors")
+    if "esi_rule" in ev.rule_levels:
+        text = ("*unassisted*, the ESI-style rule's level — the file has no nurse level, so the rule stands in for the nurse; "
+                "*model-assisted*, the model's level alone (no nurse to combine it with)")
+        if missing := ev.rule_missing():
+            text += (f". **This file does not record {listed(missing)}**, which the rule reads, so the unassisted arm is not a real "
+                     "baseline: the difference below measures the rule's missing inputs, not what the model is worth, and it is not "
+                     "priced")
+        return text
+    return ("*unassisted* and *model-assisted* are both the model's level: the file has no nurse level and none of the vital signs or "
+            "complaint a rule reads, so there is nothing to compare the model with and nothing is priced")
 
 
 def operations(ev: TriageEvaluation, a: Assumptions) -> Operations:
     """Paired simulation of both policies (cached: the same inputs never simulate twice)."""
     pol, who = policies(ev, a.under_cost)
+    missing = () if ev.has_nurse else tuple(ev.rule_missing())
+    if missing:
+        who += f" without {listed(missing)}: not a real baseline"
     u = utilisation(a)
     if u >= 1.0:
-        return Operations(u, a.runs, a.weeks, who, {}, {})
+        return Operations(u, a.runs, a.weeks, who, {}, {}, missing)
     ed = EDAssumptions(**{f.name: getattr(a, f.name) for f in dataclasses.fields(EDAssumptions)})
     arms, paired = _paired_runs(ed, _key(pol["unassisted"]), _key(pol["model-assisted"]), int(a.runs), int(a.weeks))
-    return Operations(u, a.runs, a.weeks, who, arms, paired)
+    return Operations(u, a.runs, a.weeks, who, arms, paired, missing)
 
 
 def _key(m: np.ndarray) -> tuple:
@@ -191,7 +223,14 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     # The Operations tab's tiles count per week; the headline says how its month is made of them, in figures that multiply out
     # ("1.6 a week × 4.33 weeks" read beside 7.1 a month: it was 1.64).
     weekly = fmt.fixed(abs(mean), week_digits(ops))  # as the tiles write it: "0.20", not "0.2"
-    if ops.supported():
+    if ops.rule_missing:  # no real baseline: the difference is the rule's missing inputs, not the model's worth
+        monthly = tuple(-c.monthly_cost for c in costs)
+        headline = (f"No baseline to price against: without a nurse level in the file, the unassisted arm is the ESI-style rule, and the "
+                    f"file does not record {listed(ops.rule_missing)}, which it reads — so the simulated difference ({weekly} "
+                    f"{'fewer' if mean >= 0 else 'more'} levels 1–2 seen late a week) measures those missing inputs, not what the model "
+                    f"is worth: not priced, so the net is the {fmt.money(costs[1].monthly_cost)}/month running cost. Add the nurse's level "
+                    "(a nurse_level column) to compare the model with real triage")
+    elif ops.supported():
         low = min(per_month[0] * costs[0].late_critical_cost, per_month[0] * costs[2].late_critical_cost)
         high = max(per_month[2] * costs[0].late_critical_cost, per_month[2] * costs[2].late_critical_cost)
         monthly = (low - costs[0].monthly_cost, per_month[1] * costs[1].late_critical_cost - costs[1].monthly_cost, high - costs[2].monthly_cost)
@@ -214,4 +253,4 @@ def value(evaluation: TriageEvaluation, assumptions: Assumptions) -> Value:
     return Value(SPEC.name, SPEC.title, monthly, headline=headline, running=tuple(c.monthly_cost for c in costs))
 
 
-__all__ = ["Assumptions", "assumptions_from", "policies", "operations", "Operations", "value", "utilisation", "week_digits", "TARGET_MINUTES"]
+__all__ = ["Assumptions", "assumptions_from", "policies", "arms", "operations", "Operations", "value", "utilisation", "week_digits", "TARGET_MINUTES"]

@@ -38,6 +38,7 @@ class TriageEvaluation(Evaluation):
     under_cost: float = DEFAULT_UNDER_COST
     assisted: dict[str, float] | None = None  # nurse + model (the more urgent of the two)
     file_most_urgent: int = 1  # 5 when the user's file writes its most urgent level as 5: sentences then name its own numbers
+    recorded: tuple[str, ...] | None = None  # input fields the rows' file records (None: not known — the shipped cohort records all)
 
     # ---- derived, pure ----------------------------------------------------------------------
     def levels(self, name: str) -> np.ndarray:
@@ -56,6 +57,11 @@ class TriageEvaluation(Evaluation):
 
     def confusion(self, name: str) -> np.ndarray:
         return confusion(self.y, self.levels(name))
+
+    def rule_missing(self) -> list[str]:
+        """The ESI-style rule's inputs this file does not record, by label — ``[]`` while the rule stands as a baseline (see
+        :func:`rule_unfit`)."""
+        return rule_unfit(self.recorded) if "esi_rule" in self.rule_levels else []
 
     def calibration(self) -> list[dict]:
         return calibration_table(self.probs["model"], self.y)
@@ -155,7 +161,8 @@ class TriageEvaluation(Evaluation):
         if float(under_cost) == self.under_cost:
             return self
         return build(y=self.y, probs=self.probs, rule_levels=self.rule_levels, fold=self.fold, val_y=self.val_y, val_probs=self.val_probs,
-                     data=self.data, notes=self.notes, under_cost=float(under_cost), file_most_urgent=self.file_most_urgent)
+                     data=self.data, notes=self.notes, under_cost=float(under_cost), file_most_urgent=self.file_most_urgent,
+                     recorded=self.recorded)
 
 
 def _metrics(y: np.ndarray, levels: np.ndarray) -> dict[str, float]:
@@ -180,11 +187,54 @@ def _spread(y: np.ndarray, levels: dict[str, np.ndarray], fold: np.ndarray | Non
 # synthetic cohort ("Simulated nurse (unassisted)") read as if the app had made them up.
 NURSE_IN_FILE = "Nurse in your file (unassisted)"
 
+# The ESI-style rule (rules.esi_level) as a stand-in for unassisted triage, 2026-12-07 (an analyst walkthrough): vcdExtra::ICU
+# with a derived level and no nurse level, complaint, respiratory rate, SpO₂ or pain had the Operations tab price the model
+# against this rule — right for 5 % of the test patients, 67 % under-triaged — as "€216k a month". Without the complaint no
+# patient can reach level 3 or 5 (decision point C counts resources from the complaint alone), and without its signs decision
+# points A and B see nothing, so the rule is a baseline only where the file records the complaint and at least half of the
+# six signs it checks.
+RULE_COMPLAINT = "complaint"
+RULE_SIGNS = ("avpu", "spo2", "sbp", "hr", "rr", "pain")
+
+
+def rule_unfit(recorded) -> list[str]:
+    """The labels of the ESI-style rule's inputs missing from a file that records ``recorded`` (input field names), when the
+    file lacks the chief complaint or more than half of the six signs the rule checks (AVPU, SpO₂, systolic BP, heart rate,
+    respiratory rate, pain) — the rule is then no stand-in for triage; ``[]`` when it is one, or when ``recorded`` is None
+    (not known: a card from before the record)."""
+    if recorded is None:
+        return []
+    from .mapping import FIELD_LABELS
+
+    have = set(recorded)
+    missing = [c for c in (RULE_COMPLAINT, *RULE_SIGNS) if c not in have]
+    if RULE_COMPLAINT in have and len([c for c in RULE_SIGNS if c in have]) * 2 >= len(RULE_SIGNS):
+        return []
+    return [FIELD_LABELS[c] for c in missing]
+
+
+def listed(items) -> str:
+    """``a, b and c``."""
+    items = list(items)
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + (items[-1] if items else "")
+
+
+def rule_note(recorded, rule_levels: dict, y) -> list[str]:
+    """The Model tab's and ``evaluate``'s word on an ESI-style rule row computed without most of its inputs."""
+    missing = rule_unfit(recorded) if "esi_rule" in rule_levels else []
+    if not missing:
+        return []
+    acc = float((np.asarray(rule_levels["esi_rule"]) == np.asarray(y)).mean()) if len(y) else float("nan")
+    return [f"The ESI-style rule reads the chief complaint and six signs; this file does not record {listed(missing)}, so its row "
+            f"is the rule run without them (levels right for {fmt.rate(acc)} of the scored "
+            "patients), not a stand-in for triage — nothing on this page is priced against it"]
+
 
 def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y=None, val_probs=None, notes=(),
-          under_cost: float = DEFAULT_UNDER_COST, file_most_urgent: int = 1) -> TriageEvaluation:
+          under_cost: float = DEFAULT_UNDER_COST, file_most_urgent: int = 1, recorded=None) -> TriageEvaluation:
     """A :class:`TriageEvaluation` from scored rows (pure: no model is fit here). ``file_most_urgent``: 5 when the user's file
-    writes its most urgent level as 5 (its mapping's ``most_urgent``) — the rows hold the app's levels either way."""
+    writes its most urgent level as 5 (its mapping's ``most_urgent``) — the rows hold the app's levels either way. ``recorded``:
+    the input fields the file records (None: not known), which says whether the ESI-style rule is a baseline (:func:`rule_unfit`)."""
     y = np.asarray(y, int)
     levels = {n: decide(p, under_cost) for n, p in probs.items()}
     levels.update({n: np.asarray(v, int) for n, v in rule_levels.items()})
@@ -196,7 +246,8 @@ def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y
         spread_unit="folds" if fold is not None and len(np.unique(fold)) >= 2 else "resamples",
         y=y, probs=dict(probs), rule_levels={n: np.asarray(v, int) for n, v in rule_levels.items()}, fold=fold, val_y=val_y, val_probs=val_probs,
         under_cost=float(under_cost), assisted=assisted, file_most_urgent=int(file_most_urgent),
-        notes=[*(n for n in notes if not n.startswith(_COMPUTED_NOTES)), *scale_note(file_most_urgent),
+        recorded=None if recorded is None else tuple(recorded),
+        notes=[*(n for n in notes if not n.startswith(_COMPUTED_NOTES)), *scale_note(file_most_urgent), *rule_note(recorded, rule_levels, y),
                *constant_note(y, levels["model"], under_cost, file_most_urgent),
                *guess_note(y, levels["model"], under_cost, file_most_urgent)])
 
@@ -259,7 +310,8 @@ def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float, file_
             "better than a constant guess — the peers show what the file allows"]
 
 
-_COMPUTED_NOTES = ("The model suggests level ", "The model's levels are right for ", "Levels here are on the app's scale")  # made by build: not carried into a rebuild
+_COMPUTED_NOTES = ("The model suggests level ", "The model's levels are right for ", "Levels here are on the app's scale",
+                   "The ESI-style rule reads the chief complaint")  # made by build: not carried into a rebuild
 
 
 def replace_data(ev: TriageEvaluation, **changes) -> TriageEvaluation:

@@ -305,7 +305,7 @@ def train(config: Config = Config(), *, data: Records | None = None, progress: P
         "training_seconds": round(time.perf_counter() - t0, 2),
         "networks_seconds": round(networks[0], 2),
     }
-    ev = from_artefacts(arts, info, served_notes(card), _most_urgent(card))
+    ev = from_artefacts(arts, info, served_notes(card), _most_urgent(card), _recorded(card))
     card.update({
         "metrics": ev.model,
         "baselines": ev.baselines,
@@ -592,19 +592,26 @@ def _vocabulary(frame: pd.DataFrame, min_count: int = 5) -> list[str]:
 
 # ---- evaluation -------------------------------------------------------------------------------
 
-def from_artefacts(arts: dict, info: DataInfo, notes=(), most_urgent: int = 1) -> TriageEvaluation:
-    """The evaluation of precomputed scored rows (no model is run); ``most_urgent``: the file's mapping's, for the sentences."""
+def from_artefacts(arts: dict, info: DataInfo, notes=(), most_urgent: int = 1, recorded=None) -> TriageEvaluation:
+    """The evaluation of precomputed scored rows (no model is run); ``most_urgent``: the file's mapping's, for the sentences;
+    ``recorded``: the input fields the file records (the card's), which says whether the ESI-style rule is a baseline."""
     fold = np.asarray(arts["fold"]) if "fold" in arts else None
     if fold is not None and (fold < 0).all():
         fold = None
     return build(y=arts["y"], probs={k[2:]: np.asarray(v, float) for k, v in arts.items() if k.startswith("p.")},
                  rule_levels={k[2:]: np.asarray(v, int) for k, v in arts.items() if k.startswith("l.")}, fold=fold,
-                 val_y=arts.get("val_y"), val_probs=arts.get("val_p"), data=info, notes=notes, file_most_urgent=most_urgent)
+                 val_y=arts.get("val_y"), val_probs=arts.get("val_p"), data=info, notes=notes, file_most_urgent=most_urgent,
+                 recorded=recorded)
 
 
 def _most_urgent(card: dict) -> int:
     """5 when the model's training file wrote its most urgent level as 5 (the mapping kept on the card), else 1."""
     return int(((card.get("data") or {}).get("mapping") or {}).get("most_urgent", 1))
+
+
+def _recorded(card: dict) -> list[str] | None:
+    """The input fields the model's training file records (None on a card from before the record)."""
+    return (card.get("data") or {}).get("recorded")
 
 
 def _info(card: dict) -> DataInfo:
@@ -621,7 +628,7 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
     notes = served_notes(card)
     if data is None:
         if trained.artefacts is not None:
-            return from_artefacts(trained.artefacts, _info(card), notes, _most_urgent(card))
+            return from_artefacts(trained.artefacts, _info(card), notes, _most_urgent(card), _recorded(card))
         if not card["data"].get("synthetic"):
             raise DataProblem(file_not_kept(card, "your own file", "pass the file again"), "this model")
         return _evaluate_synthetic(trained, cfg)
@@ -635,11 +642,11 @@ def evaluate(trained: Trained, data: Records | None = None) -> TriageEvaluation:
         info = DataInfo(source=source, rows=len(frame), split=split.description, kind=split.kind_label, test_rows=int(len(split.test_rows)),
                         unit="patients")
         if trained.artefacts is not None:
-            return from_artefacts(trained.artefacts, info, notes, file_scale)
+            return from_artefacts(trained.artefacts, info, notes, file_scale, _recorded(card))
         if card["data"].get("synthetic"):
             return _evaluate_synthetic(trained, cfg)
         arts, _, _ = _score_folds(frame, split, cfg, list(trained.model.members), tuple(card.get("peers", {}) or cfg.peers))
-        return from_artefacts(arts, info, notes, file_scale)
+        return from_artefacts(arts, info, notes, file_scale, recorded(frame))
     return _external(trained, frame, source, cfg, getattr(getattr(data, "mapping", None), "most_urgent", 1))
 
 
@@ -647,7 +654,7 @@ def _evaluate_synthetic(trained: Trained, cfg: Config) -> TriageEvaluation:
     frame = generate(cfg.cohort).drop(columns=["patient"])[list(CANONICAL)]
     tr, va, te = synthetic_split(frame["level"].to_numpy(int), cfg.seed)
     arts, _ = _score_synthetic(frame, tr, va, te, trained.model, cfg)
-    return from_artefacts(arts, _info(trained.card), served_notes(trained.card))
+    return from_artefacts(arts, _info(trained.card), served_notes(trained.card), recorded=_recorded(trained.card))
 
 
 def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config, most_urgent: int = 1) -> TriageEvaluation:
@@ -682,4 +689,4 @@ def _external(trained: Trained, frame: pd.DataFrame, source: str, cfg: Config, m
                                                            f"external test: all {len(frame):,} rows (the model never saw this file)"),
                     kind="external", test_rows=len(frame), unit="patients")
     return build(y=frame["level"].to_numpy(int), probs=probs, rule_levels=rule_levels(frame), data=info, notes=notes,
-                 file_most_urgent=most_urgent)
+                 file_most_urgent=most_urgent, recorded=recorded(frame))

@@ -1,0 +1,134 @@
+"""Findings of an analyst walkthrough (2026-12-07) with vcdExtra::ICU read as triage records and a German export of it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from usecases import triage
+from usecases.core.spec import DataInfo
+from usecases.triage import economics
+from usecases.triage.evaluation import build, rule_unfit
+
+# vcdExtra::ICU mapped as the analyst did: age, sex, AVPU (from its coma column), systolic BP and heart rate, no nurse level
+ICU_RECORDED = ("age", "sex", "avpu", "sbp", "hr")
+
+
+def _no_nurse_ev(recorded, n: int = 1500, seed: int = 0):
+    """A perfect model on rows without a nurse level; the ESI-style rule (the unassisted arm) puts most patients at level 4, as
+    it does on a file without complaints (0.05 right on vcdExtra::ICU)."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice(5, n, p=[0.1, 0.2, 0.45, 0.05, 0.2]) + 1
+    probs = np.eye(5)[y - 1] * 0.96 + 0.01
+    esi = np.where(rng.random(n) < 0.1, 1, 4)
+    return build(y=y, probs={"model": probs}, rule_levels={"esi_rule": esi, "news2": esi},
+                 data=DataInfo(source="your file “t1_icu.csv”", rows=n, split="5-fold"), recorded=recorded)
+
+
+# ---- 1. Operations: the arms that run, and no price against a rule missing most of its inputs -----------------------------
+
+def test_the_rule_is_a_baseline_only_with_the_complaint_and_half_its_signs():
+    assert rule_unfit(None) == []  # not known (a card from before the record): as before
+    assert rule_unfit(triage.pipeline.INPUTS) == []
+    assert rule_unfit(("complaint", "avpu", "sbp", "hr")) == []  # the complaint and three of the six signs
+    assert rule_unfit(ICU_RECORDED) == ["Chief complaint", "SpO₂", "Respiratory rate", "Pain score"]
+    assert rule_unfit(("avpu", "spo2", "sbp", "hr", "rr", "pain")) == ["Chief complaint"]  # no level 3 or 5 without it
+    assert rule_unfit(("complaint", "hr", "sbp")) == ["Mental status (AVPU)", "SpO₂", "Respiratory rate", "Pain score"]
+
+
+def test_operations_does_not_price_the_model_against_a_rule_without_its_inputs():
+    ev = _no_nurse_ev(ICU_RECORDED)
+    a = triage.Assumptions(runs=5)
+    ops = economics.operations(ev, a)
+    assert ops.paired["late_l12_per_week"][0] > 0  # the runs still differ, and a lot: the rule misses most level-1–2 patients
+    assert ops.rule_missing == ("Chief complaint", "SpO₂", "Respiratory rate", "Pain score")
+    assert not ops.supported()
+    assert ops.unassisted.startswith("ESI-style rule without Chief complaint") and "not a real baseline" in ops.unassisted
+    v = triage.value(ev, a)  # what Home's card and the portfolio report read too
+    assert v.monthly == (-6000.0, -4000.0, -2500.0)  # the running cost alone: no saving
+    assert v.headline.startswith("No baseline to price against: without a nurse level in the file, the unassisted arm is the ESI-style rule")
+    assert "does not record Chief complaint, SpO₂, Respiratory rate and Pain score" in v.headline
+    assert "not priced, so the net is the €4.0k/month running cost" in v.headline
+    # the Model tab's and `evaluate`'s notes say what the rule's row is
+    (note,) = [n for n in ev.notes if n.startswith("The ESI-style rule reads")]
+    assert "not a stand-in for triage" in note and "levels right for" in note
+    assert [n for n in ev.at_cost(2.0).notes if n.startswith("The ESI-style rule reads")]  # kept at another ratio, once
+    assert len([n for n in ev.at_cost(2.0).notes if n.startswith("The ESI-style rule reads")]) == 1
+
+
+def test_with_its_inputs_the_rule_is_still_the_priced_baseline():
+    ev = _no_nurse_ev(("complaint", "avpu", "sbp", "hr", "rr", "spo2"))
+    ops = economics.operations(ev, triage.Assumptions(runs=5))
+    assert ops.rule_missing == () and ops.supported() and ops.unassisted == "ESI-style rule"
+    assert triage.value(ev, triage.Assumptions(runs=5)).monthly[1] > 0
+    assert not [n for n in ev.notes if n.startswith("The ESI-style rule reads")]
+
+
+def test_the_operations_caption_names_the_arms_that_run():
+    said = economics.arms(_no_nurse_ev(ICU_RECORDED))
+    assert "*unassisted*, the ESI-style rule's level" in said and "*model-assisted*, the model's level alone" in said
+    assert "Nurse + model" not in said and "nurse's and the model's" not in said
+    assert "not a real baseline" in said and "not priced" in said
+    assert "not a real baseline" not in economics.arms(_no_nurse_ev(triage.pipeline.INPUTS))
+    rng = np.random.default_rng(1)
+    y = rng.choice(5, 400) + 1
+    with_nurse = build(y=y, probs={"model": np.eye(5)[y - 1]}, rule_levels={"nurse": y, "esi_rule": y},
+                       data=DataInfo(source="cohort", rows=400, split="all", synthetic=True))
+    assert "*unassisted*, the simulated nurse's level; *model-assisted*, the more urgent of the nurse's and the model's level" in \
+        economics.arms(with_nurse)
+
+
+def test_an_external_evaluation_knows_what_its_file_records():
+    """``evaluate --data`` on a file without complaints: the rule's row is said to be no baseline there too."""
+    from tests.triage_support import cohort_csv, shipped
+
+    t = shipped()
+    if t is None:
+        pytest.skip("no shipped triage checkpoint")
+    recs = triage.read_data(cohort_csv(300, 5, drop=("complaint", "rr", "spo2", "pain", "temp", "nurse_level")), "no-complaint.csv")
+    ev = triage.evaluate(t, data=recs)
+    assert "complaint" not in ev.recorded and ev.rule_missing()[0] == "Chief complaint"
+    assert any(n.startswith("The ESI-style rule reads the chief complaint") for n in ev.notes)
+    assert not economics.operations(ev, triage.Assumptions(runs=5)).supported()
+
+
+def test_the_operations_tab_says_its_baseline_is_no_baseline(monkeypatch):
+    """The page and its report: the caption names the rule and the model alone, the headline is a warning that prices nothing,
+    no "measurably better with the model" box (the walkthrough's page read "€216k" under a caption about the nurse). The
+    shipped model's test rows stand in for an own file's: its evaluation without the nurse, recording what ICU records."""
+    import dataclasses
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_triage_page import APP, PAGE
+    from tests.triage_support import shipped
+
+    if shipped() is None:
+        pytest.skip("no shipped triage checkpoint")
+    real = triage.evaluate
+
+    def as_icu(trained, data=None):
+        ev = real(trained, data)
+        return build(y=ev.y, probs=ev.probs, rule_levels={k: v for k, v in ev.rule_levels.items() if k != "nurse"}, fold=ev.fold,
+                     val_y=ev.val_y, val_probs=ev.val_probs, data=dataclasses.replace(ev.data, synthetic=False), recorded=ICU_RECORDED)
+
+    monkeypatch.setattr(triage, "evaluate", as_icu)
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = AppTest.from_file(APP, default_timeout=600)
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [t_ for _, t_ in app.session_state["_report_sections"].notes]
+    ops = next(t_ for t_ in said if t_.startswith("An ED queue simulation"))
+    assert "unassisted, the ESI-style rule's level" in ops and "Nurse + model" not in ops and "not a real baseline" in ops
+    warned = [w.value for w in app.warning if w.value.startswith("No baseline to price against")]
+    assert warned and "does not record Chief complaint" in warned[0]
+    assert warned[0] in said  # in the report too
+    assert not any("easurably better" in i.value for i in [*app.info, *app.warning])
+    assert any(m.label == "Net value / month" and m.value == "−€4.0k" for m in app.metric), [(m.label, m.value) for m in app.metric]
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
