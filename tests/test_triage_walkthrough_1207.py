@@ -132,3 +132,57 @@ def test_the_operations_tab_says_its_baseline_is_no_baseline(monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
 
+
+# ---- 2. Identifier columns named in other languages are dropped before anything is shown -------------------------------
+
+ID_COLUMNS = ["Patienten-Nr.", "Patientennummer", "PatientenID", "Fall-Nr.", "Fallnummer", "Aufnahme-Nr.", "Nr.", "No.", "N°", "Nº",
+              "Patient #", "Patient No.", "Numéro patient", "Numéro de dossier", "número de paciente", "Nombre", "Nombre del paciente",
+              "Nom", "Prénom", "Vorname", "Nachname", "Apellidos", "Pat.-ID", "ID.", "Case number", "Identifiant", "Numero di telefono",
+              "Date de naissance"]
+CLINICAL_COLUMNS = ["Alter (Jahre)", "Geschlecht", "RR syst. (mmHg)", "Puls (/min)", "Bewusstseinslage", "Aufnahme", "Triagestufe",
+                    "Atemfrequenz", "Temperatur", "Sauerstoffsättigung", "Dringlichkeit", "Nombre de pas", "Number of visits",
+                    "Patients number per hour", "NRS Pain (0-10)", "Nurse ESI", "Patient Sex", "Patient Age (years)", "Température (°C)",
+                    "Fréquence respiratoire", "Frecuencia cardiaca", "Motivo de consulta", "Beschwerde", "hrtrate", "consciousness"]
+
+
+@pytest.mark.parametrize("column", ID_COLUMNS)
+def test_an_identifier_named_in_another_language_is_dropped(column):
+    from usecases.triage.records import scrub
+
+    df = __import__("pandas").DataFrame({column: [f"{i:04d}" if i % 2 else f"A{i}" for i in range(40)], "age": range(40)})
+    out, dropped = scrub(df)
+    assert dropped == [column] and list(out.columns) == ["age"]
+
+
+def test_clinical_columns_in_other_languages_are_kept():
+    import pandas as pd
+
+    from usecases.triage.records import scrub
+
+    df = pd.DataFrame({c: [str(30 + i % 7) for i in range(40)] for c in CLINICAL_COLUMNS})
+    out, dropped = scrub(df)
+    assert dropped == [] and list(out.columns) == CLINICAL_COLUMNS
+
+
+def _german_export(n: int = 60) -> bytes:
+    """vcdExtra::ICU as a German hospital writes it (the walkthrough's t2_icu_de.csv, rebuilt here): ``;``, decimal commas,
+    Latin-1, colour-word levels."""
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    lvl = rng.choice([1, 2, 3, 5], n, p=[0.15, 0.2, 0.45, 0.2])
+    sbp = np.where(lvl <= 2, rng.normal(95, 30, n), rng.normal(135, 20, n)).round()
+    hr = np.where(lvl <= 2, rng.normal(115, 20, n), rng.normal(90, 15, n)).round()
+    cons = np.where(lvl == 1, rng.choice(["komatös", "somnolent"], n), "wach")
+    df = pd.DataFrame({"Patienten-Nr.": rng.permutation(np.arange(8, 8 + 4 * n))[:n], "Alter (Jahre)": rng.integers(18, 90, n).astype(float),
+                       "Geschlecht": rng.choice(["weiblich", "männlich"], n), "RR syst. (mmHg)": sbp, "Puls (/min)": hr,
+                       "Bewusstseinslage": cons, "Aufnahme": rng.choice(["Notfall", "elektiv"], n),
+                       "Triagestufe": pd.Series(lvl).map({1: "Rot", 2: "Orange", 3: "Gelb", 4: "Grün", 5: "Blau"})})
+    return df.to_csv(index=False, sep=";", decimal=",").encode("latin-1")
+
+
+def test_the_german_patient_number_is_dropped_and_named_before_the_preview():
+    from usecases.triage import records as trec
+
+    df, _, dropped = trec.read_raw(_german_export(), "t2_icu_de.csv")
+    assert dropped == ["Patienten-Nr."] and "Alter (Jahre)" in df.columns and "Aufnahme" in df.columns

@@ -41,6 +41,22 @@ MIN_VITALS = 3  # without a complaint, a suggested level needs at least this man
 _ID_NAME = re.compile(r"(^|_)(name|first_?name|last_?name|surname|patient_?id|mrn|record|chart|phone|tel|telefon|mobile|dob|birth|"
                       r"geburtsdatum|date_of_birth|address|street|zip|postcode|email|ssn|nhs|insurance|id)($|_)"
                       r"|^patient(_?(id|name|number|num|no|nr))?$")
+# Other languages' ids and names (an analyst walkthrough, 2026-12-07: a German export's 'Patienten-Nr.' was shown in the preview
+# under "columns that look like names, ids … are dropped", while 'patient_id' was dropped). The name is read accent-folded, with
+# "#", "N°" and "Nº" read as "nr", and split into words: a name word (Name, Nom, Nombre, Vorname, Prénom …) or a compound
+# (Fallnummer, PatientenID) is an identifier; a number word (Nr., No., Nummer, Numéro, número …) is one alone or beside words
+# saying whose number it is (patient, case, admission …) — not beside a measure ("Number of visits", "Nombre de pas" are not).
+_NAME_WORDS = frozenset("name names nom noms prenom vorname nachname familienname surname forename firstname lastname apellido apellidos "
+                        "cognome nome sobrenome initials initialen kennung identifier identifiant identificador pid mrn ipp nip dni "
+                        "nss nir ahv svnr telefon telefono telephone telefone tel handy mobil movil cellulare adresse direccion "
+                        "indirizzo endereco strasse anschrift correo courriel geburtsdatum geburtstag naissance nacimiento".split())
+# "nombre" is a name in Spanish and a count in French ("Nombre de pas"): read as a number word, one beside whose it is
+_NUMBER_WORDS = frozenset("nr no nro num numb number nummer numero numeros nombre".split())
+_WHOSE = frozenset("patient patients patienten paciente pacientes patiente pat case fall caso cas record dossier akte expediente "
+                   "admission aufnahme ingreso admission encounter visit chart file fichier kranken krankenhaus versicherten "
+                   "of de du del di der des the".split())
+_COMPOUND = re.compile(r"^(patient(en)?|pat|fall|aufnahme|kranken|versicherten|versicherungs|haus|paciente|case)(nr|nummer|number|no|id|name)$"
+                       r"|nummer$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{9,}$")
 # A number written with decimals ("45.123456789", "37.500000", "36,812345") is no phone number, however many digits it has
 # (an age or temperature column exported with six decimals had been left out as phone numbers: a sweep, 2026-12-06). Its
@@ -52,10 +68,34 @@ _DATE = re.compile(r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$")
 SCRUBBED = "scrubbed"  # df.attrs key set by scrub: {column: why it was left out}, so a mapping that names one is told why
 
 
+def _id_words(col) -> list[str]:
+    """The words of a column name, accent-folded ("Numéro" → numero), "#" / "N°" / "Nº" read as "nr"."""
+    import unicodedata
+
+    text = re.sub(r"(?i)\bn\s*[°º]", " nr ", str(col)).replace("#", " nr ")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return [w for w in re.split(r"[^a-z0-9]+", text.lower()) if w]
+
+
+def _named_as_identifier(col) -> bool:
+    """Does column ``col``'s name say it holds a name or an id, in English or another language (:data:`_NAME_WORDS` …)?"""
+    n = normalise_name(col)
+    if any(n == a for al in ALIASES.values() for a in al):
+        return False
+    if _ID_NAME.search(n):
+        return True
+    words = _id_words(col)
+    if not words:
+        return False
+    if any(w in _NAME_WORDS or w == "id" or _COMPOUND.search(w) for w in words):
+        return True
+    return any(w in _NUMBER_WORDS for w in words) and all(w in _NUMBER_WORDS or w in _WHOSE for w in words)
+
+
 def _why_identifier(col, values: pd.Series) -> str | None:
     """Why column ``col`` (its filled cells ``values``) looks like a direct identifier, or ``None`` when it does not."""
     n = normalise_name(col)
-    if _ID_NAME.search(n) and not any(n == a for al in ALIASES.values() for a in al):
+    if _named_as_identifier(col):
         return "its name is an identifier's"
     if not len(values):
         return None
