@@ -186,3 +186,115 @@ def test_the_german_patient_number_is_dropped_and_named_before_the_preview():
 
     df, _, dropped = trec.read_raw(_german_export(), "t2_icu_de.csv")
     assert dropped == ["Patienten-Nr."] and "Alter (Jahre)" in df.columns and "Aufnahme" in df.columns
+
+
+# ---- 3. Column names the guess misses, the refusal that does not point at the fix, the box that ignores the mapping -------
+
+def _icu_like(n: int = 80, hr_name: str = "hrtrate") -> bytes:
+    """vcdExtra::ICU as the walkthrough read it (t1_icu.csv): no complaint, RR, temperature, SpO₂ or nurse level; AVPU in words
+    the guess does not know ('Coma', 'Stupor')."""
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    lvl = rng.choice([1, 2, 3, 5], n, p=[0.15, 0.2, 0.45, 0.2])
+    return pd.DataFrame({"patient_id": np.arange(n) + 8, "age": rng.integers(18, 90, n), "sex": rng.choice(["Female", "Male"], n),
+                         "race": rng.choice(["White", "Black", "Other"], n), "systolic": np.where(lvl <= 2, rng.normal(95, 30, n), rng.normal(135, 20, n)).round(),
+                         hr_name: np.where(lvl <= 2, rng.normal(115, 20, n), rng.normal(90, 15, n)).round(),
+                         "consciousness": np.where(lvl == 1, rng.choice(["Coma", "Stupor"], n), "Alert"),
+                         "admit": rng.choice(["Emergency", "Elective"], n), "triage_level": lvl}).to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize("column, field", [
+    ("Alter (Jahre)", "age"), ("RR syst. (mmHg)", "sbp"), ("Blutdruck systolisch", "sbp"), ("RR diast. (mmHg)", "dbp"),
+    ("Puls (/min)", "hr"), ("Herzfrequenz", "hr"), ("hrtrate", "hr"), ("Bewusstseinslage", "avpu"), ("Bewusstsein", "avpu"),
+    ("Triagestufe", "level"), ("Dringlichkeit", "level"), ("Atemfrequenz (/min)", "rr"), ("Temperatur (°C)", "temp"),
+    ("Sauerstoffsättigung (%)", "spo2"), ("SpO2 (%)", "spo2"), ("Leitsymptom", "complaint"), ("Schmerz (NRS)", "pain"),
+    ("Fréquence cardiaque", "hr"), ("Frecuencia respiratoria", "rr"),
+])
+def test_common_names_and_names_with_a_unit_in_brackets_are_guessed(column, field):
+    import pandas as pd
+
+    from usecases.triage.mapping import guess_mapping
+
+    values = {"age": "45", "sbp": "120", "dbp": "80", "hr": "88", "avpu": "A", "level": "3", "rr": "16", "temp": "37,2", "spo2": "97",
+              "complaint": "Brustschmerz", "pain": "4"}[field]
+    df = pd.DataFrame({column: [values] * 10, "other": ["x"] * 10})
+    g = guess_mapping(df)
+    assert g.mapping.columns.get(field) == column, g.lines()
+
+
+def test_the_german_export_is_read_without_a_mapping_by_hand():
+    from usecases.triage import records as trec
+    from usecases.triage.mapping import guess_mapping, to_level
+
+    df, _, _ = trec.read_raw(_german_export(), "t2_icu_de.csv")
+    g = guess_mapping(df)
+    assert g.mapping.columns == {"age": "Alter (Jahre)", "sex": "Geschlecht", "avpu": "Bewusstseinslage", "sbp": "RR syst. (mmHg)",
+                                 "hr": "Puls (/min)", "level": "Triagestufe"}, g.lines()
+    # the German Manchester colours and names are the levels they name (only 'Orange' had been read)
+    import pandas as pd
+
+    assert to_level(pd.Series(["Rot", "Orange", "Gelb", "Grün", "Blau", "sehr dringend", "nicht dringend"])).tolist() == [1, 2, 3, 4, 5, 2, 5]
+
+
+def test_the_refusal_names_an_unused_column_that_may_be_a_missing_input():
+    raw = _icu_like(hr_name="Pulsfrequenz")
+    mapping = ('{"columns": {"age": "age", "sex": "sex", "avpu": "consciousness", "sbp": "systolic", "level": "triage_level"}, '
+               '"codes": {"avpu": {"Alert": "A", "Coma": "U", "Stupor": "P"}}}')
+    with pytest.raises(triage.records.DataProblem) as exc:
+        triage.read_data(raw, "t1_icu.csv", mapping)
+    msg = str(exc.value)
+    assert "only Age, Sex, Mental status (AVPU), Systolic BP are recorded" in msg
+    assert "columns not used that may hold one: 'Pulsfrequenz' (as Heart rate?)" in msg
+    assert '"columns": {"hr": "Pulsfrequenz"}' in msg and "'race'" not in msg and "'admit'" not in msg
+    assert "Traceback" not in msg and msg.count("cannot be used") == 1
+
+
+def test_the_guessed_box_follows_the_mapping_chosen():
+    from usecases.triage import records as trec
+    from usecases.triage.mapping import Mapping, as_mapped, guess_mapping
+
+    df, _, _ = trec.read_raw(_icu_like(hr_name="Pulsfrequenz"), "t1_icu.csv")
+    g = guess_mapping(df)
+    lines = g.lines()
+    assert any("'Coma', 'Stupor' are not known" in l for l in lines)
+    assert any(l.startswith("Not used: ") and "'Pulsfrequenz' (may be Heart rate: map it there if it is)" in l for l in lines), lines
+    # unchanged (codes the page could not place default to "not recorded"): still the guess, its prompt kept
+    same = Mapping(columns=dict(g.mapping.columns), codes={"sex": {"Female": "F", "Male": "M"}, "avpu": {"Alert": "A", "Coma": None, "Stupor": None}})
+    assert as_mapped(g, same, df) is g
+    mine = Mapping(columns={**g.mapping.columns, "hr": "Pulsfrequenz"},
+                   codes={"sex": {"Female": "F", "Male": "M"}, "avpu": {"Alert": "A", "Coma": "U", "Stupor": "P"}})
+    lines = as_mapped(g, mine, df).lines()
+    assert lines[0].startswith("Your mapping: ") and "Heart rate ← 'Pulsfrequenz' (your choice)" in lines[0]
+    assert "Mental status (AVPU) codes: 'Alert' → A, 'Coma' → U, 'Stupor' → P" in lines
+    assert not any("not known" in l for l in lines) and not any("Pulsfrequenz" in l for l in lines[1:]), lines
+
+
+def test_the_page_box_reflects_the_mapping(monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_triage_page import APP, PAGE
+    from tests.triage_support import shipped
+
+    if shipped() is None:
+        pytest.skip("no shipped triage checkpoint")
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.run()
+    app.switch_page(PAGE).run()
+    app.file_uploader(key="triage.own").set_value(("t1_icu.csv", _icu_like(hr_name="Pulsfrequenz"), "text/csv")).run()
+    assert not app.exception, [e.value for e in app.exception]
+
+    def box() -> str:
+        return next(e for e in app.expander if "What the app guessed" in e.label or "Your mapping" in e.label).markdown[0].value
+
+    assert "'Coma', 'Stupor' are not known" in box()
+    app.selectbox(key="triage.map.hr").set_value("Pulsfrequenz").run()
+    app.selectbox(key="triage.code.avpu.Coma").set_value("U").run()
+    app.selectbox(key="triage.code.avpu.Stupor").set_value("P").run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = box()
+    assert "Heart rate ← 'Pulsfrequenz' (your choice)" in said and "not known" not in said and "'Coma' → U" in said
+    assert "Not used: 'race', 'admit'" in said
+    st.cache_data.clear()

@@ -479,8 +479,9 @@ def _own_file(up, jm, runs) -> None:
             st.session_state[f"triage.map.{canon}"] = guess.mapping.columns.get(canon, "—")
         st.session_state["triage.map.urgent"] = guess.mapping.most_urgent
         st.session_state["triage.map.confirm"] = False
-    with st.expander("What the app guessed — check it before training", expanded=True, icon=":material/fact_check:"):
-        st.markdown("\n".join(f"- {line}" for line in guess.lines()))
+    # filled once the mapping below is read: the box had kept the first guess ("codes 'Coma', 'Stupor' are not known", "Not used:
+    # … 'hrtrate'") after both were mapped (an analyst walkthrough, 2026-12-07)
+    guessed_box = st.container()
     st.markdown("**Map the file's columns to the triage fields**")
     cols = ["—", *raw_df.columns]
     mapping = tmap.Mapping()
@@ -527,6 +528,10 @@ def _own_file(up, jm, runs) -> None:
                                    format_func=lambda x: f"level {x} is most urgent")
     st.download_button("Download this mapping (for `--mapping` in the CLI)", mapping.to_json().encode(), "triage-mapping.json", "application/json",
                        key="triage.map.dl")
+    shown = tmap.as_mapped(guess, mapping, raw_df)
+    with guessed_box, st.expander("What the app guessed — check it before training" if not shown.chosen else
+                                  "Your mapping — what the app guessed, with your changes", expanded=True, icon=":material/fact_check:"):
+        st.markdown("\n".join(f"- {line}" for line in shown.lines()))
     try:
         recs = trec.read_records(up.getvalue(), up.name, mapping)
     except DataProblem as exc:

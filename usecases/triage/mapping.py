@@ -32,20 +32,36 @@ FIELD_LABELS = {"age": "Age", "sex": "Sex", "arrival": "Arrival mode", "complain
 PLACEHOLDERS = tuple(dict.fromkeys(DEFAULT_NA + SPREADSHEET_NA + ("n.a.", "nd", "ND", "--", "N.A.", "?", "x", "X")))
 MAPPING_SUBJECT = "the mapping file"
 
+# Since 2026-12-07 (an analyst walkthrough: a German export's every vital was "Not used") German, French and Spanish names
+# too; abbreviations that also name a diagnosis or flag in English exports (HF heart failure, PAD, PAS, FC, FR, ETA) are not
+# taken, so a 0/1 column is never read as a vital sign.
 ALIASES = {
-    "age": ("age", "edad", "patient_age", "age_years", "alter"),
-    "sex": ("sex", "gender", "geschlecht", "sexo"),
-    "arrival": ("arrival", "arrival_mode", "mode_of_arrival", "arrival_transport", "transport", "ankunft"),
-    "complaint": ("complaint", "chief_complaint", "chiefcomplaint", "cc", "reason", "reason_for_visit", "presenting_complaint", "beschwerde"),
-    "avpu": ("avpu", "mental", "mental_status", "consciousness", "loc", "level_of_consciousness", "bewusstsein"),
-    "pain": ("nrs_pain", "pain_score", "nrs", "pain", "schmerz", "vas"),
-    "sbp": ("sbp", "systolic", "sys_bp", "systolic_bp", "bp_sys", "rr_sys"),
-    "dbp": ("dbp", "diastolic", "dia_bp", "diastolic_bp", "bp_dia", "rr_dia"),
-    "hr": ("hr", "heart_rate", "heartrate", "pulse", "pr", "puls"),
-    "rr": ("rr", "resp_rate", "respiratory_rate", "resprate", "af"),
-    "temp": ("temp", "temperature", "bt", "body_temperature"),
-    "spo2": ("spo2", "sat", "o2sat", "o2_sat", "saturation", "sao2", "pulse_ox", "pulseox", "pulse_oximetry"),
-    "level": ("level", "acuity", "ktas_expert", "ktas", "esi", "triage_level", "reference_level", "expert_level", "true_level"),
+    "age": ("age", "edad", "patient_age", "age_years", "alter", "lebensalter", "idade"),
+    "sex": ("sex", "gender", "geschlecht", "sexo", "sexe", "genero", "sesso"),
+    "arrival": ("arrival", "arrival_mode", "mode_of_arrival", "arrival_transport", "transport", "ankunft", "ankunftsart", "zuweisung"),
+    "complaint": ("complaint", "chief_complaint", "chiefcomplaint", "cc", "reason", "reason_for_visit", "presenting_complaint", "beschwerde",
+                  "beschwerden", "hauptbeschwerde", "leitsymptom", "vorstellungsgrund", "motivo_de_consulta", "motivo_consulta",
+                  "motif_de_consultation", "motif_de_recours"),
+    "avpu": ("avpu", "mental", "mental_status", "consciousness", "loc", "level_of_consciousness", "bewusstsein", "bewusstseinslage",
+             "bewusstseinszustand", "vigilanz", "conscience", "etat_de_conscience", "conciencia", "nivel_de_conciencia"),
+    "pain": ("nrs_pain", "pain_score", "nrs", "pain", "schmerz", "vas", "schmerzen", "schmerzskala", "schmerzscore", "douleur", "dolor",
+             "eva"),
+    "sbp": ("sbp", "systolic", "sys_bp", "systolic_bp", "bp_sys", "rr_sys", "rr_syst", "rr_systolisch", "blutdruck_systolisch",
+            "systolischer_blutdruck", "systolisch", "tension_systolique", "pression_systolique", "presion_sistolica",
+            "sistolica"),
+    "dbp": ("dbp", "diastolic", "dia_bp", "diastolic_bp", "bp_dia", "rr_dia", "rr_diast", "rr_diastolisch", "blutdruck_diastolisch",
+            "diastolischer_blutdruck", "diastolisch", "tension_diastolique", "pression_diastolique", "presion_diastolica",
+            "diastolica"),
+    "hr": ("hr", "heart_rate", "heartrate", "pulse", "pr", "puls", "hrtrate", "hrate", "pulse_rate", "herzfrequenz", "pouls",
+           "frequence_cardiaque", "frecuencia_cardiaca", "pulso"),
+    "rr": ("rr", "resp_rate", "respiratory_rate", "resprate", "af", "atemfrequenz", "frequence_respiratoire",
+           "frecuencia_respiratoria"),
+    "temp": ("temp", "temperature", "bt", "body_temperature", "temperatur", "korpertemperatur", "temperatura"),
+    "spo2": ("spo2", "sat", "o2sat", "o2_sat", "saturation", "sao2", "pulse_ox", "pulseox", "pulse_oximetry", "sauerstoffsattigung",
+             "o2_sattigung", "sattigung", "saturacion", "sat_o2"),
+    "level": ("level", "acuity", "ktas_expert", "ktas", "esi", "triage_level", "reference_level", "expert_level", "true_level",
+              "triagestufe", "triage_stufe", "triagekategorie", "dringlichkeit", "dringlichkeitsstufe", "behandlungsprioritat",
+              "niveau_de_triage", "nivel_de_triaje", "nivel_de_triage"),
     "nurse_level": ("nurse_level", "ktas_rn", "nurse", "nurse_acuity", "rn_level", "nurse_esi", "nurse_ktas", "nurse_triage", "triage_nurse"),
 }
 
@@ -190,6 +206,8 @@ class Guess:
     unmapped: dict[str, list[str]] = field(default_factory=dict)  # field → codes no rule maps
     skipped: list[str] = field(default_factory=list)  # columns that look right by name but not by content
     unused: list[str] = field(default_factory=list)  # file columns mapped to nothing
+    maybe: dict[str, str] = field(default_factory=dict)  # unused column → the missing input field it may hold (:func:`maybe_inputs`)
+    chosen: bool = False  # the mapping a person chose (:func:`as_mapped`), not the app's guess
 
     @property
     def needs_confirmation(self) -> bool:
@@ -197,20 +215,25 @@ class Guess:
 
     def lines(self) -> list[str]:
         """The guess in words, for the CLI and the page."""
-        out = ["Guessed mapping: " + (", ".join(f"{FIELD_LABELS[c]} ← {col!r}{' (' + self.how[c] + ')' if self.how.get(c) else ''}"
-                                                for c, col in self.mapping.columns.items()) or "nothing")]
+        out = [("Your mapping: " if self.chosen else "Guessed mapping: ")
+               + (", ".join(f"{FIELD_LABELS[c]} ← {col!r}{' (' + self.how[c] + ')' if self.how.get(c) else ''}"
+                            for c, col in self.mapping.columns.items()) or "nothing")]
         if "level" in self.mapping.columns:
-            out.append(f"Assumed: level {self.mapping.most_urgent} is the most urgent end of {self.mapping.columns['level']!r}")
+            out.append(f"{'Chosen' if self.chosen else 'Assumed'}: level {self.mapping.most_urgent} is the most urgent end of "
+                       f"{self.mapping.columns['level']!r}")
         for c, codes in self.mapping.codes.items():
-            if codes:
-                out.append(f"{FIELD_LABELS[c]} codes: " + ", ".join(f"{k!r} → {v}" for k, v in codes.items()))
+            if given := {k: v for k, v in codes.items() if v is not None}:
+                out.append(f"{FIELD_LABELS[c]} codes: " + ", ".join(f"{k!r} → {v}" for k, v in given.items()))
+            if none := [k for k, v in codes.items() if v is None]:
+                out.append(f"{FIELD_LABELS[c]}: {', '.join(map(repr, none))} read as not recorded")
         for c, codes in self.ambiguous.items():
             out.append(f"{FIELD_LABELS[c]}: numeric codes {', '.join(map(repr, codes))} are ambiguous (which is which?) — say so in a mapping")
         for c, codes in self.unmapped.items():
             out.append(f"{FIELD_LABELS[c]}: codes {', '.join(map(repr, codes))} are not known — say what they mean in a mapping")
         out += self.skipped
         if self.unused:
-            out.append("Not used: " + ", ".join(map(_shown_name, self.unused)))
+            out.append("Not used: " + ", ".join(_shown_name(c) + (f" (may be {FIELD_LABELS[self.maybe[c]]}: map it there if it is)"
+                                                                  if c in self.maybe else "") for c in self.unused))
         return out
 
 
@@ -296,7 +319,11 @@ _LEVEL_WORDS = re.compile(r"^(?:level|lvl|esi|ktas|ctas|mts|ats|triage|acuity|ca
 # Triage*, 3rd ed. 2014) names and colours, and the Canadian scale's names (CTAS; Beveridge et al. 1999), which the page uses.
 LEVEL_NAMES = {"immediate": 1, "red": 1, "resuscitation": 1, "very urgent": 2, "orange": 2, "emergent": 2, "urgent": 3, "yellow": 3,
                "standard": 4, "green": 4, "less urgent": 4, "semi urgent": 4, "non urgent": 5, "nonurgent": 5, "blue": 5,
-               "emergency": 2}  # the Australasian Triage Scale's category 2 (its 1, 3, 4, 5: resuscitation … non-urgent)
+               "emergency": 2,  # the Australasian Triage Scale's category 2 (its 1, 3, 4, 5: resuscitation … non-urgent)
+               # the German Manchester system's colours and names (Ersteinschätzung in der Notaufnahme): a German export's
+               # 'Triagestufe' of Rot … Blau had read only 'Orange' (an analyst walkthrough, 2026-12-07)
+               "rot": 1, "sofort": 1, "sehr dringend": 2, "gelb": 3, "dringend": 3, "grün": 4, "gruen": 4, "grun": 4, "normal": 4,
+               "blau": 5, "nicht dringend": 5}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
 # "2 - Emergent", "3: Urgent", "4) Less urgent" (an EHR's coded label): the leading digit is the level
 _DIGIT_LABEL = re.compile(r"^([1-5])\s*[-:.)]\s*[^\W\d_][\w\s-]*$")
@@ -349,20 +376,35 @@ def is_flag(s: pd.Series) -> bool:
 
 
 # "Pain (0-10)", "Temperature Celsius": a scale or a unit in words after the name (each was "Not used": a sweep, 2026-12-06)
-_UNIT_SUFFIX = re.compile(r"_(?:bpm|mmhg|min|per_min|c|f|degc|degf|pct|percent|yrs|years|y|0_10|1_10|celsius|fahrenheit)$")
+_UNIT_SUFFIX = re.compile(r"_(?:bpm|mmhg|min|per_min|c|f|degc|degf|pct|percent|yrs|years|y|0_10|1_10|celsius|fahrenheit|jahre|ans|anos)$")
+_BRACKETS = re.compile(r"\s*[(\[{][^)\]}]*[)\]}]\s*")
+
+
+def field_name(col) -> str:
+    """A column name as the guess compares it with the aliases: accents folded ("Sauerstoffsättigung" → sauerstoffsattigung; they
+    had been dropped, "sauerstoffs_ttigung") and normalised (``normalise_name``)."""
+    import unicodedata
+
+    return normalise_name("".join(ch for ch in unicodedata.normalize("NFKD", str(col)) if not unicodedata.combining(ch)))
+
+
+def _bare_name(col) -> str:
+    """:func:`field_name` without a bracketed unit or scale and a unit after it: "Alter (Jahre)" → alter, "RR syst. (mmHg)" →
+    rr_syst, "Puls (/min)" → puls (each was "Not used": an analyst walkthrough, 2026-12-07)."""
+    return _UNIT_SUFFIX.sub("", field_name(_BRACKETS.sub(" ", str(col))))
 RR_MEDIAN_MAX = 60  # breaths a minute: a column named RR with a higher median is a blood pressure
 
 
 def _find_column(canon: str, df: pd.DataFrame, used: set) -> tuple[str | None, str, list[str]]:
     """(column, how, skipped notes) for one field: exact aliases in priority order, then close spellings."""
-    names = {col: normalise_name(col) for col in df.columns if col not in used}
+    names = {col: field_name(col) for col in df.columns if col not in used}
     skipped = []
     candidates = []
     for alias in ALIASES[canon]:
         candidates += [(col, "by name") for col, n in names.items() if n == alias]
-    for alias in ALIASES[canon]:  # a unit after the name ("HeartRate_bpm", "Temp (F)", "SBP mmHg") was "Not used"
+    for alias in ALIASES[canon]:  # a unit after the name ("HeartRate_bpm", "Temp (F)", "SBP mmHg", "Alter (Jahre)") was "Not used"
         candidates += [(col, "by name, with its unit") for col, n in names.items()
-                       if _UNIT_SUFFIX.sub("", n) == alias and all(col != c for c, _ in candidates)]
+                       if (_UNIT_SUFFIX.sub("", n) == alias or _bare_name(col) == alias) and all(col != c for c, _ in candidates)]
     for alias in ALIASES[canon]:  # "Patient Sex", "patient_gender", "Patient Age (years)": the field after a "patient" prefix
         candidates += [(col, "by name, after 'patient'") for col, n in names.items() if n.startswith("patient_")
                        and _UNIT_SUFFIX.sub("", n.removeprefix("patient_")) == alias and all(col != c for c, _ in candidates)]
@@ -436,7 +478,87 @@ def guess_mapping(df: pd.DataFrame) -> Guess:
         if other:
             g.unmapped[canon] = sorted(other)
     g.unused = [c for c in df.columns if c not in used]
+    g.maybe = maybe_inputs(df, g.mapping)
     return g
+
+
+def as_mapped(guess: Guess, mapping: Mapping, df: pd.DataFrame) -> Guess:
+    """The guess as a person's ``mapping`` of ``df`` leaves it, for the page's box above the mapping: after 'hrtrate' was mapped
+    to Heart rate and 'Coma', 'Stupor' given codes, the box had still said "codes 'Coma', 'Stupor' are not known" and "Not
+    used: … 'hrtrate'" (an analyst walkthrough, 2026-12-07). A field mapped as guessed keeps how it was found; codes the
+    mapping names (any case, as numbers) are placed; with no codes for a coded field its words are read as the reader reads
+    them (:func:`word_codes`)."""
+    from .records import code_key
+
+    def placed(codes: dict) -> dict:  # the page sends a code it could not place as "not recorded" (None) until one is chosen
+        return {k: {code_key(a): b for a, b in v.items() if b is not None} for k, v in codes.items() if any(b is not None for b in v.values())}
+
+    if (mapping.columns == guess.mapping.columns and mapping.most_urgent == guess.mapping.most_urgent
+            and placed(mapping.codes) == placed(guess.mapping.codes)):
+        return guess
+    how = {c: guess.how.get(c, "") if guess.mapping.columns.get(c) == col else "your choice" for c, col in mapping.columns.items()}
+    g = Guess(Mapping(columns=dict(mapping.columns), codes={k: dict(v) for k, v in mapping.codes.items()}, most_urgent=mapping.most_urgent),
+              how=how, chosen=True)
+    for canon in CODE_WORDS:
+        col = mapping.columns.get(canon)
+        if col is None or col not in df:
+            continue
+        vals = _values(df[col])
+        codes = mapping.codes.get(canon)
+        named = {code_key(k) for k in (codes if codes is not None else word_codes(canon, vals))}
+        left = [v for v in vals if code_key(v) not in named]
+        if numeric := [v for v in left if _is_number(v)]:
+            g.ambiguous[canon] = sorted(numeric, key=_num_key)
+        if other := [v for v in left if not _is_number(v)]:
+            g.unmapped[canon] = sorted(other)
+    taken = set(mapping.columns.values())
+    g.skipped = [sk for sk in guess.skipped if not any(sk.startswith(repr(col)) for col in taken)]
+    g.unused = [c for c in df.columns if c not in taken]
+    g.maybe = maybe_inputs(df, g.mapping)
+    return g
+
+
+def maybe_inputs(df: pd.DataFrame, mapping: Mapping) -> dict[str, str]:
+    """{unused column: the input field it may hold} for the input fields ``mapping`` leaves out: a column whose name is like
+    one of the field's aliases (a shared part of ≥ 3 letters, or 60 % alike) and whose values fit the field (numbers: 90 % of
+    them inside its range; AVPU, sex, arrival: at most 8 distinct values; complaint: text). Said beside "Not used" and in the
+    refusal of a file with too few inputs: that refusal had named the fields recorded, not the unused 'hrtrate' that was the
+    heart rate (an analyst walkthrough, 2026-12-07)."""
+    from .records import RANGES
+
+    taken = set(mapping.columns.values())
+    missing = [c for c in INPUTS if c not in mapping.columns]
+    out = {}
+    for col in df.columns:
+        if col in taken:
+            continue
+        name = _bare_name(col)
+        if len(name) < 2:
+            continue
+        vals = _values(df[col], limit=200)
+        if not vals:
+            continue
+        best, score = None, 0.0
+        for canon in missing:
+            like = max(max(difflib.SequenceMatcher(None, name, a).ratio(), 0.9 if len(a) >= 3 and (a in name or name in a) and
+                           len(min(a, name, key=len)) >= 3 else 0.0) for a in ALIASES[canon])
+            if like < 0.6 or like <= score:
+                continue
+            cell = df[col].astype(str).str.strip()
+            cell = cell[~cell.isin(PLACEHOLDERS)]
+            if canon in NUMERIC_FIELDS:
+                v = field_number(canon, cell).dropna()
+                lo, hi, _ = RANGES[canon]
+                fits = len(v) >= 0.8 * len(cell) and len(v) > 0 and v.between(lo, hi).mean() >= 0.9
+            elif canon == "complaint":
+                fits = not all(_is_number(x) for x in vals)
+            else:
+                fits = len(vals) <= 8
+            if fits:
+                best, score = canon, like
+        if best is not None:
+            out[col] = best
+    return out
 
 
 def _is_number(v: str) -> bool:

@@ -25,7 +25,7 @@ from usecases.core.tables import FILE_LINES, UNITS_LINE, DataProblem, file_line,
 MIN_ROWS = 30  # labelled rows a file needs to train and be evaluated by cross-validation (the pipeline's split uses it too)
 
 from .mapping import (ALIASES, CANONICAL, CODED, FIELD_LABELS, INPUTS, LABELS, NUMERIC_FIELDS, PLACEHOLDERS, Guess, Mapping,
-                      field_number, guess_mapping, is_flag, to_level, to_number, word_codes, young_ages)
+                      field_number, guess_mapping, is_flag, maybe_inputs, to_level, to_number, word_codes, young_ages)
 
 __all__ = ["CANONICAL", "CODED", "FIELD_LABELS", "PLACEHOLDERS", "Mapping", "Records", "RANGES", "read_raw", "read_records",
            "apply_mapping", "check_patient", "check_enough", "thin_rows", "scrub"]
@@ -614,7 +614,18 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
             raise DataProblem(f"too few rows per level to evaluate ({'; '.join(thin)}; at least {min_per_level} each for the levels present)", subject)
         if len(recs) < MIN_ROWS:
             raise DataProblem(f"it has {len(recs)} labelled rows; at least {MIN_ROWS} are needed", subject)
-    check_enough(recs, subject)  # what scoring needs, so a model is never trained on records it could not score
+    try:
+        check_enough(recs, subject)  # what scoring needs, so a model is never trained on records it could not score
+    except DataProblem as exc:
+        # the refusal named the fields recorded, not the unused 'hrtrate' that held the heart rate (an analyst walkthrough,
+        # 2026-12-07): the columns left out that may hold a missing input are named, with where to map them
+        maybe = maybe_inputs(df, mapping)
+        if not maybe:
+            raise
+        raise DataProblem(exc.problems[0] + " — the file has columns not used that may hold one: " + ", ".join(
+            f"{c!r} (as {FIELD_LABELS[f]}?)" for c, f in maybe.items()) + "; map each under its field (on the page: the column "
+            "mapping above; in a mapping file: \"columns\": {" + ", ".join(f"{json.dumps(f)}: {json.dumps(str(c), ensure_ascii=False)}"
+                                                                     for c, f in maybe.items()) + "})", subject) from None
     return Records(frame=recs, source=f"your file “{filename}” ({len(recs):,} records)", dropped=dropped, notes=notes, mapping=mapping,
                    read_info=info, guess=guess, filename=filename, warnings=warnings)
 
