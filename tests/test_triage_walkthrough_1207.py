@@ -298,3 +298,19 @@ def test_the_page_box_reflects_the_mapping(monkeypatch):
     assert "Heart rate ← 'Pulsfrequenz' (your choice)" in said and "not known" not in said and "'Coma' → U" in said
     assert "Not used: 'race', 'admit'" in said
     st.cache_data.clear()
+
+
+# ---- 4. The command line is not told to upload ----------------------------------------------------------------------------
+
+def test_the_trained_mapping_note_names_the_command_lines_way_and_the_pages():
+    import json
+
+    from usecases.triage.serving import _known
+
+    card = {"data": {"mapping": {"columns": {"age": "age", "hr": "hrtrate", "level": "triage_level"}, "codes": {}, "most_urgent": 1},
+                     "mapping_guessed": False}}
+    trained = type("T", (), {"card": card})()
+    _, note = _known(trained, lambda: ["age", "hrtrate"])
+    assert "upload one" not in note
+    assert "give a mapping file: --mapping on the command line, the Mapping upload on the page's Score a file tab" in note
+    assert json.dumps(card)  # the card is left as it was

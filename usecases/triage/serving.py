@@ -67,7 +67,11 @@ def _known(trained: Trained | None, columns) -> tuple[Mapping, str] | None:
         return None
     lacks = [f"{k} ({c!r})" for k, c in m.columns.items() if k not in kept and k != "level"]
     note = (f"Read with the mapping this model was trained with (level {m.most_urgent} is the most urgent end"
-            + (f" of {m.columns['level']!r}" if "level" in m.columns else "") + "; pass --mapping, or upload one, to read it otherwise)"
+            + (f" of {m.columns['level']!r}" if "level" in m.columns else "")
+            # one note for the command line and the page: "pass --mapping, or upload one" told a command-line user to upload (an
+            # analyst walkthrough, 2026-12-07), so each way is named where it is
+            + "; to read it otherwise, give a mapping file: --mapping on the command line, the Mapping upload on the page's Score a "
+              "file tab)"
             + (f"; not in this file, so not recorded: {', '.join(lacks)}" if lacks else ""))
     return dataclasses.replace(m, columns=kept), note
 
