@@ -600,7 +600,7 @@ def test_headerless_files_of_text_ids_read_their_first_row_as_data():
     d = rec.read_data(("\n".join(rows) + "\n").encode(), "shop.csv")
     assert (d.n_users, d.n_items, len(d.frame)) == (15, 6, 90) and d.user_code("user0@example.com") is not None
     with pytest.raises(DataProblem, match="missing column"):  # a header that names nothing known and holds no id stays a header
-        rec.read_data(b"client,article\nc1,a1\nc2,a2\n", "x.csv")
+        rec.read_data(b"who,what\nc1,a1\nc2,a2\n", "x.csv")  # ("client,article" are names it reads since 2026-12-07)
 
 
 @pytest.mark.parametrize("content, needle", [
@@ -1042,11 +1042,12 @@ def test_columns_not_read_are_named_with_what_the_file_is_read_without():
     """A French export (note, horodatage) and a German one (Bewertung, Datum) trained as implicit feedback — every row liked,
     0.5 stars included — without a word (NDCG 0.303 instead of 0.323 with the ratings; a sweep, 2026-12-05)."""
     rows = "".join(f"u{u},i{i},{(u + i) % 5 + 1},{1000 + u * 10 + i}\n" for u in range(12) for i in range(1, 6))
-    data = rec.read_data(("user_id,movie_id,note,horodatage\n" + rows).encode(), "fr.csv")
-    assert data.notes[-1].startswith("not used: 'note', 'horodatage' — read without ratings or times (every row counts as an "
+    # (since 2026-12-07 "horodatage" and "Datum" are read as the time: names no alias covers stand in for them here)
+    data = rec.read_data(("user_id,movie_id,note,moment\n" + rows).encode(), "fr.csv")
+    assert data.notes[-1].startswith("not used: 'note', 'moment' — read without ratings or times (every row counts as an "
                                      "interaction, whatever its rating); if one of them holds ratings or times, name it rating or timestamp")
-    named = rec.read_data(("user_id,movie_id,rating,Datum\n" + rows).encode(), "de.csv")
-    assert "not used: 'Datum' — read without times; if one of them holds times, name it timestamp" in named.notes
+    named = rec.read_data(("user_id,movie_id,rating,Tag\n" + rows).encode(), "de.csv")
+    assert "not used: 'Tag' — read without times; if one of them holds times, name it timestamp" in named.notes
     assert not any(n.startswith("not used") for n in rec.read_data(("user,item,rating,timestamp\n" + rows).encode(), "ok.csv").notes)
 
 

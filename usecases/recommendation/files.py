@@ -26,13 +26,18 @@ UNIX_SECONDS = 1e8  # a bare number column above this is a Unix time, not a rati
 INTERACTIONS_SCHEMA = Schema(
     title="interactions file",
     columns=(
-        Column("user", "str", description="User or customer id", example="u17", aliases=("user_id", "userid", "customer", "customer_id")),
+        # German, French and Spanish exports (since 2026-12-07: a `Bewertung;Datum` export had trained without its ratings and
+        # times, with a note; an analyst walkthrough)
+        Column("user", "str", description="User or customer id", example="u17",
+               aliases=("user_id", "userid", "customer", "customer_id", "kunde", "kunden_id", "kundennummer", "benutzer", "nutzer",
+                        "client", "client_id", "utilisateur", "usuario", "cliente")),
         Column("item", "str", description="Item or product id", example="i42",
-               aliases=("item_id", "itemid", "movie_id", "movieid", "product", "product_id")),
+               aliases=("item_id", "itemid", "movie_id", "movieid", "product", "product_id", "artikel", "artikel_id", "artikelnummer",
+                        "produkt", "produkt_id", "produit", "article", "producto", "artículo")),
         Column("rating", "float", required=False, nullable=True, description="Explicit rating (optional; any scale)", example=4.0,
-               aliases=("score", "stars")),
+               aliases=("score", "stars", "bewertung", "sterne", "évaluation", "valoración", "puntuación", "calificación")),
         Column("timestamp", "str", required=False, nullable=True, description="Unix seconds or a date/time (optional)", example=1260759144,
-               aliases=("time", "ts", "date", "datetime")),
+               aliases=("time", "ts", "date", "datetime", "datum", "zeit", "zeitpunkt", "zeitstempel", "fecha", "horodatage")),
     ),
     min_rows=2,
     encodings=ENCODINGS,
