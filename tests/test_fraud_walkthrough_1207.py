@@ -120,6 +120,8 @@ def test_flagging_nothing_on_the_validation_rows_flags_no_test_row_either():
     t, apd, _ = fb.choose(y, score, np.ones(2000), a)
     assert apd == 0 and t > 1.0, t  # above every probability, not 0.3
     assert not (np.array([0.31, 0.5, 0.99, 1.0]) >= t).any()
+    # scores kept in float32 too: the threshold had rounded to 1.0 there, and probabilities of exactly 1 were flagged
+    assert not (np.array([0.31, 0.5, 0.99, 1.0], dtype=np.float32) >= t).any()
     assert fb.threshold_text(t) == "1.000"
 
 

@@ -80,7 +80,10 @@ def choose(y: np.ndarray, score: np.ndarray, amount: np.ndarray, a: FraudAssumpt
         # score higher than every validation row had been flagged: a 5-fold file's peers, best flagging nothing on their
         # inner validation rows, raised 159–529 alerts a day on the test rows and lost −€54k to −€133k a month beside the
         # model's −€20.8k (an analyst walkthrough, 2026-12-07)
-        t = float(np.nextafter(max(1.0, float(np.max(score))) if len(score) else 1.0, np.inf))
+        # (the next float32 above, not float64's: scores kept in float32 compare with a float32 copy of the threshold, and
+        # 1 + 2⁻⁵² rounds to 1.0 there — a logistic regression's probabilities of exactly 1 were still flagged, 123 a day at
+        # "1.000"; seen in a screenshot of the fix, 2026-12-07)
+        t = float(np.nextafter(np.float32(max(1.0, float(np.max(score))) if len(score) else 1.0), np.float32(np.inf)))
     return t, float(m["alerts_per_day"][pick]), float(m["alerts_per_day"][best])
 
 
