@@ -211,3 +211,11 @@ def test_the_command_line_hint_and_the_refusal_name_label():
     with pytest.raises(DataProblem) as err:
         fraud.read_data(raw.to_csv(index=False).encode(), "raw.csv")
     assert "--label" in str(err.value), err.value
+
+
+def test_the_threshold_cell_gives_the_per_fold_thresholds_that_flagged_the_test_rows():
+    """A 5-fold file's peer read "1.000" beside 123 alerts a day: new payments are scored at the pooled threshold (flag
+    nothing), while each fold's test rows were flagged at that fold's own threshold, some below 1."""
+    assert fb.thresholds_text(1.0000001, (1.0000001, 0.93, 1.0000001)) == "1.000 (test rows: 0.930–1.000 per fold)"
+    assert fb.thresholds_text(0.91, (0.91,)) == "0.910"  # a hold-out: one threshold, said once
+    assert fb.thresholds_text(0.91, ()) == "0.910"

@@ -212,7 +212,7 @@ def business_case(tab, ev, a: fb.FraudAssumptions, op: fb.Operating) -> None:
             "Alerts / day": [fb.alerts_text(r["alerts_per_day"]) for r in rows],
             "Precision": [r["precision_text"] for r in rows],
             "Frauds caught / month": [fmt.count(r["caught"]) for r in rows],
-            "Threshold": [fb.threshold_text(r["threshold"]) for r in rows],
+            "Threshold": [fb.thresholds_text(r["threshold"], r.get("thresholds", ())) for r in rows],
         })
         st.dataframe(peers, hide_index=True, width="stretch")
         report_ui.table(peers, "Every model under the same assumptions (base case, per month at your volume)")

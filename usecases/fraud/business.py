@@ -493,7 +493,7 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
         rows.append({"name": name, "Model": "PyTorch model" if name == "model" else LABELS.get(name, name),
                      "net": op.month["net"], "alerts_per_day": op.alerts_per_day, "precision": op.precision,
                      "precision_text": op.precision_text,
-                     "caught": op.month["caught"], "threshold": op.threshold, "over_capacity": op.over_capacity_on_test,
+                     "caught": op.month["caught"], "threshold": op.threshold, "thresholds": tuple(op.thresholds), "over_capacity": op.over_capacity_on_test,
                      "raised_per_day": op.raised, **_validation_alerts(ev, name, op)})
     rows.sort(key=lambda r: -r["net"])
     model = next(r for r in rows if r["name"] == "model")
@@ -608,6 +608,17 @@ def alerts_text(x: float) -> str:
     from usecases.core import fmt
 
     return fmt.count(x) if not np.isfinite(x) or abs(x) >= 10 else fmt.number(x, 1)
+
+
+def thresholds_text(pooled: float, per_fold) -> str:
+    """The Threshold cell of a model: the one new payments are scored at, and, when the test rows were flagged at per-fold
+    thresholds that differ from it, their range — "1.000" had stood beside 123 alerts a day, raised by folds whose own
+    validation rows chose a threshold below 1 (seen in a screenshot, 2026-12-07)."""
+    folds = sorted({float(t) for t in per_fold})
+    if not folds or (len(folds) == 1 and threshold_text(folds[0]) == threshold_text(pooled)):
+        return threshold_text(pooled)
+    span = threshold_text(folds[0]) if len(folds) == 1 else f"{threshold_text(folds[0])}–{threshold_text(folds[-1])}"
+    return f"{threshold_text(pooled)} (test rows: {span} per fold)"
 
 
 def threshold_text(t: float) -> str:
