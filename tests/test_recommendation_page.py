@@ -223,8 +223,13 @@ def teardown_module():
     st.cache_resource.clear()
 
 
-def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
-    """On a user's own file the items may be teams or lecturers: the page said 'films' and 'viewers' about them."""
+OWN = "Your file · careers.csv"
+
+
+@pytest.fixture(scope="module")
+def careers():
+    """A model of a user's own file, trained once for the tests that put it in view: 60 players × 6 of 15 teams, no ratings,
+    no genres (a catalogue too small to rank)."""
     import dataclasses
 
     import numpy as np
@@ -233,13 +238,25 @@ def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch):
     rng = np.random.default_rng(0)
     rows = [(f"player{u}", f"team{i}") for u in range(60) for i in rng.choice(15, 6, replace=False)]
     data = rec.read_data(pd.DataFrame(rows, columns=["user", "item"]).to_csv(index=False).encode(), "careers.csv")
-    own = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+    return rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+
+
+def _with_own(monkeypatch, own, select: bool = True) -> AppTest:
+    """The page with ``own`` among this session's models, put in view unless ``select`` is False."""
     monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
     app = AppTest.from_file(APP, default_timeout=300)
     app.switch_page(PAGE)
-    app.session_state["rec.runs"] = {"Your file · careers.csv": own}
+    app.session_state["rec.runs"] = {OWN: own}
     app.run()
-    app.selectbox(key="rec.view").set_value("Your file · careers.csv").run()
+    if select:
+        app.selectbox(key="rec.view").set_value(OWN).run()
+    return app
+
+
+def test_a_model_on_an_own_file_speaks_of_items_not_films(monkeypatch, careers):
+    """On a user's own file the items may be teams or lecturers: the page said 'films' and 'viewers' about them."""
+    own = careers
+    app = _with_own(monkeypatch, own)
     assert not app.exception, [e.value for e in app.exception]
     said = " ".join([c.value for c in app.caption] + [m.value for m in app.markdown] + [app.multiselect(key="rec.cold.films").label])
     assert "held-out items" in said and "Items you liked" in said
@@ -430,31 +447,19 @@ def test_the_lambda_chart_says_why_its_peak_is_not_the_chosen_lambda():
     assert lambda_note(hist, hist[hist.beta == 0.0], {**m, "beta": 0.0}, 10) == ""  # chart at the chosen pair: nothing to say
 
 
-def test_an_own_file_model_shows_its_evaluation_notes_and_a_cli_hint_that_reaches_it(monkeypatch):
+def test_an_own_file_model_shows_its_evaluation_notes_and_a_cli_hint_that_reaches_it(monkeypatch, careers):
     """From an analyst walkthrough (2026-12-07) with a questionnaire of 25 items: the command line said the catalogue was too
     small for the comparison to tell the models apart, the page and its report never did (a tie at NDCG 0.99 stood as a
     measurement); the Batch tab's command-line hint scored the shipped MovieLens model; and a projected uplift of zero or
     less was sized as a test of thousands of weeks."""
-    import dataclasses
-
-    import numpy as np
-    import pandas as pd
-
     from usecases.recommendation import evaluation as revaluation
 
-    rng = np.random.default_rng(0)
-    rows = [(f"player{u}", f"team{i}") for u in range(60) for i in rng.choice(15, 6, replace=False)]
-    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item"]).to_csv(index=False).encode(), "careers.csv")
-    own = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+    own = careers
     ev = rec.evaluate(own)
     (small,) = [n for n in ev.notes if revaluation.undermines(n)]
-    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
-    app = AppTest.from_file(APP, default_timeout=300)
-    app.switch_page(PAGE)
-    app.session_state["rec.runs"] = {"Your file · careers.csv": own}
-    app.run()
+    app = _with_own(monkeypatch, own, select=False)
     assert not any("cannot tell the models apart" in w.value for w in app.warning)  # the shipped model: no such note
-    app.selectbox(key="rec.view").set_value("Your file · careers.csv").run()
+    app.selectbox(key="rec.view").set_value(OWN).run()
     assert not app.exception, [e.value for e in app.exception]
     assert any(w.value.startswith(small[:60]) and "cannot tell the models apart" in w.value for w in app.warning)
     hint = next(c.value for c in app.caption if c.value.startswith("Same from the command line"))
@@ -469,25 +474,11 @@ def test_an_own_file_model_shows_its_evaluation_notes_and_a_cli_hint_that_reache
     assert not any(m.label == "Sessions per arm" for m in app.metric)
 
 
-def test_the_model_in_view_stays_in_view_after_a_visit_to_home(monkeypatch):
+def test_the_model_in_view_stays_in_view_after_a_visit_to_home(monkeypatch, careers):
     """Streamlit drops a widget's state on a run that does not draw it: an analyst who trained on a file, opened Home and came
     back read the shared model's figures, with the own model still in the list (a walkthrough, 2026-12-07). Every page's
     "Model in view" (``training.model_in_view``) keeps the choice."""
-    import dataclasses
-
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(0)
-    rows = [(f"player{u}", f"team{i}") for u in range(60) for i in rng.choice(15, 6, replace=False)]
-    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item"]).to_csv(index=False).encode(), "careers.csv")
-    own = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
-    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
-    app = AppTest.from_file(APP, default_timeout=300)
-    app.switch_page(PAGE)
-    app.session_state["rec.runs"] = {"Your file · careers.csv": own}
-    app.run()
-    app.selectbox(key="rec.view").set_value("Your file · careers.csv").run()
+    app = _with_own(monkeypatch, careers)
     app.switch_page("views/home.py").run()
     assert "rec.view" not in app.session_state  # what Streamlit does: the check below would pass empty otherwise
     app.switch_page(PAGE).run()
