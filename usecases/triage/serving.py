@@ -112,19 +112,13 @@ def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDE
         # …unless what is recorded is a danger sign: a patient in coma (AVPU U) with one other vital sign had been given no
         # level at all, under a green "scored" box (an analyst walkthrough, 2026-12-07). Such a row gets the ESI-style rule's
         # level (1 or 2), not the model's, which has too little to go on.
-        urgent = rule_only_rows(rows).to_numpy()
+        urgent = thin & (out["esi_rule_level"].to_numpy() <= 2)  # the rule's level is already computed above
         empty = thin & ~urgent
         out["suggested_level"] = pd.array(np.where(urgent, out["esi_rule_level"], out["suggested_level"]), dtype="Int64")
         for c in ("suggested_level", "news2_level", "esi_rule_level"):
             out[c] = pd.array(np.where(empty | (thin & (c == "news2_level")), None, out[c].to_numpy()), dtype="Int64")
         out.loc[thin, [f"p_level_{i + 1}" for i in range(5)]] = np.nan
     return out
-
-
-def rule_only_rows(rows: pd.DataFrame) -> pd.Series:
-    """Rows too thin for the model (:func:`thin_rows`) whose recorded signs put them at level 1 or 2 by the ESI-style rule
-    (unresponsive or responding only to voice or pain, a vital sign beyond the rule's immediate limits, severe pain)."""
-    return thin_rows(rows) & pd.Series(esi_level(rows) <= 2, index=rows.index)
 
 
 def rule_only_note(frame: pd.DataFrame, urgent: np.ndarray, levels) -> str:
@@ -151,7 +145,9 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
     if recs.frame["level"].notna().any():
         out["reference_level"] = pd.array(recs.frame["level"], dtype="Float64").astype("Int64")  # "4", as suggested_level (it read "4.0")
     notes = list(recs.notes)
-    urgent = rule_only_rows(recs.frame).to_numpy()
+    # rows :func:`score` gave the rule's level (too thin for the model: no probabilities) — read off its output, not worked out
+    # again (the rule reads every complaint; a 111,060-row export is scored here)
+    urgent = (out["p_level_1"].isna() & out["suggested_level"].notna()).to_numpy()
     if urgent.any():
         levels = out["suggested_level"].to_numpy()
         notes.append(rule_only_note(recs.frame, urgent, 6 - levels if recs.mapping.most_urgent == 5 else levels))  # the file's scale
