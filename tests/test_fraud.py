@@ -472,6 +472,19 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
     assert all(r["net"] < 0 for r in rows) and "earns" not in sentence, sentence
     assert sentence.startswith(f"At these assumptions no model pays for the system's running cost ({fmt.money(1e9 / 12)} a month): ")
     assert ("the model loses the least" if rows[0]["name"] == "model" else "a month less than the model") in sentence, sentence
+    # At a fraud rate where no threshold pays, every model flags nothing and loses exactly the running cost: the sentence
+    # names them together instead of saying the model "loses the least" (a walkthrough, 2026-12-07).
+    # Every peer is given the model's scores, so all of them flag the same rows: nothing, at a vanishing fraud rate.
+    mv = ev.validation["model"]
+    same = {n: dataclasses.replace(mv, scores={n: mv.scores["model"]}) for n in ev.validation}
+    alike = dataclasses.replace(ev, test=dataclasses.replace(ev.test, scores={k: ev.test.scores["model"] for k in ev.test.scores}),
+                                validation=same)
+    rare = dataclasses.replace(a, fraud_rate_bps=0.0001)
+    rows, sentence = fb.peer_money(alike, rare)
+    assert all(r["alerts_per_day"] == 0 for r in rows) and len({round(r["net"]) for r in rows}) == 1, rows
+    assert "loses the least" not in sentence and "lose the same, " + fmt.money(rare.yearly_system_cost / 12) in sentence, sentence
+    assert ": the model, " in sentence and "flags nothing" in sentence and all(
+        fb.plain_name(r["Model"]) in sentence for r in rows if r["name"] != "model"), sentence
     # The model's own lead is set against its range as a peer's is, and a lead resting on no observed false alert says so:
     # a 2,000-row file's model "earns the most" at €9.8k, its alerts holding no false alert among 1,716 legitimate test rows,
     # beside LightGBM's win on average precision in all five folds (a walkthrough, 2026-12-07).

@@ -503,6 +503,19 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
                  if best["net"] < 0 else "")
     basis, over = peer_basis(a, rows)
     over += beyond_team(a, rows)
+    # Models whose net is the best one to the euro are named together: with every model flagging nothing (Caravan at the
+    # default fraud rate) the model "lost the least" while all four lost exactly the running cost (a walkthrough, 2026-12-07).
+    tied = [r for r in rows if round(r["net"]) == round(best["net"])]
+    if len(tied) > 1 and any(r["name"] == "model" for r in tied):
+        names = [("the model" if r["name"] == "model" else f"the {plain_name(r['Model'])}")
+                 for r in sorted(tied, key=lambda r: r["name"] != "model")]
+        who = (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 2 else " and ".join(names)
+        idle = all(r["alerts_per_day"] == 0 for r in tied)
+        verb = "lose" if best["net"] < 0 else "earn"
+        return rows, ((none_pays + f"{who} {verb}" if none_pays else f"At these assumptions {who} earn")
+                      + f" the same, {fmt.money(abs(best['net']) if best['net'] < 0 else best['net'])} a month, {basis}"
+                      + (" — each flags nothing here, so the figure is the system's running cost alone and the money "
+                         "does not tell them apart" if idle else " — a tie in money") + "." + over)
     if best["name"] == "model":
         if none_pays:
             return rows, (none_pays + f"the model loses the least of the {len(rows)} ({fmt.money(model['net'])} a month), "
