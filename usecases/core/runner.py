@@ -234,7 +234,7 @@ def budget_overrun(card: dict) -> str:
             why.append(f"{setup:,.0f} s of it preparing their inputs (bin edges for each column, set before the first epoch, "
                        "which the budget does not stop)")
         floor = card.get("networks_fold_floor") or {}
-        if floor.get("folds", 0) > 1 and floor.get("seconds"):  # the peers of the first folds had spent the budget
+        if floor.get("folds", 0) > 1 and floor.get("seconds"):  # the first folds' networks (their set-up on a wide file) had spent the budget
             why.append(f"each of the {floor['folds']} folds' networks trains for at least {floor['seconds']:g} s, however little of "
                        "the budget the folds before it left")
         return (f"training took {total:,.0f} s against a budget of {budget:,.0f} s: the PyTorch model's networks took {nets:,.0f} s"
