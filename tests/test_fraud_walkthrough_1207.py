@@ -12,6 +12,7 @@ import pytest
 
 from usecases import fraud
 from usecases.core import fmt
+from usecases.core.tables import DataProblem
 from usecases.fraud import business as fb
 from usecases.fraud import files
 
@@ -249,3 +250,18 @@ def test_the_time_budget_bounds_the_networks_and_the_peers_time_is_not_taken_fro
     # the last fold gets what the networks left of the 20 s, whatever the peers took (k − 1 seconds at least)
     assert budgets[-1] >= 20.0 - card["networks_seconds"] - 0.01, (budgets, card["networks_seconds"], card["training_seconds"])
     assert card["training_seconds"] >= card["networks_seconds"] + (k - 1)
+
+
+@pytest.mark.parametrize("name", ["Montant (EUR)", "amount_usd", "Betrag in EUR", "Importe (€)", "TX_AMOUNT (EUR)"])
+def test_a_raw_transactions_files_amount_may_carry_its_unit(name):
+    """A raw transactions export's "Montant (EUR)" had been refused as an unexpected column, though a featurised table's
+    was read as the amount (core.tables Column.units)."""
+    rows = "".join(f"T{i},2018-08-{1 + i % 28:02d} 10:{i % 60:02d}:00,C{i % 17},M{i % 11},{10 + i * 3.5:.2f},{int(i % 5 == 0)}\n"
+                   for i in range(400))
+    plain = fraud.read_data(("transaction_id,datetime,customer_id,terminal_id,amount,label\n" + rows).encode(), "a.csv")
+    ds = fraud.read_data((f"transaction_id,datetime,customer_id,terminal_id,{name},label\n" + rows).encode(), "b.csv")
+    assert ds.has_amount and ds.layout == plain.layout == "handbook"
+    np.testing.assert_array_equal(ds.frame["TX_AMOUNT"].to_numpy(), plain.frame["TX_AMOUNT"].to_numpy())
+    # a unit word alone is not an amount, nor is a name that only ends like one
+    with pytest.raises(DataProblem, match="amount"):
+        fraud.read_data(("transaction_id,datetime,customer_id,terminal_id,eur,label\n" + rows).encode(), "c.csv")

@@ -60,6 +60,9 @@ class Column:
     choices: tuple | None = None
     unit: str = ""
     low_hint: str = ""  # what to do about values below ``min`` (said after them: "… below 0 € (line 5: '-12'); <low_hint>")
+    # unit words a name or alias may end in, as exports write them: "Montant (EUR)", "amount_usd", "Betrag in EUR" (normalised
+    # "montant_eur", "amount_usd", "betrag_in_eur"); a raw transactions file's "Montant (EUR)" had been refused as unexpected
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1219,7 +1222,9 @@ def _candidates(df: pd.DataFrame, schema: Schema) -> dict[str, list[tuple[int, s
     found: dict[str, list[tuple[int, str]]] = {}
     for c in schema.columns:
         own, alias = normalise_name(c.name), {normalise_name(a) for a in c.aliases}
-        hits = [(0 if normalise_name(col) == own else 1, col) for col in df.columns if normalise_name(col) in alias | {own}]
+        unit = re.compile(r"(?:_(?:in|en|em))?_(?:" + "|".join(map(re.escape, c.units)) + r")$") if c.units else None
+        bare = (lambda n, unit=unit: unit.sub("", n)) if unit else (lambda n: n)
+        hits = [(0 if bare(normalise_name(col)) == own else 1, col) for col in df.columns if bare(normalise_name(col)) in alias | {own}]
         if hits:
             found[c.name] = sorted(hits, key=lambda h: h[0])  # stable: in file order within each rank
     return found

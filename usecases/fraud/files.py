@@ -34,6 +34,7 @@ from .data import AMOUNT_MAX, DATE_MAX, DATE_MIN, FEATURE_ABS_MAX, LABEL, Datase
 ENCODINGS = ("utf-8", "cp1252", "latin-1")  # Excel's "ANSI" is cp1252 (its € is 0x80); latin-1 decodes any byte
 NEGATIVE_AMOUNT_HINT = ("the amount is what each payment moved, and the business figures count it: refunds and reversals are "
                         "not payments to score — leave those rows out")
+CURRENCY_UNITS = ("eur", "euro", "euros", "usd", "gbp", "chf", "dollar", "dollars", "pound", "pounds")  # "Montant (EUR)", "amount_usd"
 RAW_SCHEMA = Schema(
     title="transactions file",
     columns=(
@@ -44,7 +45,8 @@ RAW_SCHEMA = Schema(
         Column("customer_id", "str", description="Card or customer id", example="C0042", aliases=("card_id", "customer")),
         Column("terminal_id", "str", description="Terminal or merchant id", example="M0917", aliases=("merchant_id", "terminal")),
         Column("amount", "float", min=0.0, max=AMOUNT_MAX, unit="€", description="Amount of the transaction", example=57.16,
-               aliases=("tx_amount", "montant", "betrag", "importe", "monto", "importo", "bedrag", "valor"), low_hint=NEGATIVE_AMOUNT_HINT),
+               aliases=("tx_amount", "montant", "betrag", "importe", "monto", "importo", "bedrag", "valor"), low_hint=NEGATIVE_AMOUNT_HINT,
+               units=CURRENCY_UNITS),
         Column("label", "str", required=False, nullable=True, description="1 = fraud, 0 = legitimate (also yes/no, true/false); "
                "blank = not known yet", example=0, aliases=("tx_fraud", "is_fraud", "fraud", "class")),
     ),
@@ -59,7 +61,7 @@ LABEL_NAMES = ("label", "class", "is_fraud", "fraud", "tx_fraud", "target", "y")
 # business case priced frauds at the assumed average amount and still spoke of "fraud money" and "amounts in €" (an analyst
 # walkthrough, 2026-12-07)
 AMOUNT_NAMES = ("amount", "tx_amount", "transaction_amount", "montant", "betrag", "importe", "monto", "importo", "bedrag", "valor")
-_UNIT = re.compile(r"(?:_(?:in|en|em))?_(?:eur|euros?|usd|gbp|chf|dollars?|pounds?)$")
+_UNIT = re.compile(r"(?:_(?:in|en|em))?_(?:" + "|".join(CURRENCY_UNITS) + r")$")
 
 
 def amount_name(name) -> bool:
