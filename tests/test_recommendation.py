@@ -1144,3 +1144,21 @@ def test_a_headerless_interactions_file_of_letter_ids_is_told_to_add_a_header():
     with pytest.raises(DataProblem, match=r"found: alicex, movie_db; rename the columns, or if line 1 is data, add a header line "
                                           r"such as “user,item”\)"):
         read_interactions(b"alicex,movie_db\nbobby,movie_ab\ncarol,movie_cd\n", "r.csv")
+
+
+def test_the_ab_planners_control_arm_is_called_the_best_peer_only_while_the_model_leads_it():
+    """From an analyst walkthrough (2026-12-07) on a flights file: EASE 0.8329 against the model's 0.8328 was offered as
+    "EASE (λ 50) (a simpler recommender, the best peer here)", and choosing it read "the model does not lead … no lead for a
+    test to detect". The label says where the peer stands."""
+    def ev_with(model):
+        return rev.RecEvaluation(usecase="recommendation", primary_metric="ndcg@10", model={"ndcg@10": model},
+                                 baselines={"most_popular": {"ndcg@10": 0.3}, "ease": {"ndcg@10": 0.8329}}, data=None)
+
+    lead = rb.control_arms(ev_with(0.85))
+    assert lead["most_popular"] == "Most popular (no recommender today)"
+    assert lead["ease"].endswith("(a simpler recommender, the best peer here)"), lead
+    behind = rb.control_arms(ev_with(0.8328))["ease"]
+    assert "best peer" not in behind and behind.endswith("(a simpler recommender, ahead of the model here on NDCG@10)"), behind
+    level = rb.control_arms(ev_with(0.8329))["ease"]
+    assert level.endswith("(a simpler recommender, level with the model here on NDCG@10)"), level
+    assert list(rb.control_arms(_ev())) == ["most_popular"]

@@ -396,7 +396,7 @@ def tab_ab(ev) -> None:
         peer = rb.best_peer(ev)
         if peer is not None and rb.against(ev, a, peer) is not None:
             # the planner sized only the test against most-popular; a site already running EASE must detect the lead over it
-            names = {"most_popular": "Most popular (no recommender today)", peer: f"{ev.label(peer)} (a simpler recommender, the best peer here)"}
+            names = rb.control_arms(ev)
             scenario.default("rec.ab.control", "most_popular", options=list(names))
             control = st.radio("The test's control arm shows", list(names), format_func=names.get, key="rec.ab.control", horizontal=True,
                                help="What visitors outside the model's arm see: what runs on your site today.")
