@@ -301,3 +301,26 @@ def test_german_french_and_spanish_headers_are_read_with_their_ratings_and_times
     data = rec.read_data(("\n".join([header, *rows]) + "\n").encode("utf-8"), "export.csv")
     assert "rating" in data.frame and "timestamp" in data.frame and data.frame["rating"].notna().all()
     assert not any(n.startswith("not used") for n in data.notes), data.notes
+
+
+def test_star_glyphs_and_thumbs_are_read_as_ratings_and_other_words_are_refused_saying_what_to_do(ml):
+    """From an analyst walkthrough (2026-12-07) with exports a review tool writes: "★★★★", "★★☆☆☆", "👍"/"👎", "thumbs up",
+    "like"/"dislike" were refused as thousands of "non-numeric values" with nothing to do about them, and so were a survey's
+    "too much" / "about right" (GSS spending). Stars now read as the number of filled stars, thumbs as 1 and −1, with a note;
+    other words are refused saying how to write them."""
+    df = _frame(ml, range(1, 21))
+    stars = df.assign(rating=["★" * int(max(1, round(r))) + "☆" * (5 - int(max(1, round(r)))) for r in df.rating])
+    got = rec.read_data(_csv(stars), "stars.csv")
+    assert (got.frame["rating"] == [max(1, round(r)) for r in df.rating]).all()
+    assert any("star glyphs" in n and "number of filled stars" in n for n in got.notes), got.notes
+    up = df.rating >= 3.5
+    for words in (("thumbs up", "thumbs down"), ("👍🏽", "👎"), ("Like", "Dislike")):
+        got = rec.read_data(_csv(df.assign(rating=np.where(up, *words))), "thumbs.csv")
+        assert (got.frame["rating"].to_numpy() == np.where(up, 1.0, -1.0)).all(), words
+        assert any("thumbs read as ratings" in n for n in got.notes), got.notes
+    with pytest.raises(DataProblem) as exc:  # one word the reader does not know: that one is named, with what to do
+        rec.read_data(_csv(df.assign(rating=np.where(up, "like", "meh"))), "meh.csv")
+    assert "'meh'" in str(exc.value) and "'like'" not in str(exc.value)
+    with pytest.raises(DataProblem) as exc:
+        rec.read_data(_csv(df.assign(rating=np.where(up, "too much", "about right"))), "gss.csv")
+    assert "write each rating as a number" in str(exc.value) and "remove the rating column" in str(exc.value), exc.value

@@ -63,6 +63,7 @@ class Column:
     # unit words a name or alias may end in, as exports write them: "Montant (EUR)", "amount_usd", "Betrag in EUR" (normalised
     # "montant_eur", "amount_usd", "betrag_in_eur"); a raw transactions file's "Montant (EUR)" had been refused as unexpected
     units: tuple[str, ...] = ()
+    bad_hint: str = ""  # what to do about values that cannot be read ("… non-numeric values (line 2: 'great'); <bad_hint>")
 
 
 @dataclass(frozen=True)
@@ -1342,6 +1343,7 @@ def validate(df: pd.DataFrame, schema: Schema, *, header: bool = True, subject: 
             extra = f" (allowed: {', '.join(map(str, col.choices))})" if col.choices else ""
             problems.append(
                 f"column {name}: {int(bad.sum()):,} {what} value{'s' if bad.sum() > 1 else ''}{extra} ({_fmt_lines(raw.index[bad], raw[bad], lines_header, int(bad.sum()))})"
+                + (f"; {col.bad_hint}" if col.bad_hint else "")
             )
         if col.kind in ("int", "float"):
             num = pd.to_numeric(values, errors="coerce")

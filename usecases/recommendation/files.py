@@ -35,7 +35,10 @@ INTERACTIONS_SCHEMA = Schema(
                aliases=("item_id", "itemid", "movie_id", "movieid", "product", "product_id", "artikel", "artikel_id", "artikelnummer",
                         "produkt", "produkt_id", "produit", "article", "producto", "artículo")),
         Column("rating", "float", required=False, nullable=True, description="Explicit rating (optional; any scale)", example=4.0,
-               aliases=("score", "stars", "bewertung", "sterne", "évaluation", "valoración", "puntuación", "calificación")),
+               aliases=("score", "stars", "bewertung", "sterne", "évaluation", "valoración", "puntuación", "calificación"),
+               # "9,455 non-numeric values (… 'too much', 'about right' …)" had said nothing of what to do (a walkthrough, 2026-12-07)
+               bad_hint="write each rating as a number (e.g. 1–5, or 1 and −1 for likes and dislikes), or remove the rating column "
+                        "to count every row as an interaction"),
         Column("timestamp", "str", required=False, nullable=True, description="Unix seconds or a date/time (optional)", example=1260759144,
                aliases=("time", "ts", "date", "datetime", "datum", "zeit", "zeitpunkt", "zeitstempel", "fecha", "horodatage")),
     ),
@@ -285,6 +288,40 @@ _RATING_WORDS = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:(?:stars?|sterne?|�
                            r"(\d+(?:[.,]\d+)?)(?:\s*(?:stars?|sterne?|étoiles?|estrellas?|points?|pts?)\.?)?)\s*$", re.IGNORECASE)
 
 
+# Star glyphs ("★★★", "★★★☆☆", "⭐⭐⭐⭐") and thumbs ("thumbs up", "👍", "like"): a review export's ratings. They had been refused
+# as "9,455 non-numeric values" with nothing to do about it (an analyst walkthrough, 2026-12-07).
+_STARS = re.compile(r"^[★⭐☆✩](?:\s*[★⭐☆✩])*$")
+_THUMBS = {**dict.fromkeys(("thumbs up", "thumb up", "thumbs-up", "thumbsup", "👍", "like", "liked", "up"), 1.0),
+           **dict.fromkeys(("thumbs down", "thumb down", "thumbs-down", "thumbsdown", "👎", "dislike", "disliked", "down"), -1.0)}
+
+
+def _ratings_in_symbols(col: pd.Series) -> tuple[pd.Series, str]:
+    """Ratings written as star glyphs (the number of filled stars: "★★★☆☆" is 3) or as thumbs up / down (1 and −1, as a
+    −1/0/1 file writes them), with a note, when every non-empty cell of the column is written one of those ways or as a plain
+    number; else only the cells so written are read, and the refusal names the others."""
+    text = col.astype(str).str.strip().str.replace(r"[\U0001F3FB-\U0001F3FF\ufe0f]", "", regex=True)  # 👍🏽 is 👍
+    stars = text.str.match(_STARS)
+    thumbs = text.str.lower().map(_THUMBS)
+    if not (stars.any() or thumbs.notna().any()):
+        return col, ""
+    number = thumbs.where(~stars, text.str.count("[★⭐]").astype(float))
+    out = col.astype(object).where(number.isna(), number.map(lambda v: f"{v:g}"))
+    plain = (pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").notna() | text.eq("")
+             | text.isin(INTERACTIONS_SCHEMA.na_values))
+    if not (number.notna() | plain).all():
+        return out, ""
+    said = []
+    if stars.any():
+        empty = text[stars].str.contains("[☆✩]")
+        said.append(f"{int(stars.sum()):,} rows of star glyphs (like {text[stars].iloc[0]!r}) read as the number of filled stars"
+                    + (" (empty stars ☆ count 0)" if empty.any() else ""))
+    if thumbs.notna().any():
+        up, down = text[thumbs == 1.0], text[thumbs == -1.0]
+        said.append(f"{int(thumbs.notna().sum()):,} rows of thumbs read as ratings: "
+                    + ", ".join(f"{w.iloc[0]!r} = {v}" for w, v in ((up, "1"), (down, "−1")) if len(w)))
+    return out, "; ".join(said)
+
+
 def _ratings_in_words(col: pd.Series) -> tuple[pd.Series, str]:
     """Ratings written with their unit ("4 stars", "4,5 Sterne") or out of a maximum ("3/5"): the number, when every
     non-empty cell of the column is written one of those ways or as a plain number; else the column as it was."""
@@ -435,9 +472,10 @@ def read_interactions(raw: bytes, filename: str, items: bytes | None = None, ite
         src = next((f for f, t in match_columns(df, INTERACTIONS_SCHEMA)[0].items() if t == "rating"), None)
         if src is not None:
             df = df.copy()
-            df[src], said = _ratings_in_words(df[src])
-            if said:
-                notes.append(said)
+            for read in (_ratings_in_symbols, _ratings_in_words):
+                df[src], said = read(df[src])
+                if said:
+                    notes.append(said)
     if named:
         df = _date_and_time(df, subject, notes)
     data = validate(df, INTERACTIONS_SCHEMA, header=named, subject=subject, header_row=header_row)
