@@ -590,6 +590,13 @@ def test_quality_figures_by_hand():
     # prompts from a corpus without capitals or spaces: it had found none and measured every draft from one prompt
     val = "x\n" + "".join(f"{c}京は日本の首都であり、多くの人々が住んでいる大きな都市です。\n" for c in "東西南北")
     assert tq.prompts_from(val, 5) == [f"{c}京は日本の首都であり、" for c in "東西南北"]
+    # indented text (pydoc's "     |  Return …", a docstring's indentation, "> " quotes): no line starts with a capital, so every
+    # draft was measured from the held-out text's first 40 characters, "s/3.11.7/lib/python3.11/fractions.py", and the page read
+    # "Usable drafts 0 %" of one draft (an analyst walkthrough, 2026-12-07)
+    pydoc = "s/3.11.7/lib/python3.11/fractions.py\n\n" + "".join(
+        f"     |  {w} the value of the argument when it is called with a list.\n     |\n" for w in ("Return", "Compute", "Give"))
+    assert tq.prompts_from(pydoc, 5) == [f"{w} the value of the" for w in ("Return", "Compute", "Give")]
+    assert tq.prompts_from("ython3.11/fractions.py\n\n    x = 1\n", 5) == ["x = 1"]  # a line's start, not the middle of one
 
 
 def test_training_records_quality_figures_and_samples():

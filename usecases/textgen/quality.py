@@ -145,15 +145,21 @@ def prompts_from(text: str, n: int) -> list[str]:
     script written without spaces (Chinese, Japanese; no capitals either), the first 12 characters of lines of 24 or more,
     where it had found none and measured every draft from one prompt."""
     out = []
-    for line in text.splitlines()[1:]:  # the validation text may start mid-line
-        ws = line.split()
-        if len(ws) >= 8 and line[:1].isupper():
+    lines = text.splitlines()[1:]  # the validation text may start mid-line
+    for line in lines:
+        # Indented or marked-up lines count by their words: in pydoc's "     |  Return a new …", a docstring's indentation or a
+        # "> " quote no line starts with a capital, so every draft was measured from one prompt, the held-out text's first 40
+        # characters ("s/3.11.7/lib/python3.11/fractions.py") — "Usable drafts 0 %" of one draft (a walkthrough, 2026-12-07).
+        body = line.lstrip(" \t|>*#-•")
+        ws = body.split()
+        if len(ws) >= 8 and body[:1].isupper():
             out.append(" ".join(ws[:5]))
-        elif re.match(f"[{_UNSPACED}]", line[:1]) and len(line.strip()) >= 24:
-            out.append(line.strip()[:12])
+        elif re.match(f"[{_UNSPACED}]", body[:1]) and len(body.strip()) >= 24:
+            out.append(body.strip()[:12])
         if len(out) == n:
             break
-    return out or [text[:40]]
+    first = next((line.strip() for line in lines if line.strip()), "")  # a whole line's start, not the middle of one
+    return out or [first[:40] or text[:40]]
 
 
 # ---- what the page and the business case read ------------------------------------------------------
