@@ -557,6 +557,9 @@ def test_a_batch_with_some_unknown_ids_scores_the_known_users_and_gives_the_new_
     note, twice = out.attrs["notes"]
     assert note.startswith("2 unknown user ids ('new-1', 'new-2'); the model knows") and "most popular items" in note
     assert twice == "1 id appears more than once ('new-1' 2×): each user gets one list, so the output holds 4 users for the file's 5 rows"
+    # one user written twice ("pilot@x.com" and "PILOT@X.COM" in a walkthrough, 2026-12-07) had read "holds 1 users"
+    assert rec.score_file(quick, f"user_id\n{a}\n{a}\n".encode(), "users.csv").attrs["notes"][-1].endswith(
+        "each user gets one list, so the output holds 1 user for the file's 2 rows")
     # a peer serving in the model's place scores its known users; the new ones still get the popular list
     peer = rec.score(quick, [a, "new-1"], using="ease")
     assert peer[peer.user_id == a]["item_id"].tolist() == rec.score(quick, [a], using="ease")["item_id"].tolist()

@@ -187,7 +187,7 @@ def tab_model(active, ev: textgen.TextEvaluation, choice: str) -> None:
                                                          if own else "documentation writer: it knows no facts about your code")
                 + ", it invents names and behaviour, and its drafts need a full rewrite. Use a large pretrained model (the Generate tab's *Use a pretrained model you already have*) for real drafts.")
     if q and q.samples:
-        with st.expander(f"{len(q.samples)} unedited samples ({'prompts from its held-out text' if own else 'fixed prompts'}, {q.sample_settings})"):
+        with st.expander(f"{len(q.samples)} unedited sample{'s' if len(q.samples) != 1 else ''} ({'prompts from its held-out text' if own else 'fixed prompts'}, {q.sample_settings})"):
             for smp in q.samples:
                 st.code(smp.prompt + smp.completion, language=None, wrap_lines=True)
     if len(ev.curve) > 1:

@@ -328,7 +328,7 @@ def resolve_users(ctx: Context, ids: list[str]) -> tuple[np.ndarray, list[str], 
     if len(twice):  # the output had simply had fewer lists than the file had rows (a sweep, 2026-12-06)
         notes.append(f"{len(twice):,} id{'s' if len(twice) > 1 else ''} appear{'' if len(twice) > 1 else 's'} more than once ("
                      + ", ".join(f"{u!r} {c}×" for u, c in twice.head(3).items()) + (" …" if len(twice) > 3 else "")
-                     + f"): each user gets one list, so the output holds {len(counts):,} users for the file's {len(ids):,} rows")
+                     + f"): each user gets one list, so the output holds {len(counts):,} user{'s' if len(counts) != 1 else ''} for the file's {len(ids):,} rows")
     held = [u for u in new_ids if u in short]
     if held:
         notes.append(f"{len(held):,} user{'s' if len(held) > 1 else ''} ({', '.join(map(repr, held[:5]))}{' …' if len(held) > 5 else ''}) "
