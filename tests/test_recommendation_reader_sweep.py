@@ -324,3 +324,12 @@ def test_star_glyphs_and_thumbs_are_read_as_ratings_and_other_words_are_refused_
     with pytest.raises(DataProblem) as exc:
         rec.read_data(_csv(df.assign(rating=np.where(up, "too much", "about right"))), "gss.csv")
     assert "write each rating as a number" in str(exc.value) and "remove the rating column" in str(exc.value), exc.value
+
+
+def test_the_history_writes_stars_only_for_a_scale_of_stars(quick, ml):
+    """A thumbs file (1 / −1) showed a thumbs-down as "-1.0 ★" in the For a user tab's history (an analyst walkthrough,
+    2026-12-07); a 1–10 scale as "8.0 ★". Stars are written for ratings between 0 and 5 only."""
+    assert serving.rating_format(quick) == "%.1f ★"
+    df = _frame(ml, range(1, 31))
+    thumbs = rec.train(rec.Config.quick(), data=rec.read_data(_csv(df.assign(rating=np.where(df.rating >= 3.5, "👍", "👎"))), "t.csv"))
+    assert serving.rating_format(thumbs) == "%.1f"

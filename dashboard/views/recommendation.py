@@ -102,7 +102,7 @@ def tab_user(active, ev) -> None:
     h["title"] = [f"{t} ({y})" if y else t for t, y in zip(h["title"], h["year"])]
     st.dataframe(h[["title", "rating"] if rated else ["title"]], hide_index=True, width="stretch",
                  column_config={"title": st.column_config.TextColumn("Title", width=480),
-                                "rating": st.column_config.NumberColumn("Rating", format="%.1f ★", width=80)})
+                                "rating": st.column_config.NumberColumn("Rating", format=serving.rating_format(active), width=80)})
     st.markdown("**Top-10 recommendations**")
     recs = serving.recommend(active, code, 10, beta=div)
     later = serving.watched_later(active, code)

@@ -97,6 +97,13 @@ def feedback_word(trained: Trained) -> str:
     return "ratings" if trained.card.get("data", {}).get("liked_from_rating") is not None else "interactions"
 
 
+def rating_format(trained: Trained) -> str:
+    """How the history table writes a rating: as stars on a scale of 0 to 5 (MovieLens' "4.5 ★"), as the number alone on any
+    other — a thumbs-down −1 had read "-1.0 ★" and a 1–10 scale "8.0 ★" (an analyst walkthrough, 2026-12-07)."""
+    r = context(trained).train["rating"].dropna()
+    return "%.1f ★" if len(r) and r.min() >= 0 and r.max() <= 5 else "%.1f"
+
+
 def inner_splits_word(trained: Trained) -> str:
     """What every method was tuned on, for the page: "the same inner validation split", or, on a small file (since 2026-12-07,
     ``training.inner_splits_for``), "the same 3 inner validation splits"."""
