@@ -472,6 +472,14 @@ def test_an_own_file_model_shows_its_evaluation_notes_and_a_cli_hint_that_reache
     app.run()
     assert any("does not lead Most popular" in i.value and "no lead for a test to detect" in i.value for i in app.info)
     assert not any(m.label == "Sessions per arm" for m in app.metric)
+    # its figures at the page's three decimals ("NDCG@10 0.96 against 0.962"), and a negative lift said as one: the business
+    # case had read "the model's NDCG@10 is −0.2 % above most-popular" (an analyst walkthrough, 2026-12-07, GSS spending)
+    said = next(i.value for i in app.info if "no lead for a test to detect" in i.value)
+    assert f"(NDCG@10 {fmt.metric(ev.model['ndcg@10'])} against {fmt.metric(ev.baselines['most_popular']['ndcg@10'])})" in said, said
+    monkeypatch.setattr(rb, "evaluation_lift", lambda ev: -0.002)
+    app.run()
+    box = next(i.value for i in app.info if "stated plainly" in i.value)
+    assert "NDCG@10 is 0.2 % below most-popular" in box and "assumed to fall by that difference" in box and "above" not in box, box
 
 
 def test_the_model_in_view_stays_in_view_after_a_visit_to_home(monkeypatch, careers):

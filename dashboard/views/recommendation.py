@@ -305,8 +305,11 @@ def lambda_note(hist: pd.DataFrame, sub: pd.DataFrame, m: dict, k: int) -> str:
 
 def tab_business(active, ev, shared=None) -> rec.Assumptions:
     lift = rb.evaluation_lift(ev)
-    report_ui.say(st.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(lift, 1) if lift is not None else '—'} above "
-            f"most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to rise by that lift times the transfer share "
+    # "is −0.2 % above most-popular" on a questionnaire whose model ranked below it (a walkthrough, 2026-12-07)
+    below = lift is not None and lift < 0
+    report_ui.say(st.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(abs(lift) if below else lift, 1) if lift is not None else '—'} "
+            f"{'below' if below else 'above'} most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to "
+            f"{'fall' if below else 'rise'} by that {'difference' if below else 'lift'} times the transfer share "
             "(the part of an offline lift that carries over online) — an assumption to test with an A/B test, not a measurement.",
             icon=":material/info:")
     a = widgets.assumptions_form(rec.Assumptions(), SPEC.assumptions_prefix, columns=3)
@@ -404,8 +407,8 @@ def tab_ab(ev) -> None:
         daily = rb.sessions_per_day(a)
         if up <= 0 and control in ev.baselines:
             # against most-popular too: a projected −0.1 % had been sized as a test of 3,641 weeks (an analyst walkthrough, 2026-12-07)
-            st.info(f"On these rows the model does not lead {ev.label(control)} (NDCG@10 {fmt.number(ev.model[ev.primary_metric], 3)} against "
-                    f"{fmt.number(ev.baselines[control][ev.primary_metric], 3)}), so there is no lead for a test to detect.",
+            st.info(f"On these rows the model does not lead {ev.label(control)} (NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} against "
+                    f"{fmt.metric(ev.baselines[control][ev.primary_metric])}), so there is no lead for a test to detect.",  # not "0.96 against 0.962"
                     icon=":material/balance:")
             return
         if control == "most_popular":
