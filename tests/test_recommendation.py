@@ -912,6 +912,11 @@ def test_the_revenue_uplift_splits_into_the_best_peer_and_what_the_model_adds():
     assert "(offline NDCG lift over most-popular +" in rec.value(ev, a).headline  # the baseline of the lift named (Home read "+100.5 %" beside "+0.022 vs best baseline")
     worse = dataclasses.replace(ev, model={**ev.model, "ndcg@10": p - 0.01})
     assert f"; {ev.label(peer)} would earn more: {fmt.money(round(peer_rev))}; " in rec.value(worse, a).headline
+    # both below most-popular (GSS spending, an analyst walkthrough, 2026-12-07): "EASE would earn more: −€26" read as a gain
+    below = dataclasses.replace(ev, model={**ev.model, "ndcg@10": pop * 0.99}, baselines={
+        n: {**b, "ndcg@10": pop if n == "most_popular" else pop * (0.995 if n == peer else 0.98)} for n, b in ev.baselines.items()})
+    lost = rb.over_best_peer(below, a)[1]
+    assert lost < 0 and f"; {ev.label(peer)} would lose less: {fmt.money(round(lost))}" in rec.value(below, a).headline
     c = rb.case(rb.evaluation_lift(ev), a)  # revenue is not profit: the headline says what the margin keeps
     assert rec.value(ev, a).headline.endswith(f"; a 40 % margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit, "
                                               f"{fmt.money(c.net[1])} net after the €6.0k/month running cost")  # the tile's net, said

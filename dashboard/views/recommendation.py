@@ -358,7 +358,7 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
                         f"test users), so that part is not measured, and {fmt.money(round(peer_rev), precise=True)} is what these "
                         "rows support." if ev.verdict().winner == "tie" else "."))
         else:  # "would earn €4,583 of the €4,188 … adds −€394" read as a part larger than its whole
-            where = (f"The best peer, {ev.label(peer)}, would earn more on its own: {fmt.money(round(peer_rev), precise=True)}, "
+            where = (f"The best peer, {ev.label(peer)}, would {'earn more' if peer_rev >= 0 else 'lose less'} on its own: {fmt.money(round(peer_rev), precise=True)}, "
                      f"{fmt.money(-shown, precise=True)}/month more than this model's {fmt.money(round(c.revenue[1]), precise=True)} (this "
                      f"model's {ndcgs})"
                      # "€365/month more" stood under "Tie … neither is better" with no word of it (a sweep, 2026-12-07)

@@ -199,7 +199,8 @@ def value(evaluation: Evaluation, assumptions: Assumptions) -> Value:
             # the whole euros the page's paragraph writes, rounded once: €20,549.6 read "€20.5k" here beside the paragraph's
             # "€20,550" (which reads €20.6k; a walkthrough, 2026-12-07)
             headline += (f"; {evaluation.label(peer)} alone would earn {fmt.money(round(peer_rev))} of it" if extra >= 0 else
-                         f"; {evaluation.label(peer)} would earn more: {fmt.money(round(peer_rev))}"
+                         # "would earn more: −€26" beside the model's −€43 read as a gain (a walkthrough, 2026-12-07)
+                         f"; {evaluation.label(peer)} would {'earn more' if peer_rev >= 0 else 'lose less'}: {fmt.money(round(peer_rev))}"
                          + (" at the point estimates (the verdict is a tie)" if evaluation.verdict().winner == "tie" else ""))
         # revenue is not profit (it ended "keeps €9.3k of the model's", the noun lost)
         headline += f"; a {fmt.rate(assumptions.margin)} margin keeps {fmt.money(c.profit[1])}/month of the model's revenue as profit"
