@@ -493,3 +493,25 @@ def test_the_model_in_view_stays_in_view_after_a_visit_to_home(monkeypatch, care
     assert not app.exception, [e.value for e in app.exception]
     assert app.selectbox(key="rec.view").value == "Your file · careers.csv"
     assert any("careers.csv" in c.value for c in app.caption)  # the figures are the own model's
+
+
+def test_the_lambda_chart_names_no_time_scale_without_a_time_weight(monkeypatch):
+    """A flights file with times whose model chose no time weight titled its λ chart "(time weight α 0, τ 300 s; β 0.2)": τ is
+    the time weight's scale, meaningless at α 0 (an analyst walkthrough, 2026-12-07). It reads "no time weight (α 0)"."""
+    import dataclasses
+    import json as _json
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    rows = [(f"plane{u}", f"dest{i}", int(1.36e9 + rng.integers(0, 3e7))) for u in range(60) for i in rng.choice(15, 6, replace=False)]
+    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item", "timestamp"]).to_csv(index=False).encode(), "careers.csv")
+    own = rec.train(dataclasses.replace(rec.Config.quick(), device="cpu"), data=data)
+    own.card["model"]["alpha"] = 0.0  # the model chose no time weight: its card and its tuning history say so
+    for row in own.card["tuning"]["model"]:
+        row["alpha"] = 0.0
+    app = _with_own(monkeypatch, own)
+    titles = [_json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")
+              if "by λ" in _json.loads(c.proto.spec).get("layout", {}).get("title", {}).get("text", "")]
+    assert titles and all("no time weight (α 0)" in t and "τ" not in t for t in titles), titles

@@ -275,7 +275,9 @@ def tab_model(active, ev, choice: str) -> None:
         if len(sub) >= 2:
             fig = px.line(sub.sort_values("lambda"), x="lambda", y=f"val_ndcg@{k}", markers=True, log_x=True, height=260,
                           title=f"Validation NDCG@{k} by λ ("
-                          + (f"time weight α {m['alpha']:g}, τ {m['tau_seconds']:g} s; " if timed else "") + f"β {m['beta']:g})")
+                          # "α 0, τ 300 s": τ means nothing without a time weight (a walkthrough, 2026-12-07), as the settings cell says
+                          + ((f"time weight α {m['alpha']:g}, τ {m['tau_seconds']:g} s; " if m["alpha"] else "no time weight (α 0); ")
+                             if timed else "") + f"β {m['beta']:g})")
             lams = sorted(sub["lambda"].unique())
             fig.update_layout(margin=MARGIN, xaxis_title="λ (L2 penalty, log scale)", yaxis_title=f"validation NDCG@{k}",
                               xaxis=dict(tickmode="array", tickvals=lams, ticktext=[fmt.number(v, 0) for v in lams]))
