@@ -333,3 +333,17 @@ def test_the_history_writes_stars_only_for_a_scale_of_stars(quick, ml):
     df = _frame(ml, range(1, 31))
     thumbs = rec.train(rec.Config.quick(), data=rec.read_data(_csv(df.assign(rating=np.where(df.rating >= 3.5, "👍", "👎"))), "t.csv"))
     assert serving.rating_format(thumbs) == "%.1f"
+
+
+def test_a_titles_file_with_the_interactions_files_german_headers_is_read(ml):
+    """A `Kunde;Artikel;Datum` export trains (German headers, 2026-12-07), but its titles file `Artikel;Name` (UTF-8 with a
+    byte-order mark, semicolons, as Excel saves it) was refused as "missing column item_id … found: Artikel, Name" (an analyst
+    walkthrough, 2026-12-07). The titles file reads the interactions file's names for the item, and Titel / Bezeichnung /
+    titre / nombre for the title."""
+    df = _frame(ml, range(1, 21))
+    inter = _csv(df.rename(columns={"user": "Kunde", "item": "Artikel", "rating": "Bewertung", "timestamp": "Datum"}), sep=";")
+    items = sorted(set(df["item"]))
+    for cols in (("Artikel", "Name"), ("Artikelnummer", "Bezeichnung"), ("produit", "titre"), ("producto", "nombre")):
+        titles = ("\ufeff" + f"{cols[0]};{cols[1]}\n" + "".join(f"{i};Film {i}\n" for i in items)).encode()
+        got = rec.read_data(inter, "export.csv", items=titles, items_name="titel.csv")
+        assert dict(zip(got.items["item_id"], got.items["title"])) == {str(i): f"Film {i}" for i in items}, cols

@@ -50,8 +50,13 @@ INTERACTIONS_SCHEMA = Schema(
 TITLES_SCHEMA = Schema(
     title="item titles file",
     columns=(
-        Column("item_id", "str", unique=True, aliases=("item", "movieid", "movie_id", "id", "product_id")),
-        Column("title", "str", nullable=True, required=True, aliases=("name",)),
+        # the interactions file's names for the item, German, French and Spanish ones included: a `Kunde;Artikel;Datum` export
+        # trained while its titles file `Artikel;Name` was refused as "missing column item_id" (a walkthrough, 2026-12-07)
+        Column("item_id", "str", unique=True, aliases=("item", "movieid", "movie_id", "id", "product_id", "itemid", "product", "artikel",
+                                                       "artikel_id", "artikelnummer", "produkt", "produkt_id", "produit", "article",
+                                                       "producto", "artículo")),
+        Column("title", "str", nullable=True, required=True, aliases=("name", "titel", "bezeichnung", "titre", "nom", "título", "titulo",
+                                                                      "nombre")),
         Column("genres", "str", required=False, nullable=True, aliases=("genre", "category", "categories")),
         Column("year", "float", required=False, nullable=True),
     ),
