@@ -1170,3 +1170,23 @@ def test_the_ab_planners_control_arm_is_called_the_best_peer_only_while_the_mode
     level = rb.control_arms(ev_with(0.8329))["ease"]
     assert level.endswith("(a simpler recommender, level with the model here on NDCG@10)"), level
     assert list(rb.control_arms(_ev())) == ["most_popular"]
+
+
+def test_a_huge_offline_lift_is_capped_where_click_through_reaches_100_percent():
+    """From an analyst walkthrough (2026-12-07): courses of 120 departments, most-popular NDCG@10 0.0011 against the model's
+    0.617, a lift of +55,830 %. × the 30 % transfer share it took a 4 % click-through to 674 %: €12.9M of revenue a month from
+    2M sessions, where every session clicking and converting brings 2M × 8 % × €12 = €1.92M. By hand: the cap is
+    1 / 4 % − 1 = 24 (+2,400 %), revenue 2M × 4 % × 24 × 8 % × €12 = €1,843,200, and the headline says it is a ceiling."""
+    ev = rev.RecEvaluation(usecase="recommendation", primary_metric="ndcg@10", model={"ndcg@10": 0.617},
+                           baselines={"most_popular": {"ndcg@10": 0.0011}, "implicit_als": {"ndcg@10": 0.786}}, data=None)
+    a = rec.Assumptions()
+    c = rb.case(rb.evaluation_lift(ev), a)
+    assert c.uplift == pytest.approx((24.0, 24.0, 24.0)) and c.revenue[1] == pytest.approx(1_843_200)
+    assert all(a.baseline_ctr * (1 + u) <= 1.0 + 1e-12 for u in c.uplift)
+    head = rec.value(ev, a).headline
+    assert "capped where click-through reaches 100 %" in head and "a ceiling, not a projection" in head, head
+    assert "would reach the same ceiling" in head and "alone would earn" not in head, head  # ALS (better) is capped too
+    assert rb.against(ev, a) == pytest.approx((0.04, 24.0))  # the A/B planner's model arm stays a probability
+    assert rb.at_ceiling(ev, a) and rb.at_ceiling(ev, a, "implicit_als")
+    # an ordinary lift is untouched (the shipped model's +100.5 % × 30 %)
+    assert rb.click_uplift(1.005, a) == pytest.approx(0.3015) and not rb.capped(1.005, a)

@@ -515,3 +515,21 @@ def test_the_lambda_chart_names_no_time_scale_without_a_time_weight(monkeypatch)
     titles = [_json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")
               if "by λ" in _json.loads(c.proto.spec).get("layout", {}).get("title", {}).get("text", "")]
     assert titles and all("no time weight (α 0)" in t and "τ" not in t for t in titles), titles
+
+
+def test_a_lift_capped_at_a_100_percent_click_through_is_said_and_sizes_no_test(monkeypatch):
+    """Courses of 120 departments (an analyst walkthrough, 2026-12-07): most-popular scored NDCG@10 0.001, the lift was
+    +55,830 %, and the business case, now capped where click-through reaches 100 %, must say its figures are a ceiling; the
+    A/B planner had answered "Cannot size this test: the uplift must … keep the rate between 0 and 1"."""
+    from usecases.recommendation import business as rb
+
+    monkeypatch.setattr(rb, "at_ceiling", lambda ev, a, name="model": True)
+    monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    box = next(i.value for i in app.info if "stated plainly" in i.value)
+    assert "capped where click-through reaches 100 % — so the figures below are a ceiling, not a projection" in box, box
+    assert any("no test can be sized" in i.value for i in app.info)
+    assert not any(m.label == "Sessions per arm" for m in app.metric) and not any("Cannot size this test" in e.value for e in app.error)
+    assert any("both reach the ceiling of a 100 % click-through" in m.value for m in app.markdown)

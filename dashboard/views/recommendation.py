@@ -309,12 +309,15 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
     lift = rb.evaluation_lift(ev)
     # "is −0.2 % above most-popular" on a questionnaire whose model ranked below it (a walkthrough, 2026-12-07)
     below = lift is not None and lift < 0
-    report_ui.say(st.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(abs(lift) if below else lift, 1) if lift is not None else '—'} "
+    box = st.empty()  # above the assumptions, written once they are read: whether the lift is capped depends on them
+    a = widgets.assumptions_form(rec.Assumptions(), SPEC.assumptions_prefix, columns=3)
+    report_ui.say(box.info, f"**Assumption, stated plainly:** offline, the model's NDCG@10 is {fmt.rate(abs(lift) if below else lift, 1) if lift is not None else '—'} "
             f"{'below' if below else 'above'} most-popular on the held-out {serving.feedback_word(active)}. Online click-through is assumed to "
             f"{'fall' if below else 'rise'} by that {'difference' if below else 'lift'} times the transfer share "
-            "(the part of an offline lift that carries over online) — an assumption to test with an A/B test, not a measurement.",
+            "(the part of an offline lift that carries over online)"
+            + (", capped where click-through reaches 100 % — so the figures below are a ceiling, not a projection" if rb.at_ceiling(ev, a) else "")
+            + " — an assumption to test with an A/B test, not a measurement.",
             icon=":material/info:")
-    a = widgets.assumptions_form(rec.Assumptions(), SPEC.assumptions_prefix, columns=3)
     widgets.reset_button(SPEC.assumptions_prefix)
     v = cache.value(KEY, active, ev, a)
     c = rb.case(lift or 0.0, a)
@@ -351,7 +354,10 @@ def tab_business(active, ev, shared=None) -> rec.Assumptions:
         peer, peer_rev, extra = split
         shown = round(c.revenue[1]) - round(peer_rev)  # whole euros that add up as written ("adds €44.92" beside €4,583 read odd)
         ndcgs = f"NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} vs {fmt.metric(ev.baselines[peer][ev.primary_metric])}"
-        if extra >= 0:
+        if rb.at_ceiling(ev, a) and rb.at_ceiling(ev, a, peer):  # both capped at a 100 % click-through: money cannot rank them
+            where = (f"This model and the best peer, {ev.label(peer)}, both reach the ceiling of a 100 % click-through here, so the money "
+                     "cannot tell them apart; the NDCG verdict above does.")
+        elif extra >= 0:
             where = (f"The best peer, {ev.label(peer)}, would earn {fmt.money(round(peer_rev), precise=True)} of the "
                      f"{fmt.money(round(c.revenue[1]), precise=True)} on its own — that part is the value of any good recommender. Choosing "
                      f"this model rather than it adds {fmt.money(shown, precise=True)}/month (its {ndcgs})"
@@ -407,6 +413,13 @@ def tab_ab(ev) -> None:
                                help="What visitors outside the model's arm see: what runs on your site today.")
         p1, up = rb.against(ev, a, control) or (a.baseline_ctr, c.uplift[1])
         daily = rb.sessions_per_day(a)
+        if control == "most_popular" and rb.at_ceiling(ev, a):
+            # "Cannot size this test: the uplift must … keep the rate between 0 and 1" under a projection of 4 % → 100 % (a
+            # walkthrough, 2026-12-07: most-popular scored NDCG@10 0.001, a lift of +55,830 %)
+            st.info("The projection is capped where click-through reaches 100 % (most-popular scores next to nothing on these rows, so "
+                    "any lift over it is huge): a ceiling, from which no test can be sized. Turn the toggle above off and type the "
+                    "uplift you expect online.", icon=":material/block:")
+            return
         if up <= 0 and control in ev.baselines:
             # against most-popular too: a projected −0.1 % had been sized as a test of 3,641 weeks (an analyst walkthrough, 2026-12-07)
             st.info(f"On these rows the model does not lead {ev.label(control)} (NDCG@10 {fmt.metric(ev.model[ev.primary_metric])} against "
