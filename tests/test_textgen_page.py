@@ -276,6 +276,9 @@ def test_saving_over_another_shared_model_of_that_name_asks_first(tmp_path, monk
     at.session_state["tg.runs"] = {"Your model · notes (this session)": mine}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    # the run's line names its data after the verdict as a sentence ("… on this data. your corpus (…)." had read as a fragment)
+    assert any(m.value.endswith(f"Data: {mine.card['data']['source']}.") and m.value.startswith("**Your model · notes (this session)** — ")
+               for m in at.markdown), [m.value for m in at.markdown if "this session" in m.value]
     warn = next(w.value for w in at.warning if "A shared model named “notes” exists" in w.value)
     assert "saving this one replaces it for every session" in warn
     save = next(b for b in at.button if b.label == "Save to the shared store")

@@ -268,7 +268,8 @@ def tab_train(runs: dict) -> None:
     for label, t in list(runs.items()):
         with st.container(border=True):
             ev = cache.evaluation(KEY, t)
-            st.markdown(f"**{label}** — {ev.verdict().sentence} {t.card['data']['source']}.")
+            # "… on this data. your corpus (tiny.txt; 3,000 characters)." read as a fragment (a walkthrough, 2026-12-07)
+            st.markdown(f"**{label}** — {ev.verdict().sentence} Data: {t.card['data']['source']}.")
             if ev.warning():
                 st.warning(ev.warning(), icon=":material/warning:")
             nm = label.removeprefix("Your model · ").removesuffix(" (this session)")
