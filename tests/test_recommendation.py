@@ -1190,3 +1190,20 @@ def test_a_huge_offline_lift_is_capped_where_click_through_reaches_100_percent()
     assert rb.at_ceiling(ev, a) and rb.at_ceiling(ev, a, "implicit_als")
     # an ordinary lift is untouched (the shipped model's +100.5 % × 30 %)
     assert rb.click_uplift(1.005, a) == pytest.approx(0.3015) and not rb.capped(1.005, a)
+
+
+def test_a_file_with_no_catalogue_is_refused_before_tuning_saying_what_it_lacks():
+    """480 students of 120 departments, at most 4 to a course (an analyst walkthrough, 2026-12-07): the page said "Ready to
+    train", and the run failed after tuning every method with "fewer than 2 items have 5 or more training users; add data".
+    It is refused before any method is tuned, with the count of items and the most users any item has."""
+    rng = np.random.default_rng(3)
+    rows = [(f"S{d:03d}{s}", c) for d in range(120) for s in range(4)
+            for c in rng.choice([f"D{d:03d}-C{c}" for c in range(8)], 6, replace=False)]
+    data = rec.read_data(pd.DataFrame(rows, columns=["user", "item"]).to_csv(index=False).encode(), "courses.csv")
+    steps = []
+    with pytest.raises(DataProblem) as exc:
+        rec.train(rec.Config(), data=data, progress=lambda *a: steps.append(a))
+    assert not steps  # nothing tuned
+    msg = str(exc.value)
+    assert re.search(r"only 0 of its [\d,]+ items have 5 or more users in the training part \(the most any item has is 4\)", msg), msg
+    assert "add interactions so that items are shared by at least 5 users" in msg
