@@ -64,10 +64,12 @@ def roc_pr(ev) -> tuple[go.Figure, go.Figure]:
     return roc, pr
 
 
-def confusion(cm: np.ndarray, threshold: float, rows: str = "Test rows", title: str | None = None,
+def confusion(cm: np.ndarray, threshold: float | str, rows: str = "Test rows", title: str | None = None,
               columns: tuple[str, str] = ("Not flagged", "Flagged")) -> go.Figure:
+    """``threshold``: a number, or the words saying which thresholds the counts were taken at (:func:`fb.counted_at`)."""
+    at = threshold if isinstance(threshold, str) else f"at threshold {fb.threshold_text(threshold)}"
     fig = px.imshow(cm, x=list(columns), y=["Legitimate", "Fraud"], text_auto=",", color_continuous_scale="Blues",
-                    title=title or f"{rows} at threshold {fb.threshold_text(threshold)}", height=330)
+                    title=title or f"{rows} {at}", height=330)
     fig.update_layout(margin=MARGIN, coloraxis_showscale=False)
     return fig
 

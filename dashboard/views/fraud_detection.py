@@ -84,6 +84,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                        + (f" · the team works the alerts scored {fb.threshold_text(op.worked_from)} and above, highest first" if op.capped
                           and math.isfinite(op.worked_from) else " · the team has room for none of the alerts" if op.capped else ""))
         week, its = fb.test_period(ev)
+        no_money = fb.no_fraud_money(ev)  # no amount column, or every fraud at €0: each fraud counts at the average amount
         share = fb.money_share_text(op, a)  # as many decimals as the product written out needs to give the losses prevented
         kpis = [
             # per month like the tiles beside it: "232 — test week, of 423" stood beside "€37.1k per month" and "30 per day"
@@ -96,9 +97,9 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
              f"({fmt.rate(op.recall)} of the frauds); "
              + ((f"they carry {share} of the fraud amount"
                  + (", since larger frauds are caught more often" if op.amount_recall > op.recall + 0.005 else
-                    ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")) if ev.has_amount else
+                    ", since smaller frauds are caught more often" if op.amount_recall < op.recall - 0.005 else "")) if not no_money else
                 # no amount column: no "fraud amount" to carry a share of (an analyst walkthrough, 2026-12-07)
-                f"the file has no amount column, so each counts at the average €{fmt.number(a.avg_fraud_amount)}")
+                f"{no_money}, so each counts at the average €{fmt.number(a.avg_fraud_amount)}")
              + f", and {fmt.rate(a.recovery_share)} of it is recovered: {share} × "
              f"{fmt.count(op.month['frauds'])} × €{fmt.number(a.avg_fraud_amount)} × {fmt.rate(a.recovery_share)}."),
             ("Alerts", fb.alerts_text(op.alerts_per_day),
@@ -134,7 +135,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                    f"({fb.rate_words(a)}, €{fmt.number(a.avg_fraud_amount)} each); net value is after the system's running cost. "
                    f"The frauds caught a month (the Business case's figure) apply the recall measured on the {week}, where the model "
                    f"caught {fmt.count(op.caught)} of {fmt.count(op.frauds)} frauds.")
-        report_ui.say(st.caption, fb.prevented_text(op, a, ev.has_amount) + " "
+        report_ui.say(st.caption, fb.prevented_text(op, a, ev.has_amount, no_money) + " "
                    + ("**Precision** is not defined: no payment of the test rows is flagged at this threshold." if not op.alerts else
                       f"**Precision** {op.precision_text} is at your fraud rate; on the {week}, where "
                       f"{fmt.rate(op.test_fraud_share)} of payments are fraud, the same alerts are "
@@ -168,8 +169,8 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
                            f"{fmt.number(op.per_false_alert_per_day, 1)} to a day." if op.per_false_alert_per_day else "."))
         report_ui.kpis([(f"{k[0]} ({k[2]})", k[1]) for k in kpis])
         synth = "; simulated data" if ev.data.synthetic else ""
-        money = ("Amounts in €" if ev.has_amount else  # none to be in € (an analyst walkthrough, 2026-12-07)
-                 f"No amount column: every fraud counts at the average €{fmt.number(a.avg_fraud_amount)}")
+        money = ("Amounts in €" if not no_money else  # none to be in € (an analyst walkthrough, 2026-12-07)
+                 f"{fmt.sentence(no_money)}: every fraud counts at the average €{fmt.number(a.avg_fraud_amount)}")
         st.caption(f"Data: {ev.data.source}. Split: {ev.data.split}. {money}{synth}. Figures per month and per day are at your volume "
                    f"and fraud rate ({fb.rate_words(a)} of payments, €{fmt.number(a.avg_fraud_amount)} each): the test rows' per-class rates "
                    "carry over, their fraud rate does not.")
@@ -250,7 +251,7 @@ def model_tab(tab, ev, active, op: fb.Operating, choice: str, runs: dict) -> Non
         # the counts are the test week's, beside tiles per day and per month: the title says so ("Test rows" left the scale to
         # guess; a walkthrough, 2026-12-07)
         period = fb.test_period(ev)[0]
-        c1.plotly_chart(charts.confusion(fcharts.confusion(op), op.threshold,  # under a cap, the counts are the worked alerts'
+        c1.plotly_chart(charts.confusion(fcharts.confusion(op), fb.counted_at(op),  # under a cap, the counts are the worked alerts'
                                          rows=f"{period[:1].upper()}{period[1:]}, counted",
                                          title=f"{period[:1].upper()}{period[1:]}, counted: the alerts your team works (scores from "
                                                f"{fb.threshold_text(op.flags_from)})" if op.capped else None,

@@ -634,6 +634,17 @@ def thresholds_text(pooled: float, per_fold) -> str:
     return f"{threshold_text(pooled)} (test rows: {span} per fold)"
 
 
+def counted_at(op: "Operating") -> str:
+    """Which thresholds the test rows' counts (the confusion matrix) were taken at: "at threshold 0.954", or "at each fold's own
+    threshold (0.932–0.955)" when the folds' thresholds are not the one new payments are scored at — a 5-fold file's matrix
+    had been titled "counted at threshold 0.954" above counts taken at 0.932 to 0.955 (an analyst walkthrough, 2026-12-07)."""
+    folds = sorted({float(t) for t in op.thresholds})
+    if not folds or (len(folds) == 1 and threshold_text(folds[0]) == threshold_text(op.threshold)):
+        return f"at threshold {threshold_text(op.threshold)}"
+    span = threshold_text(folds[0]) if len(folds) == 1 else f"{threshold_text(folds[0])}–{threshold_text(folds[-1])}"
+    return f"at each fold's own threshold ({span})"
+
+
 def threshold_text(t: float) -> str:
     """A threshold to three decimals, or four when three would read 1.000 (flag nothing) for 0.9999."""
     return f"{t:.3f}" if t >= 1 or f"{t:.3f}" != "1.000" else f"{t:.4f}" if f"{t:.4f}" != "1.0000" else f"{t:.6f}"
@@ -715,19 +726,34 @@ def money_share_text(op: "Operating", a: FraudAssumptions) -> str:
     return fmt.rate(op.amount_recall)
 
 
-def prevented_text(op: "Operating", a: FraudAssumptions, has_amount: bool = True) -> str:
+def no_fraud_money(ev) -> str:
+    """Why the losses prevented count each fraud at the assumed average amount, not the money the file's frauds moved: the
+    file has no amount column, or every fraud of its test rows has an amount of 0 ("" when their money is counted). With no
+    fraud money the shares fall back to shares of frauds (:func:`cutoffs`), which the page had called "1.69 % of the fraud
+    money flagged" on AER::CreditCard's declined applications, each of €0 (an analyst walkthrough, 2026-12-07, later)."""
+    if not ev.has_amount:
+        return "the file has no amount column"
+    if not (np.asarray(ev.test.amount)[np.asarray(ev.test.y) == 1] > 0).any():
+        return "every fraud in the file has an amount of 0"
+    return ""
+
+
+def prevented_text(op: "Operating", a: FraudAssumptions, has_amount: bool = True, no_money: str = "") -> str:
     """The Overview's "**Losses prevented** = share × frauds a month × amount × recovered = €…", multiplying out as written.
     Without an amount column the share is one of frauds, not of fraud money: a file without one (its "Montant (EUR)" not yet
-    read as the amount) had read "0.2 % of the fraud money flagged" (an analyst walkthrough, 2026-12-07)."""
+    read as the amount) had read "0.2 % of the fraud money flagged" (an analyst walkthrough, 2026-12-07). ``no_money``
+    (:func:`no_fraud_money`) says why there is no fraud money, where there is an amount column."""
     from usecases.core import fmt
 
     share = money_share_text(op, a)
-    if has_amount:
+    if not has_amount and not no_money:
+        no_money = "the file has no amount column"
+    if not no_money:
         head = (f"{share} of the fraud money flagged"
                 + (f" (more than the {fmt.rate(op.recall)} of frauds: larger frauds are caught more often)" if op.amount_recall > op.recall + 0.005 else
                    f" (less than the {fmt.rate(op.recall)} of frauds: smaller frauds are caught more often)" if op.amount_recall < op.recall - 0.005 else ""))
     else:
-        head = f"{share} of the frauds flagged (the file has no amount column, so every fraud counts at the average amount)"
+        head = f"{share} of the frauds flagged ({no_money}, so every fraud counts at the average amount)"
     return (f"**Losses prevented** = {head} × {fmt.count(op.month['frauds'])} frauds a month × €{fmt.number(a.avg_fraud_amount)} × "
             f"{fmt.rate(a.recovery_share)} recovered = {fmt.money(op.month['prevented'])}.")
 
