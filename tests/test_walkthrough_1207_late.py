@@ -63,3 +63,28 @@ def test_the_confusion_matrix_says_the_per_fold_thresholds_its_counts_were_taken
     assert fb.counted_at(folds) == "at each fold's own threshold (0.932–0.955)"
     assert fb.counted_at(dataclasses.replace(op, thresholds=(0.95, 0.95), threshold=0.954)) == "at each fold's own threshold (0.950)"
 
+
+def test_the_too_few_inputs_refusal_suggests_only_columns_for_fields_that_count():
+    """survival::pbc (liver disease, no vital signs) with its stage as the level was told "'ast' (as Diastolic BP?)": the
+    diastolic BP is none of the six signs the refusal counts, so mapping it (and AST is an enzyme) could not help."""
+    rng = np.random.default_rng(0)
+    n = 120
+    df = pd.DataFrame({"age": rng.integers(30, 80, n), "sex": rng.choice(["f", "m"], n), "ast": rng.integers(30, 180, n),
+                       "bili": np.round(rng.lognormal(0, 1, n), 1), "level": rng.integers(1, 5, n)})
+    with pytest.raises(triage.records.DataProblem) as exc:
+        triage.read_data(df.to_csv(index=False).encode(), "pbc.csv")
+    msg = str(exc.value)
+    assert "only Age, Sex are recorded" in msg and "'ast'" not in msg and "Diastolic" not in msg, msg
+
+
+def test_a_level_column_is_not_suggested_as_an_input():
+    """DAAG::headInjury with its severity in words under "level" ('mild', 'moderate', 'severe') was told "Not used: 'level'
+    (may be Mental status (AVPU): map it there if it is)" — the column the guess had just said holds the levels."""
+    from usecases.triage.mapping import guess_mapping
+
+    n = 60
+    df = pd.DataFrame({"age": np.arange(n) % 70 + 18, "complaint": ["head injury, vomiting"] * n,
+                       "level": np.array(["mild", "moderate", "severe"])[np.arange(n) % 3]})
+    g = guess_mapping(df)
+    assert "level" not in g.maybe, g.maybe
+    assert not any("may be Mental status" in line for line in g.lines()), g.lines()

@@ -533,7 +533,9 @@ def maybe_inputs(df: pd.DataFrame, mapping: Mapping) -> dict[str, str]:
         if col in taken:
             continue
         name = _bare_name(col)
-        if len(name) < 2:
+        if len(name) < 2 or any(name in ALIASES[label] for label in LABELS):
+            # a column named as a level is none of the inputs: headInjury's 'level' of mild / moderate / severe had been
+            # offered as the mental status ("level" of consciousness; an analyst walkthrough, 2026-12-07, later)
             continue
         vals = _values(df[col], limit=200)
         if not vals:

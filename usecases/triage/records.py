@@ -619,7 +619,9 @@ def read_records(raw: bytes, filename: str, mapping: Mapping | None = None, *, r
     except DataProblem as exc:
         # the refusal named the fields recorded, not the unused 'hrtrate' that held the heart rate (an analyst walkthrough,
         # 2026-12-07): the columns left out that may hold a missing input are named, with where to map them
-        maybe = maybe_inputs(df, mapping)
+        # only for the fields the refusal counts: pbc's liver enzyme 'ast' had been offered "as Diastolic BP?", which no
+        # mapping could have made enough (an analyst walkthrough, 2026-12-07, later)
+        maybe = {c: f for c, f in maybe_inputs(df, mapping).items() if f == "complaint" or f in VITALS}
         if not maybe:
             raise
         raise DataProblem(exc.problems[0] + " — the file has columns not used that may hold one: " + ", ".join(
