@@ -88,3 +88,86 @@ def test_a_level_column_is_not_suggested_as_an_input():
     g = guess_mapping(df)
     assert "level" not in g.maybe, g.maybe
     assert not any("may be Mental status" in line for line in g.lines()), g.lines()
+
+
+def test_news2_gives_no_level_where_fewer_than_three_of_its_signs_are_recorded():
+    """DAAG::headInjury (complaints, no vital signs) scored every patient "news2_level 5" — NEWS2 run on nothing, every sign
+    missing scored 0 — beside "head injury; GCS decreasing; open skull fracture"; the evaluation's NEWS2 row (accuracy 0.000,
+    under-triage 1.000) stood as a baseline with no word."""
+    from tests.triage_support import cohort_csv, shipped
+
+    t = shipped()
+    if t is None:
+        pytest.skip("no shipped triage checkpoint")
+    signs = ("avpu", "sbp", "dbp", "hr", "rr", "temp", "spo2")
+    recs = triage.read_data(cohort_csv(200, 5, drop=(*signs, "nurse_level")), "complaints-only.csv")
+    scored = triage.score(t, recs.frame)
+    assert scored["news2_level"].isna().all(), scored["news2_level"].value_counts(dropna=False)
+    assert scored["suggested_level"].notna().all()  # the model still reads the complaints
+    # two of its signs recorded: still too few; three: NEWS2 runs
+    two = triage.read_data(cohort_csv(200, 5, drop=("avpu", "sbp", "dbp", "temp", "spo2", "nurse_level")), "two.csv")
+    assert triage.score(t, two.frame)["news2_level"].isna().all()
+    three = triage.read_data(cohort_csv(200, 5, drop=("avpu", "dbp", "temp", "spo2", "nurse_level")), "three.csv")
+    full = three.frame[["sbp", "hr", "rr"]].notna().all(axis=1)  # per patient: a row missing one of the three has two
+    news2 = triage.score(t, three.frame)["news2_level"]
+    assert news2[full].notna().all() and news2[~full].isna().all() and full.sum() > 150
+    # the evaluation: no NEWS2 row without a sign, a word on one of two signs, none with three
+    assert "news2" not in triage.evaluate(t, data=recs).baselines
+    ev = triage.evaluate(t, data=two)
+    said = [n for n in ev.notes if n.startswith("NEWS2 reads six signs")]
+    assert "news2" in ev.baselines and said and "records only Respiratory rate and Heart rate" in said[0], ev.notes
+    assert "not a stand-in for triage" in said[0]
+    assert not any(n.startswith("NEWS2 reads") for n in triage.evaluate(t, data=three).notes)
+    # rows run without their inputs are shown, never marked best: the ESI-style rule's over-triage of 0.000 (everyone at
+    # level 5) had been green on the page beside its under-triage of 0.945
+    assert ev.no_baselines() == ["news2"] and triage.evaluate(t, data=recs).no_baselines() == ["esi_rule"]
+    assert triage.evaluate(t, data=three).no_baselines() == []
+
+
+def test_a_row_that_is_no_baseline_is_never_marked_best():
+    from dashboard.components.widgets import best_cells
+
+    values = pd.DataFrame({"κ": [0.799, 0.802, 0.0], "over": [0.053, 0.052, 0.0]}, index=["model", "LR", "ESI-style rule"])
+    shown = values.map(lambda v: f"{v:.3f}")
+    best = best_cells(values, shown, lower_better=["over"], skip=["ESI-style rule"])
+    assert best["over"].tolist() == [False, True, False] and best["κ"].tolist() == [False, True, False]
+    assert best_cells(values, shown, lower_better=["over"])["over"].tolist() == [False, False, True]  # as it was
+
+
+def test_the_level_one_figure_is_not_held_against_a_rule_that_is_no_baseline():
+    """DAAG::headInjury without a nurse level or a vital sign: "Level 1 alone (91 patients): the model under-triages 41, fewer
+    than the ESI-style rule (91)" stood as a grey caption — comfort from a rule the page calls no stand-in for triage."""
+    from usecases.core.spec import DataInfo
+    from usecases.triage.evaluation import build
+
+    rng = np.random.default_rng(0)
+    y = rng.choice([1, 2, 3], 300, p=[0.1, 0.3, 0.6])
+    model = np.where((y == 1) & (rng.random(300) < 0.45), 2, y)  # about 45 % of level 1 under-triaged
+    probs = np.eye(5)[model - 1] * 0.9 + 0.02
+    data = DataInfo(source="your file", rows=300, split="hand")
+    ev = build(y=y, probs={"model": probs}, rule_levels={"esi_rule": np.full(300, 5)}, data=data, recorded=("age", "complaint"))
+    text, warn = ev.most_urgent()
+    n1, missed = int((y == 1).sum()), int(((y == 1) & (model > 1)).sum())
+    assert warn and text.startswith(f"Level 1 alone ({n1} patients): the model under-triages {missed} (")
+    assert "no baseline to hold that against" in text and "fewer than" not in text, text
+    assert ev.caveat() == text  # the command line's "but:" line and Home's card say it too
+    # with the rule's inputs recorded, the comparison stands as before
+    fit = build(y=y, probs={"model": probs}, rule_levels={"esi_rule": np.full(300, 5)}, data=data,
+                recorded=("complaint", "avpu", "spo2", "sbp", "hr"))
+    assert "fewer than the ESI-style rule" in fit.most_urgent()[0] and not fit.most_urgent()[1]
+
+
+def test_a_scale_of_fewer_levels_is_not_told_to_say_what_it_said():
+    """headInjury's mild / moderate / severe, mapped to 3, 2 and 1 in the mapping file, read "No patient at levels 4, 5 … a scale
+    of fewer levels? Say which level each value is (a mapping file's "codes")" — what the mapping had just done."""
+    n = 90
+    df = pd.DataFrame({"age": np.arange(n) % 70 + 18, "complaint": ["head injury"] * n,
+                       "level": np.array(["mild", "moderate", "severe"])[np.arange(n) % 3]})
+    mapping = '{"columns": {"level": "level", "age": "age", "complaint": "complaint"}, "codes": {"level": {"severe": 1, "moderate": 2, "mild": 3}}}'
+    recs = triage.read_data(df.to_csv(index=False).encode(), "head.csv", mapping)
+    said = [x for x in recs.notes if x.startswith("No patient at levels 4, 5")]
+    assert said and "Say which level" not in said[0], recs.notes
+    coded = df.assign(level=df["level"].map({"severe": 1, "moderate": 2, "mild": 3}))
+    said = [x for x in triage.read_data(coded.to_csv(index=False).encode(), "coded.csv").notes if x.startswith("No patient at levels 4, 5")]
+    assert said and said[0].endswith("Say which level each value is (the page's level boxes under the column mapping; a mapping file's "
+                                     "\"codes\")"), said

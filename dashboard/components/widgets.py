@@ -191,9 +191,11 @@ def reset_button(prefix: str, label: str = "Reset to defaults") -> None:
 
 
 def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: Iterable[str] = (), labels: dict[str, str] | None = None,
-               extra_rows: list[tuple[str, dict]] | None = None, metric_labels: dict[str, str] | None = None) -> pd.DataFrame:
+               extra_rows: list[tuple[str, dict]] | None = None, metric_labels: dict[str, str] | None = None,
+               unmarked: Iterable[str] = ()) -> pd.DataFrame:
     """Model vs every baseline on the same rows: the verdict in one sentence, then a table whose primary
-    metric carries its min–max over folds. Returns the (unformatted) table for the report."""
+    metric carries its min–max over folds. Returns the (unformatted) table for the report. ``unmarked``: baselines (by name)
+    shown but never marked best — a rule run without its inputs."""
     from usecases.core import fmt
 
     v = ev.verdict()
@@ -240,7 +242,8 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
         display[c] = shown[c].map(fmt.metric)
     tied = ([(labels or {}).get(n, ev.label(n)) for n in ("model", v.best_baseline)]  # the verdict's tie: both rows are marked
             if v.tie and v.best_baseline is not None else ())
-    best = best_cells(shown[num_shown], display[num_shown], low, tie=(primary, tied)).reindex(columns=shown.columns, fill_value=False)
+    skip = [(labels or {}).get(n, ev.label(n)) for n in unmarked]
+    best = best_cells(shown[num_shown], display[num_shown], low, tie=(primary, tied), skip=skip).reindex(columns=shown.columns, fill_value=False)
     style = display.style.apply(lambda _: best.replace({True: "background-color: #dcfce7", False: ""}), axis=None)
     config = {spread_col: st.column_config.TextColumn(help=f"The {primary} of each "
                                                             f"model over the {ev.spread_unit}: lowest – highest")} if ev.folds else None
@@ -249,19 +252,21 @@ def comparison(ev: Any, *, metrics: Iterable[str] | None = None, lower_better: I
 
 
 def best_cells(values: pd.DataFrame, shown: pd.DataFrame, lower_better: Iterable[str] = (),
-               tie: tuple[str, Iterable[str]] = ("", ())) -> pd.DataFrame:
+               tie: tuple[str, Iterable[str]] = ("", ()), skip: Iterable[str] = ()) -> pd.DataFrame:
     """Which cells to highlight as the best of their column: every cell that reads the same as the best one as displayed (two
     over-triage rates of 0.042 — 0.0418 and 0.0423 — had one highlighted and the other not). ``tie``: (the primary metric's
     column, the rows the verdict calls a tie) — when one of them is that column's best, both are marked there, not the larger
     point estimate alone (the model's κ 0.912 was highlighted under "Tie: … 0.912 vs LightGBM 0.911 … neither is better"); a row
-    better than both (a published figure, nurse + model) keeps its mark alone."""
+    better than both (a published figure, nurse + model) keeps its mark alone. ``skip``: rows never marked, nor counted as a
+    column's best (a rule run without its inputs: every patient at level 5 is no best over-triage)."""
     low = set(lower_better)
     best = pd.DataFrame(False, index=values.index, columns=values.columns)
+    skipped = values.index.isin(list(skip))
     for c in values.columns:
-        col = values[c]
+        col = values[c].where(~skipped)
         if col.notna().any():
             top = col.idxmin() if c in low else col.idxmax()
-            best[c] = col.notna() & (shown[c] == shown[c].loc[top])
+            best[c] = col.notna() & (shown[c] == shown[c].loc[top]) & ~skipped
     column, rows = tie
     rows = list(rows)
     if rows and column in best and best.loc[best.index.isin(rows), column].any():  # a row better than both keeps its mark alone

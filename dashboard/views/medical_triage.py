@@ -153,7 +153,8 @@ def _num_kw() -> dict:
 def tab_model(active, ev, choice) -> None:
     st.subheader("Model vs tuned peers, rules and nurse — the same patients")
     table = widgets.comparison(ev, metrics=METRICS, lower_better=LOWER_BETTER, metric_labels=METRIC_NAMES,
-                               extra_rows=[("Nurse + model (the more urgent of the two)", ev.assisted)] if ev.assisted else None)
+                               extra_rows=[("Nurse + model (the more urgent of the two)", ev.assisted)] if ev.assisted else None,
+                               unmarked=ev.no_baselines())
     # the returned table keeps the metric names: renamed first, so the labels' "metric" format applies (the report had written
     # 0.0664 beside the page's 0.066, an exports sweep, 2026-12-06)
     report_ui.table(fmt.table(table.rename(columns=METRIC_NAMES), {v: "metric" for v in METRIC_NAMES.values()}),

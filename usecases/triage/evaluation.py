@@ -63,6 +63,17 @@ class TriageEvaluation(Evaluation):
         :func:`rule_unfit`)."""
         return rule_unfit(self.recorded) if "esi_rule" in self.rule_levels else []
 
+    def no_baselines(self) -> list[str]:
+        """The rule rows run without most of their inputs (:func:`rule_note`): shown, but no best value of a column — the ESI-style
+        rule without a sign had the table's best over-triage, 0.000, marked green beside its under-triage of 0.945 (it puts nearly
+        everyone at level 5; an analyst walkthrough, 2026-12-07, later)."""
+        from .records import MIN_VITALS
+
+        out = ["esi_rule"] if self.rule_missing() else []
+        if "news2" in self.rule_levels and self.recorded is not None and len(set(NEWS2_SIGNS) & set(self.recorded)) < MIN_VITALS:
+            out.append("news2")
+        return out
+
     def calibration(self) -> list[dict]:
         return calibration_table(self.probs["model"], self.y)
 
@@ -118,6 +129,18 @@ class TriageEvaluation(Evaluation):
                 "p": binomtest(only_m, only_m + only_o).pvalue if only_m + only_o else 1.0,
                 "both": int((np.minimum(lm, lo) > 1).sum()), "who": who, "short": short}
 
+    def _no_level_one_baseline(self, other: str | None = None) -> bool:
+        """The level-1 comparison would be with the ESI-style rule run without most of its inputs (no nurse level)."""
+        return (other or ("nurse" if self.has_nurse else "esi_rule")) == "esi_rule" and "esi_rule" in self.no_baselines()
+
+    def _alone(self, c: dict) -> str:
+        """The level-1 figure when there is no one to hold it against: DAAG::headInjury's 91 most urgent patients read "the model
+        under-triages 41, fewer than the ESI-style rule (91)", a caption of comfort from a rule that put everyone at level 5 and
+        that the page calls no baseline (an analyst walkthrough, 2026-12-07, later)."""
+        return (f"{level_name(1, self.file_most_urgent).capitalize()} alone ({c['patients']} patients): the model under-triages {c['model']} "
+                f"({fmt.rate(c['model'] / c['patients'])}), and there is no baseline to hold that against — the file has no nurse level, "
+                f"and the ESI-style rule, run without most of what it reads, under-triages {c['other']}.")
+
     def most_urgent(self, other: str | None = None) -> tuple[str, bool] | None:
         """``(sentence, model_worse)`` on the level-1 (most urgent) patients alone: the levels 1–2 figure pools 1 with the far
         larger level 2, so a model that is better there can still under-triage more level-1 patients than the nurse. Counts
@@ -126,6 +149,8 @@ class TriageEvaluation(Evaluation):
         c = self._level_one(other)
         if c is None:
             return None
+        if self._no_level_one_baseline(other):
+            return self._alone(c), c["model"] > 0
         verdict = "more than" if c["model"] > c["other"] else "fewer than" if c["model"] < c["other"] else "as many as"
         text = (f"{level_name(1, self.file_most_urgent).capitalize()} alone ({c['patients']} patients): the model under-triages {c['model']}, {verdict} the {c['who']} "
                 f"({c['other']}); {c['only_model']} only the model missed and {c['only_other']} only the {c['short']} missed "
@@ -137,6 +162,8 @@ class TriageEvaluation(Evaluation):
         """Home's card and the CLI: the level-1 count of :meth:`most_urgent`, when the model under-triages more level-1
         patients than the nurse (or, without one, the ESI-style rule) — "" otherwise."""
         c = self._level_one()
+        if c is not None and c["model"] and self._no_level_one_baseline():
+            return self._alone(c)
         if c is None or c["model"] <= c["other"]:
             return ""
         return (f"On {level_name(1, self.file_most_urgent)} alone the model under-triages more patients than the {c['who']}: {c['model']} vs {c['other']} of "
@@ -219,15 +246,31 @@ def listed(items) -> str:
     return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + (items[-1] if items else "")
 
 
+NEWS2_SIGNS = ("rr", "spo2", "sbp", "hr", "avpu", "temp")  # what NEWS2 reads (rules.news2_parts); each one missing scores 0
+
+
 def rule_note(recorded, rule_levels: dict, y) -> list[str]:
-    """The Model tab's and ``evaluate``'s word on an ESI-style rule row computed without most of its inputs."""
+    """The Model tab's and ``evaluate``'s word on an ESI-style rule row computed without most of its inputs, and on a NEWS2 row
+    computed from fewer than 3 of its six signs (DAAG::headInjury, complaints alone: NEWS2 put every patient at level 5 and its
+    row of 0.000 stood as a baseline without a word; an analyst walkthrough, 2026-12-07, later)."""
+    from .mapping import FIELD_LABELS
+    from .records import MIN_VITALS
+
+    def right(name: str) -> str:
+        return fmt.rate(float((np.asarray(rule_levels[name]) == np.asarray(y)).mean()) if len(y) else float("nan"))
+
+    out = []
     missing = rule_unfit(recorded) if "esi_rule" in rule_levels else []
-    if not missing:
-        return []
-    acc = float((np.asarray(rule_levels["esi_rule"]) == np.asarray(y)).mean()) if len(y) else float("nan")
-    return [f"The ESI-style rule reads the chief complaint and six signs; this file does not record {listed(missing)}, so its row "
-            f"is the rule run without them (levels right for {fmt.rate(acc)} of the scored "
-            "patients), not a stand-in for triage — nothing on this page is priced against it"]
+    if missing:
+        out.append(f"The ESI-style rule reads the chief complaint and six signs; this file does not record {listed(missing)}, so its "
+                   f"row is the rule run without them (levels right for {right('esi_rule')} of the scored "
+                   "patients), not a stand-in for triage — nothing on this page is priced against it")
+    have = [FIELD_LABELS[c] for c in NEWS2_SIGNS if recorded is not None and c in set(recorded)]
+    if "news2" in rule_levels and recorded is not None and len(have) < MIN_VITALS:
+        out.append(f"NEWS2 reads six signs ({listed(FIELD_LABELS[c] for c in NEWS2_SIGNS)}), each one not recorded scoring 0; this file "
+                   + (f"records only {listed(have)}" if have else "records none of them") + f", so its row is NEWS2 run without them "
+                   f"(levels right for {right('news2')} of the scored patients), not a stand-in for triage")
+    return out
 
 
 def build(*, y, probs: dict, rule_levels: dict, data: DataInfo, fold=None, val_y=None, val_probs=None, notes=(),
@@ -311,7 +354,7 @@ def guess_note(y: np.ndarray, model_levels: np.ndarray, under_cost: float, file_
 
 
 _COMPUTED_NOTES = ("The model suggests level ", "The model's levels are right for ", "Levels here are on the app's scale",
-                   "The ESI-style rule reads the chief complaint")  # made by build: not carried into a rebuild
+                   "The ESI-style rule reads the chief complaint", "NEWS2 reads six signs")  # made by build: not carried into a rebuild
 
 
 def replace_data(ev: TriageEvaluation, **changes) -> TriageEvaluation:

@@ -144,9 +144,11 @@ def rule_levels(df: pd.DataFrame) -> dict[str, np.ndarray]:
     """The rule baselines' levels (only when the rows record a vital sign or a complaint the rules can read —
     on a file without them a rule would score everyone level 5, which compares nothing) and the nurse's."""
     out = {}
-    readable = any(df[c].notna().any() for c in VITALS) or bool(df["complaint"].fillna("").map(match_complaint).notna().any())
-    if readable:
-        out.update({"news2": news2_level(df), "esi_rule": esi_level(df)})
+    signs = any(df[c].notna().any() for c in VITALS)
+    if signs or bool(df["complaint"].fillna("").map(match_complaint).notna().any()):
+        out["esi_rule"] = esi_level(df)
+    if signs:  # NEWS2 reads the signs alone: DAAG::headInjury's complaints without one had a NEWS2 row of everyone at level 5
+        out["news2"] = news2_level(df)  # (an analyst walkthrough, 2026-12-07, later)
     if "nurse_level" in df and len(df) and df["nurse_level"].notna().all():
         out["nurse"] = df["nurse_level"].to_numpy(int)
     return out

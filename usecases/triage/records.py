@@ -382,8 +382,10 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, *, require_labels: bool = 
                 notes.append(f"No patient at level{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} of 1–5 in {raw.name!r}: "
                              f"the model cannot suggest {'them' if len(missing) > 1 else 'it'}"
                              + (", and the figures for levels 1–2 rest on level 2 alone" if 1 in missing and 2 in seen else "")
-                             + (" — a scale of fewer levels? Say which level each value is (a mapping file's \"codes\")"
-                                if len(seen) <= 3 else ""))
+                             # not to a user who said which level each value is: DAAG::headInjury's mild / moderate / severe,
+                             # mapped to 3, 2, 1, had been told to say it (an analyst walkthrough, 2026-12-07, later)
+                             + (" — a scale of fewer levels? Say which level each value is (the page's level boxes under the "
+                                "column mapping; a mapping file's \"codes\")" if len(seen) <= 3 and not given else ""))
         else:  # complaint
             text = raw.astype(str).str.strip()
             filled = text[~text.isin(PLACEHOLDERS) & (text != "")]

@@ -19,7 +19,7 @@ from .mapping import Mapping
 from .metrics import DEFAULT_UNDER_COST
 from .model import decide
 from .pipeline import Trained, model_proba, unknown_words_note, unreadable_complaints, unreadable_note, unseen_held, unseen_note
-from .records import MIN_VITALS, Records, check_enough, read_raw, read_records, thin_rows
+from .records import MIN_VITALS, VITALS, Records, check_enough, read_raw, read_records, thin_rows
 from .rules import esi_level, news2_level, red_flags
 
 
@@ -107,6 +107,10 @@ def score(trained: Trained, rows: pd.DataFrame, under_cost: float = DEFAULT_UNDE
         out[f"p_level_{i + 1}"] = np.round(probs[:, i], 4)
     out["news2_level"] = news2_level(rows)
     out["esi_rule_level"] = esi_level(rows)
+    few = (sum(rows[c].notna() for c in VITALS) < MIN_VITALS).to_numpy()
+    if few.any():  # NEWS2 reads the six signs alone, each one missing scoring 0: DAAG::headInjury's complaints without a vital
+        # sign had all come back "news2_level 5" (an analyst walkthrough, 2026-12-07, later) — left empty, as for a thin row
+        out["news2_level"] = pd.array(np.where(few, None, out["news2_level"].to_numpy()), dtype="Int64")
     thin = thin_rows(rows).to_numpy()
     if thin.any():  # a blank row came back "level 3, 69 %": the cohort's average, not a suggestion — left empty, and said
         # …unless what is recorded is a danger sign: a patient in coma (AVPU U) with one other vital sign had been given no
