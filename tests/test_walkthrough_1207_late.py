@@ -157,6 +157,63 @@ def test_the_level_one_figure_is_not_held_against_a_rule_that_is_no_baseline():
     assert "fewer than the ESI-style rule" in fit.most_urgent()[0] and not fit.most_urgent()[1]
 
 
+def test_the_batch_tabs_figures_leave_out_the_models_training_rows():
+    """The batch tab scored the model's own training file (f3b_us.csv) and read "AUC ROC 0.997, average precision 0.988" as
+    "this file, scored by the model" — rows it learned from, beside the Model tab's cross-validated 0.984 and with no word;
+    `evaluate` leaves such rows out."""
+    df = _declined(n=400, frauds=80).assign(Betrag=lambda d: d["Betrag"] + 1.0)
+    raw = df.to_csv(index=False).encode()
+    t = fraud.train(fraud.Config.quick(), data=fraud.read_data(raw, "mine.csv", label="Abgelehnt"))
+    scored = fraud.score_file(t, raw, "mine.csv")
+    figures, said = fraud.batch_figures(scored)
+    assert figures is None and said.startswith("all 400 labelled rows are rows of the model's training file"), said
+    # new rows beside training rows: the figures are on the new rows only, and say so
+    new = _declined(n=200, frauds=40, seed=5).assign(Betrag=lambda d: d["Betrag"] + 1.0, income=lambda d: d["income"] + 0.001)
+    both = pd.concat([df.head(100), new]).to_csv(index=False).encode()
+    scored = fraud.score_file(t, both, "both.csv")
+    figures, said = fraud.batch_figures(scored)
+    assert said == ("100 of the 300 labelled rows are rows of the model's training file (the same values in every column) and are "
+                    "left out: the figures are on the other 200"), said
+    from usecases.fraud.evaluation import scores_metrics
+
+    tail = scored.tail(200)
+    assert figures == scores_metrics(tail["label"].to_numpy(int), tail["fraud_probability"].to_numpy())
+    # a file of new rows alone: no word
+    assert fraud.batch_figures(fraud.score_file(t, new.to_csv(index=False).encode(), "new.csv"))[1] == ""
+
+
+def test_evaluating_the_shipped_model_on_a_feature_table_says_to_train_one_first():
+    """`evaluate fraud --data f7_french_dates.csv --label fraude` read "This file cannot be used: the model was trained on raw
+    transactions (…); this file has another layout" — neither the file named nor what to do."""
+    import types
+
+    from usecases.core.tables import DataProblem
+    from usecases.fraud.features import FEATURES
+    from usecases.fraud.results import _check_layout
+
+    shipped = types.SimpleNamespace(layout="handbook", features=tuple(FEATURES))  # the shipped model's layout
+    ds = fraud.read_data(_declined().to_csv(index=False).encode(), "fr.csv", label="Abgelehnt")
+    with pytest.raises(DataProblem) as err:
+        _check_layout(shipped, ds)
+    msg = str(err.value)
+    assert msg.startswith("Your file “fr.csv” cannot be used: the model was trained on raw transactions"), msg
+    assert "train a model on it first: python -m usecases train fraud --data fr.csv --label Abgelehnt --model-name NAME" in msg, msg
+
+
+def test_a_typo_in_a_label_of_words_names_the_words_the_other_rows_hold():
+    """f3_us_typo.csv: one 'fruad' among 'fraud' and 'legit' read "1 value that is not 1/0 (or yes/no, true/false)" — as if
+    the file should hold 1/0, where its other 1,318 rows read as they should."""
+    from usecases.core.tables import DataProblem
+
+    df = _declined().assign(Abgelehnt=lambda d: np.where(d["Abgelehnt"] == "Ja", "fraud", "legit"))
+    df.loc[7, "Abgelehnt"] = "fruad"
+    with pytest.raises(DataProblem) as err:
+        fraud.read_data(df.to_csv(index=False).encode(), "us.csv", label="Abgelehnt")
+    msg = str(err.value)
+    assert "column Abgelehnt: 1 value that is not 1/0 (or yes/no, true/false) (line 9: 'fruad')" in msg, msg
+    assert "the other rows read 'fraud' (59 rows) as fraud and 'legit' (240 rows) as legitimate: correct that cell" in msg, msg
+
+
 def test_a_scale_of_fewer_levels_is_not_told_to_say_what_it_said():
     """headInjury's mild / moderate / severe, mapped to 3, 2 and 1 in the mapping file, read "No patient at levels 4, 5 … a scale
     of fewer levels? Say which level each value is (a mapping file's "codes")" — what the mapping had just done."""

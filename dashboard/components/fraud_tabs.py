@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -18,7 +19,6 @@ from usecases.core.tables import DataProblem
 from usecases.fraud import business as fb
 from usecases.fraud import files
 from usecases.fraud.data import split_for
-from usecases.fraud.evaluation import scores_metrics
 from usecases.fraud.features import FEATURES, LABELS
 from usecases.fraud.pipeline import plan_rows
 from usecases.fraud.simulate import PRESETS, SimConfig
@@ -152,11 +152,17 @@ def _batch(active, threshold: float, cli: str) -> None:
         st.caption(f"No evaluation: the labelled rows ({fmt.count(len(known))}) need both frauds and legitimate transactions"
                    + (f"; {fmt.count(left_out)} rows without a label are scored only." if left_out else "."))
         return
-    y = known["label"].to_numpy().astype(int)
-    m = scores_metrics(y, known["fraud_probability"].to_numpy())
+    m, seen = fraud.batch_figures(scored)  # rows of the model's training file are left out of the figures, and said
+    if m is None:
+        st.caption(fmt.sentence(seen) + "." if seen else "No evaluation: the labelled rows need both frauds and legitimate transactions.")
+        return
+    known = scored[scored["label"].notna().to_numpy() & ~scored.attrs.get("training_rows", np.zeros(len(scored), bool))]
     st.markdown("**This file, scored by the model** (no peers: they would need the model's training rows)"
                 + (f" — on its {fmt.count(len(known))} labelled rows; {fmt.count(left_out)} without a label are scored only" if left_out else ""))
+    if seen:
+        st.caption(fmt.sentence(seen) + ".")
     widgets.kpi_row([("AUC ROC", fmt.metric(m["auc_roc"])), ("Average precision", fmt.metric(m["average_precision"]))])
+    y = known["label"].to_numpy().astype(int)
     f = known["flagged"].to_numpy().astype(bool)
     cm = [[int(((y == 0) & ~f).sum()), int(((y == 0) & f).sum())], [int(((y == 1) & ~f).sum()), int(((y == 1) & f).sum())]]
     st.plotly_chart(charts.confusion(cm, threshold, rows="This file"), width="stretch")

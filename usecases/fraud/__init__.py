@@ -32,7 +32,7 @@ from .assumptions import Assumptions, FraudAssumptions, assumptions_from  # noqa
 from .business import value  # noqa: E402
 from .pipeline import Config, Trained, load, save, train  # noqa: E402
 from .results import FraudEvaluation, evaluate  # noqa: E402
-from .scoring import promote, read_data, read_rows, score, score_file, throughput  # noqa: E402
+from .scoring import batch_figures, promote, read_data, read_rows, score, score_file, throughput  # noqa: E402
 
 __all__ = ["SPEC", "Config", "Assumptions", "FraudAssumptions", "Trained", "FraudEvaluation", "train", "save", "load", "evaluate",
-           "value", "assumptions_from", "score", "score_file", "read_data", "read_rows", "throughput", "promote", "bench"]
+           "value", "assumptions_from", "score", "score_file", "batch_figures", "read_data", "read_rows", "throughput", "promote", "bench"]

@@ -208,7 +208,11 @@ def parse_labels(raw: pd.Series, column: str, subject: str, *, required: bool) -
         line = (f"column {column}: {int(bad.sum())} value{'s that are' if bad.sum() > 1 else ' that is'} not 1/0 (or yes/no, true/false) "
                 f"({_lines(bad, raw)})")
         counts = raw[~blank].astype(str).str.strip().value_counts()
-        if len(counts) == 2:  # 1/2 (R's factor codes), -1/1, A/B: which one is fraud is not in the file — name both
+        read = label_words(raw[~bad & ~blank], column)
+        if read and bad.sum() <= max(2, 0.01 * (~blank).sum()):  # a typo among words that read: 'fruad' beside 'fraud' and 'legit' had
+            # been told "not 1/0 (or yes/no, true/false)" alone (an analyst walkthrough, 2026-12-07, later)
+            line += f"; the other rows read {read.split(': ', 1)[1].replace(' read as fraud', ' as fraud')}: correct {'that cell' if bad.sum() == 1 else 'those cells'}"
+        elif len(counts) == 2:  # 1/2 (R's factor codes), -1/1, A/B: which one is fraud is not in the file — name both
             (a, na), (b, nb) = sorted(counts.items(), key=lambda kv: str(kv[0]).lower())
             line += (f"; the column holds two values, {a!r} ({na:,} rows) and {b!r} ({nb:,} rows), and does not say which one is "
                      "fraud — recode it as 1 = fraud, 0 = legitimate")

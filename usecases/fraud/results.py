@@ -148,7 +148,14 @@ def _check_layout(trained: Trained, data: Dataset) -> None:
     if data.layout != trained.layout or tuple(data.features) != trained.features:
         want = ("raw transactions (transaction_id, datetime, customer_id, terminal_id, amount, label)" if trained.layout == "handbook"
                 else f"a featurised table with the columns {', '.join(trained.features[:8])}{'…' if len(trained.features) > 8 else ''}")
-        raise DataProblem(f"the model was trained on {want}; this file has another layout", "this file")
+        from .files import train_command
+
+        # named, with what to do: the shipped model given a feature table had read "This file cannot be used: … another
+        # layout" (an analyst walkthrough, 2026-12-07, later)
+        name = data.subject[data.subject.index("“") + 1:-1] if "“" in data.subject else "FILE"
+        first = (f" — to evaluate a model on this file, train a model on it first: {train_command(data.label_column, name)} "
+                 "--model-name NAME, then evaluate with --model NAME") if data.layout == "table" and data.labelled else ""
+        raise DataProblem(f"the model was trained on {want}; this file has another layout{first}", data.subject)
     if not data.labelled:
         raise DataProblem("every row needs a label (1 = fraud, 0 = legitimate) to be evaluated", "this file")
 

@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from usecases.core import protocol
 from usecases.core import spec as core
 from usecases.core.spec import Throughput
 from usecases.core.tables import DataProblem
@@ -208,11 +209,13 @@ def score(trained: Trained, rows: Dataset, threshold: float | None = None, *, ba
     # the threshold each flag was set at, in the file itself: the page (in the mode it is in) and the CLI (the default
     # assumptions) can flag at different ones, and neither file said which (an exports sweep, 2026-12-06)
     out["flag_threshold"] = round(t, 6)
+    out["_training_row"] = training_rows(trained, rows)  # (:func:`batch_figures`; set aside below, not a column of the file)
     if rows.layout == "table":  # back to the file's order (a Time column had sorted the rows); transaction_id = row in the file
         out = out.rename(columns={"transaction_id": "row"}).assign(row=lambda d: d["row"].astype(int))
         out = out.iloc[np.argsort(out["row"].to_numpy(), kind="stable")].reset_index(drop=True)
     elif rows.file_order is not None and len(rows.file_order) == len(out):  # raw rows are read in time order: back to the file's
         out = out.iloc[np.argsort(rows.file_order, kind="stable")].reset_index(drop=True)
+    out.attrs["training_rows"] = out.pop("_training_row").to_numpy(bool)
     # Flagging nothing was silent: at the default fraud rate the profit-optimal threshold is high, and a file of real
     # positives could come back with 0 flags and no word of why.
     why = (f"the profit-optimal threshold under the default assumptions (fraud rate {rate_words(FraudAssumptions())}, chosen on "
@@ -239,6 +242,42 @@ def read_rows(trained: Trained, raw: bytes, filename: str) -> Dataset:
                           known_label=trained.card["data"].get("label_column") if table else None,
                           categories=trained.card["data"].get("categories") if table else None,
                           fills=trained.card["data"].get("fills", {}) if table else None)
+
+
+def training_rows(trained: Trained, rows: Dataset) -> np.ndarray:
+    """Which of ``rows`` are rows of the model's training file (the same values in every column; :func:`protocol.row_hashes`)."""
+    stored = (trained.artefacts or {}).get(protocol.ROW_HASHES)
+    if stored is None or not len(rows.frame) or any(c not in rows.frame for c in rows.key_columns):
+        return np.zeros(len(rows.frame), dtype=bool)
+    return np.isin(protocol.row_hashes(rows.frame[list(rows.key_columns)]), np.asarray(stored).view(np.int64))
+
+
+def batch_figures(scored: pd.DataFrame) -> tuple[dict | None, str]:
+    """The batch tab's AUC ROC and average precision over the labelled rows of a scored file that are not rows of the model's
+    training file, and what to say of the others ("" when there are none); ``None`` when the rows left hold no fraud or no
+    legitimate row. The tab had read "AUC ROC 0.997, average precision 0.988" for the model's own training file — rows it
+    learned from, beside its cross-validated 0.984 and with no word (an analyst walkthrough, 2026-12-07, later); ``evaluate``
+    already left such rows out."""
+    from .evaluation import scores_metrics
+
+    if "label" not in scored:
+        return None, ""
+    known = scored["label"].notna().to_numpy()
+    seen = np.asarray(scored.attrs.get("training_rows", np.zeros(len(scored), bool)), bool) & known
+    n_known, n_seen = int(known.sum()), int(seen.sum())
+    said = ""
+    if n_seen == n_known and n_seen:
+        said = (f"all {n_known:,} labelled rows are rows of the model's training file (the same values in every column): scored "
+                "figures on them would measure what it learned, not how it does on new payments — its held-out figures are on the "
+                "Model tab")
+    elif n_seen:
+        said = (f"{n_seen:,} of the {n_known:,} labelled rows are rows of the model's training file (the same values in every column) "
+                f"and are left out: the figures are on the other {n_known - n_seen:,}")
+    use = known & ~seen
+    y = scored.loc[use, "label"].to_numpy(int)
+    if len(np.unique(y)) < 2:
+        return None, said
+    return scores_metrics(y, scored.loc[use, "fraud_probability"].to_numpy()), said
 
 
 def score_file(trained: Trained, raw: bytes, filename: str, threshold: float | None = None) -> pd.DataFrame:
