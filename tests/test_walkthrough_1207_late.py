@@ -32,7 +32,8 @@ def test_frauds_that_all_have_an_amount_of_0_are_told_and_priced_as_frauds_not_m
 
     ds = fraud.read_data(_declined().to_csv(index=False, sep=";", decimal=",").encode(), "de.csv", label="Abgelehnt")
     said = [n for n in ds.notes if "every fraud row has an amount of 0" in n]
-    assert said and said[0].startswith("column Betrag: ") and "assumed average fraud amount" in said[0], ds.notes
+    assert said and said[0].startswith("column Betrag: read as each payment's amount, but") and "assumed average fraud amount" in said[0], ds.notes
+    assert not any("counts the money of the frauds caught" in n for n in ds.notes), ds.notes  # the two had stood side by side
     # a file whose frauds have money is not told so
     ok = _declined().assign(Betrag=lambda d: d["Betrag"] + 5)
     assert not any("amount of 0" in n for n in fraud.read_data(ok.to_csv(index=False).encode(), "ok.csv", label="Abgelehnt").notes)

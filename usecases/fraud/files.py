@@ -698,15 +698,16 @@ def _table(df: pd.DataFrame, info: ReadInfo, filename: str, subject: str, requir
         frame = frame.sort_values("Time", kind="mergesort").reset_index(drop=True)
     if amount_col is not None:
         frame["TX_AMOUNT"] = frame[str(amount_col)]
-        if normalise_name(amount_col) not in ("amount", "tx_amount"):  # said: the business case counts its money
-            notes.append(f"column {amount_col}: read as each payment's amount (the business case counts the money of the frauds "
-                         "caught) — and it stays a feature")
         fraud_rows = frame[LABEL] == 1 if LABEL in frame else None
         if fraud_rows is not None and fraud_rows.any() and not (frame.loc[fraud_rows, "TX_AMOUNT"] > 0).any():
             # AER::CreditCard's declined applications spend nothing: "1.69 % of the fraud money flagged" had priced money the
             # file's frauds do not have (an analyst walkthrough, 2026-12-07, later)
-            notes.append(f"column {amount_col}: every fraud row has an amount of 0, so there is no fraud money to count — the business "
-                         "case counts each fraud at the assumed average fraud amount")
+            notes.append(f"column {amount_col}: read as each payment's amount, but every fraud row has an amount of 0, so there is no "
+                         "fraud money to count — the business case counts each fraud at the assumed average fraud amount; the column "
+                         "stays a feature")
+        elif normalise_name(amount_col) not in ("amount", "tx_amount"):  # said: the business case counts its money
+            notes.append(f"column {amount_col}: read as each payment's amount (the business case counts the money of the frauds "
+                         "caught) — and it stays a feature")
     elif require_labels:  # said, never silent (an analyst walkthrough, 2026-12-07): "Montant (EUR)" went unread without a word
         notes.append("no amount column (amount, montant, Betrag, importe … with its unit or not): the business case counts "
                      "frauds, each at the assumed average fraud amount, not the money each one moved — name the amount column "
