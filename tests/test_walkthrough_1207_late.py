@@ -105,6 +105,8 @@ def test_news2_gives_no_level_where_fewer_than_three_of_its_signs_are_recorded()
     scored = triage.score(t, recs.frame)
     assert scored["news2_level"].isna().all(), scored["news2_level"].value_counts(dropna=False)
     assert scored["suggested_level"].notna().all()  # the model still reads the complaints
+    notes = triage.score_file(t, cohort_csv(200, 5, drop=(*signs, "nurse_level")), "complaints-only.csv").attrs["notes"]
+    assert any(n.startswith("news2_level is left empty on 200 rows with fewer than 3 of the six signs NEWS2 reads") for n in notes), notes
     # two of its signs recorded: still too few; three: NEWS2 runs
     two = triage.read_data(cohort_csv(200, 5, drop=("avpu", "sbp", "dbp", "temp", "spo2", "nurse_level")), "two.csv")
     assert triage.score(t, two.frame)["news2_level"].isna().all()

@@ -161,6 +161,11 @@ def score_file(trained: Trained, raw: bytes, filename: str, mapping: bytes | str
         notes.append(f"{len(thin):,} row{'s' if len(thin) > 1 else ''} with no complaint and fewer than {MIN_VITALS} vital signs recorded "
                      f"(line{'s' if len(thin) > 1 else ''} {', '.join(str(file_line(recs.frame, recs.frame.index[i])) for i in thin[:5])}"
                      f"{' …' if len(thin) > 5 else ''}): no level suggested, the cells left empty")
+    no_news2 = int((out["news2_level"].isna() & ~thin_rows(recs.frame)).sum())  # thin rows are said above
+    if no_news2:  # a blank news2_level cell is said, as a blank suggestion is
+        notes.append(f"news2_level is left empty on {no_news2:,} row{'s' if no_news2 > 1 else ''} with fewer than {MIN_VITALS} of the six "
+                     "signs NEWS2 reads (respiratory rate, SpO₂, systolic BP, heart rate, AVPU, temperature): each one missing would "
+                     "score 0, so its level would say nothing")
     held = unseen_held(trained.card, recs.frame)
     if held:
         notes.append(unseen_note(held))
