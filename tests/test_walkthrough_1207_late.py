@@ -231,3 +231,21 @@ def test_a_scale_of_fewer_levels_is_not_told_to_say_what_it_said():
     said = [x for x in triage.read_data(coded.to_csv(index=False).encode(), "coded.csv").notes if x.startswith("No patient at levels 4, 5")]
     assert said and said[0].endswith("Say which level each value is (the page's level boxes under the column mapping; a mapping file's "
                                      "\"codes\")"), said
+
+
+def test_a_capped_precision_speaks_of_the_alerts_worked_and_the_possessive_reads():
+    """Team capacity on f3b_us.csv: "No false alert among the 1,023 legitimate test payments at this threshold" stood beside
+    "1 among the test rows's 1,023" — the threshold raised one; the alerts the team works hold none."""
+    from tests.test_fraud_walkthrough_1207 import _operating
+
+    a = fb.FraudAssumptions()
+    capped = dataclasses.replace(_operating(83, 0, frauds=296, legit=1023), mode="Team capacity", raised_alerts_per_day=168.4,
+                                 worked_from=0.946, raised_false_alerts=1, validation_legit=4092, validation_alerts_per_day=4.0)
+    assert capped.capped
+    words = capped.precision_words
+    assert words.startswith("No false alert among the alerts your team works (scores from 0.946) on the 1,023 legitimate test payments"), words
+    said = " ".join(t for _, t in fb.capacity_messages(capped, "test rows"))
+    assert "rows's" not in said and "1 among the test rows' 1,023" in said, said
+    assert "1 among the test week's 1,023" in " ".join(t for _, t in fb.capacity_messages(capped, "test week"))
+    plain = dataclasses.replace(capped, mode="Profit-optimal", worked_from=float("-inf"))
+    assert plain.precision_words.startswith("No false alert among the 1,023 legitimate test payments at this threshold")

@@ -78,7 +78,7 @@ def overview(tab, ev, a: fb.FraudAssumptions, op: fb.Operating, value, why: str 
             ts = ", ".join(fb.threshold_text(t) for t in op.thresholds)
             st.caption(f"Threshold {ts}{' (one per fold, each on its own test rows)' if len(op.thresholds) > 1 else ''}, chosen on validation rows"
                        + (f" · new transactions are scored at {fb.threshold_text(op.threshold)}, chosen on all validation rows (the one the Business case "
-                          "and Model tabs show)" if len(op.thresholds) > 1 else "")
+                          "shows; the Model tab's counts are at each fold's own)" if len(op.thresholds) > 1 else "")
                        + (f" · team capacity {fmt.count(op.capacity_per_day)} case{'s' if op.capacity_per_day != 1 else ''}/day"
                           if op.mode == "Team capacity" else "")
                        + (f" · the team works the alerts scored {fb.threshold_text(op.worked_from)} and above, highest first" if op.capped

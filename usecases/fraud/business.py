@@ -175,7 +175,11 @@ class Operating:
         if floor is None:
             return ""
         worst = 3.0 / self.legit * float(self.month["legit"])
-        return (f"No false alert among the {fmt.count(self.legit)} legitimate test payments at this threshold — a test that size "
+        # under a capacity cap the threshold can raise a false alert the team never works: "No false alert … at this threshold"
+        # had stood beside "1 among the test rows' 1,023" (an analyst walkthrough, 2026-12-07, later)
+        where = (f"among the alerts your team works (scores from {threshold_text(self.worked_from)}) on the {fmt.count(self.legit)} "
+                 "legitimate test payments" if self.capped else f"among the {fmt.count(self.legit)} legitimate test payments at this threshold")
+        return (f"No false alert {where} — a test that size "
                 f"cannot show that none will come: it is consistent with up to {fmt.count(worst)} false alerts a month at your "
                 f"volume (the 95 % upper bound, the rule of three), which would make the alerts {fmt.rate(floor)} fraud — so precision "
                 f"reads “≥ {fmt.rate(floor)}”, not 100 %.")
@@ -278,7 +282,7 @@ def capacity_messages(op: Operating, week: str = "test week") -> list[tuple[str,
         v = _pair(op.validation_alerts_per_day, cap)[0]
         why = (f" ({fmt.count(op.validation_false_alerts)} false alert{'s' if op.validation_false_alerts != 1 else ''} among "
                f"{fmt.count(op.validation_legit)} legitimate validation payments at this threshold, {fmt.count(op.raised_false_alerts)} among the "
-               f"{week}'s {fmt.count(op.legit)}"
+               f"{week}'{'' if week.endswith('s') else 's'} {fmt.count(op.legit)}"  # "the test rows's" (a walkthrough, 2026-12-07, later)
                + (f" — at your volume each adds about {fmt.about(op.per_legit_row_per_day)} to the average day"
                   if op.raised_false_alerts else "") + ")" if op.validation_legit else "")
         out.append(("warning", f"On the {week} this threshold raised {n} alerts/day at your volume, above your capacity of {c}/day: it was "
