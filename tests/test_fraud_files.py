@@ -196,11 +196,11 @@ def test_tiny_and_extremely_imbalanced_files_get_one_clear_line():
         fraud.read_data(raw_csv(label=False), "x.csv")
     # It read "name the 0/1 column 'label'": an analyst with a yes/no "default" column did not learn that yes/no and six other
     # names are read too, nor which columns the file has.
-    assert "named “label” (also read: class, is_fraud, fraud, tx_fraud, target, y); yes/no and true/false are read too" in str(exc.value)
+    assert "named “label” (also read: class, is_fraud, isfraud, fraud, tx_fraud, target, y, fraude, betrug, frode); yes/no and true/false are read too" in str(exc.value)
     table = pd.DataFrame({"default": ["No", "Yes"] * 30, "balance": np.arange(60.0), "income": np.arange(60.0) * 3})
     with pytest.raises(DataProblem, match="no label column") as exc:
         fraud.read_data(table.to_csv(index=False).encode(), "default.csv")
-    assert "also read: class, is_fraud, fraud, tx_fraud, target, y), with 1/0, yes/no or true/false" in str(exc.value)
+    assert "also read: class, is_fraud, isfraud, fraud, tx_fraud, target, y, fraude, betrug, frode), with 1/0, yes/no or true/false" in str(exc.value)
     assert "columns found: default, balance, income" in str(exc.value)
     only_legit = raw_csv(label=True).replace(b",1\n", b",0\n")
     with pytest.raises(DataProblem, match="at least 10 of each") as exc:

@@ -265,3 +265,11 @@ def test_a_raw_transactions_files_amount_may_carry_its_unit(name):
     # a unit word alone is not an amount, nor is a name that only ends like one
     with pytest.raises(DataProblem, match="amount"):
         fraud.read_data(("transaction_id,datetime,customer_id,terminal_id,eur,label\n" + rows).encode(), "c.csv")
+
+
+@pytest.mark.parametrize("name", ["isFraud", "fraude", "Betrug", "frode"])
+def test_a_label_column_named_as_paysim_or_in_another_language_is_found(name):
+    """PaySim's "isFraud" and "fraude"/"Betrug" label columns were refused until ``--label`` named them."""
+    df = _table("amount").rename(columns={"Défaut": name})
+    ds = fraud.read_data(df.to_csv(index=False).encode(), "t.csv")
+    assert int(ds.frame["TX_FRAUD"].sum()) == 40 and name not in ds.features

@@ -48,14 +48,16 @@ RAW_SCHEMA = Schema(
                aliases=("tx_amount", "montant", "betrag", "importe", "monto", "importo", "bedrag", "valor"), low_hint=NEGATIVE_AMOUNT_HINT,
                units=CURRENCY_UNITS),
         Column("label", "str", required=False, nullable=True, description="1 = fraud, 0 = legitimate (also yes/no, true/false); "
-               "blank = not known yet", example=0, aliases=("tx_fraud", "is_fraud", "fraud", "class")),
+               "blank = not known yet", example=0, aliases=("tx_fraud", "is_fraud", "isfraud", "fraud", "class", "fraude", "betrug", "frode")),
     ),
     min_rows=1,
     allow_extra=False,
     encodings=ENCODINGS,
 )
 RAW_ONLY = ("transaction_id", "customer_id", "terminal_id", "datetime")  # a file naming any of these is raw transactions
-LABEL_NAMES = ("label", "class", "is_fraud", "fraud", "tx_fraud", "target", "y")
+# PaySim's "isFraud" (normalised "isfraud") and the word in the languages of the product's users: a walkthrough's "fraude" and
+# "Betrug" files were refused until --label named them (2026-12-07, evening)
+LABEL_NAMES = ("label", "class", "is_fraud", "isfraud", "fraud", "tx_fraud", "target", "y", "fraude", "betrug", "frode")
 # A featurised table's amount in the languages of the product's users, its unit in the name or not ("Montant (EUR)",
 # "Betrag (€)", "amount_usd"), first in this order: a French export's "Montant (EUR)" had been read as a plain feature, the
 # business case priced frauds at the assumed average amount and still spoke of "fraud money" and "amounts in €" (an analyst
