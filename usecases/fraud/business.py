@@ -163,8 +163,14 @@ class Operating:
         """Precision at your fraud rate as every page writes it: "≥ 63 %" when the test rows hold no false alert."""
         from usecases.core import fmt
 
+        return self.precision_at()
+
+    def precision_at(self, digits: int = 0) -> str:
+        """:attr:`precision_text` with ``digits`` decimals (a table's column shares them: "1 %" had stood beside "0.6 %")."""
+        from usecases.core import fmt
+
         floor = self.precision_floor
-        return fmt.rate(self.precision) if floor is None else f"≥ {fmt.rate(floor)}"
+        return fmt.rate(self.precision, digits) if floor is None else f"≥ {fmt.rate(floor, digits)}"
 
     @property
     def precision_words(self) -> str:
@@ -489,16 +495,22 @@ def peer_money(ev, a: FraudAssumptions, model_case: Case | None = None) -> tuple
     from .peers import LABELS
 
     a = manual_threshold(ev, a)  # Manual without a threshold: every model at the model's, as the page's slider starts
-    rows = []
+    rows, ops = [], []
     for name in ev.test.scores:
         if name != "model" and name not in ev.validation:
             continue
         op = operating(ev, a, name)
+        ops.append(op)
         rows.append({"name": name, "Model": "PyTorch model" if name == "model" else LABELS.get(name, name),
                      "net": op.month["net"], "alerts_per_day": op.alerts_per_day, "precision": op.precision,
                      "precision_text": op.precision_text,
                      "caught": op.month["caught"], "threshold": op.threshold, "thresholds": tuple(op.thresholds), "over_capacity": op.over_capacity_on_test,
                      "raised_per_day": op.raised, **_validation_alerts(ev, name, op)})
+    # one number of decimals for the column: "1 %" had stood beside "0.6 %" and "0.8 %" (an analyst walkthrough, 2026-12-07)
+    shown = [op.precision if op.precision_floor is None else op.precision_floor for op in ops]
+    digits = 1 if any(x is not None and np.isfinite(x) and 0 < x < 0.1 for x in shown) else 0
+    for r, op in zip(rows, ops):
+        r["precision_text"] = op.precision_at(digits)
     rows.sort(key=lambda r: -r["net"])
     model = next(r for r in rows if r["name"] == "model")
     best = rows[0]
