@@ -474,10 +474,13 @@ def test_every_model_is_priced_under_the_same_assumptions_and_a_richer_peer_is_n
     assert ("the model loses the least" if rows[0]["name"] == "model" else "a month less than the model") in sentence, sentence
     # One column, one number of decimals: "1 %" had stood beside "0.6 %" and "0.8 %" (a walkthrough, 2026-12-07).
     for aa in (a, dataclasses.replace(a, fraud_rate_bps=0.3), dataclasses.replace(a, fraud_rate_bps=0.6), rich):
-        texts = [r["precision_text"] for r in fb.peer_money(ev, aa)[0]]
+        rows = fb.peer_money(ev, aa)[0]
+        texts = [r["precision_text"] for r in rows]
         decimals = {len(t.split(".")[1].split(" ")[0]) if "." in t else 0 for t in texts if any(c.isdigit() for c in t)}
         assert len(decimals) == 1, texts
-        if any(fb.operating(ev, aa, r["name"]).precision < 0.1 for r in fb.peer_money(ev, aa)[0]):
+        ops = [fb.operating(ev, aa, r["name"]) for r in rows]
+        shown = [op.precision if op.precision_floor is None else op.precision_floor for op in ops]  # what each cell writes
+        if any(0 < x < 0.1 for x in shown if x == x):
             assert decimals == {1}, texts
     # At a fraud rate where no threshold pays, every model flags nothing and loses exactly the running cost: the sentence
     # names them together instead of saying the model "loses the least" (a walkthrough, 2026-12-07).
