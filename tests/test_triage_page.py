@@ -20,6 +20,19 @@ PAGE = "views/medical_triage.py"
 pytestmark = pytest.mark.skipif(not ModelStore(REPO_ROOT / "models").exists("triage"), reason="no shipped triage checkpoint")
 
 
+def open_page(timeout: int = 300, fresh: bool = False) -> AppTest:
+    """The app, run and switched to the triage page (``fresh``: Streamlit's caches cleared first, so a patched function is read)."""
+    if fresh:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    app.run()
+    app.switch_page(PAGE).run()
+    return app
+
+
 def test_the_example_export_is_accepted_as_it_is():
     raw = trec.example_export()
     df, _, _ = trec.read_raw(raw, "triage-example.csv")
@@ -40,9 +53,7 @@ def _file(level_column: str = "level") -> bytes:
 @pytest.fixture
 def at(monkeypatch):
     monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
-    app = AppTest.from_file(APP, default_timeout=300)
-    app.run()
-    app.switch_page(PAGE).run()
+    app = open_page()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
@@ -207,11 +218,8 @@ def test_a_model_on_a_file_no_rule_can_read_draws_its_model_tab(tmp_path, monkey
     t = triage.train(triage.Config(**FAST), data=recs)
     assert not {"esi_rule", "nurse"} & set(triage.evaluate(t).rule_levels)
     triage.save(t, ModelStore(tmp_path / "models"))
-    st.cache_resource.clear()
     monkeypatch.setenv("UCLAB_MODEL_DIR", str(tmp_path / "models"))
-    app = AppTest.from_file(APP, default_timeout=600)
-    app.run()
-    app.switch_page(PAGE).run()
+    app = open_page(600, fresh=True)
     assert not app.exception, [e.value for e in app.exception]
     import json
 
@@ -254,11 +262,7 @@ def test_more_critical_patients_late_is_a_warning_not_good_news(monkeypatch):
     monkeypatch.setattr(economics, "operations", worse)
     monkeypatch.setattr(triage, "operations", worse)
     monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    app = AppTest.from_file(APP, default_timeout=300)
-    app.run()
-    app.switch_page(PAGE).run()
+    app = open_page(fresh=True)
     assert not app.exception, [e.value for e in app.exception]
     assert any(m.label == "More levels 1–2 late / week" and m.value == "5.5" for m in app.metric), [(m.label, m.value) for m in app.metric]
     assert any("more critical (level 1–2) patients seen after target per month" in w.value for w in app.warning)
@@ -377,9 +381,7 @@ def test_a_saved_model_in_view_is_said_to_differ_from_homes_and_the_hint_names_i
     shutil.copytree(src, store / "triage", ignore=shutil.ignore_patterns("custom", "previous"))
     shutil.copytree(src, store / "triage" / "custom" / "ed", ignore=shutil.ignore_patterns("custom", "previous"))
     monkeypatch.setenv("UCLAB_MODEL_DIR", str(store))
-    app = AppTest.from_file(APP, default_timeout=300)
-    app.run()
-    app.switch_page(PAGE).run()
+    app = open_page()
     assert not app.exception, [e.value for e in app.exception]
     assert not any("Home prices the shared model" in c.value for c in app.caption)
     assert any("`python -m usecases score triage records.csv -o scored.csv" in c.value for c in app.caption)

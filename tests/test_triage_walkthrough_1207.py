@@ -99,9 +99,8 @@ def test_the_operations_tab_says_its_baseline_is_no_baseline(monkeypatch):
     import dataclasses
 
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    from tests.test_triage_page import APP, PAGE
+    from tests.test_triage_page import open_page
     from tests.triage_support import shipped
 
     if shipped() is None:
@@ -115,11 +114,7 @@ def test_the_operations_tab_says_its_baseline_is_no_baseline(monkeypatch):
 
     monkeypatch.setattr(triage, "evaluate", as_icu)
     monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    app = AppTest.from_file(APP, default_timeout=600)
-    app.run()
-    app.switch_page(PAGE).run()
+    app = open_page(600, fresh=True)
     assert not app.exception, [e.value for e in app.exception]
     said = [t_ for _, t_ in app.session_state["_report_sections"].notes]
     ops = next(t_ for t_ in said if t_.startswith("An ED queue simulation"))
@@ -272,17 +267,14 @@ def test_the_guessed_box_follows_the_mapping_chosen():
 
 def test_the_page_box_reflects_the_mapping(monkeypatch):
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    from tests.test_triage_page import APP, PAGE
+    from tests.test_triage_page import open_page
     from tests.triage_support import shipped
 
     if shipped() is None:
         pytest.skip("no shipped triage checkpoint")
     monkeypatch.delenv("UCLAB_MODEL_DIR", raising=False)
-    app = AppTest.from_file(APP, default_timeout=300)
-    app.run()
-    app.switch_page(PAGE).run()
+    app = open_page()
     app.file_uploader(key="triage.own").set_value(("t1_icu.csv", _icu_like(hr_name="Pulsfrequenz"), "text/csv")).run()
     assert not app.exception, [e.value for e in app.exception]
 
